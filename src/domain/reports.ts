@@ -1,0 +1,74 @@
+/**
+ * What a source says about an order, a position or an execution (NautilusTrader's
+ * `OrderStatusReport`, `PositionStatusReport`, `FillReport`). Every report carries the venue's
+ * time (and sequence number where the venue gives one) apart from the local receive time,
+ * and the source it came from, because sources differ in lag (DESIGN principle 3).
+ */
+import type { ClientOrderId, VenueOrderId } from './ids.js';
+import type { Side } from './side.js';
+
+/** Freshest first: the private stream, the order's own status, the REST position list. */
+export type ReportSource = 'stream' | 'order-query' | 'position-query';
+
+export interface ReportTiming {
+  readonly source: ReportSource;
+  /** The venue's time of the state reported (ms since epoch), when it gives one. */
+  readonly venueTime: number | undefined;
+  /** The venue's sequence number for this object, when it gives one (Bybit's position `seq`). */
+  readonly venueSeq?: number | undefined;
+  /** Local time at which posguard received the report. */
+  readonly receivedAt: number;
+}
+
+export type OrderType = 'market' | 'limit' | 'stop-market';
+
+/** `open` covers new, partially filled and untriggered; `filled` is fully filled. */
+export type OrderStatus = 'open' | 'filled' | 'cancelled' | 'rejected' | 'expired';
+
+export const TERMINAL_ORDER_STATUSES: readonly OrderStatus[] = ['filled', 'cancelled', 'rejected', 'expired'];
+
+export function isTerminalOrderStatus(s: OrderStatus): boolean {
+  return s !== 'open';
+}
+
+export interface OrderStatusReport extends ReportTiming {
+  readonly venueOrderId: VenueOrderId;
+  readonly clientOrderId: ClientOrderId | undefined;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  /** Ordered amount. */
+  readonly amount: number;
+  /** Executed amount so far. */
+  readonly filled: number;
+  readonly averagePrice: number | undefined;
+  readonly status: OrderStatus;
+  readonly reduceOnly: boolean;
+  readonly triggerPrice: number | undefined;
+}
+
+export interface PositionStatusReport extends ReportTiming {
+  readonly symbol: string;
+  /** `undefined` exactly when the position is flat (size 0). */
+  readonly side: Side | undefined;
+  /** Absolute size in contracts; 0 when flat. */
+  readonly size: number;
+  readonly entryPrice: number | undefined;
+  readonly markPrice: number | undefined;
+  /** Hedge-mode position index (1 buy side, 2 sell side); absent in one-way mode. */
+  readonly hedgeIndex?: number | undefined;
+}
+
+export interface FillReport extends ReportTiming {
+  readonly tradeId: string;
+  readonly venueOrderId: VenueOrderId;
+  readonly clientOrderId: ClientOrderId | undefined;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly amount: number;
+  readonly price: number;
+}
+
+export function isFlat(p: Pick<PositionStatusReport, 'size'>): boolean {
+  return p.size === 0;
+}

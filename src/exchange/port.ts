@@ -1,0 +1,85 @@
+/**
+ * `ExchangePort`: the only way anything in posguard talks to an exchange (DESIGN section 5).
+ *
+ * State-changing calls (`createOrder`, `cancelOrder`) never throw for exchange trouble: they
+ * return `Accepted | Rejected | Unknown`. Queries throw `QueryFailed` when they cannot answer
+ * (a failed query is never "not found" and never "flat"); a query that did answer and did
+ * not find the order returns `undefined`.
+ *
+ * Implementations: `sim` (in-process simulated exchange), `ccxt` (real venues and the wire
+ * simulator).
+ */
+import type { AccountId, ClientOrderId, VenueOrderId } from '../domain/ids.js';
+import type { Market } from '../domain/market.js';
+import type { Outcome } from '../domain/outcome.js';
+import type { FillReport, OrderStatusReport, OrderType, PositionStatusReport } from '../domain/reports.js';
+import type { Side } from '../domain/side.js';
+import { PosguardError } from '../domain/errors.js';
+
+export interface OrderRequest {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly amount: number;
+  readonly clientOrderId: ClientOrderId;
+  readonly reduceOnly: boolean;
+  /** Limit price, for `limit` orders. */
+  readonly price?: number;
+  /** Trigger price, for `stop-market` orders. */
+  readonly triggerPrice?: number;
+}
+
+/**
+ * What an accepted create tells us. `report` is present only when the venue's reply was
+ * complete (Binance); Bybit answers with the ids alone, and the order must be queried.
+ */
+export interface CreateAck {
+  readonly venueOrderId: VenueOrderId;
+  readonly clientOrderId: ClientOrderId;
+  readonly report: OrderStatusReport | undefined;
+}
+
+export type OrderLookup =
+  | { readonly venueOrderId: VenueOrderId; readonly clientOrderId?: undefined }
+  | { readonly clientOrderId: ClientOrderId; readonly venueOrderId?: undefined };
+
+export type PositionMode = 'one-way' | 'hedge';
+
+export type StreamEvent =
+  | { readonly type: 'order'; readonly report: OrderStatusReport }
+  | { readonly type: 'position'; readonly report: PositionStatusReport }
+  | { readonly type: 'fill'; readonly report: FillReport }
+  /** `up`: connected; `down`: disconnected (events may be lost); `resynced` is the feed's. */
+  | { readonly type: 'connection'; readonly status: 'up' | 'down'; readonly reason?: string };
+
+export interface StreamSubscription {
+  close(): Promise<void>;
+}
+
+export interface ExchangePort {
+  readonly account: AccountId;
+  /** The ccxt id of the venue, or `sim`. */
+  readonly venue: string;
+  loadMarkets(): Promise<ReadonlyMap<string, Market>>;
+  fetchMarkPrice(symbol: string): Promise<number>;
+  fetchPositionMode(): Promise<PositionMode>;
+  createOrder(request: OrderRequest): Promise<Outcome<CreateAck>>;
+  cancelOrder(lookup: OrderLookup, symbol: string): Promise<Outcome<{ readonly venueOrderId: VenueOrderId }>>;
+  /** The order, or `undefined` when the venue answered and does not know it (yet). */
+  fetchOrder(lookup: OrderLookup, symbol: string): Promise<OrderStatusReport | undefined>;
+  fetchOpenOrders(symbol?: string): Promise<OrderStatusReport[]>;
+  /** Every position of the account, in one call; flat ones may be left out. */
+  fetchPositions(): Promise<PositionStatusReport[]>;
+  /** Opens the private stream; events arrive on `onEvent` until `close()`. */
+  subscribe(onEvent: (event: StreamEvent) => void): StreamSubscription;
+  /** Releases connections; the port is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** A query that could not be answered: it says nothing about the order or position. */
+export class QueryFailed extends PosguardError {
+  readonly code = 'QUERY_FAILED';
+  constructor(readonly operation: string, readonly reason: string, readonly retryAfterMs?: number) {
+    super(`${operation} failed: ${reason}; nothing is concluded from it, the query will be retried`);
+  }
+}
