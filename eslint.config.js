@@ -25,7 +25,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: ioModules.map((name) => ({ name, message: 'src/domain and src/machines are pure: inject effects instead.' })),
         patterns: [
-          { group: ['**/exchange/**', '**/persistence/**', '**/server/**', '**/alerts/**', '**/sweeps/**', '**/log/**'], message: 'Pure code must not import effectful modules.' },
+          { group: ['**/exchange/**', '**/persistence/**', '**/server/**', '**/alerts/**', '**/sweeps/**', '**/log/**', '**/config/**', '**/actors/**'], message: 'Pure code must not import effectful modules.' },
         ],
       }],
       'no-restricted-properties': ['error',

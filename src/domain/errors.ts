@@ -46,7 +46,7 @@ export class InvalidClientOrderId extends PosguardError {
 /** A configuration file or object that does not validate. */
 export class InvalidConfig extends PosguardError {
   readonly code = 'INVALID_CONFIG';
-  constructor(readonly field: string, reason: string) {
-    super(`invalid config: ${field || '(root)'}: ${reason}`);
+  constructor(readonly field: string, readonly reason: string) {
+    super(field === '' ? `invalid config: ${reason}` : `invalid config: ${field}: ${reason}`);
   }
 }

@@ -1,0 +1,161 @@
+/**
+ * The zod schema of the posguard config file (DESIGN section 10). Every object is strict: an
+ * unknown key is an error, so a typo never falls back to a default silently. Defaults are the
+ * numbers shown in DESIGN; nested objects use `prefault({})` so that their own defaults apply
+ * when the whole object is omitted.
+ *
+ * Error messages never echo a string the user gave (it may be a secret), only its type.
+ *
+ * @example
+ * const result = configSchema.safeParse(JSON.parse(text));
+ */
+import { z } from 'zod';
+import { accountId } from '../domain/ids.js';
+
+/** Positive safe integer: milliseconds, counts. */
+const positiveInt = () => z.int().positive();
+const nonEmpty = () => z.string().min(1);
+
+const url = (protocols: readonly string[]) => {
+  const expected = `a valid ${protocols.map((p) => `${p}://`).join(' or ')} URL`;
+  return z.url({
+    protocol: new RegExp(`^(?:${protocols.join('|')})$`),
+    error: (issue) => (issue.input === undefined ? `required (expected ${expected})` : `expected ${expected}`),
+  });
+};
+const httpUrl = () => url(['http', 'https']);
+
+/** `z.strictObject` whose unknown-key error lists the keys it knows and suggests the nearest. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownKeysMessage(issue.keys, known) : undefined),
+  });
+}
+
+function unknownKeysMessage(keys: readonly string[], known: readonly string[]): string {
+  const list = keys.map((k) => `'${k}'`).join(', ');
+  const first = keys[0] ?? '';
+  const near = known.find((k) => editDistance(k.toLowerCase(), first.toLowerCase()) <= Math.max(1, Math.floor(k.length / 4)));
+  const hint = near !== undefined && keys.length === 1 ? ` (did you mean '${near}'?)` : '';
+  return `unknown key${keys.length > 1 ? 's' : ''} ${list}${hint}; expected one of: ${known.join(', ')}`;
+}
+
+/** Levenshtein distance; keys are short, so the quadratic table is fine. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const EXCHANGE_ID = /^[a-z][a-z0-9]*$/;
+
+const accountSchema = strict({
+  id: z
+    .string()
+    .regex(ACCOUNT_ID, {
+      error: 'expected an account id of 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit',
+    })
+    .transform(accountId),
+  exchange: z.string().regex(EXCHANGE_ID, {
+    error: "expected a ccxt exchange id in lower case (e.g. 'bybit', 'binanceusdm') or 'sim'",
+  }),
+  apiKey: nonEmpty().optional(),
+  secret: nonEmpty().optional(),
+  /** The API passphrase some venues (okx, kucoin, …) require. */
+  password: nonEmpty().optional(),
+  testnet: z.boolean().default(false),
+  urls: strict({ rest: httpUrl().optional(), ws: url(['ws', 'wss']).optional() }).optional(),
+}).superRefine((account, ctx) => {
+  // An exchange id that is itself invalid already has its issue; credentials follow once it is fixed.
+  if (account.exchange === 'sim' || !EXCHANGE_ID.test(account.exchange)) return;
+  for (const field of ['apiKey', 'secret'] as const) {
+    if (account[field] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `required for exchange '${account.exchange}' (only 'sim' accounts run without API credentials)`,
+      });
+    }
+  }
+});
+
+const accountsSchema = z
+  .array(accountSchema)
+  .min(1, { error: "expected at least one account (omit 'accounts' to run on the embedded simulator)" })
+  .superRefine((accounts, ctx) => {
+    const seen = new Map<string, number>();
+    accounts.forEach((account, i) => {
+      const first = seen.get(account.id);
+      if (first === undefined) seen.set(account.id, i);
+      else ctx.addIssue({
+        code: 'custom',
+        path: [i, 'id'],
+        message: `duplicate account id '${account.id}' (already used by accounts[${first}]); account ids must be unique`,
+      });
+    });
+  })
+  .default(() => [{ id: accountId('paper'), exchange: 'sim', testnet: false }]);
+
+const verificationSchema = strict({
+  timeoutMs: positiveInt().default(30_000),
+  unknownAlertAfterMs: positiveInt().default(60_000),
+  closeVerifyAttempts: positiveInt().default(10),
+  closeVerifyWindowMs: positiveInt().default(10_000),
+  restLagMs: positiveInt().default(5_000),
+  reportStaleMs: positiveInt().default(2_000),
+  feedDownPollMs: positiveInt().default(1_000),
+});
+
+const sweepsSchema = strict({
+  orphanEveryMs: positiveInt().default(300_000),
+  reconcileEveryMs: positiveInt().default(600_000),
+  orphanPolicy: z.enum(['alert', 'adopt', 'flatten']).default('alert'),
+  stuckAfterMs: positiveInt().default(300_000),
+  ignoreClientOrderIdPrefixes: z.array(nonEmpty()).default(() => []),
+});
+
+/** Telegram chat ids are integers (negative for groups) or `@channelname`; kept as a string. */
+const chatId = z
+  .union([nonEmpty(), z.int()], { error: "expected a chat id: an integer or a string such as '@channel'" })
+  .transform(String);
+
+const alertsSchema = strict({
+  webhook: strict({ url: httpUrl(), secret: nonEmpty().optional() }).optional(),
+  telegram: strict({
+    botToken: nonEmpty(),
+    chatId,
+    apiUrl: httpUrl().default('https://api.telegram.org'),
+  }).optional(),
+  email: strict({
+    smtp: url(['smtp', 'smtps']),
+    from: z.string().regex(/@/, { error: 'expected an email address' }),
+    to: z.array(z.string().regex(/@/, { error: 'expected an email address' })).min(1),
+  }).optional(),
+  cooldownMs: positiveInt().default(600_000),
+  heartbeat: strict({ url: httpUrl(), everyMs: positiveInt().default(60_000) }).optional(),
+});
+
+/** The whole config file. `z.input` is what users write, `z.output` what posguard reads. */
+export const configSchema = strict({
+  redis: url(['redis', 'rediss']).default('redis://127.0.0.1:6379/0'),
+  http: strict({
+    host: nonEmpty().default('127.0.0.1'),
+    port: z.int().min(1).max(65_535).default(7070),
+    token: nonEmpty().optional(),
+  }).prefault({}),
+  accounts: accountsSchema,
+  verification: verificationSchema.prefault({}),
+  protection: strict({ onFailure: z.enum(['rollback', 'alert']).default('rollback') }).prefault({}),
+  ownership: strict({ leaseTtlMs: positiveInt().default(15_000) }).prefault({}),
+  sweeps: sweepsSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
+});
