@@ -1,0 +1,132 @@
+/**
+ * `SimPort`: the `ExchangePort` of one account over a `SimExchange`. Receives posguard's
+ * calls; sends them to the venue's request side; turns the venue's answers into outcomes
+ * and reports exactly as the ccxt adapter does: ccxt-shaped orders through `normalizeOrder`
+ * (a minimal create reply gives `report: undefined`, never a guessed side), 429 and
+ * refusals as `Rejected`, 5xx, timeouts and a duplicate client order id as `Unknown`,
+ * failed queries as `QueryFailed`. Touches nothing but the venue.
+ *
+ * @example
+ * const port = createSimPort(venue, 'main');
+ * const outcome = await port.createOrder({ symbol: 'AVL/USDT:USDT', side: 'buy', type: 'market', amount: 43, clientOrderId, reduceOnly: false });
+ */
+import { MalformedOrderReply, PosguardError } from '../../domain/errors.js';
+import { accountId, clientOrderIdOf, venueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
+import type { Market } from '../../domain/market.js';
+import { normalizeOrder } from '../../domain/normalize-order.js';
+import { accepted, rejected, unknown, type Outcome } from '../../domain/outcome.js';
+import type { OrderStatusReport, PositionStatusReport } from '../../domain/reports.js';
+import {
+  QueryFailed, type CreateAck, type ExchangePort, type OrderLookup, type OrderRequest, type PositionMode,
+  type StreamEvent, type StreamSubscription,
+} from '../port.js';
+import { positionReport } from './position-state.js';
+import type { SimExchange } from './sim-exchange.js';
+import { changeResultOf, codeOfVenueError, describeVenueError, type VenueError, type VenueReply } from './wire.js';
+
+/** A call on a port after `close()`: a programming error, not exchange trouble. */
+export class SimPortClosed extends PosguardError {
+  readonly code = 'SIM_PORT_CLOSED';
+  constructor(account: string, method: string) {
+    super(`${method} on the simulated port of account ${account} after close(); create a new port`);
+  }
+}
+
+/** The port of `account` on `venue`; several ports (accounts) may share one venue. */
+export function createSimPort(venue: SimExchange, account: AccountId | string): SimPort {
+  return new SimPort(venue, accountId(account));
+}
+
+/** The `ExchangePort` of one account of a `SimExchange`; build it with `createSimPort`. */
+export class SimPort implements ExchangePort {
+  readonly venue = 'sim';
+  private readonly subscriptions = new Set<StreamSubscription>();
+  private closed = false;
+
+  constructor(private readonly sim: SimExchange, readonly account: AccountId) {}
+
+  async loadMarkets(): Promise<ReadonlyMap<string, Market>> {
+    const markets = this.answer('loadMarkets', this.sim.server.loadMarkets(this.usable('loadMarkets')));
+    return new Map(markets.map((m) => [m.symbol, m]));
+  }
+
+  async fetchMarkPrice(symbol: string): Promise<number> {
+    return this.answer('fetchMarkPrice', this.sim.server.fetchMarkPrice(this.usable('fetchMarkPrice'), symbol));
+  }
+
+  async fetchPositionMode(): Promise<PositionMode> {
+    return this.answer('fetchPositionMode', this.sim.server.fetchPositionMode(this.usable('fetchPositionMode')));
+  }
+
+  async createOrder(request: OrderRequest): Promise<Outcome<CreateAck>> {
+    const reply = this.sim.server.createOrder(this.usable('createOrder'), request);
+    if (!reply.ok) return failed(reply.error);
+    let report: OrderStatusReport | undefined;
+    try {
+      report = normalizeOrder(reply.body, { source: 'order-query', receivedAt: this.sim.clock.now() });
+    } catch (error) {
+      if (!(error instanceof MalformedOrderReply)) throw error;
+      report = undefined; // Bybit's ids-only reply: the order must be queried, its side never guessed
+    }
+    return accepted({ venueOrderId: venueOrderId(reply.body.id), clientOrderId: clientOrderIdOf(reply.body.clientOrderId), report });
+  }
+
+  async cancelOrder(lookup: OrderLookup, symbol: string): Promise<Outcome<{ readonly venueOrderId: VenueOrderId }>> {
+    const reply = this.sim.server.cancelOrder(this.usable('cancelOrder'), lookup, symbol);
+    return reply.ok ? accepted({ venueOrderId: venueOrderId(reply.body.id) }) : failed(reply.error);
+  }
+
+  async fetchOrder(lookup: OrderLookup, symbol: string): Promise<OrderStatusReport | undefined> {
+    const raw = this.answer('fetchOrder', this.sim.server.fetchOrder(this.usable('fetchOrder'), lookup, symbol));
+    return raw === undefined ? undefined : normalizeOrder(raw, { source: 'order-query', receivedAt: this.sim.clock.now() });
+  }
+
+  async fetchOpenOrders(symbol?: string): Promise<OrderStatusReport[]> {
+    const raw = this.answer('fetchOpenOrders', this.sim.server.fetchOpenOrders(this.usable('fetchOpenOrders'), symbol));
+    const receivedAt = this.sim.clock.now();
+    return raw.map((o) => normalizeOrder(o, { source: 'order-query', receivedAt }));
+  }
+
+  async fetchPositions(): Promise<PositionStatusReport[]> {
+    const views = this.answer('fetchPositions', this.sim.server.fetchPositions(this.usable('fetchPositions')));
+    const receivedAt = this.sim.clock.now();
+    return views.map((v) => positionReport(v, 'position-query', receivedAt));
+  }
+
+  subscribe(onEvent: (event: StreamEvent) => void): StreamSubscription {
+    const inner = this.sim.subscribe(this.usable('subscribe'), onEvent);
+    const subscription: StreamSubscription = {
+      close: async () => {
+        this.subscriptions.delete(subscription);
+        await inner.close();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+  }
+
+  /** The account, once the port is known to be open. */
+  private usable(method: string): AccountId {
+    if (this.closed) throw new SimPortClosed(this.account, method);
+    return this.account;
+  }
+
+  /** The body of a query's reply; a failed query throws `QueryFailed` (never "not found"). */
+  private answer<T>(operation: string, reply: VenueReply<T>): T {
+    if (reply.ok) return reply.body;
+    const retryAfterMs = reply.error.kind === 'rate-limited' ? reply.error.retryAfterMs : undefined;
+    throw new QueryFailed(operation, describeVenueError(reply.error), retryAfterMs);
+  }
+}
+
+/** The outcome of a create or cancel the venue did not accept (DESIGN principle 1). */
+function failed(error: VenueError): Outcome<never> {
+  const reason = describeVenueError(error);
+  const code = codeOfVenueError(error);
+  return changeResultOf(error) === 'rejected' ? rejected(reason, code) : unknown(reason, code);
+}

@@ -1,0 +1,158 @@
+/**
+ * The request side of the simulated venue, as its REST API would answer: receives one
+ * port call for one account; applies the call faults (429, 5xx, reject, timeout after
+ * accept, minimal reply, index delay, REST lag); asks the matching engine; records the call
+ * in the request record; answers with ccxt-shaped data or a `VenueError` (see `wire.ts`).
+ * Pure request handling: it never throws for exchange trouble and never reads a stream.
+ *
+ * @example
+ * const reply = venue.server.createOrder(account, request); // { ok: true, body: { id, clientOrderId } }
+ */
+import type { Clock } from '../../clock.js';
+import type { AccountId } from '../../domain/ids.js';
+import type { Market } from '../../domain/market.js';
+import type { OrderLookup, OrderRequest, PositionMode } from '../port.js';
+import type { FaultBook } from './faults.js';
+import { marketOf } from './markets.js';
+import type { MatchingEngine } from './matching-engine.js';
+import { toCcxtOrder, type OrderState } from './order-state.js';
+import type { RequestParams, RequestResult, SimRequest } from './request-record.js';
+import {
+  changeResultOf, codeOfVenueError, SIM_CODES, type CcxtOrder, type MinimalOrderReply, type PortMethod,
+  type PositionView, type VenueError, type VenueReply,
+} from './wire.js';
+
+/** The parts of the venue a request handler reads and writes. */
+export interface VenueServerDeps {
+  readonly clock: Clock;
+  readonly engine: MatchingEngine;
+  readonly faults: FaultBook;
+  readonly record: (request: SimRequest) => void;
+  readonly positionMode: (account: AccountId) => PositionMode;
+}
+
+interface Processed {
+  /** The matching engine took the order or the cancel. */
+  readonly reachedEngine?: boolean;
+  readonly venueOrderId?: string;
+}
+
+const ok = <T>(body: T): VenueReply<T> => ({ ok: true, body });
+const fail = (error: VenueError): VenueReply<never> => ({ ok: false, error });
+const refused = (code: string, reason: string): VenueReply<never> => fail({ kind: 'refused', code, reason });
+
+/** One handler per port call; each returns the venue's answer and records the call. */
+export class VenueServer {
+  constructor(private readonly deps: VenueServerDeps) {}
+
+  loadMarkets(account: AccountId): VenueReply<Market[]> {
+    return this.serve(account, 'loadMarkets', {}, () => ok(this.deps.engine.markets.map(marketOf)));
+  }
+
+  fetchMarkPrice(account: AccountId, symbol: string): VenueReply<number> {
+    return this.serve(account, 'fetchMarkPrice', { symbol }, () => {
+      const mark = this.deps.engine.mark(symbol);
+      return mark === undefined ? refused(SIM_CODES.badSymbol, `unknown symbol ${symbol}`) : ok(mark);
+    });
+  }
+
+  fetchPositionMode(account: AccountId): VenueReply<PositionMode> {
+    return this.serve(account, 'fetchPositionMode', {}, () => ok(this.deps.positionMode(account)));
+  }
+
+  /** Places an order; the body is the full order, or only its ids with `minimalCreateReply`. */
+  createOrder(account: AccountId, request: OrderRequest): VenueReply<CcxtOrder | MinimalOrderReply> {
+    const { engine, faults, clock } = this.deps;
+    return this.serve(account, 'createOrder', { ...request }, () => {
+      if (engine.hasClientOrderId(account, request.clientOrderId)) {
+        return refused(SIM_CODES.duplicateClientOrderId, `client order id ${request.clientOrderId} was already used on this account`);
+      }
+      const refusal = engine.check(account, request) ?? faults.take('reject', account);
+      if (refusal !== undefined) return refused(refusal.code, refusal.reason);
+      const indexDelay = faults.take('orderIndexDelay', account)?.ms ?? 0;
+      const order = engine.accept(account, request, { origin: 'port', visibleFrom: clock.now() + indexDelay });
+      const processed = { reachedEngine: true, venueOrderId: order.id };
+      if (faults.take('timeoutAfterAccept', account, 'createOrder')) return [fail({ kind: 'timeout' }), processed];
+      const body = faults.take('minimalCreateReply', account) ? { id: order.id, clientOrderId: order.clientOrderId } : toCcxtOrder(order);
+      return [ok(body), processed];
+    });
+  }
+
+  /** Cancels an open order; the body is its ids (Bybit answers no more). */
+  cancelOrder(account: AccountId, lookup: OrderLookup, symbol: string): VenueReply<MinimalOrderReply> {
+    const { engine, faults } = this.deps;
+    return this.serve(account, 'cancelOrder', { lookup: { ...lookup }, symbol }, () => {
+      const current = engine.find(account, lookup)?.latest;
+      if (current === undefined || current.symbol !== symbol) return refused(SIM_CODES.orderNotFound, `order not found on ${symbol}`);
+      const result = engine.cancel(account, lookup);
+      if (!('id' in result)) return refused(result.code, result.reason);
+      const processed = { reachedEngine: true, venueOrderId: result.id };
+      if (faults.take('timeoutAfterAccept', account, 'cancelOrder')) return [fail({ kind: 'timeout' }), processed];
+      return [ok({ id: result.id, clientOrderId: result.clientOrderId }), processed];
+    });
+  }
+
+  /** The order as the order index shows it (lagging, and blind to orders not indexed yet). */
+  fetchOrder(account: AccountId, lookup: OrderLookup, symbol: string): VenueReply<CcxtOrder | undefined> {
+    return this.serve(account, 'fetchOrder', { lookup: { ...lookup }, symbol }, () => {
+      const state = this.visible(this.deps.engine.find(account, lookup)?.at(this.viewTime(account)));
+      return ok(state !== undefined && state.symbol === symbol ? toCcxtOrder(state) : undefined);
+    });
+  }
+
+  fetchOpenOrders(account: AccountId, symbol?: string): VenueReply<CcxtOrder[]> {
+    return this.serve(account, 'fetchOpenOrders', symbol === undefined ? {} : { symbol }, () => {
+      const t = this.viewTime(account);
+      return ok(this.deps.engine.orders(account)
+        .map((timeline) => this.visible(timeline.at(t)))
+        .filter((o): o is OrderState => o !== undefined && o.status === 'open' && (symbol === undefined || o.symbol === symbol))
+        .map(toCcxtOrder));
+    });
+  }
+
+  /** Every position that ever changed on the account, flat ones included, with its `seq`. */
+  fetchPositions(account: AccountId): VenueReply<PositionView[]> {
+    return this.serve(account, 'fetchPositions', {}, () => {
+      const t = this.viewTime(account);
+      return ok(this.deps.engine.positions(account)
+        .map((timeline) => timeline.at(t))
+        .filter((p): p is PositionView => p !== undefined)
+        .map((p) => ({ ...p, markPrice: this.deps.engine.mark(p.symbol) ?? p.markPrice })));
+    });
+  }
+
+  /** Runs one call: the 429/5xx faults first, then `handle`, then the record. */
+  private serve<M extends PortMethod, T>(
+    account: AccountId, method: M, params: RequestParams[M],
+    handle: () => VenueReply<T> | readonly [VenueReply<T>, Processed],
+  ): VenueReply<T> {
+    const early = this.callFault(account, method);
+    const handled = early === undefined ? handle() : fail(early);
+    const [reply, processed]: readonly [VenueReply<T>, Processed] = 'ok' in handled ? [handled, {}] : handled;
+    const changes = method === 'createOrder' || method === 'cancelOrder';
+    const result: RequestResult = reply.ok ? (changes ? 'accepted' : 'ok') : changes ? changeResultOf(reply.error) : 'error';
+    this.deps.record({
+      at: this.deps.clock.now(), account, method, params, result, reachedEngine: processed.reachedEngine ?? false,
+      ...(reply.ok ? {} : { code: codeOfVenueError(reply.error) }),
+      ...(processed.venueOrderId === undefined ? {} : { venueOrderId: processed.venueOrderId }),
+    } as SimRequest);
+    return reply;
+  }
+
+  private callFault(account: AccountId, method: PortMethod): VenueError | undefined {
+    const limited = this.deps.faults.take('rateLimited', account, method);
+    if (limited) return { kind: 'rate-limited', retryAfterMs: limited.retryAfterMs ?? 1_000 };
+    const broken = this.deps.faults.take('serverError', account, method);
+    if (broken) return { kind: 'server-error', status: broken.status ?? 503 };
+    return undefined;
+  }
+
+  /** The venue time whose state order and position queries show (`restLag`). */
+  private viewTime(account: AccountId): number {
+    return this.deps.clock.now() - (this.deps.faults.take('restLag', account)?.ms ?? 0);
+  }
+
+  private visible(order: OrderState | undefined): OrderState | undefined {
+    return order !== undefined && order.visibleFrom <= this.deps.clock.now() ? order : undefined;
+  }
+}
