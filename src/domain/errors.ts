@@ -50,3 +50,67 @@ export class InvalidConfig extends PosguardError {
     super(field === '' ? `invalid config: ${reason}` : `invalid config: ${field}: ${reason}`);
   }
 }
+
+/** A second intent for an (account, symbol) that already has a position that is not final. */
+export class SymbolBusy extends PosguardError {
+  readonly code = 'SYMBOL_BUSY';
+  constructor(readonly account: string, readonly symbol: string, readonly positionId: string, state: string) {
+    super(`${symbol} on account ${account} already has position ${positionId} in state ${state}; `
+      + 'close it or wait until it is final before opening another');
+  }
+}
+
+export class UnknownAccount extends PosguardError {
+  readonly code = 'UNKNOWN_ACCOUNT';
+  constructor(readonly account: string, known: readonly string[]) {
+    super(`no account '${account}' in the config (accounts: ${known.join(', ') || 'none'})`);
+  }
+}
+
+/** New intents are refused: the account (or the whole guard) is halted. */
+export class Halted extends PosguardError {
+  readonly code = 'HALTED';
+  constructor(readonly scope: string, why: string) {
+    super(`${scope} is halted (${why}); new intents are refused, positions in flight carry on; resume it to accept intents`);
+  }
+}
+
+/** The account is in hedge mode, which posguard does not support end to end yet. */
+export class HedgeModeUnsupported extends PosguardError {
+  readonly code = 'HEDGE_MODE_UNSUPPORTED';
+  constructor(readonly account: string) {
+    super(`account ${account} is in hedge (dual-side) position mode; posguard refuses its intents until hedge mode is `
+      + 'supported end to end: switch the account to one-way mode');
+  }
+}
+
+export class UnknownPosition extends PosguardError {
+  readonly code = 'UNKNOWN_POSITION';
+  constructor(readonly positionId: string) {
+    super(`no position with id ${positionId}`);
+  }
+}
+
+/** `settled()` ran out of time; the position carries on. */
+export class SettleTimeout extends PosguardError {
+  readonly code = 'SETTLE_TIMEOUT';
+  constructor(readonly positionId: string, readonly state: string, timeoutMs: number) {
+    super(`position ${positionId} did not settle within ${timeoutMs} ms; it is in state ${state} and carries on`);
+  }
+}
+
+/** The guard was stopped; it accepts nothing more. */
+export class GuardStopped extends PosguardError {
+  readonly code = 'GUARD_STOPPED';
+  constructor() {
+    super('the guard has been stopped; create a new one');
+  }
+}
+
+/** The journal could not be written: no order is sent. */
+export class JournalUnavailable extends PosguardError {
+  readonly code = 'JOURNAL_UNAVAILABLE';
+  constructor(reason: string) {
+    super(`the journal could not be written (${reason}); nothing was sent, try again when storage is back`);
+  }
+}

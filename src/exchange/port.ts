@@ -12,22 +12,11 @@
 import type { AccountId, ClientOrderId, VenueOrderId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
 import type { Outcome } from '../domain/outcome.js';
-import type { FillReport, OrderStatusReport, OrderType, PositionStatusReport } from '../domain/reports.js';
-import type { Side } from '../domain/side.js';
+import type { FillReport, OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
+import type { OrderRequest } from '../domain/order-request.js';
 import { PosguardError } from '../domain/errors.js';
 
-export interface OrderRequest {
-  readonly symbol: string;
-  readonly side: Side;
-  readonly type: OrderType;
-  readonly amount: number;
-  readonly clientOrderId: ClientOrderId;
-  readonly reduceOnly: boolean;
-  /** Limit price, for `limit` orders. */
-  readonly price?: number;
-  /** Trigger price, for `stop-market` orders. */
-  readonly triggerPrice?: number;
-}
+export type { OrderRequest };
 
 /**
  * What an accepted create tells us. `report` is present only when the venue's reply was

@@ -1,0 +1,57 @@
+/**
+ * Where alerts go. Every alert is stored and listed; channels (Telegram, email, webhook)
+ * come with the alerts issue. Repeats of the same key within the cooldown are grouped: the
+ * stored alert counts them instead of being raised again.
+ */
+import { alertKey, type Alert, type AlertDraft } from '../domain/alert.js';
+import type { AccountId, PositionId } from '../domain/ids.js';
+
+export interface AlertSubject {
+  readonly account: AccountId;
+  readonly symbol?: string | undefined;
+  readonly positionId?: PositionId | undefined;
+}
+
+export interface AlertSink {
+  raise(draft: AlertDraft, subject: AlertSubject): void;
+  list(): Promise<readonly Alert[]>;
+}
+
+export interface StoredAlert extends Alert {
+  /** How many times this key was raised within the cooldown (1 for the first). */
+  readonly count: number;
+}
+
+export class MemoryAlertSink implements AlertSink {
+  private readonly alerts: StoredAlert[] = [];
+  private readonly lastByKey = new Map<string, number>();
+  private seq = 0;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly cooldownMs: number,
+    private readonly onAlert: (alert: StoredAlert) => void = () => {},
+  ) {}
+
+  raise(draft: AlertDraft, subject: AlertSubject): void {
+    const key = alertKey(draft.kind, subject.account, subject.positionId ?? subject.symbol);
+    const at = this.now();
+    const index = this.lastByKey.get(key);
+    const previous = index === undefined ? undefined : this.alerts[index];
+    if (index !== undefined && previous !== undefined && at - previous.at < this.cooldownMs) {
+      this.alerts[index] = { ...previous, count: previous.count + 1 };
+      return;
+    }
+    const alert: StoredAlert = {
+      ...draft, id: `alert-${++this.seq}`, key, account: subject.account, symbol: subject.symbol,
+      positionId: subject.positionId, at, count: 1,
+    };
+    this.lastByKey.set(key, this.alerts.length);
+    this.alerts.push(alert);
+    this.onAlert(alert);
+  }
+
+  async list(): Promise<readonly StoredAlert[]> {
+    return [...this.alerts];
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Alerts: what posguard raises when a human must look. `kind` is public (API, channels,
+ * dashboards); `key` groups repeats of the same problem so that they are rate limited.
+ */
+import type { AccountId, PositionId } from './ids.js';
+
+export type AlertKind =
+  | 'orphan' | 'mismatch' | 'closeUnverified' | 'unknownOrder' | 'protectionFailed'
+  | 'feedDown' | 'supervisorEscalation' | 'closeRefused';
+
+export interface AlertDraft {
+  readonly kind: AlertKind;
+  readonly message: string;
+}
+
+export interface Alert extends AlertDraft {
+  readonly id: string;
+  readonly key: string;
+  readonly account: AccountId;
+  readonly symbol: string | undefined;
+  readonly positionId: PositionId | undefined;
+  readonly at: number;
+}
+
+/** The grouping key: one problem of one kind on one position (or symbol) of one account. */
+export function alertKey(kind: AlertKind, account: string, subject: string | undefined): string {
+  return `${kind}:${account}:${subject ?? '-'}`;
+}

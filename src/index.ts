@@ -1,0 +1,10 @@
+/**
+ * posguard, as a library: `createGuard(config)` and the types a bot needs.
+ */
+export { createGuard, type Guard, type GuardOptions, type PositionHandle } from './guard/guard.js';
+export type { PositionRow } from './guard/registry.js';
+export { parseConfig, type Config, type ConfigInput } from './config/config.js';
+export { POSITION_STATES, type PositionStateName } from './machines/position.machine.js';
+export * from './domain/errors.js';
+export type { Intent } from './domain/intent.js';
+export type { Alert, AlertKind } from './domain/alert.js';

@@ -1,0 +1,277 @@
+/**
+ * The context of a position actor and the pure functions that fold evidence into it.
+ * Everything here is JSON-serialisable (it is the persisted snapshot) and pure: reports come
+ * in with their own times, and nothing reads a clock.
+ */
+import type { OrderRole } from '../domain/client-order-id.js';
+import { add, gt, gte, isZero, lte, sub } from '../domain/decimal.js';
+import { judgeFlatReport, sourceLags } from '../domain/freshness.js';
+import type { ClientOrderId, PositionId, VenueOrderId } from '../domain/ids.js';
+import type { Intent } from '../domain/intent.js';
+import type { Market } from '../domain/market.js';
+import {
+  isTerminalOrderStatus, type FillReport, type OrderStatusReport, type PositionStatusReport, type ReportTiming,
+} from '../domain/reports.js';
+import type { Side } from '../domain/side.js';
+
+/** The timing settings of DESIGN section 10 `verification`, plus the protection policy. */
+export interface PositionSettings {
+  readonly timeoutMs: number;
+  readonly unknownAlertAfterMs: number;
+  readonly closeVerifyAttempts: number;
+  readonly closeVerifyWindowMs: number;
+  readonly restLagMs: number;
+  readonly reportStaleMs: number;
+  readonly feedDownPollMs: number;
+  readonly protectionOnFailure: 'rollback' | 'alert';
+  /** How many close orders one position may send before it asks a human (default 3). */
+  readonly maxCloseOrders: number;
+}
+
+/** One order of this position: what was sent, and what the sources said of it since. */
+export interface OrderTrack {
+  readonly role: OrderRole;
+  readonly clientOrderId: ClientOrderId;
+  readonly side: Side;
+  readonly amount: number;
+  readonly venueOrderId: VenueOrderId | undefined;
+  readonly sentAt: number | undefined;
+  readonly send: 'not-sent' | 'accepted' | 'unknown' | 'rejected';
+  readonly rejectReason: string | undefined;
+  /** The freshest order report; `filled` never goes down, a terminal status never reopens. */
+  readonly report: OrderStatusReport | undefined;
+  readonly fillIds: readonly string[];
+  readonly fillTotal: number;
+}
+
+/** The signed position on the symbol just before the entry was sent (the REST baseline). */
+export interface Baseline {
+  readonly side: Side | undefined;
+  readonly size: number;
+}
+
+export type CloseReason = 'user' | 'protection-refused' | 'flatten';
+
+export interface PositionContext {
+  readonly id: PositionId;
+  readonly intent: Intent;
+  readonly market: Market;
+  readonly hedgeMode: boolean;
+  readonly settings: PositionSettings;
+  readonly entry: OrderTrack;
+  readonly baseline: Baseline | undefined;
+  readonly stop: OrderTrack | undefined;
+  readonly closes: readonly OrderTrack[];
+  readonly excess: readonly OrderTrack[];
+  /** The freshest position report for the symbol, from any source. */
+  readonly live: PositionStatusReport | undefined;
+  /** The newest evidence that the position was not flat (a fill, a non-flat report). */
+  readonly lastNonFlat: ReportTiming | undefined;
+  readonly closeRequested: CloseReason | undefined;
+  /** Absolute deadline of the current waiting state, and when it was armed. */
+  readonly deadline: number;
+  readonly armedAt: number;
+  readonly attempts: number;
+  readonly feedUp: boolean;
+  /** The latest local time seen in any event or effect result (the machine's notion of now). */
+  readonly seenAt: number;
+  /** Why the position ended as it did (or why it is in `orphanAlert`). */
+  readonly reason: string | undefined;
+}
+
+export function newOrderTrack(role: OrderRole, clientOrderId: ClientOrderId, side: Side, amount: number): OrderTrack {
+  return {
+    role, clientOrderId, side, amount, venueOrderId: undefined, sentAt: undefined, send: 'not-sent',
+    rejectReason: undefined, report: undefined, fillIds: [], fillTotal: 0,
+  };
+}
+
+/** -1, 0 or 1: whether `a` is older, as new as, or newer than `b` (sequence, venue time, receipt). */
+export function compareTiming(a: ReportTiming, b: ReportTiming): -1 | 0 | 1 {
+  const sign = (x: number): -1 | 0 | 1 => (x < 0 ? -1 : x > 0 ? 1 : 0);
+  if (a.venueSeq !== undefined && b.venueSeq !== undefined) return sign(a.venueSeq - b.venueSeq);
+  if (a.venueTime !== undefined && b.venueTime !== undefined) return sign(a.venueTime - b.venueTime);
+  return sign(a.receivedAt - b.receivedAt);
+}
+
+const newer = (a: ReportTiming, b: ReportTiming | undefined): boolean => b === undefined || compareTiming(a, b) > 0;
+
+function timingOf(r: ReportTiming): ReportTiming {
+  return { source: r.source, venueTime: r.venueTime, venueSeq: r.venueSeq, receivedAt: r.receivedAt };
+}
+
+/** Folds an order report into a track: filled only grows, a terminal status never reopens. */
+export function foldOrderReport(track: OrderTrack, report: OrderStatusReport): OrderTrack {
+  const prev = track.report;
+  let next = report;
+  if (prev !== undefined) {
+    const prevTerminal = isTerminalOrderStatus(prev.status);
+    if (prevTerminal && !isTerminalOrderStatus(report.status)) next = { ...report, status: prev.status };
+    if (gt(prev.filled, next.filled)) next = { ...next, filled: prev.filled, averagePrice: prev.averagePrice };
+  }
+  return { ...track, report: next, venueOrderId: track.venueOrderId ?? report.venueOrderId };
+}
+
+export function foldFill(track: OrderTrack, fill: FillReport): OrderTrack {
+  if (track.fillIds.includes(fill.tradeId)) return track;
+  return { ...track, fillIds: [...track.fillIds, fill.tradeId], fillTotal: add(track.fillTotal, fill.amount) };
+}
+
+/** What the sources prove this order filled (the largest proven amount). */
+export function provenFilled(track: OrderTrack): number {
+  const reported = track.report?.filled ?? 0;
+  return gt(track.fillTotal, reported) ? track.fillTotal : reported;
+}
+
+export function isTerminal(track: OrderTrack | undefined): boolean {
+  return track?.report !== undefined && isTerminalOrderStatus(track.report.status);
+}
+
+function matches(track: OrderTrack, r: { clientOrderId: ClientOrderId | undefined; venueOrderId: VenueOrderId }): boolean {
+  return (r.clientOrderId !== undefined && r.clientOrderId === track.clientOrderId)
+    || (track.venueOrderId !== undefined && track.venueOrderId === r.venueOrderId);
+}
+
+type TrackKey = 'entry' | 'stop' | 'closes' | 'excess';
+
+function mapTracks(ctx: PositionContext, r: Parameters<typeof matches>[1], f: (t: OrderTrack, key: TrackKey) => OrderTrack): PositionContext {
+  const one = (t: OrderTrack | undefined, key: TrackKey) => (t !== undefined && matches(t, r) ? f(t, key) : t);
+  const many = (ts: readonly OrderTrack[], key: TrackKey) => ts.map((t) => (matches(t, r) ? f(t, key) : t));
+  return {
+    ...ctx,
+    entry: one(ctx.entry, 'entry') ?? ctx.entry,
+    stop: one(ctx.stop, 'stop'),
+    closes: many(ctx.closes, 'closes'),
+    excess: many(ctx.excess, 'excess'),
+  };
+}
+
+/**
+ * Records evidence that the position is not flat, if it is the newest such evidence. A
+ * position report with a sequence number also takes over from earlier evidence without one
+ * at the same venue time (it reflects those fills), so that later reports of the same
+ * position can be ordered by sequence.
+ */
+function noteNonFlat(ctx: PositionContext, t: ReportTiming): PositionContext {
+  const last = ctx.lastNonFlat;
+  const covers = last !== undefined && t.venueSeq !== undefined && last.venueSeq === undefined
+    && t.venueTime !== undefined && last.venueTime !== undefined && t.venueTime >= last.venueTime;
+  return newer(t, last) || covers ? { ...ctx, lastNonFlat: timingOf(t) } : ctx;
+}
+
+/** Advances the machine's notion of now to `at` (never backwards). */
+export function seen(ctx: PositionContext, at: number): PositionContext {
+  return at > ctx.seenAt ? { ...ctx, seenAt: at } : ctx;
+}
+
+export function applyOrderReport(ctx: PositionContext, report: OrderStatusReport): PositionContext {
+  const next = seen(mapTracks(ctx, report, (t) => foldOrderReport(t, report)), report.receivedAt);
+  const isEntry = matches(ctx.entry, report);
+  return isEntry && gt(report.filled, 0) ? noteNonFlat(next, report) : next;
+}
+
+export function applyFill(ctx: PositionContext, fill: FillReport): PositionContext {
+  const next = seen(mapTracks(ctx, fill, (t) => foldFill(t, fill)), fill.receivedAt);
+  return matches(ctx.entry, fill) ? noteNonFlat(next, fill) : next;
+}
+
+export function applyPositionReport(ctx: PositionContext, report: PositionStatusReport): PositionContext {
+  if (report.symbol !== ctx.intent.symbol) return seen(ctx, report.receivedAt);
+  let next = seen(ctx, report.receivedAt);
+  if (fresherReport(report, ctx.live)) next = { ...next, live: report };
+  return report.size > 0 ? noteNonFlat(next, report) : next;
+}
+
+/**
+ * Whether `report` should replace `live` as the freshest report: it is newer, or it shows the
+ * same state from a better source (the stream, or a later REST read of the same state).
+ */
+function fresherReport(report: PositionStatusReport, live: PositionStatusReport | undefined): boolean {
+  if (live === undefined) return true;
+  const c = compareTiming(report, live);
+  if (c !== 0) return c > 0;
+  return live.source !== 'stream' && (report.source === 'stream' || report.receivedAt > live.receivedAt);
+}
+
+/** The signed size of a position: positive long, negative short. */
+const signed = (side: Side | undefined, size: number): number => (side === 'sell' ? -size : side === 'buy' ? size : 0);
+
+/** How much of the entry the position reports prove, as a change from the baseline. */
+export function positionEvidence(ctx: PositionContext): number {
+  const live = ctx.live;
+  const sentAt = ctx.entry.sentAt;
+  if (live === undefined || ctx.baseline === undefined || sentAt === undefined || live.receivedAt < sentAt) return 0;
+  const change = sub(signed(live.side, live.size), signed(ctx.baseline.side, ctx.baseline.size));
+  const along = ctx.intent.side === 'buy' ? change : -change;
+  return gt(along, 0) ? along : 0;
+}
+
+export type EntryVerdict =
+  | { readonly kind: 'filled'; readonly amount: number }
+  | { readonly kind: 'partial'; readonly amount: number }
+  | { readonly kind: 'dead'; readonly reason: string }
+  | { readonly kind: 'none' };
+
+/**
+ * What the evidence proves about the entry: `filled` (the order is terminal with a fill, or
+ * the whole amount is proven), `partial` (some fill proven, the order still working), `dead`
+ * (the order itself reported cancelled/rejected/expired with zero fill and no other source
+ * shows a fill), or `none`. Missing evidence never makes `dead`.
+ */
+export function entryVerdict(ctx: PositionContext): EntryVerdict {
+  const byOrder = provenFilled(ctx.entry);
+  const byPosition = positionEvidence(ctx);
+  const amount = gt(byPosition, byOrder) ? byPosition : byOrder;
+  const terminal = isTerminal(ctx.entry);
+  if (gt(amount, 0) && (terminal || gte(amount, ctx.intent.amount))) return { kind: 'filled', amount };
+  if (gt(amount, 0)) return { kind: 'partial', amount };
+  if (terminal && ctx.entry.report !== undefined) return { kind: 'dead', reason: `entry ${ctx.entry.report.status} with zero fill` };
+  return { kind: 'none' };
+}
+
+export function filledAmount(ctx: PositionContext): number {
+  const v = entryVerdict(ctx);
+  return v.kind === 'filled' || v.kind === 'partial' ? v.amount : 0;
+}
+
+/** What this position's own orders hold: the entry's fill less what its closes and reductions filled. */
+export function ownHolding(ctx: PositionContext): number {
+  const reduced = [...ctx.closes, ...ctx.excess].reduce((sum, t) => add(sum, provenFilled(t)), 0);
+  const held = sub(filledAmount(ctx), reduced);
+  return gt(held, 0) ? held : 0;
+}
+
+/** True when the freshest report is flat and it counts under the freshness rule. */
+export function flatProven(ctx: PositionContext): boolean {
+  const live = ctx.live;
+  if (live === undefined || !isZero(live.size)) return false;
+  return judgeFlatReport(live, ctx.lastNonFlat, sourceLags(ctx.settings.restLagMs)).counts;
+}
+
+/** The freshest report is flat, but it does not count (yet) under the freshness rule. */
+export function flatUnproven(ctx: PositionContext): boolean {
+  return ctx.live !== undefined && isZero(ctx.live.size) && !flatProven(ctx);
+}
+
+/** True when the freshest report is not flat and was received within `reportStaleMs` of `now`. */
+export function freshNonFlat(ctx: PositionContext, now: number): boolean {
+  const live = ctx.live;
+  return live !== undefined && gt(live.size, 0) && now - live.receivedAt <= ctx.settings.reportStaleMs;
+}
+
+/** A size above what the intent asked for, by a fresh report on the intent's side. */
+export function overFill(ctx: PositionContext): number {
+  const live = ctx.live;
+  if (live === undefined || live.side !== ctx.intent.side) return 0;
+  const base = ctx.baseline?.side === ctx.intent.side ? ctx.baseline.size : 0;
+  const excess = sub(sub(live.size, base), ctx.intent.amount);
+  const pending = ctx.excess.some((t) => !isTerminal(t) && t.send !== 'rejected');
+  return !pending && gt(excess, 0) && lte(ctx.market.amountStep, excess) ? excess : 0;
+}
+
+/** The stop still needs cancelling before the position may be called closed. */
+export function stopOutstanding(ctx: PositionContext): boolean {
+  const stop = ctx.stop;
+  if (stop === undefined || stop.send === 'not-sent' || stop.send === 'rejected') return false;
+  return !isTerminal(stop);
+}

@@ -1,0 +1,63 @@
+/**
+ * The effect slots of the position machine: their inputs and outputs. The wiring
+ * (`src/actors/position.wiring.ts`) fills them over an `ExchangePort`, a journal and an alert
+ * sink; tests fill them with fakes. Every output carries the local time (`at`) at which the
+ * effect finished, so the machine arms its deadlines without reading a clock.
+ */
+import type { OrderRole } from '../domain/client-order-id.js';
+import type { ClientOrderId, PositionId, VenueOrderId } from '../domain/ids.js';
+import type { Intent } from '../domain/intent.js';
+import type { OrderRequest } from '../domain/order-request.js';
+import type { Outcome } from '../domain/outcome.js';
+import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
+import type { Baseline } from './position.context.js';
+
+/** Journal the intent and the entry's client order id, and read the baseline position. */
+export interface PrepareEntryInput {
+  readonly positionId: PositionId;
+  readonly intent: Intent;
+  readonly clientOrderId: ClientOrderId;
+}
+export interface PrepareEntryOutput {
+  readonly at: number;
+  readonly baseline: Baseline;
+}
+
+/**
+ * Send one order. The implementation must never send the same client order id twice: a
+ * second call for an id already claimed (after a restart) answers `unknown` without sending.
+ */
+export interface SendOrderInput {
+  readonly positionId: PositionId;
+  readonly role: OrderRole;
+  readonly request: OrderRequest;
+}
+export interface SendOrderOutput {
+  /** Local time just before the request left. */
+  readonly sentAt: number;
+  readonly at: number;
+  readonly outcome: Outcome<{ readonly venueOrderId: VenueOrderId; readonly report: OrderStatusReport | undefined }>;
+}
+
+/** Ask for an order's status and/or the symbol's position. Failures are reported, not thrown. */
+export interface QueryEvidenceInput {
+  readonly symbol: string;
+  readonly order: { readonly clientOrderId: ClientOrderId; readonly venueOrderId: VenueOrderId | undefined } | undefined;
+  readonly position: boolean;
+}
+export interface QueryEvidenceOutput {
+  readonly at: number;
+  readonly order: OrderStatusReport | undefined;
+  readonly position: PositionStatusReport | undefined;
+  readonly failures: readonly string[];
+}
+
+export interface CancelOrderInput {
+  readonly symbol: string;
+  readonly clientOrderId: ClientOrderId;
+  readonly venueOrderId: VenueOrderId | undefined;
+}
+export interface CancelOrderOutput {
+  readonly at: number;
+  readonly outcome: Outcome<unknown>;
+}

@@ -1,0 +1,30 @@
+/**
+ * What a position actor receives, and what it is started with.
+ */
+import type { PositionId } from '../domain/ids.js';
+import type { Intent } from '../domain/intent.js';
+import type { Market } from '../domain/market.js';
+import type { FillReport, OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
+import type { CloseReason, PositionSettings } from './position.context.js';
+
+export interface PositionInput {
+  readonly id: PositionId;
+  readonly intent: Intent;
+  readonly market: Market;
+  readonly hedgeMode: boolean;
+  readonly settings: PositionSettings;
+  /** Local time at which the actor is created. */
+  readonly now: number;
+}
+
+export type PositionEvent =
+  | { readonly type: 'ORDER_REPORT'; readonly report: OrderStatusReport }
+  | { readonly type: 'FILL_REPORT'; readonly report: FillReport }
+  | { readonly type: 'POSITION_REPORT'; readonly report: PositionStatusReport }
+  | { readonly type: 'FEED'; readonly up: boolean }
+  /** Close the position (carried out once the entry's fate is known). */
+  | { readonly type: 'CLOSE'; readonly reason?: CloseReason }
+  /** Reconciliation adopts a position left in `orphanAlert`. */
+  | { readonly type: 'ADOPT' }
+  /** Sent once after a restore from a snapshot: re-enter the waiting state to re-arm its timers. */
+  | { readonly type: 'RESUME' };

@@ -1,0 +1,141 @@
+/**
+ * The slots of the position machine (`setup`): its effect actors, actions, guards and delays,
+ * and the small pure helpers its states share. The defaults of the effect actors reject:
+ * the wiring must provide them (`machine.provide`).
+ */
+import { assign, fromPromise, setup } from 'xstate';
+import type { AlertDraft } from '../domain/alert.js';
+import { gt } from '../domain/decimal.js';
+import type { OrderRequest } from '../domain/order-request.js';
+import {
+  applyFill, applyOrderReport, applyPositionReport, entryVerdict, flatProven, flatUnproven, overFill, ownHolding, seen,
+  stopOutstanding, type OrderTrack, type PositionContext,
+} from './position.context.js';
+import type {
+  CancelOrderInput, CancelOrderOutput, PrepareEntryInput, PrepareEntryOutput, QueryEvidenceInput, QueryEvidenceOutput,
+  SendOrderInput, SendOrderOutput,
+} from './position.effects.js';
+import type { PositionEvent, PositionInput } from './position.events.js';
+
+const notProvided = (slot: string) => () => Promise.reject(new Error(`the position machine's '${slot}' slot was not provided`));
+
+const BACKOFF_MAX_MS = 30_000;
+const DEAD_STATUSES = ['cancelled', 'rejected', 'expired'];
+
+export const positionSetup = setup({
+  types: {
+    context: {} as PositionContext,
+    events: {} as PositionEvent,
+    input: {} as PositionInput,
+  },
+  actors: {
+    prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(notProvided('prepareEntry')),
+    sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(notProvided('sendOrder')),
+    queryEvidence: fromPromise<QueryEvidenceOutput, QueryEvidenceInput>(notProvided('queryEvidence')),
+    cancelOrder: fromPromise<CancelOrderOutput, CancelOrderInput>(notProvided('cancelOrder')),
+  },
+  actions: {
+    /** Raise an alert; the wiring hands it to the alert sink. */
+    raiseAlert: (_args, _params: AlertDraft) => {},
+    recordOrder: assign(({ context, event }) => (event.type === 'ORDER_REPORT' ? applyOrderReport(context, event.report) : {})),
+    recordFill: assign(({ context, event }) => (event.type === 'FILL_REPORT' ? applyFill(context, event.report) : {})),
+    recordPosition: assign(({ context, event }) => (event.type === 'POSITION_REPORT' ? applyPositionReport(context, event.report) : {})),
+    recordFeed: assign(({ event }) => (event.type === 'FEED' ? { feedUp: event.up } : {})),
+    recordClose: assign(({ context, event }) => (event.type === 'CLOSE' && context.closeRequested === undefined
+      ? { closeRequested: event.reason ?? 'user' } : {})),
+    /** Starts the close-verification window at the latest time seen. */
+    armCloseWindow: assign(({ context }) => ({
+      armedAt: context.seenAt, deadline: context.seenAt + context.settings.closeVerifyWindowMs, attempts: 0,
+    })),
+    giveUpClose: assign(({ context }) => ({
+      attempts: 0,
+      reason: `no fresh flat report within ${context.settings.closeVerifyAttempts} checks over ${context.settings.closeVerifyWindowMs} ms`
+        + (context.live !== undefined && gt(context.live.size, 0) ? `; the venue still shows ${context.live.size}` : ''),
+    })),
+  },
+  guards: {
+    entryFilled: ({ context }) => entryVerdict(context).kind === 'filled',
+    entryPartial: ({ context }) => entryVerdict(context).kind === 'partial',
+    entryDead: ({ context }) => entryVerdict(context).kind === 'dead',
+    entryFateKnown: ({ context }) => entryVerdict(context).kind !== 'none',
+    hasStop: ({ context }) => context.intent.stopLoss !== undefined,
+    closeRequested: ({ context }) => context.closeRequested !== undefined,
+    flatProven: ({ context }) => flatProven(context),
+    stopOutstanding: ({ context }) => stopOutstanding(context),
+    stopConfirmed: ({ context }) => context.stop?.report !== undefined && !DEAD_STATUSES.includes(context.stop.report.status),
+    stopDead: ({ context }) => context.stop?.send === 'rejected'
+      || (context.stop?.report !== undefined && DEAD_STATUSES.includes(context.stop.report.status)),
+    rollbackOnFailure: ({ context }) => context.settings.protectionOnFailure === 'rollback',
+    feedDown: ({ context }) => !context.feedUp,
+    flatUnproven: ({ context }) => flatUnproven(context),
+    overFilled: ({ context }) => context.excess.length === 0 && gt(overFill(context), 0),
+    holdsSomething: ({ context }) => gt(ownHolding(context), 0),
+    checksLeft: ({ context }) => context.attempts < context.settings.closeVerifyAttempts,
+  },
+  delays: {
+    /** Until the current state's deadline; the wiring provides `deadline - clock.now()`. */
+    untilDeadline: ({ context }) => Math.max(0, context.deadline - context.armedAt),
+    poll: ({ context }) => context.settings.feedDownPollMs,
+    backoff: ({ context }) => Math.min(context.settings.feedDownPollMs * 2 ** Math.min(context.attempts, 16), BACKOFF_MAX_MS),
+    closeVerifyInterval: ({ context }) => Math.max(1, Math.floor(context.settings.closeVerifyWindowMs / context.settings.closeVerifyAttempts)),
+  },
+});
+
+export function orderRequestOf(ctx: PositionContext, t: OrderTrack, triggerPrice?: number): OrderRequest {
+  return {
+    symbol: ctx.intent.symbol, side: t.side, amount: t.amount, clientOrderId: t.clientOrderId,
+    type: triggerPrice === undefined ? 'market' : 'stop-market',
+    reduceOnly: t.role !== 'entry',
+    ...(triggerPrice === undefined ? {} : { triggerPrice }),
+  };
+}
+
+/** Applies a send outcome to a track. */
+export function sent(t: OrderTrack, out: SendOrderOutput): OrderTrack {
+  const o = out.outcome;
+  if (o.kind === 'accepted') {
+    const withId = { ...t, send: 'accepted' as const, sentAt: out.sentAt, venueOrderId: o.value.venueOrderId };
+    return o.value.report === undefined ? withId : { ...withId, report: o.value.report };
+  }
+  return { ...t, send: o.kind, sentAt: out.sentAt, rejectReason: o.kind === 'rejected' ? o.reason : undefined };
+}
+
+/** Folds a query's answers into the context; a failed query adds nothing. */
+export function foldEvidence(ctx: PositionContext, out: QueryEvidenceOutput): PositionContext {
+  let next = seen(ctx, out.at);
+  if (out.order !== undefined) next = applyOrderReport(next, out.order);
+  if (out.position !== undefined) next = applyPositionReport(next, out.position);
+  return next;
+}
+
+export const lookup = (t: OrderTrack) => ({ clientOrderId: t.clientOrderId, venueOrderId: t.venueOrderId });
+
+/** The query loop of a waiting state: ask, fold the answer in, wait `delay`, ask again. */
+export function queryLoop(delay: 'poll' | 'backoff', input: (args: { context: PositionContext }) => QueryEvidenceInput) {
+  return {
+    initial: 'querying' as const,
+    states: {
+      querying: positionSetup.createStateConfig({
+        invoke: {
+          src: 'queryEvidence',
+          input,
+          onDone: {
+            target: 'waiting',
+            actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })),
+          },
+          onError: { target: 'waiting', actions: assign(({ context }) => ({ attempts: context.attempts + 1 })) },
+        },
+      }),
+      waiting: positionSetup.createStateConfig({ after: { [delay]: 'querying' } }),
+    },
+  };
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function verdictReason(ctx: PositionContext): string {
+  const v = entryVerdict(ctx);
+  return v.kind === 'dead' ? v.reason : `entry ${v.kind}`;
+}
