@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import type { AccountId } from '../../domain/ids.js';
+import type { OrderType } from '../../domain/reports.js';
 import { PosguardError } from '../../domain/errors.js';
 import { PORT_METHODS, type PortMethod } from './wire.js';
 
@@ -46,7 +47,11 @@ export const faultSchema = z.discriminatedUnion('kind', [
   /** A market execution fills only `fraction` of the order; the rest is cancelled (IOC). */
   z.object({ kind: z.literal('partialFill'), fraction: z.number().min(0).lt(1) }).strict(),
   /** A create is refused with this reason and code (e.g. insufficient margin). */
-  z.object({ kind: z.literal('reject'), reason: z.string().min(1), code: z.string().min(1) }).strict(),
+  z.object({
+    kind: z.literal('reject'), reason: z.string().min(1), code: z.string().min(1),
+    /** Only orders of these types (say, `['stop-market']` to refuse the protective stop). */
+    orderTypes: z.array(z.enum(['market', 'limit', 'stop-market'])).optional(),
+  }).strict(),
 ]);
 
 export const faultWhenSchema = z.union([
@@ -129,8 +134,8 @@ export class FaultBook {
   }
 
   /** The fault of `kind` on now for `account` (and `method`); counts one call against it. */
-  take<K extends FaultKind>(kind: K, account: AccountId, method?: PortMethod): Extract<Fault, { kind: K }> | undefined {
-    const state = this.find(kind, account, method);
+  take<K extends FaultKind>(kind: K, account: AccountId, method?: PortMethod, orderType?: OrderType): Extract<Fault, { kind: K }> | undefined {
+    const state = this.find(kind, account, method, orderType);
     if (state === undefined) return undefined;
     if (state.callsLeft !== undefined) {
       state.callsLeft -= 1;
@@ -142,12 +147,14 @@ export class FaultBook {
     return state.rule.fault as Extract<Fault, { kind: K }>;
   }
 
-  private find(kind: FaultKind, account: AccountId, method: PortMethod | undefined): RuleState | undefined {
+  private find(kind: FaultKind, account: AccountId, method: PortMethod | undefined, orderType?: OrderType): RuleState | undefined {
     const now = this.clock.now();
     return this.rules.find((s) => {
       const { fault, account: only, when } = s.rule;
       if (fault.kind !== kind || (only !== undefined && only !== account) || this.spent(s, now)) return false;
       if (typeof when === 'object' && 'from' in when && now < when.from) return false;
+      const types = 'orderTypes' in fault ? fault.orderTypes : undefined;
+      if (types !== undefined && (orderType === undefined || !types.includes(orderType))) return false;
       const allowed = 'methods' in fault ? fault.methods : undefined;
       return method === undefined || allowed === undefined || (allowed as readonly string[]).includes(method);
     });

@@ -67,7 +67,7 @@ export class VenueServer {
       if (engine.hasClientOrderId(account, request.clientOrderId)) {
         return refused(SIM_CODES.duplicateClientOrderId, `client order id ${request.clientOrderId} was already used on this account`);
       }
-      const refusal = engine.check(account, request) ?? faults.take('reject', account);
+      const refusal = engine.check(account, request) ?? faults.take('reject', account, 'createOrder', request.type);
       if (refusal !== undefined) return refused(refusal.code, refusal.reason);
       const indexDelay = faults.take('orderIndexDelay', account)?.ms ?? 0;
       const order = engine.accept(account, request, { origin: 'port', visibleFrom: clock.now() + indexDelay });

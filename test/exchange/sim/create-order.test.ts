@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DUPLICATE_CLIENT_ORDER_ID } from '../../../src/domain/outcome.js';
-import { AVL, MAIN, limit, market, setup } from './helpers.js';
+import { AVL, MAIN, limit, market, setup, stop } from './helpers.js';
 
 describe('simulated createOrder outcomes', () => {
   it('records exactly one createOrder with what was sent', async () => {
@@ -62,6 +62,15 @@ describe('simulated createOrder outcomes', () => {
     expect(venue.position(MAIN, AVL).size).toBe(0);
     expect(venue.requests({ method: 'createOrder' })[0]).toMatchObject({ result: 'rejected', code: 'INSUFFICIENT_MARGIN', reachedEngine: false });
     expect(await port.createOrder(market('buy', 43))).toMatchObject({ kind: 'accepted' });
+  });
+
+  it('rejects only the order types a reject fault names (a refused stop, an accepted entry)', async () => {
+    const { venue, port } = setup();
+    venue.setPrice(AVL, 0.25);
+    venue.faults.set({ fault: { kind: 'reject', reason: 'trigger price invalid', code: 'TRIGGER', orderTypes: ['stop-market'] } });
+    expect(await port.createOrder(market('buy', 43))).toMatchObject({ kind: 'accepted' });
+    expect(await port.createOrder(stop('sell', 43, 0.21))).toEqual({ kind: 'rejected', reason: 'trigger price invalid', code: 'TRIGGER' });
+    expect(venue.orders(MAIN).filter((o) => o.status === 'open')).toHaveLength(0);
   });
 
   it('rejects on 429 with RATE_LIMITED: the venue did not take the order', async () => {
