@@ -1,7 +1,7 @@
 /**
  * posguard, as a library: `createGuard(config)` and the types a bot needs.
  */
-export { createGuard, type Guard, type GuardOptions, type PositionHandle } from './guard/guard.js';
+export { createGuard, type Guard, type GuardEvent, type GuardOptions, type PositionHandle } from './guard/guard.js';
 export type { PositionRow } from './guard/registry.js';
 export { parseConfig, type Config, type ConfigInput } from './config/config.js';
 export { POSITION_STATES, type PositionStateName } from './machines/position.machine.js';

@@ -3,6 +3,9 @@
  * into one clear line on stderr and a non-zero exit code — never a stack trace.
  */
 import { PosguardError } from '../domain/errors.js';
+import { UsageError } from './args.js';
+import { demoCommand } from './demo.js';
+import { startCommand } from './start.js';
 
 export const HELP = `posguard — guards every position a trading bot opens
 
@@ -17,10 +20,6 @@ Usage:
 The config file is JSON (see README); POSGUARD_CONFIG names it when --config is absent.
 `;
 
-export class UsageError extends PosguardError {
-  readonly code = 'USAGE';
-}
-
 type Command = (args: readonly string[]) => Promise<number>;
 
 const notYet = (name: string): Command => async () => {
@@ -32,8 +31,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     process.stdout.write(HELP);
     return 0;
   },
-  start: notYet('start'),
-  demo: notYet('demo'),
+  start: (args) => startCommand(args, process.env),
+  demo: () => demoCommand(),
   sim: notYet('sim'),
   sweep: notYet('sweep'),
   status: notYet('status'),

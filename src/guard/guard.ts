@@ -40,7 +40,13 @@ export interface GuardOptions {
   readonly journal?: Journal;
   /** Random bytes for position ids; `crypto.getRandomValues` by default. */
   readonly randomBytes?: (n: number) => Uint8Array;
+  /** Told of every state change and every alert (the logger, the event stream, the demo). */
+  readonly onEvent?: (event: GuardEvent) => void;
 }
+
+export type GuardEvent =
+  | { readonly type: 'transition'; readonly row: PositionRow; readonly from: PositionStateName }
+  | { readonly type: 'alert'; readonly alert: StoredAlert };
 
 export interface PositionHandle {
   readonly id: PositionId;
@@ -72,7 +78,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   const sim = options.sim ?? (ownSim ? new SimExchange({ clock, seed: 1, priceTickMs: SIM_PRICE_TICK_MS }) : undefined);
   const randomBytes = options.randomBytes ?? ((n: number) => webcrypto.getRandomValues(new Uint8Array(n)));
   const journal = options.journal ?? new MemoryJournal();
-  const alerts = new MemoryAlertSink(() => clock.now(), config.alerts.cooldownMs);
+  const onEvent = options.onEvent ?? (() => {});
+  const alerts = new MemoryAlertSink(() => clock.now(), config.alerts.cooldownMs, (alert) => onEvent({ type: 'alert', alert }));
   const registry = new PositionRegistry();
   const settings: PositionSettings = { ...config.verification, protectionOnFailure: config.protection.onFailure, maxCloseOrders: 3 };
 
@@ -169,7 +176,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       actor.subscribe({
         next: (snap) => {
           const state = stateName(snap.value);
-          registry.update(id, state, snap.context, clock.now());
+          const from = registry.get(id)?.state ?? 'pending';
+          const row = registry.update(id, state, snap.context, clock.now());
+          if (row !== undefined && from !== state) onEvent({ type: 'transition', row, from });
           if (!(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {
             if (state === 'failed' && snap.context.entry.send === 'not-sent') reject(new JournalUnavailable(snap.context.reason ?? 'unknown reason'));
             else resolve();

@@ -40,14 +40,20 @@ export class PositionRegistry {
     });
   }
 
-  update(id: PositionId, state: PositionStateName, ctx: PositionContext, at: number): void {
+  get(id: PositionId): PositionRow | undefined {
+    return this.byId.get(id);
+  }
+
+  update(id: PositionId, state: PositionStateName, ctx: PositionContext, at: number): PositionRow | undefined {
     const row = this.byId.get(id);
-    if (row === undefined) return;
+    if (row === undefined) return undefined;
     const moved = row.state !== state;
-    this.byId.set(id, {
+    const next: PositionRow = {
       ...row, state, size: ctx.live !== undefined && !flatUnproven(ctx) ? ctx.live.size : ownHolding(ctx), reason: ctx.reason, updatedAt: moved ? at : row.updatedAt,
       history: moved ? [...row.history, { at, state }] : row.history,
-    });
+    };
+    this.byId.set(id, next);
+    return next;
   }
 
   rows(): PositionRow[] {

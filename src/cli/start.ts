@@ -1,0 +1,37 @@
+/**
+ * `posguard start [--config FILE]`: runs the worker until SIGINT or SIGTERM. Without a
+ * config (no flag, no POSGUARD_CONFIG) it runs on the embedded simulated exchange with every
+ * default. Logs every transition and alert as JSON lines, secrets redacted.
+ */
+import { configSecrets, defaultConfig, loadConfigFile, resolveConfigPath } from '../config/config.js';
+import { createGuard, type GuardEvent } from '../guard/guard.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { parseArgs } from './args.js';
+
+export function logGuardEvent(log: Logger, event: GuardEvent): void {
+  if (event.type === 'alert') {
+    const { alert } = event;
+    log.warn({ alert: alert.kind, account: alert.account, symbol: alert.symbol, positionId: alert.positionId }, alert.message);
+    return;
+  }
+  const { row, from } = event;
+  log.info({ positionId: row.id, account: row.account, symbol: row.symbol, from, to: row.state, size: row.size, reason: row.reason }, `${from} → ${row.state}`);
+}
+
+export async function startCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { flags } = parseArgs(args, ['config']);
+  const path = resolveConfigPath(flags.config, env);
+  const config = path === undefined ? defaultConfig() : await loadConfigFile(path);
+  const log = createLogger({ secrets: configSecrets(config) });
+  const guard = await createGuard(config, { onEvent: (event) => logGuardEvent(log, event) });
+  log.info({ accounts: config.accounts.map((a) => `${a.id} (${a.exchange})`), config: path ?? '(defaults: embedded simulator)' }, 'posguard is guarding');
+  log.info('this version has no HTTP API yet: embed posguard with createGuard() to submit intents (see README)');
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info({ signal }, 'stopping');
+  await guard.stop();
+  log.flush();
+  return 0;
+}
