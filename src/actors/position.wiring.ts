@@ -9,6 +9,7 @@
 import { fromPromise } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
+import { JournalUnavailable } from '../domain/errors.js';
 import { unknown } from '../domain/outcome.js';
 import type { ExchangePort } from '../exchange/port.js';
 import { errorText } from '../machines/position.setup.js';
@@ -35,9 +36,13 @@ export function wirePositionMachine(w: PositionWiring) {
       prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input }) => {
         const live = (await port.fetchPositions()).find((p) => p.symbol === input.intent.symbol);
         const baseline = { side: live?.side, size: live?.size ?? 0 };
-        await journal.recordIntent({
-          positionId: input.positionId, intent: input.intent, entryClientOrderId: input.clientOrderId, baseline, at: clock.now(),
-        });
+        try {
+          await journal.recordIntent({
+            positionId: input.positionId, intent: input.intent, entryClientOrderId: input.clientOrderId, baseline, at: clock.now(),
+          });
+        } catch (e) {
+          throw e instanceof JournalUnavailable ? e : new JournalUnavailable(errorText(e));
+        }
         return { at: clock.now(), baseline };
       }),
       sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(async ({ input }) => {

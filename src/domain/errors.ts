@@ -107,10 +107,18 @@ export class GuardStopped extends PosguardError {
   }
 }
 
+/** The position failed before its entry was sent (its journal or baseline could not be written or read). */
+export class EntryNotSent extends PosguardError {
+  readonly code = 'ENTRY_NOT_SENT';
+  constructor(readonly positionId: string, reason: string) {
+    super(`position ${positionId} failed ${reason}; no order reached the exchange, the intent may be submitted again`);
+  }
+}
+
 /** The journal could not be written: no order is sent. */
 export class JournalUnavailable extends PosguardError {
   readonly code = 'JOURNAL_UNAVAILABLE';
   constructor(reason: string) {
-    super(`the journal could not be written (${reason}); nothing was sent, try again when storage is back`);
+    super(`the journal could not be written (${reason}); posguard sends no order it has not written down`);
   }
 }

@@ -17,7 +17,7 @@ import { wirePositionMachine } from '../actors/position.wiring.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
-  GuardStopped, Halted, HedgeModeUnsupported, InvalidConfig, InvalidIntent, JournalUnavailable, SettleTimeout, SymbolBusy,
+  EntryNotSent, GuardStopped, Halted, HedgeModeUnsupported, InvalidConfig, InvalidIntent, SettleTimeout, SymbolBusy,
   UnknownAccount, UnknownPosition,
 } from '../domain/errors.js';
 import { accountId, newPositionId, type PositionId } from '../domain/ids.js';
@@ -180,7 +180,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
           const row = registry.update(id, state, snap.context, clock.now());
           if (row !== undefined && from !== state) onEvent({ type: 'transition', row, from });
           if (!(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {
-            if (state === 'failed' && snap.context.entry.send === 'not-sent') reject(new JournalUnavailable(snap.context.reason ?? 'unknown reason'));
+            if (state === 'failed' && snap.context.entry.send === 'not-sent') reject(new EntryNotSent(id, snap.context.reason ?? 'no reason given'));
             else resolve();
           }
           if (snap.status === 'done' || FINAL_STATES.includes(state)) {

@@ -71,6 +71,7 @@ export function closingStates(kind: 'closing' | 'rollingBack') {
       planning: {
         always: [
           { guard: 'flatProven', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
+          { guard: ({ context }) => context.closes.length >= context.settings.maxCloseOrders, target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           // A flat report that does not count yet (REST lagging a fill): wait for the truth.
           { guard: ({ context }) => liveFlat(context) || context.live === undefined, target: 'retryWait' },
           {

@@ -78,7 +78,7 @@ export const positionMachine = positionSetup.createMachine({
             onDone: { target: 'sending', actions: assign({ baseline: ({ event }) => event.output.baseline }) },
             onError: {
               target: '#position.failed',
-              actions: assign({ reason: ({ event }) => `the intent could not be journalled, nothing was sent: ${errorText(event.error)}` }),
+              actions: assign({ reason: ({ event }) => `before the entry was sent: ${errorText(event.error)}` }),
             },
           },
         },

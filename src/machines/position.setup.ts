@@ -49,8 +49,10 @@ export const positionSetup = setup({
     })),
     giveUpClose: assign(({ context }) => ({
       attempts: 0,
-      reason: `no fresh flat report within ${context.settings.closeVerifyAttempts} checks over ${context.settings.closeVerifyWindowMs} ms`
-        + (context.live !== undefined && gt(context.live.size, 0) ? `; the venue still shows ${context.live.size}` : ''),
+      reason: flatProven(context)
+        ? `flat, but the stop ${context.stop?.clientOrderId} could not be cancelled and verified within ${context.settings.closeVerifyWindowMs} ms`
+        : `no fresh flat report within ${context.settings.closeVerifyAttempts} checks over ${context.settings.closeVerifyWindowMs} ms`
+          + (context.live !== undefined && gt(context.live.size, 0) ? `; the venue still shows ${context.live.size}` : ''),
     })),
   },
   guards: {
