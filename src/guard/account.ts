@@ -1,58 +1,73 @@
 /**
- * One exchange account as the guard runs it: its port, markets and position mode, its
- * private stream, and the position actors it routes stream reports to.
+ * One exchange account as the guard runs it: its port, markets and position mode, its feed
+ * actor, and the directory of its position actors that the feed routes reports to.
  *
- * Receives: stream events from the port. Sends: `ORDER_REPORT`, `FILL_REPORT`,
- * `POSITION_REPORT` and `FEED` events to the position actors of this account — order and
- * fill reports by client order id (else venue order id, else symbol), position reports by
- * symbol, connection changes to all.
+ * Receives: reports and up/down changes from the feed. Sends: `ORDER_REPORT`,
+ * `FILL_REPORT`, `POSITION_REPORT` and `FEED` events to the position actors of this
+ * account — order and fill reports by client order id (else symbol), position reports by
+ * symbol, feed changes to all.
  */
-import type { Actor } from 'xstate';
+import { createActor, type Actor } from 'xstate';
+import type { Clock } from '../clock.js';
 import { parseClientOrderId } from '../domain/client-order-id.js';
-import type { AccountId, PositionId } from '../domain/ids.js';
+import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
-import type { ExchangePort, PositionMode, StreamEvent, StreamSubscription } from '../exchange/port.js';
+import type { ExchangePort, PositionMode } from '../exchange/port.js';
+import type { FeedReport } from '../actors/feed.actor.js';
+import { wireFeedMachine, type FeedDirectory } from '../actors/feed.wiring.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
+import { isTerminal } from '../machines/position.context.js';
 
 export type PositionActor = Actor<WiredPositionMachine>;
+export type FeedActor = Actor<ReturnType<typeof wireFeedMachine>>;
 
-export class AccountRuntime {
+export class AccountRuntime implements FeedDirectory {
   markets: ReadonlyMap<string, Market> = new Map();
   mode: PositionMode = 'one-way';
   halted: string | undefined;
+  /** Whether the feed is live (connected and resynchronised). */
+  feedUp = false;
   /** The position that holds each symbol while it is not final (or a reservation being opened). */
   readonly busy = new Map<string, PositionId | 'reserved'>();
   readonly actors = new Map<PositionId, PositionActor>();
-  private subscription: StreamSubscription | undefined;
 
-  constructor(readonly id: AccountId, readonly port: ExchangePort) {}
+  constructor(readonly id: AccountId, readonly port: ExchangePort, private readonly clock: Clock) {}
 
-  async start(): Promise<void> {
+  async load(): Promise<void> {
     this.markets = await this.port.loadMarkets();
     this.mode = await this.port.fetchPositionMode();
-    this.subscription = this.port.subscribe((event) => this.route(event));
   }
 
-  async stop(): Promise<void> {
-    await this.subscription?.close();
-    await this.port.close();
+  /** A new feed actor for this account (its supervisor starts and restarts it). */
+  createFeed(): FeedActor {
+    return createActor(wireFeedMachine(this.port, this), { clock: this.clock });
   }
 
-  /** Hands one stream event to the position actors it concerns. */
-  route(event: StreamEvent): void {
-    switch (event.type) {
-      case 'connection':
-        for (const actor of this.actors.values()) actor.send({ type: 'FEED', up: event.status === 'up' });
-        return;
-      case 'position':
-        this.bySymbol(event.report.symbol)?.send({ type: 'POSITION_REPORT', report: event.report });
-        return;
-      case 'order':
-      case 'fill': {
-        const owner = this.byClientOrderId(event.report.clientOrderId) ?? this.bySymbol(event.report.symbol);
-        owner?.send(event.type === 'order' ? { type: 'ORDER_REPORT', report: event.report } : { type: 'FILL_REPORT', report: event.report });
+  route(r: FeedReport): void {
+    if (r.type === 'position') {
+      this.bySymbol(r.report.symbol)?.send({ type: 'POSITION_REPORT', report: r.report });
+      return;
+    }
+    const owner = this.byClientOrderId(r.report.clientOrderId) ?? this.bySymbol(r.report.symbol);
+    owner?.send(r.type === 'order' ? { type: 'ORDER_REPORT', report: r.report } : { type: 'FILL_REPORT', report: r.report });
+  }
+
+  broadcast(up: boolean): void {
+    this.feedUp = up;
+    for (const actor of this.actors.values()) actor.send({ type: 'FEED', up });
+  }
+
+  trackedOrders(): { symbol: string; clientOrderId: ClientOrderId }[] {
+    const out: { symbol: string; clientOrderId: ClientOrderId }[] = [];
+    for (const actor of this.actors.values()) {
+      const ctx = actor.getSnapshot().context;
+      for (const track of [ctx.entry, ctx.stop, ...ctx.closes, ...ctx.excess]) {
+        if (track !== undefined && track.send !== 'not-sent' && track.send !== 'rejected' && !isTerminal(track)) {
+          out.push({ symbol: ctx.intent.symbol, clientOrderId: track.clientOrderId });
+        }
       }
     }
+    return out;
   }
 
   private byClientOrderId(id: string | undefined): PositionActor | undefined {

@@ -14,6 +14,7 @@ import { webcrypto } from 'node:crypto';
 import { createActor } from 'xstate';
 import { MemoryAlertSink, type StoredAlert } from '../alerts/alert-sink.js';
 import { wirePositionMachine } from '../actors/position.wiring.js';
+import { errorText } from '../machines/position.setup.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
@@ -89,9 +90,17 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     if (port === undefined) {
       throw new InvalidConfig(`accounts[${i}].exchange`, `'${a.exchange}' accounts need the ccxt adapter, which this version does not have yet; use 'sim'`);
     }
-    accounts.set(a.id, new AccountRuntime(accountId(a.id), port));
+    accounts.set(a.id, new AccountRuntime(accountId(a.id), port, clock));
   }
-  await Promise.all([...accounts.values()].map((a) => a.start()));
+  await Promise.all([...accounts.values()].map((a) => a.load()));
+  const feeds = [...accounts.values()].map((account) => {
+    const feed = account.createFeed();
+    feed.subscribe({
+      error: (err) => alerts.raise({ kind: 'feedDown', message: `the feed of account ${account.id} crashed: ${errorText(err)}` }, { account: account.id }),
+    });
+    feed.start();
+    return { account, feed };
+  });
 
   const idempotency = new Map<string, PositionId>();
   const handles = new Map<PositionId, PositionHandle>();
@@ -163,7 +172,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     const machine = wirePositionMachine({ account: account.id, port: account.port, journal, alerts, clock });
     const actor: PositionActor = createActor(machine, {
       clock,
-      input: { id, intent, market, hedgeMode: false, settings, now: clock.now() },
+      input: { id, intent, market, hedgeMode: false, settings, now: clock.now(), feedUp: account.feedUp },
     });
     account.actors.set(id, actor);
     account.busy.set(intent.symbol, id);
@@ -232,7 +241,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       if (stopped) return;
       stopped = true;
       for (const account of accounts.values()) for (const actor of account.actors.values()) actor.stop();
-      await Promise.all([...accounts.values()].map((a) => a.stop()));
+      for (const { feed } of feeds) feed.stop();
+      await Promise.all([...accounts.values()].map((a) => a.port.close()));
       if (ownSim) sim?.close();
     },
   };

@@ -15,6 +15,8 @@ export interface PositionInput {
   readonly settings: PositionSettings;
   /** Local time at which the actor is created. */
   readonly now: number;
+  /** Whether the account's feed is live when the actor starts (else it polls from the start). */
+  readonly feedUp?: boolean;
 }
 
 export type PositionEvent =

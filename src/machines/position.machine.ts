@@ -43,7 +43,7 @@ function initialContext(input: PositionInput): PositionContext {
     id: input.id, intent, market: input.market, hedgeMode: input.hedgeMode, settings: input.settings,
     entry: newOrderTrack('entry', clientOrderId(input.id, 'entry'), intent.side, intent.amount),
     baseline: undefined, stop: undefined, closes: [], excess: [], live: undefined, lastNonFlat: undefined,
-    closeRequested: undefined, deadline: input.now, armedAt: input.now, attempts: 0, feedUp: true,
+    closeRequested: undefined, deadline: input.now, armedAt: input.now, attempts: 0, feedUp: input.feedUp ?? true,
     seenAt: input.now, reason: undefined,
   };
 }
