@@ -9,7 +9,7 @@
 import { fromPromise } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
-import { JournalUnavailable } from '../domain/errors.js';
+import { JournalUnavailable, PosguardError } from '../domain/errors.js';
 import { unknown } from '../domain/outcome.js';
 import type { ExchangePort } from '../exchange/port.js';
 import { errorText } from '../machines/position.setup.js';
@@ -35,15 +35,16 @@ export function wirePositionMachine(w: PositionWiring) {
     actors: {
       prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input }) => {
         const live = (await port.fetchPositions()).find((p) => p.symbol === input.intent.symbol);
-        const baseline = { side: live?.side, size: live?.size ?? 0 };
+        const read = { side: live?.side, size: live?.size ?? 0 };
         try {
-          await journal.recordIntent({
-            positionId: input.positionId, intent: input.intent, entryClientOrderId: input.clientOrderId, baseline, at: clock.now(),
+          // After a restart the journal answers the baseline written before the first send.
+          const baseline = await journal.recordIntent({
+            positionId: input.positionId, intent: input.intent, entryClientOrderId: input.clientOrderId, baseline: read, at: clock.now(),
           });
+          return { at: clock.now(), baseline };
         } catch (e) {
-          throw e instanceof JournalUnavailable ? e : new JournalUnavailable(errorText(e));
+          throw e instanceof PosguardError ? e : new JournalUnavailable(errorText(e));
         }
-        return { at: clock.now(), baseline };
       }),
       sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(async ({ input }) => {
         const sentAt = clock.now();

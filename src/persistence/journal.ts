@@ -4,11 +4,13 @@
  * every order's client order id is claimed just before it is sent, and a claim is granted
  * once only, so that no order is ever sent twice — not after a crash, not after a restore.
  *
- * `MemoryJournal` serves until the Redis journal lands; it keeps nothing across restarts.
+ * `MemoryJournal` keeps nothing across restarts (a guard without Redis); `RedisJournal`
+ * writes through the Redis store, fenced by the account's lease.
  */
-import type { ClientOrderId, PositionId } from '../domain/ids.js';
+import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../machines/position.context.js';
+import type { RedisStore } from './redis-store.js';
 
 export interface JournalEntry {
   readonly positionId: PositionId;
@@ -19,7 +21,8 @@ export interface JournalEntry {
 }
 
 export interface Journal {
-  recordIntent(entry: JournalEntry): Promise<void>;
+  /** Journals the intent; answers the baseline journalled first (after a restart, the original one). */
+  recordIntent(entry: JournalEntry): Promise<Baseline>;
   /** True the first time `clientOrderId` is claimed; false ever after (it may have been sent). */
   claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean>;
 }
@@ -28,8 +31,11 @@ export class MemoryJournal implements Journal {
   private readonly intents = new Map<PositionId, JournalEntry>();
   private readonly claims = new Map<ClientOrderId, { positionId: PositionId; at: number }>();
 
-  async recordIntent(entry: JournalEntry): Promise<void> {
+  async recordIntent(entry: JournalEntry): Promise<Baseline> {
+    const first = this.intents.get(entry.positionId);
+    if (first !== undefined) return first.baseline;
     this.intents.set(entry.positionId, entry);
+    return entry.baseline;
   }
 
   async claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
@@ -40,5 +46,22 @@ export class MemoryJournal implements Journal {
 
   intent(positionId: PositionId): JournalEntry | undefined {
     return this.intents.get(positionId);
+  }
+}
+
+/** The journal of one account in Redis, written under the lease this worker holds now. */
+export class RedisJournal implements Journal {
+  constructor(
+    private readonly store: RedisStore,
+    private readonly account: AccountId,
+    private readonly holder: () => string,
+  ) {}
+
+  recordIntent(entry: JournalEntry): Promise<Baseline> {
+    return this.store.recordIntent(this.account, this.holder(), entry);
+  }
+
+  claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
+    return this.store.claimSend(this.account, this.holder(), positionId, clientOrderId, at);
   }
 }

@@ -1,0 +1,154 @@
+/**
+ * The Redis store (DESIGN section 6): per position the intent and its journal (written before
+ * any order), the persisted actor snapshot after every transition and an append-only history
+ * (a Redis stream); per account an ownership lease with a fencing token, the set of live
+ * positions, a position → state hash with one set per state, and the idempotency keys.
+ *
+ * Every write checks the account's lease inside its Lua script (`scripts.ts`); a write that is
+ * fenced out throws `LeaseLost`. Receives: calls from the guard and the position wiring.
+ * Touches: Redis, under its key prefix only.
+ *
+ * @example
+ * const store = new RedisStore(new Redis(url), 'pg:');
+ * const token = await store.acquireLease(account, workerId, 15_000);
+ */
+import type { Redis } from 'ioredis';
+import { PosguardError } from '../domain/errors.js';
+import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
+import type { Intent } from '../domain/intent.js';
+import type { Baseline } from '../machines/position.context.js';
+import type { JournalEntry } from './journal.js';
+import * as scripts from './scripts.js';
+
+/** A write was refused because this worker no longer holds the account's lease. */
+export class LeaseLost extends PosguardError {
+  readonly code = 'LEASE_LOST';
+  constructor(readonly account: string, operation: string) {
+    super(`${operation} refused: this worker no longer holds the lease of account ${account}; another worker owns it now`);
+  }
+}
+
+export interface SnapshotWrite {
+  readonly positionId: PositionId;
+  readonly state: string;
+  readonly final: boolean;
+  readonly snapshot: unknown;
+  readonly at: number;
+  /** The event that caused the transition, with the raw exchange payload it carried. */
+  readonly event: { readonly type: string; readonly payload: unknown };
+}
+
+export interface StoredPosition {
+  readonly id: PositionId;
+  readonly intent: Intent;
+  readonly baseline: Baseline;
+  readonly state: string | undefined;
+  /** The persisted actor snapshot, or `undefined` if the actor never wrote one. */
+  readonly snapshot: unknown;
+}
+
+export interface HistoryEntry {
+  readonly id: string;
+  readonly at: number;
+  readonly state: string;
+  readonly event: string;
+  readonly payload: unknown;
+}
+
+const HISTORY_MAX = 1_000;
+
+export class RedisStore {
+  constructor(readonly redis: Redis, readonly prefix = 'pg:') {}
+
+  readonly keys = {
+    lease: (a: string) => `${this.prefix}lease:${a}`,
+    token: (a: string) => `${this.prefix}lease:${a}:token`,
+    live: (a: string) => `${this.prefix}acct:${a}:live`,
+    states: (a: string) => `${this.prefix}acct:${a}:states`,
+    stateSet: (a: string, state = '') => `${this.prefix}acct:${a}:state:${state}`,
+    idempotency: (a: string) => `${this.prefix}acct:${a}:idem`,
+    position: (id: string) => `${this.prefix}pos:${id}`,
+    history: (id: string) => `${this.prefix}pos:${id}:history`,
+    claims: (id: string) => `${this.prefix}pos:${id}:claims`,
+  };
+
+  /** The fencing token if `worker` holds (or now takes) the account's lease, else 0. */
+  async acquireLease(account: AccountId, worker: string, ttlMs: number): Promise<number> {
+    return Number(await scripts.acquireLease.run(this.redis, [this.keys.lease(account), this.keys.token(account)], [worker, ttlMs]));
+  }
+
+  async renewLease(account: AccountId, holder: string, ttlMs: number): Promise<boolean> {
+    return Number(await scripts.renewLease.run(this.redis, [this.keys.lease(account)], [holder, ttlMs])) === 1;
+  }
+
+  async releaseLease(account: AccountId, holder: string): Promise<void> {
+    await scripts.releaseLease.run(this.redis, [this.keys.lease(account)], [holder]);
+  }
+
+  /** Journals the intent; returns the baseline that is journalled (the first one written). */
+  async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<Baseline> {
+    const result = await scripts.recordIntent.run(this.redis,
+      [this.keys.lease(account), this.keys.position(entry.positionId), this.keys.live(account), this.keys.idempotency(account)],
+      [holder, entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at,
+        entry.intent.idempotencyKey ?? '']);
+    if (result === -1) throw new LeaseLost(account, 'journalling an intent');
+    return JSON.parse(String(result)) as Baseline;
+  }
+
+  /** The fenced "about to send" marker: true the first time only. */
+  async claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
+    const result = Number(await scripts.claimSend.run(this.redis, [this.keys.lease(account), this.keys.claims(positionId)], [holder, clientOrderId, at]));
+    if (result === -1) throw new LeaseLost(account, `sending ${clientOrderId}`);
+    return result === 1;
+  }
+
+  async saveSnapshot(account: AccountId, holder: string, w: SnapshotWrite): Promise<void> {
+    const result = await scripts.saveSnapshot.run(this.redis,
+      [this.keys.lease(account), this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.live(account), this.keys.states(account)],
+      [holder, w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', this.keys.stateSet(account), HISTORY_MAX,
+        w.event.type, JSON.stringify(w.event.payload ?? null)]);
+    if (result === -1) throw new LeaseLost(account, `saving position ${w.positionId}`);
+  }
+
+  /** Every non-final position of the account, read through the live-set index (no scan). */
+  async loadLive(account: AccountId): Promise<StoredPosition[]> {
+    const ids = await this.redis.smembers(this.keys.live(account));
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hmget(this.keys.position(id), 'intent', 'baseline', 'state', 'snapshot');
+    const replies = (await pipeline.exec()) ?? [];
+    const out: StoredPosition[] = [];
+    ids.forEach((id, i) => {
+      const [err, fields] = replies[i] ?? [null, null];
+      if (err) throw err;
+      const [intent, baseline, state, snapshot] = (fields ?? []) as (string | null)[];
+      if (intent == null || baseline == null) return;
+      out.push({
+        id: id as PositionId,
+        intent: JSON.parse(intent) as Intent,
+        baseline: JSON.parse(baseline) as Baseline,
+        state: state ?? undefined,
+        snapshot: snapshot == null ? undefined : JSON.parse(snapshot),
+      });
+    });
+    return out;
+  }
+
+  /** Position ids of the account in `state`, through the per-state index. */
+  async idsInState(account: AccountId, state: string): Promise<PositionId[]> {
+    return (await this.redis.smembers(this.keys.stateSet(account, state))) as PositionId[];
+  }
+
+  async positionForKey(account: AccountId, idempotencyKey: string): Promise<PositionId | undefined> {
+    return ((await this.redis.hget(this.keys.idempotency(account), idempotencyKey)) ?? undefined) as PositionId | undefined;
+  }
+
+  async history(positionId: PositionId, count = HISTORY_MAX): Promise<HistoryEntry[]> {
+    const entries = await this.redis.xrange(this.keys.history(positionId), '-', '+', 'COUNT', count);
+    return entries.map(([id, flat]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i] as string] = flat[i + 1] as string;
+      return { id, at: Number(f.at), state: f.state ?? '', event: f.event ?? '', payload: f.payload === undefined ? null : JSON.parse(f.payload) };
+    });
+  }
+}

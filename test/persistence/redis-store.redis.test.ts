@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { accountId, clientOrderIdOf, newPositionId, type PositionId } from '../../src/domain/ids.js';
+import { LeaseLost, RedisStore } from '../../src/persistence/redis-store.js';
+import { connect, deletePrefix, testPrefix } from '../support/redis.js';
+
+const prefix = testPrefix('store');
+let redis: Redis;
+let store: RedisStore;
+const A = accountId('main');
+const intent = { account: A, symbol: 'AVL/USDT:USDT', side: 'buy' as const, amount: 43, idempotencyKey: 'bot-1' };
+let n = 0;
+const newId = (): PositionId => newPositionId(1_764_000_000_000 + n++, new Uint8Array(10).fill(n));
+
+beforeAll(() => {
+  redis = connect();
+  store = new RedisStore(redis, prefix);
+});
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+describe('the Redis store', () => {
+  it('gives one lease per account: a second worker is refused, the holder renews, a new holder gets a higher token', async () => {
+    const acct = accountId('lease-1');
+    const t1 = await store.acquireLease(acct, 'w1', 5_000);
+    expect(t1).toBeGreaterThan(0);
+    expect(await store.acquireLease(acct, 'w2', 5_000)).toBe(0);
+    expect(await store.acquireLease(acct, 'w1', 5_000)).toBe(t1);
+    expect(await store.renewLease(acct, `w1|${t1}`, 5_000)).toBe(true);
+    await store.releaseLease(acct, `w1|${t1}`);
+    const t2 = await store.acquireLease(acct, 'w2', 5_000);
+    expect(t2).toBeGreaterThan(t1);
+    expect(await store.renewLease(acct, `w1|${t1}`, 5_000)).toBe(false);
+  });
+
+  it('loses the lease when it is not renewed within its ttl', async () => {
+    const acct = accountId('lease-2');
+    const t1 = await store.acquireLease(acct, 'w1', 50);
+    await new Promise((r) => setTimeout(r, 120));
+    const t2 = await store.acquireLease(acct, 'w2', 5_000);
+    expect(t2).toBeGreaterThan(t1);
+  });
+
+  it('journals an intent once: a second write after a restart answers the first baseline', async () => {
+    const t = await store.acquireLease(A, 'w1', 60_000);
+    const holder = `w1|${t}`;
+    const id = newId();
+    const entry = { positionId: id, intent, entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), at: 1 };
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: undefined, size: 0 } })).toEqual({ size: 0 });
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({ size: 0 });
+    expect(await store.positionForKey(A, 'bot-1')).toBe(id);
+    const live = await store.loadLive(A);
+    expect(live.find((p) => p.id === id)).toMatchObject({ intent, baseline: { size: 0 }, snapshot: undefined });
+  });
+
+  it('grants the about-to-send claim of a client order id once only', async () => {
+    const t = await store.acquireLease(A, 'w1', 60_000);
+    const id = newId();
+    const cid = clientOrderIdOf(`pg-${id}-e`);
+    expect(await store.claimSend(A, `w1|${t}`, id, cid, 1)).toBe(true);
+    expect(await store.claimSend(A, `w1|${t}`, id, cid, 2)).toBe(false);
+  });
+
+  it('refuses every write from a stale worker with an old fencing token', async () => {
+    const acct = accountId('fenced');
+    const t1 = await store.acquireLease(acct, 'w1', 50);
+    await new Promise((r) => setTimeout(r, 120));
+    const t2 = await store.acquireLease(acct, 'w2', 60_000);
+    expect(t2).toBeGreaterThan(t1);
+    const id = newId();
+    const stale = `w1|${t1}`;
+    const entry = { positionId: id, intent: { ...intent, account: acct }, entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), baseline: { size: 0, side: undefined }, at: 1 };
+    await expect(store.recordIntent(acct, stale, entry)).rejects.toBeInstanceOf(LeaseLost);
+    await expect(store.claimSend(acct, stale, id, entry.entryClientOrderId, 1)).rejects.toBeInstanceOf(LeaseLost);
+    await expect(store.saveSnapshot(acct, stale, { positionId: id, state: 'open', final: false, snapshot: {}, at: 1, event: { type: 'x', payload: null } }))
+      .rejects.toBeInstanceOf(LeaseLost);
+    expect(await redis.exists(store.keys.position(id), store.keys.claims(id), store.keys.history(id))).toBe(0);
+  });
+
+  it('saves snapshots with their history atomically and keeps the per-state and live indexes', async () => {
+    const t = await store.acquireLease(A, 'w1', 60_000);
+    const holder = `w1|${t}`;
+    const id = newId();
+    await store.recordIntent(A, holder, { positionId: id, intent: { ...intent, idempotencyKey: undefined }, entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), baseline: { size: 0, side: undefined }, at: 1 });
+    await store.saveSnapshot(A, holder, { positionId: id, state: 'verifying', final: false, snapshot: { value: 'verifying' }, at: 2, event: { type: 'xstate.done.actor.send', payload: { id: '42' } } });
+    expect(await store.idsInState(A, 'verifying')).toContain(id);
+    await store.saveSnapshot(A, holder, { positionId: id, state: 'open', final: false, snapshot: { value: 'open' }, at: 3, event: { type: 'FILL_REPORT', payload: { tradeId: 't1' } } });
+    expect(await store.idsInState(A, 'verifying')).not.toContain(id);
+    expect(await store.idsInState(A, 'open')).toContain(id);
+    expect((await store.loadLive(A)).find((p) => p.id === id)?.snapshot).toEqual({ value: 'open' });
+    await store.saveSnapshot(A, holder, { positionId: id, state: 'closed', final: true, snapshot: { value: 'closed' }, at: 4, event: { type: 'POSITION_REPORT', payload: { size: 0 } } });
+    expect((await store.loadLive(A)).map((p) => p.id)).not.toContain(id);
+    const history = await store.history(id);
+    expect(history.map((h) => [h.state, h.event])).toEqual([['verifying', 'xstate.done.actor.send'], ['open', 'FILL_REPORT'], ['closed', 'POSITION_REPORT']]);
+    expect(history[1]?.payload).toEqual({ tradeId: 't1' });
+  });
+});
