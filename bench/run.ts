@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: runs the benchmark sections in order and prints a readable report to
+ * stdout. Not a test: it asserts nothing, prints figures and ratios, and exits 0 (1 if a
+ * section throws). Sections are modules (`*.bench.ts`) listed below; add new ones at the end.
+ *
+ * Knobs (environment): BENCH_POSITIONS (10000), BENCH_NO_FAULT_POSITIONS (2000),
+ * BENCH_INCIDENT_RUNS (1000). Heap figures need `node --expose-gc` (the npm script sets it).
+ */
+import { cpus } from 'node:os';
+import { fillToOpen } from './fill-to-open.bench.js';
+import { incident } from './incident.bench.js';
+import type { BenchContext, BenchSection } from './section.js';
+
+const SECTIONS: readonly BenchSection[] = [fillToOpen, incident];
+
+async function main(): Promise<number> {
+  const ctx: BenchContext = { out: (line = '') => console.log(line), gc: globalThis.gc };
+  const cpu = cpus();
+  ctx.out(`posguard bench — node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}, `
+    + `gc ${ctx.gc === undefined ? 'not exposed' : 'exposed'}`);
+  const started = performance.now();
+  for (const [i, section] of SECTIONS.entries()) {
+    ctx.out('');
+    ctx.out(`== ${i + 1}. ${section.title}`);
+    const t = performance.now();
+    try {
+      await section.run(ctx);
+    } catch (error) {
+      console.error(`section "${section.title}" failed:`, error);
+      return 1;
+    }
+    ctx.out(`(section took ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  }
+  ctx.out('');
+  ctx.out(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return 0;
+}
+
+// Exit explicitly: a leftover real timer of a stopped guard must not keep the report waiting.
+process.exit(await main());
