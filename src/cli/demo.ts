@@ -26,9 +26,9 @@ async function stage(out: Out, t0: number): Promise<Stage> {
   const at = () => `[+${((clock.now() - t0) / 1000).toFixed(3)}s]`;
   const onEvent = (e: GuardEvent) => {
     if (e.type === 'alert') out(`${at()}   ALERT ${e.alert.kind}: ${e.alert.message}`);
-    else out(`${at()}   ${e.from} → ${e.row.state}${e.row.reason === undefined ? '' : `  (${e.row.reason})`}`);
+    else if (e.type === 'transition') out(`${at()}   ${e.from} → ${e.row.state}${e.row.reason === undefined ? '' : `  (${e.row.reason})`}`);
   };
-  const guard = await createGuard({ accounts: [{ id: 'demo', exchange: 'sim' }], verification: { restLagMs: 5_000 } }, { clock, sim, onEvent });
+  const guard = await createGuard({ accounts: [{ id: 'demo', exchange: 'sim' }], verification: { restLagMs: 5_000 } }, { clock, sim, onEvent, persistence: 'memory' });
   return { clock, sim, guard };
 }
 

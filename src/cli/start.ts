@@ -14,6 +14,10 @@ export function logGuardEvent(log: Logger, event: GuardEvent): void {
     log.warn({ alert: alert.kind, account: alert.account, symbol: alert.symbol, positionId: alert.positionId }, alert.message);
     return;
   }
+  if (event.type === 'trouble') {
+    log.warn({ error: event.error }, event.message);
+    return;
+  }
   const { row, from } = event;
   log.info({ positionId: row.id, account: row.account, symbol: row.symbol, from, to: row.state, size: row.size, reason: row.reason }, `${from} → ${row.state}`);
 }

@@ -122,3 +122,11 @@ export class JournalUnavailable extends PosguardError {
     super(`the journal could not be written (${reason}); posguard sends no order it has not written down`);
   }
 }
+
+/** Another worker holds the account's ownership lease: intents for it go to that worker. */
+export class NotOwner extends PosguardError {
+  readonly code = 'NOT_OWNER';
+  constructor(readonly account: string) {
+    super(`account ${account} is driven by another posguard worker (it holds the ownership lease); send the intent there, or wait until this worker takes the account over`);
+  }
+}

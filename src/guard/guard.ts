@@ -1,34 +1,40 @@
 /**
- * `createGuard`: the library entry (DESIGN section 10). It runs one position actor per
- * intent on the accounts of the config, routes each account's private stream to them, and
- * keeps the read model (`positions()`) and the alerts.
+ * `createGuard`: the library entry (DESIGN section 10). It runs, under one root supervisor,
+ * a supervisor per account with that account's feed and position actors; with Redis it takes
+ * each account's ownership lease, rehydrates the positions a previous worker left (before it
+ * resolves) and persists every transition. It keeps the read model (`positions()`) and the
+ * alerts. A supervisor that runs out of restarts at the root halts the guard: new intents are
+ * refused, the process is never killed.
  *
  * @example
- * const guard = await createGuard({ accounts: [{ id: 'paper', exchange: 'sim' }] });
+ * const guard = await createGuard({ accounts: [{ id: 'paper', exchange: 'sim' }] }, { persistence: 'memory' });
  * const pos = await guard.open({ account: 'paper', symbol: 'AVL/USDT:USDT', side: 'buy', amount: 43, stopLoss: 0.21 });
  * await pos.settled({ timeoutMs: 60_000 }); // 'open'
  * await guard.close(pos.id);
  * await guard.stop();
  */
-import { webcrypto } from 'node:crypto';
-import { createActor } from 'xstate';
+import { randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
 import { MemoryAlertSink, type StoredAlert } from '../alerts/alert-sink.js';
-import { wirePositionMachine } from '../actors/position.wiring.js';
-import { errorText } from '../machines/position.setup.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
-  EntryNotSent, GuardStopped, Halted, HedgeModeUnsupported, InvalidConfig, InvalidIntent, SettleTimeout, SymbolBusy,
-  UnknownAccount, UnknownPosition,
+  GuardStopped, Halted, HedgeModeUnsupported, InvalidConfig, InvalidIntent, NotOwner, SettleTimeout, SymbolBusy, UnknownAccount,
+  UnknownPosition,
 } from '../domain/errors.js';
 import { accountId, newPositionId, type PositionId } from '../domain/ids.js';
 import { checkIntentAgainstMarket, parseIntent } from '../domain/intent.js';
+import { seededRandom } from '../domain/random.js';
 import type { ExchangePort } from '../exchange/port.js';
 import { SimExchange, createSimPort } from '../exchange/sim/index.js';
-import { FINAL_STATES, type PositionStateName } from '../machines/position.machine.js';
 import type { PositionSettings } from '../machines/position.context.js';
-import { MemoryJournal, type Journal } from '../persistence/journal.js';
+import type { PositionStateName } from '../machines/position.machine.js';
+import type { Journal } from '../persistence/journal.js';
+import { RedisStore } from '../persistence/redis-store.js';
+import { Supervisor, type SupervisorEscalation, type SupervisorSpec } from '../supervisors/index.js';
 import { AccountRuntime, type PositionActor } from './account.js';
+import { AccountWorker } from './account-worker.js';
 import { PositionRegistry, stateName, type PositionRow } from './registry.js';
 
 export interface GuardOptions {
@@ -38,16 +44,30 @@ export interface GuardOptions {
   readonly sim?: SimExchange;
   /** Ports by account id, used instead of building one from the config (tests, embedding). */
   readonly ports?: Readonly<Record<string, ExchangePort>>;
+  /** `redis` (default: the config's URL), `memory` (nothing survives the process), or a store. */
+  readonly persistence?: 'redis' | 'memory' | RedisStore;
+  /** Key prefix in Redis (default `pg:`). */
+  readonly redisPrefix?: string;
+  /** A journal to use instead of the store's (tests of journal failures). */
   readonly journal?: Journal;
+  /** This worker's id in ownership leases (default: host, pid and random bytes). */
+  readonly workerId?: string;
+  /** The real-time clock of ownership leases (Redis keeps their TTL in real time). */
+  readonly leaseClock?: Clock;
+  /** Restart budgets and backoff of the account supervisors. */
+  readonly supervision?: Omit<SupervisorSpec, 'id' | 'children'>;
   /** Random bytes for position ids; `crypto.getRandomValues` by default. */
   readonly randomBytes?: (n: number) => Uint8Array;
   /** Told of every state change and every alert (the logger, the event stream, the demo). */
   readonly onEvent?: (event: GuardEvent) => void;
+  /** Told once when the guard halts (its root supervisor ran out of restarts). */
+  readonly onHalt?: (reason: string) => void;
 }
 
 export type GuardEvent =
   | { readonly type: 'transition'; readonly row: PositionRow; readonly from: PositionStateName }
-  | { readonly type: 'alert'; readonly alert: StoredAlert };
+  | { readonly type: 'alert'; readonly alert: StoredAlert }
+  | { readonly type: 'trouble'; readonly message: string; readonly error: string | undefined };
 
 export interface PositionHandle {
   readonly id: PositionId;
@@ -65,12 +85,21 @@ export interface Guard {
   alerts(): Promise<StoredAlert[]>;
   halt(account: string): void;
   resume(account: string): void;
+  /** `undefined` while healthy; the reason once the guard has halted. */
+  readonly halted: string | undefined;
+  /** Resolves once every transition so far is persisted (a no-op without Redis). */
+  flushed(): Promise<void>;
   stop(): Promise<void>;
   readonly config: Config;
 }
 
 const SETTLED: readonly PositionStateName[] = ['open', 'closed', 'failed', 'orphanAlert'];
 const SIM_PRICE_TICK_MS = 1_000;
+const DEFAULT_SUPERVISION: Omit<SupervisorSpec, 'id' | 'children'> = {
+  strategy: 'one_for_one', intensity: 5, periodMs: 60_000, backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 },
+};
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export async function createGuard(input: ConfigInput | Config, options: GuardOptions = {}): Promise<Guard> {
   const config = parseConfig(input);
@@ -78,83 +107,111 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   const ownSim = options.sim === undefined && config.accounts.some((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
   const sim = options.sim ?? (ownSim ? new SimExchange({ clock, seed: 1, priceTickMs: SIM_PRICE_TICK_MS }) : undefined);
   const randomBytes = options.randomBytes ?? ((n: number) => webcrypto.getRandomValues(new Uint8Array(n)));
-  const journal = options.journal ?? new MemoryJournal();
   const onEvent = options.onEvent ?? (() => {});
+  const trouble = (message: string, error: unknown) => onEvent({ type: 'trouble', message, error: error === undefined ? undefined : errorText(error) });
   const alerts = new MemoryAlertSink(() => clock.now(), config.alerts.cooldownMs, (alert) => onEvent({ type: 'alert', alert }));
   const registry = new PositionRegistry();
   const settings: PositionSettings = { ...config.verification, protectionOnFailure: config.protection.onFailure, maxCloseOrders: 3 };
+  const ownRedis = options.persistence === undefined || options.persistence === 'redis';
+  const store = options.persistence instanceof RedisStore ? options.persistence
+    : ownRedis ? new RedisStore(new Redis(config.redis, { maxRetriesPerRequest: 1, enableAutoPipelining: true }), options.redisPrefix ?? 'pg:')
+      : undefined;
+  const workerId = options.workerId ?? `${hostname()}-${process.pid}-${nodeRandomBytes(4).toString('hex')}`;
+  const random = seededRandom(randomBytes(4).reduce((a, b) => a * 256 + b, 0));
 
-  const accounts = new Map<string, AccountRuntime>();
+  let halted: string | undefined;
+  const root = new Supervisor({ ...(options.supervision ?? DEFAULT_SUPERVISION), intensity: 3, id: 'guard', children: [] }, {
+    clock, random,
+    onEscalate: (e: SupervisorEscalation) => {
+      halted = `a supervisor ran out of restarts: ${e.message}`;
+      alerts.raise({ kind: 'supervisorEscalation', message: `posguard halted: ${halted}` }, { account: accountId('*') });
+      options.onHalt?.(halted);
+    },
+  });
+  root.start();
+
+  const workers = new Map<string, AccountWorker>();
   for (const [i, a] of config.accounts.entries()) {
     const port = options.ports?.[a.id] ?? (a.exchange === 'sim' && sim !== undefined ? createSimPort(sim, a.id) : undefined);
     if (port === undefined) {
       throw new InvalidConfig(`accounts[${i}].exchange`, `'${a.exchange}' accounts need the ccxt adapter, which this version does not have yet; use 'sim'`);
     }
-    accounts.set(a.id, new AccountRuntime(accountId(a.id), port, clock));
+    workers.set(a.id, new AccountWorker({
+      runtime: new AccountRuntime(accountId(a.id), port, clock), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
+      supervision: options.supervision ?? DEFAULT_SUPERVISION, parent: root,
+      onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onTrouble: trouble,
+    }));
   }
-  await Promise.all([...accounts.values()].map((a) => a.load()));
-  const feeds = [...accounts.values()].map((account) => {
-    const feed = account.createFeed();
-    feed.subscribe({
-      error: (err) => alerts.raise({ kind: 'feedDown', message: `the feed of account ${account.id} crashed: ${errorText(err)}` }, { account: account.id }),
-    });
-    feed.start();
-    return { account, feed };
-  });
+  try {
+    await Promise.all([...workers.values()].map((w) => w.start()));
+  } catch (e) {
+    await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
+    if (ownRedis) store?.redis.disconnect();
+    throw e;
+  }
 
-  const idempotency = new Map<string, PositionId>();
-  const handles = new Map<PositionId, PositionHandle>();
   let stopped = false;
 
-  function handleOf(id: PositionId, actor: PositionActor): PositionHandle {
+  function actorOf(positionId: string): PositionActor | undefined {
+    for (const w of workers.values()) {
+      const actor = w.runtime.actors.get(positionId as PositionId);
+      if (actor !== undefined) return actor;
+    }
+    return undefined;
+  }
+
+  function handleOf(id: PositionId): PositionHandle {
+    const current = (): PositionStateName => {
+      const actor = actorOf(id);
+      return actor !== undefined ? stateName(actor.getSnapshot().value) : registry.get(id)?.state ?? 'pending';
+    };
     return {
       id,
       get state() {
-        return stateName(actor.getSnapshot().value);
+        return current();
       },
       settled: ({ timeoutMs = 60_000 } = {}) => new Promise<PositionStateName>((resolve, reject) => {
-        const check = (value: unknown): boolean => {
-          const s = stateName(value);
-          if (!SETTLED.includes(s)) return false;
-          resolve(s);
-          return true;
-        };
-        if (check(actor.getSnapshot().value)) return;
+        if (SETTLED.includes(current())) {
+          resolve(current());
+          return;
+        }
         const timer = clock.setTimeout(() => {
           sub.unsubscribe();
-          reject(new SettleTimeout(id, stateName(actor.getSnapshot().value), timeoutMs));
+          reject(new SettleTimeout(id, current(), timeoutMs));
         }, timeoutMs);
-        const sub = actor.subscribe({
-          next: (snap) => {
-            if (check(snap.value)) {
-              clock.clearTimeout(timer);
-              queueMicrotask(() => sub.unsubscribe());
-            }
-          },
-          error: () => {},
+        const sub = registry.subscribe((rows) => {
+          const state = rows.get(id)?.state;
+          if (state === undefined || !SETTLED.includes(state)) return;
+          clock.clearTimeout(timer);
+          queueMicrotask(() => sub.unsubscribe());
+          resolve(state);
         });
       }),
     };
   }
 
-  function accountOf(name: string): AccountRuntime {
-    const account = accounts.get(name);
-    if (account === undefined) throw new UnknownAccount(name, [...accounts.keys()]);
-    return account;
+  function workerOf(name: string): AccountWorker {
+    const w = workers.get(name);
+    if (w === undefined) throw new UnknownAccount(name, [...workers.keys()]);
+    return w;
   }
 
   async function open(raw: unknown): Promise<PositionHandle> {
     if (stopped) throw new GuardStopped();
+    if (halted !== undefined) throw new Halted('the guard', halted);
     const intent = parseIntent(raw);
-    const account = accountOf(intent.account);
-    const keyId = intent.idempotencyKey === undefined ? undefined : `${intent.account}\u0000${intent.idempotencyKey}`;
-    const known = keyId === undefined ? undefined : idempotency.get(keyId);
-    if (known !== undefined) return handles.get(known) as PositionHandle;
+    const worker = workerOf(intent.account);
+    const account = worker.runtime;
+    if (!worker.owned) throw new NotOwner(account.id);
+    const known = intent.idempotencyKey === undefined ? undefined : worker.keys.get(intent.idempotencyKey)
+      ?? (await store?.positionForKey(account.id, intent.idempotencyKey));
+    if (known !== undefined) return handleOf(known);
     if (account.halted !== undefined) throw new Halted(`account ${account.id}`, account.halted);
     if (account.mode === 'hedge') throw new HedgeModeUnsupported(account.id);
     const holder = account.busy.get(intent.symbol);
     if (holder !== undefined) {
-      const state = holder === 'reserved' ? 'pending' : stateName(account.actors.get(holder)?.getSnapshot().value);
+      const state = holder === 'reserved' ? 'pending' : registry.get(holder)?.state ?? 'pending';
       throw new SymbolBusy(account.id, intent.symbol, holder === 'reserved' ? '(being opened)' : holder, state);
     }
     const market = account.markets.get(intent.symbol);
@@ -162,88 +219,55 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     account.busy.set(intent.symbol, 'reserved');
     try {
       checkIntentAgainstMarket(intent, market, await account.port.fetchMarkPrice(intent.symbol));
+      if (stopped) throw new GuardStopped();
     } catch (e) {
       account.busy.delete(intent.symbol);
       throw e;
     }
-    if (stopped) throw new GuardStopped();
-
     const id = newPositionId(clock.now(), randomBytes(10));
-    const machine = wirePositionMachine({ account: account.id, port: account.port, journal, alerts, clock });
-    const actor: PositionActor = createActor(machine, {
-      clock,
-      input: { id, intent, market, hedgeMode: false, settings, now: clock.now(), feedUp: account.feedUp },
-    });
-    account.actors.set(id, actor);
-    account.busy.set(intent.symbol, id);
-    if (keyId !== undefined) idempotency.set(keyId, id);
-    registry.track(id, intent, clock.now());
-    const handle = handleOf(id, actor);
-    handles.set(id, handle);
-
-    const journalled = new Promise<void>((resolve, reject) => {
-      actor.subscribe({
-        next: (snap) => {
-          const state = stateName(snap.value);
-          const from = registry.get(id)?.state ?? 'pending';
-          const row = registry.update(id, state, snap.context, clock.now());
-          if (row !== undefined && from !== state) onEvent({ type: 'transition', row, from });
-          if (!(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {
-            if (state === 'failed' && snap.context.entry.send === 'not-sent') reject(new EntryNotSent(id, snap.context.reason ?? 'no reason given'));
-            else resolve();
-          }
-          if (snap.status === 'done' || FINAL_STATES.includes(state)) {
-            if (account.busy.get(intent.symbol) === id) account.busy.delete(intent.symbol);
-          }
-        },
-        error: (err) => {
-          // Until supervisors land: raise it; the symbol stays locked, since the position's fate is unknown.
-          alerts.raise({ kind: 'supervisorEscalation', message: `position actor ${id} crashed: ${err instanceof Error ? err.message : String(err)}` },
-            { account: account.id, symbol: intent.symbol, positionId: id });
-          reject(err);
-        },
-      });
-    });
-    actor.start();
-    await journalled;
-    return handle;
-  }
-
-  function actorOf(positionId: string): PositionActor {
-    for (const account of accounts.values()) {
-      const actor = account.actors.get(positionId as PositionId);
-      if (actor !== undefined) return actor;
-    }
-    throw new UnknownPosition(positionId);
+    await worker.open(id, intent, market);
+    return handleOf(id);
   }
 
   return {
     config,
     open,
+    get halted() {
+      return halted;
+    },
     position: (positionId) => {
-      const handle = handles.get(positionId as PositionId);
-      if (handle === undefined) throw new UnknownPosition(positionId);
-      return handle;
+      if (registry.get(positionId as PositionId) === undefined) throw new UnknownPosition(positionId);
+      return handleOf(positionId as PositionId);
     },
     close: async (positionId) => {
       if (stopped) throw new GuardStopped();
-      actorOf(positionId).send({ type: 'CLOSE', reason: 'user' });
+      const actor = actorOf(positionId);
+      if (actor === undefined) {
+        if (registry.get(positionId as PositionId) !== undefined) return; // final already: nothing to close
+        throw new UnknownPosition(positionId);
+      }
+      actor.send({ type: 'CLOSE', reason: 'user' });
     },
     positions: async () => registry.rows(),
     alerts: async () => [...(await alerts.list())],
     halt: (name) => {
-      accountOf(name).halted = 'halted by the operator';
+      workerOf(name).runtime.halted = 'halted by the operator';
     },
     resume: (name) => {
-      accountOf(name).halted = undefined;
+      workerOf(name).runtime.halted = undefined;
+    },
+    flushed: async () => {
+      await Promise.all([...workers.values()].map((w) => w.flushed()));
     },
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      for (const account of accounts.values()) for (const actor of account.actors.values()) actor.stop();
-      for (const { feed } of feeds) feed.stop();
-      await Promise.all([...accounts.values()].map((a) => a.port.close()));
+      await Promise.all([...workers.values()].map((w) => w.flushed()));
+      await Promise.all([...workers.values()].map((w) => w.stop()));
+      await root.stop();
+      await Promise.all([...workers.values()].map((w) => w.runtime.port.close()));
       if (ownSim) sim?.close();
+      if (ownRedis) await store?.redis.quit().catch(() => {});
     },
   };
 }

@@ -48,7 +48,7 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
     clock.set(T0);
     const sim = new SimExchange({ clock, seed: 1 });
     sim.setPositionMode('main', 'hedge');
-    const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim });
+    const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim, persistence: 'memory' });
     await expect(guard.open(intent)).rejects.toBeInstanceOf(HedgeModeUnsupported);
     await guard.stop();
     sim.close();
@@ -72,7 +72,7 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
       recordIntent: () => Promise.reject(new Error('connection refused')),
       claimSend: () => Promise.reject(new Error('connection refused')),
     };
-    const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim, journal: broken });
+    const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim, journal: broken, persistence: 'memory' });
     await expect(guard.open(intent)).rejects.toThrow(/journal could not be written \(connection refused\).*no order reached the exchange/);
     expect(sim.requests({ method: 'createOrder' })).toHaveLength(0);
     await guard.stop();
@@ -80,7 +80,7 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
   });
 
   it('rejects a config with a ccxt account, naming the field, until the ccxt adapter lands', async () => {
-    await expect(createGuard({ accounts: [{ id: 'main', exchange: 'bybit', apiKey: 'k', secret: 's' }] }))
+    await expect(createGuard({ accounts: [{ id: 'main', exchange: 'bybit', apiKey: 'k', secret: 's' }] }, { persistence: 'memory' }))
       .rejects.toThrow(InvalidConfig);
   });
 

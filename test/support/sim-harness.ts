@@ -28,7 +28,7 @@ export async function simHarness(config: Partial<ConfigInput> = {}, seed = 7): P
   clock.set(T0);
   const sim = new SimExchange({ clock, seed });
   sim.setPrice('AVL/USDT:USDT', 0.25);
-  const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }], ...config }, { clock, sim });
+  const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }], ...config }, { clock, sim, persistence: 'memory' });
   const advance = async (ms: number, stepMs = 50) => {
     await flush();
     for (let t = 0; t < ms; t += stepMs) {

@@ -1,0 +1,86 @@
+import { SimulatedClock } from 'xstate';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Halted } from '../../src/domain/errors.js';
+import type { ExchangePort, StreamEvent } from '../../src/exchange/port.js';
+import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
+import { createGuard, type Guard } from '../../src/guard/guard.js';
+import { T0 } from '../support/sim-harness.js';
+
+const AVL = 'AVL/USDT:USDT';
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+const fast = { strategy: 'one_for_one' as const, intensity: 2, periodMs: 60_000, backoff: { minMs: 10, maxMs: 10, jitter: 0 } };
+
+let guard: Guard | undefined;
+let sim: SimExchange | undefined;
+afterEach(async () => {
+  await guard?.stop();
+  sim?.close();
+  guard = undefined;
+  sim = undefined;
+});
+
+async function advance(clock: SimulatedClock, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 50) {
+    clock.increment(50);
+    await flush();
+  }
+}
+
+describe('supervision inside the guard', () => {
+  it('restarts a position actor that crashed on a malformed report from its last good snapshot, and it finishes', async () => {
+    const clock = new SimulatedClock();
+    clock.set(T0);
+    sim = new SimExchange({ clock, seed: 5 });
+    sim.setPrice(AVL, 0.25);
+    const inner = createSimPort(sim, 'main');
+    let push: ((e: StreamEvent) => void) | undefined;
+    const port: ExchangePort = Object.assign(Object.create(inner) as ExchangePort, {
+      subscribe: (onEvent: (e: StreamEvent) => void) => {
+        push = onEvent;
+        return inner.subscribe(onEvent);
+      },
+    });
+    const trouble: string[] = [];
+    guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, {
+      clock, sim, ports: { main: port }, persistence: 'memory', supervision: fast,
+      onEvent: (e) => { if (e.type === 'trouble') trouble.push(e.message); },
+    });
+    const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
+    await advance(clock, 500);
+    expect(pos.state).toBe('open');
+    // A report no venue should send: a size that is not a number. Folding it throws inside the actor.
+    push?.({ type: 'position', report: { source: 'stream', symbol: AVL, side: 'buy', size: Number.NaN, venueTime: T0 + 1, receivedAt: clock.now(), entryPrice: undefined, markPrice: undefined } });
+    await advance(clock, 500);
+    expect(trouble.some((m) => m.startsWith(`${pos.id} of account main exited`) && /not a finite number/.test(m))).toBe(true);
+    expect(pos.state).toBe('open'); // restarted from the snapshot before the bad report
+    await guard.close(pos.id);
+    await advance(clock, 5_000);
+    expect(pos.state).toBe('closed');
+    expect(sim.position('main', AVL).size).toBe(0);
+    expect(sim.requests({ method: 'createOrder' })).toHaveLength(3); // entry, stop, close: nothing sent twice
+    expect(guard.halted).toBeUndefined();
+  });
+
+  it('halts the guard with a supervisorEscalation alert when a feed keeps failing, and refuses new intents', async () => {
+    const clock = new SimulatedClock();
+    clock.set(T0);
+    sim = new SimExchange({ clock, seed: 5 });
+    sim.setPrice(AVL, 0.25);
+    const inner = createSimPort(sim, 'main');
+    const port: ExchangePort = Object.assign(Object.create(inner) as ExchangePort, {
+      subscribe: () => {
+        throw new Error('stream endpoint refused the connection');
+      },
+    });
+    let haltReason: string | undefined;
+    guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, {
+      clock, sim, ports: { main: port }, persistence: 'memory', supervision: fast, onHalt: (r) => { haltReason = r; },
+    });
+    await advance(clock, 2_000);
+    expect(guard.halted).toMatch(/ran out of restarts/);
+    expect(haltReason).toBe(guard.halted);
+    const alerts = await guard.alerts();
+    expect(alerts.filter((a) => a.kind === 'supervisorEscalation')).toHaveLength(1);
+    await expect(guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 })).rejects.toBeInstanceOf(Halted);
+  });
+});
