@@ -5,6 +5,7 @@
 import { PosguardError } from '../domain/errors.js';
 import { UsageError } from './args.js';
 import { demoCommand } from './demo.js';
+import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
 
 export const HELP = `posguard — guards every position a trading bot opens
@@ -33,7 +34,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   start: (args) => startCommand(args, process.env),
   demo: () => demoCommand(),
-  sim: notYet('sim'),
+  sim: (args) => simCommand(args),
   sweep: notYet('sweep'),
   status: notYet('status'),
 };

@@ -27,15 +27,25 @@ export async function startCommand(args: readonly string[], env: NodeJS.ProcessE
   const path = resolveConfigPath(flags.config, env);
   const config = path === undefined ? defaultConfig() : await loadConfigFile(path);
   const log = createLogger({ secrets: configSecrets(config) });
-  const guard = await createGuard(config, { onEvent: (event) => logGuardEvent(log, event) });
-  log.info({ accounts: config.accounts.map((a) => `${a.id} (${a.exchange})`), config: path ?? '(defaults: embedded simulator)' }, 'posguard is guarding');
+  let onHalt: (reason: string) => void = () => {};
+  const halted = new Promise<string>((resolve) => {
+    onHalt = resolve;
+  });
+  const guard = await createGuard(config, { onEvent: (event) => logGuardEvent(log, event), onHalt: (reason) => onHalt(reason) });
+  log.info({ accounts: config.accounts.map((a) => `${a.id} (${a.exchange})`), config: path ?? '(defaults: embedded simulator)', persistence: guard.persistence }, 'posguard is guarding');
+  if (guard.persistence === 'memory') log.info('only the embedded simulator is configured: positions are kept in memory, as the simulated exchange does not outlive this process');
   log.info('this version has no HTTP API yet: embed posguard with createGuard() to submit intents (see README)');
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  for (const row of await guard.positions()) log.info({ positionId: row.id, account: row.account, symbol: row.symbol, state: row.state }, 'rehydrated');
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  log.info({ signal }, 'stopping');
+  // A halted guard refuses intents; the worker exits non-zero so that its process manager
+  // restarts it (positions are rehydrated from Redis on the next start).
+  const ending = await Promise.race([signal.then((s) => ({ signal: s })), halted.then((reason) => ({ reason }))]);
+  if ('reason' in ending) log.error({ reason: ending.reason }, 'posguard halted; exiting so that the process manager restarts the worker');
+  else log.info({ signal: ending.signal }, 'stopping');
   await guard.stop();
   log.flush();
-  return 0;
+  return 'reason' in ending ? 1 : 0;
 }

@@ -20,13 +20,15 @@ import { MemoryAlertSink, type StoredAlert } from '../alerts/alert-sink.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
-  GuardStopped, Halted, HedgeModeUnsupported, InvalidConfig, InvalidIntent, NotOwner, SettleTimeout, SymbolBusy, UnknownAccount,
+  GuardStopped, Halted, HedgeModeUnsupported, InvalidIntent, NotOwner, SettleTimeout, StorageUnavailable, SymbolBusy,
+  UnknownAccount,
   UnknownPosition,
 } from '../domain/errors.js';
 import { accountId, newPositionId, type PositionId } from '../domain/ids.js';
 import { checkIntentAgainstMarket, parseIntent } from '../domain/intent.js';
 import { seededRandom } from '../domain/random.js';
 import type { ExchangePort } from '../exchange/port.js';
+import { createCcxtPort } from '../exchange/ccxt/index.js';
 import { SimExchange, createSimPort } from '../exchange/sim/index.js';
 import type { PositionSettings } from '../machines/position.context.js';
 import type { PositionStateName } from '../machines/position.machine.js';
@@ -44,7 +46,10 @@ export interface GuardOptions {
   readonly sim?: SimExchange;
   /** Ports by account id, used instead of building one from the config (tests, embedding). */
   readonly ports?: Readonly<Record<string, ExchangePort>>;
-  /** `redis` (default: the config's URL), `memory` (nothing survives the process), or a store. */
+  /**
+   * `redis` (the config's URL), `memory` (nothing survives the process), or a store. Default:
+   * `memory` when every account is the embedded simulator, else `redis`.
+   */
   readonly persistence?: 'redis' | 'memory' | RedisStore;
   /** Key prefix in Redis (default `pg:`). */
   readonly redisPrefix?: string;
@@ -87,6 +92,8 @@ export interface Guard {
   resume(account: string): void;
   /** `undefined` while healthy; the reason once the guard has halted. */
   readonly halted: string | undefined;
+  /** Where positions are kept: `redis`, or `memory` (they do not survive the process). */
+  readonly persistence: 'redis' | 'memory';
   /** Resolves once every transition so far is persisted (a no-op without Redis). */
   flushed(): Promise<void>;
   stop(): Promise<void>;
@@ -100,22 +107,69 @@ const DEFAULT_SUPERVISION: Omit<SupervisorSpec, 'id' | 'children'> = {
 };
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const REDIS_CONNECT_TIMEOUT_MS = 3_000;
+
+/** Fails fast, and clearly, when the configured Redis does not answer. */
+async function ensureReachable(store: RedisStore, url: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      store.redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_CONNECT_TIMEOUT_MS} ms`)), REDIS_CONNECT_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (e) {
+    store.redis.disconnect();
+    throw new StorageUnavailable(redactUrl(url), errorText(e));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The guard's Redis connection; its errors are reported as trouble (at most once a minute), never thrown. */
+function connectRedis(url: string, trouble: (message: string, error: unknown) => void): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  let lastReport = 0;
+  redis.on('error', (e: unknown) => {
+    if (Date.now() - lastReport < 60_000) return;
+    lastReport = Date.now();
+    trouble(`Redis at ${redactUrl(url)} is unreachable; intents are refused, positions in flight carry on and retry their writes`, e);
+  });
+  return redis;
+}
+
+/** A Redis URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '(the configured redis URL)';
+  }
+}
 
 export async function createGuard(input: ConfigInput | Config, options: GuardOptions = {}): Promise<Guard> {
   const config = parseConfig(input);
   const clock = options.clock ?? systemClock;
-  const ownSim = options.sim === undefined && config.accounts.some((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
-  const sim = options.sim ?? (ownSim ? new SimExchange({ clock, seed: 1, priceTickMs: SIM_PRICE_TICK_MS }) : undefined);
   const randomBytes = options.randomBytes ?? ((n: number) => webcrypto.getRandomValues(new Uint8Array(n)));
   const onEvent = options.onEvent ?? (() => {});
   const trouble = (message: string, error: unknown) => onEvent({ type: 'trouble', message, error: error === undefined ? undefined : errorText(error) });
   const alerts = new MemoryAlertSink(() => clock.now(), config.alerts.cooldownMs, (alert) => onEvent({ type: 'alert', alert }));
   const registry = new PositionRegistry();
   const settings: PositionSettings = { ...config.verification, protectionOnFailure: config.protection.onFailure, maxCloseOrders: 3 };
-  const ownRedis = options.persistence === undefined || options.persistence === 'redis';
-  const store = options.persistence instanceof RedisStore ? options.persistence
-    : ownRedis ? new RedisStore(new Redis(config.redis, { maxRetriesPerRequest: 1, enableAutoPipelining: true }), options.redisPrefix ?? 'pg:')
+  // An embedded simulator does not outlive this process, so neither do its positions: by
+  // default they are kept in memory. Any other account is persisted in Redis.
+  const embeddedOnly = options.sim === undefined && config.accounts.every((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
+  const persistence = options.persistence ?? (embeddedOnly ? 'memory' : 'redis');
+  const ownRedis = persistence === 'redis';
+  const store = persistence instanceof RedisStore ? persistence
+    : ownRedis ? new RedisStore(connectRedis(config.redis, trouble), options.redisPrefix ?? 'pg:')
       : undefined;
+  if (ownRedis && store !== undefined) await ensureReachable(store, config.redis);
+  const ownSim = options.sim === undefined && config.accounts.some((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
+  const sim = options.sim ?? (ownSim ? new SimExchange({ clock, seed: 1, priceTickMs: SIM_PRICE_TICK_MS }) : undefined);
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${nodeRandomBytes(4).toString('hex')}`;
   const random = seededRandom(randomBytes(4).reduce((a, b) => a * 256 + b, 0));
 
@@ -131,11 +185,21 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   root.start();
 
   const workers = new Map<string, AccountWorker>();
-  for (const [i, a] of config.accounts.entries()) {
-    const port = options.ports?.[a.id] ?? (a.exchange === 'sim' && sim !== undefined ? createSimPort(sim, a.id) : undefined);
-    if (port === undefined) {
-      throw new InvalidConfig(`accounts[${i}].exchange`, `'${a.exchange}' accounts need the ccxt adapter, which this version does not have yet; use 'sim'`);
+  const ports: ExchangePort[] = [];
+  const abandon = async (): Promise<void> => {
+    await Promise.all(ports.map((p) => p.close().catch(() => {})));
+    if (ownSim) sim?.close();
+    if (ownRedis) store?.redis.disconnect();
+  };
+  for (const a of config.accounts) {
+    let port: ExchangePort;
+    try {
+      port = options.ports?.[a.id] ?? (a.exchange === 'sim' && sim !== undefined ? createSimPort(sim, a.id) : await createCcxtPort(a, { clock }));
+    } catch (e) {
+      await abandon();
+      throw e;
     }
+    ports.push(port);
     workers.set(a.id, new AccountWorker({
       runtime: new AccountRuntime(accountId(a.id), port, clock), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
@@ -147,7 +211,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     await Promise.all([...workers.values()].map((w) => w.start()));
   } catch (e) {
     await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
-    if (ownRedis) store?.redis.disconnect();
+    await abandon();
     throw e;
   }
 
@@ -231,6 +295,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
 
   return {
     config,
+    persistence: store === undefined ? 'memory' : 'redis',
     open,
     get halted() {
       return halted;

@@ -1,8 +1,9 @@
 import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  EntryNotSent, Halted, HedgeModeUnsupported, InvalidConfig, InvalidIntent, UnknownAccount, UnknownPosition,
+  EntryNotSent, Halted, HedgeModeUnsupported, InvalidIntent, UnknownAccount, UnknownPosition,
 } from '../../src/domain/errors.js';
+import { QueryFailed } from '../../src/exchange/port.js';
 import { createGuard } from '../../src/guard/guard.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
 import type { Journal } from '../../src/persistence/journal.js';
@@ -70,6 +71,7 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
     sim.setPrice('AVL/USDT:USDT', 0.25);
     const broken: Journal = {
       recordIntent: () => Promise.reject(new Error('connection refused')),
+      confirmIntent: () => Promise.reject(new Error('connection refused')),
       claimSend: () => Promise.reject(new Error('connection refused')),
     };
     const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim, journal: broken, persistence: 'memory' });
@@ -79,9 +81,9 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
     sim.close();
   });
 
-  it('rejects a config with a ccxt account, naming the field, until the ccxt adapter lands', async () => {
-    await expect(createGuard({ accounts: [{ id: 'main', exchange: 'bybit', apiKey: 'k', secret: 's' }] }, { persistence: 'memory' }))
-      .rejects.toThrow(InvalidConfig);
+  it('rejects, with a clear error and without hanging, a ccxt account whose venue cannot be reached', async () => {
+    const account = { id: 'main', exchange: 'bybit', apiKey: 'k', secret: 's', urls: { rest: 'http://127.0.0.1:9', ws: 'ws://127.0.0.1:9/v5/private' } };
+    await expect(createGuard({ accounts: [account] }, { persistence: 'memory' })).rejects.toThrow(QueryFailed);
   });
 
   it('answers an unknown position id with UnknownPosition', async () => {

@@ -1,0 +1,160 @@
+/**
+ * Binance USD-M (ccxt `binanceusdm`). Options that skip the `/sapi` currency calls and the REST
+ * snapshot before `watchPositions`; base URLs in `urls.api.fapi*` and `urls.api.ws.future`;
+ * `code` refusals (negative numbers). Stops are `STOP_MARKET` orders of the Algo Service
+ * (`/fapi/v1/algoOrder`), which has ids of its own: posguard names them `algo:<algoId>` so that
+ * a venue order id stays unique. Client order ids are unique only among open orders, so a
+ * lookup by client id asks both services (stops first for a stop's id). A symbol's flat
+ * position comes from `/fapi/v2/positionRisk?symbol=` (v3 lists held positions only); the
+ * position mode from `dualSidePosition`. (ccxt's `fetchPositions` leaves out every record whose
+ * entry price is 0, so a flat record is read from the endpoint directly.)
+ *
+ * @example
+ * binanceProfile.prepareOrder(order) // { …order, id: 'algo:3358' } for a conditional order
+ */
+import type { Exchange, Order, Position } from 'ccxt';
+import { parseClientOrderId } from '../../domain/client-order-id.js';
+import type { OrderLookup, OrderRequest, PositionMode } from '../port.js';
+import { BINANCE_CODES } from './venue-codes.js';
+import {
+  base, field, infoOf, plainOrder, unlessNotFound, type CodedRefusal, type OrderArgs, type UrlOverrides, type VenueProfile,
+} from './venue-profile.js';
+
+/** The implicit endpoint and parser of ccxt's `binance` the flat-position query needs. */
+interface BinanceImplicit {
+  fapiPrivateV2GetPositionRisk(params: Record<string, string>): Promise<unknown>;
+  parsePositionRisk(raw: unknown): Position;
+}
+
+/** posguard's name of an algo (conditional) order id. */
+export const ALGO_PREFIX = 'algo:';
+
+const algoIdOf = (venueOrderId: string): string | undefined =>
+  (venueOrderId.startsWith(ALGO_PREFIX) ? venueOrderId.slice(ALGO_PREFIX.length) : undefined);
+
+/** True when a client order id is one of posguard's stops (placed through the Algo Service). */
+function isStopId(clientOrderId: string): boolean {
+  const role = parseClientOrderId(clientOrderId)?.role;
+  return role !== undefined && role.startsWith('stop');
+}
+
+async function byClientId(ex: Exchange, cid: string, symbol: string, algoFirst: boolean): Promise<Order | undefined> {
+  const algo = () => unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { clientOrderId: cid, trigger: true }), BINANCE_CODES);
+  const regular = () => unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { origClientOrderId: cid }), BINANCE_CODES);
+  const [one, other] = algoFirst ? [algo, regular] : [regular, algo];
+  return (await one()) ?? (await other());
+}
+
+export const binanceProfile: VenueProfile = {
+  codes: BINANCE_CODES,
+
+  configure(ex) {
+    ex.has.fetchCurrencies = false;
+    ex.options.fetchCurrencies = false;
+    ex.options.fetchMarkets = { ...(ex.options.fetchMarkets as object), types: ['linear'] };
+    ex.options.warnOnFetchOpenOrdersWithoutSymbol = false;
+    ex.options.watchPositions = { ...(ex.options.watchPositions as object), fetchPositionsSnapshot: false, awaitPositionsSnapshot: false };
+  },
+
+  useTestnet(ex) {
+    // ccxt refuses Binance's futures testnet host; the futures testnet is now "demo trading".
+    ex.enableDemoTrading(true);
+  },
+
+  applyUrls(ex, urls: UrlOverrides) {
+    if (urls.rest !== undefined) {
+      const rest = base(urls.rest);
+      Object.assign(ex.urls.api, {
+        fapiPublic: `${rest}/fapi/v1`, fapiPublicV2: `${rest}/fapi/v2`, fapiPublicV3: `${rest}/fapi/v3`,
+        fapiPrivate: `${rest}/fapi/v1`, fapiPrivateV2: `${rest}/fapi/v2`, fapiPrivateV3: `${rest}/fapi/v3`,
+        fapiData: `${rest}/futures/data`,
+      });
+    }
+    if (urls.ws !== undefined) (ex.urls.api.ws as Record<string, unknown>).future = urls.ws;
+  },
+
+  refusalOf(response, headers): CodedRefusal | undefined {
+    if (typeof response !== 'object' || response === null || Array.isArray(response)) return undefined;
+    const code = field(response as Record<string, unknown>, 'code');
+    if (code === undefined || !/^-\d+$/.test(code)) return undefined;
+    const retryAfter = Number(headers['Retry-After'] ?? headers['retry-after']);
+    return {
+      code, message: field(response as Record<string, unknown>, 'msg') ?? '',
+      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1_000 } : {}),
+    };
+  },
+
+  orderArgs(r: OrderRequest): OrderArgs {
+    const params: Record<string, unknown> = { clientOrderId: r.clientOrderId };
+    if (r.reduceOnly) params.reduceOnly = true;
+    if (r.hedgeIndex !== undefined) params.positionSide = r.hedgeIndex === 1 ? 'LONG' : 'SHORT';
+    if (r.type === 'stop-market') params.triggerPrice = r.triggerPrice;
+    return { type: r.type === 'limit' ? 'limit' : 'market', price: r.type === 'limit' ? r.price : undefined, params };
+  },
+
+  prepareOrder(order) {
+    const info = infoOf(order);
+    const algoId = field(info, 'algoId') ?? field(info, 'aid');
+    if (algoId === undefined) return plainOrder(order);
+    // A conditional order has no fill of its own until it triggers ("aq" once it has).
+    const filled = order.filled ?? (field(info, 'aq') !== undefined ? Number(field(info, 'aq')) : 0);
+    return { ...plainOrder(order), id: `${ALGO_PREFIX}${algoId}`, filled };
+  },
+
+  async findOrder(ex, lookup: OrderLookup, symbol) {
+    if (lookup.venueOrderId !== undefined) {
+      const algoId = algoIdOf(lookup.venueOrderId);
+      return unlessNotFound(algoId !== undefined ? ex.fetchOrder(algoId, symbol, { trigger: true }) : ex.fetchOrder(lookup.venueOrderId, symbol), BINANCE_CODES);
+    }
+    return byClientId(ex, lookup.clientOrderId, symbol, isStopId(lookup.clientOrderId));
+  },
+
+  async cancel(ex, lookup, symbol) {
+    if (lookup.venueOrderId !== undefined) {
+      const algoId = algoIdOf(lookup.venueOrderId);
+      return algoId !== undefined ? ex.cancelOrder(algoId, symbol, { trigger: true }) : ex.cancelOrder(lookup.venueOrderId, symbol);
+    }
+    const cid = lookup.clientOrderId;
+    return isStopId(cid)
+      ? ex.cancelOrder(undefined as unknown as string, symbol, { clientOrderId: cid, trigger: true })
+      : ex.cancelOrder(undefined as unknown as string, symbol, { origClientOrderId: cid });
+  },
+
+  async openOrders(ex, symbol) {
+    const [regular, conditional] = await Promise.all([ex.fetchOpenOrders(symbol), ex.fetchOpenOrders(symbol, undefined, undefined, { trigger: true })]);
+    return [...regular, ...conditional];
+  },
+
+  positions: (ex) => ex.fetchPositions(),
+
+  async positionsOf(ex, symbol) {
+    // ccxt's fetchPositions drops every record whose entryPrice is 0, flat ones included:
+    // read the symbol's record from position risk v2 directly.
+    const binance = ex as unknown as BinanceImplicit;
+    const id = (ex.markets?.[symbol] as { id?: string } | undefined)?.id;
+    if (id === undefined) return [];
+    const raw: unknown = await binance.fapiPrivateV2GetPositionRisk({ symbol: id });
+    return (Array.isArray(raw) ? raw : []).map((r: unknown) => binance.parsePositionRisk(r)).filter((p) => p.symbol === symbol);
+  },
+
+  async positionMode(ex): Promise<PositionMode> {
+    return (await ex.fetchPositionMode()).hedged ? 'hedge' : 'one-way';
+  },
+
+  async markPrice(ex, symbol) {
+    return (await ex.fetchMarkPrice(symbol)).markPrice;
+  },
+
+  positionSeq: () => undefined,
+
+  hedgeIndex(p) {
+    const side = field(infoOf(p), 'positionSide') ?? field(infoOf(p), 'ps');
+    return side === 'LONG' ? 1 : side === 'SHORT' ? 2 : undefined;
+  },
+
+  tradeClientOrderId: (t) => field(infoOf(t), 'c') ?? field(infoOf(t), 'clientOrderId'),
+
+  async connectStream() {
+    // The user-data stream needs no subscription: ccxt creates the listen key in each watch.
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * The ccxt adapter: `ExchangePort` for any ccxt exchange id, first-class for `bybit` (linear
+ * USDT perpetuals, unified account) and `binanceusdm`. One ccxt instance per account, built
+ * once; `urls` overrides and `testnet` as in DESIGN section 10.
+ *
+ * @example
+ * import { createCcxtPort } from './exchange/ccxt/index.js';
+ * const port = await createCcxtPort(config.accounts[0]);
+ * const guard = await createGuard(config, { ports: { [port.account]: port } });
+ */
+import { systemClock, type Clock } from '../../clock.js';
+import type { AccountConfig } from '../../config/config.js';
+import { CcxtPort, type PortLog } from './ccxt-port.js';
+import { buildExchange } from './exchange-factory.js';
+import type { ReconnectPolicy } from './stream-supervisor.js';
+
+export { CcxtPort, type PortLog } from './ccxt-port.js';
+export { CcxtPortClosed, MalformedPositionReply, UnsupportedCcxtAccount, VenueRefusal, VenueServerError } from './errors.js';
+export { classifyFailure, type CallFailure } from './classify-failure.js';
+export { BINANCE_CODES, BYBIT_CODES, classifyCode, type CodeClass } from './venue-codes.js';
+export { normalizePosition } from './normalize-position.js';
+export { isLocal } from './exchange-factory.js';
+export type { ReconnectPolicy } from './stream-supervisor.js';
+
+export interface CcxtPortOptions {
+  /** Receive times and stream timers (default: the system clock; ccxt itself runs on real time). */
+  readonly clock?: Clock;
+  /** ccxt's rate limiter; default on, off when the account's `urls` all point at this machine. */
+  readonly rateLimit?: boolean;
+  /** ccxt's per-request timeout in ms (default 10 000). */
+  readonly timeoutMs?: number;
+  /** Private-stream reconnects (default: 250 ms doubling to 10 s). */
+  readonly reconnect?: ReconnectPolicy;
+  /** Where dropped stream records are reported (default: nowhere). */
+  readonly log?: PortLog;
+  /** Load the markets before resolving (default true), so that a bad key or URL fails here. */
+  readonly loadMarkets?: boolean;
+}
+
+const SILENT: PortLog = { warn: () => {} };
+
+/**
+ * The port of one ccxt account. Builds the ccxt instance (options, testnet, `urls`, rate
+ * limiter) and loads the markets; rejects with `UnsupportedCcxtAccount` for an id ccxt does
+ * not know or missing credentials, and with `QueryFailed` when the venue cannot be reached.
+ */
+export async function createCcxtPort(account: AccountConfig, options: CcxtPortOptions = {}): Promise<CcxtPort> {
+  const built = buildExchange(account, {
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  const port = new CcxtPort(built, account.id, options.clock ?? systemClock, options.reconnect ?? { initialMs: 250, maxMs: 10_000 }, options.log ?? SILENT);
+  if (options.loadMarkets !== false) {
+    try {
+      await port.loadMarkets();
+    } catch (error) {
+      await port.close();
+      throw error;
+    }
+  }
+  return port;
+}

@@ -1,0 +1,244 @@
+/**
+ * Bybit v5's REST API over the simulated venue: the public market endpoints and the private
+ * order and position endpoints that ccxt's `bybit` calls for linear perpetuals on a unified
+ * account. Receives one HTTP request; checks its signature (`X-BAPI-*` headers, HMAC-SHA256
+ * of timestamp + key + recvWindow + query or body); translates it into one call of the
+ * venue's request side; answers in Bybit's envelope. The create and cancel replies carry the
+ * ids only, as Bybit's do. Faults answer as Bybit would: 10006 for a rate limit, an HTTP 5xx
+ * page, or no reply at all (timeout after accept).
+ *
+ * @example
+ * const reply = await handleBybitRest(ctx, request); // { kind: 'json', status: 200, body: { retCode: 0, … } }
+ */
+import { accountId, clientOrderIdOf, venueOrderId, type AccountId } from '../../../domain/ids.js';
+import type { OrderLookup, OrderRequest } from '../../port.js';
+import type { VenueError, VenueReply } from '../../sim/wire.js';
+import { hmacHex, sameSignature } from '../credentials.js';
+import { orderFactsOf, positionFactsOf, type PositionFacts } from '../facts.js';
+import { header, HOLD, json, jsonObject, text, type WireReply, type WireRequest } from '../http-io.js';
+import { bybitRefusal, type RefusalContext } from '../refusal-codes.js';
+import { PUBLIC_ACCOUNT, type WireContext } from '../wire-context.js';
+import { bybitOrderId, simIdOfBybitOrderId } from '../wire-ids.js';
+import { bybitOrder, bybitPositions, envelope, errorEnvelope, instrument, ticker } from './bybit-format.js';
+
+type Params = Readonly<Record<string, unknown>>;
+type Handler = (ctx: WireContext, params: Params, account: AccountId) => WireReply;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const bool = (v: unknown): boolean => v === true || v === 'true';
+const refuse = (ctx: WireContext, code: number, msg: string): WireReply => json(errorEnvelope(code, msg, ctx.now()));
+
+/** The answer to a failed venue call, as Bybit gives it. */
+function failure(ctx: WireContext, error: VenueError, rc: RefusalContext): WireReply {
+  switch (error.kind) {
+    case 'rate-limited':
+      return json(errorEnvelope(10006, 'Too many visits!', ctx.now()), 200, {
+        'X-Bapi-Limit': '10', 'X-Bapi-Limit-Status': '0', 'X-Bapi-Limit-Reset-Timestamp': String(ctx.now() + error.retryAfterMs),
+      });
+    case 'server-error': return text(`<html><body><h1>${error.status} Service Unavailable</h1></body></html>`, error.status);
+    case 'refused': {
+      const r = bybitRefusal(error.code, error.reason, rc);
+      return refuse(ctx, r.code, r.msg);
+    }
+    case 'timeout': return HOLD;
+  }
+}
+
+function answer<T>(ctx: WireContext, reply: VenueReply<T>, rc: RefusalContext, ok: (body: T) => unknown): WireReply {
+  return reply.ok ? json(envelope(ok(reply.body), ctx.now())) : failure(ctx, reply.error, rc);
+}
+
+function lookupOf(ctx: WireContext, p: Params): OrderLookup | undefined {
+  const orderId = str(p.orderId);
+  if (orderId !== undefined) return { venueOrderId: venueOrderId(simIdOfBybitOrderId(orderId) ?? ctx.unknownId(orderId)) };
+  const link = str(p.orderLinkId);
+  return link === undefined ? undefined : { clientOrderId: clientOrderIdOf(link) };
+}
+
+function symbolFor(ctx: WireContext, p: Params, account: AccountId, lookup: OrderLookup): string {
+  const given = ctx.markets.market(str(p.symbol));
+  if (given !== undefined) return given.symbol;
+  const id = lookup.venueOrderId;
+  return ctx.symbolOfOrder(account, id !== undefined ? { id } : { clientOrderId: lookup.clientOrderId })
+    ?? ctx.markets.specs[0]?.symbol ?? '';
+}
+
+/** `POST /v5/order/create`: a market, limit or (with `triggerPrice`) stop-market order. */
+const createOrder: Handler = (ctx, p, account) => {
+  if (p.category !== 'linear') return refuse(ctx, 10001, 'params error: category only supports linear');
+  const market = ctx.markets.market(str(p.symbol));
+  if (market === undefined) return refuse(ctx, 10001, 'params error: symbol invalid');
+  const side = p.side === 'Buy' ? 'buy' : p.side === 'Sell' ? 'sell' : undefined;
+  if (side === undefined) return refuse(ctx, 10001, 'params error: side invalid');
+  if (p.orderType !== 'Market' && p.orderType !== 'Limit') return refuse(ctx, 10001, 'params error: orderType invalid');
+  const amount = Number(str(p.qty));
+  if (!Number.isFinite(amount) || amount <= 0) return refuse(ctx, 10001, 'params error: qty invalid');
+  const trigger = str(p.triggerPrice);
+  const stop = trigger !== undefined;
+  if (stop && p.orderType !== 'Market') return refuse(ctx, 10001, 'the simulator supports conditional market orders only');
+  if (stop && Number(p.triggerDirection) !== (side === 'buy' ? 1 : 2)) {
+    return refuse(ctx, 10001, 'params error: the simulator supports stop-loss triggers only (Buy rising, Sell falling)');
+  }
+  const link = str(p.orderLinkId) ?? `bybit-sim-${ctx.now()}-${Math.floor(amount * 1e6)}`;
+  const request: OrderRequest = {
+    symbol: market.symbol, side, type: stop ? 'stop-market' : p.orderType === 'Limit' ? 'limit' : 'market', amount,
+    clientOrderId: clientOrderIdOf(link), reduceOnly: bool(p.reduceOnly) || bool(p.closeOnTrigger),
+    ...(p.orderType === 'Limit' ? { price: Number(str(p.price)) } : {}),
+    ...(stop ? { triggerPrice: Number(trigger) } : {}),
+  };
+  const reply = ctx.venue.server.createOrder(account, request);
+  return answer(ctx, reply, { call: 'create', side, stop }, (body) => ({ orderId: bybitOrderId(body.id), orderLinkId: body.clientOrderId }));
+};
+
+/** `POST /v5/order/cancel`. */
+const cancelOrder: Handler = (ctx, p, account) => {
+  const lookup = lookupOf(ctx, p);
+  if (lookup === undefined) return refuse(ctx, 10001, 'params error: orderId or orderLinkId is required');
+  const symbol = ctx.markets.market(str(p.symbol))?.symbol;
+  if (symbol === undefined) return refuse(ctx, 10001, 'params error: symbol invalid');
+  const reply = ctx.venue.server.cancelOrder(account, lookup, symbol);
+  return answer(ctx, reply, { call: 'cancel' }, (body) => ({ orderId: bybitOrderId(body.id), orderLinkId: body.clientOrderId }));
+};
+
+function orderFilter(p: Params): (stop: boolean) => boolean {
+  return p.orderFilter === 'StopOrder' ? (stop) => stop : p.orderFilter === 'Order' ? (stop) => !stop : () => true;
+}
+
+/** `GET /v5/order/realtime` and `/v5/order/history` by id: the order, whatever its status. */
+function oneOrder(ctx: WireContext, p: Params, account: AccountId, lookup: OrderLookup): WireReply {
+  const reply = ctx.venue.server.fetchOrder(account, lookup, symbolFor(ctx, p, account, lookup));
+  const keep = orderFilter(p);
+  return answer(ctx, reply, { call: 'query' }, (o) => ({
+    list: o === undefined || !keep(o.triggerPrice !== undefined) ? [] : [bybitOrder(orderFactsOf(o))],
+    nextPageCursor: '', category: 'linear',
+  }));
+}
+
+/** `GET /v5/order/realtime`: open orders, or one order by id. */
+const realtime: Handler = (ctx, p, account) => {
+  const lookup = lookupOf(ctx, p);
+  if (lookup !== undefined) return oneOrder(ctx, p, account, lookup);
+  if (p.symbol === undefined && p.settleCoin === undefined && p.baseCoin === undefined) {
+    return refuse(ctx, 10001, 'Missing some parameters that must be filled in, symbol or settleCoin or baseCoin');
+  }
+  const symbol = ctx.markets.market(str(p.symbol))?.symbol;
+  const keep = orderFilter(p);
+  const reply = ctx.venue.server.fetchOpenOrders(account, symbol);
+  return answer(ctx, reply, { call: 'query' }, (orders) => ({
+    list: orders.filter((o) => keep(o.triggerPrice !== undefined)).reverse().map((o) => bybitOrder(orderFactsOf(o))),
+    nextPageCursor: '', category: 'linear',
+  }));
+};
+
+/**
+ * `GET /v5/order/history`: one order by id through the venue's (lagging) order index; the
+ * unfiltered listing answers from the venue's own records of finished orders.
+ */
+const history: Handler = (ctx, p, account) => {
+  const lookup = lookupOf(ctx, p);
+  if (lookup !== undefined) return oneOrder(ctx, p, account, lookup);
+  const symbol = ctx.markets.market(str(p.symbol))?.symbol;
+  const status = str(p.orderStatus);
+  const list = ctx.venue.orders(account)
+    .filter((o) => o.status !== 'open' && (symbol === undefined || o.symbol === symbol))
+    .map((o) => bybitOrder(orderFactsOf(o)))
+    .filter((o) => status === undefined || o.orderStatus === status)
+    .reverse();
+  return json(envelope({ list, nextPageCursor: '', category: 'linear' }, ctx.now()));
+};
+
+/** `GET /v5/position/list`: one symbol (flat or not), or every open position of a settle coin. */
+const positions: Handler = (ctx, p, account) => {
+  const market = ctx.markets.market(str(p.symbol));
+  if (p.symbol !== undefined && market === undefined) return refuse(ctx, 10001, 'params error: symbol invalid');
+  if (market === undefined && str(p.settleCoin) === undefined) return refuse(ctx, 10001, 'Missing some parameters that must be filled in, symbol or settleCoin');
+  const mode = ctx.venue.positionMode(account);
+  const reply = ctx.venue.server.fetchPositions(account);
+  return answer(ctx, reply, { call: 'query' }, (views) => {
+    const facts = views.map(positionFactsOf);
+    const chosen: PositionFacts[] = market !== undefined
+      ? [facts.find((f) => f.symbol === market.symbol) ?? { symbol: market.symbol, size: 0, entryPrice: undefined, markPrice: ctx.venue.markPrice(market.symbol), seq: 0, updatedAt: 0 }]
+      : facts.filter((f) => f.size !== 0);
+    return { list: chosen.flatMap((f) => bybitPositions(f, mode)), nextPageCursor: '', category: 'linear' };
+  });
+};
+
+const queryApi: Handler = (ctx, _p, account) => json(envelope({
+  id: '1', note: 'posguard wire simulator', apiKey: '', readOnly: 0, secret: '',
+  permissions: { ContractTrade: ['Order', 'Position'], Spot: [], Wallet: [], Options: [], Derivatives: [], CopyTrading: [], BlockTrade: [], Exchange: [], NFT: [], Affiliate: [] },
+  ips: ['*'], type: 1, deadlineDay: -1, expiredAt: '', createdAt: '', unified: 0, uta: 1, userID: 1, inviterID: 0,
+  vipLevel: 'No VIP', mktMakerLevel: '0', affiliateID: 0, rsaPublicKey: '', isMaster: true, parentUid: '0', kycLevel: 'LEVEL_DEFAULT', kycRegion: '',
+  account,
+}, ctx.now()));
+
+const accountInfo: Handler = (ctx) => json(envelope({
+  marginMode: 'REGULAR_MARGIN', updatedTime: String(ctx.now()), unifiedMarginStatus: 6, dcpStatus: 'OFF', timeWindow: 10,
+  smpGroup: 0, isMasterTrader: false, spotHedgingStatus: 'OFF',
+}, ctx.now()));
+
+const PRIVATE: Readonly<Record<string, Handler>> = {
+  'POST /v5/order/create': createOrder,
+  'POST /v5/order/cancel': cancelOrder,
+  'GET /v5/order/realtime': realtime,
+  'GET /v5/order/history': history,
+  'GET /v5/position/list': positions,
+  'GET /v5/user/query-api': queryApi,
+  'GET /v5/account/info': accountInfo,
+};
+
+function publicEndpoint(ctx: WireContext, req: WireRequest): WireReply | undefined {
+  const p = Object.fromEntries(req.query);
+  const account = accountId(PUBLIC_ACCOUNT);
+  switch (req.path) {
+    case '/v5/market/time': {
+      const now = ctx.now();
+      return json(envelope({ timeSecond: String(Math.floor(now / 1000)), timeNano: `${now}000000` }, now));
+    }
+    case '/v5/market/instruments-info':
+      if (p.category !== 'linear') return json(envelope({ category: p.category ?? '', list: [], nextPageCursor: '' }, ctx.now()));
+      if (p.status !== undefined && p.status !== 'Trading') return json(envelope({ category: 'linear', list: [], nextPageCursor: '' }, ctx.now()));
+      return answer(ctx, ctx.venue.server.loadMarkets(account), { call: 'query' }, (markets) => ({
+        category: 'linear', list: markets.map(instrument), nextPageCursor: '',
+      }));
+    case '/v5/market/tickers': {
+      const market = ctx.markets.market(p.symbol);
+      if (market === undefined) return refuse(ctx, 10001, 'params error: symbol invalid');
+      return answer(ctx, ctx.venue.server.fetchMarkPrice(account, market.symbol), { call: 'query' }, (mark) => ({
+        category: 'linear', list: [ticker(market.symbol, mark, ctx.now())],
+      }));
+    }
+    default: return undefined;
+  }
+}
+
+/** Checks the signature of a private request; the account it trades on, or Bybit's refusal. */
+function signedAccount(ctx: WireContext, req: WireRequest): AccountId | WireReply {
+  const key = header(req.headers, 'x-bapi-api-key');
+  const credential = ctx.credentials.byKey(key);
+  if (credential === undefined) return refuse(ctx, 10003, 'API key is invalid.');
+  const ts = header(req.headers, 'x-bapi-timestamp') ?? '';
+  const recv = header(req.headers, 'x-bapi-recv-window') ?? '5000';
+  const now = ctx.wallNow();
+  if (!/^\d+$/.test(ts) || Number(ts) > now + 1_000 || now - Number(ts) > Number(recv)) {
+    return refuse(ctx, 10002, `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${now}],recv_window[${recv}]`);
+  }
+  const payload = ts + credential.apiKey + recv + (req.method === 'GET' ? req.rawQuery : req.body);
+  if (!sameSignature(hmacHex(credential.secret, payload), header(req.headers, 'x-bapi-sign'))) {
+    return refuse(ctx, 10004, 'error sign! origin_string[' + payload.replace(credential.apiKey, '***') + ']');
+  }
+  return accountId(credential.account);
+}
+
+/** Answers one Bybit request, or `undefined` when the path is not Bybit's. */
+export function handleBybitRest(ctx: WireContext, req: WireRequest): WireReply | undefined {
+  if (!req.path.startsWith('/v5/')) return undefined;
+  const open = publicEndpoint(ctx, req);
+  if (open !== undefined) return open;
+  const handler = PRIVATE[`${req.method} ${req.path}`];
+  if (handler === undefined) return json(errorEnvelope(10017, `route not found: ${req.method} ${req.path}`, ctx.now()), 404);
+  const account = signedAccount(ctx, req);
+  if (typeof account !== 'string') return account;
+  const params = req.method === 'GET' ? Object.fromEntries(req.query) : jsonObject(req.body);
+  if (params === undefined) return refuse(ctx, 10001, 'request body is not a JSON object');
+  return handler(ctx, params, account);
+}
