@@ -9,7 +9,7 @@
 import { fromPromise } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
-import { JournalUnavailable, PosguardError } from '../domain/errors.js';
+import { IntentUnconfirmed, JournalUnavailable, PosguardError } from '../domain/errors.js';
 import { unknown } from '../domain/outcome.js';
 import type { ExchangePort } from '../exchange/port.js';
 import { errorText } from '../machines/position.setup.js';
@@ -19,7 +19,7 @@ import type {
   SendOrderInput, SendOrderOutput,
 } from '../machines/position.effects.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
-import type { Journal } from '../persistence/journal.js';
+import type { Journal, JournalResult } from '../persistence/journal.js';
 
 export interface PositionWiring {
   readonly account: AccountId;
@@ -36,15 +36,19 @@ export function wirePositionMachine(w: PositionWiring) {
       prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input }) => {
         const live = (await port.fetchPositions()).find((p) => p.symbol === input.intent.symbol);
         const read = { side: live?.side, size: live?.size ?? 0 };
+        let journalled: JournalResult;
         try {
-          // After a restart the journal answers the baseline written before the first send.
-          const baseline = await journal.recordIntent({
+          journalled = await journal.recordIntent({
             positionId: input.positionId, intent: input.intent, entryClientOrderId: input.clientOrderId, baseline: read, at: clock.now(),
           });
-          return { at: clock.now(), baseline };
+          if (journalled.kind === 'new') await journal.confirmIntent(input.positionId);
         } catch (e) {
           throw e instanceof PosguardError ? e : new JournalUnavailable(errorText(e));
         }
+        // Journalled before a restart, but the bot never heard it was accepted: never send it.
+        if (journalled.kind === 'unconfirmed') throw new IntentUnconfirmed(input.positionId);
+        // After a restart the journal answers the baseline written before the first send.
+        return { at: clock.now(), baseline: journalled.baseline };
       }),
       sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(async ({ input }) => {
         const sentAt = clock.now();

@@ -130,3 +130,21 @@ export class NotOwner extends PosguardError {
     super(`account ${account} is driven by another posguard worker (it holds the ownership lease); send the intent there, or wait until this worker takes the account over`);
   }
 }
+
+/** Redis (the journal and the leases) cannot be reached at start. */
+export class StorageUnavailable extends PosguardError {
+  readonly code = 'STORAGE_UNAVAILABLE';
+  constructor(readonly url: string, reason: string) {
+    super(`cannot reach Redis at ${url} (${reason}); posguard journals every intent there before it sends anything. `
+      + 'Start Redis (see README), or set "redis" in the config file');
+  }
+}
+
+/** An intent found journalled after a restart that the bot was never told was accepted: it is not sent. */
+export class IntentUnconfirmed extends PosguardError {
+  readonly code = 'INTENT_UNCONFIRMED';
+  constructor(readonly positionId: string) {
+    super(`position ${positionId} was journalled but the bot was never told it was accepted (the worker stopped or the write's `
+      + 'reply was lost); posguard does not send it');
+  }
+}

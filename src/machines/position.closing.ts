@@ -14,8 +14,8 @@ import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
 import { planClose, type PlannedClose } from '../domain/close-plan.js';
 import { isZero } from '../domain/decimal.js';
 import { CloseRefused } from '../domain/errors.js';
-import { isTerminal, newOrderTrack, ownHolding, type OrderTrack, type PositionContext } from './position.context.js';
-import { errorText, foldEvidence, lookup, orderRequestOf, positionSetup, sent } from './position.setup.js';
+import { freshNonFlat, isTerminal, newOrderTrack, ownHolding, type OrderTrack, type PositionContext } from './position.context.js';
+import { errorText, foldAck, foldEvidence, lookup, orderRequestOf, positionSetup, sendThrew, sent } from './position.setup.js';
 
 export type ClosePlanResult = { readonly kind: 'order'; readonly plan: PlannedClose } | { readonly kind: 'refused'; readonly why: string };
 
@@ -47,10 +47,9 @@ const closeFilledFully = (ctx: PositionContext): boolean => {
 
 const liveFlat = (ctx: PositionContext): boolean => ctx.live !== undefined && isZero(ctx.live.size);
 
-export function closingStates(kind: 'closing' | 'rollingBack') {
+export function closingStates() {
   return positionSetup.createStateConfig({
     initial: 'assessing',
-    on: { RESUME: { target: `#position.${kind}`, reenter: true } },
     states: {
       assessing: {
         always: [
@@ -61,6 +60,7 @@ export function closingStates(kind: 'closing' | 'rollingBack') {
         ],
       },
       fetching: {
+        on: { RESUME: { target: 'fetching', reenter: true } },
         invoke: {
           src: 'queryEvidence',
           input: ({ context }) => ({ symbol: context.intent.symbol, order: undefined, position: true }),
@@ -72,8 +72,9 @@ export function closingStates(kind: 'closing' | 'rollingBack') {
         always: [
           { guard: 'flatProven', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           { guard: ({ context }) => context.closes.length >= context.settings.maxCloseOrders, target: '#position.verifyingClosed', actions: 'armCloseWindow' },
-          // A flat report that does not count yet (REST lagging a fill): wait for the truth.
-          { guard: ({ context }) => liveFlat(context) || context.live === undefined, target: 'retryWait' },
+          // A flat report that does not count yet (REST lagging a fill), or no report received
+          // within `reportStaleMs`: never plan a close on it, ask again.
+          { guard: ({ context }) => liveFlat(context) || !freshNonFlat(context, context.seenAt), target: 'retryWait' },
           {
             guard: ({ context }) => planNextClose(context).kind === 'refused',
             target: '#position.orphanAlert',
@@ -106,23 +107,29 @@ export function closingStates(kind: 'closing' | 'rollingBack') {
             {
               guard: ({ event }) => event.output.outcome.kind === 'rejected',
               target: 'retryWait',
-              actions: assign(({ context, event }) => ({ closes: replaceLast(context.closes, sent(lastClose(context) as OrderTrack, event.output)) })),
+              actions: assign(({ context, event }) => foldAck({ ...context, closes: replaceLast(context.closes, sent(lastClose(context) as OrderTrack, event.output)) }, event.output)),
             },
             {
               target: 'awaitingTerminal',
               actions: assign(({ context, event }) => ({
-                closes: replaceLast(context.closes, sent(lastClose(context) as OrderTrack, event.output)),
+                ...foldAck({ ...context, closes: replaceLast(context.closes, sent(lastClose(context) as OrderTrack, event.output)) }, event.output),
                 armedAt: event.output.at, deadline: event.output.at + context.settings.timeoutMs,
               })),
             },
           ],
           onError: {
             target: 'awaitingTerminal',
-            actions: assign(({ context }) => ({ closes: replaceLast(context.closes, { ...(lastClose(context) as OrderTrack), send: 'unknown' as const }) })),
+            actions: assign(({ context }) => ({
+              closes: replaceLast(context.closes, sendThrew(lastClose(context) as OrderTrack, context)),
+              armedAt: context.seenAt, deadline: context.seenAt + context.settings.timeoutMs,
+            })),
           },
         },
       },
+      // After a restore, the waiting states are entered again to re-arm their timers; the
+      // sending state is not: its restarted send is answered Unknown by the journal's claim.
       awaitingTerminal: {
+        on: { RESUME: { target: 'awaitingTerminal', reenter: true } },
         always: [
           { guard: ({ context }) => closeFilledFully(context), target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           // Terminal with a remainder: assess again from a fresh report.
@@ -143,6 +150,7 @@ export function closingStates(kind: 'closing' | 'rollingBack') {
         },
       },
       retryWait: {
+        on: { RESUME: { target: 'retryWait', reenter: true } },
         always: { guard: ({ context }) => context.attempts >= context.settings.closeVerifyAttempts, target: '#position.verifyingClosed', actions: 'armCloseWindow' },
         entry: assign({ attempts: ({ context }) => context.attempts + 1 }),
         after: { poll: 'fetching' },

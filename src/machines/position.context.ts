@@ -4,7 +4,7 @@
  * in with their own times, and nothing reads a clock.
  */
 import type { OrderRole } from '../domain/client-order-id.js';
-import { add, gt, gte, isZero, lte, sub } from '../domain/decimal.js';
+import { add, gt, gte, isZero, lte, min, sub } from '../domain/decimal.js';
 import { judgeFlatReport, sourceLags } from '../domain/freshness.js';
 import type { ClientOrderId, PositionId, VenueOrderId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
@@ -220,9 +220,12 @@ export type EntryVerdict =
  */
 export function entryVerdict(ctx: PositionContext): EntryVerdict {
   const byOrder = provenFilled(ctx.entry);
-  const byPosition = positionEvidence(ctx);
-  const amount = gt(byPosition, byOrder) ? byPosition : byOrder;
   const terminal = isTerminal(ctx.entry);
+  // The order's own terminal report is the truth of what it filled. Before that, a position
+  // change counts, but never as more than the intent asked for (the rest is someone else's,
+  // or an over-fill that `open` reduces with an alert).
+  const byPosition = terminal ? 0 : min(positionEvidence(ctx), ctx.intent.amount);
+  const amount = gt(byPosition, byOrder) ? byPosition : byOrder;
   if (gt(amount, 0) && (terminal || gte(amount, ctx.intent.amount))) return { kind: 'filled', amount };
   if (gt(amount, 0)) return { kind: 'partial', amount };
   if (terminal && ctx.entry.report !== undefined) return { kind: 'dead', reason: `entry ${ctx.entry.report.status} with zero fill` };

@@ -23,7 +23,7 @@ import {
 import { closingStates, releasingStopStates } from './position.closing.js';
 import type { PositionInput } from './position.events.js';
 import {
-  errorText, foldEvidence, lookup, orderRequestOf, positionSetup, queryLoop, sent, verdictReason,
+  errorText, foldAck, foldEvidence, lookup, orderRequestOf, positionSetup, queryLoop, sendThrew, sent, verdictReason,
 } from './position.setup.js';
 
 export type { PositionEvent, PositionInput } from './position.events.js';
@@ -91,14 +91,14 @@ export const positionMachine = positionSetup.createMachine({
                 guard: ({ event }) => event.output.outcome.kind === 'rejected',
                 target: '#position.failed',
                 actions: assign(({ context, event }) => ({
-                  entry: sent(context.entry, event.output),
+                  ...foldAck({ ...context, entry: sent(context.entry, event.output) }, event.output),
                   reason: `the venue rejected the entry: ${event.output.outcome.kind === 'rejected' ? event.output.outcome.reason : ''}`,
                 })),
               },
               {
                 target: '#position.verifying',
                 actions: assign(({ context, event }) => ({
-                  entry: sent(context.entry, event.output),
+                  ...foldAck({ ...context, entry: sent(context.entry, event.output) }, event.output),
                   deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
                 })),
               },
@@ -106,7 +106,10 @@ export const positionMachine = positionSetup.createMachine({
             // A send that threw may have reached the venue: Unknown, resolved by looking it up.
             onError: {
               target: '#position.verifying',
-              actions: assign(({ context }) => ({ entry: { ...context.entry, send: 'unknown' as const } })),
+              actions: assign(({ context }) => ({
+                entry: sendThrew(context.entry, context),
+                deadline: context.seenAt + context.settings.timeoutMs, armedAt: context.seenAt, attempts: 0,
+              })),
             },
           },
         },
@@ -168,8 +171,8 @@ export const positionMachine = positionSetup.createMachine({
         { guard: 'stopConfirmed', target: 'open' },
         { guard: 'stopDead', target: '.refused' },
       ],
-      on: { RESUME: { target: '.confirming', reenter: true } },
       states: {
+        // No RESUME here: a restored send is started again and the journal's claim answers Unknown.
         placing: {
           entry: assign(({ context }) => {
             const n = context.stop === undefined ? 1 : Number(context.stop.role.split('-')[1] ?? 1) + 1;
@@ -186,14 +189,21 @@ export const positionMachine = positionSetup.createMachine({
             onDone: {
               target: 'confirming',
               actions: assign(({ context, event }) => ({
-                stop: sent(context.stop as OrderTrack, event.output),
+                ...foldAck({ ...context, stop: sent(context.stop as OrderTrack, event.output) }, event.output),
                 deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
               })),
             },
-            onError: { target: 'confirming', actions: assign(({ context }) => ({ stop: { ...(context.stop as OrderTrack), send: 'unknown' as const } })) },
+            onError: {
+              target: 'confirming',
+              actions: assign(({ context }) => ({
+                stop: sendThrew(context.stop as OrderTrack, context),
+                deadline: context.seenAt + context.settings.timeoutMs, armedAt: context.seenAt, attempts: 0,
+              })),
+            },
           },
         },
         confirming: {
+          on: { RESUME: { target: 'confirming', reenter: true } },
           after: {
             untilDeadline: {
               target: 'refused',
@@ -226,12 +236,12 @@ export const positionMachine = positionSetup.createMachine({
     open: {
       always: [
         { guard: 'closeRequested', target: 'closing', actions: assign({ attempts: 0 }) },
-        { guard: 'flatProven', target: 'verifyingClosed', actions: [assign({ reason: 'the position went flat by itself (stop, liquidation or a manual close)' }), 'armCloseWindow'] },
+        { guard: and(['flatProven', 'entryFateKnown']), target: 'verifyingClosed', actions: [assign({ reason: 'the position went flat by itself (stop, liquidation or a manual close)' }), 'armCloseWindow'] },
       ],
       initial: 'watching',
-      on: { RESUME: { target: 'open', reenter: true } },
       states: {
         watching: {
+          on: { RESUME: { target: 'watching', reenter: true } },
           always: [
             { guard: 'overFilled', target: 'reducingExcess' },
             { guard: 'feedDown', target: 'polling' },
@@ -240,6 +250,7 @@ export const positionMachine = positionSetup.createMachine({
           ],
         },
         polling: {
+          on: { RESUME: { target: 'polling', reenter: true } },
           invoke: {
             src: 'queryEvidence',
             input: ({ context }) => ({ symbol: context.intent.symbol, order: undefined, position: true }),
@@ -247,7 +258,7 @@ export const positionMachine = positionSetup.createMachine({
             onError: 'pollWait',
           },
         },
-        pollWait: { after: { poll: 'watching' } },
+        pollWait: { on: { RESUME: 'watching' }, after: { poll: 'watching' } },
         reducingExcess: {
           entry: [
             assign(({ context }) => {
@@ -267,15 +278,18 @@ export const positionMachine = positionSetup.createMachine({
               const t = context.excess.at(-1) as OrderTrack;
               return { positionId: context.id, role: t.role, request: orderRequestOf(context, t) };
             },
-            onDone: { target: 'watching', actions: assign(({ context, event }) => ({ excess: [...context.excess.slice(0, -1), sent(context.excess.at(-1) as OrderTrack, event.output)] })) },
-            onError: 'watching',
+            onDone: {
+              target: 'watching',
+              actions: assign(({ context, event }) => foldAck({ ...context, excess: [...context.excess.slice(0, -1), sent(context.excess.at(-1) as OrderTrack, event.output)] }, event.output)),
+            },
+            onError: { target: 'watching', actions: assign(({ context }) => ({ excess: [...context.excess.slice(0, -1), sendThrew(context.excess.at(-1) as OrderTrack, context)] })) },
           },
         },
       },
     },
 
-    closing: closingStates('closing'),
-    rollingBack: closingStates('rollingBack'),
+    closing: closingStates(),
+    rollingBack: closingStates(),
 
     verifyingClosed: {
       always: [{ guard: and(['flatProven', not('stopOutstanding')]), target: 'closed' }],

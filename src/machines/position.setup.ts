@@ -92,14 +92,26 @@ export function orderRequestOf(ctx: PositionContext, t: OrderTrack, triggerPrice
   };
 }
 
-/** Applies a send outcome to a track. */
+/** Applies a send outcome to a track (the reply's report, if any, is folded by `foldAck`). */
 export function sent(t: OrderTrack, out: SendOrderOutput): OrderTrack {
   const o = out.outcome;
-  if (o.kind === 'accepted') {
-    const withId = { ...t, send: 'accepted' as const, sentAt: out.sentAt, venueOrderId: o.value.venueOrderId };
-    return o.value.report === undefined ? withId : { ...withId, report: o.value.report };
-  }
+  if (o.kind === 'accepted') return { ...t, send: 'accepted', sentAt: out.sentAt, venueOrderId: o.value.venueOrderId };
   return { ...t, send: o.kind, sentAt: out.sentAt, rejectReason: o.kind === 'rejected' ? o.reason : undefined };
+}
+
+/**
+ * Folds a complete create reply as evidence, like any other order report: a fill it shows
+ * is also evidence that the position is not flat (so that no stale "flat" may close it).
+ */
+export function foldAck(ctx: PositionContext, out: SendOrderOutput): PositionContext {
+  const next = seen(ctx, out.at);
+  const o = out.outcome;
+  return o.kind === 'accepted' && o.value.report !== undefined ? applyOrderReport(next, o.value.report) : next;
+}
+
+/** A send that threw: Unknown, timed from the latest time seen (the send left no earlier). */
+export function sendThrew(t: OrderTrack, ctx: PositionContext): OrderTrack {
+  return { ...t, send: 'unknown', sentAt: t.sentAt ?? ctx.seenAt };
 }
 
 /** Folds a query's answers into the context; a failed query adds nothing. */

@@ -20,9 +20,17 @@ export interface JournalEntry {
   readonly at: number;
 }
 
+/**
+ * What journalling an intent found: `new` (written now), or — after a restart — the intent
+ * journalled before, `confirmed` if the bot was told it was accepted, else `unconfirmed`.
+ */
+export type JournalResult = { readonly kind: 'new' | 'confirmed' | 'unconfirmed'; readonly baseline: Baseline };
+
 export interface Journal {
-  /** Journals the intent; answers the baseline journalled first (after a restart, the original one). */
-  recordIntent(entry: JournalEntry): Promise<Baseline>;
+  /** Journals the intent, or finds it journalled before a restart (with its first baseline). */
+  recordIntent(entry: JournalEntry): Promise<JournalResult>;
+  /** Marks the intent as acknowledged to the bot: only then may a restarted worker send it. */
+  confirmIntent(positionId: PositionId): Promise<void>;
   /** True the first time `clientOrderId` is claimed; false ever after (it may have been sent). */
   claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean>;
 }
@@ -31,11 +39,17 @@ export class MemoryJournal implements Journal {
   private readonly intents = new Map<PositionId, JournalEntry>();
   private readonly claims = new Map<ClientOrderId, { positionId: PositionId; at: number }>();
 
-  async recordIntent(entry: JournalEntry): Promise<Baseline> {
+  private readonly confirmed = new Set<PositionId>();
+
+  async recordIntent(entry: JournalEntry): Promise<JournalResult> {
     const first = this.intents.get(entry.positionId);
-    if (first !== undefined) return first.baseline;
+    if (first !== undefined) return { kind: this.confirmed.has(entry.positionId) ? 'confirmed' : 'unconfirmed', baseline: first.baseline };
     this.intents.set(entry.positionId, entry);
-    return entry.baseline;
+    return { kind: 'new', baseline: entry.baseline };
+  }
+
+  async confirmIntent(positionId: PositionId): Promise<void> {
+    this.confirmed.add(positionId);
   }
 
   async claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
@@ -57,8 +71,12 @@ export class RedisJournal implements Journal {
     private readonly holder: () => string,
   ) {}
 
-  recordIntent(entry: JournalEntry): Promise<Baseline> {
+  recordIntent(entry: JournalEntry): Promise<JournalResult> {
     return this.store.recordIntent(this.account, this.holder(), entry);
+  }
+
+  confirmIntent(positionId: PositionId): Promise<void> {
+    return this.store.confirmIntent(this.account, this.holder(), positionId);
   }
 
   claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {

@@ -17,7 +17,7 @@ import { PosguardError } from '../domain/errors.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../machines/position.context.js';
-import type { JournalEntry } from './journal.js';
+import type { JournalEntry, JournalResult } from './journal.js';
 import * as scripts from './scripts.js';
 
 /** A write was refused because this worker no longer holds the account's lease. */
@@ -85,14 +85,20 @@ export class RedisStore {
     await scripts.releaseLease.run(this.redis, [this.keys.lease(account)], [holder]);
   }
 
-  /** Journals the intent; returns the baseline that is journalled (the first one written). */
-  async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<Baseline> {
+  /** Journals the intent, or finds it journalled before (see `JournalResult`). */
+  async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
     const result = await scripts.recordIntent.run(this.redis,
       [this.keys.lease(account), this.keys.position(entry.positionId), this.keys.live(account), this.keys.idempotency(account)],
       [holder, entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at,
         entry.intent.idempotencyKey ?? '']);
     if (result === -1) throw new LeaseLost(account, 'journalling an intent');
-    return JSON.parse(String(result)) as Baseline;
+    const [kind, baseline] = result as [JournalResult['kind'], string];
+    return { kind, baseline: JSON.parse(baseline) as Baseline };
+  }
+
+  async confirmIntent(account: AccountId, holder: string, positionId: PositionId): Promise<void> {
+    const result = await scripts.confirmIntent.run(this.redis, [this.keys.lease(account), this.keys.position(positionId)], [holder]);
+    if (result === -1) throw new LeaseLost(account, `confirming position ${positionId}`);
   }
 
   /** The fenced "about to send" marker: true the first time only. */

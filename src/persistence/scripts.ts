@@ -72,17 +72,33 @@ return 0
  * KEYS[4] the account's idempotency-key hash.
  * ARGV[1] holder, ARGV[2] position id, ARGV[3] intent JSON, ARGV[4] entry client order id,
  * ARGV[5] baseline JSON, ARGV[6] time, ARGV[7] idempotency key or ''.
- * Returns -1 when fenced out; else the baseline JSON that is journalled (the one written
- * now, or the one written first if the intent was journalled before a restart).
+ * Returns -1 when fenced out; else `{ 'new' | 'confirmed' | 'unconfirmed', baseline JSON }`:
+ * `new` when written now; otherwise the intent was journalled before (a restart), with
+ * its first baseline, and whether the bot was ever told so (`confirmIntent`).
  */
 export const recordIntent = new Script('recordIntent', `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local existing = redis.call('HGET', KEYS[2], 'baseline')
-if existing then return existing end
-redis.call('HSET', KEYS[2], 'id', ARGV[2], 'intent', ARGV[3], 'entryCid', ARGV[4], 'baseline', ARGV[5], 'createdAt', ARGV[6])
+local existing = redis.call('HMGET', KEYS[2], 'baseline', 'confirmed')
+if existing[1] then
+  if existing[2] == '1' then return {'confirmed', existing[1]} end
+  return {'unconfirmed', existing[1]}
+end
+redis.call('HSET', KEYS[2], 'id', ARGV[2], 'intent', ARGV[3], 'entryCid', ARGV[4], 'baseline', ARGV[5], 'createdAt', ARGV[6], 'confirmed', '0')
 redis.call('SADD', KEYS[3], ARGV[2])
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[4], ARGV[7], ARGV[2]) end
-return ARGV[5]
+return {'new', ARGV[5]}
+`);
+
+/**
+ * KEYS[1] lease, KEYS[2] position hash. ARGV[1] holder.
+ * Marks a journalled intent as acknowledged to the bot. Returns 1, or -1 when fenced out.
+ * An intent journalled but never confirmed (the write's reply was lost, or the worker died
+ * before answering) is never sent after a restart.
+ */
+export const confirmIntent = new Script('confirmIntent', `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+redis.call('HSET', KEYS[2], 'confirmed', '1')
+return 1
 `);
 
 /**

@@ -43,13 +43,15 @@ describe('the Redis store', () => {
     expect(t2).toBeGreaterThan(t1);
   });
 
-  it('journals an intent once: a second write after a restart answers the first baseline', async () => {
+  it('journals an intent once: a second write after a restart answers the first baseline and whether it was confirmed', async () => {
     const t = await store.acquireLease(A, 'w1', 60_000);
     const holder = `w1|${t}`;
     const id = newId();
     const entry = { positionId: id, intent, entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), at: 1 };
-    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: undefined, size: 0 } })).toEqual({ size: 0 });
-    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({ size: 0 });
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: undefined, size: 0 } })).toEqual({ kind: 'new', baseline: { size: 0 } });
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({ kind: 'unconfirmed', baseline: { size: 0 } });
+    await store.confirmIntent(A, holder, id);
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({ kind: 'confirmed', baseline: { size: 0 } });
     expect(await store.positionForKey(A, 'bot-1')).toBe(id);
     const live = await store.loadLive(A);
     expect(live.find((p) => p.id === id)).toMatchObject({ intent, baseline: { size: 0 }, snapshot: undefined });

@@ -1,0 +1,96 @@
+/**
+ * The wire simulator with the real ccxt in front of it, for tests: a simulated venue on the
+ * system clock (ccxt runs on real timers), served on an ephemeral loopback port; ccxt ports
+ * for Bybit and Binance USD-M accounts pointed at it; optionally a guard over such a port.
+ * `close()` stops, in order, the guard, the ports (ccxt's sockets), the server and the venue.
+ */
+import { systemClock } from '../../src/clock.js';
+import { parseConfig, type AccountConfig, type ConfigInput } from '../../src/config/config.js';
+import { createCcxtPort, type CcxtPort, type CcxtPortOptions } from '../../src/exchange/ccxt/index.js';
+import { SimExchange } from '../../src/exchange/sim/index.js';
+import { startWireSimulator, type WireSimulator } from '../../src/exchange/wire/index.js';
+import { createGuard, type Guard, type PositionHandle } from '../../src/guard/guard.js';
+import type { PositionStateName } from '../../src/machines/position.machine.js';
+
+export type WireVenue = 'bybit' | 'binanceusdm';
+
+export const API_KEY = 'wire-test-key';
+export const API_SECRET = 'wire-test-secret';
+export const AVL = 'AVL/USDT:USDT';
+
+export interface WireHarness {
+  readonly venue: SimExchange;
+  readonly wire: WireSimulator;
+  /** The account config of `exchange` pointed at the simulator (`main`, or `id`). */
+  account(exchange: WireVenue, overrides?: { id?: string; apiKey?: string; secret?: string }): AccountConfig;
+  /** A ccxt port on the simulator (closed by `close()`). */
+  port(exchange: WireVenue, options?: CcxtPortOptions & { id?: string; apiKey?: string; secret?: string }): Promise<CcxtPort>;
+  close(): Promise<void>;
+}
+
+/** Small timings for guards on the wire: ccxt runs on real time. */
+export const FAST_VERIFICATION = {
+  restLagMs: 500, timeoutMs: 3_000, closeVerifyWindowMs: 2_000, closeVerifyAttempts: 10, feedDownPollMs: 100,
+  reportStaleMs: 1_000, unknownAlertAfterMs: 3_000,
+} as const;
+
+export async function wireHarness(): Promise<WireHarness> {
+  const venue = new SimExchange({ clock: systemClock, seed: 7 });
+  venue.setPrice(AVL, 0.25);
+  const wire = await startWireSimulator({
+    venue,
+    credentials: [{ apiKey: API_KEY, secret: API_SECRET, account: 'main' }, { apiKey: `${API_KEY}-2`, secret: `${API_SECRET}-2`, account: 'second' }],
+    holdMs: 5_000,
+  });
+  const ports: CcxtPort[] = [];
+  const account = (exchange: WireVenue, o: { id?: string; apiKey?: string; secret?: string } = {}): AccountConfig => {
+    const config = parseConfig({
+      accounts: [{ id: o.id ?? 'main', exchange, apiKey: o.apiKey ?? API_KEY, secret: o.secret ?? API_SECRET, urls: exchange === 'bybit' ? wire.urls.bybit : wire.urls.binanceusdm }],
+    });
+    const first = config.accounts[0];
+    if (first === undefined) throw new Error('no account parsed');
+    return first;
+  };
+  return {
+    venue,
+    wire,
+    account,
+    port: async (exchange, options = {}) => {
+      const { id, apiKey, secret, ...portOptions } = options;
+      const port = await createCcxtPort(account(exchange, { ...(id === undefined ? {} : { id }), ...(apiKey === undefined ? {} : { apiKey }), ...(secret === undefined ? {} : { secret }) }), {
+        timeoutMs: 1_500, reconnect: { initialMs: 50, maxMs: 500 }, ...portOptions,
+      });
+      ports.push(port);
+      return port;
+    },
+    close: async () => {
+      await Promise.all(ports.map((p) => p.close()));
+      await wire.close();
+      venue.close();
+    },
+  };
+}
+
+export interface WireGuard {
+  readonly guard: Guard;
+  readonly port: CcxtPort;
+  /** Waits (real time) until the position reaches one of `states`. */
+  until(pos: PositionHandle, states?: readonly PositionStateName[], maxMs?: number): Promise<PositionStateName>;
+}
+
+/** A guard whose account `main` trades on the simulator through ccxt. */
+export async function wireGuard(h: WireHarness, exchange: WireVenue, config: Partial<ConfigInput> = {}): Promise<WireGuard> {
+  const port = await h.port(exchange);
+  const guard = await createGuard({
+    accounts: [{ id: 'main', exchange, apiKey: API_KEY, secret: API_SECRET, urls: exchange === 'bybit' ? h.wire.urls.bybit : h.wire.urls.binanceusdm }],
+    verification: FAST_VERIFICATION,
+    ...config,
+  }, { ports: { main: port }, clock: systemClock, persistence: 'memory' });
+  const until = async (pos: PositionHandle, states: readonly PositionStateName[] = ['open', 'closed', 'failed', 'orphanAlert'], maxMs = 15_000) => {
+    for (const start = Date.now(); Date.now() - start < maxMs; await new Promise((r) => setTimeout(r, 20))) {
+      if (states.includes(pos.state)) return pos.state;
+    }
+    throw new Error(`position ${pos.id} did not reach ${states.join('|')} within ${maxMs} ms; it is ${pos.state}`);
+  };
+  return { guard, port, until };
+}
