@@ -7,6 +7,7 @@
  * claimed before: a restored sending step answers `Unknown` and the order is looked up.
  */
 import { fromPromise } from 'xstate';
+import { crashAt } from './crash-hook.js';
 import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
 import { IntentUnconfirmed, JournalUnavailable, PosguardError } from '../domain/errors.js';
@@ -56,8 +57,10 @@ export function wirePositionMachine(w: PositionWiring) {
         if (!claimed) {
           return { sentAt, at: clock.now(), outcome: unknown(`${input.request.clientOrderId} may have been sent before a restart; it is looked up, never sent again`) };
         }
+        crashAt(`${input.phase}:before-send`);
         try {
           const outcome = await port.createOrder(input.request);
+          crashAt(`${input.phase}:after-send`);
           const mapped = outcome.kind === 'accepted'
             ? { kind: 'accepted' as const, value: { venueOrderId: outcome.value.venueOrderId, report: outcome.value.report } }
             : outcome;

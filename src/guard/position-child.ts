@@ -8,6 +8,7 @@
 import { createActor, type AnyMachineSnapshot, type InspectionEvent, type Snapshot } from 'xstate';
 import type { Clock } from '../clock.js';
 import { EntryNotSent } from '../domain/errors.js';
+import { crashAt } from '../actors/crash-hook.js';
 import type { PositionId } from '../domain/ids.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
 import { FINAL_STATES } from '../machines/position.machine.js';
@@ -79,6 +80,7 @@ export function positionChild(deps: PositionChildDeps, input: PositionInput, res
       const from = registry.get(id)?.state ?? 'pending';
       const row = registry.update(id, state, snap.context, at);
       const moved = from !== state;
+      if (moved) crashAt(state);
       if (row !== undefined && moved) deps.onTransition(row, from);
       const final = FINAL_STATES.includes(state);
       writer?.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(lastEvent) }, moved);

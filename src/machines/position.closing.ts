@@ -101,7 +101,8 @@ export function closingStates() {
           src: 'sendOrder',
           input: ({ context }) => {
             const t = lastClose(context) as OrderTrack;
-            return { positionId: context.id, role: t.role, request: orderRequestOf(context, t) };
+            const phase = context.closeRequested === 'protection-refused' ? 'rollingBack' : 'closing';
+            return { positionId: context.id, role: t.role, request: orderRequestOf(context, t), phase };
           },
           onDone: [
             {

@@ -31,6 +31,8 @@ export interface SendOrderInput {
   readonly positionId: PositionId;
   readonly role: OrderRole;
   readonly request: OrderRequest;
+  /** The public state the send belongs to (`pending`, `protecting`, `closing`, `rollingBack`, `open`). */
+  readonly phase?: string;
 }
 export interface SendOrderOutput {
   /** Local time just before the request left. */

@@ -85,7 +85,7 @@ export const positionMachine = positionSetup.createMachine({
         sending: {
           invoke: {
             src: 'sendOrder',
-            input: ({ context }) => ({ positionId: context.id, role: 'entry' as OrderRole, request: orderRequestOf(context, context.entry) }),
+            input: ({ context }) => ({ positionId: context.id, role: 'entry' as OrderRole, request: orderRequestOf(context, context.entry), phase: 'pending' }),
             onDone: [
               {
                 guard: ({ event }) => event.output.outcome.kind === 'rejected',
@@ -184,7 +184,7 @@ export const positionMachine = positionSetup.createMachine({
             src: 'sendOrder',
             input: ({ context }) => {
               const stop = context.stop as OrderTrack;
-              return { positionId: context.id, role: stop.role, request: orderRequestOf(context, stop, context.intent.stopLoss) };
+              return { positionId: context.id, role: stop.role, request: orderRequestOf(context, stop, context.intent.stopLoss), phase: 'protecting' };
             },
             onDone: {
               target: 'confirming',
@@ -276,7 +276,7 @@ export const positionMachine = positionSetup.createMachine({
             src: 'sendOrder',
             input: ({ context }) => {
               const t = context.excess.at(-1) as OrderTrack;
-              return { positionId: context.id, role: t.role, request: orderRequestOf(context, t) };
+              return { positionId: context.id, role: t.role, request: orderRequestOf(context, t), phase: 'open' };
             },
             onDone: {
               target: 'watching',
