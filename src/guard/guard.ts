@@ -108,6 +108,8 @@ const DEFAULT_SUPERVISION: Omit<SupervisorSpec, 'id' | 'children'> = {
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const REDIS_CONNECT_TIMEOUT_MS = 3_000;
+/** A command Redis has not answered by then fails (a paused or partitioned Redis must not hang posguard). */
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 
 /** Fails fast, and clearly, when the configured Redis does not answer. */
 async function ensureReachable(store: RedisStore, url: string): Promise<void> {
@@ -129,7 +131,7 @@ async function ensureReachable(store: RedisStore, url: string): Promise<void> {
 
 /** The guard's Redis connection; its errors are reported as trouble (at most once a minute), never thrown. */
 function connectRedis(url: string, trouble: (message: string, error: unknown) => void): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, enableAutoPipelining: true });
   let lastReport = 0;
   redis.on('error', (e: unknown) => {
     if (Date.now() - lastReport < 60_000) return;
