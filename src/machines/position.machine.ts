@@ -23,7 +23,7 @@ import {
 import { closingStates, releasingStopStates } from './position.closing.js';
 import type { PositionInput } from './position.events.js';
 import {
-  errorText, foldAck, foldEvidence, lookup, orderRequestOf, positionSetup, queryLoop, sendThrew, sent, verdictReason,
+  errorText, foldAck, foldEvidence, lookup, orderRequestOf, positionSetup, queryLoop, sendThrew, sent, stopNumber, verdictReason,
 } from './position.setup.js';
 
 export type { PositionEvent, PositionInput } from './position.events.js';
@@ -175,7 +175,7 @@ export const positionMachine = positionSetup.createMachine({
         // No RESUME here: a restored send is started again and the journal's claim answers Unknown.
         placing: {
           entry: assign(({ context }) => {
-            const n = context.stop === undefined ? 1 : Number(context.stop.role.split('-')[1] ?? 1) + 1;
+            const n = context.stop === undefined ? 1 : stopNumber(context.stop.role) + 1;
             const role: OrderRole = n === 1 ? 'stop' : `stop-${n}`;
             const amount = floorToStep(filledAmount(context), context.market.amountStep);
             return { stop: newOrderTrack(role, clientOrderId(context.id, role), opposite(context.intent.side), amount) };
@@ -243,6 +243,8 @@ export const positionMachine = positionSetup.createMachine({
         watching: {
           on: { RESUME: { target: 'watching', reenter: true } },
           always: [
+            // A stop cancelled under us (Bybit's disconnect protection, a manual cancel): place a new one.
+            { guard: 'stopLost', target: '#position.protecting' },
             { guard: 'overFilled', target: 'reducingExcess' },
             { guard: 'feedDown', target: 'polling' },
             // A flat report that does not count yet: ask REST until one does (or shows the position).

@@ -20,6 +20,14 @@ import type { PositionEvent, PositionInput } from './position.events.js';
 const notProvided = (slot: string) => () => Promise.reject(new Error(`the position machine's '${slot}' slot was not provided`));
 
 const BACKOFF_MAX_MS = 30_000;
+/** How many stops one position places at most (the first, then replacements of lost ones). */
+export const MAX_STOPS = 5;
+
+/** 1 for `stop`, n for `stop-n`. */
+export function stopNumber(role: string): number {
+  const n = Number(role.split('-')[1] ?? 1);
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
 const DEAD_STATUSES = ['cancelled', 'rejected', 'expired'];
 
 export const positionSetup = setup({
@@ -68,6 +76,10 @@ export const positionSetup = setup({
     stopDead: ({ context }) => context.stop?.send === 'rejected'
       || (context.stop?.report !== undefined && DEAD_STATUSES.includes(context.stop.report.status)),
     rollbackOnFailure: ({ context }) => context.settings.protectionOnFailure === 'rollback',
+    /** The confirmed stop was cancelled by someone else (say, the venue's disconnect protection). */
+    stopLost: ({ context }) => context.intent.stopLoss !== undefined && context.stop?.report !== undefined
+      && (context.stop.report.status === 'cancelled' || context.stop.report.status === 'expired')
+      && stopNumber(context.stop.role) < MAX_STOPS,
     feedDown: ({ context }) => !context.feedUp,
     flatUnproven: ({ context }) => flatUnproven(context),
     overFilled: ({ context }) => context.excess.length === 0 && gt(overFill(context), 0),

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SymbolBusy } from '../../src/domain/errors.js';
+import { clientOrderIdOf } from '../../src/domain/ids.js';
+import { createSimPort } from '../../src/exchange/sim/index.js';
 import { simHarness, type Harness } from '../support/sim-harness.js';
 
 const AVL = 'AVL/USDT:USDT';
@@ -147,5 +149,26 @@ describe('scenarios through createGuard on the simulated exchange', () => {
     const sides = h.sim.requests({ method: 'createOrder' }).map((r) => r.params);
     expect(sides[0]).toMatchObject({ side: 'buy', reduceOnly: false });
     for (const c of sides.slice(1)) expect(c).toMatchObject({ side: 'sell', reduceOnly: true });
+  });
+});
+
+describe('protection that is lost', () => {
+  it('places a new stop when the confirmed one is cancelled under it while the stream is down', async () => {
+    h = await simHarness();
+    const pos = await h.guard.open({ ...intent, stopLoss: 0.21 });
+    expect(await h.until(pos)).toBe('open');
+    const stop = h.sim.orders('main').find((o) => o.status === 'open');
+    expect(stop?.clientOrderId).toMatch(/-s1$/);
+    // The stream drops; meanwhile the stop is cancelled (Bybit's disconnect protection, or by hand).
+    h.sim.faults.set({ fault: { kind: 'disconnect' }, when: { from: h.clock.now(), until: h.clock.now() + 2_000 } });
+    await h.advance(100);
+    const other = createSimPort(h.sim, 'main');
+    expect(await other.cancelOrder({ clientOrderId: clientOrderIdOf(stop?.clientOrderId ?? '') }, AVL)).toMatchObject({ kind: 'accepted' });
+    await h.advance(5_000);
+    const open = h.sim.orders('main').filter((o) => o.status === 'open');
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ side: 'sell', reduceOnly: true, triggerPrice: 0.21 });
+    expect(open[0]?.clientOrderId).toMatch(/-s2$/);
+    expect(pos.state).toBe('open');
   });
 });
