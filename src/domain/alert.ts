@@ -11,6 +11,8 @@ export type AlertKind =
 export interface AlertDraft {
   readonly kind: AlertKind;
   readonly message: string;
+  /** Tells apart different problems of one kind on one subject (say, which mismatch). */
+  readonly topic?: string;
 }
 
 export interface Alert extends AlertDraft {
@@ -22,7 +24,7 @@ export interface Alert extends AlertDraft {
   readonly at: number;
 }
 
-/** The grouping key: one problem of one kind on one position (or symbol) of one account. */
-export function alertKey(kind: AlertKind, account: string, subject: string | undefined): string {
-  return `${kind}:${account}:${subject ?? '-'}`;
+/** The grouping key: one problem of one kind (and topic) on one position (or symbol) of one account. */
+export function alertKey(kind: AlertKind, account: string, subject: string | undefined, topic?: string): string {
+  return `${kind}:${account}:${subject ?? '-'}${topic === undefined ? '' : `:${topic}`}`;
 }

@@ -19,6 +19,12 @@ import { MemoryJournal, RedisJournal, type Journal } from '../persistence/journa
 import { PositionWriter } from '../persistence/position-writer.js';
 import type { RedisStore } from '../persistence/redis-store.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
+import { clientOrderId } from '../domain/client-order-id.js';
+import type { PositionStatusReport } from '../domain/reports.js';
+import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
+import type { LocalPosition, ReconcileSettings } from '../sweeps/reconcile.js';
+import type { SweepScheduler } from '../sweeps/scheduler.js';
+import { runSweep, type OrphanPolicy, type SweepKind, type SweepReport } from '../sweeps/sweep.js';
 import type { Random } from '../domain/random.js';
 import type { AccountRuntime } from './account.js';
 import { AccountLease } from './ownership.js';
@@ -43,12 +49,24 @@ export interface AccountWorkerDeps {
   readonly onTransition: (row: PositionRow, from: PositionStateName) => void;
   /** Told of failures that do not stop anything (a write retried, Redis unreachable). */
   readonly onTrouble: (what: string, error: unknown) => void;
+  readonly sweeps: {
+    readonly scheduler: SweepScheduler;
+    readonly settings: ReconcileSettingsBase;
+    readonly policy: OrphanPolicy;
+    readonly onReport: (report: SweepReport) => Promise<void>;
+  };
+  /** A new position id (time and randomness come from the guard). */
+  readonly newId: () => PositionId;
 }
+
+/** Reconciliation settings without the per-market size tolerance. */
+export type ReconcileSettingsBase = Omit<ReconcileSettings, 'sizeTolerance'>;
 
 export class AccountWorker {
   private supervisor: Supervisor | undefined;
   private readonly lease: AccountLease | undefined;
   private readonly machine: WiredPositionMachine;
+  private readonly journal: Journal;
   private readonly writers = new Map<PositionId, PositionWriter>();
   /** Idempotency keys of the positions this worker drives. */
   readonly keys = new Map<string, PositionId>();
@@ -58,8 +76,8 @@ export class AccountWorker {
   constructor(private readonly deps: AccountWorkerDeps) {
     const { runtime, store } = deps;
     this.runtime = runtime;
-    const journal = deps.journal ?? (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
-    this.machine = wirePositionMachine({ account: runtime.id, port: runtime.port, journal, alerts: deps.alerts, clock: deps.clock });
+    this.journal = deps.journal ?? (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
+    this.machine = wirePositionMachine({ account: runtime.id, port: runtime.port, journal: this.journal, alerts: deps.alerts, clock: deps.clock });
     this.lease = store === undefined ? undefined : new AccountLease(store, runtime.id, deps.workerId, deps.leaseTtlMs, deps.leaseClock, {
       acquired: () => this.activate(),
       lost: () => this.deactivate(),
@@ -112,6 +130,63 @@ export class AccountWorker {
     return made.journalled;
   }
 
+  /** Runs one sweep of this account now (only while this worker owns it). */
+  async sweep(kind: SweepKind): Promise<SweepReport> {
+    const { runtime, clock, sweeps } = this.deps;
+    const report = await runSweep(kind, {
+      account: runtime.id, port: runtime.port, now: () => clock.now(), local: () => this.localView(),
+      settings: { ...sweeps.settings, sizeTolerance: Math.min(...[...runtime.markets.values()].map((m) => m.amountStep), 1) },
+      policy: sweeps.policy,
+      runId: () => `${kind}-${this.newRunId()}`,
+      actions: {
+        raise: (draft, subject) => this.deps.alerts.raise(draft, { account: runtime.id, ...subject }),
+        adopt: (report) => this.adopt(report),
+        flatten: async (report) => {
+          const id = await this.adopt(report);
+          runtime.actors.get(id)?.send({ type: 'CLOSE', reason: 'flatten' });
+          return id;
+        },
+      },
+    });
+    await sweeps.onReport(report);
+    return report;
+  }
+
+  private runs = 0;
+  private newRunId(): string {
+    return `${this.deps.clock.now()}-${++this.runs}`;
+  }
+
+  /** What this worker believes of the account's positions, for the sweeps. */
+  private localView(): LocalPosition[] {
+    const { runtime, registry } = this.deps;
+    return registry.rows().filter((r) => r.account === runtime.id).map((r) => {
+      const ctx = runtime.actors.get(r.id)?.getSnapshot().context;
+      const stopDead = ctx?.stop?.send === 'rejected' || ['cancelled', 'rejected', 'expired'].includes(ctx?.stop?.report?.status ?? '');
+      return {
+        id: r.id, symbol: r.symbol, side: r.side, state: r.state, final: FINAL_STATES.includes(r.state), size: r.size, updatedAt: r.updatedAt,
+        expectsStop: ctx !== undefined && ctx.intent.stopLoss !== undefined && ctx.stop !== undefined && !stopDead,
+      };
+    });
+  }
+
+  /** Takes over an orphan: a position that starts in `open`, journalled like any other. */
+  private async adopt(report: PositionStatusReport): Promise<PositionId> {
+    const { runtime, clock, registry } = this.deps;
+    const market = runtime.markets.get(report.symbol);
+    if (market === undefined || report.side === undefined) throw new Error(`${report.symbol} cannot be adopted: not listed, or no side`);
+    const id = this.deps.newId();
+    const intent = { account: runtime.id, symbol: report.symbol, side: report.side, amount: report.size };
+    const input = { id, intent, market, hedgeMode: runtime.mode === 'hedge', settings: this.deps.settings, now: clock.now(), feedUp: runtime.feedUp };
+    await this.journal.recordIntent({ positionId: id, intent, entryClientOrderId: clientOrderId(id, 'entry'), baseline: { side: undefined, size: 0 }, at: clock.now() });
+    await this.journal.confirmIntent(id);
+    registry.track(id, intent, clock.now());
+    runtime.busy.set(report.symbol, id);
+    const snapshot = this.machine.getPersistedSnapshot(this.machine.resolveState({ value: 'open', context: adoptedContext(input, report) }));
+    void this.child(id, input, snapshot).catch(() => {});
+    return id;
+  }
+
   private async activate(): Promise<void> {
     const { runtime, store, clock } = this.deps;
     await runtime.load();
@@ -137,9 +212,14 @@ export class AccountWorker {
       }
     }
     this.supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
+    // One orphan sweep before the guard resolves, then the schedule (DESIGN section 6).
+    const first = await this.sweep('orphans');
+    if (first.error !== undefined) this.deps.onTrouble(`the first orphan sweep of account ${runtime.id} failed`, first.error);
+    await this.deps.sweeps.scheduler.start(runtime.id, (kind) => this.sweep(kind));
   }
 
   private async deactivate(): Promise<void> {
+    await this.deps.sweeps.scheduler.stop(this.deps.runtime.id);
     const supervisor = this.supervisor;
     this.supervisor = undefined;
     if (supervisor !== undefined) await this.deps.parent.stopChild(supervisor.id);

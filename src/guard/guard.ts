@@ -35,6 +35,8 @@ import type { PositionStateName } from '../machines/position.machine.js';
 import type { Journal } from '../persistence/journal.js';
 import { RedisStore } from '../persistence/redis-store.js';
 import { Supervisor, type SupervisorEscalation, type SupervisorSpec } from '../supervisors/index.js';
+import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '../sweeps/scheduler.js';
+import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
 import { AccountRuntime, type PositionActor } from './account.js';
 import { AccountWorker } from './account-worker.js';
 import { PositionRegistry, stateName, type PositionRow } from './registry.js';
@@ -94,6 +96,10 @@ export interface Guard {
   readonly halted: string | undefined;
   /** Where positions are kept: `redis`, or `memory` (they do not survive the process). */
   readonly persistence: 'redis' | 'memory';
+  /** Runs a sweep now, on one account or every account this worker owns; answers the reports. */
+  sweep(kind: SweepKind, account?: string): Promise<SweepReport[]>;
+  /** The latest sweep reports, newest first. */
+  sweeps(account?: string): Promise<SweepReport[]>;
   /** Resolves once every transition so far is persisted (a no-op without Redis). */
   flushed(): Promise<void>;
   stop(): Promise<void>;
@@ -186,10 +192,29 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   });
   root.start();
 
+  const bullConnection = store === undefined ? undefined : new Redis(config.redis, { maxRetriesPerRequest: null });
+  bullConnection?.on('error', () => {}); // reported through the main connection's trouble
+  const onSweepError = (e: unknown) => trouble('a sweep failed; it runs again on its next slot', e);
+  const scheduler: SweepScheduler = bullConnection !== undefined
+    ? new BullmqSweepScheduler(bullConnection, `${options.redisPrefix ?? 'pg:'}bull`, config.sweeps, onSweepError)
+    : new TimerSweepScheduler(clock, config.sweeps, onSweepError);
+  const memoryReports: SweepReport[] = [];
+  const onReport = async (report: SweepReport): Promise<void> => {
+    for (const f of report.findings) trouble(`sweep ${report.kind} of ${report.account}: ${f.kind} on ${f.symbol}`, undefined);
+    if (store !== undefined) await store.saveSweepReport(report.account, report).catch((e: unknown) => trouble('a sweep report could not be saved', e));
+    else {
+      memoryReports.unshift(report);
+      memoryReports.splice(200);
+    }
+  };
+  const sweepSettings = { stuckAfterMs: config.sweeps.stuckAfterMs, ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes };
+  const newId = () => newPositionId(clock.now(), randomBytes(10));
   const workers = new Map<string, AccountWorker>();
   const ports: ExchangePort[] = [];
   const abandon = async (): Promise<void> => {
     await Promise.all(ports.map((p) => p.close().catch(() => {})));
+    await scheduler.close().catch(() => {});
+    bullConnection?.disconnect();
     if (ownSim) sim?.close();
     if (ownRedis) store?.redis.disconnect();
   };
@@ -207,6 +232,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision: options.supervision ?? DEFAULT_SUPERVISION, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onTrouble: trouble,
+      sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport }, newId,
     }));
   }
   try {
@@ -290,7 +316,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       account.busy.delete(intent.symbol);
       throw e;
     }
-    const id = newPositionId(clock.now(), randomBytes(10));
+    const id = newId();
     await worker.open(id, intent, market);
     return handleOf(id);
   }
@@ -326,11 +352,25 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     flushed: async () => {
       await Promise.all([...workers.values()].map((w) => w.flushed()));
     },
+    sweep: async (kind, account) => {
+      if (stopped) throw new GuardStopped();
+      const chosen = account === undefined ? [...workers.values()].filter((w) => w.owned) : [workerOf(account)];
+      for (const w of chosen) if (!w.owned) throw new NotOwner(w.runtime.id);
+      return Promise.all(chosen.map((w) => w.sweep(kind)));
+    },
+    sweeps: async (account) => {
+      const names = account === undefined ? [...workers.keys()] : [workerOf(account).runtime.id];
+      if (store === undefined) return memoryReports.filter((r) => names.includes(r.account));
+      const lists = await Promise.all(names.map((a) => store.sweepReports(accountId(a))));
+      return (lists.flat() as SweepReport[]).sort((a, b) => b.startedAt - a.startedAt);
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
       await Promise.all([...workers.values()].map((w) => w.flushed()));
       await Promise.all([...workers.values()].map((w) => w.stop()));
+      await scheduler.close();
+      bullConnection?.disconnect();
       await root.stop();
       await Promise.all([...workers.values()].map((w) => w.runtime.port.close()));
       if (ownSim) sim?.close();

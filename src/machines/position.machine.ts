@@ -17,8 +17,10 @@ import { and, assign, not } from 'xstate';
 import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
 import { floorToStep } from '../domain/decimal.js';
 import { opposite } from '../domain/side.js';
+import { venueOrderId } from '../domain/ids.js';
+import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
 import {
-  entryVerdict, filledAmount, newOrderTrack, overFill, type CloseReason, type OrderTrack, type PositionContext,
+  applyPositionReport, entryVerdict, filledAmount, newOrderTrack, overFill, type CloseReason, type OrderTrack, type PositionContext,
 } from './position.context.js';
 import { closingStates, releasingStopStates } from './position.closing.js';
 import type { PositionInput } from './position.events.js';
@@ -357,4 +359,23 @@ export const positionMachine = positionSetup.createMachine({
 function protectionText(ctx: PositionContext): string {
   const why = ctx.stop?.rejectReason ?? ctx.reason ?? ctx.stop?.report?.status ?? 'not confirmed';
   return `the stop-loss at ${ctx.intent.stopLoss} for ${ctx.intent.side} ${filledAmount(ctx)} ${ctx.intent.symbol} was refused (${why})`;
+}
+
+/**
+ * The context of a position adopted by a sweep: an exchange position that nothing tracked,
+ * taken over as if this position had opened it. Its entry is marked filled by the venue's
+ * own report of the position (there is no order of ours behind it), so closes are sized
+ * from that report like any other. Start it with `positionMachine.resolveState({ value:
+ * 'open', context })`.
+ */
+export function adoptedContext(input: PositionInput, report: PositionStatusReport): PositionContext {
+  const base = initialContext(input);
+  const filled: OrderStatusReport = {
+    source: report.source, venueTime: report.venueTime, venueSeq: report.venueSeq, receivedAt: report.receivedAt,
+    venueOrderId: venueOrderId(`adopted:${input.id}`), clientOrderId: base.entry.clientOrderId, symbol: report.symbol,
+    side: input.intent.side, type: 'market', amount: report.size, filled: report.size, averagePrice: report.entryPrice,
+    status: 'filled', reduceOnly: false, triggerPrice: undefined,
+  };
+  const entry = { ...base.entry, send: 'accepted' as const, sentAt: report.receivedAt, report: filled };
+  return applyPositionReport({ ...base, entry, baseline: { side: undefined, size: 0 }, reason: 'adopted by the orphan sweep' }, report);
 }

@@ -70,7 +70,18 @@ export class RedisStore {
     position: (id: string) => `${this.prefix}pos:${id}`,
     history: (id: string) => `${this.prefix}pos:${id}:history`,
     claims: (id: string) => `${this.prefix}pos:${id}:claims`,
+    sweeps: (a: string) => `${this.prefix}acct:${a}:sweeps`,
   };
+
+  /** Keeps a sweep's report, the last `keep` per account. */
+  async saveSweepReport(account: AccountId, report: unknown, keep = 50): Promise<void> {
+    await this.redis.multi().lpush(this.keys.sweeps(account), JSON.stringify(report)).ltrim(this.keys.sweeps(account), 0, keep - 1).exec();
+  }
+
+  /** The account's latest sweep reports, newest first. */
+  async sweepReports(account: AccountId, count = 50): Promise<unknown[]> {
+    return (await this.redis.lrange(this.keys.sweeps(account), 0, count - 1)).map((r) => JSON.parse(r) as unknown);
+  }
 
   /** The fencing token if `worker` holds (or now takes) the account's lease, else 0. */
   async acquireLease(account: AccountId, worker: string, ttlMs: number): Promise<number> {

@@ -1,0 +1,90 @@
+/**
+ * One sweep of one account: load → pure `reconcile` → commands. Receives the account's port,
+ * its local view and the policy; sends alerts (`orphan`, `mismatch`) and, per
+ * `sweeps.orphanPolicy`, adoptions or reduce-only flattens of orphans; keeps a report of the
+ * run. Touches the port (two queries) and whatever `SweepActions` touch.
+ *
+ * The venue is loaded first and the local view second, so a position opened in between is
+ * tracked, not an orphan. A failed query fails the sweep (never "flat"); running it twice is
+ * safe: alerts are grouped by key, and an adopted orphan is tracked on the second run.
+ */
+import type { AlertDraft } from '../domain/alert.js';
+import type { AccountId, PositionId } from '../domain/ids.js';
+import type { PositionStatusReport } from '../domain/reports.js';
+import type { ExchangePort } from '../exchange/port.js';
+import {
+  describeFinding, findOrphans, reconcile, type Finding, type LocalPosition, type ReconcileSettings,
+} from './reconcile.js';
+
+export type SweepKind = 'orphans' | 'reconcile';
+export type OrphanPolicy = 'alert' | 'adopt' | 'flatten';
+
+export interface SweepActions {
+  raise(draft: AlertDraft, subject: { symbol?: string; positionId?: PositionId }): void;
+  /** Starts a position in `open` for an orphan; answers its id. */
+  adopt(report: PositionStatusReport): Promise<PositionId>;
+  /** Adopts an orphan and closes it reduce-only through its position actor. */
+  flatten(report: PositionStatusReport): Promise<PositionId>;
+}
+
+export interface SweepReport {
+  readonly id: string;
+  readonly account: AccountId;
+  readonly kind: SweepKind;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly findings: readonly Finding[];
+  /** What was done about each finding, in the same order. */
+  readonly actions: readonly string[];
+  /** Set when the sweep could not load the venue (nothing was concluded). */
+  readonly error?: string;
+}
+
+export interface SweepContext {
+  readonly account: AccountId;
+  readonly port: ExchangePort;
+  readonly now: () => number;
+  readonly local: () => readonly LocalPosition[];
+  readonly settings: ReconcileSettings;
+  readonly policy: OrphanPolicy;
+  readonly actions: SweepActions;
+  readonly runId: () => string;
+}
+
+export async function runSweep(kind: SweepKind, ctx: SweepContext): Promise<SweepReport> {
+  const startedAt = ctx.now();
+  const base = { id: ctx.runId(), account: ctx.account, kind, startedAt };
+  let positions: PositionStatusReport[];
+  let openOrders;
+  try {
+    // Venue first, local second (see the header).
+    [positions, openOrders] = await Promise.all([ctx.port.fetchPositions(), ctx.port.fetchOpenOrders()]);
+  } catch (e) {
+    const error = `the sweep could not load the venue, nothing was concluded: ${e instanceof Error ? e.message : String(e)}`;
+    return { ...base, finishedAt: ctx.now(), findings: [], actions: [], error };
+  }
+  const input = { now: ctx.now(), venue: { positions, openOrders }, local: ctx.local(), settings: ctx.settings };
+  const findings = kind === 'orphans' ? findOrphans(input) : reconcile(input);
+  const actions: string[] = [];
+  for (const f of findings) actions.push(await act(f, positions, ctx));
+  return { ...base, finishedAt: ctx.now(), findings, actions };
+}
+
+async function act(f: Finding, positions: readonly PositionStatusReport[], ctx: SweepContext): Promise<string> {
+  if (f.kind !== 'orphan') {
+    ctx.actions.raise({ kind: 'mismatch', topic: f.kind, message: describeFinding(f) }, { symbol: f.symbol, ...('positionId' in f && f.positionId ? { positionId: f.positionId } : {}) });
+    return 'alerted';
+  }
+  const report = positions.find((p) => p.symbol === f.symbol) as PositionStatusReport;
+  const policyText = ctx.policy === 'alert' ? 'left alone (policy: alert)' : ctx.policy === 'adopt' ? 'adopted' : 'adopted and being closed reduce-only';
+  ctx.actions.raise({ kind: 'orphan', message: `${describeFinding(f)}; ${policyText}` }, { symbol: f.symbol });
+  try {
+    if (ctx.policy === 'adopt') return `adopted as ${await ctx.actions.adopt(report)}`;
+    if (ctx.policy === 'flatten') return `flattening through ${await ctx.actions.flatten(report)}`;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    ctx.actions.raise({ kind: 'orphan', message: `${f.symbol}: the ${ctx.policy} of the orphan failed: ${why}` }, { symbol: f.symbol });
+    return `${ctx.policy} failed: ${why}`;
+  }
+  return 'alerted';
+}
