@@ -1,0 +1,72 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SimulatedClock } from 'xstate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountId } from '../../src/domain/ids.js';
+import { SimExchange } from '../../src/exchange/sim/index.js';
+import { createGuard } from '../../src/guard/guard.js';
+import { BullmqSweepScheduler } from '../../src/sweeps/scheduler.js';
+import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
+import { T0 } from '../support/sim-harness.js';
+
+const AVL = 'AVL/USDT:USDT';
+const prefix = testPrefix('guard');
+let redis: Redis;
+beforeAll(() => {
+  redis = connect();
+});
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+async function advance(clock: SimulatedClock, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 50) {
+    clock.increment(50);
+    await flush();
+  }
+}
+
+describe('the guard on Redis', () => {
+  it('rehydrates a position a stopped worker left in verifying, which then ends open with one entry order', async () => {
+    const clock = new SimulatedClock();
+    clock.set(T0);
+    const sim = new SimExchange({ clock, seed: 9 });
+    sim.setPrice(AVL, 0.25);
+    const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 2_000 } };
+    const options = { clock, sim, persistence: 'redis' as const, redisPrefix: prefix };
+    sim.faults.set({ fault: { kind: 'minimalCreateReply' } });
+    sim.faults.set({ fault: { kind: 'orderIndexDelay', ms: 3_000 } });
+    sim.faults.set({ fault: { kind: 'restLag', ms: 3_000 } });
+    sim.faults.set({ fault: { kind: 'disconnect' }, when: { from: T0, until: T0 + 3_000 } });
+    const a = await createGuard(config, { ...options, workerId: 'worker-a' });
+    const pos = await a.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: 'bot-1' });
+    await advance(clock, 300);
+    expect(pos.state).toBe('verifying');
+    await a.stop();
+
+    const b = await createGuard(config, { ...options, workerId: 'worker-b' });
+    const rows = await b.positions();
+    expect(rows.map((r) => [r.id, r.state])).toEqual([[pos.id, 'verifying']]);
+    // The same idempotency key still answers the same position after the restart.
+    expect((await b.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, idempotencyKey: 'bot-1' })).id).toBe(pos.id);
+    await advance(clock, 6_000);
+    expect(b.position(pos.id).state).toBe('open');
+    const creates = sim.requests({ method: 'createOrder' }).map((r) => (r.params as { clientOrderId: string }).clientOrderId);
+    expect(creates).toEqual([`pg-${pos.id}-e`, `pg-${pos.id}-s1`]);
+    await b.flushed();
+    const stored = await redis.hget(`${prefix}pos:${pos.id}`, 'state');
+    expect(stored).toBe('open');
+    const history = await redis.xrange(`${prefix}pos:${pos.id}:history`, '-', '+');
+    expect(history.length).toBeGreaterThanOrEqual(3);
+
+    // The sweeps are scheduled per account with BullMQ job schedulers.
+    const queue = new Queue(BullmqSweepScheduler.queueName(accountId('main')), { connection: redis, prefix: `${prefix}bull` });
+    const schedulers = await queue.getJobSchedulers();
+    expect(schedulers.map((s) => s.key).sort()).toEqual(['orphans', 'reconcile']);
+    await queue.close();
+    await b.stop();
+    sim.close();
+  }, 20_000);
+});
