@@ -16,11 +16,12 @@
 import { randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import { connectRedis, ensureReachable } from './redis-connection.js';
 import { MemoryAlertSink, type StoredAlert } from '../alerts/alert-sink.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
-  GuardStopped, Halted, HedgeModeUnsupported, InvalidIntent, NotOwner, SettleTimeout, StorageUnavailable, SymbolBusy,
+  GuardStopped, Halted, HedgeModeUnsupported, InvalidIntent, NotOwner, SymbolBusy,
   UnknownAccount,
   UnknownPosition,
 } from '../domain/errors.js';
@@ -39,7 +40,10 @@ import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
 import { AccountRuntime, type PositionActor } from './account.js';
 import { AccountWorker } from './account-worker.js';
+import { positionHandle, type PositionHandle } from './position-handle.js';
 import { PositionRegistry, stateName, type PositionRow } from './registry.js';
+
+export type { PositionHandle } from './position-handle.js';
 
 export interface GuardOptions {
   /** The clock of every timer and timestamp (XState's `SimulatedClock` in tests). */
@@ -76,13 +80,6 @@ export type GuardEvent =
   | { readonly type: 'alert'; readonly alert: StoredAlert }
   | { readonly type: 'trouble'; readonly message: string; readonly error: string | undefined };
 
-export interface PositionHandle {
-  readonly id: PositionId;
-  /** The current state name. */
-  readonly state: PositionStateName;
-  /** Resolves with the first of `open`, `closed`, `failed`, `orphanAlert`. */
-  settled(opts?: { readonly timeoutMs?: number }): Promise<PositionStateName>;
-}
 
 export interface Guard {
   open(intent: unknown): Promise<PositionHandle>;
@@ -106,58 +103,12 @@ export interface Guard {
   readonly config: Config;
 }
 
-const SETTLED: readonly PositionStateName[] = ['open', 'closed', 'failed', 'orphanAlert'];
 const SIM_PRICE_TICK_MS = 1_000;
 const DEFAULT_SUPERVISION: Omit<SupervisorSpec, 'id' | 'children'> = {
   strategy: 'one_for_one', intensity: 5, periodMs: 60_000, backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 },
 };
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-const REDIS_CONNECT_TIMEOUT_MS = 3_000;
-/** A command Redis has not answered by then fails (a paused or partitioned Redis must not hang posguard). */
-const REDIS_COMMAND_TIMEOUT_MS = 2_000;
-
-/** Fails fast, and clearly, when the configured Redis does not answer. */
-async function ensureReachable(store: RedisStore, url: string): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      store.redis.ping(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_CONNECT_TIMEOUT_MS} ms`)), REDIS_CONNECT_TIMEOUT_MS);
-      }),
-    ]);
-  } catch (e) {
-    store.redis.disconnect();
-    throw new StorageUnavailable(redactUrl(url), errorText(e));
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The guard's Redis connection; its errors are reported as trouble (at most once a minute), never thrown. */
-function connectRedis(url: string, trouble: (message: string, error: unknown) => void): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, enableAutoPipelining: true });
-  let lastReport = 0;
-  redis.on('error', (e: unknown) => {
-    if (Date.now() - lastReport < 60_000) return;
-    lastReport = Date.now();
-    trouble(`Redis at ${redactUrl(url)} is unreachable; intents are refused, positions in flight carry on and retry their writes`, e);
-  });
-  return redis;
-}
-
-/** A Redis URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(the configured redis URL)';
-  }
-}
-
 export async function createGuard(input: ConfigInput | Config, options: GuardOptions = {}): Promise<Guard> {
   const config = parseConfig(input);
   const clock = options.clock ?? systemClock;
@@ -254,33 +205,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   }
 
   function handleOf(id: PositionId): PositionHandle {
-    const current = (): PositionStateName => {
+    return positionHandle(id, () => {
       const actor = actorOf(id);
       return actor !== undefined ? stateName(actor.getSnapshot().value) : registry.get(id)?.state ?? 'pending';
-    };
-    return {
-      id,
-      get state() {
-        return current();
-      },
-      settled: ({ timeoutMs = 60_000 } = {}) => new Promise<PositionStateName>((resolve, reject) => {
-        if (SETTLED.includes(current())) {
-          resolve(current());
-          return;
-        }
-        const timer = clock.setTimeout(() => {
-          sub.unsubscribe();
-          reject(new SettleTimeout(id, current(), timeoutMs));
-        }, timeoutMs);
-        const sub = registry.subscribe((rows) => {
-          const state = rows.get(id)?.state;
-          if (state === undefined || !SETTLED.includes(state)) return;
-          clock.clearTimeout(timer);
-          queueMicrotask(() => sub.unsubscribe());
-          resolve(state);
-        });
-      }),
-    };
+    }, registry, clock);
   }
 
   function workerOf(name: string): AccountWorker {

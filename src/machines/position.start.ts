@@ -1,0 +1,40 @@
+/**
+ * How a position's context begins: a new intent (`initialContext`), or an exchange position
+ * that a sweep adopts (`adoptedContext`). Pure.
+ */
+import { clientOrderId } from '../domain/client-order-id.js';
+import { venueOrderId } from '../domain/ids.js';
+import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
+import { applyPositionReport, newOrderTrack, type PositionContext } from './position.context.js';
+import type { PositionInput } from './position.events.js';
+
+/** The context of a new position, before anything is sent. */
+export function initialContext(input: PositionInput): PositionContext {
+  const { intent } = input;
+  return {
+    id: input.id, intent, market: input.market, hedgeMode: input.hedgeMode, settings: input.settings,
+    entry: newOrderTrack('entry', clientOrderId(input.id, 'entry'), intent.side, intent.amount),
+    baseline: undefined, stop: undefined, closes: [], excess: [], live: undefined, lastNonFlat: undefined,
+    closeRequested: undefined, deadline: input.now, armedAt: input.now, attempts: 0, feedUp: input.feedUp ?? true,
+    seenAt: input.now, reason: undefined,
+  };
+}
+
+/**
+ * The context of a position adopted by a sweep: an exchange position that nothing tracked,
+ * taken over as if this position had opened it. Its entry is marked filled by the venue's
+ * own report of the position (there is no order of ours behind it), so closes are sized
+ * from that report like any other. Start it with `positionMachine.resolveState({ value:
+ * 'open', context })`.
+ */
+export function adoptedContext(input: PositionInput, report: PositionStatusReport): PositionContext {
+  const base = initialContext(input);
+  const filled: OrderStatusReport = {
+    source: report.source, venueTime: report.venueTime, venueSeq: report.venueSeq, receivedAt: report.receivedAt,
+    venueOrderId: venueOrderId(`adopted:${input.id}`), clientOrderId: base.entry.clientOrderId, symbol: report.symbol,
+    side: input.intent.side, type: 'market', amount: report.size, filled: report.size, averagePrice: report.entryPrice,
+    status: 'filled', reduceOnly: false, triggerPrice: undefined,
+  };
+  const entry = { ...base.entry, send: 'accepted' as const, sentAt: report.receivedAt, report: filled };
+  return applyPositionReport({ ...base, entry, baseline: { side: undefined, size: 0 }, reason: 'adopted by the orphan sweep' }, report);
+}
