@@ -1,17 +1,27 @@
 /**
- * Where alerts go. Every alert is stored and listed; channels (Telegram, email, webhook)
- * come with the alerts issue. Repeats of the same key within the cooldown are grouped: the
- * stored alert counts them instead of being raised again.
+ * Where alerts go. Every alert is stored and listed. Repeats of the same key within the
+ * cooldown are grouped: the stored alert counts them instead of being raised again.
+ *
+ * `MemoryAlertSink` keeps them in this process (no Redis, no channels); `RedisAlertSink`
+ * (`redis-alert-sink.ts`) stores them in Redis and delivers them through the channels.
  */
 import { alertKey, type Alert, type AlertDraft } from '../domain/alert.js';
 import type { AccountId, PositionId } from '../domain/ids.js';
 
+/** What an alert is about: an account, and a symbol or position when there is one. */
 export interface AlertSubject {
   readonly account: AccountId;
   readonly symbol?: string | undefined;
   readonly positionId?: PositionId | undefined;
 }
 
+/**
+ * Where position actors, sweeps and supervisors raise alerts. `raise` never throws and does
+ * not wait; `list` reads the stored alerts, newest first.
+ *
+ * @example
+ * sink.raise({ kind: 'orphan', message: 'AVL/USDT:USDT long 43 is tracked by no position' }, { account, symbol });
+ */
 export interface AlertSink {
   raise(draft: AlertDraft, subject: AlertSubject): void;
   list(): Promise<readonly Alert[]>;
@@ -22,6 +32,7 @@ export interface StoredAlert extends Alert {
   readonly count: number;
 }
 
+/** Alerts kept in this process only (the embedded simulator, tests): grouped, never delivered. */
 export class MemoryAlertSink implements AlertSink {
   private readonly alerts: StoredAlert[] = [];
   private readonly lastByKey = new Map<string, number>();
@@ -51,7 +62,8 @@ export class MemoryAlertSink implements AlertSink {
     this.onAlert(alert);
   }
 
+  /** The alerts, newest first (as the Redis sink lists them). */
   async list(): Promise<readonly StoredAlert[]> {
-    return [...this.alerts];
+    return [...this.alerts].reverse();
   }
 }

@@ -9,11 +9,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { parseArgs } from './args.js';
 
 export function logGuardEvent(log: Logger, event: GuardEvent): void {
-  if (event.type === 'alert') {
-    const { alert } = event;
-    log.warn({ alert: alert.kind, account: alert.account, symbol: alert.symbol, positionId: alert.positionId }, alert.message);
-    return;
-  }
+  if (event.type === 'alert') return; // the alert sink logs alerts itself
   if (event.type === 'trouble') {
     log.warn({ error: event.error }, event.message);
     return;
@@ -31,7 +27,7 @@ export async function startCommand(args: readonly string[], env: NodeJS.ProcessE
   const halted = new Promise<string>((resolve) => {
     onHalt = resolve;
   });
-  const guard = await createGuard(config, { onEvent: (event) => logGuardEvent(log, event), onHalt: (reason) => onHalt(reason) });
+  const guard = await createGuard(config, { log, onEvent: (event) => logGuardEvent(log, event), onHalt: (reason) => onHalt(reason) });
   log.info({ accounts: config.accounts.map((a) => `${a.id} (${a.exchange})`), config: path ?? '(defaults: embedded simulator)', persistence: guard.persistence }, 'posguard is guarding');
   if (guard.persistence === 'memory') log.info('only the embedded simulator is configured: positions are kept in memory, as the simulated exchange does not outlive this process');
   log.info('this version has no HTTP API yet: embed posguard with createGuard() to submit intents (see README)');

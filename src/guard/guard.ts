@@ -17,7 +17,10 @@ import { randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { connectRedis, ensureReachable } from './redis-connection.js';
-import { MemoryAlertSink, type StoredAlert } from '../alerts/alert-sink.js';
+import type { StoredAlert } from '../alerts/alert-sink.js';
+import { createHeartbeat } from '../alerts/alerts-from-config.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { createAlertSink } from './alert-wiring.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
@@ -73,6 +76,8 @@ export interface GuardOptions {
   readonly onEvent?: (event: GuardEvent) => void;
   /** Told once when the guard halts (its root supervisor ran out of restarts). */
   readonly onHalt?: (reason: string) => void;
+  /** The root logger (alerts are logged there too); silent unless given. */
+  readonly log?: Logger;
 }
 
 export type GuardEvent =
@@ -115,7 +120,6 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   const randomBytes = options.randomBytes ?? ((n: number) => webcrypto.getRandomValues(new Uint8Array(n)));
   const onEvent = options.onEvent ?? (() => {});
   const trouble = (message: string, error: unknown) => onEvent({ type: 'trouble', message, error: error === undefined ? undefined : errorText(error) });
-  const alerts = new MemoryAlertSink(() => clock.now(), config.alerts.cooldownMs, (alert) => onEvent({ type: 'alert', alert }));
   const registry = new PositionRegistry();
   const settings: PositionSettings = { ...config.verification, protectionOnFailure: config.protection.onFailure, maxCloseOrders: 3 };
   // An embedded simulator does not outlive this process, so neither do its positions: by
@@ -145,6 +149,11 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
 
   const bullConnection = store === undefined ? undefined : new Redis(config.redis, { maxRetriesPerRequest: null });
   bullConnection?.on('error', () => {}); // reported through the main connection's trouble
+  const log = options.log ?? createLogger({ level: 'silent' });
+  const alerts = createAlertSink(config, { store, bullConnection, prefix: options.redisPrefix ?? 'pg:', log, clock, onAlert: (alert) => onEvent({ type: 'alert', alert }) });
+  alerts.start();
+  const heartbeat = createHeartbeat(config.alerts, { clock, log });
+  heartbeat?.start();
   const onSweepError = (e: unknown) => trouble('a sweep failed; it runs again on its next slot', e);
   const scheduler: SweepScheduler = bullConnection !== undefined
     ? new BullmqSweepScheduler(bullConnection, `${options.redisPrefix ?? 'pg:'}bull`, config.sweeps, onSweepError)
@@ -165,6 +174,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   const abandon = async (): Promise<void> => {
     await Promise.all(ports.map((p) => p.close().catch(() => {})));
     await scheduler.close().catch(() => {});
+    await heartbeat?.stop();
+    await alerts.stop().catch(() => {});
     bullConnection?.disconnect();
     if (ownSim) sim?.close();
     if (ownRedis) store?.redis.disconnect();
@@ -298,8 +309,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       await Promise.all([...workers.values()].map((w) => w.flushed()));
       await Promise.all([...workers.values()].map((w) => w.stop()));
       await scheduler.close();
-      bullConnection?.disconnect();
       await root.stop();
+      await heartbeat?.stop();
+      await alerts.stop();
+      bullConnection?.disconnect();
       await Promise.all([...workers.values()].map((w) => w.runtime.port.close()));
       if (ownSim) sim?.close();
       if (ownRedis) await store?.redis.quit().catch(() => {});
