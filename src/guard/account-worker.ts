@@ -225,6 +225,7 @@ export class AccountWorker {
     if (supervisor !== undefined) await this.deps.parent.stopChild(supervisor.id);
     for (const writer of this.writers.values()) writer.close();
     this.writers.clear();
+    this.deps.runtime.release();
     this.deps.runtime.actors.clear();
     this.deps.runtime.busy.clear();
     this.keys.clear();

@@ -31,7 +31,19 @@ export class AccountRuntime implements FeedDirectory {
   readonly busy = new Map<string, PositionId | 'reserved'>();
   readonly actors = new Map<PositionId, PositionActor>();
 
-  constructor(readonly id: AccountId, readonly port: ExchangePort, private readonly clock: Clock) {}
+  private downTimer: unknown;
+
+  /**
+   * `feedDownAlert` is called when the feed has stayed down for `feedDownAlertMs` (positions
+   * meanwhile verify by polling; a human should know that the stream is gone).
+   */
+  constructor(
+    readonly id: AccountId,
+    readonly port: ExchangePort,
+    private readonly clock: Clock,
+    private readonly feedDownAlert: (downForMs: number) => void = () => {},
+    private readonly feedDownAlertMs = 30_000,
+  ) {}
 
   async load(): Promise<void> {
     this.markets = await this.port.loadMarkets();
@@ -55,6 +67,18 @@ export class AccountRuntime implements FeedDirectory {
   broadcast(up: boolean): void {
     this.feedUp = up;
     for (const actor of this.actors.values()) actor.send({ type: 'FEED', up });
+    if (up) {
+      if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);
+      this.downTimer = undefined;
+    } else if (this.downTimer === undefined) {
+      this.downTimer = this.clock.setTimeout(() => this.feedDownAlert(this.feedDownAlertMs), this.feedDownAlertMs);
+    }
+  }
+
+  /** Stops the feed-down timer (the account is let go). */
+  release(): void {
+    if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);
+    this.downTimer = undefined;
   }
 
   trackedOrders(): { symbol: string; clientOrderId: ClientOrderId }[] {

@@ -190,7 +190,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     }
     ports.push(port);
     workers.set(a.id, new AccountWorker({
-      runtime: new AccountRuntime(accountId(a.id), port, clock), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      runtime: new AccountRuntime(accountId(a.id), port, clock, (ms) => alerts.raise(
+        { kind: 'feedDown', message: `the private stream of account ${a.id} has been down for ${Math.round(ms / 1000)} s; positions are verified by polling meanwhile` },
+        { account: accountId(a.id) },
+      ), config.verification.timeoutMs), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision: options.supervision ?? DEFAULT_SUPERVISION, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onTrouble: trouble,

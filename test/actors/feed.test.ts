@@ -114,4 +114,15 @@ describe('positions and their feed', () => {
     h.sim.openExternalPosition('main', AVL, 'sell', 43); // closed by hand: only REST can tell
     expect(await h.until(pos, ['closed'], 30_000)).toBe('closed');
   });
+
+  it('raises one feedDown alert when the stream stays down longer than the verification timeout', async () => {
+    h = await simHarness();
+    h.sim.faults.set({ fault: { kind: 'disconnect' } });
+    await h.advance(29_000);
+    expect((await h.guard.alerts()).filter((a) => a.kind === 'feedDown')).toEqual([]);
+    await h.advance(2_000);
+    const down = (await h.guard.alerts()).filter((a) => a.kind === 'feedDown');
+    expect(down).toHaveLength(1);
+    expect(down[0]?.message).toMatch(/private stream of account main has been down for 30 s/);
+  });
 });
