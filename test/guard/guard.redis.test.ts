@@ -20,11 +20,12 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-async function advance(clock: SimulatedClock, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 50) {
+// Simulated time for the machines, but Redis answers in real time: each step waits a little.
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
+async function advanceUntil(clock: SimulatedClock, done: () => boolean, maxMs: number): Promise<void> {
+  for (let t = 0; t < maxMs && !done(); t += 50) {
     clock.increment(50);
-    await flush();
+    await settle();
   }
 }
 
@@ -42,7 +43,7 @@ describe('the guard on Redis', () => {
     sim.faults.set({ fault: { kind: 'disconnect' }, when: { from: T0, until: T0 + 3_000 } });
     const a = await createGuard(config, { ...options, workerId: 'worker-a' });
     const pos = await a.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: 'bot-1' });
-    await advance(clock, 300);
+    await advanceUntil(clock, () => pos.state !== 'pending', 2_000);
     expect(pos.state).toBe('verifying');
     await a.stop();
 
@@ -51,7 +52,7 @@ describe('the guard on Redis', () => {
     expect(rows.map((r) => [r.id, r.state])).toEqual([[pos.id, 'verifying']]);
     // The same idempotency key still answers the same position after the restart.
     expect((await b.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, idempotencyKey: 'bot-1' })).id).toBe(pos.id);
-    await advance(clock, 6_000);
+    await advanceUntil(clock, () => b.position(pos.id).state === 'open', 10_000);
     expect(b.position(pos.id).state).toBe('open');
     const creates = sim.requests({ method: 'createOrder' }).map((r) => (r.params as { clientOrderId: string }).clientOrderId);
     expect(creates).toEqual([`pg-${pos.id}-e`, `pg-${pos.id}-s1`]);
