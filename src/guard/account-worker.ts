@@ -134,7 +134,7 @@ export class AccountWorker {
   async sweep(kind: SweepKind): Promise<SweepReport> {
     const { runtime, clock, sweeps } = this.deps;
     const report = await runSweep(kind, {
-      account: runtime.id, port: runtime.port, now: () => clock.now(), local: () => this.localView(),
+      account: runtime.id, port: runtime.sweepPort, now: () => clock.now(), local: () => this.localView(),
       settings: { ...sweeps.settings, sizeTolerance: Math.min(...[...runtime.markets.values()].map((m) => m.amountStep), 1) },
       policy: sweeps.policy,
       runId: () => `${kind}-${this.newRunId()}`,

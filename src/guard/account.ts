@@ -13,6 +13,7 @@ import { parseClientOrderId } from '../domain/client-order-id.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
 import type { ExchangePort, PositionMode } from '../exchange/port.js';
+import { PriorityGate } from '../exchange/priority-gate.js';
 import type { FeedReport } from '../actors/feed.actor.js';
 import { wireFeedMachine, type FeedDirectory } from '../actors/feed.wiring.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
@@ -37,13 +38,22 @@ export class AccountRuntime implements FeedDirectory {
    * `feedDownAlert` is called when the feed has stayed down for `feedDownAlertMs` (positions
    * meanwhile verify by polling; a human should know that the stream is gone).
    */
+  /** The port as trading calls use it (position actors, the feed). */
+  readonly port: ExchangePort;
+  /** The port as sweeps use it: each call waits until no trading call is in flight. */
+  readonly sweepPort: ExchangePort;
+
   constructor(
     readonly id: AccountId,
-    readonly port: ExchangePort,
+    venuePort: ExchangePort,
     private readonly clock: Clock,
     private readonly feedDownAlert: (downForMs: number) => void = () => {},
     private readonly feedDownAlertMs = 30_000,
-  ) {}
+  ) {
+    const gate = new PriorityGate(venuePort);
+    this.port = gate.trading();
+    this.sweepPort = gate.background();
+  }
 
   async load(): Promise<void> {
     this.markets = await this.port.loadMarkets();
