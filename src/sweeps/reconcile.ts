@@ -80,6 +80,8 @@ export function reconcile(input: ReconcileInput): Finding[] {
   const bySymbol = new Map(venue.positions.map((p) => [p.symbol, p] as const));
   const live = local.filter((p) => !p.final);
   const liveIds = new Set(live.map((p) => p.id));
+  const ours = (venue.openOrders ?? []).map((o) => ({ o, id: o.clientOrderId === undefined ? undefined : parseClientOrderId(o.clientOrderId) }));
+  const stopped = new Set(ours.filter((x) => x.id?.role.startsWith('stop') === true && x.o.status === 'open').map((x) => x.id?.position));
   for (const p of live) {
     const v = bySymbol.get(p.symbol);
     if (p.state === 'open' && v !== undefined) {
@@ -89,17 +91,16 @@ export function reconcile(input: ReconcileInput): Finding[] {
         findings.push({ kind: 'sizeMismatch', positionId: p.id, symbol: p.symbol, local: p.size, venue: v.size });
       }
     }
-    if (p.state === 'open' && p.expectsStop && venue.openOrders !== undefined && !hasStop(venue.openOrders, p)) {
+    if (p.state === 'open' && p.expectsStop && venue.openOrders !== undefined && !stopped.has(p.id)) {
       findings.push({ kind: 'missingStop', positionId: p.id, symbol: p.symbol });
     }
     if (!RESTING.has(p.state) && now - p.updatedAt >= settings.stuckAfterMs) {
       findings.push({ kind: 'stuck', positionId: p.id, symbol: p.symbol, state: p.state, sinceMs: now - p.updatedAt });
     }
   }
-  for (const o of venue.openOrders ?? []) {
-    const ours = o.clientOrderId === undefined ? undefined : parseClientOrderId(o.clientOrderId);
-    if (ours === undefined || !ours.role.startsWith('stop') || liveIds.has(ours.position)) continue;
-    findings.push({ kind: 'leftoverStop', symbol: o.symbol, clientOrderId: o.clientOrderId as string, positionId: ours.position });
+  for (const { o, id } of ours) {
+    if (id === undefined || !id.role.startsWith('stop') || liveIds.has(id.position)) continue;
+    findings.push({ kind: 'leftoverStop', symbol: o.symbol, clientOrderId: o.clientOrderId as string, positionId: id.position });
   }
   const trackedSymbols = new Set(live.map((p) => p.symbol));
   for (const p of local) {
@@ -122,12 +123,6 @@ function foreignSymbols(orders: readonly OrderStatusReport[] | undefined, prefix
   return out;
 }
 
-function hasStop(orders: readonly OrderStatusReport[], p: LocalPosition): boolean {
-  return orders.some((o) => {
-    const ours = o.clientOrderId === undefined ? undefined : parseClientOrderId(o.clientOrderId);
-    return ours?.position === p.id && ours.role.startsWith('stop') && o.status === 'open';
-  });
-}
 
 /** One line a human can read, for the alert of a finding. */
 export function describeFinding(f: Finding): string {
