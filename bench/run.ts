@@ -4,14 +4,20 @@
  * section throws). Sections are modules (`*.bench.ts`) listed below; add new ones at the end.
  *
  * Knobs (environment): BENCH_POSITIONS (10000), BENCH_NO_FAULT_POSITIONS (2000),
- * BENCH_INCIDENT_RUNS (1000). Heap figures need `node --expose-gc` (the npm script sets it).
+ * BENCH_INCIDENT_RUNS (1000), BENCH_FEED_POSITIONS (10000), BENCH_FEED_REPORTS (1000000),
+ * BENCH_FEED_PART_REPORTS (50000), BENCH_PERSIST_POSITIONS (5000), BENCH_REHYDRATE_POSITIONS
+ * (10000), BENCH_REDIS_URL (redis://127.0.0.1:6379/0; keys under a random `pgbench:` prefix).
+ * Heap figures need `node --expose-gc` (the npm script sets it).
  */
 import { cpus } from 'node:os';
 import { fillToOpen } from './fill-to-open.bench.js';
+import { feedRouting } from './feed-routing.bench.js';
 import { incident } from './incident.bench.js';
+import { persistence } from './persistence.bench.js';
+import { reconcileBench } from './reconcile.bench.js';
 import type { BenchContext, BenchSection } from './section.js';
 
-const SECTIONS: readonly BenchSection[] = [fillToOpen, incident];
+const SECTIONS: readonly BenchSection[] = [fillToOpen, incident, feedRouting, persistence, reconcileBench];
 
 async function main(): Promise<number> {
   const ctx: BenchContext = { out: (line = '') => console.log(line), gc: globalThis.gc };
