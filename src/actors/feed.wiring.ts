@@ -32,18 +32,23 @@ export function reportKey(r: FeedReport): string {
   }
 }
 
-/** Drops stream reports seen recently; REST reports always pass (their receive time matters). */
+/**
+ * Drops stream reports seen recently; REST reports always pass (their receive time matters).
+ * Two generations of keys: when the current one is full it becomes the previous one, so a
+ * key is remembered for between one and two windows at O(1) per report.
+ */
 export class RepeatFilter {
-  private readonly seen = new Set<string>();
+  private current = new Set<string>();
+  private previous = new Set<string>();
 
   fresh(r: FeedReport): boolean {
     if (r.report.source !== 'stream') return true;
     const key = reportKey(r);
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
-    if (this.seen.size > DEDUPE_WINDOW) {
-      const oldest = this.seen.values().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
+    if (this.current.has(key) || this.previous.has(key)) return false;
+    this.current.add(key);
+    if (this.current.size >= DEDUPE_WINDOW) {
+      this.previous = this.current;
+      this.current = new Set();
     }
     return true;
   }

@@ -41,7 +41,9 @@ function describeEvent(event: { type: string } | undefined): { type: string; pay
   return { type, payload: 'output' in rest ? rest.output : 'report' in rest ? rest.report : rest };
 }
 
-export function positionChild(deps: PositionChildDeps, input: PositionInput, restoredFrom?: Snapshot<unknown>): PositionChild {
+export function positionChild(deps: PositionChildDeps, input: PositionInput, restoredSnapshot?: Snapshot<unknown>): PositionChild {
+  // Held only until the first start: later restarts use the last good snapshot.
+  let restoredFrom = restoredSnapshot;
   const { machine, clock, runtime, registry, writer } = deps;
   const id: PositionId = input.id;
   let lastGood: AnyMachineSnapshot | undefined;
@@ -64,6 +66,7 @@ export function positionChild(deps: PositionChildDeps, input: PositionInput, res
     shutdownMs: 1_000,
     create: () => {
       const snapshot = lastGood !== undefined ? machine.getPersistedSnapshot(lastGood) : restoredFrom;
+      restoredFrom = undefined;
       const actor = createActor(machine, { clock, input, ...(snapshot === undefined ? {} : { snapshot }), ...(inspect ? { inspect } : {}) });
       current = actor;
       return actor;

@@ -38,7 +38,11 @@ export function stateName(value: unknown): PositionStateName {
 
 /** The size the registry shows for a position context. */
 export function visibleSize(ctx: PositionContext): number {
-  return ctx.live !== undefined && !flatUnproven(ctx) ? ctx.live.size : ownHolding(ctx);
+  const live = ctx.live;
+  // A non-zero report is shown as it is (the common case, with no decimal work); a flat one
+  // only once it counts, and before any report, what the evidence proves filled.
+  if (live !== undefined && (live.size !== 0 || !flatUnproven(ctx))) return live.size;
+  return ownHolding(ctx);
 }
 
 interface RegistryContext {

@@ -4,7 +4,7 @@
  * in with their own times, and nothing reads a clock.
  */
 import type { OrderRole } from '../domain/client-order-id.js';
-import { add, gt, gte, isZero, lte, min, sub } from '../domain/decimal.js';
+import { add, gt, gte, lte, min, sub } from '../domain/decimal.js';
 import { judgeFlatReport, sourceLags } from '../domain/freshness.js';
 import type { ClientOrderId, PositionId, VenueOrderId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
@@ -176,6 +176,9 @@ export function applyFill(ctx: PositionContext, fill: FillReport): PositionConte
 }
 
 export function applyPositionReport(ctx: PositionContext, report: PositionStatusReport): PositionContext {
+  // Reports are normalised fail-fast at the exchange boundary; one that still slips through
+  // malformed stops the actor, whose supervisor restarts it from its last good snapshot.
+  if (!Number.isFinite(report.size) || report.size < 0) throw new RangeError(`position report size is not a finite number >= 0: ${report.size}`);
   if (report.symbol !== ctx.intent.symbol) return seen(ctx, report.receivedAt);
   let next = seen(ctx, report.receivedAt);
   if (fresherReport(report, ctx.live)) next = { ...next, live: report };
@@ -247,13 +250,14 @@ export function ownHolding(ctx: PositionContext): number {
 /** True when the freshest report is flat and it counts under the freshness rule. */
 export function flatProven(ctx: PositionContext): boolean {
   const live = ctx.live;
-  if (live === undefined || !isZero(live.size)) return false;
+  if (live === undefined || live.size !== 0) return false;
   return judgeFlatReport(live, ctx.lastNonFlat, sourceLags(ctx.settings.restLagMs)).counts;
 }
 
 /** The freshest report is flat, but it does not count (yet) under the freshness rule. */
 export function flatUnproven(ctx: PositionContext): boolean {
-  return ctx.live !== undefined && isZero(ctx.live.size) && !flatProven(ctx);
+  // A reported size is flat exactly when it is 0 (sizes come from the venue, not from sums).
+  return ctx.live !== undefined && ctx.live.size === 0 && !flatProven(ctx);
 }
 
 /** True when the freshest report is not flat and was received within `reportStaleMs` of `now`. */
@@ -266,6 +270,9 @@ export function freshNonFlat(ctx: PositionContext, now: number): boolean {
 export function overFill(ctx: PositionContext): number {
   const live = ctx.live;
   if (live === undefined || live.side !== ctx.intent.side) return 0;
+  // Fast path for the common case (evaluated after every event): a size not above the
+  // intent, with no baseline on the same side, cannot be an over-fill.
+  if (live.size <= ctx.intent.amount && ctx.baseline?.side !== ctx.intent.side) return 0;
   const base = ctx.baseline?.side === ctx.intent.side ? ctx.baseline.size : 0;
   const excess = sub(sub(live.size, base), ctx.intent.amount);
   const pending = ctx.excess.some((t) => !isTerminal(t) && t.send !== 'rejected');
