@@ -73,7 +73,12 @@ export function wireFeedMachine(port: ExchangePort, directory: FeedDirectory, op
   return feedMachine.provide({
     actors: {
       stream: fromCallback<FeedEvent>(({ sendBack }) => {
-        const subscription = port.subscribe((event) => sendBack({ type: 'STREAM', event }));
+        // Reports go straight to the directory (the feed machine would route them in every
+        // state anyway); only connection changes drive the machine.
+        const subscription = port.subscribe((event) => {
+          if (event.type === 'connection') sendBack({ type: 'STREAM', event });
+          else if (repeats.fresh(event)) directory.route(event);
+        });
         return () => {
           void subscription.close();
         };

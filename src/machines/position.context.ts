@@ -153,10 +153,15 @@ function mapTracks(ctx: PositionContext, r: Parameters<typeof matches>[1], f: (t
  * position can be ordered by sequence.
  */
 function noteNonFlat(ctx: PositionContext, t: ReportTiming): PositionContext {
-  const last = ctx.lastNonFlat;
+  const lastNonFlat = newerNonFlat(ctx.lastNonFlat, t);
+  return lastNonFlat === ctx.lastNonFlat ? ctx : { ...ctx, lastNonFlat };
+}
+
+/** The newest non-flat evidence of `last` and `t` (`last` itself when `t` is not newer). */
+function newerNonFlat(last: ReportTiming | undefined, t: ReportTiming): ReportTiming | undefined {
   const covers = last !== undefined && t.venueSeq !== undefined && last.venueSeq === undefined
     && t.venueTime !== undefined && last.venueTime !== undefined && t.venueTime >= last.venueTime;
-  return newer(t, last) || covers ? { ...ctx, lastNonFlat: timingOf(t) } : ctx;
+  return newer(t, last) || covers ? timingOf(t) : last;
 }
 
 /** Advances the machine's notion of now to `at` (never backwards). */
@@ -180,9 +185,12 @@ export function applyPositionReport(ctx: PositionContext, report: PositionStatus
   // malformed stops the actor, whose supervisor restarts it from its last good snapshot.
   if (!Number.isFinite(report.size) || report.size < 0) throw new RangeError(`position report size is not a finite number >= 0: ${report.size}`);
   if (report.symbol !== ctx.intent.symbol) return seen(ctx, report.receivedAt);
-  let next = seen(ctx, report.receivedAt);
-  if (fresherReport(report, ctx.live)) next = { ...next, live: report };
-  return report.size > 0 ? noteNonFlat(next, report) : next;
+  // One new context per report (this runs for every stream report of the position).
+  const live = fresherReport(report, ctx.live) ? report : ctx.live;
+  const lastNonFlat = report.size > 0 ? newerNonFlat(ctx.lastNonFlat, report) : ctx.lastNonFlat;
+  const seenAt = report.receivedAt > ctx.seenAt ? report.receivedAt : ctx.seenAt;
+  if (live === ctx.live && lastNonFlat === ctx.lastNonFlat && seenAt === ctx.seenAt) return ctx;
+  return { ...ctx, live, lastNonFlat, seenAt };
 }
 
 /**
