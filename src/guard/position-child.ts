@@ -49,6 +49,8 @@ export function positionChild(deps: PositionChildDeps, input: PositionInput, res
   let lastGood: AnyMachineSnapshot | undefined;
   let restored = restoredFrom !== undefined;
   let lastEvent: { type: string } | undefined;
+  let unchangedFrom: unknown;
+  let lastValueKey: string | undefined;
   let current: PositionActor | undefined;
   let settleJournal: { resolve: () => void; reject: (e: Error) => void } | undefined;
   const journalled = new Promise<void>((resolve, reject) => {
@@ -67,6 +69,8 @@ export function positionChild(deps: PositionChildDeps, input: PositionInput, res
     create: () => {
       const snapshot = lastGood !== undefined ? machine.getPersistedSnapshot(lastGood) : restoredFrom;
       restoredFrom = undefined;
+      // The first snapshot of a restored actor is the one it was restored from: not written again.
+      unchangedFrom = snapshot === undefined ? undefined : 'restored';
       const actor = createActor(machine, { clock, input, ...(snapshot === undefined ? {} : { snapshot }), ...(inspect ? { inspect } : {}) });
       current = actor;
       return actor;
@@ -86,7 +90,15 @@ export function positionChild(deps: PositionChildDeps, input: PositionInput, res
       if (moved) crashAt(state);
       if (row !== undefined && moved) deps.onTransition(row, from);
       const final = FINAL_STATES.includes(state);
-      writer?.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(lastEvent) }, moved);
+      if (writer !== undefined) {
+        // Write what changed only: a snapshot with the same context and state as the last one
+        // (a RESUME re-entering a waiting state, the first snapshot after a restore) is skipped.
+        const valueKey = typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value);
+        const unchanged = unchangedFrom === 'restored' || (unchangedFrom === snap.context && lastValueKey === valueKey);
+        unchangedFrom = snap.context;
+        lastValueKey = valueKey;
+        if (!unchanged) writer.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(lastEvent) }, moved);
+      }
       if (settleJournal !== undefined && !(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {
         if (state === 'failed' && snap.context.entry.send === 'not-sent') settleJournal.reject(new EntryNotSent(id, snap.context.reason ?? 'for no reason given'));
         else settleJournal.resolve();
