@@ -35,7 +35,7 @@ export function wirePositionMachine(w: PositionWiring) {
   return positionMachine.provide({
     actors: {
       prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input }) => {
-        const live = (await port.fetchPositions()).find((p) => p.symbol === input.intent.symbol);
+        const live = (await port.fetchPositions([input.intent.symbol])).find((p) => p.symbol === input.intent.symbol);
         const read = { side: live?.side, size: live?.size ?? 0 };
         let journalled: JournalResult;
         try {
@@ -74,7 +74,7 @@ export function wirePositionMachine(w: PositionWiring) {
         const [order, positions] = await Promise.allSettled([
           input.order === undefined ? Promise.resolve(undefined)
             : port.fetchOrder(input.order.venueOrderId !== undefined ? { venueOrderId: input.order.venueOrderId } : { clientOrderId: input.order.clientOrderId }, input.symbol),
-          input.position ? port.fetchPositions() : Promise.resolve([]),
+          input.position ? port.fetchPositions([input.symbol]) : Promise.resolve([]),
         ]);
         if (order.status === 'rejected') failures.push(errorText(order.reason));
         if (positions.status === 'rejected') failures.push(errorText(positions.reason));

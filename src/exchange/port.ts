@@ -57,8 +57,12 @@ export interface ExchangePort {
   /** The order, or `undefined` when the venue answered and does not know it (yet). */
   fetchOrder(lookup: OrderLookup, symbol: string): Promise<OrderStatusReport | undefined>;
   fetchOpenOrders(symbol?: string): Promise<OrderStatusReport[]>;
-  /** Every position of the account, in one call; flat ones may be left out. */
-  fetchPositions(): Promise<PositionStatusReport[]>;
+  /**
+   * Every position of the account, in one call; flat ones may be left out, except for the
+   * `symbols` asked for: those are answered too, flat if not held (a positive flat report,
+   * at the cost of one more query for each the list omits).
+   */
+  fetchPositions(symbols?: readonly string[]): Promise<PositionStatusReport[]>;
   /** Opens the private stream; events arrive on `onEvent` until `close()`. */
   subscribe(onEvent: (event: StreamEvent) => void): StreamSubscription;
   /** Releases connections; the port is unusable afterwards. */

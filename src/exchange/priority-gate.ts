@@ -58,7 +58,7 @@ export class PriorityGate {
       cancelOrder: (lookup, symbol) => run(() => p.cancelOrder(lookup, symbol)),
       fetchOrder: (lookup, symbol) => run(() => p.fetchOrder(lookup, symbol)),
       fetchOpenOrders: (symbol) => run(() => p.fetchOpenOrders(symbol)),
-      fetchPositions: () => run(() => p.fetchPositions()),
+      fetchPositions: (symbols) => run(() => p.fetchPositions(symbols)),
     };
   }
 }

@@ -73,8 +73,10 @@ export class AccountLease {
     if (this.stopped) return;
     if (token > 0) {
       this.holderValue = `${this.worker}|${token}`;
-      await this.handlers.acquired(this.holderValue);
+      // Renew from now on: taking the account over (rehydration, the first sweep) may take
+      // longer than the lease lives.
       this.schedule(this.ttlMs / 3, () => this.renew());
+      await this.handlers.acquired(this.holderValue);
     } else {
       this.schedule(this.ttlMs / 2, () => this.tryAcquire());
     }
@@ -110,8 +112,8 @@ export class AccountLease {
     await this.handlers.lost();
     if (token > 0) {
       this.holderValue = `${this.worker}|${token}`;
-      await this.handlers.acquired(this.holderValue);
       this.schedule(this.ttlMs / 3, () => this.renew());
+      await this.handlers.acquired(this.holderValue);
       return;
     }
     this.schedule(this.ttlMs / 2, () => this.tryAcquire());

@@ -77,7 +77,7 @@ export function positionChild(deps: PositionChildDeps, input: PositionInput, res
     },
     onStarted: (actor) => {
       runtime.actors.set(id, actor);
-      if (restored) actor.send({ type: 'RESUME' });
+      if (restored) actor.send({ type: 'RESUME', at: clock.now() });
       restored = true; // every later start is a restart from the last good snapshot
     },
     onSnapshot: (snap) => {

@@ -36,7 +36,9 @@ const lastClose = (ctx: PositionContext): OrderTrack | undefined => ctx.closes.a
 /** The last close was sent (or may have been) and is not yet known terminal. */
 const closeInFlight = (ctx: PositionContext): boolean => {
   const t = lastClose(ctx);
-  return t !== undefined && t.send !== 'not-sent' && t.send !== 'rejected' && !isTerminal(t);
+  if (t === undefined) return false;
+  if (t.report !== undefined) return !isTerminal(t);
+  return t.send === 'accepted' || t.send === 'unknown';
 };
 
 /** The last close filled all it was asked to. */
@@ -130,7 +132,7 @@ export function closingStates() {
       // After a restore, the waiting states are entered again to re-arm their timers; the
       // sending state is not: its restarted send is answered Unknown by the journal's claim.
       awaitingTerminal: {
-        on: { RESUME: { target: 'awaitingTerminal', reenter: true } },
+        on: { RESUME: { target: 'awaitingTerminal', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
         always: [
           { guard: ({ context }) => closeFilledFully(context), target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           // Terminal with a remainder: assess again from a fresh report.

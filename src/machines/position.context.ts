@@ -65,6 +65,8 @@ export interface PositionContext {
   readonly excess: readonly OrderTrack[];
   /** The freshest position report for the symbol, from any source. */
   readonly live: PositionStatusReport | undefined;
+  /** When a report last showed `live`'s state (or a newer one): a later REST read of the same state refreshes it. */
+  readonly liveSeenAt?: number | undefined;
   /** The newest evidence that the position was not flat (a fill, a non-flat report). */
   readonly lastNonFlat: ReportTiming | undefined;
   readonly closeRequested: CloseReason | undefined;
@@ -189,8 +191,10 @@ export function applyPositionReport(ctx: PositionContext, report: PositionStatus
   const live = fresherReport(report, ctx.live) ? report : ctx.live;
   const lastNonFlat = report.size > 0 ? newerNonFlat(ctx.lastNonFlat, report) : ctx.lastNonFlat;
   const seenAt = report.receivedAt > ctx.seenAt ? report.receivedAt : ctx.seenAt;
-  if (live === ctx.live && lastNonFlat === ctx.lastNonFlat && seenAt === ctx.seenAt) return ctx;
-  return { ...ctx, live, lastNonFlat, seenAt };
+  const confirms = ctx.live === undefined || compareTiming(report, ctx.live) >= 0;
+  const liveSeenAt = confirms && report.receivedAt > (ctx.liveSeenAt ?? 0) ? report.receivedAt : ctx.liveSeenAt;
+  if (live === ctx.live && lastNonFlat === ctx.lastNonFlat && seenAt === ctx.seenAt && liveSeenAt === ctx.liveSeenAt) return ctx;
+  return { ...ctx, live, lastNonFlat, seenAt, liveSeenAt };
 }
 
 /**
@@ -271,7 +275,8 @@ export function flatUnproven(ctx: PositionContext): boolean {
 /** True when the freshest report is not flat and was received within `reportStaleMs` of `now`. */
 export function freshNonFlat(ctx: PositionContext, now: number): boolean {
   const live = ctx.live;
-  return live !== undefined && gt(live.size, 0) && now - live.receivedAt <= ctx.settings.reportStaleMs;
+  const seen = Math.max(live?.receivedAt ?? 0, ctx.liveSeenAt ?? 0);
+  return live !== undefined && gt(live.size, 0) && now - seen <= ctx.settings.reportStaleMs;
 }
 
 /** A size above what the intent asked for, by a fresh report on the intent's side. */
@@ -290,6 +295,9 @@ export function overFill(ctx: PositionContext): number {
 /** The stop still needs cancelling before the position may be called closed. */
 export function stopOutstanding(ctx: PositionContext): boolean {
   const stop = ctx.stop;
-  if (stop === undefined || stop.send === 'not-sent' || stop.send === 'rejected') return false;
-  return !isTerminal(stop);
+  if (stop === undefined) return false;
+  // A report of the stop proves it exists, even if its create reply never reached us (the
+  // stream can beat the reply, and leaving `placing` drops the reply).
+  if (stop.report !== undefined) return !isTerminal(stop);
+  return stop.send === 'accepted' || stop.send === 'unknown';
 }

@@ -28,5 +28,9 @@ export type PositionEvent =
   | { readonly type: 'CLOSE'; readonly reason?: CloseReason }
   /** Reconciliation adopts a position left in `orphanAlert`. */
   | { readonly type: 'ADOPT' }
-  /** Sent once after a restore from a snapshot: re-enter the waiting state to re-arm its timers. */
-  | { readonly type: 'RESUME' };
+  /**
+   * Sent once after a restore from a snapshot: re-enter the waiting state to re-arm its
+   * timers. `at` is the time of the restore: a deadline that passed while no worker ran gets
+   * a fresh window, so that the new worker checks before it gives up.
+   */
+  | { readonly type: 'RESUME'; readonly at?: number };

@@ -192,7 +192,7 @@ export const positionMachine = positionSetup.createMachine({
           },
         },
         confirming: {
-          on: { RESUME: { target: 'confirming', reenter: true } },
+          on: { RESUME: { target: 'confirming', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
           after: {
             untilDeadline: {
               target: 'refused',
@@ -285,7 +285,7 @@ export const positionMachine = positionSetup.createMachine({
     verifyingClosed: {
       always: [{ guard: and(['flatProven', not('stopOutstanding')]), target: 'closed' }],
       after: { untilDeadline: { target: 'orphanAlert', actions: ['giveUpClose', closeUnverifiedAlert] } },
-      on: { RESUME: { target: 'verifyingClosed', reenter: true } },
+      on: { RESUME: { target: 'verifyingClosed', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'closeVerify' } } } },
       initial: 'checking',
       states: {
         checking: {

@@ -55,6 +55,13 @@ export const positionSetup = setup({
     armCloseWindow: assign(({ context }) => ({
       armedAt: context.seenAt, deadline: context.seenAt + context.settings.closeVerifyWindowMs, attempts: 0,
     })),
+    /** On RESUME: a deadline that passed while no worker ran restarts from the time of the restore. */
+    rearmIfExpired: assign(({ context, event }, params: { readonly window: 'timeout' | 'closeVerify' }) => {
+      const at = event.type === 'RESUME' ? event.at : undefined;
+      if (at === undefined || context.deadline > at) return {};
+      const ms = params.window === 'timeout' ? context.settings.timeoutMs : context.settings.closeVerifyWindowMs;
+      return { armedAt: at, deadline: at + ms, attempts: 0, seenAt: Math.max(context.seenAt, at) };
+    }),
     giveUpClose: assign(({ context }) => ({
       attempts: 0,
       reason: flatProven(context)

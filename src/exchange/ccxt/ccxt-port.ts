@@ -121,12 +121,14 @@ export class CcxtPort implements ExchangePort {
     return this.strict('fetchOpenOrders', () => orders.map((o) => orderReport(this.built.profile, o, 'order-query', receivedAt)));
   }
 
-  async fetchPositions(): Promise<PositionStatusReport[]> {
+  async fetchPositions(symbols: readonly string[] = []): Promise<PositionStatusReport[]> {
     const { profile, exchange } = this.built;
     const listed = await this.query('fetchPositions', () => profile.positions(exchange));
     let receivedAt = this.clock.now();
     const reports = this.strict('fetchPositions', () => listed.map((p) => positionReport(profile, p, 'position-query', receivedAt)));
-    for (const symbol of [...this.open].filter((s) => !reports.some((r) => r.symbol === s))) {
+    // Symbols seen open (the venue lists only held positions) and those asked for: a positive
+    // flat report for each, even after a restart, when this port has seen nothing yet.
+    for (const symbol of [...new Set([...this.open, ...symbols])].filter((s) => !reports.some((r) => r.symbol === s))) {
       const one = await this.query('fetchPositions', () => profile.positionsOf(exchange, symbol));
       receivedAt = this.clock.now();
       reports.push(...this.strict('fetchPositions', () => one.filter((p) => p.symbol === symbol).map((p) => positionReport(profile, p, 'position-query', receivedAt))));

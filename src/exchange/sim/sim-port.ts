@@ -87,7 +87,8 @@ export class SimPort implements ExchangePort {
     return raw.map((o) => normalizeOrder(o, { source: 'order-query', receivedAt }));
   }
 
-  async fetchPositions(): Promise<PositionStatusReport[]> {
+  /** The simulated venue lists every symbol the account ever traded, flat ones included. */
+  async fetchPositions(_symbols?: readonly string[]): Promise<PositionStatusReport[]> {
     const views = this.answer('fetchPositions', this.sim.server.fetchPositions(this.usable('fetchPositions')));
     const receivedAt = this.sim.clock.now();
     return views.map((v) => positionReport(v, 'position-query', receivedAt));
