@@ -16,6 +16,8 @@ export interface FeedDirectory {
   broadcast(up: boolean): void;
   /** The orders the live positions are waiting on, to look up after a gap. */
   trackedOrders(): readonly { readonly symbol: string; readonly clientOrderId: ClientOrderId }[];
+  /** The symbols of the live positions: each gets a position report, flat if not held. */
+  trackedSymbols(): readonly string[];
 }
 
 const DEDUPE_WINDOW = 50_000;
@@ -55,7 +57,7 @@ export class RepeatFilter {
 }
 
 export async function resyncFromRest(port: ExchangePort, directory: FeedDirectory): Promise<ResyncOutput> {
-  const [positions, open] = await Promise.all([port.fetchPositions(), port.fetchOpenOrders()]);
+  const [positions, open] = await Promise.all([port.fetchPositions(directory.trackedSymbols()), port.fetchOpenOrders()]);
   const openIds = new Set(open.map((o) => o.clientOrderId));
   const waiting = directory.trackedOrders().filter((o) => !openIds.has(o.clientOrderId));
   const looked = await Promise.all(waiting.map((o) => port.fetchOrder({ clientOrderId: o.clientOrderId }, o.symbol)));

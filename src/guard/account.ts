@@ -91,6 +91,10 @@ export class AccountRuntime implements FeedDirectory {
     this.downTimer = undefined;
   }
 
+  trackedSymbols(): string[] {
+    return [...this.busy.keys()];
+  }
+
   trackedOrders(): { symbol: string; clientOrderId: ClientOrderId }[] {
     const out: { symbol: string; clientOrderId: ClientOrderId }[] = [];
     for (const actor of this.actors.values()) {

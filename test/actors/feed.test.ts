@@ -16,6 +16,7 @@ function recorder(tracked: FeedDirectory['trackedOrders'] = () => []) {
     route: (r: FeedReport) => log.push(`${r.type}:${r.report.source}`),
     broadcast: (up) => log.push(up ? 'UP' : 'DOWN'),
     trackedOrders: tracked,
+    trackedSymbols: () => [AVL],
   };
   return { log, directory };
 }
