@@ -70,7 +70,7 @@ export const reconcileBench: BenchSection = {
     const port = createSimPort(sim, 'main');
     const before = sim.requests({ account: 'main' }).length;
     const report = await runSweep('reconcile', {
-      account: accountId('main'), port, now: () => clock.now(), local: () => views[0]?.local ?? [], settings, policy: 'alert', runId: () => 'bench',
+      account: accountId('main'), port, now: () => clock.now(), local: () => views[0]?.local ?? [], settings, policy: 'alert', runId: () => 'bench', worker: 'bench',
       actions: { raise: () => {}, adopt: async () => { throw new Error('not in the bench'); }, flatten: async () => { throw new Error('not in the bench'); } },
     });
     const requests = sim.requests({ account: 'main' }).slice(before).map((r) => r.method);

@@ -138,6 +138,7 @@ export class AccountWorker {
       settings: { ...sweeps.settings, sizeTolerance: Math.min(...[...runtime.markets.values()].map((m) => m.amountStep), 1) },
       policy: sweeps.policy,
       runId: () => `${kind}-${this.newRunId()}`,
+      worker: this.deps.workerId,
       actions: {
         raise: (draft, subject) => this.deps.alerts.raise(draft, { account: runtime.id, ...subject }),
         adopt: (report) => this.adopt(report),

@@ -31,6 +31,8 @@ export interface SweepReport {
   readonly id: string;
   readonly account: AccountId;
   readonly kind: SweepKind;
+  /** The worker that ran it (the holder of the account's lease). */
+  readonly worker: string;
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly findings: readonly Finding[];
@@ -49,11 +51,12 @@ export interface SweepContext {
   readonly policy: OrphanPolicy;
   readonly actions: SweepActions;
   readonly runId: () => string;
+  readonly worker: string;
 }
 
 export async function runSweep(kind: SweepKind, ctx: SweepContext): Promise<SweepReport> {
   const startedAt = ctx.now();
-  const base = { id: ctx.runId(), account: ctx.account, kind, startedAt };
+  const base = { id: ctx.runId(), account: ctx.account, kind, worker: ctx.worker, startedAt };
   let positions: PositionStatusReport[];
   let openOrders;
   try {
