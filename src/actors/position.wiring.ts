@@ -11,7 +11,7 @@ import { crashAt } from './crash-hook.js';
 import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
 import { IntentUnconfirmed, JournalUnavailable, PosguardError } from '../domain/errors.js';
-import { unknown } from '../domain/outcome.js';
+import { rejected, unknown } from '../domain/outcome.js';
 import type { ExchangePort } from '../exchange/port.js';
 import { errorText } from '../machines/position.setup.js';
 import { positionMachine } from '../machines/position.machine.js';
@@ -53,7 +53,13 @@ export function wirePositionMachine(w: PositionWiring) {
       }),
       sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(async ({ input }) => {
         const sentAt = clock.now();
-        const claimed = await journal.claimSend(input.positionId, input.request.clientOrderId, sentAt);
+        let claimed: boolean;
+        try {
+          claimed = await journal.claimSend(input.positionId, input.request.clientOrderId, sentAt);
+        } catch (e) {
+          // No claim, no send: the order certainly did not leave (Rejected, never Unknown).
+          return { sentAt, at: clock.now(), outcome: rejected(`the journal could not record ${input.request.clientOrderId} before sending it, so it was not sent: ${errorText(e)}`, 'NOT_SENT') };
+        }
         if (!claimed) {
           return { sentAt, at: clock.now(), outcome: unknown(`${input.request.clientOrderId} may have been sent before a restart; it is looked up, never sent again`) };
         }

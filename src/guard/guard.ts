@@ -24,7 +24,7 @@ import { createAlertSink } from './alert-wiring.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
-  GuardStopped, Halted, HedgeModeUnsupported, InvalidIntent, NotOwner, SymbolBusy,
+  GuardStopped, Halted, HedgeModeUnsupported, InvalidIntent, JournalUnavailable, NotOwner, SymbolBusy,
   UnknownAccount,
   UnknownPosition,
 } from '../domain/errors.js';
@@ -239,7 +239,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     const account = worker.runtime;
     if (!worker.owned) throw new NotOwner(account.id);
     const known = intent.idempotencyKey === undefined ? undefined : worker.keys.get(intent.idempotencyKey)
-      ?? (await store?.positionForKey(account.id, intent.idempotencyKey));
+      ?? (await store?.positionForKey(account.id, intent.idempotencyKey).catch((e: unknown) => {
+        throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
+      }));
     if (known !== undefined) return handleOf(known);
     if (account.halted !== undefined) throw new Halted(`account ${account.id}`, account.halted);
     if (account.mode === 'hedge') throw new HedgeModeUnsupported(account.id);
