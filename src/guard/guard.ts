@@ -35,7 +35,7 @@ import type { ExchangePort } from '../exchange/port.js';
 import { createCcxtPort } from '../exchange/ccxt/index.js';
 import { SimExchange, createSimPort } from '../exchange/sim/index.js';
 import type { PositionSettings } from '../machines/position.context.js';
-import type { PositionStateName } from '../machines/position.machine.js';
+import { FINAL_STATES, type PositionStateName } from '../machines/position.machine.js';
 import type { Journal } from '../persistence/journal.js';
 import { RedisStore } from '../persistence/redis-store.js';
 import { Supervisor, type SupervisorEscalation, type SupervisorSpec } from '../supervisors/index.js';
@@ -280,8 +280,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       if (stopped) throw new GuardStopped();
       const actor = actorOf(positionId);
       if (actor === undefined) {
-        if (registry.get(positionId as PositionId) !== undefined) return; // final already: nothing to close
-        throw new UnknownPosition(positionId);
+        const row = registry.get(positionId as PositionId);
+        if (row === undefined) throw new UnknownPosition(positionId);
+        if (FINAL_STATES.includes(row.state)) return; // final already: nothing to close
+        throw new NotOwner(row.account); // another worker drives it now
       }
       actor.send({ type: 'CLOSE', reason: 'user' });
     },

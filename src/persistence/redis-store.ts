@@ -24,7 +24,7 @@ import * as scripts from './scripts.js';
 export class LeaseLost extends PosguardError {
   readonly code = 'LEASE_LOST';
   constructor(readonly account: string, operation: string) {
-    super(`${operation} refused: this worker no longer holds the lease of account ${account}; another worker owns it now`);
+    super(`${operation} refused: this worker no longer holds the lease of account ${account} (it expired, or another worker took it)`);
   }
 }
 
