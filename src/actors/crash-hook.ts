@@ -5,7 +5,9 @@
  * - `<phase>:before-send` / `<phase>:after-send`, where phase is `pending` (the entry),
  *   `protecting` (the stop), `closing` or `rollingBack` (a close), `open` (an over-fill
  *   reduction): just before the order leaves, or just after its reply, before any write;
- * - a state name (`verifying`, `protecting`, `verifyingClosed`, …): when a position enters it.
+ * - a state name (`verifying`, `protecting`, `verifyingClosed`, …): when a position enters it
+ *   as the registry sees it — states passed through within one step (say, `verifying` when
+ *   the fill is already known) are not seen, so a test makes the state last (late evidence).
  * Unset (always, outside tests), it does nothing.
  */
 const target = process.env.POSGUARD_CRASH_AT;
