@@ -45,6 +45,21 @@ const closeUnverifiedAlert = {
   }),
 } as const;
 
+/** While the entry's fate is open: filled → protect (or open), dead (zero fill) → failed. */
+const entryDecided = positionSetup.createStateConfig({
+  always: [
+    { guard: and(['entryFilled', 'hasStop']), target: '#position.protecting' },
+    { guard: 'entryFilled', target: '#position.open' },
+    { guard: 'entryDead', target: '#position.failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
+  ],
+});
+
+/** At the deadline, a proven partial fill is a position of that size. */
+const partialAtDeadline = [
+  { guard: and(['entryPartial', 'hasStop']), target: '#position.protecting' },
+  { guard: 'entryPartial', target: '#position.open' },
+] as const;
+
 export const positionMachine = positionSetup.createMachine({
   id: 'position',
   context: ({ input }) => initialContext(input),
@@ -106,15 +121,10 @@ export const positionMachine = positionSetup.createMachine({
     },
 
     verifying: {
-      always: [
-        { guard: and(['entryFilled', 'hasStop']), target: 'protecting' },
-        { guard: 'entryFilled', target: 'open' },
-        { guard: 'entryDead', target: 'failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
-      ],
+      always: entryDecided.always,
       after: {
         untilDeadline: [
-          { guard: and(['entryPartial', 'hasStop']), target: 'protecting' },
-          { guard: 'entryPartial', target: 'open' },
+          ...partialAtDeadline,
           {
             target: 'unknown',
             actions: assign(({ context }) => ({
@@ -128,15 +138,10 @@ export const positionMachine = positionSetup.createMachine({
     },
 
     unknown: {
-      always: [
-        { guard: and(['entryFilled', 'hasStop']), target: 'protecting' },
-        { guard: 'entryFilled', target: 'open' },
-        { guard: 'entryDead', target: 'failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
-      ],
+      always: entryDecided.always,
       after: {
         untilDeadline: [
-          { guard: and(['entryPartial', 'hasStop']), target: 'protecting' },
-          { guard: 'entryPartial', target: 'open' },
+          ...partialAtDeadline,
           {
             target: 'orphanAlert',
             actions: [
