@@ -5,6 +5,11 @@
  * @example
  * try { validateIntent(raw, market, mark) } catch (e) { if (e instanceof InvalidIntent) e.field }
  */
+/** The message of anything thrown, for reasons and logs. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 export abstract class PosguardError extends Error {
   abstract readonly code: string;
   constructor(message: string) {

@@ -125,7 +125,13 @@ export class AccountWorker {
       onError: (e, attempt) => { if (attempt === 1) this.deps.onTrouble(`position ${id} could not be saved; retrying`, e); },
     }, clock);
     if (writer !== undefined) this.writers.set(id, writer);
-    const made = positionChild({ machine: this.machine, clock, runtime, registry: this.deps.registry, writer, onTransition: this.deps.onTransition }, input, snapshot);
+    // A final position's writer is let go once its last snapshot is written.
+    const onFinal = () => {
+      void writer?.flushed().then(() => {
+        if (this.writers.get(id) === writer) this.writers.delete(id);
+      });
+    };
+    const made = positionChild({ machine: this.machine, clock, runtime, registry: this.deps.registry, writer, onTransition: this.deps.onTransition, onFinal }, input, snapshot);
     supervisor.startChild(made.spec);
     return made.journalled;
   }

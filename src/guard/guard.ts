@@ -24,7 +24,7 @@ import { createAlertSink } from './alert-wiring.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
-  GuardStopped, Halted, HedgeModeUnsupported, InvalidIntent, JournalUnavailable, NotOwner, SymbolBusy,
+  GuardStopped, Halted, errorText, HedgeModeUnsupported, InvalidIntent, JournalUnavailable, NotOwner, SymbolBusy,
   UnknownAccount,
   UnknownPosition,
 } from '../domain/errors.js';
@@ -113,7 +113,6 @@ const DEFAULT_SUPERVISION: Omit<SupervisorSpec, 'id' | 'children'> = {
   strategy: 'one_for_one', intensity: 5, periodMs: 60_000, backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 },
 };
 
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 export async function createGuard(input: ConfigInput | Config, options: GuardOptions = {}): Promise<Guard> {
   const config = parseConfig(input);
   const clock = options.clock ?? systemClock;

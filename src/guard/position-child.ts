@@ -26,6 +26,8 @@ export interface PositionChildDeps {
   readonly registry: PositionRegistry;
   readonly writer: PositionWriter | undefined;
   readonly onTransition: (row: PositionRow, from: PositionStateName) => void;
+  /** Called once when the position reaches a final state. */
+  readonly onFinal?: () => void;
 }
 
 export interface PositionChild {
@@ -105,6 +107,7 @@ export function positionChild(deps: PositionChildDeps, input: PositionInput, res
         settleJournal = undefined;
       }
       if (final) {
+        deps.onFinal?.();
         runtime.actors.delete(id);
         if (runtime.busy.get(input.intent.symbol) === id) runtime.busy.delete(input.intent.symbol);
       }

@@ -4,10 +4,9 @@
  * start. Touches: Redis.
  */
 import { Redis } from 'ioredis';
-import { StorageUnavailable } from '../domain/errors.js';
+import { StorageUnavailable, errorText } from '../domain/errors.js';
 import type { RedisStore } from '../persistence/redis-store.js';
 
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 const REDIS_CONNECT_TIMEOUT_MS = 3_000;
 /** A command Redis has not answered by then fails (a paused or partitioned Redis must not hang posguard). */

@@ -164,9 +164,7 @@ export function queryLoop(delay: 'poll' | 'backoff', input: (args: { context: Po
   };
 }
 
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+export { errorText } from '../domain/errors.js';
 
 export function verdictReason(ctx: PositionContext): string {
   const v = entryVerdict(ctx);

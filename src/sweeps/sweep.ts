@@ -9,6 +9,7 @@
  * safe: alerts are grouped by key, and an adopted orphan is tracked on the second run.
  */
 import type { AlertDraft } from '../domain/alert.js';
+import { errorText } from '../domain/errors.js';
 import type { AccountId, PositionId } from '../domain/ids.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import type { ExchangePort } from '../exchange/port.js';
@@ -63,7 +64,7 @@ export async function runSweep(kind: SweepKind, ctx: SweepContext): Promise<Swee
     // Venue first, local second (see the header).
     [positions, openOrders] = await Promise.all([ctx.port.fetchPositions(), ctx.port.fetchOpenOrders()]);
   } catch (e) {
-    const error = `the sweep could not load the venue, nothing was concluded: ${e instanceof Error ? e.message : String(e)}`;
+    const error = `the sweep could not load the venue, nothing was concluded: ${errorText(e)}`;
     return { ...base, finishedAt: ctx.now(), findings: [], actions: [], error };
   }
   const input = { now: ctx.now(), venue: { positions, openOrders }, local: ctx.local(), settings: ctx.settings };
@@ -85,7 +86,7 @@ async function act(f: Finding, positions: readonly PositionStatusReport[], ctx: 
     if (ctx.policy === 'adopt') return `adopted as ${await ctx.actions.adopt(report)}`;
     if (ctx.policy === 'flatten') return `flattening through ${await ctx.actions.flatten(report)}`;
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
+    const why = errorText(e);
     ctx.actions.raise({ kind: 'orphan', message: `${f.symbol}: the ${ctx.policy} of the orphan failed: ${why}` }, { symbol: f.symbol });
     return `${ctx.policy} failed: ${why}`;
   }
