@@ -5,7 +5,7 @@
  * source's lag after the evidence was. A stale "flat" never closes a live position.
  *
  * @example
- * flatReportCounts(restFlat, streamFill, { stream: 0, 'order-query': 5000, 'position-query': 5000 })
+ * judgeFlatReport(restFlat, streamFill, sourceLags(5_000)) // { counts: false, why: 'within-source-lag' }
  */
 import type { ReportSource, ReportTiming } from './reports.js';
 
@@ -37,8 +37,4 @@ export function judgeFlatReport(flat: ReportTiming, lastNonFlat: ReportTiming | 
     return { counts: false, why: 'within-source-lag' };
   }
   return { counts: true };
-}
-
-export function flatReportCounts(flat: ReportTiming, lastNonFlat: ReportTiming | undefined, lags: SourceLags): boolean {
-  return judgeFlatReport(flat, lastNonFlat, lags).counts;
 }

@@ -25,8 +25,6 @@ export type OrderType = 'market' | 'limit' | 'stop-market';
 /** `open` covers new, partially filled and untriggered; `filled` is fully filled. */
 export type OrderStatus = 'open' | 'filled' | 'cancelled' | 'rejected' | 'expired';
 
-export const TERMINAL_ORDER_STATUSES: readonly OrderStatus[] = ['filled', 'cancelled', 'rejected', 'expired'];
-
 export function isTerminalOrderStatus(s: OrderStatus): boolean {
   return s !== 'open';
 }

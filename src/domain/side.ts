@@ -1,8 +1,6 @@
 /** The side of an order or of a one-way position. There is no third value. */
 export type Side = 'buy' | 'sell';
 
-export const SIDES: readonly Side[] = ['buy', 'sell'];
-
 export function isSide(x: unknown): x is Side {
   return x === 'buy' || x === 'sell';
 }
