@@ -86,6 +86,8 @@ export async function startRig(template: OpenTemplate, n: number, gc: (() => voi
   }, { clock, random: seededRandom(1) });
   supervisor.start();
 
+  // One deps object for every child, as AccountWorker shares its own.
+  const deps = { machine, clock, runtime, registry, writer: undefined, onTransition: () => {} };
   const before = gc === undefined ? undefined : heapAfterGc(gc);
   const started = performance.now();
   for (let i = 0; i < n; i++) {
@@ -96,7 +98,7 @@ export async function startRig(template: OpenTemplate, n: number, gc: (() => voi
     registry.track(id, intent, clock.now());
     runtime.busy.set(symbol, id);
     const input = { id, intent, market, hedgeMode: false, settings, now: clock.now(), feedUp: false };
-    supervisor.startChild(positionChild({ machine, clock, runtime, registry, writer: undefined, onTransition: () => {} }, input, snapshot as never).spec);
+    supervisor.startChild(positionChild(deps, input, snapshot as never).spec);
   }
   const startMs = performance.now() - started;
   const bytesPerPosition = before === undefined || gc === undefined ? undefined : (heapAfterGc(gc) - before) / n;

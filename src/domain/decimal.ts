@@ -18,6 +18,9 @@ export function dec(x: Num): Decimal {
 }
 
 export function cmp(a: Num, b: Num): -1 | 0 | 1 {
+  // Two finite doubles compare as their shortest decimal strings do (each string lies in its
+  // double's own rounding interval, and those intervals are disjoint and ordered): no parsing.
+  if (typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b)) return a < b ? -1 : a > b ? 1 : 0;
   return dec(a).comparedTo(dec(b)) as -1 | 0 | 1;
 }
 
@@ -31,7 +34,10 @@ export const isZero = (a: Num): boolean => dec(a).isZero();
 export const add = (a: Num, b: Num): number => dec(a).plus(dec(b)).toNumber();
 export const sub = (a: Num, b: Num): number => dec(a).minus(dec(b)).toNumber();
 export const mul = (a: Num, b: Num): number => dec(a).times(dec(b)).toNumber();
-export const min = (a: Num, b: Num): number => (lte(a, b) ? dec(a) : dec(b)).toNumber();
+export function min(a: Num, b: Num): number {
+  if (typeof a === 'number' && typeof b === 'number') return lte(a, b) ? a : b;
+  return (lte(a, b) ? dec(a) : dec(b)).toNumber();
+}
 export const abs = (a: Num): number => dec(a).abs().toNumber();
 
 /** True when `x` is a whole number of `step`s (exactly; 0.3 is a multiple of 0.1). */

@@ -18,6 +18,7 @@ import { actorChild, type ChildSpec } from '../supervisors/index.js';
 import type { AccountRuntime, PositionActor } from './account.js';
 import { stateName, type PositionRegistry, type PositionRow } from './registry.js';
 import type { PositionStateName } from '../machines/position.machine.js';
+import type { PositionContext } from '../machines/position.context.js';
 
 export interface PositionChildDeps {
   readonly machine: WiredPositionMachine;
@@ -43,75 +44,109 @@ function describeEvent(event: { type: string } | undefined): { type: string; pay
   return { type, payload: 'output' in rest ? rest.output : 'report' in rest ? rest.report : rest };
 }
 
+/**
+ * A position actor as a supervised child. A class rather than closures: a guard holds
+ * thousands, and under tsx (esbuild keepNames) every named arrow created per child costs
+ * a dictionary-mode function object (~300 B each).
+ */
+class PositionChildRun {
+  readonly restart = 'transient' as const;
+  readonly shutdownMs = 1_000;
+  readonly journalled: Promise<void>;
+  /** The persisted snapshot to restore from: used by the first start only. */
+  private restoredFrom: Snapshot<unknown> | undefined;
+  private lastGood: AnyMachineSnapshot | undefined;
+  /** Whether a start is a restore (every start after the first is a restart from `lastGood`). */
+  private restored: boolean;
+  private lastEvent: { type: string } | undefined;
+  private unchangedFrom: unknown;
+  private lastValueKey: string | undefined;
+  private current: PositionActor | undefined;
+  private settleJournal: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private readonly inspect: ((ev: InspectionEvent) => void) | undefined;
+
+  constructor(private readonly deps: PositionChildDeps, private readonly input: PositionInput, restoredSnapshot: Snapshot<unknown> | undefined) {
+    this.restoredFrom = restoredSnapshot;
+    this.restored = restoredSnapshot !== undefined;
+    if (this.restored) {
+      this.journalled = JOURNALLED;
+    } else {
+      const settle: { resolve?: () => void; reject?: (e: Error) => void } = {};
+      this.journalled = new Promise<void>((resolve, reject) => {
+        settle.resolve = resolve;
+        settle.reject = reject;
+      });
+      this.settleJournal = settle as { resolve: () => void; reject: (e: Error) => void };
+    }
+    this.inspect = deps.writer === undefined ? undefined : this.inspected.bind(this);
+  }
+
+  get id(): PositionId {
+    return this.input.id;
+  }
+
+  create(): PositionActor {
+    const { machine, clock } = this.deps;
+    const snapshot = this.lastGood !== undefined ? machine.getPersistedSnapshot(this.lastGood) : this.restoredFrom;
+    this.restoredFrom = undefined;
+    // The first snapshot of a restored actor is the one it was restored from: not written again.
+    this.unchangedFrom = snapshot === undefined ? undefined : 'restored';
+    const actor = createActor(machine, {
+      clock, input: this.input, ...(snapshot === undefined ? {} : { snapshot }), ...(this.inspect ? { inspect: this.inspect } : {}),
+    });
+    this.current = actor;
+    return actor;
+  }
+
+  onStarted(actor: PositionActor): void {
+    this.deps.runtime.actors.set(this.input.id, actor);
+    if (this.restored) actor.send({ type: 'RESUME', at: this.deps.clock.now() });
+    this.restored = true; // every later start is a restart from the last good snapshot
+  }
+
+  onSnapshot(snap: AnyMachineSnapshot): void {
+    const { clock, registry, writer, runtime } = this.deps;
+    const id = this.input.id;
+    this.lastGood = snap;
+    const state = stateName(snap.value);
+    const at = clock.now();
+    const from = registry.get(id)?.state ?? 'pending';
+    const row = registry.update(id, state, snap.context as PositionContext, at);
+    const moved = from !== state;
+    if (moved) crashAt(state);
+    if (row !== undefined && moved) this.deps.onTransition(row, from);
+    const final = FINAL_STATES.includes(state);
+    if (writer !== undefined) {
+      // Write what changed only: a snapshot with the same context and state as the last one
+      // (a RESUME re-entering a waiting state, the first snapshot after a restore) is skipped.
+      const valueKey = typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value);
+      const unchanged = this.unchangedFrom === 'restored' || (this.unchangedFrom === snap.context && this.lastValueKey === valueKey);
+      this.unchangedFrom = snap.context;
+      this.lastValueKey = valueKey;
+      if (!unchanged) writer.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(this.lastEvent) }, moved);
+    }
+    const settle = this.settleJournal;
+    if (settle !== undefined && !(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {
+      const ctx = snap.context as PositionContext;
+      if (state === 'failed' && ctx.entry.send === 'not-sent') settle.reject(new EntryNotSent(id, ctx.reason ?? 'for no reason given'));
+      else settle.resolve();
+      this.settleJournal = undefined;
+    }
+    if (final) {
+      this.deps.onFinal?.();
+      runtime.actors.delete(id);
+      if (runtime.busy.get(this.input.intent.symbol) === id) runtime.busy.delete(this.input.intent.symbol);
+    }
+  }
+
+  private inspected(ev: InspectionEvent): void {
+    if (ev.type === '@xstate.event' && this.current !== undefined && ev.actorRef === this.current) this.lastEvent = ev.event;
+  }
+}
+
+const JOURNALLED: Promise<void> = Promise.resolve();
+
 export function positionChild(deps: PositionChildDeps, input: PositionInput, restoredSnapshot?: Snapshot<unknown>): PositionChild {
-  // Held only until the first start: later restarts use the last good snapshot.
-  let restoredFrom = restoredSnapshot;
-  const { machine, clock, runtime, registry, writer } = deps;
-  const id: PositionId = input.id;
-  let lastGood: AnyMachineSnapshot | undefined;
-  let restored = restoredFrom !== undefined;
-  let lastEvent: { type: string } | undefined;
-  let unchangedFrom: unknown;
-  let lastValueKey: string | undefined;
-  let current: PositionActor | undefined;
-  let settleJournal: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  const journalled = new Promise<void>((resolve, reject) => {
-    settleJournal = { resolve, reject };
-  });
-  if (restored) settleJournal?.resolve();
-
-  const inspect = writer === undefined ? undefined : (ev: InspectionEvent) => {
-    if (ev.type === '@xstate.event' && current !== undefined && ev.actorRef === current) lastEvent = ev.event;
-  };
-
-  const spec = actorChild({
-    id,
-    restart: 'transient',
-    shutdownMs: 1_000,
-    create: () => {
-      const snapshot = lastGood !== undefined ? machine.getPersistedSnapshot(lastGood) : restoredFrom;
-      restoredFrom = undefined;
-      // The first snapshot of a restored actor is the one it was restored from: not written again.
-      unchangedFrom = snapshot === undefined ? undefined : 'restored';
-      const actor = createActor(machine, { clock, input, ...(snapshot === undefined ? {} : { snapshot }), ...(inspect ? { inspect } : {}) });
-      current = actor;
-      return actor;
-    },
-    onStarted: (actor) => {
-      runtime.actors.set(id, actor);
-      if (restored) actor.send({ type: 'RESUME', at: clock.now() });
-      restored = true; // every later start is a restart from the last good snapshot
-    },
-    onSnapshot: (snap) => {
-      lastGood = snap;
-      const state = stateName(snap.value);
-      const at = clock.now();
-      const from = registry.get(id)?.state ?? 'pending';
-      const row = registry.update(id, state, snap.context, at);
-      const moved = from !== state;
-      if (moved) crashAt(state);
-      if (row !== undefined && moved) deps.onTransition(row, from);
-      const final = FINAL_STATES.includes(state);
-      if (writer !== undefined) {
-        // Write what changed only: a snapshot with the same context and state as the last one
-        // (a RESUME re-entering a waiting state, the first snapshot after a restore) is skipped.
-        const valueKey = typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value);
-        const unchanged = unchangedFrom === 'restored' || (unchangedFrom === snap.context && lastValueKey === valueKey);
-        unchangedFrom = snap.context;
-        lastValueKey = valueKey;
-        if (!unchanged) writer.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(lastEvent) }, moved);
-      }
-      if (settleJournal !== undefined && !(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {
-        if (state === 'failed' && snap.context.entry.send === 'not-sent') settleJournal.reject(new EntryNotSent(id, snap.context.reason ?? 'for no reason given'));
-        else settleJournal.resolve();
-        settleJournal = undefined;
-      }
-      if (final) {
-        deps.onFinal?.();
-        runtime.actors.delete(id);
-        if (runtime.busy.get(input.intent.symbol) === id) runtime.busy.delete(input.intent.symbol);
-      }
-    },
-  });
-  return { spec, journalled };
+  const run = new PositionChildRun(deps, input, restoredSnapshot);
+  return { spec: actorChild<PositionActor>(run), journalled: run.journalled };
 }

@@ -89,8 +89,9 @@ export function newOrderTrack(role: OrderRole, clientOrderId: ClientOrderId, sid
 }
 
 /** -1, 0 or 1: whether `a` is older, as new as, or newer than `b` (sequence, venue time, receipt). */
+const sign = (x: number): -1 | 0 | 1 => (x < 0 ? -1 : x > 0 ? 1 : 0);
+
 export function compareTiming(a: ReportTiming, b: ReportTiming): -1 | 0 | 1 {
-  const sign = (x: number): -1 | 0 | 1 => (x < 0 ? -1 : x > 0 ? 1 : 0);
   if (a.venueSeq !== undefined && b.venueSeq !== undefined) return sign(a.venueSeq - b.venueSeq);
   if (a.venueTime !== undefined && b.venueTime !== undefined) return sign(a.venueTime - b.venueTime);
   return sign(a.receivedAt - b.receivedAt);
@@ -129,23 +130,36 @@ export function isTerminal(track: OrderTrack | undefined): boolean {
   return track?.report !== undefined && isTerminalOrderStatus(track.report.status);
 }
 
-function matches(track: OrderTrack, r: { clientOrderId: ClientOrderId | undefined; venueOrderId: VenueOrderId }): boolean {
+/** What identifies the order a report is about. */
+interface TrackRef {
+  readonly clientOrderId: ClientOrderId | undefined;
+  readonly venueOrderId: VenueOrderId;
+}
+
+function matches(track: OrderTrack, r: TrackRef): boolean {
   return (r.clientOrderId !== undefined && r.clientOrderId === track.clientOrderId)
     || (track.venueOrderId !== undefined && track.venueOrderId === r.venueOrderId);
 }
 
-type TrackKey = 'entry' | 'stop' | 'closes' | 'excess';
+function mapTracks<R extends TrackRef>(ctx: PositionContext, r: R, f: (t: OrderTrack, r: R) => OrderTrack): PositionContext {
+  const entry = matches(ctx.entry, r) ? f(ctx.entry, r) : ctx.entry;
+  const stop = ctx.stop !== undefined && matches(ctx.stop, r) ? f(ctx.stop, r) : ctx.stop;
+  const closes = mapMatching(ctx.closes, r, f);
+  const excess = mapMatching(ctx.excess, r, f);
+  // Nothing matched, or the fold changed nothing: the same context (no copy per report).
+  if (entry === ctx.entry && stop === ctx.stop && closes === ctx.closes && excess === ctx.excess) return ctx;
+  return { ...ctx, entry, stop, closes, excess };
+}
 
-function mapTracks(ctx: PositionContext, r: Parameters<typeof matches>[1], f: (t: OrderTrack, key: TrackKey) => OrderTrack): PositionContext {
-  const one = (t: OrderTrack | undefined, key: TrackKey) => (t !== undefined && matches(t, r) ? f(t, key) : t);
-  const many = (ts: readonly OrderTrack[], key: TrackKey) => ts.map((t) => (matches(t, r) ? f(t, key) : t));
-  return {
-    ...ctx,
-    entry: one(ctx.entry, 'entry') ?? ctx.entry,
-    stop: one(ctx.stop, 'stop'),
-    closes: many(ctx.closes, 'closes'),
-    excess: many(ctx.excess, 'excess'),
-  };
+/** `ts` with `f` applied to the tracks that match `r`; `ts` itself when none changed. */
+function mapMatching<R extends TrackRef>(ts: readonly OrderTrack[], r: R, f: (t: OrderTrack, r: R) => OrderTrack): readonly OrderTrack[] {
+  let out: OrderTrack[] | undefined;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i] as OrderTrack;
+    const next = matches(t, r) ? f(t, r) : t;
+    if (next !== t) (out ??= ts.slice())[i] = next;
+  }
+  return out ?? ts;
 }
 
 /**
@@ -172,13 +186,13 @@ export function seen(ctx: PositionContext, at: number): PositionContext {
 }
 
 export function applyOrderReport(ctx: PositionContext, report: OrderStatusReport): PositionContext {
-  const next = seen(mapTracks(ctx, report, (t) => foldOrderReport(t, report)), report.receivedAt);
+  const next = seen(mapTracks(ctx, report, foldOrderReport), report.receivedAt);
   const isEntry = matches(ctx.entry, report);
   return isEntry && gt(report.filled, 0) ? noteNonFlat(next, report) : next;
 }
 
 export function applyFill(ctx: PositionContext, fill: FillReport): PositionContext {
-  const next = seen(mapTracks(ctx, fill, (t) => foldFill(t, fill)), fill.receivedAt);
+  const next = seen(mapTracks(ctx, fill, foldFill), fill.receivedAt);
   return matches(ctx.entry, fill) ? noteNonFlat(next, fill) : next;
 }
 
