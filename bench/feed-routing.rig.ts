@@ -22,6 +22,7 @@ import type { Market } from '../src/domain/market.js';
 import { seededRandom } from '../src/domain/random.js';
 import type { OrderStatusReport } from '../src/domain/reports.js';
 import { AccountRuntime } from '../src/guard/account.js';
+import { ActorHost } from '../src/guard/actor-host.js';
 import { positionChild } from '../src/guard/position-child.js';
 import { PositionRegistry } from '../src/guard/registry.js';
 import { MemoryJournal } from '../src/persistence/journal.js';
@@ -87,7 +88,7 @@ export async function startRig(template: OpenTemplate, n: number, gc: (() => voi
   supervisor.start();
 
   // One deps object for every child, as AccountWorker shares its own.
-  const deps = { machine, clock, runtime, registry, writer: undefined, onTransition: () => {} };
+  const deps = { machine, clock, runtime, registry, writer: undefined, host: new ActorHost(clock, false), onTransition: () => {} };
   const before = gc === undefined ? undefined : heapAfterGc(gc);
   const started = performance.now();
   for (let i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
  */
 import { fromCallback, fromPromise } from 'xstate';
 import type { ClientOrderId } from '../domain/ids.js';
+import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
 import type { ExchangePort } from '../exchange/port.js';
 import { feedMachine, type FeedEvent, type FeedReport, type ResyncOutput } from './feed.actor.js';
 
@@ -20,40 +21,72 @@ export interface FeedDirectory {
   trackedSymbols(): readonly string[];
 }
 
+/** Subjects (trade ids, orders, symbols) remembered per generation. */
 const DEDUPE_WINDOW = 50_000;
+/** Reports remembered per order and per symbol: a repeat of any of them is dropped. */
+const PER_SUBJECT = 4;
 
-/** The identity of a stream report: two reports with the same key say the same thing. */
-export function reportKey(r: FeedReport): string {
-  switch (r.type) {
-    case 'fill':
-      return `f|${r.report.tradeId}`;
-    case 'order':
-      return `o|${r.report.venueOrderId}|${r.report.status}|${r.report.filled}|${r.report.venueTime ?? ''}`;
-    case 'position':
-      return `p|${r.report.symbol}|${r.report.venueSeq ?? ''}|${r.report.venueTime ?? ''}|${r.report.side ?? ''}|${r.report.size}`;
+/** Two generations of a map: when the current one is full it becomes the previous one. */
+class Generations<V> {
+  private current = new Map<string, V>();
+  private previous = new Map<string, V>();
+
+  get(key: string): V | undefined {
+    return this.current.get(key) ?? this.previous.get(key);
+  }
+
+  set(key: string, value: V): void {
+    this.current.set(key, value);
+    if (this.current.size >= DEDUPE_WINDOW) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
   }
 }
 
+const sameOrder = (a: OrderStatusReport, b: OrderStatusReport): boolean =>
+  a.status === b.status && a.filled === b.filled && a.venueTime === b.venueTime;
+const samePosition = (a: PositionStatusReport, b: PositionStatusReport): boolean =>
+  a.venueSeq === b.venueSeq && a.venueTime === b.venueTime && a.side === b.side && a.size === b.size;
+
 /**
- * Drops stream reports seen recently; REST reports always pass (their receive time matters).
- * Two generations of keys: when the current one is full it becomes the previous one, so a
- * key is remembered for between one and two windows at O(1) per report.
+ * Drops stream reports the feed has already routed: a fill whose trade id it has seen, an
+ * order or position report that says what one of the last reports of the same order (or
+ * symbol) said. REST reports always pass (their receive time matters). Nothing is built per
+ * report: fields are compared, and each subject keeps its last few reports. A repeat older
+ * than that still reaches its position, which never lets an older report overrule a newer one.
  */
 export class RepeatFilter {
-  private current = new Set<string>();
-  private previous = new Set<string>();
+  private readonly trades = new Generations<true>();
+  private readonly orders = new Generations<OrderStatusReport[]>();
+  private readonly positions = new Generations<PositionStatusReport[]>();
 
   fresh(r: FeedReport): boolean {
     if (r.report.source !== 'stream') return true;
-    const key = reportKey(r);
-    if (this.current.has(key) || this.previous.has(key)) return false;
-    this.current.add(key);
-    if (this.current.size >= DEDUPE_WINDOW) {
-      this.previous = this.current;
-      this.current = new Set();
+    switch (r.type) {
+      case 'fill':
+        if (this.trades.get(r.report.tradeId) !== undefined) return false;
+        this.trades.set(r.report.tradeId, true);
+        return true;
+      case 'order':
+        return remember(this.orders, r.report.venueOrderId, r.report, sameOrder);
+      case 'position':
+        return remember(this.positions, r.report.symbol, r.report, samePosition);
     }
+  }
+}
+
+/** False when `report` repeats one of the subject's recent reports; else remembers it. */
+function remember<R>(seen: Generations<R[]>, subject: string, report: R, same: (a: R, b: R) => boolean): boolean {
+  const recent = seen.get(subject);
+  if (recent === undefined) {
+    seen.set(subject, [report]);
     return true;
   }
+  for (const r of recent) if (same(r, report)) return false;
+  if (recent.length >= PER_SUBJECT) recent.shift();
+  recent.push(report);
+  return true;
 }
 
 export async function resyncFromRest(port: ExchangePort, directory: FeedDirectory): Promise<ResyncOutput> {

@@ -27,6 +27,7 @@ import type { SweepScheduler } from '../sweeps/scheduler.js';
 import { runSweep, type OrphanPolicy, type SweepKind, type SweepReport } from '../sweeps/sweep.js';
 import type { Random } from '../domain/random.js';
 import type { AccountRuntime } from './account.js';
+import { ActorHost } from './actor-host.js';
 import { AccountLease } from './ownership.js';
 import { positionChild } from './position-child.js';
 import type { PositionRegistry, PositionRow } from './registry.js';
@@ -68,6 +69,8 @@ export class AccountWorker {
   private readonly machine: WiredPositionMachine;
   private readonly journal: Journal;
   private readonly writers = new Map<PositionId, PositionWriter>();
+  /** One XState system for the account's position actors (recording their events when they are persisted). */
+  private readonly host: ActorHost;
   /** Idempotency keys of the positions this worker drives. */
   readonly keys = new Map<string, PositionId>();
 
@@ -76,6 +79,7 @@ export class AccountWorker {
   constructor(private readonly deps: AccountWorkerDeps) {
     const { runtime, store } = deps;
     this.runtime = runtime;
+    this.host = new ActorHost(deps.clock, store !== undefined);
     this.journal = deps.journal ?? (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
     this.machine = wirePositionMachine({ account: runtime.id, port: runtime.port, journal: this.journal, alerts: deps.alerts, clock: deps.clock });
     this.lease = store === undefined ? undefined : new AccountLease(store, runtime.id, deps.workerId, deps.leaseTtlMs, deps.leaseClock, {
@@ -131,7 +135,7 @@ export class AccountWorker {
         if (this.writers.get(id) === writer) this.writers.delete(id);
       });
     };
-    const made = positionChild({ machine: this.machine, clock, runtime, registry: this.deps.registry, writer, onTransition: this.deps.onTransition, onFinal }, input, snapshot);
+    const made = positionChild({ machine: this.machine, clock, runtime, registry: this.deps.registry, writer, host: this.host, onTransition: this.deps.onTransition, onFinal }, input, snapshot);
     supervisor.startChild(made.spec);
     return made.journalled;
   }

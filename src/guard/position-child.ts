@@ -5,7 +5,7 @@
  * snapshots; sends them to the registry, the guard's events and the position's writer.
  * Touches: the account's directory (actors, busy symbols).
  */
-import { createActor, type AnyMachineSnapshot, type InspectionEvent, type Snapshot } from 'xstate';
+import { createActor, type AnyMachineSnapshot, type Snapshot } from 'xstate';
 import type { Clock } from '../clock.js';
 import { EntryNotSent } from '../domain/errors.js';
 import { crashAt } from '../actors/crash-hook.js';
@@ -16,6 +16,7 @@ import type { PositionInput } from '../machines/position.events.js';
 import type { PositionWriter } from '../persistence/position-writer.js';
 import { actorChild, type ChildSpec } from '../supervisors/index.js';
 import type { AccountRuntime, PositionActor } from './account.js';
+import type { ActorHost } from './actor-host.js';
 import { stateName, type PositionRegistry, type PositionRow } from './registry.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { PositionContext } from '../machines/position.context.js';
@@ -26,6 +27,8 @@ export interface PositionChildDeps {
   readonly runtime: AccountRuntime;
   readonly registry: PositionRegistry;
   readonly writer: PositionWriter | undefined;
+  /** The account's actor host: its position actors share one XState system. */
+  readonly host: ActorHost;
   readonly onTransition: (row: PositionRow, from: PositionStateName) => void;
   /** Called once when the position reaches a final state. */
   readonly onFinal?: () => void;
@@ -58,12 +61,9 @@ class PositionChildRun {
   private lastGood: AnyMachineSnapshot | undefined;
   /** Whether a start is a restore (every start after the first is a restart from `lastGood`). */
   private restored: boolean;
-  private lastEvent: { type: string } | undefined;
   private unchangedFrom: unknown;
   private lastValueKey: string | undefined;
-  private current: PositionActor | undefined;
   private settleJournal: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  private readonly inspect: ((ev: InspectionEvent) => void) | undefined;
 
   constructor(private readonly deps: PositionChildDeps, private readonly input: PositionInput, restoredSnapshot: Snapshot<unknown> | undefined) {
     this.restoredFrom = restoredSnapshot;
@@ -78,7 +78,6 @@ class PositionChildRun {
       });
       this.settleJournal = settle as { resolve: () => void; reject: (e: Error) => void };
     }
-    this.inspect = deps.writer === undefined ? undefined : this.inspected.bind(this);
   }
 
   get id(): PositionId {
@@ -86,16 +85,12 @@ class PositionChildRun {
   }
 
   create(): PositionActor {
-    const { machine, clock } = this.deps;
+    const { machine, clock, host } = this.deps;
     const snapshot = this.lastGood !== undefined ? machine.getPersistedSnapshot(this.lastGood) : this.restoredFrom;
     this.restoredFrom = undefined;
     // The first snapshot of a restored actor is the one it was restored from: not written again.
     this.unchangedFrom = snapshot === undefined ? undefined : 'restored';
-    const actor = createActor(machine, {
-      clock, input: this.input, ...(snapshot === undefined ? {} : { snapshot }), ...(this.inspect ? { inspect: this.inspect } : {}),
-    });
-    this.current = actor;
-    return actor;
+    return createActor(machine, { clock, input: this.input, parent: host.ref, ...(snapshot === undefined ? {} : { snapshot }) });
   }
 
   onStarted(actor: PositionActor): void {
@@ -104,7 +99,11 @@ class PositionChildRun {
     this.restored = true; // every later start is a restart from the last good snapshot
   }
 
-  onSnapshot(snap: AnyMachineSnapshot): void {
+  stopActor(actor: PositionActor): void {
+    this.deps.host.stop(actor);
+  }
+
+  onSnapshot(snap: AnyMachineSnapshot, actor: PositionActor): void {
     const { clock, registry, writer, runtime } = this.deps;
     const id = this.input.id;
     this.lastGood = snap;
@@ -123,7 +122,7 @@ class PositionChildRun {
       const unchanged = this.unchangedFrom === 'restored' || (this.unchangedFrom === snap.context && this.lastValueKey === valueKey);
       this.unchangedFrom = snap.context;
       this.lastValueKey = valueKey;
-      if (!unchanged) writer.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(this.lastEvent) }, moved);
+      if (!unchanged) writer.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(this.deps.host.lastEvent(actor)) }, moved);
     }
     const settle = this.settleJournal;
     if (settle !== undefined && !(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {
@@ -137,10 +136,6 @@ class PositionChildRun {
       runtime.actors.delete(id);
       if (runtime.busy.get(this.input.intent.symbol) === id) runtime.busy.delete(this.input.intent.symbol);
     }
-  }
-
-  private inspected(ev: InspectionEvent): void {
-    if (ev.type === '@xstate.event' && this.current !== undefined && ev.actorRef === this.current) this.lastEvent = ev.event;
   }
 }
 

@@ -141,14 +141,24 @@ function matches(track: OrderTrack, r: TrackRef): boolean {
     || (track.venueOrderId !== undefined && track.venueOrderId === r.venueOrderId);
 }
 
-function mapTracks<R extends TrackRef>(ctx: PositionContext, r: R, f: (t: OrderTrack, r: R) => OrderTrack): PositionContext {
-  const entry = matches(ctx.entry, r) ? f(ctx.entry, r) : ctx.entry;
-  const stop = ctx.stop !== undefined && matches(ctx.stop, r) ? f(ctx.stop, r) : ctx.stop;
+/** The tracks a report changes (only those keys), or `undefined` when it changes none. */
+type TrackChanges = Partial<Pick<PositionContext, 'entry' | 'stop' | 'closes' | 'excess'>>;
+
+function trackChanges<R extends TrackRef>(ctx: PositionContext, r: R, f: (t: OrderTrack, r: R) => OrderTrack): TrackChanges | undefined {
+  let out: { -readonly [K in keyof TrackChanges]: TrackChanges[K] } | undefined;
+  if (matches(ctx.entry, r)) {
+    const entry = f(ctx.entry, r);
+    if (entry !== ctx.entry) (out ??= {}).entry = entry;
+  }
+  if (ctx.stop !== undefined && matches(ctx.stop, r)) {
+    const stop = f(ctx.stop, r);
+    if (stop !== ctx.stop) (out ??= {}).stop = stop;
+  }
   const closes = mapMatching(ctx.closes, r, f);
+  if (closes !== ctx.closes) (out ??= {}).closes = closes;
   const excess = mapMatching(ctx.excess, r, f);
-  // Nothing matched, or the fold changed nothing: the same context (no copy per report).
-  if (entry === ctx.entry && stop === ctx.stop && closes === ctx.closes && excess === ctx.excess) return ctx;
-  return { ...ctx, entry, stop, closes, excess };
+  if (excess !== ctx.excess) (out ??= {}).excess = excess;
+  return out;
 }
 
 /** `ts` with `f` applied to the tracks that match `r`; `ts` itself when none changed. */
@@ -160,17 +170,6 @@ function mapMatching<R extends TrackRef>(ts: readonly OrderTrack[], r: R, f: (t:
     if (next !== t) (out ??= ts.slice())[i] = next;
   }
   return out ?? ts;
-}
-
-/**
- * Records evidence that the position is not flat, if it is the newest such evidence. A
- * position report with a sequence number also takes over from earlier evidence without one
- * at the same venue time (it reflects those fills), so that later reports of the same
- * position can be ordered by sequence.
- */
-function noteNonFlat(ctx: PositionContext, t: ReportTiming): PositionContext {
-  const lastNonFlat = newerNonFlat(ctx.lastNonFlat, t);
-  return lastNonFlat === ctx.lastNonFlat ? ctx : { ...ctx, lastNonFlat };
 }
 
 /** The newest non-flat evidence of `last` and `t` (`last` itself when `t` is not newer). */
@@ -185,31 +184,53 @@ export function seen(ctx: PositionContext, at: number): PositionContext {
   return at > ctx.seenAt ? { ...ctx, seenAt: at } : ctx;
 }
 
-export function applyOrderReport(ctx: PositionContext, report: OrderStatusReport): PositionContext {
-  const next = seen(mapTracks(ctx, report, foldOrderReport), report.receivedAt);
-  const isEntry = matches(ctx.entry, report);
-  return isEntry && gt(report.filled, 0) ? noteNonFlat(next, report) : next;
+/** What a change set does to a context: the context itself when it changes nothing. */
+const applied = (ctx: PositionContext, changes: Partial<PositionContext> | undefined): PositionContext =>
+  (changes === undefined ? ctx : { ...ctx, ...changes });
+
+/**
+ * The context fields an evidence report changes, or `undefined` when it changes none. The
+ * `…Changes` functions are what the machine assigns (a small object per report); the
+ * `apply…` functions give the whole next context.
+ */
+export type ContextChanges = Partial<PositionContext> | undefined;
+
+export function orderReportChanges(ctx: PositionContext, report: OrderStatusReport): ContextChanges {
+  return evidenceChanges(ctx, report, trackChanges(ctx, report, foldOrderReport), matches(ctx.entry, report) && gt(report.filled, 0));
 }
 
-export function applyFill(ctx: PositionContext, fill: FillReport): PositionContext {
-  const next = seen(mapTracks(ctx, fill, foldFill), fill.receivedAt);
-  return matches(ctx.entry, fill) ? noteNonFlat(next, fill) : next;
+export function fillChanges(ctx: PositionContext, fill: FillReport): ContextChanges {
+  return evidenceChanges(ctx, fill, trackChanges(ctx, fill, foldFill), matches(ctx.entry, fill));
 }
 
-export function applyPositionReport(ctx: PositionContext, report: PositionStatusReport): PositionContext {
+/** Track changes, plus the time seen and (for the entry's evidence of a fill) the newest non-flat evidence. */
+function evidenceChanges(ctx: PositionContext, r: ReportTiming, tracks: TrackChanges | undefined, nonFlat: boolean): ContextChanges {
+  let out: { -readonly [K in keyof PositionContext]?: PositionContext[K] } | undefined = tracks;
+  if (r.receivedAt > ctx.seenAt) (out ??= {}).seenAt = r.receivedAt;
+  if (nonFlat) {
+    const lastNonFlat = newerNonFlat(ctx.lastNonFlat, r);
+    if (lastNonFlat !== ctx.lastNonFlat) (out ??= {}).lastNonFlat = lastNonFlat;
+  }
+  return out;
+}
+
+export function positionReportChanges(ctx: PositionContext, report: PositionStatusReport): ContextChanges {
   // Reports are normalised fail-fast at the exchange boundary; one that still slips through
   // malformed stops the actor, whose supervisor restarts it from its last good snapshot.
   if (!Number.isFinite(report.size) || report.size < 0) throw new RangeError(`position report size is not a finite number >= 0: ${report.size}`);
-  if (report.symbol !== ctx.intent.symbol) return seen(ctx, report.receivedAt);
-  // One new context per report (this runs for every stream report of the position).
+  if (report.symbol !== ctx.intent.symbol) return report.receivedAt > ctx.seenAt ? { seenAt: report.receivedAt } : undefined;
   const live = fresherReport(report, ctx.live) ? report : ctx.live;
   const lastNonFlat = report.size > 0 ? newerNonFlat(ctx.lastNonFlat, report) : ctx.lastNonFlat;
   const seenAt = report.receivedAt > ctx.seenAt ? report.receivedAt : ctx.seenAt;
   const confirms = ctx.live === undefined || compareTiming(report, ctx.live) >= 0;
   const liveSeenAt = confirms && report.receivedAt > (ctx.liveSeenAt ?? 0) ? report.receivedAt : ctx.liveSeenAt;
-  if (live === ctx.live && lastNonFlat === ctx.lastNonFlat && seenAt === ctx.seenAt && liveSeenAt === ctx.liveSeenAt) return ctx;
-  return { ...ctx, live, lastNonFlat, seenAt, liveSeenAt };
+  if (live === ctx.live && lastNonFlat === ctx.lastNonFlat && seenAt === ctx.seenAt && liveSeenAt === ctx.liveSeenAt) return undefined;
+  return { live, lastNonFlat, seenAt, liveSeenAt };
 }
+
+export const applyOrderReport = (ctx: PositionContext, report: OrderStatusReport): PositionContext => applied(ctx, orderReportChanges(ctx, report));
+export const applyFill = (ctx: PositionContext, fill: FillReport): PositionContext => applied(ctx, fillChanges(ctx, fill));
+export const applyPositionReport = (ctx: PositionContext, report: PositionStatusReport): PositionContext => applied(ctx, positionReportChanges(ctx, report));
 
 /**
  * Whether `report` should replace `live` as the freshest report: it is newer, or it shows the

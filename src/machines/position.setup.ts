@@ -8,7 +8,7 @@ import type { AlertDraft } from '../domain/alert.js';
 import { gt } from '../domain/decimal.js';
 import type { OrderRequest } from '../domain/order-request.js';
 import {
-  applyFill, applyOrderReport, applyPositionReport, entryVerdict, flatProven, flatUnproven, overFill, ownHolding, seen,
+  applyOrderReport, applyPositionReport, entryVerdict, fillChanges, orderReportChanges, positionReportChanges, flatProven, flatUnproven, overFill, ownHolding, seen,
   stopOutstanding, type OrderTrack, type PositionContext,
 } from './position.context.js';
 import type {
@@ -45,9 +45,10 @@ export const positionSetup = setup({
   actions: {
     /** Raise an alert; the wiring hands it to the alert sink. */
     raiseAlert: (_args, _params: AlertDraft) => {},
-    recordOrder: assign(({ context, event }) => (event.type === 'ORDER_REPORT' ? applyOrderReport(context, event.report) : {})),
-    recordFill: assign(({ context, event }) => (event.type === 'FILL_REPORT' ? applyFill(context, event.report) : {})),
-    recordPosition: assign(({ context, event }) => (event.type === 'POSITION_REPORT' ? applyPositionReport(context, event.report) : {})),
+    // Each assigns only the fields the report changes (it runs for every stream report).
+    recordOrder: assign(({ context, event }) => (event.type === 'ORDER_REPORT' ? orderReportChanges(context, event.report) : undefined) ?? {}),
+    recordFill: assign(({ context, event }) => (event.type === 'FILL_REPORT' ? fillChanges(context, event.report) : undefined) ?? {}),
+    recordPosition: assign(({ context, event }) => (event.type === 'POSITION_REPORT' ? positionReportChanges(context, event.report) : undefined) ?? {}),
     recordFeed: assign(({ event }) => (event.type === 'FEED' ? { feedUp: event.up } : {})),
     recordClose: assign(({ context, event }) => (event.type === 'CLOSE' && context.closeRequested === undefined
       ? { closeRequested: event.reason ?? 'user' } : {})),

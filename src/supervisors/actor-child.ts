@@ -32,6 +32,8 @@ export interface ActorChildOptions<TActor extends AnyActorRef> {
   readonly onStarted?: (actor: TActor) => void;
   /** Called with every `active` or `done` snapshot, the initial one included; never with an errored one. */
   readonly onSnapshot?: (snapshot: SnapshotFrom<TActor>, actor: TActor) => void;
+  /** Stops the actor when the child is stopped or abandoned (default `actor.stop()`; a hosted actor needs its host). */
+  readonly stopActor?: (actor: TActor) => void;
 }
 
 /**
@@ -113,7 +115,8 @@ class ActorRun<TActor extends AnyActorRef> implements ChildHandle {
   private abandon(): void {
     this.subscription.unsubscribe();
     try {
-      this.actor.stop();
+      if (this.options.stopActor !== undefined) this.options.stopActor(this.actor);
+      else this.actor.stop();
     } catch {
       // Already stopped, or not a root actor: nothing more to stop.
     }
