@@ -5,7 +5,8 @@
  * positions, a position → state hash with one set per state, and the idempotency keys.
  *
  * Every write checks the account's lease inside its Lua script (`scripts.ts`); a write that is
- * fenced out throws `LeaseLost`. Receives: calls from the guard and the position wiring.
+ * fenced out throws `LeaseLost`. The journal and snapshot writes of one tick go to Redis as one
+ * script call per account (`write-batch.ts`); each still answers only once Redis has. Receives: calls from the guard and the position wiring.
  * Touches: Redis, under its key prefix only.
  *
  * @example
@@ -19,6 +20,7 @@ import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../machines/position.context.js';
 import type { JournalEntry, JournalResult } from './journal.js';
 import * as scripts from './scripts.js';
+import { FENCED_OUT, WriteBatcher } from './write-batch.js';
 
 /** A write was refused because this worker no longer holds the account's lease. */
 export class LeaseLost extends PosguardError {
@@ -58,7 +60,12 @@ export interface HistoryEntry {
 const HISTORY_MAX = 1_000;
 
 export class RedisStore {
-  constructor(readonly redis: Redis, readonly prefix = 'pg:') {}
+  /** The journal and snapshot writes, gathered per account lease into one script call a tick. */
+  private readonly writes: WriteBatcher;
+
+  constructor(readonly redis: Redis, readonly prefix = 'pg:') {
+    this.writes = new WriteBatcher(redis);
+  }
 
   readonly keys = {
     lease: (a: string) => `${this.prefix}lease:${a}`,
@@ -98,33 +105,33 @@ export class RedisStore {
 
   /** Journals the intent, or finds it journalled before (see `JournalResult`). */
   async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
-    const result = await scripts.recordIntent.run(this.redis,
-      [this.keys.lease(account), this.keys.position(entry.positionId), this.keys.live(account), this.keys.idempotency(account)],
-      [holder, entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at,
-        entry.intent.idempotencyKey ?? '']);
-    if (result === -1) throw new LeaseLost(account, 'journalling an intent');
+    const result = await this.writes.write(this.keys.lease(account), holder, 'I',
+      [this.keys.position(entry.positionId), this.keys.live(account), this.keys.idempotency(account)],
+      [entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at, entry.intent.idempotencyKey ?? '']);
+    if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
     const [kind, baseline] = result as [JournalResult['kind'], string];
     return { kind, baseline: JSON.parse(baseline) as Baseline };
   }
 
   async confirmIntent(account: AccountId, holder: string, positionId: PositionId): Promise<void> {
-    const result = await scripts.confirmIntent.run(this.redis, [this.keys.lease(account), this.keys.position(positionId)], [holder]);
-    if (result === -1) throw new LeaseLost(account, `confirming position ${positionId}`);
+    const result = await this.writes.write(this.keys.lease(account), holder, 'C', [this.keys.position(positionId)], []);
+    if (result === FENCED_OUT) throw new LeaseLost(account, `confirming position ${positionId}`);
   }
 
   /** The fenced "about to send" marker: true the first time only. */
   async claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
-    const result = Number(await scripts.claimSend.run(this.redis, [this.keys.lease(account), this.keys.claims(positionId)], [holder, clientOrderId, at]));
-    if (result === -1) throw new LeaseLost(account, `sending ${clientOrderId}`);
+    const result = await this.writes.write(this.keys.lease(account), holder, 'L', [this.keys.claims(positionId)], [clientOrderId, at]);
+    if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);
     return result === 1;
   }
 
+  /** The snapshot with its history entry, and the indexes, written together (fenced). */
   async saveSnapshot(account: AccountId, holder: string, w: SnapshotWrite): Promise<void> {
-    const result = await scripts.saveSnapshot.run(this.redis,
-      [this.keys.lease(account), this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.live(account), this.keys.states(account)],
-      [holder, w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', this.keys.stateSet(account), HISTORY_MAX,
+    const result = await this.writes.write(this.keys.lease(account), holder, 'S',
+      [this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.live(account), this.keys.states(account)],
+      [w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', this.keys.stateSet(account), HISTORY_MAX,
         w.event.type, JSON.stringify(w.event.payload ?? null)]);
-    if (result === -1) throw new LeaseLost(account, `saving position ${w.positionId}`);
+    if (result === FENCED_OUT) throw new LeaseLost(account, `saving position ${w.positionId}`);
   }
 
   /** Every non-final position of the account, read through the live-set index (no scan). */

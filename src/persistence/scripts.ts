@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { sendNow } from './encoded-command.js';
 
 export class Script {
   readonly sha: string;
@@ -23,6 +24,20 @@ export class Script {
     } catch (e) {
       if (!(e instanceof Error) || !e.message.includes('NOSCRIPT')) throw e;
       return redis.eval(this.lua, keys.length, ...keys, ...args);
+    }
+  }
+
+  /**
+   * As `run`, for a caller that gathers its own batch (`write-batch.ts`): written to the
+   * connection at once, past ioredis's auto-pipelining, so that the batch is neither held
+   * back another tick nor copied into the tick's pipeline. `keys` and `args` are strings.
+   */
+  async runNow(redis: Redis, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    try {
+      return await sendNow(redis, 'evalsha', this.sha, keys, args);
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.includes('NOSCRIPT')) throw e;
+      return sendNow(redis, 'eval', this.lua, keys, args);
     }
   }
 }
@@ -68,68 +83,103 @@ return 0
 `);
 
 /**
- * KEYS[1] lease, KEYS[2] position hash, KEYS[3] the account's set of live positions,
- * KEYS[4] the account's idempotency-key hash.
- * ARGV[1] holder, ARGV[2] position id, ARGV[3] intent JSON, ARGV[4] entry client order id,
- * ARGV[5] baseline JSON, ARGV[6] time, ARGV[7] idempotency key or ''.
- * Returns -1 when fenced out; else `{ 'new' | 'confirmed' | 'unconfirmed', baseline JSON }`:
- * `new` when written now; otherwise the intent was journalled before (a restart), with
- * its first baseline, and whether the bot was ever told so (`confirmIntent`).
+ * The fenced writes of one account, in one script: a batch of operations run in order after
+ * a single lease check, so that every write in it is fenced and none runs for a worker that
+ * lost the lease. `write-batch.ts` gathers the operations a tick makes into one call.
+ *
+ * KEYS[1] lease, then each operation's keys in order. ARGV[1] holder (`worker|token`), then
+ * each operation as its code followed by its arguments. The operations (`k` its first key,
+ * `a` its first argument after the code):
+ *
+ * - `I` recordIntent. KEYS: position hash, the account's set of live positions, the
+ *   account's idempotency-key hash. ARGV: position id, intent JSON, entry client order id,
+ *   baseline JSON, time, idempotency key or ''. Replies `{ 'new' | 'confirmed' |
+ *   'unconfirmed', baseline JSON }`: `new` when written now; otherwise the intent was
+ *   journalled before (a restart), with its first baseline, and whether the bot was ever
+ *   told so (`C`).
+ * - `C` confirmIntent. KEYS: position hash. Marks a journalled intent as acknowledged to the
+ *   bot; replies 1. An intent journalled but never confirmed (the write's reply was lost, or
+ *   the worker died before answering) is never sent after a restart.
+ * - `L` claimSend, the "about to send" marker. KEYS: the position's claims hash. ARGV: client
+ *   order id, time. Replies 1 when claimed now (the order may be sent), 0 when claimed
+ *   before (it may have been sent: look it up).
+ * - `S` saveSnapshot: the snapshot and its history entry, with the indexes. KEYS: position
+ *   hash, position history stream, the account's set of live positions, the account's
+ *   position → state hash. ARGV: position id, state, snapshot JSON, time, '1' when the
+ *   state is final, prefix of the per-state index sets, approximate history length kept,
+ *   event type, event payload JSON. Replies 1.
+ *
+ * Returns -1 when fenced out (nothing written), else one reply per operation, in order: an
+ * operation that fails answers its error, and the others are written all the same.
  */
-export const recordIntent = new Script('recordIntent', `
+export const fencedWrites = new Script('fencedWrites', `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local existing = redis.call('HMGET', KEYS[2], 'baseline', 'confirmed')
-if existing[1] then
-  if existing[2] == '1' then return {'confirmed', existing[1]} end
-  return {'unconfirmed', existing[1]}
+
+local function recordIntent(k, a)
+  local existing = redis.call('HMGET', KEYS[k], 'baseline', 'confirmed')
+  if existing[1] then
+    if existing[2] == '1' then return {'confirmed', existing[1]} end
+    return {'unconfirmed', existing[1]}
+  end
+  redis.call('HSET', KEYS[k], 'id', ARGV[a], 'intent', ARGV[a + 1], 'entryCid', ARGV[a + 2], 'baseline', ARGV[a + 3], 'createdAt', ARGV[a + 4], 'confirmed', '0')
+  redis.call('SADD', KEYS[k + 1], ARGV[a])
+  if ARGV[a + 5] ~= '' then redis.call('HSET', KEYS[k + 2], ARGV[a + 5], ARGV[a]) end
+  return {'new', ARGV[a + 3]}
 end
-redis.call('HSET', KEYS[2], 'id', ARGV[2], 'intent', ARGV[3], 'entryCid', ARGV[4], 'baseline', ARGV[5], 'createdAt', ARGV[6], 'confirmed', '0')
-redis.call('SADD', KEYS[3], ARGV[2])
-if ARGV[7] ~= '' then redis.call('HSET', KEYS[4], ARGV[7], ARGV[2]) end
-return {'new', ARGV[5]}
-`);
 
-/**
- * KEYS[1] lease, KEYS[2] position hash. ARGV[1] holder.
- * Marks a journalled intent as acknowledged to the bot. Returns 1, or -1 when fenced out.
- * An intent journalled but never confirmed (the write's reply was lost, or the worker died
- * before answering) is never sent after a restart.
- */
-export const confirmIntent = new Script('confirmIntent', `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('HSET', KEYS[2], 'confirmed', '1')
-return 1
-`);
-
-/**
- * The fenced "about to send" marker. KEYS[1] lease, KEYS[2] the position's claims hash.
- * ARGV[1] holder, ARGV[2] client order id, ARGV[3] time.
- * Returns 1 when claimed now (the order may be sent), 0 when claimed before (it may have
- * been sent: look it up), -1 when fenced out (send nothing).
- */
-export const claimSend = new Script('claimSend', `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-return redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3])
-`);
-
-/**
- * KEYS[1] lease, KEYS[2] position hash, KEYS[3] position history stream, KEYS[4] the
- * account's set of live positions, KEYS[5] the account's position → state hash.
- * ARGV[1] holder, ARGV[2] position id, ARGV[3] state, ARGV[4] snapshot JSON, ARGV[5] time,
- * ARGV[6] '1' when the state is final, ARGV[7] prefix of the per-state index sets,
- * ARGV[8] approximate history length kept, ARGV[9] event type, ARGV[10] event payload JSON.
- * Returns 1 written, -1 fenced out.
- */
-export const saveSnapshot = new Script('saveSnapshot', `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local old = redis.call('HGET', KEYS[2], 'state')
-redis.call('HSET', KEYS[2], 'state', ARGV[3], 'snapshot', ARGV[4], 'updatedAt', ARGV[5])
-if old ~= ARGV[3] then
-  if old then redis.call('SREM', ARGV[7] .. old, ARGV[2]) end
-  redis.call('SADD', ARGV[7] .. ARGV[3], ARGV[2])
-  redis.call('HSET', KEYS[5], ARGV[2], ARGV[3])
+local function confirmIntent(k, a)
+  redis.call('HSET', KEYS[k], 'confirmed', '1')
+  return 1
 end
-if ARGV[6] == '1' then redis.call('SREM', KEYS[4], ARGV[2]) end
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'at', ARGV[5], 'state', ARGV[3], 'event', ARGV[9], 'payload', ARGV[10])
-return 1
+
+local function claimSend(k, a)
+  return redis.call('HSETNX', KEYS[k], ARGV[a], ARGV[a + 1])
+end
+
+local function saveSnapshot(k, a)
+  local id, state = ARGV[a], ARGV[a + 1]
+  local old = redis.call('HGET', KEYS[k], 'state')
+  redis.call('HSET', KEYS[k], 'state', state, 'snapshot', ARGV[a + 2], 'updatedAt', ARGV[a + 3])
+  if old ~= state then
+    if old then redis.call('SREM', ARGV[a + 5] .. old, id) end
+    redis.call('SADD', ARGV[a + 5] .. state, id)
+    redis.call('HSET', KEYS[k + 3], id, state)
+  end
+  if ARGV[a + 4] == '1' then redis.call('SREM', KEYS[k + 2], id) end
+  redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[a + 6], '*', 'at', ARGV[a + 3], 'state', state, 'event', ARGV[a + 7], 'payload', ARGV[a + 8])
+  return 1
+end
+
+-- code -> { function, keys, arguments }
+local ops = {
+  I = {recordIntent, 3, 6},
+  C = {confirmIntent, 1, 0},
+  L = {claimSend, 1, 2},
+  S = {saveSnapshot, 4, 9},
+}
+-- A malformed batch writes nothing: checked whole before the first write.
+local k, a, n = 2, 2, #ARGV
+while a <= n do
+  local op = ops[ARGV[a]]
+  if op == nil then return redis.error_reply('fencedWrites: unknown operation ' .. ARGV[a]) end
+  k = k + op[2]
+  a = a + 1 + op[3]
+end
+if a ~= n + 1 or k ~= #KEYS + 1 then return redis.error_reply('fencedWrites: keys and arguments do not match the operations') end
+-- Each operation on its own: one that fails (a key of the wrong type) answers its error and
+-- the others still run, as if each were its own script.
+local replies = {}
+k, a = 2, 2
+while a <= n do
+  local op = ops[ARGV[a]]
+  local ok, reply = pcall(op[1], k, a + 1)
+  if ok then
+    replies[#replies + 1] = reply
+  else
+    replies[#replies + 1] = {err = type(reply) == 'table' and reply.err or tostring(reply)}
+  end
+  k = k + op[2]
+  a = a + 1 + op[3]
+end
+return replies
 `);
