@@ -1,12 +1,14 @@
 /**
- * Persisted transitions per second on Redis, written as the guard writes them: per account
- * one ownership lease (fenced writes); per position the journal calls awaited in order
- * (`recordIntent`, `confirmIntent`, `claimSend` before each send, as the wiring makes them)
- * while every snapshot goes to the position's `PositionWriter`, which writes it with its
- * history entry (`saveSnapshot`, one Lua script) — one write in flight per position, state
+ * Persisted transitions per second on Redis, written as the guard writes them, through
+ * `RedisStore`: per account one ownership lease (fenced writes); per position the journal
+ * calls awaited in order (`recordIntent`, `confirmIntent`, `claimSend` before each send, as
+ * the wiring makes them) while every snapshot goes to the position's `PositionWriter`, which
+ * writes it with its history entry (`saveSnapshot`) — one write in flight per position, state
  * changes always kept, context-only snapshots coalesced. Many positions at once, on one
- * auto-pipelined connection. The writes are the template position's real ones (its life
- * from intent to `open`), for a different position id and symbol each.
+ * connection: the store sends the writes an account asks for in one tick as one fenced
+ * script call (`write-batch.ts`), and answers each write once Redis has. The writes are the
+ * template position's real ones (its life from intent to `open`), for a different position id
+ * and symbol each.
  *
  * The reference: raw SETs of the mean snapshot-write payload from the same process,
  * `redis-benchmark -c 50 -P 16` style (50 loops, each sending pipelines of 16).
@@ -28,10 +30,10 @@ export interface TransitionRun {
   readonly accounts: number;
   readonly concurrency: number;
   readonly ms: number;
-  /** `saveSnapshot` scripts that ran (snapshot + history), and of them state changes. */
+  /** `saveSnapshot` writes done (snapshot + history entry), and of them state changes. */
   readonly snapshotWrites: number;
   readonly stateChanges: number;
-  /** Journal scripts (`recordIntent`, `confirmIntent`, `claimSend`). */
+  /** Journal writes done (`recordIntent`, `confirmIntent`, `claimSend`). */
   readonly journalWrites: number;
   /** Snapshots handed to the writers (some coalesced, as in the guard). */
   readonly snapshotsOffered: number;
@@ -70,13 +72,12 @@ export async function persistTransitions(redis: Redis, prefix: string, template:
   const onePosition = async (i: number): Promise<void> => {
     const account = accountId(`bench-${i % shape.accounts}`);
     const holder = holders.get(account) as string;
-    const { id, rewrite } = cloneIds(template, i, benchSymbol(i));
-    const cid = (c: ClientOrderId) => rewrite(c) as ClientOrderId;
+    const { id } = cloneIds(template, i, benchSymbol(i));
+    const cid = (c: ClientOrderId) => c.split(template.id).join(id) as ClientOrderId;
     const writer = new PositionWriter({
-      save: async (w: SnapshotWrite) => {
-        await store.saveSnapshot(account, holder, w);
+      save: (w: SnapshotWrite) => store.saveSnapshot(account, holder, w).then(() => {
         snapshotWrites++;
-      },
+      }),
     }, systemClock);
     for (const w of writes) {
       switch (w.kind) {
@@ -106,6 +107,13 @@ export async function persistTransitions(redis: Redis, prefix: string, template:
   };
 
   for (const w of writes) if (w.kind === 'snapshot') payloadTotal += w.json.length + JSON.stringify(w.event.payload ?? null).length;
+  // A client order id holds the position id and nothing else that a clone rewrites: each
+  // clone's ids are the template's with its own position id (checked here once).
+  const probe = cloneIds(template, 1, benchSymbol(1));
+  for (const w of writes) {
+    const c = w.kind === 'claimSend' ? w.clientOrderId : w.kind === 'recordIntent' ? w.entry.entryClientOrderId : undefined;
+    if (c !== undefined && probe.rewrite(c) !== c.split(template.id).join(probe.id)) throw new Error(`client order id ${c} holds more than the position id`);
+  }
   const snapshotsPerPosition = writes.filter((w) => w.kind === 'snapshot').length;
 
   let next = 0;

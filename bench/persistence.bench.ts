@@ -46,14 +46,15 @@ function print({ out }: BenchContext, r: Results): void {
   const setsPerSec = perSec(r.sets.count, r.sets.ms);
   out(`Redis ${BENCH_REDIS_URL.replace(/\/\/[^@]*@/, '//')}, keys under ${r.prefix}; host load average (1 min) at the start: ${r.load.toFixed(1)} on ${cpus().length} cores.`);
   out(`Transitions: ${fmtInt(t.positions)} positions on ${t.accounts} accounts (one lease each, every write fenced), ${fmtInt(t.concurrency)} in flight at once, one`);
-  out('auto-pipelined connection. Each replays the real writes of a position\'s life from intent to open with a stop (the template):');
-  out('recordIntent, confirmIntent and a claimSend per order, awaited in order, while its snapshots go to its PositionWriter');
+  out('connection, through RedisStore as the guard writes (the writes an account asks for in one tick go as one fenced script call).');
+  out('Each replays the real writes of a position\'s life from intent to open with a stop (the template):');
+  out('recordIntent, confirmIntent and a claimSend per order, each awaited in order, while its snapshots go to its PositionWriter');
   out(`(${fmtInt(t.snapshotsOffered / t.positions)} snapshots, ${fmtInt(t.stateChanges / t.positions)} of them state changes; one write in flight, context-only ones coalesced, as in the guard).`);
   out('Keys, ids and journal entries are each position\'s own; snapshot bodies are the template\'s objects (same JSON size), stringified per write.');
   out(formatTable(['writes', 'count', 'wall s', 'per s'], [
     ['saveSnapshot: snapshot + history entry, fenced (= persisted transitions)', fmtInt(t.snapshotWrites), (t.ms / 1000).toFixed(2), fmtInt(Math.round(snapPerSec))],
     ['journal: recordIntent, confirmIntent, claimSend (same run)', fmtInt(t.journalWrites), (t.ms / 1000).toFixed(2), fmtInt(Math.round(perSec(t.journalWrites, t.ms)))],
-    ['  all scripts of the run', fmtInt(t.snapshotWrites + t.journalWrites), (t.ms / 1000).toFixed(2), fmtInt(Math.round(perSec(t.snapshotWrites + t.journalWrites, t.ms)))],
+    ['  all writes of the run', fmtInt(t.snapshotWrites + t.journalWrites), (t.ms / 1000).toFixed(2), fmtInt(Math.round(perSec(t.snapshotWrites + t.journalWrites, t.ms)))],
     [`saveSnapshot alone (no journal; ${fmtInt(CONCURRENCY)} positions writing in a row)`, fmtInt(r.only.count), (r.only.ms / 1000).toFixed(2), fmtInt(Math.round(perSec(r.only.count, r.only.ms)))],
     [`reference: raw SETs of ${fmtInt(r.sets.payloadBytes)} B, pipelined (redis-benchmark -c 50 -P 16 style)`, fmtInt(r.sets.count), (r.sets.ms / 1000).toFixed(2), fmtInt(Math.round(setsPerSec))],
   ]));
@@ -61,8 +62,9 @@ function print({ out }: BenchContext, r: Results): void {
   out(`ratio persisted transitions/s ÷ raw SETs/s: ${(snapPerSec / setsPerSec).toFixed(3)}`);
   out(`persisted transitions: ${fmtInt(Math.round(snapPerSec))}/s — goal ≥ ${fmtInt(TRANSITIONS_GOAL)}/s: ${verdict(snapPerSec >= TRANSITIONS_GOAL)}`);
   out(`where it goes (per persisted transition, with its share of the journal): this process ${fmtInt(Math.round(c.processUsec / t.snapshotWrites))} µs CPU; `
-    + `Redis ${(c.scriptUsec / Math.max(1, c.scriptCalls)).toFixed(1)} µs per script over ${fmtInt(c.scriptCalls)} scripts `
-    + `(INFO commandstats, every client of the server in the window), ${fmtInt(Math.round(c.scriptUsec / t.snapshotWrites))} µs per transition.`);
+    + `Redis ${fmtInt(Math.round(c.serverUsec / t.snapshotWrites))} µs CPU (INFO cpu), of which ${fmtInt(Math.round(c.scriptUsec / t.snapshotWrites))} µs in scripts: `
+    + `${fmtInt(c.scriptCalls)} script calls for ${fmtInt(t.snapshotWrites + t.journalWrites)} writes, ${(c.scriptUsec / Math.max(1, c.scriptCalls)).toFixed(1)} µs each `
+    + '(INFO commandstats; the server\'s figures count every client of the server in the window).');
   out('');
   const h = r.rehydration;
   out(`Rehydration: ${fmtInt(h.positions)} open positions with a resting stop written under the prefix as the guard writes them (${(h.seedMs / 1000).toFixed(1)} s, not timed),`);
