@@ -222,11 +222,14 @@ export class AccountWorker {
         void this.child(stored.id, input, stored.snapshot as Snapshot<unknown> | undefined).catch(() => {});
       }
     }
-    this.supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
-    // One orphan sweep before the guard resolves, then the schedule (DESIGN section 6).
+    // One orphan sweep before the guard resolves, then the schedule (DESIGN section 6), then
+    // the feed: its resync catches the restored positions up after the sweep has compared
+    // them with the venue, rather than racing it.
     const first = await this.sweep('orphans');
     if (first.error !== undefined) this.deps.onTrouble(`the first orphan sweep of account ${runtime.id} failed`, first.error);
     await this.deps.sweeps.scheduler.start(runtime.id, (kind) => this.sweep(kind));
+    // The account may have been let go meanwhile (its lease lost): then there is no feed to start.
+    this.supervisor?.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
   }
 
   private async deactivate(): Promise<void> {

@@ -61,8 +61,8 @@ class PositionChildRun {
   private lastGood: AnyMachineSnapshot | undefined;
   /** Whether a start is a restore (every start after the first is a restart from `lastGood`). */
   private restored: boolean;
-  private unchangedFrom: unknown;
-  private lastValueKey: string | undefined;
+  /** What was last handed to the writer (or restored from): the state and the context. */
+  private written: { readonly valueKey: string; readonly context: PositionContext } | 'restored' | undefined;
   private settleJournal: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
   constructor(private readonly deps: PositionChildDeps, private readonly input: PositionInput, restoredSnapshot: Snapshot<unknown> | undefined) {
@@ -89,7 +89,7 @@ class PositionChildRun {
     const snapshot = this.lastGood !== undefined ? machine.getPersistedSnapshot(this.lastGood) : this.restoredFrom;
     this.restoredFrom = undefined;
     // The first snapshot of a restored actor is the one it was restored from: not written again.
-    this.unchangedFrom = snapshot === undefined ? undefined : 'restored';
+    this.written = snapshot === undefined ? undefined : 'restored';
     return createActor(machine, { clock, input: this.input, parent: host.ref, ...(snapshot === undefined ? {} : { snapshot }) });
   }
 
@@ -116,12 +116,16 @@ class PositionChildRun {
     if (row !== undefined && moved) this.deps.onTransition(row, from);
     const final = FINAL_STATES.includes(state);
     if (writer !== undefined) {
-      // Write what changed only: a snapshot with the same context and state as the last one
-      // (a RESUME re-entering a waiting state, the first snapshot after a restore) is skipped.
+      // Write what changed only. Skipped: the first snapshot after a restore (it is the one
+      // restored), and a snapshot in the same state whose context differs from the last one
+      // written only in the clock fields (`seenAt`, `liveSeenAt`: a report that repeats what
+      // is known). Those fields are only ever older in Redis than in memory, which errs on the
+      // safe side after a restart: a report seen long ago is stale, a deadline is re-armed.
       const valueKey = typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value);
-      const unchanged = this.unchangedFrom === 'restored' || (this.unchangedFrom === snap.context && this.lastValueKey === valueKey);
-      this.unchangedFrom = snap.context;
-      this.lastValueKey = valueKey;
+      const context = snap.context as PositionContext;
+      const last = this.written;
+      const unchanged = last === 'restored' || (last !== undefined && last.valueKey === valueKey && sameBeyondClock(last.context, context));
+      if (last === 'restored' || !unchanged) this.written = { valueKey, context };
       if (!unchanged) writer.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(this.deps.host.lastEvent(actor)) }, moved);
     }
     const settle = this.settleJournal;
@@ -140,6 +144,19 @@ class PositionChildRun {
 }
 
 const JOURNALLED: Promise<void> = Promise.resolve();
+
+/** The context fields that only say when something was last seen. */
+const CLOCK_FIELDS: ReadonlySet<string> = new Set(['seenAt', 'liveSeenAt']);
+
+/** Whether two contexts hold the same values (by reference, field by field) but for the clock fields. */
+function sameBeyondClock(a: PositionContext, b: PositionContext): boolean {
+  if (a === b) return true;
+  const ra = a as unknown as Record<string, unknown>;
+  const rb = b as unknown as Record<string, unknown>;
+  for (const key in rb) if (ra[key] !== rb[key] && !CLOCK_FIELDS.has(key)) return false;
+  for (const key in ra) if (!(key in rb) && !CLOCK_FIELDS.has(key)) return false;
+  return true;
+}
 
 export function positionChild(deps: PositionChildDeps, input: PositionInput, restoredSnapshot?: Snapshot<unknown>): PositionChild {
   const run = new PositionChildRun(deps, input, restoredSnapshot);

@@ -107,6 +107,10 @@ function timingOf(r: ReportTiming): ReportTiming {
 export function foldOrderReport(track: OrderTrack, report: OrderStatusReport): OrderTrack {
   const prev = track.report;
   let next = report;
+  // A report that is not newer and says what the track's report says changes nothing (a REST
+  // read of an order the stream already reported).
+  if (prev !== undefined && prev.status === report.status && prev.filled === report.filled && compareTiming(report, prev) <= 0
+    && track.venueOrderId !== undefined) return track;
   if (prev !== undefined) {
     const prevTerminal = isTerminalOrderStatus(prev.status);
     if (prevTerminal && !isTerminalOrderStatus(report.status)) next = { ...report, status: prev.status };

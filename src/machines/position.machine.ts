@@ -68,7 +68,8 @@ export const positionMachine = positionSetup.createMachine({
     ORDER_REPORT: { actions: 'recordOrder' },
     FILL_REPORT: { actions: 'recordFill' },
     POSITION_REPORT: { actions: 'recordPosition' },
-    FEED: { actions: 'recordFeed' },
+    // A feed state the position already knows changes nothing (no new context, nothing to write).
+    FEED: { guard: 'feedChanges', actions: 'recordFeed' },
     CLOSE: { actions: 'recordClose' },
   },
   states: {

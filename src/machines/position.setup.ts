@@ -89,6 +89,7 @@ export const positionSetup = setup({
       && (context.stop.report.status === 'cancelled' || context.stop.report.status === 'expired')
       && stopNumber(context.stop.role) < MAX_STOPS,
     feedDown: ({ context }) => !context.feedUp,
+    feedChanges: ({ context, event }) => event.type === 'FEED' && event.up !== context.feedUp,
     flatUnproven: ({ context }) => flatUnproven(context),
     overFilled: ({ context }) => context.excess.length === 0 && gt(overFill(context), 0),
     holdsSomething: ({ context }) => gt(ownHolding(context), 0),

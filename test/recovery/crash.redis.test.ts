@@ -51,6 +51,12 @@ const VARIANTS = {
   'late evidence': [{ kind: 'minimalCreateReply' }, { kind: 'orderIndexDelay', ms: 800 }, { kind: 'streamDelay', ms: 800 }],
   /** No stream event arrives: everything is proven by REST queries. */
   'lost stream': [{ kind: 'minimalCreateReply' }, { kind: 'orderIndexDelay', ms: 500 }, { kind: 'streamDrop' }],
+  /**
+   * As `lost stream`, and REST shows the venue as it was 800 ms before: no REST answer (the
+   * feed's resync included) can prove the fill before the entry's reply, so the entry rests
+   * in `verifying` even on a loaded machine.
+   */
+  'lost stream, REST lag': [{ kind: 'minimalCreateReply' }, { kind: 'orderIndexDelay', ms: 500 }, { kind: 'restLag', ms: 800 }, { kind: 'streamDrop' }],
   /** As `lost stream`, and orders are found so late that a close rests in `closing` while REST already shows it flat. */
   'lost stream, slow index': [{ kind: 'minimalCreateReply' }, { kind: 'orderIndexDelay', ms: 1_200 }, { kind: 'streamDrop' }],
 } as const satisfies Record<string, readonly FaultRule['fault'][]>;
@@ -89,7 +95,7 @@ const POINTS: readonly CrashPoint[] = [
     why: 'the entry is looked up by its client order id, found filled, then protected',
   },
   {
-    point: 'verifying', scenario: 'protect', runs: [{ variant: 'late evidence' }, { variant: 'lost stream' }], alerts: [], ...CRASH_FREE.protect,
+    point: 'verifying', scenario: 'protect', runs: [{ variant: 'late evidence' }, { variant: 'lost stream, REST lag' }], alerts: [], ...CRASH_FREE.protect,
     why: 'the restored verification finds the entry filled and protects it',
   },
   {
