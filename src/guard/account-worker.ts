@@ -201,13 +201,14 @@ export class AccountWorker {
   private async activate(): Promise<void> {
     const { runtime, store, clock } = this.deps;
     await runtime.load();
-    this.supervisor = new Supervisor({ ...this.deps.supervision, id: `account:${runtime.id}`, children: [] }, {
+    const supervisor = new Supervisor({ ...this.deps.supervision, id: `account:${runtime.id}`, children: [] }, {
       clock, random: this.deps.random,
       onEvent: (e) => {
         if (e.type === 'restarting' && e.reason !== undefined) this.deps.onTrouble(`${e.child} of account ${runtime.id} exited (${describeExit(e.reason)}); restarting it in ${e.delayMs} ms`, undefined);
       },
     });
-    this.deps.parent.startChild(this.supervisor.asChild('permanent', 5_000));
+    this.supervisor = supervisor;
+    this.deps.parent.startChild(supervisor.asChild('permanent', 5_000));
     if (store !== undefined) {
       for (const stored of await store.loadLive(runtime.id)) {
         this.deps.registry.track(stored.id, stored.intent, clock.now());
@@ -229,7 +230,7 @@ export class AccountWorker {
     if (first.error !== undefined) this.deps.onTrouble(`the first orphan sweep of account ${runtime.id} failed`, first.error);
     await this.deps.sweeps.scheduler.start(runtime.id, (kind) => this.sweep(kind));
     // The account may have been let go meanwhile (its lease lost): then there is no feed to start.
-    this.supervisor?.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
+    if (this.supervisor === supervisor) supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
   }
 
   private async deactivate(): Promise<void> {
