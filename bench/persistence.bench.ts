@@ -62,7 +62,7 @@ function print({ out }: BenchContext, r: Results): void {
   out(`ratio persisted transitions/s ÷ raw SETs/s: ${(snapPerSec / setsPerSec).toFixed(3)}`);
   out(`persisted transitions: ${fmtInt(Math.round(snapPerSec))}/s — goal ≥ ${fmtInt(TRANSITIONS_GOAL)}/s: ${verdict(snapPerSec >= TRANSITIONS_GOAL)}`);
   out(`where it goes (per persisted transition, with its share of the journal): this process ${fmtInt(Math.round(c.processUsec / t.snapshotWrites))} µs CPU; `
-    + `Redis ${fmtInt(Math.round(c.serverUsec / t.snapshotWrites))} µs CPU (INFO cpu), of which ${fmtInt(Math.round(c.scriptUsec / t.snapshotWrites))} µs in scripts: `
+    + `Redis ${fmtInt(Math.round(c.serverUsec / t.snapshotWrites))} µs CPU (INFO cpu); ${fmtInt(Math.round(c.scriptUsec / t.snapshotWrites))} µs in scripts by the server's clock, `
     + `${fmtInt(c.scriptCalls)} script calls for ${fmtInt(t.snapshotWrites + t.journalWrites)} writes, ${(c.scriptUsec / Math.max(1, c.scriptCalls)).toFixed(1)} µs each `
     + '(INFO commandstats; the server\'s figures count every client of the server in the window).');
   out('');

@@ -33,34 +33,39 @@ class EncodedCommand extends Command {
   }
 }
 
-/** Arguments shorter than this (in bytes) are gathered into one string before they are copied. */
+/** Arguments shorter than this (in UTF-16 units) are gathered into one string before they are copied. */
 const SHORT = 256;
+/** Room kept for a long argument's header (`$<bytes>\r\n`, up to 10 digits). */
+const HEADER_ROOM = 13;
 
-/** The RESP request `name ...lists` (arrays of bulk strings), in one buffer. */
+/**
+ * The RESP request `name ...lists` (arrays of bulk strings), in one buffer. A long argument
+ * is copied into the buffer first, behind room for its header, and moved up to its header
+ * once its length in bytes is known: its bytes are read once.
+ */
 export function encodeRequest(name: string, ...lists: (readonly string[])[]): Buffer {
-  const lengths: number[] = [];
+  let count = 1;
   let size = 32 + name.length;
   for (const list of lists) {
-    for (const s of list) {
-      const length = Buffer.byteLength(s);
-      lengths.push(length);
-      size += length + 16;
-    }
+    count += list.length;
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    for (const s of list) size += 3 * s.length + 16;
   }
   const buffer = Buffer.allocUnsafe(size);
-  let pending = `*${lengths.length + 1}\r\n$${name.length}\r\n${name}\r\n`;
+  let pending = `*${count}\r\n$${name.length}\r\n${name}\r\n`;
   let at = 0;
-  let i = 0;
   for (const list of lists) {
     for (const s of list) {
-      const length = lengths[i++] as number;
-      if (length < SHORT) {
-        pending += `$${length}\r\n${s}\r\n`;
-      } else {
-        at += buffer.write(`${pending}$${length}\r\n`, at);
-        at += buffer.write(s, at);
-        pending = '\r\n';
+      if (s.length < SHORT) {
+        pending += `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+        continue;
       }
+      at += buffer.write(pending, at);
+      const length = buffer.write(s, at + HEADER_ROOM);
+      const header = `$${length}\r\n`;
+      buffer.copyWithin(at + header.length, at + HEADER_ROOM, at + HEADER_ROOM + length);
+      at += buffer.write(header, at, 'latin1') + length;
+      pending = '\r\n';
     }
   }
   at += buffer.write(pending, at);

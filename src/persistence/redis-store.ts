@@ -20,7 +20,7 @@ import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../machines/position.context.js';
 import type { JournalEntry, JournalResult } from './journal.js';
 import * as scripts from './scripts.js';
-import { FENCED_OUT, WriteBatcher } from './write-batch.js';
+import { FENCED_OUT, WriteBatcher, type BatchScope } from './write-batch.js';
 
 /** A write was refused because this worker no longer holds the account's lease. */
 export class LeaseLost extends PosguardError {
@@ -62,6 +62,8 @@ const HISTORY_MAX = 1_000;
 export class RedisStore {
   /** The journal and snapshot writes, gathered per account lease into one script call a tick. */
   private readonly writes: WriteBatcher;
+  /** Per account, what every `fencedWrites` call of it begins with. */
+  private readonly scopes = new Map<string, BatchScope>();
 
   constructor(readonly redis: Redis, readonly prefix = 'pg:') {
     this.writes = new WriteBatcher(redis);
@@ -103,10 +105,22 @@ export class RedisStore {
     await scripts.releaseLease.run(this.redis, [this.keys.lease(account)], [holder]);
   }
 
+  /** `fencedWrites`' account-wide keys and arguments (see `scripts.ts`). */
+  private scope(account: AccountId): BatchScope {
+    let scope = this.scopes.get(account);
+    if (scope === undefined) {
+      scope = {
+        keys: [this.keys.lease(account), this.keys.live(account), this.keys.states(account), this.keys.idempotency(account)],
+        args: [this.keys.stateSet(account), String(HISTORY_MAX)],
+      };
+      this.scopes.set(account, scope);
+    }
+    return scope;
+  }
+
   /** Journals the intent, or finds it journalled before (see `JournalResult`). */
   async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
-    const result = await this.writes.write(this.keys.lease(account), holder, 'I',
-      [this.keys.position(entry.positionId), this.keys.live(account), this.keys.idempotency(account)],
+    const result = await this.writes.write(this.scope(account), holder, 'I', [this.keys.position(entry.positionId)],
       [entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at, entry.intent.idempotencyKey ?? '']);
     if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
     const [kind, baseline] = result as [JournalResult['kind'], string];
@@ -114,23 +128,21 @@ export class RedisStore {
   }
 
   async confirmIntent(account: AccountId, holder: string, positionId: PositionId): Promise<void> {
-    const result = await this.writes.write(this.keys.lease(account), holder, 'C', [this.keys.position(positionId)], []);
+    const result = await this.writes.write(this.scope(account), holder, 'C', [this.keys.position(positionId)], []);
     if (result === FENCED_OUT) throw new LeaseLost(account, `confirming position ${positionId}`);
   }
 
   /** The fenced "about to send" marker: true the first time only. */
   async claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
-    const result = await this.writes.write(this.keys.lease(account), holder, 'L', [this.keys.claims(positionId)], [clientOrderId, at]);
+    const result = await this.writes.write(this.scope(account), holder, 'L', [this.keys.claims(positionId)], [clientOrderId, at]);
     if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);
     return result === 1;
   }
 
   /** The snapshot with its history entry, and the indexes, written together (fenced). */
   async saveSnapshot(account: AccountId, holder: string, w: SnapshotWrite): Promise<void> {
-    const result = await this.writes.write(this.keys.lease(account), holder, 'S',
-      [this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.live(account), this.keys.states(account)],
-      [w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', this.keys.stateSet(account), HISTORY_MAX,
-        w.event.type, JSON.stringify(w.event.payload ?? null)]);
+    const result = await this.writes.write(this.scope(account), holder, 'S', [this.keys.position(w.positionId), this.keys.history(w.positionId)],
+      [w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', w.event.type, JSON.stringify(w.event.payload ?? null)]);
     if (result === FENCED_OUT) throw new LeaseLost(account, `saving position ${w.positionId}`);
   }
 

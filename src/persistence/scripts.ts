@@ -87,13 +87,15 @@ return 0
  * a single lease check, so that every write in it is fenced and none runs for a worker that
  * lost the lease. `write-batch.ts` gathers the operations a tick makes into one call.
  *
- * KEYS[1] lease, then each operation's keys in order. ARGV[1] holder (`worker|token`), then
- * each operation as its code followed by its arguments. The operations (`k` its first key,
- * `a` its first argument after the code):
+ * KEYS[1] lease, KEYS[2] the account's set of live positions, KEYS[3] the account's
+ * position → state hash, KEYS[4] the account's idempotency-key hash, then each operation's
+ * keys in order. ARGV[1] holder (`worker|token`), ARGV[2] prefix of the account's per-state
+ * index sets, ARGV[3] approximate history length kept per position, then each operation as
+ * its code followed by its arguments. The operations (`k` its first key, `a` its first
+ * argument after the code):
  *
- * - `I` recordIntent. KEYS: position hash, the account's set of live positions, the
- *   account's idempotency-key hash. ARGV: position id, intent JSON, entry client order id,
- *   baseline JSON, time, idempotency key or ''. Replies `{ 'new' | 'confirmed' |
+ * - `I` recordIntent. KEYS: position hash. ARGV: position id, intent JSON, entry client order
+ *   id, baseline JSON, time, idempotency key or ''. Replies `{ 'new' | 'confirmed' |
  *   'unconfirmed', baseline JSON }`: `new` when written now; otherwise the intent was
  *   journalled before (a restart), with its first baseline, and whether the bot was ever
  *   told so (`C`).
@@ -104,16 +106,15 @@ return 0
  *   order id, time. Replies 1 when claimed now (the order may be sent), 0 when claimed
  *   before (it may have been sent: look it up).
  * - `S` saveSnapshot: the snapshot and its history entry, with the indexes. KEYS: position
- *   hash, position history stream, the account's set of live positions, the account's
- *   position → state hash. ARGV: position id, state, snapshot JSON, time, '1' when the
- *   state is final, prefix of the per-state index sets, approximate history length kept,
- *   event type, event payload JSON. Replies 1.
+ *   hash, position history stream. ARGV: position id, state, snapshot JSON, time, '1' when
+ *   the state is final, event type, event payload JSON. Replies 1.
  *
  * Returns -1 when fenced out (nothing written), else one reply per operation, in order: an
  * operation that fails answers its error, and the others are written all the same.
  */
 export const fencedWrites = new Script('fencedWrites', `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local live, states, idempotency, statePrefix, historyMax = KEYS[2], KEYS[3], KEYS[4], ARGV[2], ARGV[3]
 
 local function recordIntent(k, a)
   local existing = redis.call('HMGET', KEYS[k], 'baseline', 'confirmed')
@@ -122,8 +123,8 @@ local function recordIntent(k, a)
     return {'unconfirmed', existing[1]}
   end
   redis.call('HSET', KEYS[k], 'id', ARGV[a], 'intent', ARGV[a + 1], 'entryCid', ARGV[a + 2], 'baseline', ARGV[a + 3], 'createdAt', ARGV[a + 4], 'confirmed', '0')
-  redis.call('SADD', KEYS[k + 1], ARGV[a])
-  if ARGV[a + 5] ~= '' then redis.call('HSET', KEYS[k + 2], ARGV[a + 5], ARGV[a]) end
+  redis.call('SADD', live, ARGV[a])
+  if ARGV[a + 5] ~= '' then redis.call('HSET', idempotency, ARGV[a + 5], ARGV[a]) end
   return {'new', ARGV[a + 3]}
 end
 
@@ -141,24 +142,24 @@ local function saveSnapshot(k, a)
   local old = redis.call('HGET', KEYS[k], 'state')
   redis.call('HSET', KEYS[k], 'state', state, 'snapshot', ARGV[a + 2], 'updatedAt', ARGV[a + 3])
   if old ~= state then
-    if old then redis.call('SREM', ARGV[a + 5] .. old, id) end
-    redis.call('SADD', ARGV[a + 5] .. state, id)
-    redis.call('HSET', KEYS[k + 3], id, state)
+    if old then redis.call('SREM', statePrefix .. old, id) end
+    redis.call('SADD', statePrefix .. state, id)
+    redis.call('HSET', states, id, state)
   end
-  if ARGV[a + 4] == '1' then redis.call('SREM', KEYS[k + 2], id) end
-  redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[a + 6], '*', 'at', ARGV[a + 3], 'state', state, 'event', ARGV[a + 7], 'payload', ARGV[a + 8])
+  if ARGV[a + 4] == '1' then redis.call('SREM', live, id) end
+  redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', historyMax, '*', 'at', ARGV[a + 3], 'state', state, 'event', ARGV[a + 5], 'payload', ARGV[a + 6])
   return 1
 end
 
 -- code -> { function, keys, arguments }
 local ops = {
-  I = {recordIntent, 3, 6},
+  I = {recordIntent, 1, 6},
   C = {confirmIntent, 1, 0},
   L = {claimSend, 1, 2},
-  S = {saveSnapshot, 4, 9},
+  S = {saveSnapshot, 2, 7},
 }
 -- A malformed batch writes nothing: checked whole before the first write.
-local k, a, n = 2, 2, #ARGV
+local k, a, n = 5, 4, #ARGV
 while a <= n do
   local op = ops[ARGV[a]]
   if op == nil then return redis.error_reply('fencedWrites: unknown operation ' .. ARGV[a]) end
@@ -169,7 +170,7 @@ if a ~= n + 1 or k ~= #KEYS + 1 then return redis.error_reply('fencedWrites: key
 -- Each operation on its own: one that fails (a key of the wrong type) answers its error and
 -- the others still run, as if each were its own script.
 local replies = {}
-k, a = 2, 2
+k, a = 5, 4
 while a <= n do
   local op = ops[ARGV[a]]
   local ok, reply = pcall(op[1], k, a + 1)

@@ -13,7 +13,7 @@
  *
  * @example
  * const batch = new WriteBatcher(redis);
- * const reply = await batch.write(leaseKey, holder, 'L', [claimsKey], [clientOrderId, at]);
+ * const reply = await batch.write(scope, holder, 'L', [claimsKey], [clientOrderId, at]);
  */
 import type { Redis } from 'ioredis';
 import { fencedWrites } from './scripts.js';
@@ -32,36 +32,50 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/** What every call for one account begins with: its lease key and its account-wide keys and arguments. */
+export interface BatchScope {
+  /** KEYS: the lease first, then the account's keys every operation may use. */
+  readonly keys: readonly string[];
+  /** ARGV after the holder: the account's arguments every operation may use. */
+  readonly args: readonly string[];
+}
+
 class Batch {
   readonly keys: string[];
   readonly args: string[];
   readonly waiters: Waiter[] = [];
-  constructor(leaseKey: string, holder: string) {
-    this.keys = [leaseKey];
-    this.args = [holder];
+  constructor(scope: BatchScope, readonly holder: string) {
+    this.keys = [...scope.keys];
+    this.args = [holder, ...scope.args];
   }
 }
 
 export class WriteBatcher {
+  /** The batch being gathered, per lease key. */
   private readonly open = new Map<string, Batch>();
   private scheduled = false;
 
   constructor(private readonly redis: Redis, private readonly maxWrites = MAX_WRITES) {}
 
   /** Queues one operation under `holder`'s lease; resolves with its reply, or `FENCED_OUT`. */
-  write(leaseKey: string, holder: string, op: WriteOp, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const id = `${leaseKey}\n${holder}`;
-    let batch = this.open.get(id);
+  write(scope: BatchScope, holder: string, op: WriteOp, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const leaseKey = scope.keys[0] as string;
+    let batch = this.open.get(leaseKey);
+    if (batch !== undefined && batch.holder !== holder) {
+      // The lease changed hands within the tick: what was asked for under the old holder goes first.
+      this.send(batch);
+      batch = undefined;
+    }
     if (batch === undefined) {
-      batch = new Batch(leaseKey, holder);
-      this.open.set(id, batch);
+      batch = new Batch(scope, holder);
+      this.open.set(leaseKey, batch);
     }
     for (const k of keys) batch.keys.push(k);
     batch.args.push(op);
     for (const a of args) batch.args.push(typeof a === 'string' ? a : String(a));
     const reply = new Promise<unknown>((resolve, reject) => batch.waiters.push({ resolve, reject }));
     if (batch.waiters.length >= this.maxWrites) {
-      this.open.delete(id);
+      this.open.delete(leaseKey);
       this.send(batch);
     } else if (!this.scheduled) {
       this.scheduled = true;

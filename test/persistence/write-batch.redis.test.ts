@@ -95,6 +95,22 @@ describe('writes gathered into one script call per account and tick', () => {
     expect(await redis.exists(store.keys.position(b), store.keys.claims(b), store.keys.history(b))).toBe(3);
   });
 
+  it('keeps apart the writes of two holders of one account asked for in one tick: the old holder\'s fail, the new holder\'s are written', async () => {
+    const A = accountId('batch-handover');
+    const t1 = await store.acquireLease(A, 'w1', 60_000);
+    await store.releaseLease(A, `w1|${t1}`);
+    const holder = `w2|${await store.acquireLease(A, 'w2', 60_000)}`;
+    const [a, b] = [newId(), newId()];
+    const results = await Promise.allSettled([
+      store.saveSnapshot(A, `w1|${t1}`, snapshot(a, 'open', 1)),
+      store.saveSnapshot(A, holder, snapshot(b, 'open', 1)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLost);
+    expect((await store.history(b)).map((h) => h.state)).toEqual(['open']);
+    expect(await redis.exists(store.keys.position(a), store.keys.history(a))).toBe(0);
+  });
+
   it('fails only the write that Redis refuses: the others of its call are written', async () => {
     const A = accountId('batch-3');
     const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
