@@ -88,7 +88,14 @@ export class WriteBatcher {
     this.scheduled = false;
     const batches = [...this.open.values()];
     this.open.clear();
-    for (const b of batches) this.send(b);
+    // The calls of one tick (one per account) leave in one write to the socket.
+    const socket = this.redis.stream as { cork?(): void; uncork?(): void } | undefined;
+    socket?.cork?.();
+    try {
+      for (const b of batches) this.send(b);
+    } finally {
+      socket?.uncork?.();
+    }
   };
 
   private send(batch: Batch): void {
