@@ -106,6 +106,8 @@ class PositionChildRun {
   onSnapshot(snap: AnyMachineSnapshot, actor: PositionActor): void {
     const { clock, registry, writer, runtime } = this.deps;
     const id = this.input.id;
+    // An event that changed nothing (XState hands the same snapshot again).
+    if (snap === this.lastGood) return;
     this.lastGood = snap;
     const state = stateName(snap.value);
     const at = clock.now();

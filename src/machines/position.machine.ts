@@ -236,7 +236,9 @@ export const positionMachine = positionSetup.createMachine({
       initial: 'watching',
       states: {
         watching: {
-          on: { RESUME: { target: 'watching', reenter: true } },
+          // Nothing here is timed or invoked: RESUME only has the eventless transitions below
+          // looked at again (every event does), without re-entering the state.
+          on: { RESUME: {} },
           always: [
             // A stop cancelled under us (Bybit's disconnect protection, a manual cancel): place a new one.
             { guard: 'stopLost', target: '#position.protecting' },
