@@ -136,10 +136,10 @@ function print({ out }: BenchContext, r: Results): void {
   const perPosition = r.rig.bytesPerPosition;
   out(formatTable(['heap used after gc, per live position', 'per position'], [
     ['posguard: restored position actor + registry row + directory entries + supervisor child', fmtBytes(perPosition)],
-    ['  the restored actor alone (no observer, no supervisor, no registry)', fmtBytes(r.heap.actorAlone)],
+    ['  the restored actor alone (on the account\'s shared XState system; no observer, no supervisor, no registry)', fmtBytes(r.heap.actorAlone)],
     ['  + as a supervised child (actorChild: its subscription; the supervisor\'s entry)', fmtBytes(r.heap.supervised - r.heap.actorAlone)],
     ['  + its registry row (open, 2 history entries)', fmtBytes(r.heap.registryRow)],
-    ['  + the rest: positionChild\'s closures, AccountRuntime actors/busy entries', fmtBytes(perPosition - r.heap.supervised - r.heap.registryRow)],
+    ['  + the rest: positionChild\'s record, AccountRuntime actors/busy entries', fmtBytes(perPosition - r.heap.supervised - r.heap.registryRow)],
     ['after the reports (adds the feed\'s repeat-filter window, one per account)', fmtBytes(r.heapAfterRun ?? Number.NaN)],
     ['bare 5-state XState actor (reference)', fmtBytes(r.heap.bareActor)],
   ]));

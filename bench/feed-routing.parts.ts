@@ -17,6 +17,7 @@ import { systemClock } from '../src/clock.js';
 import type { PositionId } from '../src/domain/ids.js';
 import type { Intent } from '../src/domain/intent.js';
 import { seededRandom } from '../src/domain/random.js';
+import { ActorHost } from '../src/guard/actor-host.js';
 import { PositionRegistry } from '../src/guard/registry.js';
 import { Supervisor, actorChild } from '../src/supervisors/index.js';
 import { heapAfterGc } from './heap.js';
@@ -109,7 +110,7 @@ export async function timeParts(rig: Rig, mix: ReportMix, count: number): Promis
 }
 
 export interface HeapParts {
-  /** A restored position actor alone (createActor from the snapshot, started, RESUMEd; no observer). */
+  /** A restored position actor alone (createActor from the snapshot on a shared host, started, RESUMEd; no observer). */
   readonly actorAlone: number;
   /** The same actor as a supervised child: `actorChild` (its subscription) and the supervisor's entry. */
   readonly supervised: number;
@@ -146,19 +147,20 @@ function registryRowBytes({ template, n, gc }: HeapSetup): number {
   return bytes;
 }
 
-/** Restored actors with no observer, no supervisor, no registry. */
+/** Restored actors on one host (as an account's share one XState system), with no observer, no supervisor, no registry. */
 function actorAloneBytes({ template, machine, n, gc }: HeapSetup): number {
   const actors = [];
+  const host = new ActorHost(systemClock, false);
   const before = heapAfterGc(gc);
   for (let i = 0; i < n; i++) {
     const { id, intent, snapshot } = cloneOpen(template, i, benchSymbol(i), 1);
-    const actor = createActor(machine, { clock: systemClock, input: inputOf(i, id, intent), snapshot: snapshot as never });
+    const actor = createActor(machine, { clock: systemClock, input: inputOf(i, id, intent), snapshot: snapshot as never, parent: host.ref });
     actor.start();
-    actor.send({ type: 'RESUME' });
+    actor.send({ type: 'RESUME', at: systemClock.now() });
     actors.push(actor);
   }
   const bytes = (heapAfterGc(gc) - before) / n;
-  for (const a of actors) a.stop();
+  for (const a of actors) host.stop(a);
   return bytes;
 }
 
@@ -168,14 +170,16 @@ function supervisedBytes({ template, machine, n, gc }: HeapSetup): { bytes: numb
     id: 'heap', strategy: 'one_for_one', intensity: 5, periodMs: 60_000, backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 }, children: [],
   }, { clock: systemClock, random: seededRandom(1) });
   supervisor.start();
+  const host = new ActorHost(systemClock, false);
   const before = heapAfterGc(gc);
   for (let i = 0; i < n; i++) {
     const { id, intent, snapshot } = cloneOpen(template, i, benchSymbol(i), 4);
     const input = inputOf(i, id, intent);
     supervisor.startChild(actorChild({
       id, restart: 'transient', shutdownMs: 1_000, onSnapshot: () => {},
-      create: () => createActor(machine, { clock: systemClock, input, snapshot: snapshot as never }),
-      onStarted: (actor) => actor.send({ type: 'RESUME' }),
+      create: () => createActor(machine, { clock: systemClock, input, snapshot: snapshot as never, parent: host.ref }),
+      onStarted: (actor) => actor.send({ type: 'RESUME', at: systemClock.now() }),
+      stopActor: (actor) => host.stop(actor),
     }));
   }
   return { bytes: (heapAfterGc(gc) - before) / n, supervisor };

@@ -23,8 +23,6 @@ export interface FeedDirectory {
 
 /** Subjects (trade ids, orders, symbols) remembered per generation. */
 const DEDUPE_WINDOW = 50_000;
-/** Reports remembered per order and per symbol: a repeat of any of them is dropped. */
-const PER_SUBJECT = 4;
 
 /** Two generations of a map: when the current one is full it becomes the previous one. */
 class Generations<V> {
@@ -51,15 +49,16 @@ const samePosition = (a: PositionStatusReport, b: PositionStatusReport): boolean
 
 /**
  * Drops stream reports the feed has already routed: a fill whose trade id it has seen, an
- * order or position report that says what one of the last reports of the same order (or
- * symbol) said. REST reports always pass (their receive time matters). Nothing is built per
- * report: fields are compared, and each subject keeps its last few reports. A repeat older
- * than that still reaches its position, which never lets an older report overrule a newer one.
+ * order or position report that says what the last report of the same order (or symbol)
+ * said — a stream repeating itself. REST reports always pass (their receive time matters).
+ * Nothing is built per report: fields are compared, and each subject keeps only its last
+ * report (most often the very object its position keeps). A repeat of an older report still
+ * reaches its position, which never lets an older report overrule a newer one.
  */
 export class RepeatFilter {
   private readonly trades = new Generations<true>();
-  private readonly orders = new Generations<OrderStatusReport[]>();
-  private readonly positions = new Generations<PositionStatusReport[]>();
+  private readonly orders = new Generations<OrderStatusReport>();
+  private readonly positions = new Generations<PositionStatusReport>();
 
   fresh(r: FeedReport): boolean {
     if (r.report.source !== 'stream') return true;
@@ -76,16 +75,11 @@ export class RepeatFilter {
   }
 }
 
-/** False when `report` repeats one of the subject's recent reports; else remembers it. */
-function remember<R>(seen: Generations<R[]>, subject: string, report: R, same: (a: R, b: R) => boolean): boolean {
-  const recent = seen.get(subject);
-  if (recent === undefined) {
-    seen.set(subject, [report]);
-    return true;
-  }
-  for (const r of recent) if (same(r, report)) return false;
-  if (recent.length >= PER_SUBJECT) recent.shift();
-  recent.push(report);
+/** False when `report` repeats the subject's last report; else remembers it as the last. */
+function remember<R>(seen: Generations<R>, subject: string, report: R, same: (a: R, b: R) => boolean): boolean {
+  const last = seen.get(subject);
+  if (last !== undefined && same(last, report)) return false;
+  seen.set(subject, report);
   return true;
 }
 
