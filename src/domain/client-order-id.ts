@@ -39,6 +39,18 @@ export function clientOrderId(position: PositionId, role: OrderRole): ClientOrde
   return clientOrderIdOf(id);
 }
 
+const SHAPE = /^pg-[0-9A-Z]{26}-(?:e|[scx][1-9][0-9]{0,3})$/;
+
+/**
+ * The position a client order id was made for, or `undefined` if it is not posguard's: what
+ * `parseClientOrderId` says of it, without building the role (the feed asks for every report).
+ */
+export function positionOfClientOrderId(id: string): PositionId | undefined {
+  if (!SHAPE.test(id)) return undefined;
+  const position = id.slice(3, 29);
+  return isPositionId(position) ? position : undefined;
+}
+
 /** The position and role a client order id was made for, or `undefined` if it is not posguard's. */
 export function parseClientOrderId(id: string): { position: PositionId; role: OrderRole } | undefined {
   const m = /^pg-([0-9A-Z]{26})-(e|[scx][1-9][0-9]{0,3})$/.exec(id);

@@ -9,7 +9,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import type { Clock } from '../clock.js';
-import { parseClientOrderId } from '../domain/client-order-id.js';
+import { positionOfClientOrderId } from '../domain/client-order-id.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
 import type { ExchangePort, PositionMode } from '../exchange/port.js';
@@ -109,8 +109,8 @@ export class AccountRuntime implements FeedDirectory {
   }
 
   private byClientOrderId(id: string | undefined): PositionActor | undefined {
-    const parsed = id === undefined ? undefined : parseClientOrderId(id);
-    return parsed === undefined ? undefined : this.actors.get(parsed.position);
+    const position = id === undefined ? undefined : positionOfClientOrderId(id);
+    return position === undefined ? undefined : this.actors.get(position);
   }
 
   private bySymbol(symbol: string): PositionActor | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_ORDER_ID_MAX, clientOrderId, parseClientOrderId, type OrderRole } from '../../src/domain/client-order-id.js';
+import { CLIENT_ORDER_ID_MAX, clientOrderId, parseClientOrderId, positionOfClientOrderId, type OrderRole } from '../../src/domain/client-order-id.js';
 import { InvalidClientOrderId } from '../../src/domain/errors.js';
 import { newPositionId } from '../../src/domain/ids.js';
 
@@ -15,6 +15,7 @@ describe('client order ids', () => {
     expect(id.length).toBeLessThanOrEqual(CLIENT_ORDER_ID_MAX);
     expect(id).toMatch(/^[A-Za-z0-9_-]{1,36}$/); // Bybit orderLinkId ∩ Binance newClientOrderId
     expect(parseClientOrderId(id)).toEqual({ position: pos, role });
+    expect(positionOfClientOrderId(id)).toBe(pos);
   });
 
   it.each(['close-0', 'close-10000', 'close-1.5', 'refund-1'])('refuses the role %s', (role) => {
@@ -28,5 +29,6 @@ describe('client order ids', () => {
 
   it.each(['', 'my-bot-123', 'pg-short-e', `pg-${pos}-q1`, `pg-${pos}-c0`])('does not claim %j as posguard\'s', (id) => {
     expect(parseClientOrderId(id)).toBeUndefined();
+    expect(positionOfClientOrderId(id)).toBeUndefined();
   });
 });
