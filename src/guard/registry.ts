@@ -32,7 +32,9 @@ export interface PositionRow {
 /** The public state name of a snapshot value (`{ verifying: 'querying' }` → `verifying`). */
 export function stateName(value: unknown): PositionStateName {
   if (typeof value === 'string') return value as PositionStateName;
-  if (typeof value === 'object' && value !== null) return Object.keys(value)[0] as PositionStateName;
+  if (typeof value === 'object' && value !== null) {
+    for (const key in value) return key as PositionStateName; // the first key, without an array per snapshot
+  }
   return 'pending';
 }
 
