@@ -5,8 +5,8 @@
  * the wiring makes them) while every snapshot goes to the position's `PositionWriter`, which
  * writes it with its history entry (`saveSnapshot`) — one write in flight per position, state
  * changes always kept, context-only snapshots coalesced. Many positions at once, on one
- * connection: the store sends the writes an account asks for in one tick as one fenced
- * script call (`write-batch.ts`), and answers each write once Redis has. The writes are the
+ * connection: the store sends the writes asked for in one tick as one script call, fenced
+ * per account (`write-batch.ts`), and answers each write once Redis has. The writes are the
  * template position's real ones (its life from intent to `open`), for a different position id
  * and symbol each.
  *

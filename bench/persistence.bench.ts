@@ -46,7 +46,7 @@ function print({ out }: BenchContext, r: Results): void {
   const setsPerSec = perSec(r.sets.count, r.sets.ms);
   out(`Redis ${BENCH_REDIS_URL.replace(/\/\/[^@]*@/, '//')}, keys under ${r.prefix}; host load average (1 min) at the start: ${r.load.toFixed(1)} on ${cpus().length} cores.`);
   out(`Transitions: ${fmtInt(t.positions)} positions on ${t.accounts} accounts (one lease each, every write fenced), ${fmtInt(t.concurrency)} in flight at once, one`);
-  out('connection, through RedisStore as the guard writes (the writes an account asks for in one tick go as one fenced script call).');
+  out('connection, through RedisStore as the guard writes (the writes of one tick go as one script call, fenced per account).');
   out('Each replays the real writes of a position\'s life from intent to open with a stop (the template):');
   out('recordIntent, confirmIntent and a claimSend per order, each awaited in order, while its snapshots go to its PositionWriter');
   out(`(${fmtInt(t.snapshotsOffered / t.positions)} snapshots, ${fmtInt(t.stateChanges / t.positions)} of them state changes; one write in flight, context-only ones coalesced, as in the guard).`);

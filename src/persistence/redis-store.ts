@@ -6,7 +6,8 @@
  *
  * Every write checks the account's lease inside its Lua script (`scripts.ts`); a write that is
  * fenced out throws `LeaseLost`. The journal and snapshot writes of one tick go to Redis as one
- * script call per account (`write-batch.ts`); each still answers only once Redis has. Receives: calls from the guard and the position wiring.
+ * script call, one segment per account lease (`write-batch.ts`); each still answers only once
+ * Redis has. Receives: calls from the guard and the position wiring.
  * Touches: Redis, under its key prefix only.
  *
  * @example
@@ -60,7 +61,7 @@ export interface HistoryEntry {
 const HISTORY_MAX = 1_000;
 
 export class RedisStore {
-  /** The journal and snapshot writes, gathered per account lease into one script call a tick. */
+  /** The journal and snapshot writes, gathered into one script call a tick (a segment per account lease). */
   private readonly writes: WriteBatcher;
   /** Per account, what every `fencedWrites` call of it begins with. */
   private readonly scopes = new Map<string, BatchScope>();

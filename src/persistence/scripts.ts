@@ -83,16 +83,17 @@ return 0
 `);
 
 /**
- * The fenced writes of one account, in one script: a batch of operations run in order after
- * a single lease check, so that every write in it is fenced and none runs for a worker that
- * lost the lease. `write-batch.ts` gathers the operations a tick makes into one call.
+ * The fenced writes of one or more accounts, in one script: per account, a batch of
+ * operations run in order after a single check of that account's lease, so that every write
+ * is fenced and none runs for a worker that lost the lease. `write-batch.ts` gathers the
+ * operations a tick makes into one call.
  *
- * KEYS[1] lease, KEYS[2] the account's set of live positions, KEYS[3] the account's
- * position → state hash, KEYS[4] the account's idempotency-key hash, then each operation's
- * keys in order. ARGV[1] holder (`worker|token`), ARGV[2] prefix of the account's per-state
- * index sets, ARGV[3] approximate history length kept per position, then each operation as
- * its code followed by its arguments. The operations (`k` its first key, `a` its first
- * argument after the code):
+ * KEYS and ARGV are one segment per account, in the same order. A segment's KEYS: the lease,
+ * the account's set of live positions, its position → state hash, its idempotency-key hash,
+ * then each operation's keys in order. A segment's ARGV: the holder (`worker|token`), the
+ * prefix of the account's per-state index sets, the approximate history length kept per
+ * position, the number of operations, then each operation as its code followed by its
+ * arguments. The operations (`k` its first key, `a` its first argument after the code):
  *
  * - `I` recordIntent. KEYS: position hash. ARGV: position id, intent JSON, entry client order
  *   id, baseline JSON, time, idempotency key or ''. Replies `{ 'new' | 'confirmed' |
@@ -109,12 +110,13 @@ return 0
  *   hash, position history stream. ARGV: position id, state, snapshot JSON, time, '1' when
  *   the state is final, event type, event payload JSON. Replies 1.
  *
- * Returns -1 when fenced out (nothing written), else one reply per operation, in order: an
- * operation that fails answers its error, and the others are written all the same.
+ * Returns one reply per segment: -1 when its holder no longer holds the lease (nothing of the
+ * segment written), else one reply per operation, in order: an operation that fails answers
+ * its error, and the others are written all the same.
  */
 export const fencedWrites = new Script('fencedWrites', `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local live, states, idempotency, statePrefix, historyMax = KEYS[2], KEYS[3], KEYS[4], ARGV[2], ARGV[3]
+-- The account of the segment being written (set per segment, read by the operations).
+local live, states, idempotency, statePrefix, historyMax
 
 local function recordIntent(k, a)
   local existing = redis.call('HMGET', KEYS[k], 'baseline', 'confirmed')
@@ -158,29 +160,45 @@ local ops = {
   L = {claimSend, 1, 2},
   S = {saveSnapshot, 2, 7},
 }
--- A malformed batch writes nothing: checked whole before the first write.
-local k, a, n = 5, 4, #ARGV
+-- A malformed call writes nothing: checked whole before the first write.
+local k, a, n = 1, 1, #ARGV
 while a <= n do
-  local op = ops[ARGV[a]]
-  if op == nil then return redis.error_reply('fencedWrites: unknown operation ' .. ARGV[a]) end
-  k = k + op[2]
-  a = a + 1 + op[3]
+  local count = tonumber(ARGV[a + 3])
+  if count == nil then return redis.error_reply('fencedWrites: no operation count at ARGV[' .. (a + 3) .. ']') end
+  k, a = k + 4, a + 4
+  for _ = 1, count do
+    local op = ops[ARGV[a]]
+    if op == nil then return redis.error_reply('fencedWrites: unknown operation ' .. tostring(ARGV[a])) end
+    k = k + op[2]
+    a = a + 1 + op[3]
+  end
 end
 if a ~= n + 1 or k ~= #KEYS + 1 then return redis.error_reply('fencedWrites: keys and arguments do not match the operations') end
 -- Each operation on its own: one that fails (a key of the wrong type) answers its error and
 -- the others still run, as if each were its own script.
 local replies = {}
-k, a = 5, 4
+k, a = 1, 1
 while a <= n do
-  local op = ops[ARGV[a]]
-  local ok, reply = pcall(op[1], k, a + 1)
-  if ok then
-    replies[#replies + 1] = reply
-  else
-    replies[#replies + 1] = {err = type(reply) == 'table' and reply.err or tostring(reply)}
+  local fenced = redis.call('GET', KEYS[k]) ~= ARGV[a]
+  live, states, idempotency = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  statePrefix, historyMax = ARGV[a + 1], ARGV[a + 2]
+  local count = tonumber(ARGV[a + 3])
+  k, a = k + 4, a + 4
+  local segment = {}
+  for _ = 1, count do
+    local op = ops[ARGV[a]]
+    if not fenced then
+      local ok, reply = pcall(op[1], k, a + 1)
+      if ok then
+        segment[#segment + 1] = reply
+      else
+        segment[#segment + 1] = {err = type(reply) == 'table' and reply.err or tostring(reply)}
+      end
+    end
+    k = k + op[2]
+    a = a + 1 + op[3]
   end
-  k = k + op[2]
-  a = a + 1 + op[3]
+  if fenced then replies[#replies + 1] = -1 else replies[#replies + 1] = segment end
 end
 return replies
 `);

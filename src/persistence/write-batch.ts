@@ -1,14 +1,15 @@
 /**
- * Gathers the fenced writes of a tick into one script call per account lease: every journal
- * write and snapshot that positions of one account ask for while the process is busy goes to
- * Redis as one `fencedWrites` call (one lease check, the operations in the order they were
- * asked for), sent once the current tick's callbacks have run (`process.nextTick`). Each
- * caller still gets its own reply, and only once Redis has answered the whole call: a claim
- * is granted (and a snapshot written) only when Redis says so.
+ * Gathers the fenced writes of a tick into one script call: every journal write and snapshot
+ * that positions ask for while the process is busy goes to Redis in one `fencedWrites` call,
+ * one segment per account lease (one lease check, that account's operations in the order
+ * they were asked for), sent once the current tick's callbacks have run
+ * (`process.nextTick`). Each caller still gets its own reply, and only once Redis has
+ * answered the whole call: a claim is granted (and a snapshot written) only when Redis says
+ * so.
  *
  * A call that fails (Redis away, a timeout) fails every write in it; a write that fails in
- * Redis (a key of the wrong type) fails alone; a call that is fenced out answers `FENCED_OUT`
- * to every write in it, and nothing of it was written.
+ * Redis (a key of the wrong type) fails alone; a segment whose holder lost the lease answers
+ * `FENCED_OUT` to every write in it, and nothing of it was written.
  * Receives: writes from the Redis store. Touches: Redis, through the one script.
  *
  * @example
@@ -21,18 +22,18 @@ import { fencedWrites } from './scripts.js';
 /** The operations of `fencedWrites`: recordIntent, confirmIntent, claimSend, saveSnapshot. */
 export type WriteOp = 'I' | 'C' | 'L' | 'S';
 
-/** What every write of a call answers when the lease is no longer the holder's. */
+/** What every write of a segment answers when its holder no longer holds the lease. */
 export const FENCED_OUT = -1;
 
-/** Writes per script call at most: a fuller batch is sent at once and a new one begun. */
-const MAX_WRITES = 128;
+/** Writes per script call at most (a call runs in Redis without a break): a fuller one goes at once. */
+const MAX_WRITES = 256;
 
 interface Waiter {
   resolve(reply: unknown): void;
   reject(error: unknown): void;
 }
 
-/** What every call for one account begins with: its lease key and its account-wide keys and arguments. */
+/** What every segment of one account begins with: its lease key and its account-wide keys and arguments. */
 export interface BatchScope {
   /** KEYS: the lease first, then the account's keys every operation may use. */
   readonly keys: readonly string[];
@@ -40,19 +41,24 @@ export interface BatchScope {
   readonly args: readonly string[];
 }
 
-class Batch {
+/** One account's operations of a call. */
+class Segment {
   readonly keys: string[];
   readonly args: string[];
   readonly waiters: Waiter[] = [];
+  /** Where the operation count goes in `args`, filled in when the call is sent. */
+  readonly countAt: number;
   constructor(scope: BatchScope, readonly holder: string) {
     this.keys = [...scope.keys];
-    this.args = [holder, ...scope.args];
+    this.args = [holder, ...scope.args, '0'];
+    this.countAt = this.args.length - 1;
   }
 }
 
 export class WriteBatcher {
-  /** The batch being gathered, per lease key. */
-  private readonly open = new Map<string, Batch>();
+  /** The segment being gathered, per lease key, and the writes in all of them. */
+  private readonly open = new Map<string, Segment>();
+  private pending = 0;
   private scheduled = false;
 
   constructor(private readonly redis: Redis, private readonly maxWrites = MAX_WRITES) {}
@@ -60,64 +66,75 @@ export class WriteBatcher {
   /** Queues one operation under `holder`'s lease; resolves with its reply, or `FENCED_OUT`. */
   write(scope: BatchScope, holder: string, op: WriteOp, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     const leaseKey = scope.keys[0] as string;
-    let batch = this.open.get(leaseKey);
-    if (batch !== undefined && batch.holder !== holder) {
+    let segment = this.open.get(leaseKey);
+    if (segment !== undefined && segment.holder !== holder) {
       // The lease changed hands within the tick: what was asked for under the old holder goes first.
-      this.send(batch);
-      batch = undefined;
+      this.flush();
+      segment = undefined;
     }
-    if (batch === undefined) {
-      batch = new Batch(scope, holder);
-      this.open.set(leaseKey, batch);
+    if (segment === undefined) {
+      segment = new Segment(scope, holder);
+      this.open.set(leaseKey, segment);
     }
-    for (const k of keys) batch.keys.push(k);
-    batch.args.push(op);
-    for (const a of args) batch.args.push(typeof a === 'string' ? a : String(a));
-    const reply = new Promise<unknown>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    if (batch.waiters.length >= this.maxWrites) {
-      this.open.delete(leaseKey);
-      this.send(batch);
+    for (const k of keys) segment.keys.push(k);
+    segment.args.push(op);
+    for (const a of args) segment.args.push(typeof a === 'string' ? a : String(a));
+    const reply = new Promise<unknown>((resolve, reject) => segment.waiters.push({ resolve, reject }));
+    if (++this.pending >= this.maxWrites) {
+      this.flush();
     } else if (!this.scheduled) {
       this.scheduled = true;
-      process.nextTick(this.flush);
+      process.nextTick(this.flushTick);
     }
     return reply;
   }
 
-  private readonly flush = (): void => {
+  private readonly flushTick = (): void => {
     this.scheduled = false;
-    const batches = [...this.open.values()];
-    this.open.clear();
-    // The calls of one tick (one per account) leave in one write to the socket.
-    const socket = this.redis.stream as { cork?(): void; uncork?(): void } | undefined;
-    socket?.cork?.();
-    try {
-      for (const b of batches) this.send(b);
-    } finally {
-      socket?.uncork?.();
-    }
+    this.flush();
   };
 
-  private send(batch: Batch): void {
-    const { waiters } = batch;
-    fencedWrites.runNow(this.redis, batch.keys, batch.args).then(
+  /** Sends what is gathered as one call. */
+  private flush(): void {
+    if (this.pending === 0) return;
+    const segments = [...this.open.values()];
+    this.open.clear();
+    this.pending = 0;
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const s of segments) {
+      s.args[s.countAt] = String(s.waiters.length);
+      for (const k of s.keys) keys.push(k);
+      for (const a of s.args) args.push(a);
+    }
+    fencedWrites.runNow(this.redis, keys, args).then(
       (reply) => {
-        if (reply === FENCED_OUT) {
-          for (const w of waiters) w.resolve(FENCED_OUT);
-        } else if (Array.isArray(reply) && reply.length === waiters.length) {
-          for (let i = 0; i < waiters.length; i++) {
-            const r: unknown = reply[i];
-            if (r instanceof Error) (waiters[i] as Waiter).reject(r);
-            else (waiters[i] as Waiter).resolve(r);
-          }
-        } else {
-          const error = new Error(`fencedWrites answered ${JSON.stringify(reply)} to ${waiters.length} writes`);
-          for (const w of waiters) w.reject(error);
+        if (!Array.isArray(reply) || reply.length !== segments.length) {
+          fail(segments, new Error(`fencedWrites answered ${JSON.stringify(reply)} to ${segments.length} segments`));
+          return;
         }
+        segments.forEach((s, i) => answer(s, reply[i]));
       },
-      (error: unknown) => {
-        for (const w of waiters) w.reject(error);
-      },
+      (error: unknown) => fail(segments, error),
     );
   }
+}
+
+function answer(segment: Segment, reply: unknown): void {
+  const { waiters } = segment;
+  if (reply === FENCED_OUT) {
+    for (const w of waiters) w.resolve(FENCED_OUT);
+  } else if (Array.isArray(reply) && reply.length === waiters.length) {
+    for (let i = 0; i < waiters.length; i++) {
+      const r: unknown = reply[i];
+      if (r instanceof Error) (waiters[i] as Waiter).reject(r);
+      else (waiters[i] as Waiter).resolve(r);
+    }
+  } else {
+    fail([segment], new Error(`fencedWrites answered ${JSON.stringify(reply)} to a segment of ${waiters.length} writes`));
+  }
+}
+
+function fail(segments: readonly Segment[], error: unknown): void {
+  for (const s of segments) for (const w of s.waiters) w.reject(error);
 }

@@ -39,7 +39,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-describe('writes gathered into one script call per account and tick', () => {
+describe('writes gathered into one script call per tick, one segment per account lease', () => {
   it('answers each write its own reply: of two claims of one client order id in one tick, only the first is granted', async () => {
     const A = accountId('batch-1');
     const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
@@ -58,23 +58,29 @@ describe('writes gathered into one script call per account and tick', () => {
     expect((await store.loadLive(A)).map((p) => p.id).sort()).toEqual([...ids].sort());
   });
 
-  it('sends the writes of one tick for one account as one script call, in the order they were asked for', async () => {
+  it('sends the writes of one tick, of every account, as one script call, each account\'s in the order they were asked for', async () => {
     const A = accountId('batch-2');
-    const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
-    const id = newId();
-    await store.saveSnapshot(A, holder, snapshot(newId(), 'open', 0)); // the script is loaded in Redis
+    const B = accountId('batch-2b');
+    const holderA = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
+    const holderB = `w1|${await store.acquireLease(B, 'w1', 60_000)}`;
+    const [a, b] = [newId(), newId()];
+    await store.saveSnapshot(A, holderA, snapshot(newId(), 'open', 0)); // the script is loaded in Redis
     const commands = await commandsOf(() => Promise.all([
-      store.saveSnapshot(A, holder, snapshot(id, 'pending', 1)),
-      store.saveSnapshot(A, holder, snapshot(id, 'verifying', 2)),
-      store.saveSnapshot(A, holder, snapshot(id, 'open', 3)),
+      store.saveSnapshot(A, holderA, snapshot(a, 'pending', 1)),
+      store.saveSnapshot(B, holderB, snapshot(b, 'pending', 1)),
+      store.saveSnapshot(A, holderA, snapshot(a, 'verifying', 2)),
+      store.saveSnapshot(A, holderA, snapshot(a, 'open', 3)),
+      store.saveSnapshot(B, holderB, snapshot(b, 'failed', 2)),
     ]));
     expect(commands).toEqual(['evalsha']);
-    expect((await store.history(id)).map((h) => h.state)).toEqual(['pending', 'verifying', 'open']);
-    expect(await store.idsInState(A, 'verifying')).not.toContain(id);
-    expect(await store.idsInState(A, 'open')).toContain(id);
+    expect((await store.history(a)).map((h) => h.state)).toEqual(['pending', 'verifying', 'open']);
+    expect((await store.history(b)).map((h) => h.state)).toEqual(['pending', 'failed']);
+    expect(await store.idsInState(A, 'verifying')).not.toContain(a);
+    expect(await store.idsInState(A, 'open')).toContain(a);
+    expect(await store.idsInState(B, 'failed')).toContain(b);
   });
 
-  it('fences each account on its own: a stale holder\'s writes all fail with LeaseLost and write nothing, the other account\'s are written', async () => {
+  it('fences each account on its own within a call: a stale holder\'s writes all fail with LeaseLost and write nothing, the other account\'s are written', async () => {
     const stale = accountId('batch-stale');
     const fresh = accountId('batch-fresh');
     const t1 = await store.acquireLease(stale, 'w1', 60_000);
