@@ -45,6 +45,13 @@ const closeUnverifiedAlert = {
   }),
 } as const;
 
+/** Evidence from any source is folded into the context in every state. */
+const EVIDENCE_HANDLERS = {
+  ORDER_REPORT: { actions: 'recordOrder' },
+  FILL_REPORT: { actions: 'recordFill' },
+  POSITION_REPORT: { actions: 'recordPosition' },
+} as const;
+
 /** While the entry's fate is open: filled → protect (or open), dead (zero fill) → failed. */
 const entryDecided = positionSetup.createStateConfig({
   always: [
@@ -65,9 +72,7 @@ export const positionMachine = positionSetup.createMachine({
   context: ({ input }) => initialContext(input),
   initial: 'pending',
   on: {
-    ORDER_REPORT: { actions: 'recordOrder' },
-    FILL_REPORT: { actions: 'recordFill' },
-    POSITION_REPORT: { actions: 'recordPosition' },
+    ...EVIDENCE_HANDLERS,
     // A feed state the position already knows changes nothing (no new context, nothing to write).
     FEED: { guard: 'feedChanges', actions: 'recordFeed' },
     CLOSE: { actions: 'recordClose' },
@@ -236,9 +241,14 @@ export const positionMachine = positionSetup.createMachine({
       initial: 'watching',
       states: {
         watching: {
-          // Nothing here is timed or invoked: RESUME only has the eventless transitions below
-          // looked at again (every event does), without re-entering the state.
-          on: { RESUME: {} },
+          on: {
+            // Nothing here is timed or invoked: RESUME only has the eventless transitions below
+            // looked at again (every event does), without re-entering the state.
+            RESUME: {},
+            // The root's handlers again, where an open position spends its life: XState looks
+            // for an event's transition from the deepest state up, so it stops here.
+            ...EVIDENCE_HANDLERS,
+          },
           always: [
             // A stop cancelled under us (Bybit's disconnect protection, a manual cancel): place a new one.
             { guard: 'stopLost', target: '#position.protecting' },
