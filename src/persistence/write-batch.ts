@@ -26,7 +26,7 @@ export type WriteOp = 'I' | 'C' | 'L' | 'S';
 export const FENCED_OUT = -1;
 
 /** Writes per script call at most (a call runs in Redis without a break): a fuller one goes at once. */
-const MAX_WRITES = 256;
+const MAX_WRITES = 128;
 
 interface Waiter {
   resolve(reply: unknown): void;
