@@ -16,8 +16,8 @@ import { wirePositionMachine, type WiredPositionMachine } from '../actors/positi
 import type { PositionSettings } from '../machines/position.context.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import { MemoryJournal, RedisJournal, type Journal } from '../persistence/journal.js';
-import { PositionWriter } from '../persistence/position-writer.js';
-import type { RedisStore } from '../persistence/redis-store.js';
+import { PositionWriter, type WriterTarget } from '../persistence/position-writer.js';
+import type { RedisStore, SnapshotWrite } from '../persistence/redis-store.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
 import type { PositionStatusReport } from '../domain/reports.js';
@@ -124,20 +124,33 @@ export class AccountWorker {
     const supervisor = this.supervisor;
     if (supervisor === undefined) throw new Error(`account ${this.deps.runtime.id} is not driven by this worker`);
     const { store, clock, runtime } = this.deps;
-    const writer = store === undefined ? undefined : new PositionWriter({
-      save: (w) => store.saveSnapshot(runtime.id, this.holder(), { ...w, snapshot: this.machine.getPersistedSnapshot(w.snapshot as never) }),
-      onError: (e, attempt) => { if (attempt === 1) this.deps.onTrouble(`position ${id} could not be saved; retrying`, e); },
-    }, clock);
+    const writer = store === undefined ? undefined : new PositionWriter(new SnapshotSink(this, id), clock);
     if (writer !== undefined) this.writers.set(id, writer);
-    // A final position's writer is let go once its last snapshot is written.
-    const onFinal = () => {
-      void writer?.flushed().then(() => {
-        if (this.writers.get(id) === writer) this.writers.delete(id);
-      });
-    };
-    const made = positionChild({ machine: this.machine, clock, runtime, registry: this.deps.registry, writer, host: this.host, onTransition: this.deps.onTransition, onFinal }, input, snapshot);
+    const made = positionChild({
+      machine: this.machine, clock, runtime, registry: this.deps.registry, writer, host: this.host, onTransition: this.deps.onTransition, onFinal: this.released,
+    }, input, snapshot);
     supervisor.startChild(made.spec);
     return made.journalled;
+  }
+
+  /** A final position's writer is let go once its last snapshot is written. */
+  private readonly released = (id: PositionId): void => {
+    const writer = this.writers.get(id);
+    void writer?.flushed().then(() => {
+      if (this.writers.get(id) === writer) this.writers.delete(id);
+    });
+  };
+
+  /** Writes a position's snapshot under this worker's lease (its `SnapshotSink` calls it). */
+  saveSnapshot(w: SnapshotWrite): Promise<void> {
+    const store = this.deps.store;
+    if (store === undefined) return Promise.resolve();
+    return store.saveSnapshot(this.deps.runtime.id, this.holder(), { ...w, snapshot: this.machine.getPersistedSnapshot(w.snapshot as never) });
+  }
+
+  /** Told by a position's writer that a write failed (it retries by itself). */
+  writeFailed(id: PositionId, error: unknown, attempt: number): void {
+    if (attempt === 1) this.deps.onTrouble(`position ${id} could not be saved; retrying`, error);
   }
 
   /** Runs one sweep of this account now (only while this worker owns it). */
@@ -249,5 +262,21 @@ export class AccountWorker {
   /** Resolves once every queued snapshot is written (tests, graceful stop). */
   async flushed(): Promise<void> {
     await Promise.all([...this.writers.values()].map((w) => w.flushed()));
+  }
+}
+
+/**
+ * Where a position's writer sends its snapshots: a class, not a pair of closures (a worker
+ * holds one per live position, and under tsx every named closure is a ~300 B object).
+ */
+class SnapshotSink implements WriterTarget {
+  constructor(private readonly worker: AccountWorker, private readonly id: PositionId) {}
+
+  save(write: SnapshotWrite): Promise<void> {
+    return this.worker.saveSnapshot(write);
+  }
+
+  onError(error: unknown, attempt: number): void {
+    this.worker.writeFailed(this.id, error, attempt);
   }
 }

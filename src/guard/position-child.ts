@@ -31,7 +31,7 @@ export interface PositionChildDeps {
   readonly host: ActorHost;
   readonly onTransition: (row: PositionRow, from: PositionStateName) => void;
   /** Called once when the position reaches a final state. */
-  readonly onFinal?: () => void;
+  readonly onFinal?: (id: PositionId) => void;
 }
 
 export interface PositionChild {
@@ -138,7 +138,7 @@ class PositionChildRun {
       this.settleJournal = undefined;
     }
     if (final) {
-      this.deps.onFinal?.();
+      this.deps.onFinal?.(id);
       runtime.actors.delete(id);
       if (runtime.busy.get(this.input.intent.symbol) === id) runtime.busy.delete(this.input.intent.symbol);
     }
