@@ -139,7 +139,7 @@ function print({ out }: BenchContext, r: Results): void {
     ['  the restored actor alone (on the account\'s shared XState system; no observer, no supervisor, no registry)', fmtBytes(r.heap.actorAlone)],
     ['  + as a supervised child (actorChild: its subscription; the supervisor\'s entry)', fmtBytes(r.heap.supervised - r.heap.actorAlone)],
     ['  + its registry row (open, 2 history entries)', fmtBytes(r.heap.registryRow)],
-    ['  + the rest: positionChild\'s record, AccountRuntime actors/busy entries', fmtBytes(perPosition - r.heap.supervised - r.heap.registryRow)],
+    ['  + the rest: positionChild\'s record, directory entries (less what the parts above count twice: each of their actors has a market of its own)', fmtBytes(perPosition - r.heap.supervised - r.heap.registryRow)],
     ['after the reports (adds the feed\'s repeat-filter window, one per account)', fmtBytes(r.heapAfterRun ?? Number.NaN)],
     ['bare 5-state XState actor (reference)', fmtBytes(r.heap.bareActor)],
   ]));

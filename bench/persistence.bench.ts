@@ -69,11 +69,12 @@ function print({ out }: BenchContext, r: Results): void {
   const h = r.rehydration;
   out(`Rehydration: ${fmtInt(h.positions)} open positions with a resting stop written under the prefix as the guard writes them (${(h.seedMs / 1000).toFixed(1)} s, not timed),`);
   out('the venue (in-process SimExchange, one market per position) holding the same positions and stops; then createGuard({ accounts: [sim],');
-  out('persistence: \'redis\' }) with the default config: it takes the lease, restores every live position and starts the feed before it resolves.');
+  out('persistence: \'redis\' }) with the default config: it takes the lease, restores every live position (deadlines re-armed), runs the first');
+  out('orphan sweep, starts the sweep schedulers and then the feed, and resolves; the feed\'s REST resync of the restored positions runs after that.');
   out(formatTable(['step', 's'], [
-    ['createGuard → resolved (lease, loadLive, restore + RESUME every actor, feed, first orphan sweep)', (h.createGuardMs / 1000).toFixed(2)],
+    ['createGuard → resolved (lease, loadLive, restore + RESUME every actor, first orphan sweep, schedulers, feed started)', (h.createGuardMs / 1000).toFixed(2)],
     ['  of which RedisStore.loadLive alone (timed apart: read + parse of every live position)', (h.loadLiveMs / 1000).toFixed(2)],
-    ['then guard.flushed(): the restored actors\' snapshots written again (the sweeps run meanwhile)', (h.flushedMs / 1000).toFixed(2)],
+    ['then guard.flushed(): the snapshots queued so far written (the feed\'s resync runs meanwhile)', (h.flushedMs / 1000).toFixed(2)],
     ['then guard.stop()', (h.stopMs / 1000).toFixed(2)],
   ]));
   out(`restored: ${fmtInt(h.restored)}/${fmtInt(h.positions)} positions, ${fmtInt(h.open)} open; guard trouble events: ${fmtInt(h.troubleCount)}`
