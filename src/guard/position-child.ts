@@ -59,6 +59,8 @@ class PositionChildRun {
   /** The persisted snapshot to restore from: used by the first start only. */
   private restoredFrom: Snapshot<unknown> | undefined;
   private lastGood: AnyMachineSnapshot | undefined;
+  /** The state of the last snapshot seen (the registry's row says the same). */
+  private state: PositionStateName | undefined;
   /** Whether a start is a restore (every start after the first is a restart from `lastGood`). */
   private restored: boolean;
   /** What was last handed to the writer (or restored from): the state and the context. */
@@ -111,7 +113,8 @@ class PositionChildRun {
     this.lastGood = snap;
     const state = stateName(snap.value);
     const at = clock.now();
-    const from = registry.get(id)?.state ?? 'pending';
+    const from = this.state ?? registry.get(id)?.state ?? 'pending';
+    this.state = state;
     const row = registry.update(id, state, snap.context as PositionContext, at);
     const moved = from !== state;
     if (moved) crashAt(state);
