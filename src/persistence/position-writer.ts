@@ -32,8 +32,13 @@ export class PositionWriter {
   /** Queues a snapshot; `transition` when the state changed (its history entry is kept). */
   save(write: SnapshotWrite, transition: boolean): void {
     if (this.closed) return;
-    if (transition) this.transitions.push(write);
-    else this.latest = write;
+    if (transition) {
+      // A transition's snapshot holds everything a context-only snapshot queued before it held.
+      this.latest = undefined;
+      this.transitions.push(write);
+    } else {
+      this.latest = write;
+    }
     this.pump();
   }
 
@@ -55,12 +60,10 @@ export class PositionWriter {
   }
 
   private next(): { write: SnapshotWrite; transition: boolean } | undefined {
+    // Transitions first, in order; then the latest context-only snapshot, which was queued
+    // after every transition still queued (an earlier one was dropped when they came).
     const t = this.transitions.shift();
-    if (t !== undefined) {
-      // A context-only snapshot older than this transition is superseded by it.
-      if (this.latest !== undefined && this.latest.at <= t.at) this.latest = undefined;
-      return { write: t, transition: true };
-    }
+    if (t !== undefined) return { write: t, transition: true };
     const l = this.latest;
     this.latest = undefined;
     return l === undefined ? undefined : { write: l, transition: false };

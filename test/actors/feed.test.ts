@@ -70,6 +70,29 @@ describe('the feed actor', () => {
     const rest = { type: 'fill', report: { ...base, source: 'order-query' } } as unknown as FeedReport;
     expect([filter.fresh(fill), filter.fresh(fill), filter.fresh(rest), filter.fresh(rest)]).toEqual([true, false, true, true]);
   });
+
+  it('drops an order or position report that repeats the last one of its order or symbol, and passes any that differs', () => {
+    const filter = new RepeatFilter();
+    const order = (status: string, filled: number, venueTime: number) => ({
+      type: 'order',
+      report: { source: 'stream', receivedAt: venueTime + 5, venueTime, venueOrderId: '7', clientOrderId: undefined, symbol: AVL, side: 'sell', type: 'stop-market', amount: 43, filled, averagePrice: undefined, status, reduceOnly: true, triggerPrice: 0.21 },
+    }) as unknown as FeedReport;
+    const position = (venueSeq: number, size: number) => ({
+      type: 'position',
+      // A new object each time, with a new receive time: a repeat is known by what it says.
+      report: { source: 'stream', receivedAt: Math.random(), venueTime: 100 + venueSeq, venueSeq, symbol: AVL, side: 'buy', size, entryPrice: 0.25, markPrice: 0.25 },
+    }) as unknown as FeedReport;
+    expect([
+      filter.fresh(order('open', 0, 1)), filter.fresh(order('open', 0, 1)), // a repeat
+      filter.fresh(order('open', 0, 2)), // a later update of the same order
+      filter.fresh(order('filled', 43, 3)),
+      filter.fresh(position(1, 43)), filter.fresh(position(1, 43)), // a repeat
+      filter.fresh(position(2, 43)), filter.fresh(position(3, 0)),
+      // A repeat of an older report is not the last one: it reaches the position, which never
+      // lets an older report overrule a newer one.
+      filter.fresh(position(2, 43)),
+    ]).toEqual([true, false, true, true, true, false, true, true, true]);
+  });
 });
 
 describe('positions and their feed', () => {

@@ -300,6 +300,22 @@ describe('protecting', () => {
 });
 
 describe('open', () => {
+  it('a feed state it already knows, or a REST read of its stop that says what the stream said, changes nothing', async () => {
+    const d = await openPosition(WITH_STOP);
+    const before = d.actor.getSnapshot();
+    await d.send({ type: 'FEED', up: true });
+    expect(d.actor.getSnapshot()).toBe(before); // no transition at all: nothing to write
+    const stop = d.ctx().stop;
+    const report = stop?.report;
+    expect(report?.status).toBe('open');
+    if (report === undefined) return;
+    await d.send({ type: 'ORDER_REPORT', report: { ...report, source: 'order-query', receivedAt: report.receivedAt + 1_000 } });
+    expect(d.ctx().stop).toBe(stop);
+    // A report of the same order that says something new is folded in.
+    await d.send({ type: 'ORDER_REPORT', report: { ...report, status: 'cancelled', receivedAt: report.receivedAt + 2_000, venueTime: (report.venueTime ?? 0) + 1 } });
+    expect(d.ctx().stop).not.toBe(stop);
+  });
+
   it('a stale REST flat after a stream fill leaves the position open (the incident\'s second half)', async () => {
     const d = drive();
     await d.start();
