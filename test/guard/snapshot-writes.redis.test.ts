@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import { SimulatedClock } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PositionStatusReport } from '../../src/domain/reports.js';
-import type { ExchangePort, StreamEvent } from '../../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { createGuard } from '../../src/guard/guard.js';
 import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
+import { pushablePort } from '../support/pushable-port.js';
 import { T0 } from '../support/sim-harness.js';
 
 const AVL = 'AVL/USDT:USDT';
@@ -27,14 +27,7 @@ describe('which snapshots are written', () => {
     clock.set(T0);
     const sim = new SimExchange({ clock, seed: 3 });
     sim.setPrice(AVL, 0.25);
-    const inner = createSimPort(sim, 'main');
-    let push: ((e: StreamEvent) => void) | undefined;
-    const port: ExchangePort = Object.assign(Object.create(inner) as ExchangePort, {
-      subscribe: (onEvent: (e: StreamEvent) => void) => {
-        push = onEvent;
-        return inner.subscribe(onEvent);
-      },
-    });
+    const { port, push } = pushablePort(createSimPort(sim, 'main'));
     const guard = await createGuard({ redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' }] }, {
       clock, sim, ports: { main: port }, persistence: 'redis', redisPrefix: prefix, workerId: 'snapwrites',
     });
@@ -46,7 +39,7 @@ describe('which snapshots are written', () => {
       }
       expect(pos.state).toBe('open');
       // The stream's report of the position.
-      push?.({ type: 'position', report: {
+      push({ type: 'position', report: {
         source: 'stream', receivedAt: clock.now(), venueTime: clock.now(), venueSeq: 100, symbol: AVL, side: 'buy', size: 43, entryPrice: 0.25, markPrice: 0.25,
       } });
       await guard.flushed();
@@ -58,13 +51,13 @@ describe('which snapshots are written', () => {
 
       // REST shows the very state the stream showed, a second later: only the clock fields
       // change. (The simulated clock stays put, so that the venue itself says nothing new.)
-      push?.({ type: 'position', report: { ...live, source: 'position-query', receivedAt: live.receivedAt + 1_000 } });
+      push({ type: 'position', report: { ...live, source: 'position-query', receivedAt: live.receivedAt + 1_000 } });
       await guard.flushed();
       expect(await redis.xlen(history)).toBe(written);
       expect(await redis.hget(`${prefix}pos:${pos.id}`, 'snapshot')).toBe(snapshotBefore);
 
       // A newer report (the venue's next sequence number, a new mark price) is written.
-      push?.({ type: 'position', report: { ...live, venueSeq: (live.venueSeq ?? 0) + 1, receivedAt: live.receivedAt + 1_500, markPrice: 0.26 } });
+      push({ type: 'position', report: { ...live, venueSeq: (live.venueSeq ?? 0) + 1, receivedAt: live.receivedAt + 1_500, markPrice: 0.26 } });
       await guard.flushed();
       expect(await redis.xlen(history)).toBe(written + 1);
       const after = JSON.parse((await redis.hget(`${prefix}pos:${pos.id}`, 'snapshot')) ?? '{}') as { context: { live: PositionStatusReport } };

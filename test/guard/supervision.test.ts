@@ -1,9 +1,10 @@
 import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Halted } from '../../src/domain/errors.js';
-import type { ExchangePort, StreamEvent } from '../../src/exchange/port.js';
+import type { ExchangePort } from '../../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { createGuard, type Guard } from '../../src/guard/guard.js';
+import { pushablePort } from '../support/pushable-port.js';
 import { T0 } from '../support/sim-harness.js';
 
 const AVL = 'AVL/USDT:USDT';
@@ -32,14 +33,7 @@ describe('supervision inside the guard', () => {
     clock.set(T0);
     sim = new SimExchange({ clock, seed: 5 });
     sim.setPrice(AVL, 0.25);
-    const inner = createSimPort(sim, 'main');
-    let push: ((e: StreamEvent) => void) | undefined;
-    const port: ExchangePort = Object.assign(Object.create(inner) as ExchangePort, {
-      subscribe: (onEvent: (e: StreamEvent) => void) => {
-        push = onEvent;
-        return inner.subscribe(onEvent);
-      },
-    });
+    const { port, push } = pushablePort(createSimPort(sim, 'main'));
     const trouble: string[] = [];
     guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, {
       clock, sim, ports: { main: port }, persistence: 'memory', supervision: fast,
@@ -49,7 +43,7 @@ describe('supervision inside the guard', () => {
     await advance(clock, 500);
     expect(pos.state).toBe('open');
     // A report no venue should send: a size that is not a number. Folding it throws inside the actor.
-    push?.({ type: 'position', report: { source: 'stream', symbol: AVL, side: 'buy', size: Number.NaN, venueTime: T0 + 1, receivedAt: clock.now(), entryPrice: undefined, markPrice: undefined } });
+    push({ type: 'position', report: { source: 'stream', symbol: AVL, side: 'buy', size: Number.NaN, venueTime: T0 + 1, receivedAt: clock.now(), entryPrice: undefined, markPrice: undefined } });
     await advance(clock, 500);
     expect(trouble.some((m) => m.startsWith(`${pos.id} of account main exited`) && /not a finite number/.test(m))).toBe(true);
     expect(pos.state).toBe('open'); // restarted from the snapshot before the bad report
