@@ -1,24 +1,16 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { SimulatedClock } from 'xstate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accountId } from '../../src/domain/ids.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
 import { createGuard } from '../../src/guard/guard.js';
 import { BullmqSweepScheduler } from '../../src/sweeps/scheduler.js';
-import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
+import { REDIS_URL, redisForThisFile } from '../support/redis.js';
 import { T0 } from '../support/sim-harness.js';
 
 const AVL = 'AVL/USDT:USDT';
-const prefix = testPrefix('guard');
-let redis: Redis;
-beforeAll(() => {
-  redis = connect();
-});
-afterAll(async () => {
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+const db = redisForThisFile('guard');
+const prefix = db.prefix;
 
 // Simulated time for the machines, but Redis answers in real time: each step waits a little.
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
@@ -57,13 +49,13 @@ describe('the guard on Redis', () => {
     const creates = sim.requests({ method: 'createOrder' }).map((r) => (r.params as { clientOrderId: string }).clientOrderId);
     expect(creates).toEqual([`pg-${pos.id}-e`, `pg-${pos.id}-s1`]);
     await b.flushed();
-    const stored = await redis.hget(`${prefix}pos:${pos.id}`, 'state');
+    const stored = await db.redis.hget(`${prefix}pos:${pos.id}`, 'state');
     expect(stored).toBe('open');
-    const history = await redis.xrange(`${prefix}pos:${pos.id}:history`, '-', '+');
+    const history = await db.redis.xrange(`${prefix}pos:${pos.id}:history`, '-', '+');
     expect(history.length).toBeGreaterThanOrEqual(3);
 
     // The sweeps are scheduled per account with BullMQ job schedulers.
-    const queue = new Queue(BullmqSweepScheduler.queueName(accountId('main')), { connection: redis, prefix: `${prefix}bull` });
+    const queue = new Queue(BullmqSweepScheduler.queueName(accountId('main')), { connection: db.redis, prefix: `${prefix}bull` });
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers.map((s) => s.key).sort()).toEqual(['orphans', 'reconcile']);
     await queue.close();

@@ -1,23 +1,15 @@
-import type { Redis } from 'ioredis';
 import { SimulatedClock } from 'xstate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PositionStatusReport } from '../../src/domain/reports.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { createGuard } from '../../src/guard/guard.js';
-import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
+import { REDIS_URL, redisForThisFile } from '../support/redis.js';
 import { pushablePort } from '../support/pushable-port.js';
 import { T0 } from '../support/sim-harness.js';
 
 const AVL = 'AVL/USDT:USDT';
-const prefix = testPrefix('snapwrites');
-let redis: Redis;
-beforeAll(() => {
-  redis = connect();
-});
-afterAll(async () => {
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+const db = redisForThisFile('snapwrites');
+const prefix = db.prefix;
 
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
 
@@ -44,8 +36,8 @@ describe('which snapshots are written', () => {
       } });
       await guard.flushed();
       const history = `${prefix}pos:${pos.id}:history`;
-      const written = await redis.xlen(history);
-      const snapshotBefore = await redis.hget(`${prefix}pos:${pos.id}`, 'snapshot');
+      const written = await db.redis.xlen(history);
+      const snapshotBefore = await db.redis.hget(`${prefix}pos:${pos.id}`, 'snapshot');
       const live = (JSON.parse(snapshotBefore ?? '{}') as { context: { live: PositionStatusReport } }).context.live;
       expect(live.size).toBe(43);
 
@@ -53,14 +45,14 @@ describe('which snapshots are written', () => {
       // change. (The simulated clock stays put, so that the venue itself says nothing new.)
       push({ type: 'position', report: { ...live, source: 'position-query', receivedAt: live.receivedAt + 1_000 } });
       await guard.flushed();
-      expect(await redis.xlen(history)).toBe(written);
-      expect(await redis.hget(`${prefix}pos:${pos.id}`, 'snapshot')).toBe(snapshotBefore);
+      expect(await db.redis.xlen(history)).toBe(written);
+      expect(await db.redis.hget(`${prefix}pos:${pos.id}`, 'snapshot')).toBe(snapshotBefore);
 
       // A newer report (the venue's next sequence number, a new mark price) is written.
       push({ type: 'position', report: { ...live, venueSeq: (live.venueSeq ?? 0) + 1, receivedAt: live.receivedAt + 1_500, markPrice: 0.26 } });
       await guard.flushed();
-      expect(await redis.xlen(history)).toBe(written + 1);
-      const after = JSON.parse((await redis.hget(`${prefix}pos:${pos.id}`, 'snapshot')) ?? '{}') as { context: { live: PositionStatusReport } };
+      expect(await db.redis.xlen(history)).toBe(written + 1);
+      const after = JSON.parse((await db.redis.hget(`${prefix}pos:${pos.id}`, 'snapshot')) ?? '{}') as { context: { live: PositionStatusReport } };
       expect(after.context.live.markPrice).toBe(0.26);
     } finally {
       await guard.stop();

@@ -2,23 +2,15 @@
  * Two guards (two workers) on one Redis and one venue: only the holder of the account's lease
  * runs its sweeps, one run per slot; the other runs none until it takes the lease over.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { NotOwner } from '../../src/domain/errors.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
 import { createGuard } from '../../src/guard/guard.js';
-import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
+import { REDIS_URL, redisForThisFile } from '../support/redis.js';
 
-const prefix = testPrefix('sweep-workers');
-let redis: Redis;
-beforeAll(() => {
-  redis = connect();
-});
-afterAll(async () => {
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+const db = redisForThisFile('sweep-workers');
+const prefix = db.prefix;
 
 describe('sweeps with two workers', () => {
   it('runs each slot once, on the lease holder only; the orphan is alerted once', async () => {
