@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { accountId, clientOrderIdOf, newPositionId, type PositionId } from '../../src/domain/ids.js';
 import { LeaseLost, RedisStore } from '../../src/persistence/redis-store.js';
-import { connect, deletePrefix, testPrefix } from '../support/redis.js';
+import { redisForThisFile } from '../support/redis.js';
 
-const prefix = testPrefix('store');
-let redis: Redis;
+const db = redisForThisFile('store');
+const prefix = db.prefix;
 let store: RedisStore;
 const A = accountId('main');
 const intent = { account: A, symbol: 'AVL/USDT:USDT', side: 'buy' as const, amount: 43, idempotencyKey: 'bot-1' };
@@ -13,12 +12,7 @@ let n = 0;
 const newId = (): PositionId => newPositionId(1_764_000_000_000 + n++, new Uint8Array(10).fill(n));
 
 beforeAll(() => {
-  redis = connect();
-  store = new RedisStore(redis, prefix);
-});
-afterAll(async () => {
-  await deletePrefix(redis, prefix);
-  await redis.quit();
+  store = new RedisStore(db.redis, prefix);
 });
 
 describe('the Redis store', () => {
@@ -78,7 +72,7 @@ describe('the Redis store', () => {
     await expect(store.claimSend(acct, stale, id, entry.entryClientOrderId, 1)).rejects.toBeInstanceOf(LeaseLost);
     await expect(store.saveSnapshot(acct, stale, { positionId: id, state: 'open', final: false, snapshot: {}, at: 1, event: { type: 'x', payload: null } }))
       .rejects.toBeInstanceOf(LeaseLost);
-    expect(await redis.exists(store.keys.position(id), store.keys.claims(id), store.keys.history(id))).toBe(0);
+    expect(await db.redis.exists(store.keys.position(id), store.keys.claims(id), store.keys.history(id))).toBe(0);
   });
 
   it('saves snapshots with their history atomically and keeps the per-state and live indexes', async () => {

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { accountId, clientOrderIdOf, newPositionId, type AccountId, type PositionId } from '../../src/domain/ids.js';
 import { LeaseLost, RedisStore, type SnapshotWrite } from '../../src/persistence/redis-store.js';
 import { Script } from '../../src/persistence/scripts.js';
-import { connect, deletePrefix, testPrefix } from '../support/redis.js';
+import { redisForThisFile } from '../support/redis.js';
 
-const prefix = testPrefix('batch');
-let redis: Redis;
+const db = redisForThisFile('batch');
+const prefix = db.prefix;
 let store: RedisStore;
 let n = 0;
 const newId = (): PositionId => newPositionId(1_764_000_000_000 + n++, new Uint8Array(10).fill(n % 256));
@@ -17,26 +16,21 @@ const snapshot = (id: PositionId, state: string, at: number): SnapshotWrite =>
 /** The commands `run` writes to this test's connection, by name. */
 async function commandsOf(run: () => Promise<unknown>): Promise<string[]> {
   const names: string[] = [];
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = (command, stream) => {
+  const send = db.redis.sendCommand.bind(db.redis);
+  db.redis.sendCommand = (command, stream) => {
     names.push(command.name);
     return send(command, stream);
   };
   try {
     await run();
   } finally {
-    redis.sendCommand = send;
+    db.redis.sendCommand = send;
   }
   return names;
 }
 
 beforeAll(() => {
-  redis = connect();
-  store = new RedisStore(redis, prefix);
-});
-afterAll(async () => {
-  await deletePrefix(redis, prefix);
-  await redis.quit();
+  store = new RedisStore(db.redis, prefix);
 });
 
 describe('writes gathered into one script call per tick, one segment per account lease', () => {
@@ -53,7 +47,7 @@ describe('writes gathered into one script call per tick, one segment per account
     ]);
     expect([first, second]).toEqual([true, false]);
     expect(rest.slice(ids.length)).toEqual(ids.map(() => ({ kind: 'new', baseline: { size: 0 } })));
-    expect(await redis.hget(store.keys.claims(ids[0] as PositionId), cid)).toBe('1');
+    expect(await db.redis.hget(store.keys.claims(ids[0] as PositionId), cid)).toBe('1');
     expect((await store.idsInState(A, 'open')).sort()).toEqual([...ids].sort());
     expect((await store.loadLive(A)).map((p) => p.id).sort()).toEqual([...ids].sort());
   });
@@ -97,8 +91,8 @@ describe('writes gathered into one script call per tick, one segment per account
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
     expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLost);
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLost);
-    expect(await redis.exists(store.keys.position(a), store.keys.claims(a), store.keys.history(a))).toBe(0);
-    expect(await redis.exists(store.keys.position(b), store.keys.claims(b), store.keys.history(b))).toBe(3);
+    expect(await db.redis.exists(store.keys.position(a), store.keys.claims(a), store.keys.history(a))).toBe(0);
+    expect(await db.redis.exists(store.keys.position(b), store.keys.claims(b), store.keys.history(b))).toBe(3);
   });
 
   it('keeps apart the writes of two holders of one account asked for in one tick: the old holder\'s fail, the new holder\'s are written', async () => {
@@ -114,14 +108,14 @@ describe('writes gathered into one script call per tick, one segment per account
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
     expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLost);
     expect((await store.history(b)).map((h) => h.state)).toEqual(['open']);
-    expect(await redis.exists(store.keys.position(a), store.keys.history(a))).toBe(0);
+    expect(await db.redis.exists(store.keys.position(a), store.keys.history(a))).toBe(0);
   });
 
   it('fails only the write that Redis refuses: the others of its call are written', async () => {
     const A = accountId('batch-3');
     const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const [broken, fine] = [newId(), newId()];
-    await redis.set(store.keys.claims(broken), 'not a hash');
+    await db.redis.set(store.keys.claims(broken), 'not a hash');
     const results = await Promise.allSettled([
       store.claimSend(A, holder, broken, clientOrderIdOf(`pg-${broken}-e`), 1),
       store.claimSend(A, holder, fine, clientOrderIdOf(`pg-${fine}-e`), 1),
@@ -145,6 +139,6 @@ describe('writes gathered into one script call per tick, one segment per account
 
   it('runs a script Redis has not loaded yet: the EVALSHA it refuses is sent again as EVAL', async () => {
     const fresh = new Script('probe', `return {KEYS[1], ARGV[1], ARGV[2], '${prefix}'}`);
-    expect(await fresh.runNow(redis, [`${prefix}k`], ['é', 'x'.repeat(300)])).toEqual([`${prefix}k`, 'é', 'x'.repeat(300), prefix]);
+    expect(await fresh.runNow(db.redis, [`${prefix}k`], ['é', 'x'.repeat(300)])).toEqual([`${prefix}k`, 'é', 'x'.repeat(300), prefix]);
   });
 });
