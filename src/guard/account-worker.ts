@@ -241,9 +241,13 @@ export class AccountWorker {
     // them with the venue, rather than racing it.
     const first = await this.sweep('orphans');
     if (first.error !== undefined) this.deps.onTrouble(`the first orphan sweep of account ${runtime.id} failed`, first.error);
-    await this.deps.sweeps.scheduler.start(runtime.id, (kind) => this.sweep(kind));
-    // The account may have been let go meanwhile (its lease lost): then there is no feed to start.
-    if (this.supervisor === supervisor) supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
+    try {
+      await this.deps.sweeps.scheduler.start(runtime.id, (kind) => this.sweep(kind));
+    } finally {
+      // The restored positions need their feed whatever became of the schedule, unless the
+      // account was let go meanwhile (its lease lost): then there is no feed to start.
+      if (this.supervisor === supervisor) supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
+    }
   }
 
   private async deactivate(): Promise<void> {
