@@ -20,6 +20,9 @@ import type { WiredPositionMachine } from '../actors/position.wiring.js';
 import { isTerminal } from '../machines/position.context.js';
 
 export type PositionActor = Actor<WiredPositionMachine>;
+
+/** How long a new feed may take to come up before the positions are told it is down. */
+export const FEED_START_GRACE_MS = 5_000;
 export type FeedActor = Actor<ReturnType<typeof wireFeedMachine>>;
 
 export class AccountRuntime implements FeedDirectory {
@@ -33,6 +36,7 @@ export class AccountRuntime implements FeedDirectory {
   readonly actors = new Map<PositionId, PositionActor>();
 
   private downTimer: unknown;
+  private startTimer: unknown;
 
   /**
    * `feedDownAlert` is called when the feed has stayed down for `feedDownAlertMs` (positions
@@ -60,8 +64,20 @@ export class AccountRuntime implements FeedDirectory {
     this.mode = await this.port.fetchPositionMode();
   }
 
-  /** A new feed actor for this account (its supervisor starts and restarts it). */
+  /**
+   * A new feed actor for this account (its supervisor starts and restarts it). A feed that is
+   * not live within `FEED_START_GRACE_MS` is reported down to the positions, even if its
+   * stream never said so: positions restored from a snapshot believe the feed they last knew,
+   * and must not wait on a stream that never connects.
+   */
   createFeed(): FeedActor {
+    // Nothing is live until the new feed says so (a restarted feed's predecessor may have been).
+    this.feedUp = false;
+    if (this.startTimer !== undefined) this.clock.clearTimeout(this.startTimer);
+    this.startTimer = this.clock.setTimeout(() => {
+      this.startTimer = undefined;
+      if (!this.feedUp) this.broadcast(false);
+    }, FEED_START_GRACE_MS);
     return createActor(wireFeedMachine(this.port, this), { clock: this.clock });
   }
 
@@ -85,8 +101,10 @@ export class AccountRuntime implements FeedDirectory {
     }
   }
 
-  /** Stops the feed-down timer (the account is let go). */
+  /** Stops the feed timers (the account is let go). */
   release(): void {
+    if (this.startTimer !== undefined) this.clock.clearTimeout(this.startTimer);
+    this.startTimer = undefined;
     if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);
     this.downTimer = undefined;
   }
