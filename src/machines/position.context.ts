@@ -88,9 +88,9 @@ export function newOrderTrack(role: OrderRole, clientOrderId: ClientOrderId, sid
   };
 }
 
-/** -1, 0 or 1: whether `a` is older, as new as, or newer than `b` (sequence, venue time, receipt). */
 const sign = (x: number): -1 | 0 | 1 => (x < 0 ? -1 : x > 0 ? 1 : 0);
 
+/** -1, 0 or 1: whether `a` is older, as new as, or newer than `b` (sequence, venue time, receipt). */
 export function compareTiming(a: ReportTiming, b: ReportTiming): -1 | 0 | 1 {
   if (a.venueSeq !== undefined && b.venueSeq !== undefined) return sign(a.venueSeq - b.venueSeq);
   if (a.venueTime !== undefined && b.venueTime !== undefined) return sign(a.venueTime - b.venueTime);
