@@ -5,11 +5,13 @@ import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { FEED_START_GRACE_MS } from '../../src/guard/account.js';
 import { createGuard } from '../../src/guard/guard.js';
 import { REDIS_URL, redisForThisFile } from '../support/redis.js';
+import { driveFor, driveUntil } from '../support/sim-drive.js';
 import { T0 } from '../support/sim-harness.js';
 
 const AVL = 'AVL/USDT:USDT';
 const db = redisForThisFile('feedstart');
-const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
+/** Simulated time for the machines, but Redis answers in real time: each step waits a little. */
+const REAL = { realMsPerStep: 2 } as const;
 
 /** The port, with a private stream that never connects and never says so. */
 function silentStream(inner: ExchangePort): ExchangePort {
@@ -26,24 +28,16 @@ describe('a feed that never comes up after a restart', () => {
     const options = { clock, sim, persistence: 'redis' as const, redisPrefix: db.prefix };
     const a = await createGuard(config, { ...options, workerId: 'first' });
     const pos = await a.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
-    for (let t = 0; t < 2_000 && pos.state !== 'open'; t += 50) {
-      clock.increment(50);
-      await settle();
-    }
-    expect(pos.state).toBe('open');
+    await driveUntil(clock, () => pos.state === 'open', { ...REAL, maxMs: 2_000 });
     await a.stop(); // its snapshot says the feed was up
 
     const b = await createGuard(config, { ...options, workerId: 'second', ports: { main: silentStream(createSimPort(sim, 'main')) } });
     try {
       const queries = () => sim.requests({ method: 'fetchPositions' }).length;
       const atStart = queries();
-      clock.increment(FEED_START_GRACE_MS - 100);
-      await settle();
+      await driveFor(clock, FEED_START_GRACE_MS - 100, REAL);
       expect(queries()).toBe(atStart); // within the grace time the restored position trusts the feed
-      for (let t = 0; t < 3_000; t += 100) {
-        clock.increment(100);
-        await settle();
-      }
+      await driveFor(clock, 3_000, REAL);
       expect(queries()).toBeGreaterThan(atStart + 1); // then it asks REST, every feedDownPollMs
       expect(b.position(pos.id).state).toBe('open');
     } finally {

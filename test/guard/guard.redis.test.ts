@@ -7,19 +7,14 @@ import { createGuard } from '../../src/guard/guard.js';
 import { BullmqSweepScheduler } from '../../src/sweeps/scheduler.js';
 import { REDIS_URL, redisForThisFile } from '../support/redis.js';
 import { T0 } from '../support/sim-harness.js';
+import { driveUntil } from '../support/sim-drive.js';
 
 const AVL = 'AVL/USDT:USDT';
 const db = redisForThisFile('guard');
 const prefix = db.prefix;
 
 // Simulated time for the machines, but Redis answers in real time: each step waits a little.
-const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
-async function advanceUntil(clock: SimulatedClock, done: () => boolean, maxMs: number): Promise<void> {
-  for (let t = 0; t < maxMs && !done(); t += 50) {
-    clock.increment(50);
-    await settle();
-  }
-}
+const advanceUntil = (clock: SimulatedClock, done: () => boolean, maxMs: number) => driveUntil(clock, done, { maxMs, realMsPerStep: 2 });
 
 describe('the guard on Redis', () => {
   it('rehydrates a position a stopped worker left in verifying, which then ends open with one entry order', async () => {

@@ -5,13 +5,13 @@ import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { createGuard } from '../../src/guard/guard.js';
 import { REDIS_URL, redisForThisFile } from '../support/redis.js';
 import { pushablePort } from '../support/pushable-port.js';
+import { driveUntil } from '../support/sim-drive.js';
 import { T0 } from '../support/sim-harness.js';
 
 const AVL = 'AVL/USDT:USDT';
 const db = redisForThisFile('snapwrites');
 const prefix = db.prefix;
 
-const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
 
 describe('which snapshots are written', () => {
   it('a report that only refreshes when the position was last seen writes nothing; one that says something new is written', async () => {
@@ -25,11 +25,8 @@ describe('which snapshots are written', () => {
     });
     try {
       const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
-      for (let t = 0; t < 2_000 && pos.state !== 'open'; t += 50) {
-        clock.increment(50);
-        await settle();
-      }
-      expect(pos.state).toBe('open');
+      // Simulated time for the machines, but Redis answers in real time: each step waits a little.
+      await driveUntil(clock, () => pos.state === 'open', { maxMs: 2_000, realMsPerStep: 2 });
       // The stream's report of the position.
       push({ type: 'position', report: {
         source: 'stream', receivedAt: clock.now(), venueTime: clock.now(), venueSeq: 100, symbol: AVL, side: 'buy', size: 43, entryPrice: 0.25, markPrice: 0.25,

@@ -5,10 +5,10 @@ import type { ExchangePort } from '../../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { createGuard, type Guard } from '../../src/guard/guard.js';
 import { pushablePort } from '../support/pushable-port.js';
+import { driveFor } from '../support/sim-drive.js';
 import { T0 } from '../support/sim-harness.js';
 
 const AVL = 'AVL/USDT:USDT';
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 const fast = { strategy: 'one_for_one' as const, intensity: 2, periodMs: 60_000, backoff: { minMs: 10, maxMs: 10, jitter: 0 } };
 
 let guard: Guard | undefined;
@@ -19,13 +19,6 @@ afterEach(async () => {
   guard = undefined;
   sim = undefined;
 });
-
-async function advance(clock: SimulatedClock, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 50) {
-    clock.increment(50);
-    await flush();
-  }
-}
 
 describe('supervision inside the guard', () => {
   it('restarts a position actor that crashed on a malformed report from its last good snapshot, and it finishes', async () => {
@@ -40,15 +33,15 @@ describe('supervision inside the guard', () => {
       onEvent: (e) => { if (e.type === 'trouble') trouble.push(e.message); },
     });
     const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
-    await advance(clock, 500);
+    await driveFor(clock, 500);
     expect(pos.state).toBe('open');
     // A report no venue should send: a size that is not a number. Folding it throws inside the actor.
     push({ type: 'position', report: { source: 'stream', symbol: AVL, side: 'buy', size: Number.NaN, venueTime: T0 + 1, receivedAt: clock.now(), entryPrice: undefined, markPrice: undefined } });
-    await advance(clock, 500);
+    await driveFor(clock, 500);
     expect(trouble.some((m) => m.startsWith(`${pos.id} of account main exited`) && /not a finite number/.test(m))).toBe(true);
     expect(pos.state).toBe('open'); // restarted from the snapshot before the bad report
     await guard.close(pos.id);
-    await advance(clock, 5_000);
+    await driveFor(clock, 5_000);
     expect(pos.state).toBe('closed');
     expect(sim.position('main', AVL).size).toBe(0);
     expect(sim.requests({ method: 'createOrder' })).toHaveLength(3); // entry, stop, close: nothing sent twice
@@ -70,7 +63,7 @@ describe('supervision inside the guard', () => {
     guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, {
       clock, sim, ports: { main: port }, persistence: 'memory', supervision: fast, onHalt: (r) => { haltReason = r; },
     });
-    await advance(clock, 2_000);
+    await driveFor(clock, 2_000);
     expect(guard.halted).toMatch(/ran out of restarts/);
     expect(haltReason).toBe(guard.halted);
     const alerts = await guard.alerts();

@@ -16,7 +16,14 @@ export interface DriveOptions {
   readonly stepMs?: number;
   /** Gives up (throws) after this much simulated time (default 120 s). */
   readonly maxMs?: number;
+  /**
+   * Real milliseconds to wait after each step instead of one event-loop turn: for code that
+   * also waits on something outside the simulation (Redis answers in real time).
+   */
+  readonly realMsPerStep?: number;
 }
+
+const pause = (realMs: number | undefined): Promise<void> => (realMs === undefined ? flush() : new Promise<void>((resolve) => setTimeout(resolve, realMs)));
 
 /** Advances `clock` step by step until `work` settles; returns its value or rethrows its error. */
 export async function driveUntilSettled<T>(clock: SimulatedClock, work: Promise<T>, opts: DriveOptions = {}): Promise<T> {
@@ -40,15 +47,21 @@ export async function driveUntilSettled<T>(clock: SimulatedClock, work: Promise<
  * now fire before time moves); returns the simulated milliseconds it took.
  */
 export async function driveUntil(clock: SimulatedClock, done: () => boolean, opts: DriveOptions = {}): Promise<number> {
-  const { stepMs = 50, maxMs = 120_000 } = opts;
+  const { stepMs = 50, maxMs = 120_000, realMsPerStep } = opts;
   const start = clock.now();
-  await flush();
+  await pause(realMsPerStep);
   clock.increment(0);
-  await flush();
+  await pause(realMsPerStep);
   while (!done()) {
     if (clock.now() - start > maxMs) throw new Error(`condition not reached within ${maxMs} ms of simulated time`);
     clock.increment(stepMs);
-    await flush();
+    await pause(realMsPerStep);
   }
   return clock.now() - start;
+}
+
+/** Advances `clock` by `ms` in steps, letting what is due settle after each (as `driveUntil`). */
+export async function driveFor(clock: SimulatedClock, ms: number, opts: Omit<DriveOptions, 'maxMs'> = {}): Promise<void> {
+  const until = clock.now() + ms;
+  await driveUntil(clock, () => clock.now() >= until, { ...opts, maxMs: ms });
 }
