@@ -197,7 +197,7 @@ const applied = (ctx: PositionContext, changes: Partial<PositionContext> | undef
  * `…Changes` functions are what the machine assigns (a small object per report); the
  * `apply…` functions give the whole next context.
  */
-export type ContextChanges = Partial<PositionContext> | undefined;
+type ContextChanges = Partial<PositionContext> | undefined;
 
 export function orderReportChanges(ctx: PositionContext, report: OrderStatusReport): ContextChanges {
   return evidenceChanges(ctx, report, trackChanges(ctx, report, foldOrderReport), matches(ctx.entry, report) && gt(report.filled, 0));
@@ -233,7 +233,6 @@ export function positionReportChanges(ctx: PositionContext, report: PositionStat
 }
 
 export const applyOrderReport = (ctx: PositionContext, report: OrderStatusReport): PositionContext => applied(ctx, orderReportChanges(ctx, report));
-export const applyFill = (ctx: PositionContext, fill: FillReport): PositionContext => applied(ctx, fillChanges(ctx, fill));
 export const applyPositionReport = (ctx: PositionContext, report: PositionStatusReport): PositionContext => applied(ctx, positionReportChanges(ctx, report));
 
 /**
