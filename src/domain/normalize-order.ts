@@ -22,6 +22,8 @@ export interface NormalizeContext {
 
 const STATUSES: Readonly<Record<string, OrderStatus>> = {
   open: 'open',
+  // Not a ccxt status: a venue profile sets it from the venue's raw status (see reports.ts).
+  triggered: 'triggered',
   closed: 'filled',
   canceled: 'cancelled',
   cancelled: 'cancelled',
@@ -91,5 +93,7 @@ export function normalizeOrder(raw: unknown, ctx: NormalizeContext): OrderStatus
     status,
     reduceOnly: o.reduceOnly === true,
     triggerPrice: optionalPositive(o, 'triggerPrice') ?? optionalPositive(o, 'stopPrice'),
+    ...(typeof o.venueStatus === 'string' && o.venueStatus !== '' ? { venueStatus: o.venueStatus } : {}),
+    ...(typeof o.rejectReason === 'string' && o.rejectReason !== '' ? { rejectReason: o.rejectReason } : {}),
   };
 }

@@ -22,11 +22,18 @@ export interface ReportTiming {
 
 export type OrderType = 'market' | 'limit' | 'stop-market';
 
-/** `open` covers new, partially filled and untriggered; `filled` is fully filled. */
-export type OrderStatus = 'open' | 'filled' | 'cancelled' | 'rejected' | 'expired';
+/**
+ * `open` covers new, partially filled and (for a conditional order) untriggered; `triggered`
+ * is a conditional order whose trigger fired and whose order is in the matching engine (it
+ * may still fill: executing, neither filled nor lost); `filled` is fully filled. A terminal
+ * status with `filled > 0` executed (fully or in part); with `filled = 0` it never did.
+ * The venue's own word stays in `venueStatus` where the unified one loses meaning (Binance's
+ * algo `FINISHED` is "filled or cancelled in the engine").
+ */
+export type OrderStatus = 'open' | 'triggered' | 'filled' | 'cancelled' | 'rejected' | 'expired';
 
 export function isTerminalOrderStatus(s: OrderStatus): boolean {
-  return s !== 'open';
+  return s !== 'open' && s !== 'triggered';
 }
 
 export interface OrderStatusReport extends ReportTiming {
@@ -43,6 +50,10 @@ export interface OrderStatusReport extends ReportTiming {
   readonly status: OrderStatus;
   readonly reduceOnly: boolean;
   readonly triggerPrice: number | undefined;
+  /** The venue's raw status (`FINISHED`, `Cancelled`, …), when the adapter read it. */
+  readonly venueStatus?: string | undefined;
+  /** The venue's reason for a rejection or cancellation (Binance `rm`, Bybit `rejectReason`), when it gives one. */
+  readonly rejectReason?: string | undefined;
 }
 
 export interface PositionStatusReport extends ReportTiming {

@@ -243,7 +243,7 @@ export class CcxtPort implements ExchangePort {
 }
 
 function changeOutcome(f: CallFailure): Outcome<never> {
-  return f.kind === 'rejected' ? rejected(f.reason, f.code) : unknown(f.reason, f.code);
+  return f.kind === 'rejected' ? rejected(f.reason, f.code, f.retryAfterMs) : unknown(f.reason, f.code);
 }
 
 function queryFailed(operation: string, f: CallFailure): QueryFailed {

@@ -129,5 +129,5 @@ export class SimPort implements ExchangePort {
 function failed(error: VenueError): Outcome<never> {
   const reason = describeVenueError(error);
   const code = codeOfVenueError(error);
-  return changeResultOf(error) === 'rejected' ? rejected(reason, code) : unknown(reason, code);
+  return changeResultOf(error) === 'rejected' ? rejected(reason, code, error.kind === 'rate-limited' ? error.retryAfterMs : undefined) : unknown(reason, code);
 }

@@ -53,7 +53,8 @@ export function orderFactsOf(o: CcxtOrder): OrderFacts {
 }
 
 const CCXT_STATUS: Readonly<Record<OrderStatusReport['status'], CcxtOrderStatus>> = {
-  open: 'open', filled: 'closed', cancelled: 'canceled', rejected: 'rejected', expired: 'expired',
+  // The simulator does not model a triggered stop yet: it fills at once when it triggers.
+  open: 'open', triggered: 'open', filled: 'closed', cancelled: 'canceled', rejected: 'rejected', expired: 'expired',
 };
 
 /**
