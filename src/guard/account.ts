@@ -19,7 +19,7 @@ import { PriorityGate } from '../exchange/priority-gate.js';
 import type { FeedReport } from '../actors/feed.actor.js';
 import { wireFeedMachine, type FeedDirectory } from '../actors/feed.wiring.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
-import { outstandingOrders } from '../machines/position.queries.js';
+import { intentOf, outstandingOrders } from '../machines/position.queries.js';
 import { SymbolEvidence } from './symbol-evidence.js';
 import { SymbolLocks } from './symbol-locks.js';
 
@@ -127,7 +127,8 @@ export class AccountRuntime implements FeedDirectory {
     const out: { symbol: string; clientOrderId: ClientOrderId }[] = [];
     for (const actor of this.actors.values()) {
       const ctx = actor.getSnapshot().context;
-      for (const clientOrderId of outstandingOrders(ctx)) out.push({ symbol: ctx.intent.symbol, clientOrderId });
+      const symbol = intentOf(ctx).symbol;
+      for (const clientOrderId of outstandingOrders(ctx)) out.push({ symbol, clientOrderId });
     }
     return out;
   }

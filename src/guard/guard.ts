@@ -95,7 +95,12 @@ export type GuardEvent =
 
 export interface Guard {
   open(intent: unknown): Promise<PositionHandle>;
-  close(positionId: string): Promise<void>;
+  /**
+   * Closes a position: reduce-only, sided and sized from a fresh report of the live position.
+   * `requestId` names the request: the same request delivered twice is one close (a retrying
+   * bot cannot close twice); a new request after posguard gave one up starts again.
+   */
+  close(positionId: string, options?: { readonly requestId?: string }): Promise<void>;
   position(positionId: string): PositionHandle;
   positions(): Promise<PositionRow[]>;
   alerts(): Promise<StoredAlert[]>;
@@ -286,7 +291,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       if (registry.get(positionId as PositionId) === undefined) throw new UnknownPosition(positionId);
       return handleOf(positionId as PositionId);
     },
-    close: async (positionId) => {
+    close: async (positionId, closeOptions) => {
       if (stopped) throw new GuardStopped();
       const actor = actorOf(positionId);
       if (actor === undefined) {
@@ -295,7 +300,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
         if (FINAL_STATES.includes(row.state)) return; // final already: nothing to close
         throw new NotOwner(row.account); // another worker drives it now
       }
-      actor.send({ type: 'CLOSE', reason: 'user' });
+      actor.send({ type: 'CLOSE', reason: 'user', ...(closeOptions?.requestId === undefined ? {} : { requestId: closeOptions.requestId }) });
     },
     positions: async () => registry.rows(),
     alerts: async () => [...(await alerts.list())],
