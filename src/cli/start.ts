@@ -14,6 +14,7 @@ export function logGuardEvent(log: Logger, event: GuardEvent): void {
     log.warn({ error: event.error }, event.message);
     return;
   }
+  if (event.type !== 'transition') return;
   const { row, from } = event;
   log.info({ positionId: row.id, account: row.account, symbol: row.symbol, from, to: row.state, size: row.size, reason: row.reason }, `${from} → ${row.state}`);
 }

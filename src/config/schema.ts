@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { accountId } from '../domain/ids.js';
+import { editDistance } from '../domain/suggest.js';
 
 /** Positive safe integer: milliseconds, counts. */
 const positiveInt = () => z.int().positive();
@@ -39,20 +40,6 @@ function unknownKeysMessage(keys: readonly string[], known: readonly string[]): 
   const near = known.find((k) => editDistance(k.toLowerCase(), first.toLowerCase()) <= Math.max(1, Math.floor(k.length / 4)));
   const hint = near !== undefined && keys.length === 1 ? ` (did you mean '${near}'?)` : '';
   return `unknown key${keys.length > 1 ? 's' : ''} ${list}${hint}; expected one of: ${known.join(', ')}`;
-}
-
-/** Levenshtein distance; keys are short, so the quadratic table is fine. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
 }
 
 const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

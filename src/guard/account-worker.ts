@@ -58,7 +58,14 @@ export interface AccountWorkerDeps {
   };
   /** A new position id (time and randomness come from the guard). */
   readonly newId: () => PositionId;
+  /** Told when this worker takes the account (with how many positions it restored) and when it loses it. */
+  readonly onLease?: (change: LeaseChange) => void;
 }
+
+/** This worker took the account (its lease, or the account without Redis) or lost it. */
+export type LeaseChange =
+  | { readonly held: true; readonly restored: number; readonly mode: 'one-way' | 'hedge' }
+  | { readonly held: false };
 
 /** Reconciliation settings without the per-market size tolerance. */
 export type ReconcileSettingsBase = Omit<ReconcileSettings, 'sizeTolerance'>;
@@ -84,7 +91,10 @@ export class AccountWorker {
     this.machine = wirePositionMachine({ account: runtime.id, port: runtime.port, journal: this.journal, alerts: deps.alerts, clock: deps.clock });
     this.lease = store === undefined ? undefined : new AccountLease(store, runtime.id, deps.workerId, deps.leaseTtlMs, deps.leaseClock, {
       acquired: () => this.activate(),
-      lost: () => this.deactivate(),
+      lost: async () => {
+        await this.deactivate();
+        deps.onLease?.({ held: false });
+      },
       unreachable: (e) => deps.onTrouble(`the lease of account ${runtime.id} could not be renewed`, e),
     });
   }
@@ -222,8 +232,10 @@ export class AccountWorker {
     });
     this.supervisor = supervisor;
     this.deps.parent.startChild(supervisor.asChild('permanent', 5_000));
+    let restored = 0;
     if (store !== undefined) {
       for (const stored of await store.loadLive(runtime.id)) {
+        restored += 1;
         this.deps.registry.track(stored.id, stored.intent, clock.now());
         runtime.busy.set(stored.intent.symbol, stored.id);
         if (stored.intent.idempotencyKey !== undefined) this.keys.set(stored.intent.idempotencyKey, stored.id);
@@ -248,6 +260,7 @@ export class AccountWorker {
       // account was let go meanwhile (its lease lost): then there is no feed to start.
       if (this.supervisor === supervisor) supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
     }
+    if (this.supervisor === supervisor) this.deps.onLease?.({ held: true, restored, mode: runtime.mode });
   }
 
   private async deactivate(): Promise<void> {

@@ -36,6 +36,8 @@ export class AccountRuntime implements FeedDirectory {
   readonly actors = new Map<PositionId, PositionActor>();
 
   private downTimer: unknown;
+  /** The feed state last told to `onFeedChange`. */
+  private feedReported: boolean | undefined;
   private startTimer: unknown;
 
   /**
@@ -53,6 +55,8 @@ export class AccountRuntime implements FeedDirectory {
     private readonly clock: Clock,
     private readonly feedDownAlert: (downForMs: number) => void = () => {},
     private readonly feedDownAlertMs = 30_000,
+    /** Told when the feed goes live or down (once per change). */
+    private readonly onFeedChange: (up: boolean) => void = () => {},
   ) {
     const gate = new PriorityGate(venuePort);
     this.port = gate.trading();
@@ -92,6 +96,10 @@ export class AccountRuntime implements FeedDirectory {
 
   broadcast(up: boolean): void {
     this.feedUp = up;
+    if (this.feedReported !== up) {
+      this.feedReported = up;
+      this.onFeedChange(up);
+    }
     for (const actor of this.actors.values()) actor.send({ type: 'FEED', up });
     if (up) {
       if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);
