@@ -106,9 +106,13 @@ return 0
  * - `L` claimSend, the "about to send" marker. KEYS: the position's claims hash. ARGV: client
  *   order id, time. Replies 1 when claimed now (the order may be sent), 0 when claimed
  *   before (it may have been sent: look it up).
- * - `S` saveSnapshot: the snapshot and its history entry, with the indexes. KEYS: position
- *   hash, position history stream. ARGV: position id, state, snapshot JSON, time, '1' when
- *   the state is final, event type, event payload JSON. Replies 1.
+ * - `S` saveSnapshot: the snapshot and its history entry, with the indexes; a change of state
+ *   is also appended to the fleet-wide event stream (what `GET /v1/events` serves, the entry
+ *   id being the event id). KEYS: position hash, position history stream, event stream.
+ *   ARGV: position id, state, snapshot JSON, time, '1' when the state is final, event type,
+ *   event payload JSON, the position's row JSON (account, symbol, side, amount, size,
+ *   reason), the approximate length kept of the event stream. Replies 1. The first snapshot
+ *   of a position (no state before) is not a transition: nothing is appended for it.
  *
  * Returns one reply per segment: -1 when its holder no longer holds the lease (nothing of the
  * segment written), else one reply per operation, in order: an operation that fails answers
@@ -150,6 +154,9 @@ local function saveSnapshot(k, a)
   end
   if ARGV[a + 4] == '1' then redis.call('SREM', live, id) end
   redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', historyMax, '*', 'at', ARGV[a + 3], 'state', state, 'event', ARGV[a + 5], 'payload', ARGV[a + 6])
+  if old and old ~= state then
+    redis.call('XADD', KEYS[k + 2], 'MAXLEN', '~', ARGV[a + 8], '*', 'type', 'transition', 'positionId', id, 'from', old, 'to', state, 'at', ARGV[a + 3], 'event', ARGV[a + 5], 'row', ARGV[a + 7])
+  end
   return 1
 end
 
@@ -158,7 +165,7 @@ local ops = {
   I = {recordIntent, 1, 6},
   C = {confirmIntent, 1, 0},
   L = {claimSend, 1, 2},
-  S = {saveSnapshot, 2, 7},
+  S = {saveSnapshot, 3, 9},
 }
 -- A malformed call writes nothing: checked whole before the first write.
 local k, a, n = 1, 1, #ARGV
