@@ -1,6 +1,6 @@
 /**
  * The registry: the read model of every position (an `@xstate/store`). Each row holds the
- * id, account, symbol, side, intended amount, state, live size, reason and the history of
+ * id, account, symbol, side, intended amount, state, live size, reason, protection and the history of
  * its states. The API, the dashboard and the sweeps read it (`rows()`, `get()`) and
  * subscribe to it (`subscribe()`).
  *
@@ -14,6 +14,7 @@ import type { Intent } from '../domain/intent.js';
 import type { Side } from '../domain/side.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import { flatUnproven, ownHolding, type PositionContext } from '../machines/position.context.js';
+import { protectionOf, type Protection } from './protection.js';
 
 export interface PositionRow {
   readonly id: PositionId;
@@ -25,6 +26,8 @@ export interface PositionRow {
   /** The live size from the freshest report that counts; before one, what the evidence proves filled. */
   readonly size: number;
   readonly reason: string | undefined;
+  /** Whether its stop is working (`protection.ts`). */
+  readonly protection: Protection;
   readonly updatedAt: number;
   readonly history: readonly { readonly at: number; readonly state: PositionStateName }[];
 }
@@ -66,7 +69,7 @@ export class PositionRegistry {
   track(id: PositionId, intent: Intent, at: number): PositionRow {
     const row: PositionRow = {
       id, account: intent.account, symbol: intent.symbol, side: intent.side, amount: intent.amount,
-      state: 'pending', size: 0, reason: undefined, updatedAt: at, history: [{ at, state: 'pending' }],
+      state: 'pending', size: 0, reason: undefined, protection: intent.stopLoss === undefined ? 'none' : 'pending', updatedAt: at, history: [{ at, state: 'pending' }],
     };
     this.store.trigger.put({ row });
     return row;
@@ -82,9 +85,10 @@ export class PositionRegistry {
     if (row === undefined) return undefined;
     const size = visibleSize(ctx);
     const moved = row.state !== state;
-    if (!moved && row.size === size && row.reason === ctx.reason) return row;
+    const protection = protectionOf(ctx, state);
+    if (!moved && row.size === size && row.reason === ctx.reason && row.protection === protection) return row;
     const next: PositionRow = {
-      ...row, state, size, reason: ctx.reason, updatedAt: at,
+      ...row, state, size, reason: ctx.reason, protection, updatedAt: at,
       history: moved ? [...row.history, { at, state }] : row.history,
     };
     this.store.trigger.put({ row: next });

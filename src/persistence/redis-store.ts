@@ -51,6 +51,7 @@ export interface EventRow {
   readonly amount: number;
   readonly size: number;
   readonly reason: string | undefined;
+  readonly protection?: string;
 }
 
 export interface StoredPosition {
@@ -159,7 +160,7 @@ export class RedisStore {
   /** The snapshot with its history entry, the indexes and (for a change of state) the event stream's entry, written together (fenced). */
   async saveSnapshot(account: AccountId, holder: string, w: SnapshotWrite): Promise<void> {
     const row = w.row === undefined ? '' : JSON.stringify({
-      account: w.row.account, symbol: w.row.symbol, side: w.row.side, amount: w.row.amount, size: w.row.size, reason: w.row.reason,
+      account: w.row.account, symbol: w.row.symbol, side: w.row.side, amount: w.row.amount, size: w.row.size, reason: w.row.reason, protection: w.row.protection,
     });
     const result = await this.writes.write(this.scope(account), holder, 'S', [this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.events()],
       [w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', w.event.type, JSON.stringify(w.event.payload ?? null), row, EVENTS_MAX]);

@@ -8,6 +8,7 @@
  * await api.open({ account: 'paper', symbol: 'AVL/USDT:USDT', side: 'buy', amount: 43 });
  */
 import type { StoredAlert } from '../alerts/alert-sink.js';
+import type { Protection } from '../guard/protection.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
 
@@ -21,6 +22,8 @@ export interface PositionSummary {
   readonly state: PositionStateName;
   readonly size: number;
   readonly reason: string | undefined;
+  /** Whether its stop is working: `none` (not asked), `pending`, `confirmed`, `refused`, `lost`, `triggered`, `ended`. */
+  readonly protection: Protection;
   /** When the position entered its current state (ms since the epoch). */
   readonly since: number;
   readonly updatedAt: number;

@@ -34,7 +34,7 @@ const CLOSING: readonly PositionStateName[] = ['closing', 'rollingBack', 'verify
 function summary(row: PositionRow): PositionSummary {
   return {
     id: row.id, account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, state: row.state,
-    size: row.size, reason: row.reason, since: row.history.at(-1)?.at ?? row.updatedAt, updatedAt: row.updatedAt,
+    size: row.size, reason: row.reason, protection: row.protection, since: row.history.at(-1)?.at ?? row.updatedAt, updatedAt: row.updatedAt,
   };
 }
 

@@ -15,6 +15,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GuardEvent } from '../guard/guard.js';
+import { UNPROTECTED } from '../guard/protection.js';
 import { POSITION_STATES } from '../machines/position.machine.js';
 import type { AccountBoard } from './account-board.js';
 import type { PositionSummary } from './guard-api.js';
@@ -56,6 +57,15 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       const rows = await deps.positions();
       for (const account of accounts) for (const state of POSITION_STATES) this.set({ account, state }, 0);
       for (const r of rows) this.inc({ account: r.account, state: r.state });
+    },
+  });
+  new Gauge({
+    name: 'posguard_positions_unprotected', help: 'Positions holding a size whose intent asked for a stop that is not confirmed working on the venue (pending, refused or lost).',
+    labelNames: ['account'], registers: [registry],
+    async collect() {
+      const rows = await deps.positions();
+      for (const account of accounts) this.set({ account }, 0);
+      for (const r of rows) if (r.size !== 0 && UNPROTECTED.includes(r.protection)) this.inc({ account: r.account });
     },
   });
   const transitions = new Counter({ name: 'posguard_transitions_total', help: 'Position state changes, by from and to state.', labelNames: ['from', 'to'], registers: [registry] });

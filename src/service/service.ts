@@ -92,7 +92,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     metrics.observe(event);
     if (event.type === 'transition') {
       const { row, from } = event;
-      events.append({ type: 'transition', positionId: row.id, from, to: row.state, at: row.updatedAt, row: { account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, size: row.size, reason: row.reason } });
+      events.append({ type: 'transition', positionId: row.id, from, to: row.state, at: row.updatedAt, row: { account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, size: row.size, reason: row.reason, protection: row.protection } });
     } else if (event.type === 'alert') {
       events.append({ type: 'alert', alert: event.alert });
     }

@@ -18,6 +18,7 @@ export interface EventRowFields {
   readonly amount: number;
   readonly size: number;
   readonly reason?: string | undefined;
+  readonly protection?: string;
 }
 
 export type ServiceEvent =

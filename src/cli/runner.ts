@@ -1,0 +1,75 @@
+/**
+ * What each `posguard` command does once its command line is parsed (`program.ts`): the
+ * default runner of the real CLI, on this process's stdin, stdout, stderr, environment and
+ * signals.
+ */
+import { createInterface } from 'node:readline/promises';
+import type { Level } from 'pino';
+import { createLogger } from '../log/logger.js';
+import { logDestination } from '../log/destination.js';
+import { apiTarget } from './api-client.js';
+import * as client from './client-commands.js';
+import { demoCommand } from './demo.js';
+import type { Invocation, Runner } from './program.js';
+import { simCommand, simPort } from './sim.js';
+import { runStart } from './start.js';
+import { UsageError } from './args.js';
+
+const signals = (): Promise<NodeJS.Signals> => new Promise((resolve) => {
+  process.once('SIGINT', resolve);
+  process.once('SIGTERM', resolve);
+});
+
+async function confirmOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export function defaultRunner(env: NodeJS.ProcessEnv = process.env): Runner {
+  return async ({ command, args, options }: Invocation) => {
+    const o = options as Record<string, string | boolean | undefined>;
+    const str = (k: string) => (typeof o[k] === 'string' ? o[k] : undefined);
+    const io: client.ClientIo = {
+      out: (text) => process.stdout.write(text),
+      confirm: process.stdin.isTTY === true ? confirmOnTerminal : undefined,
+      now: Date.now,
+    };
+    const target = () => apiTarget({ url: str('url'), config: str('config') }, env);
+    const asJson = o.json === true;
+    switch (command) {
+      case 'start':
+        return runStart({ config: str('config') }, {
+          env,
+          until: signals(),
+          logger: (secrets) => createLogger({ level: (str('logLevel') ?? 'info') as Level, secrets, destination: logDestination({ pretty: process.stdout.isTTY === true }) }),
+        });
+      case 'demo':
+        return demoCommand();
+      case 'sim':
+        return simCommand({ port: simPort(str('port')), host: str('host') ?? '127.0.0.1' });
+      case 'status':
+        return client.status(await target(), { json: asJson, ...(str('state') === undefined ? {} : { state: str('state') }), ...(str('account') === undefined ? {} : { account: str('account') }) }, io);
+      case 'open': {
+        const [account = '', symbol = '', side = '', amount = ''] = args;
+        return client.open(await target(), { account, symbol, side, amount, json: asJson, ...(str('stop') === undefined ? {} : { stop: str('stop') }), ...(str('key') === undefined ? {} : { key: str('key') }) }, io);
+      }
+      case 'close':
+        return client.close(await target(), args[0] ?? '', { json: asJson }, io);
+      case 'halt':
+      case 'resume':
+        return client.haltOrResume(await target(), command, args[0] ?? '', { json: asJson, ...(str('reason') === undefined ? {} : { reason: str('reason') }) }, io);
+      case 'flatten':
+        return client.flatten(await target(), args[0] ?? '', { yes: o.yes === true }, io);
+      case 'alerts':
+        return client.alerts(await target(), { json: asJson }, io);
+      case 'sweep':
+        return client.sweep(await target(), args[0] ?? '', { json: asJson, ...(str('account') === undefined ? {} : { account: str('account') }) }, io);
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  };
+}
