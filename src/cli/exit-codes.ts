@@ -34,6 +34,8 @@ export const EXIT_CODES_HELP = `Exit codes:
 
 export function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError || e instanceof InvalidConfig || e instanceof UnsafeBind) return EXIT.usage;
+  // An account the config describes wrongly (an exchange id ccxt does not know, missing keys).
+  if (e instanceof PosguardError && e.code === 'UNSUPPORTED_CCXT_ACCOUNT') return EXIT.usage;
   if (e instanceof ApiUnreachable) return EXIT.unreachable;
   if (e instanceof NotAvailableYet) return EXIT.notAvailable;
   if (e instanceof ApiRefused) return e.status === 501 ? EXIT.notAvailable : e.status < 500 ? EXIT.refused : EXIT.failed;
