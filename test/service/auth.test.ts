@@ -30,37 +30,45 @@ afterAll(async () => {
   await t.stop();
 });
 
-type Route = readonly [method: string, path: () => string, scope: 'read' | 'trade' | 'admin', body?: unknown];
+interface Route {
+  readonly method: string;
+  /** `:id` stands for the position opened before the tests. */
+  readonly path: string;
+  readonly scope: 'read' | 'trade' | 'admin';
+  readonly body?: unknown;
+}
 const ROUTES: readonly Route[] = [
-  ['GET', () => '/v1/positions', 'read'],
-  ['GET', () => `/v1/positions/${positionId}`, 'read'],
-  ['GET', () => '/v1/accounts', 'read'],
-  ['GET', () => '/v1/alerts', 'read'],
-  ['GET', () => '/v1/sweeps', 'read'],
-  ['GET', () => '/metrics', 'read'],
-  ['GET', () => '/v1/session', 'read'],
-  ['POST', () => '/v1/positions', 'trade', { account: 'paper', symbol: BTC, side: 'buy', amount: 0.001 }],
-  ['POST', () => `/v1/positions/${positionId}/close`, 'trade', {}],
-  ['POST', () => '/v1/accounts/paper/halt', 'admin', {}],
-  ['POST', () => '/v1/accounts/paper/resume', 'admin', {}],
-  ['POST', () => '/v1/sweeps/orphans', 'admin', {}],
-  ['POST', () => '/v1/sweeps/reconcile', 'admin', {}],
-  ['POST', () => '/v1/alerts/alert-nope/ack', 'admin', {}],
+  { method: 'GET', path: '/v1/positions', scope: 'read' },
+  { method: 'GET', path: '/v1/positions/:id', scope: 'read' },
+  { method: 'GET', path: '/v1/accounts', scope: 'read' },
+  { method: 'GET', path: '/v1/alerts', scope: 'read' },
+  { method: 'GET', path: '/v1/sweeps', scope: 'read' },
+  { method: 'GET', path: '/metrics', scope: 'read' },
+  { method: 'GET', path: '/v1/session', scope: 'read' },
+  { method: 'POST', path: '/v1/positions', scope: 'trade', body: { account: 'paper', symbol: BTC, side: 'buy', amount: 0.001 } },
+  { method: 'POST', path: '/v1/positions/:id/close', scope: 'trade', body: {} },
+  { method: 'POST', path: '/v1/accounts/paper/halt', scope: 'admin', body: {} },
+  { method: 'POST', path: '/v1/accounts/paper/resume', scope: 'admin', body: {} },
+  { method: 'POST', path: '/v1/sweeps/orphans', scope: 'admin', body: {} },
+  { method: 'POST', path: '/v1/sweeps/reconcile', scope: 'admin', body: {} },
+  { method: 'POST', path: '/v1/alerts/alert-nope/ack', scope: 'admin', body: {} },
 ];
+const at = (r: Route) => r.path.replace(':id', positionId);
+const withBody = (r: Route) => (r.body === undefined ? {} : { body: r.body });
 
 describe('tokens and scopes', () => {
-  it.each(ROUTES)('%s %s: 401 without a token or with a wrong one', async (method, path, _scope, body) => {
-    expect((await t.request(method, path(), { ...(body === undefined ? {} : { body }) })).status).toBe(401);
-    expect((await t.request(method, path(), { token: 'WRONG-TOKEN-0000000000', ...(body === undefined ? {} : { body }) })).status).toBe(401);
+  it.each(ROUTES)('$method $path: 401 without a token or with a wrong one', async (r) => {
+    expect((await t.request(r.method, at(r), withBody(r))).status).toBe(401);
+    expect((await t.request(r.method, at(r), { token: 'WRONG-TOKEN-0000000000', ...withBody(r) })).status).toBe(401);
   });
 
-  it.each(ROUTES)('%s %s: allowed exactly to the scopes that include what it needs', async (method, path, scope, body) => {
+  it.each(ROUTES)('$method $path: allowed exactly to the scopes that include what it needs ($scope)', async (r) => {
     const rank = { read: 1, trade: 2, admin: 3 };
     for (const [token, has] of [[READER, 'read'], [TRADER, 'trade'], [ADMIN, 'admin']] as const) {
-      const answer = await t.request(method, path(), { token, ...(body === undefined ? {} : { body }) });
-      if (rank[has] >= rank[scope]) expect(answer.status, `${has} on ${method} ${path()}: ${answer.text}`).not.toBe(403);
+      const answer = await t.request(r.method, at(r), { token, ...withBody(r) });
+      if (rank[has] >= rank[r.scope]) expect(answer.status, `${has} on ${r.method} ${at(r)}: ${answer.text}`).not.toBe(403);
       else {
-        expect(answer.status, `${has} on ${method} ${path()}`).toBe(403);
+        expect(answer.status, `${has} on ${r.method} ${at(r)}`).toBe(403);
         expect(answer.json).toMatchObject({ error: 'FORBIDDEN' });
       }
     }

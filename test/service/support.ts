@@ -109,7 +109,7 @@ export async function readEvents(url: string, opts: { headers?: Record<string, s
       while ((cut = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
-        const e: Partial<SseEvent> = {};
+        const e: { id?: string; event?: string; data?: Record<string, unknown> } = {};
         for (const line of block.split('\n')) {
           if (line.startsWith('id: ')) e.id = line.slice(4);
           else if (line.startsWith('event: ')) e.event = line.slice(7);

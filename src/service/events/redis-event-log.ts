@@ -73,7 +73,7 @@ export class RedisEventLog implements EventLog {
     if (!/^\d+-\d+$|^\d+$/.test(id)) return { events: [], gap: true };
     const entries = (await this.redis.xrange(this.key, `(${id}`, '+', 'COUNT', limit)) as Entry[];
     const events = entries.map(eventOfEntry).filter((e): e is LoggedEvent => e !== undefined);
-    return { events, gap: compareIds(await this.maxDeletedId(), id) > 0 };
+    return { events, gap: await this.trimmedAfter(id) };
   }
 
   async latestId(): Promise<string> {
@@ -81,12 +81,22 @@ export class RedisEventLog implements EventLog {
     return newest[0]?.[0] ?? '0-0';
   }
 
-  /** The newest id the stream's trimming has dropped (Redis 7's `max-deleted-entry-id`). */
-  private async maxDeletedId(): Promise<string> {
+  /**
+   * Whether entries after `id` may have been trimmed away. The stream is trimmed from its
+   * oldest end, so a resume from an entry still kept misses nothing; from an older one it
+   * may have (said conservatively: the client reloads rather than miss a transition).
+   */
+  private async trimmedAfter(id: string): Promise<boolean> {
     const info = (await this.redis.call('XINFO', 'STREAM', this.key).catch(() => [])) as unknown[];
-    const at = info.indexOf('max-deleted-entry-id');
-    const value = at >= 0 ? info[at + 1] : undefined;
-    return typeof value === 'string' ? value : '0-0';
+    const field = (name: string): unknown => {
+      const at = info.indexOf(name);
+      return at >= 0 ? info[at + 1] : undefined;
+    };
+    const removed = Number(field('entries-added') ?? 0) - Number(field('length') ?? 0);
+    if (removed <= 0) return false;
+    const first = field('first-entry');
+    const firstId = Array.isArray(first) && typeof first[0] === 'string' ? first[0] : undefined;
+    return firstId === undefined || compareIds(firstId, id) > 0;
   }
 
   subscribe(listener: (e: LoggedEvent) => void): () => void {
