@@ -29,15 +29,24 @@ async function confirmOnTerminal(question: string): Promise<boolean> {
   }
 }
 
-export function defaultRunner(env: NodeJS.ProcessEnv = process.env): Runner {
+export interface RunnerIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly out: (text: string) => void;
+  /** Asks yes/no on the terminal; `undefined` without one (then `flatten` needs `--yes`). */
+  readonly confirm: ((question: string) => Promise<boolean>) | undefined;
+}
+
+/** This process's environment, stdout and terminal. */
+export function processIo(): RunnerIo {
+  return { env: process.env, out: (text) => process.stdout.write(text), confirm: process.stdin.isTTY === true ? confirmOnTerminal : undefined };
+}
+
+export function defaultRunner(runnerIo: RunnerIo = processIo()): Runner {
+  const env = runnerIo.env;
   return async ({ command, args, options }: Invocation) => {
     const o = options as Record<string, string | boolean | undefined>;
     const str = (k: string) => (typeof o[k] === 'string' ? o[k] : undefined);
-    const io: client.ClientIo = {
-      out: (text) => process.stdout.write(text),
-      confirm: process.stdin.isTTY === true ? confirmOnTerminal : undefined,
-      now: Date.now,
-    };
+    const io: client.ClientIo = { out: runnerIo.out, confirm: runnerIo.confirm, now: Date.now };
     const target = () => apiTarget({ url: str('url'), config: str('config') }, env);
     const asJson = o.json === true;
     switch (command) {

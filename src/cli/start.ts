@@ -24,6 +24,8 @@ export interface StartIo {
   readonly until: Promise<unknown>;
   /** Told the API's URL once it is served (tests). */
   readonly onServing?: (url: string) => void;
+  /** Overrides `http.port` (tests: 0, a free port). */
+  readonly port?: number;
 }
 
 /** The config `start` runs with: the file's, the HTTP token from the environment when the file has none. */
@@ -47,7 +49,7 @@ export async function runStart(settings: StartSettings, io: StartIo): Promise<nu
   const halted = new Promise<string>((resolve) => {
     onHalt = resolve;
   });
-  const service = await startService(config, { log, onEvent: (e) => lifecycle.write(e), onHalt: (reason) => onHalt(reason) });
+  const service = await startService(config, { log, onEvent: (e) => lifecycle.write(e), onHalt: (reason) => onHalt(reason), ...(io.port === undefined ? {} : { port: io.port }) });
   log.info({ accounts: config.accounts.map((a) => `${a.id} (${a.exchange})`), config: path ?? '(none: embedded simulator)', persistence: service.guard.persistence },
     `posguard is guarding ${config.accounts.length} account${config.accounts.length === 1 ? '' : 's'}`);
   log.info({ url: service.url, auth: config.http.token !== undefined || (config.http.tokens ?? []).length > 0 },
