@@ -3,8 +3,7 @@
  * which code.
  */
 import { InvalidConfig, PosguardError } from '../domain/errors.js';
-import { NotAvailableYet } from '../service/errors.js';
-import { UnsafeBind } from '../service/service.js';
+import { NotAvailableYet, UnsafeBind } from '../service/errors.js';
 import { ApiRefused, ApiUnreachable } from './api-client.js';
 import { UsageError } from './args.js';
 

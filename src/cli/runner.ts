@@ -5,14 +5,9 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { Level } from 'pino';
-import { createLogger } from '../log/logger.js';
-import { logDestination } from '../log/destination.js';
 import { apiTarget } from './api-client.js';
-import * as client from './client-commands.js';
-import { demoCommand } from './demo.js';
+import type { ClientIo } from './client-commands.js';
 import type { Invocation, Runner } from './program.js';
-import { simCommand, simPort } from './sim.js';
-import { runStart } from './start.js';
 import { UsageError } from './args.js';
 
 const signals = (): Promise<NodeJS.Signals> => new Promise((resolve) => {
@@ -46,20 +41,27 @@ export function defaultRunner(runnerIo: RunnerIo = processIo()): Runner {
   return async ({ command, args, options }: Invocation) => {
     const o = options as Record<string, string | boolean | undefined>;
     const str = (k: string) => (typeof o[k] === 'string' ? o[k] : undefined);
-    const io: client.ClientIo = { out: runnerIo.out, confirm: runnerIo.confirm, now: Date.now };
+    const io: ClientIo = { out: runnerIo.out, confirm: runnerIo.confirm, now: Date.now };
+    // Each command loads what it needs only: `--help` and the API client start in a blink,
+    // without the exchange libraries the worker needs.
+    const client = await import('./client-commands.js');
     const target = () => apiTarget({ url: str('url'), config: str('config') }, env);
     const asJson = o.json === true;
     switch (command) {
-      case 'start':
+      case 'start': {
+        const [{ runStart }, { createLogger }, { logDestination }] = await Promise.all([import('./start.js'), import('../log/logger.js'), import('../log/destination.js')]);
         return runStart({ config: str('config') }, {
           env,
           until: signals(),
           logger: (secrets) => createLogger({ level: (str('logLevel') ?? 'info') as Level, secrets, destination: logDestination({ pretty: process.stdout.isTTY === true }) }),
         });
+      }
       case 'demo':
-        return demoCommand();
-      case 'sim':
+        return (await import('./demo.js')).demoCommand();
+      case 'sim': {
+        const { simCommand, simPort } = await import('./sim.js');
         return simCommand({ port: simPort(str('port')), host: str('host') ?? '127.0.0.1' });
+      }
       case 'status':
         return client.status(await target(), { json: asJson, ...(str('state') === undefined ? {} : { state: str('state') }), ...(str('account') === undefined ? {} : { account: str('account') }) }, io);
       case 'open': {

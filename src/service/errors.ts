@@ -32,6 +32,15 @@ export class UnknownAlert extends PosguardError {
   }
 }
 
+/** `start` refuses to listen beyond this machine without a token. */
+export class UnsafeBind extends PosguardError {
+  readonly code = 'UNSAFE_BIND';
+  constructor(readonly host: string) {
+    super(`http.host is ${host}, which other machines can reach, and no API token is configured: anyone who reaches it `
+      + 'could trade. Set http.token (or http.tokens), or bind 127.0.0.1');
+  }
+}
+
 /** The status of each named error (its `code`); anything not listed is a 500. */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   INVALID_INTENT: 400,

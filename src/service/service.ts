@@ -18,6 +18,7 @@ import { ALERTS_QUEUE } from '../alerts/delivery-queue.js';
 import { configSecrets, type Config } from '../config/config.js';
 import { accountId } from '../domain/ids.js';
 import { PosguardError } from '../domain/errors.js';
+import { UnsafeBind } from './errors.js';
 import { createGuard, type Guard, type GuardEvent, type GuardOptions } from '../guard/guard.js';
 import type { Logger } from '../log/logger.js';
 import { RedisStore } from '../persistence/redis-store.js';
@@ -35,14 +36,7 @@ import { localGuardApi } from './local-guard-api.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { buildServer } from './server.js';
 
-/** `start` refuses to listen beyond this machine without a token. */
-export class UnsafeBind extends PosguardError {
-  readonly code = 'UNSAFE_BIND';
-  constructor(readonly host: string) {
-    super(`http.host is ${host}, which other machines can reach, and no API token is configured: anyone who reaches it `
-      + 'could trade. Set http.token (or http.tokens), or bind 127.0.0.1');
-  }
-}
+export { UnsafeBind } from './errors.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
 
