@@ -5,6 +5,7 @@
  * @example
  * out(statusTable(rows, Date.now()));
  */
+import type { Protection } from '../machines/position.queries.js';
 import type { PositionSummary } from '../service/guard-api.js';
 
 /** `42s`, `3m05s`, `2h10m`, `3d4h`. */
@@ -16,16 +17,24 @@ export function age(ms: number): string {
   return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600)}h`;
 }
 
-const PROTECTION_TEXT: Readonly<Record<string, string>> = {
-  none: 'no stop asked', pending: 'UNCONFIRMED', confirmed: 'stop confirmed', refused: 'STOP REFUSED', lost: 'STOP LOST',
-  triggered: 'stop triggered', ended: '-',
-};
+/** A protection as a few words; the worrying ones in capitals. */
+export function protectionText(p: Protection, now: number): string {
+  switch (p.kind) {
+    case 'notRequested': return 'no stop asked';
+    case 'notNeeded': return '-';
+    case 'confirmed': return 'stop confirmed';
+    case 'triggered': return 'stop triggered';
+    case 'unconfirmed': return `UNCONFIRMED for ${age(now - p.since)}`;
+    case 'lost': return `STOP LOST ${age(now - p.since)} ago`;
+    case 'refused': return `STOP REFUSED (${p.reason})`;
+  }
+}
 
 export function statusTable(rows: readonly PositionSummary[], now: number): string {
   if (rows.length === 0) return 'no positions\n';
   const header = ['ID', 'ACCOUNT', 'SYMBOL', 'SIDE', 'SIZE', 'STATE', 'IN STATE', 'PROTECTION'];
   const lines = rows.map((r) => [
-    r.id, r.account, r.symbol, r.side, `${r.size}/${r.amount}`, r.state, age(now - r.since), PROTECTION_TEXT[r.protection] ?? r.protection,
+    r.id, r.account, r.symbol, r.side, `${r.size}/${r.amount}`, r.state, age(now - r.since), protectionText(r.protection, now),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();

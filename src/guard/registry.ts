@@ -13,8 +13,8 @@ import type { PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Side } from '../domain/side.js';
 import type { PositionStateName } from '../machines/position.machine.js';
-import { flatUnproven, ownHolding, type PositionContext } from '../machines/position.context.js';
-import { protectionOf, type Protection } from './protection.js';
+import type { PositionContext } from '../machines/position.context.js';
+import { protectionOf, reasonOf, visibleSize, type Protection } from '../machines/position.queries.js';
 
 export interface PositionRow {
   readonly id: PositionId;
@@ -26,7 +26,7 @@ export interface PositionRow {
   /** The live size from the freshest report that counts; before one, what the evidence proves filled. */
   readonly size: number;
   readonly reason: string | undefined;
-  /** Whether its stop is working (`protection.ts`). */
+  /** Whether its stop is working (`protectionOf`, the one answer the API, the dashboard and the metrics use). */
   readonly protection: Protection;
   readonly updatedAt: number;
   readonly history: readonly { readonly at: number; readonly state: PositionStateName }[];
@@ -39,15 +39,6 @@ export function stateName(value: unknown): PositionStateName {
     for (const key in value) return key as PositionStateName; // the first key, without an array per snapshot
   }
   return 'pending';
-}
-
-/** The size the registry shows for a position context. */
-export function visibleSize(ctx: PositionContext): number {
-  const live = ctx.live;
-  // A non-zero report is shown as it is (the common case, with no decimal work); a flat one
-  // only once it counts, and before any report, what the evidence proves filled.
-  if (live !== undefined && (live.size !== 0 || !flatUnproven(ctx))) return live.size;
-  return ownHolding(ctx);
 }
 
 interface RegistryContext {
@@ -69,7 +60,7 @@ export class PositionRegistry {
   track(id: PositionId, intent: Intent, at: number): PositionRow {
     const row: PositionRow = {
       id, account: intent.account, symbol: intent.symbol, side: intent.side, amount: intent.amount,
-      state: 'pending', size: 0, reason: undefined, protection: intent.stopLoss === undefined ? 'none' : 'pending', updatedAt: at, history: [{ at, state: 'pending' }],
+      state: 'pending', size: 0, reason: undefined, protection: intent.stopLoss === undefined ? { kind: 'notRequested' } : { kind: 'notNeeded' }, updatedAt: at, history: [{ at, state: 'pending' }],
     };
     this.store.trigger.put({ row });
     return row;
@@ -85,10 +76,13 @@ export class PositionRegistry {
     if (row === undefined) return undefined;
     const size = visibleSize(ctx);
     const moved = row.state !== state;
-    const protection = protectionOf(ctx, state);
-    if (!moved && row.size === size && row.reason === ctx.reason && row.protection === protection) return row;
+    const reason = reasonOf(ctx);
+    const protection = protectionOf(ctx);
+    // A protection that says the same (kind and stop) keeps its first time: a row is not rewritten per report.
+    const sameProtection = row.protection.kind === protection.kind && stopOf(row.protection) === stopOf(protection);
+    if (!moved && row.size === size && row.reason === reason && sameProtection) return row;
     const next: PositionRow = {
-      ...row, state, size, reason: ctx.reason, protection, updatedAt: at,
+      ...row, state, size, reason, protection: sameProtection ? row.protection : protection, updatedAt: at,
       history: moved ? [...row.history, { at, state }] : row.history,
     };
     this.store.trigger.put({ row: next });
@@ -103,4 +97,9 @@ export class PositionRegistry {
   subscribe(listener: (rows: ReadonlyMap<PositionId, PositionRow>, version: number) => void): { unsubscribe(): void } {
     return this.store.subscribe((snapshot) => listener(snapshot.context.rows, snapshot.context.version));
   }
+}
+
+/** The client order id of the stop a protection is about, if any. */
+function stopOf(p: Protection): string | undefined {
+  return 'stop' in p ? p.stop : undefined;
 }

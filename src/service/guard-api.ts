@@ -8,7 +8,7 @@
  * await api.open({ account: 'paper', symbol: 'AVL/USDT:USDT', side: 'buy', amount: 43 });
  */
 import type { StoredAlert } from '../alerts/alert-sink.js';
-import type { Protection } from '../guard/protection.js';
+import type { Protection } from '../machines/position.queries.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
 
@@ -22,7 +22,7 @@ export interface PositionSummary {
   readonly state: PositionStateName;
   readonly size: number;
   readonly reason: string | undefined;
-  /** Whether its stop is working: `none` (not asked), `pending`, `confirmed`, `refused`, `lost`, `triggered`, `ended`. */
+  /** Whether its stop is working (`kind`: notRequested, notNeeded, confirmed, triggered, unconfirmed, lost, refused; with the stop and since when). */
   readonly protection: Protection;
   /** When the position entered its current state (ms since the epoch). */
   readonly since: number;

@@ -15,7 +15,6 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GuardEvent } from '../guard/guard.js';
-import { UNPROTECTED } from '../guard/protection.js';
 import { POSITION_STATES } from '../machines/position.machine.js';
 import type { AccountBoard } from './account-board.js';
 import type { PositionSummary } from './guard-api.js';
@@ -43,6 +42,9 @@ export interface Metrics {
   text(): Promise<string>;
 }
 
+/** The protections of a position that should hold a stop and has none working (`unprotected` in the machine). */
+const UNPROTECTED: ReadonlySet<string> = new Set(['unconfirmed', 'lost', 'refused']);
+
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized', 'waiting-children'];
 
 export function createMetrics(deps: MetricsDeps): Metrics {
@@ -60,12 +62,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     },
   });
   new Gauge({
-    name: 'posguard_positions_unprotected', help: 'Positions holding a size whose intent asked for a stop that is not confirmed working on the venue (pending, refused or lost).',
+    name: 'posguard_positions_unprotected', help: 'Positions that should hold a stop on the venue and have none confirmed working (unconfirmed, lost or refused).',
     labelNames: ['account'], registers: [registry],
     async collect() {
       const rows = await deps.positions();
       for (const account of accounts) this.set({ account }, 0);
-      for (const r of rows) if (r.size !== 0 && UNPROTECTED.includes(r.protection)) this.inc({ account: r.account });
+      for (const r of rows) if (UNPROTECTED.has(r.protection.kind)) this.inc({ account: r.account });
     },
   });
   const transitions = new Counter({ name: 'posguard_transitions_total', help: 'Position state changes, by from and to state.', labelNames: ['from', 'to'], registers: [registry] });

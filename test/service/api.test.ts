@@ -47,7 +47,7 @@ describe('positions', () => {
     expect(open.every((p) => p.state === 'open')).toBe(true);
     expect((await t.request('GET', '/v1/positions?state=closed')).json).toEqual([]);
     const detail = (await t.request('GET', `/v1/positions/${id}`)).json as PositionDetail;
-    expect(detail).toMatchObject({ id, account: 'paper', symbol: AVL, side: 'buy', amount: 43, size: 43, state: 'open', protection: 'confirmed', historySource: 'memory' });
+    expect(detail).toMatchObject({ id, account: 'paper', symbol: AVL, side: 'buy', amount: 43, size: 43, state: 'open', protection: { kind: 'confirmed' }, historySource: 'memory' });
     expect(detail.history[0]?.state).toBe('pending');
     expect(detail.history.at(-1)?.state).toBe('open');
 

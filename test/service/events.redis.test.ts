@@ -18,7 +18,7 @@ import { AVL, eventually, readEvents, startTestService } from './support.js';
 const db = redisForThisFile('events');
 let n = 0;
 const newId = (): PositionId => newPositionId(1_764_000_000_000 + n++, new Uint8Array(10).fill(n % 256));
-const row = { account: 'ev-1', symbol: AVL, side: 'buy', amount: 43, size: 43, reason: undefined, protection: 'none' };
+const row = { account: 'ev-1', symbol: AVL, side: 'buy', amount: 43, size: 43, reason: undefined, protection: { kind: 'notRequested' } };
 const write = (id: PositionId, state: string, at: number): SnapshotWrite =>
   ({ positionId: id, state, final: state === 'closed', snapshot: { value: state }, at, event: { type: `E${at}`, payload: null }, row });
 
@@ -36,7 +36,7 @@ describe('the saveSnapshot script', () => {
     const entries = await db.redis.xrange(`${prefix}events`, '-', '+');
     const fields = entries.map(([, f]) => Object.fromEntries(f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]]] : []))));
     expect(fields.map((f) => [f.positionId, f.from, f.to, f.at, f.event])).toEqual([[id, 'pending', 'verifying', '2', 'E2'], [id, 'verifying', 'open', '4', 'E4']]);
-    expect(JSON.parse(fields[0]?.row ?? '{}')).toEqual({ account: 'ev-1', symbol: AVL, side: 'buy', amount: 43, size: 43, protection: 'none' });
+    expect(JSON.parse(fields[0]?.row ?? '{}')).toEqual({ account: 'ev-1', symbol: AVL, side: 'buy', amount: 43, size: 43, protection: { kind: 'notRequested' } });
     // Each history entry is still written, transition or not.
     expect(await db.redis.xlen(`${prefix}pos:${id}:history`)).toBe(4);
   });

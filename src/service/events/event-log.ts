@@ -18,7 +18,7 @@ export interface EventRowFields {
   readonly amount: number;
   readonly size: number;
   readonly reason?: string | undefined;
-  readonly protection?: string;
+  readonly protection?: { readonly kind: string };
 }
 
 export type ServiceEvent =
