@@ -52,7 +52,7 @@ export async function runStart(settings: StartSettings, io: StartIo): Promise<nu
   const service = await startService(config, { log, onEvent: (e) => lifecycle.write(e), onHalt: (reason) => onHalt(reason), ...(io.port === undefined ? {} : { port: io.port }) });
   log.info({ accounts: config.accounts.map((a) => `${a.id} (${a.exchange})`), config: path ?? '(none: embedded simulator)', persistence: service.guard.persistence },
     `posguard is guarding ${config.accounts.length} account${config.accounts.length === 1 ? '' : 's'}`);
-  log.info({ url: service.url, auth: config.http.token !== undefined || (config.http.tokens ?? []).length > 0 },
+  log.info({ url: service.url, access: config.http.token !== undefined || (config.http.tokens ?? []).length > 0 ? 'a token is required' : 'open to this machine only' },
     `API served on ${service.url} (positions: ${service.url}/v1/positions, events: ${service.url}/v1/events, metrics: ${service.url}/metrics)`);
   if (path === undefined) {
     log.info(`submit an intent: posguard open paper AVL/USDT:USDT buy 43 --stop 0.21   (or POST ${service.url}/v1/positions)`);

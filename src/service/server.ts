@@ -106,7 +106,9 @@ function sendError(reply: FastifyReply, e: unknown, log: Logger | undefined): Fa
     return reply.code(err.statusCode).send({ error: err.code.replace(/^FST_ERR_(CTP_)?/, ''), message: err.message ?? 'bad request' });
   }
   const { status, body } = httpError(e);
-  if (status >= 500) log?.error({ status, error: body.error, reason: e instanceof Error ? e.message : String(e) }, 'request failed');
+  // A 501 is an answer (what this version cannot do), not a failure of posguard's.
+  if (status === 501) log?.info({ status, code: body.error }, body.message);
+  else if (status >= 500) log?.error({ status, code: body.error, reason: e instanceof Error ? e.message : String(e) }, 'request failed');
   return reply.code(status).send(body);
 }
 
