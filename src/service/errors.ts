@@ -7,7 +7,7 @@
  * @example
  * const { status, body } = httpError(new SymbolBusy('main', 'AVL/USDT:USDT', 'p1', 'open')); // 409
  */
-import { PosguardError, errorText } from '../domain/errors.js';
+import { PosguardError } from '../domain/errors.js';
 
 /** A request the API refuses before it reaches the guard (bad input, auth, origin). */
 export class RequestRefused extends PosguardError {
@@ -76,5 +76,6 @@ export function httpError(e: unknown): { status: number; body: ErrorBody } {
     const field = (e as { field?: unknown }).field;
     return { status: STATUS_BY_CODE[e.code] ?? 500, body: { error: e.code, message: e.message, ...(typeof field === 'string' && field !== '' ? { field } : {}) } };
   }
-  return { status: 500, body: { error: 'INTERNAL', message: `posguard could not answer this request (${errorText(e)}); see its log` } };
+  // An unexpected error's text may say anything (a path, a payload): it goes to the log only.
+  return { status: 500, body: { error: 'INTERNAL', message: 'posguard could not answer this request; the reason is in its log' } };
 }
