@@ -42,6 +42,8 @@ export class AccountRuntime implements FeedDirectory {
   readonly actors = new Map<PositionId, PositionActor>();
 
   private downTimer: unknown;
+  /** The feed state last told to `onFeedChange`. */
+  private feedReported: boolean | undefined;
   private startTimer: unknown;
 
   /**
@@ -60,6 +62,8 @@ export class AccountRuntime implements FeedDirectory {
     private readonly feedDownAlert: (downForMs: number) => void = () => {},
     private readonly feedDownAlertMs = 30_000,
     restLagMs = 5_000,
+    /** Told when the feed goes live or down (once per change). */
+    private readonly onFeedChange: (up: boolean) => void = () => {},
   ) {
     this.evidence = new SymbolEvidence(restLagMs);
     const gate = new PriorityGate(venuePort);
@@ -101,6 +105,10 @@ export class AccountRuntime implements FeedDirectory {
 
   broadcast(up: boolean): void {
     this.feedUp = up;
+    if (this.feedReported !== up) {
+      this.feedReported = up;
+      this.onFeedChange(up);
+    }
     const at = this.clock.now();
     for (const actor of this.actors.values()) actor.send({ type: 'FEED', up, at });
     if (up) {
