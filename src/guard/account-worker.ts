@@ -6,7 +6,7 @@
  * Receives: intents from the guard, lease changes. Sends: position actors into the account's
  * supervisor; snapshots to Redis. Touches: the port (through the actors), the Redis store.
  */
-import type { Snapshot } from 'xstate';
+import type { InspectionEvent, Snapshot } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
@@ -21,7 +21,8 @@ import { PositionWriter, type WriterTarget } from '../persistence/position-write
 import type { RedisStore, SnapshotWrite } from '../persistence/redis-store.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
-import { NotOwner, SymbolBusy, errorText } from '../domain/errors.js';
+import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
+import { compareTiming, sourceLags, supersedes } from '../domain/freshness.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
 import type { PositionInput } from '../machines/position.events.js';
@@ -54,6 +55,8 @@ export interface AccountWorkerDeps {
   readonly supervision: Omit<SupervisorSpec, 'id' | 'children'>;
   readonly parent: Supervisor;
   readonly onTransition: (row: PositionRow, from: PositionStateName) => void;
+  /** Told when a position's row changes without a change of state. */
+  readonly onUpdate?: (row: PositionRow) => void;
   /** Told of failures that do not stop anything (a write retried, Redis unreachable). */
   readonly onTrouble: (what: string, error: unknown) => void;
   readonly sweeps: {
@@ -68,6 +71,8 @@ export interface AccountWorkerDeps {
   readonly gate?: SendGate;
   /** Told when this worker takes the account (with how many positions it restored) and when it loses it. */
   readonly onLease?: (change: LeaseChange) => void;
+  /** Told of every inspection event of the account's position actors (the Stately inspector). */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 /** This worker took the account (its lease, or the account without Redis) or lost it. */
@@ -94,7 +99,7 @@ export class AccountWorker {
   constructor(private readonly deps: AccountWorkerDeps) {
     const { runtime, store } = deps;
     this.runtime = runtime;
-    this.host = new ActorHost(deps.clock, store !== undefined);
+    this.host = new ActorHost(deps.clock, store !== undefined, deps.inspect);
     this.journal = deps.journal ?? (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
     this.machine = wirePositionMachine({
       account: runtime.id, port: runtime.port, journal: this.journal, alerts: deps.alerts, clock: deps.clock,
@@ -175,6 +180,7 @@ export class AccountWorker {
     if (writer !== undefined) this.writers.set(id, writer);
     const made = positionChild({
       machine: this.machine, clock, runtime, registry: this.deps.registry, writer, host: this.host, onTransition: this.deps.onTransition, onFinal: this.released,
+      ...(this.deps.onUpdate === undefined ? {} : { onUpdate: this.deps.onUpdate }),
     }, input, snapshot);
     supervisor.startChild(made.spec);
     return made.journalled;
@@ -244,6 +250,41 @@ export class AccountWorker {
       };
     });
     return { positions, tracked: runtime.locks.symbols() };
+  }
+
+  /**
+   * An operator's adopt or flatten of an orphan found by a sweep (the dashboard's inbox): the
+   * venue is read again first, and the read is judged against what the account knows of the
+   * symbol (`SymbolEvidence`) — refused when it is older, or as new but different, so a row
+   * minutes old never adopts the ghost of a position that is gone; refused too when the venue
+   * now holds something other than `expected`. Then the orphan is admitted like an intent
+   * (`adopt`: the symbol reserved through `SymbolLocks`, `SymbolBusy` when an intent or a
+   * position holds it); a flatten closes it reduce-only through its position actor.
+   */
+  async takeOrphan(symbol: string, how: 'adopt' | 'flatten', expected: { readonly side: string; readonly size: number }): Promise<PositionId> {
+    const { runtime, settings } = this.deps;
+    if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check()))) throw new NotOwner(runtime.id);
+    const read = (await runtime.sweepPort.fetchPositions()).find((p) => p.symbol === symbol);
+    const known = runtime.evidence.latest(symbol);
+    let report = read;
+    if (read !== undefined && known !== undefined && !supersedes(read, known, sourceLags(settings.restLagMs))) {
+      const order = compareTiming(read, known);
+      const same = read.side === known.side && read.size === known.size;
+      if (order < 0 || !same) {
+        throw new OrphanRefused(runtime.id, symbol, `the venue's fresh read (${describeHolding(read)}) is ${order < 0 ? 'older than' : 'as new as but different from'} `
+          + `what posguard already knows of the symbol (${describeHolding(known)}); nothing was done, sweep again in a few seconds`);
+      }
+      report = known;
+    }
+    if (report === undefined || report.side === undefined || report.size <= 0) {
+      throw new OrphanRefused(runtime.id, symbol, 'the venue holds no position there now; nothing was done');
+    }
+    if (report.side !== expected.side || report.size !== expected.size) {
+      throw new OrphanRefused(runtime.id, symbol, `the venue now holds ${describeHolding(report)}, not the ${expected.size} ${expected.side} that was found; nothing was done, sweep again`);
+    }
+    const id = await this.adopt(report);
+    if (how === 'flatten') runtime.actors.get(id)?.send({ type: 'CLOSE', reason: 'flatten' });
+    return id;
   }
 
   /**
@@ -355,6 +396,11 @@ export class AccountWorker {
   async flushed(): Promise<void> {
     await Promise.all([...this.writers.values()].map((w) => w.flushed()));
   }
+}
+
+/** `43 buy`, or `flat`. */
+function describeHolding(r: PositionStatusReport): string {
+  return r.side === undefined || r.size <= 0 ? 'flat' : `${r.size} ${r.side}`;
 }
 
 /**

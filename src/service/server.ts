@@ -22,10 +22,12 @@ import type { EventLog } from './events/event-log.js';
 import type { GuardApi } from './guard-api.js';
 import type { Readiness } from './health.js';
 import type { Metrics } from './metrics.js';
+import type { ActionLog } from './operator-actions.js';
 import { accountRoutes } from './routes/accounts.js';
 import { alertRoutes } from './routes/alerts.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
+import { orphanRoutes } from './routes/orphans.js';
 import { positionRoutes } from './routes/positions.js';
 import { sessionRoutes } from './routes/session.js';
 import { sweepRoutes } from './routes/sweeps.js';
@@ -45,6 +47,8 @@ export interface ServerDeps {
   readonly secrets: readonly string[];
   readonly now: () => number;
   readonly log?: Logger;
+  /** Where operator actions are recorded (and put on the event stream). */
+  readonly actions: ActionLog;
   /** Resolves when the server stops (open event streams end). */
   readonly stopping?: Promise<unknown>;
 }
@@ -163,5 +167,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(eventRoutes(deps));
   await app.register(sessionRoutes(deps));
   await app.register(opsRoutes(deps));
+  await app.register(orphanRoutes(deps));
   return app;
 }
