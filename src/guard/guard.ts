@@ -17,7 +17,7 @@ import { randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
-import { closePreviewOf, ordersOf, type ClosePreview, type OrderView } from '../machines/position.queries.js';
+import { closePreviewOf, entryPriceOf, ordersOf, type ClosePreview, type OrderView } from '../machines/position.queries.js';
 import { connectRedis, ensureReachable } from './redis-connection.js';
 import type { StoredAlert } from '../alerts/alert-sink.js';
 import { createHeartbeat } from '../alerts/alerts-from-config.js';
@@ -137,7 +137,7 @@ export interface Guard {
    */
   takeOrphan(account: string, symbol: string, how: 'adopt' | 'flatten', expected: { readonly side: string; readonly size: number }): Promise<string>;
   /** What the actor of a position driven here says: its orders, and the close planner's preview; `undefined` when none drives it here. */
-  inspectPosition(positionId: string): { readonly orders: OrderView[]; readonly closePreview: ClosePreview } | undefined;
+  inspectPosition(positionId: string): { readonly orders: OrderView[]; readonly closePreview: ClosePreview; readonly entryPrice: number | undefined } | undefined;
   /** Resolves once every transition so far is persisted (a no-op without Redis). */
   flushed(): Promise<void>;
   stop(): Promise<void>;
@@ -355,7 +355,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       const actor = actorOf(positionId);
       if (actor === undefined) return undefined;
       const ctx = actor.getSnapshot().context;
-      return { orders: ordersOf(ctx), closePreview: closePreviewOf(ctx) };
+      return { orders: ordersOf(ctx), closePreview: closePreviewOf(ctx), entryPrice: entryPriceOf(ctx) };
     },
     sweeps: async (account) => {
       const names = account === undefined ? [...workers.keys()] : [workerOf(account).runtime.id];

@@ -44,6 +44,9 @@ export function visibleSize(ctx: PositionContext): number {
 /** The freshest position report the position holds (what the account remembers of the symbol when it ends). */
 export const lastPositionReport = (ctx: PositionContext): PositionStatusReport | undefined => ctx.live;
 
+/** The entry price the venue reports for the position (for its notional), if a report said. */
+export const entryPriceOf = (ctx: PositionContext): number | undefined => ctx.live?.entryPrice;
+
 /** Why the position is where it is (its end, or why a human is asked to look). */
 export const reasonOf = (ctx: PositionContext): string | undefined => ctx.reason;
 

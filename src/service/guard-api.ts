@@ -26,6 +26,8 @@ export interface PositionSummary {
   readonly protection: Protection;
   /** When the position entered its current state (ms since the epoch). */
   readonly since: number;
+  /** The entry price the venue reports (for the notional), while this worker drives the position. */
+  readonly entryPrice?: number;
   readonly updatedAt: number;
 }
 

@@ -45,14 +45,16 @@ export const PREVIEW_NOTE = 'a preview: the order the close planner would send o
 
 const CLOSING: readonly PositionStateName[] = ['closing', 'rollingBack', 'verifyingClosed'];
 
-function summary(row: PositionRow): PositionSummary {
+function summaryOf(row: PositionRow, entryPrice: number | undefined): PositionSummary {
   return {
     id: row.id, account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, state: row.state,
     size: row.size, reason: row.reason, protection: row.protection, since: row.history.at(-1)?.at ?? row.updatedAt, updatedAt: row.updatedAt,
+    ...(entryPrice === undefined ? {} : { entryPrice }),
   };
 }
 
 export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
+  const summary = (row: PositionRow): PositionSummary => summaryOf(row, guard.inspectPosition(row.id)?.entryPrice);
   const halts = new Map<string, string>();
   const configured = (config: Config) => config.accounts.map((a) => a.id as string);
 

@@ -26,6 +26,7 @@ import type { ActionLog } from './operator-actions.js';
 import { accountRoutes } from './routes/accounts.js';
 import { alertRoutes } from './routes/alerts.js';
 import { eventRoutes } from './routes/events.js';
+import { dashboardRoutes, type DashboardSettings } from './routes/dashboard.js';
 import { opsRoutes } from './routes/ops.js';
 import { orphanRoutes } from './routes/orphans.js';
 import { positionRoutes } from './routes/positions.js';
@@ -47,6 +48,10 @@ export interface ServerDeps {
   readonly secrets: readonly string[];
   readonly now: () => number;
   readonly log?: Logger;
+  /** What the dashboard needs besides the API (`routes/dashboard.ts`). */
+  readonly dashboard?: DashboardSettings;
+  /** Mounts bull-board at `/queues` (with Redis). */
+  readonly board?: (app: FastifyInstance) => Promise<void>;
   /** Where operator actions are recorded (and put on the event stream). */
   readonly actions: ActionLog;
   /** Resolves when the server stops (open event streams end). */
@@ -168,5 +173,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes(deps));
   await app.register(opsRoutes(deps));
   await app.register(orphanRoutes(deps));
+  await app.register(dashboardRoutes(deps, deps.dashboard ?? { stuckAfterMs: 300_000, environment: '', board: deps.board !== undefined }));
+  if (deps.board !== undefined) await deps.board(app);
   return app;
 }

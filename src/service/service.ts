@@ -100,7 +100,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     metrics.observe(event);
     if (event.type === 'transition') {
       const { row, from } = event;
-      events.append({ type: 'transition', positionId: row.id, from, to: row.state, at: row.updatedAt, row: rowFields(row) });
+      events.append({ type: 'transition', positionId: row.id, from, to: row.state, at: row.updatedAt, row: rowFields(row, guardRef.current?.inspectPosition(row.id)?.entryPrice) });
     } else if (event.type === 'alert') {
       events.append({ type: 'alert', alert: event.alert });
     }
@@ -111,7 +111,9 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     forward(event);
     options.onEvent?.(event);
   };
+  const guardRef: { current?: Guard } = {};
   const guard = await createGuard(config, { ...options, log, onEvent, inspect });
+  guardRef.current = guard;
   recordHistory = guard.persistence === 'memory';
   let redis: Redis | undefined;
   let store: RedisStore | undefined;
@@ -149,7 +151,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const metrics = createMetrics({ board, positions: () => api.positions(), halted: () => guard.halted, ...(redis === undefined ? {} : { queues: () => queues }) });
   wired.events = events;
   wired.metrics = metrics;
-  wired.fanout = dashboardFanout({ api, events, inbox, trouble: (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what) });
+  wired.fanout = dashboardFanout({ api, events, inbox, entryPrice: (id) => guard.inspectPosition(id)?.entryPrice, trouble: (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what) });
   for (const e of early.splice(0)) forward(e);
   let stop: () => void = () => {};
   const stopping = new Promise<void>((resolve) => {
@@ -158,6 +160,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const lease = store;
   const app = await buildServer({
     api, events, metrics, tokens, now, log: log.child({ component: 'http' }), stopping, actions,
+    dashboard: { stuckAfterMs: config.sweeps.stuckAfterMs, environment: environmentOf(config), board: false },
     hosts: ownHosts(host, config.http.allowedHosts ?? []),
     secrets: configSecrets(config),
     ready: () => readiness({ board, halted: () => guard.halted, now, ...(redis === undefined || lease === undefined ? {} : { redis: { client: redis, leaseKey: (a: string) => lease.keys.lease(a) } }) }),
@@ -178,6 +181,11 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     throw new ListenFailed(host, options.port ?? config.http.port, e instanceof Error ? e.message : String(e));
   }
   return { guard, api, events, actions, metrics, url: address, stop: close };
+}
+
+/** The deployment's label: `http.environment`, else `paper` on simulated venues only, else `live`. */
+export function environmentOf(config: Config): string {
+  return config.http.environment ?? (config.accounts.every((a) => a.exchange === 'sim') ? 'paper' : 'live');
 }
 
 /** The API's port could not be opened. */

@@ -22,11 +22,16 @@ export interface FanoutDeps {
   readonly events: EventLog;
   readonly inbox: OrphanInbox;
   readonly trouble: (what: string, e: unknown) => void;
+  /** The entry price of a position this worker drives. */
+  readonly entryPrice: (positionId: string) => number | undefined;
 }
 
-/** The fields of a row that an event carries. */
-export function rowFields(row: PositionRow): EventRowFields {
-  return { account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, size: row.size, reason: row.reason, protection: row.protection };
+/** The fields of a row that an event carries (`entryPrice` when the worker knows it). */
+export function rowFields(row: PositionRow, entryPrice?: number): EventRowFields {
+  return {
+    account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, size: row.size, reason: row.reason, protection: row.protection,
+    ...(entryPrice === undefined ? {} : { entryPrice }),
+  };
 }
 
 /** Puts an account's view and its orphan inbox on the stream (after an action, a halt, a sweep). */
@@ -46,7 +51,7 @@ export function dashboardFanout(deps: FanoutDeps): (event: GuardEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'update':
-        deps.events.append({ type: 'row', positionId: event.row.id, state: event.row.state, at: event.row.updatedAt, row: rowFields(event.row) });
+        deps.events.append({ type: 'row', positionId: event.row.id, state: event.row.state, at: event.row.updatedAt, row: rowFields(event.row, deps.entryPrice(event.row.id)) });
         return;
       case 'sweep':
         deps.events.append({ type: 'sweep', report: event.report });

@@ -56,7 +56,7 @@ const NODE_H = 44;
 const GAP_X = 16;
 const GAP_Y = 14;
 const MARGIN = 12;
-const CHAR_W = 5.7;
+const CHAR_W = 5.1;
 const LINE_H = 12;
 const DUMMY_W = 6;
 

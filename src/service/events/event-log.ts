@@ -21,6 +21,8 @@ export interface EventRowFields {
   readonly size: number;
   readonly reason?: string | undefined;
   readonly protection?: { readonly kind: string };
+  /** The entry price the venue reports (for the notional), when the worker knows it. */
+  readonly entryPrice?: number;
 }
 
 export type ServiceEvent =
