@@ -34,6 +34,13 @@ export type OrderLookup =
 
 export type PositionMode = 'one-way' | 'hedge';
 
+/**
+ * The price that fires a stop: the mark price or the last traded price. A port applies its
+ * `triggerBy` option (`protection.triggerBy`) to every stop it places: Bybit `triggerBy`,
+ * Binance `workingType`.
+ */
+export type TriggerBy = 'mark' | 'last';
+
 export type StreamEvent =
   | { readonly type: 'order'; readonly report: OrderStatusReport }
   | { readonly type: 'position'; readonly report: PositionStatusReport }

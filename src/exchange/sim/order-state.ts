@@ -9,9 +9,10 @@ import { dec, eq, isZero, sub } from '../../domain/decimal.js';
 import type { AccountId, ClientOrderId, VenueOrderId } from '../../domain/ids.js';
 import type { OrderType } from '../../domain/reports.js';
 import type { Side } from '../../domain/side.js';
+import type { EndReason, TriggerBy, VenueKind } from './venue-rules.js';
 import type { CcxtOrder, CcxtOrderStatus } from './wire.js';
 
-/** An order at one moment; `status` uses ccxt's names. */
+/** An order at one moment; `status` uses ccxt's names (and `triggered`, see wire.ts). */
 export interface OrderState {
   readonly id: VenueOrderId;
   readonly clientOrderId: ClientOrderId;
@@ -33,6 +34,21 @@ export interface OrderState {
   readonly visibleFrom: number;
   /** `external`: placed by "another program" (`openExternalPosition`), not by a port. */
   readonly origin: 'port' | 'external';
+  /** The venue whose rules the order was placed under (see venue-rules.ts). */
+  readonly venue: VenueKind;
+  /** The price that fires a stop; `undefined` for other orders. */
+  readonly triggerBy: TriggerBy | undefined;
+  /** When a stop's trigger fired (its order entered the matching engine). */
+  readonly triggeredAt: number | undefined;
+  /** Why the venue ended the order, when it was not filled and not cancelled by the client. */
+  readonly endReason: EndReason | undefined;
+  /** The last price when the order was placed (Bybit `lastPriceOnCreated`). */
+  readonly lastPriceOnCreated: number;
+}
+
+/** A terminal status: the order will not change again. */
+export function isFinished(o: Pick<OrderState, 'status'>): boolean {
+  return o.status !== 'open' && o.status !== 'triggered';
 }
 
 /** The amount still to fill. */
@@ -40,16 +56,31 @@ export function remainingOf(o: Pick<OrderState, 'amount' | 'filled'>): number {
   return sub(o.amount, o.filled);
 }
 
-/** The state after a fill of `qty` at `price` at time `at`; `final` closes the rest (IOC). */
-export function withFill(o: OrderState, qty: number, price: number, at: number, final: boolean): OrderState {
+/**
+ * The state after a fill of `qty` at `price` at time `at`; `final` ends the rest (IOC), as
+ * `remainder` says (`canceled` on Bybit, `expired` on Binance).
+ */
+export function withFill(o: OrderState, qty: number, price: number, at: number, final: boolean, remainder: 'canceled' | 'expired' = 'canceled'): OrderState {
   const filled = dec(o.filled).plus(qty);
   const average = isZero(qty) ? o.average : dec(o.average ?? 0).times(o.filled).plus(dec(price).times(qty)).div(filled).toNumber();
-  const status: CcxtOrderStatus = eq(filled, o.amount) ? 'closed' : final ? 'canceled' : 'open';
-  return { ...o, filled: filled.toNumber(), average, status, updatedAt: at };
+  const full = eq(filled, o.amount);
+  const status: CcxtOrderStatus = full ? 'closed' : final ? remainder : o.status;
+  return { ...o, filled: filled.toNumber(), average, status, updatedAt: at, ...(!full && final ? { endReason: 'unfilled-remainder' as const } : {}) };
 }
+
+/** The venue's words for why it ended an order, as `normalizeOrder` passes them on. */
+const REASONS: Readonly<Record<EndReason, string | undefined>> = {
+  user: undefined,
+  'unfilled-remainder': 'unfilled remainder cancelled',
+  'nothing-to-reduce': 'Reduce Only reject',
+  'position-closed': 'position closed',
+  'disconnect-protection': 'CancelByDCP',
+  engine: 'cancelled in the matching engine',
+};
 
 /** The order as ccxt's `parseOrder` would return it. */
 export function toCcxtOrder(o: OrderState): CcxtOrder {
+  const reason = o.endReason === undefined ? undefined : REASONS[o.endReason];
   return {
     id: o.id,
     clientOrderId: o.clientOrderId,
@@ -66,5 +97,7 @@ export function toCcxtOrder(o: OrderState): CcxtOrder {
     triggerPrice: o.triggerPrice,
     timestamp: o.createdAt,
     lastUpdateTimestamp: o.updatedAt,
+    ...(reason === undefined ? {} : { rejectReason: reason }),
+    info: { venue: o.venue, triggerBy: o.triggerBy, triggeredAt: o.triggeredAt, endReason: o.endReason, lastPriceOnCreated: o.lastPriceOnCreated },
   };
 }

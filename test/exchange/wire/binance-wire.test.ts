@@ -43,7 +43,7 @@ describe('Binance USD-M REST on the wire simulator', () => {
     expect(open.json).toEqual([expect.objectContaining({ clientAlgoId: 'pg-b-s1' })]);
   });
 
-  it('refuses a bad signature with -1022, an unknown key with 401 -2015, thin margin with -2019 and a reused client id with -4116', async () => {
+  it('refuses a bad signature with -1022, an unknown key with 401 -2015, thin margin with -2019, and the client id of an open order with -4116', async () => {
     expect((await binance(rest(), 'POST', '/fapi/v1/order', market('pg-c-e'), { ...cred, sign: hmac('wrong', 'x') })).json).toMatchObject({ code: -1022 });
     const unknownKey = await binance(rest(), 'POST', '/fapi/v1/order', market('pg-c-e'), { key: 'nobody', secret: API_SECRET });
     expect(unknownKey.status).toBe(401);
@@ -52,7 +52,16 @@ describe('Binance USD-M REST on the wire simulator', () => {
     h.venue.faults.set({ fault: { kind: 'reject', reason: 'Margin is insufficient.', code: 'INSUFFICIENT_MARGIN' }, when: { calls: 1 } });
     expect((await binance(rest(), 'POST', '/fapi/v1/order', market('pg-c-e'), cred)).json).toMatchObject({ code: -2019 });
     expect((await binance(rest(), 'POST', '/fapi/v1/order', market('pg-c-e'), cred)).json).toMatchObject({ status: 'FILLED' });
-    expect((await binance(rest(), 'POST', '/fapi/v1/order', market('pg-c-e'), cred)).json).toMatchObject({ code: -4116 });
+    const resting = { symbol: 'AVLUSDT', side: 'BUY', type: 'LIMIT', quantity: '40', price: '0.2', timeInForce: 'GTC', newClientOrderId: 'pg-c-x1' };
+    expect((await binance(rest(), 'POST', '/fapi/v1/order', resting, cred)).json).toMatchObject({ status: 'NEW' });
+    expect((await binance(rest(), 'POST', '/fapi/v1/order', resting, cred)).json).toMatchObject({ code: -4116 });
+  });
+
+  it('accepts the client id of a closed order again (ids are unique only among open orders)', async () => {
+    expect((await binance(rest(), 'POST', '/fapi/v1/order', market('pg-g-e'), cred)).json).toMatchObject({ status: 'FILLED', clientOrderId: 'pg-g-e' });
+    const again = await binance(rest(), 'POST', '/fapi/v1/order', { ...market('pg-g-e'), side: 'SELL' }, cred);
+    expect(again.json).toMatchObject({ status: 'FILLED', clientOrderId: 'pg-g-e', side: 'SELL' });
+    expect(h.venue.orders('main').filter((o) => o.clientOrderId === 'pg-g-e')).toHaveLength(2);
   });
 
   it('answers a rate-limit fault with 429, -1003 and Retry-After', async () => {
