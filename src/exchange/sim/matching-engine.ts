@@ -164,7 +164,7 @@ export class MatchingEngine {
       triggerPrice: r.type === 'stop-market' ? r.triggerPrice : undefined, reduceOnly: r.reduceOnly,
       filled: 0, average: undefined, status: 'open', createdAt: now, updatedAt: now, venue: rules.kind,
       triggerBy: r.type === 'stop-market' ? triggerBy ?? rules.defaultTriggerBy : undefined, triggeredAt: undefined,
-      endReason: undefined, lastPriceOnCreated: last,
+      endReason: undefined, lastPriceOnCreated: last, priceStep: this.prices.spec(r.symbol)?.priceStep ?? 0,
     };
     book.orders.set(order.id, new Timeline(now, order));
     book.byClientId.set(order.clientOrderId, order.id);
@@ -218,7 +218,8 @@ export class MatchingEngine {
     const now = this.opts.clock.now();
     if (order.reduceOnly && !reduces(this.position(order.account, order.symbol), order.side)) {
       const status = rulesOf(order.venue).nothingToReduceAtTrigger;
-      this.update({ ...order, status, triggeredAt: now, endReason: 'nothing-to-reduce', updatedAt: now });
+      // Refused before its order entered the matching engine: no actual order, no trigger time kept.
+      this.update({ ...order, status, endReason: 'nothing-to-reduce', updatedAt: now });
       return;
     }
     const triggered: OrderState = { ...order, status: 'triggered', triggeredAt: now, updatedAt: now };

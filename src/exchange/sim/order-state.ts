@@ -44,6 +44,8 @@ export interface OrderState {
   readonly endReason: EndReason | undefined;
   /** The last price when the order was placed (Bybit `lastPriceOnCreated`). */
   readonly lastPriceOnCreated: number;
+  /** The market's price step. */
+  readonly priceStep: number;
 }
 
 /** A terminal status: the order will not change again. */
@@ -98,6 +100,9 @@ export function toCcxtOrder(o: OrderState): CcxtOrder {
     timestamp: o.createdAt,
     lastUpdateTimestamp: o.updatedAt,
     ...(reason === undefined ? {} : { rejectReason: reason }),
-    info: { venue: o.venue, triggerBy: o.triggerBy, triggeredAt: o.triggeredAt, endReason: o.endReason, lastPriceOnCreated: o.lastPriceOnCreated },
+    info: {
+      venue: o.venue, triggerBy: o.triggerBy, triggeredAt: o.triggeredAt, endReason: o.endReason, lastPriceOnCreated: o.lastPriceOnCreated,
+      priceStep: o.priceStep,
+    },
   };
 }

@@ -57,6 +57,8 @@ export interface SimOrderInfo {
   readonly triggeredAt: number | undefined;
   readonly endReason: EndReason | undefined;
   readonly lastPriceOnCreated: number;
+  /** The market's price step (for prices the venue derives, such as Bybit's protected market price). */
+  readonly priceStep: number;
 }
 
 /** Bybit's create (and cancel) acknowledgement: the ids and nothing else. */

@@ -38,6 +38,8 @@ export interface OrderFacts {
   readonly endReason: EndReason | undefined;
   /** The last price when the order was placed. */
   readonly lastPriceOnCreated: number | undefined;
+  /** The market's price step. */
+  readonly priceStep: number | undefined;
 }
 
 /** A position at one moment: signed size, entry, mark, sequence, time. */
@@ -59,6 +61,7 @@ export function orderFactsOf(o: CcxtOrder): OrderFacts {
     amount: o.amount, filled: o.filled, average: o.average, price: o.price, triggerPrice: o.triggerPrice,
     reduceOnly: o.reduceOnly, status: o.status, createdAt: o.timestamp, updatedAt: o.lastUpdateTimestamp,
     triggerBy: o.info?.triggerBy, triggeredAt: o.info?.triggeredAt, endReason: o.info?.endReason, lastPriceOnCreated: o.info?.lastPriceOnCreated,
+    priceStep: o.info?.priceStep,
   };
 }
 
@@ -83,6 +86,7 @@ export function orderFactsOfReport(r: OrderStatusReport, known: readonly CcxtOrd
     triggeredAt: status === 'open' ? undefined : original?.info?.triggeredAt,
     endReason: status === 'open' || status === 'triggered' || status === 'closed' ? undefined : original?.info?.endReason,
     lastPriceOnCreated: original?.info?.lastPriceOnCreated,
+    priceStep: original?.info?.priceStep,
   };
 }
 

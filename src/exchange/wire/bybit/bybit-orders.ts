@@ -10,7 +10,7 @@
  * @example
  * bybitOrder(facts) // { orderId: '5c0d1b2e-…', orderStatus: 'Cancelled', cumExecQty: '21', … }
  */
-import { dec, mul, sub } from '../../../domain/decimal.js';
+import { dec, floorToStep, mul, sub } from '../../../domain/decimal.js';
 import type { EndReason } from '../../sim/venue-rules.js';
 import type { FillFacts, OrderFacts } from '../facts.js';
 import { num } from '../facts.js';
@@ -36,11 +36,10 @@ const CANCEL_TYPE: Readonly<Partial<Record<EndReason, string>>> = {
 };
 const REJECT_REASON: Readonly<Partial<Record<EndReason, string>>> = { 'unfilled-remainder': 'EC_CancelForNoFullFill' };
 
-/** A market order's limit price: the last price moved against the taker, on the last price's decimals. */
+/** A market order's limit price: the last price moved against the taker, on the price grid. */
 function protectedPrice(o: OrderFacts): string {
-  if (o.lastPriceOnCreated === undefined) return num(o.average, '0');
-  const last = dec(o.lastPriceOnCreated);
-  return last.times(o.side === 'buy' ? 1 + PROTECTION : 1 - PROTECTION).toDecimalPlaces(last.decimalPlaces()).toFixed();
+  if (o.lastPriceOnCreated === undefined || o.priceStep === undefined || !(o.priceStep > 0)) return num(o.average, '0');
+  return num(floorToStep(dec(o.lastPriceOnCreated).times(o.side === 'buy' ? 1 + PROTECTION : 1 - PROTECTION), o.priceStep));
 }
 
 /** An order of `/v5/order/realtime`, `/v5/order/history` and the `order` topic. */
