@@ -16,8 +16,9 @@
  */
 import type { Exchange, Order, Position } from 'ccxt';
 import { parseClientOrderId } from '../../domain/client-order-id.js';
-import type { OrderLookup, OrderRequest, PositionMode } from '../port.js';
+import type { OrderLookup, OrderRequest, PositionMode, TriggerBy } from '../port.js';
 import { actualOrderIdOf, algoIdOf, algoIdOfRecord, algoOrder } from './binance-algo.js';
+import { watchListenKeyExpiry } from './binance-listen-key.js';
 import { BINANCE_CODES } from './venue-codes.js';
 import {
   base, field, infoOf, plainOrder, unlessNotFound, type CodedRefusal, type OrderArgs, type UrlOverrides, type VenueProfile,
@@ -62,6 +63,7 @@ export const binanceProfile: VenueProfile = {
   codes: BINANCE_CODES,
 
   configure(ex) {
+    watchListenKeyExpiry(ex);
     ex.has.fetchCurrencies = false;
     ex.options.fetchCurrencies = false;
     ex.options.fetchMarkets = { ...(ex.options.fetchMarkets as object), types: ['linear'] };
@@ -97,11 +99,14 @@ export const binanceProfile: VenueProfile = {
     };
   },
 
-  orderArgs(r: OrderRequest): OrderArgs {
+  orderArgs(r: OrderRequest, triggerBy?: TriggerBy): OrderArgs {
     const params: Record<string, unknown> = { clientOrderId: r.clientOrderId };
     if (r.reduceOnly) params.reduceOnly = true;
     if (r.hedgeIndex !== undefined) params.positionSide = r.hedgeIndex === 1 ? 'LONG' : 'SHORT';
-    if (r.type === 'stop-market') params.triggerPrice = r.triggerPrice;
+    if (r.type === 'stop-market') {
+      params.triggerPrice = r.triggerPrice;
+      if (triggerBy !== undefined) params.workingType = triggerBy === 'mark' ? 'MARK_PRICE' : 'CONTRACT_PRICE';
+    }
     return { type: r.type === 'limit' ? 'limit' : 'market', price: r.type === 'limit' ? r.price : undefined, params };
   },
 
