@@ -83,6 +83,12 @@ const cancelOrder: Handler = (ctx, p, account) => {
   return answer(ctx, reply, { call: 'cancel' }, (body) => ({ orderId: bybitOrderId(body.id), orderLinkId: body.clientOrderId }));
 };
 
+/** A page of orders: Bybit's cursor names its first and last order (`id%3Atime%2Cid%3Atime`), on the last page too. */
+function orderPage(list: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const edge = (o: Record<string, unknown> | undefined) => `${String(o?.orderId)}%3A${String(o?.createdTime)}`;
+  return { nextPageCursor: list.length === 0 ? '' : `${edge(list[0])}%2C${edge(list.at(-1))}`, category: 'linear', list };
+}
+
 function orderFilter(p: Params): (stop: boolean) => boolean {
   return p.orderFilter === 'StopOrder' ? (stop) => stop : p.orderFilter === 'Order' ? (stop) => !stop : () => true;
 }
@@ -91,10 +97,7 @@ function orderFilter(p: Params): (stop: boolean) => boolean {
 function oneOrder(ctx: WireContext, p: Params, account: AccountId, lookup: OrderLookup): WireReply {
   const reply = ctx.venue.server.fetchOrder(account, lookup, symbolFor(ctx, p, account, lookup));
   const keep = orderFilter(p);
-  return answer(ctx, reply, { call: 'query' }, (o) => ({
-    list: o === undefined || !keep(o.triggerPrice !== undefined) ? [] : [bybitOrder(orderFactsOf(o))],
-    nextPageCursor: '', category: 'linear',
-  }));
+  return answer(ctx, reply, { call: 'query' }, (o) => orderPage(o === undefined || !keep(o.triggerPrice !== undefined) ? [] : [bybitOrder(orderFactsOf(o))]));
 }
 
 /** `GET /v5/order/realtime`: open orders, or one order by id. */
@@ -107,10 +110,7 @@ const realtime: Handler = (ctx, p, account) => {
   const symbol = ctx.markets.market(str(p.symbol))?.symbol;
   const keep = orderFilter(p);
   const reply = ctx.venue.server.fetchOpenOrders(account, symbol);
-  return answer(ctx, reply, { call: 'query' }, (orders) => ({
-    list: orders.filter((o) => keep(o.triggerPrice !== undefined)).reverse().map((o) => bybitOrder(orderFactsOf(o))),
-    nextPageCursor: '', category: 'linear',
-  }));
+  return answer(ctx, reply, { call: 'query' }, (orders) => orderPage(orders.filter((o) => keep(o.triggerPrice !== undefined)).reverse().map((o) => bybitOrder(orderFactsOf(o)))));
 };
 
 /**
@@ -127,7 +127,7 @@ const history: Handler = (ctx, p, account) => {
     .map((o) => bybitOrder(orderFactsOf(o)))
     .filter((o) => status === undefined || o.orderStatus === status)
     .reverse();
-  return json(envelope({ list, nextPageCursor: '', category: 'linear' }, ctx.now()));
+  return json(envelope(orderPage(list), ctx.now()));
 };
 
 /** `GET /v5/position/list`: one symbol (flat or not), or every open position of a settle coin. */
@@ -142,7 +142,10 @@ const positions: Handler = (ctx, p, account) => {
     const chosen: PositionFacts[] = market !== undefined
       ? [facts.find((f) => f.symbol === market.symbol) ?? { symbol: market.symbol, size: 0, entryPrice: undefined, markPrice: ctx.venue.markPrice(market.symbol), seq: 0, updatedAt: 0 }]
       : facts.filter((f) => f.size !== 0);
-    return { list: chosen.flatMap((f) => bybitPositions(f, mode, 'rest')), nextPageCursor: '', category: 'linear' };
+    const list = chosen.flatMap((f) => bybitPositions(f, mode, 'rest'));
+    const last = list.at(-1);
+    // Bybit's cursor names the page's last record, on the last page too (ccxt's recorded replies).
+    return { nextPageCursor: last === undefined ? '' : `${String(last.symbol)}%2C${String(last.updatedTime)}%2C0`, category: 'linear', list };
   });
 };
 
