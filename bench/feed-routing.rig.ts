@@ -64,7 +64,8 @@ export async function startRig(template: OpenTemplate, n: number, gc: (() => voi
     const symbol = benchSymbol(i);
     markets.set(symbol, { ...marketShape, symbol });
     const { id, context } = cloneOpen(template, i, symbol);
-    const { entry, stop, live } = context;
+    const { entry, live } = context;
+    const stop = context.stops.at(-1);
     if (stop?.report === undefined || entry.venueOrderId === undefined || stop.venueOrderId === undefined) throw new Error('the template has no stop or venue ids');
     ids.push(id);
     openStops.push(stop.report);
@@ -97,7 +98,8 @@ export async function startRig(template: OpenTemplate, n: number, gc: (() => voi
     const { id, intent, snapshot } = cloneOpen(template, i, symbol);
     const market = runtime.markets.get(symbol) as Market;
     registry.track(id, intent, clock.now());
-    runtime.busy.set(symbol, id);
+    const reservation = runtime.locks.reserve(symbol);
+    if (reservation !== undefined) runtime.locks.commit(reservation, id);
     const input = { id, intent, market, hedgeMode: false, settings, now: clock.now(), feedUp: false };
     supervisor.startChild(positionChild(deps, input, snapshot as never).spec);
   }

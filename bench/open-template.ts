@@ -83,6 +83,14 @@ class LoggingJournal implements Journal {
     this.log.push({ kind: 'claimSend', clientOrderId, at });
     return this.inner.claimSend(positionId, clientOrderId, at);
   }
+
+  releaseClaim(positionId: PositionId, clientOrderId: ClientOrderId) {
+    return this.inner.releaseClaim(positionId, clientOrderId);
+  }
+
+  fence(operation: string) {
+    return this.inner.fence(operation);
+  }
 }
 
 /** What a persisted transition is recorded with (as `positionChild` does): the event type and its payload. */
@@ -145,7 +153,7 @@ export async function openTemplate(): Promise<OpenTemplate> {
   actor.stop();
   await stream.close();
   venue.close();
-  const venueIds = [context.entry.venueOrderId, context.stop?.venueOrderId, ...context.entry.fillIds]
+  const venueIds = [context.entry.venueOrderId, context.stops.at(-1)?.venueOrderId, ...context.entry.fillIds]
     .filter((v): v is NonNullable<typeof v> => v !== undefined);
   return { id, json, context, venueIds, writes };
 }

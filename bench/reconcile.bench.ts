@@ -48,7 +48,7 @@ export const reconcileBench: BenchSection = {
   title: 'sweeps: the pure reconcile, 10 accounts × 1,000 positions',
   async run({ out }) {
     const views = Array.from({ length: ACCOUNTS }, (_, a) => accountView(a));
-    const settings = { stuckAfterMs: 300_000, ignoreClientOrderIdPrefixes: ['mybot-'], sizeTolerance: 1 };
+    const settings = { stuckAfterMs: 300_000, ignoreClientOrderIdPrefixes: ['mybot-'], sizeTolerance: 1, restLagMs: 5_000 };
     const samples: number[] = [];
     let findings = 0;
     for (let r = 0; r < ROUNDS; r++) {
@@ -70,7 +70,7 @@ export const reconcileBench: BenchSection = {
     const port = createSimPort(sim, 'main');
     const before = sim.requests({ account: 'main' }).length;
     const report = await runSweep('reconcile', {
-      account: accountId('main'), port, now: () => clock.now(), local: () => views[0]?.local ?? [], settings, policy: 'alert', runId: () => 'bench', worker: 'bench',
+      account: accountId('main'), port, now: () => clock.now(), local: () => ({ positions: views[0]?.local ?? [], tracked: [] }), known: () => new Map(), settings, policy: 'alert', runId: () => 'bench', worker: 'bench',
       actions: { raise: () => {}, adopt: async () => { throw new Error('not in the bench'); }, flatten: async () => { throw new Error('not in the bench'); } },
     });
     const requests = sim.requests({ account: 'main' }).slice(before).map((r) => r.method);

@@ -51,7 +51,8 @@ async function pool(n: number, width: number, work: (i: number) => Promise<void>
 
 export async function rehydrate(redis: Redis, prefix: string, template: OpenTemplate, n: number): Promise<RehydrateRun> {
   const store = new RedisStore(redis, prefix);
-  const { entry, stop } = template.context;
+  const { entry } = template.context;
+  const stop = template.context.stops.at(-1);
   if (stop === undefined) throw new Error('the template has no stop');
   const recorded = template.writes.find((w) => w.kind === 'recordIntent');
   const baseline = recorded?.kind === 'recordIntent' ? recorded.entry.baseline : { side: undefined, size: 0 };

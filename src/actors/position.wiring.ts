@@ -12,6 +12,8 @@ import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
 import { IntentUnconfirmed, JournalUnavailable, PosguardError } from '../domain/errors.js';
 import { rejected, unknown } from '../domain/outcome.js';
+import { compareTiming } from '../domain/freshness.js';
+import type { Baseline, PositionStatusReport } from '../domain/reports.js';
 import type { ExchangePort } from '../exchange/port.js';
 import { errorText } from '../machines/position.setup.js';
 import { positionMachine } from '../machines/position.machine.js';
@@ -21,6 +23,8 @@ import type {
 } from '../machines/position.effects.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
 import type { Journal, JournalResult } from '../persistence/journal.js';
+import { currentStop } from '../machines/protection.js';
+import type { SendGate } from './send-gate.js';
 
 export interface PositionWiring {
   readonly account: AccountId;
@@ -28,15 +32,36 @@ export interface PositionWiring {
   readonly journal: Journal;
   readonly alerts: AlertSink;
   readonly clock: Clock;
+  /** The freshest report the account knows of a symbol (the baseline is never older). */
+  readonly known?: (symbol: string) => PositionStatusReport | undefined;
+  /** Closed once the guard begins to stop: nothing more leaves. */
+  readonly gate?: SendGate;
 }
+
+const timingOf = (r: PositionStatusReport) => ({ source: r.source, venueTime: r.venueTime, venueSeq: r.venueSeq, receivedAt: r.receivedAt });
+
+/**
+ * The entry's baseline: the REST read, or what the account already knows of the symbol when
+ * that shows a later state (the stream's last report, the previous position's proven flat).
+ * It carries the timing of the report it came from.
+ */
+export function baselineOf(read: PositionStatusReport | undefined, known: PositionStatusReport | undefined): Baseline {
+  const pick = read === undefined ? known : known !== undefined && compareTiming(known, read) > 0 ? known : read;
+  if (pick === undefined) return { side: undefined, size: 0, timing: undefined };
+  return { side: pick.size > 0 ? pick.side : undefined, size: pick.size, timing: timingOf(pick) };
+}
+
+const stopping = (id: string) => rejected(`posguard is stopping: ${id} was not sent`, 'NOT_SENT');
 
 export function wirePositionMachine(w: PositionWiring) {
   const { port, journal, clock } = w;
+  const gateOpen = (): boolean => w.gate?.open ?? true;
+  const tracked = <T>(work: Promise<T>): Promise<T> => (w.gate === undefined ? work : w.gate.track(work));
   return positionMachine.provide({
     actors: {
       prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input }) => {
         const live = (await port.fetchPositions([input.intent.symbol])).find((p) => p.symbol === input.intent.symbol);
-        const read = { side: live?.side, size: live?.size ?? 0 };
+        const read = baselineOf(live, w.known?.(input.intent.symbol));
         let journalled: JournalResult;
         try {
           journalled = await journal.recordIntent({
@@ -51,17 +76,25 @@ export function wirePositionMachine(w: PositionWiring) {
         // After a restart the journal answers the baseline written before the first send.
         return { at: clock.now(), baseline: journalled.baseline };
       }),
-      sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(async ({ input }) => {
+      sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(({ input }) => tracked((async (): Promise<SendOrderOutput> => {
         const sentAt = clock.now();
+        const id = input.request.clientOrderId;
+        if (!gateOpen()) return { sentAt, at: clock.now(), outcome: stopping(id) };
         let claimed: boolean;
         try {
-          claimed = await journal.claimSend(input.positionId, input.request.clientOrderId, sentAt);
+          claimed = await journal.claimSend(input.positionId, id, sentAt);
         } catch (e) {
           // No claim, no send: the order certainly did not leave (Rejected, never Unknown).
-          return { sentAt, at: clock.now(), outcome: rejected(`the journal could not record ${input.request.clientOrderId} before sending it, so it was not sent: ${errorText(e)}`, 'NOT_SENT') };
+          return { sentAt, at: clock.now(), outcome: rejected(`the journal could not record ${id} before sending it, so it was not sent: ${errorText(e)}`, 'NOT_SENT') };
         }
         if (!claimed) {
-          return { sentAt, at: clock.now(), outcome: unknown(`${input.request.clientOrderId} may have been sent before a restart; it is looked up, never sent again`) };
+          return { sentAt, at: clock.now(), outcome: unknown(`${id} may have been sent before a restart; it is looked up, never sent again`) };
+        }
+        if (!gateOpen()) {
+          // Stopping began between the claim and the send: the order never left, so the claim
+          // is released for the next owner (if that fails, the claim stands and the order is looked up).
+          await journal.releaseClaim(input.positionId, id).catch(() => {});
+          return { sentAt, at: clock.now(), outcome: stopping(id) };
         }
         crashAt(`${input.phase}:before-send`);
         try {
@@ -74,7 +107,7 @@ export function wirePositionMachine(w: PositionWiring) {
         } catch (e) {
           return { sentAt, at: clock.now(), outcome: unknown(`the create call failed after it may have left: ${errorText(e)}`) };
         }
-      }),
+      })())),
       queryEvidence: fromPromise<QueryEvidenceOutput, QueryEvidenceInput>(async ({ input }) => {
         const failures: string[] = [];
         const [order, positions] = await Promise.allSettled([
@@ -92,14 +125,21 @@ export function wirePositionMachine(w: PositionWiring) {
           failures,
         };
       }),
-      cancelOrder: fromPromise<CancelOrderOutput, CancelOrderInput>(async ({ input }) => {
+      cancelOrder: fromPromise<CancelOrderOutput, CancelOrderInput>(({ input }) => tracked((async (): Promise<CancelOrderOutput> => {
         const lookup = input.venueOrderId !== undefined ? { venueOrderId: input.venueOrderId } : { clientOrderId: input.clientOrderId };
+        if (!gateOpen()) return { at: clock.now(), outcome: stopping(input.clientOrderId) };
+        try {
+          // Fenced like a send: a worker that lost the account cancels nothing of the new owner's.
+          await journal.fence(`cancelling ${input.clientOrderId}`);
+        } catch (e) {
+          return { at: clock.now(), outcome: rejected(`not cancelled: ${errorText(e)}`, 'NOT_SENT') };
+        }
         try {
           return { at: clock.now(), outcome: await port.cancelOrder(lookup, input.symbol) };
         } catch (e) {
           return { at: clock.now(), outcome: unknown(errorText(e)) };
         }
-      }),
+      })())),
     },
     actions: {
       raiseAlert: ({ context }, params) => {
@@ -108,6 +148,8 @@ export function wirePositionMachine(w: PositionWiring) {
     },
     delays: {
       untilDeadline: ({ context }) => Math.max(0, context.deadline - clock.now()),
+      untilStopRetry: ({ context }) => Math.max(0, (currentStop(context)?.retryAt ?? 0) - clock.now()),
+      closeRetry: ({ context }) => Math.max(context.settings.feedDownPollMs, (context.closes.at(-1)?.retryAt ?? 0) - clock.now()),
     },
   });
 }

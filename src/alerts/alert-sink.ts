@@ -45,7 +45,7 @@ export class MemoryAlertSink implements AlertSink {
   ) {}
 
   raise(draft: AlertDraft, subject: AlertSubject): void {
-    const key = alertKey(draft.kind, subject.account, subject.positionId ?? subject.symbol, draft.topic);
+    const key = alertKey(draft, subject);
     const at = this.now();
     const index = this.lastByKey.get(key);
     const previous = index === undefined ? undefined : this.alerts[index];

@@ -101,7 +101,7 @@ export class RedisAlertSink implements AlertSink {
         kind: draft.kind,
         message: redactText(draft.message, this.secrets),
         id: `alert-${at}-${randomBytes(4).toString('hex')}`,
-        key: alertKey(draft.kind, subject.account, subject.positionId ?? subject.symbol),
+        key: alertKey(draft, subject),
         account: subject.account, symbol: subject.symbol, positionId: subject.positionId, at, count: 1,
       };
       this.push({ step: 'store', alert, failed: false });

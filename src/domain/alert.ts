@@ -6,6 +6,7 @@ import type { AccountId, PositionId } from './ids.js';
 
 export type AlertKind =
   | 'orphan' | 'mismatch' | 'closeUnverified' | 'unknownOrder' | 'protectionFailed'
+  | 'protectionUnconfirmed' | 'protectionLost'
   | 'feedDown' | 'supervisorEscalation' | 'closeRefused';
 
 export interface AlertDraft {
@@ -24,7 +25,11 @@ export interface Alert extends AlertDraft {
   readonly at: number;
 }
 
-/** The grouping key: one problem of one kind (and topic) on one position (or symbol) of one account. */
-export function alertKey(kind: AlertKind, account: string, subject: string | undefined, topic?: string): string {
-  return `${kind}:${account}:${subject ?? '-'}${topic === undefined ? '' : `:${topic}`}`;
+/**
+ * The grouping key: one problem of one kind (and topic) on one position (or else symbol) of
+ * one account. Every sink groups by this one function.
+ */
+export function alertKey(draft: Pick<AlertDraft, 'kind' | 'topic'>, subject: { readonly account: string; readonly symbol?: string | undefined; readonly positionId?: string | undefined }): string {
+  const on = subject.positionId ?? subject.symbol ?? '-';
+  return `${draft.kind}:${subject.account}:${on}${draft.topic === undefined ? '' : `:${draft.topic}`}`;
 }

@@ -12,6 +12,28 @@ import type { ReportSource, ReportTiming } from './reports.js';
 /** How far each source may lag behind the venue's truth, in ms. */
 export type SourceLags = Readonly<Record<ReportSource, number>>;
 
+const sign = (x: number): -1 | 0 | 1 => (x < 0 ? -1 : x > 0 ? 1 : 0);
+
+/** -1, 0 or 1: whether `a` is older, as new as, or newer than `b` (sequence, venue time, receipt). */
+export function compareTiming(a: ReportTiming, b: ReportTiming): -1 | 0 | 1 {
+  if (a.venueSeq !== undefined && b.venueSeq !== undefined) return sign(a.venueSeq - b.venueSeq);
+  if (a.venueTime !== undefined && b.venueTime !== undefined) return sign(a.venueTime - b.venueTime);
+  return sign(a.receivedAt - b.receivedAt);
+}
+
+/**
+ * Whether `a` shows a later state of the venue than `b`: by sequence where both have one,
+ * else by a strictly later venue time; with neither, only if `a` came from the stream after
+ * `b`, or from REST at least that source's lag after `b` was received. `true` when there is
+ * no `b`. A stale report never overrules a fresher one (principle 3).
+ */
+export function supersedes(a: ReportTiming, b: ReportTiming | undefined, lags: SourceLags): boolean {
+  if (b === undefined) return true;
+  if (a.venueSeq !== undefined && b.venueSeq !== undefined) return a.venueSeq > b.venueSeq;
+  if (a.venueTime !== undefined && b.venueTime !== undefined) return a.venueTime > b.venueTime;
+  return a.receivedAt - b.receivedAt >= Math.max(lags[a.source], 1);
+}
+
 export function sourceLags(restLagMs: number): SourceLags {
   return { stream: 0, 'order-query': restLagMs, 'position-query': restLagMs };
 }

@@ -78,6 +78,18 @@ export interface FillReport extends ReportTiming {
   readonly price: number;
 }
 
+/**
+ * The signed position on a symbol just before an entry was sent (journalled with the intent),
+ * with the timing of the report it came from: position evidence counts toward the entry's
+ * fill only as a change from it, and only if it is newer (see docs/architecture.md, Evidence
+ * and freshness). Baselines journalled before timings were kept have none.
+ */
+export interface Baseline {
+  readonly side: Side | undefined;
+  readonly size: number;
+  readonly timing?: ReportTiming | undefined;
+}
+
 export function isFlat(p: Pick<PositionStatusReport, 'size'>): boolean {
   return p.size === 0;
 }

@@ -13,6 +13,7 @@ import type { Intent } from '../domain/intent.js';
 import type { Market } from '../domain/market.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
 import { wirePositionMachine, type WiredPositionMachine } from '../actors/position.wiring.js';
+import type { SendGate } from '../actors/send-gate.js';
 import type { PositionSettings } from '../machines/position.context.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import { MemoryJournal, RedisJournal, type Journal } from '../persistence/journal.js';
@@ -20,8 +21,12 @@ import { PositionWriter, type WriterTarget } from '../persistence/position-write
 import type { RedisStore, SnapshotWrite } from '../persistence/redis-store.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
+import { NotOwner, SymbolBusy, errorText } from '../domain/errors.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
+import type { PositionInput } from '../machines/position.events.js';
+import { expectsStop } from '../machines/position.queries.js';
+import { migrateSnapshot } from '../machines/position.migrate.js';
 import type { LocalPosition, ReconcileSettings } from '../sweeps/reconcile.js';
 import type { SweepScheduler } from '../sweeps/scheduler.js';
 import { runSweep, type OrphanPolicy, type SweepKind, type SweepReport } from '../sweeps/sweep.js';
@@ -31,6 +36,7 @@ import { ActorHost } from './actor-host.js';
 import { AccountLease } from './ownership.js';
 import { positionChild } from './position-child.js';
 import type { PositionRegistry, PositionRow } from './registry.js';
+import { ReservationLost, type Reservation } from './symbol-locks.js';
 
 export interface AccountWorkerDeps {
   readonly runtime: AccountRuntime;
@@ -58,6 +64,8 @@ export interface AccountWorkerDeps {
   };
   /** A new position id (time and randomness come from the guard). */
   readonly newId: () => PositionId;
+  /** Closed when the guard begins to stop: no order leaves after that. */
+  readonly gate?: SendGate;
 }
 
 /** Reconciliation settings without the per-market size tolerance. */
@@ -81,7 +89,10 @@ export class AccountWorker {
     this.runtime = runtime;
     this.host = new ActorHost(deps.clock, store !== undefined);
     this.journal = deps.journal ?? (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
-    this.machine = wirePositionMachine({ account: runtime.id, port: runtime.port, journal: this.journal, alerts: deps.alerts, clock: deps.clock });
+    this.machine = wirePositionMachine({
+      account: runtime.id, port: runtime.port, journal: this.journal, alerts: deps.alerts, clock: deps.clock,
+      known: (symbol) => runtime.evidence.latest(symbol), ...(deps.gate === undefined ? {} : { gate: deps.gate }),
+    });
     this.lease = store === undefined ? undefined : new AccountLease(store, runtime.id, deps.workerId, deps.leaseTtlMs, deps.leaseClock, {
       acquired: () => this.activate(),
       lost: () => this.deactivate(),
@@ -104,14 +115,40 @@ export class AccountWorker {
     await this.lease?.stop();
   }
 
-  /** Starts a new position; resolves once its intent is journalled. */
-  async open(id: PositionId, intent: Intent, market: Market): Promise<void> {
+  /**
+   * Starts a new position on the symbol `reservation` holds; resolves once its intent is
+   * journalled. Throws `NotOwner` when the account was let go meanwhile (the reservation went
+   * with it).
+   */
+  async open(reservation: Reservation, id: PositionId, intent: Intent, market: Market): Promise<void> {
+    await this.admit(reservation, this.inputOf(id, intent, market, this.deps.runtime.feedUp));
+  }
+
+  private inputOf(id: PositionId, intent: Intent, market: Market, feedUp: boolean): PositionInput {
+    const { runtime, clock, settings } = this.deps;
+    return { id, intent, market, hedgeMode: runtime.mode === 'hedge', settings, now: clock.now(), feedUp };
+  }
+
+  /**
+   * Admits a position into this account — a new intent, an adopted orphan, a rehydrated one:
+   * its symbol lock is committed to it, its row and idempotency key recorded, its actor
+   * started (from `snapshot` when given). The one way a position enters the account.
+   */
+  private admit(reservation: Reservation, input: PositionInput, snapshot?: Snapshot<unknown>): Promise<void> {
     const { runtime, registry, clock } = this.deps;
-    registry.track(id, intent, clock.now());
-    runtime.busy.set(intent.symbol, id);
-    if (intent.idempotencyKey !== undefined) this.keys.set(intent.idempotencyKey, id);
-    const child = this.child(id, { id, intent, market, hedgeMode: runtime.mode === 'hedge', settings: this.deps.settings, now: clock.now(), feedUp: runtime.feedUp });
-    await child;
+    if (this.supervisor === undefined) {
+      runtime.locks.cancel(reservation);
+      throw new NotOwner(runtime.id);
+    }
+    try {
+      runtime.locks.commit(reservation, input.id);
+    } catch (e) {
+      if (e instanceof ReservationLost) throw new NotOwner(runtime.id);
+      throw e;
+    }
+    registry.track(input.id, input.intent, clock.now());
+    if (input.intent.idempotencyKey !== undefined) this.keys.set(input.intent.idempotencyKey, input.id);
+    return this.child(input.id, input, snapshot);
   }
 
   private holder(): string {
@@ -153,12 +190,17 @@ export class AccountWorker {
     if (attempt === 1) this.deps.onTrouble(`position ${id} could not be saved; retrying`, error);
   }
 
-  /** Runs one sweep of this account now (only while this worker owns it). */
+  /**
+   * Runs one sweep of this account now, only while this worker owns it: the lease is checked
+   * in Redis first, so a worker that lost it without noticing yet does not act on its stale view.
+   */
   async sweep(kind: SweepKind): Promise<SweepReport> {
     const { runtime, clock, sweeps } = this.deps;
+    if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check()))) throw new NotOwner(runtime.id);
     const report = await runSweep(kind, {
       account: runtime.id, port: runtime.sweepPort, now: () => clock.now(), local: () => this.localView(),
-      settings: { ...sweeps.settings, sizeTolerance: Math.min(...[...runtime.markets.values()].map((m) => m.amountStep), 1) },
+      known: () => runtime.evidence.all(),
+      settings: { ...sweeps.settings, sizeTolerance: Math.min(...[...runtime.markets.values()].map((m) => m.amountStep), 1)},
       policy: sweeps.policy,
       runId: () => `${kind}-${this.newRunId()}`,
       worker: this.deps.workerId,
@@ -181,34 +223,46 @@ export class AccountWorker {
     return `${this.deps.clock.now()}-${++this.runs}`;
   }
 
-  /** What this worker believes of the account's positions, for the sweeps. */
-  private localView(): LocalPosition[] {
+  /** What this worker believes of the account's positions, for the sweeps: every row, and every symbol held (reservations included). */
+  private localView(): { positions: LocalPosition[]; tracked: string[] } {
     const { runtime, registry } = this.deps;
-    return registry.rows().filter((r) => r.account === runtime.id).map((r) => {
+    const positions = registry.rows().filter((r) => r.account === runtime.id).map((r) => {
       const ctx = runtime.actors.get(r.id)?.getSnapshot().context;
-      const stopDead = ctx?.stop?.send === 'rejected' || ['cancelled', 'rejected', 'expired'].includes(ctx?.stop?.report?.status ?? '');
       return {
         id: r.id, symbol: r.symbol, side: r.side, state: r.state, final: FINAL_STATES.includes(r.state), size: r.size, updatedAt: r.updatedAt,
-        expectsStop: ctx !== undefined && ctx.intent.stopLoss !== undefined && ctx.stop !== undefined && !stopDead,
+        expectsStop: ctx !== undefined && expectsStop(ctx),
       };
     });
+    return { positions, tracked: runtime.locks.symbols() };
   }
 
-  /** Takes over an orphan: a position that starts in `open`, journalled like any other. */
+  /**
+   * Takes over an orphan: a position that starts in `open`, journalled like any other, through
+   * the same admission as an intent. Refused when the symbol is held (an intent being opened
+   * or a position): then it is no orphan.
+   */
   private async adopt(report: PositionStatusReport): Promise<PositionId> {
-    const { runtime, clock, registry } = this.deps;
+    const { runtime, clock } = this.deps;
     const market = runtime.markets.get(report.symbol);
     if (market === undefined || report.side === undefined) throw new Error(`${report.symbol} cannot be adopted: not listed, or no side`);
-    const id = this.deps.newId();
-    const intent = { account: runtime.id, symbol: report.symbol, side: report.side, amount: report.size };
-    const input = { id, intent, market, hedgeMode: runtime.mode === 'hedge', settings: this.deps.settings, now: clock.now(), feedUp: runtime.feedUp };
-    await this.journal.recordIntent({ positionId: id, intent, entryClientOrderId: clientOrderId(id, 'entry'), baseline: { side: undefined, size: 0 }, at: clock.now() });
-    await this.journal.confirmIntent(id);
-    registry.track(id, intent, clock.now());
-    runtime.busy.set(report.symbol, id);
-    const snapshot = this.machine.getPersistedSnapshot(this.machine.resolveState({ value: 'open', context: adoptedContext(input, report) }));
-    void this.child(id, input, snapshot).catch(() => {});
-    return id;
+    const reservation = runtime.locks.reserve(report.symbol);
+    if (reservation === undefined) {
+      const holder = runtime.locks.holder(report.symbol) ?? 'reserved';
+      throw new SymbolBusy(runtime.id, report.symbol, holder === 'reserved' ? '(being opened)' : holder, 'tracked');
+    }
+    try {
+      const id = this.deps.newId();
+      const intent = { account: runtime.id, symbol: report.symbol, side: report.side, amount: report.size };
+      const input = this.inputOf(id, intent, market, runtime.feedUp);
+      await this.journal.recordIntent({ positionId: id, intent, entryClientOrderId: clientOrderId(id, 'entry'), baseline: { side: undefined, size: 0 }, at: clock.now() });
+      await this.journal.confirmIntent(id);
+      const snapshot = this.machine.getPersistedSnapshot(this.machine.resolveState({ value: { open: 'watching' }, context: adoptedContext(input, report) }));
+      void this.admit(reservation, input, snapshot).catch(() => {});
+      return id;
+    } catch (e) {
+      runtime.locks.cancel(reservation);
+      throw e;
+    }
   }
 
   private async activate(): Promise<void> {
@@ -224,16 +278,37 @@ export class AccountWorker {
     this.deps.parent.startChild(supervisor.asChild('permanent', 5_000));
     if (store !== undefined) {
       for (const stored of await store.loadLive(runtime.id)) {
-        this.deps.registry.track(stored.id, stored.intent, clock.now());
-        runtime.busy.set(stored.intent.symbol, stored.id);
-        if (stored.intent.idempotencyKey !== undefined) this.keys.set(stored.intent.idempotencyKey, stored.id);
         const market = runtime.markets.get(stored.intent.symbol);
         if (market === undefined) {
-          this.deps.onTrouble(`position ${stored.id} is on ${stored.intent.symbol}, which account ${runtime.id} no longer lists`, undefined);
+          // Not admitted: its symbol is not locked, so the orphan sweep reports what the venue holds there.
+          this.deps.alerts.raise({
+            kind: 'mismatch', topic: 'unlisted',
+            message: `position ${stored.id} is on ${stored.intent.symbol}, which account ${runtime.id} no longer lists; posguard cannot drive it, a human should look`,
+          }, { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id });
           continue;
         }
-        const input = { id: stored.id, intent: stored.intent, market, hedgeMode: runtime.mode === 'hedge', settings: this.deps.settings, now: clock.now(), feedUp: false };
-        void this.child(stored.id, input, stored.snapshot as Snapshot<unknown> | undefined).catch(() => {});
+        const reservation = runtime.locks.reserve(stored.intent.symbol);
+        if (reservation === undefined) {
+          this.deps.alerts.raise({
+            kind: 'mismatch', topic: 'twoOnOneSymbol',
+            message: `positions ${runtime.locks.holder(stored.intent.symbol)} and ${stored.id} are both live on ${stored.intent.symbol}; only the first is driven, a human should look`,
+          }, { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id });
+          continue;
+        }
+        let snapshot: Snapshot<unknown> | undefined;
+        try {
+          snapshot = stored.snapshot === undefined ? undefined : migrateSnapshot(stored.snapshot) as unknown as Snapshot<unknown>;
+        } catch (e) {
+          // Quarantined: its symbol stays held (nothing new opens on it), a human is told which one.
+          runtime.locks.commit(reservation, stored.id);
+          this.deps.alerts.raise({
+            kind: 'mismatch', topic: 'unreadable',
+            message: `position ${stored.id} on ${stored.intent.symbol} cannot be restored (${errorText(e)}); it is quarantined: posguard does not drive it `
+              + 'and opens nothing on its symbol, a human should look',
+          }, { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id });
+          continue;
+        }
+        void this.admit(reservation, this.inputOf(stored.id, stored.intent, market, false), snapshot).catch(() => {});
       }
     }
     // One orphan sweep before the guard resolves, then the schedule (DESIGN section 6), then
@@ -259,7 +334,7 @@ export class AccountWorker {
     this.writers.clear();
     this.deps.runtime.release();
     this.deps.runtime.actors.clear();
-    this.deps.runtime.busy.clear();
+    this.deps.runtime.locks.clear();
     this.keys.clear();
   }
 

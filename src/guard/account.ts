@@ -1,6 +1,8 @@
 /**
  * One exchange account as the guard runs it: its port, markets and position mode, its feed
- * actor, and the directory of its position actors that the feed routes reports to.
+ * actor, the directory of its position actors that the feed routes reports to, its symbol
+ * locks (`SymbolLocks`, one position per symbol) and what it knows of each symbol
+ * (`SymbolEvidence`).
  *
  * Receives: reports and up/down changes from the feed. Sends: `ORDER_REPORT`,
  * `FILL_REPORT`, `POSITION_REPORT` and `FEED` events to the position actors of this
@@ -17,7 +19,9 @@ import { PriorityGate } from '../exchange/priority-gate.js';
 import type { FeedReport } from '../actors/feed.actor.js';
 import { wireFeedMachine, type FeedDirectory } from '../actors/feed.wiring.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
-import { isTerminal } from '../machines/position.context.js';
+import { outstandingOrders } from '../machines/position.queries.js';
+import { SymbolEvidence } from './symbol-evidence.js';
+import { SymbolLocks } from './symbol-locks.js';
 
 export type PositionActor = Actor<WiredPositionMachine>;
 
@@ -31,8 +35,10 @@ export class AccountRuntime implements FeedDirectory {
   halted: string | undefined;
   /** Whether the feed is live (connected and resynchronised). */
   feedUp = false;
-  /** The position that holds each symbol while it is not final (or a reservation being opened). */
-  readonly busy = new Map<string, PositionId | 'reserved'>();
+  /** One position per symbol while it is not final (or a reservation while an intent is checked). */
+  readonly locks = new SymbolLocks();
+  /** The freshest report known of each symbol's position. */
+  readonly evidence: SymbolEvidence;
   readonly actors = new Map<PositionId, PositionActor>();
 
   private downTimer: unknown;
@@ -53,7 +59,9 @@ export class AccountRuntime implements FeedDirectory {
     private readonly clock: Clock,
     private readonly feedDownAlert: (downForMs: number) => void = () => {},
     private readonly feedDownAlertMs = 30_000,
+    restLagMs = 5_000,
   ) {
+    this.evidence = new SymbolEvidence(restLagMs);
     const gate = new PriorityGate(venuePort);
     this.port = gate.trading();
     this.sweepPort = gate.background();
@@ -83,6 +91,7 @@ export class AccountRuntime implements FeedDirectory {
 
   route(r: FeedReport): void {
     if (r.type === 'position') {
+      this.evidence.note(r.report);
       this.bySymbol(r.report.symbol)?.send({ type: 'POSITION_REPORT', report: r.report });
       return;
     }
@@ -92,7 +101,8 @@ export class AccountRuntime implements FeedDirectory {
 
   broadcast(up: boolean): void {
     this.feedUp = up;
-    for (const actor of this.actors.values()) actor.send({ type: 'FEED', up });
+    const at = this.clock.now();
+    for (const actor of this.actors.values()) actor.send({ type: 'FEED', up, at });
     if (up) {
       if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);
       this.downTimer = undefined;
@@ -110,18 +120,14 @@ export class AccountRuntime implements FeedDirectory {
   }
 
   trackedSymbols(): string[] {
-    return [...this.busy.keys()];
+    return this.locks.symbols();
   }
 
   trackedOrders(): { symbol: string; clientOrderId: ClientOrderId }[] {
     const out: { symbol: string; clientOrderId: ClientOrderId }[] = [];
     for (const actor of this.actors.values()) {
       const ctx = actor.getSnapshot().context;
-      for (const track of [ctx.entry, ctx.stop, ...ctx.closes, ...ctx.excess]) {
-        if (track !== undefined && track.send !== 'not-sent' && track.send !== 'rejected' && !isTerminal(track)) {
-          out.push({ symbol: ctx.intent.symbol, clientOrderId: track.clientOrderId });
-        }
-      }
+      for (const clientOrderId of outstandingOrders(ctx)) out.push({ symbol: ctx.intent.symbol, clientOrderId });
     }
     return out;
   }
@@ -132,7 +138,7 @@ export class AccountRuntime implements FeedDirectory {
   }
 
   private bySymbol(symbol: string): PositionActor | undefined {
-    const holder = this.busy.get(symbol);
-    return holder === undefined || holder === 'reserved' ? undefined : this.actors.get(holder);
+    const holder = this.locks.positionOn(symbol);
+    return holder === undefined ? undefined : this.actors.get(holder);
   }
 }

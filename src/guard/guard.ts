@@ -43,6 +43,7 @@ import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
 import { AccountRuntime, type PositionActor } from './account.js';
 import { AccountWorker } from './account-worker.js';
+import { SendGate } from '../actors/send-gate.js';
 import { positionHandle, type PositionHandle } from './position-handle.js';
 import { PositionRegistry, stateName, type PositionRow } from './registry.js';
 
@@ -78,6 +79,12 @@ export interface GuardOptions {
   readonly onHalt?: (reason: string) => void;
   /** The root logger (alerts are logged there too); silent unless given. */
   readonly log?: Logger;
+  /**
+   * How long `stop()` waits, in real time, for each of its steps that needs Redis or the venue
+   * (sends in flight, snapshot writes, letting accounts go): 10 s unless given. A step that
+   * does not finish is abandoned and named in the log; a send claim is never abandoned.
+   */
+  readonly stopTimeoutMs?: number;
 }
 
 export type GuardEvent =
@@ -166,10 +173,11 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       memoryReports.splice(200);
     }
   };
-  const sweepSettings = { stuckAfterMs: config.sweeps.stuckAfterMs, ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes };
+  const sweepSettings = { stuckAfterMs: config.sweeps.stuckAfterMs, ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes, restLagMs: config.verification.restLagMs };
   const newId = () => newPositionId(clock.now(), randomBytes(10));
   const workers = new Map<string, AccountWorker>();
   const ports: ExchangePort[] = [];
+  const gate = new SendGate();
   const abandon = async (): Promise<void> => {
     await Promise.all(ports.map((p) => p.close().catch(() => {})));
     await scheduler.close().catch(() => {});
@@ -183,7 +191,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     let port: ExchangePort;
     try {
       const triggerBy = config.protection.triggerBy;
-      port = options.ports?.[a.id] ?? (a.exchange === 'sim' && sim !== undefined ? createSimPort(sim, a.id, { triggerBy }) : await createCcxtPort(a, { clock, triggerBy }));
+      port = options.ports?.[a.id] ?? (a.exchange === 'sim' && sim !== undefined ? createSimPort(sim, a.id, { triggerBy })
+        : await createCcxtPort(a, { clock, triggerBy, log: log.child({ component: 'exchange', account: a.id }) }));
     } catch (e) {
       await abandon();
       throw e;
@@ -193,11 +202,11 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       runtime: new AccountRuntime(accountId(a.id), port, clock, (ms) => alerts.raise(
         { kind: 'feedDown', message: `the private stream of account ${a.id} has been down for ${Math.round(ms / 1000)} s; positions are verified by polling meanwhile` },
         { account: accountId(a.id) },
-      ), config.verification.timeoutMs), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      ), config.verification.timeoutMs, config.verification.restLagMs), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision: options.supervision ?? DEFAULT_SUPERVISION, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onTrouble: trouble,
-      sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport }, newId,
+      sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport }, newId, gate,
     }));
   }
   try {
@@ -245,23 +254,25 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     if (known !== undefined) return handleOf(known);
     if (account.halted !== undefined) throw new Halted(`account ${account.id}`, account.halted);
     if (account.mode === 'hedge') throw new HedgeModeUnsupported(account.id);
-    const holder = account.busy.get(intent.symbol);
-    if (holder !== undefined) {
-      const state = holder === 'reserved' ? 'pending' : registry.get(holder)?.state ?? 'pending';
-      throw new SymbolBusy(account.id, intent.symbol, holder === 'reserved' ? '(being opened)' : holder, state);
-    }
     const market = account.markets.get(intent.symbol);
     if (market === undefined) throw new InvalidIntent('symbol', `${intent.symbol} is not listed on account ${account.id}`);
-    account.busy.set(intent.symbol, 'reserved');
+    // The symbol is held from here on, across every await: a sweep counts it as tracked, a
+    // second intent finds it busy, an adoption cannot take it.
+    const reservation = account.locks.reserve(intent.symbol);
+    if (reservation === undefined) {
+      const holder = account.locks.holder(intent.symbol) ?? 'reserved';
+      const state = holder === 'reserved' ? 'pending' : registry.get(holder)?.state ?? 'quarantined';
+      throw new SymbolBusy(account.id, intent.symbol, holder === 'reserved' ? '(being opened)' : holder, state);
+    }
     try {
       checkIntentAgainstMarket(intent, market, await account.port.fetchMarkPrice(intent.symbol));
       if (stopped) throw new GuardStopped();
     } catch (e) {
-      account.busy.delete(intent.symbol);
+      account.locks.cancel(reservation);
       throw e;
     }
     const id = newId();
-    await worker.open(id, intent, market);
+    await worker.open(reservation, id, intent, market);
     return handleOf(id);
   }
 
@@ -313,16 +324,48 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await Promise.all([...workers.values()].map((w) => w.flushed()));
-      await Promise.all([...workers.values()].map((w) => w.stop()));
-      await scheduler.close();
+      // Nothing leaves from here on; a claim being written is waited for, never abandoned.
+      gate.close();
+      const bound = options.stopTimeoutMs ?? 10_000;
+      const unfinished: string[] = [];
+      const step = (what: string, work: Promise<unknown>) => within(work, bound).then((done) => {
+        if (!done) unfinished.push(what);
+      });
+      await gate.drained();
+      await step('writing the last snapshots', Promise.all([...workers.values()].map((w) => w.flushed())));
+      // Each account's actors stop before its lease is released (AccountWorker.stop).
+      await step('letting the accounts go', Promise.all([...workers.values()].map((w) => w.stop())));
+      await step('stopping the sweep schedules', scheduler.close());
       await root.stop();
       await heartbeat?.stop();
-      await alerts.stop();
+      await step('storing the last alerts', alerts.stop());
       bullConnection?.disconnect();
-      await Promise.all([...workers.values()].map((w) => w.runtime.port.close()));
+      await step('closing the exchange connections', Promise.all([...workers.values()].map((w) => w.runtime.port.close())));
       if (ownSim) sim?.close();
-      if (ownRedis) await store?.redis.quit().catch(() => {});
+      if (ownRedis && store !== undefined) {
+        await step('closing Redis', store.redis.quit());
+        store.redis.disconnect();
+      }
+      if (unfinished.length > 0) {
+        const message = `stopped without finishing: ${unfinished.join('; ')} (each abandoned after ${bound} ms; what was written before is kept)`;
+        log.warn({ unfinished }, message);
+        trouble(message, undefined);
+      }
     },
   };
+}
+
+/** Whether `work` settled within `ms` of real time (a stop must end even when Redis does not answer). */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref?.();
+    work.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    }, () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }

@@ -41,6 +41,20 @@ export class AccountLease {
     return this.holderValue;
   }
 
+  /**
+   * Asks Redis whether this worker still holds the lease, renewing it if so: `false` when it is
+   * gone or Redis cannot say (an action that must be fenced is then not taken).
+   */
+  async check(): Promise<boolean> {
+    const holder = this.holderValue;
+    if (holder === undefined || this.stopped) return false;
+    try {
+      return await this.store.renewLease(this.account, holder, this.ttlMs);
+    } catch {
+      return false;
+    }
+  }
+
   /** Tries once to take the lease (and waits for `acquired` if it did); keeps trying afterwards. */
   async start(): Promise<boolean> {
     await this.tryAcquire();

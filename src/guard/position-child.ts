@@ -3,7 +3,7 @@
  * from a persisted snapshot after a restart, and restarted from its last good snapshot after
  * a crash — with a `RESUME` so that its deadlines are armed again. Receives the actor's
  * snapshots; sends them to the registry, the guard's events and the position's writer.
- * Touches: the account's directory (actors, busy symbols).
+ * Touches: the account's directory (actors, symbol locks, what it knows of the symbol).
  */
 import { createActor, type AnyMachineSnapshot, type Snapshot } from 'xstate';
 import type { Clock } from '../clock.js';
@@ -20,6 +20,7 @@ import type { ActorHost } from './actor-host.js';
 import { stateName, type PositionRegistry, type PositionRow } from './registry.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { PositionContext } from '../machines/position.context.js';
+import { entryNeverSent, lastPositionReport, reasonOf } from '../machines/position.queries.js';
 
 export interface PositionChildDeps {
   readonly machine: WiredPositionMachine;
@@ -136,14 +137,18 @@ class PositionChildRun {
     const settle = this.settleJournal;
     if (settle !== undefined && !(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {
       const ctx = snap.context as PositionContext;
-      if (state === 'failed' && ctx.entry.send === 'not-sent') settle.reject(new EntryNotSent(id, ctx.reason ?? 'for no reason given'));
+      if (state === 'failed' && entryNeverSent(ctx)) settle.reject(new EntryNotSent(id, reasonOf(ctx) ?? 'for no reason given'));
       else settle.resolve();
       this.settleJournal = undefined;
     }
     if (final) {
       this.deps.onFinal?.(id);
       runtime.actors.delete(id);
-      if (runtime.busy.get(this.input.intent.symbol) === id) runtime.busy.delete(this.input.intent.symbol);
+      // What the position last knew of its symbol (its proven flat) outlives it: a lagging read
+      // of the closed position is then no orphan, and the next entry's baseline is no older.
+      const last = lastPositionReport(snap.context as PositionContext);
+      if (last !== undefined) runtime.evidence.note(last);
+      runtime.locks.release(this.input.intent.symbol, id);
     }
   }
 }

@@ -13,7 +13,8 @@ import type { PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Side } from '../domain/side.js';
 import type { PositionStateName } from '../machines/position.machine.js';
-import { flatUnproven, ownHolding, type PositionContext } from '../machines/position.context.js';
+import type { PositionContext } from '../machines/position.context.js';
+import { reasonOf, visibleSize } from '../machines/position.queries.js';
 
 export interface PositionRow {
   readonly id: PositionId;
@@ -36,15 +37,6 @@ export function stateName(value: unknown): PositionStateName {
     for (const key in value) return key as PositionStateName; // the first key, without an array per snapshot
   }
   return 'pending';
-}
-
-/** The size the registry shows for a position context. */
-export function visibleSize(ctx: PositionContext): number {
-  const live = ctx.live;
-  // A non-zero report is shown as it is (the common case, with no decimal work); a flat one
-  // only once it counts, and before any report, what the evidence proves filled.
-  if (live !== undefined && (live.size !== 0 || !flatUnproven(ctx))) return live.size;
-  return ownHolding(ctx);
 }
 
 interface RegistryContext {
@@ -82,9 +74,10 @@ export class PositionRegistry {
     if (row === undefined) return undefined;
     const size = visibleSize(ctx);
     const moved = row.state !== state;
-    if (!moved && row.size === size && row.reason === ctx.reason) return row;
+    const reason = reasonOf(ctx);
+    if (!moved && row.size === size && row.reason === reason) return row;
     const next: PositionRow = {
-      ...row, state, size, reason: ctx.reason, updatedAt: at,
+      ...row, state, size, reason, updatedAt: at,
       history: moved ? [...row.history, { at, state }] : row.history,
     };
     this.store.trigger.put({ row: next });

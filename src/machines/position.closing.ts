@@ -1,21 +1,22 @@
 /**
- * The states that take a position down: `closing` (the user asked) and `rollingBack`
- * (protection was refused) share one shape, and the stop release shared by `verifyingClosed`
- * and `orphanAlert`.
- *
- * A close is planned by `planClose` on the freshest live report only: a flat report that
- * counts goes straight to verification; a flat report that does not count (a stale REST read)
- * is waited out; a side that disagrees, or hedge mode, is refused with an alert. A further
- * close is sent only once the previous one is terminal and a fresh report still shows a
- * remainder.
+ * The closing states of the position machine (`closing` and `rollingBack` share them), and the
+ * stop release that `verifyingClosed` and `orphanAlert` share. A close is planned only from a
+ * fresh report of the live position (`planClose`: reduce-only, sided and sized from it); a
+ * further close only after the previous one is terminal and a fresh report still shows a
+ * remainder. A close request has a budget of `maxCloseOrders` orders that may have executed,
+ * and of transient retries (honouring the venue's retry-after) for about `timeoutMs`; then the
+ * position goes to verification, and from there to a human if it is not flat.
  */
 import { assign } from 'xstate';
 import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
-import { planClose, type PlannedClose } from '../domain/close-plan.js';
 import { isZero } from '../domain/decimal.js';
+import { planClose, type PlannedClose } from '../domain/close-plan.js';
 import { CloseRefused } from '../domain/errors.js';
-import { freshNonFlat, isTerminal, newOrderTrack, ownHolding, type OrderTrack, type PositionContext } from './position.context.js';
-import { errorText, foldAck, foldEvidence, lookup, orderRequestOf, positionSetup, sendThrew, sent } from './position.setup.js';
+import { isOutstanding, isTerminal, newOrderTrack, withLast, type OrderTrack } from './order-track.js';
+import type { PositionContext } from './position.context.js';
+import { freshNonFlat, ownHolding } from './position.verdicts.js';
+import { outstandingStop } from './protection.js';
+import { errorText, foldAck, foldEvidence, last, lookup, orderRequestOf, positionSetup, sendThrew, sent } from './position.setup.js';
 
 export type ClosePlanResult = { readonly kind: 'order'; readonly plan: PlannedClose } | { readonly kind: 'refused'; readonly why: string };
 
@@ -34,20 +35,29 @@ export function planNextClose(ctx: PositionContext): ClosePlanResult {
 const lastClose = (ctx: PositionContext): OrderTrack | undefined => ctx.closes.at(-1);
 
 /** The last close was sent (or may have been) and is not yet known terminal. */
-const closeInFlight = (ctx: PositionContext): boolean => {
-  const t = lastClose(ctx);
-  if (t === undefined) return false;
-  if (t.report !== undefined) return !isTerminal(t);
-  return t.send === 'accepted' || t.send === 'unknown';
-};
+const closeInFlight = (ctx: PositionContext): boolean => isOutstanding(lastClose(ctx));
 
 /** The last close filled all it was asked to. */
-const closeFilledFully = (ctx: PositionContext): boolean => {
-  const t = lastClose(ctx);
-  return t?.report !== undefined && t.report.status === 'filled';
-};
+const closeFilledFully = (ctx: PositionContext): boolean => lastClose(ctx)?.report?.status === 'filled';
 
 const liveFlat = (ctx: PositionContext): boolean => ctx.live !== undefined && isZero(ctx.live.size);
+
+/** This request's close orders that may have executed (a refused send never reached the book). */
+function requestCloses(ctx: PositionContext): number {
+  const first = ctx.closeRequest?.firstClose ?? 0;
+  return ctx.closes.slice(first).filter((t) => t.send !== 'rejected' && t.send !== 'not-sent').length;
+}
+
+const budgetSpent = (ctx: PositionContext): boolean => requestCloses(ctx) >= ctx.settings.maxCloseOrders;
+
+/** Retries of this request are spent: as many as fit in `timeoutMs` at `feedDownPollMs`, and at least `closeVerifyAttempts`. */
+const retriesSpent = (ctx: PositionContext): boolean =>
+  ctx.attempts >= Math.max(ctx.settings.closeVerifyAttempts, Math.ceil(ctx.settings.timeoutMs / ctx.settings.feedDownPollMs));
+
+const refusedWhy = (ctx: PositionContext): string => {
+  const r = planNextClose(ctx);
+  return r.kind === 'refused' ? r.why : '';
+};
 
 export function closingStates() {
   return positionSetup.createStateConfig({
@@ -57,7 +67,7 @@ export function closingStates() {
         always: [
           { guard: 'flatProven', target: `#position.verifyingClosed`, actions: 'armCloseWindow' },
           { guard: ({ context }) => closeInFlight(context), target: 'awaitingTerminal' },
-          { guard: ({ context }) => context.closes.length >= context.settings.maxCloseOrders, target: '#position.verifyingClosed', actions: 'armCloseWindow' },
+          { guard: ({ context }) => budgetSpent(context), target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           { target: 'fetching' },
         ],
       },
@@ -73,7 +83,7 @@ export function closingStates() {
       planning: {
         always: [
           { guard: 'flatProven', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
-          { guard: ({ context }) => context.closes.length >= context.settings.maxCloseOrders, target: '#position.verifyingClosed', actions: 'armCloseWindow' },
+          { guard: ({ context }) => budgetSpent(context), target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           // A flat report that does not count yet (REST lagging a fill), or no report received
           // within `reportStaleMs`: never plan a close on it, ask again.
           { guard: ({ context }) => liveFlat(context) || !freshNonFlat(context, context.seenAt), target: 'retryWait' },
@@ -81,19 +91,21 @@ export function closingStates() {
             guard: ({ context }) => planNextClose(context).kind === 'refused',
             target: '#position.orphanAlert',
             actions: [
-              assign({ reason: ({ context }) => `close refused: ${(planNextClose(context) as { why: string }).why}`, attempts: 0 }),
+              assign({ reason: ({ context }) => `close refused: ${refusedWhy(context)}`, attempts: 0, orphanFrom: 'close' as const }),
+              'closeGivenUp',
               { type: 'raiseAlert', params: ({ context }) => ({
                 kind: 'closeRefused',
-                message: `${context.intent.symbol}: posguard will not send a close: ${(planNextClose(context) as { why: string }).why}`,
+                message: `${context.intent.symbol}: posguard will not send a close: ${refusedWhy(context)}`,
               }) },
             ],
           },
           {
             target: 'sending',
             actions: assign(({ context }) => {
-              const plan = (planNextClose(context) as { plan: PlannedClose }).plan;
+              const r = planNextClose(context);
+              if (r.kind !== 'order') return {};
               const role: OrderRole = `close-${context.closes.length + 1}`;
-              return { closes: [...context.closes, newOrderTrack(role, clientOrderId(context.id, role), plan.side, plan.amount)] };
+              return { closes: [...context.closes, newOrderTrack(role, clientOrderId(context.id, role), r.plan.side, r.plan.amount)] };
             }),
           },
         ],
@@ -102,20 +114,21 @@ export function closingStates() {
         invoke: {
           src: 'sendOrder',
           input: ({ context }) => {
-            const t = lastClose(context) as OrderTrack;
-            const phase = context.closeRequested === 'protection-refused' ? 'rollingBack' : 'closing';
+            const t = last(context.closes, 'a close order to send');
+            const phase = context.closeRequest?.reason === 'protection-refused' ? 'rollingBack' : 'closing';
             return { positionId: context.id, role: t.role, request: orderRequestOf(context, t), phase };
           },
           onDone: [
             {
+              // Refused (a rate limit, or the venue's word on this order): plan again from a fresh report.
               guard: ({ event }) => event.output.outcome.kind === 'rejected',
               target: 'retryWait',
-              actions: assign(({ context, event }) => foldAck({ ...context, closes: replaceLast(context.closes, sent(lastClose(context) as OrderTrack, event.output)) }, event.output)),
+              actions: assign(({ context, event }) => foldAck({ ...context, closes: withLast(context.closes, sent(last(context.closes, 'the close sent'), event.output)) }, event.output)),
             },
             {
               target: 'awaitingTerminal',
               actions: assign(({ context, event }) => ({
-                ...foldAck({ ...context, closes: replaceLast(context.closes, sent(lastClose(context) as OrderTrack, event.output)) }, event.output),
+                ...foldAck({ ...context, closes: withLast(context.closes, sent(last(context.closes, 'the close sent'), event.output)) }, event.output),
                 armedAt: event.output.at, deadline: event.output.at + context.settings.timeoutMs,
               })),
             },
@@ -123,7 +136,7 @@ export function closingStates() {
           onError: {
             target: 'awaitingTerminal',
             actions: assign(({ context }) => ({
-              closes: replaceLast(context.closes, sendThrew(lastClose(context) as OrderTrack, context)),
+              closes: withLast(context.closes, sendThrew(last(context.closes, 'the close sent'), context)),
               armedAt: context.seenAt, deadline: context.seenAt + context.settings.timeoutMs,
             })),
           },
@@ -144,7 +157,7 @@ export function closingStates() {
           querying: {
             invoke: {
               src: 'queryEvidence',
-              input: ({ context }) => ({ symbol: context.intent.symbol, order: lookup(lastClose(context) as OrderTrack), position: true }),
+              input: ({ context }) => ({ symbol: context.intent.symbol, order: lookup(last(context.closes, 'the close awaited')), position: true }),
               onDone: { target: 'waiting', actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
               onError: 'waiting',
             },
@@ -154,24 +167,26 @@ export function closingStates() {
       },
       retryWait: {
         on: { RESUME: { target: 'retryWait', reenter: true } },
-        always: { guard: ({ context }) => context.attempts >= context.settings.closeVerifyAttempts, target: '#position.verifyingClosed', actions: 'armCloseWindow' },
+        always: { guard: ({ context }) => retriesSpent(context), target: '#position.verifyingClosed', actions: 'armCloseWindow' },
         entry: assign({ attempts: ({ context }) => context.attempts + 1 }),
-        after: { poll: 'fetching' },
+        after: { closeRetry: 'fetching' },
       },
     },
   });
 }
 
 /**
- * Cancels the position's stop and waits until a report shows it terminal (cancelled, or
- * filled if it fired). `back` is the sibling state to return to while waiting.
+ * Cancels the position's oldest stop that may still be on the venue and waits until a report
+ * shows it terminal (cancelled, or filled if it fired). `back` is the sibling state to return
+ * to while waiting; the caller comes back here while any stop is outstanding. posguard cancels
+ * its own stops even where the venue would expire them.
  */
 export function releasingStopStates(back: string) {
   return {
     releasingStop: positionSetup.createStateConfig({
       invoke: {
         src: 'cancelOrder',
-        input: ({ context }) => ({ symbol: context.intent.symbol, ...lookup(context.stop as OrderTrack) }),
+        input: ({ context }) => ({ symbol: context.intent.symbol, ...lookup(outstandingStop(context)) }),
         onDone: 'confirmingStop',
         onError: 'confirmingStop',
       },
@@ -179,14 +194,10 @@ export function releasingStopStates(back: string) {
     confirmingStop: positionSetup.createStateConfig({
       invoke: {
         src: 'queryEvidence',
-        input: ({ context }) => ({ symbol: context.intent.symbol, order: lookup(context.stop as OrderTrack), position: false }),
+        input: ({ context }) => ({ symbol: context.intent.symbol, order: lookup(outstandingStop(context)), position: false }),
         onDone: { target: back, actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
         onError: back,
       },
     }),
   };
-}
-
-function replaceLast(ts: readonly OrderTrack[], t: OrderTrack): OrderTrack[] {
-  return [...ts.slice(0, -1), t];
 }

@@ -1,20 +1,25 @@
 /**
- * The context of a position actor and the pure functions that fold evidence into it.
- * Everything here is JSON-serialisable (it is the persisted snapshot) and pure: reports come
- * in with their own times, and nothing reads a clock.
+ * The context of a position actor and the pure folds of evidence into it. Everything here is
+ * JSON-serialisable (it is the persisted snapshot, versioned by `CONTEXT_VERSION`, see
+ * `position.migrate.ts`) and pure: reports come in with their own times, nothing reads a
+ * clock. The order tracks and their folds are in `order-track.ts`; what the evidence proves
+ * (the verdicts) in `position.verdicts.ts`; the stops in `protection.ts`.
  */
-import type { OrderRole } from '../domain/client-order-id.js';
-import { add, gt, gte, lte, min, sub } from '../domain/decimal.js';
-import { judgeFlatReport, sourceLags } from '../domain/freshness.js';
-import type { ClientOrderId, PositionId, VenueOrderId } from '../domain/ids.js';
+import { gt, sub } from '../domain/decimal.js';
+import { compareTiming } from '../domain/freshness.js';
+import type { PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Market } from '../domain/market.js';
-import {
-  isTerminalOrderStatus, type FillReport, type OrderStatusReport, type PositionStatusReport, type ReportTiming,
-} from '../domain/reports.js';
-import type { Side } from '../domain/side.js';
+import type { Baseline, FillReport, OrderStatusReport, PositionStatusReport, ReportTiming } from '../domain/reports.js';
+import { foldFill, foldOrderReport, mapMatching, matches, type OrderTrack, type TrackRef } from './order-track.js';
 
-/** The timing settings of DESIGN section 10 `verification`, plus the protection policy. */
+export type { Baseline } from '../domain/reports.js';
+export type { OrderTrack } from './order-track.js';
+
+/** The version of the persisted context this code writes and reads (older ones are migrated). */
+export const CONTEXT_VERSION = 2;
+
+/** The timing settings of the config's `verification`, plus the protection policy. */
 export interface PositionSettings {
   readonly timeoutMs: number;
   readonly unknownAlertAfterMs: number;
@@ -24,35 +29,37 @@ export interface PositionSettings {
   readonly reportStaleMs: number;
   readonly feedDownPollMs: number;
   readonly protectionOnFailure: 'rollback' | 'alert';
-  /** How many close orders one position may send before it asks a human (default 3). */
+  /** How many close orders one close request may send before it asks a human (default 3). */
   readonly maxCloseOrders: number;
 }
 
-/** One order of this position: what was sent, and what the sources said of it since. */
-export interface OrderTrack {
-  readonly role: OrderRole;
-  readonly clientOrderId: ClientOrderId;
-  readonly side: Side;
-  readonly amount: number;
-  readonly venueOrderId: VenueOrderId | undefined;
-  readonly sentAt: number | undefined;
-  readonly send: 'not-sent' | 'accepted' | 'unknown' | 'rejected';
-  readonly rejectReason: string | undefined;
-  /** The freshest order report; `filled` never goes down, a terminal status never reopens. */
-  readonly report: OrderStatusReport | undefined;
-  readonly fillIds: readonly string[];
-  readonly fillTotal: number;
+/** Why a position is being closed: its user, a refused stop (rollback), a flatten, an operator. */
+export type CloseReason = 'user' | 'protection-refused' | 'flatten' | 'operator';
+
+/** A close asked for: by whom, its request id (the same id delivered twice is one close), and its budget. */
+export interface CloseRequest {
+  readonly reason: CloseReason;
+  readonly id: string | undefined;
+  /** When it was asked (local time): its transient retries end `timeoutMs` later. */
+  readonly at: number;
+  /** Index in `closes` of this request's first close order. */
+  readonly firstClose: number;
+  /** `active` while posguard works on it; `gaveUp` once it handed the position to a human. */
+  readonly status: 'active' | 'gaveUp';
 }
 
-/** The signed position on the symbol just before the entry was sent (the REST baseline). */
-export interface Baseline {
-  readonly side: Side | undefined;
-  readonly size: number;
-}
+/**
+ * How a position reached `orphanAlert`: from its entry (`unknown`: a fill proven later hands
+ * it back to protection), or from a close that failed or a position someone else changed
+ * (it stays until flat is proven, a close, or an adopt).
+ */
+export type OrphanOrigin = 'entry' | 'close';
 
-export type CloseReason = 'user' | 'protection-refused' | 'flatten';
+/** Which protection alert is standing, so that each is raised once until protection is back. */
+export type ProtectionAlert = 'unconfirmed' | 'lost' | 'refused' | undefined;
 
 export interface PositionContext {
+  readonly version: number;
   readonly id: PositionId;
   readonly intent: Intent;
   readonly market: Market;
@@ -60,7 +67,8 @@ export interface PositionContext {
   readonly settings: PositionSettings;
   readonly entry: OrderTrack;
   readonly baseline: Baseline | undefined;
-  readonly stop: OrderTrack | undefined;
+  /** Every stop this position ever placed, oldest first (a forgotten stop could outlive it). */
+  readonly stops: readonly OrderTrack[];
   readonly closes: readonly OrderTrack[];
   readonly excess: readonly OrderTrack[];
   /** The freshest position report for the symbol, from any source. */
@@ -69,7 +77,13 @@ export interface PositionContext {
   readonly liveSeenAt?: number | undefined;
   /** The newest evidence that the position was not flat (a fill, a non-flat report). */
   readonly lastNonFlat: ReportTiming | undefined;
-  readonly closeRequested: CloseReason | undefined;
+  readonly closeRequest: CloseRequest | undefined;
+  readonly orphanFrom: OrphanOrigin | undefined;
+  readonly protectionAlert: ProtectionAlert;
+  /** After a stream gap: until this local time the position re-checks its size and stop from REST. */
+  readonly recheckUntil: number | undefined;
+  /** When a report first showed an over-fill (it is reduced once a later read confirms it). */
+  readonly overFillSince: number | undefined;
   /** Absolute deadline of the current waiting state, and when it was armed. */
   readonly deadline: number;
   readonly armedAt: number;
@@ -81,72 +95,12 @@ export interface PositionContext {
   readonly reason: string | undefined;
 }
 
-export function newOrderTrack(role: OrderRole, clientOrderId: ClientOrderId, side: Side, amount: number): OrderTrack {
-  return {
-    role, clientOrderId, side, amount, venueOrderId: undefined, sentAt: undefined, send: 'not-sent',
-    rejectReason: undefined, report: undefined, fillIds: [], fillTotal: 0,
-  };
-}
-
-const sign = (x: number): -1 | 0 | 1 => (x < 0 ? -1 : x > 0 ? 1 : 0);
-
-/** -1, 0 or 1: whether `a` is older, as new as, or newer than `b` (sequence, venue time, receipt). */
-export function compareTiming(a: ReportTiming, b: ReportTiming): -1 | 0 | 1 {
-  if (a.venueSeq !== undefined && b.venueSeq !== undefined) return sign(a.venueSeq - b.venueSeq);
-  if (a.venueTime !== undefined && b.venueTime !== undefined) return sign(a.venueTime - b.venueTime);
-  return sign(a.receivedAt - b.receivedAt);
-}
-
-const newer = (a: ReportTiming, b: ReportTiming | undefined): boolean => b === undefined || compareTiming(a, b) > 0;
-
 function timingOf(r: ReportTiming): ReportTiming {
   return { source: r.source, venueTime: r.venueTime, venueSeq: r.venueSeq, receivedAt: r.receivedAt };
 }
 
-/** Folds an order report into a track: filled only grows, a terminal status never reopens. */
-export function foldOrderReport(track: OrderTrack, report: OrderStatusReport): OrderTrack {
-  const prev = track.report;
-  let next = report;
-  // A report that is not newer and says what the track's report says changes nothing (a REST
-  // read of an order the stream already reported).
-  if (prev !== undefined && prev.status === report.status && prev.filled === report.filled && compareTiming(report, prev) <= 0
-    && track.venueOrderId !== undefined) return track;
-  if (prev !== undefined) {
-    const prevTerminal = isTerminalOrderStatus(prev.status);
-    if (prevTerminal && !isTerminalOrderStatus(report.status)) next = { ...report, status: prev.status };
-    if (gt(prev.filled, next.filled)) next = { ...next, filled: prev.filled, averagePrice: prev.averagePrice };
-  }
-  return { ...track, report: next, venueOrderId: track.venueOrderId ?? report.venueOrderId };
-}
-
-export function foldFill(track: OrderTrack, fill: FillReport): OrderTrack {
-  if (track.fillIds.includes(fill.tradeId)) return track;
-  return { ...track, fillIds: [...track.fillIds, fill.tradeId], fillTotal: add(track.fillTotal, fill.amount) };
-}
-
-/** What the sources prove this order filled (the largest proven amount). */
-export function provenFilled(track: OrderTrack): number {
-  const reported = track.report?.filled ?? 0;
-  return gt(track.fillTotal, reported) ? track.fillTotal : reported;
-}
-
-export function isTerminal(track: OrderTrack | undefined): boolean {
-  return track?.report !== undefined && isTerminalOrderStatus(track.report.status);
-}
-
-/** What identifies the order a report is about. */
-interface TrackRef {
-  readonly clientOrderId: ClientOrderId | undefined;
-  readonly venueOrderId: VenueOrderId;
-}
-
-function matches(track: OrderTrack, r: TrackRef): boolean {
-  return (r.clientOrderId !== undefined && r.clientOrderId === track.clientOrderId)
-    || (track.venueOrderId !== undefined && track.venueOrderId === r.venueOrderId);
-}
-
 /** The tracks a report changes (only those keys), or `undefined` when it changes none. */
-type TrackChanges = Partial<Pick<PositionContext, 'entry' | 'stop' | 'closes' | 'excess'>>;
+type TrackChanges = Partial<Pick<PositionContext, 'entry' | 'stops' | 'closes' | 'excess'>>;
 
 function trackChanges<R extends TrackRef>(ctx: PositionContext, r: R, f: (t: OrderTrack, r: R) => OrderTrack): TrackChanges | undefined {
   let out: { -readonly [K in keyof TrackChanges]: TrackChanges[K] } | undefined;
@@ -154,10 +108,8 @@ function trackChanges<R extends TrackRef>(ctx: PositionContext, r: R, f: (t: Ord
     const entry = f(ctx.entry, r);
     if (entry !== ctx.entry) (out ??= {}).entry = entry;
   }
-  if (ctx.stop !== undefined && matches(ctx.stop, r)) {
-    const stop = f(ctx.stop, r);
-    if (stop !== ctx.stop) (out ??= {}).stop = stop;
-  }
+  const stops = mapMatching(ctx.stops, r, f);
+  if (stops !== ctx.stops) (out ??= {}).stops = stops;
   const closes = mapMatching(ctx.closes, r, f);
   if (closes !== ctx.closes) (out ??= {}).closes = closes;
   const excess = mapMatching(ctx.excess, r, f);
@@ -165,16 +117,7 @@ function trackChanges<R extends TrackRef>(ctx: PositionContext, r: R, f: (t: Ord
   return out;
 }
 
-/** `ts` with `f` applied to the tracks that match `r`; `ts` itself when none changed. */
-function mapMatching<R extends TrackRef>(ts: readonly OrderTrack[], r: R, f: (t: OrderTrack, r: R) => OrderTrack): readonly OrderTrack[] {
-  let out: OrderTrack[] | undefined;
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i] as OrderTrack;
-    const next = matches(t, r) ? f(t, r) : t;
-    if (next !== t) (out ??= ts.slice())[i] = next;
-  }
-  return out ?? ts;
-}
+const newer = (a: ReportTiming, b: ReportTiming | undefined): boolean => b === undefined || compareTiming(a, b) > 0;
 
 /** The newest non-flat evidence of `last` and `t` (`last` itself when `t` is not newer). */
 function newerNonFlat(last: ReportTiming | undefined, t: ReportTiming): ReportTiming | undefined {
@@ -228,8 +171,20 @@ export function positionReportChanges(ctx: PositionContext, report: PositionStat
   const seenAt = report.receivedAt > ctx.seenAt ? report.receivedAt : ctx.seenAt;
   const confirms = ctx.live === undefined || compareTiming(report, ctx.live) >= 0;
   const liveSeenAt = confirms && report.receivedAt > (ctx.liveSeenAt ?? 0) ? report.receivedAt : ctx.liveSeenAt;
+  const overFillSince = live === ctx.live ? ctx.overFillSince : overFillStart(ctx, live);
   if (live === ctx.live && lastNonFlat === ctx.lastNonFlat && seenAt === ctx.seenAt && liveSeenAt === ctx.liveSeenAt) return undefined;
-  return { live, lastNonFlat, seenAt, liveSeenAt };
+  return { live, lastNonFlat, seenAt, liveSeenAt, overFillSince };
+}
+
+/** When the over-fill `live` shows was first seen (kept while it lasts), or `undefined` when it shows none. */
+function overFillStart(ctx: PositionContext, live: PositionStatusReport | undefined): number | undefined {
+  if (live === undefined || live.side !== ctx.intent.side) return undefined;
+  const base = ctx.baseline?.side === ctx.intent.side ? ctx.baseline.size : 0;
+  // The common case first (every report passes here): no baseline on the intent's side and a
+  // size not above the intent cannot be an over-fill.
+  if (base === 0 && live.size <= ctx.intent.amount) return undefined;
+  if (!gt(sub(live.size, base), ctx.intent.amount)) return undefined;
+  return ctx.overFillSince ?? live.receivedAt;
 }
 
 export const applyOrderReport = (ctx: PositionContext, report: OrderStatusReport): PositionContext => applied(ctx, orderReportChanges(ctx, report));
@@ -244,98 +199,4 @@ function fresherReport(report: PositionStatusReport, live: PositionStatusReport 
   const c = compareTiming(report, live);
   if (c !== 0) return c > 0;
   return live.source !== 'stream' && (report.source === 'stream' || report.receivedAt > live.receivedAt);
-}
-
-/** The signed size of a position: positive long, negative short. */
-const signed = (side: Side | undefined, size: number): number => (side === 'sell' ? -size : side === 'buy' ? size : 0);
-
-/** How much of the entry the position reports prove, as a change from the baseline. */
-export function positionEvidence(ctx: PositionContext): number {
-  const live = ctx.live;
-  const sentAt = ctx.entry.sentAt;
-  if (live === undefined || ctx.baseline === undefined || sentAt === undefined || live.receivedAt < sentAt) return 0;
-  const change = sub(signed(live.side, live.size), signed(ctx.baseline.side, ctx.baseline.size));
-  const along = ctx.intent.side === 'buy' ? change : -change;
-  return gt(along, 0) ? along : 0;
-}
-
-export type EntryVerdict =
-  | { readonly kind: 'filled'; readonly amount: number }
-  | { readonly kind: 'partial'; readonly amount: number }
-  | { readonly kind: 'dead'; readonly reason: string }
-  | { readonly kind: 'none' };
-
-/**
- * What the evidence proves about the entry: `filled` (the order is terminal with a fill, or
- * the whole amount is proven), `partial` (some fill proven, the order still working), `dead`
- * (the order itself reported cancelled/rejected/expired with zero fill and no other source
- * shows a fill), or `none`. Missing evidence never makes `dead`.
- */
-export function entryVerdict(ctx: PositionContext): EntryVerdict {
-  const byOrder = provenFilled(ctx.entry);
-  const terminal = isTerminal(ctx.entry);
-  // The order's own terminal report is the truth of what it filled. Before that, a position
-  // change counts, but never as more than the intent asked for (the rest is someone else's,
-  // or an over-fill that `open` reduces with an alert).
-  const byPosition = terminal ? 0 : min(positionEvidence(ctx), ctx.intent.amount);
-  const amount = gt(byPosition, byOrder) ? byPosition : byOrder;
-  if (gt(amount, 0) && (terminal || gte(amount, ctx.intent.amount))) return { kind: 'filled', amount };
-  if (gt(amount, 0)) return { kind: 'partial', amount };
-  if (terminal && ctx.entry.report !== undefined) return { kind: 'dead', reason: `entry ${ctx.entry.report.status} with zero fill` };
-  return { kind: 'none' };
-}
-
-export function filledAmount(ctx: PositionContext): number {
-  const v = entryVerdict(ctx);
-  return v.kind === 'filled' || v.kind === 'partial' ? v.amount : 0;
-}
-
-/** What this position's own orders hold: the entry's fill less what its closes and reductions filled. */
-export function ownHolding(ctx: PositionContext): number {
-  const reduced = [...ctx.closes, ...ctx.excess].reduce((sum, t) => add(sum, provenFilled(t)), 0);
-  const held = sub(filledAmount(ctx), reduced);
-  return gt(held, 0) ? held : 0;
-}
-
-/** True when the freshest report is flat and it counts under the freshness rule. */
-export function flatProven(ctx: PositionContext): boolean {
-  const live = ctx.live;
-  if (live === undefined || live.size !== 0) return false;
-  return judgeFlatReport(live, ctx.lastNonFlat, sourceLags(ctx.settings.restLagMs)).counts;
-}
-
-/** The freshest report is flat, but it does not count (yet) under the freshness rule. */
-export function flatUnproven(ctx: PositionContext): boolean {
-  // A reported size is flat exactly when it is 0 (sizes come from the venue, not from sums).
-  return ctx.live !== undefined && ctx.live.size === 0 && !flatProven(ctx);
-}
-
-/** True when the freshest report is not flat and was received within `reportStaleMs` of `now`. */
-export function freshNonFlat(ctx: PositionContext, now: number): boolean {
-  const live = ctx.live;
-  const seen = Math.max(live?.receivedAt ?? 0, ctx.liveSeenAt ?? 0);
-  return live !== undefined && gt(live.size, 0) && now - seen <= ctx.settings.reportStaleMs;
-}
-
-/** A size above what the intent asked for, by a fresh report on the intent's side. */
-export function overFill(ctx: PositionContext): number {
-  const live = ctx.live;
-  if (live === undefined || live.side !== ctx.intent.side) return 0;
-  // Fast path for the common case (evaluated after every event): a size not above the
-  // intent, with no baseline on the same side, cannot be an over-fill.
-  if (live.size <= ctx.intent.amount && ctx.baseline?.side !== ctx.intent.side) return 0;
-  const base = ctx.baseline?.side === ctx.intent.side ? ctx.baseline.size : 0;
-  const excess = sub(sub(live.size, base), ctx.intent.amount);
-  const pending = ctx.excess.some((t) => !isTerminal(t) && t.send !== 'rejected');
-  return !pending && gt(excess, 0) && lte(ctx.market.amountStep, excess) ? excess : 0;
-}
-
-/** The stop still needs cancelling before the position may be called closed. */
-export function stopOutstanding(ctx: PositionContext): boolean {
-  const stop = ctx.stop;
-  if (stop === undefined) return false;
-  // A report of the stop proves it exists, even if its create reply never reached us (the
-  // stream can beat the reply, and leaving `placing` drops the reply).
-  if (stop.report !== undefined) return !isTerminal(stop);
-  return stop.send === 'accepted' || stop.send === 'unknown';
 }

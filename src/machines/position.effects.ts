@@ -10,7 +10,7 @@ import type { Intent } from '../domain/intent.js';
 import type { OrderRequest } from '../domain/order-request.js';
 import type { Outcome } from '../domain/outcome.js';
 import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
-import type { Baseline } from './position.context.js';
+import type { Baseline } from '../domain/reports.js';
 
 /** Journal the intent and the entry's client order id, and read the baseline position. */
 export interface PrepareEntryInput {

@@ -23,9 +23,13 @@ export type PositionEvent =
   | { readonly type: 'ORDER_REPORT'; readonly report: OrderStatusReport }
   | { readonly type: 'FILL_REPORT'; readonly report: FillReport }
   | { readonly type: 'POSITION_REPORT'; readonly report: PositionStatusReport }
-  | { readonly type: 'FEED'; readonly up: boolean }
-  /** Close the position (carried out once the entry's fate is known). */
-  | { readonly type: 'CLOSE'; readonly reason?: CloseReason }
+  /** The account's feed went down or came back (`at`: local time of the change). */
+  | { readonly type: 'FEED'; readonly up: boolean; readonly at?: number }
+  /**
+   * Close the position (carried out once the entry's fate is known). `requestId` names the
+   * request: the same request delivered twice is one close.
+   */
+  | { readonly type: 'CLOSE'; readonly reason?: CloseReason; readonly requestId?: string }
   /** Reconciliation adopts a position left in `orphanAlert`. */
   | { readonly type: 'ADOPT' }
   /**

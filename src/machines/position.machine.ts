@@ -6,7 +6,10 @@
  * when it receives `RESUME`.
  *
  * Receives: `ORDER_REPORT`, `FILL_REPORT`, `POSITION_REPORT` (from the feed), `FEED` (up or
- * down), `CLOSE` (the user), `ADOPT` (reconciliation), `RESUME` (after a restore).
+ * down), `CLOSE` (the user, with a request id), `ADOPT` (reconciliation), `RESUME` (after a
+ * restore). The rules of stops are in `protection.ts`, of closes in `position.closing.ts`, of
+ * what evidence proves in `position.verdicts.ts`; see docs/architecture.md, The position
+ * machine.
  * Sends: orders and queries through its slots; alerts through `raiseAlert`.
  *
  * @example
@@ -14,17 +17,18 @@
  * actor.start(); actor.getSnapshot().value; // 'pending' | { verifying: 'querying' } | …
  */
 import { and, assign, not } from 'xstate';
-import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
-import { floorToStep } from '../domain/decimal.js';
+import { clientOrderId } from '../domain/client-order-id.js';
 import { opposite } from '../domain/side.js';
-import {
-  entryVerdict, filledAmount, newOrderTrack, overFill, type CloseReason, type OrderTrack, type PositionContext,
-} from './position.context.js';
+import { newOrderTrack, withLast } from './order-track.js';
+import type { PositionContext } from './position.context.js';
 import { closingStates, releasingStopStates } from './position.closing.js';
 import { initialContext } from './position.start.js';
 import {
-  errorText, foldAck, foldEvidence, lookup, orderRequestOf, positionSetup, queryLoop, sendThrew, sent, stopNumber, verdictReason,
+  errorText, foldAck, foldEvidence, last, lookup, orderRequestOf, positionSetup, queryLoop, sendThrew, sent, stopToLookUp, verdictReason,
 } from './position.setup.js';
+import { entryVerdict, excessToReduce, filledAmount } from './position.verdicts.js';
+import { currentStop, nextStop, stopBudgetSpent, stopRetryAt } from './protection.js';
+import { isTransientRefusal } from '../domain/outcome.js';
 
 export type { PositionEvent, PositionInput } from './position.events.js';
 export { adoptedContext } from './position.start.js';
@@ -44,6 +48,9 @@ const closeUnverifiedAlert = {
     message: `${context.intent.symbol}: ${context.reason ?? 'the close could not be verified'}; posguard keeps watching, a human should check the venue`,
   }),
 } as const;
+
+/** Into `orphanAlert` after a close that could not be completed: it stays there until flat is proven, a close or an adopt. */
+const toHumanAfterClose = ['giveUpClose', 'orphanAfterClose', 'closeGivenUp', closeUnverifiedAlert] as const;
 
 /** Evidence from any source is folded into the context in every state. */
 const EVIDENCE_HANDLERS = {
@@ -65,6 +72,23 @@ const entryDecided = positionSetup.createStateConfig({
 const partialAtDeadline = [
   { guard: and(['entryPartial', 'hasStop']), target: '#position.protecting' },
   { guard: 'entryPartial', target: '#position.open' },
+] as const;
+
+/** The stop was not confirmed in time: `open`, marked unconfirmed, alerted once; it is still looked up. */
+const unconfirmedAtDeadline = [
+  {
+    guard: ({ context }: { context: PositionContext }) => context.protectionAlert !== 'unconfirmed',
+    target: '#position.open',
+    actions: [
+      'noteUnconfirmed',
+      { type: 'raiseAlert', params: ({ context }: { context: PositionContext }) => ({
+        kind: 'protectionUnconfirmed' as const,
+        message: `${context.intent.symbol}: the stop-loss at ${context.intent.stopLoss} (${currentStop(context)?.clientOrderId ?? 'not placed'}) `
+          + `is not confirmed by the venue after ${context.settings.timeoutMs} ms; the position is open and may be unprotected, posguard keeps looking the stop up`,
+      }) },
+    ],
+  },
+  { target: '#position.open', actions: 'resetAttempts' },
 ] as const;
 
 export const positionMachine = positionSetup.createMachine({
@@ -95,7 +119,7 @@ export const positionMachine = positionSetup.createMachine({
         sending: {
           invoke: {
             src: 'sendOrder',
-            input: ({ context }) => ({ positionId: context.id, role: 'entry' as OrderRole, request: orderRequestOf(context, context.entry), phase: 'pending' }),
+            input: ({ context }) => ({ positionId: context.id, role: context.entry.role, request: orderRequestOf(context, context.entry), phase: 'pending' }),
             onDone: [
               {
                 guard: ({ event }) => event.output.outcome.kind === 'rejected',
@@ -139,7 +163,8 @@ export const positionMachine = positionSetup.createMachine({
           },
         ],
       },
-      on: { RESUME: { target: 'verifying', reenter: true } },
+      // A restored position looks the order up before a deadline that ran out while no worker ran concludes anything.
+      on: { RESUME: { target: 'verifying', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
       ...queryLoop('poll', ({ context }) => ({ symbol: context.intent.symbol, order: lookup(context.entry), position: true })),
     },
 
@@ -151,7 +176,7 @@ export const positionMachine = positionSetup.createMachine({
           {
             target: 'orphanAlert',
             actions: [
-              assign({ reason: 'the entry order could not be found or proven filled or dead', attempts: 0 }),
+              assign({ reason: 'the entry order could not be found or proven filled or dead', attempts: 0, orphanFrom: 'entry' as const }),
               { type: 'raiseAlert', params: ({ context }) => ({
                 kind: 'unknownOrder',
                 message: `entry ${context.entry.clientOrderId} (${context.intent.side} ${context.intent.amount} ${context.intent.symbol}) `
@@ -161,57 +186,79 @@ export const positionMachine = positionSetup.createMachine({
           },
         ],
       },
-      on: { RESUME: { target: 'unknown', reenter: true } },
+      on: { RESUME: { target: 'unknown', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'unknown' } } } },
       ...queryLoop('backoff', ({ context }) => ({ symbol: context.intent.symbol, order: lookup(context.entry), position: true })),
     },
 
     protecting: {
       initial: 'placing',
+      entry: 'armTimeout',
       always: [
-        { guard: 'stopConfirmed', target: 'open' },
-        { guard: 'stopDead', target: '.refused' },
+        { guard: 'stopSettled', target: 'open', actions: assign({ protectionAlert: undefined }) },
+        { guard: 'stopRefused', target: '.refused' },
+        // Accepted, then ended without executing: lost, never refused. `open` replaces it or alerts.
+        { guard: 'stopLost', target: 'open' },
       ],
       states: {
         // No RESUME here: a restored send is started again and the journal's claim answers Unknown.
         placing: {
           entry: assign(({ context }) => {
-            const n = context.stop === undefined ? 1 : stopNumber(context.stop.role) + 1;
-            const role: OrderRole = n === 1 ? 'stop' : `stop-${n}`;
-            const amount = floorToStep(filledAmount(context), context.market.amountStep);
-            return { stop: newOrderTrack(role, clientOrderId(context.id, role), opposite(context.intent.side), amount) };
+            const { role, amount } = nextStop(context);
+            return { stops: [...context.stops, newOrderTrack(role, clientOrderId(context.id, role), opposite(context.intent.side), amount)] };
           }),
           invoke: {
             src: 'sendOrder',
             input: ({ context }) => {
-              const stop = context.stop as OrderTrack;
+              const stop = last(context.stops, 'the stop being placed');
               return { positionId: context.id, role: stop.role, request: orderRequestOf(context, stop, context.intent.stopLoss), phase: 'protecting' };
             },
-            onDone: {
-              target: 'confirming',
-              actions: assign(({ context, event }) => ({
-                ...foldAck({ ...context, stop: sent(context.stop as OrderTrack, event.output) }, event.output),
-                deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
-              })),
-            },
+            onDone: [
+              {
+                // A rate limit, a claim that could not be written, a clock problem: not processed, placed again later.
+                guard: ({ event }) => isTransientRefusal(event.output.outcome),
+                target: 'retryWait',
+                actions: assign(({ context, event }) => {
+                  const o = event.output.outcome;
+                  const stop = { ...sent(last(context.stops, 'the stop placed'), event.output), retryAt: stopRetryAt(context, event.output.at, o.kind === 'rejected' ? o.retryAfterMs : undefined) };
+                  return foldAck({ ...context, stops: withLast(context.stops, stop) }, event.output);
+                }),
+              },
+              {
+                // The stop has `timeoutMs` from when its send returned to be confirmed.
+                target: 'confirming',
+                actions: assign(({ context, event }) => ({
+                  ...foldAck({ ...context, stops: withLast(context.stops, sent(last(context.stops, 'the stop placed'), event.output)) }, event.output),
+                  deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
+                })),
+              },
+            ],
             onError: {
               target: 'confirming',
               actions: assign(({ context }) => ({
-                stop: sendThrew(context.stop as OrderTrack, context),
+                stops: withLast(context.stops, sendThrew(last(context.stops, 'the stop placed'), context)),
                 deadline: context.seenAt + context.settings.timeoutMs, armedAt: context.seenAt, attempts: 0,
               })),
             },
           },
         },
-        confirming: {
-          on: { RESUME: { target: 'confirming', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
+        retryWait: {
+          always: [{ guard: 'closeRequested', target: '#position.closing', actions: assign({ attempts: 0 }) }],
+          on: { RESUME: { target: 'retryWait', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
           after: {
-            untilDeadline: {
-              target: 'refused',
-              actions: assign({ reason: ({ context }) => `the stop ${context.stop?.clientOrderId} was not confirmed within ${context.settings.timeoutMs} ms` }),
-            },
+            untilStopRetry: [
+              { guard: ({ context }) => !stopBudgetSpent(context), target: 'placing' },
+              { target: '#position.open' },
+            ],
+            untilDeadline: unconfirmedAtDeadline,
           },
+        },
+        confirming: {
+          // A close asked for while the stop is confirmed is carried out now (the stop is released at the end).
+          always: [{ guard: 'closeRequested', target: '#position.closing', actions: assign({ attempts: 0 }) }],
+          on: { RESUME: { target: 'confirming', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
+          after: { untilDeadline: unconfirmedAtDeadline },
           ...queryLoop('poll', ({ context }) => ({
-            symbol: context.intent.symbol, order: lookup(context.stop as OrderTrack), position: false,
+            symbol: context.intent.symbol, order: lookup(last(context.stops, 'the stop to confirm')), position: true,
           })),
         },
         refused: {
@@ -221,12 +268,18 @@ export const positionMachine = positionSetup.createMachine({
               target: '#position.rollingBack',
               actions: [
                 { type: 'raiseAlert', params: ({ context }) => ({ kind: 'protectionFailed', message: `${protectionText(context)}; rolling back` }) },
-                assign({ closeRequested: 'protection-refused' as CloseReason, attempts: 0 }),
+                assign(({ context }) => ({
+                  protectionAlert: 'refused' as const, attempts: 0,
+                  closeRequest: { reason: 'protection-refused' as const, id: undefined, at: context.seenAt, firstClose: context.closes.length, status: 'active' as const },
+                })),
               ],
             },
             {
               target: '#position.open',
-              actions: { type: 'raiseAlert', params: ({ context }) => ({ kind: 'protectionFailed', message: `${protectionText(context)}; the position stays open unprotected` }) },
+              actions: [
+                assign({ protectionAlert: 'refused' as const }),
+                { type: 'raiseAlert', params: ({ context }) => ({ kind: 'protectionFailed', message: `${protectionText(context)}; the position stays open unprotected` }) },
+              ],
             },
           ],
         },
@@ -237,6 +290,19 @@ export const positionMachine = positionSetup.createMachine({
       always: [
         { guard: 'closeRequested', target: 'closing', actions: assign({ attempts: 0 }) },
         { guard: and(['flatProven', 'entryFateKnown']), target: 'verifyingClosed', actions: [assign({ reason: 'the position went flat by itself (stop, liquidation or a manual close)' }), 'armCloseWindow'] },
+        {
+          // Someone else turned the position around: what the venue holds is not this position's any more.
+          guard: 'flipped',
+          target: 'orphanAlert',
+          actions: [
+            assign({ orphanFrom: 'close' as const, attempts: 0, reason: ({ context }) => `the venue holds ${context.live?.size} on the ${context.live?.side} side; this position was ${context.intent.side}` }),
+            { type: 'raiseAlert', params: ({ context }) => ({
+              kind: 'mismatch', topic: 'sideMismatch',
+              message: `${context.intent.symbol}: position ${context.id} was ${context.intent.side}, the venue now holds ${context.live?.size} on the ${context.live?.side} side; `
+                + 'someone else changed it; posguard sends nothing for it, a human should look',
+            }) },
+          ],
+        },
       ],
       initial: 'watching',
       states: {
@@ -250,30 +316,39 @@ export const positionMachine = positionSetup.createMachine({
             ...EVIDENCE_HANDLERS,
           },
           always: [
-            // A stop cancelled under us (Bybit's disconnect protection, a manual cancel): place a new one.
-            { guard: 'stopLost', target: '#position.protecting' },
-            { guard: 'overFilled', target: 'reducingExcess' },
-            { guard: 'feedDown', target: 'polling' },
-            // A flat report that does not count yet: ask REST until one does (or shows the position).
-            { guard: 'flatUnproven', target: 'polling' },
+            // A stop lost under a live position (disconnect protection, a manual cancel, an expiry), or due for a retry: a new one.
+            { guard: 'newStopDue', target: '#position.protecting' },
+            {
+              guard: 'protectionGivenUp',
+              actions: [
+                assign({ protectionAlert: 'lost' as const }),
+                { type: 'raiseAlert', params: ({ context }) => ({
+                  kind: 'protectionLost',
+                  message: `${context.intent.symbol}: position ${context.id} holds ${context.live?.size ?? filledAmount(context)} without a stop on the venue `
+                    + `and posguard will place no more (${context.stops.length} placed); protect or close it by hand`,
+                }) },
+              ],
+            },
+            { guard: 'overFillConfirmed', target: 'reducingExcess' },
+            { guard: 'needsEvidence', target: 'polling' },
           ],
         },
         polling: {
           on: { RESUME: { target: 'polling', reenter: true } },
           invoke: {
             src: 'queryEvidence',
-            input: ({ context }) => ({ symbol: context.intent.symbol, order: undefined, position: true }),
-            onDone: { target: 'pollWait', actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
-            onError: 'pollWait',
+            input: ({ context }) => ({ symbol: context.intent.symbol, order: stopToLookUp(context), position: true }),
+            onDone: { target: 'pollWait', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
+            onError: { target: 'pollWait', actions: assign(({ context }) => ({ attempts: context.attempts + 1 })) },
           },
         },
-        pollWait: { on: { RESUME: 'watching' }, after: { poll: 'watching' } },
+        // Back to watching at once when nothing is awaited any more (it may have to act), else after the poll.
+        pollWait: { always: { guard: not('needsEvidence'), target: 'watching' }, on: { RESUME: 'watching' }, after: { openPoll: 'watching' } },
         reducingExcess: {
           entry: [
             assign(({ context }) => {
-              const amount = floorToStep(overFill(context), context.market.amountStep);
-              const role: OrderRole = `excess-${context.excess.length + 1}`;
-              return { excess: [...context.excess, newOrderTrack(role, clientOrderId(context.id, role), opposite(context.intent.side), amount)] };
+              const role = `excess-${context.excess.length + 1}` as const;
+              return { excess: [...context.excess, newOrderTrack(role, clientOrderId(context.id, role), opposite(context.intent.side), excessToReduce(context))] };
             }),
             { type: 'raiseAlert', params: ({ context }) => ({
               kind: 'mismatch',
@@ -284,14 +359,17 @@ export const positionMachine = positionSetup.createMachine({
           invoke: {
             src: 'sendOrder',
             input: ({ context }) => {
-              const t = context.excess.at(-1) as OrderTrack;
+              const t = last(context.excess, 'the reduction to send');
               return { positionId: context.id, role: t.role, request: orderRequestOf(context, t), phase: 'open' };
             },
             onDone: {
               target: 'watching',
-              actions: assign(({ context, event }) => foldAck({ ...context, excess: [...context.excess.slice(0, -1), sent(context.excess.at(-1) as OrderTrack, event.output)] }, event.output)),
+              actions: assign(({ context, event }) => ({
+                ...foldAck({ ...context, excess: withLast(context.excess, sent(last(context.excess, 'the reduction sent'), event.output)) }, event.output),
+                overFillSince: undefined,
+              })),
             },
-            onError: { target: 'watching', actions: assign(({ context }) => ({ excess: [...context.excess.slice(0, -1), sendThrew(context.excess.at(-1) as OrderTrack, context)] })) },
+            onError: { target: 'watching', actions: assign(({ context }) => ({ excess: withLast(context.excess, sendThrew(last(context.excess, 'the reduction sent'), context)), overFillSince: undefined })) },
           },
         },
       },
@@ -302,7 +380,7 @@ export const positionMachine = positionSetup.createMachine({
 
     verifyingClosed: {
       always: [{ guard: and(['flatProven', not('stopOutstanding')]), target: 'closed' }],
-      after: { untilDeadline: { target: 'orphanAlert', actions: ['giveUpClose', closeUnverifiedAlert] } },
+      after: { untilDeadline: { target: 'orphanAlert', actions: toHumanAfterClose } },
       on: { RESUME: { target: 'verifyingClosed', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'closeVerify' } } } },
       initial: 'checking',
       states: {
@@ -318,7 +396,7 @@ export const positionMachine = positionSetup.createMachine({
           always: [
             { guard: and(['flatProven', 'stopOutstanding']), target: 'releasingStop' },
             { guard: 'checksLeft', target: 'waiting' },
-            { target: '#position.orphanAlert', actions: ['giveUpClose', closeUnverifiedAlert] },
+            { target: '#position.orphanAlert', actions: toHumanAfterClose },
           ],
         },
         waiting: { after: { closeVerifyInterval: 'checking' } },
@@ -328,12 +406,27 @@ export const positionMachine = positionSetup.createMachine({
 
     orphanAlert: {
       always: [
-        { guard: and(['flatProven', 'entryDead']), target: 'failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
+        // Reached from `unknown`: a fill proven later is this position's again (a close asked meanwhile is carried out).
+        { guard: and(['orphanFromEntry', 'entryHeld', 'closeRequested']), target: 'closing', actions: assign({ orphanFrom: undefined, reason: undefined, attempts: 0 }) },
+        { guard: and(['orphanFromEntry', 'entryHeld', 'hasStop']), target: 'protecting', actions: assign({ orphanFrom: undefined, reason: undefined }) },
+        { guard: and(['orphanFromEntry', 'entryHeld']), target: 'open', actions: assign({ orphanFrom: undefined, reason: undefined }) },
+        { guard: and(['orphanFromEntry', 'entryDead', not('stopOutstanding')]), target: 'failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
+        { guard: and(['flatProven', 'entryDead', not('stopOutstanding')]), target: 'failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
         { guard: and(['flatProven', 'entryFateKnown', not('stopOutstanding')]), target: 'closed' },
       ],
       on: {
-        ADOPT: { target: 'open', actions: assign({ reason: undefined, closeRequested: undefined }) },
-        CLOSE: { guard: 'holdsSomething', target: 'closing', actions: assign({ closeRequested: 'user' as CloseReason, attempts: 0 }) },
+        ADOPT: { target: 'open', actions: assign({ reason: undefined, closeRequest: undefined, orphanFrom: undefined }) },
+        CLOSE: {
+          // A new close request for a position that holds something (a repeat of the given-up one is ignored).
+          guard: and(['holdsSomething', ({ context, event }) => event.type === 'CLOSE' && (event.requestId === undefined || event.requestId !== context.closeRequest?.id)]),
+          target: 'closing',
+          actions: [
+            assign(({ context, event }) => ({
+              closeRequest: { reason: (event.type === 'CLOSE' ? event.reason : undefined) ?? 'user', id: event.type === 'CLOSE' ? event.requestId : undefined, at: context.seenAt, firstClose: context.closes.length, status: 'active' as const },
+              orphanFrom: undefined, attempts: 0,
+            })),
+          ],
+        },
         RESUME: { target: 'orphanAlert', reenter: true },
       },
       initial: 'watching',
@@ -344,7 +437,7 @@ export const positionMachine = positionSetup.createMachine({
             src: 'queryEvidence',
             input: ({ context }) => ({
               symbol: context.intent.symbol, position: true,
-              order: entryVerdict(context).kind === 'none' ? lookup(context.entry) : undefined,
+              order: entryVerdict(context).kind === 'none' ? lookup(context.entry) : stopToLookUp(context),
             }),
             onDone: { target: 'waiting', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
             onError: { target: 'waiting', actions: assign({ attempts: ({ context }) => context.attempts + 1 }) },
@@ -360,9 +453,8 @@ export const positionMachine = positionSetup.createMachine({
   },
 });
 
-
 function protectionText(ctx: PositionContext): string {
-  const why = ctx.stop?.rejectReason ?? ctx.reason ?? ctx.stop?.report?.status ?? 'not confirmed';
-  return `the stop-loss at ${ctx.intent.stopLoss} for ${ctx.intent.side} ${filledAmount(ctx)} ${ctx.intent.symbol} was refused (${why})`;
+  const stop = currentStop(ctx);
+  const why = stop?.rejectReason ?? stop?.report?.rejectReason ?? ctx.reason ?? stop?.report?.status ?? 'not confirmed';
+  return `the stop-loss at ${ctx.intent.stopLoss} for ${ctx.intent.side} ${filledAmount(ctx)} ${ctx.intent.symbol} was refused by the venue (${why})`;
 }
-

@@ -7,28 +7,35 @@ import { assign, fromPromise, setup } from 'xstate';
 import type { AlertDraft } from '../domain/alert.js';
 import { gt } from '../domain/decimal.js';
 import type { OrderRequest } from '../domain/order-request.js';
+import { isOutstanding, lastTrack, type OrderTrack } from './order-track.js';
 import {
-  applyOrderReport, applyPositionReport, entryVerdict, fillChanges, orderReportChanges, positionReportChanges, flatProven, flatUnproven, overFill, ownHolding, seen,
-  stopOutstanding, type OrderTrack, type PositionContext,
+  applyOrderReport, applyPositionReport, fillChanges, orderReportChanges, positionReportChanges, seen, type CloseReason,
+  type PositionContext,
 } from './position.context.js';
 import type {
   CancelOrderInput, CancelOrderOutput, PrepareEntryInput, PrepareEntryOutput, QueryEvidenceInput, QueryEvidenceOutput,
   SendOrderInput, SendOrderOutput,
 } from './position.effects.js';
 import type { PositionEvent, PositionInput } from './position.events.js';
+import {
+  entryVerdict, flatProven, flatUnproven, flipped, overFill, overFillConfirmed, ownHolding,
+} from './position.verdicts.js';
+import {
+  currentStop, newStopDue, protectionGivenUp, stopAwaitingEvidence, stopLost, stopOutstanding, stopRefused, stopRetrying, stopSettled,
+} from './protection.js';
 
 const notProvided = (slot: string) => () => Promise.reject(new Error(`the position machine's '${slot}' slot was not provided`));
 
 const BACKOFF_MAX_MS = 30_000;
-/** How many stops one position places at most (the first, then replacements of lost ones). */
-export const MAX_STOPS = 5;
 
-/** 1 for `stop`, n for `stop-n`. */
-export function stopNumber(role: string): number {
-  const n = Number(role.split('-')[1] ?? 1);
-  return Number.isInteger(n) && n > 0 ? n : 1;
+/** A close request posguard is working on. */
+export const closeActive = (ctx: PositionContext): boolean => ctx.closeRequest?.status === 'active';
+
+/** The position must keep asking: its feed is down, a flat report does not count yet, it re-checks after a gap, or an over-fill awaits confirmation. */
+function needsFastPoll(ctx: PositionContext): boolean {
+  return !ctx.feedUp || flatUnproven(ctx) || (ctx.recheckUntil !== undefined && ctx.seenAt < ctx.recheckUntil)
+    || (gt(overFill(ctx), 0) && !overFillConfirmed(ctx));
 }
-const DEAD_STATUSES = ['cancelled', 'rejected', 'expired'];
 
 export const positionSetup = setup({
   types: {
@@ -49,60 +56,102 @@ export const positionSetup = setup({
     recordOrder: assign(({ context, event }) => (event.type === 'ORDER_REPORT' ? orderReportChanges(context, event.report) : undefined) ?? {}),
     recordFill: assign(({ context, event }) => (event.type === 'FILL_REPORT' ? fillChanges(context, event.report) : undefined) ?? {}),
     recordPosition: assign(({ context, event }) => (event.type === 'POSITION_REPORT' ? positionReportChanges(context, event.report) : undefined) ?? {}),
-    recordFeed: assign(({ event }) => (event.type === 'FEED' ? { feedUp: event.up } : {})),
-    recordClose: assign(({ context, event }) => (event.type === 'CLOSE' && context.closeRequested === undefined
-      ? { closeRequested: event.reason ?? 'user' } : {})),
+    /** The feed's state; when it comes back after a gap, size and stop are re-checked until REST is fresh (`recheckUntil`). */
+    recordFeed: assign(({ context, event }) => {
+      if (event.type !== 'FEED') return {};
+      const back = event.up && !context.feedUp;
+      const at = Math.max(event.at ?? context.seenAt, context.seenAt);
+      return back ? { feedUp: true, recheckUntil: at + context.settings.restLagMs, seenAt: at } : { feedUp: event.up };
+    }),
+    /**
+     * A close request: recorded unless one is active; the same request id twice is one close. A
+     * new request after posguard gave one up starts again with a fresh budget.
+     */
+    recordClose: assign(({ context, event }) => {
+      if (event.type !== 'CLOSE') return {};
+      const current = context.closeRequest;
+      if (current !== undefined && (current.status === 'active' || (event.requestId !== undefined && event.requestId === current.id))) return {};
+      return { closeRequest: { reason: event.reason ?? 'user', id: event.requestId, at: context.seenAt, firstClose: context.closes.length, status: 'active' as const } };
+    }),
+    /** Posguard handed the close to a human (`orphanAlert`): the request stays known, so its repeat is ignored. */
+    closeGivenUp: assign(({ context }) => (context.closeRequest === undefined ? {} : { closeRequest: { ...context.closeRequest, status: 'gaveUp' as const } })),
+    /** The stop was not confirmed in time; the alert that says so stands until protection is back. */
+    noteUnconfirmed: assign({ protectionAlert: 'unconfirmed' as const, attempts: 0 }),
+    /** Reached `orphanAlert` after a close: it stays there until flat, a close or an adopt. */
+    orphanAfterClose: assign({ orphanFrom: 'close' as const }),
+    resetAttempts: assign({ attempts: 0 }),
     /** Starts the close-verification window at the latest time seen. */
     armCloseWindow: assign(({ context }) => ({
       armedAt: context.seenAt, deadline: context.seenAt + context.settings.closeVerifyWindowMs, attempts: 0,
     })),
+    /** Starts the `timeoutMs` window of a waiting state at the latest time seen. */
+    armTimeout: assign(({ context }) => ({ armedAt: context.seenAt, deadline: context.seenAt + context.settings.timeoutMs, attempts: 0 })),
     /** On RESUME: a deadline that passed while no worker ran restarts from the time of the restore. */
-    rearmIfExpired: assign(({ context, event }, params: { readonly window: 'timeout' | 'closeVerify' }) => {
+    rearmIfExpired: assign(({ context, event }, params: { readonly window: 'timeout' | 'closeVerify' | 'unknown' }) => {
       const at = event.type === 'RESUME' ? event.at : undefined;
       if (at === undefined || context.deadline > at) return {};
-      const ms = params.window === 'timeout' ? context.settings.timeoutMs : context.settings.closeVerifyWindowMs;
+      const ms = params.window === 'timeout' ? context.settings.timeoutMs
+        : params.window === 'unknown' ? context.settings.unknownAlertAfterMs : context.settings.closeVerifyWindowMs;
       return { armedAt: at, deadline: at + ms, attempts: 0, seenAt: Math.max(context.seenAt, at) };
     }),
     giveUpClose: assign(({ context }) => ({
       attempts: 0,
       reason: flatProven(context)
-        ? `flat, but the stop ${context.stop?.clientOrderId} could not be cancelled and verified within ${context.settings.closeVerifyWindowMs} ms`
+        ? `flat, but the stop ${currentStop(context)?.clientOrderId} could not be cancelled and verified within ${context.settings.closeVerifyWindowMs} ms`
         : `no fresh flat report within ${context.settings.closeVerifyAttempts} checks over ${context.settings.closeVerifyWindowMs} ms`
-          + (context.live !== undefined && gt(context.live.size, 0) ? `; the venue still shows ${context.live.size}` : ''),
+          + (context.live !== undefined && gt(context.live.size, 0) ? `; the venue still shows ${context.live.size}` : '')
+          + closeRefusalText(context),
     })),
   },
   guards: {
     entryFilled: ({ context }) => entryVerdict(context).kind === 'filled',
     entryPartial: ({ context }) => entryVerdict(context).kind === 'partial',
+    entryHeld: ({ context }) => { const k = entryVerdict(context).kind; return k === 'filled' || k === 'partial'; },
     entryDead: ({ context }) => entryVerdict(context).kind === 'dead',
     entryFateKnown: ({ context }) => entryVerdict(context).kind !== 'none',
     hasStop: ({ context }) => context.intent.stopLoss !== undefined,
-    closeRequested: ({ context }) => context.closeRequested !== undefined,
+    closeRequested: ({ context }) => closeActive(context),
     flatProven: ({ context }) => flatProven(context),
     stopOutstanding: ({ context }) => stopOutstanding(context),
-    stopConfirmed: ({ context }) => context.stop?.report !== undefined && !DEAD_STATUSES.includes(context.stop.report.status),
-    stopDead: ({ context }) => context.stop?.send === 'rejected'
-      || (context.stop?.report !== undefined && DEAD_STATUSES.includes(context.stop.report.status)),
+    stopSettled: ({ context }) => stopSettled(context),
+    stopRefused: ({ context }) => stopRefused(context),
+    stopLost: ({ context }) => stopLost(context),
+    stopRetrying: ({ context }) => stopRetrying(context),
+    newStopDue: ({ context }) => newStopDue(context),
+    /** The budget of stops is spent with none on the venue, and no alert says so yet. */
+    protectionGivenUp: ({ context }) => protectionGivenUp(context) && context.protectionAlert !== 'lost',
     rollbackOnFailure: ({ context }) => context.settings.protectionOnFailure === 'rollback',
-    /** The confirmed stop was cancelled by someone else (say, the venue's disconnect protection). */
-    stopLost: ({ context }) => context.intent.stopLoss !== undefined && context.stop?.report !== undefined
-      && (context.stop.report.status === 'cancelled' || context.stop.report.status === 'expired')
-      && stopNumber(context.stop.role) < MAX_STOPS,
     feedDown: ({ context }) => !context.feedUp,
     feedChanges: ({ context, event }) => event.type === 'FEED' && event.up !== context.feedUp,
-    flatUnproven: ({ context }) => flatUnproven(context),
-    overFilled: ({ context }) => context.excess.length === 0 && gt(overFill(context), 0),
-    holdsSomething: ({ context }) => gt(ownHolding(context), 0),
+    flipped: ({ context }) => flipped(context),
+    overFillConfirmed: ({ context }) => overFillConfirmed(context),
+    /** Something is awaited that only asking the venue can bring (see `needsFastPoll`, and an unconfirmed or lost stop). */
+    needsEvidence: ({ context }) => needsFastPoll(context) || stopAwaitingEvidence(context),
+    holdsSomething: ({ context }) => gt(ownHolding(context), 0) || (context.live !== undefined && gt(context.live.size, 0)),
     checksLeft: ({ context }) => context.attempts < context.settings.closeVerifyAttempts,
+    orphanFromEntry: ({ context }) => context.orphanFrom === 'entry',
   },
   delays: {
     /** Until the current state's deadline; the wiring provides `deadline - clock.now()`. */
     untilDeadline: ({ context }) => Math.max(0, context.deadline - context.armedAt),
+    /** Until the current stop may be placed again after a transient refusal. */
+    untilStopRetry: ({ context }) => Math.max(0, (currentStop(context)?.retryAt ?? context.seenAt) - context.seenAt),
     poll: ({ context }) => context.settings.feedDownPollMs,
     backoff: ({ context }) => Math.min(context.settings.feedDownPollMs * 2 ** Math.min(context.attempts, 16), BACKOFF_MAX_MS),
+    /** `poll` while something must be caught up fast, else `backoff` (an unconfirmed stop looked up). */
+    openPoll: ({ context }) => (needsFastPoll(context) ? context.settings.feedDownPollMs
+      : Math.min(context.settings.feedDownPollMs * 2 ** Math.min(context.attempts, 16), BACKOFF_MAX_MS)),
+    /** A close retry: the venue's retry-after of the last refusal, at least `poll`. */
+    closeRetry: ({ context }) => Math.max(context.settings.feedDownPollMs, (context.closes.at(-1)?.retryAt ?? 0) - context.seenAt),
     closeVerifyInterval: ({ context }) => Math.max(1, Math.floor(context.settings.closeVerifyWindowMs / context.settings.closeVerifyAttempts)),
   },
 });
+
+/** Why the last close of the request was refused, for a reason text (empty when it was not). */
+function closeRefusalText(ctx: PositionContext): string {
+  const last = ctx.closes.at(-1);
+  return last?.send === 'rejected' ? `; the venue refused the close (${last.rejectReason ?? last.rejectCode ?? 'no reason given'})` : '';
+}
 
 export function orderRequestOf(ctx: PositionContext, t: OrderTrack, triggerPrice?: number): OrderRequest {
   return {
@@ -117,7 +166,10 @@ export function orderRequestOf(ctx: PositionContext, t: OrderTrack, triggerPrice
 export function sent(t: OrderTrack, out: SendOrderOutput): OrderTrack {
   const o = out.outcome;
   if (o.kind === 'accepted') return { ...t, send: 'accepted', sentAt: out.sentAt, venueOrderId: o.value.venueOrderId };
-  return { ...t, send: o.kind, sentAt: out.sentAt, rejectReason: o.kind === 'rejected' ? o.reason : undefined };
+  if (o.kind === 'rejected') {
+    return { ...t, send: 'rejected', sentAt: out.sentAt, rejectReason: o.reason, rejectCode: o.code, retryAt: out.at + (o.retryAfterMs ?? 0) };
+  }
+  return { ...t, send: 'unknown', sentAt: out.sentAt, rejectReason: undefined };
 }
 
 /**
@@ -144,6 +196,15 @@ export function foldEvidence(ctx: PositionContext, out: QueryEvidenceOutput): Po
 }
 
 export const lookup = (t: OrderTrack) => ({ clientOrderId: t.clientOrderId, venueOrderId: t.venueOrderId });
+
+/** The stop a position in `open` looks up while it asks the venue: the current one, if it may still be there or is unconfirmed. */
+export function stopToLookUp(ctx: PositionContext) {
+  const t = currentStop(ctx);
+  return t !== undefined && (isOutstanding(t) || t.report === undefined) && t.send !== 'rejected' && t.send !== 'not-sent' ? lookup(t) : undefined;
+}
+
+/** The last track of a list the state works on (a checked assertion, see `lastTrack`). */
+export const last = (ts: readonly OrderTrack[], what: string): OrderTrack => lastTrack(ts, what);
 
 /** The query loop of a waiting state: ask, fold the answer in, wait `delay`, ask again. */
 export function queryLoop(delay: 'poll' | 'backoff', input: (args: { context: PositionContext }) => QueryEvidenceInput) {
@@ -172,3 +233,5 @@ export function verdictReason(ctx: PositionContext): string {
   const v = entryVerdict(ctx);
   return v.kind === 'dead' ? v.reason : `entry ${v.kind}`;
 }
+
+export type { CloseReason };

@@ -5,17 +5,20 @@
 import { clientOrderId } from '../domain/client-order-id.js';
 import { venueOrderId } from '../domain/ids.js';
 import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
-import { applyPositionReport, newOrderTrack, type PositionContext } from './position.context.js';
+import { newOrderTrack } from './order-track.js';
+import { applyPositionReport, CONTEXT_VERSION, type PositionContext } from './position.context.js';
 import type { PositionInput } from './position.events.js';
 
 /** The context of a new position, before anything is sent. */
 export function initialContext(input: PositionInput): PositionContext {
   const { intent } = input;
   return {
+    version: CONTEXT_VERSION,
     id: input.id, intent, market: input.market, hedgeMode: input.hedgeMode, settings: input.settings,
     entry: newOrderTrack('entry', clientOrderId(input.id, 'entry'), intent.side, intent.amount),
-    baseline: undefined, stop: undefined, closes: [], excess: [], live: undefined, lastNonFlat: undefined,
-    closeRequested: undefined, deadline: input.now, armedAt: input.now, attempts: 0, feedUp: input.feedUp ?? true,
+    baseline: undefined, stops: [], closes: [], excess: [], live: undefined, lastNonFlat: undefined,
+    closeRequest: undefined, orphanFrom: undefined, protectionAlert: undefined, recheckUntil: undefined, overFillSince: undefined,
+    deadline: input.now, armedAt: input.now, attempts: 0, feedUp: input.feedUp ?? true,
     seenAt: input.now, reason: undefined,
   };
 }
@@ -23,9 +26,9 @@ export function initialContext(input: PositionInput): PositionContext {
 /**
  * The context of a position adopted by a sweep: an exchange position that nothing tracked,
  * taken over as if this position had opened it. Its entry is marked filled by the venue's
- * own report of the position (there is no order of ours behind it), so closes are sized
- * from that report like any other. Start it with `positionMachine.resolveState({ value:
- * 'open', context })`.
+ * own report of the position (there is no order of ours behind it: it is never sent), so
+ * closes are sized from that report like any other. Start it with
+ * `positionMachine.resolveState({ value: { open: 'watching' }, context })`.
  */
 export function adoptedContext(input: PositionInput, report: PositionStatusReport): PositionContext {
   const base = initialContext(input);
@@ -36,5 +39,6 @@ export function adoptedContext(input: PositionInput, report: PositionStatusRepor
     status: 'filled', reduceOnly: false, triggerPrice: undefined,
   };
   const entry = { ...base.entry, send: 'accepted' as const, sentAt: report.receivedAt, report: filled };
-  return applyPositionReport({ ...base, entry, baseline: { side: undefined, size: 0 }, reason: 'adopted by the orphan sweep' }, report);
+  const baseline = { side: undefined, size: 0, timing: undefined };
+  return applyPositionReport({ ...base, entry, baseline, reason: 'adopted by the orphan sweep' }, report);
 }

@@ -9,7 +9,7 @@
  */
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
-import type { Baseline } from '../machines/position.context.js';
+import type { Baseline } from '../domain/reports.js';
 import type { RedisStore } from './redis-store.js';
 
 export interface JournalEntry {
@@ -33,6 +33,10 @@ export interface Journal {
   confirmIntent(positionId: PositionId): Promise<void>;
   /** True the first time `clientOrderId` is claimed; false ever after (it may have been sent). */
   claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean>;
+  /** Releases a claim whose order certainly never left (the worker began to stop in between). */
+  releaseClaim(positionId: PositionId, clientOrderId: ClientOrderId): Promise<void>;
+  /** Throws unless this worker may still act for the account (with Redis: it holds the lease). */
+  fence(operation: string): Promise<void>;
 }
 
 export class MemoryJournal implements Journal {
@@ -58,6 +62,12 @@ export class MemoryJournal implements Journal {
     return true;
   }
 
+  async releaseClaim(_positionId: PositionId, clientOrderId: ClientOrderId): Promise<void> {
+    this.claims.delete(clientOrderId);
+  }
+
+  async fence(_operation: string): Promise<void> {}
+
   intent(positionId: PositionId): JournalEntry | undefined {
     return this.intents.get(positionId);
   }
@@ -81,5 +91,13 @@ export class RedisJournal implements Journal {
 
   claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
     return this.store.claimSend(this.account, this.holder(), positionId, clientOrderId, at);
+  }
+
+  releaseClaim(positionId: PositionId, clientOrderId: ClientOrderId): Promise<void> {
+    return this.store.releaseClaim(this.account, this.holder(), positionId, clientOrderId);
+  }
+
+  fence(operation: string): Promise<void> {
+    return this.store.fence(this.account, this.holder(), operation);
   }
 }

@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { PosguardError } from '../domain/errors.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
-import type { Baseline } from '../machines/position.context.js';
+import type { Baseline } from '../domain/reports.js';
 import type { JournalEntry, JournalResult } from './journal.js';
 import * as scripts from './scripts.js';
 import { FENCED_OUT, WriteBatcher, type BatchScope } from './write-batch.js';
@@ -138,6 +138,18 @@ export class RedisStore {
     const result = await this.writes.write(this.scope(account), holder, 'L', [this.keys.claims(positionId)], [clientOrderId, at]);
     if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);
     return result === 1;
+  }
+
+  /** Releases a claim whose order certainly never left (fenced). */
+  async releaseClaim(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId): Promise<void> {
+    const result = await this.writes.write(this.scope(account), holder, 'U', [this.keys.claims(positionId)], [clientOrderId]);
+    if (result === FENCED_OUT) throw new LeaseLost(account, `releasing the claim of ${clientOrderId}`);
+  }
+
+  /** Throws `LeaseLost` unless `holder` still holds the account's lease (checked in Redis, with the writes of the tick). */
+  async fence(account: AccountId, holder: string, operation: string): Promise<void> {
+    const result = await this.writes.write(this.scope(account), holder, 'F', [], []);
+    if (result === FENCED_OUT) throw new LeaseLost(account, operation);
   }
 
   /** The snapshot with its history entry, and the indexes, written together (fenced). */

@@ -106,6 +106,11 @@ return 0
  * - `L` claimSend, the "about to send" marker. KEYS: the position's claims hash. ARGV: client
  *   order id, time. Replies 1 when claimed now (the order may be sent), 0 when claimed
  *   before (it may have been sent: look it up).
+ * - `U` releaseClaim. KEYS: the position's claims hash. ARGV: client order id. Removes a claim
+ *   whose order certainly never left (the worker began to stop between the claim and the
+ *   send), so that the next owner sends it; replies 1.
+ * - `F` fence: writes nothing; replies 1 (its segment's -1 says the lease is gone). Taken
+ *   before a cancel, so that a worker that lost its lease cancels nothing.
  * - `S` saveSnapshot: the snapshot and its history entry, with the indexes. KEYS: position
  *   hash, position history stream. ARGV: position id, state, snapshot JSON, time, '1' when
  *   the state is final, event type, event payload JSON. Replies 1.
@@ -139,6 +144,15 @@ local function claimSend(k, a)
   return redis.call('HSETNX', KEYS[k], ARGV[a], ARGV[a + 1])
 end
 
+local function releaseClaim(k, a)
+  redis.call('HDEL', KEYS[k], ARGV[a])
+  return 1
+end
+
+local function fence(k, a)
+  return 1
+end
+
 local function saveSnapshot(k, a)
   local id, state = ARGV[a], ARGV[a + 1]
   local old = redis.call('HGET', KEYS[k], 'state')
@@ -158,6 +172,8 @@ local ops = {
   I = {recordIntent, 1, 6},
   C = {confirmIntent, 1, 0},
   L = {claimSend, 1, 2},
+  U = {releaseClaim, 1, 1},
+  F = {fence, 0, 0},
   S = {saveSnapshot, 2, 7},
 }
 -- A malformed call writes nothing: checked whole before the first write.

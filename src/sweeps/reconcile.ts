@@ -4,14 +4,19 @@
  * local view (loaded second, so that a position opened in between counts as tracked); returns
  * findings. Touches nothing.
  *
- * Every non-final local position — `pending` included — tracks its symbol. A venue position
- * that no such position tracks is an orphan; the rest are differences (`mismatch`).
+ * Every non-final local position — `pending` included — tracks its symbol, and so does every
+ * symbol the account holds for an intent being opened (`tracked`). A venue position that
+ * nothing tracks is an orphan; the rest are differences (`mismatch`). Each symbol is judged
+ * on the freshest report of it: the venue's read, unless what the account already knows
+ * (`known`: the stream, a position's proven close) shows a later state — a lagging REST read
+ * never overrules fresher evidence, so no ghost of a closed position is called an orphan.
  *
  * @example
  * const findings = reconcile({ account: 'main', now, venue, local, settings });
  */
 import { CLIENT_ORDER_ID_PREFIX, parseClientOrderId } from '../domain/client-order-id.js';
 import { abs, gt, gte, isZero, sub } from '../domain/decimal.js';
+import { sourceLags, supersedes } from '../domain/freshness.js';
 import type { PositionId } from '../domain/ids.js';
 import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
 import type { Side } from '../domain/side.js';
@@ -38,6 +43,8 @@ export interface VenueView {
 
 export interface ReconcileSettings {
   readonly stuckAfterMs: number;
+  /** How far REST may lag the stream (a read is judged against what is known by it). */
+  readonly restLagMs: number;
   readonly ignoreClientOrderIdPrefixes: readonly string[];
   /** Sizes that differ by less than this are equal (the market's amount step, at most). */
   readonly sizeTolerance: number;
@@ -54,21 +61,41 @@ export type Finding =
 
 /** States in which a position is expected to sit for long: they are never "stuck". */
 const RESTING = new Set(['open', 'orphanAlert']);
+/** States in which a position holds what it believes: size, side and stop are compared with the venue. */
+const HOLDING = new Set(['open', 'orphanAlert']);
 
 export interface ReconcileInput {
   readonly now: number;
   readonly venue: VenueView;
   readonly local: readonly LocalPosition[];
+  /** Symbols the account holds (positions and intents being opened): never orphans. */
+  readonly tracked?: readonly string[];
+  /** The freshest report the account knows of each symbol (the stream's, a close's proof). */
+  readonly known?: ReadonlyMap<string, PositionStatusReport>;
   readonly settings: ReconcileSettings;
 }
 
 const held = (p: PositionStatusReport): boolean => gt(p.size, 0) && p.side !== undefined;
 
-/** Orphans only: venue positions that no non-final local position tracks. */
+/**
+ * Each symbol's freshest report: the venue's read, or what is known when that shows a later
+ * state (see the header). Symbols known to hold a position the read left out are kept too.
+ */
+export function freshestView(input: ReconcileInput): Map<string, PositionStatusReport> {
+  const lags = sourceLags(input.settings.restLagMs);
+  const out = new Map<string, PositionStatusReport>();
+  for (const p of input.venue.positions) {
+    const known = input.known?.get(p.symbol);
+    out.set(p.symbol, known !== undefined && !supersedes(p, known, lags) ? known : p);
+  }
+  return out;
+}
+
+/** Orphans only: venue positions (by their freshest report) that nothing tracks. */
 export function findOrphans(input: ReconcileInput): Finding[] {
-  const tracked = new Set(input.local.filter((p) => !p.final).map((p) => p.symbol));
+  const tracked = new Set([...input.local.filter((p) => !p.final).map((p) => p.symbol), ...(input.tracked ?? [])]);
   const foreign = foreignSymbols(input.venue.openOrders, input.settings.ignoreClientOrderIdPrefixes);
-  return input.venue.positions
+  return [...freshestView(input).values()]
     .filter((p) => held(p) && !tracked.has(p.symbol) && !foreign.has(p.symbol))
     .map((p) => ({ kind: 'orphan', symbol: p.symbol, side: p.side as Side, size: p.size }));
 }
@@ -77,21 +104,21 @@ export function findOrphans(input: ReconcileInput): Finding[] {
 export function reconcile(input: ReconcileInput): Finding[] {
   const { now, venue, local, settings } = input;
   const findings: Finding[] = findOrphans(input);
-  const bySymbol = new Map(venue.positions.map((p) => [p.symbol, p] as const));
+  const bySymbol = freshestView(input);
   const live = local.filter((p) => !p.final);
   const liveIds = new Set(live.map((p) => p.id));
   const ours = (venue.openOrders ?? []).map((o) => ({ o, id: o.clientOrderId === undefined ? undefined : parseClientOrderId(o.clientOrderId) }));
   const stopped = new Set(ours.filter((x) => x.id?.role.startsWith('stop') === true && x.o.status === 'open').map((x) => x.id?.position));
   for (const p of live) {
     const v = bySymbol.get(p.symbol);
-    if (p.state === 'open' && v !== undefined) {
+    if (HOLDING.has(p.state) && v !== undefined) {
       if (held(v) && v.side !== p.side) {
         findings.push({ kind: 'sideMismatch', positionId: p.id, symbol: p.symbol, local: p.side, venue: v.side as Side });
       } else if (!isZero(sub(v.size, p.size)) && gte(abs(sub(v.size, p.size)), settings.sizeTolerance)) {
         findings.push({ kind: 'sizeMismatch', positionId: p.id, symbol: p.symbol, local: p.size, venue: v.size });
       }
     }
-    if (p.state === 'open' && p.expectsStop && venue.openOrders !== undefined && !stopped.has(p.id)) {
+    if (HOLDING.has(p.state) && p.expectsStop && venue.openOrders !== undefined && !stopped.has(p.id)) {
       findings.push({ kind: 'missingStop', positionId: p.id, symbol: p.symbol });
     }
     if (!RESTING.has(p.state) && now - p.updatedAt >= settings.stuckAfterMs) {

@@ -14,7 +14,7 @@ import type { AccountId, PositionId } from '../domain/ids.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import type { ExchangePort } from '../exchange/port.js';
 import {
-  describeFinding, findOrphans, reconcile, type Finding, type LocalPosition, type ReconcileSettings,
+  describeFinding, findOrphans, freshestView, reconcile, type Finding, type LocalPosition, type ReconcileSettings,
 } from './reconcile.js';
 
 export type SweepKind = 'orphans' | 'reconcile';
@@ -47,7 +47,10 @@ export interface SweepContext {
   readonly account: AccountId;
   readonly port: ExchangePort;
   readonly now: () => number;
-  readonly local: () => readonly LocalPosition[];
+  /** The account's positions and the symbols it holds (intents being opened included). */
+  readonly local: () => { readonly positions: readonly LocalPosition[]; readonly tracked: readonly string[] };
+  /** The freshest report the account knows of each symbol (read after the venue). */
+  readonly known: () => ReadonlyMap<string, PositionStatusReport>;
   readonly settings: ReconcileSettings;
   readonly policy: OrphanPolicy;
   readonly actions: SweepActions;
@@ -67,19 +70,21 @@ export async function runSweep(kind: SweepKind, ctx: SweepContext): Promise<Swee
     const error = `the sweep could not load the venue, nothing was concluded: ${errorText(e)}`;
     return { ...base, finishedAt: ctx.now(), findings: [], actions: [], error };
   }
-  const input = { now: ctx.now(), venue: { positions, openOrders }, local: ctx.local(), settings: ctx.settings };
+  const local = ctx.local();
+  const input = { now: ctx.now(), venue: { positions, openOrders }, local: local.positions, tracked: local.tracked, known: ctx.known(), settings: ctx.settings };
   const findings = kind === 'orphans' ? findOrphans(input) : reconcile(input);
+  const view = freshestView(input);
   const actions: string[] = [];
-  for (const f of findings) actions.push(await act(f, positions, ctx));
+  for (const f of findings) actions.push(await act(f, view, ctx));
   return { ...base, finishedAt: ctx.now(), findings, actions };
 }
 
-async function act(f: Finding, positions: readonly PositionStatusReport[], ctx: SweepContext): Promise<string> {
+async function act(f: Finding, view: ReadonlyMap<string, PositionStatusReport>, ctx: SweepContext): Promise<string> {
   if (f.kind !== 'orphan') {
     ctx.actions.raise({ kind: 'mismatch', topic: f.kind, message: describeFinding(f) }, { symbol: f.symbol, ...('positionId' in f && f.positionId ? { positionId: f.positionId } : {}) });
     return 'alerted';
   }
-  const report = positions.find((p) => p.symbol === f.symbol) as PositionStatusReport;
+  const report = view.get(f.symbol) as PositionStatusReport;
   const policyText = ctx.policy === 'alert' ? 'left alone (policy: alert)' : ctx.policy === 'adopt' ? 'adopted' : 'adopted and being closed reduce-only';
   ctx.actions.raise({ kind: 'orphan', message: `${describeFinding(f)}; ${policyText}` }, { symbol: f.symbol });
   try {

@@ -29,6 +29,9 @@ describe('a feed that never comes up after a restart', () => {
     const a = await createGuard(config, { ...options, workerId: 'first' });
     const pos = await a.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
     await driveUntil(clock, () => pos.state === 'open', { ...REAL, maxMs: 2_000 });
+    // Past the re-check that follows the feed coming up (restLagMs), so that the position rests.
+    await driveFor(clock, 6_000, REAL);
+    await a.flushed();
     await a.stop(); // its snapshot says the feed was up
 
     const b = await createGuard(config, { ...options, workerId: 'second', ports: { main: silentStream(createSimPort(sim, 'main')) } });

@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { accepted, rejected, unknown } from '../../src/domain/outcome.js';
-import { filledAmount, ownHolding, type PositionContext } from '../../src/machines/position.context.js';
+import type { PositionContext } from '../../src/machines/position.context.js';
+import { filledAmount, ownHolding } from '../../src/machines/position.verdicts.js';
+import { protectionOf } from '../../src/machines/protection.js';
 import type { SendOrderInput } from '../../src/machines/position.effects.js';
 import { positionMachine } from '../../src/machines/position.machine.js';
 import { acceptedNoReport, drive, type Driven } from '../support/position-driver.js';
@@ -78,7 +80,7 @@ describe('pending', () => {
   it('after a send that threw, a REST position change from the baseline still proves the fill', async () => {
     const d = drive({ venue: { send: () => 'throw', position: (now) => positionReport({ side: 'buy', size: 43, receivedAt: now }) } });
     await d.start();
-    await d.advance(200);
+    await d.advance(SETTINGS.restLagMs + 200); // a REST read counts only once it is received restLagMs after the send
     expect(d.top()).toBe('open');
   });
 });
@@ -118,6 +120,8 @@ describe('verifying', () => {
     });
     await d.start();
     await d.advance(0);
+    expect(d.top()).toBe('verifying'); // a REST read received within restLagMs of the send may show an earlier state
+    await d.advance(SETTINGS.restLagMs + SETTINGS.feedDownPollMs);
     expect(d.top()).toBe('open');
     expect(filledAmount(d.ctx())).toBe(43);
   });
@@ -184,7 +188,7 @@ describe('verifying', () => {
   it('a REST position above what the entry could fill proves at most the entry amount (the stop is not oversized)', async () => {
     const d = drive({ input: positionInput(WITH_STOP), venue: { position: (now) => positionReport({ side: 'buy', size: 86, receivedAt: now }), send: (i) => (i.role === 'entry' ? acceptedNoReport(i) : 'hang') } });
     await d.start();
-    await d.advance(0);
+    await d.advance(SETTINGS.restLagMs + SETTINGS.feedDownPollMs);
     expect(d.top()).toBe('protecting');
     expect(d.log.sends.find((s) => s.role === 'stop')?.request.amount).toBe(43);
   });
@@ -247,7 +251,7 @@ describe('protecting', () => {
   it('a stop confirmed by a report opens the position', async () => {
     const d = await openPosition(WITH_STOP);
     expect(d.log.states).toEqual(['pending', 'verifying', 'protecting', 'open']);
-    expect(d.ctx().stop?.report?.status).toBe('open');
+    expect(d.ctx().stops.at(-1)?.report?.status).toBe('open');
     expect(d.log.alerts).toHaveLength(0);
   });
 
@@ -259,7 +263,7 @@ describe('protecting', () => {
     await d.advance(0);
     expect(d.log.states.slice(0, 4)).toEqual(['pending', 'verifying', 'protecting', 'rollingBack']);
     expect(d.top()).toBe('rollingBack');
-    expect(d.ctx().closeRequested).toBe('protection-refused');
+    expect(d.ctx().closeRequest?.reason).toBe('protection-refused');
     expect(alertsOf(d, 'protectionFailed')).toHaveLength(1);
     expect(alertsOf(d, 'protectionFailed')[0]?.message).toMatch(/trigger price too close.*rolling back/);
   });
@@ -276,15 +280,25 @@ describe('protecting', () => {
     expect(alertsOf(d, 'protectionFailed')[0]?.message).toMatch(/stays open unprotected/);
   });
 
-  it('a stop never confirmed within timeoutMs counts as refused', async () => {
+  it('a stop never confirmed within timeoutMs is not refused: open, marked unconfirmed, alerted once, still looked up', async () => {
     const d = drive({ input: positionInput(WITH_STOP) });
     d.venue.order = (l, now) => (l.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now }) : undefined);
     await d.start();
     await d.advance(SETTINGS.timeoutMs - 10);
     expect(d.top()).toBe('protecting');
     await d.advance(20);
-    expect(d.top()).toBe('rollingBack');
-    expect(alertsOf(d, 'protectionFailed')).toHaveLength(1);
+    expect(d.top()).toBe('open');
+    expect(d.log.states).not.toContain('rollingBack');
+    expect(alertsOf(d, 'protectionFailed')).toHaveLength(0);
+    expect(alertsOf(d, 'protectionUnconfirmed')).toHaveLength(1);
+    expect(protectionOf(d.ctx()).kind).toBe('unconfirmed');
+    // Found later: confirmed, and no second stop was ever placed meanwhile.
+    d.venue.order = (l, now) => (l.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now })
+      : l.clientOrderId === STOP_ID ? orderReport(STOP, { status: 'open', filled: 0, receivedAt: now }) : undefined);
+    await d.advance(5_000);
+    expect(protectionOf(d.ctx()).kind).toBe('confirmed');
+    expect(d.log.sends.filter((x) => x.role.startsWith('stop'))).toHaveLength(1);
+    expect(alertsOf(d, 'protectionUnconfirmed')).toHaveLength(1);
   });
 
   it('the stop is a reduce-only stop-market order sized to the proven (partial) fill', async () => {
@@ -295,7 +309,7 @@ describe('protecting', () => {
     expect(d.top()).toBe('protecting');
     const stop = d.log.sends.find((s) => s.role === 'stop');
     expect(stop?.request).toMatchObject({ side: 'sell', amount: 20, reduceOnly: true, type: 'stop-market', triggerPrice: 0.21, clientOrderId: STOP_ID });
-    expect(d.ctx().stop?.amount).toBe(filledAmount(d.ctx()));
+    expect(d.ctx().stops.at(-1)?.amount).toBe(filledAmount(d.ctx()));
   });
 });
 
@@ -305,15 +319,15 @@ describe('open', () => {
     const before = d.actor.getSnapshot();
     await d.send({ type: 'FEED', up: true });
     expect(d.actor.getSnapshot()).toBe(before); // no transition at all: nothing to write
-    const stop = d.ctx().stop;
+    const stop = d.ctx().stops.at(-1);
     const report = stop?.report;
     expect(report?.status).toBe('open');
     if (report === undefined) return;
     await d.send({ type: 'ORDER_REPORT', report: { ...report, source: 'order-query', receivedAt: report.receivedAt + 1_000 } });
-    expect(d.ctx().stop).toBe(stop);
+    expect(d.ctx().stops.at(-1)).toBe(stop);
     // A report of the same order that says something new is folded in.
     await d.send({ type: 'ORDER_REPORT', report: { ...report, status: 'cancelled', receivedAt: report.receivedAt + 2_000, venueTime: (report.venueTime ?? 0) + 1 } });
-    expect(d.ctx().stop).not.toBe(stop);
+    expect(d.ctx().stops.at(-1)).not.toBe(stop);
   });
 
   it('a stale REST flat after a stream fill leaves the position open (the incident\'s second half)', async () => {
@@ -351,7 +365,7 @@ describe('a close asked before the entry is known', () => {
     await d.start();
     await d.send({ type: 'CLOSE' });
     expect(d.top()).toBe('verifying');
-    expect(d.ctx().closeRequested).toBe('user');
+    expect(d.ctx().closeRequest?.reason).toBe('user');
     await d.advance(300);
     expect(d.top()).toBe('verifying');
     d.venue.order = (_l, now) => orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now });
@@ -451,15 +465,35 @@ describe('closing and rollingBack', () => {
     expect(closeSends(d)).toHaveLength(0);
   });
 
-  it('no more than maxCloseOrders close orders are sent when the venue keeps rejecting them', async () => {
+  it('a close the venue keeps refusing is retried for about timeoutMs, then handed to a human with an alert naming the refusal', async () => {
     const d = await openPosition();
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
-    d.venue.send = (i) => (i.role.startsWith('close-') ? rejected('too many requests') : acceptedNoReport(i));
-    await d.send({ type: 'CLOSE' });
-    await d.advance(5_000);
-    expect(closeSends(d).length).toBeLessThanOrEqual(SETTINGS.maxCloseOrders);
+    d.venue.send = (i) => (i.role.startsWith('close-') ? rejected('too many requests', 'RATE_LIMITED', 200) : acceptedNoReport(i));
+    await d.send({ type: 'CLOSE', requestId: 'r1' });
+    await d.advance(10_000);
+    const retries = Math.max(SETTINGS.closeVerifyAttempts, Math.ceil(SETTINGS.timeoutMs / SETTINGS.feedDownPollMs));
+    expect(closeSends(d).length).toBeLessThanOrEqual(retries + 1);
     expect(closeSends(d).every((c) => c.request.reduceOnly && c.request.side === 'sell')).toBe(true);
-    expect(d.log.states).not.toContain('closed');
+    expect(d.top()).toBe('orphanAlert');
+    expect(alertsOf(d, 'closeUnverified')[0]?.message).toMatch(/too many requests/);
+  });
+
+  it('after a close was given up, the same request delivered again is ignored and a new request starts again', async () => {
+    const d = await openPosition();
+    d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
+    d.venue.send = (i) => (i.role.startsWith('close-') ? rejected('too many requests', 'RATE_LIMITED') : acceptedNoReport(i));
+    await d.send({ type: 'CLOSE', requestId: 'r1' });
+    await d.advance(10_000);
+    expect(d.top()).toBe('orphanAlert');
+    const refused = closeSends(d).length;
+    d.venue.send = acceptedNoReport;
+    await d.send({ type: 'CLOSE', requestId: 'r1' });
+    await d.advance(200);
+    expect(closeSends(d).length).toBe(refused); // the same request is one close
+    await d.send({ type: 'CLOSE', requestId: 'r2' });
+    await d.advance(200);
+    expect(closeSends(d).length).toBe(refused + 1);
+    expect(d.top()).toBe('closing');
   });
 });
 
@@ -495,7 +529,7 @@ describe('verifyingClosed', () => {
     expect(await d.until(['closed', 'orphanAlert'])).toBe('closed');
     expect(d.log.states.slice(-4)).toEqual(['open', 'closing', 'verifyingClosed', 'closed']);
     expect(d.log.cancels.map((c) => c.clientOrderId)).toEqual([STOP_ID]);
-    expect(d.ctx().stop?.report?.status).toBe('cancelled');
+    expect(d.ctx().stops.at(-1)?.report?.status).toBe('cancelled');
     expect(d.log.alerts).toHaveLength(0);
     expect(closeSends(d)).toHaveLength(1);
   });
@@ -685,7 +719,7 @@ describe('pure one-step transitions', () => {
   it('a close asked while verifying is recorded and does not leave verifying', () => {
     const [next] = transition(positionMachine, verifyingSnapshot(), { type: 'CLOSE' });
     expect(next.value).toEqual({ verifying: 'waiting' });
-    expect(next.context.closeRequested).toBe('user');
+    expect(next.context.closeRequest?.reason).toBe('user');
   });
 
   it('ADOPT is ignored outside orphanAlert', () => {

@@ -77,6 +77,8 @@ interface CrashPoint {
   readonly end: PositionStateName;
   /** The creates the venue sees, crash and restart together. */
   readonly roles: readonly string[];
+  /** An `open` end without a stop on the venue (the alerts say so). */
+  readonly unprotected?: boolean;
   /** Alerts the second worker must raise. */
   readonly alerts: readonly string[];
   readonly why: string;
@@ -108,10 +110,10 @@ const POINTS: readonly CrashPoint[] = [
   },
   {
     point: 'rollingBack', scenario: 'rollback', runs: [{ variant: 'plain' }, { variant: 'lost stream' }],
-    end: 'orphanAlert', roles: CRASH_FREE.rollback.roles, alerts: ['protectionFailed', 'closeUnverified'],
-    why: 'the venue\'s refusal of the stop died with the worker and a refused create leaves nothing to look up: the stop times out '
-      + 'as refused and the rollback closes once, but the stop cannot be proven absent, so it ends in orphanAlert, flat, with a '
-      + 'closeUnverified alert',
+    end: 'open', roles: ['entry', 'stop'], alerts: ['protectionUnconfirmed'], unprotected: true,
+    why: 'the venue\'s refusal of the stop died with the worker and a refused create leaves nothing to look up: the claimed stop is '
+      + 'Unknown, and a timer never turns Unknown into refused, so there is no rollback: the position stays open, marked '
+      + 'unconfirmed, with a protectionUnconfirmed alert, and no second stop is placed while the first cannot be proven absent',
   },
   {
     point: 'rollingBack:after-send', scenario: 'rollback', alerts: ['protectionFailed'], ...CRASH_FREE.rollback,
@@ -149,6 +151,7 @@ interface Case {
   readonly end: PositionStateName;
   readonly roles: readonly string[];
   readonly alerts: readonly string[];
+  readonly unprotected?: boolean;
   readonly why: string;
 }
 
@@ -163,6 +166,7 @@ const CRASHES: readonly Case[] = POINTS.flatMap((p) => p.runs.map((r) => {
   return {
     name: `kill -9 at ${p.point} on ${exchange} (${r.variant}): ends ${p.end}, no client order id sent twice`,
     scenario: p.scenario, exchange, variant: r.variant, point: p.point, end: p.end, roles: p.roles, alerts: p.alerts, why: p.why,
+    ...(p.unprotected === undefined ? {} : { unprotected: p.unprotected }),
   };
 }));
 
@@ -292,7 +296,7 @@ async function expectOutcome(c: Case, o: Outcome): Promise<void> {
   const stop = { side: 'sell', amount: 43, reduceOnly: true, trigger: 0.21 };
   if (c.end === 'open') {
     expect(venue.position(o.account, AVL).size).toBe(43);
-    expect(working).toEqual([stop]);
+    expect(working).toEqual(c.unprotected === true ? [] : [stop]);
   } else {
     expect(venue.position(o.account, AVL).size).toBe(0);
     expect(working).toEqual([]); // no stop outlives its position (invariant 7)

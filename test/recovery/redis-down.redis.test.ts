@@ -187,6 +187,8 @@ describe('a send the journal cannot record', () => {
     const journal: Journal = {
       recordIntent: (e) => inner.recordIntent(e),
       confirmIntent: (id) => inner.confirmIntent(id),
+      releaseClaim: async () => {},
+      fence: async () => {},
       claimSend: async () => {
         throw new JournalUnavailable('Command timed out');
       },

@@ -73,6 +73,8 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
       recordIntent: () => Promise.reject(new Error('connection refused')),
       confirmIntent: () => Promise.reject(new Error('connection refused')),
       claimSend: () => Promise.reject(new Error('connection refused')),
+      releaseClaim: async () => {},
+      fence: async () => {},
     };
     const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim, journal: broken, persistence: 'memory' });
     await expect(guard.open(intent)).rejects.toThrow(/journal could not be written \(connection refused\).*no order reached the exchange/);

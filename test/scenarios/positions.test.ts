@@ -77,7 +77,8 @@ describe('scenarios through createGuard on the simulated exchange', () => {
     const pos = await h.guard.open(intent);
     expect(await h.until(pos)).toBe('open');
     h.sim.openExternalPosition('main', AVL, 'buy', 30);
-    await h.advance(3_000);
+    // Reduced only once a read at least restLagMs (5 s) later still shows it (see the next test).
+    await h.advance(7_000);
     expect(pos.state).toBe('open');
     expect((await h.guard.alerts()).map((a) => a.kind)).toContain('mismatch');
     const reduce = h.sim.requests({ method: 'createOrder' }).at(-1);
@@ -164,7 +165,8 @@ describe('protection that is lost', () => {
     await h.advance(100);
     const other = createSimPort(h.sim, 'main');
     expect(await other.cancelOrder({ clientOrderId: clientOrderIdOf(stop?.clientOrderId ?? '') }, AVL)).toMatchObject({ kind: 'accepted' });
-    await h.advance(5_000);
+    // Replaced once a position read at least restLagMs (5 s) after the cancel was seen still shows the position live.
+    await h.advance(8_000);
     const open = h.sim.orders('main').filter((o) => o.status === 'open');
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({ side: 'sell', reduceOnly: true, triggerPrice: 0.21 });

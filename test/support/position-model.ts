@@ -128,7 +128,7 @@ function instant<O, I>(answer: (input: I) => O): PromiseActorLogic<O, I> {
 const FULL = 43;
 const PARTIAL = 20;
 const STALE_VENUE_TIME = T0 - 60_000;
-const ORPHAN_ALERTS: readonly string[] = ['unknownOrder', 'closeUnverified', 'closeRefused'];
+const ORPHAN_ALERTS: readonly string[] = ['unknownOrder', 'closeUnverified', 'closeRefused', 'mismatch'];
 
 /** What one replay's venue answers; the provided machine's slots delegate to the replay in progress. */
 interface Slots {
@@ -217,7 +217,8 @@ function replay(
       else if (r.status !== 'open') shown.dead = true;
     } else if (r.clientOrderId === STOP_ID) {
       if (r.status === 'open') shown.stopConfirmed = true;
-      if (r.status === 'rejected' || r.status === 'cancelled' || r.status === 'expired') shown.stopRefused = true;
+      // Refused is the venue's "no" to the stop's content; a stop cancelled or expired after it was accepted is lost, not refused.
+      if (r.status === 'rejected') shown.stopRefused = true;
     }
   };
   const showPosition = (p: PositionStatusReport) => {
@@ -306,8 +307,10 @@ function replay(
   // --- the invariants, at every top-level state entered -------------------------------------
   const checkEnter = (prev: string | undefined, next: string) => {
     if ((prev === 'verifying' || prev === 'unknown') && next === 'rollingBack') violate(`(b) ${prev} went to rollingBack`);
+    // A stop not confirmed in time is no refusal: the position is open, marked unconfirmed, with an alert.
     const stopOk = cfg.stopLoss === undefined || shown.stopConfirmed
-      || (cfg.protectionOnFailure === 'alert' && (shown.stopRefused || stopTimedOut()));
+      || (cfg.protectionOnFailure === 'alert' && shown.stopRefused)
+      || (stopTimedOut() && alerts.some((a) => a.kind === 'protectionUnconfirmed'));
     switch (next) {
       case 'failed':
         if (!shown.journalFailed && !shown.sendRejected && !(shown.dead && shown.fill === 'none')) {
@@ -325,8 +328,9 @@ function replay(
       case 'rollingBack':
         if (prev !== 'protecting') violate(`(b) rollingBack entered from ${prev}`);
         if (shown.fill === 'none') violate('(a) rollingBack without a proven fill');
-        if (cfg.protectionOnFailure !== 'rollback' || !(shown.stopRefused || stopTimedOut())) {
-          violate('(a) rollingBack without a refused or timed-out stop under the rollback policy');
+        // No false rollback: only a stop the venue refused rolls a filled position back (a timer never does).
+        if (cfg.protectionOnFailure !== 'rollback' || !shown.stopRefused) {
+          violate('(a) rollingBack without a stop the venue refused, under the rollback policy');
         }
         break;
       default:
@@ -450,7 +454,7 @@ function replay(
   const digest = JSON.stringify([
     actor?.getSnapshot().value ?? 'init', world.truth, world.entry, rest, world.stop, closesOpen, world.feedUp,
     shown.fill, shown.dead, shown.stopConfirmed, shown.stopRefused, shown.adopted, flatCounts(),
-    c?.closeRequested, c?.closes.length, alerts.length, entryMode,
+    c?.closeRequest?.status, c?.closes.length, alerts.length, entryMode,
   ]);
   return {
     history, trace, top, violations, alerts, digest,
@@ -469,7 +473,7 @@ function offersFor(
   if (world.entry?.status !== 'filled' && world.entry?.status !== 'cancelled') entry.push('STREAM_FILL', 'ORDER_FILLED', 'ORDER_CANCELLED');
   if (world.entry === undefined) entry.push('ORDER_PARTIAL');
   const rest: AbstractEventType[] = ['REST_EMPTY', 'REST_STALE_FLAT', 'REST_CATCHES_UP'];
-  const close: AbstractEventType[] = c?.closeRequested === undefined ? ['CLOSE'] : [];
+  const close: AbstractEventType[] = c?.closeRequest?.status !== 'active' ? ['CLOSE'] : [];
   const flip: AbstractEventType[] = world.truth.side === 'buy' ? ['SIDE_FLIP'] : [];
   switch (top) {
     case 'verifying':

@@ -10,7 +10,7 @@ const P1 = newPositionId(NOW - 60_000, new Uint8Array(10).fill(1));
 const P2 = newPositionId(NOW - 60_000, new Uint8Array(10).fill(2));
 const AVL = 'AVL/USDT:USDT';
 const BTC = 'BTC/USDT:USDT';
-const settings = { stuckAfterMs: 300_000, ignoreClientOrderIdPrefixes: ['mybot-'], sizeTolerance: 1 };
+const settings = { stuckAfterMs: 300_000, ignoreClientOrderIdPrefixes: ['mybot-'], sizeTolerance: 1, restLagMs: 5_000 };
 
 const venuePos = (symbol: string, side: Side | undefined, size: number): PositionStatusReport =>
   ({ source: 'position-query', venueTime: NOW - 1, receivedAt: NOW, symbol, side, size, entryPrice: undefined, markPrice: undefined });

@@ -1,0 +1,50 @@
+/**
+ * The read side of a position actor: the few questions the guard, the feed, the registry and
+ * the sweeps ask of a position's snapshot. They ask these; they never read the context's
+ * fields (XState's `getSnapshot()` is the read side, nothing outside the actor edits it).
+ *
+ * @example
+ * outstandingOrders(actor.getSnapshot().context) // the client order ids to look up after a gap
+ */
+import type { ClientOrderId } from '../domain/ids.js';
+import type { Intent } from '../domain/intent.js';
+import type { PositionStatusReport } from '../domain/reports.js';
+import { isOutstanding } from './order-track.js';
+import type { PositionContext } from './position.context.js';
+import { flatUnproven, ownHolding } from './position.verdicts.js';
+
+export type { Protection } from './protection.js';
+export { protectionOf, unprotected } from './protection.js';
+
+/** The intent a position carries out. */
+export const intentOf = (ctx: PositionContext): Intent => ctx.intent;
+
+/** Every order of the position that may still be on the venue (to look up after a stream gap). */
+export function outstandingOrders(ctx: PositionContext): ClientOrderId[] {
+  const out: ClientOrderId[] = [];
+  for (const t of [ctx.entry, ...ctx.stops, ...ctx.closes, ...ctx.excess]) if (isOutstanding(t)) out.push(t.clientOrderId);
+  return out;
+}
+
+/** Whether the position should hold a protective stop on the venue now (reconciliation reports it missing until it does). */
+export function expectsStop(ctx: PositionContext): boolean {
+  return ctx.intent.stopLoss !== undefined && ownHolding(ctx) > 0;
+}
+
+/** The size to show for a position: the freshest report that counts; before one, what the evidence proves it holds. */
+export function visibleSize(ctx: PositionContext): number {
+  const live = ctx.live;
+  // A non-zero report is shown as it is (the common case, with no decimal work); a flat one
+  // only once it counts, and before any report, what the evidence proves filled.
+  if (live !== undefined && (live.size !== 0 || !flatUnproven(ctx))) return live.size;
+  return ownHolding(ctx);
+}
+
+/** The freshest position report the position holds (what the account remembers of the symbol when it ends). */
+export const lastPositionReport = (ctx: PositionContext): PositionStatusReport | undefined => ctx.live;
+
+/** Why the position is where it is (its end, or why a human is asked to look). */
+export const reasonOf = (ctx: PositionContext): string | undefined => ctx.reason;
+
+/** Whether the entry order never left (an intent that failed before it was sent). */
+export const entryNeverSent = (ctx: PositionContext): boolean => ctx.entry.send === 'not-sent';
