@@ -51,6 +51,8 @@ describe('Binance ALGO_UPDATE through the ccxt port', () => {
       ...(c.expect.rejectReason === undefined ? {} : { rejectReason: c.expect.rejectReason }),
     });
     expect(orderFate(report)).toBe(c.expect.fate);
+    // The transaction time ccxt drops from ALGO_UPDATE is the report's venue time.
+    expect(report.venueTime).toBe(c.message.T);
   });
 });
 

@@ -80,7 +80,9 @@ export interface WireGuard {
 
 /** A guard whose account `main` trades on the simulator through ccxt. */
 export async function wireGuard(h: WireHarness, exchange: WireVenue, config: Partial<ConfigInput> = {}): Promise<WireGuard> {
-  const port = await h.port(exchange);
+  // The guard applies protection.triggerBy to the ports it creates; this one is created here.
+  const triggerBy = config.protection?.triggerBy;
+  const port = await h.port(exchange, triggerBy === undefined ? {} : { triggerBy });
   const guard = await createGuard({
     accounts: [{ id: 'main', exchange, apiKey: API_KEY, secret: API_SECRET, urls: exchange === 'bybit' ? h.wire.urls.bybit : h.wire.urls.binanceusdm }],
     verification: FAST_VERIFICATION,

@@ -18,7 +18,7 @@ import type { Exchange, Order, Position } from 'ccxt';
 import { parseClientOrderId } from '../../domain/client-order-id.js';
 import type { OrderLookup, OrderRequest, PositionMode, TriggerBy } from '../port.js';
 import { actualOrderIdOf, algoIdOf, algoIdOfRecord, algoOrder } from './binance-algo.js';
-import { watchListenKeyExpiry } from './binance-listen-key.js';
+import { hookBinanceStream } from './binance-stream-hooks.js';
 import { BINANCE_CODES } from './venue-codes.js';
 import {
   base, field, infoOf, plainOrder, unlessNotFound, type CodedRefusal, type OrderArgs, type UrlOverrides, type VenueProfile,
@@ -63,7 +63,7 @@ export const binanceProfile: VenueProfile = {
   codes: BINANCE_CODES,
 
   configure(ex) {
-    watchListenKeyExpiry(ex);
+    hookBinanceStream(ex);
     ex.has.fetchCurrencies = false;
     ex.options.fetchCurrencies = false;
     ex.options.fetchMarkets = { ...(ex.options.fetchMarkets as object), types: ['linear'] };
@@ -164,6 +164,12 @@ export const binanceProfile: VenueProfile = {
   },
 
   positionSeq: () => undefined,
+
+  positionTime(p) {
+    // Stream records carry the transaction time (stamped by binance-stream-hooks.ts), REST ones updateTime.
+    const t = Number(field(infoOf(p), 'T') ?? field(infoOf(p), 'updateTime'));
+    return Number.isSafeInteger(t) && t > 0 ? t : undefined;
+  },
 
   hedgeIndex(p) {
     const side = field(infoOf(p), 'positionSide') ?? field(infoOf(p), 'ps');

@@ -62,6 +62,8 @@ export interface VenueProfile {
   markPrice(ex: Exchange, symbol: string): Promise<number | undefined>;
   /** The venue's sequence number of a position state (Bybit's `seq`). */
   positionSeq(p: Position): number | undefined;
+  /** The venue's time of a position state when ccxt's timestamp is another (Binance's stream: the event time). */
+  positionTime?(p: Position): number | undefined;
   /** The hedge-mode index of a position record (1 long side, 2 short side). */
   hedgeIndex(p: Position): number | undefined;
   tradeClientOrderId(t: Trade): string | undefined;
