@@ -7,8 +7,7 @@
  * not replaced; a close refused by Binance's price protection (-4131) is tried again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StreamEvent } from '../../src/exchange/port.js';
-import { AVL, wireGuard, wireHarness, type WireGuard, type WireHarness, type WireVenue } from '../support/wire-harness.js';
+import { AVL, streamUp, wireGuard, wireHarness, type WireGuard, type WireHarness, type WireVenue } from '../support/wire-harness.js';
 
 let h: WireHarness | undefined;
 let g: WireGuard | undefined;
@@ -18,17 +17,6 @@ afterEach(async () => {
   g = undefined;
   h = undefined;
 });
-
-function streamUp(w: WireGuard): Promise<void> {
-  return new Promise((resolve) => {
-    const sub = w.port.subscribe((e: StreamEvent) => {
-      if (e.type === 'connection' && e.status === 'up') {
-        resolve();
-        void sub.close();
-      }
-    });
-  });
-}
 
 async function guardOn(venue: WireVenue): Promise<{ h: WireHarness; g: WireGuard }> {
   h = await wireHarness();

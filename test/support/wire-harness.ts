@@ -11,6 +11,7 @@ import { SimExchange } from '../../src/exchange/sim/index.js';
 import { startWireSimulator, type WireSimulator } from '../../src/exchange/wire/index.js';
 import { createGuard, type Guard, type PositionHandle } from '../../src/guard/guard.js';
 import type { PositionStateName } from '../../src/machines/position.machine.js';
+import type { StreamEvent } from '../../src/exchange/port.js';
 
 export type WireVenue = 'bybit' | 'binanceusdm';
 
@@ -95,4 +96,16 @@ export async function wireGuard(h: WireHarness, exchange: WireVenue, config: Par
     throw new Error(`position ${pos.id} did not reach ${states.join('|')} within ${maxMs} ms; it is ${pos.state}`);
   };
   return { guard, port, until };
+}
+
+/** Resolves once the guard's port reports its private stream up. */
+export function streamUp(w: WireGuard): Promise<void> {
+  return new Promise((resolve) => {
+    const sub = w.port.subscribe((e: StreamEvent) => {
+      if (e.type === 'connection' && e.status === 'up') {
+        resolve();
+        void sub.close();
+      }
+    });
+  });
 }

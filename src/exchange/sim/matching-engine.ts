@@ -18,11 +18,11 @@
  * engine.accept(account, request, { origin: 'port', visibleFrom: clock.now(), rules: BYBIT_RULES });
  */
 import type { Clock } from '../../clock.js';
-import { abs, add, floorToStep, gt, gte, isMultipleOf, lt, lte, mul } from '../../domain/decimal.js';
+import { abs, add, floorToStep, gt, mul } from '../../domain/decimal.js';
 import { venueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
-import type { Side } from '../../domain/side.js';
 import type { OrderLookup, OrderRequest } from '../port.js';
 import type { SimMarketSpec } from './markets.js';
+import { crosses, refusalOf, triggers, type Refusal } from './order-checks.js';
 import { isFinished, remainingOf, withFill, type OrderState } from './order-state.js';
 import { applyFill, FLAT, reduces, type NetPosition } from './position-state.js';
 import { PriceBook, type MarketPrices } from './price-book.js';
@@ -30,17 +30,13 @@ import { Timeline } from './timeline.js';
 import { rulesOf, type EndReason, type TriggerBy, type VenueRules } from './venue-rules.js';
 import { SIM_CODES, type PositionView } from './wire.js';
 
+export type { Refusal } from './order-checks.js';
+
 /** One change of the engine's state, in the order it happened. */
 export type EngineChange =
   | { readonly kind: 'order'; readonly order: OrderState }
   | { readonly kind: 'fill'; readonly tradeId: string; readonly order: OrderState; readonly qty: number; readonly price: number; readonly at: number }
   | { readonly kind: 'position'; readonly account: AccountId; readonly position: PositionView };
-
-/** Why the venue refuses an order or a cancel: a stable code and a message. */
-export interface Refusal {
-  readonly code: string;
-  readonly reason: string;
-}
 
 /** How a triggered stop executes when it does not fill at once (the `triggeredStop` fault). */
 export interface TriggeredStopPlan {
@@ -129,27 +125,7 @@ export class MatchingEngine {
 
   /** Why the venue would refuse `request` under `rules` now, or `undefined` if it takes it. */
   check(account: AccountId, r: OrderRequest, rules: VenueRules, triggerBy: TriggerBy = rules.defaultTriggerBy): Refusal | undefined {
-    const spec = this.prices.spec(r.symbol);
-    const prices = this.prices.get(r.symbol);
-    if (spec === undefined || prices === undefined) return { code: SIM_CODES.badSymbol, reason: `unknown symbol ${r.symbol}` };
-    if (!Number.isFinite(r.amount) || lt(r.amount, spec.minAmount) || !isMultipleOf(r.amount, spec.amountStep)) {
-      return { code: SIM_CODES.invalidAmount, reason: `amount ${r.amount} must be a multiple of ${spec.amountStep}, at least ${spec.minAmount}` };
-    }
-    const level = r.type === 'limit' ? r.price : r.type === 'stop-market' ? r.triggerPrice : prices.last;
-    if (level === undefined || !Number.isFinite(level) || !gt(level, 0) || !isMultipleOf(level, spec.priceStep)) {
-      return { code: SIM_CODES.invalidPrice, reason: `${r.type} order needs a ${r.type === 'limit' ? 'price' : 'trigger price'} on the grid of ${spec.priceStep}` };
-    }
-    if (r.type === 'stop-market' && triggers(r.side, prices[triggerBy], level)) {
-      return { code: SIM_CODES.invalidPrice, reason: `trigger ${level} would fire at once at ${triggerBy} price ${prices[triggerBy]}` };
-    }
-    const judgedAtTrigger = r.type === 'stop-market' && rules.reduceOnlyStopOnFlat === 'accept';
-    if (r.reduceOnly && !judgedAtTrigger && !reduces(this.position(account, r.symbol), r.side)) {
-      return { code: SIM_CODES.reduceOnlyWouldIncrease, reason: `reduce-only ${r.side} would not reduce the ${r.symbol} position` };
-    }
-    if (!r.reduceOnly && lt(mul(mul(r.amount, level), spec.contractSize), spec.minNotional)) {
-      return { code: SIM_CODES.minNotional, reason: `order value below the minimum of ${spec.minNotional}` };
-    }
-    return undefined;
+    return refusalOf(r, { spec: this.prices.spec(r.symbol), prices: this.prices.get(r.symbol), position: this.position(account, r.symbol), rules, triggerBy });
   }
 
   /** Takes an order that passed `check`, matches it at once if it can, and returns its state. */
@@ -305,14 +281,4 @@ export class MatchingEngine {
     }
     return book;
   }
-}
-
-/** A limit order on `side` at `limit` is reached by `price`. */
-function crosses(side: Side, price: number, limit: number): boolean {
-  return side === 'buy' ? lte(price, limit) : gte(price, limit);
-}
-
-/** A stop on `side` with `trigger` fires at `price`. */
-function triggers(side: Side, price: number, trigger: number): boolean {
-  return side === 'buy' ? gte(price, trigger) : lte(price, trigger);
 }

@@ -9,11 +9,11 @@ import { dec, eq, isZero, sub } from '../../domain/decimal.js';
 import type { AccountId, ClientOrderId, VenueOrderId } from '../../domain/ids.js';
 import type { OrderType } from '../../domain/reports.js';
 import type { Side } from '../../domain/side.js';
-import type { EndReason, TriggerBy, VenueKind } from './venue-rules.js';
-import type { CcxtOrder, CcxtOrderStatus } from './wire.js';
+import type { EndReason } from './venue-rules.js';
+import type { CcxtOrder, CcxtOrderStatus, SimOrderInfo } from './wire.js';
 
-/** An order at one moment; `status` uses ccxt's names (and `triggered`, see wire.ts). */
-export interface OrderState {
+/** An order at one moment; `status` uses ccxt's names (and `triggered`, see wire.ts); the venue's own facts as in `SimOrderInfo`. */
+export interface OrderState extends SimOrderInfo {
   readonly id: VenueOrderId;
   readonly clientOrderId: ClientOrderId;
   readonly account: AccountId;
@@ -34,18 +34,6 @@ export interface OrderState {
   readonly visibleFrom: number;
   /** `external`: placed by "another program" (`openExternalPosition`), not by a port. */
   readonly origin: 'port' | 'external';
-  /** The venue whose rules the order was placed under (see venue-rules.ts). */
-  readonly venue: VenueKind;
-  /** The price that fires a stop; `undefined` for other orders. */
-  readonly triggerBy: TriggerBy | undefined;
-  /** When a stop's trigger fired (its order entered the matching engine). */
-  readonly triggeredAt: number | undefined;
-  /** Why the venue ended the order, when it was not filled and not cancelled by the client. */
-  readonly endReason: EndReason | undefined;
-  /** The last price when the order was placed (Bybit `lastPriceOnCreated`). */
-  readonly lastPriceOnCreated: number;
-  /** The market's price step. */
-  readonly priceStep: number;
 }
 
 /** A terminal status: the order will not change again. */
@@ -101,8 +89,8 @@ export function toCcxtOrder(o: OrderState): CcxtOrder {
     lastUpdateTimestamp: o.updatedAt,
     ...(reason === undefined ? {} : { rejectReason: reason }),
     info: {
-      venue: o.venue, triggerBy: o.triggerBy, triggeredAt: o.triggeredAt, endReason: o.endReason, lastPriceOnCreated: o.lastPriceOnCreated,
-      priceStep: o.priceStep,
+      venue: o.venue, triggerBy: o.triggerBy, triggeredAt: o.triggeredAt, endReason: o.endReason,
+      lastPriceOnCreated: o.lastPriceOnCreated, priceStep: o.priceStep,
     },
   };
 }

@@ -52,10 +52,15 @@ export interface CcxtOrder {
 
 /** The simulated venue's own facts about an order, which the wire formats render. */
 export interface SimOrderInfo {
+  /** The venue whose rules the order was placed under (see venue-rules.ts). */
   readonly venue: VenueKind;
+  /** The price that fires a stop; `undefined` for other orders. */
   readonly triggerBy: TriggerBy | undefined;
+  /** When a stop's trigger fired (its order entered the matching engine). */
   readonly triggeredAt: number | undefined;
+  /** Why the venue ended the order, when it was not filled and not cancelled by the client. */
   readonly endReason: EndReason | undefined;
+  /** The last price when the order was placed (Bybit `lastPriceOnCreated`). */
   readonly lastPriceOnCreated: number;
   /** The market's price step (for prices the venue derives, such as Bybit's protected market price). */
   readonly priceStep: number;
