@@ -65,7 +65,8 @@ export const BINANCE_CODES: CodeTable = table([
   // -1003 and HTTP 429/418: the IP's limit or ban; 403: the WAF limit. -4131: a market order the
   // PERCENT_PRICE protection refused (the book is too thin now): not processed, try later.
   [RATE, [-1003, -1008, -1015, -4131, 'HTTP_403', 'HTTP_418', 'HTTP_429']],
-  [rejected('TIMESTAMP_OUTSIDE_WINDOW'), [-1021]],
+  // -5028: outside the matching engine's recvWindow, not processed (as -1021).
+  [rejected('TIMESTAMP_OUTSIDE_WINDOW'), [-1021, -5028]],
   [rejected('AUTHENTICATION'), [-1022, -2014, -2015]],
   [rejected('INVALID_REQUEST'), [-1100, -1101, -1102, -1103, -1104, -1105, -1106, -1111, -1112, -1114, -1115, -1116, -1117, -1121, -1125, -1127, -1128, -1130]],
   [rejected('ORDER_REJECTED'), [-2010, -4120, -5021, -5022]],
