@@ -1,9 +1,13 @@
 /**
  * The simulated exchange (DESIGN section 5): one venue with many accounts, an injected
  * clock and a seeded price path. Receives port calls (through `server`), price moves
- * (`setPrice`, `tick`, or every `priceTickMs` on the clock), fault rules (`faults`) and
- * "another program's" trades (`openExternalPosition`); sends stream events to subscribers
- * through the clock; keeps a record of every call (`requests`). Touches only its own state.
+ * (`setPrice` for mark and last together, `setPrices` to set them apart, `tick`, or every
+ * `priceTickMs` on the clock), fault rules (`faults`), "another program's" trades
+ * (`openExternalPosition`) and the venue's own cancels (`cancelAllOrders`, Bybit's disconnect
+ * protection); sends stream events to subscribers through the clock; keeps a record of every
+ * call (`requests`). Each order follows the rules of the venue it was placed under
+ * (venue-rules.ts): in-process ports those of `venue` (Bybit's by default), the wire simulator
+ * each format's own. Touches only its own state.
  *
  * Start a `SimulatedClock` at a positive time (`clock.set(…)`): ccxt-shaped timestamps of 0
  * read as "absent".

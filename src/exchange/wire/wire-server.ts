@@ -4,7 +4,10 @@
  * and Binance USD-M (`/fapi/...`, user-data stream on `…/ws?listenKey=` or `…/ws/<listenKey>`),
  * plus the admin endpoint (`/admin/...`). Receives HTTP requests and WebSocket connections on
  * one port; touches the venue it is given (it never closes it). A reply held back by a
- * "timeout after accept" fault is dropped (socket destroyed) after `holdMs`.
+ * "timeout after accept" fault is dropped (socket destroyed) after `holdMs`. Binance listen keys
+ * expire on the venue clock (checked every second). For conformance tests: `inject` pushes a raw
+ * venue message to an account's private streams, `script` answers the next matching request
+ * with a given body, before signatures and the venue.
  *
  * @example
  * const venue = new SimExchange({ clock: systemClock, seed: 1 });
