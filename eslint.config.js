@@ -10,7 +10,7 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'dist/**', '.prof/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'dist/**', '.prof/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,8 +1,9 @@
 /**
- * `posguard sim [--port N]`: serves the wire simulator (Bybit v5 and Binance USD-M over HTTP
- * and WebSocket, one simulated venue with prices moving every second) for paper runs, prints
+ * `posguard sim [--port N] [--host H]`: serves the wire simulator (Bybit v5 and Binance USD-M
+ * over HTTP and WebSocket, one simulated venue with prices moving every second, each venue on
+ * its own simulated account) for paper runs, prints
  * the URLs to put into an account's `urls`, the API key and secret it accepts, and its admin
- * endpoint; runs until SIGINT or SIGTERM. Binds 127.0.0.1.
+ * endpoint; runs until SIGINT or SIGTERM. Binds 127.0.0.1 unless `--host` says otherwise.
  *
  * @example
  * posguard sim --port 9001
@@ -21,20 +22,34 @@ export interface SimIo {
   readonly until: (wire: WireSimulator) => Promise<unknown>;
 }
 
+/**
+ * The simulator's keys: one per venue, each on its own simulated account, so that a Bybit and
+ * a Binance account of one config do not see (and sweep as orphans) each other's positions.
+ */
+export const SIM_CREDENTIALS = {
+  bybit: { apiKey: 'posguard-sim-key-bybit', secret: 'posguard-sim-secret-bybit', account: 'paper-bybit' },
+  binanceusdm: { apiKey: 'posguard-sim-key-binance', secret: 'posguard-sim-secret-binance', account: 'paper-binanceusdm' },
+} as const;
+
 /** The text `posguard sim` prints: where to point accounts, and with which key. */
 export function simBanner(wire: WireSimulator): string {
-  const c = wire.credentials[0] ?? DEFAULT_WIRE_CREDENTIAL;
-  const account = (exchange: string, urls: { rest: string; ws: string }) =>
-    JSON.stringify({ id: `paper-${exchange}`, exchange, apiKey: c.apiKey, secret: c.secret, urls });
+  const keyOf = (exchange: keyof typeof SIM_CREDENTIALS) => wire.credentials.find((c) => c.account === SIM_CREDENTIALS[exchange].account) ?? wire.credentials[0] ?? DEFAULT_WIRE_CREDENTIAL;
+  const account = (exchange: keyof typeof SIM_CREDENTIALS, urls: { rest: string; ws: string }) => {
+    const c = keyOf(exchange);
+    return JSON.stringify({ id: `paper-${exchange}`, exchange, apiKey: c.apiKey, secret: c.secret, urls });
+  };
+  const by = keyOf('bybit');
+  const bn = keyOf('binanceusdm');
   return [
     `posguard wire simulator listening on ${wire.host}:${wire.port}`,
     '',
     `  Bybit v5         rest ${wire.urls.bybit.rest}   ws ${wire.urls.bybit.ws}`,
+    `                   key ${by.apiKey}  secret ${by.secret}  (simulated account '${by.account}')`,
     `  Binance USD-M    rest ${wire.urls.binanceusdm.rest}   ws ${wire.urls.binanceusdm.ws}`,
-    `  API key          ${c.apiKey}`,
-    `  API secret       ${c.secret}   (simulator account '${c.account}'; not a real credential)`,
+    `                   key ${bn.apiKey}  secret ${bn.secret}  (simulated account '${bn.account}')`,
     `  admin            ${wire.urls.admin}   (GET|POST|DELETE /admin/faults, POST /admin/price, POST /admin/external-position, GET /admin/requests)`,
     '',
+    'Each venue trades on its own simulated account; these keys are not real credentials.',
     'Accounts for the config file:',
     `  ${account('bybit', wire.urls.bybit)}`,
     `  ${account('binanceusdm', wire.urls.binanceusdm)}`,
@@ -44,7 +59,8 @@ export function simBanner(wire: WireSimulator): string {
   ].join('\n');
 }
 
-function portOf(flag: string | undefined): number {
+/** The `--port` of `posguard sim` (9001 unless given). */
+export function simPort(flag: string | undefined): number {
   if (flag === undefined) return DEFAULT_SIM_PORT;
   const port = Number(flag);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port expects a TCP port (0 to 65535), got ${JSON.stringify(flag)}`);
@@ -56,19 +72,24 @@ const signals = (): Promise<NodeJS.Signals> => new Promise((resolve) => {
   process.once('SIGTERM', resolve);
 });
 
+export interface SimSettings {
+  readonly port: number;
+  /** 127.0.0.1 unless given (a container binds 0.0.0.0 to be reached by its neighbours). */
+  readonly host?: string;
+}
+
 /** Runs the simulator until `io.until` resolves; see the module header. */
-export async function runSim(args: readonly string[], io: SimIo): Promise<number> {
-  const { flags, positionals } = parseArgs(args, ['port']);
-  if (positionals.length > 0) throw new UsageError(`'posguard sim' takes no arguments (got ${positionals.join(' ')}); usage: posguard sim [--port N]`);
-  const port = portOf(flags.port);
+export async function serveSim(settings: SimSettings, io: SimIo): Promise<number> {
+  const { port } = settings;
+  const host = settings.host ?? '127.0.0.1';
   const venue = new SimExchange({ clock: systemClock, seed: 1, priceTickMs: 1_000 });
   let wire: WireSimulator;
   try {
-    wire = await startWireSimulator({ venue, port });
+    wire = await startWireSimulator({ venue, port, host, credentials: [SIM_CREDENTIALS.bybit, SIM_CREDENTIALS.binanceusdm] });
   } catch (e) {
     venue.close();
     const reason = e instanceof Error ? e.message : String(e);
-    throw new UsageError(`cannot listen on 127.0.0.1:${port} (${reason}); choose another with --port`);
+    throw new UsageError(`cannot listen on ${host}:${port} (${reason}); choose another with --port`);
   }
   io.write(simBanner(wire));
   await io.until(wire);
@@ -78,7 +99,14 @@ export async function runSim(args: readonly string[], io: SimIo): Promise<number
   return 0;
 }
 
-/** `posguard sim [--port N]`: serves until SIGINT or SIGTERM; the exit code. */
-export async function simCommand(args: readonly string[]): Promise<number> {
-  return runSim(args, { write: (text) => process.stdout.write(text), until: signals });
+/** As `serveSim`, from command-line words (`--port N`, `--host H`). */
+export async function runSim(args: readonly string[], io: SimIo): Promise<number> {
+  const { flags, positionals } = parseArgs(args, ['port', 'host']);
+  if (positionals.length > 0) throw new UsageError(`'posguard sim' takes no arguments (got ${positionals.join(' ')}); usage: posguard sim [--port N] [--host H]`);
+  return serveSim({ port: simPort(flags.port), ...(flags.host === undefined ? {} : { host: flags.host }) }, io);
+}
+
+/** `posguard sim`: serves until SIGINT or SIGTERM; the exit code. */
+export async function simCommand(settings: SimSettings): Promise<number> {
+  return serveSim(settings, { write: (text) => process.stdout.write(text), until: signals });
 }

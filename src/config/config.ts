@@ -59,8 +59,9 @@ export function defaultConfig(): Config {
 }
 
 /**
- * Reads and validates a JSON config file. A missing or unreadable file, broken JSON and an
- * invalid config are all `InvalidConfig`, with the path in the message.
+ * Reads and validates a JSON config file. A missing or unreadable file, broken JSON, an
+ * invalid config and a file that names no accounts (only no config at all runs the embedded
+ * simulator) are all `InvalidConfig`, with the path in the message.
  *
  * @example
  * const config = await loadConfigFile(resolveConfigPath(flags.config, process.env) ?? defaultPath);
@@ -80,6 +81,11 @@ export async function loadConfigFile(path: string): Promise<Config> {
   }
   const result = validate(raw);
   if ('problems' in result) throw toError(result.problems, ` (in ${path})`);
+  // A file is a deployment: it names its accounts. Only no config at all runs the simulator.
+  if ((raw as { accounts?: unknown }).accounts === undefined) {
+    throw new InvalidConfig('accounts', `required in a config file (in ${path}): name the accounts to guard; `
+      + 'to run on the embedded simulator, start posguard with no config at all');
+  }
   return result.config;
 }
 

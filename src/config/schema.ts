@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { accountId } from '../domain/ids.js';
+import { editDistance } from '../domain/suggest.js';
 
 /** Positive safe integer: milliseconds, counts. */
 const positiveInt = () => z.int().positive();
@@ -39,20 +40,6 @@ function unknownKeysMessage(keys: readonly string[], known: readonly string[]): 
   const near = known.find((k) => editDistance(k.toLowerCase(), first.toLowerCase()) <= Math.max(1, Math.floor(k.length / 4)));
   const hint = near !== undefined && keys.length === 1 ? ` (did you mean '${near}'?)` : '';
   return `unknown key${keys.length > 1 ? 's' : ''} ${list}${hint}; expected one of: ${known.join(', ')}`;
-}
-
-/** Levenshtein distance; keys are short, so the quadratic table is fine. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
 }
 
 const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -144,6 +131,32 @@ const alertsSchema = strict({
   heartbeat: strict({ url: httpUrl(), everyMs: positiveInt().default(60_000) }).optional(),
 });
 
+/** Who may do what through the HTTP API (DESIGN section 10): `read`, `trade`, `admin`. */
+export const SCOPES = ['read', 'trade', 'admin'] as const;
+const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const HOST_NAME = /^[A-Za-z0-9._-]+$|^\[[0-9A-Fa-f:.]+\]$/;
+
+/** Named API tokens; `http.token` is the admin token named `default`, so that name is taken. */
+const tokensSchema = z
+  .array(strict({
+    name: z.string().regex(TOKEN_NAME, { error: 'expected a token name of 1 to 64 letters, digits, "_", "." or "-"' }),
+    token: z.string().min(16, { error: 'expected a token of at least 16 characters' }),
+    scopes: z.array(z.enum(SCOPES)).min(1),
+  }))
+  .superRefine((tokens, ctx) => {
+    const names = new Map<string, number>();
+    const values = new Map<string, number>();
+    tokens.forEach((t, i) => {
+      if (t.name === 'default') ctx.addIssue({ code: 'custom', path: [i, 'name'], message: "'default' is the name of http.token; choose another" });
+      const sameName = names.get(t.name);
+      if (sameName !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate token name (already used by http.tokens[${sameName}])` });
+      names.set(t.name, i);
+      const sameValue = values.get(t.token);
+      if (sameValue !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'token'], message: `the same token as http.tokens[${sameValue}]; every token must be distinct` });
+      values.set(t.token, i);
+    });
+  });
+
 /** The whole config file. `z.input` is what users write, `z.output` what posguard reads. */
 export const configSchema = strict({
   redis: url(['redis', 'rediss']).default('redis://127.0.0.1:6379/0'),
@@ -151,6 +164,8 @@ export const configSchema = strict({
     host: nonEmpty().default('127.0.0.1'),
     port: z.int().min(1).max(65_535).default(7070),
     token: nonEmpty().optional(),
+    tokens: tokensSchema.optional(),
+    allowedHosts: z.array(z.string().regex(HOST_NAME, { error: 'expected a host name without scheme or port (e.g. "posguard.internal")' })).optional(),
   }).prefault({}),
   accounts: accountsSchema,
   verification: verificationSchema.prefault({}),

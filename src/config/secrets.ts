@@ -8,7 +8,7 @@
 import type { Config } from './config.js';
 
 /**
- * API keys, secrets and passphrases, the HTTP token, the webhook secret, the Telegram bot
+ * API keys, secrets and passphrases, the HTTP tokens, the webhook secret, the Telegram bot
  * token, and the password of every URL that embeds `user:password@` (SMTP, Redis, …), both
  * as written and percent-decoded. Non-empty, without duplicates, longest first (so a secret
  * that contains another is replaced whole).
@@ -17,7 +17,7 @@ import type { Config } from './config.js';
  * configSecrets(parseConfig({ alerts: { email: { smtp: 'smtp://u:pw@h', from: 'a@b', to: ['c@d'] } } })); // ['pw']
  */
 export function configSecrets(config: Config): string[] {
-  const found: (string | undefined)[] = [config.http.token, ...urlPasswords(config.redis)];
+  const found: (string | undefined)[] = [config.http.token, ...(config.http.tokens ?? []).map((t) => t.token), ...urlPasswords(config.redis)];
   for (const account of config.accounts) {
     found.push(account.apiKey, account.secret, account.password);
     found.push(...urlPasswords(account.urls?.rest), ...urlPasswords(account.urls?.ws));

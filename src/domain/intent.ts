@@ -32,10 +32,17 @@ function nonEmptyString(o: Record<string, unknown>, field: string, max: number):
   return v;
 }
 
+/** What was given, as the user would write it: `NaN` and `Infinity` as such, not JSON's `null`. */
+function shown(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  return JSON.stringify(v) ?? 'nothing';
+}
+
 function positiveNumber(o: Record<string, unknown>, field: string): number {
   const v = o[field];
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new InvalidIntent(field, `must be a positive number, got ${JSON.stringify(v) ?? 'nothing'}`);
+    throw new InvalidIntent(field, `must be a positive number, got ${shown(v)}`);
   }
   return v;
 }
@@ -48,7 +55,7 @@ export function parseIntent(raw: unknown): Intent {
   }
   const account = nonEmptyString(o, 'account', 64);
   const symbol = nonEmptyString(o, 'symbol', 64);
-  if (!isSide(o.side)) throw new InvalidIntent('side', `must be "buy" or "sell", got ${JSON.stringify(o.side) ?? 'nothing'}`);
+  if (!isSide(o.side)) throw new InvalidIntent('side', `must be "buy" or "sell", got ${shown(o.side)}`);
   const amount = positiveNumber(o, 'amount');
   const stopLoss = o.stopLoss === undefined ? undefined : positiveNumber(o, 'stopLoss');
   const idempotencyKey = o.idempotencyKey === undefined ? undefined : nonEmptyString(o, 'idempotencyKey', 128);

@@ -66,7 +66,14 @@ export interface AccountWorkerDeps {
   readonly newId: () => PositionId;
   /** Closed when the guard begins to stop: no order leaves after that. */
   readonly gate?: SendGate;
+  /** Told when this worker takes the account (with how many positions it restored) and when it loses it. */
+  readonly onLease?: (change: LeaseChange) => void;
 }
+
+/** This worker took the account (its lease, or the account without Redis) or lost it. */
+export type LeaseChange =
+  | { readonly held: true; readonly restored: number; readonly mode: 'one-way' | 'hedge' }
+  | { readonly held: false };
 
 /** Reconciliation settings without the per-market size tolerance. */
 export type ReconcileSettingsBase = Omit<ReconcileSettings, 'sizeTolerance'>;
@@ -95,7 +102,10 @@ export class AccountWorker {
     });
     this.lease = store === undefined ? undefined : new AccountLease(store, runtime.id, deps.workerId, deps.leaseTtlMs, deps.leaseClock, {
       acquired: () => this.activate(),
-      lost: () => this.deactivate(),
+      lost: async () => {
+        await this.deactivate();
+        deps.onLease?.({ held: false });
+      },
       unreachable: (e) => deps.onTrouble(`the lease of account ${runtime.id} could not be renewed`, e),
     });
   }
@@ -276,6 +286,7 @@ export class AccountWorker {
     });
     this.supervisor = supervisor;
     this.deps.parent.startChild(supervisor.asChild('permanent', 5_000));
+    let restored = 0;
     if (store !== undefined) {
       for (const stored of await store.loadLive(runtime.id)) {
         const market = runtime.markets.get(stored.intent.symbol);
@@ -308,6 +319,7 @@ export class AccountWorker {
           }, { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id });
           continue;
         }
+        restored += 1;
         void this.admit(reservation, this.inputOf(stored.id, stored.intent, market, false), snapshot).catch(() => {});
       }
     }
@@ -323,6 +335,7 @@ export class AccountWorker {
       // account was let go meanwhile (its lease lost): then there is no feed to start.
       if (this.supervisor === supervisor) supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
     }
+    if (this.supervisor === supervisor) this.deps.onLease?.({ held: true, restored, mode: runtime.mode });
   }
 
   private async deactivate(): Promise<void> {

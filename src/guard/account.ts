@@ -19,7 +19,7 @@ import { PriorityGate } from '../exchange/priority-gate.js';
 import type { FeedReport } from '../actors/feed.actor.js';
 import { wireFeedMachine, type FeedDirectory } from '../actors/feed.wiring.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
-import { outstandingOrders } from '../machines/position.queries.js';
+import { intentOf, outstandingOrders } from '../machines/position.queries.js';
 import { SymbolEvidence } from './symbol-evidence.js';
 import { SymbolLocks } from './symbol-locks.js';
 
@@ -42,6 +42,8 @@ export class AccountRuntime implements FeedDirectory {
   readonly actors = new Map<PositionId, PositionActor>();
 
   private downTimer: unknown;
+  /** The feed state last told to `onFeedChange`. */
+  private feedReported: boolean | undefined;
   private startTimer: unknown;
 
   /**
@@ -60,6 +62,8 @@ export class AccountRuntime implements FeedDirectory {
     private readonly feedDownAlert: (downForMs: number) => void = () => {},
     private readonly feedDownAlertMs = 30_000,
     restLagMs = 5_000,
+    /** Told when the feed goes live or down (once per change). */
+    private readonly onFeedChange: (up: boolean) => void = () => {},
   ) {
     this.evidence = new SymbolEvidence(restLagMs);
     const gate = new PriorityGate(venuePort);
@@ -101,6 +105,10 @@ export class AccountRuntime implements FeedDirectory {
 
   broadcast(up: boolean): void {
     this.feedUp = up;
+    if (this.feedReported !== up) {
+      this.feedReported = up;
+      this.onFeedChange(up);
+    }
     const at = this.clock.now();
     for (const actor of this.actors.values()) actor.send({ type: 'FEED', up, at });
     if (up) {
@@ -127,7 +135,8 @@ export class AccountRuntime implements FeedDirectory {
     const out: { symbol: string; clientOrderId: ClientOrderId }[] = [];
     for (const actor of this.actors.values()) {
       const ctx = actor.getSnapshot().context;
-      for (const clientOrderId of outstandingOrders(ctx)) out.push({ symbol: ctx.intent.symbol, clientOrderId });
+      const symbol = intentOf(ctx).symbol;
+      for (const clientOrderId of outstandingOrders(ctx)) out.push({ symbol, clientOrderId });
     }
     return out;
   }

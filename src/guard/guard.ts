@@ -31,6 +31,7 @@ import {
 import { accountId, newPositionId, type PositionId } from '../domain/ids.js';
 import { checkIntentAgainstMarket, parseIntent } from '../domain/intent.js';
 import { seededRandom } from '../domain/random.js';
+import { didYouMean, suggestSymbol } from '../domain/suggest.js';
 import type { ExchangePort } from '../exchange/port.js';
 import { createCcxtPort } from '../exchange/ccxt/index.js';
 import { SimExchange, createSimPort } from '../exchange/sim/index.js';
@@ -42,7 +43,7 @@ import { Supervisor, type SupervisorEscalation, type SupervisorSpec } from '../s
 import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '../sweeps/scheduler.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
 import { AccountRuntime, type PositionActor } from './account.js';
-import { AccountWorker } from './account-worker.js';
+import { AccountWorker, type LeaseChange } from './account-worker.js';
 import { SendGate } from '../actors/send-gate.js';
 import { positionHandle, type PositionHandle } from './position-handle.js';
 import { PositionRegistry, stateName, type PositionRow } from './registry.js';
@@ -90,12 +91,23 @@ export interface GuardOptions {
 export type GuardEvent =
   | { readonly type: 'transition'; readonly row: PositionRow; readonly from: PositionStateName }
   | { readonly type: 'alert'; readonly alert: StoredAlert }
-  | { readonly type: 'trouble'; readonly message: string; readonly error: string | undefined };
+  | { readonly type: 'trouble'; readonly message: string; readonly error: string | undefined }
+  /** A sweep ran (scheduled or asked for); its report. */
+  | { readonly type: 'sweep'; readonly report: SweepReport }
+  /** An account's private stream went live (connected and resynchronised) or down. */
+  | { readonly type: 'feed'; readonly account: string; readonly up: boolean }
+  /** This worker took an account (restoring `restored` positions) or lost it to another worker. */
+  | ({ readonly type: 'lease'; readonly account: string } & LeaseChange);
 
 
 export interface Guard {
   open(intent: unknown): Promise<PositionHandle>;
-  close(positionId: string): Promise<void>;
+  /**
+   * Closes a position: reduce-only, sided and sized from a fresh report of the live position.
+   * `requestId` names the request: the same request delivered twice is one close (a retrying
+   * bot cannot close twice); a new request after posguard gave one up starts again.
+   */
+  close(positionId: string, options?: { readonly requestId?: string }): Promise<void>;
   position(positionId: string): PositionHandle;
   positions(): Promise<PositionRow[]>;
   alerts(): Promise<StoredAlert[]>;
@@ -166,6 +178,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     : new TimerSweepScheduler(clock, config.sweeps, onSweepError);
   const memoryReports: SweepReport[] = [];
   const onReport = async (report: SweepReport): Promise<void> => {
+    onEvent({ type: 'sweep', report });
     for (const f of report.findings) trouble(`sweep ${report.kind} of ${report.account}: ${f.kind} on ${f.symbol}`, undefined);
     if (store !== undefined) await store.saveSweepReport(report.account, report).catch((e: unknown) => trouble('a sweep report could not be saved', e));
     else {
@@ -202,11 +215,12 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       runtime: new AccountRuntime(accountId(a.id), port, clock, (ms) => alerts.raise(
         { kind: 'feedDown', message: `the private stream of account ${a.id} has been down for ${Math.round(ms / 1000)} s; positions are verified by polling meanwhile` },
         { account: accountId(a.id) },
-      ), config.verification.timeoutMs, config.verification.restLagMs), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      ), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up })), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision: options.supervision ?? DEFAULT_SUPERVISION, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onTrouble: trouble,
       sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport }, newId, gate,
+      onLease: (change) => onEvent({ type: 'lease', account: a.id, ...change }),
     }));
   }
   try {
@@ -255,7 +269,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     if (account.halted !== undefined) throw new Halted(`account ${account.id}`, account.halted);
     if (account.mode === 'hedge') throw new HedgeModeUnsupported(account.id);
     const market = account.markets.get(intent.symbol);
-    if (market === undefined) throw new InvalidIntent('symbol', `${intent.symbol} is not listed on account ${account.id}`);
+    if (market === undefined) throw new InvalidIntent('symbol', `${intent.symbol} is not listed on account ${account.id}${didYouMean(suggestSymbol(intent.symbol, account.markets.keys()))}`);
     // The symbol is held from here on, across every await: a sweep counts it as tracked, a
     // second intent finds it busy, an adoption cannot take it.
     const reservation = account.locks.reserve(intent.symbol);
@@ -287,7 +301,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       if (registry.get(positionId as PositionId) === undefined) throw new UnknownPosition(positionId);
       return handleOf(positionId as PositionId);
     },
-    close: async (positionId) => {
+    close: async (positionId, closeOptions) => {
       if (stopped) throw new GuardStopped();
       const actor = actorOf(positionId);
       if (actor === undefined) {
@@ -296,7 +310,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
         if (FINAL_STATES.includes(row.state)) return; // final already: nothing to close
         throw new NotOwner(row.account); // another worker drives it now
       }
-      actor.send({ type: 'CLOSE', reason: 'user' });
+      actor.send({ type: 'CLOSE', reason: 'user', ...(closeOptions?.requestId === undefined ? {} : { requestId: closeOptions.requestId }) });
     },
     positions: async () => registry.rows(),
     alerts: async () => [...(await alerts.list())],

@@ -132,7 +132,7 @@ class PositionChildRun {
       const last = this.written;
       const unchanged = last === 'restored' || (last !== undefined && last.valueKey === valueKey && sameBeyondClock(last.context, context));
       if (last === 'restored' || !unchanged) this.written = { valueKey, context };
-      if (!unchanged) writer.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(this.deps.host.lastEvent(actor)) }, moved);
+      if (!unchanged) writer.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(this.deps.host.lastEvent(actor)), row }, moved);
     }
     const settle = this.settleJournal;
     if (settle !== undefined && !(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {

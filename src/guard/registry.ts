@@ -1,6 +1,6 @@
 /**
  * The registry: the read model of every position (an `@xstate/store`). Each row holds the
- * id, account, symbol, side, intended amount, state, live size, reason and the history of
+ * id, account, symbol, side, intended amount, state, live size, reason, protection and the history of
  * its states. The API, the dashboard and the sweeps read it (`rows()`, `get()`) and
  * subscribe to it (`subscribe()`).
  *
@@ -14,7 +14,7 @@ import type { Intent } from '../domain/intent.js';
 import type { Side } from '../domain/side.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { PositionContext } from '../machines/position.context.js';
-import { reasonOf, visibleSize } from '../machines/position.queries.js';
+import { protectionOf, reasonOf, visibleSize, type Protection } from '../machines/position.queries.js';
 
 export interface PositionRow {
   readonly id: PositionId;
@@ -26,6 +26,8 @@ export interface PositionRow {
   /** The live size from the freshest report that counts; before one, what the evidence proves filled. */
   readonly size: number;
   readonly reason: string | undefined;
+  /** Whether its stop is working (`protectionOf`, the one answer the API, the dashboard and the metrics use). */
+  readonly protection: Protection;
   readonly updatedAt: number;
   readonly history: readonly { readonly at: number; readonly state: PositionStateName }[];
 }
@@ -58,7 +60,7 @@ export class PositionRegistry {
   track(id: PositionId, intent: Intent, at: number): PositionRow {
     const row: PositionRow = {
       id, account: intent.account, symbol: intent.symbol, side: intent.side, amount: intent.amount,
-      state: 'pending', size: 0, reason: undefined, updatedAt: at, history: [{ at, state: 'pending' }],
+      state: 'pending', size: 0, reason: undefined, protection: intent.stopLoss === undefined ? { kind: 'notRequested' } : { kind: 'notNeeded' }, updatedAt: at, history: [{ at, state: 'pending' }],
     };
     this.store.trigger.put({ row });
     return row;
@@ -75,9 +77,12 @@ export class PositionRegistry {
     const size = visibleSize(ctx);
     const moved = row.state !== state;
     const reason = reasonOf(ctx);
-    if (!moved && row.size === size && row.reason === reason) return row;
+    const protection = protectionOf(ctx);
+    // A protection that says the same (kind and stop) keeps its first time: a row is not rewritten per report.
+    const sameProtection = row.protection.kind === protection.kind && stopOf(row.protection) === stopOf(protection);
+    if (!moved && row.size === size && row.reason === reason && sameProtection) return row;
     const next: PositionRow = {
-      ...row, state, size, reason, updatedAt: at,
+      ...row, state, size, reason, protection: sameProtection ? row.protection : protection, updatedAt: at,
       history: moved ? [...row.history, { at, state }] : row.history,
     };
     this.store.trigger.put({ row: next });
@@ -92,4 +97,9 @@ export class PositionRegistry {
   subscribe(listener: (rows: ReadonlyMap<PositionId, PositionRow>, version: number) => void): { unsubscribe(): void } {
     return this.store.subscribe((snapshot) => listener(snapshot.context.rows, snapshot.context.version));
   }
+}
+
+/** The client order id of the stop a protection is about, if any. */
+function stopOf(p: Protection): string | undefined {
+  return 'stop' in p ? p.stop : undefined;
 }

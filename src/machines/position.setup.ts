@@ -21,7 +21,7 @@ import {
   entryVerdict, flatProven, flatUnproven, flipped, overFill, overFillConfirmed, ownHolding,
 } from './position.verdicts.js';
 import {
-  currentStop, newStopDue, protectionGivenUp, stopAwaitingEvidence, stopLost, stopOutstanding, stopRefused, stopRetrying, stopSettled,
+  currentStop, newStopDue, protectionGivenUp, stopLost, stopOutstanding, stopRefused, stopReplacementPending, stopRetrying, stopSettled, stopUnconfirmed,
 } from './protection.js';
 
 const notProvided = (slot: string) => () => Promise.reject(new Error(`the position machine's '${slot}' slot was not provided`));
@@ -34,7 +34,7 @@ export const closeActive = (ctx: PositionContext): boolean => ctx.closeRequest?.
 /** The position must keep asking: its feed is down, a flat report does not count yet, it re-checks after a gap, or an over-fill awaits confirmation. */
 function needsFastPoll(ctx: PositionContext): boolean {
   return !ctx.feedUp || flatUnproven(ctx) || (ctx.recheckUntil !== undefined && ctx.seenAt < ctx.recheckUntil)
-    || (gt(overFill(ctx), 0) && !overFillConfirmed(ctx));
+    || (gt(overFill(ctx), 0) && !overFillConfirmed(ctx)) || stopReplacementPending(ctx);
 }
 
 export const positionSetup = setup({
@@ -126,7 +126,7 @@ export const positionSetup = setup({
     flipped: ({ context }) => flipped(context),
     overFillConfirmed: ({ context }) => overFillConfirmed(context),
     /** Something is awaited that only asking the venue can bring (see `needsFastPoll`, and an unconfirmed or lost stop). */
-    needsEvidence: ({ context }) => needsFastPoll(context) || stopAwaitingEvidence(context),
+    needsEvidence: ({ context }) => needsFastPoll(context) || stopUnconfirmed(context),
     holdsSomething: ({ context }) => gt(ownHolding(context), 0) || (context.live !== undefined && gt(context.live.size, 0)),
     checksLeft: ({ context }) => context.attempts < context.settings.closeVerifyAttempts,
     orphanFromEntry: ({ context }) => context.orphanFrom === 'entry',

@@ -150,15 +150,21 @@ const stopSettledWorking = (ctx: PositionContext): boolean => {
   return fate === 'working' || fate === 'executing';
 };
 
-/** Waiting for evidence about the stop: it is unconfirmed, or lost with no newer position report yet, or a retry is pending. */
-export function stopAwaitingEvidence(ctx: PositionContext): boolean {
+/** The current stop was placed (or may have been) and no report shows it yet: it is looked up (with backoff). */
+export function stopUnconfirmed(ctx: PositionContext): boolean {
   if (!wantsStop(ctx)) return false;
   const t = currentStop(ctx);
+  return t !== undefined && isOutstanding(t) && t.report === undefined;
+}
+
+/** A new stop waits for a retry time or for a newer report of the live position: asked for at the poll interval. */
+export function stopReplacementPending(ctx: PositionContext): boolean {
+  if (!wantsStop(ctx) || stopBudgetSpent(ctx)) return false;
+  const t = currentStop(ctx);
   if (t === undefined) return false;
-  if (isOutstanding(t) && t.report === undefined) return true;
-  if (transientlyRefused(t)) return !stopBudgetSpent(ctx);
+  if (transientlyRefused(t)) return true;
   const fate = trackFate(t);
-  return (fate === 'lost' || fate === 'filled') && !stopBudgetSpent(ctx) && !stopGoneUnderLivePosition(ctx);
+  return (fate === 'lost' || fate === 'filled') && !stopGoneUnderLivePosition(ctx);
 }
 
 /** The role and size of the next stop. */

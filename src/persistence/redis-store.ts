@@ -39,6 +39,20 @@ export interface SnapshotWrite {
   readonly at: number;
   /** The event that caused the transition, with the raw exchange payload it carried. */
   readonly event: { readonly type: string; readonly payload: unknown };
+  /** The position as the registry shows it after this snapshot (for the fleet-wide event stream). */
+  readonly row?: EventRow | undefined;
+}
+
+/** What an entry of the event stream says of a position besides its states. */
+export interface EventRow {
+  readonly account: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly amount: number;
+  readonly size: number;
+  readonly reason: string | undefined;
+  /** Whether its stop is working (`protectionOf`). */
+  readonly protection?: { readonly kind: string };
 }
 
 export interface StoredPosition {
@@ -59,6 +73,8 @@ export interface HistoryEntry {
 }
 
 const HISTORY_MAX = 1_000;
+/** Entries kept (approximately) in the fleet-wide event stream. */
+export const EVENTS_MAX = 100_000;
 
 export class RedisStore {
   /** The journal and snapshot writes, gathered into one script call a tick (a segment per account lease). */
@@ -81,6 +97,8 @@ export class RedisStore {
     history: (id: string) => `${this.prefix}pos:${id}:history`,
     claims: (id: string) => `${this.prefix}pos:${id}:claims`,
     sweeps: (a: string) => `${this.prefix}acct:${a}:sweeps`,
+    /** The fleet-wide stream of transitions and alerts (`GET /v1/events`). */
+    events: () => `${this.prefix}events`,
   };
 
   /** Keeps a sweep's report, the last `keep` per account. */
@@ -152,10 +170,13 @@ export class RedisStore {
     if (result === FENCED_OUT) throw new LeaseLost(account, operation);
   }
 
-  /** The snapshot with its history entry, and the indexes, written together (fenced). */
+  /** The snapshot with its history entry, the indexes and (for a change of state) the event stream's entry, written together (fenced). */
   async saveSnapshot(account: AccountId, holder: string, w: SnapshotWrite): Promise<void> {
-    const result = await this.writes.write(this.scope(account), holder, 'S', [this.keys.position(w.positionId), this.keys.history(w.positionId)],
-      [w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', w.event.type, JSON.stringify(w.event.payload ?? null)]);
+    const row = w.row === undefined ? '' : JSON.stringify({
+      account: w.row.account, symbol: w.row.symbol, side: w.row.side, amount: w.row.amount, size: w.row.size, reason: w.row.reason, protection: w.row.protection,
+    });
+    const result = await this.writes.write(this.scope(account), holder, 'S', [this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.events()],
+      [w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', w.event.type, JSON.stringify(w.event.payload ?? null), row, EVENTS_MAX]);
     if (result === FENCED_OUT) throw new LeaseLost(account, `saving position ${w.positionId}`);
   }
 

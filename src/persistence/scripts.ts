@@ -111,9 +111,13 @@ return 0
  *   send), so that the next owner sends it; replies 1.
  * - `F` fence: writes nothing; replies 1 (its segment's -1 says the lease is gone). Taken
  *   before a cancel, so that a worker that lost its lease cancels nothing.
- * - `S` saveSnapshot: the snapshot and its history entry, with the indexes. KEYS: position
- *   hash, position history stream. ARGV: position id, state, snapshot JSON, time, '1' when
- *   the state is final, event type, event payload JSON. Replies 1.
+ * - `S` saveSnapshot: the snapshot and its history entry, with the indexes; a change of state
+ *   is also appended to the fleet-wide event stream (what `GET /v1/events` serves, the entry
+ *   id being the event id). KEYS: position hash, position history stream, event stream.
+ *   ARGV: position id, state, snapshot JSON, time, '1' when the state is final, event type,
+ *   event payload JSON, the position's row JSON (account, symbol, side, amount, size,
+ *   reason), the approximate length kept of the event stream. Replies 1. The first snapshot
+ *   of a position (no state before) is not a transition: nothing is appended for it.
  *
  * Returns one reply per segment: -1 when its holder no longer holds the lease (nothing of the
  * segment written), else one reply per operation, in order: an operation that fails answers
@@ -164,6 +168,9 @@ local function saveSnapshot(k, a)
   end
   if ARGV[a + 4] == '1' then redis.call('SREM', live, id) end
   redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', historyMax, '*', 'at', ARGV[a + 3], 'state', state, 'event', ARGV[a + 5], 'payload', ARGV[a + 6])
+  if old and old ~= state then
+    redis.call('XADD', KEYS[k + 2], 'MAXLEN', '~', ARGV[a + 8], '*', 'type', 'transition', 'positionId', id, 'from', old, 'to', state, 'at', ARGV[a + 3], 'event', ARGV[a + 5], 'row', ARGV[a + 7])
+  end
   return 1
 end
 
@@ -174,7 +181,7 @@ local ops = {
   L = {claimSend, 1, 2},
   U = {releaseClaim, 1, 1},
   F = {fence, 0, 0},
-  S = {saveSnapshot, 2, 7},
+  S = {saveSnapshot, 3, 9},
 }
 -- A malformed call writes nothing: checked whole before the first write.
 local k, a, n = 1, 1, #ARGV

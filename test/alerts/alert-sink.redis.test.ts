@@ -88,6 +88,16 @@ describe('the Redis alert sink', () => {
     expect(alerts[1]).toMatchObject({ key: 'orphan:main:AVL/USDT:USDT', positionId: undefined, at: T0 });
   });
 
+  it('keeps distinct problems of one kind on one position apart (its key has the topic, as the memory sink\'s has)', async () => {
+    const { sink } = makeSink();
+    const subject = { account: main, symbol: 'AVL/USDT:USDT', positionId: positionIdOf('pos-2') };
+    sink.raise({ kind: 'mismatch', topic: 'sizeMismatch', message: 'size differs' }, subject);
+    sink.raise({ kind: 'mismatch', topic: 'sideMismatch', message: 'side differs' }, subject);
+    await sink.settled();
+    const alerts = await sink.list();
+    expect(alerts.map((a) => [a.message, a.count])).toEqual([['side differs', 1], ['size differs', 1]]);
+  });
+
   it('groups 3 raises of one key within the cooldown into one stored alert (count 3) and one delivery per channel; after the cooldown it sends again', async () => {
     let t = T0;
     const telegram = await receiver();

@@ -3,9 +3,9 @@
  * SMTP server (the smtp-server package) on 127.0.0.1 with ephemeral ports; a logger writing
  * JSON lines into memory; a raw dump of every Redis key under a prefix; and `waitFor`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startOwnRedis } from '../support/own-redis.js';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
@@ -166,35 +166,9 @@ export function sampleAlert(overrides: Partial<StoredAlert> = {}): StoredAlert {
 export const positionIdOf = (s: string): PositionId => s as PositionId;
 
 /** A port nothing listens on (yet). */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../support/own-redis.js';
 
 /** Starts a private redis-server (no persistence) on `port`; the caller stops it with `kill`. */
 export async function startPrivateRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const { Redis: Client } = await import('ioredis');
-  const probe = new Client({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {}); // refused until the server listens
-  try {
-    await waitFor(async () => {
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        probe.disconnect();
-        return false;
-      }
-    }, 5_000, 'the private redis-server');
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw e;
-  } finally {
-    probe.disconnect();
-  }
-  return child;
+  return (await startOwnRedis(port)).process;
 }

@@ -202,8 +202,40 @@ describe('configSecrets', () => {
     expect(secrets).not.toContain('user');
   });
 
+  it('finds every named API token', () => {
+    const secrets = configSecrets(parseConfig({ http: { tokens: [{ name: 'grafana', token: 'GRAFANA-TOKEN-0123456789', scopes: ['read'] }] } }));
+    expect(secrets).toContain('GRAFANA-TOKEN-0123456789');
+  });
+
   it('is empty for the default config', () => {
     expect(configSecrets(defaultConfig())).toEqual([]);
+  });
+});
+
+describe('http tokens', () => {
+  const token = (name: string, value: string, scopes: string[] = ['read']) => ({ name, token: value, scopes });
+
+  it('accepts named tokens with scopes', () => {
+    const config = parseConfig({ http: { token: 'admin-token', tokens: [token('grafana', 'g'.repeat(16)), token('bot', 'b'.repeat(20), ['read', 'trade'])] } });
+    expect(config.http.tokens?.map((t) => [t.name, t.scopes])).toEqual([['grafana', ['read']], ['bot', ['read', 'trade']]]);
+  });
+
+  it.each([
+    ['an unknown scope', [token('x', 'x'.repeat(16), ['write'])], 'http.tokens[0].scopes[0]', /"read", "trade", "admin"/],
+    ['a short token', [token('x', 'short')], 'http.tokens[0].token', /at least 16/],
+    ['the name of http.token', [token('default', 'x'.repeat(16))], 'http.tokens[0].name', /name of http.token/],
+    ['a duplicate name', [token('a', 'x'.repeat(16)), token('a', 'y'.repeat(16))], 'http.tokens[1].name', /duplicate/],
+    ['a duplicate token', [token('a', 'x'.repeat(16)), token('b', 'x'.repeat(16))], 'http.tokens[1].token', /distinct/],
+    ['no scopes', [token('a', 'x'.repeat(16), [])], 'http.tokens[0].scopes', /at least 1/],
+  ])('refuses %s, naming the field', (_name, tokens, field, reason) => {
+    const e = invalid(() => parseConfig({ http: { tokens } }));
+    expect(e.field).toBe(field);
+    expect(e.message).toMatch(reason);
+    expect(e.message).not.toContain('x'.repeat(16));
+  });
+
+  it('refuses an allowed host with a scheme or a port', () => {
+    expect(invalid(() => parseConfig({ http: { allowedHosts: ['http://posguard:7070'] } })).field).toBe('http.allowedHosts[0]');
   });
 });
 
@@ -214,8 +246,19 @@ describe('loadConfigFile', () => {
 
   it('reads and validates a file', async () => {
     const path = join(dir, 'ok.json');
-    await writeFile(path, JSON.stringify({ http: { port: 8080 } }));
+    await writeFile(path, JSON.stringify({ http: { port: 8080 }, accounts: [{ id: 'paper', exchange: 'sim' }] }));
     expect((await loadConfigFile(path)).http.port).toBe(8080);
+  });
+
+  it.each([
+    ['an empty object', {}],
+    ['http settings only', { http: { port: 8080 } }],
+  ])('refuses a file with no accounts (%s): only no config at all runs the simulator', async (_name, content) => {
+    const path = join(dir, 'no-accounts.json');
+    await writeFile(path, JSON.stringify(content));
+    const e = await invalidAsync(loadConfigFile(path));
+    expect(e.field).toBe('accounts');
+    expect(e.message).toMatch(/no config at all/);
   });
 
   it('names the path of a missing file', async () => {

@@ -9,6 +9,8 @@ import { accepted, rejected, unknown } from '../../src/domain/outcome.js';
 import type { PositionContext } from '../../src/machines/position.context.js';
 import { filledAmount, ownHolding } from '../../src/machines/position.verdicts.js';
 import { protectionOf } from '../../src/machines/protection.js';
+import { newOrderTrack } from '../../src/machines/order-track.js';
+import { initialContext } from '../../src/machines/position.start.js';
 import type { SendOrderInput } from '../../src/machines/position.effects.js';
 import { positionMachine } from '../../src/machines/position.machine.js';
 import { acceptedNoReport, drive, type Driven } from '../support/position-driver.js';
@@ -235,6 +237,28 @@ describe('unknown', () => {
 });
 
 describe('orphanAlert', () => {
+  it('flat with its entry dead, it is not failed while a stop of it may still be on the venue: the stop is cancelled and verified first', async () => {
+    const d0 = drive({ input: positionInput(WITH_STOP) });
+    const base = initialContext(d0.input);
+    const now = d0.clock.now();
+    const context: PositionContext = {
+      ...base,
+      entry: { ...base.entry, send: 'accepted', sentAt: now, report: orderReport(ENTRY, { status: 'cancelled', filled: 0, receivedAt: now }) },
+      stops: [{ ...newOrderTrack('stop', STOP_ID, 'sell', 43), send: 'accepted', sentAt: now }],
+      live: positionReport({ size: 0, receivedAt: now }), orphanFrom: 'close', reason: 'close refused',
+    };
+    const snapshot = positionMachine.getPersistedSnapshot(positionMachine.resolveState({ value: { orphanAlert: 'waiting' }, context }));
+    const d = drive({ input: d0.input, clock: d0.clock, snapshot: snapshot as never });
+    let cancelled = false;
+    d.venue.cancel = () => { cancelled = true; return accepted(undefined); };
+    d.venue.order = (l, t) => (l.clientOrderId === STOP_ID && cancelled ? orderReport(STOP, { status: 'cancelled', filled: 0, receivedAt: t }) : undefined);
+    await d.start();
+    await d.send({ type: 'RESUME', at: d.clock.now() });
+    expect(d.log.cancels.map((c) => c.clientOrderId)).toEqual([STOP_ID]);
+    expect(await d.until(['failed'], 5_000)).toBe('failed');
+    expect(d.log.states).not.toContain('closed');
+  });
+
   // Found by this suite, fixed: ADOPT carries no evidence and open's `flatProven` does not ask for the entry's fate
   // (orphanAlert's own rule does), so the old REST flat counts (no non-flat evidence on record) and the adopted position ends closed at once.
   it('an adopted position stays open until a flat report newer than the adoption', async () => {

@@ -14,8 +14,6 @@
  * key got ioredis's raw timeout instead of a named error, and a send whose claim could not
  * be written (known not to have left) was handled as an Unknown send ending in orphanAlert.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { systemClock } from '../../src/clock.js';
@@ -26,72 +24,19 @@ import { MemoryJournal, type Journal } from '../../src/persistence/journal.js';
 import { RedisStore } from '../../src/persistence/redis-store.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
 import { testPrefix } from '../support/redis.js';
+import { startOwnRedis, type OwnRedis } from '../support/own-redis.js';
 import { API_KEY, API_SECRET, FAST_VERIFICATION, wireHarness, type WireHarness } from '../support/wire-harness.js';
 import { killAllWorkers, spawnWorker, type WorkerProcess } from '../support/worker-driver.js';
 import { AVL, leaseHeld, sentOrders, storedState, wireVenueFixture, type WireVenueFixture } from '../support/worker-fixtures.js';
 
 const ETH = 'ETH/USDT:USDT';
 
-/** A free TCP port on loopback (closed again before it is handed out). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A `redis-server` of this file's own, without persistence. */
-interface OwnRedis {
-  readonly url: string;
-  readonly process: ChildProcess;
-  pause(): void;
-  resume(): void;
-  stop(): Promise<void>;
-}
-
-async function startRedis(): Promise<OwnRedis> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `redis://127.0.0.1:${port}/0`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  for (let i = 0; ; i++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch (e) {
-      if (i > 100) throw new Error(`redis-server on port ${port} did not answer: ${String(e)}`);
-      probe.disconnect();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  probe.disconnect();
-  return {
-    url,
-    process: child,
-    pause: () => child.kill('SIGSTOP'),
-    resume: () => child.kill('SIGCONT'),
-    stop: async () => {
-      child.kill('SIGCONT');
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
 let own: OwnRedis;
 /** A connection to `own` for the test's own reads (never while it is paused). */
 let reader: Redis;
 
 beforeAll(async () => {
-  own = await startRedis();
+  own = await startOwnRedis();
   reader = new Redis(own.url, { maxRetriesPerRequest: 1 });
 });
 afterAll(async () => {

@@ -32,7 +32,7 @@ function onEvent(event: GuardEvent): void {
     print({ type: 'transition', id: row.id, from, state: row.state, size: row.size, reason: row.reason, at: row.updatedAt });
   } else if (event.type === 'alert') {
     print({ type: 'alert', kind: event.alert.kind, positionId: event.alert.positionId, message: event.alert.message });
-  } else {
+  } else if (event.type === 'trouble') {
     print({ type: 'trouble', message: event.message, error: event.error });
   }
 }

@@ -20,6 +20,7 @@ import { binanceProfile } from './binance-profile.js';
 import { bybitProfile } from './bybit-profile.js';
 import { UnsupportedCcxtAccount, VenueRefusal, VenueServerError } from './errors.js';
 import { genericProfile } from './generic-profile.js';
+import { didYouMean, suggestName } from '../../domain/suggest.js';
 import { ipLimitRefusal, readRateLimits, type RateLimitSnapshot } from './rate-limit-state.js';
 import type { VenueProfile } from './venue-profile.js';
 
@@ -72,7 +73,7 @@ function classOf(account: AccountConfig): { Klass: ExchangeClass; restOnly: bool
   if (pro !== undefined) return { Klass: pro, restOnly: false };
   const rest = (ccxt as unknown as Record<string, ExchangeClass | undefined>)[account.exchange];
   if (rest === undefined || !(ccxt.exchanges as string[]).includes(account.exchange)) {
-    throw new UnsupportedCcxtAccount(account.id, `'${account.exchange}' is not a ccxt exchange id (see ccxt.exchanges)`);
+    throw new UnsupportedCcxtAccount(account.id, `'${account.exchange}' is not a ccxt exchange id${didYouMean(suggestName(account.exchange, ccxt.exchanges as string[]))} (see ccxt.exchanges)`);
   }
   return { Klass: rest, restOnly: true };
 }

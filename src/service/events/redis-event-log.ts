@@ -1,0 +1,143 @@
+/**
+ * The fleet-wide event log: one Redis stream (`<prefix>events`) that every worker reads, so
+ * that every worker's `GET /v1/events` says the same, resumable by the stream entry id.
+ * Transitions are appended by the fenced `saveSnapshot` script with their snapshot
+ * (`persistence/scripts.ts`); alerts by the worker that stored them (`append`).
+ *
+ * One blocking `XREAD` loop on a connection of its own feeds every subscriber; it runs only
+ * while someone subscribes. Touches: Redis, the stream key only.
+ *
+ * @example
+ * const log = new RedisEventLog(new Redis(url), 'pg:');
+ * const { events } = await log.after('0-0', 100);
+ */
+import type { Redis } from 'ioredis';
+import { EVENTS_MAX } from '../../persistence/redis-store.js';
+import type { EventLog, EventRowFields, LoggedEvent, Replay, ServiceEvent } from './event-log.js';
+
+type Entry = [id: string, fields: string[]];
+
+function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i] as string] = flat[i + 1] as string;
+  return f;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An entry of the stream as an event; `undefined` for one this version does not know. */
+export function eventOfEntry([id, flat]: Entry): LoggedEvent | undefined {
+  const f = fieldsOf(flat);
+  if (f.type === 'transition' && f.positionId !== undefined && f.from !== undefined && f.to !== undefined) {
+    return { id, event: { type: 'transition', positionId: f.positionId, from: f.from, to: f.to, at: Number(f.at), cause: f.event, row: parseJson(f.row) as EventRowFields | undefined } };
+  }
+  if (f.type === 'alert') {
+    const alert = parseJson(f.alert);
+    if (typeof alert === 'object' && alert !== null) return { id, event: { type: 'alert', alert } as ServiceEvent };
+  }
+  return undefined;
+}
+
+function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am !== bm ? am - bm : as - bs;
+}
+
+export class RedisEventLog implements EventLog {
+  private readonly key: string;
+  private readonly listeners = new Set<(e: LoggedEvent) => void>();
+  private reader: Redis | undefined;
+  private loop: Promise<void> | undefined;
+  private closed = false;
+
+  /** `redis` appends and replays; the blocking reader is a duplicate of it. */
+  constructor(private readonly redis: Redis, prefix: string, private readonly onTrouble: (what: string, e: unknown) => void = () => {}) {
+    this.key = `${prefix}events`;
+  }
+
+  append(event: ServiceEvent): void {
+    if (event.type !== 'alert') return; // transitions are written by the snapshot script
+    this.redis.xadd(this.key, 'MAXLEN', '~', String(EVENTS_MAX), '*', 'type', 'alert', 'alert', JSON.stringify(event.alert))
+      .catch((e: unknown) => this.onTrouble('an alert could not be added to the event stream', e));
+  }
+
+  async after(id: string, limit: number): Promise<Replay> {
+    if (!/^\d+-\d+$|^\d+$/.test(id)) return { events: [], gap: true };
+    const entries = (await this.redis.xrange(this.key, `(${id}`, '+', 'COUNT', limit)) as Entry[];
+    const events = entries.map(eventOfEntry).filter((e): e is LoggedEvent => e !== undefined);
+    return { events, gap: await this.trimmedAfter(id) };
+  }
+
+  async latestId(): Promise<string> {
+    const newest = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)) as Entry[];
+    return newest[0]?.[0] ?? '0-0';
+  }
+
+  /**
+   * Whether entries after `id` may have been trimmed away. The stream is trimmed from its
+   * oldest end, so a resume from an entry still kept misses nothing; from an older one it
+   * may have (said conservatively: the client reloads rather than miss a transition).
+   */
+  private async trimmedAfter(id: string): Promise<boolean> {
+    const info = (await this.redis.call('XINFO', 'STREAM', this.key).catch(() => [])) as unknown[];
+    const field = (name: string): unknown => {
+      const at = info.indexOf(name);
+      return at >= 0 ? info[at + 1] : undefined;
+    };
+    const removed = Number(field('entries-added') ?? 0) - Number(field('length') ?? 0);
+    if (removed <= 0) return false;
+    const first = field('first-entry');
+    const firstId = Array.isArray(first) && typeof first[0] === 'string' ? first[0] : undefined;
+    return firstId === undefined || compareIds(firstId, id) > 0;
+  }
+
+  subscribe(listener: (e: LoggedEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (this.loop === undefined && !this.closed) this.loop = this.read();
+    return () => this.listeners.delete(listener);
+  }
+
+  newer(a: string, b: string): boolean {
+    return compareIds(a, b) > 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    this.reader?.disconnect();
+    await this.loop;
+  }
+
+  private async read(): Promise<void> {
+    const reader = this.redis.duplicate();
+    this.reader = reader;
+    reader.on('error', () => {}); // reported by the loop below
+    let last: string | undefined;
+    while (!this.closed) {
+      try {
+        last ??= await this.latestId();
+        const reply = (await reader.xread('COUNT', 500, 'BLOCK', 5_000, 'STREAMS', this.key, last)) as [string, Entry[]][] | null;
+        for (const [, entries] of reply ?? []) {
+          for (const entry of entries) {
+            last = entry[0];
+            const e = eventOfEntry(entry);
+            if (e !== undefined) for (const l of this.listeners) l(e);
+          }
+        }
+      } catch (e) {
+        if (this.closed) break;
+        this.onTrouble('the event stream could not be read; retrying', e);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+    reader.disconnect();
+  }
+}

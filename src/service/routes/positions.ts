@@ -1,0 +1,31 @@
+/**
+ * `POST /v1/positions` (an intent → 202 `{ id, state }`), `GET /v1/positions` (`?state=`,
+ * `?account=`), `GET /v1/positions/:id` (with its history) and `POST /v1/positions/:id/close`
+ * (202 when a close was asked for; 200 saying so when one is already under way or the
+ * position is final).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { PositionStateName } from '../../machines/position.machine.js';
+import type { ServerDeps } from '../server.js';
+import { idParams, intentBody, positionsQuery } from './schemas.js';
+
+export const positionRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app) => {
+  app.post('/v1/positions', { schema: { body: intentBody }, config: { access: { scope: 'trade' } } }, async (req, reply) => {
+    const opened = await deps.api.open(req.body);
+    deps.log?.info({ positionId: opened.id, by: req.principal.name }, 'intent accepted through the API');
+    return reply.code(202).send(opened);
+  });
+
+  app.get('/v1/positions', { schema: { querystring: positionsQuery } }, async (req) => {
+    const q = req.query as { state?: PositionStateName; account?: string };
+    return deps.api.positions({ ...(q.state === undefined ? {} : { state: q.state }), ...(q.account === undefined ? {} : { account: q.account }) });
+  });
+
+  app.get('/v1/positions/:id', { schema: { params: idParams } }, async (req) => deps.api.position((req.params as { id: string }).id));
+
+  app.post('/v1/positions/:id/close', { schema: { params: idParams }, config: { access: { scope: 'trade' } } }, async (req, reply) => {
+    const answer = await deps.api.close((req.params as { id: string }).id);
+    deps.log?.info({ positionId: answer.id, by: req.principal.name, result: answer.result }, 'close asked through the API');
+    return reply.code(answer.result === 'requested' ? 202 : 200).send(answer);
+  });
+};

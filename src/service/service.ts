@@ -1,0 +1,160 @@
+/**
+ * A posguard worker with its HTTP API: the guard, the event log (in memory, or the fleet-wide
+ * Redis stream), the metrics, the account board and the server, wired together. `posguard
+ * start` runs one; tests start one on a free port.
+ *
+ * Receives: the config and the guard's options. Sends: every guard event to the event log,
+ * the metrics, the board and `onEvent`. Touches: the guard, Redis (a connection of its own for
+ * reads and the event stream), a TCP port.
+ *
+ * @example
+ * const service = await startService(config, { log, port: 0 });
+ * console.log(service.url); // http://127.0.0.1:41234
+ * await service.stop();
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ALERTS_QUEUE } from '../alerts/delivery-queue.js';
+import { configSecrets, type Config } from '../config/config.js';
+import { accountId } from '../domain/ids.js';
+import { PosguardError } from '../domain/errors.js';
+import { UnsafeBind } from './errors.js';
+import { createGuard, type Guard, type GuardEvent, type GuardOptions } from '../guard/guard.js';
+import type { Logger } from '../log/logger.js';
+import { RedisStore } from '../persistence/redis-store.js';
+import { BullmqSweepScheduler } from '../sweeps/scheduler.js';
+import { AccountBoard } from './account-board.js';
+import { memoryAlertAcks, redisAlertAcks } from './alert-acks.js';
+import { ownHosts } from './auth/request-checks.js';
+import { TokenTable } from './auth/tokens.js';
+import type { EventLog } from './events/event-log.js';
+import { MemoryEventLog } from './events/memory-event-log.js';
+import { RedisEventLog } from './events/redis-event-log.js';
+import type { GuardApi } from './guard-api.js';
+import { readiness } from './health.js';
+import { localGuardApi } from './local-guard-api.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { buildServer } from './server.js';
+
+export { UnsafeBind } from './errors.js';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
+
+/** Whether a bind address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+export interface ServiceOptions extends Omit<GuardOptions, 'onEvent' | 'log'> {
+  readonly log: Logger;
+  /** Also told of every guard event (the lifecycle log lines). */
+  readonly onEvent?: (event: GuardEvent) => void;
+  /** Overrides `http.port` (0: a free port). */
+  readonly port?: number;
+  /** Overrides `http.host`. */
+  readonly host?: string;
+}
+
+export interface Service {
+  readonly guard: Guard;
+  readonly api: GuardApi;
+  readonly events: EventLog;
+  readonly metrics: Metrics;
+  /** Where the API is served, e.g. `http://127.0.0.1:7070`. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, options: ServiceOptions): Promise<Service> {
+  const host = options.host ?? config.http.host;
+  const tokens = TokenTable.fromConfig(config.http);
+  if (!isLoopback(host) && !tokens.required) throw new UnsafeBind(host);
+  const log = options.log;
+  const now = () => Date.now();
+  const board = new AccountBoard(config.accounts.map((a) => a.id));
+  const prefix = options.redisPrefix ?? 'pg:';
+  // The guard tells its first events (leases, the first sweep) before the event log and the
+  // metrics exist: they wait here, and are handed on once both do.
+  const early: GuardEvent[] = [];
+  const wired: { events?: EventLog; metrics?: Metrics } = {};
+  const forward = (event: GuardEvent): void => {
+    const { events, metrics } = wired;
+    if (events === undefined || metrics === undefined) {
+      early.push(event);
+      return;
+    }
+    metrics.observe(event);
+    if (event.type === 'transition') {
+      const { row, from } = event;
+      events.append({ type: 'transition', positionId: row.id, from, to: row.state, at: row.updatedAt, row: { account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, size: row.size, reason: row.reason, protection: row.protection } });
+    } else if (event.type === 'alert') {
+      events.append({ type: 'alert', alert: event.alert });
+    }
+  };
+  const onEvent = (event: GuardEvent): void => {
+    board.observe(event, now());
+    forward(event);
+    options.onEvent?.(event);
+  };
+  const guard = await createGuard(config, { ...options, log, onEvent });
+  let redis: Redis | undefined;
+  let store: RedisStore | undefined;
+  let events: EventLog;
+  const queues: Queue[] = [];
+  try {
+    if (guard.persistence === 'redis') {
+      redis = new Redis(config.redis, { maxRetriesPerRequest: 1 });
+      redis.on('error', () => {}); // readiness reports Redis down
+      store = new RedisStore(redis, prefix);
+      events = new RedisEventLog(redis, prefix, (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what));
+      for (const a of config.accounts) queues.push(new Queue(BullmqSweepScheduler.queueName(accountId(a.id)), { connection: redis, prefix: `${prefix}bull` }));
+      queues.push(new Queue(ALERTS_QUEUE, { connection: redis, prefix: `${prefix}bull` }));
+    } else {
+      events = new MemoryEventLog();
+    }
+  } catch (e) {
+    await guard.stop();
+    redis?.disconnect();
+    throw e;
+  }
+  const api = localGuardApi(guard, { board, acks: redis === undefined ? memoryAlertAcks() : redisAlertAcks(redis, prefix), now, ...(store === undefined ? {} : { store }) });
+  const metrics = createMetrics({ board, positions: () => api.positions(), halted: () => guard.halted, ...(redis === undefined ? {} : { queues: () => queues }) });
+  wired.events = events;
+  wired.metrics = metrics;
+  for (const e of early.splice(0)) forward(e);
+  let stop: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const lease = store;
+  const app = await buildServer({
+    api, events, metrics, tokens, now, log: log.child({ component: 'http' }), stopping,
+    hosts: ownHosts(host, config.http.allowedHosts ?? []),
+    secrets: configSecrets(config),
+    ready: () => readiness({ board, halted: () => guard.halted, now, ...(redis === undefined || lease === undefined ? {} : { redis: { client: redis, leaseKey: (a: string) => lease.keys.lease(a) } }) }),
+  });
+  const close = async (): Promise<void> => {
+    stop();
+    await app.close().catch(() => {});
+    await events.close();
+    await Promise.all(queues.map((q) => q.close().catch(() => {})));
+    await guard.stop();
+    redis?.disconnect();
+  };
+  let address: string;
+  try {
+    address = await app.listen({ host, port: options.port ?? config.http.port });
+  } catch (e) {
+    await close();
+    throw new ListenFailed(host, options.port ?? config.http.port, e instanceof Error ? e.message : String(e));
+  }
+  return { guard, api, events, metrics, url: address, stop: close };
+}
+
+/** The API's port could not be opened. */
+export class ListenFailed extends PosguardError {
+  readonly code = 'LISTEN_FAILED';
+  constructor(readonly host: string, readonly port: number, reason: string) {
+    super(`cannot serve the API on ${host}:${port} (${reason}); set http.host/http.port in the config, or stop what uses the port`);
+  }
+}
