@@ -91,10 +91,7 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('stops ending on the %s wire'
 });
 
 describe('on the binanceusdm wire', () => {
-  // Skipped: the port reports -4131 as a transient refusal (RATE_LIMITED, retry after 1 s), but the
-  // position machine still takes any rejected close as final and goes to orphanAlert ("the venue
-  // refused the close"); retrying transient close refusals is the core's (issue 11).
-  it.skip('tries a close again that the venue\'s price protection refused (-4131), and ends closed (core: a transiently refused close is not retried yet)', async () => {
+  it('tries a close again that the venue\'s price protection refused (-4131, a transient refusal), and ends closed', async () => {
     const { h, g } = await guardOn('binanceusdm');
     const pos = await g.guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
     expect(await g.until(pos)).toBe('open');
