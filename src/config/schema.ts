@@ -173,7 +173,11 @@ export const configSchema = strict({
   }).prefault({}),
   accounts: accountsSchema,
   verification: verificationSchema.prefault({}),
-  protection: strict({ onFailure: z.enum(['rollback', 'alert']).default('rollback') }).prefault({}),
+  protection: strict({
+    onFailure: z.enum(['rollback', 'alert']).default('rollback'),
+    /** The price that fires every stop: the mark price, or the last traded price (Bybit `triggerBy`, Binance `workingType`). */
+    triggerBy: z.enum(['mark', 'last']).default('mark'),
+  }).prefault({}),
   ownership: strict({ leaseTtlMs: positiveInt().default(15_000) }).prefault({}),
   sweeps: sweepsSchema.prefault({}),
   alerts: alertsSchema.prefault({}),

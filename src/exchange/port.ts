@@ -34,6 +34,13 @@ export type OrderLookup =
 
 export type PositionMode = 'one-way' | 'hedge';
 
+/**
+ * The price that fires a stop: the mark price or the last traded price. A port applies its
+ * `triggerBy` option (`protection.triggerBy`) to every stop it places: Bybit `triggerBy`,
+ * Binance `workingType`.
+ */
+export type TriggerBy = 'mark' | 'last';
+
 export type StreamEvent =
   | { readonly type: 'order'; readonly report: OrderStatusReport }
   | { readonly type: 'position'; readonly report: PositionStatusReport }
@@ -67,6 +74,25 @@ export interface ExchangePort {
   subscribe(onEvent: (event: StreamEvent) => void): StreamSubscription;
   /** Releases connections; the port is unusable afterwards. */
   close(): Promise<void>;
+  /** The venue's last reported rate-limit state, where the port reads one (the ccxt port). */
+  rateLimits?(): RateLimitState | undefined;
+}
+
+/**
+ * What a venue's reply headers said about its rate limits (see ccxt/rate-limit-state.ts):
+ * Bybit's per-endpoint limit, requests left and reset time; Binance's used weight and order
+ * counts; a `Retry-After`. For the request budget: nothing is decided from it here.
+ */
+export interface RateLimitState {
+  readonly at: number;
+  readonly status: number;
+  readonly limit?: number;
+  readonly remaining?: number;
+  readonly resetAt?: number;
+  readonly usedWeight1m?: number;
+  readonly orderCount10s?: number;
+  readonly orderCount1m?: number;
+  readonly retryAfterMs?: number;
 }
 
 /** A query that could not be answered: it says nothing about the order or position. */

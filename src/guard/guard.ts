@@ -220,8 +220,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   for (const a of config.accounts) {
     let port: ExchangePort;
     try {
-      port = options.ports?.[a.id] ?? (a.exchange === 'sim' && sim !== undefined ? createSimPort(sim, a.id)
-        : await createCcxtPort(a, { clock, log: log.child({ component: 'exchange', account: a.id }) }));
+      const triggerBy = config.protection.triggerBy;
+      port = options.ports?.[a.id] ?? (a.exchange === 'sim' && sim !== undefined ? createSimPort(sim, a.id, { triggerBy })
+        : await createCcxtPort(a, { clock, triggerBy, log: log.child({ component: 'exchange', account: a.id }) }));
     } catch (e) {
       await abandon();
       throw e;

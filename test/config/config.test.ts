@@ -41,7 +41,7 @@ describe('parseConfig defaults', () => {
         timeoutMs: 30_000, unknownAlertAfterMs: 60_000, closeVerifyAttempts: 10, closeVerifyWindowMs: 10_000,
         restLagMs: 5_000, reportStaleMs: 2_000, feedDownPollMs: 1_000,
       },
-      protection: { onFailure: 'rollback' },
+      protection: { onFailure: 'rollback', triggerBy: 'mark' },
       ownership: { leaseTtlMs: 15_000 },
       sweeps: {
         orphanEveryMs: 300_000, reconcileEveryMs: 600_000, orphanPolicy: 'alert', stuckAfterMs: 300_000,
@@ -79,7 +79,7 @@ describe('parseConfig defaults', () => {
         { ...bybit, testnet: false, urls: { rest: 'http://127.0.0.1:9001', ws: 'ws://127.0.0.1:9001/v5/private' } },
         { id: 'okx1', exchange: 'okx', apiKey: 'k', secret: 's', password: 'p' },
       ],
-      protection: { onFailure: 'alert' },
+      protection: { onFailure: 'alert', triggerBy: 'last' },
       sweeps: { orphanPolicy: 'flatten', ignoreClientOrderIdPrefixes: ['manual-'] },
       alerts: {
         webhook: { url: 'https://example.org/hook', secret: 'w' },
@@ -88,6 +88,7 @@ describe('parseConfig defaults', () => {
     });
     expect(config.accounts[0]?.urls?.ws).toBe('ws://127.0.0.1:9001/v5/private');
     expect(config.sweeps.orphanPolicy).toBe('flatten');
+    expect(config.protection.triggerBy).toBe('last');
   });
 });
 
@@ -115,6 +116,7 @@ describe('parseConfig rejects', () => {
     ['null for an object', { alerts: null }, 'alerts', /expected an object, got null/],
     ['an unknown policy', { sweeps: { orphanPolicy: 'adpot' } }, 'sweeps.orphanPolicy', /one of "alert", "adopt", "flatten", got "adpot"/],
     ['an unknown onFailure', { protection: { onFailure: 'ignore' } }, 'protection.onFailure', /"rollback", "alert"/],
+    ['an unknown trigger price', { protection: { triggerBy: 'index' } }, 'protection.triggerBy', /"mark", "last"/],
     ['an upper-case exchange id', { accounts: [{ ...bybit, exchange: 'Bybit' }] }, 'accounts[0].exchange', /ccxt exchange id/],
     ['an http URL for the private WebSocket', { accounts: [{ ...bybit, urls: { ws: 'http://127.0.0.1:9001' } }] },
       'accounts[0].urls.ws', /ws:\/\/ or wss:\/\//],

@@ -4,8 +4,7 @@
  * `createGuard` on the system clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StreamEvent } from '../../src/exchange/port.js';
-import { AVL, wireGuard, wireHarness, type WireGuard, type WireHarness, type WireVenue } from '../support/wire-harness.js';
+import { AVL, streamUp, wireGuard, wireHarness, type WireGuard, type WireHarness, type WireVenue } from '../support/wire-harness.js';
 
 let h: WireHarness | undefined;
 let g: WireGuard | undefined;
@@ -15,18 +14,6 @@ afterEach(async () => {
   g = undefined;
   h = undefined;
 });
-
-/** Resolves once the port's private stream is up. */
-function streamUp(w: WireGuard): Promise<void> {
-  return new Promise((resolve) => {
-    const sub = w.port.subscribe((e: StreamEvent) => {
-      if (e.type === 'connection' && e.status === 'up') {
-        resolve();
-        void sub.close();
-      }
-    });
-  });
-}
 
 const STOP_REFUSAL: Record<WireVenue, string> = { bybit: '110093', binanceusdm: '-2021' };
 

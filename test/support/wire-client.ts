@@ -12,6 +12,8 @@ export interface RawReply {
   readonly status: number;
   readonly text: string;
   readonly json: unknown;
+  /** Response headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 async function send(url: string, init: RequestInit): Promise<RawReply> {
@@ -23,7 +25,7 @@ async function send(url: string, init: RequestInit): Promise<RawReply> {
   } catch {
     json = undefined;
   }
-  return { status: res.status, text, json };
+  return { status: res.status, text, json, headers: Object.fromEntries(res.headers.entries()) };
 }
 
 /** A signed Bybit v5 request (`X-BAPI-*`); `sign` replaces the signature when given. */

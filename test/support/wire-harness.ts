@@ -11,6 +11,7 @@ import { SimExchange } from '../../src/exchange/sim/index.js';
 import { startWireSimulator, type WireSimulator } from '../../src/exchange/wire/index.js';
 import { createGuard, type Guard, type PositionHandle } from '../../src/guard/guard.js';
 import type { PositionStateName } from '../../src/machines/position.machine.js';
+import type { StreamEvent } from '../../src/exchange/port.js';
 
 export type WireVenue = 'bybit' | 'binanceusdm';
 
@@ -80,7 +81,9 @@ export interface WireGuard {
 
 /** A guard whose account `main` trades on the simulator through ccxt. */
 export async function wireGuard(h: WireHarness, exchange: WireVenue, config: Partial<ConfigInput> = {}): Promise<WireGuard> {
-  const port = await h.port(exchange);
+  // The guard applies protection.triggerBy to the ports it creates; this one is created here.
+  const triggerBy = config.protection?.triggerBy;
+  const port = await h.port(exchange, triggerBy === undefined ? {} : { triggerBy });
   const guard = await createGuard({
     accounts: [{ id: 'main', exchange, apiKey: API_KEY, secret: API_SECRET, urls: exchange === 'bybit' ? h.wire.urls.bybit : h.wire.urls.binanceusdm }],
     verification: FAST_VERIFICATION,
@@ -93,4 +96,16 @@ export async function wireGuard(h: WireHarness, exchange: WireVenue, config: Par
     throw new Error(`position ${pos.id} did not reach ${states.join('|')} within ${maxMs} ms; it is ${pos.state}`);
   };
   return { guard, port, until };
+}
+
+/** Resolves once the guard's port reports its private stream up. */
+export function streamUp(w: WireGuard): Promise<void> {
+  return new Promise((resolve) => {
+    const sub = w.port.subscribe((e: StreamEvent) => {
+      if (e.type === 'connection' && e.status === 'up') {
+        resolve();
+        void sub.close();
+      }
+    });
+  });
 }

@@ -3,7 +3,9 @@
  * snapshot before `watchPositions`; base URLs in `urls.api.fapi*` and `urls.api.ws.future`;
  * `code` refusals (negative numbers). Stops are `STOP_MARKET` orders of the Algo Service
  * (`/fapi/v1/algoOrder`), which has ids of its own: posguard names them `algo:<algoId>` so that
- * a venue order id stays unique. Client order ids are unique only among open orders, so a
+ * a venue order id stays unique; their status and executed quantity are read from Binance's own
+ * fields (binance-algo.ts), over REST with the triggered stop's actual order attached, and the
+ * price that fires them is sent as `workingType`. Client order ids are unique only among open orders, so a
  * lookup by client id asks both services (stops first for a stop's id). A symbol's flat
  * position comes from `/fapi/v2/positionRisk?symbol=` (v3 lists held positions only); the
  * position mode from `dualSidePosition`. (ccxt's `fetchPositions` leaves out every record whose
@@ -14,7 +16,9 @@
  */
 import type { Exchange, Order, Position } from 'ccxt';
 import { parseClientOrderId } from '../../domain/client-order-id.js';
-import type { OrderLookup, OrderRequest, PositionMode } from '../port.js';
+import type { OrderLookup, OrderRequest, PositionMode, TriggerBy } from '../port.js';
+import { actualOrderIdOf, algoIdOf, algoIdOfRecord, algoOrder } from './binance-algo.js';
+import { hookBinanceStream } from './binance-stream-hooks.js';
 import { BINANCE_CODES } from './venue-codes.js';
 import {
   base, field, infoOf, plainOrder, unlessNotFound, type CodedRefusal, type OrderArgs, type UrlOverrides, type VenueProfile,
@@ -26,11 +30,6 @@ interface BinanceImplicit {
   parsePositionRisk(raw: unknown): Position;
 }
 
-/** posguard's name of an algo (conditional) order id. */
-export const ALGO_PREFIX = 'algo:';
-
-const algoIdOf = (venueOrderId: string): string | undefined =>
-  (venueOrderId.startsWith(ALGO_PREFIX) ? venueOrderId.slice(ALGO_PREFIX.length) : undefined);
 
 /** True when a client order id is one of posguard's stops (placed through the Algo Service). */
 function isStopId(clientOrderId: string): boolean {
@@ -38,8 +37,23 @@ function isStopId(clientOrderId: string): boolean {
   return role !== undefined && role.startsWith('stop');
 }
 
+/**
+ * A triggered algo order with its actual order attached (`actualOrder`), which alone says how
+ * much the matching engine executed: the Algo Service's REST record does not.
+ */
+async function withActualOrder(ex: Exchange, order: Order, symbol: string): Promise<Order> {
+  const info = infoOf(order);
+  const actualId = actualOrderIdOf(info);
+  if (algoIdOfRecord(info) === undefined || actualId === undefined || field(info, 'aq') !== undefined) return order;
+  const actual = await unlessNotFound(ex.fetchOrder(actualId, symbol), BINANCE_CODES);
+  return actual === undefined ? order : { ...order, info: { ...info, actualOrder: infoOf(actual) } };
+}
+
 async function byClientId(ex: Exchange, cid: string, symbol: string, algoFirst: boolean): Promise<Order | undefined> {
-  const algo = () => unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { clientOrderId: cid, trigger: true }), BINANCE_CODES);
+  const algo = async () => {
+    const found = await unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { clientOrderId: cid, trigger: true }), BINANCE_CODES);
+    return found === undefined ? undefined : withActualOrder(ex, found, symbol);
+  };
   const regular = () => unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { origClientOrderId: cid }), BINANCE_CODES);
   const [one, other] = algoFirst ? [algo, regular] : [regular, algo];
   return (await one()) ?? (await other());
@@ -49,6 +63,7 @@ export const binanceProfile: VenueProfile = {
   codes: BINANCE_CODES,
 
   configure(ex) {
+    hookBinanceStream(ex);
     ex.has.fetchCurrencies = false;
     ex.options.fetchCurrencies = false;
     ex.options.fetchMarkets = { ...(ex.options.fetchMarkets as object), types: ['linear'] };
@@ -84,27 +99,30 @@ export const binanceProfile: VenueProfile = {
     };
   },
 
-  orderArgs(r: OrderRequest): OrderArgs {
+  orderArgs(r: OrderRequest, triggerBy?: TriggerBy): OrderArgs {
     const params: Record<string, unknown> = { clientOrderId: r.clientOrderId };
     if (r.reduceOnly) params.reduceOnly = true;
     if (r.hedgeIndex !== undefined) params.positionSide = r.hedgeIndex === 1 ? 'LONG' : 'SHORT';
-    if (r.type === 'stop-market') params.triggerPrice = r.triggerPrice;
+    if (r.type === 'stop-market') {
+      params.triggerPrice = r.triggerPrice;
+      if (triggerBy !== undefined) params.workingType = triggerBy === 'mark' ? 'MARK_PRICE' : 'CONTRACT_PRICE';
+    }
     return { type: r.type === 'limit' ? 'limit' : 'market', price: r.type === 'limit' ? r.price : undefined, params };
   },
 
   prepareOrder(order) {
     const info = infoOf(order);
-    const algoId = field(info, 'algoId') ?? field(info, 'aid');
-    if (algoId === undefined) return plainOrder(order);
-    // A conditional order has no fill of its own until it triggers ("aq" once it has).
-    const filled = order.filled ?? (field(info, 'aq') !== undefined ? Number(field(info, 'aq')) : 0);
-    return { ...plainOrder(order), id: `${ALGO_PREFIX}${algoId}`, filled };
+    if (algoIdOfRecord(info) !== undefined) return algoOrder(order);
+    const venueStatus = field(info, 'status') ?? field(info, 'X');
+    return { ...plainOrder(order), ...(venueStatus === undefined ? {} : { venueStatus }) };
   },
 
   async findOrder(ex, lookup: OrderLookup, symbol) {
     if (lookup.venueOrderId !== undefined) {
       const algoId = algoIdOf(lookup.venueOrderId);
-      return unlessNotFound(algoId !== undefined ? ex.fetchOrder(algoId, symbol, { trigger: true }) : ex.fetchOrder(lookup.venueOrderId, symbol), BINANCE_CODES);
+      if (algoId === undefined) return unlessNotFound(ex.fetchOrder(lookup.venueOrderId, symbol), BINANCE_CODES);
+      const found = await unlessNotFound(ex.fetchOrder(algoId, symbol, { trigger: true }), BINANCE_CODES);
+      return found === undefined ? undefined : withActualOrder(ex, found, symbol);
     }
     return byClientId(ex, lookup.clientOrderId, symbol, isStopId(lookup.clientOrderId));
   },
@@ -122,7 +140,7 @@ export const binanceProfile: VenueProfile = {
 
   async openOrders(ex, symbol) {
     const [regular, conditional] = await Promise.all([ex.fetchOpenOrders(symbol), ex.fetchOpenOrders(symbol, undefined, undefined, { trigger: true })]);
-    return [...regular, ...conditional];
+    return [...regular, ...await Promise.all(conditional.map((o) => withActualOrder(ex, o, o.symbol ?? symbol ?? '')))];
   },
 
   positions: (ex) => ex.fetchPositions(),
@@ -146,6 +164,12 @@ export const binanceProfile: VenueProfile = {
   },
 
   positionSeq: () => undefined,
+
+  positionTime(p) {
+    // Stream records carry the transaction time (stamped by binance-stream-hooks.ts), REST ones updateTime.
+    const t = Number(field(infoOf(p), 'T') ?? field(infoOf(p), 'updateTime'));
+    return Number.isSafeInteger(t) && t > 0 ? t : undefined;
+  },
 
   hedgeIndex(p) {
     const side = field(infoOf(p), 'positionSide') ?? field(infoOf(p), 'ps');

@@ -3,7 +3,8 @@
  * endpoints posguard does not need (currencies, spot/inverse/option markets, the account-type
  * probes, the REST snapshot before `watchPositions`); base URLs in `urls.api.*` and
  * `urls.api.ws.private.*` (the private path must contain `v5/private`); `retCode` refusals;
- * stops as `triggerPrice` + `triggerDirection` + `reduceOnly` + `closeOnTrigger`; orders found
+ * stops as `triggerPrice` + `triggerDirection` + `reduceOnly` + `closeOnTrigger` (+ `triggerBy`); the
+ * venue's `orderStatus`, `rejectReason`/`cancelType` kept on the report; orders found
  * by id through `/v5/order/realtime` (any status when queried by id), then `/v5/order/history`;
  * a symbol's positions through `/v5/position/list?symbol=` (flat ones included); the position
  * mode read from `positionIdx`.
@@ -13,7 +14,7 @@
  * // { type: 'market', params: { triggerPrice: 0.21, triggerDirection: 'descending', reduceOnly: true, closeOnTrigger: true, clientOrderId } }
  */
 import type { Exchange, Position } from 'ccxt';
-import type { OrderLookup, OrderRequest, PositionMode } from '../port.js';
+import type { OrderLookup, OrderRequest, PositionMode, TriggerBy } from '../port.js';
 import { BYBIT_CODES } from './venue-codes.js';
 import {
   base, field, first, infoOf, plainOrder, type CodedRefusal, type OrderArgs, type UrlOverrides, type VenueProfile,
@@ -62,6 +63,13 @@ function linearSymbol(ex: Exchange): string | undefined {
   return typeof linear?.symbol === 'string' ? linear.symbol : undefined;
 }
 
+/**
+ * Bybit statuses ccxt's unified one gets wrong for posguard: a triggered conditional order is in
+ * the matching engine (executing, ccxt says `open`); `PartiallyFilledCanceled` (spot: a capped
+ * market order) ended with a partial fill (ccxt says `closed`, read as fully filled).
+ */
+const STATUS_FROM_VENUE: Readonly<Record<string, string>> = { Triggered: 'triggered', PartiallyFilledCanceled: 'canceled' };
+
 export const bybitProfile: VenueProfile = {
   codes: BYBIT_CODES,
 
@@ -98,7 +106,7 @@ export const bybitProfile: VenueProfile = {
     return { code, message: field(r, 'retMsg') ?? field(r, 'ret_msg') ?? '' };
   },
 
-  orderArgs(r: OrderRequest): OrderArgs {
+  orderArgs(r: OrderRequest, triggerBy?: TriggerBy): OrderArgs {
     const params: Record<string, unknown> = { clientOrderId: r.clientOrderId };
     if (r.reduceOnly) params.reduceOnly = true;
     if (r.hedgeIndex !== undefined) params.positionIdx = r.hedgeIndex;
@@ -106,12 +114,27 @@ export const bybitProfile: VenueProfile = {
       params.triggerPrice = r.triggerPrice;
       // A sell stop protects a long: it fires when the price falls; a buy stop when it rises.
       params.triggerDirection = r.side === 'sell' ? 'descending' : 'ascending';
+      if (triggerBy !== undefined) params.triggerBy = triggerBy === 'mark' ? 'MarkPrice' : 'LastPrice';
       if (r.reduceOnly) params.closeOnTrigger = true;
     }
     return { type: r.type === 'limit' ? 'limit' : 'market', price: r.type === 'limit' ? r.price : undefined, params };
   },
 
-  prepareOrder: plainOrder,
+  prepareOrder(order) {
+    const info = infoOf(order);
+    const venueStatus = field(info, 'orderStatus');
+    const rejectReason = field(info, 'rejectReason');
+    const cancelType = field(info, 'cancelType');
+    const reason = rejectReason !== undefined && rejectReason !== 'EC_NoError' ? rejectReason
+      : cancelType !== undefined && cancelType !== 'UNKNOWN' ? cancelType : undefined;
+    const status = venueStatus === undefined ? undefined : STATUS_FROM_VENUE[venueStatus];
+    return {
+      ...plainOrder(order),
+      ...(status === undefined ? {} : { status }),
+      ...(venueStatus === undefined ? {} : { venueStatus }),
+      ...(reason === undefined ? {} : { rejectReason: reason }),
+    };
+  },
 
   async findOrder(ex, lookup, symbol) {
     const params = lookupParams(lookup);

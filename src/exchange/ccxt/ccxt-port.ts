@@ -20,13 +20,14 @@ import { accepted, rejected, unknown, type Outcome } from '../../domain/outcome.
 import type { OrderStatusReport, PositionStatusReport } from '../../domain/reports.js';
 import {
   QueryFailed, type CreateAck, type ExchangePort, type OrderLookup, type OrderRequest, type PositionMode, type StreamEvent,
-  type StreamSubscription,
+  type StreamSubscription, type TriggerBy,
 } from '../port.js';
 import { fillReport, orderReport, positionReport } from './ccxt-reports.js';
 import { classifyFailure, type CallFailure } from './classify-failure.js';
 import { CcxtPortClosed } from './errors.js';
 import type { BuiltExchange } from './exchange-factory.js';
 import { toMarkets } from './markets.js';
+import type { RateLimitSnapshot } from './rate-limit-state.js';
 import { StreamSupervisor, type ReconnectPolicy } from './stream-supervisor.js';
 
 /** Where the port reports what it drops (malformed stream records); a pino logger fits. */
@@ -52,6 +53,8 @@ export class CcxtPort implements ExchangePort {
     private readonly clock: Clock,
     private readonly reconnect: ReconnectPolicy,
     private readonly log: PortLog,
+    /** The price every stop this port places fires on (`protection.triggerBy`); the venue's default when absent. */
+    private readonly triggerBy?: TriggerBy,
   ) {
     this.account = accountId(account);
     this.venue = built.exchange.id;
@@ -75,7 +78,7 @@ export class CcxtPort implements ExchangePort {
 
   async createOrder(request: OrderRequest): Promise<Outcome<CreateAck>> {
     const { profile, exchange } = this.built;
-    const args = profile.orderArgs(request);
+    const args = profile.orderArgs(request, this.triggerBy);
     const result = await this.call('createOrder', () => exchange.createOrder(request.symbol, args.type, request.side, request.amount, args.price, args.params));
     if (!result.ok) return changeOutcome(result.failure);
     const receivedAt = this.clock.now();
@@ -91,6 +94,11 @@ export class CcxtPort implements ExchangePort {
     if (report === undefined) report = await this.fetchOrder({ venueOrderId: id }, request.symbol).catch(() => undefined);
     const cid = typeof prepared.clientOrderId === 'string' && prepared.clientOrderId !== '' ? clientOrderIdOf(prepared.clientOrderId) : request.clientOrderId;
     return accepted({ venueOrderId: id, clientOrderId: cid, report });
+  }
+
+  /** The venue's last reported rate-limit state (reply headers), for the request budget. */
+  rateLimits(): RateLimitSnapshot | undefined {
+    return this.built.rateLimits();
   }
 
   async cancelOrder(lookup: OrderLookup, symbol: string): Promise<Outcome<{ readonly venueOrderId: VenueOrderId }>> {

@@ -23,7 +23,8 @@ export function orderReport(profile: VenueProfile, order: Order, source: ReportS
 
 /** The position's report; throws `MalformedPositionReply` when a field is missing. */
 export function positionReport(profile: VenueProfile, p: Position, source: ReportSource, receivedAt: number): PositionStatusReport {
-  return normalizePosition(p, { source, receivedAt, venueSeq: profile.positionSeq(p), hedgeIndex: profile.hedgeIndex(p) });
+  const venueTime = profile.positionTime?.(p);
+  return normalizePosition(p, { source, receivedAt, venueSeq: profile.positionSeq(p), hedgeIndex: profile.hedgeIndex(p), ...(venueTime === undefined ? {} : { venueTime }) });
 }
 
 const positive = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);

@@ -3,7 +3,8 @@
  * credentials, the venue profile's options, testnet, `urls` overrides (which win over
  * testnet), ccxt's rate limiter (on against real venues, off when every URL points at this
  * machine), an HTTP agent for plain `ws://` URLs, and two hooks — the reply hook, which reads
- * the venue's own error codes on any host (`VenueRefusal`, `VenueServerError`), and a fetch
+ * the venue's own error codes on any host (`VenueRefusal`, `VenueServerError`), IP-level limits
+ * answered by HTTP status alone (429, 418, 403), and the rate-limit headers of every reply — and a fetch
  * hook that records whether a call's HTTP request has left (a call that never left is
  * definitively not sent). Touches nothing until the port calls it.
  *
@@ -20,6 +21,7 @@ import { bybitProfile } from './bybit-profile.js';
 import { UnsupportedCcxtAccount, VenueRefusal, VenueServerError } from './errors.js';
 import { genericProfile } from './generic-profile.js';
 import { didYouMean, suggestName } from '../../domain/suggest.js';
+import { ipLimitRefusal, readRateLimits, type RateLimitSnapshot } from './rate-limit-state.js';
 import type { VenueProfile } from './venue-profile.js';
 
 /** Whether the current call's HTTP request has left. */
@@ -32,6 +34,8 @@ export interface ExchangeOptions {
   readonly rateLimit?: boolean;
   /** ccxt's per-request timeout in ms (default 10 000). */
   readonly timeoutMs?: number;
+  /** Receive times of rate-limit states (default: the system time). */
+  readonly now?: () => number;
 }
 
 export interface BuiltExchange {
@@ -43,6 +47,8 @@ export interface BuiltExchange {
   readonly restOnly: boolean;
   /** Removes the account's credentials from a message. */
   redact(text: string): string;
+  /** The rate-limit state of the last reply that carried one. */
+  rateLimits(): RateLimitSnapshot | undefined;
   /** Releases the HTTP agent. */
   dispose(): void;
 }
@@ -102,9 +108,15 @@ export function buildExchange(account: AccountConfig, opts: ExchangeOptions = {}
     if (flag !== undefined) flag.sent = true;
     return fetch(url, method, headers, body);
   };
+  const now = opts.now ?? Date.now;
+  let rateLimits: RateLimitSnapshot | undefined;
   const handleErrors = exchange.handleErrors.bind(exchange);
   exchange.handleErrors = (status, statusText, url, method, responseHeaders, responseBody, response, requestHeaders, requestBody) => {
+    rateLimits = readRateLimits(status, responseHeaders ?? {}, now()) ?? rateLimits;
     if (status >= 500) throw new VenueServerError(exchange.id, status);
+    // The venues with a code table also have IP-level limits answered by HTTP status alone.
+    const limited = profile.codes === undefined ? undefined : ipLimitRefusal(status, responseHeaders ?? {}, now());
+    if (limited !== undefined) throw new VenueRefusal(exchange.id, limited.code, limited.message, status, limited.retryAfterMs);
     const refusal = profile.refusalOf?.(response, responseHeaders ?? {});
     if (refusal !== undefined) throw new VenueRefusal(exchange.id, refusal.code, refusal.message, status, refusal.retryAfterMs);
     return handleErrors(status, statusText, url, method, responseHeaders, responseBody, response, requestHeaders, requestBody);
@@ -130,6 +142,7 @@ export function buildExchange(account: AccountConfig, opts: ExchangeOptions = {}
     sent,
     restOnly,
     redact: (text) => secrets.reduce((t, s) => t.split(s).join('***'), text),
+    rateLimits: () => rateLimits,
     dispose: () => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

@@ -10,6 +10,7 @@
  */
 import { systemClock, type Clock } from '../../clock.js';
 import type { AccountConfig } from '../../config/config.js';
+import type { TriggerBy } from '../port.js';
 import { CcxtPort, type PortLog } from './ccxt-port.js';
 import { buildExchange } from './exchange-factory.js';
 import type { ReconnectPolicy } from './stream-supervisor.js';
@@ -19,6 +20,7 @@ export { CcxtPortClosed, MalformedPositionReply, UnsupportedCcxtAccount, VenueRe
 export { classifyFailure, type CallFailure } from './classify-failure.js';
 export { BINANCE_CODES, BYBIT_CODES, classifyCode, type CodeClass } from './venue-codes.js';
 export { normalizePosition } from './normalize-position.js';
+export type { RateLimitSnapshot } from './rate-limit-state.js';
 export { isLocal } from './exchange-factory.js';
 export type { ReconnectPolicy } from './stream-supervisor.js';
 
@@ -35,6 +37,10 @@ export interface CcxtPortOptions {
   readonly log?: PortLog;
   /** Load the markets before resolving (default true), so that a bad key or URL fails here. */
   readonly loadMarkets?: boolean;
+  /** The price every stop fires on (`protection.triggerBy`): sent as Bybit `triggerBy`, Binance `workingType`. */
+  readonly triggerBy?: TriggerBy;
+  /** Binance: how often ccxt extends the listen key (default ccxt's 20 minutes). */
+  readonly listenKeyKeepAliveMs?: number;
 }
 
 const SILENT: PortLog = { warn: () => {} };
@@ -45,11 +51,14 @@ const SILENT: PortLog = { warn: () => {} };
  * not know or missing credentials, and with `QueryFailed` when the venue cannot be reached.
  */
 export async function createCcxtPort(account: AccountConfig, options: CcxtPortOptions = {}): Promise<CcxtPort> {
+  const clock = options.clock ?? systemClock;
   const built = buildExchange(account, {
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    now: () => clock.now(),
   });
-  const port = new CcxtPort(built, account.id, options.clock ?? systemClock, options.reconnect ?? { initialMs: 250, maxMs: 10_000 }, options.log ?? SILENT);
+  if (options.listenKeyKeepAliveMs !== undefined) built.exchange.options.listenKeyRefreshRate = options.listenKeyKeepAliveMs;
+  const port = new CcxtPort(built, account.id, clock, options.reconnect ?? { initialMs: 250, maxMs: 10_000 }, options.log ?? SILENT, options.triggerBy);
   if (options.loadMarkets !== false) {
     try {
       await port.loadMarkets();

@@ -20,6 +20,8 @@ export interface PositionContext {
   readonly venueSeq?: number | undefined;
   /** The hedge-mode index (1 long side, 2 short side), where the venue gives one. */
   readonly hedgeIndex?: number | undefined;
+  /** The venue's time of the state, when the profile reads it better than ccxt's timestamp. */
+  readonly venueTime?: number | undefined;
 }
 
 function positive(v: unknown): number | undefined {
@@ -46,7 +48,7 @@ export function normalizePosition(raw: unknown, ctx: PositionContext): PositionS
   return {
     source: ctx.source,
     receivedAt: ctx.receivedAt,
-    venueTime: positive(p.lastUpdateTimestamp) ?? positive(p.timestamp),
+    venueTime: ctx.venueTime ?? positive(p.lastUpdateTimestamp) ?? positive(p.timestamp),
     venueSeq: ctx.venueSeq,
     symbol,
     side,

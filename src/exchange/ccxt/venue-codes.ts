@@ -3,7 +3,8 @@
  * (`rejected`, with a label), "not processed, try later" (`rate-limited`), "an earlier send
  * may have landed" (`duplicate`, an `Unknown`), "order not found", or "status unknown"
  * (`unknown`: the venue itself says it may have processed the request). Codes from Bybit v5's
- * and Binance USD-M's error tables. A code not listed is `unknown`: a refusal is never
+ * and Binance USD-M's error tables; `HTTP_<status>` stands for an IP-level limit answered by HTTP
+ * status alone (rate-limit-state.ts). A code not listed is `unknown`: a refusal is never
  * assumed. Pure data.
  *
  * @example
@@ -40,7 +41,8 @@ export const BYBIT_CODES: CodeTable = table([
   [rejected('TIMESTAMP_OUTSIDE_WINDOW'), [10002]],
   [rejected('AUTHENTICATION'), [10003, 10004, 10007]],
   [rejected('PERMISSION_DENIED'), [10005, 10009, 10010, 10024, 10027]],
-  [RATE, [10006, 10018]],
+  // 10006/10018: the per-UID limit; HTTP 403 (IP limit) and 429 (system protection) come by status alone.
+  [RATE, [10006, 10018, 'HTTP_403', 'HTTP_429']],
   [NOT_FOUND, [110001, 170213]],
   [rejected('INVALID_PRICE'), [110003]],
   [rejected('INSUFFICIENT_FUNDS'), [110004, 110007, 110012, 110044, 110045, 131001]],
@@ -60,8 +62,11 @@ export const BINANCE_CODES: CodeTable = table([
   [unknown('DISCONNECTED'), [-1001]],
   [unknown('UNEXPECTED_RESPONSE'), [-1006]],
   [unknown('TIMEOUT'), [-1007]],
-  [RATE, [-1003, -1008, -1015]],
-  [rejected('TIMESTAMP_OUTSIDE_WINDOW'), [-1021]],
+  // -1003 and HTTP 429/418: the IP's limit or ban; 403: the WAF limit. -4131: a market order the
+  // PERCENT_PRICE protection refused (the book is too thin now): not processed, try later.
+  [RATE, [-1003, -1008, -1015, -4131, 'HTTP_403', 'HTTP_418', 'HTTP_429']],
+  // -5028: outside the matching engine's recvWindow, not processed (as -1021).
+  [rejected('TIMESTAMP_OUTSIDE_WINDOW'), [-1021, -5028]],
   [rejected('AUTHENTICATION'), [-1022, -2014, -2015]],
   [rejected('INVALID_REQUEST'), [-1100, -1101, -1102, -1103, -1104, -1105, -1106, -1111, -1112, -1114, -1115, -1116, -1117, -1121, -1125, -1127, -1128, -1130]],
   [rejected('ORDER_REJECTED'), [-2010, -4120, -5021, -5022]],
@@ -70,7 +75,7 @@ export const BINANCE_CODES: CodeTable = table([
   [rejected('INSUFFICIENT_FUNDS'), [-2018, -2019, -2027, -2028]],
   [rejected('INVALID_TRIGGER_PRICE'), [-2021]],
   [rejected('REDUCE_ONLY_WOULD_INCREASE'), [-2022, -4118]],
-  [rejected('INVALID_ORDER'), [-4003, -4004, -4005, -4013, -4014, -4015, -4023, -4024, -4131]],
+  [rejected('INVALID_ORDER'), [-4003, -4004, -4005, -4013, -4014, -4015, -4023, -4024]],
   [rejected('POSITION_SIDE_MISMATCH'), [-4061]],
   [DUPLICATE, [-4116]],
   [rejected('MIN_NOTIONAL'), [-4164]],

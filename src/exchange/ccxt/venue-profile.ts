@@ -10,7 +10,7 @@
  * const profile = profileFor('bybit'); profile.configure(exchange); profile.applyUrls(exchange, { rest, ws });
  */
 import type { Exchange, Order, Position, Trade } from 'ccxt';
-import type { OrderLookup, OrderRequest, PositionMode } from '../port.js';
+import type { OrderLookup, OrderRequest, PositionMode, TriggerBy } from '../port.js';
 import { classifyFailure } from './classify-failure.js';
 import type { CodeTable } from './venue-codes.js';
 
@@ -46,7 +46,8 @@ export interface VenueProfile {
   applyUrls(ex: Exchange, urls: UrlOverrides): void;
   /** The coded refusal in a reply, for the reply hook; `undefined` for a success. */
   refusalOf?(response: unknown, headers: Readonly<Record<string, unknown>>): CodedRefusal | undefined;
-  orderArgs(request: OrderRequest): OrderArgs;
+  /** The ccxt arguments of an order; a stop fires on `triggerBy` when given (else the venue's default). */
+  orderArgs(request: OrderRequest, triggerBy?: TriggerBy): OrderArgs;
   /** The order as `normalizeOrder` should read it (the venue id posguard uses, venue quirks). */
   prepareOrder(order: Order): Record<string, unknown>;
   /** The order, whatever its status; `undefined` when the venue answered and does not know it. */
@@ -61,6 +62,8 @@ export interface VenueProfile {
   markPrice(ex: Exchange, symbol: string): Promise<number | undefined>;
   /** The venue's sequence number of a position state (Bybit's `seq`). */
   positionSeq(p: Position): number | undefined;
+  /** The venue's time of a position state when ccxt's timestamp is another (Binance's stream: the event time). */
+  positionTime?(p: Position): number | undefined;
   /** The hedge-mode index of a position record (1 long side, 2 short side). */
   hedgeIndex(p: Position): number | undefined;
   tradeClientOrderId(t: Trade): string | undefined;

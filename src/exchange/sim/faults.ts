@@ -6,9 +6,11 @@
  * else. The venue reacts to changes through `onChange` (to emit `down`/`up`).
  *
  * What one "call" is for each fault: a create for `minimalCreateReply`, `orderIndexDelay`,
- * `reject`; a market execution for `partialFill`; a REST query for `restLag`; a port call
- * for `rateLimited`, `serverError`, `timeoutAfterAccept`; a stream event for the stream faults
- * and for `disconnect` (the stream stays down until that many events were lost).
+ * `reject`; a market execution for `partialFill` and `marketProtection` (a market create on
+ * Binance); a stop trigger for `triggeredStop`; a REST query for `restLag`; a port call for
+ * `rateLimited`, `serverError`, `timeoutAfterAccept`; a keep-alive for
+ * `listenKeyKeepAliveFailure`; a stream event for the stream faults and for `disconnect` (the
+ * stream stays down until that many events were lost); `dcp` is a setting, never counted.
  *
  * @example
  * venue.faults.set({ fault: { kind: 'restLag', ms: 5_000 }, when: { calls: 2 }, account: 'main' });
@@ -40,12 +42,35 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('streamReorder'), holdMs: ms.optional() }).strict(),
   /** The private stream is down: `down`, events lost, `up` when the rule ends. */
   z.object({ kind: z.literal('disconnect'), reason: z.string().optional() }).strict(),
-  z.object({ kind: z.literal('rateLimited'), retryAfterMs: ms.optional(), methods }).strict(),
+  /**
+   * The venue's rate limit: Binance answers HTTP 429 (`-1003`), Bybit retCode 10006 (per-UID); `http`
+   * asks for an IP-level answer instead: 429 (both), 403 (Bybit's IP limit, Binance's WAF) or 418
+   * (Binance's IP ban).
+   */
+  z.object({ kind: z.literal('rateLimited'), retryAfterMs: ms.optional(), methods, http: z.union([z.literal(429), z.literal(403), z.literal(418)]).optional() }).strict(),
   z.object({ kind: z.literal('serverError'), status: z.number().int().min(500).max(599).optional(), methods }).strict(),
   /** The venue processes the create or cancel, but the reply never arrives. */
   z.object({ kind: z.literal('timeoutAfterAccept'), methods: z.array(z.enum(['createOrder', 'cancelOrder'])).optional() }).strict(),
   /** A market execution fills only `fraction` of the order; the rest is cancelled (IOC). */
   z.object({ kind: z.literal('partialFill'), fraction: z.number().min(0).lt(1) }).strict(),
+  /**
+   * Market-order price protection, as the order's venue applies it: Binance refuses the order
+   * (`-4131`, not processed); Bybit fills `fraction` (default 0) up to its slippage cap and
+   * cancels the rest.
+   */
+  z.object({ kind: z.literal('marketProtection'), fraction: z.number().min(0).lt(1).optional() }).strict(),
+  /**
+   * A stop whose trigger fires enters the matching engine and stays `triggered` (executing) for
+   * `holdMs`, then fills, or is cancelled in the engine after filling `fraction` (default 0).
+   */
+  z.object({
+    kind: z.literal('triggeredStop'), holdMs: ms.optional(), outcome: z.enum(['fill', 'cancel']).optional(),
+    fraction: z.number().min(0).lt(1).optional(),
+  }).strict(),
+  /** Bybit disconnect protection is on: `timeWindowMs` after the last `dcp` subscriber of the account disconnects, its orders are cancelled. */
+  z.object({ kind: z.literal('dcp'), timeWindowMs: ms.optional() }).strict(),
+  /** Binance listen-key keep-alives (`PUT /fapi/v1/listenKey`) fail with `-1125`. */
+  z.object({ kind: z.literal('listenKeyKeepAliveFailure') }).strict(),
   /** A create is refused with this reason and code (e.g. insufficient margin). */
   z.object({
     kind: z.literal('reject'), reason: z.string().min(1), code: z.string().min(1),

@@ -9,7 +9,9 @@
  * const port = createSimPort(venue, 'paper');
  */
 export { SimExchange, type SimExchangeOptions } from './sim-exchange.js';
-export { SimPort, SimPortClosed, createSimPort } from './sim-port.js';
+export { SimPort, SimPortClosed, createSimPort, type SimPortOptions } from './sim-port.js';
+export { BINANCE_RULES, BYBIT_RULES, rulesOf, type EndReason, type TriggerBy, type VenueKind, type VenueRules } from './venue-rules.js';
+export type { MarketPrices } from './price-book.js';
 export { DEFAULT_SIM_MARKETS, type SimMarketSpec } from './markets.js';
 export {
   FaultBook, InvalidFaultRule, faultRuleSchema, faultSchema, faultWhenSchema,

@@ -9,10 +9,11 @@ import { dec, eq, isZero, sub } from '../../domain/decimal.js';
 import type { AccountId, ClientOrderId, VenueOrderId } from '../../domain/ids.js';
 import type { OrderType } from '../../domain/reports.js';
 import type { Side } from '../../domain/side.js';
-import type { CcxtOrder, CcxtOrderStatus } from './wire.js';
+import type { EndReason } from './venue-rules.js';
+import type { CcxtOrder, CcxtOrderStatus, SimOrderInfo } from './wire.js';
 
-/** An order at one moment; `status` uses ccxt's names. */
-export interface OrderState {
+/** An order at one moment; `status` uses ccxt's names (and `triggered`, see wire.ts); the venue's own facts as in `SimOrderInfo`. */
+export interface OrderState extends SimOrderInfo {
   readonly id: VenueOrderId;
   readonly clientOrderId: ClientOrderId;
   readonly account: AccountId;
@@ -35,21 +36,41 @@ export interface OrderState {
   readonly origin: 'port' | 'external';
 }
 
+/** A terminal status: the order will not change again. */
+export function isFinished(o: Pick<OrderState, 'status'>): boolean {
+  return o.status !== 'open' && o.status !== 'triggered';
+}
+
 /** The amount still to fill. */
 export function remainingOf(o: Pick<OrderState, 'amount' | 'filled'>): number {
   return sub(o.amount, o.filled);
 }
 
-/** The state after a fill of `qty` at `price` at time `at`; `final` closes the rest (IOC). */
-export function withFill(o: OrderState, qty: number, price: number, at: number, final: boolean): OrderState {
+/**
+ * The state after a fill of `qty` at `price` at time `at`; `final` ends the rest (IOC), as
+ * `remainder` says (`canceled` on Bybit, `expired` on Binance).
+ */
+export function withFill(o: OrderState, qty: number, price: number, at: number, final: boolean, remainder: 'canceled' | 'expired' = 'canceled'): OrderState {
   const filled = dec(o.filled).plus(qty);
   const average = isZero(qty) ? o.average : dec(o.average ?? 0).times(o.filled).plus(dec(price).times(qty)).div(filled).toNumber();
-  const status: CcxtOrderStatus = eq(filled, o.amount) ? 'closed' : final ? 'canceled' : 'open';
-  return { ...o, filled: filled.toNumber(), average, status, updatedAt: at };
+  const full = eq(filled, o.amount);
+  const status: CcxtOrderStatus = full ? 'closed' : final ? remainder : o.status;
+  return { ...o, filled: filled.toNumber(), average, status, updatedAt: at, ...(!full && final ? { endReason: 'unfilled-remainder' as const } : {}) };
 }
+
+/** The venue's words for why it ended an order, as `normalizeOrder` passes them on. */
+const REASONS: Readonly<Record<EndReason, string | undefined>> = {
+  user: undefined,
+  'unfilled-remainder': 'unfilled remainder cancelled',
+  'nothing-to-reduce': 'Reduce Only reject',
+  'position-closed': 'position closed',
+  'disconnect-protection': 'CancelByDCP',
+  engine: 'cancelled in the matching engine',
+};
 
 /** The order as ccxt's `parseOrder` would return it. */
 export function toCcxtOrder(o: OrderState): CcxtOrder {
+  const reason = o.endReason === undefined ? undefined : REASONS[o.endReason];
   return {
     id: o.id,
     clientOrderId: o.clientOrderId,
@@ -66,5 +87,10 @@ export function toCcxtOrder(o: OrderState): CcxtOrder {
     triggerPrice: o.triggerPrice,
     timestamp: o.createdAt,
     lastUpdateTimestamp: o.updatedAt,
+    ...(reason === undefined ? {} : { rejectReason: reason }),
+    info: {
+      venue: o.venue, triggerBy: o.triggerBy, triggeredAt: o.triggeredAt, endReason: o.endReason,
+      lastPriceOnCreated: o.lastPriceOnCreated, priceStep: o.priceStep,
+    },
   };
 }

@@ -9,6 +9,7 @@
  */
 import type { AccountId } from '../../domain/ids.js';
 import type { OrderLookup, OrderRequest } from '../port.js';
+import type { TriggerBy } from './venue-rules.js';
 import type { ChangeResult, PortMethod } from './wire.js';
 
 /** The parameters of each method, as the port passed them. */
@@ -16,7 +17,8 @@ export interface RequestParams {
   readonly loadMarkets: Record<string, never>;
   readonly fetchMarkPrice: { readonly symbol: string };
   readonly fetchPositionMode: Record<string, never>;
-  readonly createOrder: OrderRequest;
+  /** With the price its stop fires on, when the port said (`protection.triggerBy`). */
+  readonly createOrder: OrderRequest & { readonly triggerBy?: TriggerBy };
   readonly cancelOrder: { readonly lookup: OrderLookup; readonly symbol: string };
   readonly fetchOrder: { readonly lookup: OrderLookup; readonly symbol: string };
   readonly fetchOpenOrders: { readonly symbol?: string };

@@ -1,9 +1,13 @@
 /**
  * The simulated exchange (DESIGN section 5): one venue with many accounts, an injected
  * clock and a seeded price path. Receives port calls (through `server`), price moves
- * (`setPrice`, `tick`, or every `priceTickMs` on the clock), fault rules (`faults`) and
- * "another program's" trades (`openExternalPosition`); sends stream events to subscribers
- * through the clock; keeps a record of every call (`requests`). Touches only its own state.
+ * (`setPrice` for mark and last together, `setPrices` to set them apart, `tick`, or every
+ * `priceTickMs` on the clock), fault rules (`faults`), "another program's" trades
+ * (`openExternalPosition`) and the venue's own cancels (`cancelAllOrders`, Bybit's disconnect
+ * protection); sends stream events to subscribers through the clock; keeps a record of every
+ * call (`requests`). Each order follows the rules of the venue it was placed under
+ * (venue-rules.ts): in-process ports those of `venue` (Bybit's by default), the wire simulator
+ * each format's own. Touches only its own state.
  *
  * Start a `SimulatedClock` at a positive time (`clock.set(…)`): ccxt-shaped timestamps of 0
  * read as "absent".
@@ -25,13 +29,15 @@ import type { Side } from '../../domain/side.js';
 import type { OrderRequest, PositionMode, StreamEvent, StreamSubscription } from '../port.js';
 import { FaultBook, type ActiveFaultRule } from './faults.js';
 import { DEFAULT_SIM_MARKETS, marketOf, type SimMarketSpec } from './markets.js';
-import { MatchingEngine, type EngineChange } from './matching-engine.js';
-import { toCcxtOrder } from './order-state.js';
+import { MatchingEngine, type EngineChange, type TriggeredStopPlan } from './matching-engine.js';
+import type { MarketPrices } from './price-book.js';
+import { toCcxtOrder, type OrderState } from './order-state.js';
 import { positionReport } from './position-state.js';
 import { nextPrice } from './price-path.js';
 import { filterRequests, type RequestFilter, type SimRequest } from './request-record.js';
 import { StreamHub } from './stream-hub.js';
 import { VenueServer } from './venue-server.js';
+import { rulesOf, type EndReason, type VenueKind, type VenueRules } from './venue-rules.js';
 import type { CcxtOrder, PortMethod, PositionView } from './wire.js';
 
 /** How a venue is built: the clock and the seed are required. */
@@ -47,6 +53,11 @@ export interface SimExchangeOptions {
   readonly streamDelayMs?: number;
   /** How far back order and position states are kept for `restLag` (default 60 s). */
   readonly historyMs?: number;
+  /**
+   * Whose rules orders from in-process ports follow where Bybit and Binance differ (venue-rules.ts);
+   * `bybit` by default. The wire simulator passes each format's own rules.
+   */
+  readonly venue?: VenueKind;
 }
 
 /** The simulated venue; see the module header for an example. */
@@ -64,21 +75,26 @@ export class SimExchange {
   private readonly timers = new Set<unknown>();
   private externalSeq = 1;
   private closed = false;
+  /** The rules of orders from in-process ports (see `SimExchangeOptions.venue`). */
+  readonly rules: VenueRules;
 
   constructor(opts: SimExchangeOptions) {
     this.clock = opts.clock;
+    this.rules = rulesOf(opts.venue ?? 'bybit');
     this.rnd = seededRandom(opts.seed);
     this.faults = new FaultBook(opts.clock, (rule) => this.onFaultChange(rule));
     this.engine = new MatchingEngine({
       clock: opts.clock,
       markets: opts.markets ?? DEFAULT_SIM_MARKETS,
       historyMs: opts.historyMs ?? 60_000,
-      fillFraction: (order) => (order.origin === 'port' ? this.faults.take('partialFill', order.account)?.fraction : undefined),
+      fillFraction: (order) => this.fillFraction(order),
+      triggeredStop: (order) => this.triggeredStopPlan(order),
+      later: (ms, fn) => this.later(ms, fn),
       onChange: (change) => this.publish(change),
     });
     this.hub = new StreamHub(opts.clock, this.faults, opts.streamDelayMs ?? 0);
     this.server = new VenueServer({
-      clock: opts.clock, engine: this.engine, faults: this.faults,
+      clock: opts.clock, engine: this.engine, faults: this.faults, rules: this.rules,
       record: (request) => this.log.push(request),
       positionMode: (account) => this.positionMode(account),
     });
@@ -96,16 +112,33 @@ export class SimExchange {
     return mark;
   }
 
-  /** Sets the mark price (on the price grid) and matches resting orders against it. */
+  /** Sets the mark and last prices (on the price grid) to `price` and matches resting orders against them. */
   setPrice(symbol: string, price: number): void {
-    this.engine.setMark(symbol, price);
+    this.engine.setPrices(symbol, { mark: price, last: price });
   }
 
-  /** Moves every price `steps` steps along its seeded path. */
+  /** Sets the mark and the last price apart (either may be left as it is) and matches resting orders. */
+  setPrices(symbol: string, prices: Partial<MarketPrices>): void {
+    this.engine.setPrices(symbol, prices);
+  }
+
+  /** The last traded price. */
+  lastPrice(symbol: string): number {
+    const last = this.engine.pricesOf(symbol)?.last;
+    if (last === undefined) throw new RangeError(`the simulated venue does not list ${symbol}`);
+    return last;
+  }
+
+  /** Moves every price `steps` steps along its seeded path (mark and last together). */
   tick(steps = 1): void {
     for (let i = 0; i < steps; i++) {
-      for (const spec of this.engine.markets) this.engine.setMark(spec.symbol, nextPrice(this.markPrice(spec.symbol), spec, this.rnd));
+      for (const spec of this.engine.markets) this.setPrice(spec.symbol, nextPrice(this.markPrice(spec.symbol), spec, this.rnd));
     }
+  }
+
+  /** Cancels every open order of an account as the venue itself would (Bybit's disconnect protection); returns how many. */
+  cancelAllOrders(account: AccountId | string, reason: EndReason): number {
+    return this.engine.cancelAll(accountId(account), reason);
   }
 
   /** Makes an account hedge-mode (or one-way again); matching stays one-way netting. */
@@ -136,9 +169,9 @@ export class SimExchange {
   openExternalPosition(account: AccountId | string, symbol: string, side: Side, size: number): VenueOrderId {
     const id = accountId(account);
     const request: OrderRequest = { symbol, side, type: 'market', amount: size, reduceOnly: false, clientOrderId: clientOrderIdOf(`ext-${this.externalSeq++}`) };
-    const refusal = this.engine.check(id, request);
+    const refusal = this.engine.check(id, request, this.rules);
     if (refusal !== undefined) throw new RangeError(`external ${side} of ${size} ${symbol} refused: ${refusal.reason}`);
-    return this.engine.accept(id, request, { origin: 'external', visibleFrom: this.clock.now() }).id;
+    return this.engine.accept(id, request, { origin: 'external', visibleFrom: this.clock.now(), rules: this.rules }).id;
   }
 
   /** The recorded port calls matching `filter`, oldest first. */
@@ -158,6 +191,21 @@ export class SimExchange {
     for (const timer of this.timers) this.clock.clearTimeout(timer);
     this.timers.clear();
     this.hub.close();
+  }
+
+  /** The fraction a market execution fills: Bybit's slippage cap or a partial fill, when a fault says so. */
+  private fillFraction(order: OrderState): number | undefined {
+    if (order.origin !== 'port') return undefined;
+    if (rulesOf(order.venue).marketProtection === 'cap') {
+      const cap = this.faults.take('marketProtection', order.account);
+      if (cap !== undefined) return cap.fraction ?? 0;
+    }
+    return this.faults.take('partialFill', order.account)?.fraction;
+  }
+
+  private triggeredStopPlan(order: OrderState): TriggeredStopPlan | undefined {
+    const fault = this.faults.take('triggeredStop', order.account);
+    return fault === undefined ? undefined : { holdMs: fault.holdMs ?? 1_000, outcome: fault.outcome ?? 'fill', fraction: fault.fraction ?? 0 };
   }
 
   private publish(change: EngineChange): void {

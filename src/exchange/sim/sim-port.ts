@@ -22,7 +22,8 @@ import {
 } from '../port.js';
 import { positionReport } from './position-state.js';
 import type { SimExchange } from './sim-exchange.js';
-import { changeResultOf, codeOfVenueError, describeVenueError, type VenueError, type VenueReply } from './wire.js';
+import type { TriggerBy } from './venue-rules.js';
+import { changeResultOf, codeOfVenueError, describeVenueError, TRY_LATER_CODES, type VenueError, type VenueReply } from './wire.js';
 
 /** A call on a port after `close()`: a programming error, not exchange trouble. */
 export class SimPortClosed extends PosguardError {
@@ -32,9 +33,15 @@ export class SimPortClosed extends PosguardError {
   }
 }
 
+/** What a simulated port is given beyond its venue and account. */
+export interface SimPortOptions {
+  /** The price every stop the port places fires on (`protection.triggerBy`); the venue's default when absent. */
+  readonly triggerBy?: TriggerBy;
+}
+
 /** The port of `account` on `venue`; several ports (accounts) may share one venue. */
-export function createSimPort(venue: SimExchange, account: AccountId | string): SimPort {
-  return new SimPort(venue, accountId(account));
+export function createSimPort(venue: SimExchange, account: AccountId | string, options: SimPortOptions = {}): SimPort {
+  return new SimPort(venue, accountId(account), options);
 }
 
 /** The `ExchangePort` of one account of a `SimExchange`; build it with `createSimPort`. */
@@ -43,7 +50,7 @@ export class SimPort implements ExchangePort {
   private readonly subscriptions = new Set<StreamSubscription>();
   private closed = false;
 
-  constructor(private readonly sim: SimExchange, readonly account: AccountId) {}
+  constructor(private readonly sim: SimExchange, readonly account: AccountId, private readonly options: SimPortOptions = {}) {}
 
   async loadMarkets(): Promise<ReadonlyMap<string, Market>> {
     const markets = this.answer('loadMarkets', this.sim.server.loadMarkets(this.usable('loadMarkets')));
@@ -59,7 +66,7 @@ export class SimPort implements ExchangePort {
   }
 
   async createOrder(request: OrderRequest): Promise<Outcome<CreateAck>> {
-    const reply = this.sim.server.createOrder(this.usable('createOrder'), request);
+    const reply = this.sim.server.createOrder(this.usable('createOrder'), request, { triggerBy: this.options.triggerBy });
     if (!reply.ok) return failed(reply.error);
     let report: OrderStatusReport | undefined;
     try {
@@ -125,9 +132,14 @@ export class SimPort implements ExchangePort {
   }
 }
 
-/** The outcome of a create or cancel the venue did not accept (DESIGN principle 1). */
+/**
+ * The outcome of a create or cancel the venue did not accept (DESIGN principle 1); a refusal
+ * that means "not processed, try later" gets its transient code, as the ccxt adapter gives it.
+ */
 function failed(error: VenueError): Outcome<never> {
   const reason = describeVenueError(error);
   const code = codeOfVenueError(error);
+  const later = TRY_LATER_CODES[code];
+  if (later !== undefined) return rejected(`${reason} (${code})`, later.code, later.retryAfterMs);
   return changeResultOf(error) === 'rejected' ? rejected(reason, code, error.kind === 'rate-limited' ? error.retryAfterMs : undefined) : unknown(reason, code);
 }

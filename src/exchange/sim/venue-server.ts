@@ -15,8 +15,9 @@ import type { OrderLookup, OrderRequest, PositionMode } from '../port.js';
 import type { FaultBook } from './faults.js';
 import { marketOf } from './markets.js';
 import type { MatchingEngine } from './matching-engine.js';
-import { toCcxtOrder, type OrderState } from './order-state.js';
+import { isFinished, toCcxtOrder, type OrderState } from './order-state.js';
 import type { RequestParams, RequestResult, SimRequest } from './request-record.js';
+import type { TriggerBy, VenueRules } from './venue-rules.js';
 import {
   changeResultOf, codeOfVenueError, SIM_CODES, type CcxtOrder, type MinimalOrderReply, type PortMethod,
   type PositionView, type VenueError, type VenueReply,
@@ -27,8 +28,16 @@ export interface VenueServerDeps {
   readonly clock: Clock;
   readonly engine: MatchingEngine;
   readonly faults: FaultBook;
+  /** The rules of a request that does not bring its own (in-process ports). */
+  readonly rules: VenueRules;
   readonly record: (request: SimRequest) => void;
   readonly positionMode: (account: AccountId) => PositionMode;
+}
+
+/** How a create came in: under which venue's rules, and which price its stop fires on. */
+export interface CreateContext {
+  readonly rules?: VenueRules;
+  readonly triggerBy?: TriggerBy | undefined;
 }
 
 interface Processed {
@@ -61,16 +70,23 @@ export class VenueServer {
   }
 
   /** Places an order; the body is the full order, or only its ids with `minimalCreateReply`. */
-  createOrder(account: AccountId, request: OrderRequest): VenueReply<CcxtOrder | MinimalOrderReply> {
+  createOrder(account: AccountId, request: OrderRequest, how: CreateContext = {}): VenueReply<CcxtOrder | MinimalOrderReply> {
     const { engine, faults, clock } = this.deps;
-    return this.serve(account, 'createOrder', { ...request }, () => {
-      if (engine.hasClientOrderId(account, request.clientOrderId)) {
-        return refused(SIM_CODES.duplicateClientOrderId, `client order id ${request.clientOrderId} was already used on this account`);
+    const rules = how.rules ?? this.deps.rules;
+    const triggerBy = request.type === 'stop-market' ? how.triggerBy : undefined;
+    const params = triggerBy === undefined ? { ...request } : { ...request, triggerBy };
+    return this.serve(account, 'createOrder', params, () => {
+      if (engine.clientIdTaken(account, request.clientOrderId, rules.clientIdScope)) {
+        const scope = rules.clientIdScope === 'open' ? 'an open order' : 'an order of this account';
+        return refused(SIM_CODES.duplicateClientOrderId, `client order id ${request.clientOrderId} is already used by ${scope}`);
       }
-      const refusal = engine.check(account, request) ?? faults.take('reject', account, 'createOrder', request.type);
+      const refusal = engine.check(account, request, rules, triggerBy) ?? faults.take('reject', account, 'createOrder', request.type);
       if (refusal !== undefined) return refused(refusal.code, refusal.reason);
+      if (request.type === 'market' && rules.marketProtection === 'refuse' && faults.take('marketProtection', account) !== undefined) {
+        return refused(SIM_CODES.priceProtection, "The counterparty's best price does not meet the PERCENT_PRICE filter limit.");
+      }
       const indexDelay = faults.take('orderIndexDelay', account)?.ms ?? 0;
-      const order = engine.accept(account, request, { origin: 'port', visibleFrom: clock.now() + indexDelay });
+      const order = engine.accept(account, request, { origin: 'port', visibleFrom: clock.now() + indexDelay, rules, triggerBy });
       const processed = { reachedEngine: true, venueOrderId: order.id };
       if (faults.take('timeoutAfterAccept', account, 'createOrder')) return [fail({ kind: 'timeout' }), processed];
       const body = faults.take('minimalCreateReply', account) ? { id: order.id, clientOrderId: order.clientOrderId } : toCcxtOrder(order);
@@ -105,7 +121,7 @@ export class VenueServer {
       const t = this.viewTime(account);
       return ok(this.deps.engine.orders(account)
         .map((timeline) => this.visible(timeline.at(t)))
-        .filter((o): o is OrderState => o !== undefined && o.status === 'open' && (symbol === undefined || o.symbol === symbol))
+        .filter((o): o is OrderState => o !== undefined && !isFinished(o) && (symbol === undefined || o.symbol === symbol))
         .map(toCcxtOrder));
     });
   }
@@ -141,7 +157,7 @@ export class VenueServer {
 
   private callFault(account: AccountId, method: PortMethod): VenueError | undefined {
     const limited = this.deps.faults.take('rateLimited', account, method);
-    if (limited) return { kind: 'rate-limited', retryAfterMs: limited.retryAfterMs ?? 1_000 };
+    if (limited) return { kind: 'rate-limited', retryAfterMs: limited.retryAfterMs ?? 1_000, ...(limited.http === undefined ? {} : { http: limited.http }) };
     const broken = this.deps.faults.take('serverError', account, method);
     if (broken) return { kind: 'server-error', status: broken.status ?? 503 };
     return undefined;

@@ -10,6 +10,7 @@
  */
 import { DUPLICATE_CLIENT_ORDER_ID } from '../../domain/outcome.js';
 import type { Side } from '../../domain/side.js';
+import type { EndReason, TriggerBy, VenueKind } from './venue-rules.js';
 
 /** Every call of `ExchangePort` that reaches the venue (the stream is not a call). */
 export const PORT_METHODS = [
@@ -19,8 +20,11 @@ export const PORT_METHODS = [
 /** The name of a port call. */
 export type PortMethod = (typeof PORT_METHODS)[number];
 
-/** The order statuses ccxt uses. */
-export type CcxtOrderStatus = 'open' | 'closed' | 'canceled' | 'rejected' | 'expired';
+/**
+ * The order statuses ccxt uses, plus `triggered` (not ccxt's: a stop whose trigger fired and
+ * whose order is in the matching engine; `normalizeOrder` reads it, see reports.ts).
+ */
+export type CcxtOrderStatus = 'open' | 'triggered' | 'closed' | 'canceled' | 'rejected' | 'expired';
 
 /** An order as ccxt parses it; `normalizeOrder` reads exactly this. */
 export interface CcxtOrder {
@@ -40,6 +44,26 @@ export interface CcxtOrder {
   readonly triggerPrice: number | undefined;
   readonly timestamp: number;
   readonly lastUpdateTimestamp: number;
+  /** The venue's reason for a rejection or a cancellation it made itself (`normalizeOrder` passes it on). */
+  readonly rejectReason?: string;
+  /** What the simulated venue knows beyond ccxt's fields (as ccxt keeps the venue's record in `info`). */
+  readonly info?: SimOrderInfo;
+}
+
+/** The simulated venue's own facts about an order, which the wire formats render. */
+export interface SimOrderInfo {
+  /** The venue whose rules the order was placed under (see venue-rules.ts). */
+  readonly venue: VenueKind;
+  /** The price that fires a stop; `undefined` for other orders. */
+  readonly triggerBy: TriggerBy | undefined;
+  /** When a stop's trigger fired (its order entered the matching engine). */
+  readonly triggeredAt: number | undefined;
+  /** Why the venue ended the order, when it was not filled and not cancelled by the client. */
+  readonly endReason: EndReason | undefined;
+  /** The last price when the order was placed (Bybit `lastPriceOnCreated`). */
+  readonly lastPriceOnCreated: number;
+  /** The market's price step (for prices the venue derives, such as Bybit's protected market price). */
+  readonly priceStep: number;
 }
 
 /** Bybit's create (and cancel) acknowledgement: the ids and nothing else. */
@@ -72,14 +96,25 @@ export const SIM_CODES = {
   invalidPrice: 'INVALID_PRICE',
   minNotional: 'MIN_NOTIONAL',
   reduceOnlyWouldIncrease: 'REDUCE_ONLY_WOULD_INCREASE',
+  /** A market order refused by the venue's price protection (Binance `-4131`): not processed, try later. */
+  priceProtection: 'PRICE_PROTECTION',
   orderNotFound: 'ORDER_NOT_FOUND',
   orderNotOpen: 'ORDER_NOT_OPEN',
 } as const;
 
+/**
+ * Refusals that say "not processed, try later" rather than "not this order", with the transient
+ * outcome code posguard gives them (the ccxt adapter's venue-code tables do the same, see
+ * `TRANSIENT_REFUSALS` in src/domain/outcome.ts) and the wait before a retry.
+ */
+export const TRY_LATER_CODES: Readonly<Record<string, { readonly code: string; readonly retryAfterMs: number }>> = {
+  [SIM_CODES.priceProtection]: { code: 'RATE_LIMITED', retryAfterMs: 1_000 },
+};
+
 /** How a venue call fails. */
 export type VenueError =
-  /** HTTP 429: the venue did not process the request. */
-  | { readonly kind: 'rate-limited'; readonly retryAfterMs: number }
+  /** A rate limit (HTTP 429, or the venue's own answer; `http` asks for an IP-level 403/418): not processed. */
+  | { readonly kind: 'rate-limited'; readonly retryAfterMs: number; readonly http?: 429 | 403 | 418 }
   /** HTTP 5xx: the request may or may not have been processed. */
   | { readonly kind: 'server-error'; readonly status: number }
   /** The venue answered and said no, with a reason and a code. */

@@ -7,9 +7,11 @@
  * token guards it.
  *
  * Routes: `GET /admin`, `GET|POST|DELETE /admin/faults`, `DELETE /admin/faults/:id`,
- * `POST /admin/price`, `POST /admin/position-mode`, `POST /admin/external-position`,
- * `GET /admin/requests?account=&method=&since=`, `GET /admin/orders?account=`,
- * `GET /admin/positions?account=&symbol=`.
+ * `POST /admin/price` (mark and last together), `POST /admin/prices` (`mark` and/or `last`),
+ * `POST /admin/position-mode`, `POST /admin/external-position`, `POST /admin/listen-keys/expire`
+ * (Binance keys of an account expire now), `POST /admin/stream` (a raw venue message pushed to
+ * an account's private streams of one format), `GET /admin/requests?account=&method=&since=`,
+ * `GET /admin/orders?account=`, `GET /admin/positions?account=&symbol=`.
  *
  * @example
  * curl -XPOST 127.0.0.1:9001/admin/faults -d '{"fault":{"kind":"restLag","ms":5000}}'
@@ -22,6 +24,12 @@ import type { WireContext } from './wire-context.js';
 /** What `GET /admin` describes: where to point an account. */
 export interface AdminInfo {
   readonly [key: string]: unknown;
+}
+
+/** What the admin endpoint may do beyond the venue itself. */
+export interface AdminActions {
+  /** Lets the account's Binance listen keys expire now; returns how many. */
+  expireListenKeys(account: string): number;
 }
 
 const bad = (reason: string, status = 400): WireReply => json({ error: reason }, status);
@@ -54,7 +62,9 @@ function faults(ctx: WireContext, req: WireRequest, id: string | undefined): Wir
   }
 }
 
-function post(ctx: WireContext, req: WireRequest, what: 'price' | 'position-mode' | 'external-position'): WireReply {
+type PostRoute = 'price' | 'prices' | 'position-mode' | 'external-position' | 'listen-keys' | 'stream';
+
+function post(ctx: WireContext, req: WireRequest, what: PostRoute, actions: AdminActions): WireReply {
   if (req.method !== 'POST') return bad('use POST', 405);
   const b = jsonObject(req.body) ?? {};
   try {
@@ -63,6 +73,13 @@ function post(ctx: WireContext, req: WireRequest, what: 'price' | 'position-mode
         if (typeof b.symbol !== 'string' || typeof b.price !== 'number') return bad('expected { "symbol": string, "price": number }');
         ctx.venue.setPrice(b.symbol, b.price);
         return json({ symbol: b.symbol, price: ctx.venue.markPrice(b.symbol) });
+      case 'prices': {
+        const mark = typeof b.mark === 'number' ? b.mark : undefined;
+        const last = typeof b.last === 'number' ? b.last : undefined;
+        if (typeof b.symbol !== 'string' || (mark === undefined && last === undefined)) return bad('expected { "symbol": string, "mark"?: number, "last"?: number }');
+        ctx.venue.setPrices(b.symbol, { ...(mark === undefined ? {} : { mark }), ...(last === undefined ? {} : { last }) });
+        return json({ symbol: b.symbol, mark: ctx.venue.markPrice(b.symbol), last: ctx.venue.lastPrice(b.symbol) });
+      }
       case 'position-mode':
         if (typeof b.account !== 'string' || (b.mode !== 'one-way' && b.mode !== 'hedge')) return bad('expected { "account": string, "mode": "one-way" | "hedge" }');
         ctx.venue.setPositionMode(b.account, b.mode);
@@ -74,6 +91,14 @@ function post(ctx: WireContext, req: WireRequest, what: 'price' | 'position-mode
         const id = ctx.venue.openExternalPosition(b.account, b.symbol, b.side, b.size);
         return json({ venueOrderId: id, position: ctx.venue.position(b.account, b.symbol) }, 201);
       }
+      case 'listen-keys':
+        if (typeof b.account !== 'string') return bad('expected { "account": string }');
+        return json({ expired: actions.expireListenKeys(b.account) });
+      case 'stream':
+        if (typeof b.account !== 'string' || (b.format !== 'bybit' && b.format !== 'binanceusdm') || typeof b.message !== 'object' || b.message === null) {
+          return bad('expected { "format": "bybit" | "binanceusdm", "account": string, "message": object }');
+        }
+        return json({ streams: ctx.streams.inject(b.format, b.account, b.message) });
     }
   } catch (e) {
     if (e instanceof RangeError) return bad(e.message);
@@ -82,7 +107,7 @@ function post(ctx: WireContext, req: WireRequest, what: 'price' | 'position-mode
 }
 
 /** Answers one admin request, or `undefined` when the path is not the admin's. */
-export function handleAdmin(ctx: WireContext, req: WireRequest, info: AdminInfo, token: string | undefined): WireReply | undefined {
+export function handleAdmin(ctx: WireContext, req: WireRequest, info: AdminInfo, token: string | undefined, actions: AdminActions): WireReply | undefined {
   if (req.path !== '/admin' && !req.path.startsWith('/admin/')) return undefined;
   if (token !== undefined && header(req.headers, 'authorization') !== `Bearer ${token}`) return bad('admin token required', 401);
   const [, , section, id] = req.path.split('/');
@@ -92,8 +117,11 @@ export function handleAdmin(ctx: WireContext, req: WireRequest, info: AdminInfo,
     case '': return json(info);
     case 'faults': return faults(ctx, req, id);
     case 'price':
+    case 'prices':
     case 'position-mode':
-    case 'external-position': return post(ctx, req, section);
+    case 'external-position':
+    case 'stream': return post(ctx, req, section, actions);
+    case 'listen-keys': return id === 'expire' ? post(ctx, req, 'listen-keys', actions) : bad(`unknown admin route ${req.path}`, 404);
     case 'requests': return requests(ctx, q);
     case 'orders': return json(ctx.venue.orders(q.get('account') ?? 'main'));
     case 'positions': {

@@ -10,6 +10,7 @@
 import { dec } from '../../domain/decimal.js';
 import type { FillReport, OrderStatusReport, OrderType, PositionStatusReport } from '../../domain/reports.js';
 import type { Side } from '../../domain/side.js';
+import type { EndReason, TriggerBy } from '../sim/venue-rules.js';
 import type { CcxtOrder, CcxtOrderStatus, PositionView } from '../sim/wire.js';
 
 /** An order at one moment, as both venue formats need it. */
@@ -29,6 +30,16 @@ export interface OrderFacts {
   readonly status: CcxtOrderStatus;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** The price that fires a stop (`undefined` for other orders). */
+  readonly triggerBy: TriggerBy | undefined;
+  /** When a stop's trigger fired: its order entered the matching engine. */
+  readonly triggeredAt: number | undefined;
+  /** Why the venue ended the order, when it did. */
+  readonly endReason: EndReason | undefined;
+  /** The last price when the order was placed. */
+  readonly lastPriceOnCreated: number | undefined;
+  /** The market's price step. */
+  readonly priceStep: number | undefined;
 }
 
 /** A position at one moment: signed size, entry, mark, sequence, time. */
@@ -49,25 +60,33 @@ export function orderFactsOf(o: CcxtOrder): OrderFacts {
     type: o.triggerPrice !== undefined ? 'stop-market' : o.type,
     amount: o.amount, filled: o.filled, average: o.average, price: o.price, triggerPrice: o.triggerPrice,
     reduceOnly: o.reduceOnly, status: o.status, createdAt: o.timestamp, updatedAt: o.lastUpdateTimestamp,
+    triggerBy: o.info?.triggerBy, triggeredAt: o.info?.triggeredAt, endReason: o.info?.endReason, lastPriceOnCreated: o.info?.lastPriceOnCreated,
+    priceStep: o.info?.priceStep,
   };
 }
 
 const CCXT_STATUS: Readonly<Record<OrderStatusReport['status'], CcxtOrderStatus>> = {
-  // The simulator does not model a triggered stop yet: it fills at once when it triggers.
-  open: 'open', triggered: 'open', filled: 'closed', cancelled: 'canceled', rejected: 'rejected', expired: 'expired',
+  open: 'open', triggered: 'triggered', filled: 'closed', cancelled: 'canceled', rejected: 'rejected', expired: 'expired',
 };
 
 /**
- * The facts of a streamed order report; the creation time and limit price, which reports do
- * not carry, come from the venue's own record of the order (`known`).
+ * The facts of a streamed order report; the creation time, limit price and the venue's own
+ * facts, which reports do not carry, come from the venue's record of the order (`known`).
  */
 export function orderFactsOfReport(r: OrderStatusReport, known: readonly CcxtOrder[]): OrderFacts {
   const original = known.find((o) => o.id === r.venueOrderId);
   const at = r.venueTime ?? r.receivedAt;
+  const status = CCXT_STATUS[r.status];
   return {
     id: r.venueOrderId, clientOrderId: r.clientOrderId ?? '', symbol: r.symbol, side: r.side, type: r.type,
     amount: r.amount, filled: r.filled, average: r.averagePrice, price: original?.price, triggerPrice: r.triggerPrice,
-    reduceOnly: r.reduceOnly, status: CCXT_STATUS[r.status], createdAt: original?.timestamp ?? at, updatedAt: at,
+    reduceOnly: r.reduceOnly, status, createdAt: original?.timestamp ?? at, updatedAt: at,
+    triggerBy: original?.info?.triggerBy,
+    // A stop reported open has not triggered yet, whatever the venue's record says by now.
+    triggeredAt: status === 'open' ? undefined : original?.info?.triggeredAt,
+    endReason: status === 'open' || status === 'triggered' || status === 'closed' ? undefined : original?.info?.endReason,
+    lastPriceOnCreated: original?.info?.lastPriceOnCreated,
+    priceStep: original?.info?.priceStep,
   };
 }
 

@@ -26,7 +26,7 @@ export interface WireRequest {
 /** What a handler answers; `hold` sends nothing (the client times out). */
 export type WireReply =
   | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly kind: 'text'; readonly status: number; readonly body: string }
+  | { readonly kind: 'text'; readonly status: number; readonly body: string; readonly headers?: Readonly<Record<string, string>> }
   | { readonly kind: 'hold' };
 
 /** A JSON reply (status 200 unless given). */
@@ -34,9 +34,14 @@ export function json(body: unknown, status = 200, headers?: Readonly<Record<stri
   return headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers };
 }
 
-/** A plain-text reply, as gateways answer 5xx. */
-export function text(body: string, status: number): WireReply {
-  return { kind: 'text', status, body };
+/** A plain-text reply, as gateways answer 5xx (and IP-level limits). */
+export function text(body: string, status: number, headers?: Readonly<Record<string, string>>): WireReply {
+  return headers === undefined ? { kind: 'text', status, body } : { kind: 'text', status, body, headers };
+}
+
+/** The reply with `headers` added (a held reply stays held). */
+export function withHeaders(reply: WireReply, headers: Readonly<Record<string, string>>): WireReply {
+  return reply.kind === 'hold' ? reply : { ...reply, headers: { ...headers, ...(reply.headers ?? {}) } };
 }
 
 /** No reply at all: the request was processed, the answer is lost. */
@@ -77,7 +82,7 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
 export function writeReply(res: ServerResponse, reply: WireReply): void {
   if (reply.kind === 'hold') return;
   if (reply.kind === 'text') {
-    res.writeHead(reply.status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.writeHead(reply.status, { 'content-type': 'text/plain; charset=utf-8', ...(reply.headers ?? {}) });
     res.end(reply.body);
     return;
   }

@@ -59,6 +59,7 @@ export function binanceRefusal(code: string, reason: string, ctx: RefusalContext
       return ctx.stop === true ? { code: -2021, msg: 'Order would immediately trigger.' } : { code: -4014, msg: 'Price not increased by tick size.' };
     case SIM_CODES.minNotional: return { code: -4164, msg: "Order's notional must be no smaller than 5 (unless you choose reduce only)." };
     case SIM_CODES.reduceOnlyWouldIncrease: return { code: -2022, msg: 'ReduceOnly Order is rejected.' };
+    case SIM_CODES.priceProtection: return { code: -4131, msg: "The counterparty's best price does not meet the PERCENT_PRICE filter limit." };
     case SIM_CODES.orderNotFound:
       return ctx.call === 'cancel' ? { code: -2011, msg: 'Unknown order sent.' } : { code: -2013, msg: 'Order does not exist.' };
     case SIM_CODES.orderNotOpen: return { code: -2011, msg: 'Unknown order sent.' };

@@ -11,6 +11,9 @@
 import { accountId, venueOrderId, type VenueOrderId } from '../../domain/ids.js';
 import type { SimExchange } from '../sim/sim-exchange.js';
 import type { CredentialBook } from './credentials.js';
+import { DisconnectProtection } from './bybit/disconnect-protection.js';
+import { RateLimitCounters } from './rate-limits.js';
+import { StreamRegistry } from './stream-registry.js';
 import { MarketIds } from './wire-ids.js';
 
 /** The account that public (unsigned) endpoints are served and recorded under. */
@@ -20,6 +23,12 @@ export interface WireContext {
   readonly venue: SimExchange;
   readonly markets: MarketIds;
   readonly credentials: CredentialBook;
+  /** The open private streams, for raw injection (`WireSimulator.inject`). */
+  readonly streams: StreamRegistry;
+  /** The request counters behind the rate-limit headers. */
+  readonly limits: RateLimitCounters;
+  /** Bybit's disconnect protection (the `dcp` topic). */
+  readonly dcp: DisconnectProtection;
   /** The venue's time: timestamps in replies and pushes. */
   now(): number;
   /** Real time: clients sign with it, so signature freshness is checked against it. */
@@ -39,6 +48,9 @@ export function wireContext(venue: SimExchange, credentials: CredentialBook): Wi
     venue,
     markets,
     credentials,
+    streams: new StreamRegistry(),
+    limits: new RateLimitCounters(() => venue.clock.now()),
+    dcp: new DisconnectProtection(venue),
     now: () => venue.clock.now(),
     wallNow: () => Date.now(),
     unknownId: (given) => venueOrderId(`unknown:${given}`),

@@ -4,7 +4,10 @@
  * and Binance USD-M (`/fapi/...`, user-data stream on `…/ws?listenKey=` or `…/ws/<listenKey>`),
  * plus the admin endpoint (`/admin/...`). Receives HTTP requests and WebSocket connections on
  * one port; touches the venue it is given (it never closes it). A reply held back by a
- * "timeout after accept" fault is dropped (socket destroyed) after `holdMs`.
+ * "timeout after accept" fault is dropped (socket destroyed) after `holdMs`. Binance listen keys
+ * expire on the venue clock (checked every second). For conformance tests: `inject` pushes a raw
+ * venue message to an account's private streams, `script` answers the next matching request
+ * with a given body, before signatures and the venue.
  *
  * @example
  * const venue = new SimExchange({ clock: systemClock, seed: 1 });
@@ -25,6 +28,7 @@ import { handleBybitRest } from './bybit/bybit-rest.js';
 import { bybitSession } from './bybit/bybit-stream.js';
 import { CredentialBook, DEFAULT_WIRE_CREDENTIAL, type WireCredential } from './credentials.js';
 import { json, readRequest, writeReply, type WireReply } from './http-io.js';
+import type { StreamFormat } from './stream-registry.js';
 import { wireContext } from './wire-context.js';
 import { BINANCE_ORDER_ID_BASE } from './wire-ids.js';
 
@@ -44,6 +48,14 @@ export interface WireSimulatorOptions {
   readonly adminToken?: string;
 }
 
+/** One reply a test scripts for the next matching request (`WireSimulator.script`). */
+export interface ScriptedReply {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+  readonly status?: number;
+}
+
 /** Where to point an account of each venue (`urls` in the config). */
 export interface WireUrls {
   readonly bybit: { readonly rest: string; readonly ws: string };
@@ -56,6 +68,15 @@ export interface WireSimulator {
   readonly port: number;
   readonly urls: WireUrls;
   readonly credentials: readonly WireCredential[];
+  /** Pushes a raw venue message (a recorded-shape fixture) to the account's private streams in `format`; returns how many. */
+  inject(format: StreamFormat, account: string, message: unknown): number;
+  /** Lets the account's Binance listen keys expire now (their streams get `listenKeyExpired`); returns how many. */
+  expireListenKeys(account: string): number;
+  /**
+   * Answers the next `method` request to `path` with `body` as it is (HTTP `status`, 200 by
+   * default), before signatures and the venue: recorded-shape fixtures through the real client.
+   */
+  script(reply: ScriptedReply): void;
   /** Closes every connection and the server; the venue stays open. */
   close(): Promise<void>;
 }
@@ -68,6 +89,10 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
   const ctx = wireContext(opts.venue, credentials);
   const listenKeys = new ListenKeys();
   const binance = { ctx, listenKeys, orderIdBase: opts.binanceOrderIdBase ?? BINANCE_ORDER_ID_BASE };
+  const expireListenKeys = (account: string): number => listenKeys.expire(account, ctx.now());
+  // Listen keys expire on the venue clock; streams on an expired key are told within a second.
+  const keyCheck = setInterval(() => listenKeys.expireDue(ctx.now()), 1_000);
+  keyCheck.unref();
   // One passive subscription per account keeps the venue's stream "in use" while clients are
   // disconnected, so that a disconnect counted in lost events ends as it does in-process.
   const passive = credentials.all.map((c) => opts.venue.subscribe(accountId(c.account), () => {}));
@@ -75,9 +100,15 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
   const held = new Set<ReturnType<typeof setTimeout>>();
   const described: { urls?: WireUrls } = {};
 
+  const scripted: ScriptedReply[] = [];
   const route = async (req: IncomingMessage): Promise<WireReply> => {
     const request = await readRequest(req);
-    return handleAdmin(ctx, request, { venue: 'posguard wire simulator', urls: described.urls, accounts: credentials.all.map((c) => c.account) }, opts.adminToken)
+    const script = scripted.findIndex((r) => r.method === request.method && r.path === request.path);
+    if (script !== -1) {
+      const [reply] = scripted.splice(script, 1);
+      return json(reply?.body, reply?.status ?? 200);
+    }
+    return handleAdmin(ctx, request, { venue: 'posguard wire simulator', urls: described.urls, accounts: credentials.all.map((c) => c.account) }, opts.adminToken, { expireListenKeys })
       ?? handleBybitRest(ctx, request)
       ?? handleBinanceRest(binance, request)
       ?? json({ error: `no route for ${request.method} ${request.path}` }, 404);
@@ -126,6 +157,7 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
       server.listen(opts.port ?? 0, host, () => resolve());
     });
   } catch (error) {
+    clearInterval(keyCheck);
     await Promise.all(passive.map((p) => p.close()));
     throw error;
   }
@@ -144,7 +176,14 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
     port,
     urls,
     credentials: credentials.all,
+    inject: (format, account, message) => ctx.streams.inject(format, account, message),
+    expireListenKeys,
+    script: (reply) => {
+      scripted.push(reply);
+    },
     close: async () => {
+      clearInterval(keyCheck);
+      ctx.dcp.close();
       for (const timer of held) clearTimeout(timer);
       held.clear();
       listenKeys.clear();

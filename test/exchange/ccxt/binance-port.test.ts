@@ -9,6 +9,7 @@ import { clientOrderIdOf, venueOrderId } from '../../../src/domain/ids.js';
 import { DUPLICATE_CLIENT_ORDER_ID } from '../../../src/domain/outcome.js';
 import type { CcxtPort } from '../../../src/exchange/ccxt/index.js';
 import type { OrderRequest } from '../../../src/exchange/port.js';
+import { liveStream } from '../../support/stream-recorder.js';
 import { AVL, wireHarness, type WireHarness } from '../../support/wire-harness.js';
 
 let h: WireHarness;
@@ -72,5 +73,15 @@ describe('the ccxt port on Binance USD-M', () => {
     h.venue.setPositionMode('main', 'hedge');
     expect(await port.fetchPositionMode()).toBe('hedge');
     expect(await port.fetchMarkPrice(AVL)).toBe(0.25);
+  });
+
+  it('stamps a streamed position with its transaction time, the time a REST read of the same state shows, not the event time', async () => {
+    const stream = await liveStream(port);
+    await port.createOrder(order('e'));
+    const at = await stream.until((e) => e.type === 'position' && e.report.size === 43);
+    const streamed = stream.events[at];
+    const read = await port.fetchPositions([AVL]);
+    expect(streamed?.type === 'position' && streamed.report.venueTime).toBe(read[0]?.venueTime);
+    expect(read[0]?.venueTime).toBe(h.venue.position('main', AVL).at);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientOrderIdOf } from '../../../src/domain/ids.js';
+import { orderFate } from '../../../src/domain/order-fate.js';
 import { DUPLICATE_CLIENT_ORDER_ID } from '../../../src/domain/outcome.js';
 import type { CcxtPort } from '../../../src/exchange/ccxt/index.js';
 import { QueryFailed, type OrderRequest } from '../../../src/exchange/port.js';
@@ -82,5 +83,23 @@ describe('the ccxt port on Bybit v5', () => {
     expect((error as Error).message).not.toContain('not-the-secret');
     expect((error as Error).message).not.toContain(API_SECRET);
     expect(await wrong.createOrder(entry('x1'))).toMatchObject({ kind: 'rejected', code: 'AUTHENTICATION' });
+  });
+
+  it('reports a market entry cancelled past its slippage cap as cancelled with its fill (executed, not lost, not "filled" whole)', async () => {
+    h.venue.faults.set({ fault: { kind: 'marketProtection', fraction: 0.5 }, when: { calls: 1 } });
+    const outcome = await port.createOrder(entry());
+    const report = outcome.kind === 'accepted' ? outcome.value.report : undefined;
+    expect(report).toMatchObject({ status: 'cancelled', amount: 43, filled: 21, venueStatus: 'Cancelled', rejectReason: 'EC_CancelForNoFullFill' });
+    expect(orderFate(report)).toBe('filled');
+    expect(await port.fetchPositions()).toEqual([expect.objectContaining({ symbol: AVL, side: 'buy', size: 21 })]);
+  });
+
+  it('reports a stop its disconnect protection cancelled as cancelled, with the reason CancelByDCP', async () => {
+    await port.createOrder(entry());
+    await port.createOrder({ symbol: AVL, side: 'sell', type: 'stop-market', amount: 43, triggerPrice: 0.21, clientOrderId: clientOrderIdOf(`${POS}-s1`), reduceOnly: true });
+    h.venue.cancelAllOrders('main', 'disconnect-protection');
+    const report = await port.fetchOrder({ clientOrderId: clientOrderIdOf(`${POS}-s1`) }, AVL);
+    expect(report).toMatchObject({ status: 'cancelled', filled: 0, venueStatus: 'Deactivated', rejectReason: 'CancelByDCP' });
+    expect(orderFate(report)).toBe('lost');
   });
 });

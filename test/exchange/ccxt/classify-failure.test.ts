@@ -8,7 +8,7 @@ import {
   InvalidOrder, NetworkError, NullResponse, OrderNotFound, RateLimitExceeded, RequestTimeout,
 } from 'ccxt';
 import { describe, expect, it } from 'vitest';
-import { DUPLICATE_CLIENT_ORDER_ID } from '../../../src/domain/outcome.js';
+import { DUPLICATE_CLIENT_ORDER_ID, isTransientRefusal } from '../../../src/domain/outcome.js';
 import { BINANCE_CODES, BYBIT_CODES, VenueRefusal, VenueServerError, classifyFailure } from '../../../src/exchange/ccxt/index.js';
 
 describe('classifyFailure', () => {
@@ -43,6 +43,20 @@ describe('classifyFailure', () => {
       .toEqual(expect.objectContaining({ kind: 'rejected', code: 'RATE_LIMITED', retryAfterMs: 3_000 }));
     expect(classifyFailure(new VenueRefusal('binanceusdm', '-2013', 'Order does not exist.', 400), { sent: true, codes: BINANCE_CODES }))
       .toMatchObject({ kind: 'not-found' });
+  });
+
+  it.each<[string, string, string]>([
+    ['binanceusdm', '-4131', 'PERCENT_PRICE refused a market order'],
+    ['binanceusdm', '-5028', 'outside the matching engine\'s recvWindow'],
+    ['binanceusdm', 'HTTP_418', 'an IP ban'],
+    ['binanceusdm', 'HTTP_403', 'the WAF limit'],
+    ['bybit', 'HTTP_403', 'the IP limit'],
+    ['bybit', 'HTTP_429', 'system-level protection'],
+    ['bybit', '10006', 'the per-UID limit'],
+  ])('keeps %s %s (%s) a transient refusal: not processed, try later', (venue, code, _why) => {
+    const failure = classifyFailure(new VenueRefusal(venue, code, 'refused', 400), { sent: true, codes: venue === 'bybit' ? BYBIT_CODES : BINANCE_CODES });
+    expect(failure.kind).toBe('rejected');
+    expect(isTransientRefusal({ kind: failure.kind, code: failure.code })).toBe(true);
   });
 
   it('removes credentials from the reason', () => {

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../../../src/exchange/port.js';
+import { isConnection, recorder } from '../../support/stream-recorder.js';
 import { AVL, wireHarness, type WireHarness, type WireVenue } from '../../support/wire-harness.js';
 
 let h: WireHarness | undefined;
@@ -14,20 +15,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** Collects events; `until` waits (real time) for a matching one after `from`. */
-function recorder() {
-  const events: StreamEvent[] = [];
-  const until = async (match: (e: StreamEvent) => boolean, from = 0, timeoutMs = 5_000): Promise<number> => {
-    for (const start = Date.now(); Date.now() - start < timeoutMs; await new Promise((r) => setTimeout(r, 10))) {
-      const i = events.findIndex((e, k) => k >= from && match(e));
-      if (i !== -1) return i;
-    }
-    throw new Error(`no matching event; got ${events.map((e) => (e.type === 'connection' ? e.status : e.type)).join(',')}`);
-  };
-  return { events, onEvent: (e: StreamEvent) => events.push(e), until };
-}
 
-const isConn = (status: 'up' | 'down') => (e: StreamEvent) => e.type === 'connection' && e.status === status;
 const positionOf = (size: number) => (e: StreamEvent) => e.type === 'position' && e.report.symbol === AVL && e.report.size === size;
 
 describe.each<WireVenue>(['bybit', 'binanceusdm'])('the %s private stream through ccxt.pro', (venue) => {
@@ -36,7 +24,7 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('the %s private stream throug
     const port = await h.port(venue);
     const r = recorder();
     port.subscribe(r.onEvent);
-    await r.until(isConn('up'));
+    await r.until(isConnection('up'));
     h.venue.openExternalPosition('main', AVL, 'buy', 43);
     const open = r.events[await r.until(positionOf(43))];
     expect(open).toMatchObject({ type: 'position', report: { source: 'stream', side: 'buy', size: 43 } });
@@ -53,11 +41,11 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('the %s private stream throug
     const port = await h.port(venue, { reconnect: { initialMs: 50, maxMs: 200 } });
     const r = recorder();
     port.subscribe(r.onEvent);
-    const firstUp = await r.until(isConn('up'));
+    const firstUp = await r.until(isConnection('up'));
     const now = Date.now();
     h.venue.faults.set({ fault: { kind: 'disconnect', reason: 'cable pulled' }, when: { from: now, until: now + 400 } });
-    const down = await r.until(isConn('down'), firstUp + 1);
-    const up = await r.until(isConn('up'), down + 1);
+    const down = await r.until(isConnection('down'), firstUp + 1);
+    const up = await r.until(isConnection('up'), down + 1);
     expect(up).toBeGreaterThan(down);
     h.venue.openExternalPosition('main', AVL, 'buy', 43);
     await r.until(positionOf(43), up + 1);
@@ -69,10 +57,10 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('the %s private stream throug
     const port = await h.port(venue);
     const first = recorder();
     port.subscribe(first.onEvent);
-    await first.until(isConn('up'));
+    await first.until(isConnection('up'));
     const second = recorder();
     const sub = port.subscribe(second.onEvent);
-    await second.until(isConn('up'));
+    await second.until(isConnection('up'));
     await sub.close();
   }, 15_000);
 });

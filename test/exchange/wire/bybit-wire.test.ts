@@ -143,3 +143,95 @@ describe('Bybit v5 private stream on the wire simulator', () => {
     expect((ticker.json as { result: { list: unknown[] } }).result.list[0]).toMatchObject({ symbol: 'AVLUSDT', markPrice: '0.25' });
   });
 });
+
+describe('Bybit v5 linear orders, trigger prices, limits and disconnect protection on the wire simulator', () => {
+  const history = async (orderLinkId: string): Promise<Record<string, unknown>> =>
+    ((await bybit(rest(), 'GET', '/v5/order/history', { category: 'linear', symbol: 'AVLUSDT', orderLinkId }, cred)).json as { result: { list: Record<string, unknown>[] } }).result.list[0] ?? {};
+  const stop = (linkId: string, extra: Record<string, unknown> = {}) =>
+    order(linkId, { side: 'Sell', triggerPrice: '0.21', triggerDirection: 2, reduceOnly: true, closeOnTrigger: true, ...extra });
+
+  it('reports a linear market order cancelled past its slippage cap as Cancelled with its executed quantity (never PartiallyFilledCanceled)', async () => {
+    h.venue.faults.set({ fault: { kind: 'partialFill', fraction: 0.5 }, when: { calls: 1 } });
+    await bybit(rest(), 'POST', '/v5/order/create', order('pg-n-e'), cred);
+    expect(await history('pg-n-e')).toMatchObject({
+      orderStatus: 'Cancelled', cumExecQty: '21', qty: '43', leavesQty: '0', rejectReason: 'EC_CancelForNoFullFill', timeInForce: 'IOC',
+    });
+    expect(h.venue.position('main', AVL).size).toBe(21);
+  });
+
+  it('gives a market order its protected limit price apart from its average price, and lastPriceOnCreated', async () => {
+    await bybit(rest(), 'POST', '/v5/order/create', order('pg-o-e'), cred);
+    expect(await history('pg-o-e')).toMatchObject({ orderStatus: 'Filled', avgPrice: '0.25', price: '0.2525', lastPriceOnCreated: '0.25' });
+  });
+
+  it('fires a stop on the price its triggerBy names, and refuses one already past on that price (110093)', async () => {
+    await bybit(rest(), 'POST', '/v5/order/create', order('pg-p-e'), cred);
+    h.venue.setPrices(AVL, { mark: 0.25, last: 0.2 });
+    expect((await bybit(rest(), 'POST', '/v5/order/create', stop('pg-p-s1'), cred)).json).toMatchObject({ retCode: 110093 });
+    expect((await bybit(rest(), 'POST', '/v5/order/create', stop('pg-p-s2', { triggerBy: 'MarkPrice' }), cred)).json).toMatchObject({ retCode: 0 });
+    expect(await history('pg-p-s2')).toMatchObject({ orderStatus: 'Untriggered', triggerBy: 'MarkPrice', stopOrderType: 'Stop' });
+    h.venue.setPrices(AVL, { last: 0.25 });
+    h.venue.setPrices(AVL, { mark: 0.2 });
+    expect(await history('pg-p-s2')).toMatchObject({ orderStatus: 'Filled', cumExecQty: '43', avgPrice: '0.25' });
+  });
+
+  it('sends X-Bapi-Limit headers on every private reply, counting down per endpoint', async () => {
+    const a = await bybit(rest(), 'GET', '/v5/position/list', { category: 'linear', symbol: 'AVLUSDT' }, cred);
+    const b = await bybit(rest(), 'GET', '/v5/position/list', { category: 'linear', symbol: 'AVLUSDT' }, cred);
+    expect(a.headers).toMatchObject({ 'x-bapi-limit': '50', 'x-bapi-limit-reset-timestamp': expect.stringMatching(/^\d{13}$/) });
+    const left = (r: typeof a) => Number(r.headers['x-bapi-limit-status']);
+    expect(left(a) === 49 ? left(b) : 48).toBe(48);
+    expect((await bybit(rest(), 'POST', '/v5/order/create', order('pg-q-e'), cred)).headers['x-bapi-limit']).toBe('10');
+  });
+
+  it('answers the IP limit with HTTP 403 and system protection with HTTP 429', async () => {
+    h.venue.faults.set({ fault: { kind: 'rateLimited', http: 403 }, when: { calls: 1 } });
+    expect((await bybit(rest(), 'GET', '/v5/position/list', { category: 'linear', symbol: 'AVLUSDT' }, cred)).status).toBe(403);
+    h.venue.faults.set({ fault: { kind: 'rateLimited', http: 429 }, when: { calls: 1 } });
+    expect((await bybit(rest(), 'GET', '/v5/position/list', { category: 'linear', symbol: 'AVLUSDT' }, cred)).status).toBe(429);
+  });
+
+  const authed = async (): Promise<Socket> => {
+    const s = await socket(h.wire.urls.bybit.ws);
+    const expires = Date.now() + 10_000;
+    s.send({ op: 'auth', args: [API_KEY, expires, hmac(API_SECRET, `GET/realtime${expires}`)] });
+    await s.next((m) => m.op === 'auth');
+    return s;
+  };
+
+  it('cancels every active order (CancelByDCP) when the last connection that subscribed dcp stays away past the window', async () => {
+    await bybit(rest(), 'POST', '/v5/order/create', order('pg-r-e'), cred);
+    await bybit(rest(), 'POST', '/v5/order/create', stop('pg-r-s1'), cred);
+    expect((await bybit(rest(), 'POST', '/v5/order/disconnected-cancel-all', { product: 'DERIVATIVES', timeWindow: 3 }, cred)).json).toMatchObject({ retCode: 0 });
+    expect(h.venue.faults.list()).toMatchObject([{ fault: { kind: 'dcp', timeWindowMs: 3_000 }, account: 'main' }]);
+    h.venue.faults.clear();
+    h.venue.faults.set({ fault: { kind: 'dcp', timeWindowMs: 200 }, account: 'main' });
+    const plainClient = await authed();
+    plainClient.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await history('pg-r-s1')).toMatchObject({ orderStatus: 'Untriggered' });
+    ws = await authed();
+    ws.send({ op: 'subscribe', req_id: 'd', args: ['dcp'] });
+    expect(await ws.next((m) => m.op === 'subscribe')).toMatchObject({ success: true });
+    ws.close();
+    ws = undefined;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await history('pg-r-s1')).toMatchObject({ orderStatus: 'Deactivated', cancelType: 'CancelByDCP' });
+    expect(h.venue.position('main', AVL).size).toBe(43);
+  });
+
+  it('does not cancel when a dcp connection comes back within the window', async () => {
+    await bybit(rest(), 'POST', '/v5/order/create', order('pg-s-e'), cred);
+    await bybit(rest(), 'POST', '/v5/order/create', stop('pg-s-s1'), cred);
+    h.venue.faults.set({ fault: { kind: 'dcp', timeWindowMs: 300 }, account: 'main' });
+    const first = await authed();
+    first.send({ op: 'subscribe', req_id: 'd', args: ['dcp'] });
+    await first.next((m) => m.op === 'subscribe');
+    first.close();
+    ws = await authed();
+    ws.send({ op: 'subscribe', req_id: 'd', args: ['dcp'] });
+    await ws.next((m) => m.op === 'subscribe');
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await history('pg-s-s1')).toMatchObject({ orderStatus: 'Untriggered' });
+  });
+});

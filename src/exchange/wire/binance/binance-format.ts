@@ -1,18 +1,17 @@
 /**
- * Binance USD-M's records, field for field as its documentation shows them: exchange info,
- * the mark price, orders (`/fapi/v1/order`, integer ids up to 19 digits), conditional orders
- * of the Algo Service (`/fapi/v1/algoOrder`), position risk (v2 and v3), and the user-data
- * stream events `ORDER_TRADE_UPDATE`, `ALGO_UPDATE` and `ACCOUNT_UPDATE`. Pure.
+ * Binance USD-M's market and position records, field for field as its documentation and
+ * recorded replies show them: exchange info, the mark price, position risk (v2 and v3) and the
+ * user-data event `ACCOUNT_UPDATE`. Orders are in binance-orders.ts. Pure.
  *
  * @example
- * binanceOrder(facts, base) // { orderId: 8389765000001000001n, status: 'FILLED', … }
+ * positionRisk(facts, 'one-way', 3) // [{ symbol: 'AVLUSDT', positionAmt: '43', positionSide: 'BOTH', … }]
  */
 import type { Market } from '../../../domain/market.js';
 import { mul, sub } from '../../../domain/decimal.js';
 import type { PositionMode } from '../../port.js';
-import type { FillFacts, OrderFacts, PositionFacts } from '../facts.js';
+import type { PositionFacts } from '../facts.js';
 import { num } from '../facts.js';
-import { binanceAlgoId, binanceOrderId, marketIdOf } from '../wire-ids.js';
+import { marketIdOf } from '../wire-ids.js';
 
 const decimals = (step: number): number => Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
 
@@ -63,56 +62,6 @@ export function premiumIndex(symbol: string, mark: number, now: number): Record<
   };
 }
 
-function status(o: OrderFacts): string {
-  switch (o.status) {
-    case 'open': return o.filled > 0 ? 'PARTIALLY_FILLED' : 'NEW';
-    case 'closed': return 'FILLED';
-    case 'canceled': return 'CANCELED';
-    case 'rejected': return 'REJECTED';
-    case 'expired': return 'EXPIRED';
-  }
-}
-
-const typeWord = (o: OrderFacts): string => (o.type === 'limit' ? 'LIMIT' : o.type === 'stop-market' ? 'STOP_MARKET' : 'MARKET');
-
-/** An order of `/fapi/v1/order` (the `RESULT` form). */
-export function binanceOrder(o: OrderFacts, base: bigint): Record<string, unknown> {
-  const type = o.type === 'limit' ? 'LIMIT' : 'MARKET';
-  return {
-    orderId: binanceOrderId(o.id, base), symbol: marketIdOf(o.symbol), status: status(o), clientOrderId: o.clientOrderId,
-    price: num(o.price, '0'), avgPrice: num(o.average, '0'), origQty: num(o.amount), executedQty: num(o.filled),
-    cumQty: num(o.filled), cumQuote: num(mul(o.filled, o.average ?? 0)), timeInForce: 'GTC',
-    type, reduceOnly: o.reduceOnly, closePosition: false, side: o.side === 'buy' ? 'BUY' : 'SELL', positionSide: 'BOTH',
-    stopPrice: num(o.triggerPrice, '0'), workingType: 'CONTRACT_PRICE', priceProtect: false, origType: typeWord(o),
-    priceMatch: 'NONE', selfTradePreventionMode: 'EXPIRE_MAKER', goodTillDate: 0, time: o.createdAt, updateTime: o.updatedAt,
-  };
-}
-
-function algoStatus(o: OrderFacts): string {
-  switch (o.status) {
-    case 'open': return 'NEW';
-    case 'closed': return 'FINISHED';
-    case 'canceled': return o.filled > 0 ? 'FINISHED' : 'CANCELED';
-    case 'rejected': return 'REJECTED';
-    case 'expired': return 'EXPIRED';
-  }
-}
-
-/** A conditional order of the Algo Service (`/fapi/v1/algoOrder`). */
-export function binanceAlgoOrder(o: OrderFacts, base: bigint): Record<string, unknown> {
-  const triggered = o.filled > 0;
-  return {
-    algoId: binanceAlgoId(o.id), clientAlgoId: o.clientOrderId, algoType: 'CONDITIONAL', orderType: 'STOP_MARKET',
-    symbol: marketIdOf(o.symbol), side: o.side === 'buy' ? 'BUY' : 'SELL', positionSide: 'BOTH', timeInForce: 'GTC',
-    quantity: num(o.amount), algoStatus: algoStatus(o), actualOrderId: triggered ? binanceOrderId(o.id, base).toString() : '',
-    actualPrice: num(o.average, '0.00000'), triggerPrice: num(o.triggerPrice, '0'), price: '0.00', icebergQuantity: null,
-    tpTriggerPrice: '0.000', tpPrice: '0.000', slTriggerPrice: '0.000', slPrice: '0.000', tpOrderType: '',
-    selfTradePreventionMode: 'EXPIRE_MAKER', workingType: 'CONTRACT_PRICE', priceMatch: 'NONE', closePosition: false,
-    priceProtect: false, reduceOnly: o.reduceOnly, createTime: o.createdAt, updateTime: o.updatedAt,
-    triggerTime: triggered ? o.updatedAt : 0, goodTillDate: 0,
-  };
-}
-
 /** The records of one symbol in `/fapi/v2/positionRisk` or `/fapi/v3/positionRisk`. */
 export function positionRisk(p: PositionFacts, mode: PositionMode, version: 2 | 3): Record<string, unknown>[] {
   if (mode === 'one-way') return [risk(p, 'BOTH', version)];
@@ -135,37 +84,6 @@ function risk(p: PositionFacts, positionSide: string, version: 2 | 3): Record<st
     };
 }
 
-/** `ORDER_TRADE_UPDATE` of a regular order (or of the order a triggered stop placed), with its last fill. */
-export function orderTradeUpdate(o: OrderFacts, base: bigint, fill: FillFacts['fill'] | undefined, now: number): Record<string, unknown> {
-  const x = fill !== undefined ? 'TRADE' : o.status === 'canceled' ? 'CANCELED' : o.status === 'expired' ? 'EXPIRED' : 'NEW';
-  return {
-    e: 'ORDER_TRADE_UPDATE', E: now, T: o.updatedAt,
-    o: {
-      s: marketIdOf(o.symbol), c: o.clientOrderId, S: o.side === 'buy' ? 'BUY' : 'SELL', o: o.type === 'limit' ? 'LIMIT' : 'MARKET',
-      f: o.type === 'limit' ? 'GTC' : 'IOC', q: num(o.amount), p: num(o.price, '0'), ap: num(o.average, '0'),
-      sp: num(o.triggerPrice, '0'), x, X: status(o), i: binanceOrderId(o.id, base), l: num(fill?.amount ?? 0),
-      z: num(o.filled), L: num(fill?.price ?? 0), N: 'USDT', n: '0', T: o.updatedAt, t: fill === undefined ? 0 : tradeNumber(fill.tradeId),
-      b: '0', a: '0', m: false, R: o.reduceOnly, wt: 'CONTRACT_PRICE', ot: typeWord(o), ps: 'BOTH', cp: false,
-      rp: '0', pP: false, si: 0, ss: 0, V: 'EXPIRE_MAKER', pm: 'NONE', gtd: 0, O: o.createdAt,
-    },
-  };
-}
-
-/** `ALGO_UPDATE` of a conditional order. */
-export function algoUpdate(o: OrderFacts, base: bigint, now: number): Record<string, unknown> {
-  const triggered = o.filled > 0;
-  return {
-    e: 'ALGO_UPDATE', T: o.updatedAt, E: now,
-    o: {
-      caid: o.clientOrderId, aid: binanceAlgoId(o.id), at: 'CONDITIONAL', o: 'STOP_MARKET', s: marketIdOf(o.symbol),
-      S: o.side === 'buy' ? 'BUY' : 'SELL', ps: 'BOTH', f: 'GTC', q: num(o.amount), X: algoStatus(o),
-      ai: triggered ? binanceOrderId(o.id, base).toString() : '', ap: num(o.average, '0.00000'), aq: num(o.filled, '0.00000'),
-      act: triggered ? 'MARKET' : '0', tp: num(o.triggerPrice, '0'), p: '0', V: 'EXPIRE_MAKER', wt: 'CONTRACT_PRICE',
-      pm: 'NONE', cp: false, pP: false, R: o.reduceOnly, tt: triggered ? o.updatedAt : 0, gtd: 0, rm: '',
-    },
-  };
-}
-
 /** `ACCOUNT_UPDATE` with the positions of one symbol. */
 export function accountUpdate(p: PositionFacts, mode: PositionMode, now: number): Record<string, unknown> {
   const record = (size: number, ps: string) => ({
@@ -177,10 +95,4 @@ export function accountUpdate(p: PositionFacts, mode: PositionMode, now: number)
     e: 'ACCOUNT_UPDATE', E: now, T: p.updatedAt,
     a: { m: 'ORDER', B: [{ a: 'USDT', wb: '100000', cw: '100000', bc: '0' }], P: positions },
   };
-}
-
-/** Binance trade ids are integers; the venue's are `T<n>`. */
-function tradeNumber(tradeId: string): number {
-  const n = Number(tradeId.replace(/^\D+/, ''));
-  return Number.isSafeInteger(n) ? n : 0;
 }

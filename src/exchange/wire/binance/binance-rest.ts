@@ -13,10 +13,12 @@ import { accountId, clientOrderIdOf, venueOrderId, type AccountId } from '../../
 import type { OrderLookup } from '../../port.js';
 import type { CcxtOrder } from '../../sim/wire.js';
 import { orderFactsOf, positionFactsOf, type PositionFacts } from '../facts.js';
-import { json, type WireReply, type WireRequest } from '../http-io.js';
+import { json, withHeaders, type WireReply, type WireRequest } from '../http-io.js';
 import { PUBLIC_ACCOUNT } from '../wire-context.js';
 import { simIdOfBinanceAlgoId, simIdOfBinanceOrderId } from '../wire-ids.js';
-import { binanceAlgoOrder, binanceOrder, exchangeInfo, positionRisk, premiumIndex } from './binance-format.js';
+import { BINANCE_RULES, type TriggerBy } from '../../sim/venue-rules.js';
+import { exchangeInfo, positionRisk, premiumIndex } from './binance-format.js';
+import { binanceAlgoOrder, binanceOrder } from './binance-orders.js';
 import { answer, error, keyedAccount, paramsOf, signedAccount, type BinanceWire } from './binance-wire.js';
 
 type Params = Readonly<Record<string, string>>;
@@ -38,19 +40,32 @@ function place(b: BinanceWire, p: Params, account: AccountId, algo: boolean): Wi
   if (!Number.isFinite(amount) || amount <= 0) return error(-1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
   const trigger = Number(p.triggerPrice ?? p.stopPrice);
   if (algo && !Number.isFinite(trigger)) return error(-1102, "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
+  if (p.workingType !== undefined && !(p.workingType in WORKING_TYPES)) return error(-1130, "Data sent for parameter 'workingType' is not valid.");
   const cid = (algo ? p.clientAlgoId : p.newClientOrderId) ?? `sim-${b.ctx.now()}`;
   const reply = b.ctx.venue.server.createOrder(account, {
     symbol: market.symbol, side, type: algo ? 'stop-market' : type === 'LIMIT' ? 'limit' : 'market', amount,
     clientOrderId: clientOrderIdOf(cid), reduceOnly: p.reduceOnly === 'true',
     ...(type === 'LIMIT' ? { price: Number(p.price) } : {}), ...(algo ? { triggerPrice: trigger } : {}),
-  });
+  }, { rules: BINANCE_RULES, triggerBy: p.workingType === undefined ? undefined : WORKING_TYPES[p.workingType] });
   return answer(b, reply, { call: 'create', side, stop: algo }, (body) => {
     if (!('symbol' in body)) {
       // The minimal-reply fault: the ids only.
       return json(algo ? { algoId: BigInt(body.id), clientAlgoId: body.clientOrderId } : { orderId: b.orderIdBase + BigInt(body.id), clientOrderId: body.clientOrderId });
     }
-    return json(algo ? binanceAlgoOrder(orderFactsOf(body), b.orderIdBase) : binanceOrder(orderFactsOf(body), b.orderIdBase));
+    return json(algo ? binanceAlgoOrder(orderFactsOf(body), b.orderIdBase) : binanceOrder(orderFactsOf(body), b.orderIdBase, 'create'));
   });
+}
+
+/** Binance's `workingType`: the price a stop fires on (CONTRACT_PRICE is the last price, and the default). */
+const WORKING_TYPES: Readonly<Record<string, TriggerBy>> = { MARK_PRICE: 'mark', CONTRACT_PRICE: 'last' };
+
+/**
+ * Which orders an endpoint sees: the Algo Service its stops until they trigger; `/fapi/v1/order`
+ * regular orders and the actual orders of triggered stops (unverified: whether a triggered algo
+ * order still answers on the algo endpoints is not documented; the simulator answers there too).
+ */
+function visibleOn(o: CcxtOrder, algo: boolean): boolean {
+  return algo ? isStop(o) : !isStop(o) || o.info?.triggeredAt !== undefined;
 }
 
 function lookupOf(b: BinanceWire, p: Params, algo: boolean): OrderLookup | undefined {
@@ -74,7 +89,7 @@ function query(b: BinanceWire, p: Params, account: AccountId, algo: boolean): Wi
   if (lookup === undefined) return error(-1102, `Mandatory parameter '${algo ? 'algoId' : 'orderId'}' was not sent, was empty/null, or malformed.`);
   const reply = b.ctx.venue.server.fetchOrder(account, lookup, symbolOf(b, p, account, lookup));
   return answer(b, reply, { call: 'query' }, (o) => {
-    if (o === undefined || isStop(o) !== algo) return error(-2013, 'Order does not exist.');
+    if (o === undefined || !visibleOn(o, algo)) return error(-2013, 'Order does not exist.');
     return json(algo ? binanceAlgoOrder(orderFactsOf(o), b.orderIdBase) : binanceOrder(orderFactsOf(o), b.orderIdBase));
   });
 }
@@ -82,6 +97,9 @@ function query(b: BinanceWire, p: Params, account: AccountId, algo: boolean): Wi
 function cancel(b: BinanceWire, p: Params, account: AccountId, algo: boolean): WireReply {
   const lookup = lookupOf(b, p, algo);
   if (lookup === undefined) return error(-1102, `Mandatory parameter '${algo ? 'algoId' : 'orderId'}' was not sent, was empty/null, or malformed.`);
+  const known = b.ctx.venue.orders(account).filter((o) => (lookup.venueOrderId !== undefined ? o.id === lookup.venueOrderId : o.clientOrderId === lookup.clientOrderId)).at(-1);
+  // An algo order that triggered is cancelled through its actual order (unverified; see visibleOn).
+  if (known !== undefined && (!visibleOn(known, algo) || (algo && known.info?.triggeredAt !== undefined))) return error(-2011, 'Unknown order sent.');
   const reply = b.ctx.venue.server.cancelOrder(account, lookup, symbolOf(b, p, account, lookup));
   return answer(b, reply, { call: 'cancel' }, (ids) => {
     if (algo) return json({ algoId: BigInt(ids.id), clientAlgoId: ids.clientOrderId, code: '200', msg: 'success' });
@@ -94,7 +112,7 @@ function openOrders(b: BinanceWire, p: Params, account: AccountId, algo: boolean
   const symbol = b.ctx.markets.market(p.symbol)?.symbol;
   if (p.symbol !== undefined && symbol === undefined) return error(-1121, 'Invalid symbol.');
   return answer(b, b.ctx.venue.server.fetchOpenOrders(account, symbol), { call: 'query' }, (orders) => json(orders
-    .filter((o) => isStop(o) === algo)
+    .filter((o) => (algo ? isStop(o) && o.status === 'open' : visibleOn(o, false)))
     .map((o) => (algo ? binanceAlgoOrder(orderFactsOf(o), b.orderIdBase) : binanceOrder(orderFactsOf(o), b.orderIdBase)))));
 }
 
@@ -140,7 +158,8 @@ function listenKey(b: BinanceWire, req: WireRequest): WireReply {
   switch (req.method) {
     case 'POST': return json({ listenKey: b.listenKeys.open(account, now) });
     case 'PUT': {
-      const key = b.listenKeys.extend(account, now);
+      const failing = b.ctx.venue.faults.take('listenKeyKeepAliveFailure', account) !== undefined;
+      const key = failing ? undefined : b.listenKeys.extend(account, now);
       return key === undefined ? error(-1125, 'This listenKey does not exist.') : json({ listenKey: key });
     }
     case 'DELETE':
@@ -167,9 +186,17 @@ function publicEndpoint(b: BinanceWire, req: WireRequest): WireReply | undefined
   }
 }
 
-/** Answers one Binance USD-M request, or `undefined` when the path is not Binance's. */
+/** Answers one Binance USD-M request, or `undefined` when the path is not Binance's; every reply carries the used weight. */
 export function handleBinanceRest(b: BinanceWire, req: WireRequest): WireReply | undefined {
   if (!req.path.startsWith('/fapi/')) return undefined;
+  const order = req.path === '/fapi/v1/order' || req.path === '/fapi/v1/algoOrder';
+  return withHeaders(route(b, req), b.ctx.limits.binance(WEIGHTS[req.path] ?? 1, order && req.method === 'POST'));
+}
+
+/** Request weights of the endpoints that weigh more than 1 (Binance's endpoint pages). */
+const WEIGHTS: Readonly<Record<string, number>> = { '/fapi/v1/exchangeInfo': 1, '/fapi/v2/positionRisk': 5, '/fapi/v3/positionRisk': 5, '/fapi/v1/openOrders': 1 };
+
+function route(b: BinanceWire, req: WireRequest): WireReply {
   const open = publicEndpoint(b, req);
   if (open !== undefined) return open;
   if (req.path === '/fapi/v1/listenKey') return listenKey(b, req);

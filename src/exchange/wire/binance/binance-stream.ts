@@ -2,19 +2,26 @@
  * Binance USD-M's user-data stream over the simulated venue: a WebSocket opened with a valid
  * listen key (`…/ws?listenKey=KEY`, `…/ws/KEY`, or ccxt's `…/private/ws?listenKey=KEY`)
  * receives the account's events without subscribing: `ORDER_TRADE_UPDATE` for orders and
- * their trades, `ALGO_UPDATE` for conditional orders, `ACCOUNT_UPDATE` for positions. A venue
- * `disconnect` closes the socket; an unknown key is refused. Touches one socket and one venue
- * subscription.
+ * their trades, `ALGO_UPDATE` for conditional orders, `ACCOUNT_UPDATE` for positions.
+ *
+ * A stop that triggers is told as Binance tells it: its actual order in the matching engine
+ * first (`ORDER_TRADE_UPDATE` `NEW`, then its trades), and the Algo Service's `ALGO_UPDATE`
+ * (`TRIGGERED`, with the quantity executed when it triggered, then `FINISHED`) after the events
+ * of the same venue moment. When the key expires the stream receives `listenKeyExpired` and
+ * nothing more; when it is deleted the socket closes; a venue `disconnect` terminates it.
+ * Touches one socket and one venue subscription.
  *
  * @example
  * binanceSession(binance, socket, listenKeyOf(req.url));
  */
 import type { WebSocket } from 'ws';
 import { accountId } from '../../../domain/ids.js';
+import type { FillReport } from '../../../domain/reports.js';
 import type { StreamEvent } from '../../port.js';
-import { orderFactsOf, orderFactsOfReport, positionFactsOfReport } from '../facts.js';
+import { orderFactsOf, orderFactsOfReport, positionFactsOfReport, type OrderFacts } from '../facts.js';
 import { toJsonText } from '../http-io.js';
-import { accountUpdate, algoUpdate, orderTradeUpdate } from './binance-format.js';
+import { accountUpdate } from './binance-format.js';
+import { algoUpdate, hasActualOrder, orderTradeUpdate } from './binance-orders.js';
 import type { BinanceWire } from './binance-wire.js';
 
 /** The listen key of a user-data stream URL, or `undefined` when it is not one. */
@@ -26,6 +33,9 @@ export function listenKeyOf(url: string): string | undefined {
   return m?.[1];
 }
 
+/** The stop as it was when its trigger fired: in the engine, nothing executed yet. */
+const atTrigger = (o: OrderFacts): OrderFacts => ({ ...o, status: 'triggered', filled: 0, average: undefined, endReason: undefined });
+
 /** Serves one user-data stream until it closes. */
 export function binanceSession(b: BinanceWire, socket: WebSocket, key: string): void {
   const owner = b.listenKeys.accountOf(key, b.ctx.now());
@@ -34,39 +44,84 @@ export function binanceSession(b: BinanceWire, socket: WebSocket, key: string): 
     return;
   }
   const account = accountId(owner);
-  const send = (message: unknown): void => {
+  let muted = false;
+  const sendRaw = (message: unknown): void => {
     if (socket.readyState === socket.OPEN) socket.send(toJsonText(message));
+  };
+  const send = (message: unknown): void => {
+    if (!muted) sendRaw(message);
+  };
+
+  // Algo updates go out after the other events of the same venue moment (a microtask after the batch).
+  const pendingAlgo: unknown[] = [];
+  const queueAlgo = (message: unknown): void => {
+    if (pendingAlgo.push(message) === 1) queueMicrotask(() => pendingAlgo.splice(0).forEach(send));
+  };
+  const announced = new Set<string>();
+  /** The stop's actual order enters the engine: its NEW, and the Algo Service's TRIGGERED. */
+  const announce = (facts: OrderFacts): void => {
+    if (announced.has(facts.id)) return;
+    announced.add(facts.id);
+    const now = b.ctx.now();
+    send(orderTradeUpdate(atTrigger(facts), b.orderIdBase, undefined, now));
+    queueAlgo(algoUpdate(atTrigger(facts), b.orderIdBase, now));
+  };
+
+  const onStopChange = (facts: OrderFacts): void => {
+    const now = b.ctx.now();
+    if (hasActualOrder(facts)) {
+      announce(facts);
+      if (facts.status === 'canceled' || facts.status === 'expired') send(orderTradeUpdate(facts, b.orderIdBase, undefined, now));
+      if (facts.status !== 'triggered') queueAlgo(algoUpdate(facts, b.orderIdBase, now));
+      return;
+    }
+    queueAlgo(algoUpdate(facts, b.orderIdBase, now));
+  };
+
+  const onFill = (fill: FillReport): void => {
+    const order = b.ctx.venue.orders(account).find((o) => o.id === fill.venueOrderId);
+    if (order === undefined) return;
+    const facts = orderFactsOf(order);
+    if (hasActualOrder(facts)) announce(facts);
+    send(orderTradeUpdate(facts, b.orderIdBase, fill, b.ctx.now()));
   };
 
   const onEvent = (event: StreamEvent): void => {
-    const now = b.ctx.now();
     switch (event.type) {
       case 'connection':
         if (event.status === 'down') socket.terminate();
         return;
       case 'order': {
         const facts = orderFactsOfReport(event.report, b.ctx.venue.orders(account));
+        if (facts.type === 'stop-market') {
+          onStopChange(facts);
+          return;
+        }
         // A fill is reported with its trade (below); here only the order's own changes.
         if (facts.filled > 0 && (facts.status === 'open' || facts.status === 'closed')) return;
-        if (facts.type === 'stop-market') send(algoUpdate(facts, b.orderIdBase, now));
-        else send(orderTradeUpdate(facts, b.orderIdBase, undefined, now));
+        send(orderTradeUpdate(facts, b.orderIdBase, undefined, b.ctx.now()));
         return;
       }
-      case 'fill': {
-        const order = b.ctx.venue.orders(account).find((o) => o.id === event.report.venueOrderId);
-        if (order === undefined) return;
-        const facts = orderFactsOf(order);
-        if (facts.type === 'stop-market') send(algoUpdate(facts, b.orderIdBase, now));
-        send(orderTradeUpdate(facts, b.orderIdBase, event.report, now));
+      case 'fill':
+        onFill(event.report);
         return;
-      }
       case 'position':
-        send(accountUpdate(positionFactsOfReport(event.report), b.ctx.venue.positionMode(account), now));
+        send(accountUpdate(positionFactsOfReport(event.report), b.ctx.venue.positionMode(account), b.ctx.now()));
     }
   };
 
   const subscription = b.ctx.venue.subscribe(account, onEvent);
+  const unlisten = b.listenKeys.listen(key, {
+    expired: (k) => {
+      sendRaw({ e: 'listenKeyExpired', E: b.ctx.now(), listenKey: k });
+      muted = true;
+    },
+    closed: () => socket.close(1000, 'listen key deleted'),
+  });
+  const unregister = b.ctx.streams.add('binanceusdm', account, sendRaw);
   socket.on('close', () => {
+    unlisten();
+    unregister();
     void subscription.close();
   });
 }

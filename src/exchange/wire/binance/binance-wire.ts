@@ -2,7 +2,8 @@
  * What every Binance handler of the wire simulator shares: the request parameters (query and
  * form body together), the signature check (`X-MBX-APIKEY`, HMAC-SHA256 of the query string
  * followed by the body, `timestamp` within `recvWindow`), and Binance's answers to the
- * venue's failures (429 with `-1003`, HTTP 5xx, HTTP 400 with the venue's code, or no reply).
+ * venue's failures (429 with `-1003` and `Retry-After`, 418 for an IP ban, 403 for the WAF
+ * limit, HTTP 5xx, HTTP 400 with the venue's code, or no reply).
  * Pure request handling.
  *
  * @example
@@ -11,7 +12,7 @@
 import { accountId, type AccountId } from '../../../domain/ids.js';
 import type { VenueError, VenueReply } from '../../sim/wire.js';
 import { hmacHex, sameSignature } from '../credentials.js';
-import { header, HOLD, json, type WireReply, type WireRequest } from '../http-io.js';
+import { header, HOLD, json, text, type WireReply, type WireRequest } from '../http-io.js';
 import { binanceRefusal, type RefusalContext } from '../refusal-codes.js';
 import type { WireContext } from '../wire-context.js';
 import type { ListenKeys } from './listen-keys.js';
@@ -59,9 +60,12 @@ export function signedAccount(b: BinanceWire, req: WireRequest): AccountId | Wir
 /** Binance's answer to a failed venue call. */
 export function failure(b: BinanceWire, err: VenueError, rc: RefusalContext): WireReply {
   switch (err.kind) {
-    case 'rate-limited':
-      return json({ code: -1003, msg: 'Too many requests; current limit of IP is 2400 requests per minute. Please use the websocket for live updates to avoid polling the API.' },
-        429, { 'Retry-After': String(Math.ceil(err.retryAfterMs / 1000)) });
+    case 'rate-limited': {
+      const retryAfter = { 'Retry-After': String(Math.ceil(err.retryAfterMs / 1000)) };
+      if (err.http === 403) return text('403 Forbidden: the WAF limit was violated', 403, retryAfter);
+      if (err.http === 418) return json({ code: -1003, msg: `Way too many requests; IP(127.0.0.1) banned until ${b.ctx.now() + err.retryAfterMs}. Please use the websocket for live updates to avoid bans.` }, 418, retryAfter);
+      return json({ code: -1003, msg: 'Too many requests; current limit of IP is 2400 requests per minute. Please use the websocket for live updates to avoid polling the API.' }, 429, retryAfter);
+    }
     case 'server-error': return error(-1001, 'Internal error; unable to process your request. Please try again.', err.status);
     case 'refused': {
       const r = binanceRefusal(err.code, err.reason, rc);

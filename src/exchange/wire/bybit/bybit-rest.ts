@@ -12,42 +12,20 @@
  */
 import { accountId, clientOrderIdOf, venueOrderId, type AccountId } from '../../../domain/ids.js';
 import type { OrderLookup, OrderRequest } from '../../port.js';
-import type { VenueError, VenueReply } from '../../sim/wire.js';
-import { hmacHex, sameSignature } from '../credentials.js';
+import { BYBIT_RULES, type TriggerBy } from '../../sim/venue-rules.js';
 import { orderFactsOf, positionFactsOf, type PositionFacts } from '../facts.js';
-import { header, HOLD, json, jsonObject, text, type WireReply, type WireRequest } from '../http-io.js';
-import { bybitRefusal, type RefusalContext } from '../refusal-codes.js';
+import { json, jsonObject, withHeaders, type WireReply, type WireRequest } from '../http-io.js';
 import { PUBLIC_ACCOUNT, type WireContext } from '../wire-context.js';
 import { bybitOrderId, simIdOfBybitOrderId } from '../wire-ids.js';
-import { bybitOrder, bybitPositions, envelope, errorEnvelope, instrument, ticker } from './bybit-format.js';
+import { bybitPositions, envelope, errorEnvelope, instrument, ticker } from './bybit-format.js';
+import { bybitOrder } from './bybit-orders.js';
+import { answer, refuse, signedAccount } from './bybit-wire.js';
 
 type Params = Readonly<Record<string, unknown>>;
 type Handler = (ctx: WireContext, params: Params, account: AccountId) => WireReply;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
 const bool = (v: unknown): boolean => v === true || v === 'true';
-const refuse = (ctx: WireContext, code: number, msg: string): WireReply => json(errorEnvelope(code, msg, ctx.now()));
-
-/** The answer to a failed venue call, as Bybit gives it. */
-function failure(ctx: WireContext, error: VenueError, rc: RefusalContext): WireReply {
-  switch (error.kind) {
-    case 'rate-limited':
-      return json(errorEnvelope(10006, 'Too many visits!', ctx.now()), 200, {
-        'X-Bapi-Limit': '10', 'X-Bapi-Limit-Status': '0', 'X-Bapi-Limit-Reset-Timestamp': String(ctx.now() + error.retryAfterMs),
-      });
-    case 'server-error': return text(`<html><body><h1>${error.status} Service Unavailable</h1></body></html>`, error.status);
-    case 'refused': {
-      const r = bybitRefusal(error.code, error.reason, rc);
-      return refuse(ctx, r.code, r.msg);
-    }
-    case 'timeout': return HOLD;
-  }
-}
-
-function answer<T>(ctx: WireContext, reply: VenueReply<T>, rc: RefusalContext, ok: (body: T) => unknown): WireReply {
-  return reply.ok ? json(envelope(ok(reply.body), ctx.now())) : failure(ctx, reply.error, rc);
-}
-
 function lookupOf(ctx: WireContext, p: Params): OrderLookup | undefined {
   const orderId = str(p.orderId);
   if (orderId !== undefined) return { venueOrderId: venueOrderId(simIdOfBybitOrderId(orderId) ?? ctx.unknownId(orderId)) };
@@ -79,6 +57,8 @@ const createOrder: Handler = (ctx, p, account) => {
   if (stop && Number(p.triggerDirection) !== (side === 'buy' ? 1 : 2)) {
     return refuse(ctx, 10001, 'params error: the simulator supports stop-loss triggers only (Buy rising, Sell falling)');
   }
+  const triggerBy = str(p.triggerBy);
+  if (stop && triggerBy !== undefined && !(triggerBy in TRIGGER_BY)) return refuse(ctx, 10001, 'params error: the simulator supports triggerBy MarkPrice and LastPrice');
   const link = str(p.orderLinkId) ?? `bybit-sim-${ctx.now()}-${Math.floor(amount * 1e6)}`;
   const request: OrderRequest = {
     symbol: market.symbol, side, type: stop ? 'stop-market' : p.orderType === 'Limit' ? 'limit' : 'market', amount,
@@ -86,9 +66,12 @@ const createOrder: Handler = (ctx, p, account) => {
     ...(p.orderType === 'Limit' ? { price: Number(str(p.price)) } : {}),
     ...(stop ? { triggerPrice: Number(trigger) } : {}),
   };
-  const reply = ctx.venue.server.createOrder(account, request);
+  const reply = ctx.venue.server.createOrder(account, request, { rules: BYBIT_RULES, triggerBy: triggerBy === undefined ? undefined : TRIGGER_BY[triggerBy] });
   return answer(ctx, reply, { call: 'create', side, stop }, (body) => ({ orderId: bybitOrderId(body.id), orderLinkId: body.clientOrderId }));
 };
+
+/** Bybit's `triggerBy` for conditional orders (LastPrice is the default). */
+const TRIGGER_BY: Readonly<Record<string, TriggerBy>> = { MarkPrice: 'mark', LastPrice: 'last' };
 
 /** `POST /v5/order/cancel`. */
 const cancelOrder: Handler = (ctx, p, account) => {
@@ -100,6 +83,12 @@ const cancelOrder: Handler = (ctx, p, account) => {
   return answer(ctx, reply, { call: 'cancel' }, (body) => ({ orderId: bybitOrderId(body.id), orderLinkId: body.clientOrderId }));
 };
 
+/** A page of orders: Bybit's cursor names its first and last order (`id%3Atime%2Cid%3Atime`), on the last page too. */
+function orderPage(list: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const edge = (o: Record<string, unknown> | undefined) => `${String(o?.orderId)}%3A${String(o?.createdTime)}`;
+  return { nextPageCursor: list.length === 0 ? '' : `${edge(list[0])}%2C${edge(list.at(-1))}`, category: 'linear', list };
+}
+
 function orderFilter(p: Params): (stop: boolean) => boolean {
   return p.orderFilter === 'StopOrder' ? (stop) => stop : p.orderFilter === 'Order' ? (stop) => !stop : () => true;
 }
@@ -108,10 +97,7 @@ function orderFilter(p: Params): (stop: boolean) => boolean {
 function oneOrder(ctx: WireContext, p: Params, account: AccountId, lookup: OrderLookup): WireReply {
   const reply = ctx.venue.server.fetchOrder(account, lookup, symbolFor(ctx, p, account, lookup));
   const keep = orderFilter(p);
-  return answer(ctx, reply, { call: 'query' }, (o) => ({
-    list: o === undefined || !keep(o.triggerPrice !== undefined) ? [] : [bybitOrder(orderFactsOf(o))],
-    nextPageCursor: '', category: 'linear',
-  }));
+  return answer(ctx, reply, { call: 'query' }, (o) => orderPage(o === undefined || !keep(o.triggerPrice !== undefined) ? [] : [bybitOrder(orderFactsOf(o))]));
 }
 
 /** `GET /v5/order/realtime`: open orders, or one order by id. */
@@ -124,10 +110,7 @@ const realtime: Handler = (ctx, p, account) => {
   const symbol = ctx.markets.market(str(p.symbol))?.symbol;
   const keep = orderFilter(p);
   const reply = ctx.venue.server.fetchOpenOrders(account, symbol);
-  return answer(ctx, reply, { call: 'query' }, (orders) => ({
-    list: orders.filter((o) => keep(o.triggerPrice !== undefined)).reverse().map((o) => bybitOrder(orderFactsOf(o))),
-    nextPageCursor: '', category: 'linear',
-  }));
+  return answer(ctx, reply, { call: 'query' }, (orders) => orderPage(orders.filter((o) => keep(o.triggerPrice !== undefined)).reverse().map((o) => bybitOrder(orderFactsOf(o)))));
 };
 
 /**
@@ -144,7 +127,7 @@ const history: Handler = (ctx, p, account) => {
     .map((o) => bybitOrder(orderFactsOf(o)))
     .filter((o) => status === undefined || o.orderStatus === status)
     .reverse();
-  return json(envelope({ list, nextPageCursor: '', category: 'linear' }, ctx.now()));
+  return json(envelope(orderPage(list), ctx.now()));
 };
 
 /** `GET /v5/position/list`: one symbol (flat or not), or every open position of a settle coin. */
@@ -159,7 +142,10 @@ const positions: Handler = (ctx, p, account) => {
     const chosen: PositionFacts[] = market !== undefined
       ? [facts.find((f) => f.symbol === market.symbol) ?? { symbol: market.symbol, size: 0, entryPrice: undefined, markPrice: ctx.venue.markPrice(market.symbol), seq: 0, updatedAt: 0 }]
       : facts.filter((f) => f.size !== 0);
-    return { list: chosen.flatMap((f) => bybitPositions(f, mode)), nextPageCursor: '', category: 'linear' };
+    const list = chosen.flatMap((f) => bybitPositions(f, mode, 'rest'));
+    const last = list.at(-1);
+    // Bybit's cursor names the page's last record, on the last page too (ccxt's recorded replies).
+    return { nextPageCursor: last === undefined ? '' : `${String(last.symbol)}%2C${String(last.updatedTime)}%2C0`, category: 'linear', list };
   });
 };
 
@@ -176,7 +162,17 @@ const accountInfo: Handler = (ctx) => json(envelope({
   smpGroup: 0, isMasterTrader: false, spotHedgingStatus: 'OFF',
 }, ctx.now()));
 
+/** `POST /v5/order/disconnected-cancel-all`: sets the account's disconnect-protection window (seconds, 3–300). */
+const setDcp: Handler = (ctx, p, account) => {
+  const seconds = Number(str(p.timeWindow));
+  if (!Number.isInteger(seconds) || seconds < 3 || seconds > 300) return refuse(ctx, 10001, 'params error: timeWindow must be 3 to 300 seconds');
+  ctx.venue.faults.clear(ctx.venue.faults.list().find((r) => r.fault.kind === 'dcp' && r.account === account)?.id ?? '-');
+  ctx.venue.faults.set({ fault: { kind: 'dcp', timeWindowMs: seconds * 1_000 }, account });
+  return json(envelope({}, ctx.now()));
+};
+
 const PRIVATE: Readonly<Record<string, Handler>> = {
+  'POST /v5/order/disconnected-cancel-all': setDcp,
   'POST /v5/order/create': createOrder,
   'POST /v5/order/cancel': cancelOrder,
   'GET /v5/order/realtime': realtime,
@@ -204,29 +200,11 @@ function publicEndpoint(ctx: WireContext, req: WireRequest): WireReply | undefin
       const market = ctx.markets.market(p.symbol);
       if (market === undefined) return refuse(ctx, 10001, 'params error: symbol invalid');
       return answer(ctx, ctx.venue.server.fetchMarkPrice(account, market.symbol), { call: 'query' }, (mark) => ({
-        category: 'linear', list: [ticker(market.symbol, mark, ctx.now())],
+        category: 'linear', list: [ticker(market.symbol, { mark, last: ctx.venue.lastPrice(market.symbol) }, ctx.now())],
       }));
     }
     default: return undefined;
   }
-}
-
-/** Checks the signature of a private request; the account it trades on, or Bybit's refusal. */
-function signedAccount(ctx: WireContext, req: WireRequest): AccountId | WireReply {
-  const key = header(req.headers, 'x-bapi-api-key');
-  const credential = ctx.credentials.byKey(key);
-  if (credential === undefined) return refuse(ctx, 10003, 'API key is invalid.');
-  const ts = header(req.headers, 'x-bapi-timestamp') ?? '';
-  const recv = header(req.headers, 'x-bapi-recv-window') ?? '5000';
-  const now = ctx.wallNow();
-  if (!/^\d+$/.test(ts) || Number(ts) > now + 1_000 || now - Number(ts) > Number(recv)) {
-    return refuse(ctx, 10002, `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${now}],recv_window[${recv}]`);
-  }
-  const payload = ts + credential.apiKey + recv + (req.method === 'GET' ? req.rawQuery : req.body);
-  if (!sameSignature(hmacHex(credential.secret, payload), header(req.headers, 'x-bapi-sign'))) {
-    return refuse(ctx, 10004, 'error sign! origin_string[' + payload.replace(credential.apiKey, '***') + ']');
-  }
-  return accountId(credential.account);
 }
 
 /** Answers one Bybit request, or `undefined` when the path is not Bybit's. */
@@ -240,5 +218,6 @@ export function handleBybitRest(ctx: WireContext, req: WireRequest): WireReply |
   if (typeof account !== 'string') return account;
   const params = req.method === 'GET' ? Object.fromEntries(req.query) : jsonObject(req.body);
   if (params === undefined) return refuse(ctx, 10001, 'request body is not a JSON object');
-  return handler(ctx, params, account);
+  // Every private reply carries the per-UID, per-endpoint limit headers.
+  return withHeaders(handler(ctx, params, account), ctx.limits.bybit(account, `${req.method} ${req.path}`));
 }

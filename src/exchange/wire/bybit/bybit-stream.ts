@@ -3,7 +3,8 @@
  * (`auth` with an HMAC of `GET/realtime` + expires, `subscribe`/`unsubscribe` to `order`,
  * `position`, `execution`, `ping`); sends the acknowledgements and the pushes
  * `{ id, topic, creationTime, data: [...] }` of the subscribed topics, built from the venue's
- * stream events of the authenticated account. A venue `disconnect` closes the socket.
+ * stream events of the authenticated account. A venue `disconnect` closes the socket. A
+ * connection that subscribed `dcp` arms Bybit's disconnect protection when it goes away.
  * Touches one socket and one venue subscription.
  *
  * @example
@@ -15,9 +16,12 @@ import type { StreamEvent, StreamSubscription } from '../../port.js';
 import { hmacHex, sameSignature } from '../credentials.js';
 import { orderFactsOfReport, positionFactsOfReport } from '../facts.js';
 import type { WireContext } from '../wire-context.js';
-import { bybitExecution, bybitOrder, bybitPositions } from './bybit-format.js';
+import { bybitPositions } from './bybit-format.js';
+import { bybitExecution, bybitOrder } from './bybit-orders.js';
 
 const TOPICS = new Set(['order', 'position', 'execution']);
+/** Disconnect protection's topic (`dcp`, or per product `dcp.future`, …). */
+const DCP_TOPIC = /^dcp(\.[a-z]+)?$/;
 let connections = 0;
 
 /** Serves one private-stream connection until it closes. */
@@ -27,6 +31,8 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
   let account: AccountId | undefined;
   let subscription: StreamSubscription | undefined;
   let pushes = 0;
+  let leaveDcp: (() => void) | undefined;
+  let unregister: (() => void) | undefined;
 
   const send = (message: unknown): void => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -45,7 +51,7 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
         push('order', [{ category: 'linear', ...bybitOrder(orderFactsOfReport(event.report, ctx.venue.orders(account))) }]);
         return;
       case 'position':
-        push('position', bybitPositions(positionFactsOfReport(event.report), ctx.venue.positionMode(account)).map((p) => ({ category: 'linear', ...p })));
+        push('position', bybitPositions(positionFactsOfReport(event.report), ctx.venue.positionMode(account), 'stream').map((p) => ({ category: 'linear', ...p })));
         return;
       case 'fill': {
         const order = ctx.venue.orders(account).find((o) => o.id === event.report.venueOrderId);
@@ -70,13 +76,14 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
     if (account === undefined) {
       account = accountId(credential.account);
       subscription = ctx.venue.subscribe(account, onEvent);
+      unregister = ctx.streams.add('bybit', account, send);
     }
     send({ success: true, ret_msg: '', op: 'auth', conn_id: connId, ...(reqId === undefined ? {} : { req_id: reqId }) });
   };
 
   const subscribe = (op: 'subscribe' | 'unsubscribe', args: unknown[], reqId: unknown): void => {
     const names = args.filter((a): a is string => typeof a === 'string');
-    const unknownTopic = names.find((t) => !TOPICS.has(t));
+    const unknownTopic = names.find((t) => !TOPICS.has(t) && !DCP_TOPIC.test(t));
     if (account === undefined || unknownTopic !== undefined) {
       send({ success: false, ret_msg: account === undefined ? 'Request not authorized' : `error:handler not found,topic:${unknownTopic}`, op, conn_id: connId, req_id: reqId });
       return;
@@ -84,6 +91,12 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
     for (const t of names) {
       if (op === 'subscribe') topics.add(t);
       else topics.delete(t);
+    }
+    const dcp = [...topics].some((t) => DCP_TOPIC.test(t));
+    if (dcp && leaveDcp === undefined) leaveDcp = ctx.dcp.subscribed(account);
+    if (!dcp && leaveDcp !== undefined) {
+      leaveDcp();
+      leaveDcp = undefined;
     }
     send({ success: true, ret_msg: '', op, conn_id: connId, req_id: reqId });
   };
@@ -109,6 +122,8 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
     }
   });
   socket.on('close', () => {
+    leaveDcp?.();
+    unregister?.();
     void subscription?.close();
     subscription = undefined;
   });
