@@ -7,7 +7,9 @@ import type { AccountId, PositionId } from './ids.js';
 export type AlertKind =
   | 'orphan' | 'mismatch' | 'closeUnverified' | 'unknownOrder' | 'protectionFailed'
   | 'protectionUnconfirmed' | 'protectionLost'
-  | 'feedDown' | 'supervisorEscalation' | 'closeRefused';
+  | 'feedDown' | 'supervisorEscalation' | 'closeRefused'
+  /** A scheduled sweep has not run for two of its intervals (its schedule deleted, its worker stuck, the venue failing). */
+  | 'sweepStale';
 
 export interface AlertDraft {
   readonly kind: AlertKind;

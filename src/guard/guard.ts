@@ -191,7 +191,12 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   heartbeat?.start();
   const onSweepError = (e: unknown) => trouble('a sweep failed; it runs again on its next slot', e);
   const scheduler: SweepScheduler = bullConnection !== undefined
-    ? new BullmqSweepScheduler(bullConnection, `${options.redisPrefix ?? 'pg:'}bull`, config.sweeps, onSweepError)
+    ? new BullmqSweepScheduler(bullConnection, `${options.redisPrefix ?? 'pg:'}bull`, config.sweeps, onSweepError, (account, kind, sinceMs) => alerts.raise({
+      kind: 'sweepStale', topic: kind,
+      message: `the ${kind === 'orphans' ? 'orphan sweep' : 'reconciliation'} of account ${account} has not finished for ${Math.round(sinceMs / 1000)} s `
+        + `(every ${kind === 'orphans' ? config.sweeps.orphanEveryMs : config.sweeps.reconcileEveryMs} ms expected); its schedule is upserted again every interval, `
+        + 'so look at the venue and the worker\'s log; sweeps are configured in sweeps.*EveryMs, not in the board',
+    }, { account }))
     : new TimerSweepScheduler(clock, config.sweeps, onSweepError);
   const memoryReports: SweepReport[] = [];
   const onReport = async (report: SweepReport): Promise<void> => {

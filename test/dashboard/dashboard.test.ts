@@ -170,7 +170,7 @@ describe('the dashboard', () => {
     const refused = await t.request('POST', '/v1/positions', { body: { account: 'paper', symbol: AVL, side: 'sell', amount: 43 } });
     expect(refused.status).toBe(409);
     // Nothing is wider than the phone's screen but the scrolling tables and the chart.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.click('[data-account="paper"] [data-action="resume"]');
     await page.click('[data-action="confirm-resume"]');
