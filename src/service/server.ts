@@ -62,6 +62,8 @@ export interface ServerDeps {
 export interface RouteAccess {
   readonly scope?: Scope;
   readonly public?: boolean;
+  /** A PUT or DELETE that carries no body (bull-board's writes): no JSON content type needed; the origin checks still apply. */
+  readonly bodyless?: boolean;
 }
 
 declare module 'fastify' {
@@ -151,13 +153,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) void reply.header(k, v);
     const access = req.routeOptions.config.access ?? {};
     if (access.public === true) return;
-    const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts);
-    if (refused !== undefined) throw refused;
+    // Refusals are answered here, not thrown: a plugin's own error handler (bull-board's) must not turn them into 500s.
+    const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts, { bodyless: access.bodyless === true });
+    if (refused !== undefined) return sendError(reply, refused, deps.log);
     const who = authenticate(req, deps);
-    if (who instanceof RequestRefused) throw who;
+    if (who instanceof RequestRefused) return sendError(reply, who, deps.log);
     req.principal = who;
     const scope = access.scope ?? 'read';
-    if (!allows(who, scope)) throw new RequestRefused('FORBIDDEN', 403, `the token '${who.name}' has no '${scope}' scope, which this request needs`);
+    if (!allows(who, scope)) return sendError(reply, new RequestRefused('FORBIDDEN', 403, `the token '${who.name}' has no '${scope}' scope, which this request needs`), deps.log);
+    return undefined;
   });
 
   app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redactText(payload, secrets) : payload));

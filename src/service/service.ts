@@ -35,6 +35,9 @@ import { readiness } from './health.js';
 import { localGuardApi } from './local-guard-api.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { buildServer } from './server.js';
+import type { FastifyInstance } from 'fastify';
+import { compileSecrets } from '../log/redact.js';
+import { mountBoard } from './board.js';
 import type { InspectionEvent } from 'xstate';
 import { FINAL_STATES } from '../machines/position.machine.js';
 import { dashboardFanout, rowFields } from './dashboard/fanout.js';
@@ -160,7 +163,13 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const lease = store;
   const app = await buildServer({
     api, events, metrics, tokens, now, log: log.child({ component: 'http' }), stopping, actions,
-    dashboard: { stuckAfterMs: config.sweeps.stuckAfterMs, environment: environmentOf(config), board: false },
+    dashboard: { stuckAfterMs: config.sweeps.stuckAfterMs, environment: environmentOf(config), board: queues.length > 0 },
+    ...(queues.length === 0 ? {} : {
+      board: (server: FastifyInstance) => mountBoard(server, {
+        queues, writable: config.http.board.writable, environment: environmentOf(config), secrets: compileSecrets(configSecrets(config)),
+        sweepAccount: (name) => accounts.find((a) => BullmqSweepScheduler.queueName(accountId(a)) === name),
+      }),
+    }),
     hosts: ownHosts(host, config.http.allowedHosts ?? []),
     secrets: configSecrets(config),
     ready: () => readiness({ board, halted: () => guard.halted, now, ...(redis === undefined || lease === undefined ? {} : { redis: { client: redis, leaseKey: (a: string) => lease.keys.lease(a) } }) }),

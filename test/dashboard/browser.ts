@@ -65,9 +65,9 @@ export async function openPage(browser: Browser, baseUrl: string, viewport = { w
   return { context, page, requests, blocked, errors, close: () => context.close() };
 }
 
-export async function shot(page: Page, name: string): Promise<string> {
+export async function shot(page: Page, name: string, fullPage = true): Promise<string> {
   mkdirSync(SHOTS, { recursive: true });
   const path = join(SHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }

@@ -151,7 +151,7 @@ describe('the dashboard', () => {
     expect(p.requests.slice(before).filter((r) => r.url.includes('/flatten'))).toEqual([]);
     await page.fill('[data-field="confirm-account"]', 'paper');
     await page.click('[data-action="flatten-step-2"]');
-    const said = await page.waitForSelector('.modal-status .error');
+    const said = await page.waitForSelector('.modal-status .error:has-text("Not available")');
     expect(await said.textContent()).toMatch(/Not available: flattening account paper is not available in this version/);
     expect(p.requests.slice(before).filter((r) => r.url.endsWith('/v1/accounts/paper/flatten') && r.method === 'POST')).toHaveLength(1);
     await page.click('[data-action="cancel"]');

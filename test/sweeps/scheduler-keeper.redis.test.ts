@@ -10,17 +10,16 @@ import { accountId } from '../../src/domain/ids.js';
 import { BullmqSweepScheduler } from '../../src/sweeps/scheduler.js';
 import type { SweepKind, SweepReport } from '../../src/sweeps/sweep.js';
 import { eventually } from '../service/support.js';
+import { REDIS_URL, redisForThisFile } from '../support/redis.js';
 
-const prefix = `pgtest:keeper:${process.pid}:`;
-let redis: Redis;
-
+const db = redisForThisFile('keeper');
+/** BullMQ's workers want a connection that retries forever. */
+let bull: Redis;
 beforeAll(() => {
-  redis = new Redis('redis://127.0.0.1:6379/0', { maxRetriesPerRequest: null });
+  bull = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 });
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+afterAll(() => {
+  bull.disconnect();
 });
 
 const report = (kind: SweepKind): SweepReport => ({ id: `${kind}-1`, account: accountId('main'), kind, worker: 'w', startedAt: 0, finishedAt: 0, findings: [], actions: [] });
@@ -28,12 +27,12 @@ const report = (kind: SweepKind): SweepReport => ({ id: `${kind}-1`, account: ac
 describe('the sweep schedules', () => {
   it('come back when one is deleted (as bull-board can), and the sweeps go on', async () => {
     const runs: SweepKind[] = [];
-    const scheduler = new BullmqSweepScheduler(redis, `${prefix}a`, { orphanEveryMs: 300, reconcileEveryMs: 400 }, () => {});
+    const scheduler = new BullmqSweepScheduler(bull, `${db.prefix}a`, { orphanEveryMs: 300, reconcileEveryMs: 400 }, () => {});
     await scheduler.start(accountId('main'), async (kind) => {
       runs.push(kind);
       return report(kind);
     });
-    const queue = new Queue(BullmqSweepScheduler.queueName(accountId('main')), { connection: redis, prefix: `${prefix}a` });
+    const queue = new Queue(BullmqSweepScheduler.queueName(accountId('main')), { connection: bull, prefix: `${db.prefix}a` });
     try {
       await eventually(() => runs.includes('orphans'), 10_000);
       expect(await queue.removeJobScheduler('orphans')).toBe(true);
@@ -53,7 +52,7 @@ describe('the sweep schedules', () => {
   it('report a kind stale once when its scheduled runs stop finishing', async () => {
     const stale: [string, SweepKind, number][] = [];
     let failures = 0;
-    const scheduler = new BullmqSweepScheduler(redis, `${prefix}b`, { orphanEveryMs: 200, reconcileEveryMs: 60_000 }, () => {}, (a, k, ms) => stale.push([a, k, ms]));
+    const scheduler = new BullmqSweepScheduler(bull, `${db.prefix}b`, { orphanEveryMs: 200, reconcileEveryMs: 60_000 }, () => {}, (a, k, ms) => stale.push([a, k, ms]));
     await scheduler.start(accountId('main'), async (kind) => {
       if (kind === 'orphans') {
         failures += 1;
