@@ -154,11 +154,12 @@ export interface RedactingInspector {
 /** An inspection message as it may leave: redacted by key and by value, the machine's definition (a JSON text) included. */
 export function redactMessage<T>(event: T, secrets: CompiledSecrets): T {
   const safe = jsonSafe(event) as Record<string, unknown>;
-  if (typeof safe.definition === 'string') {
+  const definition = safe.definition;
+  if (typeof definition === 'string') {
     try {
-      safe.definition = JSON.stringify(redactValue(JSON.parse(safe.definition), secrets));
+      safe.definition = JSON.stringify(redactValue(JSON.parse(definition), secrets));
     } catch {
-      safe.definition = redactText(safe.definition, secrets);
+      safe.definition = redactText(definition, secrets);
     }
   }
   return redactValue(safe, secrets) as T;

@@ -43,11 +43,13 @@ export async function writeDashboard(root = PACKAGE_ROOT): Promise<void> {
   await writeFile(join(root, 'dist', 'web', 'app.css'), assets.css);
 }
 
-let cached: Promise<DashboardAssets> | undefined;
+const cache = new Map<string, Promise<DashboardAssets>>();
 
 /** The assets to serve: bundled from `web/` in a checkout, else the build's `dist/web/`. */
 export function dashboardAssets(root = PACKAGE_ROOT): Promise<DashboardAssets> {
-  cached ??= (async () => {
+  const known = cache.get(root);
+  if (known !== undefined) return known;
+  const made = (async () => {
     if (existsSync(join(root, 'web', 'main.ts'))) {
       try {
         return await buildDashboard(root);
@@ -59,8 +61,7 @@ export function dashboardAssets(root = PACKAGE_ROOT): Promise<DashboardAssets> {
     const [js, css] = await Promise.all([readFile(join(root, 'dist', 'web', 'app.js'), 'utf8'), readFile(join(root, 'dist', 'web', 'app.css'), 'utf8')]);
     return { js, css };
   })();
-  cached.catch(() => {
-    cached = undefined;
-  });
-  return cached;
+  cache.set(root, made);
+  made.catch(() => cache.delete(root));
+  return made;
 }
