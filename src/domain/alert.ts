@@ -7,7 +7,11 @@ import type { AccountId, PositionId } from './ids.js';
 export type AlertKind =
   | 'orphan' | 'mismatch' | 'closeUnverified' | 'unknownOrder' | 'protectionFailed'
   | 'protectionUnconfirmed' | 'protectionLost'
-  | 'feedDown' | 'supervisorEscalation' | 'closeRefused';
+  | 'feedDown' | 'supervisorEscalation' | 'closeRefused'
+  /** The store lost its data (a Redis restarted without it); what the worker knew was written back, or could not be. */
+  | 'storeWiped'
+  /** A worker could not take (or keep driving) an account: it let the lease go and tries again. */
+  | 'accountUnguarded';
 
 export interface AlertDraft {
   readonly kind: AlertKind;

@@ -16,6 +16,7 @@ import { isOutstanding, isTerminal, newOrderTrack, withLast, type OrderTrack } f
 import type { PositionContext } from './position.context.js';
 import { freshNonFlat, ownHolding } from './position.verdicts.js';
 import { outstandingStop } from './protection.js';
+import { resumingStates } from './position.resume.js';
 import { errorText, foldAck, foldEvidence, last, lookup, orderRequestOf, positionSetup, sendThrew, sent } from './position.setup.js';
 
 export type ClosePlanResult = { readonly kind: 'order'; readonly plan: PlannedClose } | { readonly kind: 'refused'; readonly why: string };
@@ -110,6 +111,7 @@ export function closingStates() {
           },
         ],
       },
+      ...resumingStates('closes', 'sending', 'awaitingTerminal'),
       sending: {
         invoke: {
           src: 'sendOrder',

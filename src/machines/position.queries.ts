@@ -48,3 +48,15 @@ export const reasonOf = (ctx: PositionContext): string | undefined => ctx.reason
 
 /** Whether the entry order never left (an intent that failed before it was sent). */
 export const entryNeverSent = (ctx: PositionContext): boolean => ctx.entry.send === 'not-sent';
+
+/** Every order of the position that may have left (sent, or its send unknown): claimed again after a store lost its data. */
+export function sentOrders(ctx: PositionContext): ClientOrderId[] {
+  const out: ClientOrderId[] = [];
+  for (const t of [ctx.entry, ...ctx.stops, ...ctx.closes, ...ctx.excess]) if (t.send !== 'not-sent' && t.send !== 'rejected') out.push(t.clientOrderId);
+  return out;
+}
+
+/** An orphan taken over by a sweep: its entry was never sent (there is no order of posguard's behind it). */
+export function isAdopted(ctx: PositionContext): boolean {
+  return ctx.entry.report?.venueOrderId.startsWith('adopted:') === true;
+}
