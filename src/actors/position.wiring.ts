@@ -73,6 +73,8 @@ export function wirePositionMachine(w: PositionWiring) {
         }
         // Journalled before a restart, but the bot never heard it was accepted: never send it.
         if (journalled.kind === 'unconfirmed') throw new IntentUnconfirmed(input.positionId);
+        // An orphan taken over has no entry of posguard's to send.
+        if (journalled.kind === 'adopted') throw new IntentUnconfirmed(input.positionId, 'it was journalled as an adopted orphan: its entry is never sent');
         // After a restart the journal answers the baseline written before the first send.
         return { at: clock.now(), baseline: journalled.baseline };
       }),

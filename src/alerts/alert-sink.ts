@@ -25,6 +25,8 @@ export interface AlertSubject {
 export interface AlertSink {
   raise(draft: AlertDraft, subject: AlertSubject): void;
   list(): Promise<readonly Alert[]>;
+  /** Resolves once every alert raised so far is stored (or the store is out of reach); at once when nothing waits. */
+  settled?(): Promise<void>;
 }
 
 export interface StoredAlert extends Alert {

@@ -125,13 +125,14 @@ export function createRedisAlertSink(config: AlertsConfig, wiring: RedisAlertsWi
 
 /** The heartbeat of `alerts.heartbeat`, or `undefined` when none is configured. */
 export function createHeartbeat(
-  config: AlertsConfig, deps: { readonly clock: Clock; readonly log: Logger; readonly fetch?: FetchLike },
+  config: AlertsConfig, deps: { readonly clock: Clock; readonly log: Logger; readonly fetch?: FetchLike; readonly healthy?: () => boolean },
 ): Heartbeat | undefined {
   const { heartbeat } = config;
   if (heartbeat === undefined) return undefined;
   return new Heartbeat({
     url: heartbeat.url, everyMs: heartbeat.everyMs, clock: deps.clock, log: deps.log,
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+    ...(deps.healthy === undefined ? {} : { healthy: deps.healthy }),
   });
 }
 

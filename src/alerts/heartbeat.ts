@@ -31,6 +31,11 @@ export interface HeartbeatOptions {
   /** Per ping; the smaller of 10 s and `everyMs` unless given. */
   readonly timeoutMs?: number;
   readonly fetch?: FetchLike;
+  /**
+   * Whether this worker is healthy enough to say so: a halted guard, or one that cannot drive an
+   * account, stays silent, so that the dead-man check notices. Always healthy unless given.
+   */
+  readonly healthy?: () => boolean;
 }
 
 /** Pings a URL on an interval; see the file header. */
@@ -86,6 +91,10 @@ export class Heartbeat {
     this.timer = this.options.clock.setTimeout(() => this.tick(), this.options.everyMs);
     if (this.inFlight !== undefined) {
       this.log.debug({}, 'heartbeat ping still running: this one is skipped');
+      return;
+    }
+    if (this.options.healthy !== undefined && !this.options.healthy()) {
+      this.log.warn({}, 'heartbeat not sent: this worker is halted or cannot drive an account (the dead-man check will notice)');
       return;
     }
     this.inFlight = this.ping().finally(() => { this.inFlight = undefined; });

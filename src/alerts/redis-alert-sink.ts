@@ -51,6 +51,8 @@ export interface RedisAlertSinkOptions {
   readonly maxPending?: number;
   /** Told of every new alert once it is stored (not of grouped repeats). */
   readonly onAlert?: (alert: StoredAlert) => void;
+  /** How often the outbox is drained while the sink runs (30 s unless given). */
+  readonly drainEveryMs?: number;
 }
 
 /** One step the flush loop still owes; a stored alert's item moves on from `store` to `enqueue`. */
@@ -120,13 +122,24 @@ export class RedisAlertSink implements AlertSink {
     return [...unstored, ...stored];
   }
 
-  /** Starts the delivery worker and queues the deliveries a stopped worker left in the outbox. Once. */
+  /**
+   * Starts the delivery worker and queues the deliveries a stopped worker left in the outbox,
+   * then drains the outbox again every `drainEveryMs` (30 s): a worker that died between storing
+   * an alert and queuing its deliveries leaves it there, and any live worker sends it (delivery
+   * job ids are per alert and channel, so a delivery another worker queued is not doubled). Once.
+   */
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
     this.options.deliveries?.start();
     this.push({ step: 'drain', failed: false });
+    this.drainTimer = setInterval(() => {
+      if (!this.stopped && !this.pending.some((p) => p.step === 'drain')) this.push({ step: 'drain', failed: false });
+    }, this.options.drainEveryMs ?? 30_000);
+    this.drainTimer.unref?.();
   }
+
+  private drainTimer: ReturnType<typeof setInterval> | undefined;
 
   /**
    * Waits for the running flush, then stops the deliveries; logs alerts left unsent in memory.
@@ -135,6 +148,7 @@ export class RedisAlertSink implements AlertSink {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.drainTimer !== undefined) clearInterval(this.drainTimer);
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     await this.flushing;

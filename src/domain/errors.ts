@@ -136,6 +136,14 @@ export class NotOwner extends PosguardError {
   }
 }
 
+/** The account is not driven right now: taking it failed (or its supervisor gave up), and it is tried again. */
+export class AccountUnavailable extends PosguardError {
+  readonly code = 'ACCOUNT_UNAVAILABLE';
+  constructor(readonly account: string, readonly why: string) {
+    super(`account ${account} is not driven right now (${why}); posguard retries with backoff and has raised an alert; try again later`);
+  }
+}
+
 /** Redis (the journal and the leases) cannot be reached at start. */
 export class StorageUnavailable extends PosguardError {
   readonly code = 'STORAGE_UNAVAILABLE';
@@ -148,9 +156,11 @@ export class StorageUnavailable extends PosguardError {
 /** An intent found journalled after a restart that the bot was never told was accepted: it is not sent. */
 export class IntentUnconfirmed extends PosguardError {
   readonly code = 'INTENT_UNCONFIRMED';
-  constructor(readonly positionId: string) {
-    super(`position ${positionId} was journalled but the bot was never told it was accepted (the worker stopped or the write's `
-      + 'reply was lost); posguard does not send it');
+  constructor(readonly positionId: string, why?: string) {
+    super(why === undefined
+      ? `position ${positionId} was journalled but the bot was never told it was accepted (the worker stopped or the write's `
+        + 'reply was lost); posguard does not send it'
+      : `position ${positionId} is not sent: ${why}`);
   }
 }
 

@@ -1,10 +1,15 @@
 /**
  * Everything one worker runs for one account: the ownership lease (with Redis), the account's
- * supervisor with its feed (`permanent`) and its position actors (`transient`), the
- * rehydration of the positions a previous worker left, and the writers that persist them.
+ * supervisor with its feed (`permanent`) and its position actors (`transient`, each quarantined
+ * alone if it keeps crashing), the rehydration of the positions a previous worker left
+ * (`rehydration.ts`), the writers that persist them, and what happens when any of that fails:
+ * taking the account is retried with backoff and alerted, the lease let go meanwhile; a store
+ * that lost its data gets back what this worker knows (`write-back.ts`); an account let go is
+ * forgotten here (its rows too). Alerts of a worker that lost the lease are fenced like writes.
  *
- * Receives: intents from the guard, lease changes. Sends: position actors into the account's
- * supervisor; snapshots to Redis. Touches: the port (through the actors), the Redis store.
+ * Receives: intents and closes from the guard, lease changes. Sends: position actors into the
+ * account's supervisor; snapshots to Redis; alerts. Touches: the port (through the actors), the
+ * Redis store.
  */
 import type { InspectionEvent, Snapshot } from 'xstate';
 import type { Clock } from '../clock.js';
@@ -19,6 +24,7 @@ import type { PositionStateName } from '../machines/position.machine.js';
 import { MemoryJournal, RedisJournal, type Journal } from '../persistence/journal.js';
 import { PositionWriter, type WriterTarget } from '../persistence/position-writer.js';
 import type { RedisStore, SnapshotWrite } from '../persistence/redis-store.js';
+import { stateName } from './registry.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
 import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
@@ -27,7 +33,12 @@ import type { PositionStatusReport } from '../domain/reports.js';
 import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
 import type { PositionInput } from '../machines/position.events.js';
 import { expectsStop } from '../machines/position.queries.js';
-import { migrateSnapshot } from '../machines/position.migrate.js';
+import { initialContext } from '../machines/position.start.js';
+import type { AlertDraft } from '../domain/alert.js';
+import { LeaseLost } from '../persistence/redis-store.js';
+import type { AlertSubject } from '../alerts/alert-sink.js';
+import { journalOnlyContext, planRehydration } from './rehydration.js';
+import { writeBack } from './write-back.js';
 import type { LocalPosition, ReconcileSettings } from '../sweeps/reconcile.js';
 import type { SweepScheduler } from '../sweeps/scheduler.js';
 import { runSweep, type OrphanPolicy, type SweepKind, type SweepReport } from '../sweeps/sweep.js';
@@ -101,33 +112,122 @@ export class AccountWorker {
     this.runtime = runtime;
     this.host = new ActorHost(deps.clock, store !== undefined, deps.inspect);
     this.journal = deps.journal ?? (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
+    const fenced: AlertSink = { raise: (draft, subject) => this.raise(draft, subject), list: () => deps.alerts.list() };
     this.machine = wirePositionMachine({
-      account: runtime.id, port: runtime.port, journal: this.journal, alerts: deps.alerts, clock: deps.clock,
+      account: runtime.id, port: runtime.port, journal: this.journal, alerts: fenced, clock: deps.clock,
       known: (symbol) => runtime.evidence.latest(symbol), ...(deps.gate === undefined ? {} : { gate: deps.gate }),
     });
     this.lease = store === undefined ? undefined : new AccountLease(store, runtime.id, deps.workerId, deps.leaseTtlMs, deps.leaseClock, {
       acquired: () => this.activate(),
-      lost: async () => {
-        await this.deactivate();
+      lost: async (wipedElsewhere) => {
+        const known = this.deps.runtime.actors.size;
+        await this.deactivate(true);
         deps.onLease?.({ held: false });
+        if (wipedElsewhere) {
+          deps.alerts.raise({
+            kind: 'storeWiped',
+            message: `the store of account ${runtime.id} lost its data and another worker took the account from an empty store; this worker drove ${known} live `
+              + 'positions it can no longer write back (its lease is gone): they are not tracked; the orphan sweep reports what the venue holds, a human should look',
+          }, { account: runtime.id });
+        }
       },
+      wiped: (holder) => this.restoreStore(holder),
       unreachable: (e) => deps.onTrouble(`the lease of account ${runtime.id} could not be renewed`, e),
+      startFailed: (e, retryInMs) => this.startFailed(e, retryInMs),
     });
   }
+
+  /**
+   * Raises an alert about this account, fenced like a write: a worker that lost its lease (even
+   * one that has not noticed yet, checked in Redis) raises nothing — the new owner speaks for the
+   * account. A check that fails because Redis cannot be reached does not hold the alert back.
+   */
+  private raise(draft: AlertDraft, subject: AlertSubject): void {
+    if (this.lease === undefined) {
+      this.deps.alerts.raise(draft, subject);
+      return;
+    }
+    if (this.lease.holder === undefined) {
+      this.deps.onTrouble(`alert not raised: this worker no longer holds the lease of account ${this.deps.runtime.id}: ${draft.kind}`, undefined);
+      return;
+    }
+    const raised = this.journal.fence(`raising a ${draft.kind} alert`).then(
+      () => this.deps.alerts.raise(draft, subject),
+      (e: unknown) => {
+        if (e instanceof LeaseLost) this.deps.onTrouble(`alert not raised: ${errorText(e)}: ${draft.kind}`, undefined);
+        else this.deps.alerts.raise(draft, subject);
+      },
+    );
+    this.alerting.add(raised);
+    void raised.finally(() => this.alerting.delete(raised));
+  }
+
+  /** Alerts waiting for their fence check. */
+  private readonly alerting = new Set<Promise<void>>();
 
   get owned(): boolean {
     return this.supervisor !== undefined;
   }
 
-  /** Takes the account if it can (with Redis: its lease), rehydrating its positions first. */
+  /**
+   * Takes the account if it can (with Redis: its lease), rehydrating its positions first. A
+   * failure to take it is alerted and retried with backoff; it never rejects.
+   */
   async start(): Promise<void> {
-    if (this.lease === undefined) await this.activate();
-    else await this.lease.start();
+    if (this.lease !== undefined) {
+      await this.lease.start();
+      return;
+    }
+    try {
+      await this.activate();
+      this.startFailures = 0;
+    } catch (e) {
+      this.startFailures += 1;
+      const retryInMs = Math.min(1_000 * 2 ** Math.min(this.startFailures - 1, 10), 60_000);
+      this.startFailed(e, retryInMs);
+      this.retryTimer = this.deps.clock.setTimeout(() => {
+        this.retryTimer = undefined;
+        if (!this.stopping) void this.start();
+      }, retryInMs);
+    }
+  }
+
+  private startFailures = 0;
+  private retryTimer: unknown;
+  private stopping = false;
+  /** Why the account is not driven here now (taking it failed, or its supervisor gave up), while it is retried. */
+  unavailable: string | undefined;
+
+  /** Taking the account failed: alerted once per streak, logged every time; it is tried again in `retryInMs`. */
+  private startFailed(e: unknown, retryInMs: number): void {
+    const { runtime } = this.deps;
+    this.unavailable = `${errorText(e)}; retried in ${Math.round(retryInMs / 1000)} s`;
+    this.deps.onTrouble(`account ${runtime.id} could not be taken (${errorText(e)}); trying again in ${Math.round(retryInMs / 1000)} s`, e);
+    this.deps.alerts.raise({
+      kind: 'accountUnguarded',
+      message: `posguard could not take account ${runtime.id}: ${errorText(e)}. Its positions are not driven by this worker; `
+        + `it let the account go (another worker may take it) and tries again in ${Math.round(retryInMs / 1000)} s`,
+    }, { account: runtime.id });
   }
 
   async stop(): Promise<void> {
-    await this.deactivate();
+    this.stopping = true;
+    if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer);
+    await this.deactivate(false);
     await this.lease?.stop();
+  }
+
+  /**
+   * Asks the position to close, only while this worker owns the account: the lease is checked in
+   * Redis first, so a worker that lost it without noticing yet refuses (`NotOwner`) rather than
+   * accept a close it would drop.
+   */
+  async close(id: PositionId, requestId: string | undefined): Promise<boolean> {
+    const actor = this.deps.runtime.actors.get(id);
+    if (actor === undefined) return false;
+    if (this.lease !== undefined && !(await this.lease.check())) throw new NotOwner(this.deps.runtime.id);
+    actor.send({ type: 'CLOSE', reason: 'user', ...(requestId === undefined ? {} : { requestId }) });
+    return true;
   }
 
   /**
@@ -305,9 +405,16 @@ export class AccountWorker {
       const id = this.deps.newId();
       const intent = { account: runtime.id, symbol: report.symbol, side: report.side, amount: report.size };
       const input = this.inputOf(id, intent, market, runtime.feedUp);
-      await this.journal.recordIntent({ positionId: id, intent, entryClientOrderId: clientOrderId(id, 'entry'), baseline: { side: undefined, size: 0 }, at: clock.now() });
-      await this.journal.confirmIntent(id);
-      const snapshot = this.machine.getPersistedSnapshot(this.machine.resolveState({ value: { open: 'watching' }, context: adoptedContext(input, report) }));
+      const state = this.machine.resolveState({ value: { open: 'watching' }, context: adoptedContext(input, report) });
+      const snapshot = this.machine.getPersistedSnapshot(state);
+      // The intent (marked adopted: its entry is never sent) and the adopted snapshot are issued
+      // together, so they reach Redis in one fenced script call: no restart finds one without the other.
+      const at = clock.now();
+      await Promise.all([
+        this.journal.recordIntent({ positionId: id, intent, entryClientOrderId: clientOrderId(id, 'entry'), baseline: { side: undefined, size: 0 }, at, origin: 'adopted' }),
+        this.journal.confirmIntent(id),
+        this.saveSnapshot({ positionId: id, state: 'open', final: false, snapshot: state, at, event: { type: 'ADOPT', payload: report } }),
+      ]);
       void this.admit(reservation, input, snapshot).catch(() => {});
       return id;
     } catch (e) {
@@ -316,85 +423,172 @@ export class AccountWorker {
     }
   }
 
+  /**
+   * Takes the account: markets and mode, the supervisor, every stored position (see
+   * `rehydration.ts`), one orphan sweep, the sweep schedule, then the feed. On any failure what
+   * was started is stopped again and the error thrown (the lease is let go and taken again later).
+   */
   private async activate(): Promise<void> {
-    const { runtime, store, clock } = this.deps;
-    await runtime.load();
-    const supervisor = new Supervisor({ ...this.deps.supervision, id: `account:${runtime.id}`, children: [] }, {
+    const { runtime, store } = this.deps;
+    try {
+      await runtime.load();
+      const supervisor = this.newSupervisor();
+      this.supervisor = supervisor;
+      this.deps.parent.startChild(supervisor.asChild('temporary', 5_000));
+      const restored = store === undefined ? 0 : await this.rehydrate(store);
+      // One orphan sweep before the guard resolves, then the schedule, then the feed: its resync
+      // catches the restored positions up after the sweep has compared them with the venue.
+      const first = await this.sweep('orphans');
+      if (first.error !== undefined) this.deps.onTrouble(`the first orphan sweep of account ${runtime.id} failed`, first.error);
+      try {
+        await this.deps.sweeps.scheduler.start(runtime.id, (kind) => this.sweep(kind));
+      } finally {
+        // The restored positions need their feed whatever became of the schedule, unless the
+        // account was let go meanwhile (its lease lost): then there is no feed to start.
+        if (this.supervisor === supervisor) supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
+      }
+      if (this.supervisor === supervisor) {
+        this.unavailable = undefined;
+        this.deps.onLease?.({ held: true, restored, mode: runtime.mode });
+      }
+    } catch (e) {
+      await this.deactivate(true);
+      throw e;
+    }
+  }
+
+  /**
+   * The account's supervisor: a position that keeps crashing is quarantined alone (`gaveUp`), and
+   * when the account's own budget is spent (its feed keeps failing) the account alone is let go
+   * and taken again later — never the whole guard.
+   */
+  private newSupervisor(): Supervisor {
+    const { runtime, clock } = this.deps;
+    const supervisor: Supervisor = new Supervisor({ ...this.deps.supervision, id: `account:${runtime.id}`, children: [] }, {
       clock, random: this.deps.random,
       onEvent: (e) => {
         if (e.type === 'restarting' && e.reason !== undefined) this.deps.onTrouble(`${e.child} of account ${runtime.id} exited (${describeExit(e.reason)}); restarting it in ${e.delayMs} ms`, undefined);
+        if (e.type === 'gaveUp') this.quarantined(e.child as PositionId, e.reason === undefined ? 'it kept crashing' : describeExit(e.reason));
+        if (e.type === 'escalated' && this.supervisor === supervisor) void this.escalated(e.escalation?.message ?? 'its restart budget is spent');
       },
     });
-    this.supervisor = supervisor;
-    this.deps.parent.startChild(supervisor.asChild('permanent', 5_000));
-    let restored = 0;
-    if (store !== undefined) {
-      for (const stored of await store.loadLive(runtime.id)) {
-        const market = runtime.markets.get(stored.intent.symbol);
-        if (market === undefined) {
-          // Not admitted: its symbol is not locked, so the orphan sweep reports what the venue holds there.
-          this.deps.alerts.raise({
-            kind: 'mismatch', topic: 'unlisted',
-            message: `position ${stored.id} is on ${stored.intent.symbol}, which account ${runtime.id} no longer lists; posguard cannot drive it, a human should look`,
-          }, { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id });
-          continue;
-        }
-        const reservation = runtime.locks.reserve(stored.intent.symbol);
-        if (reservation === undefined) {
-          this.deps.alerts.raise({
-            kind: 'mismatch', topic: 'twoOnOneSymbol',
-            message: `positions ${runtime.locks.holder(stored.intent.symbol)} and ${stored.id} are both live on ${stored.intent.symbol}; only the first is driven, a human should look`,
-          }, { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id });
-          continue;
-        }
-        let snapshot: Snapshot<unknown> | undefined;
-        try {
-          snapshot = stored.snapshot === undefined ? undefined : migrateSnapshot(stored.snapshot) as unknown as Snapshot<unknown>;
-        } catch (e) {
-          // Quarantined: its symbol stays held (nothing new opens on it), a human is told which one.
-          runtime.locks.commit(reservation, stored.id);
-          this.deps.alerts.raise({
-            kind: 'mismatch', topic: 'unreadable',
-            message: `position ${stored.id} on ${stored.intent.symbol} cannot be restored (${errorText(e)}); it is quarantined: posguard does not drive it `
-              + 'and opens nothing on its symbol, a human should look',
-          }, { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id });
-          continue;
-        }
-        restored += 1;
-        void this.admit(reservation, this.inputOf(stored.id, stored.intent, market, false), snapshot).catch(() => {});
-      }
-    }
-    // One orphan sweep before the guard resolves, then the schedule (DESIGN section 6), then
-    // the feed: its resync catches the restored positions up after the sweep has compared
-    // them with the venue, rather than racing it.
-    const first = await this.sweep('orphans');
-    if (first.error !== undefined) this.deps.onTrouble(`the first orphan sweep of account ${runtime.id} failed`, first.error);
-    try {
-      await this.deps.sweeps.scheduler.start(runtime.id, (kind) => this.sweep(kind));
-    } finally {
-      // The restored positions need their feed whatever became of the schedule, unless the
-      // account was let go meanwhile (its lease lost): then there is no feed to start.
-      if (this.supervisor === supervisor) supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
-    }
-    if (this.supervisor === supervisor) this.deps.onLease?.({ held: true, restored, mode: runtime.mode });
+    return supervisor;
   }
 
-  private async deactivate(): Promise<void> {
-    await this.deps.sweeps.scheduler.stop(this.deps.runtime.id);
+  /** A position actor that kept crashing left the supervisor: its symbol stays locked, a human is told. */
+  private quarantined(id: PositionId, why: string): void {
+    const { runtime } = this.deps;
+    const row = this.deps.registry.get(id);
+    runtime.actors.delete(id);
+    this.raise({
+      kind: 'mismatch', topic: 'quarantined',
+      message: `position ${id}${row === undefined ? '' : ` (${row.side} ${row.amount} ${row.symbol})`} kept crashing (${why}) and is quarantined: `
+        + 'posguard no longer drives it and opens nothing on its symbol; a human should look',
+    }, { account: runtime.id, positionId: id, ...(row === undefined ? {} : { symbol: row.symbol }) });
+  }
+
+  /** The account's supervisor spent its budget: the account alone is let go, alerted, and taken again after a backoff. */
+  private async escalated(why: string): Promise<void> {
+    const { runtime } = this.deps;
+    this.deps.alerts.raise({ kind: 'supervisorEscalation', message: `account ${runtime.id}: ${why}; the account is let go and taken again after a backoff; other accounts run on` }, { account: runtime.id });
+    await this.deactivate(true);
+    this.deps.onLease?.({ held: false });
+    if (this.lease !== undefined) {
+      await this.lease.relinquish(new Error(why));
+      return;
+    }
+    this.startFailures += 1;
+    const retryInMs = Math.min(1_000 * 2 ** Math.min(this.startFailures - 1, 10), 60_000);
+    this.unavailable = `${why}; retried in ${Math.round(retryInMs / 1000)} s`;
+    this.retryTimer = this.deps.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.stopping) void this.start();
+    }, retryInMs);
+  }
+
+  /** Admits every stored position of the account as `planRehydration` says; answers how many are driven. */
+  private async rehydrate(store: RedisStore): Promise<number> {
+    const { runtime, clock } = this.deps;
+    const { positions, unreadable } = await store.loadLiveRecords(runtime.id);
+    let restored = 0;
+    for (const step of planRehydration(runtime.id, positions, unreadable, runtime.markets)) {
+      if (step.kind === 'unlisted') {
+        this.raise(step.alert, { account: runtime.id, symbol: step.symbol, positionId: step.id });
+        continue;
+      }
+      if (step.kind === 'quarantine') {
+        const r = step.symbol === undefined ? undefined : runtime.locks.reserve(step.symbol);
+        if (r !== undefined) runtime.locks.commit(r, step.id);
+        this.raise(step.alert, { account: runtime.id, positionId: step.id, ...(step.symbol === undefined ? {} : { symbol: step.symbol }) });
+        continue;
+      }
+      const { stored, market } = step;
+      const reservation = runtime.locks.reserve(stored.intent.symbol);
+      if (reservation === undefined) {
+        this.raise({
+          kind: 'mismatch', topic: 'twoOnOneSymbol',
+          message: `positions ${runtime.locks.holder(stored.intent.symbol)} and ${stored.id} are both live on ${stored.intent.symbol}; only the first is driven, a human should look`,
+        }, { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id });
+        continue;
+      }
+      const input = this.inputOf(stored.id, stored.intent, market, false);
+      const snapshot = step.kind === 'restore' ? step.snapshot
+        : this.machine.getPersistedSnapshot(this.machine.resolveState({ value: { verifying: 'querying' }, context: journalOnlyContext(initialContext(input), stored.baseline, clock.now()) }));
+      restored += 1;
+      void this.admit(reservation, input, snapshot as Snapshot<unknown>).catch(() => {});
+    }
+    return restored;
+  }
+
+  /**
+   * The store lost its data while this worker held the lease (now held anew as `holder`): it
+   * writes back every position it drives and every key it knows, and says so loudly.
+   */
+  private async restoreStore(holder: string): Promise<void> {
+    const { runtime, store, clock } = this.deps;
+    if (store === undefined) return;
+    const positions = [...runtime.actors.values()].map((actor) => {
+      const snap = actor.getSnapshot();
+      return { context: snap.context, state: stateName(snap.value), snapshot: this.machine.getPersistedSnapshot(snap) };
+    });
+    let outcome: string;
+    try {
+      const written = await writeBack({ account: runtime.id, holder, store, now: clock.now(), positions, keys: this.keys });
+      outcome = `this worker wrote back the ${written.positions} live positions it drives and ${written.keys} idempotency keys`;
+    } catch (e) {
+      outcome = `writing back what this worker knows failed (${errorText(e)}); its positions run on in memory and their snapshots are written as they change`;
+    }
+    this.deps.alerts.raise({
+      kind: 'storeWiped',
+      message: `the store of account ${runtime.id} lost its data (its lease counter went backwards: a Redis restarted without its data?); ${outcome}. `
+        + 'Check Redis persistence; history and sweep reports from before are gone',
+    }, { account: runtime.id });
+  }
+
+  /**
+   * Lets the account go: its actors first (nothing more is sent or decided here), then its sweep
+   * schedule (bounded), its writers and what this worker knew of it. `forget`: its rows go too
+   * (another worker drives it now, or nobody; this worker's view is stale).
+   */
+  private async deactivate(forget: boolean): Promise<void> {
+    const { runtime } = this.deps;
     const supervisor = this.supervisor;
     this.supervisor = undefined;
     if (supervisor !== undefined) await this.deps.parent.stopChild(supervisor.id);
+    await within(this.deps.sweeps.scheduler.stop(runtime.id), 5_000);
     for (const writer of this.writers.values()) writer.close();
     this.writers.clear();
-    this.deps.runtime.release();
-    this.deps.runtime.actors.clear();
-    this.deps.runtime.locks.clear();
+    runtime.release();
+    runtime.actors.clear();
+    runtime.locks.clear();
     this.keys.clear();
+    if (forget) this.deps.registry.removeAccount(runtime.id);
   }
 
-  /** Resolves once every queued snapshot is written (tests, graceful stop). */
+  /** Resolves once every queued snapshot is written and every alert raised so far is handed to the sink (tests, graceful stop). */
   async flushed(): Promise<void> {
     await Promise.all([...this.writers.values()].map((w) => w.flushed()));
+    await Promise.all([...this.alerting]);
   }
 }
 
@@ -417,4 +611,13 @@ class SnapshotSink implements WriterTarget {
   onError(error: unknown, attempt: number): void {
     this.worker.writeFailed(this.id, error, attempt);
   }
+}
+
+/** Whether `work` settled within `ms` of real time (letting an account go must end even when Redis does not answer). */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref?.();
+    work.then(() => { clearTimeout(timer); resolve(true); }, () => { clearTimeout(timer); resolve(true); });
+  });
 }

@@ -26,7 +26,7 @@ import { createAlertSink } from './alert-wiring.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
-  GuardStopped, Halted, errorText, HedgeModeUnsupported, InvalidIntent, JournalUnavailable, NotOwner, SymbolBusy,
+  AccountUnavailable, GuardStopped, Halted, errorText, HedgeModeUnsupported, InvalidIntent, JournalUnavailable, NotOwner, SymbolBusy,
   UnknownAccount,
   UnknownPosition,
 } from '../domain/errors.js';
@@ -187,7 +187,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   const log = options.log ?? createLogger({ level: 'silent' });
   const alerts = createAlertSink(config, { store, bullConnection, prefix: options.redisPrefix ?? 'pg:', log, clock, onAlert: (alert) => onEvent({ type: 'alert', alert }) });
   alerts.start();
-  const heartbeat = createHeartbeat(config.alerts, { clock, log });
+  const workers = new Map<string, AccountWorker>();
+  // Silent while halted or while an account cannot be driven here: the dead-man check notices.
+  const heartbeat = createHeartbeat(config.alerts, { clock, log, healthy: () => halted === undefined && [...workers.values()].every((w) => w.unavailable === undefined) });
   heartbeat?.start();
   const onSweepError = (e: unknown) => trouble('a sweep failed; it runs again on its next slot', e);
   const scheduler: SweepScheduler = bullConnection !== undefined
@@ -210,7 +212,6 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   };
   const sweepSettings = { stuckAfterMs: config.sweeps.stuckAfterMs, ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes, restLagMs: config.verification.restLagMs };
   const newId = () => newPositionId(clock.now(), randomBytes(10));
-  const workers = new Map<string, AccountWorker>();
   const ports: ExchangePort[] = [];
   const gate = new SendGate();
   const abandon = async (): Promise<void> => {
@@ -283,7 +284,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     const intent = parseIntent(raw);
     const worker = workerOf(intent.account);
     const account = worker.runtime;
-    if (!worker.owned) throw new NotOwner(account.id);
+    if (!worker.owned) throw worker.unavailable !== undefined ? new AccountUnavailable(account.id, worker.unavailable) : new NotOwner(account.id);
     const known = intent.idempotencyKey === undefined ? undefined : worker.keys.get(intent.idempotencyKey)
       ?? (await store?.positionForKey(account.id, intent.idempotencyKey).catch((e: unknown) => {
         throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
@@ -333,7 +334,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
         if (FINAL_STATES.includes(row.state)) return; // final already: nothing to close
         throw new NotOwner(row.account); // another worker drives it now
       }
-      actor.send({ type: 'CLOSE', reason: 'user', ...(closeOptions?.requestId === undefined ? {} : { requestId: closeOptions.requestId }) });
+      // Accepted only by the owner, checked in Redis: a worker that lost the account refuses rather than drop the close.
+      const owner = [...workers.values()].find((w) => w.runtime.actors.get(positionId as PositionId) === actor);
+      if (owner === undefined || !(await owner.close(positionId as PositionId, closeOptions?.requestId))) throw new NotOwner(registry.get(positionId as PositionId)?.account ?? '?');
     },
     positions: async () => registry.rows(),
     alerts: async () => [...(await alerts.list())],
@@ -345,6 +348,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     },
     flushed: async () => {
       await Promise.all([...workers.values()].map((w) => w.flushed()));
+      await alerts.settled?.();
     },
     sweep: async (kind, account) => {
       if (stopped) throw new GuardStopped();

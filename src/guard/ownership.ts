@@ -1,42 +1,70 @@
 /**
- * The ownership lease of one account (DESIGN section 6): exactly one worker drives an
- * account's positions. Receives nothing; sends `acquired` / `lost` to its owner. Touches the
- * Redis store on a real-time clock (Redis measures the lease's TTL in real time).
+ * The ownership lease of one account (see docs/architecture.md, Persistence and ownership):
+ * exactly one worker drives an account's positions. Receives nothing; sends `acquired`,
+ * `lost` and `wiped` to its owner. Touches the Redis store on a real-time clock (Redis keeps
+ * the lease's TTL in real time).
  *
  * It tries to take the lease, renews it every third of its TTL, and when it is gone tries to
- * take it back; while the lease is held by another worker it keeps trying every half TTL, so
- * a worker that dies is replaced within the TTL. A renewal that fails because Redis cannot be
- * reached keeps the lease as held: writes are fenced in Redis anyway, so a worker that lost
- * its lease during an outage cannot write or send once Redis answers again.
+ * take it back; while another worker holds it, it keeps trying every half TTL, so a worker
+ * that dies is replaced within the TTL. A renewal that fails because Redis cannot be reached
+ * keeps the lease as held: writes are fenced in Redis anyway.
+ *
+ * The holder value is `<worker>#<instance>|<token>`: two processes given the same worker id
+ * are still two holders. Fencing tokens never go backwards: the lease is taken above the
+ * highest token this process has seen, and a counter found below it means the store lost its
+ * data (a Redis restarted without it) — the owner is told (`wiped`) and writes back what it
+ * knows instead of forgetting its positions.
+ *
+ * When taking the account fails (the venue down during a takeover), the owner answers
+ * `acquired` with an error: the lease is released at once, so another worker may take the
+ * account, and taken again after a growing backoff.
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
 import type { RedisStore } from '../persistence/redis-store.js';
 
 export interface LeaseHandlers {
-  /** The lease was taken (first time, or back after it was lost). */
+  /** The lease was taken (first time, or back after it was lost). Rejects if the account could not be taken. */
   acquired(holder: string): Promise<void>;
-  /** Another worker holds the lease now: stop driving the account. */
-  lost(): Promise<void>;
+  /**
+   * Another worker holds the lease now: stop driving the account. `wipedElsewhere`: its token is
+   * below the one this worker held — the store lost its data and another worker took the account
+   * from an empty store (this worker cannot write any more; it can only say so).
+   */
+  lost(wipedElsewhere: boolean): Promise<void>;
+  /** The store lost its data while this worker held the lease (now held anew as `holder`): write back what is known. */
+  wiped(holder: string): Promise<void>;
   /** Redis could not be reached for a renewal (the lease is kept meanwhile). */
   unreachable?(error: unknown): void;
+  /** Taking the account failed; it is tried again in `retryInMs`. */
+  startFailed?(error: unknown, retryInMs: number): void;
 }
+
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
 
 export class AccountLease {
   private holderValue: string | undefined;
   private timer: unknown;
   private stopped = false;
+  /** The highest fencing token this process has held for the account. */
+  private highest = 0;
+  private failures = 0;
+  private readonly worker: string;
 
   constructor(
     private readonly store: RedisStore,
     private readonly account: AccountId,
-    private readonly worker: string,
+    workerId: string,
     private readonly ttlMs: number,
     private readonly clock: Clock,
     private readonly handlers: LeaseHandlers,
-  ) {}
+  ) {
+    this.worker = `${workerId}#${randomBytes(3).toString('hex')}`;
+  }
 
-  /** `worker|token` while this worker holds the lease. */
+  /** `worker#instance|token` while this worker holds the lease. */
   get holder(): string | undefined {
     return this.holderValue;
   }
@@ -64,6 +92,26 @@ export class AccountLease {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    await this.release();
+  }
+
+  /**
+   * The account cannot be driven here (its supervisor gave up): the lease is let go at once, so
+   * another worker may take it, and taken again after a growing backoff.
+   */
+  async relinquish(error: unknown): Promise<void> {
+    if (this.stopped) return;
+    this.failures += 1;
+    const retryInMs = Math.min(RETRY_MIN_MS * 2 ** Math.min(this.failures - 1, 10), RETRY_MAX_MS);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.release();
+    this.handlers.startFailed?.(error, retryInMs);
+    this.schedule(retryInMs, () => this.tryAcquire());
+  }
+
+  /** Gives the lease up now (fenced: only if it is still this holder's), bumping nothing: the next taker gets a new token. */
+  private async release(): Promise<void> {
     const holder = this.holderValue;
     this.holderValue = undefined;
     if (holder !== undefined) await this.store.releaseLease(this.account, holder).catch(() => {});
@@ -71,16 +119,23 @@ export class AccountLease {
 
   private schedule(ms: number, fn: () => Promise<void>): void {
     if (this.stopped) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      void fn();
+      fn().catch((e: unknown) => this.handlers.unreachable?.(e));
     }, ms);
+  }
+
+  private async take(): Promise<{ token: number; wiped: boolean }> {
+    const taken = await this.store.takeLease(this.account, this.worker, this.ttlMs, this.highest);
+    if (taken.token > this.highest) this.highest = taken.token;
+    return taken;
   }
 
   private async tryAcquire(): Promise<void> {
     let token = 0;
     try {
-      token = await this.store.acquireLease(this.account, this.worker, this.ttlMs);
+      token = (await this.take()).token;
     } catch (e) {
       this.handlers.unreachable?.(e);
     }
@@ -90,9 +145,27 @@ export class AccountLease {
       // Renew from now on: taking the account over (rehydration, the first sweep) may take
       // longer than the lease lives.
       this.schedule(this.ttlMs / 3, () => this.renew());
-      await this.handlers.acquired(this.holderValue);
+      await this.took();
     } else {
       this.schedule(this.ttlMs / 2, () => this.tryAcquire());
+    }
+  }
+
+  /** Tells the owner it holds the account; if it cannot take it, the lease is let go and taken again later. */
+  private async took(): Promise<void> {
+    const holder = this.holderValue;
+    if (holder === undefined) return;
+    try {
+      await this.handlers.acquired(holder);
+      this.failures = 0;
+    } catch (e) {
+      this.failures += 1;
+      const retryInMs = Math.min(RETRY_MIN_MS * 2 ** Math.min(this.failures - 1, 10), RETRY_MAX_MS);
+      if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+      await this.release();
+      this.handlers.startFailed?.(e, retryInMs);
+      this.schedule(retryInMs, () => this.tryAcquire());
     }
   }
 
@@ -112,22 +185,25 @@ export class AccountLease {
       this.schedule(this.ttlMs / 3, () => this.renew());
       return;
     }
-    // Expired (say, during an outage) or taken. If the next token is ours, nobody held the
-    // lease in between and the positions in memory are still the truth; otherwise another
-    // worker may have driven them: let go, and take the account back from Redis if we can.
+    // Expired (say, during an outage), taken, or the store lost its data. If the next token is
+    // ours, nobody held the lease in between and the positions in memory are still the truth;
+    // if the counter had gone backwards, the store was wiped: keep driving and write back.
     const previous = Number(holder.split('|').pop());
-    const token = await this.store.acquireLease(this.account, this.worker, this.ttlMs).catch(() => 0);
-    if (token === previous + 1) {
-      this.holderValue = `${this.worker}|${token}`;
+    const taken = await this.take().catch(() => ({ token: 0, wiped: false }));
+    if (this.stopped) return;
+    if (taken.token > 0 && (taken.wiped || taken.token === previous + 1)) {
+      this.holderValue = `${this.worker}|${taken.token}`;
       this.schedule(this.ttlMs / 3, () => this.renew());
+      if (taken.wiped) await this.handlers.wiped(this.holderValue);
       return;
     }
     this.holderValue = undefined;
-    await this.handlers.lost();
-    if (token > 0) {
-      this.holderValue = `${this.worker}|${token}`;
+    const other = await this.store.leaseToken(this.account).catch(() => undefined);
+    await this.handlers.lost(other !== undefined && other < previous);
+    if (taken.token > 0) {
+      this.holderValue = `${this.worker}|${taken.token}`;
       this.schedule(this.ttlMs / 3, () => this.renew());
-      await this.handlers.acquired(this.holderValue);
+      await this.took();
       return;
     }
     this.schedule(this.ttlMs / 2, () => this.tryAcquire());

@@ -21,6 +21,7 @@ import { stateName, type PositionRegistry, type PositionRow } from './registry.j
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { PositionContext } from '../machines/position.context.js';
 import { entryNeverSent, lastPositionReport, reasonOf } from '../machines/position.queries.js';
+import { resumable } from '../machines/position.resume.js';
 
 export interface PositionChildDeps {
   readonly machine: WiredPositionMachine;
@@ -58,6 +59,8 @@ export function describeEvent(event: { type: string } | undefined): { type: stri
 class PositionChildRun {
   readonly restart = 'transient' as const;
   readonly shutdownMs = 1_000;
+  /** A position that keeps crashing is quarantined alone; its siblings run on. */
+  readonly onBudgetSpent = 'give-up' as const;
   readonly journalled: Promise<void>;
   /** The persisted snapshot to restore from: used by the first start only. */
   private restoredFrom: Snapshot<unknown> | undefined;
@@ -91,7 +94,9 @@ class PositionChildRun {
 
   create(): PositionActor {
     const { machine, clock, host } = this.deps;
-    const snapshot = this.lastGood !== undefined ? machine.getPersistedSnapshot(this.lastGood) : this.restoredFrom;
+    const persisted = this.lastGood !== undefined ? machine.getPersistedSnapshot(this.lastGood) : this.restoredFrom;
+    // A restored (or restarted) sending step never sends first: it looks its order up (position.resume.ts).
+    const snapshot = persisted === undefined ? undefined : resumable(persisted as unknown as Record<string, unknown>) as unknown as Snapshot<unknown>;
     this.restoredFrom = undefined;
     // The first snapshot of a restored actor is the one it was restored from: not written again.
     this.written = snapshot === undefined ? undefined : 'restored';

@@ -54,6 +54,10 @@ export class PositionRegistry {
         ctx.rows.set(event.row.id, event.row);
         return { rows: ctx.rows, version: ctx.version + 1 };
       },
+      drop: (ctx, event: { ids: readonly PositionId[] }) => {
+        for (const id of event.ids) ctx.rows.delete(id);
+        return { rows: ctx.rows, version: ctx.version + 1 };
+      },
     },
   });
 
@@ -87,6 +91,13 @@ export class PositionRegistry {
     };
     this.store.trigger.put({ row: next });
     return next;
+  }
+
+  /** Forgets every row of `account` (this worker no longer drives it: another worker's view is the truth). */
+  removeAccount(account: string): void {
+    const rows = this.store.getSnapshot().context.rows;
+    const gone = [...rows.values()].filter((r) => r.account === account).map((r) => r.id);
+    if (gone.length > 0) this.store.trigger.drop({ ids: gone });
   }
 
   rows(): PositionRow[] {

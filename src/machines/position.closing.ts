@@ -12,6 +12,7 @@ import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
 import { newOrderTrack, withLast } from './order-track.js';
 import { closeRefusedWhy, planNextClose } from './position.close-rules.js';
 import { outstandingStop } from './protection.js';
+import { resumingStates } from './position.resume.js';
 import { foldAck, foldEvidence, last, lookup, orderRequestOf, positionSetup, sendThrew, sent } from './position.setup.js';
 
 export { planNextClose, type ClosePlanResult } from './position.close-rules.js';
@@ -67,6 +68,7 @@ export function closingStates() {
           },
         ],
       },
+      ...resumingStates('closes', 'sending', 'awaitingTerminal'),
       sending: {
         invoke: {
           src: 'sendOrder',

@@ -84,6 +84,8 @@ export interface PositionContext {
   readonly recheckUntil: number | undefined;
   /** When a report first showed an over-fill (it is reduced once a later read confirms it). */
   readonly overFillSince: number | undefined;
+  /** A restored send: a lookup that finds nothing is conclusive only from this local time on. */
+  readonly resumeAfter?: number | undefined;
   /** Absolute deadline of the current waiting state, and when it was armed. */
   readonly deadline: number;
   readonly armedAt: number;

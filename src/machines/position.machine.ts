@@ -22,6 +22,7 @@ import { opposite } from '../domain/side.js';
 import { newOrderTrack, withLast } from './order-track.js';
 import type { PositionContext } from './position.context.js';
 import { closingStates, releasingStopStates } from './position.closing.js';
+import { resumingStates } from './position.resume.js';
 import { initialContext } from './position.start.js';
 import {
   errorText, foldAck, foldEvidence, last, lookup, orderRequestOf, positionSetup, queryLoop, sendThrew, sent, stopToLookUp, verdictReason,
@@ -115,6 +116,8 @@ export const positionMachine = positionSetup.createMachine({
             },
           },
         },
+        // A restored send looks its order up first (position.resume.ts).
+        ...resumingStates('entry', 'sending', '#position.verifying'),
         sending: {
           invoke: {
             src: 'sendOrder',
@@ -199,12 +202,16 @@ export const positionMachine = positionSetup.createMachine({
         { guard: 'stopLost', target: 'open' },
       ],
       states: {
-        // No RESUME here: a restored send is started again and the journal's claim answers Unknown.
+        // A new stop track, then its send (a restored send is resumed by looking it up first).
         placing: {
           entry: assign(({ context }) => {
             const { role, amount } = nextStop(context);
             return { stops: [...context.stops, newOrderTrack(role, clientOrderId(context.id, role), opposite(context.intent.side), amount)] };
           }),
+          always: 'sendingStop',
+        },
+        ...resumingStates('stops', 'sendingStop', 'confirming'),
+        sendingStop: {
           invoke: {
             src: 'sendOrder',
             input: ({ context }) => {
@@ -355,6 +362,10 @@ export const positionMachine = positionSetup.createMachine({
                 + `reducing the excess of ${context.excess.at(-1)?.amount} with a reduce-only order`,
             }) },
           ],
+          always: 'sendingExcess',
+        },
+        ...resumingStates('excess', 'sendingExcess', 'watching'),
+        sendingExcess: {
           invoke: {
             src: 'sendOrder',
             input: ({ context }) => {

@@ -103,3 +103,15 @@ export function closePreviewOf(ctx: PositionContext): ClosePreview {
     basedOn: { side: ctx.live.side, size: ctx.live.size, source: ctx.live.source, receivedAt: ctx.live.receivedAt, venueTime: ctx.live.venueTime },
   };
 }
+
+/** Every order of the position that may have left (sent, or its send unknown): claimed again after a store lost its data. */
+export function sentOrders(ctx: PositionContext): ClientOrderId[] {
+  const out: ClientOrderId[] = [];
+  for (const t of [ctx.entry, ...ctx.stops, ...ctx.closes, ...ctx.excess]) if (t.send !== 'not-sent' && t.send !== 'rejected') out.push(t.clientOrderId);
+  return out;
+}
+
+/** An orphan taken over by a sweep: its entry was never sent (there is no order of posguard's behind it). */
+export function isAdopted(ctx: PositionContext): boolean {
+  return ctx.entry.report?.venueOrderId.startsWith('adopted:') === true;
+}

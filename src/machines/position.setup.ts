@@ -33,6 +33,11 @@ const notProvided = (slot: string) => () => Promise.reject(new Error(`the positi
 
 const BACKOFF_MAX_MS = 30_000;
 
+/** The output of a finished `queryEvidence` (its done event), for the guards that judge it. */
+function queryOutput(event: unknown): Partial<QueryEvidenceOutput> | undefined {
+  return typeof event === 'object' && event !== null && 'output' in event ? (event as { output?: Partial<QueryEvidenceOutput> }).output : undefined;
+}
+
 /** The outcome of a finished `sendOrder` (its done event's output), for the guards that judge it. */
 function sendOutcome(event: unknown): SendOrderOutput['outcome'] | undefined {
   const output = typeof event === 'object' && event !== null && 'output' in event ? (event as { output?: Partial<SendOrderOutput> }).output : undefined;
@@ -160,6 +165,13 @@ export const positionSetup = setup({
     closeFilledFully: ({ context }) => closeFilledFully(context),
     closeTerminal: ({ context }) => closeTerminal(context),
     noUsableReport: ({ context }) => noUsableReport(context),
+    /** A restored sending step's lookup found its order on the venue. */
+    orderFound: ({ event }) => queryOutput(event)?.order !== undefined,
+    /** A restored sending step's lookup did not find its order, asked without failures and at least `restLagMs` after the snapshot's time. */
+    orderAbsentConclusively: ({ context, event }) => {
+      const out = queryOutput(event);
+      return out !== undefined && (out.failures?.length ?? 1) === 0 && (out.at ?? 0) >= (context.resumeAfter ?? 0);
+    },
     /** The close planner refuses to plan a close on the live report (a guess would be needed). */
     closeRefusedByPlan: ({ context }) => planNextClose(context).kind === 'refused',
   },

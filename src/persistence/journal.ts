@@ -18,13 +18,15 @@ export interface JournalEntry {
   readonly entryClientOrderId: ClientOrderId;
   readonly baseline: Baseline;
   readonly at: number;
+  /** `adopted`: an orphan taken over, whose entry is never sent. `intent` unless given. */
+  readonly origin?: 'intent' | 'adopted';
 }
 
 /**
  * What journalling an intent found: `new` (written now), or — after a restart — the intent
  * journalled before, `confirmed` if the bot was told it was accepted, else `unconfirmed`.
  */
-export type JournalResult = { readonly kind: 'new' | 'confirmed' | 'unconfirmed'; readonly baseline: Baseline };
+export type JournalResult = { readonly kind: 'new' | 'confirmed' | 'unconfirmed' | 'adopted'; readonly baseline: Baseline };
 
 export interface Journal {
   /** Journals the intent, or finds it journalled before a restart (with its first baseline). */
@@ -47,7 +49,10 @@ export class MemoryJournal implements Journal {
 
   async recordIntent(entry: JournalEntry): Promise<JournalResult> {
     const first = this.intents.get(entry.positionId);
-    if (first !== undefined) return { kind: this.confirmed.has(entry.positionId) ? 'confirmed' : 'unconfirmed', baseline: first.baseline };
+    if (first !== undefined) {
+      if (first.origin === 'adopted') return { kind: 'adopted', baseline: first.baseline };
+      return { kind: this.confirmed.has(entry.positionId) ? 'confirmed' : 'unconfirmed', baseline: first.baseline };
+    }
     this.intents.set(entry.positionId, entry);
     return { kind: 'new', baseline: entry.baseline };
   }

@@ -15,7 +15,8 @@
  * const token = await store.acquireLease(account, workerId, 15_000);
  */
 import type { Redis } from 'ioredis';
-import { PosguardError } from '../domain/errors.js';
+import { randomBytes } from 'node:crypto';
+import { PosguardError, errorText } from '../domain/errors.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../domain/reports.js';
@@ -62,6 +63,15 @@ export interface StoredPosition {
   readonly state: string | undefined;
   /** The persisted actor snapshot, or `undefined` if the actor never wrote one. */
   readonly snapshot: unknown;
+}
+
+/** A stored position that cannot be read: quarantined, with an alert naming it. */
+export interface UnreadableRecord {
+  readonly id: PositionId;
+  readonly key: string;
+  readonly reason: string;
+  /** Its symbol, when its intent could be read. */
+  readonly symbol?: string;
 }
 
 export interface HistoryEntry {
@@ -113,7 +123,24 @@ export class RedisStore {
 
   /** The fencing token if `worker` holds (or now takes) the account's lease, else 0. */
   async acquireLease(account: AccountId, worker: string, ttlMs: number): Promise<number> {
-    return Number(await scripts.acquireLease.run(this.redis, [this.keys.lease(account), this.keys.token(account)], [worker, ttlMs]));
+    return (await this.takeLease(account, worker, ttlMs, 0)).token;
+  }
+
+  /**
+   * As `acquireLease`, never answering a token at or below `floor` (the highest this worker has
+   * seen): `wiped` is true when the counter had gone below it — the store lost its data.
+   */
+  async takeLease(account: AccountId, worker: string, ttlMs: number, floor: number): Promise<{ token: number; wiped: boolean }> {
+    const reply = await scripts.acquireLease.run(this.redis, [this.keys.lease(account), this.keys.token(account)], [worker, ttlMs, floor]);
+    const [token, raised] = Array.isArray(reply) ? reply.map(Number) : [Number(reply), 0];
+    return { token: token ?? 0, wiped: raised === 1 };
+  }
+
+  /** The token of the account's lease as it stands (whoever holds it), or `undefined` when nobody does. */
+  async leaseToken(account: AccountId): Promise<number | undefined> {
+    const value = await this.redis.get(this.keys.lease(account));
+    const token = value === null ? NaN : Number(value.split('|').pop());
+    return Number.isFinite(token) ? token : undefined;
   }
 
   async renewLease(account: AccountId, holder: string, ttlMs: number): Promise<boolean> {
@@ -140,7 +167,7 @@ export class RedisStore {
   /** Journals the intent, or finds it journalled before (see `JournalResult`). */
   async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
     const result = await this.writes.write(this.scope(account), holder, 'I', [this.keys.position(entry.positionId)],
-      [entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at, entry.intent.idempotencyKey ?? '']);
+      [entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at, entry.intent.idempotencyKey ?? '', entry.origin ?? 'intent']);
     if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
     const [kind, baseline] = result as [JournalResult['kind'], string];
     return { kind, baseline: JSON.parse(baseline) as Baseline };
@@ -151,9 +178,14 @@ export class RedisStore {
     if (result === FENCED_OUT) throw new LeaseLost(account, `confirming position ${positionId}`);
   }
 
-  /** The fenced "about to send" marker: true the first time only. */
+  /**
+   * The fenced "about to send" marker: true the first time only. Each claim carries a value of
+   * its own, so that a command the client resent after a dropped connection finds its own claim
+   * (granted), not someone else's.
+   */
   async claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
-    const result = await this.writes.write(this.scope(account), holder, 'L', [this.keys.claims(positionId)], [clientOrderId, at]);
+    const value = `${at}:${randomBytes(6).toString('hex')}`;
+    const result = await this.writes.write(this.scope(account), holder, 'L', [this.keys.claims(positionId)], [clientOrderId, value]);
     if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);
     return result === 1;
   }
@@ -162,6 +194,12 @@ export class RedisStore {
   async releaseClaim(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId): Promise<void> {
     const result = await this.writes.write(this.scope(account), holder, 'U', [this.keys.claims(positionId)], [clientOrderId]);
     if (result === FENCED_OUT) throw new LeaseLost(account, `releasing the claim of ${clientOrderId}`);
+  }
+
+  /** Writes an idempotency key back (after the store lost its data; fenced). */
+  async keepKey(account: AccountId, holder: string, idempotencyKey: string, positionId: PositionId): Promise<void> {
+    const result = await this.writes.write(this.scope(account), holder, 'K', [], [idempotencyKey, positionId]);
+    if (result === FENCED_OUT) throw new LeaseLost(account, `writing back the key of ${positionId}`);
   }
 
   /** Throws `LeaseLost` unless `holder` still holds the account's lease (checked in Redis, with the writes of the tick). */
@@ -180,28 +218,54 @@ export class RedisStore {
     if (result === FENCED_OUT) throw new LeaseLost(account, `saving position ${w.positionId}`);
   }
 
-  /** Every non-final position of the account, read through the live-set index (no scan). */
+  /**
+   * Every non-final position of the account, read through the live-set index (no scan). A
+   * record that cannot be read (missing its intent or baseline, JSON that does not parse) is
+   * answered apart, naming its key and why: it is never skipped in silence, and it stops no
+   * other record.
+   */
   async loadLive(account: AccountId): Promise<StoredPosition[]> {
+    return (await this.loadLiveRecords(account)).positions;
+  }
+
+  async loadLiveRecords(account: AccountId): Promise<{ positions: StoredPosition[]; unreadable: UnreadableRecord[] }> {
     const ids = await this.redis.smembers(this.keys.live(account));
-    if (ids.length === 0) return [];
+    const positions: StoredPosition[] = [];
+    const unreadable: UnreadableRecord[] = [];
+    if (ids.length === 0) return { positions, unreadable };
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hmget(this.keys.position(id), 'intent', 'baseline', 'state', 'snapshot');
     const replies = (await pipeline.exec()) ?? [];
-    const out: StoredPosition[] = [];
     ids.forEach((id, i) => {
       const [err, fields] = replies[i] ?? [null, null];
       if (err) throw err;
       const [intent, baseline, state, snapshot] = (fields ?? []) as (string | null)[];
-      if (intent == null || baseline == null) return;
-      out.push({
-        id: id as PositionId,
-        intent: JSON.parse(intent) as Intent,
-        baseline: JSON.parse(baseline) as Baseline,
-        state: state ?? undefined,
-        snapshot: snapshot == null ? undefined : JSON.parse(snapshot),
-      });
+      const key = this.keys.position(id);
+      const bad = (reason: string, symbol?: string) => unreadable.push({ id: id as PositionId, key, reason, ...(symbol === undefined ? {} : { symbol }) });
+      if (intent == null || baseline == null) {
+        bad(intent == null ? 'it has no intent' : 'it has no baseline');
+        return;
+      }
+      let parsedIntent: Intent;
+      try {
+        parsedIntent = JSON.parse(intent) as Intent;
+      } catch (e) {
+        bad(`its intent is not JSON (${errorText(e)})`);
+        return;
+      }
+      try {
+        positions.push({
+          id: id as PositionId,
+          intent: parsedIntent,
+          baseline: JSON.parse(baseline) as Baseline,
+          state: state ?? undefined,
+          snapshot: snapshot == null ? undefined : JSON.parse(snapshot),
+        });
+      } catch (e) {
+        bad(`its baseline or snapshot is not JSON (${errorText(e)})`, typeof parsedIntent?.symbol === 'string' ? parsedIntent.symbol : undefined);
+      }
     });
-    return out;
+    return { positions, unreadable };
   }
 
   /** Position ids of the account in `state`, through the per-state index. */

@@ -44,8 +44,11 @@ export class Script {
 
 /**
  * KEYS[1] lease, KEYS[2] fencing-token counter.
- * ARGV[1] worker id, ARGV[2] ttl ms.
- * Returns the fencing token if this worker holds the lease now (taken or renewed), else 0.
+ * ARGV[1] worker id, ARGV[2] ttl ms, ARGV[3] the highest token this worker has seen (0 if none).
+ * Returns `{ token, raised }`: the fencing token if this worker holds the lease now (taken or
+ * renewed), else 0; `raised` is 1 when the counter was below the worker's highest token — the
+ * store lost its data (a Redis restarted without it) — and was raised above it, so that a
+ * fencing token never goes backwards.
  */
 export const acquireLease = new Script('acquireLease', `
 local cur = redis.call('GET', KEYS[1])
@@ -53,13 +56,20 @@ if cur then
   local worker, token = string.match(cur, '^(.*)|(%d+)$')
   if worker == ARGV[1] then
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
-    return tonumber(token)
+    return {tonumber(token), 0}
   end
-  return 0
+  return {0, 0}
 end
 local token = redis.call('INCR', KEYS[2])
+local floor = tonumber(ARGV[3]) or 0
+local raised = 0
+if token <= floor then
+  token = floor + 1
+  redis.call('SET', KEYS[2], token)
+  raised = 1
+end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
-return token
+return {token, raised}
 `);
 
 /**
@@ -96,16 +106,21 @@ return 0
  * arguments. The operations (`k` its first key, `a` its first argument after the code):
  *
  * - `I` recordIntent. KEYS: position hash. ARGV: position id, intent JSON, entry client order
- *   id, baseline JSON, time, idempotency key or ''. Replies `{ 'new' | 'confirmed' |
- *   'unconfirmed', baseline JSON }`: `new` when written now; otherwise the intent was
- *   journalled before (a restart), with its first baseline, and whether the bot was ever
- *   told so (`C`).
+ *   id, baseline JSON, time, idempotency key or '', origin (`intent` or `adopted`). Replies
+ *   `{ 'new' | 'confirmed' | 'unconfirmed' | 'adopted', baseline JSON }`: `new` when written
+ *   now; otherwise the intent was journalled before (a restart), with its first baseline:
+ *   `adopted` for an orphan taken over (its entry is never sent), else whether the bot was
+ *   ever told so (`C`).
  * - `C` confirmIntent. KEYS: position hash. Marks a journalled intent as acknowledged to the
  *   bot; replies 1. An intent journalled but never confirmed (the write's reply was lost, or
  *   the worker died before answering) is never sent after a restart.
  * - `L` claimSend, the "about to send" marker. KEYS: the position's claims hash. ARGV: client
- *   order id, time. Replies 1 when claimed now (the order may be sent), 0 when claimed
- *   before (it may have been sent: look it up).
+ *   order id, a value unique to this claim (time and nonce). Replies 1 when claimed now (the
+ *   order may be sent) — also when the claim there is this very one (the client resent the
+ *   command after a dropped connection) — and 0 when claimed before (it may have been sent:
+ *   look it up).
+ * - `K` keepKey. ARGV: idempotency key, position id. Writes the key back (after the store lost
+ *   its data); replies 1.
  * - `U` releaseClaim. KEYS: the position's claims hash. ARGV: client order id. Removes a claim
  *   whose order certainly never left (the worker began to stop between the claim and the
  *   send), so that the next owner sends it; replies 1.
@@ -128,12 +143,13 @@ export const fencedWrites = new Script('fencedWrites', `
 local live, states, idempotency, statePrefix, historyMax
 
 local function recordIntent(k, a)
-  local existing = redis.call('HMGET', KEYS[k], 'baseline', 'confirmed')
+  local existing = redis.call('HMGET', KEYS[k], 'baseline', 'confirmed', 'origin')
   if existing[1] then
+    if existing[3] == 'adopted' then return {'adopted', existing[1]} end
     if existing[2] == '1' then return {'confirmed', existing[1]} end
     return {'unconfirmed', existing[1]}
   end
-  redis.call('HSET', KEYS[k], 'id', ARGV[a], 'intent', ARGV[a + 1], 'entryCid', ARGV[a + 2], 'baseline', ARGV[a + 3], 'createdAt', ARGV[a + 4], 'confirmed', '0')
+  redis.call('HSET', KEYS[k], 'id', ARGV[a], 'intent', ARGV[a + 1], 'entryCid', ARGV[a + 2], 'baseline', ARGV[a + 3], 'createdAt', ARGV[a + 4], 'confirmed', '0', 'origin', ARGV[a + 6])
   redis.call('SADD', live, ARGV[a])
   if ARGV[a + 5] ~= '' then redis.call('HSET', idempotency, ARGV[a + 5], ARGV[a]) end
   return {'new', ARGV[a + 3]}
@@ -145,7 +161,14 @@ local function confirmIntent(k, a)
 end
 
 local function claimSend(k, a)
-  return redis.call('HSETNX', KEYS[k], ARGV[a], ARGV[a + 1])
+  if redis.call('HSETNX', KEYS[k], ARGV[a], ARGV[a + 1]) == 1 then return 1 end
+  if redis.call('HGET', KEYS[k], ARGV[a]) == ARGV[a + 1] then return 1 end
+  return 0
+end
+
+local function keepKey(k, a)
+  redis.call('HSET', idempotency, ARGV[a], ARGV[a + 1])
+  return 1
 end
 
 local function releaseClaim(k, a)
@@ -176,10 +199,11 @@ end
 
 -- code -> { function, keys, arguments }
 local ops = {
-  I = {recordIntent, 1, 6},
+  I = {recordIntent, 1, 7},
   C = {confirmIntent, 1, 0},
   L = {claimSend, 1, 2},
   U = {releaseClaim, 1, 1},
+  K = {keepKey, 0, 2},
   F = {fence, 0, 0},
   S = {saveSnapshot, 3, 9},
 }

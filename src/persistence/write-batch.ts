@@ -20,7 +20,7 @@ import type { Redis } from 'ioredis';
 import { fencedWrites } from './scripts.js';
 
 /** The operations of `fencedWrites`: recordIntent, confirmIntent, claimSend, releaseClaim, fence, saveSnapshot. */
-export type WriteOp = 'I' | 'C' | 'L' | 'U' | 'F' | 'S';
+export type WriteOp = 'I' | 'C' | 'L' | 'U' | 'K' | 'F' | 'S';
 
 /** What every write of a segment answers when its holder no longer holds the lease. */
 export const FENCED_OUT = -1;

@@ -34,6 +34,8 @@ export interface ActorChildOptions<TActor extends AnyActorRef> {
   readonly onSnapshot?: (snapshot: SnapshotFrom<TActor>, actor: TActor) => void;
   /** Stops the actor when the child is stopped or abandoned (default `actor.stop()`; a hosted actor needs its host). */
   readonly stopActor?: (actor: TActor) => void;
+  /** See `ChildSpec.onBudgetSpent`. */
+  readonly onBudgetSpent?: 'escalate' | 'give-up';
 }
 
 /**
@@ -45,9 +47,9 @@ export interface ActorChildOptions<TActor extends AnyActorRef> {
  * const feed = actorChild({ id: 'feed:main', restart: 'permanent', shutdownMs: 2_000, create: () => createActor(feedMachine) });
  */
 export function actorChild<TActor extends AnyActorRef>(options: ActorChildOptions<TActor>): ChildSpec {
-  const { id, restart, shutdownMs } = options;
+  const { id, restart, shutdownMs, onBudgetSpent } = options;
   return {
-    id, restart, ...(shutdownMs === undefined ? {} : { shutdownMs }),
+    id, restart, ...(shutdownMs === undefined ? {} : { shutdownMs }), ...(onBudgetSpent === undefined ? {} : { onBudgetSpent }),
     // A method, not an arrow property: tsx (esbuild keepNames) renames every named arrow it
     // creates, which turns the function into a dictionary-mode object (~300 B each).
     start(exit) {

@@ -42,6 +42,13 @@ export interface ChildSpec {
   readonly id: string;
   readonly restart: RestartType;
   readonly shutdownMs?: number;
+  /**
+   * When this child spends its restart budget: `escalate` (the OTP default: the supervisor
+   * stops every child and escalates) or `give-up` (this child alone leaves the supervisor, with
+   * a `gaveUp` event; the others run on). A child that stands alone — one position among many —
+   * gives up rather than take its siblings down.
+   */
+  readonly onBudgetSpent?: 'escalate' | 'give-up';
   start(exit: (reason: ExitReason) => void): ChildHandle;
 }
 

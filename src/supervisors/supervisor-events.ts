@@ -16,9 +16,11 @@ import type { SupervisorEscalation } from './errors.js';
  * - `stopped`: a child the supervisor asked to stop has stopped (`reason` is set when its
  *   `stop()` threw, rejected or outlasted `shutdownMs`);
  * - `removed`: the child left the supervisor (not to be restarted, or `stopChild`);
- * - `escalated`: the budget is spent (`child` is the one that spent it, `escalation` the report).
+ * - `escalated`: the budget is spent (`child` is the one that spent it, `escalation` the report);
+ * - `gaveUp`: a child whose spec says `onBudgetSpent: 'give-up'` spent its budget and left
+ *   (`reason` is its last exit); the supervisor and the other children run on.
  */
-export type SupervisorEventType = 'started' | 'exited' | 'restarting' | 'restarted' | 'stopped' | 'removed' | 'escalated';
+export type SupervisorEventType = 'started' | 'exited' | 'restarting' | 'restarted' | 'stopped' | 'removed' | 'escalated' | 'gaveUp';
 
 /** One observable event of a supervisor. */
 export interface SupervisorEvent {

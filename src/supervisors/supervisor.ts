@@ -195,6 +195,11 @@ export class Supervisor {
     const verdict = recordRestart(shared ? this.sharedHistory : entry.history, now, intensity, periodMs);
     if (!verdict.allowed) {
       entry.status = 'stopped';
+      if (entry.spec.onBudgetSpent === 'give-up') {
+        this.remove(entry);
+        this.emit({ type: 'gaveUp', supervisor: this.id, child, reason, restarts: entry.restarts });
+        return;
+      }
       this.escalate(entry, reason, verdict.history.length);
       return;
     }

@@ -1,6 +1,6 @@
 import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Halted } from '../../src/domain/errors.js';
+import { AccountUnavailable } from '../../src/domain/errors.js';
 import type { ExchangePort } from '../../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { createGuard, type Guard } from '../../src/guard/guard.js';
@@ -48,26 +48,34 @@ describe('supervision inside the guard', () => {
     expect(guard.halted).toBeUndefined();
   });
 
-  it('halts the guard with a supervisorEscalation alert when a feed keeps failing, and refuses new intents', async () => {
+  it('when one account\'s feed keeps failing, that account alone is let go with a supervisorEscalation alert and retried; the others trade on', async () => {
     const clock = new SimulatedClock();
     clock.set(T0);
     sim = new SimExchange({ clock, seed: 5 });
     sim.setPrice(AVL, 0.25);
     const inner = createSimPort(sim, 'main');
+    let broken = true;
     const port: ExchangePort = Object.assign(Object.create(inner) as ExchangePort, {
-      subscribe: () => {
-        throw new Error('stream endpoint refused the connection');
+      subscribe: (onEvent: Parameters<ExchangePort['subscribe']>[0]) => {
+        if (broken) throw new Error('stream endpoint refused the connection');
+        return inner.subscribe(onEvent);
       },
     });
-    let haltReason: string | undefined;
-    guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, {
-      clock, sim, ports: { main: port }, persistence: 'memory', supervision: fast, onHalt: (r) => { haltReason = r; },
+    guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }, { id: 'other', exchange: 'sim' }] }, {
+      clock, sim, ports: { main: port, other: createSimPort(sim, 'other') }, persistence: 'memory', supervision: fast,
     });
     await driveFor(clock, 2_000);
-    expect(guard.halted).toMatch(/ran out of restarts/);
-    expect(haltReason).toBe(guard.halted);
+    expect(guard.halted).toBeUndefined();
     const alerts = await guard.alerts();
-    expect(alerts.filter((a) => a.kind === 'supervisorEscalation')).toHaveLength(1);
-    await expect(guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 })).rejects.toBeInstanceOf(Halted);
+    expect(alerts.find((a) => a.kind === 'supervisorEscalation')?.account).toBe('main');
+    await expect(guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 })).rejects.toBeInstanceOf(AccountUnavailable);
+    const other = await guard.open({ account: 'other', symbol: AVL, side: 'buy', amount: 43 });
+    await driveFor(clock, 1_000);
+    expect(other.state).toBe('open');
+    broken = false; // the venue's stream is back: the account is taken again after its backoff
+    await driveFor(clock, 70_000);
+    const again = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
+    await driveFor(clock, 1_000);
+    expect(again.state).toBe('open');
   });
 });

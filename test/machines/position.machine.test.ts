@@ -11,6 +11,7 @@ import { filledAmount, ownHolding } from '../../src/machines/position.verdicts.j
 import { protectionOf } from '../../src/machines/protection.js';
 import { newOrderTrack } from '../../src/machines/order-track.js';
 import { initialContext } from '../../src/machines/position.start.js';
+import { resumable } from '../../src/machines/position.resume.js';
 import type { SendOrderInput } from '../../src/machines/position.effects.js';
 import { positionMachine } from '../../src/machines/position.machine.js';
 import { acceptedNoReport, drive, type Driven } from '../support/position-driver.js';
@@ -647,7 +648,7 @@ describe('restore from a persisted snapshot', () => {
     first.venue.order = (l, now) => (l.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now, venueTime: T0 }) : undefined);
     await first.start();
     await first.advance(0);
-    expect(first.actor.getSnapshot().value).toEqual({ protecting: 'placing' });
+    expect(first.actor.getSnapshot().value).toEqual({ protecting: 'sendingStop' });
     let flatSince: number | undefined;
     let stopCancelled = false;
     const second = drive({
@@ -693,6 +694,39 @@ describe('restore from a persisted snapshot', () => {
     second.actor.send({ type: 'RESUME' });
     await second.advance(500);
     expect(closeSends(second).map((s) => s.request.clientOrderId)).not.toContain(orderId('close-2'));
+  });
+});
+
+describe('a restored sending step looks its order up first (resumable)', () => {
+  const persisted = async (over: Parameters<typeof drive>[0] = {}) => {
+    const first = drive({ venue: { send: () => 'hang' }, ...over });
+    await first.start();
+    expect(first.actor.getSnapshot().value).toEqual({ pending: 'sending' });
+    const snapshot = resumable(JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot())) as Record<string, unknown>);
+    first.actor.stop();
+    expect(snapshot.value).toEqual({ pending: 'resuming' });
+    return { snapshot: snapshot as never, clock: first.clock, input: first.input };
+  };
+
+  it('an entry found by its client order id is not sent again: verifying, then open', async () => {
+    const second = drive({ ...(await persisted()), venue: { order: (_l, now) => orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now }) } });
+    await second.start();
+    await second.send({ type: 'RESUME', at: second.clock.now() });
+    await second.advance(0);
+    expect(second.log.sends).toHaveLength(0);
+    expect(second.top()).toBe('open');
+  });
+
+  it('an entry not found is sent (through its claim) only once a lookup restLagMs after the snapshot found nothing; a failed lookup concludes nothing', async () => {
+    const p = await persisted();
+    const second = drive({ ...p, venue: { order: () => { throw new Error('503'); } } });
+    await second.start();
+    await second.send({ type: 'RESUME', at: second.clock.now() });
+    await second.advance(SETTINGS.restLagMs * 3);
+    expect(second.log.sends).toHaveLength(0); // queries failing: never a send
+    second.venue.order = () => undefined;
+    await second.advance(SETTINGS.feedDownPollMs * 2);
+    expect(entrySends(second)).toHaveLength(1);
   });
 });
 

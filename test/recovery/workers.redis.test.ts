@@ -72,7 +72,7 @@ describe.concurrent('two workers on one account', () => {
   it('the second refuses intents while the first lives, adopts the account within the lease TTL when the first dies mid-position, and the position ends open with each order sent once', async () => {
     const { account, first, second } = await twoWorkers('protecting:after-send');
     await expectRefusedByNonOwner(second, account);
-    expect((await leaseOf(redis, prefix, account)).holder).toMatch(new RegExp(`^${first.name}\\|`));
+    expect((await leaseOf(redis, prefix, account)).holder).toMatch(new RegExp(`^${first.name}#[0-9a-f]+\\|`));
 
     const opened = await first.request({ cmd: 'open', intent: intent(account, `${account}-1`) }, 'opened');
     const exit = await first.exited; // SIGKILL right after the stop's create reply, before anything is written
@@ -81,7 +81,7 @@ describe.concurrent('two workers on one account', () => {
 
     expect(await adoptionMs(second, opened.id, killedAt)).toBeLessThanOrEqual(ADOPTED_WITHIN_MS);
     expect((await second.reaches(opened.id, ['open', 'closed', 'failed', 'orphanAlert'], 15_000)).state).toBe('open');
-    expect((await leaseOf(redis, prefix, account)).holder).toMatch(new RegExp(`^${second.name}\\|`));
+    expect((await leaseOf(redis, prefix, account)).holder).toMatch(new RegExp(`^${second.name}#[0-9a-f]+\\|`));
     const orders = sentOrders(fx.venue, account);
     expect(orders.map((o) => o.role)).toEqual(['entry', 'stop']);
     expect(sentTwice(orders)).toEqual([]);

@@ -156,7 +156,7 @@ export async function leaseHeld(redis: Redis, prefix: string, account: string, w
   const deadline = Date.now() + withinMs;
   for (;;) {
     const lease = await leaseOf(redis, prefix, account);
-    if (lease.holder?.startsWith(`${workerId}|`) === true && lease.ttlMs > ttlMs / 2) return;
+    if (lease.holder?.startsWith(`${workerId}#`) === true && lease.ttlMs > ttlMs / 2) return;
     if (Date.now() > deadline) throw new Error(`${workerId} does not hold the lease of ${account} after ${withinMs} ms (it is ${JSON.stringify(lease)})`);
     await new Promise((r) => setTimeout(r, 50));
   }
