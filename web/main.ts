@@ -8,7 +8,7 @@ import { api, ApiError } from './api.js';
 import { connect } from './events.js';
 import { h } from './dom.js';
 import { errorText } from './modal.js';
-import { apply, canAdmin, changed, onChange, state } from './store.js';
+import { apply, canAdmin, canTrade, changed, onChange, state } from './store.js';
 import type { Account, Alert, Dashboard, OrphanRow, Position, ServiceEvent, Session, SweepReport } from './types.js';
 import { accountsView } from './views/accounts.js';
 import { alertsView } from './views/alerts.js';
@@ -49,6 +49,7 @@ async function loadAll(): Promise<void> {
     api<SweepReport[]>('GET', '/v1/sweeps'), api<Account[]>('GET', '/v1/accounts'), api<OrphanRow[]>('GET', '/v1/orphans'),
   ]);
   state.dash = dash;
+  state.skew = dash.now - Date.now();
   state.positions = new Map(positions.map((p) => [p.id, p]));
   state.alerts = alerts;
   state.sweeps = sweeps;
@@ -148,7 +149,7 @@ function route(): { path: string[]; query: URLSearchParams } {
 function render(): void {
   const view = document.getElementById('view');
   if (view === null) return;
-  const now = Date.now();
+  const now = Date.now() + state.skew;
   const { path, query } = route();
   const [page = '', ...rest] = path;
   const env = document.getElementById('env');
@@ -160,7 +161,7 @@ function render(): void {
     live.setAttribute('data-live', state.live ? '1' : '0');
   }
   const who = document.getElementById('who');
-  if (who !== null) who.textContent = `${state.session?.name ?? ''} (${state.session?.scopes.join(', ') ?? ''}${canAdmin() ? '' : ', read-only actions hidden'})`;
+  if (who !== null) who.textContent = `${state.session?.name ?? ''} (${state.session?.scopes.join(', ') ?? ''}${canAdmin() ? '' : canTrade() ? ': may close positions' : ': read only'})`;
   const unacked = state.alerts.filter((a) => a.acknowledged === undefined).length;
   const orphans = [...state.orphans.values()].reduce((n, r) => n + r.length, 0);
   const nav = document.getElementById('nav');

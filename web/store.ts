@@ -18,13 +18,15 @@ export interface State {
   live: boolean;
   /** Actions the API answered 501 for, with its reason. */
   unavailable: Map<string, string>;
+  /** The server's clock less the browser's (times in state are counted on the server's clock). */
+  skew: number;
   /** Transitions seen on the stream since the page loaded (a position's timeline adds them). */
   transitions: { positionId: string; from: string; to: string; at: number; cause?: string | undefined }[];
 }
 
 export const state: State = {
   session: undefined, dash: undefined, positions: new Map(), alerts: [], sweeps: [], accounts: new Map(), orphans: new Map(),
-  actions: [], live: false, unavailable: new Map(), transitions: [],
+  actions: [], live: false, unavailable: new Map(), transitions: [], skew: 0,
 };
 
 const listeners = new Set<() => void>();

@@ -143,6 +143,8 @@ export interface Dashboard {
   readonly environment: string;
   readonly persistence: 'redis' | 'memory';
   readonly board: boolean;
+  /** The server's clock when it answered. */
+  readonly now: number;
 }
 
 export interface ClosePreview {

@@ -169,7 +169,7 @@ export const configSchema = strict({
     /** A label for this deployment on the dashboard and the board (`paper` or `live` unless given). */
     environment: z.string().min(1).max(40).optional(),
     /** bull-board at /queues: read-only unless `writable` (its writes can remove jobs and schedulers). */
-    board: strict({ writable: z.boolean().default(false) }).prefault({}),
+    board: strict({ writable: z.boolean().default(false) }).optional(),
   }).prefault({}),
   accounts: accountsSchema,
   verification: verificationSchema.prefault({}),

@@ -166,7 +166,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     dashboard: { stuckAfterMs: config.sweeps.stuckAfterMs, environment: environmentOf(config), board: queues.length > 0 },
     ...(queues.length === 0 ? {} : {
       board: (server: FastifyInstance) => mountBoard(server, {
-        queues, writable: config.http.board.writable, environment: environmentOf(config), secrets: compileSecrets(configSecrets(config)),
+        queues, writable: config.http.board?.writable === true, environment: environmentOf(config), secrets: compileSecrets(configSecrets(config)),
         sweepAccount: (name) => accounts.find((a) => BullmqSweepScheduler.queueName(accountId(a)) === name),
       }),
     }),

@@ -180,3 +180,30 @@ describe('the dashboard', () => {
     await shot(page, 'phone-fleet');
   }, 90_000);
 });
+
+describe('stuck positions', () => {
+  it('are marked on the drawn machine and in the table when they sit in a state past sweeps.stuckAfterMs', async () => {
+    const s = await startTestService({ sweeps: { stuckAfterMs: 500 } });
+    const p = await openPage(browser, s.url);
+    pages.push(p);
+    try {
+      await p.page.goto(`${s.url}/`);
+      await p.page.waitForSelector('[data-live="1"]');
+      // The entry's fill cannot be proven: an ids-only reply, no stream, orders not indexed, REST from a minute ago.
+      s.sim.faults.set({ fault: { kind: 'minimalCreateReply' } });
+      s.sim.faults.set({ fault: { kind: 'streamDrop' } });
+      s.sim.faults.set({ fault: { kind: 'orderIndexDelay', ms: 60_000 } });
+      s.sim.faults.set({ fault: { kind: 'restLag', ms: 60_000 } });
+      const res = await s.request('POST', '/v1/positions', { body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43 } });
+      const { id } = res.json as { id: string };
+      await p.page.waitForSelector('[data-state="verifying"].stuck', { timeout: WAIT_MS });
+      expect(await p.page.getAttribute('[data-state="verifying"]', 'aria-label')).toMatch(/1 stuck/);
+      await p.page.click('[data-card="stuck"]');
+      await p.page.waitForSelector(`tr[data-position="${id}"] [data-stuck="1"]`);
+      await shot(p.page, 'stuck');
+      s.sim.faults.clear();
+    } finally {
+      await s.stop();
+    }
+  }, 60_000);
+});

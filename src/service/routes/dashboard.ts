@@ -77,5 +77,7 @@ export const dashboardRoutes = (deps: ServerDeps, settings: DashboardSettings): 
   app.get('/v1/dashboard', async () => ({
     ...drawnMachine(), resting: RESTING, finalStates: FINAL_STATES, stuckAfterMs: settings.stuckAfterMs,
     environment: settings.environment, persistence: deps.api.persistence, board: settings.board,
+    // The server's clock: the page counts times in state on it, whatever the browser's clock says.
+    now: deps.now(),
   }));
 };
