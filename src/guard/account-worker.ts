@@ -383,7 +383,11 @@ export class AccountWorker {
       throw new OrphanRefused(runtime.id, symbol, `the venue now holds ${describeHolding(report)}, not the ${expected.size} ${expected.side} that was found; nothing was done, sweep again`);
     }
     const id = await this.adopt(report);
-    if (how === 'flatten') runtime.actors.get(id)?.send({ type: 'CLOSE', reason: 'flatten' });
+    if (how === 'flatten') {
+      const actor = runtime.actors.get(id);
+      if (actor === undefined) throw new OrphanRefused(runtime.id, symbol, `adopted as position ${id}, whose actor is not running yet: close it (POST /v1/positions/${id}/close)`);
+      actor.send({ type: 'CLOSE', reason: 'flatten' });
+    }
     return id;
   }
 

@@ -57,9 +57,11 @@ describe('the dashboard', () => {
     await page.waitForSelector(`[data-state="open"][data-count="${openBefore + 1}"]`, { timeout: WAIT_MS });
     await page.waitForSelector('[data-card="live"] .value');
     await shot(page, 'fleet');
-    // The table shows it open and protected (the machine's protectionOf).
-    await page.click('[data-nav="positions"]');
+    // A state of the drawing leads to its positions: open and protected (the machine's protectionOf).
+    await page.click('[data-state="open"]');
     await page.waitForSelector(`tr[data-position="${id}"][data-state="open"] [data-protection="confirmed"]`);
+    expect(new URL(page.url()).hash).toBe('#/positions?state=open');
+    expect(await page.locator('tr[data-position]:not([data-state="open"])').count()).toBe(0);
     await shot(page, 'positions');
     // Quiet for a while (the page's clock redraws every second): still nothing but the stream.
     await page.waitForTimeout(3_000);
