@@ -110,7 +110,21 @@ export const positionMachine = positionSetup.createMachine({
           invoke: {
             src: 'prepareEntry',
             input: ({ context }) => ({ positionId: context.id, intent: context.intent, clientOrderId: context.entry.clientOrderId }),
-            onDone: { target: 'sending', actions: assign({ baseline: ({ event }) => event.output.baseline }) },
+            onDone: [
+              {
+                // Already on the venue (a keyed intent the store forgot): verified, never sent again.
+                guard: ({ event }) => event.output.found !== undefined,
+                target: '#position.verifying',
+                actions: assign(({ context, event }) => {
+                  const entry = { ...context.entry, send: 'accepted' as const, sentAt: event.output.at };
+                  return {
+                    ...foldEvidence({ ...context, entry, baseline: event.output.baseline }, { at: event.output.at, order: event.output.found, position: undefined, failures: [] }),
+                    deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
+                  };
+                }),
+              },
+              { target: 'sending', actions: assign({ baseline: ({ event }) => event.output.baseline }) },
+            ],
             onError: {
               target: '#position.failed',
               actions: assign({ reason: ({ event }) => `before the entry was sent: ${errorText(event.error)}` }),
