@@ -1,5 +1,5 @@
 /**
- * `createGuard`: the library entry (DESIGN section 10). It runs, under one root supervisor,
+ * `createGuard`: the library entry (see docs/architecture.md, Public contracts). It runs, under one root supervisor,
  * a supervisor per account with that account's feed and position actors; with Redis it takes
  * each account's ownership lease, rehydrates the positions a previous worker left (before it
  * resolves) and persists every transition. It keeps the read model (`positions()`) and the

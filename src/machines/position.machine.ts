@@ -1,5 +1,5 @@
 /**
- * The position machine (DESIGN section 3): one actor per position, from intent to a proven
+ * The position machine (see docs/architecture.md, The position machine): one actor per position, from intent to a proven
  * end. Pure: every effect is a named slot (`prepareEntry`, `sendOrder`, `queryEvidence`,
  * `cancelOrder`, `raiseAlert`) filled with `machine.provide()` by the wiring; every delay is
  * computed from absolute deadlines kept in context, so a restored actor re-arms its timers

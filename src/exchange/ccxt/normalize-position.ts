@@ -1,6 +1,6 @@
 /**
  * `normalizePosition`: a ccxt position (what `fetchPositions` and `watchPositions` return) into
- * a `PositionStatusReport`, fail-fast (DESIGN principles 2 and 4). A flat position (`contracts`
+ * a `PositionStatusReport`, fail-fast (see docs/architecture.md, Principles). A flat position (`contracts`
  * 0; Bybit sends `side: ""`, Binance `positionSide: "BOTH"`) is a positive flat report with
  * `side: undefined` and `size: 0`; a non-flat position without a `long`/`short` side, or a
  * position without a symbol or a readable size, throws `MalformedPositionReply` — never a

@@ -1,5 +1,5 @@
 /**
- * The simulated exchange (DESIGN section 5): one venue with many accounts, an injected
+ * The simulated exchange (see docs/architecture.md, Exchanges): one venue with many accounts, an injected
  * clock and a seeded price path. Receives port calls (through `server`), price moves
  * (`setPrice` for mark and last together, `setPrices` to set them apart, `tick`, or every
  * `priceTickMs` on the clock), fault rules (`faults`), "another program's" trades

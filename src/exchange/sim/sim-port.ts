@@ -133,7 +133,7 @@ export class SimPort implements ExchangePort {
 }
 
 /**
- * The outcome of a create or cancel the venue did not accept (DESIGN principle 1); a refusal
+ * The outcome of a create or cancel the venue did not accept (see docs/architecture.md, Principles); a refusal
  * that means "not processed, try later" gets its transient code, as the ccxt adapter gives it.
  */
 function failed(error: VenueError): Outcome<never> {
