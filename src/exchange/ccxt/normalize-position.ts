@@ -13,7 +13,7 @@
 import type { PositionStatusReport, ReportSource } from '../../domain/reports.js';
 import { MalformedPositionReply } from './errors.js';
 
-export interface PositionContext {
+export interface PositionNormalizeContext {
   readonly source: ReportSource;
   readonly receivedAt: number;
   /** The venue's sequence number of this state, where it gives one. */
@@ -34,7 +34,7 @@ function describe(v: unknown): string {
 }
 
 /** See the module header. */
-export function normalizePosition(raw: unknown, ctx: PositionContext): PositionStatusReport {
+export function normalizePosition(raw: unknown, ctx: PositionNormalizeContext): PositionStatusReport {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new MalformedPositionReply('(reply)', undefined, 'no position object');
   const p = raw as Record<string, unknown>;
   const symbol = p.symbol;

@@ -32,7 +32,7 @@ import { DEFAULT_SIM_MARKETS, marketOf, type SimMarketSpec } from './markets.js'
 import { MatchingEngine, type EngineChange, type TriggeredStopPlan } from './matching-engine.js';
 import type { MarketPrices } from './price-book.js';
 import { toCcxtOrder, type OrderState } from './order-state.js';
-import { positionReport } from './position-state.js';
+import { simPositionReport } from './position-state.js';
 import { nextPrice } from './price-path.js';
 import { filterRequests, type RequestFilter, type SimRequest } from './request-record.js';
 import { StreamHub } from './stream-hub.js';
@@ -224,7 +224,7 @@ export class SimExchange {
         return;
       }
       case 'position':
-        this.hub.publish(change.account, (receivedAt) => ({ type: 'position', report: positionReport(change.position, 'stream', receivedAt) }));
+        this.hub.publish(change.account, (receivedAt) => ({ type: 'position', report: simPositionReport(change.position, 'stream', receivedAt) }));
     }
   }
 
