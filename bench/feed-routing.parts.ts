@@ -11,7 +11,7 @@
  */
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import { RepeatFilter } from '../src/actors/feed.wiring.js';
-import { feedMachine, type FeedEvent, type FeedReport, type ResyncOutput } from '../src/actors/feed.actor.js';
+import { feedMachine, type FeedEvent, type FeedReport, type ResyncOutput } from '../src/machines/feed.machine.js';
 import type { WiredPositionMachine } from '../src/actors/position.wiring.js';
 import { systemClock } from '../src/clock.js';
 import type { PositionId } from '../src/domain/ids.js';

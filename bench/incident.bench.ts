@@ -1,5 +1,5 @@
 /**
- * Section "incident: naive baseline vs posguard": scenario 1 of DESIGN section 1 (minimal
+ * Section "incident: naive baseline vs posguard": scenario 1 of docs/architecture.md, The promise (minimal
  * create reply, REST positions 5 s behind a stream that shows the fill at once), run many
  * times on the simulator with a `SimulatedClock`, once with the naive baseline of the
  * incident (test/support/naive-bot.ts) and once with posguard. Times are simulated time,

@@ -9,7 +9,7 @@ import { fromCallback, fromPromise } from 'xstate';
 import type { ClientOrderId } from '../domain/ids.js';
 import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
 import type { ExchangePort } from '../exchange/port.js';
-import { feedMachine, type FeedEvent, type FeedReport, type ResyncOutput } from './feed.actor.js';
+import { feedMachine, type FeedEvent, type FeedReport, type ResyncOutput } from '../machines/feed.machine.js';
 
 /** Where the feed delivers: the account's position actors. */
 export interface FeedDirectory {

@@ -75,6 +75,13 @@ export function wirePositionMachine(w: PositionWiring) {
         if (journalled.kind === 'unconfirmed') throw new IntentUnconfirmed(input.positionId);
         // An orphan taken over has no entry of posguard's to send.
         if (journalled.kind === 'adopted') throw new IntentUnconfirmed(input.positionId, 'it was journalled as an adopted orphan: its entry is never sent');
+        // An intent named by an idempotency key has a position id (and so client order ids) of the
+        // key's own: if the store forgot an earlier position of this key, its entry is on the venue.
+        // Looked up once before sending (on Binance a filled order's id is accepted again).
+        if (input.intent.idempotencyKey !== undefined && journalled.kind === 'new') {
+          const found = await port.fetchOrder({ clientOrderId: input.clientOrderId }, input.intent.symbol);
+          if (found !== undefined) return { at: clock.now(), baseline: journalled.baseline, found };
+        }
         // After a restart the journal answers the baseline written before the first send.
         return { at: clock.now(), baseline: journalled.baseline };
       }),

@@ -1,5 +1,5 @@
 /**
- * Wiring from the `alerts` config section (DESIGN section 10): the channels, the Redis sink
+ * Wiring from the `alerts` config section (see docs/architecture.md, Public contracts): the channels, the Redis sink
  * with its delivery queue, and the heartbeat. The guard calls these; nothing here runs until
  * `start()`.
  *

@@ -1,5 +1,5 @@
 /**
- * `posguard demo`: replays the AVLUSDT incident (DESIGN section 1) on the simulated exchange,
+ * `posguard demo`: replays the AVLUSDT incident (docs/architecture.md, The promise) on the simulated exchange,
  * on simulated time, and prints each step: what the venue did, what posguard concluded, and
  * what the venue holds at the end. Two acts: the incident itself, then a refused stop.
  */

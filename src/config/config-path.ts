@@ -1,5 +1,5 @@
 /**
- * Which config file to read (DESIGN section 10): `--config FILE` wins, else
+ * Which config file to read (see docs/architecture.md, Public contracts): `--config FILE` wins, else
  * `POSGUARD_CONFIG`, else none (posguard runs on the embedded simulator with every default).
  *
  * @example

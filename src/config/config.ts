@@ -1,5 +1,5 @@
 /**
- * The posguard config (DESIGN section 10): parsed with zod, defaults applied, deeply frozen.
+ * The posguard config (see docs/architecture.md, Public contracts): parsed with zod, defaults applied, deeply frozen.
  * A config that does not validate throws `InvalidConfig` naming the field
  * (`verification.timeoutMs`, `accounts[1].exchange`) before anything is sent.
  *

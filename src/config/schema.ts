@@ -1,7 +1,7 @@
 /**
- * The zod schema of the posguard config file (DESIGN section 10). Every object is strict: an
+ * The zod schema of the posguard config file (see docs/architecture.md, Public contracts). Every object is strict: an
  * unknown key is an error, so a typo never falls back to a default silently. Defaults are the
- * numbers shown in DESIGN; nested objects use `prefault({})` so that their own defaults apply
+ * numbers the README shows; nested objects use `prefault({})` so that their own defaults apply
  * when the whole object is omitted.
  *
  * Error messages never echo a string the user gave (it may be a secret), only its type.
@@ -131,7 +131,7 @@ const alertsSchema = strict({
   heartbeat: strict({ url: httpUrl(), everyMs: positiveInt().default(60_000) }).optional(),
 });
 
-/** Who may do what through the HTTP API (DESIGN section 10): `read`, `trade`, `admin`. */
+/** Who may do what through the HTTP API (see docs/architecture.md, Public contracts): `read`, `trade`, `admin`. */
 export const SCOPES = ['read', 'trade', 'admin'] as const;
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const HOST_NAME = /^[A-Za-z0-9._-]+$|^\[[0-9A-Fa-f:.]+\]$/;

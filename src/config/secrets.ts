@@ -1,5 +1,5 @@
 /**
- * Every secret value in a config, for the logger's by-value redaction (DESIGN section 10:
+ * Every secret value in a config, for the logger's by-value redaction (see docs/architecture.md, Public contracts:
  * the Telegram token sits in a URL path, the SMTP password in a URL).
  *
  * @example

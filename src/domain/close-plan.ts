@@ -1,6 +1,6 @@
 /**
- * `planClose`: the only way posguard sizes and sides a close or a rollback (DESIGN
- * principle 5). The side is the opposite of the **live** position's side as the exchange
+ * `planClose`: the only way posguard sizes and sides a close or a rollback (see
+ * docs/architecture.md, Principles). The side is the opposite of the **live** position's side as the exchange
  * reports it, cross-checked with the intent; the amount is at most the smaller of the live
  * size and what this position's own orders filled, floored to the market's step; the order
  * is always reduce-only. Anything doubtful is refused with `CloseRefused`, never guessed.

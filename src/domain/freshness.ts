@@ -1,5 +1,5 @@
 /**
- * The freshness rule of DESIGN principle 2: a "flat" report counts only if it is newer than
+ * The freshness rule of see docs/architecture.md, Principles: a "flat" report counts only if it is newer than
  * the last non-flat evidence — by the venue's sequence number where both have one, else by a
  * strictly later venue time — and a REST report must also have been received at least that
  * source's lag after the evidence was. A stale "flat" never closes a live position.

@@ -1,6 +1,6 @@
 /**
  * `normalizeOrder`: turns a ccxt-shaped order (what ccxt's `parseOrder` returns, and what
- * the simulator replies) into an `OrderStatusReport`, fail-fast (DESIGN principle 4).
+ * the simulator replies) into an `OrderStatusReport`, fail-fast (see docs/architecture.md, Principles).
  *
  * A missing or unrecognised id, symbol, side, amount, filled or status throws
  * `MalformedOrderReply` naming the field and the venue order id. It never invents a value:

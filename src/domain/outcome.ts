@@ -1,5 +1,5 @@
 /**
- * The three outcomes of every call that may change exchange state (DESIGN principle 1).
+ * The three outcomes of every call that may change exchange state (see docs/architecture.md, Principles).
  * `Unknown` is never turned into `Rejected` by a timer: it is resolved by asking the
  * exchange. A duplicate client order id is `Unknown` (an earlier send may have gone through).
  *

@@ -2,7 +2,7 @@
  * What a source says about an order, a position or an execution (NautilusTrader's
  * `OrderStatusReport`, `PositionStatusReport`, `FillReport`). Every report carries the venue's
  * time (and sequence number where the venue gives one) apart from the local receive time,
- * and the source it came from, because sources differ in lag (DESIGN principle 3).
+ * and the source it came from, because sources differ in lag (see docs/architecture.md, Principles).
  */
 import type { ClientOrderId, VenueOrderId } from './ids.js';
 import type { Side } from './side.js';

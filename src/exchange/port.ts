@@ -1,5 +1,5 @@
 /**
- * `ExchangePort`: the only way anything in posguard talks to an exchange (DESIGN section 5).
+ * `ExchangePort`: the only way anything in posguard talks to an exchange (see docs/architecture.md, Exchanges).
  *
  * State-changing calls (`createOrder`, `cancelOrder`) never throw for exchange trouble: they
  * return `Accepted | Rejected | Unknown`. Queries throw `QueryFailed` when they cannot answer
@@ -12,7 +12,8 @@
 import type { AccountId, ClientOrderId, VenueOrderId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
 import type { Outcome } from '../domain/outcome.js';
-import type { FillReport, OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
+import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
+import type { StreamEvent } from '../domain/stream-events.js';
 import type { OrderRequest } from '../domain/order-request.js';
 import { PosguardError } from '../domain/errors.js';
 
@@ -41,12 +42,7 @@ export type PositionMode = 'one-way' | 'hedge';
  */
 export type TriggerBy = 'mark' | 'last';
 
-export type StreamEvent =
-  | { readonly type: 'order'; readonly report: OrderStatusReport }
-  | { readonly type: 'position'; readonly report: PositionStatusReport }
-  | { readonly type: 'fill'; readonly report: FillReport }
-  /** `up`: connected; `down`: disconnected (events may be lost); `resynced` is the feed's. */
-  | { readonly type: 'connection'; readonly status: 'up' | 'down'; readonly reason?: string };
+export type { StreamEvent } from '../domain/stream-events.js';
 
 export interface StreamSubscription {
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 /**
- * Trading calls first (DESIGN section 7): sweeps share an account's request budget (the same
+ * Trading calls first (see docs/architecture.md, Sweeps): sweeps share an account's request budget (the same
  * port, so the same rate limiter) with the position actors, but a sweep's query waits until
  * no trading call of the account is in flight. Receives calls; sends them to the port in
  * that order. Touches nothing else.

@@ -16,7 +16,7 @@ import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
 import type { ExchangePort, PositionMode } from '../exchange/port.js';
 import { PriorityGate } from '../exchange/priority-gate.js';
-import type { FeedReport } from '../actors/feed.actor.js';
+import type { FeedReport } from '../machines/feed.machine.js';
 import { wireFeedMachine, type FeedDirectory } from '../actors/feed.wiring.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
 import { intentOf, outstandingOrders } from '../machines/position.queries.js';

@@ -1,5 +1,5 @@
 /**
- * `createGuard`: the library entry (DESIGN section 10). It runs, under one root supervisor,
+ * `createGuard`: the library entry (see docs/architecture.md, Public contracts). It runs, under one root supervisor,
  * a supervisor per account with that account's feed and position actors; with Redis it takes
  * each account's ownership lease, rehydrates the positions a previous worker left (before it
  * resolves) and persists every transition. It keeps the read model (`positions()`) and the
@@ -13,7 +13,7 @@
  * await guard.close(pos.id);
  * await guard.stop();
  */
-import { randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
+import { createHash, randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
@@ -212,6 +212,16 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   };
   const sweepSettings = { stuckAfterMs: config.sweeps.stuckAfterMs, ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes, restLagMs: config.verification.restLagMs };
   const newId = () => newPositionId(clock.now(), randomBytes(10));
+  /**
+   * The id of the position an idempotency key names: derived from the account and the key, so
+   * that the same key always names the same position — and so the same client order ids — even
+   * after the store forgot the key (a Redis restarted without its data): the venue, and the
+   * look-up before a keyed entry is sent, then remember what the store forgot.
+   */
+  const idForKey = (account: string, key: string) => {
+    const digest = createHash('sha256').update(`${account}\0${key}`).digest();
+    return newPositionId(digest.readUIntBE(0, 6), digest.subarray(6, 16));
+  };
   const ports: ExchangePort[] = [];
   const gate = new SendGate();
   const abandon = async (): Promise<void> => {
@@ -309,7 +319,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       account.locks.cancel(reservation);
       throw e;
     }
-    const id = newId();
+    const id = intent.idempotencyKey === undefined ? newId() : idForKey(account.id, intent.idempotencyKey);
     await worker.open(reservation, id, intent, market);
     return handleOf(id);
   }

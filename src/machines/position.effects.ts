@@ -21,6 +21,11 @@ export interface PrepareEntryInput {
 export interface PrepareEntryOutput {
   readonly at: number;
   readonly baseline: Baseline;
+  /**
+   * The entry, found on the venue by its client order id before it was sent: an intent named by
+   * an idempotency key whose earlier position the store forgot. It is verified, never sent again.
+   */
+  readonly found?: OrderStatusReport | undefined;
 }
 
 /**

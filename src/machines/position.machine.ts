@@ -1,5 +1,5 @@
 /**
- * The position machine (DESIGN section 3): one actor per position, from intent to a proven
+ * The position machine (see docs/architecture.md, The position machine): one actor per position, from intent to a proven
  * end. Pure: every effect is a named slot (`prepareEntry`, `sendOrder`, `queryEvidence`,
  * `cancelOrder`, `raiseAlert`) filled with `machine.provide()` by the wiring; every delay is
  * computed from absolute deadlines kept in context, so a restored actor re-arms its timers
@@ -109,7 +109,21 @@ export const positionMachine = positionSetup.createMachine({
           invoke: {
             src: 'prepareEntry',
             input: ({ context }) => ({ positionId: context.id, intent: context.intent, clientOrderId: context.entry.clientOrderId }),
-            onDone: { target: 'sending', actions: assign({ baseline: ({ event }) => event.output.baseline }) },
+            onDone: [
+              {
+                // Already on the venue (a keyed intent the store forgot): verified, never sent again.
+                guard: 'entryAlreadyOnVenue',
+                target: '#position.verifying',
+                actions: assign(({ context, event }) => {
+                  const entry = { ...context.entry, send: 'accepted' as const, sentAt: event.output.at };
+                  return {
+                    ...foldEvidence({ ...context, entry, baseline: event.output.baseline }, { at: event.output.at, order: event.output.found, position: undefined, failures: [] }),
+                    deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
+                  };
+                }),
+              },
+              { target: 'sending', actions: assign({ baseline: ({ event }) => event.output.baseline }) },
+            ],
             onError: {
               target: '#position.failed',
               actions: assign({ reason: ({ event }) => `before the entry was sent: ${errorText(event.error)}` }),

@@ -33,10 +33,12 @@ const notProvided = (slot: string) => () => Promise.reject(new Error(`the positi
 
 const BACKOFF_MAX_MS = 30_000;
 
-/** The output of a finished `queryEvidence` (its done event), for the guards that judge it. */
-function queryOutput(event: unknown): Partial<QueryEvidenceOutput> | undefined {
-  return typeof event === 'object' && event !== null && 'output' in event ? (event as { output?: Partial<QueryEvidenceOutput> }).output : undefined;
+/** The output of a finished effect (its done event), for the guards that judge it. */
+function doneOutput<T>(event: unknown): Partial<T> | undefined {
+  return typeof event === 'object' && event !== null && 'output' in event ? (event as { output?: Partial<T> }).output : undefined;
 }
+
+const queryOutput = (event: unknown) => doneOutput<QueryEvidenceOutput>(event);
 
 /** The outcome of a finished `sendOrder` (its done event's output), for the guards that judge it. */
 function sendOutcome(event: unknown): SendOrderOutput['outcome'] | undefined {
@@ -165,6 +167,8 @@ export const positionSetup = setup({
     closeFilledFully: ({ context }) => closeFilledFully(context),
     closeTerminal: ({ context }) => closeTerminal(context),
     noUsableReport: ({ context }) => noUsableReport(context),
+    /** The entry was found on the venue before it was sent (a keyed intent the store forgot): verified, never sent again. */
+    entryAlreadyOnVenue: ({ event }) => doneOutput<PrepareEntryOutput>(event)?.found !== undefined,
     /** A restored sending step's lookup found its order on the venue. */
     orderFound: ({ event }) => queryOutput(event)?.order !== undefined,
     /** A restored sending step's lookup did not find its order, asked without failures and at least `restLagMs` after the snapshot's time. */

@@ -1,5 +1,5 @@
 /**
- * The journal: what a position writes **before** it acts (DESIGN principle 7). The intent,
+ * The journal: what a position writes **before** it acts (see docs/architecture.md, Principles). The intent,
  * its entry client order id and the baseline position are recorded before the entry is sent;
  * every order's client order id is claimed just before it is sent, and a claim is granted
  * once only, so that no order is ever sent twice — not after a crash, not after a restore.

@@ -3,7 +3,8 @@
  * every snapshot of the position actor; sends at most one write in flight, the latest
  * snapshot winning while one is in flight (a state change always keeps its history entry).
  * When the store fails (Redis down) it keeps the latest snapshot in memory and retries with
- * backoff on the clock; the position carries on meanwhile. Touches only the store.
+ * backoff on the clock; the position carries on meanwhile. A write fenced out (`LEASE_LOST`:
+ * another worker owns the account) is never retried. Touches only the store.
  */
 import type { Clock } from '../clock.js';
 import type { SnapshotWrite } from './redis-store.js';
@@ -88,6 +89,14 @@ export class PositionWriter {
         this.inFlight = false;
         this.failures += 1;
         this.target.onError?.(error, this.failures);
+        // Fenced out: this worker lost the account, and no retry of its will ever be written (the
+        // new owner writes the position from now on). What is queued is dropped, not retried.
+        if ((error as { code?: unknown } | undefined)?.code === 'LEASE_LOST') {
+          this.transitions.length = 0;
+          this.latest = undefined;
+          this.settleWaiters();
+          return;
+        }
         // Put it back in front: a transition keeps its place, a snapshot yields to a newer one.
         if (transition) this.transitions.unshift(write);
         else if (this.latest === undefined) this.latest = write;

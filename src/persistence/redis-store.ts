@@ -1,5 +1,5 @@
 /**
- * The Redis store (DESIGN section 6): per position the intent and its journal (written before
+ * The Redis store (see docs/architecture.md, Persistence and ownership): per position the intent and its journal (written before
  * any order), the persisted actor snapshot after every transition and an append-only history
  * (a Redis stream); per account an ownership lease with a fencing token, the set of live
  * positions, a position → state hash with one set per state, and the idempotency keys.

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (DESIGN section 10) on fastify: JSON in and out, JSON schemas on every input,
+ * The HTTP API (see docs/architecture.md, Public contracts) on fastify: JSON in and out, JSON schemas on every input,
  * every request checked (`auth/request-checks.ts`) and authenticated (bearer token or session
  * cookie) before its route, every error mapped to its status in one place (`errors.ts`),
  * bodies capped, and every response passed through the secret redactor as a second defence.

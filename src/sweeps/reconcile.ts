@@ -1,5 +1,5 @@
 /**
- * The pure part of the sweeps (DESIGN section 7): what posguard believes against what the
+ * The pure part of the sweeps (see docs/architecture.md, Sweeps): what posguard believes against what the
  * exchange holds, with the time passed in. Receives the venue's view (loaded first) and the
  * local view (loaded second, so that a position opened in between counts as tracked); returns
  * findings. Touches nothing.

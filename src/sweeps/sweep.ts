@@ -13,15 +13,14 @@ import { errorText } from '../domain/errors.js';
 import type { AccountId, PositionId } from '../domain/ids.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import type { ExchangePort } from '../exchange/port.js';
-import {
-  describeFinding, findOrphans, freshestView, reconcile, type Finding, type LocalPosition, type ReconcileSettings,
-} from './reconcile.js';
+import { findOrphans, freshestView, reconcile, type Finding, type LocalPosition, type ReconcileSettings } from './reconcile.js';
+import { planSweep, type OrphanPolicy, type SweepCommand, type SweepSubject } from './sweep-plan.js';
 
 export type SweepKind = 'orphans' | 'reconcile';
-export type OrphanPolicy = 'alert' | 'adopt' | 'flatten';
+export type { OrphanPolicy } from './sweep-plan.js';
 
 export interface SweepActions {
-  raise(draft: AlertDraft, subject: { symbol?: string; positionId?: PositionId }): void;
+  raise(draft: AlertDraft, subject: SweepSubject): void;
   /** Starts a position in `open` for an orphan; answers its id. */
   adopt(report: PositionStatusReport): Promise<PositionId>;
   /** Adopts an orphan and closes it reduce-only through its position actor. */
@@ -73,27 +72,20 @@ export async function runSweep(kind: SweepKind, ctx: SweepContext): Promise<Swee
   const local = ctx.local();
   const input = { now: ctx.now(), venue: { positions, openOrders }, local: local.positions, tracked: local.tracked, known: ctx.known(), settings: ctx.settings };
   const findings = kind === 'orphans' ? findOrphans(input) : reconcile(input);
-  const view = freshestView(input);
   const actions: string[] = [];
-  for (const f of findings) actions.push(await act(f, view, ctx));
+  for (const command of planSweep(findings, freshestView(input), ctx.policy)) actions.push(await carryOut(command, ctx));
   return { ...base, finishedAt: ctx.now(), findings, actions };
 }
 
-async function act(f: Finding, view: ReadonlyMap<string, PositionStatusReport>, ctx: SweepContext): Promise<string> {
-  if (f.kind !== 'orphan') {
-    ctx.actions.raise({ kind: 'mismatch', topic: f.kind, message: describeFinding(f) }, { symbol: f.symbol, ...('positionId' in f && f.positionId ? { positionId: f.positionId } : {}) });
-    return 'alerted';
-  }
-  const report = view.get(f.symbol) as PositionStatusReport;
-  const policyText = ctx.policy === 'alert' ? 'left alone (policy: alert)' : ctx.policy === 'adopt' ? 'adopted' : 'adopted and being closed reduce-only';
-  ctx.actions.raise({ kind: 'orphan', message: `${describeFinding(f)}; ${policyText}` }, { symbol: f.symbol });
+/** Carries one command out; answers what was done, for the report. */
+async function carryOut(c: SweepCommand, ctx: SweepContext): Promise<string> {
+  ctx.actions.raise(c.alert, c.subject);
+  if (c.kind === 'alert') return 'alerted';
   try {
-    if (ctx.policy === 'adopt') return `adopted as ${await ctx.actions.adopt(report)}`;
-    if (ctx.policy === 'flatten') return `flattening through ${await ctx.actions.flatten(report)}`;
+    return c.kind === 'adopt' ? `adopted as ${await ctx.actions.adopt(c.report)}` : `flattening through ${await ctx.actions.flatten(c.report)}`;
   } catch (e) {
     const why = errorText(e);
-    ctx.actions.raise({ kind: 'orphan', message: `${f.symbol}: the ${ctx.policy} of the orphan failed: ${why}` }, { symbol: f.symbol });
-    return `${ctx.policy} failed: ${why}`;
+    ctx.actions.raise({ kind: 'orphan', message: `${c.report.symbol}: the ${c.kind} of the orphan failed: ${why}` }, c.subject);
+    return `${c.kind} failed: ${why}`;
   }
-  return 'alerted';
 }

@@ -1,6 +1,6 @@
 import { SimulatedClock, createActor } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FeedReport } from '../../src/actors/feed.actor.js';
+import type { FeedReport } from '../../src/machines/feed.machine.js';
 import { RepeatFilter, wireFeedMachine, type FeedDirectory } from '../../src/actors/feed.wiring.js';
 import { clientOrderIdOf } from '../../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';

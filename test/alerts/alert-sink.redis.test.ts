@@ -40,6 +40,7 @@ interface SinkSetup {
   readonly maxStored?: number;
   /** Its own Redis connection for the store (a second worker), instead of the file's. */
   readonly ownConnection?: boolean;
+  readonly drainEveryMs?: number;
 }
 
 /** A sink on its own key prefix (or a shared one, for two workers), with its own BullMQ connection and worker. */
@@ -59,6 +60,7 @@ function makeSink(setup: SinkSetup = {}): { sink: RedisAlertSink; store: RedisAl
   });
   const sink = new RedisAlertSink({
     store, cooldownMs: setup.cooldownMs ?? 60_000, log: log.log, now: setup.now ?? (() => T0),
+    ...(setup.drainEveryMs === undefined ? {} : { drainEveryMs: setup.drainEveryMs }),
     ...(deliveries === undefined ? {} : { deliveries }),
   });
   cleanups.push(() => sink.stop());
@@ -135,6 +137,21 @@ describe('the Redis alert sink', () => {
     const after = await sink.list();
     expect(after.map((a) => [a.message, a.count])).toEqual([['still there', 1], ['AVL/USDT:USDT long 43 is tracked by no position', 3]]);
   }, 15_000);
+
+  it('delivers an alert a dead worker stored but never queued, from any live worker, while it runs (not only at its start)', async () => {
+    const webhook = await receiver();
+    const keys = `${prefix}t${++n}:`;
+    const live = makeSink({ keys, channels: [new WebhookChannel({ url: webhook.url })], ownConnection: true, drainEveryMs: 200 });
+    live.sink.start();
+    await live.sink.settled();
+    // Another worker stored this alert and died before it queued its deliveries: it sits in the outbox.
+    const dead = new RedisAlertStore(redis, keys);
+    const alert = { kind: 'protectionLost' as const, message: 'AVL/USDT:USDT has no stop', id: 'alert-dead-1', key: 'protectionLost:main:p1', account: main, symbol: 'AVL/USDT:USDT', positionId: undefined, at: T0, count: 1 };
+    expect((await dead.record(alert, 60_000)).isNew).toBe(true);
+    expect(await dead.outbox()).toEqual(['alert-dead-1']);
+    await waitFor(() => webhook.accepted().length === 1, 4_000, 'the orphaned alert delivered');
+    expect(await dead.outbox()).toEqual([]);
+  });
 
   it('retries a channel that fails twice (BullMQ attempts, exponential backoff) and delivers once', async () => {
     const webhook = await receiver((_, i) => ({ status: i <= 2 ? 500 : 200 }));

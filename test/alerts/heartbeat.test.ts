@@ -64,6 +64,22 @@ describe('the heartbeat', () => {
     expect(receiver.requests[1]?.method).toBe('POST');
   });
 
+  it('stays silent while the worker is not healthy (halted, or an account it cannot drive), so that the dead-man check notices', async () => {
+    const receiver = await startHttpReceiver(() => ({ status: 200 }));
+    cleanups.push(receiver.close);
+    const clock = new SimulatedClock();
+    let healthy = false;
+    const heartbeat = new Heartbeat({ url: receiver.url, everyMs: 1_000, clock, log: memoryLogger().log, healthy: () => healthy });
+    cleanups.push(() => heartbeat.stop());
+    heartbeat.start();
+    clock.increment(3_000);
+    await sleep(100);
+    expect(receiver.requests).toHaveLength(0);
+    healthy = true;
+    clock.increment(1_000);
+    await waitFor(() => receiver.requests.length === 1, 2_000, 'a ping once healthy');
+  });
+
   it('is made from alerts.heartbeat, and not at all without it', () => {
     const deps = { clock: new SimulatedClock(), log: memoryLogger().log };
     expect(createHeartbeat(parseConfig({}).alerts, deps)).toBeUndefined();

@@ -31,7 +31,7 @@ async function invalidAsync(promise: Promise<unknown>): Promise<InvalidConfig> {
 }
 
 describe('parseConfig defaults', () => {
-  it('fills every default of DESIGN section 10 from an empty object', () => {
+  it('fills every default the README documents from an empty object', () => {
     const config = parseConfig({});
     expect(config).toEqual({
       redis: 'redis://127.0.0.1:6379/0',
@@ -71,7 +71,7 @@ describe('parseConfig defaults', () => {
     ]);
   });
 
-  it('accepts the full example of DESIGN section 10', () => {
+  it('accepts the full example config the README shows', () => {
     const config = parseConfig({
       redis: 'redis://127.0.0.1:6379/0',
       http: { host: '127.0.0.1', port: 7070, token: 'change-me' },

@@ -1,5 +1,5 @@
 /**
- * Both halves of the incident of DESIGN section 1, at the level of the domain:
+ * Both halves of the incident of docs/architecture.md, The promise, at the level of the domain:
  * the minimal Bybit create reply cannot become a side, and a close planned against
  * the live 43 long is a reduce-only sell of 43 — whatever the create reply said.
  */

@@ -1,5 +1,5 @@
 /**
- * Unit tests of the pure position machine (DESIGN section 3): fake slots on a simulated
+ * Unit tests of the pure position machine (see docs/architecture.md, The position machine): fake slots on a simulated
  * clock, assertions on the machine's state, context and alerts. Sends are asserted only where
  * the rule is about sending (reduce-only closes, no second entry, the stop's size).
  */

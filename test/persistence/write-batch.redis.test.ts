@@ -137,6 +137,20 @@ describe('writes gathered into one script call per tick, one segment per account
     expect(again.some((c) => c)).toBe(false);
   });
 
+  it('grants a claim again to the very command that took it (a client resending after a dropped connection), never to another', async () => {
+    const A = accountId('batch-resend');
+    const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
+    const id = newId();
+    const cid = clientOrderIdOf(`pg-${id}-e`);
+    // What ioredis does after a reconnect: the same command, with the same arguments, sent twice.
+    const writes = (store as unknown as { writes: { write(scope: unknown, holder: string, op: string, keys: string[], args: string[]): Promise<unknown> } }).writes;
+    const scope = (store as unknown as { scope(a: AccountId): unknown }).scope(A);
+    const first = await writes.write(scope, holder, 'L', [store.keys.claims(id)], [cid, '5:resent']);
+    const resent = await writes.write(scope, holder, 'L', [store.keys.claims(id)], [cid, '5:resent']);
+    expect([first, resent]).toEqual([1, 1]);
+    expect(await store.claimSend(A, holder, id, cid, 6)).toBe(false); // anyone else: claimed before, look it up
+  });
+
   it('runs a script Redis has not loaded yet: the EVALSHA it refuses is sent again as EVAL', async () => {
     const fresh = new Script('probe', `return {KEYS[1], ARGV[1], ARGV[2], '${prefix}'}`);
     expect(await fresh.runNow(db.redis, [`${prefix}k`], ['é', 'x'.repeat(300)])).toEqual([`${prefix}k`, 'é', 'x'.repeat(300), prefix]);

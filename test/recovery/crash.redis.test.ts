@@ -1,5 +1,5 @@
 /**
- * Crash recovery end to end (issue 6, DESIGN principle 7, invariant 6). Worker child
+ * Crash recovery end to end (issue 6, see docs/architecture.md, Invariants). Worker child
  * processes trade through the real ccxt on the wire simulator, each on its own venue account;
  * each kills itself with SIGKILL at its case's point (`POSGUARD_CRASH_AT`). Then one fresh
  * worker, owning every crashed account on the same Redis prefix, takes them all over once the

@@ -1,5 +1,5 @@
 /**
- * Redis going away, and a worker coming back from the dead (issue 6, DESIGN section 6). Runs
+ * Redis going away, and a worker coming back from the dead (issue 6, see docs/architecture.md, Persistence and ownership). Runs
  * on a `redis-server` of its own, on a free port, started and stopped here — the shared
  * server is never paused. Redis is "down" while its process is stopped (SIGSTOP): commands
  * get no answer, so they time out after 2 s.

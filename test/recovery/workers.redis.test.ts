@@ -1,5 +1,5 @@
 /**
- * Ownership across worker processes (issue 6, DESIGN section 6): two workers on the same
+ * Ownership across worker processes (issue 6, see docs/architecture.md, Persistence and ownership): two workers on the same
  * account and Redis prefix. The first takes the account's lease and drives its positions; the
  * second refuses intents (`NotOwner`) while the first lives, and adopts the account — its
  * positions rehydrated from Redis — within the lease TTL once the first is killed with

@@ -1,5 +1,5 @@
 /**
- * Scenario 1 (DESIGN section 1) run twice on the simulator with the same faults — a
+ * Scenario 1 (docs/architecture.md, The promise) run twice on the simulator with the same faults — a
  * minimal create reply and REST positions 5 s behind a stream that shows the fill at once:
  * the naive baseline (test/support/naive-bot.ts) doubles the position, posguard does not.
  */

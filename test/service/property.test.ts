@@ -58,7 +58,7 @@ const headers = fc.record({
 });
 const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS');
 
-/** The answers of what this version cannot do yet (DESIGN's routes it leaves for later). */
+/** The answers of what this version cannot do yet (routes of the API this version leaves for later). */
 const NOT_YET = [/^\/v1\/accounts\/[^/]+\/flatten$/, /^\/v1\/audit$/];
 
 describe('any request', () => {

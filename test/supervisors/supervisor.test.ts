@@ -90,6 +90,21 @@ describe('Supervisor: starting and restart types', () => {
 });
 
 describe('Supervisor: restart budget and escalation', () => {
+  it('a child that gives up when its budget is spent leaves alone, with a gaveUp event: no escalation, its siblings run on', async () => {
+    const { sup, fakes, sim, escalations, log } = setup((f) => [f.spec('a'), { ...f.spec('pos', 'transient'), onBudgetSpent: 'give-up' as const }, f.spec('b')], { intensity: 2 });
+    sup.start();
+    for (let i = 0; i < 3; i++) {
+      fakes.crash('pos');
+      sim.increment(1_000);
+    }
+    await settle();
+    expect(escalations).toEqual([]);
+    expect(sup.status).toBe('running');
+    expect(sup.children().map((c) => c.id)).toEqual(['a', 'b']);
+    expect(log.events.filter((e) => e.type === 'gaveUp').map((e) => e.child)).toEqual(['pos']);
+    expect(fakes.log.filter((l) => l.startsWith('stop:'))).toEqual([]);
+  });
+
   it('escalates once, naming the child, when a child keeps failing; stops the others in reverse order', async () => {
     const { sup, fakes, sim, pending, escalations, log } = setup((f) => ['a', 'b', 'c', 'd'].map((id) => f.spec(id)), { intensity: 2 });
     sup.start();

@@ -1,6 +1,6 @@
 /**
  * The naive baseline: a faithful re-creation of the algorithm that caused the incident of
- * DESIGN section 1, talking to the same `ExchangePort` as posguard. It exists to show, in
+ * docs/architecture.md, The promise, talking to the same `ExchangePort` as posguard. It exists to show, in
  * tests and in the benchmark, what posguard prevents.
  *
  * DO NOT FIX THIS FILE. Every flaw below is the point: the side comes from the create

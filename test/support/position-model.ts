@@ -7,8 +7,8 @@
  * abstract events can be replayed from scratch inside `xstate/graph`'s traversal.
  *
  * The oracle is what the machine has been *shown* (through its slots and events), never what
- * it could not know: at every top-level state the machine enters, the invariants of DESIGN
- * sections 2, 3 and 11 are checked against that evidence.
+ * it could not know: at every top-level state the machine enters, the invariants (see
+ * docs/architecture.md, Principles; The position machine; Invariants) are checked against that evidence.
  */
 import { createActor, fromPromise, fromTransition, type AnyActorRef, type PromiseActorLogic } from 'xstate';
 import { getAdjacencyMap } from 'xstate/graph';

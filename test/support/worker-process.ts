@@ -63,6 +63,11 @@ async function handle(guard: Guard, c: WorkerCommand): Promise<void> {
         await guard.flushed();
         print({ type: 'flushed', ref: c.ref });
         return;
+      case 'sweep': {
+        const reports = await guard.sweep(c.kind);
+        print({ type: 'swept', ref: c.ref, actions: reports.flatMap((r) => r.actions) });
+        return;
+      }
       case 'stop':
         await guard.stop();
         print({ type: 'stopped', ref: c.ref });

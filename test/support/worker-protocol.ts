@@ -24,6 +24,7 @@ export type WorkerCommand =
   | { readonly cmd: 'positions'; readonly ref: string }
   | { readonly cmd: 'alerts'; readonly ref: string }
   | { readonly cmd: 'flush'; readonly ref: string }
+  | { readonly cmd: 'sweep'; readonly ref: string; readonly kind: 'orphans' | 'reconcile' }
   | { readonly cmd: 'stop'; readonly ref: string };
 
 export interface WorkerRow {
@@ -50,6 +51,7 @@ export type WorkerLine =
   | { readonly type: 'positions'; readonly ref: string; readonly rows: readonly WorkerRow[] }
   | { readonly type: 'alerts'; readonly ref: string; readonly alerts: readonly WorkerAlert[] }
   | { readonly type: 'flushed'; readonly ref: string }
+  | { readonly type: 'swept'; readonly ref: string; readonly actions: readonly string[] }
   | { readonly type: 'stopped'; readonly ref: string | undefined }
   | { readonly type: 'transition'; readonly id: string; readonly from: PositionStateName; readonly state: PositionStateName; readonly size: number; readonly reason: string | undefined; readonly at: number }
   | ({ readonly type: 'alert' } & WorkerAlert)

@@ -1,7 +1,7 @@
 /**
  * `CcxtPort`: the `ExchangePort` of one real (or wire-simulated) account through ccxt.
  * Receives posguard's calls; sends them through the account's one ccxt instance; turns the
- * answers into outcomes and reports (DESIGN sections 2 and 5). A create is completed with an
+ * answers into outcomes and reports (see docs/architecture.md, Principles; Exchanges). A create is completed with an
  * order query: a reply that does not normalise (Bybit's ids-only acknowledgement) is
  * `accepted` with the queried order's report, or `report: undefined` — never a guessed side.
  * Failed creates and cancels become `rejected` or `unknown` (`classifyFailure`); failed

@@ -1,5 +1,5 @@
 /**
- * What a failed ccxt call came to (DESIGN principle 1). Receives the error a ccxt call threw
+ * What a failed ccxt call came to (see docs/architecture.md, Principles). Receives the error a ccxt call threw
  * and whether any HTTP request had left; answers `rejected` (definitive: the venue refused, or
  * nothing was sent), `unknown` (timeout, network, 5xx, an unparseable reply, a duplicate
  * client order id, a code the venue documents as "status unknown" or one we do not know) or

@@ -1,7 +1,7 @@
 /**
  * The ccxt adapter: `ExchangePort` for any ccxt exchange id, first-class for `bybit` (linear
  * USDT perpetuals, unified account) and `binanceusdm`. One ccxt instance per account, built
- * once; `urls` overrides and `testnet` as in DESIGN section 10.
+ * once; `urls` overrides and `testnet` as the config documents (see docs/architecture.md, Public contracts).
  *
  * @example
  * import { createCcxtPort } from './exchange/ccxt/index.js';

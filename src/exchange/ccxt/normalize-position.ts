@@ -1,6 +1,6 @@
 /**
  * `normalizePosition`: a ccxt position (what `fetchPositions` and `watchPositions` return) into
- * a `PositionStatusReport`, fail-fast (DESIGN principles 2 and 4). A flat position (`contracts`
+ * a `PositionStatusReport`, fail-fast (see docs/architecture.md, Principles). A flat position (`contracts`
  * 0; Bybit sends `side: ""`, Binance `positionSide: "BOTH"`) is a positive flat report with
  * `side: undefined` and `size: 0`; a non-flat position without a `long`/`short` side, or a
  * position without a symbol or a readable size, throws `MalformedPositionReply` — never a
@@ -13,7 +13,7 @@
 import type { PositionStatusReport, ReportSource } from '../../domain/reports.js';
 import { MalformedPositionReply } from './errors.js';
 
-export interface PositionContext {
+export interface PositionNormalizeContext {
   readonly source: ReportSource;
   readonly receivedAt: number;
   /** The venue's sequence number of this state, where it gives one. */
@@ -34,7 +34,7 @@ function describe(v: unknown): string {
 }
 
 /** See the module header. */
-export function normalizePosition(raw: unknown, ctx: PositionContext): PositionStatusReport {
+export function normalizePosition(raw: unknown, ctx: PositionNormalizeContext): PositionStatusReport {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new MalformedPositionReply('(reply)', undefined, 'no position object');
   const p = raw as Record<string, unknown>;
   const symbol = p.symbol;

@@ -1,5 +1,5 @@
 /**
- * What each venue error code means for posguard (DESIGN principle 1): a definitive refusal
+ * What each venue error code means for posguard (see docs/architecture.md, Principles): a definitive refusal
  * (`rejected`, with a label), "not processed, try later" (`rate-limited`), "an earlier send
  * may have landed" (`duplicate`, an `Unknown`), "order not found", or "status unknown"
  * (`unknown`: the venue itself says it may have processed the request). Codes from Bybit v5's

@@ -1,5 +1,5 @@
 /**
- * The markets the simulated venue lists: the linear USDT perpetuals of DESIGN section 5,
+ * The markets the simulated venue lists: the linear USDT perpetuals of see docs/architecture.md, Exchanges,
  * with venue-like steps and minimums, a starting price and a per-step volatility for the
  * seeded price path. Pure data.
  *

@@ -45,7 +45,7 @@ export function applyFill(position: NetPosition, side: Side, qty: number, price:
 }
 
 /** The report of a venue position, from a query or the stream. */
-export function positionReport(view: PositionView, source: ReportSource, receivedAt: number): PositionStatusReport {
+export function simPositionReport(view: PositionView, source: ReportSource, receivedAt: number): PositionStatusReport {
   return {
     source,
     receivedAt,

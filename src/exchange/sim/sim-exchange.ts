@@ -1,5 +1,5 @@
 /**
- * The simulated exchange (DESIGN section 5): one venue with many accounts, an injected
+ * The simulated exchange (see docs/architecture.md, Exchanges): one venue with many accounts, an injected
  * clock and a seeded price path. Receives port calls (through `server`), price moves
  * (`setPrice` for mark and last together, `setPrices` to set them apart, `tick`, or every
  * `priceTickMs` on the clock), fault rules (`faults`), "another program's" trades
@@ -32,7 +32,7 @@ import { DEFAULT_SIM_MARKETS, marketOf, type SimMarketSpec } from './markets.js'
 import { MatchingEngine, type EngineChange, type TriggeredStopPlan } from './matching-engine.js';
 import type { MarketPrices } from './price-book.js';
 import { toCcxtOrder, type OrderState } from './order-state.js';
-import { positionReport } from './position-state.js';
+import { simPositionReport } from './position-state.js';
 import { nextPrice } from './price-path.js';
 import { filterRequests, type RequestFilter, type SimRequest } from './request-record.js';
 import { StreamHub } from './stream-hub.js';
@@ -224,7 +224,7 @@ export class SimExchange {
         return;
       }
       case 'position':
-        this.hub.publish(change.account, (receivedAt) => ({ type: 'position', report: positionReport(change.position, 'stream', receivedAt) }));
+        this.hub.publish(change.account, (receivedAt) => ({ type: 'position', report: simPositionReport(change.position, 'stream', receivedAt) }));
     }
   }
 

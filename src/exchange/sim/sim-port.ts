@@ -20,7 +20,7 @@ import {
   QueryFailed, type CreateAck, type ExchangePort, type OrderLookup, type OrderRequest, type PositionMode,
   type StreamEvent, type StreamSubscription,
 } from '../port.js';
-import { positionReport } from './position-state.js';
+import { simPositionReport } from './position-state.js';
 import type { SimExchange } from './sim-exchange.js';
 import type { TriggerBy } from './venue-rules.js';
 import { changeResultOf, codeOfVenueError, describeVenueError, TRY_LATER_CODES, type VenueError, type VenueReply } from './wire.js';
@@ -98,7 +98,7 @@ export class SimPort implements ExchangePort {
   async fetchPositions(_symbols?: readonly string[]): Promise<PositionStatusReport[]> {
     const views = this.answer('fetchPositions', this.sim.server.fetchPositions(this.usable('fetchPositions')));
     const receivedAt = this.sim.clock.now();
-    return views.map((v) => positionReport(v, 'position-query', receivedAt));
+    return views.map((v) => simPositionReport(v, 'position-query', receivedAt));
   }
 
   subscribe(onEvent: (event: StreamEvent) => void): StreamSubscription {
@@ -133,7 +133,7 @@ export class SimPort implements ExchangePort {
 }
 
 /**
- * The outcome of a create or cancel the venue did not accept (DESIGN principle 1); a refusal
+ * The outcome of a create or cancel the venue did not accept (see docs/architecture.md, Principles); a refusal
  * that means "not processed, try later" gets its transient code, as the ccxt adapter gives it.
  */
 function failed(error: VenueError): Outcome<never> {

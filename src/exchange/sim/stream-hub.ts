@@ -11,7 +11,7 @@
 import type { Clock } from '../../clock.js';
 import type { AccountId } from '../../domain/ids.js';
 import type { StreamEvent, StreamSubscription } from '../port.js';
-import { DeliveryQueue } from './delivery-queue.js';
+import { DeliveryQueue } from './stream-delivery.js';
 import type { FaultBook } from './faults.js';
 
 /** Builds the event once it is received (the receive time is known only then). */

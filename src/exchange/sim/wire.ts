@@ -127,7 +127,7 @@ export type VenueReply<T> =
   | { readonly ok: true; readonly body: T }
   | { readonly ok: false; readonly error: VenueError };
 
-/** What a state-changing call came to, as the caller sees it (DESIGN principle 1). */
+/** What a state-changing call came to, as the caller sees it (see docs/architecture.md, Principles). */
 export type ChangeResult = 'accepted' | 'rejected' | 'unknown';
 
 /**

@@ -11,7 +11,7 @@ import { SIM_CODES } from '../sim/wire.js';
 import type { Side } from '../../domain/side.js';
 
 /** A refusal as the venue words it. */
-export interface VenueRefusal {
+export interface WireRefusal {
   readonly code: number;
   readonly msg: string;
 }
@@ -26,7 +26,7 @@ export interface RefusalContext {
 const INSUFFICIENT = /INSUFFICIENT|MARGIN|BALANCE/;
 
 /** Bybit v5's `retCode` and `retMsg` for a refusal. */
-export function bybitRefusal(code: string, reason: string, ctx: RefusalContext): VenueRefusal {
+export function bybitRefusal(code: string, reason: string, ctx: RefusalContext): WireRefusal {
   if (/^\d+$/.test(code)) return { code: Number(code), msg: reason };
   switch (code) {
     case SIM_CODES.duplicateClientOrderId: return { code: 110072, msg: 'OrderLinkedID is duplicate' };
@@ -49,7 +49,7 @@ export function bybitRefusal(code: string, reason: string, ctx: RefusalContext):
 }
 
 /** Binance USD-M's `code` and `msg` for a refusal. */
-export function binanceRefusal(code: string, reason: string, ctx: RefusalContext): VenueRefusal {
+export function binanceRefusal(code: string, reason: string, ctx: RefusalContext): WireRefusal {
   if (/^-\d+$/.test(code)) return { code: Number(code), msg: reason };
   switch (code) {
     case SIM_CODES.duplicateClientOrderId: return { code: -4116, msg: 'ClientOrderId is duplicated.' };

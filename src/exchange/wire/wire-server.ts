@@ -1,5 +1,5 @@
 /**
- * The wire simulator (DESIGN section 5): one simulated venue served over HTTP and WebSocket in
+ * The wire simulator (see docs/architecture.md, Exchanges): one simulated venue served over HTTP and WebSocket in
  * the wire formats of Bybit v5 (`/v5/...`, private stream on any path containing `v5/private`)
  * and Binance USD-M (`/fapi/...`, user-data stream on `…/ws?listenKey=` or `…/ws/<listenKey>`),
  * plus the admin endpoint (`/admin/...`). Receives HTTP requests and WebSocket connections on

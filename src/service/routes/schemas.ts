@@ -25,7 +25,7 @@ export const positionsQuery = {
   },
 } as const;
 
-/** An intent (DESIGN section 10); the guard checks it further against the market. */
+/** An intent (see docs/architecture.md, Public contracts); the guard checks it further against the market. */
 export const intentBody = {
   type: 'object',
   additionalProperties: false,

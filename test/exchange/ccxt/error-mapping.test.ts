@@ -1,6 +1,6 @@
 /**
  * The error mapping table: every venue code and every transport failure of a create, through
- * the real ccxt against the wire simulator, ends in the right Outcome (DESIGN principle 1):
+ * the real ccxt against the wire simulator, ends in the right Outcome (see docs/architecture.md, Principles):
  * definitive refusals `rejected`, anything that may have been processed `unknown`.
  */
 import { createServer, type Server } from 'node:http';

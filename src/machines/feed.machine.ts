@@ -1,5 +1,6 @@
 /**
- * The feed actor of one account: it holds the private stream and routes every report to the
+ * The feed machine of one account (pure: its effects are slots the wiring fills, see
+ * `src/actors/feed.wiring.ts`): it holds the private stream and routes every report to the
  * position actors it concerns. Receives: the port's stream events. Sends: each report to
  * `route` (the account's directory of position actors), and `up`/`down` to `broadcast`.
  * Touches: the port (stream, and REST for the resync).
@@ -12,14 +13,10 @@
  * @example
  * const feed = createActor(feedMachine.provide({ actors: { stream, resync }, actions: { route, broadcast } }));
  */
-import { assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
-import type { FillReport, OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
-import type { StreamEvent } from '../exchange/port.js';
+import { enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import type { FeedReport, StreamEvent } from '../domain/stream-events.js';
 
-export type FeedReport =
-  | { readonly type: 'order'; readonly report: OrderStatusReport }
-  | { readonly type: 'position'; readonly report: PositionStatusReport }
-  | { readonly type: 'fill'; readonly report: FillReport };
+export type { FeedReport } from '../domain/stream-events.js';
 
 export interface ResyncOutput {
   readonly reports: readonly FeedReport[];
@@ -27,20 +24,12 @@ export interface ResyncOutput {
 
 export type FeedEvent = { readonly type: 'STREAM'; readonly event: StreamEvent };
 
-export interface FeedContext {
-  readonly connected: boolean;
-  readonly resyncs: number;
-  readonly lastError: string | undefined;
-}
-
-export type FeedStatus = 'connecting' | 'resyncing' | 'live' | 'down';
-
 const notProvided = (slot: string) => () => {
   throw new Error(`the feed machine's '${slot}' slot was not provided`);
 };
 
 export const feedMachine = setup({
-  types: { context: {} as FeedContext, events: {} as FeedEvent },
+  types: { events: {} as FeedEvent },
   actors: {
     /** Subscribes to the port's stream and sends every event back as `STREAM`. */
     stream: fromCallback<FeedEvent>(notProvided('stream')),
@@ -61,7 +50,6 @@ export const feedMachine = setup({
   },
 }).createMachine({
   id: 'feed',
-  context: { connected: false, resyncs: 0, lastError: undefined },
   invoke: { src: 'stream' },
   // Reports are routed in every state; the states below handle only connection changes.
   on: {
@@ -72,7 +60,7 @@ export const feedMachine = setup({
     connecting: {
       on: {
         STREAM: [
-          { guard: 'isUp', target: 'resyncing', actions: assign({ connected: true }) },
+          { guard: 'isUp', target: 'resyncing' },
           { guard: 'isDown', actions: { type: 'broadcast', params: { up: false } } },
         ],
       },
@@ -87,15 +75,14 @@ export const feedMachine = setup({
             enqueueActions(({ event, enqueue }) => {
               for (const report of event.output.reports) enqueue({ type: 'route', params: report });
             }),
-            assign({ resyncs: ({ context }) => context.resyncs + 1, lastError: undefined }),
             { type: 'broadcast', params: { up: true } },
           ],
         },
-        onError: { target: 'resyncWait', actions: assign({ lastError: ({ event }) => String(event.error) }) },
+        onError: { target: 'resyncWait' },
       },
       on: {
         STREAM: [
-          { guard: 'isDown', target: 'down', actions: [assign({ connected: false }), { type: 'broadcast', params: { up: false } }] },
+          { guard: 'isDown', target: 'down', actions: { type: 'broadcast', params: { up: false } } },
         ],
       },
     },
@@ -103,21 +90,21 @@ export const feedMachine = setup({
       after: { resyncRetry: 'resyncing' },
       on: {
         STREAM: [
-          { guard: 'isDown', target: 'down', actions: [assign({ connected: false }), { type: 'broadcast', params: { up: false } }] },
+          { guard: 'isDown', target: 'down', actions: { type: 'broadcast', params: { up: false } } },
         ],
       },
     },
     live: {
       on: {
         STREAM: [
-          { guard: 'isDown', target: 'down', actions: [assign({ connected: false }), { type: 'broadcast', params: { up: false } }] },
+          { guard: 'isDown', target: 'down', actions: { type: 'broadcast', params: { up: false } } },
         ],
       },
     },
     down: {
       on: {
         STREAM: [
-          { guard: 'isUp', target: 'resyncing', actions: assign({ connected: true }) },
+          { guard: 'isUp', target: 'resyncing' },
         ],
       },
     },
