@@ -25,7 +25,7 @@ export type ClosePlanResult = { readonly kind: 'order'; readonly plan: PlannedCl
 export function planNextClose(ctx: PositionContext): ClosePlanResult {
   if (ctx.live === undefined) return { kind: 'refused', why: 'no position report has been received' };
   try {
-    const plan = planClose(ctx.live, ctx.intent, ctx.market, { ownFilled: ownHolding(ctx), mode: ctx.hedgeMode ? 'hedge' : 'one-way' });
+    const plan = planClose(ctx.live, ctx.spec.intent, ctx.spec.market, { ownFilled: ownHolding(ctx), mode: ctx.spec.hedgeMode ? 'hedge' : 'one-way' });
     return { kind: 'order', plan };
   } catch (e) {
     if (e instanceof CloseRefused) return { kind: 'refused', why: e.message };
@@ -49,11 +49,11 @@ function requestCloses(ctx: PositionContext): number {
   return ctx.closes.slice(first).filter((t) => t.send !== 'rejected' && t.send !== 'not-sent').length;
 }
 
-const budgetSpent = (ctx: PositionContext): boolean => requestCloses(ctx) >= ctx.settings.maxCloseOrders;
+const budgetSpent = (ctx: PositionContext): boolean => requestCloses(ctx) >= ctx.spec.settings.maxCloseOrders;
 
 /** Retries of this request are spent: as many as fit in `timeoutMs` at `feedDownPollMs`, and at least `closeVerifyAttempts`. */
 const retriesSpent = (ctx: PositionContext): boolean =>
-  ctx.attempts >= Math.max(ctx.settings.closeVerifyAttempts, Math.ceil(ctx.settings.timeoutMs / ctx.settings.feedDownPollMs));
+  ctx.attempts >= Math.max(ctx.spec.settings.closeVerifyAttempts, Math.ceil(ctx.spec.settings.timeoutMs / ctx.spec.settings.feedDownPollMs));
 
 const refusedWhy = (ctx: PositionContext): string => {
   const r = planNextClose(ctx);
@@ -76,7 +76,7 @@ export function closingStates() {
         on: { RESUME: { target: 'fetching', reenter: true } },
         invoke: {
           src: 'queryEvidence',
-          input: ({ context }) => ({ symbol: context.intent.symbol, order: undefined, position: true }),
+          input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: undefined, position: true }),
           onDone: { target: 'planning', actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
           onError: 'retryWait',
         },
@@ -96,7 +96,7 @@ export function closingStates() {
               'closeGivenUp',
               { type: 'raiseAlert', params: ({ context }) => ({
                 kind: 'closeRefused',
-                message: `${context.intent.symbol}: posguard will not send a close: ${refusedWhy(context)}`,
+                message: `${context.spec.intent.symbol}: posguard will not send a close: ${refusedWhy(context)}`,
               }) },
             ],
           },
@@ -106,7 +106,7 @@ export function closingStates() {
               const r = planNextClose(context);
               if (r.kind !== 'order') return {};
               const role: OrderRole = `close-${context.closes.length + 1}`;
-              return { closes: [...context.closes, newOrderTrack(role, clientOrderId(context.id, role), r.plan.side, r.plan.amount)] };
+              return { closes: [...context.closes, newOrderTrack(role, clientOrderId(context.spec.id, role), r.plan.side, r.plan.amount)] };
             }),
           },
         ],
@@ -118,7 +118,7 @@ export function closingStates() {
           input: ({ context }) => {
             const t = last(context.closes, 'a close order to send');
             const phase = context.closeRequest?.reason === 'protection-refused' ? 'rollingBack' : 'closing';
-            return { positionId: context.id, role: t.role, request: orderRequestOf(context, t), phase };
+            return { positionId: context.spec.id, role: t.role, request: orderRequestOf(context, t), phase };
           },
           onDone: [
             {
@@ -131,7 +131,7 @@ export function closingStates() {
               target: 'awaitingTerminal',
               actions: assign(({ context, event }) => ({
                 ...foldAck({ ...context, closes: withLast(context.closes, sent(last(context.closes, 'the close sent'), event.output)) }, event.output),
-                armedAt: event.output.at, deadline: event.output.at + context.settings.timeoutMs,
+                armedAt: event.output.at, deadline: event.output.at + context.spec.settings.timeoutMs,
               })),
             },
           ],
@@ -139,7 +139,7 @@ export function closingStates() {
             target: 'awaitingTerminal',
             actions: assign(({ context }) => ({
               closes: withLast(context.closes, sendThrew(last(context.closes, 'the close sent'), context)),
-              armedAt: context.seenAt, deadline: context.seenAt + context.settings.timeoutMs,
+              armedAt: context.seenAt, deadline: context.seenAt + context.spec.settings.timeoutMs,
             })),
           },
         },
@@ -159,7 +159,7 @@ export function closingStates() {
           querying: {
             invoke: {
               src: 'queryEvidence',
-              input: ({ context }) => ({ symbol: context.intent.symbol, order: lookup(last(context.closes, 'the close awaited')), position: true }),
+              input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(last(context.closes, 'the close awaited')), position: true }),
               onDone: { target: 'waiting', actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
               onError: 'waiting',
             },
@@ -188,7 +188,7 @@ export function releasingStopStates(back: string) {
     releasingStop: positionSetup.createStateConfig({
       invoke: {
         src: 'cancelOrder',
-        input: ({ context }) => ({ symbol: context.intent.symbol, ...lookup(outstandingStop(context)) }),
+        input: ({ context }) => ({ symbol: context.spec.intent.symbol, ...lookup(outstandingStop(context)) }),
         onDone: 'confirmingStop',
         onError: 'confirmingStop',
       },
@@ -196,7 +196,7 @@ export function releasingStopStates(back: string) {
     confirmingStop: positionSetup.createStateConfig({
       invoke: {
         src: 'queryEvidence',
-        input: ({ context }) => ({ symbol: context.intent.symbol, order: lookup(outstandingStop(context)), position: false }),
+        input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(outstandingStop(context)), position: false }),
         onDone: { target: back, actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
         onError: back,
       },

@@ -17,7 +17,7 @@ export type { Protection } from './protection.js';
 export { protectionOf, unprotected } from './protection.js';
 
 /** The intent a position carries out. */
-export const intentOf = (ctx: PositionContext): Intent => ctx.intent;
+export const intentOf = (ctx: PositionContext): Intent => ctx.spec.intent;
 
 /** Every order of the position that may still be on the venue (to look up after a stream gap). */
 export function outstandingOrders(ctx: PositionContext): ClientOrderId[] {
@@ -28,7 +28,7 @@ export function outstandingOrders(ctx: PositionContext): ClientOrderId[] {
 
 /** Whether the position should hold a protective stop on the venue now (reconciliation reports it missing until it does). */
 export function expectsStop(ctx: PositionContext): boolean {
-  return ctx.intent.stopLoss !== undefined && ownHolding(ctx) > 0;
+  return ctx.spec.intent.stopLoss !== undefined && ownHolding(ctx) > 0;
 }
 
 /** The size to show for a position: the freshest report that counts; before one, what the evidence proves it holds. */
