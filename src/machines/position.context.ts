@@ -20,7 +20,7 @@ export type { OrderTrack } from './order-track.js';
  * The version of the persisted context this code writes and reads (older ones are migrated).
  * It is kept beside the context in the persisted snapshot (`contextVersion`), not in it.
  */
-export const CONTEXT_VERSION = 2;
+export const CONTEXT_VERSION = 3;
 
 /** The timing settings of the config's `verification`, plus the protection policy. */
 export interface PositionSettings {

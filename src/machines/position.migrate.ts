@@ -5,11 +5,11 @@
  * with `SnapshotUnreadable`, naming why — never restarted from the intent, which would forget
  * a close or an order already sent. Pure.
  *
- * Versions (the snapshot's `contextVersion`, beside its context): 1 (none): one `stop`,
- * `closeRequested` as a bare reason, the spec's fields at the top. 2: the spec (`id`, `intent`,
- * `market`, `hedgeMode`, `settings`) nested as `spec`, every stop kept (`stops`), close requests
- * with ids, the orphan's origin, protection alerts, the post-gap re-check and the over-fill's
- * first sighting; keys whose value is `undefined` left out.
+ * Versions: 1 (no version): one `stop`, `closeRequested` as a bare reason. 2 (`version: 2` in
+ * the context): every stop kept (`stops`), close requests with ids, the orphan's origin,
+ * protection alerts, the post-gap re-check and the over-fill's first sighting. 3 (the
+ * snapshot's `contextVersion`, beside its context): the fields set at birth (`id`, `intent`,
+ * `market`, `hedgeMode`, `settings`) nested as `spec`, keys whose value is `undefined` left out.
  *
  * @example
  * const snapshot = migrateSnapshot(JSON.parse(stored)); // throws SnapshotUnreadable
@@ -42,14 +42,22 @@ function topState(value: unknown): string | undefined {
 
 /** Version 1 → 2. */
 function fromV1(ctx: Json, state: string): Json {
-  const { stop, closeRequested, id, intent, market, hedgeMode, settings, version: _version, ...rest } = ctx;
+  const { stop, closeRequested, ...rest } = ctx;
   const reason = typeof closeRequested === 'string' ? (closeRequested as CloseReason) : undefined;
   const closes = Array.isArray(ctx.closes) ? ctx.closes : [];
   const seenAt = typeof ctx.seenAt === 'number' ? ctx.seenAt : 0;
-  const out: Json = { ...rest, spec: { id, intent, market, hedgeMode, settings }, stops: isObject(stop) ? [stop] : [] };
+  const out: Json = { ...rest, version: 2, stops: isObject(stop) ? [stop] : [] };
   if (reason !== undefined) out.closeRequest = { reason, id: undefined, at: seenAt, firstClose: 0, status: state === 'orphanAlert' ? 'gaveUp' : 'active' };
   // An orphan from a close leaves only by a flat proof, a close or an adopt: the safe reading of an old one.
   if (state === 'orphanAlert') out.orphanFrom = closes.length > 0 || reason !== undefined ? 'close' : 'entry';
+  return out;
+}
+
+/** Version 2 → 3. */
+function fromV2(ctx: Json): Json {
+  const { id, intent, market, hedgeMode, settings, version: _version, ...rest } = ctx;
+  const out: Json = { spec: { id, intent, market, hedgeMode, settings } };
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
   return out;
 }
 
@@ -70,13 +78,14 @@ export function migrateSnapshot(raw: unknown): Json {
   if (state === undefined || !STATES.has(state)) throw new SnapshotUnreadable(`its state ${JSON.stringify(raw.value)} is not one of the position machine's`);
   if (!isObject(raw.context)) throw new SnapshotUnreadable('it has no context');
   let ctx = raw.context;
-  // Before `contextVersion` was written, a context with a nested spec is of format 2.
-  const version = raw.contextVersion ?? (isObject(ctx.spec) ? 2 : ctx.version ?? 1);
+  // Before format 3 the version was inside the context, and format 1 had none.
+  const version = raw.contextVersion ?? ctx.version ?? 1;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new SnapshotUnreadable(`its version ${JSON.stringify(version)} is not a version`);
   if (version > CONTEXT_VERSION) {
     throw new SnapshotUnreadable(`it was written by a newer posguard (format ${version}, this one reads up to ${CONTEXT_VERSION}); run that version`);
   }
   if (version === 1) ctx = fromV1(ctx, state);
+  if (version <= 2) ctx = fromV2(ctx);
   const missing = REQUIRED.filter((k) => !(k in ctx));
   if (missing.length > 0) throw new SnapshotUnreadable(`its context lacks ${missing.join(', ')}`);
   const { contextVersion: _v, ...rest } = raw;

@@ -12,13 +12,22 @@ function v1Context(extra: Record<string, unknown> = {}): Record<string, unknown>
 }
 
 describe('migrating stored snapshots', () => {
-  it('a format-1 open position with a stop is read as format 2 with that stop kept', () => {
+  it('a format-1 open position with a stop is read as the current format with that stop kept', () => {
     const stop = { role: 'stop', clientOrderId: STOP_ID, side: 'sell', amount: 43, venueOrderId: 'v1', sentAt: 1, send: 'accepted', rejectReason: undefined, report: undefined, fillIds: [], fillTotal: 0 };
     const out = migrateSnapshot({ status: 'active', value: { open: 'watching' }, context: v1Context({ stop }) });
     const ctx = out.context as Record<string, unknown>;
     expect(ctx.stops).toEqual([stop]);
     expect(ctx.spec).toMatchObject({ id: expect.any(String), intent: { symbol: 'AVL/USDT:USDT' } });
     expect('stop' in ctx || 'intent' in ctx).toBe(false);
+  });
+
+  it('a format-2 context (version inside, birth fields at the top) is read with its spec nested', () => {
+    const { spec, ...rest } = initialContext(positionInput({ intent: { stopLoss: 0.21 } }));
+    const out = migrateSnapshot({ status: 'active', value: { open: 'watching' }, context: { ...rest, ...spec, version: 2, recheckUntil: 5 } });
+    const ctx = out.context as Record<string, unknown>;
+    expect(ctx.spec).toEqual(spec);
+    expect(ctx.recheckUntil).toBe(5);
+    expect(['version', 'intent', 'id', 'market', 'settings'].filter((k) => k in ctx)).toEqual([]);
   });
 
   it('a format-1 close request survives, and an orphan after a close stays one', () => {
