@@ -78,9 +78,8 @@ const trackFateOf = (t: OrderTrack | undefined) => (t === undefined ? undefined 
 
 /** How many placements of the current run of transient refusals: the backoff grows with it. */
 function transientRun(ctx: PositionContext): number {
-  let n = 0;
-  for (let i = ctx.stops.length - 1; i >= 0 && transientlyRefused(ctx.stops[i] as OrderTrack); i--) n++;
-  return n;
+  const lastKept = ctx.stops.findLastIndex((t) => !transientlyRefused(t));
+  return ctx.stops.length - 1 - lastKept;
 }
 
 /** When a transiently refused stop may be placed again: the venue's retry-after, else a backoff. */
