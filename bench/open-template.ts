@@ -22,6 +22,7 @@ import { DEFAULT_SIM_MARKETS, SimExchange, createSimPort, type SimMarketSpec } f
 import { stateName } from '../src/guard/registry.js';
 import type { PositionContext, PositionSettings } from '../src/machines/position.context.js';
 import { FINAL_STATES } from '../src/machines/position.machine.js';
+import { versioned } from '../src/machines/position.migrate.js';
 import { MemoryJournal, type Journal, type JournalEntry } from '../src/persistence/journal.js';
 import { driveUntil } from '../test/support/sim-drive.js';
 
@@ -130,7 +131,7 @@ export async function openTemplate(): Promise<OpenTemplate> {
       const state = stateName(snap.value);
       writes.push({
         kind: 'snapshot', state, final: FINAL_STATES.includes(state), transition: state !== previous, at: clock.now(),
-        json: JSON.stringify(machine.getPersistedSnapshot(snap)), event: describeEvent(lastEvent),
+        json: JSON.stringify(versioned(machine.getPersistedSnapshot(snap))), event: describeEvent(lastEvent),
       });
       previous = state;
     },
@@ -149,7 +150,7 @@ export async function openTemplate(): Promise<OpenTemplate> {
   const snap = actor.getSnapshot();
   if (!snap.matches('open')) throw new Error(`the template position is ${JSON.stringify(snap.value)}, not open`);
   const context = snap.context;
-  const json = JSON.stringify(machine.getPersistedSnapshot(snap));
+  const json = JSON.stringify(versioned(machine.getPersistedSnapshot(snap)));
   actor.stop();
   await stream.close();
   venue.close();
@@ -181,5 +182,5 @@ export function cloneIds(t: OpenTemplate, i: number, symbol: string, salt = 0): 
 export function cloneOpen(t: OpenTemplate, i: number, symbol: string, salt = 0): OpenClone {
   const { id, rewrite } = cloneIds(t, i, symbol, salt);
   const snapshot = JSON.parse(rewrite(t.json)) as { context: PositionContext };
-  return { id, intent: snapshot.context.intent, snapshot, context: snapshot.context };
+  return { id, intent: snapshot.context.spec.intent, snapshot, context: snapshot.context };
 }

@@ -63,9 +63,9 @@ export async function rehydrate(redis: Redis, prefix: string, template: OpenTemp
   const holder = `bench-seeder|${token}`;
   await pool(n, 500, async (i) => {
     const { id, rewrite } = cloneIds(template, i, benchSymbol(i));
-    const snapshot = JSON.parse(rewrite(template.json)) as { context: { intent: never } };
+    const snapshot = JSON.parse(rewrite(template.json)) as { context: { spec: { intent: never } } };
     await store.recordIntent(ACCOUNT, holder, {
-      positionId: id, intent: snapshot.context.intent, entryClientOrderId: rewrite(entry.clientOrderId) as ClientOrderId, baseline, at: systemClock.now(),
+      positionId: id, intent: snapshot.context.spec.intent, entryClientOrderId: rewrite(entry.clientOrderId) as ClientOrderId, baseline, at: systemClock.now(),
     });
     await store.confirmIntent(ACCOUNT, holder, id);
     await store.claimSend(ACCOUNT, holder, id, rewrite(entry.clientOrderId) as ClientOrderId, systemClock.now());
@@ -84,7 +84,7 @@ export async function rehydrate(redis: Redis, prefix: string, template: OpenTemp
     await port.createOrder({ symbol, side: 'buy', type: 'market', amount: entry.amount, reduceOnly: false, clientOrderId: rewrite(entry.clientOrderId) as ClientOrderId });
     await port.createOrder({
       symbol, side: 'sell', type: 'stop-market', amount: stop.amount, reduceOnly: true, clientOrderId: rewrite(stop.clientOrderId) as ClientOrderId,
-      ...(template.context.intent.stopLoss === undefined ? {} : { triggerPrice: template.context.intent.stopLoss }),
+      ...(template.context.spec.intent.stopLoss === undefined ? {} : { triggerPrice: template.context.spec.intent.stopLoss }),
     });
   }
   await port.close();

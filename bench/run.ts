@@ -6,7 +6,8 @@
  * Knobs (environment): BENCH_POSITIONS (10000), BENCH_NO_FAULT_POSITIONS (2000),
  * BENCH_INCIDENT_RUNS (1000), BENCH_FEED_POSITIONS (10000), BENCH_FEED_REPORTS (1000000),
  * BENCH_FEED_PART_REPORTS (50000), BENCH_PERSIST_POSITIONS (5000), BENCH_REHYDRATE_POSITIONS
- * (10000), BENCH_REDIS_URL (redis://127.0.0.1:6379/0; keys under a random `pgbench:` prefix).
+ * (10000), BENCH_REDIS_URL (redis://127.0.0.1:6379/0; keys under a random `pgbench:` prefix),
+ * BENCH_ONLY (run only the sections whose title contains this text, e.g. `feed routing`).
  * Heap figures need `node --expose-gc` (the npm script sets it).
  */
 import { cpus } from 'node:os';
@@ -25,7 +26,9 @@ async function main(): Promise<number> {
   ctx.out(`posguard bench — node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}, `
     + `gc ${ctx.gc === undefined ? 'not exposed' : 'exposed'}`);
   const started = performance.now();
+  const only = process.env.BENCH_ONLY;
   for (const [i, section] of SECTIONS.entries()) {
+    if (only !== undefined && !section.title.includes(only)) continue;
     ctx.out('');
     ctx.out(`== ${i + 1}. ${section.title}`);
     const t = performance.now();

@@ -152,13 +152,13 @@ export function wirePositionMachine(w: PositionWiring) {
     },
     actions: {
       raiseAlert: ({ context }, params) => {
-        w.alerts.raise(params, { account: w.account, symbol: context.intent.symbol, positionId: context.id });
+        w.alerts.raise(params, { account: w.account, symbol: context.spec.intent.symbol, positionId: context.spec.id });
       },
     },
     delays: {
       untilDeadline: ({ context }) => Math.max(0, context.deadline - clock.now()),
       untilStopRetry: ({ context }) => Math.max(0, (currentStop(context)?.retryAt ?? 0) - clock.now()),
-      closeRetry: ({ context }) => Math.max(context.settings.feedDownPollMs, (context.closes.at(-1)?.retryAt ?? 0) - clock.now()),
+      closeRetry: ({ context }) => Math.max(context.spec.settings.feedDownPollMs, (context.closes.at(-1)?.retryAt ?? 0) - clock.now()),
     },
   });
 }

@@ -31,8 +31,11 @@ export const gt = (a: Num, b: Num): boolean => cmp(a, b) > 0;
 export const gte = (a: Num, b: Num): boolean => cmp(a, b) >= 0;
 export const isZero = (a: Num): boolean => dec(a).isZero();
 
-export const add = (a: Num, b: Num): number => dec(a).plus(dec(b)).toNumber();
-export const sub = (a: Num, b: Num): number => dec(a).minus(dec(b)).toNumber();
+// Adding or taking away an exact zero changes nothing: no decimal work (the common case of
+// a position with no close, no baseline, on every report).
+const finite = (x: Num): x is number => typeof x === 'number' && Number.isFinite(x);
+export const add = (a: Num, b: Num): number => (b === 0 && finite(a) ? a : a === 0 && finite(b) ? b : dec(a).plus(dec(b)).toNumber());
+export const sub = (a: Num, b: Num): number => (b === 0 && finite(a) ? a : dec(a).minus(dec(b)).toNumber());
 export const mul = (a: Num, b: Num): number => dec(a).times(dec(b)).toNumber();
 export function min(a: Num, b: Num): number {
   if (typeof a === 'number' && typeof b === 'number') return lte(a, b) ? a : b;

@@ -34,6 +34,7 @@ import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
 import type { PositionInput } from '../machines/position.events.js';
 import { expectsStop } from '../machines/position.queries.js';
 import { initialContext } from '../machines/position.start.js';
+import { versioned } from '../machines/position.migrate.js';
 import type { AlertDraft } from '../domain/alert.js';
 import { LeaseLost } from '../persistence/redis-store.js';
 import type { AlertSubject } from '../alerts/alert-sink.js';
@@ -298,7 +299,7 @@ export class AccountWorker {
   saveSnapshot(w: SnapshotWrite): Promise<void> {
     const store = this.deps.store;
     if (store === undefined) return Promise.resolve();
-    return store.saveSnapshot(this.deps.runtime.id, this.holder(), { ...w, snapshot: this.machine.getPersistedSnapshot(w.snapshot as never) });
+    return store.saveSnapshot(this.deps.runtime.id, this.holder(), { ...w, snapshot: versioned(this.machine.getPersistedSnapshot(w.snapshot as never)) });
   }
 
   /** Told by a position's writer that a write failed (it retries by itself). */
@@ -553,7 +554,7 @@ export class AccountWorker {
     if (store === undefined) return;
     const positions = [...runtime.actors.values()].map((actor) => {
       const snap = actor.getSnapshot();
-      return { context: snap.context, state: stateName(snap.value), snapshot: this.machine.getPersistedSnapshot(snap) };
+      return { context: snap.context, state: stateName(snap.value), snapshot: versioned(this.machine.getPersistedSnapshot(snap)) };
     });
     let outcome: string;
     try {

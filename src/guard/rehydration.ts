@@ -80,7 +80,7 @@ export function journalOnlyContext(initial: PositionContext, baseline: StoredPos
     ...initial,
     baseline,
     entry: { ...initial.entry, send: 'unknown', sentAt: now },
-    deadline: now + initial.settings.timeoutMs, armedAt: now, attempts: 0, seenAt: now,
+    deadline: now + initial.spec.settings.timeoutMs, armedAt: now, attempts: 0, seenAt: now,
     reason: 'restored from its journal alone (no snapshot was written): its entry is looked up, never sent',
   };
 }

@@ -30,12 +30,12 @@ export async function writeBack(w: WriteBackInput): Promise<{ positions: number;
   for (const { context: ctx, state, snapshot } of w.positions) {
     const baseline = ctx.baseline ?? { side: undefined, size: 0 };
     writes.push(store.recordIntent(account, holder, {
-      positionId: ctx.id, intent: ctx.intent, entryClientOrderId: ctx.entry.clientOrderId, baseline, at: now, origin: isAdopted(ctx) ? 'adopted' : 'intent',
+      positionId: ctx.spec.id, intent: ctx.spec.intent, entryClientOrderId: ctx.entry.clientOrderId, baseline, at: now, origin: isAdopted(ctx) ? 'adopted' : 'intent',
     }));
-    writes.push(store.confirmIntent(account, holder, ctx.id));
-    for (const cid of sentOrders(ctx)) writes.push(store.claimSend(account, holder, ctx.id, cid as ClientOrderId, now));
+    writes.push(store.confirmIntent(account, holder, ctx.spec.id));
+    for (const cid of sentOrders(ctx)) writes.push(store.claimSend(account, holder, ctx.spec.id, cid as ClientOrderId, now));
     writes.push(store.saveSnapshot(account, holder, {
-      positionId: ctx.id, state, final: false, snapshot, at: now, event: { type: 'storeRestored', payload: null },
+      positionId: ctx.spec.id, state, final: false, snapshot, at: now, event: { type: 'storeRestored', payload: null },
     }));
   }
   for (const [key, id] of w.keys) writes.push(store.keepKey(account, holder, key, id));

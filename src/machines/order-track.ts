@@ -111,11 +111,10 @@ export function matches(track: OrderTrack, r: TrackRef): boolean {
 /** `ts` with `f` applied to the tracks that match `r`; `ts` itself when none changed. */
 export function mapMatching<R extends TrackRef>(ts: readonly OrderTrack[], r: R, f: (t: OrderTrack, r: R) => OrderTrack): readonly OrderTrack[] {
   let out: OrderTrack[] | undefined;
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i] as OrderTrack;
+  ts.forEach((t, i) => {
     const next = matches(t, r) ? f(t, r) : t;
     if (next !== t) (out ??= ts.slice())[i] = next;
-  }
+  });
   return out ?? ts;
 }
 

@@ -18,7 +18,7 @@ export type ClosePlanResult = { readonly kind: 'order'; readonly plan: PlannedCl
 export function planNextClose(ctx: PositionContext): ClosePlanResult {
   if (ctx.live === undefined) return { kind: 'refused', why: 'no position report has been received' };
   try {
-    const plan = planClose(ctx.live, ctx.intent, ctx.market, { ownFilled: ownHolding(ctx), mode: ctx.hedgeMode ? 'hedge' : 'one-way' });
+    const plan = planClose(ctx.live, ctx.spec.intent, ctx.spec.market, { ownFilled: ownHolding(ctx), mode: ctx.spec.hedgeMode ? 'hedge' : 'one-way' });
     return { kind: 'order', plan };
   } catch (e) {
     if (e instanceof CloseRefused) return { kind: 'refused', why: e.message };
@@ -52,11 +52,11 @@ function requestCloses(ctx: PositionContext): number {
 }
 
 /** The request's close orders are spent (`maxCloseOrders`). */
-export const closeBudgetSpent = (ctx: PositionContext): boolean => requestCloses(ctx) >= ctx.settings.maxCloseOrders;
+export const closeBudgetSpent = (ctx: PositionContext): boolean => requestCloses(ctx) >= ctx.spec.settings.maxCloseOrders;
 
 /** Retries of this request are spent: as many as fit in `timeoutMs` at `feedDownPollMs`, and at least `closeVerifyAttempts`. */
 export const closeRetriesSpent = (ctx: PositionContext): boolean =>
-  ctx.attempts >= Math.max(ctx.settings.closeVerifyAttempts, Math.ceil(ctx.settings.timeoutMs / ctx.settings.feedDownPollMs));
+  ctx.attempts >= Math.max(ctx.spec.settings.closeVerifyAttempts, Math.ceil(ctx.spec.settings.timeoutMs / ctx.spec.settings.feedDownPollMs));
 
 /** Why the planner refuses a close now ('' when it would plan one). */
 export const closeRefusedWhy = (ctx: PositionContext): string => {

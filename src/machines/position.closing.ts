@@ -33,7 +33,7 @@ export function closingStates() {
         on: { RESUME: { target: 'fetching', reenter: true } },
         invoke: {
           src: 'queryEvidence',
-          input: ({ context }) => ({ symbol: context.intent.symbol, order: undefined, position: true }),
+          input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: undefined, position: true }),
           onDone: { target: 'planning', actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
           onError: 'retryWait',
         },
@@ -53,7 +53,7 @@ export function closingStates() {
               'closeGivenUp',
               { type: 'raiseAlert', params: ({ context }) => ({
                 kind: 'closeRefused',
-                message: `${context.intent.symbol}: posguard will not send a close: ${closeRefusedWhy(context)}`,
+                message: `${context.spec.intent.symbol}: posguard will not send a close: ${closeRefusedWhy(context)}`,
               }) },
             ],
           },
@@ -63,7 +63,7 @@ export function closingStates() {
               const r = planNextClose(context);
               if (r.kind !== 'order') return {};
               const role: OrderRole = `close-${context.closes.length + 1}`;
-              return { closes: [...context.closes, newOrderTrack(role, clientOrderId(context.id, role), r.plan.side, r.plan.amount)] };
+              return { closes: [...context.closes, newOrderTrack(role, clientOrderId(context.spec.id, role), r.plan.side, r.plan.amount)] };
             }),
           },
         ],
@@ -75,7 +75,7 @@ export function closingStates() {
           input: ({ context }) => {
             const t = last(context.closes, 'a close order to send');
             const phase = context.closeRequest?.reason === 'protection-refused' ? 'rollingBack' : 'closing';
-            return { positionId: context.id, role: t.role, request: orderRequestOf(context, t), phase };
+            return { positionId: context.spec.id, role: t.role, request: orderRequestOf(context, t), phase };
           },
           onDone: [
             {
@@ -88,7 +88,7 @@ export function closingStates() {
               target: 'awaitingTerminal',
               actions: assign(({ context, event }) => ({
                 ...foldAck({ ...context, closes: withLast(context.closes, sent(last(context.closes, 'the close sent'), event.output)) }, event.output),
-                armedAt: event.output.at, deadline: event.output.at + context.settings.timeoutMs,
+                armedAt: event.output.at, deadline: event.output.at + context.spec.settings.timeoutMs,
               })),
             },
           ],
@@ -96,7 +96,7 @@ export function closingStates() {
             target: 'awaitingTerminal',
             actions: assign(({ context }) => ({
               closes: withLast(context.closes, sendThrew(last(context.closes, 'the close sent'), context)),
-              armedAt: context.seenAt, deadline: context.seenAt + context.settings.timeoutMs,
+              armedAt: context.seenAt, deadline: context.seenAt + context.spec.settings.timeoutMs,
             })),
           },
         },
@@ -116,7 +116,7 @@ export function closingStates() {
           querying: {
             invoke: {
               src: 'queryEvidence',
-              input: ({ context }) => ({ symbol: context.intent.symbol, order: lookup(last(context.closes, 'the close awaited')), position: true }),
+              input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(last(context.closes, 'the close awaited')), position: true }),
               onDone: { target: 'waiting', actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
               onError: 'waiting',
             },
@@ -145,7 +145,7 @@ export function releasingStopStates(back: string) {
     releasingStop: positionSetup.createStateConfig({
       invoke: {
         src: 'cancelOrder',
-        input: ({ context }) => ({ symbol: context.intent.symbol, ...lookup(outstandingStop(context)) }),
+        input: ({ context }) => ({ symbol: context.spec.intent.symbol, ...lookup(outstandingStop(context)) }),
         onDone: 'confirmingStop',
         onError: 'confirmingStop',
       },
@@ -153,7 +153,7 @@ export function releasingStopStates(back: string) {
     confirmingStop: positionSetup.createStateConfig({
       invoke: {
         src: 'queryEvidence',
-        input: ({ context }) => ({ symbol: context.intent.symbol, order: lookup(outstandingStop(context)), position: false }),
+        input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(outstandingStop(context)), position: false }),
         onDone: { target: back, actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
         onError: back,
       },

@@ -16,8 +16,11 @@ import { foldFill, foldOrderReport, mapMatching, matches, type OrderTrack, type 
 export type { Baseline } from '../domain/reports.js';
 export type { OrderTrack } from './order-track.js';
 
-/** The version of the persisted context this code writes and reads (older ones are migrated). */
-export const CONTEXT_VERSION = 2;
+/**
+ * The version of the persisted context this code writes and reads (older ones are migrated).
+ * It is kept beside the context in the persisted snapshot (`contextVersion`), not in it.
+ */
+export const CONTEXT_VERSION = 3;
 
 /** The timing settings of the config's `verification`, plus the protection policy. */
 export interface PositionSettings {
@@ -58,32 +61,41 @@ export type OrphanOrigin = 'entry' | 'close';
 /** Which protection alert is standing, so that each is raised once until protection is back. */
 export type ProtectionAlert = 'unconfirmed' | 'lost' | 'refused' | undefined;
 
-export interface PositionContext {
-  readonly version: number;
+/**
+ * Keys that are `undefined` are left out (`?`), in new contexts and in what a report assigns:
+ * XState copies the context with `Object.assign` on every assign, and V8's copy slows down
+ * about tenfold once an object passes ~19 keys (measured: `npm run bench`, feed routing).
+ */
+/** What a position is, fixed when it starts: its id, its intent, its market and how it is run. */
+export interface PositionSpec {
   readonly id: PositionId;
   readonly intent: Intent;
   readonly market: Market;
   readonly hedgeMode: boolean;
   readonly settings: PositionSettings;
+}
+
+export interface PositionContext {
+  readonly spec: PositionSpec;
   readonly entry: OrderTrack;
-  readonly baseline: Baseline | undefined;
+  readonly baseline?: Baseline | undefined;
   /** Every stop this position ever placed, oldest first (a forgotten stop could outlive it). */
   readonly stops: readonly OrderTrack[];
   readonly closes: readonly OrderTrack[];
   readonly excess: readonly OrderTrack[];
   /** The freshest position report for the symbol, from any source. */
-  readonly live: PositionStatusReport | undefined;
+  readonly live?: PositionStatusReport | undefined;
   /** When a report last showed `live`'s state (or a newer one): a later REST read of the same state refreshes it. */
   readonly liveSeenAt?: number | undefined;
   /** The newest evidence that the position was not flat (a fill, a non-flat report). */
-  readonly lastNonFlat: ReportTiming | undefined;
-  readonly closeRequest: CloseRequest | undefined;
-  readonly orphanFrom: OrphanOrigin | undefined;
-  readonly protectionAlert: ProtectionAlert;
+  readonly lastNonFlat?: ReportTiming | undefined;
+  readonly closeRequest?: CloseRequest | undefined;
+  readonly orphanFrom?: OrphanOrigin | undefined;
+  readonly protectionAlert?: ProtectionAlert;
   /** After a stream gap: until this local time the position re-checks its size and stop from REST. */
-  readonly recheckUntil: number | undefined;
+  readonly recheckUntil?: number | undefined;
   /** When a report first showed an over-fill (it is reduced once a later read confirms it). */
-  readonly overFillSince: number | undefined;
+  readonly overFillSince?: number | undefined;
   /** A restored send: a lookup that finds nothing is conclusive only from this local time on. */
   readonly resumeAfter?: number | undefined;
   /** Absolute deadline of the current waiting state, and when it was armed. */
@@ -94,7 +106,7 @@ export interface PositionContext {
   /** The latest local time seen in any event or effect result (the machine's notion of now). */
   readonly seenAt: number;
   /** Why the position ended as it did (or why it is in `orphanAlert`). */
-  readonly reason: string | undefined;
+  readonly reason?: string | undefined;
 }
 
 function timingOf(r: ReportTiming): ReportTiming {
@@ -167,7 +179,7 @@ export function positionReportChanges(ctx: PositionContext, report: PositionStat
   // Reports are normalised fail-fast at the exchange boundary; one that still slips through
   // malformed stops the actor, whose supervisor restarts it from its last good snapshot.
   if (!Number.isFinite(report.size) || report.size < 0) throw new RangeError(`position report size is not a finite number >= 0: ${report.size}`);
-  if (report.symbol !== ctx.intent.symbol) return report.receivedAt > ctx.seenAt ? { seenAt: report.receivedAt } : undefined;
+  if (report.symbol !== ctx.spec.intent.symbol) return report.receivedAt > ctx.seenAt ? { seenAt: report.receivedAt } : undefined;
   const live = fresherReport(report, ctx.live) ? report : ctx.live;
   const lastNonFlat = report.size > 0 ? newerNonFlat(ctx.lastNonFlat, report) : ctx.lastNonFlat;
   const seenAt = report.receivedAt > ctx.seenAt ? report.receivedAt : ctx.seenAt;
@@ -175,17 +187,18 @@ export function positionReportChanges(ctx: PositionContext, report: PositionStat
   const liveSeenAt = confirms && report.receivedAt > (ctx.liveSeenAt ?? 0) ? report.receivedAt : ctx.liveSeenAt;
   const overFillSince = live === ctx.live ? ctx.overFillSince : overFillStart(ctx, live);
   if (live === ctx.live && lastNonFlat === ctx.lastNonFlat && seenAt === ctx.seenAt && liveSeenAt === ctx.liveSeenAt) return undefined;
-  return { live, lastNonFlat, seenAt, liveSeenAt, overFillSince };
+  // Only the fields that change: every key assigned is a key XState copies on every later event.
+  return overFillSince === ctx.overFillSince ? { live, lastNonFlat, seenAt, liveSeenAt } : { live, lastNonFlat, seenAt, liveSeenAt, overFillSince };
 }
 
 /** When the over-fill `live` shows was first seen (kept while it lasts), or `undefined` when it shows none. */
 function overFillStart(ctx: PositionContext, live: PositionStatusReport | undefined): number | undefined {
-  if (live === undefined || live.side !== ctx.intent.side) return undefined;
-  const base = ctx.baseline?.side === ctx.intent.side ? ctx.baseline.size : 0;
+  if (live === undefined || live.side !== ctx.spec.intent.side) return undefined;
+  const base = ctx.baseline?.side === ctx.spec.intent.side ? ctx.baseline.size : 0;
   // The common case first (every report passes here): no baseline on the intent's side and a
   // size not above the intent cannot be an over-fill.
-  if (base === 0 && live.size <= ctx.intent.amount) return undefined;
-  if (!gt(sub(live.size, base), ctx.intent.amount)) return undefined;
+  if (base === 0 && live.size <= ctx.spec.intent.amount) return undefined;
+  if (!gt(sub(live.size, base), ctx.spec.intent.amount)) return undefined;
   return ctx.overFillSince ?? live.receivedAt;
 }
 

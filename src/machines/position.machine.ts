@@ -45,7 +45,7 @@ const closeUnverifiedAlert = {
   type: 'raiseAlert',
   params: ({ context }: { context: PositionContext }) => ({
     kind: 'closeUnverified' as const,
-    message: `${context.intent.symbol}: ${context.reason ?? 'the close could not be verified'}; posguard keeps watching, a human should check the venue`,
+    message: `${context.spec.intent.symbol}: ${context.reason ?? 'the close could not be verified'}; posguard keeps watching, a human should check the venue`,
   }),
 } as const;
 
@@ -83,8 +83,8 @@ const unconfirmedAtDeadline = [
       'noteUnconfirmed',
       { type: 'raiseAlert', params: ({ context }: { context: PositionContext }) => ({
         kind: 'protectionUnconfirmed' as const,
-        message: `${context.intent.symbol}: the stop-loss at ${context.intent.stopLoss} (${currentStop(context)?.clientOrderId ?? 'not placed'}) `
-          + `is not confirmed by the venue after ${context.settings.timeoutMs} ms; the position is open and may be unprotected, posguard keeps looking the stop up`,
+        message: `${context.spec.intent.symbol}: the stop-loss at ${context.spec.intent.stopLoss} (${currentStop(context)?.clientOrderId ?? 'not placed'}) `
+          + `is not confirmed by the venue after ${context.spec.settings.timeoutMs} ms; the position is open and may be unprotected, posguard keeps looking the stop up`,
       }) },
     ],
   },
@@ -108,7 +108,7 @@ export const positionMachine = positionSetup.createMachine({
         journaling: {
           invoke: {
             src: 'prepareEntry',
-            input: ({ context }) => ({ positionId: context.id, intent: context.intent, clientOrderId: context.entry.clientOrderId }),
+            input: ({ context }) => ({ positionId: context.spec.id, intent: context.spec.intent, clientOrderId: context.entry.clientOrderId }),
             onDone: [
               {
                 // Already on the venue (a keyed intent the store forgot): verified, never sent again.
@@ -118,7 +118,7 @@ export const positionMachine = positionSetup.createMachine({
                   const entry = { ...context.entry, send: 'accepted' as const, sentAt: event.output.at };
                   return {
                     ...foldEvidence({ ...context, entry, baseline: event.output.baseline }, { at: event.output.at, order: event.output.found, position: undefined, failures: [] }),
-                    deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
+                    deadline: event.output.at + context.spec.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
                   };
                 }),
               },
@@ -135,7 +135,7 @@ export const positionMachine = positionSetup.createMachine({
         sending: {
           invoke: {
             src: 'sendOrder',
-            input: ({ context }) => ({ positionId: context.id, role: context.entry.role, request: orderRequestOf(context, context.entry), phase: 'pending' }),
+            input: ({ context }) => ({ positionId: context.spec.id, role: context.entry.role, request: orderRequestOf(context, context.entry), phase: 'pending' }),
             onDone: [
               {
                 guard: 'sendRejected',
@@ -149,7 +149,7 @@ export const positionMachine = positionSetup.createMachine({
                 target: '#position.verifying',
                 actions: assign(({ context, event }) => ({
                   ...foldAck({ ...context, entry: sent(context.entry, event.output) }, event.output),
-                  deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
+                  deadline: event.output.at + context.spec.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
                 })),
               },
             ],
@@ -158,7 +158,7 @@ export const positionMachine = positionSetup.createMachine({
               target: '#position.verifying',
               actions: assign(({ context }) => ({
                 entry: sendThrew(context.entry, context),
-                deadline: context.seenAt + context.settings.timeoutMs, armedAt: context.seenAt, attempts: 0,
+                deadline: context.seenAt + context.spec.settings.timeoutMs, armedAt: context.seenAt, attempts: 0,
               })),
             },
           },
@@ -174,14 +174,14 @@ export const positionMachine = positionSetup.createMachine({
           {
             target: 'unknown',
             actions: assign(({ context }) => ({
-              armedAt: context.deadline, deadline: context.deadline + context.settings.unknownAlertAfterMs, attempts: 0,
+              armedAt: context.deadline, deadline: context.deadline + context.spec.settings.unknownAlertAfterMs, attempts: 0,
             })),
           },
         ],
       },
       // A restored position looks the order up before a deadline that ran out while no worker ran concludes anything.
       on: { RESUME: { target: 'verifying', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
-      ...queryLoop('poll', ({ context }) => ({ symbol: context.intent.symbol, order: lookup(context.entry), position: true })),
+      ...queryLoop('poll', ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(context.entry), position: true })),
     },
 
     unknown: {
@@ -195,15 +195,15 @@ export const positionMachine = positionSetup.createMachine({
               assign({ reason: 'the entry order could not be found or proven filled or dead', attempts: 0, orphanFrom: 'entry' as const }),
               { type: 'raiseAlert', params: ({ context }) => ({
                 kind: 'unknownOrder',
-                message: `entry ${context.entry.clientOrderId} (${context.intent.side} ${context.intent.amount} ${context.intent.symbol}) `
-                  + `is still unknown after ${context.settings.timeoutMs + context.settings.unknownAlertAfterMs} ms; the symbol stays locked`,
+                message: `entry ${context.entry.clientOrderId} (${context.spec.intent.side} ${context.spec.intent.amount} ${context.spec.intent.symbol}) `
+                  + `is still unknown after ${context.spec.settings.timeoutMs + context.spec.settings.unknownAlertAfterMs} ms; the symbol stays locked`,
               }) },
             ],
           },
         ],
       },
       on: { RESUME: { target: 'unknown', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'unknown' } } } },
-      ...queryLoop('backoff', ({ context }) => ({ symbol: context.intent.symbol, order: lookup(context.entry), position: true })),
+      ...queryLoop('backoff', ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(context.entry), position: true })),
     },
 
     protecting: {
@@ -220,7 +220,7 @@ export const positionMachine = positionSetup.createMachine({
         placing: {
           entry: assign(({ context }) => {
             const { role, amount } = nextStop(context);
-            return { stops: [...context.stops, newOrderTrack(role, clientOrderId(context.id, role), opposite(context.intent.side), amount)] };
+            return { stops: [...context.stops, newOrderTrack(role, clientOrderId(context.spec.id, role), opposite(context.spec.intent.side), amount)] };
           }),
           always: 'sendingStop',
         },
@@ -230,7 +230,7 @@ export const positionMachine = positionSetup.createMachine({
             src: 'sendOrder',
             input: ({ context }) => {
               const stop = last(context.stops, 'the stop being placed');
-              return { positionId: context.id, role: stop.role, request: orderRequestOf(context, stop, context.intent.stopLoss), phase: 'protecting' };
+              return { positionId: context.spec.id, role: stop.role, request: orderRequestOf(context, stop, context.spec.intent.stopLoss), phase: 'protecting' };
             },
             onDone: [
               {
@@ -248,7 +248,7 @@ export const positionMachine = positionSetup.createMachine({
                 target: 'confirming',
                 actions: assign(({ context, event }) => ({
                   ...foldAck({ ...context, stops: withLast(context.stops, sent(last(context.stops, 'the stop placed'), event.output)) }, event.output),
-                  deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
+                  deadline: event.output.at + context.spec.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
                 })),
               },
             ],
@@ -256,7 +256,7 @@ export const positionMachine = positionSetup.createMachine({
               target: 'confirming',
               actions: assign(({ context }) => ({
                 stops: withLast(context.stops, sendThrew(last(context.stops, 'the stop placed'), context)),
-                deadline: context.seenAt + context.settings.timeoutMs, armedAt: context.seenAt, attempts: 0,
+                deadline: context.seenAt + context.spec.settings.timeoutMs, armedAt: context.seenAt, attempts: 0,
               })),
             },
           },
@@ -278,7 +278,7 @@ export const positionMachine = positionSetup.createMachine({
           on: { RESUME: { target: 'confirming', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
           after: { untilDeadline: unconfirmedAtDeadline },
           ...queryLoop('poll', ({ context }) => ({
-            symbol: context.intent.symbol, order: lookup(last(context.stops, 'the stop to confirm')), position: true,
+            symbol: context.spec.intent.symbol, order: lookup(last(context.stops, 'the stop to confirm')), position: true,
           })),
         },
         refused: {
@@ -315,10 +315,10 @@ export const positionMachine = positionSetup.createMachine({
           guard: 'flipped',
           target: 'orphanAlert',
           actions: [
-            assign({ orphanFrom: 'close' as const, attempts: 0, reason: ({ context }) => `the venue holds ${context.live?.size} on the ${context.live?.side} side; this position was ${context.intent.side}` }),
+            assign({ orphanFrom: 'close' as const, attempts: 0, reason: ({ context }) => `the venue holds ${context.live?.size} on the ${context.live?.side} side; this position was ${context.spec.intent.side}` }),
             { type: 'raiseAlert', params: ({ context }) => ({
               kind: 'mismatch', topic: 'sideMismatch',
-              message: `${context.intent.symbol}: position ${context.id} was ${context.intent.side}, the venue now holds ${context.live?.size} on the ${context.live?.side} side; `
+              message: `${context.spec.intent.symbol}: position ${context.spec.id} was ${context.spec.intent.side}, the venue now holds ${context.live?.size} on the ${context.live?.side} side; `
                 + 'someone else changed it; posguard sends nothing for it, a human should look',
             }) },
           ],
@@ -344,7 +344,7 @@ export const positionMachine = positionSetup.createMachine({
                 assign({ protectionAlert: 'lost' as const }),
                 { type: 'raiseAlert', params: ({ context }) => ({
                   kind: 'protectionLost',
-                  message: `${context.intent.symbol}: position ${context.id} holds ${context.live?.size ?? filledAmount(context)} without a stop on the venue `
+                  message: `${context.spec.intent.symbol}: position ${context.spec.id} holds ${context.live?.size ?? filledAmount(context)} without a stop on the venue `
                     + `and posguard will place no more (${context.stops.length} placed); protect or close it by hand`,
                 }) },
               ],
@@ -357,7 +357,7 @@ export const positionMachine = positionSetup.createMachine({
           on: { RESUME: { target: 'polling', reenter: true } },
           invoke: {
             src: 'queryEvidence',
-            input: ({ context }) => ({ symbol: context.intent.symbol, order: stopToLookUp(context), position: true }),
+            input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: stopToLookUp(context), position: true }),
             onDone: { target: 'pollWait', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
             onError: { target: 'pollWait', actions: assign(({ context }) => ({ attempts: context.attempts + 1 })) },
           },
@@ -368,11 +368,11 @@ export const positionMachine = positionSetup.createMachine({
           entry: [
             assign(({ context }) => {
               const role = `excess-${context.excess.length + 1}` as const;
-              return { excess: [...context.excess, newOrderTrack(role, clientOrderId(context.id, role), opposite(context.intent.side), excessToReduce(context))] };
+              return { excess: [...context.excess, newOrderTrack(role, clientOrderId(context.spec.id, role), opposite(context.spec.intent.side), excessToReduce(context))] };
             }),
             { type: 'raiseAlert', params: ({ context }) => ({
               kind: 'mismatch',
-              message: `${context.intent.symbol} holds ${context.live?.size} where the intent asked for ${context.intent.amount}; `
+              message: `${context.spec.intent.symbol} holds ${context.live?.size} where the intent asked for ${context.spec.intent.amount}; `
                 + `reducing the excess of ${context.excess.at(-1)?.amount} with a reduce-only order`,
             }) },
           ],
@@ -384,7 +384,7 @@ export const positionMachine = positionSetup.createMachine({
             src: 'sendOrder',
             input: ({ context }) => {
               const t = last(context.excess, 'the reduction to send');
-              return { positionId: context.id, role: t.role, request: orderRequestOf(context, t), phase: 'open' };
+              return { positionId: context.spec.id, role: t.role, request: orderRequestOf(context, t), phase: 'open' };
             },
             onDone: {
               target: 'watching',
@@ -411,7 +411,7 @@ export const positionMachine = positionSetup.createMachine({
         checking: {
           invoke: {
             src: 'queryEvidence',
-            input: ({ context }) => ({ symbol: context.intent.symbol, order: undefined, position: true }),
+            input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: undefined, position: true }),
             onDone: { target: 'deciding', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
             onError: { target: 'deciding', actions: assign({ attempts: ({ context }) => context.attempts + 1 }) },
           },
@@ -460,7 +460,7 @@ export const positionMachine = positionSetup.createMachine({
           invoke: {
             src: 'queryEvidence',
             input: ({ context }) => ({
-              symbol: context.intent.symbol, position: true,
+              symbol: context.spec.intent.symbol, position: true,
               order: entryVerdict(context).kind === 'none' ? lookup(context.entry) : stopToLookUp(context),
             }),
             onDone: { target: 'waiting', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
@@ -480,5 +480,5 @@ export const positionMachine = positionSetup.createMachine({
 function protectionText(ctx: PositionContext): string {
   const stop = currentStop(ctx);
   const why = stop?.rejectReason ?? stop?.report?.rejectReason ?? ctx.reason ?? stop?.report?.status ?? 'not confirmed';
-  return `the stop-loss at ${ctx.intent.stopLoss} for ${ctx.intent.side} ${filledAmount(ctx)} ${ctx.intent.symbol} was refused by the venue (${why})`;
+  return `the stop-loss at ${ctx.spec.intent.stopLoss} for ${ctx.spec.intent.side} ${filledAmount(ctx)} ${ctx.spec.intent.symbol} was refused by the venue (${why})`;
 }

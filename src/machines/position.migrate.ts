@@ -5,9 +5,11 @@
  * with `SnapshotUnreadable`, naming why — never restarted from the intent, which would forget
  * a close or an order already sent. Pure.
  *
- * Versions: 1 (no `version` field): one `stop`, `closeRequested` as a bare reason.
- * 2: every stop kept (`stops`), close requests with ids, the orphan's origin, protection
- * alerts, the post-gap re-check and the over-fill's first sighting.
+ * Versions: 1 (no version): one `stop`, `closeRequested` as a bare reason. 2 (`version: 2` in
+ * the context): every stop kept (`stops`), close requests with ids, the orphan's origin,
+ * protection alerts, the post-gap re-check and the over-fill's first sighting. 3 (the
+ * snapshot's `contextVersion`, beside its context): the fields set at birth (`id`, `intent`,
+ * `market`, `hedgeMode`, `settings`) nested as `spec`, keys whose value is `undefined` left out.
  *
  * @example
  * const snapshot = migrateSnapshot(JSON.parse(stored)); // throws SnapshotUnreadable
@@ -44,25 +46,31 @@ function fromV1(ctx: Json, state: string): Json {
   const reason = typeof closeRequested === 'string' ? (closeRequested as CloseReason) : undefined;
   const closes = Array.isArray(ctx.closes) ? ctx.closes : [];
   const seenAt = typeof ctx.seenAt === 'number' ? ctx.seenAt : 0;
-  return {
-    ...rest,
-    version: 2,
-    stops: isObject(stop) ? [stop] : [],
-    closeRequest: reason === undefined ? undefined
-      : { reason, id: undefined, at: seenAt, firstClose: 0, status: state === 'orphanAlert' ? 'gaveUp' : 'active' },
-    // An orphan from a close leaves only by a flat proof, a close or an adopt: the safe reading of an old one.
-    orphanFrom: state === 'orphanAlert' ? (closes.length > 0 || reason !== undefined ? 'close' : 'entry') : undefined,
-    protectionAlert: undefined,
-    recheckUntil: undefined,
-    overFillSince: undefined,
-  };
+  const out: Json = { ...rest, version: 2, stops: isObject(stop) ? [stop] : [] };
+  if (reason !== undefined) out.closeRequest = { reason, id: undefined, at: seenAt, firstClose: 0, status: state === 'orphanAlert' ? 'gaveUp' : 'active' };
+  // An orphan from a close leaves only by a flat proof, a close or an adopt: the safe reading of an old one.
+  if (state === 'orphanAlert') out.orphanFrom = closes.length > 0 || reason !== undefined ? 'close' : 'entry';
+  return out;
 }
 
-const REQUIRED = ['id', 'intent', 'market', 'settings', 'entry', 'stops', 'closes', 'excess', 'seenAt', 'deadline', 'armedAt'];
+/** Version 2 → 3. */
+function fromV2(ctx: Json): Json {
+  const { id, intent, market, hedgeMode, settings, version: _version, ...rest } = ctx;
+  const out: Json = { spec: { id, intent, market, hedgeMode, settings } };
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+const REQUIRED = ['spec', 'entry', 'stops', 'closes', 'excess', 'seenAt', 'deadline', 'armedAt'];
+
+/** A persisted snapshot as it is stored: with the version of its context beside it. */
+export function versioned<S extends object>(persisted: S): S & { readonly contextVersion: number } {
+  return { ...persisted, contextVersion: CONTEXT_VERSION };
+}
 
 /**
- * The snapshot, its context migrated to `CONTEXT_VERSION`; throws `SnapshotUnreadable` when it
- * cannot be read.
+ * The snapshot, its context migrated to `CONTEXT_VERSION` (and its `contextVersion` taken
+ * off); throws `SnapshotUnreadable` when it cannot be read.
  */
 export function migrateSnapshot(raw: unknown): Json {
   if (!isObject(raw)) throw new SnapshotUnreadable('it is not an object');
@@ -70,13 +78,16 @@ export function migrateSnapshot(raw: unknown): Json {
   if (state === undefined || !STATES.has(state)) throw new SnapshotUnreadable(`its state ${JSON.stringify(raw.value)} is not one of the position machine's`);
   if (!isObject(raw.context)) throw new SnapshotUnreadable('it has no context');
   let ctx = raw.context;
-  const version = ctx.version === undefined ? 1 : ctx.version;
+  // Before format 3 the version was inside the context, and format 1 had none.
+  const version = raw.contextVersion ?? ctx.version ?? 1;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new SnapshotUnreadable(`its version ${JSON.stringify(version)} is not a version`);
   if (version > CONTEXT_VERSION) {
     throw new SnapshotUnreadable(`it was written by a newer posguard (format ${version}, this one reads up to ${CONTEXT_VERSION}); run that version`);
   }
   if (version === 1) ctx = fromV1(ctx, state);
+  if (version <= 2) ctx = fromV2(ctx);
   const missing = REQUIRED.filter((k) => !(k in ctx));
   if (missing.length > 0) throw new SnapshotUnreadable(`its context lacks ${missing.join(', ')}`);
-  return { ...raw, context: ctx };
+  const { contextVersion: _v, ...rest } = raw;
+  return { ...rest, context: ctx };
 }

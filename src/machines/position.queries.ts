@@ -17,8 +17,11 @@ import { planNextClose } from './position.close-rules.js';
 export type { Protection } from './protection.js';
 export { protectionOf, unprotected } from './protection.js';
 
+/** The position's id. */
+export const positionIdOf = (ctx: PositionContext): string => ctx.spec.id;
+
 /** The intent a position carries out. */
-export const intentOf = (ctx: PositionContext): Intent => ctx.intent;
+export const intentOf = (ctx: PositionContext): Intent => ctx.spec.intent;
 
 /** Every order of the position that may still be on the venue (to look up after a stream gap). */
 export function outstandingOrders(ctx: PositionContext): ClientOrderId[] {
@@ -29,7 +32,7 @@ export function outstandingOrders(ctx: PositionContext): ClientOrderId[] {
 
 /** Whether the position should hold a protective stop on the venue now (reconciliation reports it missing until it does). */
 export function expectsStop(ctx: PositionContext): boolean {
-  return ctx.intent.stopLoss !== undefined && ownHolding(ctx) > 0;
+  return ctx.spec.intent.stopLoss !== undefined && ownHolding(ctx) > 0;
 }
 
 /** The size to show for a position: the freshest report that counts; before one, what the evidence proves it holds. */

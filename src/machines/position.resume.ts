@@ -56,7 +56,7 @@ export function resumable<S extends Json>(snapshot: S): S {
     ...snapshot,
     value: valueOf(to),
     children: {},
-    context: { ...ctx, resumeAfter: ctx.seenAt + ctx.settings.restLagMs },
+    context: { ...ctx, resumeAfter: ctx.seenAt + ctx.spec.settings.restLagMs },
   };
 }
 
@@ -87,7 +87,7 @@ export function resumingStates(list: TrackList, sending: string, waiting: string
         src: 'queryEvidence',
         input: ({ context }) => {
           const t = trackOf(context, list);
-          return { symbol: context.intent.symbol, order: t === undefined ? undefined : lookup(t), position: false };
+          return { symbol: context.spec.intent.symbol, order: t === undefined ? undefined : lookup(t), position: false };
         },
         onDone: [
           {
@@ -95,7 +95,7 @@ export function resumingStates(list: TrackList, sending: string, waiting: string
             target: waiting,
             actions: assign(({ context, event }) => {
               const next = foldEvidence(context, event.output);
-              return { ...next, ...found(next, list), resumeAfter: undefined, deadline: event.output.at + context.settings.timeoutMs, armedAt: event.output.at, attempts: 0 };
+              return { ...next, ...found(next, list), resumeAfter: undefined, deadline: event.output.at + context.spec.settings.timeoutMs, armedAt: event.output.at, attempts: 0 };
             }),
           },
           {

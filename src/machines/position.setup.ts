@@ -79,7 +79,7 @@ export const positionSetup = setup({
       if (event.type !== 'FEED') return {};
       const back = event.up && !context.feedUp;
       const at = Math.max(event.at ?? context.seenAt, context.seenAt);
-      return back ? { feedUp: true, recheckUntil: at + context.settings.restLagMs, seenAt: at } : { feedUp: event.up };
+      return back ? { feedUp: true, recheckUntil: at + context.spec.settings.restLagMs, seenAt: at } : { feedUp: event.up };
     }),
     /**
      * A close request: recorded unless one is active; the same request id twice is one close. A
@@ -100,23 +100,23 @@ export const positionSetup = setup({
     resetAttempts: assign({ attempts: 0 }),
     /** Starts the close-verification window at the latest time seen. */
     armCloseWindow: assign(({ context }) => ({
-      armedAt: context.seenAt, deadline: context.seenAt + context.settings.closeVerifyWindowMs, attempts: 0,
+      armedAt: context.seenAt, deadline: context.seenAt + context.spec.settings.closeVerifyWindowMs, attempts: 0,
     })),
     /** Starts the `timeoutMs` window of a waiting state at the latest time seen. */
-    armTimeout: assign(({ context }) => ({ armedAt: context.seenAt, deadline: context.seenAt + context.settings.timeoutMs, attempts: 0 })),
+    armTimeout: assign(({ context }) => ({ armedAt: context.seenAt, deadline: context.seenAt + context.spec.settings.timeoutMs, attempts: 0 })),
     /** On RESUME: a deadline that passed while no worker ran restarts from the time of the restore. */
     rearmIfExpired: assign(({ context, event }, params: { readonly window: 'timeout' | 'closeVerify' | 'unknown' }) => {
       const at = event.type === 'RESUME' ? event.at : undefined;
       if (at === undefined || context.deadline > at) return {};
-      const ms = params.window === 'timeout' ? context.settings.timeoutMs
-        : params.window === 'unknown' ? context.settings.unknownAlertAfterMs : context.settings.closeVerifyWindowMs;
+      const ms = params.window === 'timeout' ? context.spec.settings.timeoutMs
+        : params.window === 'unknown' ? context.spec.settings.unknownAlertAfterMs : context.spec.settings.closeVerifyWindowMs;
       return { armedAt: at, deadline: at + ms, attempts: 0, seenAt: Math.max(context.seenAt, at) };
     }),
     giveUpClose: assign(({ context }) => ({
       attempts: 0,
       reason: flatProven(context)
-        ? `flat, but the stop ${currentStop(context)?.clientOrderId} could not be cancelled and verified within ${context.settings.closeVerifyWindowMs} ms`
-        : `no fresh flat report within ${context.settings.closeVerifyAttempts} checks over ${context.settings.closeVerifyWindowMs} ms`
+        ? `flat, but the stop ${currentStop(context)?.clientOrderId} could not be cancelled and verified within ${context.spec.settings.closeVerifyWindowMs} ms`
+        : `no fresh flat report within ${context.spec.settings.closeVerifyAttempts} checks over ${context.spec.settings.closeVerifyWindowMs} ms`
           + (context.live !== undefined && gt(context.live.size, 0) ? `; the venue still shows ${context.live.size}` : '')
           + closeRefusalText(context),
     })),
@@ -127,7 +127,7 @@ export const positionSetup = setup({
     entryHeld: ({ context }) => { const k = entryVerdict(context).kind; return k === 'filled' || k === 'partial'; },
     entryDead: ({ context }) => entryVerdict(context).kind === 'dead',
     entryFateKnown: ({ context }) => entryVerdict(context).kind !== 'none',
-    hasStop: ({ context }) => context.intent.stopLoss !== undefined,
+    hasStop: ({ context }) => context.spec.intent.stopLoss !== undefined,
     closeRequested: ({ context }) => closeActive(context),
     flatProven: ({ context }) => flatProven(context),
     stopOutstanding: ({ context }) => stopOutstanding(context),
@@ -138,7 +138,7 @@ export const positionSetup = setup({
     newStopDue: ({ context }) => newStopDue(context),
     /** The budget of stops is spent with none on the venue, and no alert says so yet. */
     protectionGivenUp: ({ context }) => protectionGivenUp(context) && context.protectionAlert !== 'lost',
-    rollbackOnFailure: ({ context }) => context.settings.protectionOnFailure === 'rollback',
+    rollbackOnFailure: ({ context }) => context.spec.settings.protectionOnFailure === 'rollback',
     feedDown: ({ context }) => !context.feedUp,
     feedChanges: ({ context, event }) => event.type === 'FEED' && event.up !== context.feedUp,
     flipped: ({ context }) => flipped(context),
@@ -146,7 +146,7 @@ export const positionSetup = setup({
     /** Something is awaited that only asking the venue can bring (see `needsFastPoll`, and an unconfirmed or lost stop). */
     needsEvidence: ({ context }) => needsFastPoll(context) || stopUnconfirmed(context),
     holdsSomething: ({ context }) => gt(ownHolding(context), 0) || (context.live !== undefined && gt(context.live.size, 0)),
-    checksLeft: ({ context }) => context.attempts < context.settings.closeVerifyAttempts,
+    checksLeft: ({ context }) => context.attempts < context.spec.settings.closeVerifyAttempts,
     orphanFromEntry: ({ context }) => context.orphanFrom === 'entry',
     /** The venue rejected the order just sent (its done event). */
     sendRejected: ({ event }) => sendOutcome(event)?.kind === 'rejected',
@@ -184,14 +184,14 @@ export const positionSetup = setup({
     untilDeadline: ({ context }) => Math.max(0, context.deadline - context.armedAt),
     /** Until the current stop may be placed again after a transient refusal. */
     untilStopRetry: ({ context }) => Math.max(0, (currentStop(context)?.retryAt ?? context.seenAt) - context.seenAt),
-    poll: ({ context }) => context.settings.feedDownPollMs,
-    backoff: ({ context }) => Math.min(context.settings.feedDownPollMs * 2 ** Math.min(context.attempts, 16), BACKOFF_MAX_MS),
+    poll: ({ context }) => context.spec.settings.feedDownPollMs,
+    backoff: ({ context }) => Math.min(context.spec.settings.feedDownPollMs * 2 ** Math.min(context.attempts, 16), BACKOFF_MAX_MS),
     /** `poll` while something must be caught up fast, else `backoff` (an unconfirmed stop looked up). */
-    openPoll: ({ context }) => (needsFastPoll(context) ? context.settings.feedDownPollMs
-      : Math.min(context.settings.feedDownPollMs * 2 ** Math.min(context.attempts, 16), BACKOFF_MAX_MS)),
+    openPoll: ({ context }) => (needsFastPoll(context) ? context.spec.settings.feedDownPollMs
+      : Math.min(context.spec.settings.feedDownPollMs * 2 ** Math.min(context.attempts, 16), BACKOFF_MAX_MS)),
     /** A close retry: the venue's retry-after of the last refusal, at least `poll`. */
-    closeRetry: ({ context }) => Math.max(context.settings.feedDownPollMs, (context.closes.at(-1)?.retryAt ?? 0) - context.seenAt),
-    closeVerifyInterval: ({ context }) => Math.max(1, Math.floor(context.settings.closeVerifyWindowMs / context.settings.closeVerifyAttempts)),
+    closeRetry: ({ context }) => Math.max(context.spec.settings.feedDownPollMs, (context.closes.at(-1)?.retryAt ?? 0) - context.seenAt),
+    closeVerifyInterval: ({ context }) => Math.max(1, Math.floor(context.spec.settings.closeVerifyWindowMs / context.spec.settings.closeVerifyAttempts)),
   },
 });
 
@@ -203,7 +203,7 @@ function closeRefusalText(ctx: PositionContext): string {
 
 export function orderRequestOf(ctx: PositionContext, t: OrderTrack, triggerPrice?: number): OrderRequest {
   return {
-    symbol: ctx.intent.symbol, side: t.side, amount: t.amount, clientOrderId: t.clientOrderId,
+    symbol: ctx.spec.intent.symbol, side: t.side, amount: t.amount, clientOrderId: t.clientOrderId,
     type: triggerPrice === undefined ? 'market' : 'stop-market',
     reduceOnly: t.role !== 'entry',
     ...(triggerPrice === undefined ? {} : { triggerPrice }),

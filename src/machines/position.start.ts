@@ -6,20 +6,18 @@ import { clientOrderId } from '../domain/client-order-id.js';
 import { venueOrderId } from '../domain/ids.js';
 import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
 import { newOrderTrack } from './order-track.js';
-import { applyPositionReport, CONTEXT_VERSION, type PositionContext } from './position.context.js';
+import { applyPositionReport, type PositionContext } from './position.context.js';
 import type { PositionInput } from './position.events.js';
 
 /** The context of a new position, before anything is sent. */
 export function initialContext(input: PositionInput): PositionContext {
   const { intent } = input;
   return {
-    version: CONTEXT_VERSION,
-    id: input.id, intent, market: input.market, hedgeMode: input.hedgeMode, settings: input.settings,
+    spec: { id: input.id, intent, market: input.market, hedgeMode: input.hedgeMode, settings: input.settings },
     entry: newOrderTrack('entry', clientOrderId(input.id, 'entry'), intent.side, intent.amount),
-    baseline: undefined, stops: [], closes: [], excess: [], live: undefined, lastNonFlat: undefined,
-    closeRequest: undefined, orphanFrom: undefined, protectionAlert: undefined, recheckUntil: undefined, overFillSince: undefined,
+    stops: [], closes: [], excess: [],
     deadline: input.now, armedAt: input.now, attempts: 0, feedUp: input.feedUp ?? true,
-    seenAt: input.now, reason: undefined,
+    seenAt: input.now,
   };
 }
 

@@ -27,10 +27,10 @@ export function positionEvidence(ctx: PositionContext): number {
   const { live, baseline } = ctx;
   const sentAt = ctx.entry.sentAt;
   if (live === undefined || baseline === undefined || sentAt === undefined || live.receivedAt < sentAt) return 0;
-  if (live.source !== 'stream' && live.receivedAt - sentAt < ctx.settings.restLagMs) return 0;
-  if (baseline.timing !== undefined && !supersedes(live, baseline.timing, sourceLags(ctx.settings.restLagMs))) return 0;
+  if (live.source !== 'stream' && live.receivedAt - sentAt < ctx.spec.settings.restLagMs) return 0;
+  if (baseline.timing !== undefined && !supersedes(live, baseline.timing, sourceLags(ctx.spec.settings.restLagMs))) return 0;
   const change = sub(signed(live.side, live.size), signed(baseline.side, baseline.size));
-  const along = ctx.intent.side === 'buy' ? change : -change;
+  const along = ctx.spec.intent.side === 'buy' ? change : -change;
   return gt(along, 0) ? along : 0;
 }
 
@@ -52,9 +52,9 @@ export function entryVerdict(ctx: PositionContext): EntryVerdict {
   // The order's own terminal report is the truth of what it filled. Before that, a position
   // change counts, but never as more than the intent asked for (the rest is someone else's,
   // or an over-fill that `open` reduces with an alert).
-  const byPosition = terminal ? 0 : min(positionEvidence(ctx), ctx.intent.amount);
+  const byPosition = terminal ? 0 : min(positionEvidence(ctx), ctx.spec.intent.amount);
   const amount = gt(byPosition, byOrder) ? byPosition : byOrder;
-  if (gt(amount, 0) && (terminal || gte(amount, ctx.intent.amount))) return { kind: 'filled', amount };
+  if (gt(amount, 0) && (terminal || gte(amount, ctx.spec.intent.amount))) return { kind: 'filled', amount };
   if (gt(amount, 0)) return { kind: 'partial', amount };
   if (terminal && ctx.entry.report !== undefined) return { kind: 'dead', reason: `entry ${ctx.entry.report.status} with zero fill` };
   return { kind: 'none' };
@@ -72,7 +72,7 @@ export function filledAmount(ctx: PositionContext): number {
  */
 export function ownHolding(ctx: PositionContext): number {
   const closed = ctx.closes.reduce((sum, t) => add(sum, provenFilled(t)), 0);
-  const held = sub(min(filledAmount(ctx), ctx.intent.amount), closed);
+  const held = sub(min(filledAmount(ctx), ctx.spec.intent.amount), closed);
   return gt(held, 0) ? held : 0;
 }
 
@@ -80,7 +80,7 @@ export function ownHolding(ctx: PositionContext): number {
 export function flatProven(ctx: PositionContext): boolean {
   const live = ctx.live;
   if (live === undefined || live.size !== 0) return false;
-  return judgeFlatReport(live, ctx.lastNonFlat, sourceLags(ctx.settings.restLagMs)).counts;
+  return judgeFlatReport(live, ctx.lastNonFlat, sourceLags(ctx.spec.settings.restLagMs)).counts;
 }
 
 /** The freshest report is flat, but it does not count (yet) under the freshness rule. */
@@ -93,18 +93,18 @@ export function flatUnproven(ctx: PositionContext): boolean {
 export function freshNonFlat(ctx: PositionContext, now: number): boolean {
   const live = ctx.live;
   const seenAt = Math.max(live?.receivedAt ?? 0, ctx.liveSeenAt ?? 0);
-  return live !== undefined && gt(live.size, 0) && now - seenAt <= ctx.settings.reportStaleMs;
+  return live !== undefined && gt(live.size, 0) && now - seenAt <= ctx.spec.settings.reportStaleMs;
 }
 
 /** A size above what the intent asked for, by a report on the intent's side (0 when none, or while a reduction is pending). */
 export function overFill(ctx: PositionContext): number {
   if (ctx.overFillSince === undefined) return 0;
   const live = ctx.live;
-  if (live === undefined || live.side !== ctx.intent.side) return 0;
-  const base = ctx.baseline?.side === ctx.intent.side ? ctx.baseline.size : 0;
-  const excess = sub(sub(live.size, base), ctx.intent.amount);
+  if (live === undefined || live.side !== ctx.spec.intent.side) return 0;
+  const base = ctx.baseline?.side === ctx.spec.intent.side ? ctx.baseline.size : 0;
+  const excess = sub(sub(live.size, base), ctx.spec.intent.amount);
   const pending = ctx.excess.some((t) => isOutstanding(t) || (t.send === 'not-sent'));
-  return !pending && gt(excess, 0) && lte(ctx.market.amountStep, excess) ? excess : 0;
+  return !pending && gt(excess, 0) && lte(ctx.spec.market.amountStep, excess) ? excess : 0;
 }
 
 /**
@@ -114,12 +114,12 @@ export function overFill(ctx: PositionContext): number {
  */
 export function overFillConfirmed(ctx: PositionContext): boolean {
   if (!gt(overFill(ctx), 0) || ctx.overFillSince === undefined) return false;
-  return (ctx.liveSeenAt ?? ctx.live?.receivedAt ?? 0) - ctx.overFillSince >= ctx.settings.restLagMs;
+  return (ctx.liveSeenAt ?? ctx.live?.receivedAt ?? 0) - ctx.overFillSince >= ctx.spec.settings.restLagMs;
 }
 
 /** The size of the reduction an over-fill gets (on the market's step). */
 export function excessToReduce(ctx: PositionContext): number {
-  return floorToStep(overFill(ctx), ctx.market.amountStep);
+  return floorToStep(overFill(ctx), ctx.spec.market.amountStep);
 }
 
 /**
@@ -130,8 +130,8 @@ export function excessToReduce(ctx: PositionContext): number {
  */
 export function flipped(ctx: PositionContext): boolean {
   const live = ctx.live;
-  if (live === undefined || !gt(live.size, 0) || live.side === undefined || live.side === ctx.intent.side) return false;
+  if (live === undefined || !gt(live.size, 0) || live.side === undefined || live.side === ctx.spec.intent.side) return false;
   if (live.source === 'stream') return true;
   const sentAt = ctx.entry.sentAt;
-  return sentAt !== undefined && live.receivedAt - sentAt >= ctx.settings.restLagMs && ctx.baseline?.side !== live.side;
+  return sentAt !== undefined && live.receivedAt - sentAt >= ctx.spec.settings.restLagMs && ctx.baseline?.side !== live.side;
 }

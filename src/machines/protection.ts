@@ -78,14 +78,13 @@ const trackFateOf = (t: OrderTrack | undefined) => (t === undefined ? undefined 
 
 /** How many placements of the current run of transient refusals: the backoff grows with it. */
 function transientRun(ctx: PositionContext): number {
-  let n = 0;
-  for (let i = ctx.stops.length - 1; i >= 0 && transientlyRefused(ctx.stops[i] as OrderTrack); i--) n++;
-  return n;
+  const lastKept = ctx.stops.findLastIndex((t) => !transientlyRefused(t));
+  return ctx.stops.length - 1 - lastKept;
 }
 
 /** When a transiently refused stop may be placed again: the venue's retry-after, else a backoff. */
 export function stopRetryAt(ctx: PositionContext, at: number, retryAfterMs: number | undefined): number {
-  const backoff = Math.min(ctx.settings.feedDownPollMs * 2 ** Math.min(transientRun(ctx), 16), RETRY_MAX_MS);
+  const backoff = Math.min(ctx.spec.settings.feedDownPollMs * 2 ** Math.min(transientRun(ctx), 16), RETRY_MAX_MS);
   return at + Math.max(retryAfterMs ?? 0, backoff);
 }
 
@@ -102,7 +101,7 @@ export function stopBudgetSpent(ctx: PositionContext): boolean {
 
 /** The position holds something of its own and its intent asked for a stop. */
 export function wantsStop(ctx: PositionContext): boolean {
-  return ctx.intent.stopLoss !== undefined && gt(ownHolding(ctx), 0);
+  return ctx.spec.intent.stopLoss !== undefined && gt(ownHolding(ctx), 0);
 }
 
 /**
@@ -112,7 +111,7 @@ export function wantsStop(ctx: PositionContext): boolean {
 function stopGoneUnderLivePosition(ctx: PositionContext): boolean {
   const t = currentStop(ctx);
   const live = ctx.live;
-  if (t?.report === undefined || live === undefined || !gt(live.size, 0) || live.side !== ctx.intent.side) return false;
+  if (t?.report === undefined || live === undefined || !gt(live.size, 0) || live.side !== ctx.spec.intent.side) return false;
   const fate = trackFate(t);
   if (fate !== 'lost' && fate !== 'filled') return false;
   return liveConfirmedAfter(ctx, t.report);
@@ -128,12 +127,13 @@ function liveConfirmedAfter(ctx: PositionContext, r: ReportTiming): boolean {
   const live = ctx.live;
   if (live === undefined) return false;
   if (live.source === 'stream' && live.receivedAt > r.receivedAt) return true;
-  return Math.max(live.receivedAt, ctx.liveSeenAt ?? 0) >= r.receivedAt + ctx.settings.restLagMs;
+  return Math.max(live.receivedAt, ctx.liveSeenAt ?? 0) >= r.receivedAt + ctx.spec.settings.restLagMs;
 }
 
 /** A new stop is due now: wanted, none may still be on the venue, budget left, and the last one gone or due for a retry. */
 export function newStopDue(ctx: PositionContext): boolean {
-  if (!wantsStop(ctx) || stopOutstanding(ctx) || stopBudgetSpent(ctx) || stopRefused(ctx)) return false;
+  // Cheapest first: it runs after every report of an open position.
+  if (ctx.spec.intent.stopLoss === undefined || stopOutstanding(ctx) || !wantsStop(ctx) || stopBudgetSpent(ctx) || stopRefused(ctx)) return false;
   const t = currentStop(ctx);
   if (t === undefined) return true;
   if (transientlyRefused(t)) return ctx.seenAt >= (t.retryAt ?? 0);
@@ -142,7 +142,7 @@ export function newStopDue(ctx: PositionContext): boolean {
 
 /** A stop is wanted but none may be placed (budget spent) and none is on the venue. */
 export function protectionGivenUp(ctx: PositionContext): boolean {
-  return wantsStop(ctx) && !stopOutstanding(ctx) && !stopSettledWorking(ctx) && stopBudgetSpent(ctx);
+  return ctx.spec.intent.stopLoss !== undefined && !stopOutstanding(ctx) && !stopSettledWorking(ctx) && stopBudgetSpent(ctx) && wantsStop(ctx);
 }
 
 const stopSettledWorking = (ctx: PositionContext): boolean => {
@@ -172,8 +172,8 @@ export function nextStop(ctx: PositionContext): { readonly role: OrderRole; read
   const n = ctx.stops.length + 1;
   const own = ownHolding(ctx) > 0 ? ownHolding(ctx) : filledAmount(ctx);
   const live = ctx.live;
-  const amount = live !== undefined && gt(live.size, 0) && live.side === ctx.intent.side ? min(own, live.size) : own;
-  return { role: n === 1 ? 'stop' : `stop-${n}`, amount: floorToStep(amount, ctx.market.amountStep) };
+  const amount = live !== undefined && gt(live.size, 0) && live.side === ctx.spec.intent.side ? min(own, live.size) : own;
+  return { role: n === 1 ? 'stop' : `stop-${n}`, amount: floorToStep(amount, ctx.spec.market.amountStep) };
 }
 
 /** Is this position protected? The one answer the dashboard, the metrics and reconciliation use. */
@@ -194,7 +194,7 @@ export type Protection =
   | { readonly kind: 'refused'; readonly stop: ClientOrderId; readonly reason: string };
 
 export function protectionOf(ctx: PositionContext): Protection {
-  if (ctx.intent.stopLoss === undefined) return { kind: 'notRequested' };
+  if (ctx.spec.intent.stopLoss === undefined) return { kind: 'notRequested' };
   const t = currentStop(ctx);
   if (t === undefined) return gt(ownHolding(ctx), 0) ? { kind: 'unconfirmed', stop: undefined, since: ctx.seenAt } : { kind: 'notNeeded' };
   if (stopRefused(ctx)) return { kind: 'refused', stop: t.clientOrderId, reason: t.rejectReason ?? t.report?.rejectReason ?? t.report?.status ?? 'refused' };

@@ -14,6 +14,8 @@
 import type { ActorRefLike, InspectionEvent } from 'xstate';
 import { describeEvent } from '../guard/position-child.js';
 import { stateName } from '../guard/registry.js';
+import type { PositionContext } from '../machines/position.context.js';
+import { positionIdOf } from '../machines/position.queries.js';
 import type { HistoryItem } from './guard-api.js';
 
 const PER_POSITION = 200;
@@ -32,9 +34,11 @@ export class MemoryHistory {
       return;
     }
     if (ev.type !== '@xstate.snapshot') return;
-    const snapshot = ev.snapshot as { value?: unknown; context?: { id?: unknown } };
-    const id = snapshot.context?.id;
-    if (typeof id !== 'string' || snapshot.value === undefined) return;
+    const snapshot = ev.snapshot as { value?: unknown; context?: { spec?: unknown } };
+    // Only position actors (their context has a spec): asked through the machine's read side.
+    if (snapshot.value === undefined || typeof snapshot.context?.spec !== 'object' || snapshot.context.spec === null) return;
+    const id = positionIdOf(snapshot.context as PositionContext);
+    if (typeof id !== 'string') return;
     const state = stateName(snapshot.value);
     if (this.lastState.get(ev.actorRef) === state) return;
     this.lastState.set(ev.actorRef, state);

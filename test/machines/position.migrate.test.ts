@@ -7,18 +7,27 @@ import { ENTRY, STOP, STOP_ID, orderReport, positionInput, positionReport } from
 
 /** A context as posguard 0.1 (format 1) wrote it: one `stop`, `closeRequested` as a bare reason. */
 function v1Context(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const { version: _v, stops: _s, closeRequest: _c, orphanFrom: _o, protectionAlert: _p, recheckUntil: _r, overFillSince: _f, ...rest } = initialContext(positionInput({ intent: { stopLoss: 0.21 } }));
-  return { ...rest, stop: undefined, closeRequested: undefined, ...extra };
+  const { spec, stops: _s, ...rest } = initialContext(positionInput({ intent: { stopLoss: 0.21 } }));
+  return { ...rest, ...spec, stop: undefined, closeRequested: undefined, ...extra };
 }
 
 describe('migrating stored snapshots', () => {
-  it('a format-1 open position with a stop is read as format 2 with that stop kept', () => {
+  it('a format-1 open position with a stop is read as the current format with that stop kept', () => {
     const stop = { role: 'stop', clientOrderId: STOP_ID, side: 'sell', amount: 43, venueOrderId: 'v1', sentAt: 1, send: 'accepted', rejectReason: undefined, report: undefined, fillIds: [], fillTotal: 0 };
     const out = migrateSnapshot({ status: 'active', value: { open: 'watching' }, context: v1Context({ stop }) });
     const ctx = out.context as Record<string, unknown>;
-    expect(ctx.version).toBe(CONTEXT_VERSION);
     expect(ctx.stops).toEqual([stop]);
-    expect('stop' in ctx).toBe(false);
+    expect(ctx.spec).toMatchObject({ id: expect.any(String), intent: { symbol: 'AVL/USDT:USDT' } });
+    expect('stop' in ctx || 'intent' in ctx).toBe(false);
+  });
+
+  it('a format-2 context (version inside, birth fields at the top) is read with its spec nested', () => {
+    const { spec, ...rest } = initialContext(positionInput({ intent: { stopLoss: 0.21 } }));
+    const out = migrateSnapshot({ status: 'active', value: { open: 'watching' }, context: { ...rest, ...spec, version: 2, recheckUntil: 5 } });
+    const ctx = out.context as Record<string, unknown>;
+    expect(ctx.spec).toEqual(spec);
+    expect(ctx.recheckUntil).toBe(5);
+    expect(['version', 'intent', 'id', 'market', 'settings'].filter((k) => k in ctx)).toEqual([]);
   });
 
   it('a format-1 close request survives, and an orphan after a close stays one', () => {
@@ -31,8 +40,8 @@ describe('migrating stored snapshots', () => {
   it.each([
     ['not an object', 'junk', /not an object/],
     ['a state the machine does not have', { value: 'renamed', context: {} }, /not one of the position machine's/],
-    ['a newer format', { value: 'open', context: { version: CONTEXT_VERSION + 1 } }, /newer posguard/],
-    ['a context missing fields', { value: 'open', context: { version: CONTEXT_VERSION } }, /lacks id, intent/],
+    ['a newer format', { value: 'open', contextVersion: CONTEXT_VERSION + 1, context: {} }, /newer posguard/],
+    ['a context missing fields', { value: 'open', contextVersion: CONTEXT_VERSION, context: {} }, /lacks spec, entry/],
   ])('refuses %s, naming why', (_name, raw, why) => {
     expect(() => migrateSnapshot(raw)).toThrow(SnapshotUnreadable);
     expect(() => migrateSnapshot(raw)).toThrow(why);
