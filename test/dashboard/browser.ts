@@ -59,7 +59,8 @@ export async function openPage(browser: Browser, baseUrl: string, viewport = { w
   const page = await context.newPage();
   page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), resourceType: r.resourceType(), at: Date.now() }));
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    // A refused request is the API's answer (a 501, a 409), checked by the tests themselves; anything else is the page's error.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
   return { context, page, requests, blocked, errors, close: () => context.close() };

@@ -161,6 +161,9 @@ describe('the dashboard', () => {
     await page.click('[data-action="cancel"]');
     await page.waitForSelector('[data-account="paper"] [data-action="flatten"][data-unavailable="1"]');
     expect(await page.textContent('[data-unavailable-reason="flatten"]')).toMatch(/persisted halt/);
+    // The refused flatten is recorded like any operator action; the audit log says it is not there yet.
+    expect(await page.textContent('[data-actions]')).toMatch(/anonymous · flatten paper: refused: flattening account paper is not available/);
+    expect(await page.textContent('[data-unavailable-reason="audit"]')).toMatch(/audit log is not available in this version/);
   }, 90_000);
 
   it('works on a phone: halt and resume an account in a hurry', async () => {

@@ -86,5 +86,11 @@ export function accountsView(now: number): Node {
     ))),
     h('h3', {}, `Alerts to acknowledge (${unacked.length})`),
     unacked.length === 0 ? h('p', { class: 'empty' }, 'Nothing to acknowledge.') : h('ul', { class: 'alert-list' }, unacked.slice(0, 20).map(alertItem)),
+    h('h3', {}, 'Operator actions seen by this page'),
+    state.unavailable.has('audit') ? h('p', { class: 'hint', 'data-unavailable-reason': 'audit' }, `The audit log is not available: ${state.unavailable.get('audit') ?? ''}`) : null,
+    state.actions.length === 0 ? h('p', { class: 'empty' }, 'None since this page was loaded.')
+      : h('ul', { class: 'actions-list', 'data-actions': '1' }, [...state.actions].reverse().slice(0, 30).map((a) => h('li', {},
+        `${new Date(a.at).toLocaleTimeString([], { hour12: false })} · ${a.by} · ${a.what}${a.account === undefined ? '' : ` ${a.account}`}${a.symbol === undefined ? '' : ` ${a.symbol}`}`
+        + `${a.positionId === undefined ? '' : ` ${a.positionId}`}${a.why === undefined ? '' : ` (${a.why})`}: ${a.result}`))),
   );
 }
