@@ -28,7 +28,8 @@ import { stateName } from './registry.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
 import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
-import { compareTiming, sourceLags, supersedes } from '../domain/freshness.js';
+import { sourceLags } from '../domain/freshness.js';
+import { judgeOrphanRead } from '../domain/orphan-read.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
 import type { PositionInput } from '../machines/position.events.js';
@@ -356,7 +357,7 @@ export class AccountWorker {
   /**
    * An operator's adopt or flatten of an orphan found by a sweep (the dashboard's inbox): the
    * venue is read again first, and the read is judged against what the account knows of the
-   * symbol (`SymbolEvidence`) — refused when it is older, or as new but different, so a row
+   * symbol (`SymbolEvidence`, by `judgeOrphanRead`) — refused when it is older, or as new but different, so a row
    * minutes old never adopts the ghost of a position that is gone; refused too when the venue
    * now holds something other than `expected`. Then the orphan is admitted like an intent
    * (`adopt`: the symbol reserved through `SymbolLocks`, `SymbolBusy` when an intent or a
@@ -366,23 +367,9 @@ export class AccountWorker {
     const { runtime, settings } = this.deps;
     if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check()))) throw new NotOwner(runtime.id);
     const read = (await runtime.sweepPort.fetchPositions()).find((p) => p.symbol === symbol);
-    const known = runtime.evidence.latest(symbol);
-    let report = read;
-    if (read !== undefined && known !== undefined && !supersedes(read, known, sourceLags(settings.restLagMs))) {
-      const order = compareTiming(read, known);
-      const same = read.side === known.side && read.size === known.size;
-      if (order < 0 || !same) {
-        throw new OrphanRefused(runtime.id, symbol, `the venue's fresh read (${describeHolding(read)}) is ${order < 0 ? 'older than' : 'as new as but different from'} `
-          + `what posguard already knows of the symbol (${describeHolding(known)}); nothing was done, sweep again in a few seconds`);
-      }
-      report = known;
-    }
-    if (report === undefined || report.side === undefined || report.size <= 0) {
-      throw new OrphanRefused(runtime.id, symbol, 'the venue holds no position there now; nothing was done');
-    }
-    if (report.side !== expected.side || report.size !== expected.size) {
-      throw new OrphanRefused(runtime.id, symbol, `the venue now holds ${describeHolding(report)}, not the ${expected.size} ${expected.side} that was found; nothing was done, sweep again`);
-    }
+    const verdict = judgeOrphanRead(read, runtime.evidence.latest(symbol), expected, sourceLags(settings.restLagMs));
+    if (verdict.kind === 'refused') throw new OrphanRefused(runtime.id, symbol, verdict.why);
+    const report = verdict.report;
     const id = await this.adopt(report);
     if (how === 'flatten') {
       const actor = runtime.actors.get(id);
@@ -595,11 +582,6 @@ export class AccountWorker {
     await Promise.all([...this.writers.values()].map((w) => w.flushed()));
     await Promise.all([...this.alerting]);
   }
-}
-
-/** `43 buy`, or `flat`. */
-function describeHolding(r: PositionStatusReport): string {
-  return r.side === undefined || r.size <= 0 ? 'flat' : `${r.size} ${r.side}`;
 }
 
 /**
