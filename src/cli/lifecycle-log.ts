@@ -31,6 +31,8 @@ export class LifecycleLog {
       }
       case 'alert':
         return; // the alert sink logs every alert (and its delivery) itself
+      case 'update':
+        return; // a row changed within its state: the API and the dashboard show it
       case 'trouble':
         log.warn({ error: event.error }, event.message);
         return;

@@ -68,6 +68,7 @@ export function buildProgram(io: ProgramIo, run: Runner): Command {
   cmd('start', 'run a worker with its HTTP API (the embedded simulator when there is no config at all)')
     .option('--config <file>', 'the config file (default: POSGUARD_CONFIG)')
     .addOption(new Option('--log-level <level>', 'the lowest level logged').choices(LOG_LEVELS).default('info'))
+    .option('--inspect [port]', 'relay the position actors to the Stately inspector on 127.0.0.1:PORT (8080); open that page in a browser that reaches stately.ai')
     .allowExcessArguments(true)
     .action(async (options: Record<string, unknown>, c: Command) => {
       noArguments('start', c.args);

@@ -50,7 +50,7 @@ export function defaultRunner(runnerIo: RunnerIo = processIo()): Runner {
     switch (command) {
       case 'start': {
         const [{ runStart }, { createLogger }, { logDestination }] = await Promise.all([import('./start.js'), import('../log/logger.js'), import('../log/destination.js')]);
-        return runStart({ config: str('config') }, {
+        return runStart({ config: str('config'), inspect: o.inspect === true ? true : str('inspect') }, {
           env,
           until: signals(),
           logger: (secrets) => createLogger({ level: (str('logLevel') ?? 'info') as Level, secrets, destination: logDestination({ pretty: process.stdout.isTTY === true }) }),

@@ -166,6 +166,10 @@ export const configSchema = strict({
     token: nonEmpty().optional(),
     tokens: tokensSchema.optional(),
     allowedHosts: z.array(z.string().regex(HOST_NAME, { error: 'expected a host name without scheme or port (e.g. "posguard.internal")' })).optional(),
+    /** A label for this deployment on the dashboard and the board (`paper` or `live` unless given). */
+    environment: z.string().min(1).max(40).optional(),
+    /** bull-board at /queues: read-only unless `writable` (its writes can remove jobs and schedulers). */
+    board: strict({ writable: z.boolean().default(false) }).optional(),
   }).prefault({}),
   accounts: accountsSchema,
   verification: verificationSchema.prefault({}),

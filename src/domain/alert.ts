@@ -8,6 +8,8 @@ export type AlertKind =
   | 'orphan' | 'mismatch' | 'closeUnverified' | 'unknownOrder' | 'protectionFailed'
   | 'protectionUnconfirmed' | 'protectionLost'
   | 'feedDown' | 'supervisorEscalation' | 'closeRefused'
+  /** A scheduled sweep has not run for two of its intervals (its schedule deleted, its worker stuck, the venue failing). */
+  | 'sweepStale'
   /** The store lost its data (a Redis restarted without it); what the worker knew was written back, or could not be. */
   | 'storeWiped'
   /** A worker could not take (or keep driving) an account: it let the lease go and tries again. */

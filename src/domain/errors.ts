@@ -163,3 +163,16 @@ export class IntentUnconfirmed extends PosguardError {
       : `position ${positionId} is not sent: ${why}`);
   }
 }
+
+/**
+ * An operator's action on an orphan (adopt, flatten) that posguard will not carry out: the
+ * venue holds nothing there now, holds something else than what was found, or its fresh read
+ * is older than what posguard already knows of the symbol (a lagging read of a position
+ * that is gone must never be adopted).
+ */
+export class OrphanRefused extends PosguardError {
+  readonly code = 'ORPHAN_REFUSED';
+  constructor(readonly account: string, readonly symbol: string, reason: string) {
+    super(`${symbol} on account ${account}: ${reason}`);
+  }
+}

@@ -11,7 +11,7 @@
  * account's supervisor; snapshots to Redis; alerts. Touches: the port (through the actors), the
  * Redis store.
  */
-import type { Snapshot } from 'xstate';
+import type { InspectionEvent, Snapshot } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
@@ -27,7 +27,9 @@ import type { RedisStore, SnapshotWrite } from '../persistence/redis-store.js';
 import { stateName } from './registry.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
-import { NotOwner, SymbolBusy, errorText } from '../domain/errors.js';
+import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
+import { sourceLags } from '../domain/freshness.js';
+import { judgeOrphanRead } from '../domain/orphan-read.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
 import type { PositionInput } from '../machines/position.events.js';
@@ -66,6 +68,8 @@ export interface AccountWorkerDeps {
   readonly supervision: Omit<SupervisorSpec, 'id' | 'children'>;
   readonly parent: Supervisor;
   readonly onTransition: (row: PositionRow, from: PositionStateName) => void;
+  /** Told when a position's row changes without a change of state. */
+  readonly onUpdate?: (row: PositionRow) => void;
   /** Told of failures that do not stop anything (a write retried, Redis unreachable). */
   readonly onTrouble: (what: string, error: unknown) => void;
   readonly sweeps: {
@@ -80,6 +84,8 @@ export interface AccountWorkerDeps {
   readonly gate?: SendGate;
   /** Told when this worker takes the account (with how many positions it restored) and when it loses it. */
   readonly onLease?: (change: LeaseChange) => void;
+  /** Told of every inspection event of the account's position actors (the Stately inspector). */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 /** This worker took the account (its lease, or the account without Redis) or lost it. */
@@ -106,7 +112,7 @@ export class AccountWorker {
   constructor(private readonly deps: AccountWorkerDeps) {
     const { runtime, store } = deps;
     this.runtime = runtime;
-    this.host = new ActorHost(deps.clock, store !== undefined);
+    this.host = new ActorHost(deps.clock, store !== undefined, deps.inspect);
     this.journal = deps.journal ?? (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
     const fenced: AlertSink = { raise: (draft, subject) => this.raise(draft, subject), list: () => deps.alerts.list() };
     this.machine = wirePositionMachine({
@@ -276,6 +282,7 @@ export class AccountWorker {
     if (writer !== undefined) this.writers.set(id, writer);
     const made = positionChild({
       machine: this.machine, clock, runtime, registry: this.deps.registry, writer, host: this.host, onTransition: this.deps.onTransition, onFinal: this.released,
+      ...(this.deps.onUpdate === undefined ? {} : { onUpdate: this.deps.onUpdate }),
     }, input, snapshot);
     supervisor.startChild(made.spec);
     return made.journalled;
@@ -345,6 +352,31 @@ export class AccountWorker {
       };
     });
     return { positions, tracked: runtime.locks.symbols() };
+  }
+
+  /**
+   * An operator's adopt or flatten of an orphan found by a sweep (the dashboard's inbox): the
+   * venue is read again first, and the read is judged against what the account knows of the
+   * symbol (`SymbolEvidence`, by `judgeOrphanRead`) — refused when it is older, or as new but different, so a row
+   * minutes old never adopts the ghost of a position that is gone; refused too when the venue
+   * now holds something other than `expected`. Then the orphan is admitted like an intent
+   * (`adopt`: the symbol reserved through `SymbolLocks`, `SymbolBusy` when an intent or a
+   * position holds it); a flatten closes it reduce-only through its position actor.
+   */
+  async takeOrphan(symbol: string, how: 'adopt' | 'flatten', expected: { readonly side: string; readonly size: number }): Promise<PositionId> {
+    const { runtime, settings } = this.deps;
+    if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check()))) throw new NotOwner(runtime.id);
+    const read = (await runtime.sweepPort.fetchPositions()).find((p) => p.symbol === symbol);
+    const verdict = judgeOrphanRead(read, runtime.evidence.latest(symbol), expected, sourceLags(settings.restLagMs));
+    if (verdict.kind === 'refused') throw new OrphanRefused(runtime.id, symbol, verdict.why);
+    const report = verdict.report;
+    const id = await this.adopt(report);
+    if (how === 'flatten') {
+      const actor = runtime.actors.get(id);
+      if (actor === undefined) throw new OrphanRefused(runtime.id, symbol, `adopted as position ${id}, whose actor is not running yet: close it (POST /v1/positions/${id}/close)`);
+      actor.send({ type: 'CLOSE', reason: 'flatten' });
+    }
+    return id;
   }
 
   /**

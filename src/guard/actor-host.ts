@@ -28,8 +28,9 @@ export class ActorHost {
   private readonly actor;
   private readonly lastEvents = new WeakMap<ActorRefLike, EventObject>();
 
-  constructor(clock: Clock, recordEvents: boolean) {
-    this.actor = createActor(hostLogic, { clock, ...(recordEvents ? { inspect: this.inspected.bind(this) } : {}) });
+  /** `inspect`, when given, is told of every inspection event of the hosted actors (the Stately inspector). */
+  constructor(clock: Clock, private readonly recordEvents: boolean, private readonly inspect?: (ev: InspectionEvent) => void) {
+    this.actor = createActor(hostLogic, { clock, ...(recordEvents || inspect !== undefined ? { inspect: this.inspected.bind(this) } : {}) });
     this.actor.start();
   }
 
@@ -49,6 +50,7 @@ export class ActorHost {
   }
 
   private inspected(ev: InspectionEvent): void {
-    if (ev.type === '@xstate.event' && ev.actorRef !== this.actor) this.lastEvents.set(ev.actorRef, ev.event);
+    if (this.recordEvents && ev.type === '@xstate.event' && ev.actorRef !== this.actor) this.lastEvents.set(ev.actorRef, ev.event);
+    this.inspect?.(ev);
   }
 }

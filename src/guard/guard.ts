@@ -16,6 +16,8 @@
 import { createHash, randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import type { InspectionEvent } from 'xstate';
+import { closePreviewOf, entryPriceOf, ordersOf, type ClosePreview, type OrderView } from '../machines/position.queries.js';
 import { connectRedis, ensureReachable } from './redis-connection.js';
 import type { StoredAlert } from '../alerts/alert-sink.js';
 import { createHeartbeat } from '../alerts/alerts-from-config.js';
@@ -86,10 +88,17 @@ export interface GuardOptions {
    * does not finish is abandoned and named in the log; a send claim is never abandoned.
    */
   readonly stopTimeoutMs?: number;
+  /**
+   * Told of every inspection event of the position actors (`posguard start --inspect` hands
+   * them to the Stately inspector). Off unless given.
+   */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 export type GuardEvent =
   | { readonly type: 'transition'; readonly row: PositionRow; readonly from: PositionStateName }
+  /** A position's row changed without a change of state: its size, protection or reason. */
+  | { readonly type: 'update'; readonly row: PositionRow }
   | { readonly type: 'alert'; readonly alert: StoredAlert }
   | { readonly type: 'trouble'; readonly message: string; readonly error: string | undefined }
   /** A sweep ran (scheduled or asked for); its report. */
@@ -121,6 +130,14 @@ export interface Guard {
   sweep(kind: SweepKind, account?: string): Promise<SweepReport[]>;
   /** The latest sweep reports, newest first. */
   sweeps(account?: string): Promise<SweepReport[]>;
+  /**
+   * An operator's adopt or flatten (reduce-only) of an orphan a sweep found: the venue is
+   * read again and judged against what the account knows of the symbol, then the orphan is
+   * admitted like an intent (see `AccountWorker.takeOrphan`). Answers the new position's id.
+   */
+  takeOrphan(account: string, symbol: string, how: 'adopt' | 'flatten', expected: { readonly side: string; readonly size: number }): Promise<string>;
+  /** What the actor of a position driven here says: its orders, and the close planner's preview; `undefined` when none drives it here. */
+  inspectPosition(positionId: string): { readonly orders: OrderView[]; readonly closePreview: ClosePreview; readonly entryPrice: number | undefined } | undefined;
   /** Resolves once every transition so far is persisted (a no-op without Redis). */
   flushed(): Promise<void>;
   stop(): Promise<void>;
@@ -176,7 +193,12 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   heartbeat?.start();
   const onSweepError = (e: unknown) => trouble('a sweep failed; it runs again on its next slot', e);
   const scheduler: SweepScheduler = bullConnection !== undefined
-    ? new BullmqSweepScheduler(bullConnection, `${options.redisPrefix ?? 'pg:'}bull`, config.sweeps, onSweepError)
+    ? new BullmqSweepScheduler(bullConnection, `${options.redisPrefix ?? 'pg:'}bull`, config.sweeps, onSweepError, (account, kind, sinceMs) => alerts.raise({
+      kind: 'sweepStale', topic: kind,
+      message: `the ${kind === 'orphans' ? 'orphan sweep' : 'reconciliation'} of account ${account} has not finished for ${Math.round(sinceMs / 1000)} s `
+        + `(every ${kind === 'orphans' ? config.sweeps.orphanEveryMs : config.sweeps.reconcileEveryMs} ms expected); its schedule is upserted again every interval, `
+        + 'so look at the venue and the worker\'s log; sweeps are configured in sweeps.*EveryMs, not in the board',
+    }, { account }))
     : new TimerSweepScheduler(clock, config.sweeps, onSweepError);
   const memoryReports: SweepReport[] = [];
   const onReport = async (report: SweepReport): Promise<void> => {
@@ -229,9 +251,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       ), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up })), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision: options.supervision ?? DEFAULT_SUPERVISION, parent: root,
-      onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onTrouble: trouble,
+      onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,
       sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport }, newId, gate,
       onLease: (change) => onEvent({ type: 'lease', account: a.id, ...change }),
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     }));
   }
   try {
@@ -342,6 +365,17 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       const chosen = account === undefined ? [...workers.values()].filter((w) => w.owned) : [workerOf(account)];
       for (const w of chosen) if (!w.owned) throw new NotOwner(w.runtime.id);
       return Promise.all(chosen.map((w) => w.sweep(kind)));
+    },
+    takeOrphan: async (account, symbol, how, expected) => {
+      if (stopped) throw new GuardStopped();
+      if (halted !== undefined) throw new Halted('the guard', halted);
+      return workerOf(account).takeOrphan(symbol, how, expected);
+    },
+    inspectPosition: (positionId) => {
+      const actor = actorOf(positionId);
+      if (actor === undefined) return undefined;
+      const ctx = actor.getSnapshot().context;
+      return { orders: ordersOf(ctx), closePreview: closePreviewOf(ctx), entryPrice: entryPriceOf(ctx) };
     },
     sweeps: async (account) => {
       const names = account === undefined ? [...workers.keys()] : [workerOf(account).runtime.id];

@@ -32,6 +32,8 @@ export interface PositionChildDeps {
   /** The account's actor host: its position actors share one XState system. */
   readonly host: ActorHost;
   readonly onTransition: (row: PositionRow, from: PositionStateName) => void;
+  /** Told when the row changes without a change of state (size, protection, reason). */
+  readonly onUpdate?: (row: PositionRow) => void;
   /** Called once when the position reaches a final state. */
   readonly onFinal?: (id: PositionId) => void;
 }
@@ -43,7 +45,7 @@ export interface PositionChild {
 }
 
 /** The event a persisted transition is recorded with: what caused it, and its payload. */
-function describeEvent(event: { type: string } | undefined): { type: string; payload: unknown } {
+export function describeEvent(event: { type: string } | undefined): { type: string; payload: unknown } {
   if (event === undefined) return { type: '(start)', payload: null };
   const { type, ...rest } = event as { type: string } & Record<string, unknown>;
   return { type, payload: 'output' in rest ? rest.output : 'report' in rest ? rest.report : rest };
@@ -121,10 +123,12 @@ class PositionChildRun {
     const at = clock.now();
     const from = this.state ?? registry.get(id)?.state ?? 'pending';
     this.state = state;
+    const before = registry.get(id);
     const row = registry.update(id, state, snap.context as PositionContext, at);
     const moved = from !== state;
     if (moved) crashAt(state);
     if (row !== undefined && moved) this.deps.onTransition(row, from);
+    else if (row !== undefined && row !== before) this.deps.onUpdate?.(row);
     const final = FINAL_STATES.includes(state);
     if (writer !== undefined) {
       // Write what changed only. Skipped: the first snapshot after a restore (it is the one

@@ -9,56 +9,13 @@
  */
 import { assign } from 'xstate';
 import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
-import { isZero } from '../domain/decimal.js';
-import { planClose, type PlannedClose } from '../domain/close-plan.js';
-import { CloseRefused } from '../domain/errors.js';
-import { isOutstanding, isTerminal, newOrderTrack, withLast, type OrderTrack } from './order-track.js';
-import type { PositionContext } from './position.context.js';
-import { freshNonFlat, ownHolding } from './position.verdicts.js';
+import { newOrderTrack, withLast } from './order-track.js';
+import { closeRefusedWhy, planNextClose } from './position.close-rules.js';
 import { outstandingStop } from './protection.js';
 import { resumingStates } from './position.resume.js';
-import { errorText, foldAck, foldEvidence, last, lookup, orderRequestOf, positionSetup, sendThrew, sent } from './position.setup.js';
+import { foldAck, foldEvidence, last, lookup, orderRequestOf, positionSetup, sendThrew, sent } from './position.setup.js';
 
-export type ClosePlanResult = { readonly kind: 'order'; readonly plan: PlannedClose } | { readonly kind: 'refused'; readonly why: string };
-
-/** Plans the next close from the freshest live report (pure). */
-export function planNextClose(ctx: PositionContext): ClosePlanResult {
-  if (ctx.live === undefined) return { kind: 'refused', why: 'no position report has been received' };
-  try {
-    const plan = planClose(ctx.live, ctx.spec.intent, ctx.spec.market, { ownFilled: ownHolding(ctx), mode: ctx.spec.hedgeMode ? 'hedge' : 'one-way' });
-    return { kind: 'order', plan };
-  } catch (e) {
-    if (e instanceof CloseRefused) return { kind: 'refused', why: e.message };
-    return { kind: 'refused', why: errorText(e) };
-  }
-}
-
-const lastClose = (ctx: PositionContext): OrderTrack | undefined => ctx.closes.at(-1);
-
-/** The last close was sent (or may have been) and is not yet known terminal. */
-const closeInFlight = (ctx: PositionContext): boolean => isOutstanding(lastClose(ctx));
-
-/** The last close filled all it was asked to. */
-const closeFilledFully = (ctx: PositionContext): boolean => lastClose(ctx)?.report?.status === 'filled';
-
-const liveFlat = (ctx: PositionContext): boolean => ctx.live !== undefined && isZero(ctx.live.size);
-
-/** This request's close orders that may have executed (a refused send never reached the book). */
-function requestCloses(ctx: PositionContext): number {
-  const first = ctx.closeRequest?.firstClose ?? 0;
-  return ctx.closes.slice(first).filter((t) => t.send !== 'rejected' && t.send !== 'not-sent').length;
-}
-
-const budgetSpent = (ctx: PositionContext): boolean => requestCloses(ctx) >= ctx.spec.settings.maxCloseOrders;
-
-/** Retries of this request are spent: as many as fit in `timeoutMs` at `feedDownPollMs`, and at least `closeVerifyAttempts`. */
-const retriesSpent = (ctx: PositionContext): boolean =>
-  ctx.attempts >= Math.max(ctx.spec.settings.closeVerifyAttempts, Math.ceil(ctx.spec.settings.timeoutMs / ctx.spec.settings.feedDownPollMs));
-
-const refusedWhy = (ctx: PositionContext): string => {
-  const r = planNextClose(ctx);
-  return r.kind === 'refused' ? r.why : '';
-};
+export { planNextClose, type ClosePlanResult } from './position.close-rules.js';
 
 export function closingStates() {
   return positionSetup.createStateConfig({
@@ -67,8 +24,8 @@ export function closingStates() {
       assessing: {
         always: [
           { guard: 'flatProven', target: `#position.verifyingClosed`, actions: 'armCloseWindow' },
-          { guard: ({ context }) => closeInFlight(context), target: 'awaitingTerminal' },
-          { guard: ({ context }) => budgetSpent(context), target: '#position.verifyingClosed', actions: 'armCloseWindow' },
+          { guard: 'closeInFlight', target: 'awaitingTerminal' },
+          { guard: 'closeBudgetSpent', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           { target: 'fetching' },
         ],
       },
@@ -84,19 +41,19 @@ export function closingStates() {
       planning: {
         always: [
           { guard: 'flatProven', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
-          { guard: ({ context }) => budgetSpent(context), target: '#position.verifyingClosed', actions: 'armCloseWindow' },
+          { guard: 'closeBudgetSpent', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           // A flat report that does not count yet (REST lagging a fill), or no report received
           // within `reportStaleMs`: never plan a close on it, ask again.
-          { guard: ({ context }) => liveFlat(context) || !freshNonFlat(context, context.seenAt), target: 'retryWait' },
+          { guard: 'noUsableReport', target: 'retryWait' },
           {
-            guard: ({ context }) => planNextClose(context).kind === 'refused',
+            guard: 'closeRefusedByPlan',
             target: '#position.orphanAlert',
             actions: [
-              assign({ reason: ({ context }) => `close refused: ${refusedWhy(context)}`, attempts: 0, orphanFrom: 'close' as const }),
+              assign({ reason: ({ context }) => `close refused: ${closeRefusedWhy(context)}`, attempts: 0, orphanFrom: 'close' as const }),
               'closeGivenUp',
               { type: 'raiseAlert', params: ({ context }) => ({
                 kind: 'closeRefused',
-                message: `${context.spec.intent.symbol}: posguard will not send a close: ${refusedWhy(context)}`,
+                message: `${context.spec.intent.symbol}: posguard will not send a close: ${closeRefusedWhy(context)}`,
               }) },
             ],
           },
@@ -123,7 +80,7 @@ export function closingStates() {
           onDone: [
             {
               // Refused (a rate limit, or the venue's word on this order): plan again from a fresh report.
-              guard: ({ event }) => event.output.outcome.kind === 'rejected',
+              guard: 'sendRejected',
               target: 'retryWait',
               actions: assign(({ context, event }) => foldAck({ ...context, closes: withLast(context.closes, sent(last(context.closes, 'the close sent'), event.output)) }, event.output)),
             },
@@ -149,9 +106,9 @@ export function closingStates() {
       awaitingTerminal: {
         on: { RESUME: { target: 'awaitingTerminal', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
         always: [
-          { guard: ({ context }) => closeFilledFully(context), target: '#position.verifyingClosed', actions: 'armCloseWindow' },
+          { guard: 'closeFilledFully', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           // Terminal with a remainder: assess again from a fresh report.
-          { guard: ({ context }) => isTerminal(lastClose(context)), target: 'assessing' },
+          { guard: 'closeTerminal', target: 'assessing' },
         ],
         after: { untilDeadline: { target: '#position.verifyingClosed', actions: 'armCloseWindow' } },
         initial: 'querying',
@@ -169,7 +126,7 @@ export function closingStates() {
       },
       retryWait: {
         on: { RESUME: { target: 'retryWait', reenter: true } },
-        always: { guard: ({ context }) => retriesSpent(context), target: '#position.verifyingClosed', actions: 'armCloseWindow' },
+        always: { guard: 'closeRetriesSpent', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
         entry: assign({ attempts: ({ context }) => context.attempts + 1 }),
         after: { closeRetry: 'fetching' },
       },

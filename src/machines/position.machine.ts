@@ -28,8 +28,7 @@ import {
   errorText, foldAck, foldEvidence, last, lookup, orderRequestOf, positionSetup, queryLoop, sendThrew, sent, stopToLookUp, verdictReason,
 } from './position.setup.js';
 import { entryVerdict, excessToReduce, filledAmount } from './position.verdicts.js';
-import { currentStop, nextStop, stopBudgetSpent, stopRetryAt } from './protection.js';
-import { isTransientRefusal } from '../domain/outcome.js';
+import { currentStop, nextStop, stopRetryAt } from './protection.js';
 
 export type { PositionEvent, PositionInput } from './position.events.js';
 export { adoptedContext } from './position.start.js';
@@ -78,7 +77,7 @@ const partialAtDeadline = [
 /** The stop was not confirmed in time: `open`, marked unconfirmed, alerted once; it is still looked up. */
 const unconfirmedAtDeadline = [
   {
-    guard: ({ context }: { context: PositionContext }) => context.protectionAlert !== 'unconfirmed',
+    guard: 'unconfirmedNotAlerted',
     target: '#position.open',
     actions: [
       'noteUnconfirmed',
@@ -113,7 +112,7 @@ export const positionMachine = positionSetup.createMachine({
             onDone: [
               {
                 // Already on the venue (a keyed intent the store forgot): verified, never sent again.
-                guard: ({ event }) => event.output.found !== undefined,
+                guard: 'entryAlreadyOnVenue',
                 target: '#position.verifying',
                 actions: assign(({ context, event }) => {
                   const entry = { ...context.entry, send: 'accepted' as const, sentAt: event.output.at };
@@ -139,7 +138,7 @@ export const positionMachine = positionSetup.createMachine({
             input: ({ context }) => ({ positionId: context.spec.id, role: context.entry.role, request: orderRequestOf(context, context.entry), phase: 'pending' }),
             onDone: [
               {
-                guard: ({ event }) => event.output.outcome.kind === 'rejected',
+                guard: 'sendRejected',
                 target: '#position.failed',
                 actions: assign(({ context, event }) => ({
                   ...foldAck({ ...context, entry: sent(context.entry, event.output) }, event.output),
@@ -236,7 +235,7 @@ export const positionMachine = positionSetup.createMachine({
             onDone: [
               {
                 // A rate limit, a claim that could not be written, a clock problem: not processed, placed again later.
-                guard: ({ event }) => isTransientRefusal(event.output.outcome),
+                guard: 'sendRefusedTransiently',
                 target: 'retryWait',
                 actions: assign(({ context, event }) => {
                   const o = event.output.outcome;
@@ -267,7 +266,7 @@ export const positionMachine = positionSetup.createMachine({
           on: { RESUME: { target: 'retryWait', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
           after: {
             untilStopRetry: [
-              { guard: ({ context }) => !stopBudgetSpent(context), target: 'placing' },
+              { guard: not('stopBudgetSpent'), target: 'placing' },
               { target: '#position.open' },
             ],
             untilDeadline: unconfirmedAtDeadline,
@@ -443,7 +442,7 @@ export const positionMachine = positionSetup.createMachine({
         ADOPT: { target: 'open', actions: assign({ reason: undefined, closeRequest: undefined, orphanFrom: undefined }) },
         CLOSE: {
           // A new close request for a position that holds something (a repeat of the given-up one is ignored).
-          guard: and(['holdsSomething', ({ context, event }) => event.type === 'CLOSE' && (event.requestId === undefined || event.requestId !== context.closeRequest?.id)]),
+          guard: and(['holdsSomething', 'newCloseRequest']),
           target: 'closing',
           actions: [
             assign(({ context, event }) => ({

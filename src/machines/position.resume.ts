@@ -91,7 +91,7 @@ export function resumingStates(list: TrackList, sending: string, waiting: string
         },
         onDone: [
           {
-            guard: ({ event }) => event.output.order !== undefined,
+            guard: 'orderFound',
             target: waiting,
             actions: assign(({ context, event }) => {
               const next = foldEvidence(context, event.output);
@@ -99,7 +99,7 @@ export function resumingStates(list: TrackList, sending: string, waiting: string
             }),
           },
           {
-            guard: ({ context, event }) => event.output.failures.length === 0 && event.output.at >= (context.resumeAfter ?? 0),
+            guard: 'orderAbsentConclusively',
             target: sending,
             actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), resumeAfter: undefined })),
           },

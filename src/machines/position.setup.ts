@@ -21,12 +21,30 @@ import {
   entryVerdict, flatProven, flatUnproven, flipped, overFill, overFillConfirmed, ownHolding,
 } from './position.verdicts.js';
 import {
-  currentStop, newStopDue, protectionGivenUp, stopLost, stopOutstanding, stopRefused, stopReplacementPending, stopRetrying, stopSettled, stopUnconfirmed,
+  currentStop, newStopDue, protectionGivenUp, stopBudgetSpent, stopLost, stopOutstanding, stopRefused, stopReplacementPending, stopRetrying, stopSettled,
+  stopUnconfirmed,
 } from './protection.js';
+import {
+  closeBudgetSpent, closeFilledFully, closeInFlight, closeRetriesSpent, closeTerminal, noUsableReport, planNextClose,
+} from './position.close-rules.js';
+import { isTransientRefusal } from '../domain/outcome.js';
 
 const notProvided = (slot: string) => () => Promise.reject(new Error(`the position machine's '${slot}' slot was not provided`));
 
 const BACKOFF_MAX_MS = 30_000;
+
+/** The output of a finished effect (its done event), for the guards that judge it. */
+function doneOutput<T>(event: unknown): Partial<T> | undefined {
+  return typeof event === 'object' && event !== null && 'output' in event ? (event as { output?: Partial<T> }).output : undefined;
+}
+
+const queryOutput = (event: unknown) => doneOutput<QueryEvidenceOutput>(event);
+
+/** The outcome of a finished `sendOrder` (its done event's output), for the guards that judge it. */
+function sendOutcome(event: unknown): SendOrderOutput['outcome'] | undefined {
+  const output = typeof event === 'object' && event !== null && 'output' in event ? (event as { output?: Partial<SendOrderOutput> }).output : undefined;
+  return output?.outcome;
+}
 
 /** A close request posguard is working on. */
 export const closeActive = (ctx: PositionContext): boolean => ctx.closeRequest?.status === 'active';
@@ -130,6 +148,36 @@ export const positionSetup = setup({
     holdsSomething: ({ context }) => gt(ownHolding(context), 0) || (context.live !== undefined && gt(context.live.size, 0)),
     checksLeft: ({ context }) => context.attempts < context.spec.settings.closeVerifyAttempts,
     orphanFromEntry: ({ context }) => context.orphanFrom === 'entry',
+    /** The venue rejected the order just sent (its done event). */
+    sendRejected: ({ event }) => sendOutcome(event)?.kind === 'rejected',
+    /** The order just sent was refused for a transient cause: not processed, placed again later. */
+    sendRefusedTransiently: ({ event }) => {
+      const outcome = sendOutcome(event);
+      return outcome !== undefined && isTransientRefusal(outcome);
+    },
+    /** No `protectionUnconfirmed` alert stands yet (it is raised once). */
+    unconfirmedNotAlerted: ({ context }) => context.protectionAlert !== 'unconfirmed',
+    /** No further stop may be placed (see `stopBudgetSpent`). */
+    stopBudgetSpent: ({ context }) => stopBudgetSpent(context),
+    /** A close request other than the one given up (a repeat of that one is ignored). */
+    newCloseRequest: ({ context, event }) => event.type === 'CLOSE' && (event.requestId === undefined || event.requestId !== context.closeRequest?.id),
+    closeInFlight: ({ context }) => closeInFlight(context),
+    closeBudgetSpent: ({ context }) => closeBudgetSpent(context),
+    closeRetriesSpent: ({ context }) => closeRetriesSpent(context),
+    closeFilledFully: ({ context }) => closeFilledFully(context),
+    closeTerminal: ({ context }) => closeTerminal(context),
+    noUsableReport: ({ context }) => noUsableReport(context),
+    /** The entry was found on the venue before it was sent (a keyed intent the store forgot): verified, never sent again. */
+    entryAlreadyOnVenue: ({ event }) => doneOutput<PrepareEntryOutput>(event)?.found !== undefined,
+    /** A restored sending step's lookup found its order on the venue. */
+    orderFound: ({ event }) => queryOutput(event)?.order !== undefined,
+    /** A restored sending step's lookup did not find its order, asked without failures and at least `restLagMs` after the snapshot's time. */
+    orderAbsentConclusively: ({ context, event }) => {
+      const out = queryOutput(event);
+      return out !== undefined && (out.failures?.length ?? 1) === 0 && (out.at ?? 0) >= (context.resumeAfter ?? 0);
+    },
+    /** The close planner refuses to plan a close on the live report (a guess would be needed). */
+    closeRefusedByPlan: ({ context }) => planNextClose(context).kind === 'refused',
   },
   delays: {
     /** Until the current state's deadline; the wiring provides `deadline - clock.now()`. */

@@ -32,6 +32,14 @@ export class UnknownAlert extends PosguardError {
   }
 }
 
+/** An orphan that is not in the inbox (taken, dismissed, or not found by the latest sweep). */
+export class UnknownOrphan extends PosguardError {
+  readonly code = 'UNKNOWN_ORPHAN';
+  constructor(readonly account: string, readonly symbol: string) {
+    super(`no orphan on ${symbol} of account ${account} in the inbox (taken, dismissed, or not found by the latest sweep); sweep again to see what the venue holds`);
+  }
+}
+
 /** `start` refuses to listen beyond this machine without a token. */
 export class UnsafeBind extends PosguardError {
   readonly code = 'UNSAFE_BIND';
@@ -48,6 +56,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   UNKNOWN_ACCOUNT: 404,
   UNKNOWN_POSITION: 404,
   UNKNOWN_ALERT: 404,
+  UNKNOWN_ORPHAN: 404,
+  ORPHAN_REFUSED: 409,
   SYMBOL_BUSY: 409,
   HALTED: 409,
   HEDGE_MODE_UNSUPPORTED: 409,

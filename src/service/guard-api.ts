@@ -8,7 +8,7 @@
  * await api.open({ account: 'paper', symbol: 'AVL/USDT:USDT', side: 'buy', amount: 43 });
  */
 import type { StoredAlert } from '../alerts/alert-sink.js';
-import type { Protection } from '../machines/position.queries.js';
+import type { ClosePreview, OrderView, Protection } from '../machines/position.queries.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
 
@@ -26,6 +26,8 @@ export interface PositionSummary {
   readonly protection: Protection;
   /** When the position entered its current state (ms since the epoch). */
   readonly since: number;
+  /** The entry price the venue reports (for the notional), while this worker drives the position. */
+  readonly entryPrice?: number;
   readonly updatedAt: number;
 }
 
@@ -39,10 +41,45 @@ export interface HistoryItem {
 }
 
 export interface PositionDetail extends PositionSummary {
-  /** `redis`: the position's history stream (events and raw payloads); `memory`: the states it went through. */
+  /** `redis`: the position's history stream (events and raw payloads); `memory`: what this worker saw (events and payloads while it ran). */
   readonly historySource: 'redis' | 'memory';
   readonly history: readonly HistoryItem[];
+  /** The orders it sent with their client ids (from its actor, while this worker drives it). */
+  readonly orders?: readonly OrderView[];
+  /** Operator actions on it (close, adopt), oldest first. */
+  readonly actions: readonly OperatorAction[];
 }
+
+/** What an operator did through the API (the dashboard, the CLI): who, what, why, and the result. */
+export interface OperatorAction {
+  readonly id: string;
+  readonly at: number;
+  /** The token's name. */
+  readonly by: string;
+  /** `close`, `halt`, `resume`, `flatten`, `ack`, `sweep`, `adopt`, `flattenOrphan`, `dismissOrphan`. */
+  readonly what: string;
+  readonly account?: string;
+  readonly symbol?: string;
+  readonly positionId?: string;
+  readonly alertId?: string;
+  readonly why?: string;
+  /** `done`, or `refused: <reason>`. */
+  readonly result: string;
+}
+
+/** A position on the venue that no posguard position tracks, found by a sweep: the orphan inbox. */
+export interface OrphanRow {
+  readonly account: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly size: number;
+  /** When the sweep that found it finished, and its id. */
+  readonly foundAt: number;
+  readonly sweepId: string;
+}
+
+/** The close preview of a position, labelled as such: the order is planned again from a fresh report when the close is carried out. */
+export type ClosePreviewAnswer = ClosePreview & { readonly id: string; readonly preview: true; readonly note: string };
 
 export interface AlertView extends StoredAlert {
   readonly acknowledged?: { readonly at: number; readonly by: string };
@@ -68,6 +105,10 @@ export interface AccountView {
   readonly feed: 'live' | 'down' | 'unknown';
   /** The position mode found when the account was taken (`hedge` accounts refuse intents). */
   readonly mode?: 'one-way' | 'hedge';
+  /** When the feed state last changed, as this worker saw it. */
+  readonly feedSince?: number;
+  /** The worker that holds the account's lease (with Redis; this worker's name without). */
+  readonly holder?: string;
 }
 
 export interface GuardApi {
@@ -86,4 +127,12 @@ export interface GuardApi {
   ackAlert(alertId: string, by: string): Promise<AlertView>;
   sweep(kind: SweepKind, account?: string): Promise<SweepReport[]>;
   sweeps(account?: string): Promise<SweepReport[]>;
+  /** What a close asked now would send first (a preview; see `ClosePreviewAnswer`). */
+  closePreview(positionId: string): Promise<ClosePreviewAnswer>;
+  /** The orphan inbox: what the latest sweeps found that nothing tracks, less what was dismissed or taken. */
+  orphans(account?: string): Promise<OrphanRow[]>;
+  /** Adopts or flattens (reduce-only) an orphan of the inbox after reading the venue again; answers the new position's id. */
+  takeOrphan(account: string, symbol: string, how: 'adopt' | 'flatten', by: string): Promise<{ positionId: string }>;
+  /** Takes an orphan out of the inbox for as long as the venue holds the same (side and size). */
+  dismissOrphan(account: string, symbol: string, reason: string, by: string): Promise<OrphanRow>;
 }

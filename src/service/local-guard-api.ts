@@ -10,7 +10,7 @@
  * const api = localGuardApi(guard, { board, acks: memoryAlertAcks(), now: Date.now });
  */
 import type { Config } from '../config/config.js';
-import { UnknownAccount, UnknownPosition } from '../domain/errors.js';
+import { NotOwner, UnknownAccount, UnknownPosition } from '../domain/errors.js';
 import type { PositionId } from '../domain/ids.js';
 import type { Guard } from '../guard/guard.js';
 import type { PositionRow } from '../guard/registry.js';
@@ -18,31 +18,47 @@ import { FINAL_STATES, type PositionStateName } from '../machines/position.machi
 import type { RedisStore } from '../persistence/redis-store.js';
 import type { AccountBoard } from './account-board.js';
 import type { AlertAcks } from './alert-acks.js';
-import { NotAvailableYet, UnknownAlert } from './errors.js';
-import type { AccountView, AlertView, CloseAnswer, GuardApi, HistoryItem, PositionDetail, PositionSummary } from './guard-api.js';
+import { NotAvailableYet, UnknownAlert, UnknownOrphan } from './errors.js';
+import type {
+  AccountView, AlertView, CloseAnswer, ClosePreviewAnswer, GuardApi, HistoryItem, OrphanRow, PositionDetail, PositionSummary,
+} from './guard-api.js';
+import type { MemoryHistory } from './memory-history.js';
+import type { ActionLog } from './operator-actions.js';
+import type { OrphanInbox } from './orphan-inbox.js';
 
 export interface LocalGuardApiDeps {
   readonly board: AccountBoard;
   readonly acks: AlertAcks;
   /** The position store's reader (history streams), when positions are persisted in Redis. */
   readonly store?: RedisStore;
+  /** Positions' histories with their events and payloads, without Redis. */
+  readonly memoryHistory?: MemoryHistory;
+  readonly actions: ActionLog;
+  readonly inbox: OrphanInbox;
+  /** The worker that holds each account's lease (with Redis); this worker's own accounts without. */
+  readonly holders?: (accounts: readonly string[]) => Promise<(string | undefined)[]>;
   readonly now: () => number;
 }
 
+/** What the dashboard's close confirmation says of the preview. */
+export const PREVIEW_NOTE = 'a preview: the order the close planner would send on the latest report; confirming sends only the close request, and the order is planned again from a fresh report';
+
 const CLOSING: readonly PositionStateName[] = ['closing', 'rollingBack', 'verifyingClosed'];
 
-function summary(row: PositionRow): PositionSummary {
+function summaryOf(row: PositionRow, entryPrice: number | undefined): PositionSummary {
   return {
     id: row.id, account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, state: row.state,
     size: row.size, reason: row.reason, protection: row.protection, since: row.history.at(-1)?.at ?? row.updatedAt, updatedAt: row.updatedAt,
+    ...(entryPrice === undefined ? {} : { entryPrice }),
   };
 }
 
 export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
+  const summary = (row: PositionRow): PositionSummary => summaryOf(row, guard.inspectPosition(row.id)?.entryPrice);
   const halts = new Map<string, string>();
   const configured = (config: Config) => config.accounts.map((a) => a.id as string);
 
-  function account(id: string): AccountView {
+  function account(id: string, holder?: string): AccountView {
     const a = guard.config.accounts.find((x) => x.id === id);
     if (a === undefined) throw new UnknownAccount(id, configured(guard.config));
     const s = deps.board.get(id);
@@ -50,7 +66,14 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
     return {
       id, exchange: a.exchange, owned: s?.owned ?? false, trading: halted === undefined ? 'active' : 'halted',
       ...(halted === undefined ? {} : { haltedBecause: halted }), feed: s?.feed ?? 'unknown', ...(s?.mode === undefined ? {} : { mode: s.mode }),
+      ...(s?.feedSince === undefined ? {} : { feedSince: s.feedSince }),
+      ...(holder === undefined ? (s?.owned === true && deps.holders === undefined ? { holder: 'this worker' } : {}) : { holder }),
     };
+  }
+
+  async function accountsWithHolders(ids: readonly string[]): Promise<AccountView[]> {
+    const holders = deps.holders === undefined ? ids.map(() => undefined) : await deps.holders(ids).catch(() => ids.map(() => undefined));
+    return ids.map((id, i) => account(id, holders[i]));
   }
 
   async function row(id: string): Promise<PositionRow> {
@@ -59,15 +82,15 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
     return found;
   }
 
-  async function history(r: PositionRow): Promise<{ source: 'redis' | 'memory'; items: HistoryItem[] }> {
-    if (deps.store === undefined) return { source: 'memory', items: r.history.map((h) => ({ at: h.at, state: h.state })) };
+  async function history(r: PositionRow): Promise<{ source: 'redis' | 'memory'; items: readonly HistoryItem[] }> {
+    if (deps.store === undefined) return { source: 'memory', items: deps.memoryHistory?.of(r.id) ?? r.history.map((h) => ({ at: h.at, state: h.state })) };
     const entries = await deps.store.history(r.id as PositionId);
     return { source: 'redis', items: entries.map((h) => ({ at: h.at, state: h.state, event: h.event, payload: h.payload })) };
   }
 
   return {
     persistence: guard.persistence,
-    accounts: async () => configured(guard.config).map(account),
+    accounts: async () => accountsWithHolders(configured(guard.config)),
     open: async (intent) => {
       const handle = await guard.open(intent);
       return { id: handle.id, state: handle.state };
@@ -84,20 +107,21 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
       .map(summary),
     position: async (id): Promise<PositionDetail> => {
       const r = await row(id);
-      const h = await history(r);
-      return { ...summary(r), historySource: h.source, history: h.items };
+      const [h, actions] = await Promise.all([history(r), deps.actions.forPosition(id)]);
+      const live = guard.inspectPosition(id);
+      return { ...summary(r), historySource: h.source, history: h.items, ...(live === undefined ? {} : { orders: live.orders }), actions };
     },
     halt: async (id, reason) => {
       account(id);
       guard.halt(id);
       halts.set(id, reason);
-      return account(id);
+      return (await accountsWithHolders([id]))[0] as AccountView;
     },
     resume: async (id) => {
       account(id);
       guard.resume(id);
       halts.delete(id);
-      return account(id);
+      return (await accountsWithHolders([id]))[0] as AccountView;
     },
     flatten: async (id) => {
       account(id);
@@ -124,5 +148,34 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
       if (id !== undefined) account(id);
       return guard.sweeps(id);
     },
+    closePreview: async (id): Promise<ClosePreviewAnswer> => {
+      const r = await row(id);
+      if (FINAL_STATES.includes(r.state)) return { id, preview: true, note: PREVIEW_NOTE, kind: 'refused', why: `the position is ${r.state}: there is nothing to close` };
+      const live = guard.inspectPosition(id);
+      if (live === undefined) throw new NotOwner(r.account);
+      return { id, preview: true, note: PREVIEW_NOTE, ...live.closePreview };
+    },
+    orphans: async (id) => {
+      if (id !== undefined) account(id);
+      return deps.inbox.rows(id);
+    },
+    takeOrphan: async (id, symbol, how, by) => {
+      const found = await inboxRow(id, symbol);
+      const positionId = await guard.takeOrphan(id, symbol, how, { side: found.side, size: found.size });
+      await deps.inbox.took(found, how === 'adopt' ? 'adopted' : 'flattened', by, deps.now());
+      return { positionId };
+    },
+    dismissOrphan: async (id, symbol, reason, by) => {
+      const found = await inboxRow(id, symbol);
+      await deps.inbox.dismiss(found, by, reason, deps.now());
+      return found;
+    },
   };
+
+  async function inboxRow(id: string, symbol: string): Promise<OrphanRow> {
+    account(id);
+    const found = await deps.inbox.find(id, symbol);
+    if (found === undefined) throw new UnknownOrphan(id, symbol);
+    return found;
+  }
 }

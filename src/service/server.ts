@@ -22,10 +22,13 @@ import type { EventLog } from './events/event-log.js';
 import type { GuardApi } from './guard-api.js';
 import type { Readiness } from './health.js';
 import type { Metrics } from './metrics.js';
+import type { ActionLog } from './operator-actions.js';
 import { accountRoutes } from './routes/accounts.js';
 import { alertRoutes } from './routes/alerts.js';
 import { eventRoutes } from './routes/events.js';
+import { dashboardRoutes, type DashboardSettings } from './routes/dashboard.js';
 import { opsRoutes } from './routes/ops.js';
+import { orphanRoutes } from './routes/orphans.js';
 import { positionRoutes } from './routes/positions.js';
 import { sessionRoutes } from './routes/session.js';
 import { sweepRoutes } from './routes/sweeps.js';
@@ -45,6 +48,12 @@ export interface ServerDeps {
   readonly secrets: readonly string[];
   readonly now: () => number;
   readonly log?: Logger;
+  /** What the dashboard needs besides the API (`routes/dashboard.ts`). */
+  readonly dashboard?: DashboardSettings;
+  /** Mounts bull-board at `/queues` (with Redis). */
+  readonly board?: (app: FastifyInstance) => Promise<void>;
+  /** Where operator actions are recorded (and put on the event stream). */
+  readonly actions: ActionLog;
   /** Resolves when the server stops (open event streams end). */
   readonly stopping?: Promise<unknown>;
 }
@@ -53,6 +62,8 @@ export interface ServerDeps {
 export interface RouteAccess {
   readonly scope?: Scope;
   readonly public?: boolean;
+  /** A PUT or DELETE that carries no body (bull-board's writes): no JSON content type needed; the origin checks still apply. */
+  readonly bodyless?: boolean;
 }
 
 declare module 'fastify' {
@@ -142,13 +153,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) void reply.header(k, v);
     const access = req.routeOptions.config.access ?? {};
     if (access.public === true) return;
-    const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts);
-    if (refused !== undefined) throw refused;
+    // Refusals are answered here, not thrown: a plugin's own error handler (bull-board's) must not turn them into 500s.
+    const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts, { bodyless: access.bodyless === true });
+    if (refused !== undefined) return sendError(reply, refused, deps.log);
     const who = authenticate(req, deps);
-    if (who instanceof RequestRefused) throw who;
+    if (who instanceof RequestRefused) return sendError(reply, who, deps.log);
     req.principal = who;
     const scope = access.scope ?? 'read';
-    if (!allows(who, scope)) throw new RequestRefused('FORBIDDEN', 403, `the token '${who.name}' has no '${scope}' scope, which this request needs`);
+    if (!allows(who, scope)) return sendError(reply, new RequestRefused('FORBIDDEN', 403, `the token '${who.name}' has no '${scope}' scope, which this request needs`), deps.log);
+    return undefined;
   });
 
   app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redactText(payload, secrets) : payload));
@@ -163,5 +176,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(eventRoutes(deps));
   await app.register(sessionRoutes(deps));
   await app.register(opsRoutes(deps));
+  await app.register(orphanRoutes(deps));
+  await app.register(dashboardRoutes(deps, deps.dashboard ?? { stuckAfterMs: 300_000, environment: '', board: deps.board !== undefined }));
+  if (deps.board !== undefined) await deps.board(app);
   return app;
 }

@@ -35,6 +35,15 @@ import { readiness } from './health.js';
 import { localGuardApi } from './local-guard-api.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { buildServer } from './server.js';
+import type { FastifyInstance } from 'fastify';
+import { compileSecrets } from '../log/redact.js';
+import { mountBoard } from './board.js';
+import type { InspectionEvent } from 'xstate';
+import { FINAL_STATES } from '../machines/position.machine.js';
+import { dashboardFanout, rowFields } from './dashboard/fanout.js';
+import { MemoryHistory } from './memory-history.js';
+import { memoryActionLog, redisActionLog, type ActionLog } from './operator-actions.js';
+import { OrphanInbox, memoryResolutions, redisResolutions } from './orphan-inbox.js';
 
 export { UnsafeBind } from './errors.js';
 
@@ -59,6 +68,7 @@ export interface Service {
   readonly guard: Guard;
   readonly api: GuardApi;
   readonly events: EventLog;
+  readonly actions: ActionLog;
   readonly metrics: Metrics;
   /** Where the API is served, e.g. `http://127.0.0.1:7070`. */
   readonly url: string;
@@ -76,27 +86,38 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   // The guard tells its first events (leases, the first sweep) before the event log and the
   // metrics exist: they wait here, and are handed on once both do.
   const early: GuardEvent[] = [];
-  const wired: { events?: EventLog; metrics?: Metrics } = {};
+  const wired: { events?: EventLog; metrics?: Metrics; fanout?: (event: GuardEvent) => void } = {};
+  // Without Redis, the positions' histories (events and payloads) are learnt from their actors.
+  let recordHistory = true;
+  const memoryHistory = new MemoryHistory(now);
+  const inspect = (e: InspectionEvent): void => {
+    if (recordHistory) memoryHistory.observe(e);
+    options.inspect?.(e);
+  };
   const forward = (event: GuardEvent): void => {
-    const { events, metrics } = wired;
-    if (events === undefined || metrics === undefined) {
+    const { events, metrics, fanout } = wired;
+    if (events === undefined || metrics === undefined || fanout === undefined) {
       early.push(event);
       return;
     }
     metrics.observe(event);
     if (event.type === 'transition') {
       const { row, from } = event;
-      events.append({ type: 'transition', positionId: row.id, from, to: row.state, at: row.updatedAt, row: { account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, size: row.size, reason: row.reason, protection: row.protection } });
+      events.append({ type: 'transition', positionId: row.id, from, to: row.state, at: row.updatedAt, row: rowFields(row, guardRef.current?.inspectPosition(row.id)?.entryPrice) });
     } else if (event.type === 'alert') {
       events.append({ type: 'alert', alert: event.alert });
     }
+    fanout(event);
   };
   const onEvent = (event: GuardEvent): void => {
     board.observe(event, now());
     forward(event);
     options.onEvent?.(event);
   };
-  const guard = await createGuard(config, { ...options, log, onEvent });
+  const guardRef: { current?: Guard } = {};
+  const guard = await createGuard(config, { ...options, log, onEvent, inspect });
+  guardRef.current = guard;
+  recordHistory = guard.persistence === 'memory';
   let redis: Redis | undefined;
   let store: RedisStore | undefined;
   let events: EventLog;
@@ -117,10 +138,23 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     redis?.disconnect();
     throw e;
   }
-  const api = localGuardApi(guard, { board, acks: redis === undefined ? memoryAlertAcks() : redisAlertAcks(redis, prefix), now, ...(store === undefined ? {} : { store }) });
+  const actions = redis === undefined ? memoryActionLog(events, now) : redisActionLog(redis, prefix, events, now);
+  const accounts = config.accounts.map((a) => a.id);
+  const inbox = new OrphanInbox({
+    accounts, reports: (a) => guard.sweeps(a), store: redis === undefined ? memoryResolutions() : redisResolutions(redis, prefix),
+    tracked: async (a) => new Set((await guard.positions()).filter((r) => r.account === a && !FINAL_STATES.includes(r.state)).map((r) => r.symbol)),
+  });
+  const leaseReader = redis;
+  const holders = leaseReader === undefined || store === undefined ? undefined
+    : async (ids: readonly string[]) => (await leaseReader.mget(...ids.map((a) => store.keys.lease(a)))).map((v) => (v == null ? undefined : v.split('|')[0]));
+  const api = localGuardApi(guard, {
+    board, acks: redis === undefined ? memoryAlertAcks() : redisAlertAcks(redis, prefix), now, actions, inbox,
+    ...(store === undefined ? { memoryHistory } : { store }), ...(holders === undefined ? {} : { holders }),
+  });
   const metrics = createMetrics({ board, positions: () => api.positions(), halted: () => guard.halted, ...(redis === undefined ? {} : { queues: () => queues }) });
   wired.events = events;
   wired.metrics = metrics;
+  wired.fanout = dashboardFanout({ api, events, inbox, entryPrice: (id) => guard.inspectPosition(id)?.entryPrice, trouble: (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what) });
   for (const e of early.splice(0)) forward(e);
   let stop: () => void = () => {};
   const stopping = new Promise<void>((resolve) => {
@@ -128,7 +162,14 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   });
   const lease = store;
   const app = await buildServer({
-    api, events, metrics, tokens, now, log: log.child({ component: 'http' }), stopping,
+    api, events, metrics, tokens, now, log: log.child({ component: 'http' }), stopping, actions,
+    dashboard: { stuckAfterMs: config.sweeps.stuckAfterMs, environment: environmentOf(config), board: queues.length > 0 },
+    ...(queues.length === 0 ? {} : {
+      board: (server: FastifyInstance) => mountBoard(server, {
+        queues, writable: config.http.board?.writable === true, environment: environmentOf(config), secrets: compileSecrets(configSecrets(config)),
+        sweepAccount: (name) => accounts.find((a) => BullmqSweepScheduler.queueName(accountId(a)) === name),
+      }),
+    }),
     hosts: ownHosts(host, config.http.allowedHosts ?? []),
     secrets: configSecrets(config),
     ready: () => readiness({ board, halted: () => guard.halted, now, ...(redis === undefined || lease === undefined ? {} : { redis: { client: redis, leaseKey: (a: string) => lease.keys.lease(a) } }) }),
@@ -148,7 +189,12 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     await close();
     throw new ListenFailed(host, options.port ?? config.http.port, e instanceof Error ? e.message : String(e));
   }
-  return { guard, api, events, metrics, url: address, stop: close };
+  return { guard, api, events, actions, metrics, url: address, stop: close };
+}
+
+/** The deployment's label: `http.environment`, else `paper` on simulated venues only, else `live`. */
+export function environmentOf(config: Config): string {
+  return config.http.environment ?? (config.accounts.every((a) => a.exchange === 'sim') ? 'paper' : 'live');
 }
 
 /** The API's port could not be opened. */

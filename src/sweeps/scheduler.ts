@@ -59,19 +59,29 @@ export class TimerSweepScheduler implements SweepScheduler {
   }
 }
 
+/** Told when a scheduled sweep of an account has not finished for `sinceMs` (two intervals and more). */
+export type OnStaleSweep = (account: AccountId, kind: SweepKind, sinceMs: number) => void;
+
 /**
  * Job schedulers (`upsertJobScheduler`, one per account and kind) on a queue per account;
  * the BullMQ worker of an account's queue runs only here, on the lease holder. BullMQ never
  * runs one slot twice and retries a job whose worker died: sweeps are safe to run twice.
+ *
+ * The schedules are posguard's (config `sweeps.*EveryMs`), not the board's: every interval
+ * the lease holder upserts them again (idempotent), so one deleted in bull-board comes back,
+ * and a kind whose last scheduled run finished more than two intervals ago is reported stale
+ * (`onStale`, once until it runs again) — a deleted schedule, a stuck worker or a failing
+ * venue cannot stop the sweeps silently.
  */
 export class BullmqSweepScheduler implements SweepScheduler {
-  private readonly running = new Map<AccountId, { queue: Queue; worker: Worker }>();
+  private readonly running = new Map<AccountId, { queue: Queue; worker: Worker; keeper: ReturnType<typeof setInterval> }>();
 
   constructor(
     private readonly connection: Redis,
     private readonly prefix: string,
     private readonly intervals: SweepIntervals,
     private readonly onError: (e: unknown) => void,
+    private readonly onStale: OnStaleSweep = () => {},
   ) {}
 
   static queueName(account: AccountId): string {
@@ -82,23 +92,47 @@ export class BullmqSweepScheduler implements SweepScheduler {
     await this.stop(account);
     const name = BullmqSweepScheduler.queueName(account);
     const queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
-    for (const kind of KINDS) {
-      await queue.upsertJobScheduler(kind, { every: every(this.intervals, kind) }, {
-        name: kind, data: {}, opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3, backoff: { type: 'exponential', delay: 1_000 } },
-      });
-    }
-    const worker = new Worker(name, async (job) => run(job.name as SweepKind), {
-      connection: this.connection, prefix: this.prefix, concurrency: 1,
-    });
+    // Job data carries nothing but the account's id: no secret ever reaches the queue (or the board).
+    const upsert = async (): Promise<void> => {
+      for (const kind of KINDS) {
+        await queue.upsertJobScheduler(kind, { every: every(this.intervals, kind) }, {
+          name: kind, data: { account }, opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3, backoff: { type: 'exponential', delay: 1_000 } },
+        });
+      }
+    };
+    await upsert();
+    const started = Date.now();
+    const lastRun = new Map<SweepKind, number>(KINDS.map((k) => [k, started]));
+    const alerted = new Set<SweepKind>();
+    const worker = new Worker(name, async (job) => {
+      const kind = job.name as SweepKind;
+      const report = await run(kind);
+      lastRun.set(kind, Date.now());
+      alerted.delete(kind);
+      return report;
+    }, { connection: this.connection, prefix: this.prefix, concurrency: 1 });
     worker.on('failed', (_job, e) => this.onError(e));
     worker.on('error', (e) => this.onError(e));
-    this.running.set(account, { queue, worker });
+    const keeper = setInterval(() => {
+      upsert().catch((e: unknown) => this.onError(e));
+      const now = Date.now();
+      for (const kind of KINDS) {
+        const since = now - (lastRun.get(kind) ?? started);
+        if (since > 2 * every(this.intervals, kind) && !alerted.has(kind)) {
+          alerted.add(kind);
+          this.onStale(account, kind, since);
+        }
+      }
+    }, Math.min(...KINDS.map((k) => every(this.intervals, k))));
+    keeper.unref?.();
+    this.running.set(account, { queue, worker, keeper });
   }
 
   async stop(account: AccountId): Promise<void> {
     const r = this.running.get(account);
     this.running.delete(account);
     if (r === undefined) return;
+    clearInterval(r.keeper);
     await r.worker.close();
     await r.queue.close();
   }

@@ -39,6 +39,7 @@ describe('posguard start', () => {
     const messages = lines.map((l) => String(l.msg));
     expect(messages.some((m) => m.startsWith('PAPER MODE: no config given'))).toBe(true);
     expect(messages).toContain(`API served on ${url} (positions: ${url}/v1/positions, events: ${url}/v1/events, metrics: ${url}/metrics)`);
+    expect(messages).toContain(`dashboard: ${url}/   (bull-board: with Redis only)`);
     expect(messages).toContain('account paper taken: 0 positions restored');
     expect(messages).toContain('orphan sweep of account paper: clean');
     expect(messages).toContain('feed of account paper is live');

@@ -32,6 +32,20 @@ describe('the built package', () => {
     for (const f of ['index.js', 'index.d.ts', 'cli/main.js', 'service/server.js', 'service/server.d.ts']) expect(existsSync(join(ROOT, 'dist', f)), f).toBe(true);
   });
 
+  it('has the dashboard bundled (dist/web), served from there where web/ is not shipped', async () => {
+    const js = await readFile(join(ROOT, 'dist', 'web', 'app.js'), 'utf8');
+    expect(js.length).toBeGreaterThan(10_000);
+    expect(js).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    // An installed package holds dist/ but not web/: the build's bundle is served.
+    const installed = await mkdtemp(join(tmpdir(), 'posguard-installed-'));
+    await mkdir(join(installed, 'dist', 'web'), { recursive: true });
+    await writeFile(join(installed, 'dist', 'web', 'app.js'), js);
+    await writeFile(join(installed, 'dist', 'web', 'app.css'), await readFile(join(ROOT, 'dist', 'web', 'app.css'), 'utf8'));
+    const { dashboardAssets } = await import('../../src/service/dashboard/bundle.js');
+    expect((await dashboardAssets(installed)).js).toBe(js);
+    await rm(installed, { recursive: true, force: true });
+  });
+
   it('runs posguard --help and --version from plain Node', async () => {
     const help = await run('node', [join(ROOT, 'bin', 'posguard.js'), '--help']);
     expect(help.stdout).toContain('Usage: posguard');

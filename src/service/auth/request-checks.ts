@@ -41,14 +41,20 @@ function header(facts: RequestFacts, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function checkRequest(facts: RequestFacts, own: ReadonlySet<string>): RequestRefused | undefined {
+/**
+ * `bodyless`: a PUT or DELETE route that takes no body (bull-board's writes) is let through
+ * without the JSON content type — a browser never sends either cross-site without a CORS
+ * preflight, which posguard never grants — but the origin checks still apply.
+ */
+export function checkRequest(facts: RequestFacts, own: ReadonlySet<string>, options: { readonly bodyless?: boolean } = {}): RequestRefused | undefined {
   const host = header(facts, 'host');
   if (host === undefined || !own.has(hostName(host))) {
     return new RequestRefused('FOREIGN_HOST', 421, 'this server does not answer to that host name (list it in http.allowedHosts if it is one of its own)');
   }
   if (SAFE.has(facts.method)) return undefined;
   const type = header(facts, 'content-type');
-  if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) {
+  const bodyless = options.bodyless === true && (facts.method === 'PUT' || facts.method === 'DELETE');
+  if (!bodyless && (type === undefined || !/^application\/json\s*(;|$)/i.test(type))) {
     return new RequestRefused('JSON_REQUIRED', 415, 'a request that changes something must have Content-Type: application/json');
   }
   const site = header(facts, 'sec-fetch-site');

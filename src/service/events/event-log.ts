@@ -9,6 +9,8 @@
  * const missed = await log.after(lastEventId, 1000);
  */
 import type { StoredAlert } from '../../alerts/alert-sink.js';
+import type { SweepReport } from '../../sweeps/sweep.js';
+import type { AccountView, OperatorAction, OrphanRow } from '../guard-api.js';
 
 /** What a transition event says of its position besides the states. */
 export interface EventRowFields {
@@ -19,6 +21,8 @@ export interface EventRowFields {
   readonly size: number;
   readonly reason?: string | undefined;
   readonly protection?: { readonly kind: string };
+  /** The entry price the venue reports (for the notional), when the worker knows it. */
+  readonly entryPrice?: number;
 }
 
 export type ServiceEvent =
@@ -32,7 +36,22 @@ export type ServiceEvent =
     readonly cause?: string;
     readonly row: EventRowFields | undefined;
   }
-  | { readonly type: 'alert'; readonly alert: StoredAlert };
+  | { readonly type: 'alert'; readonly alert: StoredAlert }
+  /** A position's row changed without a change of state (its size, protection or reason). */
+  | { readonly type: 'row'; readonly positionId: string; readonly state: string; readonly at: number; readonly row: EventRowFields }
+  /** A sweep finished (its report). */
+  | { readonly type: 'sweep'; readonly report: SweepReport }
+  /** An account's state as the worker that drives it (or halted it) sees it now. */
+  | { readonly type: 'account'; readonly account: AccountView }
+  /** An alert was acknowledged. */
+  | { readonly type: 'ack'; readonly alertId: string; readonly acknowledged: { readonly at: number; readonly by: string } }
+  /** An operator acted (who, what, why, result). */
+  | { readonly type: 'action'; readonly action: OperatorAction }
+  /** An account's orphan inbox now holds these rows. */
+  | { readonly type: 'orphans'; readonly account: string; readonly rows: readonly OrphanRow[] };
+
+/** The event types the stream carries, for a client's `addEventListener`. */
+export const SERVICE_EVENT_TYPES = ['transition', 'alert', 'row', 'sweep', 'account', 'ack', 'action', 'orphans'] as const;
 
 export interface LoggedEvent {
   readonly id: string;
@@ -46,7 +65,7 @@ export interface Replay {
 }
 
 export interface EventLog {
-  /** Adds an event (the Redis log takes alerts only: its transitions are written with their snapshot). */
+  /** Adds an event (the Redis log takes all but transitions: those are written with their snapshot). */
   append(event: ServiceEvent): void;
   /** The events after `id` (exclusive), oldest first, at most `limit`; `gap` when `id` is older than the log keeps. */
   after(id: string, limit: number): Promise<Replay>;

@@ -13,7 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { EVENTS_MAX } from '../../persistence/redis-store.js';
-import type { EventLog, EventRowFields, LoggedEvent, Replay, ServiceEvent } from './event-log.js';
+import { SERVICE_EVENT_TYPES, type EventLog, type EventRowFields, type LoggedEvent, type Replay, type ServiceEvent } from './event-log.js';
 
 type Entry = [id: string, fields: string[]];
 
@@ -42,6 +42,11 @@ export function eventOfEntry([id, flat]: Entry): LoggedEvent | undefined {
     const alert = parseJson(f.alert);
     if (typeof alert === 'object' && alert !== null) return { id, event: { type: 'alert', alert } as ServiceEvent };
   }
+  // Every other event is its JSON in `data` (what this version does not know is skipped).
+  if (f.type !== undefined && f.data !== undefined && (SERVICE_EVENT_TYPES as readonly string[]).includes(f.type)) {
+    const event = parseJson(f.data);
+    if (typeof event === 'object' && event !== null && (event as { type?: unknown }).type === f.type) return { id, event: event as ServiceEvent };
+  }
   return undefined;
 }
 
@@ -64,9 +69,10 @@ export class RedisEventLog implements EventLog {
   }
 
   append(event: ServiceEvent): void {
-    if (event.type !== 'alert') return; // transitions are written by the snapshot script
-    this.redis.xadd(this.key, 'MAXLEN', '~', String(EVENTS_MAX), '*', 'type', 'alert', 'alert', JSON.stringify(event.alert))
-      .catch((e: unknown) => this.onTrouble('an alert could not be added to the event stream', e));
+    if (event.type === 'transition') return; // written by the snapshot script, fenced, with the snapshot
+    const fields = event.type === 'alert' ? ['alert', JSON.stringify(event.alert)] : ['data', JSON.stringify(event)];
+    this.redis.xadd(this.key, 'MAXLEN', '~', String(EVENTS_MAX), '*', 'type', event.type, ...fields)
+      .catch((e: unknown) => this.onTrouble(`an event (${event.type}) could not be added to the event stream`, e));
   }
 
   async after(id: string, limit: number): Promise<Replay> {

@@ -2,11 +2,13 @@
  * `POST /v1/positions` (an intent → 202 `{ id, state }`), `GET /v1/positions` (`?state=`,
  * `?account=`), `GET /v1/positions/:id` (with its history) and `POST /v1/positions/:id/close`
  * (202 when a close was asked for; 200 saying so when one is already under way or the
- * position is final).
+ * position is final; recorded as an operator action), and `GET /v1/positions/:id/close-preview`
+ * (what the close planner would send on the latest report: a preview).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { PositionStateName } from '../../machines/position.machine.js';
 import type { ServerDeps } from '../server.js';
+import { act } from './act.js';
 import { idParams, intentBody, positionsQuery } from './schemas.js';
 
 export const positionRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app) => {
@@ -23,8 +25,11 @@ export const positionRoutes = (deps: ServerDeps): FastifyPluginAsync => async (a
 
   app.get('/v1/positions/:id', { schema: { params: idParams } }, async (req) => deps.api.position((req.params as { id: string }).id));
 
+  app.get('/v1/positions/:id/close-preview', { schema: { params: idParams } }, async (req) => deps.api.closePreview((req.params as { id: string }).id));
+
   app.post('/v1/positions/:id/close', { schema: { params: idParams }, config: { access: { scope: 'trade' } } }, async (req, reply) => {
-    const answer = await deps.api.close((req.params as { id: string }).id);
+    const id = (req.params as { id: string }).id;
+    const answer = await act(deps, req, { what: 'close', positionId: id }, () => deps.api.close(id), (a) => a.result);
     deps.log?.info({ positionId: answer.id, by: req.principal.name, result: answer.result }, 'close asked through the API');
     return reply.code(answer.result === 'requested' ? 202 : 200).send(answer);
   });

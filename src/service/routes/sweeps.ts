@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServerDeps } from '../server.js';
+import { act } from './act.js';
 import { accountQuery } from './schemas.js';
 
 const sweepBody = {
@@ -19,7 +20,7 @@ export const sweepRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app)
     app.post(`/v1/sweeps/${kind}`, { schema: { body: sweepBody }, config: { access: { scope: 'admin' } } }, async (req) => {
       const { account } = req.body as { account?: string };
       deps.log?.info({ kind, account, by: req.principal.name }, 'sweep asked through the API');
-      return deps.api.sweep(kind, account);
+      return act(deps, req, { what: 'sweep', why: kind, ...(account === undefined ? {} : { account }) }, () => deps.api.sweep(kind, account));
     });
   }
 };
