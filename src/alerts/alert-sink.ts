@@ -34,6 +34,23 @@ export interface StoredAlert extends Alert {
   readonly count: number;
 }
 
+/**
+ * `stored` (newest first) as it will read once `raised` (oldest first) are stored: each counted
+ * into the newest alert of its key raised less than `cooldownMs` before it, else listed first
+ * as a new alert — the store's own rule, so a list never shows one problem twice. Pure.
+ */
+export function withRaised(stored: readonly StoredAlert[], raised: readonly StoredAlert[], cooldownMs: number): StoredAlert[] {
+  const out = [...stored];
+  for (const alert of raised) {
+    if (out.some((a) => a.id === alert.id)) continue; // stored already, its reply lost
+    const i = out.findIndex((a) => a.key === alert.key);
+    const latest = out[i];
+    if (latest !== undefined && alert.at - latest.at < cooldownMs) out[i] = { ...latest, count: latest.count + 1 };
+    else out.unshift(alert);
+  }
+  return out;
+}
+
 /** Alerts kept in this process only (the embedded simulator, tests): grouped, never delivered. */
 export class MemoryAlertSink implements AlertSink {
   private readonly alerts: StoredAlert[] = [];

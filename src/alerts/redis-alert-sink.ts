@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { alertKey, type AlertDraft } from '../domain/alert.js';
 import type { Logger } from '../log/logger.js';
 import { compileSecrets, redactText, type CompiledSecrets } from '../log/redact.js';
-import type { AlertSink, AlertSubject, StoredAlert } from './alert-sink.js';
+import { withRaised, type AlertSink, type AlertSubject, type StoredAlert } from './alert-sink.js';
 import type { RedisAlertStore } from './alert-store.js';
 import type { AlertDeliveries } from './delivery-queue.js';
 import { AlertStoreUnavailable, describeError } from './errors.js';
@@ -113,13 +113,15 @@ export class RedisAlertSink implements AlertSink {
   }
 
   /**
-   * The stored alerts, newest first, led by any raised but not yet stored. Rejects with
-   * `AlertStoreUnavailable` when Redis does not answer in time.
+   * The stored alerts, newest first, with those raised but not yet stored as they will be
+   * stored (grouped by key within the cooldown). Rejects with `AlertStoreUnavailable` when
+   * Redis does not answer in time.
    */
   async list(limit?: number): Promise<readonly StoredAlert[]> {
     const stored = await this.timed(this.options.store.list(limit), 'list alerts');
-    const unstored = this.pending.flatMap((p) => (p.step === 'store' ? [p.alert] : [])).reverse();
-    return [...unstored, ...stored];
+    const unstored = this.pending.flatMap((p) => (p.step === 'store' ? [p.alert] : []));
+    const all = withRaised(stored, unstored, this.options.cooldownMs);
+    return limit === undefined ? all : all.slice(0, limit);
   }
 
   /**

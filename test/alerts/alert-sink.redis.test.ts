@@ -138,6 +138,37 @@ describe('the Redis alert sink', () => {
     expect(after.map((a) => [a.message, a.count])).toEqual([['still there', 1], ['AVL/USDT:USDT long 43 is tracked by no position', 3]]);
   }, 15_000);
 
+  it('lists a repeat raised but not yet stored counted into its stored alert, not as a second alert', async () => {
+    let t = T0;
+    let holding = false;
+    let held = false;
+    let open = (): void => {};
+    const gate = new Promise<void>((r) => { open = r; });
+    class HeldStore extends RedisAlertStore {
+      override async record(...args: Parameters<RedisAlertStore['record']>): ReturnType<RedisAlertStore['record']> {
+        if (holding) {
+          held = true;
+          await gate;
+        }
+        return super.record(...args);
+      }
+    }
+    const log = memoryLogger();
+    const sink = new RedisAlertSink({ store: new HeldStore(redis, `${prefix}t${++n}:`), cooldownMs: 60_000, log: log.log, now: () => t });
+    cleanups.push(() => sink.stop());
+    const subject = { account: main, symbol: 'AVL/USDT:USDT' };
+    sink.raise({ kind: 'orphan', message: 'orphan' }, subject);
+    await sink.settled();
+    t += 1_000;
+    holding = true;
+    sink.raise({ kind: 'orphan', message: 'orphan' }, subject); // waits in the sink's queue
+    await waitFor(() => held, 2_000, 'the second raise to be on its way to the store');
+    expect((await sink.list()).map((a) => [a.key, a.count])).toEqual([['orphan:main:AVL/USDT:USDT', 2]]);
+    open();
+    await sink.settled();
+    expect((await sink.list()).map((a) => [a.key, a.count])).toEqual([['orphan:main:AVL/USDT:USDT', 2]]);
+  });
+
   it('delivers an alert a dead worker stored but never queued, from any live worker, while it runs (not only at its start)', async () => {
     const webhook = await receiver();
     const keys = `${prefix}t${++n}:`;

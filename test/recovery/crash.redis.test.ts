@@ -227,7 +227,7 @@ function runAll(cases: readonly Case[]): Map<Case, Promise<Outcome>> {
   }));
   const up = new Map(cases.map((c) => {
     const w = firsts.get(c) as WorkerProcess;
-    return [c, quiet(w.ready(60_000).then(() => leaseHeld(redis, prefix, accountOf.get(c) as string, w.name, LEASE_TTL_MS)))];
+    return [c, quiet(w.ready(START_WITHIN_MS).then(() => leaseHeld(redis, prefix, accountOf.get(c) as string, w.name, LEASE_TTL_MS)))];
   }));
   // Nobody trades before every worker is up: starting a node process is what loads the machine.
   const allUp = Promise.allSettled(up.values());
@@ -265,7 +265,7 @@ function runAll(cases: readonly Case[]): Map<Case, Promise<Outcome>> {
     const crashed: Case[] = [];
     for (const c of together) if (await phase1.get(c)?.then(() => true, () => false)) crashed.push(c);
     const w = spawnWorker(settings(crashed, 'fresh'));
-    await w.ready(60_000);
+    await w.ready(START_WITHIN_MS);
     return w;
   })());
 
@@ -345,8 +345,12 @@ afterAll(async () => {
   await redis.quit();
 });
 
-/** Every run starts in `beforeAll`; a test waits for its own and checks it. */
-const RUN_WITHIN_MS = 150_000;
+/**
+ * Every run starts in `beforeAll`; a test waits for its own and checks it. Some 25 node
+ * processes start at once: on a shared 2-core host under load that alone has taken 90 s.
+ */
+const START_WITHIN_MS = 150_000;
+const RUN_WITHIN_MS = 240_000;
 const check = (c: Case) => async () => expectOutcome(c, await (outcomes.get(c) as Promise<Outcome>));
 
 describe.concurrent('crashes and restarts', () => {

@@ -63,7 +63,7 @@ describe('orphan alerts through every channel', () => {
       expect(smtp.mails[0]?.text).toContain('no posguard position tracks');
 
       const stored = await guard.alerts();
-      expect(stored.filter((a) => a.kind === 'orphan')).toHaveLength(1);
+      expect(stored.filter((a) => a.kind === 'orphan'), JSON.stringify(stored)).toHaveLength(1);
     } finally {
       await guard.stop();
       sim.close();
