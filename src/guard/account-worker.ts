@@ -23,7 +23,7 @@ import type { PositionSettings } from '../machines/position.context.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import { MemoryJournal, RedisJournal, type Journal } from '../persistence/journal.js';
 import { PositionWriter, type WriterTarget } from '../persistence/position-writer.js';
-import type { RedisStore, SnapshotWrite } from '../persistence/redis-store.js';
+import type { SnapshotWrite, Store } from '../persistence/store.js';
 import { stateName } from './registry.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
@@ -37,7 +37,7 @@ import { expectsStop } from '../machines/position.queries.js';
 import { initialContext } from '../machines/position.start.js';
 import { versioned } from '../machines/position.migrate.js';
 import type { AlertDraft } from '../domain/alert.js';
-import { LeaseLost } from '../persistence/redis-store.js';
+import { LeaseLost } from '../persistence/store.js';
 import type { AlertSubject } from '../alerts/alert-sink.js';
 import { journalOnlyContext, planRehydration } from './rehydration.js';
 import { writeBack } from './write-back.js';
@@ -60,7 +60,7 @@ export interface AccountWorkerDeps {
   readonly settings: PositionSettings;
   readonly registry: PositionRegistry;
   readonly alerts: AlertSink;
-  readonly store: RedisStore | undefined;
+  readonly store: Store | undefined;
   /** Used instead of a journal of our own (tests, embedding without Redis). */
   readonly journal: Journal | undefined;
   readonly workerId: string;
@@ -136,7 +136,7 @@ export class AccountWorker {
       wiped: (holder) => this.restoreStore(holder),
       unreachable: (e) => deps.onTrouble(`the lease of account ${runtime.id} could not be renewed`, e),
       startFailed: (e, retryInMs) => this.startFailed(e, retryInMs),
-    });
+    }, Math.floor(deps.random() * 0x1000000).toString(16).padStart(6, '0'));
   }
 
   /**
@@ -499,7 +499,7 @@ export class AccountWorker {
   }
 
   /** Admits every stored position of the account as `planRehydration` says; answers how many are driven. */
-  private async rehydrate(store: RedisStore): Promise<number> {
+  private async rehydrate(store: Store): Promise<number> {
     const { runtime, clock } = this.deps;
     const { positions, unreadable } = await store.loadLiveRecords(runtime.id);
     let restored = 0;
