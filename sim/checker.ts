@@ -72,6 +72,10 @@ export class Checker {
   /** Positions whose stop the venue refused, or whose stop fired. */
   private readonly stopRefused = new Set<string>();
   private readonly stopFired = new Set<string>();
+  /** Every position change, per (account, symbol): when, and the size after it. */
+  private readonly history = new Map<string, { at: number; size: number }[]>();
+  /** Per worker, the non-final positions it reports, by (account, symbol). */
+  private readonly reported = new Map<string, Map<string, string>>();
 
   constructor(private readonly venue: SimExchange, private readonly facts: WorldFacts) {}
 
@@ -90,6 +94,7 @@ export class Checker {
       const before = this.positions.get(key) ?? 0;
       const after = change.position.size;
       this.positions.set(key, after);
+      this.history.set(key, [...(this.history.get(key) ?? []), { at: this.venue.clock.now(), size: after }]);
       const pending = this.reducing.get(key);
       if (pending !== undefined) {
         this.reducing.delete(key);
@@ -130,6 +135,35 @@ export class Checker {
     }
   }
 
+  /**
+   * alerts-true, as it happens: a worker never reports two non-final positions on one (account,
+   * symbol). Told of every row a worker reports (its transitions).
+   */
+  onReported(worker: string, row: ReportedRow): void {
+    const mine = this.reported.get(worker) ?? new Map<string, string>();
+    this.reported.set(worker, mine);
+    const key = `${row.account}|${row.symbol}`;
+    const holder = mine.get(key);
+    if (FINAL.includes(row.state)) {
+      if (holder === row.id) mine.delete(key);
+      return;
+    }
+    if (holder !== undefined && holder !== row.id) this.fail('alerts-true', `worker ${worker} reports two non-final positions on ${key}: ${holder} and ${row.id}`);
+    else mine.set(key, row.id);
+  }
+
+  /** A worker was killed or lost its accounts: what it reported is forgotten. */
+  forgetWorker(worker: string): void {
+    this.reported.delete(worker);
+  }
+
+  /** The size held on (account, symbol) just before `at` (venue time). */
+  private heldBefore(account: string, symbol: string, at: number): number {
+    let size = 0;
+    for (const h of this.history.get(`${account}|${symbol}`) ?? []) if (h.at < at) size = h.size;
+    return size;
+  }
+
   /** no-doubling for one position's entry: its fills never exceed what its intent asked (judged again when the bot learns the id). */
   judgeEntry(pid: string): void {
     const total = this.entryFilled.get(pid) ?? 0;
@@ -165,6 +199,16 @@ export class Checker {
       sent.set(cid, (sent.get(cid) ?? 0) + 1);
     }
     for (const [cid, n] of sent) if (n > 1) this.fail('no-resend', `client order id ${cid} was sent ${n} times`);
+    // closes-reduce-only, for sends the venue refused too (they never reached the engine).
+    for (const r of this.venue.requests({ method: 'createOrder' })) {
+      const parsed = parseClientOrderId(r.params.clientOrderId);
+      if (parsed === undefined || parsed.role === 'entry' || r.reachedEngine) continue;
+      if (!r.params.reduceOnly) this.fail('closes-reduce-only', `${parsed.role} order ${r.params.clientOrderId} was sent without reduce-only`);
+      const held = this.heldBefore(r.account, r.params.symbol, r.at);
+      if (!isZero(held) && (gt(held, 0) ? r.params.side === 'buy' : r.params.side === 'sell')) {
+        this.fail('closes-reduce-only', `${parsed.role} order ${r.params.clientOrderId} was sent as a ${r.params.side} while ${r.account} held ${held} ${r.params.symbol}`);
+      }
+    }
     for (const [pid, filled] of this.entryFilled) {
       if (this.facts.intentOf(pid) === undefined) this.fail('no-doubling', `entry of position ${pid} filled ${filled}, and no intent the bot was answered asked for it`);
     }

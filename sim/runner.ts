@@ -18,9 +18,14 @@ import { Checker, type ReportedAlert, type ReportedRow, type Violation } from '.
 import { SIM_TIMING, type Scenario, type Step } from './scenario.js';
 import { SIM_EPOCH, World } from './world.js';
 
+/** A violation with the scenario step it followed (the index of the last step applied before it, -1 before any). */
+export interface FoundViolation extends Violation {
+  readonly step: number;
+}
+
 export interface RunResult {
   readonly seed: number;
-  readonly violations: readonly Violation[];
+  readonly violations: readonly FoundViolation[];
   /** How each position the bot was handed ended. */
   readonly outcomes: Readonly<Record<string, number>>;
   readonly faults: readonly string[];
@@ -58,6 +63,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     orphanPolicy: scenario.orphanPolicy, start: SIM_EPOCH,
   });
   world.venue.observe((change) => checker.onChange(change));
+  world.onReport = (worker, event) => {
+    if (event.type === 'transition' || event.type === 'update') {
+      const r = event.row;
+      checker.onReported(worker, { id: r.id, account: r.account, symbol: r.symbol, side: r.side, state: r.state, size: r.size });
+    }
+    if (event.type === 'lease' && !event.held) checker.forgetWorker(worker);
+  };
+  world.onKill = (worker) => checker.forgetWorker(worker);
   const pending = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
     pending.add(p);
@@ -75,7 +88,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         last = `${(e as { code?: string }).code ?? 'ERROR'}: ${errorText(e)}`;
       }
     }
-    world.note('bot.refused', { what, why: last.slice(0, 160) });
+    world.note('bot.refused', { what, why: last.slice(0, 400) });
     return undefined;
   };
   let sendsToKill: { worker: string; sends: number } | undefined;
@@ -218,8 +231,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
   world.note('end', { rows: rows.map((r) => `${r.id}:${r.state}:${r.size}`), violations: checker.violations });
   world.close();
+  const stepOf = (at: number) => scenario.steps.reduce((last, s, i) => (s.at <= at ? i : last), -1);
   return {
-    seed: scenario.seed, violations: checker.violations, outcomes,
+    seed: scenario.seed, violations: checker.violations.map((v) => ({ ...v, step: stepOf(v.at) })), outcomes,
     faults: scenario.steps.flatMap((s) => (s.kind === 'fault' ? [s.fault] : s.kind === 'other' ? [`other:${s.action}`] : ['intent', 'close', 'gap'].includes(s.kind) ? [] : [s.kind])),
     trail: world.trail,
   };

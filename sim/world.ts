@@ -59,6 +59,10 @@ export class World {
   /** The trail: one line per thing that happened, for replay and comparison. */
   readonly trail: string[] = [];
   private incarnations = 0;
+  /** Told of every event the library reports (the checker listens). */
+  onReport: (worker: string, event: GuardEvent) => void = () => {};
+  /** Told when a worker is killed. */
+  onKill: (worker: string) => void = () => {};
 
   constructor(readonly options: WorldOptions) {
     this.random = seededRandom(options.seed);
@@ -88,6 +92,7 @@ export class World {
         if (gate.revoked) return;
         this.reported.push({ at: this.clock.now(), worker: name, event });
         this.note(`event.${event.type}`, summary(event));
+        this.onReport(name, event);
       },
     });
     const guard = await this.until(building);
@@ -104,6 +109,7 @@ export class World {
     this.note('worker.kill', { name });
     worker.gate.revoke();
     this.workers.delete(name);
+    this.onKill(name);
   }
 
   /** Stalls a worker (its timers, calls and answers wait) until `wake`: its lease may expire meanwhile. */

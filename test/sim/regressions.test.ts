@@ -1,0 +1,30 @@
+/**
+ * Scenarios the simulation found breaking an invariant, shrunk to what it takes, each named
+ * after what it proves. Each failed on the code before its fix.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Scenario } from '../../sim/scenario.js';
+import { runScenario } from '../../sim/runner.js';
+import { describeViolations } from './fixed-seeds.js';
+
+const base = { seed: 1, accounts: ['a1'], orphanPolicy: 'alert', onFailure: 'rollback' } as const;
+
+async function expectClean(scenario: Scenario): Promise<readonly string[]> {
+  const result = await runScenario(scenario);
+  expect(describeViolations(result)).toBe('');
+  return result.trail;
+}
+
+describe('regressions found by the simulation', () => {
+  it('refuses an intent on a symbol where another program holds a position posguard does not track (seed 432: a buy entry netted into a planted short, then a sell stop)', async () => {
+    const trail = await expectClean({
+      ...base, endsAt: 5_000,
+      steps: [
+        { at: 0, kind: 'other', action: 'plant', account: 'a1', symbol: 'ETH/USDT:USDT', fraction: 0.2 },
+        { at: 1_000, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.01, stopPct: 1 },
+      ],
+    });
+    expect(trail.find((l) => l.includes('bot.refused'))).toMatch(/does not track/);
+    expect(trail.filter((l) => l.includes('venue.request'))).toEqual([]);
+  });
+});
