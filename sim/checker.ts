@@ -152,9 +152,45 @@ export class Checker {
     else mine.set(key, row.id);
   }
 
+  /** Lease takes and alerts as the library reported them, in order (judged in `settle`). */
+  private readonly speech: { readonly worker: string; readonly account: string; readonly take: boolean; readonly kind?: string; readonly at: number }[] = [];
+
+  /** A worker reported taking (`held`) an account. */
+  onLease(worker: string, account: string, held: boolean): void {
+    if (held) this.speech.push({ worker, account, take: true, at: this.now() });
+  }
+
+  /** A worker raised an alert (judged in `settle`: alerts-true). */
+  onAlert(worker: string, alert: ReportedAlert): void {
+    // A worker's alerts about itself (it could not take the account, its supervisor gave up) are true whoever holds it.
+    if (alert.kind === 'accountUnguarded' || alert.kind === 'supervisorEscalation') return;
+    this.speech.push({ worker, account: alert.account, take: false, kind: alert.kind, at: this.now() });
+  }
+
+  /**
+   * alerts-true: an alert about an account comes from the worker that holds it — the last that
+   * reported taking it, or one taking it over now (its take is reported after its first sweep's
+   * alerts) — never from one that lost it to another worker (stalled past its lease, say).
+   */
+  private judgeSpeakers(): void {
+    this.speech.forEach((e, i) => {
+      if (e.take) return;
+      const before = this.speech.slice(0, i).filter((x) => x.take && x.account === e.account).at(-1);
+      if (before === undefined || before.worker === e.worker) return;
+      const next = this.speech.slice(i + 1).find((x) => x.take && x.account === e.account);
+      if (next?.worker === e.worker) return; // taking the account over
+      this.violations.push({ invariant: 'alerts-true', at: e.at, detail: `worker ${e.worker} raised a ${e.kind ?? ''} alert about account ${e.account}, which worker ${before.worker} had taken over` });
+    });
+  }
+
   /** A worker was killed or lost its accounts: what it reported is forgotten. */
   forgetWorker(worker: string): void {
     this.reported.delete(worker);
+  }
+
+  /** A worker was killed: what it reported is forgotten. */
+  killed(worker: string): void {
+    this.forgetWorker(worker);
   }
 
   /** The size held on (account, symbol) just before `at` (venue time). */
@@ -191,6 +227,7 @@ export class Checker {
   /** The liveness invariants, after the drain: what the library reports against what the venue holds. */
   settle(rows: readonly ReportedRow[], alerts: readonly ReportedAlert[], accounts: readonly string[]): void {
     const alerted = (pred: (a: ReportedAlert) => boolean) => alerts.some(pred);
+    this.judgeSpeakers();
     // no-resend: no client order id sent twice, whatever crashed in between.
     const sent = new Map<string, number>();
     for (const r of this.venue.requests({ method: 'createOrder' })) {

@@ -3,18 +3,21 @@
  * simulation (see docs/architecture.md, Invariants) and prints scenarios per second, outcomes and
  * faults drawn by kind, and every violation with its seed, step, invariant, the end of its
  * trail and the command that replays it; exits 1 on any violation, 2 on bad arguments.
- * `--naive` runs the incident's algorithm on the same seeds beside posguard (`naive.ts`).
+ * `--shrink` prints each failing scenario shrunk to a minimal one (`shrink.ts`), as JSON for a
+ * regression test. `--naive` runs the incident's algorithm on the same seeds beside posguard (`naive.ts`).
  */
 import { drawScenario } from './scenario.js';
 import { runScenario } from './runner.js';
 import { printViolations } from './report.js';
 import { runNaive } from './naive.js';
+import { shrinkScenario } from './shrink.js';
 
 interface Args {
   readonly seeds: number;
   readonly from: number;
   readonly trail: boolean;
   readonly naive: boolean;
+  readonly shrink: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
@@ -22,6 +25,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   let from = 1;
   let trail = false;
   let naive = false;
+  let shrink = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): number | undefined => {
@@ -38,9 +42,10 @@ function parseArgs(argv: readonly string[]): Args | string {
       from = n;
     } else if (arg === '--trail') trail = true;
     else if (arg === '--naive') naive = true;
-    else return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive]`;
+    else if (arg === '--shrink') shrink = true;
+    else return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive] [--shrink]`;
   }
-  return { seeds, from, trail, naive };
+  return { seeds, from, trail, naive, shrink };
 }
 
 const count = (into: Map<string, number>, key: string, n = 1) => into.set(key, (into.get(key) ?? 0) + n);
@@ -67,6 +72,8 @@ async function main(): Promise<number> {
     if (result.violations.length > 0) {
       failed += 1;
       printViolations(result, (l) => console.log(l));
+      const first = result.violations[0];
+      if (args.shrink && first !== undefined) console.log(`  shrunk: ${JSON.stringify(await shrinkScenario(scenario, first.invariant))}`);
     }
     if (args.trail) console.log(result.trail.join('\n'));
     if (args.naive) for (const v of await runNaive(scenario)) count(naiveByInvariant, v);

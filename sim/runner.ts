@@ -68,9 +68,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const r = event.row;
       checker.onReported(worker, { id: r.id, account: r.account, symbol: r.symbol, side: r.side, state: r.state, size: r.size });
     }
+    if (event.type === 'lease') checker.onLease(worker, event.account, event.held);
     if (event.type === 'lease' && !event.held) checker.forgetWorker(worker);
+    if (event.type === 'alert') {
+      const a = event.alert;
+      checker.onAlert(worker, { kind: a.kind, account: a.account, symbol: a.symbol, positionId: a.positionId, at: now() });
+    }
   };
-  world.onKill = (worker) => checker.forgetWorker(worker);
+  world.onKill = (worker) => checker.killed(worker);
   const pending = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
     pending.add(p);

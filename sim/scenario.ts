@@ -117,13 +117,21 @@ export function drawScenario(seed: number): Scenario {
     const fault = pick(rnd, FAULT_KINDS);
     steps.push({ at: at(), kind: 'fault', fault, ...faultOf(rnd, fault, pick(rnd, accounts)) });
   }
-  if (rnd() < 0.5) steps.push({ at: at(), kind: 'other', action: pick(rnd, OTHER_ACTIONS), account: pick(rnd, accounts), symbol: pick(rnd, SYMBOLS), fraction: pick(rnd, [0.2, 0.5, 1]) });
+  for (let i = rnd() < 0.5 ? int(rnd, 1, 2) : 0; i > 0; i--) steps.push({ at: at(), kind: 'other', action: pick(rnd, OTHER_ACTIONS), account: pick(rnd, accounts), symbol: pick(rnd, SYMBOLS), fraction: pick(rnd, [0.2, 0.5, 1]) });
   if (rnd() < 0.15) {
     const t = at();
     steps.push({ at: t, kind: 'halt', account: pick(rnd, accounts) }, { at: t + int(rnd, 1_000, 30_000), kind: 'resume', account: pick(rnd, accounts) });
   }
-  const trouble = rnd() < 0.5 ? pick(rnd, WORKER_EVENTS) : undefined;
-  const t = at();
+  for (let i = rnd() < 0.6 ? int(rnd, 1, 2) : 0; i > 0; i--) troubleSteps(rnd, pick(rnd, WORKER_EVENTS), at(), steps);
+  const sorted = steps.map((s, i) => ({ s, i })).sort((x, y) => x.s.at - y.s.at || x.i - y.i).map((x) => x.s);
+  return {
+    seed, accounts, orphanPolicy: pick(rnd, ['alert', 'adopt', 'flatten'] as const), onFailure: rnd() < 0.7 ? 'rollback' : 'alert', steps: sorted,
+    endsAt: Math.max(endsAt, ...sorted.map((s) => s.at + 1)),
+  };
+}
+
+/** The steps of one crash, stall, takeover or store fault at `t`. */
+function troubleSteps(rnd: Random, trouble: (typeof WORKER_EVENTS)[number], t: number, steps: Step[]): void {
   switch (trouble) {
     case 'kill': steps.push({ at: t, kind: 'kill', worker: 'w1' }, { at: t + int(rnd, 0, 20_000), kind: 'restart', worker: 'w1' }); break;
     case 'killOnSend': steps.push({ at: 0, kind: 'killOnSend', worker: 'w1', sends: int(rnd, 1, 4) }, { at: t, kind: 'restart', worker: 'w1' }); break;
@@ -131,13 +139,14 @@ export function drawScenario(seed: number): Scenario {
     case 'stall': steps.push({ at: int(rnd, 0, 5_000), kind: 'restart', worker: 'w2' }, { at: t, kind: 'stall', worker: 'w1' }, { at: t + int(rnd, 5_000, 40_000), kind: 'wake', worker: 'w1' }); break;
     case 'storeDown': steps.push({ at: t, kind: 'storeDown' }, { at: t + int(rnd, 500, 20_000), kind: 'storeUp' }); break;
     case 'storeFailover': steps.push({ at: t, kind: 'storeCheckpoint' }, { at: t + int(rnd, 10, 5_000), kind: 'storeFailover' }); break;
-    case 'storeWipe': steps.push({ at: t, kind: 'storeWipe' }); break;
+    case 'storeWipe':
+      steps.push({ at: t, kind: 'storeWipe' });
+      // Half the time the worker dies soon after: what it knew is forgotten, the venue still holds it.
+      if (rnd() < 0.5) {
+        const k = t + int(rnd, 1, 5_000);
+        steps.push({ at: k, kind: 'kill', worker: 'w1' }, { at: k + int(rnd, 0, 10_000), kind: 'restart', worker: 'w1' });
+      }
+      break;
     case 'storeCorrupt': steps.push({ at: t, kind: 'storeCorrupt', pick: int(rnd, 0, 9) }, { at: t + 1, kind: 'kill', worker: 'w1' }, { at: t + int(rnd, 1, 10_000), kind: 'restart', worker: 'w1' }); break;
-    case undefined: break;
   }
-  const sorted = steps.map((s, i) => ({ s, i })).sort((x, y) => x.s.at - y.s.at || x.i - y.i).map((x) => x.s);
-  return {
-    seed, accounts, orphanPolicy: pick(rnd, ['alert', 'adopt', 'flatten'] as const), onFailure: rnd() < 0.7 ? 'rollback' : 'alert', steps: sorted,
-    endsAt: Math.max(endsAt, ...sorted.map((s) => s.at + 1)),
-  };
 }

@@ -144,7 +144,7 @@ export class AccountWorker {
    * one that has not noticed yet, checked in Redis) raises nothing — the new owner speaks for the
    * account. A check that fails because Redis cannot be reached does not hold the alert back.
    */
-  private raise(draft: AlertDraft, subject: AlertSubject): void {
+  raise(draft: AlertDraft, subject: AlertSubject): void {
     if (this.lease === undefined) {
       this.deps.alerts.raise(draft, subject);
       return;

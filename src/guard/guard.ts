@@ -250,7 +250,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     }
     ports.push(port);
     workers.set(a.id, new AccountWorker({
-      runtime: new AccountRuntime(accountId(a.id), port, clock, (ms) => alerts.raise(
+      // Fenced like every alert of the account: a worker that lost the lease (stalled past it, say) raises nothing.
+      runtime: new AccountRuntime(accountId(a.id), port, clock, (ms) => workers.get(a.id)?.raise(
         { kind: 'feedDown', message: `the private stream of account ${a.id} has been down for ${Math.round(ms / 1000)} s; positions are verified by polling meanwhile` },
         { account: accountId(a.id) },
       ), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up })), clock, leaseClock: options.leaseClock ?? systemClock, random,

@@ -27,4 +27,15 @@ describe('regressions found by the simulation', () => {
     expect(trail.find((l) => l.includes('bot.refused'))).toMatch(/does not track/);
     expect(trail.filter((l) => l.includes('venue.request'))).toEqual([]);
   });
+
+  it('a worker stalled past its lease raises no feedDown alert for an account another worker has taken over (seed 145)', async () => {
+    await expectClean({
+      seed: 145, accounts: ['a2'], orphanPolicy: 'alert', onFailure: 'alert', endsAt: 85_853,
+      steps: [
+        { at: 4_123, kind: 'restart', worker: 'w2' },
+        { at: 47_887, kind: 'fault', fault: 'disconnect', rule: { fault: { kind: 'disconnect' }, account: 'a2' }, forMs: 13_554 },
+        { at: 47_954, kind: 'stall', worker: 'w1' },
+      ],
+    });
+  });
 });
