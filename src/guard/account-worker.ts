@@ -30,6 +30,7 @@ import { clientOrderId } from '../domain/client-order-id.js';
 import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
 import { sourceLags } from '../domain/freshness.js';
 import { judgeOrphanRead } from '../domain/orphan-read.js';
+import { strayStops } from '../domain/stray-stops.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
 import type { PositionInput } from '../machines/position.events.js';
@@ -397,7 +398,8 @@ export class AccountWorker {
       const id = this.deps.newId();
       const intent = { account: runtime.id, symbol: report.symbol, side: report.side, amount: report.size };
       const input = this.inputOf(id, intent, market, runtime.feedUp);
-      const state = this.machine.resolveState({ value: { open: 'watching' }, context: adoptedContext(input, report) });
+      const stray = strayStops(await runtime.sweepPort.fetchOpenOrders(report.symbol), report.symbol, (pid) => runtime.actors.has(pid));
+      const state = this.machine.resolveState({ value: { open: 'watching' }, context: adoptedContext(input, report, stray) });
       const snapshot = this.machine.getPersistedSnapshot(state);
       // The intent (marked adopted: its entry is never sent) and the adopted snapshot are issued
       // together, so they reach Redis in one fenced script call: no restart finds one without the other.

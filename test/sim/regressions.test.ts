@@ -38,4 +38,28 @@ describe('regressions found by the simulation', () => {
       ],
     });
   });
+
+  it('an orphan flattened after a wipe takes over the stop its forgotten position left on the venue, which dies with it (seed 224)', async () => {
+    await expectClean({
+      seed: 224, accounts: ['a1'], orphanPolicy: 'flatten', onFailure: 'alert', endsAt: 112_657,
+      steps: [
+        { at: 42_495, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.05, stopPct: 2, key: 'bot-224-0', retryAfterMs: 19_755 },
+        { at: 88_269, kind: 'kill', worker: 'w1' },
+        { at: 112_656, kind: 'storeWipe' },
+      ],
+    });
+  });
+
+  it('an orphan adopted after a wipe keeps the forgotten position\'s stop, and cancels it when it is closed', async () => {
+    await expectClean({
+      seed: 224, accounts: ['a1'], orphanPolicy: 'adopt', onFailure: 'alert', endsAt: 112_657,
+      steps: [
+        { at: 42_495, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.05, stopPct: 2, key: 'bot-224-0' },
+        { at: 88_269, kind: 'kill', worker: 'w1' },
+        { at: 100_000, kind: 'storeWipe' },
+        { at: 101_000, kind: 'restart', worker: 'w1' },
+        { at: 112_000, kind: 'other', action: 'manualClose', account: 'a1', symbol: 'ETH/USDT:USDT', fraction: 1 },
+      ],
+    });
+  });
 });
