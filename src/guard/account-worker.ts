@@ -27,6 +27,7 @@ import type { SnapshotWrite, Store } from '../persistence/store.js';
 import { stateName } from './registry.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
+import { clientOrderIdOf } from '../domain/ids.js';
 import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
 import { sourceLags } from '../domain/freshness.js';
 import { judgeOrphanRead } from '../domain/orphan-read.js';
@@ -330,6 +331,11 @@ export class AccountWorker {
           const id = await this.adopt(report);
           runtime.actors.get(id)?.send({ type: 'CLOSE', reason: 'flatten' });
           return id;
+        },
+        cancelStop: async (symbol, cid) => {
+          await this.journal.fence(`cancelling the leftover stop ${cid}`);
+          const outcome = await runtime.port.cancelOrder({ clientOrderId: clientOrderIdOf(cid) }, symbol);
+          return outcome.kind === 'accepted' ? `cancelled ${cid}` : `cancelling ${cid}: ${outcome.kind} (${outcome.reason})`;
         },
       },
     });

@@ -62,4 +62,16 @@ describe('regressions found by the simulation', () => {
       ],
     });
   });
+
+  it('a stop left by a quarantined (unreadable) position on a symbol now flat is cancelled by the reconciliation (seed 102)', async () => {
+    await expectClean({
+      seed: 102, accounts: ['a1'], orphanPolicy: 'flatten', onFailure: 'rollback', endsAt: 31_961,
+      steps: [
+        { at: 11_730, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'sell', amount: 0.01, stopPct: 6 },
+        { at: 26_842, kind: 'storeCorrupt', pick: 9 },
+        { at: 26_843, kind: 'kill', worker: 'w1' },
+        { at: 31_960, kind: 'other', action: 'manualClose', account: 'a1', symbol: 'ETH/USDT:USDT', fraction: 0.2 },
+      ],
+    });
+  });
 });
