@@ -44,7 +44,7 @@ import { RedisStore } from '../persistence/redis-store.js';
 import { Supervisor, type SupervisorEscalation, type SupervisorSpec } from '../supervisors/index.js';
 import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '../sweeps/scheduler.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
-import { AccountRuntime, type PositionActor } from './account.js';
+import { AccountRuntime, feedAlert, type PositionActor } from './account.js';
 import { AccountWorker, type LeaseChange } from './account-worker.js';
 import { SendGate } from '../actors/send-gate.js';
 import { positionHandle, type PositionHandle } from './position-handle.js';
@@ -246,10 +246,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     }
     ports.push(port);
     workers.set(a.id, new AccountWorker({
-      runtime: new AccountRuntime(accountId(a.id), port, clock, (ms) => alerts.raise(
-        { kind: 'feedDown', message: `the private stream of account ${a.id} has been down for ${Math.round(ms / 1000)} s; positions are verified by polling meanwhile` },
-        { account: accountId(a.id) },
-      ), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up })), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => alerts.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up })), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,
