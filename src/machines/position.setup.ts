@@ -47,7 +47,7 @@ function sendOutcome(event: unknown): SendOrderOutput['outcome'] | undefined {
 }
 
 /** A close request posguard is working on. */
-export const closeActive = (ctx: PositionContext): boolean => ctx.closeRequest?.status === 'active';
+const closeActive = (ctx: PositionContext): boolean => ctx.closeRequest?.status === 'active';
 
 /** The position must keep asking: its feed is down, a flat report does not count yet, it re-checks after a gap, or an over-fill awaits confirmation. */
 function needsFastPoll(ctx: PositionContext): boolean {
