@@ -15,7 +15,7 @@ import { rejected, unknown } from '../domain/outcome.js';
 import { compareTiming } from '../domain/freshness.js';
 import type { Baseline, PositionStatusReport } from '../domain/reports.js';
 import type { ExchangePort } from '../exchange/port.js';
-import { errorText } from '../machines/position.setup.js';
+import { errorText } from '../domain/errors.js';
 import { positionMachine } from '../machines/position.machine.js';
 import type {
   CancelOrderInput, CancelOrderOutput, PrepareEntryInput, PrepareEntryOutput, QueryEvidenceInput, QueryEvidenceOutput,
