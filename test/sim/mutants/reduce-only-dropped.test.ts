@@ -1,10 +1,10 @@
 /** Mutant: every order sent without `reduceOnly` (closes and stops included). Substituted from here, never switched in src. */
 import { describe, expect, it, vi } from 'vitest';
-import type * as PositionSetup from '../../../src/machines/position.setup.js';
+import type * as PositionSteps from '../../../src/machines/position.steps.js';
 import { firstViolation, invariantsOf } from '../fixed-seeds.js';
 
-vi.mock('../../../src/machines/position.setup.js', async (importOriginal) => {
-  const real = await importOriginal<typeof PositionSetup>();
+vi.mock('../../../src/machines/position.steps.js', async (importOriginal) => {
+  const real = await importOriginal<typeof PositionSteps>();
   return { ...real, orderRequestOf: (...args: Parameters<typeof real.orderRequestOf>) => ({ ...real.orderRequestOf(...args), reduceOnly: false }) };
 });
 
