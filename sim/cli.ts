@@ -4,7 +4,7 @@
  * faults drawn by kind, and every violation with its seed, step, invariant, the end of its
  * trail and the command that replays it; exits 1 on any violation, 2 on bad arguments.
  * `--shrink` prints each failing scenario shrunk to a minimal one (`shrink.ts`), as JSON for a
- * regression test. `--naive` runs the incident's algorithm on the same seeds beside posguard (`naive.ts`).
+ * regression test. `--bursts` adds the incident's weather around one intent (`DrawOptions`). `--naive` runs the incident's algorithm on the same seeds beside posguard (`naive.ts`).
  */
 import { drawScenario } from './scenario.js';
 import { runScenario } from './runner.js';
@@ -18,6 +18,7 @@ interface Args {
   readonly trail: boolean;
   readonly naive: boolean;
   readonly shrink: boolean;
+  readonly bursts: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
@@ -26,6 +27,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   let trail = false;
   let naive = false;
   let shrink = false;
+  let bursts = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): number | undefined => {
@@ -43,9 +45,10 @@ function parseArgs(argv: readonly string[]): Args | string {
     } else if (arg === '--trail') trail = true;
     else if (arg === '--naive') naive = true;
     else if (arg === '--shrink') shrink = true;
-    else return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive] [--shrink]`;
+    else if (arg === '--bursts') bursts = true;
+    else return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive] [--shrink] [--bursts]`;
   }
-  return { seeds, from, trail, naive, shrink };
+  return { seeds, from, trail, naive, shrink, bursts };
 }
 
 const count = (into: Map<string, number>, key: string, n = 1) => into.set(key, (into.get(key) ?? 0) + n);
@@ -64,7 +67,7 @@ async function main(): Promise<number> {
   let failed = 0;
   const started = performance.now();
   for (let seed = args.from; seed < args.from + args.seeds; seed++) {
-    const scenario = drawScenario(seed);
+    const scenario = drawScenario(seed, { incidentBursts: args.bursts });
     const result = await runScenario(scenario);
     for (const [k, v] of Object.entries(result.outcomes)) count(outcomes, k, v);
     for (const f of result.faults) count(faults, f);

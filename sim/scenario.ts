@@ -89,7 +89,16 @@ function faultOf(rnd: Random, fault: FaultClass, account: string): { rule: Fault
 }
 
 /** Draws the scenario of one seed. */
-export function drawScenario(seed: number): Scenario {
+export interface DrawOptions {
+  /**
+   * Adds, on a third of the seeds, the incident's weather around one intent (an ids-only reply,
+   * REST 12–30 s behind, the stream down from the send): off in the fixed seeds until the
+   * findings it exposes are fixed (see the README's simulation section).
+   */
+  readonly incidentBursts?: boolean;
+}
+
+export function drawScenario(seed: number, options: DrawOptions = {}): Scenario {
   const rnd = seededRandom(seed ^ 0x5eed);
   const accounts = int(rnd, 1, 3) === 1 ? ['a1'] : ['a1', 'a2'];
   const steps: Step[] = [];
@@ -111,6 +120,18 @@ export function drawScenario(seed: number): Scenario {
       ...(keyed && rnd() < 0.5 ? { retryAfterMs: int(rnd, 100, 20_000) } : {}),
     });
     if (rnd() < 0.45) steps.push({ at: t + int(rnd, 0, 40_000), kind: 'close', n });
+  }
+  // The incident's weather around one intent: an ids-only reply, REST far behind, the stream down.
+  const hit = steps.find((s) => s.kind === 'intent');
+  if (options.incidentBursts === true && hit?.kind === 'intent' && rnd() < 0.3) {
+    const t = Math.max(0, hit.at - 1);
+    const account = hit.account;
+    steps.push(
+      { at: t, kind: 'fault', fault: 'minimalCreateReply', rule: { fault: { kind: 'minimalCreateReply' }, when: { calls: 1 }, account } },
+      { at: t, kind: 'fault', fault: 'restLagBeyond', rule: { fault: { kind: 'restLag', ms: int(rnd, 12_000, 30_000) }, account }, forMs: int(rnd, 15_000, 40_000) },
+      { at: t, kind: 'fault', fault: 'disconnect', rule: { fault: { kind: 'disconnect' }, account }, forMs: int(rnd, 5_000, 25_000) },
+    );
+    if (rnd() < 0.5) steps.push({ at: t, kind: 'fault', fault: 'orderIndexDelay', rule: { fault: { kind: 'orderIndexDelay', ms: int(rnd, 5_000, 20_000) }, when: { calls: 1 }, account } });
   }
   for (let i = int(rnd, 0, 4); i > 0; i--) steps.push({ at: at(), kind: 'gap', symbol: pick(rnd, SYMBOLS), pct: (rnd() < 0.5 ? -1 : 1) * int(rnd, 3, 12) });
   for (let i = int(rnd, 0, 6); i > 0; i--) {

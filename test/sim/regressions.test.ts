@@ -74,4 +74,34 @@ describe('regressions found by the simulation', () => {
       ],
     });
   });
+
+  // Found with the incident bursts (npm run sim -- --bursts): seeds 59, 259, 334. Not fixed: the
+  // closes and the stop are planned from a REST report that lags beyond restLagMs (or, after a
+  // restart, before the flip is seen) — a change in how the position machine judges the live
+  // report it closes from (position.close-rules.ts, protection.ts), too deep to make safely here.
+  // Every such order is reduce-only and the venue refuses it: nothing doubled, but the invariant
+  // says a close is sent opposite the live position.
+  it.skip('under REST lag beyond restLagMs, no close is sent against a position another program turned long (seed 259, --bursts): unfixed, see above', async () => {
+    await expectClean({
+      seed: 259, accounts: ['a2'], orphanPolicy: 'adopt', onFailure: 'rollback', endsAt: 39_581,
+      steps: [
+        { at: 28_632, kind: 'fault', fault: 'minimalCreateReply', rule: { fault: { kind: 'minimalCreateReply' }, when: { calls: 1 }, account: 'a2' } },
+        { at: 28_632, kind: 'fault', fault: 'restLagBeyond', rule: { fault: { kind: 'restLag', ms: 16_539 }, account: 'a2' }, forMs: 25_609 },
+        { at: 28_632, kind: 'fault', fault: 'disconnect', rule: { fault: { kind: 'disconnect' }, account: 'a2' }, forMs: 21_564 },
+        { at: 28_633, kind: 'intent', n: 0, account: 'a2', symbol: 'AVL/USDT:USDT', side: 'sell', amount: 46, stopPct: 5 },
+        { at: 39_580, kind: 'other', action: 'plant', account: 'a2', symbol: 'AVL/USDT:USDT', fraction: 1 },
+      ],
+    });
+  });
+
+  it.skip('a position restored after a kill sends no stop against a position another program flipped meanwhile (seed 59, --bursts): unfixed, see above', async () => {
+    await expectClean({
+      seed: 59, accounts: ['a1'], orphanPolicy: 'flatten', onFailure: 'rollback', endsAt: 7_137,
+      steps: [
+        { at: 0, kind: 'killOnSend', worker: 'w1', sends: 2 },
+        { at: 2_582, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'sell', amount: 0.02, stopPct: 3 },
+        { at: 7_136, kind: 'other', action: 'flip', account: 'a1', symbol: 'ETH/USDT:USDT', fraction: 1 },
+      ],
+    });
+  });
 });
