@@ -162,8 +162,9 @@ export class Checker {
 
   /** A worker raised an alert (judged in `settle`: alerts-true). */
   onAlert(worker: string, alert: ReportedAlert): void {
-    // A worker's alerts about itself (it could not take the account, its supervisor gave up) are true whoever holds it.
-    if (alert.kind === 'accountUnguarded' || alert.kind === 'supervisorEscalation') return;
+    // A worker's alerts about itself (it could not take the account, its supervisor gave up, it
+    // lost the account to a worker that took it from a wiped store) are true whoever holds it.
+    if (alert.kind === 'accountUnguarded' || alert.kind === 'supervisorEscalation' || alert.kind === 'storeWiped') return;
     this.speech.push({ worker, account: alert.account, take: false, kind: alert.kind, at: this.now() });
   }
 
