@@ -104,4 +104,36 @@ describe('regressions found by the simulation', () => {
       ],
     });
   });
+
+  // Found by the 10,000-seed soak; not fixed (both in the lease and resume logic of the guard's
+  // core, too deep to change safely here):
+  // - seed 1238: the store is wiped while a standby worker waits; it takes the account from the
+  //   empty store, the bot retries its keyed intent, the position (same id, derived from the key)
+  //   finds its entry on the venue and places its stop again under the same client order id (-s1).
+  // - seed 8677: a worker stalled while another took the account wakes after a wipe, takes the
+  //   lease back as if it had held it all along (the wiped path of AccountLease.renew) and raises
+  //   orphan alerts for the position the other worker opened.
+  it.skip('a keyed position re-found after a wipe sends no stop client order id twice (seed 1238): unfixed, see above', async () => {
+    await expectClean({
+      seed: 1238, accounts: ['a2'], orphanPolicy: 'flatten', onFailure: 'alert', endsAt: 12_771,
+      steps: [
+        { at: 4_086, kind: 'restart', worker: 'w2' },
+        { at: 6_168, kind: 'intent', n: 0, account: 'a2', symbol: 'AVL/USDT:USDT', side: 'sell', amount: 41, stopPct: 5, key: 'bot-1238-0', retryAfterMs: 16_593 },
+        { at: 12_770, kind: 'storeWipe' },
+      ],
+    });
+  });
+
+  it.skip('a worker that lost the account while stalled does not take it back after a wipe (seed 8677): unfixed, see above', async () => {
+    await expectClean({
+      seed: 8677, accounts: ['a1'], orphanPolicy: 'alert', onFailure: 'rollback', endsAt: 50_171,
+      steps: [
+        { at: 745, kind: 'restart', worker: 'w2' },
+        { at: 27_625, kind: 'stall', worker: 'w1' },
+        { at: 41_700, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'sell', amount: 0.01 },
+        { at: 49_106, kind: 'storeWipe' },
+        { at: 50_170, kind: 'wake', worker: 'w1' },
+      ],
+    });
+  });
 });
