@@ -23,6 +23,8 @@ import type { StoredAlert } from '../alerts/alert-sink.js';
 import { createHeartbeat } from '../alerts/alerts-from-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createAlertSink } from './alert-wiring.js';
+import { budgetWatcher } from './budget-watcher.js';
+import type { BudgetEvent } from '../budget/request-scheduler.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
@@ -105,6 +107,8 @@ export type GuardEvent =
   | { readonly type: 'sweep'; readonly report: SweepReport }
   /** An account's private stream went live (connected and resynchronised) or down. */
   | { readonly type: 'feed'; readonly account: string; readonly up: boolean }
+  /** The venue refused a request for its rate limit (the budget backs off), a run of refusals lasted, or ended. */
+  | { readonly type: 'budget'; readonly event: BudgetEvent }
   /** This worker took an account (restoring `restored` positions) or lost it to another worker. */
   | ({ readonly type: 'lease'; readonly account: string } & LeaseChange);
 
@@ -248,7 +252,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       runtime: new AccountRuntime(accountId(a.id), port, clock, (ms) => alerts.raise(
         { kind: 'feedDown', message: `the private stream of account ${a.id} has been down for ${Math.round(ms / 1000)} s; positions are verified by polling meanwhile` },
         { account: accountId(a.id) },
-      ), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up })), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      ), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
+      budgetWatcher(a.id, { log, alerts, onEvent })), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision: options.supervision ?? DEFAULT_SUPERVISION, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,
