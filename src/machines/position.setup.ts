@@ -283,3 +283,10 @@ export function verdictReason(ctx: PositionContext): string {
 }
 
 export type { CloseReason };
+
+/** Evidence from any source is folded into the context in every state. */
+export const EVIDENCE_HANDLERS = {
+  ORDER_REPORT: { actions: 'recordOrder' },
+  FILL_REPORT: { actions: 'recordFill' },
+  POSITION_REPORT: { actions: 'recordPosition' },
+} as const;
