@@ -126,9 +126,9 @@ export function wirePositionMachine(w: PositionWiring) {
           return { sentAt, at: clock.now(), outcome: unknown(`the create call failed after it may have left: ${errorText(e)}`) };
         }
       })())),
-      queryEvidence: fromPromise<QueryEvidenceOutput, QueryEvidenceInput>(async ({ input }) => {
+      queryEvidence: fromPromise<QueryEvidenceOutput, QueryEvidenceInput>(async ({ input, signal }) => {
         if (w.evidence !== undefined) {
-          const found = await w.evidence.ask(input);
+          const found = await w.evidence.ask(input, signal);
           return { at: clock.now(), ...found };
         }
         const failures: string[] = [];

@@ -50,10 +50,21 @@ export class EvidencePoller {
 
   constructor(private readonly port: ExchangePort, private readonly clock: Clock, private readonly windowMs = 200) {}
 
-  /** The evidence for one position, from the next batch (never throws: failures are listed). */
-  ask(ask: EvidenceAsk): Promise<Evidence> {
+  /**
+   * The evidence for one position, from the next batch (never throws: failures are listed).
+   * An ask whose `signal` aborts before its batch leaves (the position got its evidence from
+   * the stream meanwhile and left the state that asked) is dropped: it costs no request.
+   */
+  ask(ask: EvidenceAsk, signal?: AbortSignal): Promise<Evidence> {
     return new Promise<Evidence>((resolve) => {
-      this.batch.push({ ask, resolve });
+      const pending: Pending = { ask, resolve };
+      this.batch.push(pending);
+      signal?.addEventListener('abort', () => {
+        const i = this.batch.indexOf(pending);
+        if (i < 0) return;
+        this.batch.splice(i, 1);
+        resolve({ order: undefined, position: undefined, failures: ['no longer asked'] });
+      }, { once: true });
       if (this.timer === undefined) this.timer = this.clock.setTimeout(() => void this.flush(), this.windowMs);
     });
   }

@@ -60,8 +60,8 @@ export class AccountRuntime implements FeedDirectory {
   readonly sweepPort: ExchangePort;
   /** The account's request budget (see docs/architecture.md, Request budget). */
   readonly scheduler: RequestScheduler;
-  /** The account's one poller: the evidence every position asks for, in one batch per poll. */
-  readonly poller: EvidencePoller;
+  /** The account's one poller: the evidence every position asks for, in one batch per poll (none: each position polls on its own, the bench's baseline). */
+  readonly poller: EvidencePoller | undefined;
 
   constructor(
     readonly id: AccountId,
@@ -74,6 +74,7 @@ export class AccountRuntime implements FeedDirectory {
     private readonly onFeedChange: (up: boolean) => void = () => {},
     /** Told of the budget's backoffs (log, metric; an alert when sustained). */
     onBudget: (e: BudgetEvent) => void = () => {},
+    options: { readonly perPositionPolling?: boolean } = {},
   ) {
     this.evidence = new SymbolEvidence(restLagMs);
     const limits = venueLimits(venuePort.venue);
@@ -82,7 +83,7 @@ export class AccountRuntime implements FeedDirectory {
     this.scheduler = new RequestScheduler({ account: id, limits, host, clock, onEvent: onBudget });
     this.port = scheduledPort(venuePort, this.scheduler, limits, 'query');
     this.sweepPort = scheduledPort(venuePort, this.scheduler, limits, 'sweep');
-    this.poller = new EvidencePoller(this.port, clock);
+    this.poller = options.perPositionPolling === true ? undefined : new EvidencePoller(this.port, clock);
   }
 
   async load(): Promise<void> {

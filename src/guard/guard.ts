@@ -95,6 +95,11 @@ export interface GuardOptions {
    * them to the Stately inspector). Off unless given.
    */
   readonly inspect?: (event: InspectionEvent) => void;
+  /**
+   * Each position polls the venue on its own, as before the account's poller (the request
+   * budget's benchmark baseline; see docs/architecture.md, Request budget). Off unless given.
+   */
+  readonly perPositionPolling?: boolean;
 }
 
 export type GuardEvent =
@@ -254,7 +259,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
         { kind: 'feedDown', message: `the private stream of account ${a.id} has been down for ${Math.round(ms / 1000)} s; positions are verified by polling meanwhile` },
         { account: accountId(a.id) },
       ), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
-      budgetWatcher(a.id, { log, alerts, onEvent })), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      budgetWatcher(a.id, { log, alerts, onEvent }), { perPositionPolling: options.perPositionPolling === true }), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,

@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import type { SimMarketSpec } from '../../src/exchange/sim/markets.js';
 import { createGuard, type Guard, type PositionHandle } from '../../src/guard/guard.js';
+import { EvidencePoller } from '../../src/budget/evidence-poller.js';
+import { clientOrderIdOf } from '../../src/domain/ids.js';
 import { T0 } from '../support/sim-harness.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -58,5 +60,29 @@ describe('one poller per account', () => {
     expect(byMethod, JSON.stringify(byMethod)).toMatchObject({ fetchOrder: 0 });
     expect(perSecond).toBeLessThanOrEqual(2 * 2);
     expect(perSecond).toBeLessThan(n);
+  });
+});
+
+describe('the evidence poller', () => {
+  it('asks once for a batch, and drops an ask withdrawn before its batch leaves (the stream answered it): no request for it', async () => {
+    const clock = new SimulatedClock();
+    clock.set(T0);
+    const sim = new SimExchange({ clock, seed: 3, markets: syntheticMarkets(3) });
+    const poller = new EvidencePoller(createSimPort(sim, 'main'), clock, 200);
+    const withdrawn = new AbortController();
+    const order = { clientOrderId: clientOrderIdOf('pg-x-e'), venueOrderId: undefined };
+    const first = poller.ask({ symbol: 'S0/USDT:USDT', order, position: false }, withdrawn.signal);
+    withdrawn.abort();
+    expect(await first).toMatchObject({ failures: ['no longer asked'] });
+    clock.increment(200);
+    await flush();
+    expect(sim.requests({ account: 'main' })).toHaveLength(0);
+    const asks = ['S0', 'S1', 'S2'].map((s) => poller.ask({ symbol: `${s}/USDT:USDT`, order: undefined, position: true }));
+    clock.increment(200);
+    const answers = await Promise.all(asks);
+    expect(answers.every((a) => a.failures.length === 0)).toBe(true);
+    // One list for the three symbols, and one query of its own for each flat symbol the list omits.
+    expect(sim.requests({ account: 'main', method: 'fetchPositions' }).length).toBeLessThanOrEqual(1 + 3);
+    sim.close();
   });
 });
