@@ -91,9 +91,11 @@ export class CcxtPort implements ExchangePort {
     try {
       report = orderReport(profile, result.value, 'order-query', receivedAt);
     } catch {
-      report = undefined; // an ids-only acknowledgement (Bybit): the order is queried, its side never guessed
+      // An ids-only acknowledgement (Bybit): no report, its side never guessed. Not looked up
+      // here: the stream usually reports the order within moments, and the position asks the
+      // account's poller only if it has not (see docs/architecture.md, Request budget).
+      report = undefined;
     }
-    if (report === undefined) report = await this.fetchOrder({ venueOrderId: id }, request.symbol).catch(() => undefined);
     const cid = typeof prepared.clientOrderId === 'string' && prepared.clientOrderId !== '' ? clientOrderIdOf(prepared.clientOrderId) : request.clientOrderId;
     return accepted({ venueOrderId: id, clientOrderId: cid, report });
   }
