@@ -132,7 +132,7 @@ const alertsSchema = strict({
 });
 
 /** Who may do what through the HTTP API (see docs/architecture.md, Public contracts): `read`, `trade`, `admin`. */
-export const SCOPES = ['read', 'trade', 'admin'] as const;
+const SCOPES = ['read', 'trade', 'admin'] as const;
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const HOST_NAME = /^[A-Za-z0-9._-]+$|^\[[0-9A-Fa-f:.]+\]$/;
 

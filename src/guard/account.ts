@@ -11,6 +11,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import type { Clock } from '../clock.js';
+import type { AlertDraft } from '../domain/alert.js';
 import { positionOfClientOrderId } from '../domain/client-order-id.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
@@ -46,14 +47,15 @@ export class AccountRuntime implements FeedDirectory {
   readonly actors = new Map<PositionId, PositionActor>();
 
   private downTimer: unknown;
+  /** When the private stream last delivered anything (`undefined` until it has). */
+  lastHeardAt: number | undefined;
+  /** When the feed went down, once its `feedDown` alert has been raised: the recovery is told too. */
+  private downAlertedSince: number | undefined;
+  private downSince: number | undefined;
   /** The feed state last told to `onFeedChange`. */
   private feedReported: boolean | undefined;
   private startTimer: unknown;
 
-  /**
-   * `feedDownAlert` is called when the feed has stayed down for `feedDownAlertMs` (positions
-   * meanwhile verify by polling; a human should know that the stream is gone).
-   */
   /** The port as trading calls use it (position actors, the feed): closes and stops first, then entries, then queries. */
   readonly port: ExchangePort;
   /** The port as sweeps use it: the sweep lane, behind trading but with a floor share. */
@@ -67,7 +69,12 @@ export class AccountRuntime implements FeedDirectory {
     readonly id: AccountId,
     venuePort: ExchangePort,
     private readonly clock: Clock,
-    private readonly feedDownAlert: (downForMs: number) => void = () => {},
+    /**
+     * Told `down` when the feed has stayed down for `feedDownAlertMs` (positions meanwhile
+     * verify by polling; a human should know that the stream is gone), and `recovered` when a
+     * feed told down is live again (the all-clear), with how long it was down.
+     */
+    private readonly feedAlert: (change: 'down' | 'recovered', downForMs: number) => void = () => {},
     private readonly feedDownAlertMs = 30_000,
     restLagMs = 5_000,
     /** Told when the feed goes live or down (once per change). */
@@ -108,6 +115,10 @@ export class AccountRuntime implements FeedDirectory {
     return createActor(wireFeedMachine(this.port, this), { clock: this.clock });
   }
 
+  heard(): void {
+    this.lastHeardAt = this.clock.now();
+  }
+
   route(r: FeedReport): void {
     if (r.type === 'position') {
       this.evidence.note(r.report);
@@ -129,8 +140,17 @@ export class AccountRuntime implements FeedDirectory {
     if (up) {
       if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);
       this.downTimer = undefined;
-    } else if (this.downTimer === undefined) {
-      this.downTimer = this.clock.setTimeout(() => this.feedDownAlert(this.feedDownAlertMs), this.feedDownAlertMs);
+      this.downSince = undefined;
+      if (this.downAlertedSince !== undefined) this.feedAlert('recovered', at - this.downAlertedSince);
+      this.downAlertedSince = undefined;
+    } else if (this.downTimer === undefined && this.downAlertedSince === undefined) {
+      const since = this.downSince ?? at;
+      this.downSince = since;
+      this.downTimer = this.clock.setTimeout(() => {
+        this.downTimer = undefined;
+        this.downAlertedSince = since;
+        this.feedAlert('down', this.clock.now() - since);
+      }, this.feedDownAlertMs);
     }
   }
 
@@ -140,6 +160,8 @@ export class AccountRuntime implements FeedDirectory {
     this.startTimer = undefined;
     if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);
     this.downTimer = undefined;
+    this.downSince = undefined;
+    this.downAlertedSince = undefined;
   }
 
   trackedSymbols(): string[] {
@@ -165,4 +187,12 @@ export class AccountRuntime implements FeedDirectory {
     const holder = this.locks.positionOn(symbol);
     return holder === undefined ? undefined : this.actors.get(holder);
   }
+}
+
+/** The alert of a feed that stayed down (`down`), or its all-clear (`recovered`). */
+export function feedAlert(account: string, change: 'down' | 'recovered', downForMs: number): AlertDraft {
+  const seconds = Math.round(downForMs / 1000);
+  return change === 'down'
+    ? { kind: 'feedDown', message: `the private stream of account ${account} has been down for ${seconds} s; positions are verified by polling meanwhile` }
+    : { kind: 'feedRecovered', message: `the private stream of account ${account} is live again after ${seconds} s down; positions follow the stream again` };
 }

@@ -46,7 +46,7 @@ import { RedisStore } from '../persistence/redis-store.js';
 import { Supervisor, type SupervisorEscalation, type SupervisorSpec } from '../supervisors/index.js';
 import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '../sweeps/scheduler.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
-import { AccountRuntime, type PositionActor } from './account.js';
+import { AccountRuntime, feedAlert, type PositionActor } from './account.js';
 import { AccountWorker, type LeaseChange } from './account-worker.js';
 import { SendGate } from '../actors/send-gate.js';
 import { positionHandle, type PositionHandle } from './position-handle.js';
@@ -147,6 +147,8 @@ export interface Guard {
   takeOrphan(account: string, symbol: string, how: 'adopt' | 'flatten', expected: { readonly side: string; readonly size: number }): Promise<string>;
   /** What the actor of a position driven here says: its orders, and the close planner's preview; `undefined` when none drives it here. */
   inspectPosition(positionId: string): { readonly orders: OrderView[]; readonly closePreview: ClosePreview; readonly entryPrice: number | undefined } | undefined;
+  /** When this worker last heard the account's private stream; `undefined` when it does not drive the account or has heard nothing yet. */
+  lastStreamMessageAt(account: string): number | undefined;
   /** Resolves once every transition so far is persisted (a no-op without Redis). */
   flushed(): Promise<void>;
   stop(): Promise<void>;
@@ -255,11 +257,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     }
     ports.push(port);
     workers.set(a.id, new AccountWorker({
-      runtime: new AccountRuntime(accountId(a.id), port, clock, (ms) => alerts.raise(
-        { kind: 'feedDown', message: `the private stream of account ${a.id} has been down for ${Math.round(ms / 1000)} s; positions are verified by polling meanwhile` },
-        { account: accountId(a.id) },
-      ), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
-      budgetWatcher(a.id, { log, alerts, onEvent }), { perPositionPolling: options.perPositionPolling === true }), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => alerts.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
+        budgetWatcher(a.id, { log, alerts, onEvent }), { perPositionPolling: options.perPositionPolling === true }), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,
@@ -381,6 +380,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       if (stopped) throw new GuardStopped();
       if (halted !== undefined) throw new Halted('the guard', halted);
       return workerOf(account).takeOrphan(symbol, how, expected);
+    },
+    lastStreamMessageAt: (account) => {
+      const w = workers.get(account);
+      return w?.owned === true ? w.runtime.lastHeardAt : undefined;
     },
     inspectPosition: (positionId) => {
       const actor = actorOf(positionId);

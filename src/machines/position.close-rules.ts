@@ -41,7 +41,7 @@ function planFrom(ctx: PositionContext): ClosePlanResult {
   }
 }
 
-export const lastClose = (ctx: PositionContext): OrderTrack | undefined => ctx.closes.at(-1);
+const lastClose = (ctx: PositionContext): OrderTrack | undefined => ctx.closes.at(-1);
 
 /** The last close was sent (or may have been) and is not yet known terminal. */
 export const closeInFlight = (ctx: PositionContext): boolean => isOutstanding(lastClose(ctx));

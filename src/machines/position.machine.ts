@@ -18,14 +18,14 @@
  * actor.start(); actor.getSnapshot().value; // 'pending' | { verifying: 'querying' } | …
  */
 import { and, assign, not } from 'xstate';
+import { errorText } from '../domain/errors.js';
 import type { PositionContext } from './position.context.js';
 import { closingStates, releasingStopStates } from './position.closing.js';
 import { openState } from './position.open.js';
 import { protectingState } from './position.protecting.js';
 import { resumingStates } from './position.resume.js';
-import {
-  EVIDENCE_HANDLERS, errorText, foldAck, foldEvidence, lookup, orderRequestOf, positionSetup, queryLoop, sendThrew, sent, stopToLookUp, verdictReason,
-} from './position.setup.js';
+import { EVIDENCE_HANDLERS, positionSetup } from './position.setup.js';
+import { foldAck, foldEvidence, lookup, orderRequestOf, queryLoop, sendThrew, sent, stopToLookUp, verdictReason } from './position.steps.js';
 import { initialContext } from './position.start.js';
 import { entryVerdict } from './position.verdicts.js';
 

@@ -11,7 +11,8 @@ import { clientOrderId } from '../domain/client-order-id.js';
 import { opposite } from '../domain/side.js';
 import { newOrderTrack, withLast } from './order-track.js';
 import { resumingStates } from './position.resume.js';
-import { EVIDENCE_HANDLERS, foldAck, foldEvidence, last, orderRequestOf, positionSetup, sendThrew, sent, stopToLookUp } from './position.setup.js';
+import { EVIDENCE_HANDLERS, positionSetup } from './position.setup.js';
+import { foldAck, foldEvidence, last, orderRequestOf, sendThrew, sent, stopToLookUp } from './position.steps.js';
 import { excessToReduce, filledAmount } from './position.verdicts.js';
 
 export function openState() {

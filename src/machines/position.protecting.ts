@@ -11,7 +11,8 @@ import { opposite } from '../domain/side.js';
 import { newOrderTrack, withLast } from './order-track.js';
 import type { PositionContext } from './position.context.js';
 import { resumingStates } from './position.resume.js';
-import { foldAck, last, lookup, orderRequestOf, positionSetup, queryLoop, sendThrew, sent } from './position.setup.js';
+import { positionSetup } from './position.setup.js';
+import { foldAck, last, lookup, orderRequestOf, queryLoop, sendThrew, sent } from './position.steps.js';
 import { filledAmount } from './position.verdicts.js';
 import { currentStop, nextStop, stopRetryAt } from './protection.js';
 
