@@ -190,4 +190,27 @@ describe('the request scheduler', () => {
     expect(claimedAt).toBeGreaterThanOrEqual(T0 + 3_000);
     expect(r.venue.requests({ method: 'createOrder' })).toHaveLength(0);
   });
+
+  it("backs off every account of the process on the venue host after an IP-scoped refusal (Binance's 429), not only the refused one", async () => {
+    const IP_SCOPED: VenueLimits = { ...UNMETERED, refusalScope: 'host' };
+    const clock = new SimulatedClock();
+    clock.set(T0);
+    const venue = new SimExchange({ clock, seed: 1 });
+    const host = LimitBudget.of('fapi.example', IP_SCOPED, 'host', T0);
+    const schedulerOf = (account: string) => new RequestScheduler({ account, limits: IP_SCOPED, host, clock });
+    const [a, b] = [schedulerOf('a'), schedulerOf('b')];
+    const portA = scheduledPort(createSimPort(venue, 'a'), a, IP_SCOPED, 'query');
+    const portB = scheduledPort(createSimPort(venue, 'b'), b, IP_SCOPED, 'query');
+    venue.faults.set({ fault: { kind: 'rateLimited', retryAfterMs: 2_000, http: 429 }, when: { calls: 1 }, account: 'a' });
+    await expect(portA.fetchPositions()).rejects.toBeInstanceOf(QueryFailed);
+    const other = portB.fetchPositions();
+    await settle();
+    expect(venue.requests({ account: 'b' })).toHaveLength(0); // b shares the IP: it waits too
+    clock.increment(2_000);
+    await settle();
+    await other;
+    expect(venue.requests({ account: 'b' })[0]?.at).toBe(T0 + 2_000);
+    a.close();
+    b.close();
+  });
 });
