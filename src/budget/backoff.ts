@@ -36,7 +36,10 @@ export function answered(b: Backoff): Backoff {
   return b.run === 0 ? b : { until: b.until, run: 0, since: undefined, alerted: false };
 }
 
-/** Whether the run of refusals has lasted `sustainedMs` and is not alerted yet. */
+/**
+ * Whether the current run of refusals is sustained and not alerted yet: it has lasted
+ * `sustainedMs`, or its backoff already reaches that far (a 418 ban, Bybit's 10-minute IP wait).
+ */
 export function dueAlert(b: Backoff, now: number, sustainedMs: number): boolean {
-  return !b.alerted && b.since !== undefined && now - b.since >= sustainedMs;
+  return !b.alerted && b.since !== undefined && Math.max(now, b.until) - b.since >= sustainedMs;
 }

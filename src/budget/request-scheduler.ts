@@ -49,7 +49,7 @@ export interface Ticket<T> {
 /** What the scheduler reports: a refusal backing a limit off, a run of them lasting long enough to alert, its end. */
 export type BudgetEvent =
   | { readonly type: 'backoff'; readonly account: string; readonly scope: LimitScope; readonly budget: string; readonly label: string; readonly until: number; readonly run: number }
-  | { readonly type: 'sustained'; readonly account: string; readonly scope: LimitScope; readonly budget: string; readonly sinceMs: number }
+  | { readonly type: 'sustained'; readonly account: string; readonly scope: LimitScope; readonly budget: string; readonly sinceMs: number; readonly waitMs: number }
   | { readonly type: 'recovered'; readonly account: string; readonly scope: LimitScope; readonly budget: string };
 
 export class RequestQueueFull extends PosguardError {
@@ -276,7 +276,7 @@ export class RequestScheduler {
     const sustainedMs = this.o.sustainedMs ?? 30_000;
     if (dueAlert(b, now, sustainedMs)) {
       budget.markAlerted();
-      this.o.onEvent?.({ type: 'sustained', account: this.o.account, scope, budget: budget.name, sinceMs: now - (b.since ?? now) });
+      this.o.onEvent?.({ type: 'sustained', account: this.o.account, scope, budget: budget.name, sinceMs: now - (b.since ?? now), waitMs: Math.max(0, b.until - now) });
     }
   }
 }

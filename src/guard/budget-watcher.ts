@@ -30,7 +30,7 @@ export function budgetWatcher(account: string, deps: BudgetWatcherDeps): (e: Bud
     } else {
       deps.alerts.raise({
         kind: 'rateLimited', topic: e.budget,
-        message: `account ${account}: the venue has been refusing requests for its rate limit (${e.scope === 'host' ? `the IP limit of ${e.budget}` : 'the account limit'}) for ${Math.round(e.sinceMs / 1000)} s; requests wait in its backoff, closes and stops first`,
+        message: `account ${account}: the venue has been refusing requests for its rate limit (${e.scope === 'host' ? `the IP limit of ${e.budget}` : 'the account limit'}) for ${Math.round(e.sinceMs / 1000)} s and asks it to wait ${Math.round(e.waitMs / 1000)} s more; requests wait in its backoff, closes and stops first`,
       }, { account: accountId(account) });
     }
   };

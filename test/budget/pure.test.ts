@@ -48,6 +48,8 @@ describe('backoff', () => {
     expect(dueAlert(b, 30_000, 30_000)).toBe(true);
     expect(dueAlert({ ...b, alerted: true }, 40_000, 30_000)).toBe(false);
     expect(answered(b)).toEqual({ until: 4_000, run: 0, since: undefined, alerted: false });
+    // A ban whose wait alone reaches the threshold is sustained at once (Binance 418, Bybit's 10-minute IP wait).
+    expect(dueAlert(refused(NO_BACKOFF, 600_000, 0), 0, 30_000)).toBe(true);
   });
 });
 
