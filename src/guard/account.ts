@@ -81,7 +81,8 @@ export class AccountRuntime implements FeedDirectory {
     private readonly onFeedChange: (up: boolean) => void = () => {},
     /** Told of the budget's backoffs (log, metric; an alert when sustained). */
     onBudget: (e: BudgetEvent) => void = () => {},
-    options: { readonly perPositionPolling?: boolean } = {},
+    /** `pollWindowMs`: how long the poller gathers asks into one batch (default 200 ms). */
+    options: { readonly perPositionPolling?: boolean; readonly pollWindowMs?: number } = {},
   ) {
     this.evidence = new SymbolEvidence(restLagMs);
     const limits = venueLimits(venuePort.venue);
@@ -90,7 +91,7 @@ export class AccountRuntime implements FeedDirectory {
     this.scheduler = new RequestScheduler({ account: id, limits, host, clock, onEvent: onBudget });
     this.port = scheduledPort(venuePort, this.scheduler, limits, 'query');
     this.sweepPort = scheduledPort(venuePort, this.scheduler, limits, 'sweep');
-    this.poller = options.perPositionPolling === true ? undefined : new EvidencePoller(this.port, clock);
+    this.poller = options.perPositionPolling === true ? undefined : new EvidencePoller(this.port, clock, options.pollWindowMs);
   }
 
   async load(): Promise<void> {

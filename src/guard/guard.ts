@@ -258,7 +258,11 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     ports.push(port);
     workers.set(a.id, new AccountWorker({
       runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => alerts.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
-        budgetWatcher(a.id, { log, alerts, onEvent }), { perPositionPolling: options.perPositionPolling === true }), clock, leaseClock: options.leaseClock ?? systemClock, random,
+        budgetWatcher(a.id, { log, alerts, onEvent }), {
+        perPositionPolling: options.perPositionPolling === true,
+        // A batch gathers asks for at most a quarter of a poll interval: it must not slow the positions' own checks.
+        pollWindowMs: Math.min(200, Math.floor(config.verification.feedDownPollMs / 4)),
+      }), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,
