@@ -66,8 +66,12 @@ async function aheadOfClose(perPositionPolling: boolean, n: number): Promise<num
 
 export const budgetBench: BenchSection = {
   title: 'request budget: the account poller vs per-position polling',
-  async run({ out }) {
+  async run({ out, record }) {
     const [lifeNow, lifeBase] = [await life(false), await life(true)];
+    const against = (value: number) => ({ label: 'per-position polling', value });
+    record({ figure: 'venue calls per open with a stop (stream live)', unit: 'calls', posguard: lifeNow.open, reference: against(lifeBase.open), goal: '≤ 3', met: lifeNow.open <= 3 });
+    record({ figure: 'venue calls per whole life (open, stop, close, flat proven)', unit: 'calls', posguard: lifeNow.whole, reference: against(lifeBase.whole), goal: '≤ 6', met: lifeNow.whole <= 6 });
+    record({ figure: 'venue calls before the entry leaves', unit: 'calls', posguard: lifeNow.beforeEntry, reference: against(lifeBase.beforeEntry), goal: '0 (fast path)', met: lifeNow.beforeEntry === 0 });
     out(formatTable(['venue calls (stream live)', 'posguard', 'per-position baseline', 'goal'], [
       ['per open with a stop', String(lifeNow.open), String(lifeBase.open), '≤ 3'],
       ['per whole life (open, stop, close, stop cancelled, flat proven)', String(lifeNow.whole), String(lifeBase.whole), '≤ 6'],
@@ -81,13 +85,19 @@ export const budgetBench: BenchSection = {
       const withPoller = await perTick(poller).finally(() => poller.stop());
       const base = await fleet(n, true);
       const baseline = await perTick(base).finally(() => base.stop());
+      record({
+        figure: `requests per poll tick, stream down, ${n} open positions`, unit: 'requests', posguard: withPoller, reference: against(baseline),
+        ratio: withPoller / baseline, goal: '≤ 1 position page + 1 open-orders page', met: withPoller <= 2,
+      });
       rows.push([String(n), withPoller.toFixed(1), baseline.toFixed(1), '1 position page + 1 open-orders page', `${((performance.now() - started) / 1000).toFixed(1)} s`]);
     }
     out(formatTable(['open positions, stream down', 'requests per poll tick', 'per-position baseline', 'goal', 'wall'], rows));
     out('');
     const n = Math.min(200, Math.max(...SIZES));
+    const [ahead, aheadBase] = [await aheadOfClose(false, n), await aheadOfClose(true, n)];
+    record({ figure: `requests leaving ahead of a close, ${n} positions polled (its own fresh read included)`, unit: 'requests', posguard: ahead, reference: against(aheadBase), goal: '0', met: ahead === 0 });
     out(formatTable([`requests leaving between a close asked and the close, ${n} positions polled`, 'posguard', 'per-position baseline', 'goal'], [
-      ['requests leaving first (the close\'s own fresh read included)', String(await aheadOfClose(false, n)), String(await aheadOfClose(true, n)), '0'],
+      ['requests leaving first (the close\'s own fresh read included)', String(ahead), String(aheadBase), '0'],
     ]));
   },
 };
