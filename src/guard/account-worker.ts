@@ -167,6 +167,11 @@ export class AccountWorker {
   /** Alerts waiting for their fence check. */
   private readonly alerting = new Set<Promise<void>>();
 
+  /** Another worker let the account's lease go: try to take it now. */
+  takeNow(): void {
+    this.lease?.poke();
+  }
+
   get owned(): boolean {
     return this.supervisor !== undefined;
   }

@@ -31,7 +31,9 @@ import {
   UnknownPosition,
 } from '../domain/errors.js';
 import { accountId, newPositionId, type PositionId } from '../domain/ids.js';
-import { checkIntentAgainstMarket, parseIntent } from '../domain/intent.js';
+import { checkIntentAgainstMarket, parseIntent, type Intent } from '../domain/intent.js';
+import { joinFleet } from '../fleet/fleet.js';
+import { closeAnswerBefore, type CloseAnswer } from './close-answer.js';
 import { seededRandom } from '../domain/random.js';
 import { didYouMean, suggestSymbol } from '../domain/suggest.js';
 import type { ExchangePort } from '../exchange/port.js';
@@ -51,6 +53,7 @@ import { positionHandle, type PositionHandle } from './position-handle.js';
 import { PositionRegistry, stateName, type PositionRow } from './registry.js';
 
 export type { PositionHandle } from './position-handle.js';
+export type { CloseAnswer } from './close-answer.js';
 
 export interface GuardOptions {
   /** The clock of every timer and timestamp (XState's `SimulatedClock` in tests). */
@@ -93,6 +96,11 @@ export interface GuardOptions {
    * them to the Stately inspector). Off unless given.
    */
   readonly inspect?: (event: InspectionEvent) => void;
+  /**
+   * How long the lease holder has to journal an intent (or answer a close) this worker hands
+   * over for an account it does not own, in real time (10 s unless given); see `src/fleet`.
+   */
+  readonly handoverDeadlineMs?: number;
 }
 
 export type GuardEvent =
@@ -116,12 +124,19 @@ export interface Guard {
    * `requestId` names the request: the same request delivered twice is one close (a retrying
    * bot cannot close twice); a new request after posguard gave one up starts again.
    */
-  close(positionId: string, options?: { readonly requestId?: string }): Promise<void>;
+  close(positionId: string, options?: { readonly requestId?: string }): Promise<CloseAnswer>;
   position(positionId: string): PositionHandle;
   positions(): Promise<PositionRow[]>;
   alerts(): Promise<StoredAlert[]>;
-  halt(account: string): void;
-  resume(account: string): void;
+  /**
+   * Halts an account (its new intents refused; positions in flight carry on). With Redis the
+   * halt is persisted and fleet-wide: it survives restarts, and the journal script refuses a new
+   * intent of a halted account whichever worker it reached.
+   */
+  halt(account: string, reason?: string, by?: string): Promise<void>;
+  resume(account: string): Promise<void>;
+  /** Why the account is halted (the guard's own halt included), or `undefined` while it trades. */
+  haltedBecause(account: string): Promise<string | undefined>;
   /** `undefined` while healthy; the reason once the guard has halted. */
   readonly halted: string | undefined;
   /** Where positions are kept: `redis`, or `memory` (they do not survive the process). */
@@ -266,6 +281,25 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   }
 
   let stopped = false;
+  const fleet = store === undefined ? undefined : await joinFleet({
+    store, url: config.redis, deadlineMs: options.handoverDeadlineMs, onTrouble: trouble,
+    owned: () => [...workers.values()].filter((w) => w.owned).map((w) => w.runtime.id),
+    onReleased: (name) => workers.get(name)?.takeNow(),
+    openHere: async (intent, id) => {
+      const handle = await openHere(intent, id);
+      return { id: handle.id, state: handle.state };
+    },
+    closeHere: async (positionId, requestId) => {
+      const answer = await closeHere(positionId, requestId);
+      if (answer === undefined) throw new UnknownPosition(positionId);
+      return answer;
+    },
+    newId: (intent) => (intent.idempotencyKey === undefined ? newId() : idForKey(intent.account, intent.idempotencyKey)),
+  }).catch(async (e: unknown) => {
+    await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
+    await abandon();
+    throw e;
+  });
 
   function actorOf(positionId: string): PositionActor | undefined {
     for (const w of workers.values()) {
@@ -288,10 +322,26 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     return w;
   }
 
-  async function open(raw: unknown): Promise<PositionHandle> {
+  // Not async: the promise of `openHere` is handed back as it is, so the caller hears of the
+  // journalled intent in the same tick (its state still `pending`).
+  function open(raw: unknown): Promise<PositionHandle> {
+    let intent: Intent;
+    try {
+      if (stopped) throw new GuardStopped();
+      if (halted !== undefined) throw new Halted('the guard', halted);
+      intent = parseIntent(raw);
+      const worker = workerOf(intent.account);
+      // An account another worker owns: handed to its lease holder (see docs/architecture.md, The fleet).
+      if (!worker.owned && worker.unavailable === undefined && fleet !== undefined) return fleet.open(intent);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return openHere(intent);
+  }
+
+  /** Opens a position on an account this worker drives, under `given` (a hand-over's id) or an id of its own. */
+  async function openHere(intent: Intent, given?: PositionId): Promise<PositionHandle> {
     if (stopped) throw new GuardStopped();
-    if (halted !== undefined) throw new Halted('the guard', halted);
-    const intent = parseIntent(raw);
     const worker = workerOf(intent.account);
     const account = worker.runtime;
     if (!worker.owned) throw worker.unavailable !== undefined ? new AccountUnavailable(account.id, worker.unavailable) : new NotOwner(account.id);
@@ -300,7 +350,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
         throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
       }));
     if (known !== undefined) return handleOf(known);
-    if (account.halted !== undefined) throw new Halted(`account ${account.id}`, account.halted);
+    const haltedBecause = await haltOf(account.id);
+    if (haltedBecause !== undefined) throw new Halted(`account ${account.id}`, haltedBecause);
     if (account.mode === 'hedge') throw new HedgeModeUnsupported(account.id);
     const market = account.markets.get(intent.symbol);
     if (market === undefined) throw new InvalidIntent('symbol', `${intent.symbol} is not listed on account ${account.id}${didYouMean(suggestSymbol(intent.symbol, account.markets.keys()))}`);
@@ -319,9 +370,35 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       account.locks.cancel(reservation);
       throw e;
     }
-    const id = intent.idempotencyKey === undefined ? newId() : idForKey(account.id, intent.idempotencyKey);
+    const id = given ?? (intent.idempotencyKey === undefined ? newId() : idForKey(account.id, intent.idempotencyKey));
     await worker.open(reservation, id, intent, market);
     return handleOf(id);
+  }
+
+  /** Why an account is halted (persisted with Redis, else in this process), or `undefined`. */
+  async function haltOf(name: string): Promise<string | undefined> {
+    if (fleet === undefined) return workerOf(name).runtime.halted;
+    return fleet.haltedBecause(name);
+  }
+
+  /**
+   * Closes a position whose actor runs here; `undefined` when this worker does not drive it.
+   * The lease is checked in Redis first (`AccountWorker.close`).
+   */
+  async function closeHere(positionId: string, requestId: string | undefined): Promise<CloseAnswer | undefined> {
+    const actor = actorOf(positionId);
+    const row = registry.get(positionId as PositionId);
+    if (actor === undefined) {
+      if (row === undefined) return undefined;
+      if (FINAL_STATES.includes(row.state)) return { id: positionId, state: row.state, result: 'alreadyFinal' };
+      if (workers.get(row.account)?.owned === true) throw new AccountUnavailable(row.account, `the actor of position ${positionId} is not running (quarantined or restarting)`);
+      return undefined;
+    }
+    const before = closeAnswerBefore(positionId, stateName(actor.getSnapshot().value));
+    if (before !== undefined) return before;
+    const owner = [...workers.values()].find((w) => w.runtime.actors.get(positionId as PositionId) === actor);
+    if (owner === undefined || !(await owner.close(positionId as PositionId, requestId))) throw new NotOwner(row?.account ?? '?');
+    return { id: positionId, state: stateName(actor.getSnapshot().value), result: 'requested' };
   }
 
   return {
@@ -337,25 +414,28 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     },
     close: async (positionId, closeOptions) => {
       if (stopped) throw new GuardStopped();
-      const actor = actorOf(positionId);
-      if (actor === undefined) {
-        const row = registry.get(positionId as PositionId);
-        if (row === undefined) throw new UnknownPosition(positionId);
-        if (FINAL_STATES.includes(row.state)) return; // final already: nothing to close
-        throw new NotOwner(row.account); // another worker drives it now
-      }
       // Accepted only by the owner, checked in Redis: a worker that lost the account refuses rather than drop the close.
-      const owner = [...workers.values()].find((w) => w.runtime.actors.get(positionId as PositionId) === actor);
-      if (owner === undefined || !(await owner.close(positionId as PositionId, closeOptions?.requestId))) throw new NotOwner(registry.get(positionId as PositionId)?.account ?? '?');
+      const here = await closeHere(positionId, closeOptions?.requestId);
+      if (here !== undefined) return here;
+      if (fleet === undefined) {
+        const row = registry.get(positionId as PositionId);
+        throw row === undefined ? new UnknownPosition(positionId) : new NotOwner(row.account);
+      }
+      return fleet.close(positionId, closeOptions?.requestId, registry.get(positionId as PositionId)?.account);
     },
     positions: async () => registry.rows(),
     alerts: async () => [...(await alerts.list())],
-    halt: (name) => {
-      workerOf(name).runtime.halted = 'halted by the operator';
+    halt: async (name, reason = 'halted by the operator', by = 'library') => {
+      const worker = workerOf(name);
+      if (fleet === undefined) worker.runtime.halted = reason;
+      else await fleet.halt(name, { reason, by, at: Date.now() });
     },
-    resume: (name) => {
-      workerOf(name).runtime.halted = undefined;
+    resume: async (name) => {
+      const worker = workerOf(name);
+      if (fleet === undefined) worker.runtime.halted = undefined;
+      else await fleet.resume(name);
     },
+    haltedBecause: async (name) => halted ?? haltOf(name),
     flushed: async () => {
       await Promise.all([...workers.values()].map((w) => w.flushed()));
       await alerts.settled?.();
@@ -388,6 +468,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       stopped = true;
       // Nothing leaves from here on; a claim being written is waited for, never abandoned.
       gate.close();
+      // No more hand-overs are taken; a queued one waits for the next owner.
+      await fleet?.stop();
       const bound = options.stopTimeoutMs ?? 10_000;
       const unfinished: string[] = [];
       const step = (what: string, work: Promise<unknown>) => within(work, bound).then((done) => {

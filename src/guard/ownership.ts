@@ -89,6 +89,12 @@ export class AccountLease {
     return this.holderValue !== undefined;
   }
 
+  /** Another worker let the lease go (the fleet was told): try to take it now rather than at the next retry. */
+  poke(): void {
+    if (this.stopped || this.holderValue !== undefined) return;
+    this.schedule(0, () => this.tryAcquire());
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
@@ -110,7 +116,7 @@ export class AccountLease {
     this.schedule(retryInMs, () => this.tryAcquire());
   }
 
-  /** Gives the lease up now (fenced: only if it is still this holder's), bumping nothing: the next taker gets a new token. */
+  /** Gives the lease up now (fenced: only if it is still this holder's), its token bumped and the fleet told, so that a standby takes it at once. */
   private async release(): Promise<void> {
     const holder = this.holderValue;
     this.holderValue = undefined;

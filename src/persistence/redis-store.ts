@@ -16,11 +16,13 @@
  */
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { PosguardError, errorText } from '../domain/errors.js';
+import { Halted, PosguardError, errorText } from '../domain/errors.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../domain/reports.js';
 import type { JournalEntry, JournalResult } from './journal.js';
+import { HandoverWithdrawn } from '../fleet/errors.js';
+import { FleetStore, haltReason } from './fleet-scripts.js';
 import * as scripts from './scripts.js';
 import { FENCED_OUT, WriteBatcher, type BatchScope } from './write-batch.js';
 
@@ -109,6 +111,14 @@ export class RedisStore {
     sweeps: (a: string) => `${this.prefix}acct:${a}:sweeps`,
     /** The fleet-wide stream of transitions and alerts (`GET /v1/events`). */
     events: () => `${this.prefix}events`,
+    /** The account's persisted halt (JSON: reason, by, at), read by the journal script. */
+    halt: (a: string) => `${this.prefix}acct:${a}:halt`,
+    /** An intent or close handed to the account's lease holder (`src/fleet`). */
+    handover: (id: string) => `${this.prefix}handover:${id}`,
+    /** The ids of the hand-overs waiting for the account's lease holder. */
+    handovers: (a: string) => `${this.prefix}acct:${a}:handovers`,
+    /** Where a released lease is announced, so that a standby takes it at once. */
+    released: () => `${this.prefix}lease-released`,
   };
 
   /** Keeps a sweep's report, the last `keep` per account. */
@@ -147,8 +157,9 @@ export class RedisStore {
     return Number(await scripts.renewLease.run(this.redis, [this.keys.lease(account)], [holder, ttlMs])) === 1;
   }
 
+  /** Lets the lease go if it is still `holder`'s, bumping its token and announcing it to the fleet (`FleetStore.releaseLease`). */
   async releaseLease(account: AccountId, holder: string): Promise<void> {
-    await scripts.releaseLease.run(this.redis, [this.keys.lease(account)], [holder]);
+    await new FleetStore(this).releaseLease(account, holder);
   }
 
   /** `fencedWrites`' account-wide keys and arguments (see `scripts.ts`). */
@@ -166,10 +177,12 @@ export class RedisStore {
 
   /** Journals the intent, or finds it journalled before (see `JournalResult`). */
   async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
-    const result = await this.writes.write(this.scope(account), holder, 'I', [this.keys.position(entry.positionId)],
+    const result = await this.writes.write(this.scope(account), holder, 'I', [this.keys.position(entry.positionId), this.keys.halt(account), this.keys.handover(entry.positionId)],
       [entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at, entry.intent.idempotencyKey ?? '', entry.origin ?? 'intent']);
     if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
-    const [kind, baseline] = result as [JournalResult['kind'], string];
+    const [kind, baseline] = result as [JournalResult['kind'] | 'halted' | 'withdrawn', string];
+    if (kind === 'halted') throw new Halted(`account ${account}`, haltReason(baseline));
+    if (kind === 'withdrawn') throw new HandoverWithdrawn(entry.positionId, baseline);
     return { kind, baseline: JSON.parse(baseline) as Baseline };
   }
 

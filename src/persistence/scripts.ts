@@ -84,13 +84,7 @@ end
 return 0
 `);
 
-/** KEYS[1] lease. ARGV[1] holder. Deletes the lease if this holder still has it; returns 1 or 0. */
-export const releaseLease = new Script('releaseLease', `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-`);
+/* Releasing a lease (with its token bumped and the fleet told) is `fleet-scripts.ts`' releaseLease. */
 
 /**
  * The fenced writes of one or more accounts, in one script: per account, a batch of
@@ -105,12 +99,17 @@ return 0
  * position, the number of operations, then each operation as its code followed by its
  * arguments. The operations (`k` its first key, `a` its first argument after the code):
  *
- * - `I` recordIntent. KEYS: position hash. ARGV: position id, intent JSON, entry client order
- *   id, baseline JSON, time, idempotency key or '', origin (`intent` or `adopted`). Replies
- *   `{ 'new' | 'confirmed' | 'unconfirmed' | 'adopted', baseline JSON }`: `new` when written
- *   now; otherwise the intent was journalled before (a restart), with its first baseline:
- *   `adopted` for an orphan taken over (its entry is never sent), else whether the bot was
- *   ever told so (`C`).
+ * - `I` recordIntent. KEYS: position hash, the account's persisted halt flag, the position's
+ *   hand-over record (absent unless another worker handed the intent over). ARGV: position id,
+ *   intent JSON, entry client order id, baseline JSON, time, idempotency key or '', origin
+ *   (`intent` or `adopted`). Replies `{ 'new' | 'confirmed' | 'unconfirmed' | 'adopted',
+ *   baseline JSON }`: `new` when written now; otherwise the intent was journalled before (a
+ *   restart), with its first baseline: `adopted` for an orphan taken over (its entry is never
+ *   sent), else whether the bot was ever told so (`C`). A new intent is refused — nothing
+ *   written — with `{ 'halted', the halt JSON }` while the account is halted, and with
+ *   `{ 'withdrawn', status }` when its hand-over is no longer pending or its deadline (Redis
+ *   time) has passed (then marked `expired`: journal-or-expire, see docs/architecture.md,
+ *   The fleet); a pending hand-over is marked `journalled` with the intent.
  * - `C` confirmIntent. KEYS: position hash. Marks a journalled intent as acknowledged to the
  *   bot; replies 1. An intent journalled but never confirmed (the write's reply was lost, or
  *   the worker died before answering) is never sent after a restart.
@@ -148,6 +147,20 @@ local function recordIntent(k, a)
     if existing[3] == 'adopted' then return {'adopted', existing[1]} end
     if existing[2] == '1' then return {'confirmed', existing[1]} end
     return {'unconfirmed', existing[1]}
+  end
+  if ARGV[a + 6] == 'intent' then
+    local halt = redis.call('GET', KEYS[k + 1])
+    if halt then return {'halted', halt} end
+  end
+  local handover = redis.call('HMGET', KEYS[k + 2], 'status', 'deadline')
+  if handover[1] then
+    if handover[1] ~= 'pending' then return {'withdrawn', handover[1]} end
+    local t = redis.call('TIME')
+    if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(handover[2]) then
+      redis.call('HSET', KEYS[k + 2], 'status', 'expired')
+      return {'withdrawn', 'expired'}
+    end
+    redis.call('HSET', KEYS[k + 2], 'status', 'journalled')
   end
   redis.call('HSET', KEYS[k], 'id', ARGV[a], 'intent', ARGV[a + 1], 'entryCid', ARGV[a + 2], 'baseline', ARGV[a + 3], 'createdAt', ARGV[a + 4], 'confirmed', '0', 'origin', ARGV[a + 6])
   redis.call('SADD', live, ARGV[a])
@@ -199,7 +212,7 @@ end
 
 -- code -> { function, keys, arguments }
 local ops = {
-  I = {recordIntent, 1, 7},
+  I = {recordIntent, 3, 7},
   C = {confirmIntent, 1, 0},
   L = {claimSend, 1, 2},
   U = {releaseClaim, 1, 1},

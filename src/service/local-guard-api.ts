@@ -14,7 +14,7 @@ import { NotOwner, UnknownAccount, UnknownPosition } from '../domain/errors.js';
 import type { PositionId } from '../domain/ids.js';
 import type { Guard } from '../guard/guard.js';
 import type { PositionRow } from '../guard/registry.js';
-import { FINAL_STATES, type PositionStateName } from '../machines/position.machine.js';
+import { FINAL_STATES } from '../machines/position.machine.js';
 import type { RedisStore } from '../persistence/redis-store.js';
 import type { AccountBoard } from './account-board.js';
 import type { AlertAcks } from './alert-acks.js';
@@ -43,8 +43,6 @@ export interface LocalGuardApiDeps {
 /** What the dashboard's close confirmation says of the preview. */
 export const PREVIEW_NOTE = 'a preview: the order the close planner would send on the latest report; confirming sends only the close request, and the order is planned again from a fresh report';
 
-const CLOSING: readonly PositionStateName[] = ['closing', 'rollingBack', 'verifyingClosed'];
-
 function summaryOf(row: PositionRow, entryPrice: number | undefined): PositionSummary {
   return {
     id: row.id, account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, state: row.state,
@@ -55,14 +53,12 @@ function summaryOf(row: PositionRow, entryPrice: number | undefined): PositionSu
 
 export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
   const summary = (row: PositionRow): PositionSummary => summaryOf(row, guard.inspectPosition(row.id)?.entryPrice);
-  const halts = new Map<string, string>();
   const configured = (config: Config) => config.accounts.map((a) => a.id as string);
 
-  function account(id: string, holder?: string): AccountView {
+  function account(id: string, holder?: string, halted?: string): AccountView {
     const a = guard.config.accounts.find((x) => x.id === id);
     if (a === undefined) throw new UnknownAccount(id, configured(guard.config));
     const s = deps.board.get(id);
-    const halted = halts.get(id) ?? guard.halted;
     return {
       id, exchange: a.exchange, owned: s?.owned ?? false, trading: halted === undefined ? 'active' : 'halted',
       ...(halted === undefined ? {} : { haltedBecause: halted }), feed: s?.feed ?? 'unknown', ...(s?.mode === undefined ? {} : { mode: s.mode }),
@@ -72,8 +68,12 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
   }
 
   async function accountsWithHolders(ids: readonly string[]): Promise<AccountView[]> {
-    const holders = deps.holders === undefined ? ids.map(() => undefined) : await deps.holders(ids).catch(() => ids.map(() => undefined));
-    return ids.map((id, i) => account(id, holders[i]));
+    ids.forEach((id) => account(id));
+    const [holders, halts] = await Promise.all([
+      deps.holders === undefined ? ids.map(() => undefined) : deps.holders(ids).catch(() => ids.map(() => undefined)),
+      Promise.all(ids.map((id) => guard.haltedBecause(id))),
+    ]);
+    return ids.map((id, i) => account(id, holders[i], halts[i]));
   }
 
   async function row(id: string): Promise<PositionRow> {
@@ -95,13 +95,7 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
       const handle = await guard.open(intent);
       return { id: handle.id, state: handle.state };
     },
-    close: async (id): Promise<CloseAnswer> => {
-      const before = await row(id);
-      if (FINAL_STATES.includes(before.state)) return { id, state: before.state, result: 'alreadyFinal' };
-      if (CLOSING.includes(before.state)) return { id, state: before.state, result: 'alreadyClosing' };
-      await guard.close(id);
-      return { id, state: guard.position(id).state, result: 'requested' };
-    },
+    close: (id): Promise<CloseAnswer> => guard.close(id),
     positions: async (filter = {}) => (await guard.positions())
       .filter((r) => (filter.state === undefined || r.state === filter.state) && (filter.account === undefined || r.account === filter.account))
       .map(summary),
@@ -111,16 +105,14 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
       const live = guard.inspectPosition(id);
       return { ...summary(r), historySource: h.source, history: h.items, ...(live === undefined ? {} : { orders: live.orders }), actions };
     },
-    halt: async (id, reason) => {
+    halt: async (id, reason, by) => {
       account(id);
-      guard.halt(id);
-      halts.set(id, reason);
+      await guard.halt(id, reason, by);
       return (await accountsWithHolders([id]))[0] as AccountView;
     },
     resume: async (id) => {
       account(id);
-      guard.resume(id);
-      halts.delete(id);
+      await guard.resume(id);
       return (await accountsWithHolders([id]))[0] as AccountView;
     },
     flatten: async (id) => {

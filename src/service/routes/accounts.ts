@@ -15,7 +15,7 @@ export const accountRoutes = (deps: ServerDeps): FastifyPluginAsync => async (ap
   app.post('/v1/accounts/:id/halt', { schema: { params: idParams, body: reasonBody }, config: admin }, async (req) => {
     const { id } = req.params as { id: string };
     const reason = (req.body as { reason?: string }).reason ?? `halted by ${req.principal.name}`;
-    const view = await act(deps, req, { what: 'halt', account: id, why: reason }, () => deps.api.halt(id, reason));
+    const view = await act(deps, req, { what: 'halt', account: id, why: reason }, () => deps.api.halt(id, reason, req.principal.name));
     deps.events.append({ type: 'account', account: view });
     deps.log?.warn({ account: id, by: req.principal.name, reason }, 'account halted: new intents are refused');
     return view;

@@ -1,0 +1,36 @@
+/**
+ * The named errors of the fleet (see docs/architecture.md, The fleet): what a caller hears when
+ * an intent or a close handed to the account's lease holder did not come back in time, when it
+ * was withdrawn, and when no worker owns the account at all.
+ */
+import { PosguardError } from '../domain/errors.js';
+
+/** No worker of the fleet holds the account's lease: nobody can carry an intent or a close out. */
+export class NoOwner extends PosguardError {
+  readonly code = 'NOT_OWNER';
+  constructor(readonly account: string) {
+    super(`no posguard worker owns account ${account} right now (nobody holds its ownership lease): nothing was sent; `
+      + 'start a worker with this account in its config, or wait for one to take it, then try again');
+  }
+}
+
+/**
+ * A hand-over was not answered by its deadline, and what became of it cannot be said here: the
+ * caller polls the position. Never a 5xx: the request may well have been carried out.
+ */
+export class HandoverUnanswered extends PosguardError {
+  readonly code = 'HANDOVER_UNANSWERED';
+  constructor(readonly positionId: string, readonly what: 'open' | 'close', why: string) {
+    super(`the ${what === 'open' ? 'intent' : 'close'} of position ${positionId} was handed to the worker that owns its account and its answer is unknown (${why}): `
+      + `poll GET /v1/positions/${positionId}`);
+  }
+}
+
+/** An intent handed over was withdrawn at its deadline before the owner journalled it: nothing was sent. */
+export class HandoverWithdrawn extends PosguardError {
+  readonly code = 'HANDOVER_WITHDRAWN';
+  constructor(readonly positionId: string, status: string) {
+    super(`the intent of position ${positionId} was handed to the worker that owns its account and withdrawn before it was journalled (${status}): `
+      + 'nothing was sent; submit it again');
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The Redis side of the fleet (see docs/architecture.md, The fleet): an account's persisted
+ * halt, the hand-over of an intent or a close to the account's lease holder, and the release
+ * of a lease that a standby hears at once. Writes that must happen together are one script
+ * each (the header says keys, arguments and reply); the journal script that takes a hand-over
+ * (journal-or-expire) is `fencedWrites`' `I` operation (`scripts.ts`), which reads the same keys.
+ *
+ * Receives: calls from `src/fleet` and the guard. Touches: Redis, under the store's prefix.
+ *
+ * @example
+ * const fleet = new FleetStore(store);
+ * await fleet.halt('main', { reason: 'incident', by: 'default', at: Date.now() });
+ * await fleet.handOver('main', { id, kind: 'open', body: intent }, 10_000); // 'queued'
+ */
+import type { RedisStore } from './redis-store.js';
+import { Script } from './scripts.js';
+
+/** What the halt key of an account holds while it is halted. */
+export interface HaltRecord {
+  readonly reason: string;
+  readonly by: string;
+  readonly at: number;
+}
+
+/** The reason of a stored halt record (its JSON), for messages; the raw text when it does not parse. */
+export function haltReason(json: string): string {
+  try {
+    const record = JSON.parse(json) as Partial<HaltRecord>;
+    return typeof record.reason === 'string' ? `${record.reason}${typeof record.by === 'string' ? `, by ${record.by}` : ''}` : json;
+  } catch {
+    return json;
+  }
+}
+
+/** A request handed to the account's lease holder. `id`: the position's id for an intent (the journal script finds it by it). */
+export interface HandoverRequest {
+  readonly id: string;
+  readonly kind: 'open' | 'close';
+  readonly body: unknown;
+}
+
+/**
+ * Where a hand-over stands: `pending` (not taken yet), `journalled` (an intent the owner
+ * journalled), `done` (answered), `refused` (the owner refused it, with its error), `expired`
+ * (withdrawn at its deadline, never carried out).
+ */
+export type HandoverStatus = 'pending' | 'journalled' | 'done' | 'refused' | 'expired';
+
+export interface HandoverState {
+  readonly status: HandoverStatus;
+  /** The owner's answer (`done`) or its error `{ code, message, field? }` (`refused`). */
+  readonly answer: unknown;
+}
+
+/** How long a hand-over's record is kept after its deadline, so that a late poll still finds what became of it. */
+const RECORD_TTL_MS = 24 * 3_600_000;
+
+/**
+ * KEYS[1] the hand-over record, KEYS[2] the account's hand-over queue, KEYS[3] the account's lease.
+ * ARGV[1] id, ARGV[2] kind, ARGV[3] body JSON, ARGV[4] ms until the deadline, ARGV[5] ms the record is kept after it.
+ * Replies `{ 'queued', deadline }`, `{ 'exists', status }` (handed over before: nothing queued
+ * again), or `{ 'noOwner', '' }` when nobody holds the lease (nothing written).
+ */
+const handOverScript = new Script('handOver', `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status then return {'exists', status} end
+if redis.call('EXISTS', KEYS[3]) == 0 then return {'noOwner', ''} end
+local t = redis.call('TIME')
+local deadline = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'kind', ARGV[2], 'body', ARGV[3], 'status', 'pending', 'deadline', deadline)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]) + tonumber(ARGV[5]))
+redis.call('LPUSH', KEYS[2], ARGV[1])
+return {'queued', tostring(deadline)}
+`);
+
+/**
+ * KEYS[1] the hand-over record. ARGV[1] the status to set (`done`, `refused`, or `expired` to
+ * withdraw), ARGV[2] the answer JSON.
+ * Only a `pending` hand-over changes (an intent the journal took is `journalled`: an owner's
+ * later `done` is recorded beside it). Replies `{ status, answer }` as they stand after the call.
+ */
+const settleScript = new Script('settleHandover', `
+local cur = redis.call('HMGET', KEYS[1], 'status', 'answer')
+if not cur[1] then return {'missing', ''} end
+if cur[1] == 'pending' or (cur[1] == 'journalled' and ARGV[1] == 'done') then
+  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'answer', ARGV[2])
+  return {ARGV[1], ARGV[2]}
+end
+return {cur[1], cur[2] or ''}
+`);
+
+/**
+ * KEYS[1] lease, KEYS[2] fencing-token counter. ARGV[1] holder, ARGV[2] the channel, ARGV[3] account.
+ * Deletes the lease if it is still this holder's, bumps the token counter (whatever was written
+ * under the old token stays fenced out, and the next holder's token is new) and announces the
+ * account on the channel, so that a standby takes it at once. Replies 1, or 0 when the lease
+ * was not this holder's (nothing done).
+ */
+const releaseScript = new Script('releaseLease', `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+`);
+
+export class FleetStore {
+  constructor(readonly store: RedisStore) {}
+
+  private get redis() {
+    return this.store.redis;
+  }
+
+  /** Halts the account fleet-wide: the journal script refuses its new intents until `resume`. */
+  async halt(account: string, record: HaltRecord): Promise<void> {
+    await this.redis.set(this.store.keys.halt(account), JSON.stringify(record));
+  }
+
+  async resume(account: string): Promise<void> {
+    await this.redis.del(this.store.keys.halt(account));
+  }
+
+  /** The account's halt, or `undefined` while it trades. */
+  async halted(account: string): Promise<HaltRecord | undefined> {
+    const text = await this.redis.get(this.store.keys.halt(account));
+    if (text === null) return undefined;
+    try {
+      return JSON.parse(text) as HaltRecord;
+    } catch {
+      return { reason: text, by: '?', at: 0 };
+    }
+  }
+
+  /** The account of a stored position (from its journalled intent), or `undefined` when none is stored. */
+  async accountOf(positionId: string): Promise<string | undefined> {
+    const text = await this.redis.hget(this.store.keys.position(positionId), 'intent');
+    if (text === null) return undefined;
+    try {
+      const account = (JSON.parse(text) as { account?: unknown }).account;
+      return typeof account === 'string' ? account : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A stored position's state name (the owner's snapshot script keeps it), or `undefined`. */
+  async stateOf(account: string, positionId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.store.keys.states(account), positionId)) ?? undefined;
+  }
+
+  /** Queues a request for the account's lease holder, answerable until `deadlineMs` from now (Redis time). */
+  async handOver(account: string, request: HandoverRequest, deadlineMs: number): Promise<'queued' | 'noOwner' | { readonly exists: string }> {
+    const reply = await handOverScript.run(this.redis, [this.store.keys.handover(request.id), this.store.keys.handovers(account), this.store.keys.lease(account)],
+      [request.id, request.kind, JSON.stringify(request.body ?? null), Math.max(1, Math.round(deadlineMs)), RECORD_TTL_MS]) as [string, string];
+    if (reply[0] === 'queued') return 'queued';
+    if (reply[0] === 'noOwner') return 'noOwner';
+    return { exists: reply[1] };
+  }
+
+  /** Where a hand-over stands, or `undefined` when there is no such record. */
+  async handoverState(id: string): Promise<HandoverState | undefined> {
+    const [status, answer] = await this.redis.hmget(this.store.keys.handover(id), 'status', 'answer');
+    if (status === null) return undefined;
+    return { status: status as HandoverStatus, answer: parseAnswer(answer) };
+  }
+
+  /** The request of a queued hand-over (for its owner), or `undefined` when its record is gone. */
+  async handoverRequest(id: string): Promise<(HandoverRequest & HandoverState) | undefined> {
+    const [kind, body, status, answer] = await this.redis.hmget(this.store.keys.handover(id), 'kind', 'body', 'status', 'answer');
+    if (kind === null || status === null) return undefined;
+    return { id, kind: kind as HandoverRequest['kind'], body: parseAnswer(body), status: status as HandoverStatus, answer: parseAnswer(answer) };
+  }
+
+  /** Answers (`done`, `refused`) or withdraws (`expired`) a pending hand-over; replies where it stands after. */
+  async settle(id: string, status: 'done' | 'refused' | 'expired', answer: unknown): Promise<HandoverState | undefined> {
+    const [now, text] = await settleScript.run(this.redis, [this.store.keys.handover(id)], [status, JSON.stringify(answer ?? null)]) as [string, string];
+    return now === 'missing' ? undefined : { status: now as HandoverStatus, answer: parseAnswer(text) };
+  }
+
+  /** Puts a hand-over back at the end of its account's queue (its owner lost the account meanwhile). */
+  async requeue(account: string, id: string): Promise<void> {
+    await this.redis.rpush(this.store.keys.handovers(account), id);
+  }
+
+  /** Lets a lease go, bumping its fencing token, and tells the fleet (`released` channel). */
+  async releaseLease(account: string, holder: string): Promise<boolean> {
+    return Number(await releaseScript.run(this.redis, [this.store.keys.lease(account), this.store.keys.token(account)], [holder, this.store.keys.released(), account])) === 1;
+  }
+}
+
+function parseAnswer(text: string | null | undefined): unknown {
+  if (text === null || text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
