@@ -20,8 +20,8 @@ export class NoOwner extends PosguardError {
  */
 export class HandoverUnanswered extends PosguardError {
   readonly code = 'HANDOVER_UNANSWERED';
-  constructor(readonly positionId: string, readonly what: 'open' | 'close', why: string) {
-    super(`the ${what === 'open' ? 'intent' : 'close'} of position ${positionId} was handed to the worker that owns its account and its answer is unknown (${why}): `
+  constructor(readonly positionId: string, readonly what: 'open' | 'close' | 'flatten', why: string) {
+    super(`the ${what === 'open' ? 'intent' : what} of position ${positionId} was handed to the worker that owns its account and its answer is unknown (${why}): `
       + `poll GET /v1/positions/${positionId}`);
   }
 }
@@ -32,5 +32,13 @@ export class HandoverWithdrawn extends PosguardError {
   constructor(readonly positionId: string, status: string) {
     super(`the intent of position ${positionId} was handed to the worker that owns its account and withdrawn before it was journalled (${status}): `
       + 'nothing was sent; submit it again');
+  }
+}
+
+/** An entry not claimed yet when its account was flattened: it is never sent (see docs/architecture.md, The fleet). */
+export class EntryAborted extends PosguardError {
+  readonly code = 'ENTRY_ABORTED';
+  constructor(readonly account: string, readonly positionId: string) {
+    super(`the entry of position ${positionId} was aborted before it was sent: account ${account} is being flattened`);
   }
 }

@@ -44,9 +44,17 @@ export interface FleetDeps {
   readonly openHere: (intent: Intent, id: PositionId) => Promise<{ id: string; state: PositionStateName }>;
   /** Closes a position of an account driven here; throws `UnknownPosition` when it is not one. */
   readonly closeHere: (positionId: string, requestId: string) => Promise<CloseAnswer>;
+  /** Closes every non-final position of an account driven here (a flatten's second step); answers their ids. */
+  readonly flattenHere: (account: string) => Promise<FlattenStarted>;
   /** The id of a new position (the idempotency key's own when it has one). */
   readonly newId: (intent: Intent) => PositionId;
   readonly onTrouble: (what: string, error: unknown) => void;
+}
+
+/** What a flatten started: the positions it asked to close. */
+export interface FlattenStarted {
+  readonly account: string;
+  readonly positions: readonly string[];
 }
 
 export interface FleetMember {
@@ -56,6 +64,11 @@ export interface FleetMember {
   /** Hands a close to the lease holder of the position's account (`account` when known). */
   close(positionId: string, requestId: string | undefined, account: string | undefined): Promise<CloseAnswer>;
   halt(account: string, record: HaltRecord): Promise<void>;
+  /**
+   * Flattens an account: halted and its entries not claimed yet aborted (persisted, together),
+   * then every non-final position closed by its owner (handed over unless it is this worker).
+   */
+  flatten(account: string, record: HaltRecord): Promise<FlattenStarted>;
   resume(account: string): Promise<void>;
   haltedBecause(account: string): Promise<string | undefined>;
   /** Takes no more hand-overs (those being carried out finish) and stops listening. */
@@ -83,8 +96,9 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
       if (intent.account !== account) throw new UnknownPosition(request.id);
       return deps.openHere(intent, request.id as PositionId);
     }
-    const { positionId, requestId } = request.body as { positionId: string; requestId: string };
     if (!deps.owned().includes(account)) throw new NotOwner(account);
+    if (request.kind === 'flatten') return deps.flattenHere(account);
+    const { positionId, requestId } = request.body as { positionId: string; requestId: string };
     return deps.closeHere(positionId, requestId);
   };
   const desk = new HandoverDesk({ fleet, blocking, owned: deps.owned, carryOut, onTrouble: deps.onTrouble });
@@ -124,6 +138,11 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
       return await handOver(fleet, account, { id: `close:${positionId}:${body.requestId}`, kind: 'close', body }, { deadlineMs }) as CloseAnswer;
     },
     halt: (account, record) => fleet.halt(account, record),
+    flatten: async (account, record) => {
+      await fleet.haltToFlatten(account, record);
+      if (deps.owned().includes(account)) return deps.flattenHere(account);
+      return await handOver(fleet, account, { id: `flatten:${account}:${record.at}:${randomUUID()}`, kind: 'flatten', body: { account } }, { deadlineMs }) as FlattenStarted;
+    },
     resume: (account) => fleet.resume(account),
     haltedBecause,
     stop: async () => {

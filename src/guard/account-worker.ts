@@ -229,11 +229,11 @@ export class AccountWorker {
    * Redis first, so a worker that lost it without noticing yet refuses (`NotOwner`) rather than
    * accept a close it would drop.
    */
-  async close(id: PositionId, requestId: string | undefined): Promise<boolean> {
+  async close(id: PositionId, requestId: string | undefined, reason: 'user' | 'flatten' = 'user'): Promise<boolean> {
     const actor = this.deps.runtime.actors.get(id);
     if (actor === undefined) return false;
     if (this.lease !== undefined && !(await this.lease.check())) throw new NotOwner(this.deps.runtime.id);
-    actor.send({ type: 'CLOSE', reason: 'user', ...(requestId === undefined ? {} : { requestId }) });
+    actor.send({ type: 'CLOSE', reason, ...(requestId === undefined ? {} : { requestId }) });
     return true;
   }
 

@@ -32,7 +32,8 @@ import {
 } from '../domain/errors.js';
 import { accountId, newPositionId, type PositionId } from '../domain/ids.js';
 import { checkIntentAgainstMarket, parseIntent, type Intent } from '../domain/intent.js';
-import { joinFleet } from '../fleet/fleet.js';
+import { joinFleet, type FlattenStarted } from '../fleet/fleet.js';
+import { closeEveryPosition } from '../fleet/flatten.js';
 import { closeAnswerBefore, type CloseAnswer } from './close-answer.js';
 import { seededRandom } from '../domain/random.js';
 import { didYouMean, suggestSymbol } from '../domain/suggest.js';
@@ -137,6 +138,15 @@ export interface Guard {
   resume(account: string): Promise<void>;
   /** Why the account is halted (the guard's own halt included), or `undefined` while it trades. */
   haltedBecause(account: string): Promise<string | undefined>;
+  /**
+   * Flattens an account: halts it first (persisted with Redis), aborts its entries not claimed
+   * yet (in the claim script), then asks every non-final position of posguard's on it to close
+   * (on the account's owner). Answers the positions asked to close; `stateOf` tells when each
+   * is final. Positions of other programs are never touched.
+   */
+  flatten(account: string, reason?: string, by?: string): Promise<FlattenStarted>;
+  /** A position's state wherever it is driven (this worker, else Redis); `undefined` when it is unknown. */
+  stateOf(positionId: string): Promise<PositionStateName | undefined>;
   /** `undefined` while healthy; the reason once the guard has halted. */
   readonly halted: string | undefined;
   /** Where positions are kept: `redis`, or `memory` (they do not survive the process). */
@@ -294,6 +304,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       if (answer === undefined) throw new UnknownPosition(positionId);
       return answer;
     },
+    flattenHere: (name) => closeEveryPosition(workerOf(name), `flatten-${Date.now()}`),
     newId: (intent) => (intent.idempotencyKey === undefined ? newId() : idForKey(intent.account, intent.idempotencyKey)),
   }).catch(async (e: unknown) => {
     await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
@@ -436,6 +447,20 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       else await fleet.resume(name);
     },
     haltedBecause: async (name) => halted ?? haltOf(name),
+    flatten: async (name, reason = 'flattened by the operator', by = 'library') => {
+      const worker = workerOf(name);
+      if (fleet !== undefined) return fleet.flatten(name, { reason, by, at: Date.now() });
+      worker.runtime.halted = reason;
+      return closeEveryPosition(worker, `flatten-${Date.now()}`);
+    },
+    stateOf: async (positionId) => {
+      const actor = actorOf(positionId);
+      if (actor !== undefined) return stateName(actor.getSnapshot().value);
+      const row = registry.get(positionId as PositionId);
+      if (row !== undefined || fleet === undefined) return row?.state;
+      const account = await fleet.store.accountOf(positionId);
+      return account === undefined ? undefined : (await fleet.store.stateOf(account, positionId)) as PositionStateName | undefined;
+    },
     flushed: async () => {
       await Promise.all([...workers.values()].map((w) => w.flushed()));
       await alerts.settled?.();

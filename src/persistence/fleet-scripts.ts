@@ -35,7 +35,7 @@ export function haltReason(json: string): string {
 /** A request handed to the account's lease holder. `id`: the position's id for an intent (the journal script finds it by it). */
 export interface HandoverRequest {
   readonly id: string;
-  readonly kind: 'open' | 'close';
+  readonly kind: 'open' | 'close' | 'flatten';
   readonly body: unknown;
 }
 
@@ -116,8 +116,14 @@ export class FleetStore {
     await this.redis.set(this.store.keys.halt(account), JSON.stringify(record));
   }
 
+  /** Lifts the account's halt, and a flatten's abort of entries not claimed yet. */
   async resume(account: string): Promise<void> {
-    await this.redis.del(this.store.keys.halt(account));
+    await this.redis.del(this.store.keys.halt(account), this.store.keys.abortEntries(account));
+  }
+
+  /** A flatten's first step: the account halted and its entries not claimed yet aborted, together. */
+  async haltToFlatten(account: string, record: HaltRecord): Promise<void> {
+    await this.redis.multi().set(this.store.keys.halt(account), JSON.stringify(record)).set(this.store.keys.abortEntries(account), String(record.at)).exec();
   }
 
   /** The account's halt, or `undefined` while it trades. */

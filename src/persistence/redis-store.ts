@@ -21,7 +21,8 @@ import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../domain/reports.js';
 import type { JournalEntry, JournalResult } from './journal.js';
-import { HandoverWithdrawn } from '../fleet/errors.js';
+import { EntryAborted, HandoverWithdrawn } from '../fleet/errors.js';
+import { parseClientOrderId } from '../domain/client-order-id.js';
 import { FleetStore, haltReason } from './fleet-scripts.js';
 import * as scripts from './scripts.js';
 import { FENCED_OUT, WriteBatcher, type BatchScope } from './write-batch.js';
@@ -117,6 +118,8 @@ export class RedisStore {
     handover: (id: string) => `${this.prefix}handover:${id}`,
     /** The ids of the hand-overs waiting for the account's lease holder. */
     handovers: (a: string) => `${this.prefix}acct:${a}:handovers`,
+    /** Set by a flatten: entries not claimed yet are never sent (the claim script reads it). */
+    abortEntries: (a: string) => `${this.prefix}acct:${a}:abort-entries`,
     /** Where a released lease is announced, so that a standby takes it at once. */
     released: () => `${this.prefix}lease-released`,
   };
@@ -192,14 +195,17 @@ export class RedisStore {
   }
 
   /**
-   * The fenced "about to send" marker: true the first time only. Each claim carries a value of
+   * The fenced "about to send" marker: true the first time only; an entry not claimed yet of an
+   * account being flattened throws `EntryAborted` (it is never sent). Each claim carries a value of
    * its own, so that a command the client resent after a dropped connection finds its own claim
    * (granted), not someone else's.
    */
   async claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
     const value = `${at}:${randomBytes(6).toString('hex')}`;
-    const result = await this.writes.write(this.scope(account), holder, 'L', [this.keys.claims(positionId)], [clientOrderId, value]);
+    const entry = parseClientOrderId(clientOrderId)?.role === 'entry';
+    const result = await this.writes.write(this.scope(account), holder, 'L', [this.keys.claims(positionId), this.keys.abortEntries(account)], [clientOrderId, value, entry ? '1' : '0']);
     if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);
+    if (result === 2) throw new EntryAborted(account, positionId);
     return result === 1;
   }
 

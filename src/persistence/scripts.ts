@@ -108,16 +108,17 @@ return 0
  *   sent), else whether the bot was ever told so (`C`). A new intent is refused — nothing
  *   written — with `{ 'halted', the halt JSON }` while the account is halted, and with
  *   `{ 'withdrawn', status }` when its hand-over is no longer pending or its deadline (Redis
- *   time) has passed (then marked `expired`: journal-or-expire, see docs/architecture.md,
- *   The fleet); a pending hand-over is marked `journalled` with the intent.
+ *   time) has passed (then marked `expired`: journal-or-expire); a pending hand-over is
+ *   marked `journalled` with the intent (see docs/architecture.md, The fleet).
  * - `C` confirmIntent. KEYS: position hash. Marks a journalled intent as acknowledged to the
  *   bot; replies 1. An intent journalled but never confirmed (the write's reply was lost, or
  *   the worker died before answering) is never sent after a restart.
- * - `L` claimSend, the "about to send" marker. KEYS: the position's claims hash. ARGV: client
- *   order id, a value unique to this claim (time and nonce). Replies 1 when claimed now (the
- *   order may be sent) — also when the claim there is this very one (the client resent the
- *   command after a dropped connection) — and 0 when claimed before (it may have been sent:
- *   look it up).
+ * - `L` claimSend, the "about to send" marker. KEYS: the position's claims hash, the account's
+ *   entry-abort flag (set by a flatten). ARGV: client order id, a value unique to this claim
+ *   (time and nonce), '1' when the order is an entry. Replies 1 when claimed now (the order may
+ *   be sent) — also when the claim there is this very one (the client resent the command after
+ *   a dropped connection) — 0 when claimed before (it may have been sent: look it up), and 2
+ *   when an entry not claimed yet is aborted by a flatten (never sent).
  * - `K` keepKey. ARGV: idempotency key, position id. Writes the key back (after the store lost
  *   its data); replies 1.
  * - `U` releaseClaim. KEYS: the position's claims hash. ARGV: client order id. Removes a claim
@@ -130,7 +131,8 @@ return 0
  *   id being the event id). KEYS: position hash, position history stream, event stream.
  *   ARGV: position id, state, snapshot JSON, time, '1' when the state is final, event type,
  *   event payload JSON, the position's row JSON (account, symbol, side, amount, size,
- *   reason), the approximate length kept of the event stream. Replies 1. The first snapshot
+ *   reason; also kept in the position hash as `row`, so every worker reads it alike), the
+ *   approximate length kept of the event stream. Replies 1. The first snapshot
  *   of a position (no state before) is not a transition: nothing is appended for it.
  *
  * Returns one reply per segment: -1 when its holder no longer holds the lease (nothing of the
@@ -174,9 +176,14 @@ local function confirmIntent(k, a)
 end
 
 local function claimSend(k, a)
-  if redis.call('HSETNX', KEYS[k], ARGV[a], ARGV[a + 1]) == 1 then return 1 end
-  if redis.call('HGET', KEYS[k], ARGV[a]) == ARGV[a + 1] then return 1 end
-  return 0
+  local before = redis.call('HGET', KEYS[k], ARGV[a])
+  if before then
+    if before == ARGV[a + 1] then return 1 end
+    return 0
+  end
+  if ARGV[a + 2] == '1' and redis.call('EXISTS', KEYS[k + 1]) == 1 then return 2 end
+  redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 1])
+  return 1
 end
 
 local function keepKey(k, a)
@@ -197,6 +204,7 @@ local function saveSnapshot(k, a)
   local id, state = ARGV[a], ARGV[a + 1]
   local old = redis.call('HGET', KEYS[k], 'state')
   redis.call('HSET', KEYS[k], 'state', state, 'snapshot', ARGV[a + 2], 'updatedAt', ARGV[a + 3])
+  if ARGV[a + 7] ~= '' then redis.call('HSET', KEYS[k], 'row', ARGV[a + 7]) end
   if old ~= state then
     if old then redis.call('SREM', statePrefix .. old, id) end
     redis.call('SADD', statePrefix .. state, id)
@@ -214,7 +222,7 @@ end
 local ops = {
   I = {recordIntent, 3, 7},
   C = {confirmIntent, 1, 0},
-  L = {claimSend, 1, 2},
+  L = {claimSend, 2, 3},
   U = {releaseClaim, 1, 1},
   K = {keepKey, 0, 2},
   F = {fence, 0, 0},

@@ -9,6 +9,7 @@
  */
 import type { StoredAlert } from '../alerts/alert-sink.js';
 import type { CloseAnswer } from '../guard/close-answer.js';
+import type { FlattenStarted } from '../fleet/fleet.js';
 import type { ClosePreview, OrderView, Protection } from '../machines/position.queries.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
@@ -118,8 +119,10 @@ export interface GuardApi {
   /** Halts the account (persisted and fleet-wide with Redis); `by` is the token's name. */
   halt(account: string, reason: string, by: string): Promise<AccountView>;
   resume(account: string): Promise<AccountView>;
-  /** Always refuses with `NotAvailableYet` in this version (see the README). */
-  flatten(account: string): Promise<never>;
+  /** Halts the account (persisted), aborts its entries not claimed yet, and asks its owner to close every non-final position of posguard's. */
+  flatten(account: string, reason: string, by: string): Promise<FlattenStarted>;
+  /** A position's state wherever it is driven; `undefined` when it is unknown. */
+  positionState(positionId: string): Promise<PositionStateName | undefined>;
   alerts(): Promise<AlertView[]>;
   ackAlert(alertId: string, by: string): Promise<AlertView>;
   sweep(kind: SweepKind, account?: string): Promise<SweepReport[]>;

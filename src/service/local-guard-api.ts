@@ -14,11 +14,12 @@ import { NotOwner, UnknownAccount, UnknownPosition } from '../domain/errors.js';
 import type { PositionId } from '../domain/ids.js';
 import type { Guard } from '../guard/guard.js';
 import type { PositionRow } from '../guard/registry.js';
-import { FINAL_STATES } from '../machines/position.machine.js';
+import { FINAL_STATES, type PositionStateName } from '../machines/position.machine.js';
+import type { StoredPositions, StoredRow } from '../fleet/stored-positions.js';
 import type { RedisStore } from '../persistence/redis-store.js';
 import type { AccountBoard } from './account-board.js';
 import type { AlertAcks } from './alert-acks.js';
-import { NotAvailableYet, UnknownAlert, UnknownOrphan } from './errors.js';
+import { UnknownAlert, UnknownOrphan } from './errors.js';
 import type {
   AccountView, AlertView, CloseAnswer, ClosePreviewAnswer, GuardApi, HistoryItem, OrphanRow, PositionDetail, PositionSummary,
 } from './guard-api.js';
@@ -31,6 +32,8 @@ export interface LocalGuardApiDeps {
   readonly acks: AlertAcks;
   /** The position store's reader (history streams), when positions are persisted in Redis. */
   readonly store?: RedisStore;
+  /** Positions as Redis holds them: those other workers drive, and final ones this worker let go of. */
+  readonly stored?: StoredPositions;
   /** Positions' histories with their events and payloads, without Redis. */
   readonly memoryHistory?: MemoryHistory;
   readonly actions: ActionLog;
@@ -43,16 +46,16 @@ export interface LocalGuardApiDeps {
 /** What the dashboard's close confirmation says of the preview. */
 export const PREVIEW_NOTE = 'a preview: the order the close planner would send on the latest report; confirming sends only the close request, and the order is planned again from a fresh report';
 
-function summaryOf(row: PositionRow, entryPrice: number | undefined): PositionSummary {
+function summaryOf(row: PositionRow | StoredRow, entryPrice: number | undefined): PositionSummary {
   return {
     id: row.id, account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, state: row.state,
-    size: row.size, reason: row.reason, protection: row.protection, since: row.history.at(-1)?.at ?? row.updatedAt, updatedAt: row.updatedAt,
+    size: row.size, reason: row.reason, protection: row.protection, since: ('history' in row ? row.history.at(-1)?.at : undefined) ?? row.updatedAt, updatedAt: row.updatedAt,
     ...(entryPrice === undefined ? {} : { entryPrice }),
   };
 }
 
 export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
-  const summary = (row: PositionRow): PositionSummary => summaryOf(row, guard.inspectPosition(row.id)?.entryPrice);
+  const summary = (row: PositionRow | StoredRow): PositionSummary => summaryOf(row, guard.inspectPosition(row.id)?.entryPrice);
   const configured = (config: Config) => config.accounts.map((a) => a.id as string);
 
   function account(id: string, holder?: string, halted?: string): AccountView {
@@ -76,14 +79,24 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
     return ids.map((id, i) => account(id, holders[i], halts[i]));
   }
 
-  async function row(id: string): Promise<PositionRow> {
-    const found = (await guard.positions()).find((r) => r.id === id);
+  /** A position driven here, else as Redis holds it (another worker drives it, or it is final and let go of). */
+  async function row(id: string): Promise<PositionRow | StoredRow> {
+    const found = (await guard.positions()).find((r) => r.id === id) ?? await deps.stored?.get(id);
     if (found === undefined) throw new UnknownPosition(id);
     return found;
   }
 
-  async function history(r: PositionRow): Promise<{ source: 'redis' | 'memory'; items: readonly HistoryItem[] }> {
-    if (deps.store === undefined) return { source: 'memory', items: deps.memoryHistory?.of(r.id) ?? r.history.map((h) => ({ at: h.at, state: h.state })) };
+  /** Rows driven here, and the live ones other workers drive (or, for a final state, those Redis keeps). */
+  async function allRows(state: PositionStateName | undefined): Promise<(PositionRow | StoredRow)[]> {
+    const here = await guard.positions();
+    if (deps.stored === undefined) return here;
+    const seen = new Set<string>(here.map((r) => r.id));
+    const elsewhere = (await deps.stored.list(configured(guard.config), state)).filter((r) => !seen.has(r.id));
+    return [...here, ...elsewhere];
+  }
+
+  async function history(r: PositionRow | StoredRow): Promise<{ source: 'redis' | 'memory'; items: readonly HistoryItem[] }> {
+    if (deps.store === undefined) return { source: 'memory', items: deps.memoryHistory?.of(r.id) ?? ('history' in r ? r.history.map((h) => ({ at: h.at, state: h.state })) : []) };
     const entries = await deps.store.history(r.id as PositionId);
     return { source: 'redis', items: entries.map((h) => ({ at: h.at, state: h.state, event: h.event, payload: h.payload })) };
   }
@@ -96,7 +109,7 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
       return { id: handle.id, state: handle.state };
     },
     close: (id): Promise<CloseAnswer> => guard.close(id),
-    positions: async (filter = {}) => (await guard.positions())
+    positions: async (filter = {}) => (await allRows(filter.state))
       .filter((r) => (filter.state === undefined || r.state === filter.state) && (filter.account === undefined || r.account === filter.account))
       .map(summary),
     position: async (id): Promise<PositionDetail> => {
@@ -115,11 +128,11 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
       await guard.resume(id);
       return (await accountsWithHolders([id]))[0] as AccountView;
     },
-    flatten: async (id) => {
+    flatten: async (id, reason, by) => {
       account(id);
-      throw new NotAvailableYet(`flattening account ${id}`, 'it needs a persisted halt and an atomic abort of intents not yet sent, '
-        + 'which this version does not have; close each position instead (posguard close ID, POST /v1/positions/:id/close)');
+      return guard.flatten(id, reason, by);
     },
+    positionState: (id) => guard.stateOf(id),
     alerts: async () => {
       const [alerts, acks] = await Promise.all([guard.alerts(), deps.acks.all()]);
       return alerts.map((a): AlertView => {

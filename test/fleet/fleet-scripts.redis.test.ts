@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Halted } from '../../src/domain/errors.js';
 import { clientOrderId } from '../../src/domain/client-order-id.js';
 import { accountId, newPositionId, type PositionId } from '../../src/domain/ids.js';
-import { HandoverWithdrawn } from '../../src/fleet/errors.js';
+import { EntryAborted, HandoverWithdrawn } from '../../src/fleet/errors.js';
 import { FleetStore } from '../../src/persistence/fleet-scripts.js';
 import type { JournalEntry } from '../../src/persistence/journal.js';
 import { RedisStore } from '../../src/persistence/redis-store.js';
@@ -59,6 +59,27 @@ describe('the persisted halt', () => {
     await fleet.halt('halt-2', { reason: 'flatten', by: 'ops', at: 1 });
     expect((await store.recordIntent(accountId('halt-2'), holder, entry('halt-2', before))).kind).toBe('unconfirmed');
     expect((await store.recordIntent(accountId('halt-2'), holder, entry('halt-2', newId(), 'adopted'))).kind).toBe('new');
+  });
+});
+
+describe('a flatten\'s abort of entries not claimed yet', () => {
+  it('refuses the claim of an entry not claimed yet, in the claim script; a stop, a close and an entry claimed before are granted', async () => {
+    const account = accountId('abort-1');
+    const holder = await holderOf('abort-1');
+    const claimedBefore = newId();
+    const before = await store.claimSend(account, holder, claimedBefore, clientOrderId(claimedBefore, 'entry'), 1);
+    expect(before).toBe(true);
+    await fleet.haltToFlatten('abort-1', { reason: 'flatten', by: 'ops', at: 2 });
+    const id = newId();
+    await expect(store.claimSend(account, holder, id, clientOrderId(id, 'entry'), 3)).rejects.toBeInstanceOf(EntryAborted);
+    expect(await db.redis.hlen(store.keys.claims(id))).toBe(0); // never claimed: never sent
+    expect(await store.claimSend(account, holder, id, clientOrderId(id, 'stop'), 3)).toBe(true);
+    expect(await store.claimSend(account, holder, id, clientOrderId(id, 'close-1'), 3)).toBe(true);
+    expect(await store.claimSend(account, holder, claimedBefore, clientOrderId(claimedBefore, 'entry'), 4)).toBe(false); // claimed before: looked up, as ever
+    expect(await fleet.halted('abort-1')).toMatchObject({ reason: 'flatten' });
+    await fleet.resume('abort-1');
+    const after = newId();
+    expect(await store.claimSend(account, holder, after, clientOrderId(after, 'entry'), 5)).toBe(true);
   });
 });
 
