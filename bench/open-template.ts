@@ -19,6 +19,7 @@ import { parseConfig } from '../src/config/config.js';
 import { accountId, newPositionId, type ClientOrderId, type PositionId } from '../src/domain/ids.js';
 import type { Intent } from '../src/domain/intent.js';
 import { DEFAULT_SIM_MARKETS, SimExchange, createSimPort, type SimMarketSpec } from '../src/exchange/sim/index.js';
+import { positionSettings } from '../src/guard/position-settings.js';
 import { stateName } from '../src/guard/registry.js';
 import type { PositionContext, PositionSettings } from '../src/machines/position.context.js';
 import { FINAL_STATES } from '../src/machines/position.machine.js';
@@ -33,7 +34,7 @@ export const AVL_SPEC = DEFAULT_SIM_MARKETS.find((m) => m.symbol === TEMPLATE_SY
 /** The verification settings `createGuard` derives from the default config. */
 export function defaultSettings(): PositionSettings {
   const config = parseConfig({ accounts: [{ id: 'bench', exchange: 'sim' }] });
-  return { ...config.verification, protectionOnFailure: config.protection.onFailure, maxCloseOrders: 3 };
+  return positionSettings(config);
 }
 
 /** One write the guard makes for a position, in the order it made them (JSON as written to Redis). */

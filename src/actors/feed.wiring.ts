@@ -83,7 +83,7 @@ function remember<R>(seen: Generations<R>, subject: string, report: R, same: (a:
   return true;
 }
 
-export async function resyncFromRest(port: ExchangePort, directory: FeedDirectory): Promise<ResyncOutput> {
+async function resyncFromRest(port: ExchangePort, directory: FeedDirectory): Promise<ResyncOutput> {
   const [positions, open] = await Promise.all([port.fetchPositions(directory.trackedSymbols()), port.fetchOpenOrders()]);
   const openIds = new Set(open.map((o) => o.clientOrderId));
   const waiting = directory.trackedOrders().filter((o) => !openIds.has(o.clientOrderId));

@@ -15,7 +15,7 @@ import { rejected, unknown } from '../domain/outcome.js';
 import { compareTiming } from '../domain/freshness.js';
 import type { Baseline, PositionStatusReport } from '../domain/reports.js';
 import type { ExchangePort } from '../exchange/port.js';
-import { errorText } from '../machines/position.setup.js';
+import { errorText } from '../domain/errors.js';
 import { positionMachine } from '../machines/position.machine.js';
 import type {
   CancelOrderInput, CancelOrderOutput, PrepareEntryInput, PrepareEntryOutput, QueryEvidenceInput, QueryEvidenceOutput,
@@ -46,7 +46,7 @@ const timingOf = (r: PositionStatusReport) => ({ source: r.source, venueTime: r.
  * that shows a later state (the stream's last report, the previous position's proven flat).
  * It carries the timing of the report it came from.
  */
-export function baselineOf(read: PositionStatusReport | undefined, known: PositionStatusReport | undefined): Baseline {
+function baselineOf(read: PositionStatusReport | undefined, known: PositionStatusReport | undefined): Baseline {
   const pick = read === undefined ? known : known !== undefined && compareTiming(known, read) > 0 ? known : read;
   if (pick === undefined) return { side: undefined, size: 0, timing: undefined };
   return { side: pick.size > 0 ? pick.side : undefined, size: pick.size, timing: timingOf(pick) };

@@ -32,7 +32,7 @@ export interface RunnerIo {
 }
 
 /** This process's environment, stdout and terminal. */
-export function processIo(): RunnerIo {
+function processIo(): RunnerIo {
   return { env: process.env, out: (text) => process.stdout.write(text), confirm: process.stdin.isTTY === true ? confirmOnTerminal : undefined };
 }
 

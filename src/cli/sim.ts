@@ -13,7 +13,7 @@ import { SimExchange } from '../exchange/sim/index.js';
 import { DEFAULT_WIRE_CREDENTIAL, startWireSimulator, type WireSimulator } from '../exchange/wire/index.js';
 import { parseArgs, UsageError } from './args.js';
 
-export const DEFAULT_SIM_PORT = 9001;
+const DEFAULT_SIM_PORT = 9001;
 
 export interface SimIo {
   /** Where the banner goes (default: stdout). */
@@ -32,7 +32,7 @@ export const SIM_CREDENTIALS = {
 } as const;
 
 /** The text `posguard sim` prints: where to point accounts, and with which key. */
-export function simBanner(wire: WireSimulator): string {
+function simBanner(wire: WireSimulator): string {
   const keyOf = (exchange: keyof typeof SIM_CREDENTIALS) => wire.credentials.find((c) => c.account === SIM_CREDENTIALS[exchange].account) ?? wire.credentials[0] ?? DEFAULT_WIRE_CREDENTIAL;
   const account = (exchange: keyof typeof SIM_CREDENTIALS, urls: { rest: string; ws: string }) => {
     const c = keyOf(exchange);

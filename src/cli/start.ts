@@ -36,7 +36,7 @@ export interface StartIo {
 }
 
 /** The relay's port from `--inspect [port]` (8080 when none is given). */
-export function inspectPort(value: true | string): number {
+function inspectPort(value: true | string): number {
   if (value === true) return 8080;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--inspect takes a TCP port (0 to 65535), not '${value}'`);

@@ -18,7 +18,7 @@ export function age(ms: number): string {
 }
 
 /** A protection as a few words; the worrying ones in capitals. */
-export function protectionText(p: Protection, now: number): string {
+function protectionText(p: Protection, now: number): string {
   switch (p.kind) {
     case 'notRequested': return 'no stop asked';
     case 'notNeeded': return '-';

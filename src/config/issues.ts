@@ -16,7 +16,7 @@ export interface ConfigProblem {
 }
 
 /** `accounts[1].urls.ws`; keys that are not identifiers are quoted: `alerts["bad key"]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;

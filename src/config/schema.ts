@@ -132,7 +132,7 @@ const alertsSchema = strict({
 });
 
 /** Who may do what through the HTTP API (see docs/architecture.md, Public contracts): `read`, `trade`, `admin`. */
-export const SCOPES = ['read', 'trade', 'admin'] as const;
+const SCOPES = ['read', 'trade', 'admin'] as const;
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const HOST_NAME = /^[A-Za-z0-9._-]+$|^\[[0-9A-Fa-f:.]+\]$/;
 
@@ -177,6 +177,20 @@ export const configSchema = strict({
     onFailure: z.enum(['rollback', 'alert']).default('rollback'),
     /** The price that fires every stop: the mark price, or the last traded price (Bybit `triggerBy`, Binance `workingType`). */
     triggerBy: z.enum(['mark', 'last']).default('mark'),
+    /** Stops that reached the venue one position places at most (the first and its replacements), then a `protectionLost` alert. */
+    maxStops: positiveInt().default(5),
+  }).prefault({}),
+  /** Close orders one close request may send (each may have executed) before the position goes to verification and a human. */
+  closing: strict({ maxOrders: positiveInt().default(3) }).prefault({}),
+  /**
+   * The restart budgets of the supervisors (docs/architecture.md, Supervision): an account's
+   * supervisor restarts a crashed child at most `restarts` times in `periodMs`, then gives
+   * the account up; the guard's root supervisor at most `guardRestarts` times, then halts.
+   */
+  supervision: strict({
+    restarts: positiveInt().default(5),
+    periodMs: positiveInt().default(60_000),
+    guardRestarts: positiveInt().default(3),
   }).prefault({}),
   ownership: strict({ leaseTtlMs: positiveInt().default(15_000) }).prefault({}),
   sweeps: sweepsSchema.prefault({}),

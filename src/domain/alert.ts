@@ -8,6 +8,8 @@ export type AlertKind =
   | 'orphan' | 'mismatch' | 'closeUnverified' | 'unknownOrder' | 'protectionFailed'
   | 'protectionUnconfirmed' | 'protectionLost'
   | 'feedDown' | 'supervisorEscalation' | 'closeRefused'
+  /** The all-clear of a `feedDown`: the account's private stream is live again. */
+  | 'feedRecovered'
   /** A scheduled sweep has not run for two of its intervals (its schedule deleted, its worker stuck, the venue failing). */
   | 'sweepStale'
   /** The store lost its data (a Redis restarted without it); what the worker knew was written back, or could not be. */

@@ -20,7 +20,7 @@ export type OrphanReadVerdict =
   | { readonly kind: 'refused'; readonly why: string };
 
 /** `43 buy`, or `flat`. */
-export function describeHolding(r: Pick<PositionStatusReport, 'side' | 'size'>): string {
+function describeHolding(r: Pick<PositionStatusReport, 'side' | 'size'>): string {
   return r.side === undefined || r.size <= 0 ? 'flat' : `${r.size} ${r.side}`;
 }
 

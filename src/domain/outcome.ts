@@ -26,7 +26,7 @@ export const unknown = (reason: string, code?: string): Outcome<never> => ({ kin
  * and the same order may be sent again later. Every other rejection is definitive: the venue
  * refused what was asked (a trigger on the wrong side, a reduce-only that would increase, …).
  */
-export const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set([
+const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set([
   'RATE_LIMITED', 'NOT_SENT', 'TIMESTAMP_OUTSIDE_WINDOW', 'AUTHENTICATION', 'PERMISSION_DENIED', 'SERVER_ERROR',
   'SETTLEMENT_IN_PROGRESS', 'LEASE_LOST',
 ]);

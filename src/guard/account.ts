@@ -11,6 +11,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import type { Clock } from '../clock.js';
+import type { AlertDraft } from '../domain/alert.js';
 import { positionOfClientOrderId } from '../domain/client-order-id.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
@@ -42,14 +43,13 @@ export class AccountRuntime implements FeedDirectory {
   readonly actors = new Map<PositionId, PositionActor>();
 
   private downTimer: unknown;
+  /** When the feed went down, once its `feedDown` alert has been raised: the recovery is told too. */
+  private downAlertedSince: number | undefined;
+  private downSince: number | undefined;
   /** The feed state last told to `onFeedChange`. */
   private feedReported: boolean | undefined;
   private startTimer: unknown;
 
-  /**
-   * `feedDownAlert` is called when the feed has stayed down for `feedDownAlertMs` (positions
-   * meanwhile verify by polling; a human should know that the stream is gone).
-   */
   /** The port as trading calls use it (position actors, the feed). */
   readonly port: ExchangePort;
   /** The port as sweeps use it: each call waits until no trading call is in flight. */
@@ -59,7 +59,12 @@ export class AccountRuntime implements FeedDirectory {
     readonly id: AccountId,
     venuePort: ExchangePort,
     private readonly clock: Clock,
-    private readonly feedDownAlert: (downForMs: number) => void = () => {},
+    /**
+     * Told `down` when the feed has stayed down for `feedDownAlertMs` (positions meanwhile
+     * verify by polling; a human should know that the stream is gone), and `recovered` when a
+     * feed told down is live again (the all-clear), with how long it was down.
+     */
+    private readonly feedAlert: (change: 'down' | 'recovered', downForMs: number) => void = () => {},
     private readonly feedDownAlertMs = 30_000,
     restLagMs = 5_000,
     /** Told when the feed goes live or down (once per change). */
@@ -114,8 +119,17 @@ export class AccountRuntime implements FeedDirectory {
     if (up) {
       if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);
       this.downTimer = undefined;
-    } else if (this.downTimer === undefined) {
-      this.downTimer = this.clock.setTimeout(() => this.feedDownAlert(this.feedDownAlertMs), this.feedDownAlertMs);
+      this.downSince = undefined;
+      if (this.downAlertedSince !== undefined) this.feedAlert('recovered', at - this.downAlertedSince);
+      this.downAlertedSince = undefined;
+    } else if (this.downTimer === undefined && this.downAlertedSince === undefined) {
+      const since = this.downSince ?? at;
+      this.downSince = since;
+      this.downTimer = this.clock.setTimeout(() => {
+        this.downTimer = undefined;
+        this.downAlertedSince = since;
+        this.feedAlert('down', this.clock.now() - since);
+      }, this.feedDownAlertMs);
     }
   }
 
@@ -125,6 +139,8 @@ export class AccountRuntime implements FeedDirectory {
     this.startTimer = undefined;
     if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);
     this.downTimer = undefined;
+    this.downSince = undefined;
+    this.downAlertedSince = undefined;
   }
 
   trackedSymbols(): string[] {
@@ -150,4 +166,12 @@ export class AccountRuntime implements FeedDirectory {
     const holder = this.locks.positionOn(symbol);
     return holder === undefined ? undefined : this.actors.get(holder);
   }
+}
+
+/** The alert of a feed that stayed down (`down`), or its all-clear (`recovered`). */
+export function feedAlert(account: string, change: 'down' | 'recovered', downForMs: number): AlertDraft {
+  const seconds = Math.round(downForMs / 1000);
+  return change === 'down'
+    ? { kind: 'feedDown', message: `the private stream of account ${account} has been down for ${seconds} s; positions are verified by polling meanwhile` }
+    : { kind: 'feedRecovered', message: `the private stream of account ${account} is live again after ${seconds} s down; positions follow the stream again` };
 }

@@ -40,14 +40,14 @@ import { didYouMean, suggestSymbol } from '../domain/suggest.js';
 import type { ExchangePort } from '../exchange/port.js';
 import { createCcxtPort } from '../exchange/ccxt/index.js';
 import { SimExchange, createSimPort } from '../exchange/sim/index.js';
-import type { PositionSettings } from '../machines/position.context.js';
+import { positionSettings } from './position-settings.js';
 import { FINAL_STATES, type PositionStateName } from '../machines/position.machine.js';
 import type { Journal } from '../persistence/journal.js';
 import { RedisStore } from '../persistence/redis-store.js';
 import { Supervisor, type SupervisorEscalation, type SupervisorSpec } from '../supervisors/index.js';
 import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '../sweeps/scheduler.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
-import { AccountRuntime, type PositionActor } from './account.js';
+import { AccountRuntime, feedAlert, type PositionActor } from './account.js';
 import { AccountWorker, type LeaseChange } from './account-worker.js';
 import { SendGate } from '../actors/send-gate.js';
 import { positionHandle, type PositionHandle } from './position-handle.js';
@@ -170,9 +170,7 @@ export interface Guard {
 }
 
 const SIM_PRICE_TICK_MS = 1_000;
-const DEFAULT_SUPERVISION: Omit<SupervisorSpec, 'id' | 'children'> = {
-  strategy: 'one_for_one', intensity: 5, periodMs: 60_000, backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 },
-};
+const SUPERVISOR_BACKOFF = { minMs: 200, maxMs: 10_000, jitter: 0.2 };
 
 export async function createGuard(input: ConfigInput | Config, options: GuardOptions = {}): Promise<Guard> {
   const config = parseConfig(input);
@@ -181,7 +179,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   const onEvent = options.onEvent ?? (() => {});
   const trouble = (message: string, error: unknown) => onEvent({ type: 'trouble', message, error: error === undefined ? undefined : errorText(error) });
   const registry = new PositionRegistry();
-  const settings: PositionSettings = { ...config.verification, protectionOnFailure: config.protection.onFailure, maxCloseOrders: 3 };
+  const settings = positionSettings(config);
+  const supervision = options.supervision ?? {
+    strategy: 'one_for_one', intensity: config.supervision.restarts, periodMs: config.supervision.periodMs, backoff: SUPERVISOR_BACKOFF,
+  };
   // An embedded simulator does not outlive this process, so neither do its positions: by
   // default they are kept in memory. Any other account is persisted in Redis.
   const embeddedOnly = options.sim === undefined && config.accounts.every((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
@@ -197,7 +198,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   const random = seededRandom(randomBytes(4).reduce((a, b) => a * 256 + b, 0));
 
   let halted: string | undefined;
-  const root = new Supervisor({ ...(options.supervision ?? DEFAULT_SUPERVISION), intensity: 3, id: 'guard', children: [] }, {
+  const root = new Supervisor({ ...supervision, intensity: config.supervision.guardRestarts, id: 'guard', children: [] }, {
     clock, random,
     onEscalate: (e: SupervisorEscalation) => {
       halted = `a supervisor ran out of restarts: ${e.message}`;
@@ -270,12 +271,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     }
     ports.push(port);
     workers.set(a.id, new AccountWorker({
-      runtime: new AccountRuntime(accountId(a.id), port, clock, (ms) => alerts.raise(
-        { kind: 'feedDown', message: `the private stream of account ${a.id} has been down for ${Math.round(ms / 1000)} s; positions are verified by polling meanwhile` },
-        { account: accountId(a.id) },
-      ), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up })), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => alerts.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up })), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
-      supervision: options.supervision ?? DEFAULT_SUPERVISION, parent: root,
+      supervision, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,
       sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport }, newId, gate,
       onLease: (change) => onEvent({ type: 'lease', account: a.id, ...change }),

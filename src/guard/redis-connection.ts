@@ -43,7 +43,7 @@ export function connectRedis(url: string, trouble: (message: string, error: unkn
 }
 
 /** A Redis URL without its password, for messages. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '***';

@@ -14,8 +14,23 @@ import { freshNonFlat, ownHolding } from './position.verdicts.js';
 
 export type ClosePlanResult = { readonly kind: 'order'; readonly plan: PlannedClose } | { readonly kind: 'refused'; readonly why: string };
 
-/** Plans the next close from the freshest live report (pure). */
+/**
+ * The plan of each context already asked (contexts are never changed in place): a step asks
+ * its guard, then its action, and both get the one plan.
+ */
+const plans = new WeakMap<PositionContext, ClosePlanResult>();
+
+/** Plans the next close from the freshest live report (pure; computed once per context). */
 export function planNextClose(ctx: PositionContext): ClosePlanResult {
+  let plan = plans.get(ctx);
+  if (plan === undefined) {
+    plan = planFrom(ctx);
+    plans.set(ctx, plan);
+  }
+  return plan;
+}
+
+function planFrom(ctx: PositionContext): ClosePlanResult {
   if (ctx.live === undefined) return { kind: 'refused', why: 'no position report has been received' };
   try {
     const plan = planClose(ctx.live, ctx.spec.intent, ctx.spec.market, { ownFilled: ownHolding(ctx), mode: ctx.spec.hedgeMode ? 'hedge' : 'one-way' });
@@ -26,7 +41,7 @@ export function planNextClose(ctx: PositionContext): ClosePlanResult {
   }
 }
 
-export const lastClose = (ctx: PositionContext): OrderTrack | undefined => ctx.closes.at(-1);
+const lastClose = (ctx: PositionContext): OrderTrack | undefined => ctx.closes.at(-1);
 
 /** The last close was sent (or may have been) and is not yet known terminal. */
 export const closeInFlight = (ctx: PositionContext): boolean => isOutstanding(lastClose(ctx));

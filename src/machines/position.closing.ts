@@ -13,7 +13,8 @@ import { newOrderTrack, withLast } from './order-track.js';
 import { closeRefusedWhy, planNextClose } from './position.close-rules.js';
 import { outstandingStop } from './protection.js';
 import { resumingStates } from './position.resume.js';
-import { foldAck, foldEvidence, last, lookup, orderRequestOf, positionSetup, sendThrew, sent } from './position.setup.js';
+import { positionSetup } from './position.setup.js';
+import { foldAck, foldEvidence, last, lookup, orderRequestOf, sendThrew, sent } from './position.steps.js';
 
 export { planNextClose, type ClosePlanResult } from './position.close-rules.js';
 

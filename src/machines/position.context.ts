@@ -20,9 +20,9 @@ export type { OrderTrack } from './order-track.js';
  * The version of the persisted context this code writes and reads (older ones are migrated).
  * It is kept beside the context in the persisted snapshot (`contextVersion`), not in it.
  */
-export const CONTEXT_VERSION = 3;
+export const CONTEXT_VERSION = 4;
 
-/** The timing settings of the config's `verification`, plus the protection policy. */
+/** The timing settings of the config's `verification`, the protection policy and the budgets of stops and closes (`positionSettings`). */
 export interface PositionSettings {
   readonly timeoutMs: number;
   readonly unknownAlertAfterMs: number;
@@ -32,8 +32,10 @@ export interface PositionSettings {
   readonly reportStaleMs: number;
   readonly feedDownPollMs: number;
   readonly protectionOnFailure: 'rollback' | 'alert';
-  /** How many close orders one close request may send before it asks a human (default 3). */
+  /** How many close orders one close request may send before it asks a human (config `closing.maxOrders`). */
   readonly maxCloseOrders: number;
+  /** How many stops that reached the venue the position places at most (config `protection.maxStops`). */
+  readonly maxStops: number;
 }
 
 /** Why a position is being closed: its user, a refused stop (rollback), a flatten, an operator. */

@@ -10,6 +10,8 @@
  * protection alerts, the post-gap re-check and the over-fill's first sighting. 3 (the
  * snapshot's `contextVersion`, beside its context): the fields set at birth (`id`, `intent`,
  * `market`, `hedgeMode`, `settings`) nested as `spec`, keys whose value is `undefined` left out.
+ * 4: the stop budget in the settings (`maxStops`; 5, the fixed budget before it was
+ * configurable).
  *
  * @example
  * const snapshot = migrateSnapshot(JSON.parse(stored)); // throws SnapshotUnreadable
@@ -61,6 +63,13 @@ function fromV2(ctx: Json): Json {
   return out;
 }
 
+/** Version 3 → 4: the budget of stops a position was created with (fixed at 5 until then). */
+function fromV3(ctx: Json): Json {
+  const spec = isObject(ctx.spec) ? ctx.spec : {};
+  const settings = isObject(spec.settings) ? spec.settings : {};
+  return { ...ctx, spec: { ...spec, settings: { maxStops: 5, ...settings } } };
+}
+
 const REQUIRED = ['spec', 'entry', 'stops', 'closes', 'excess', 'seenAt', 'deadline', 'armedAt'];
 
 /** A persisted snapshot as it is stored: with the version of its context beside it. */
@@ -86,6 +95,7 @@ export function migrateSnapshot(raw: unknown): Json {
   }
   if (version === 1) ctx = fromV1(ctx, state);
   if (version <= 2) ctx = fromV2(ctx);
+  if (version <= 3) ctx = fromV3(ctx);
   const missing = REQUIRED.filter((k) => !(k in ctx));
   if (missing.length > 0) throw new SnapshotUnreadable(`its context lacks ${missing.join(', ')}`);
   const { contextVersion: _v, ...rest } = raw;

@@ -16,7 +16,8 @@
 import { assign } from 'xstate';
 import type { OrderTrack } from './order-track.js';
 import type { PositionContext } from './position.context.js';
-import { foldEvidence, lookup, positionSetup } from './position.setup.js';
+import { positionSetup } from './position.setup.js';
+import { foldEvidence, lookup } from './position.steps.js';
 
 type Json = Record<string, unknown>;
 type TrackList = 'entry' | 'stops' | 'closes' | 'excess';

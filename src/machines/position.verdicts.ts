@@ -23,7 +23,7 @@ const signed = (side: Side | undefined, size: number): number => (side === 'sell
  * strictly later venue time) and, from REST, was received at least `restLagMs` after the entry
  * was sent: a lagging read that still shows an earlier position is no fill of this entry.
  */
-export function positionEvidence(ctx: PositionContext): number {
+function positionEvidence(ctx: PositionContext): number {
   const { live, baseline } = ctx;
   const sentAt = ctx.entry.sentAt;
   if (live === undefined || baseline === undefined || sentAt === undefined || live.receivedAt < sentAt) return 0;

@@ -9,7 +9,7 @@
  *   written, …) is retried after the venue's retry-after;
  * - a stop the venue accepted and later ended with zero fill is **lost**, never refused: it is
  *   replaced only after a position report newer than its end still shows the position live
- *   (else the position is going flat by the stop), at most `MAX_STOPS` times, then alerted;
+ *   (else the position is going flat by the stop), at most `settings.maxStops` times, then alerted;
  * - no new stop is placed while an earlier one may still be on the venue; every stop ever
  *   placed is kept, so none is forgotten.
  *
@@ -25,8 +25,6 @@ import { isOutstanding, lastTrack, provenFilled, trackFate, type OrderTrack } fr
 import type { PositionContext } from './position.context.js';
 import { filledAmount, flatProven, ownHolding } from './position.verdicts.js';
 
-/** Stops that reached the venue (accepted or unknown) one position places at most: the first and its replacements. */
-export const MAX_STOPS = 5;
 /** Placements in all, transient refusals included, before posguard stops trying and alerts. */
 export const MAX_STOP_ATTEMPTS = 50;
 const RETRY_MAX_MS = 30_000;
@@ -96,7 +94,7 @@ function budget(ctx: PositionContext): { placed: number; attempts: number } {
 /** No further stop may be placed: the replacements or the attempts are spent. */
 export function stopBudgetSpent(ctx: PositionContext): boolean {
   const b = budget(ctx);
-  return b.placed >= MAX_STOPS || b.attempts >= MAX_STOP_ATTEMPTS;
+  return b.placed >= ctx.spec.settings.maxStops || b.attempts >= MAX_STOP_ATTEMPTS;
 }
 
 /** The position holds something of its own and its intent asked for a stop. */

@@ -2,8 +2,8 @@
  * The Redis side of the fleet (see docs/architecture.md, The fleet): an account's persisted
  * halt, the hand-over of an intent or a close to the account's lease holder, and the release
  * of a lease that a standby hears at once. Writes that must happen together are one script
- * each (the header says keys, arguments and reply); the journal script that takes a hand-over
- * (journal-or-expire) is `fencedWrites`' `I` operation (`scripts.ts`), which reads the same keys.
+ * each, in `lua/` (its header says keys, arguments and reply); the journal script that takes a
+ * hand-over (journal-or-expire) is `fencedWrites`' `recordIntent`, which reads the same keys.
  *
  * Receives: calls from `src/fleet` and the guard. Touches: Redis, under the store's prefix.
  *
@@ -13,7 +13,7 @@
  * await fleet.handOver('main', { id, kind: 'open', body: intent }, 10_000); // 'queued'
  */
 import type { RedisStore } from './redis-store.js';
-import { Script } from './scripts.js';
+import { Script, releaseLease } from './scripts.js';
 
 /** What the halt key of an account holds while it is halted. */
 export interface HaltRecord {
@@ -55,54 +55,11 @@ export interface HandoverState {
 /** How long a hand-over's record is kept after its deadline, so that a late poll still finds what became of it. */
 const RECORD_TTL_MS = 24 * 3_600_000;
 
-/**
- * KEYS[1] the hand-over record, KEYS[2] the account's hand-over queue, KEYS[3] the account's lease.
- * ARGV[1] id, ARGV[2] kind, ARGV[3] body JSON, ARGV[4] ms until the deadline, ARGV[5] ms the record is kept after it.
- * Replies `{ 'queued', deadline }`, `{ 'exists', status }` (handed over before: nothing queued
- * again), or `{ 'noOwner', '' }` when nobody holds the lease (nothing written).
- */
-const handOverScript = new Script('handOver', `
-local status = redis.call('HGET', KEYS[1], 'status')
-if status then return {'exists', status} end
-if redis.call('EXISTS', KEYS[3]) == 0 then return {'noOwner', ''} end
-local t = redis.call('TIME')
-local deadline = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'kind', ARGV[2], 'body', ARGV[3], 'status', 'pending', 'deadline', deadline)
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]) + tonumber(ARGV[5]))
-redis.call('LPUSH', KEYS[2], ARGV[1])
-return {'queued', tostring(deadline)}
-`);
+/** Queues a request for the account's lease holder (`lua/hand-over.lua`). */
+const handOverScript = Script.fromFile('handOver', new URL('./lua/hand-over.lua', import.meta.url));
 
-/**
- * KEYS[1] the hand-over record. ARGV[1] the status to set (`done`, `refused`, or `expired` to
- * withdraw), ARGV[2] the answer JSON.
- * Only a `pending` hand-over changes (an intent the journal took is `journalled`: an owner's
- * later `done` is recorded beside it). Replies `{ status, answer }` as they stand after the call.
- */
-const settleScript = new Script('settleHandover', `
-local cur = redis.call('HMGET', KEYS[1], 'status', 'answer')
-if not cur[1] then return {'missing', ''} end
-if cur[1] == 'pending' or (cur[1] == 'journalled' and ARGV[1] == 'done') then
-  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'answer', ARGV[2])
-  return {ARGV[1], ARGV[2]}
-end
-return {cur[1], cur[2] or ''}
-`);
-
-/**
- * KEYS[1] lease, KEYS[2] fencing-token counter. ARGV[1] holder, ARGV[2] the channel, ARGV[3] account.
- * Deletes the lease if it is still this holder's, bumps the token counter (whatever was written
- * under the old token stays fenced out, and the next holder's token is new) and announces the
- * account on the channel, so that a standby takes it at once. Replies 1, or 0 when the lease
- * was not this holder's (nothing done).
- */
-const releaseScript = new Script('releaseLease', `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('INCR', KEYS[2])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return 1
-`);
+/** Answers or withdraws a pending hand-over (`lua/settle-handover.lua`). */
+const settleScript = Script.fromFile('settleHandover', new URL('./lua/settle-handover.lua', import.meta.url));
 
 export class FleetStore {
   constructor(readonly store: RedisStore) {}
@@ -190,7 +147,7 @@ export class FleetStore {
 
   /** Lets a lease go, bumping its fencing token, and tells the fleet (`released` channel). */
   async releaseLease(account: string, holder: string): Promise<boolean> {
-    return Number(await releaseScript.run(this.redis, [this.store.keys.lease(account), this.store.keys.token(account)], [holder, this.store.keys.released(), account])) === 1;
+    return Number(await releaseLease.run(this.redis, [this.store.keys.lease(account), this.store.keys.token(account)], [holder, this.store.keys.released(), account])) === 1;
   }
 }
 

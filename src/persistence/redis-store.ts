@@ -180,7 +180,7 @@ export class RedisStore {
 
   /** Journals the intent, or finds it journalled before (see `JournalResult`). */
   async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
-    const result = await this.writes.write(this.scope(account), holder, 'I', [this.keys.position(entry.positionId), this.keys.halt(account), this.keys.handover(entry.positionId)],
+    const result = await this.writes.write(this.scope(account), holder, 'recordIntent', [this.keys.position(entry.positionId), this.keys.halt(account), this.keys.handover(entry.positionId)],
       [entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at, entry.intent.idempotencyKey ?? '', entry.origin ?? 'intent']);
     if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
     const [kind, baseline] = result as [JournalResult['kind'] | 'halted' | 'withdrawn', string];
@@ -190,7 +190,7 @@ export class RedisStore {
   }
 
   async confirmIntent(account: AccountId, holder: string, positionId: PositionId): Promise<void> {
-    const result = await this.writes.write(this.scope(account), holder, 'C', [this.keys.position(positionId)], []);
+    const result = await this.writes.write(this.scope(account), holder, 'confirmIntent', [this.keys.position(positionId)], []);
     if (result === FENCED_OUT) throw new LeaseLost(account, `confirming position ${positionId}`);
   }
 
@@ -203,7 +203,7 @@ export class RedisStore {
   async claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
     const value = `${at}:${randomBytes(6).toString('hex')}`;
     const entry = parseClientOrderId(clientOrderId)?.role === 'entry';
-    const result = await this.writes.write(this.scope(account), holder, 'L', [this.keys.claims(positionId), this.keys.abortEntries(account)], [clientOrderId, value, entry ? '1' : '0']);
+    const result = await this.writes.write(this.scope(account), holder, 'claimSend', [this.keys.claims(positionId), this.keys.abortEntries(account)], [clientOrderId, value, entry ? '1' : '0']);
     if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);
     if (result === 2) throw new EntryAborted(account, positionId);
     return result === 1;
@@ -211,19 +211,19 @@ export class RedisStore {
 
   /** Releases a claim whose order certainly never left (fenced). */
   async releaseClaim(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId): Promise<void> {
-    const result = await this.writes.write(this.scope(account), holder, 'U', [this.keys.claims(positionId)], [clientOrderId]);
+    const result = await this.writes.write(this.scope(account), holder, 'releaseClaim', [this.keys.claims(positionId)], [clientOrderId]);
     if (result === FENCED_OUT) throw new LeaseLost(account, `releasing the claim of ${clientOrderId}`);
   }
 
   /** Writes an idempotency key back (after the store lost its data; fenced). */
   async keepKey(account: AccountId, holder: string, idempotencyKey: string, positionId: PositionId): Promise<void> {
-    const result = await this.writes.write(this.scope(account), holder, 'K', [], [idempotencyKey, positionId]);
+    const result = await this.writes.write(this.scope(account), holder, 'keepKey', [], [idempotencyKey, positionId]);
     if (result === FENCED_OUT) throw new LeaseLost(account, `writing back the key of ${positionId}`);
   }
 
   /** Throws `LeaseLost` unless `holder` still holds the account's lease (checked in Redis, with the writes of the tick). */
   async fence(account: AccountId, holder: string, operation: string): Promise<void> {
-    const result = await this.writes.write(this.scope(account), holder, 'F', [], []);
+    const result = await this.writes.write(this.scope(account), holder, 'fence', [], []);
     if (result === FENCED_OUT) throw new LeaseLost(account, operation);
   }
 
@@ -232,7 +232,7 @@ export class RedisStore {
     const row = w.row === undefined ? '' : JSON.stringify({
       account: w.row.account, symbol: w.row.symbol, side: w.row.side, amount: w.row.amount, size: w.row.size, reason: w.row.reason, protection: w.row.protection,
     });
-    const result = await this.writes.write(this.scope(account), holder, 'S', [this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.events()],
+    const result = await this.writes.write(this.scope(account), holder, 'saveSnapshot', [this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.events()],
       [w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', w.event.type, JSON.stringify(w.event.payload ?? null), row, EVENTS_MAX]);
     if (result === FENCED_OUT) throw new LeaseLost(account, `saving position ${w.positionId}`);
   }

@@ -14,13 +14,13 @@
  *
  * @example
  * const batch = new WriteBatcher(redis);
- * const reply = await batch.write(scope, holder, 'L', [claimsKey], [clientOrderId, at]);
+ * const reply = await batch.write(scope, holder, 'claimSend', [claimsKey], [clientOrderId, at]);
  */
 import type { Redis } from 'ioredis';
 import { fencedWrites } from './scripts.js';
 
 /** The operations of `fencedWrites`: recordIntent, confirmIntent, claimSend, releaseClaim, fence, saveSnapshot. */
-export type WriteOp = 'I' | 'C' | 'L' | 'U' | 'K' | 'F' | 'S';
+export type WriteOp = 'recordIntent' | 'confirmIntent' | 'claimSend' | 'releaseClaim' | 'keepKey' | 'fence' | 'saveSnapshot';
 
 /** What every write of a segment answers when its holder no longer holds the lease. */
 export const FENCED_OUT = -1;

@@ -149,4 +149,21 @@ describe('positions and their feed', () => {
     expect(down).toHaveLength(1);
     expect(down[0]?.message).toMatch(/private stream of account main has been down for 30 s/);
   });
+
+  it('gives the all-clear once a stream told down is live again, and neither alert for a short drop', async () => {
+    h = await simHarness();
+    const blip = h.sim.faults.set({ fault: { kind: 'disconnect' } });
+    await h.advance(5_000);
+    h.sim.faults.clear(blip);
+    await h.advance(30_000);
+    expect((await h.guard.alerts()).map((a) => a.kind).filter((k) => k.startsWith('feed'))).toEqual([]);
+
+    const outage = h.sim.faults.set({ fault: { kind: 'disconnect' } });
+    await h.advance(31_000);
+    h.sim.faults.clear(outage);
+    await h.advance(30_000);
+    const kinds = (await h.guard.alerts()).map((a) => a.kind).filter((k) => k.startsWith('feed'));
+    expect(kinds).toEqual(['feedRecovered', 'feedDown']);
+    expect((await h.guard.alerts()).find((a) => a.kind === 'feedRecovered')?.message).toMatch(/account main is live again after \d+ s down/);
+  });
 });

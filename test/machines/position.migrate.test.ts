@@ -30,6 +30,15 @@ describe('migrating stored snapshots', () => {
     expect(['version', 'intent', 'id', 'market', 'settings'].filter((k) => k in ctx)).toEqual([]);
   });
 
+  it('a format-3 context gets the stop budget it was created with (5), and keeps one it has', () => {
+    const { spec, ...rest } = initialContext(positionInput({ intent: { stopLoss: 0.21 } }));
+    const { maxStops: _m, ...settings } = spec.settings;
+    const old = migrateSnapshot({ value: { open: 'watching' }, contextVersion: 3, context: { ...rest, spec: { ...spec, settings } } });
+    expect((old.context as { spec: typeof spec }).spec.settings).toEqual({ ...settings, maxStops: 5 });
+    const now = migrateSnapshot({ value: { open: 'watching' }, contextVersion: 4, context: { ...rest, spec: { ...spec, settings: { ...settings, maxStops: 2 } } } });
+    expect((now.context as { spec: typeof spec }).spec.settings.maxStops).toBe(2);
+  });
+
   it('a format-1 close request survives, and an orphan after a close stays one', () => {
     const out = migrateSnapshot({ status: 'active', value: { orphanAlert: 'waiting' }, context: v1Context({ closeRequested: 'user', closes: [{}] }) });
     const ctx = out.context as Record<string, unknown>;

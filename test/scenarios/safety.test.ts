@@ -149,6 +149,20 @@ describe('3: protection is re-placed or alerted, always', () => {
       expect(report?.findings.map((f) => f.kind)).toContain('missingStop');
     }
   });
+
+  it('the stop budget is the config\'s protection.maxStops', async () => {
+    h = await guardHarness({ protection: { maxStops: 2 } });
+    const pos = await h.guard.open(withStop);
+    expect(await h.settle(pos)).toBe('open');
+    const other = createSimPort(h.sim, 'main');
+    for (let n = 1; n <= 2; n++) {
+      await h.until(() => h?.working().some((o) => o.clientOrderId.endsWith(`-s${n}`)) === true, 30_000, `stop ${n} working`);
+      await other.cancelOrder({ clientOrderId: clientOrderIdOf(h.working()[0]?.clientOrderId ?? '') }, AVL);
+    }
+    await h.advance(20_000);
+    expect(h.working()).toEqual([]);
+    expect((await h.alertKinds()).filter((k) => k === 'protectionLost')).toHaveLength(1);
+  });
 });
 
 describe('4: an orphanAlert hands over, or stays, by where it came from', () => {

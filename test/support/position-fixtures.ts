@@ -33,6 +33,7 @@ export const SETTINGS: PositionSettings = {
   feedDownPollMs: 100,
   protectionOnFailure: 'rollback',
   maxCloseOrders: 3,
+  maxStops: 5,
 };
 
 export const INTENT: Intent = { account: accountId('main'), symbol: AVL, side: 'buy', amount: 43 };

@@ -21,7 +21,7 @@ export interface NetPosition {
 export const FLAT: NetPosition = { size: 0, entryPrice: undefined };
 
 /** The side a signed size is held on, `undefined` when flat. */
-export function sideOf(size: number): Side | undefined {
+function sideOf(size: number): Side | undefined {
   return gt(size, 0) ? 'buy' : lt(size, 0) ? 'sell' : undefined;
 }
 

@@ -1,0 +1,92 @@
+/**
+ * The small pure steps the position machine's states share: the request a track sends, a
+ * send's outcome and a query's answers folded in, the order a state looks up, and the query
+ * loop of a waiting state.
+ */
+import { assign } from 'xstate';
+import type { OrderRequest } from '../domain/order-request.js';
+import { isOutstanding, lastTrack, type OrderTrack } from './order-track.js';
+import { applyOrderReport, applyPositionReport, seen, type PositionContext } from './position.context.js';
+import type { QueryEvidenceInput, QueryEvidenceOutput, SendOrderOutput } from './position.effects.js';
+import { positionSetup } from './position.setup.js';
+import { entryVerdict } from './position.verdicts.js';
+import { currentStop } from './protection.js';
+
+export function orderRequestOf(ctx: PositionContext, t: OrderTrack, triggerPrice?: number): OrderRequest {
+  return {
+    symbol: ctx.spec.intent.symbol, side: t.side, amount: t.amount, clientOrderId: t.clientOrderId,
+    type: triggerPrice === undefined ? 'market' : 'stop-market',
+    reduceOnly: t.role !== 'entry',
+    ...(triggerPrice === undefined ? {} : { triggerPrice }),
+  };
+}
+
+/** Applies a send outcome to a track (the reply's report, if any, is folded by `foldAck`). */
+export function sent(t: OrderTrack, out: SendOrderOutput): OrderTrack {
+  const o = out.outcome;
+  if (o.kind === 'accepted') return { ...t, send: 'accepted', sentAt: out.sentAt, venueOrderId: o.value.venueOrderId };
+  if (o.kind === 'rejected') {
+    return { ...t, send: 'rejected', sentAt: out.sentAt, rejectReason: o.reason, rejectCode: o.code, retryAt: out.at + (o.retryAfterMs ?? 0) };
+  }
+  return { ...t, send: 'unknown', sentAt: out.sentAt, rejectReason: undefined };
+}
+
+/**
+ * Folds a complete create reply as evidence, like any other order report: a fill it shows
+ * is also evidence that the position is not flat (so that no stale "flat" may close it).
+ */
+export function foldAck(ctx: PositionContext, out: SendOrderOutput): PositionContext {
+  const next = seen(ctx, out.at);
+  const o = out.outcome;
+  return o.kind === 'accepted' && o.value.report !== undefined ? applyOrderReport(next, o.value.report) : next;
+}
+
+/** A send that threw: Unknown, timed from the latest time seen (the send left no earlier). */
+export function sendThrew(t: OrderTrack, ctx: PositionContext): OrderTrack {
+  return { ...t, send: 'unknown', sentAt: t.sentAt ?? ctx.seenAt };
+}
+
+/** Folds a query's answers into the context; a failed query adds nothing. */
+export function foldEvidence(ctx: PositionContext, out: QueryEvidenceOutput): PositionContext {
+  let next = seen(ctx, out.at);
+  if (out.order !== undefined) next = applyOrderReport(next, out.order);
+  if (out.position !== undefined) next = applyPositionReport(next, out.position);
+  return next;
+}
+
+export const lookup = (t: OrderTrack) => ({ clientOrderId: t.clientOrderId, venueOrderId: t.venueOrderId });
+
+/** The stop a position in `open` looks up while it asks the venue: the current one, if it may still be there or is unconfirmed. */
+export function stopToLookUp(ctx: PositionContext) {
+  const t = currentStop(ctx);
+  return t !== undefined && (isOutstanding(t) || t.report === undefined) && t.send !== 'rejected' && t.send !== 'not-sent' ? lookup(t) : undefined;
+}
+
+/** The last track of a list the state works on (a checked assertion, see `lastTrack`). */
+export const last = (ts: readonly OrderTrack[], what: string): OrderTrack => lastTrack(ts, what);
+
+/** The query loop of a waiting state: ask, fold the answer in, wait `delay`, ask again. */
+export function queryLoop(delay: 'poll' | 'backoff', input: (args: { context: PositionContext }) => QueryEvidenceInput) {
+  return {
+    initial: 'querying' as const,
+    states: {
+      querying: positionSetup.createStateConfig({
+        invoke: {
+          src: 'queryEvidence',
+          input,
+          onDone: {
+            target: 'waiting',
+            actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })),
+          },
+          onError: { target: 'waiting', actions: assign(({ context }) => ({ attempts: context.attempts + 1 })) },
+        },
+      }),
+      waiting: positionSetup.createStateConfig({ after: { [delay]: 'querying' } }),
+    },
+  };
+}
+
+export function verdictReason(ctx: PositionContext): string {
+  const v = entryVerdict(ctx);
+  return v.kind === 'dead' ? v.reason : `entry ${v.kind}`;
+}
