@@ -13,7 +13,8 @@
  * await guard.close(pos.id);
  * await guard.stop();
  */
-import { createHash, randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
+import { randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
+import { positionIdForKey } from './position-ids.js';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
@@ -238,16 +239,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   };
   const sweepSettings = { stuckAfterMs: config.sweeps.stuckAfterMs, ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes, restLagMs: config.verification.restLagMs };
   const newId = () => newPositionId(clock.now(), randomBytes(10));
-  /**
-   * The id of the position an idempotency key names: derived from the account and the key, so
-   * that the same key always names the same position — and so the same client order ids — even
-   * after the store forgot the key (a Redis restarted without its data): the venue, and the
-   * look-up before a keyed entry is sent, then remember what the store forgot.
-   */
-  const idForKey = (account: string, key: string) => {
-    const digest = createHash('sha256').update(`${account}\0${key}`).digest();
-    return newPositionId(digest.readUIntBE(0, 6), digest.subarray(6, 16));
-  };
+  const idForKey = positionIdForKey;
   const ports: ExchangePort[] = [];
   const gate = new SendGate();
   const abandon = async (): Promise<void> => {
