@@ -80,6 +80,7 @@ export async function connectGuard(input: ConfigInput | Config, options: Connect
       openHere: () => Promise.reject(new Error('a client carries nothing out')),
       closeHere: () => Promise.reject(new Error('a client carries nothing out')),
       flattenHere: () => Promise.reject(new Error('a client carries nothing out')),
+      sweepHere: () => Promise.reject(new Error('a client carries nothing out')),
       newId: (intent) => (intent.idempotencyKey === undefined
         ? newPositionId(Date.now(), new Uint8Array(randomBytes(10)))
         : positionIdForKey(intent.account, intent.idempotencyKey)),

@@ -20,7 +20,7 @@ export class NoOwner extends PosguardError {
  */
 export class HandoverUnanswered extends PosguardError {
   readonly code = 'HANDOVER_UNANSWERED';
-  constructor(readonly positionId: string, readonly what: 'open' | 'close' | 'flatten', why: string) {
+  constructor(readonly positionId: string, readonly what: 'open' | 'close' | 'flatten' | 'sweep', why: string) {
     super(`the ${what === 'open' ? 'intent' : what} of position ${positionId} was handed to the worker that owns its account and its answer is unknown (${why}): `
       + `poll GET /v1/positions/${positionId}`);
   }

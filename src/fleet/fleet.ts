@@ -24,6 +24,7 @@ import type { PositionStateName } from '../machines/position.machine.js';
 import { FleetStore, type HaltRecord, type HandoverRequest } from '../persistence/fleet-scripts.js';
 import type { RedisStore } from '../persistence/redis-store.js';
 import { NotOwner } from '../domain/errors.js';
+import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
 import { handOver } from './handover-client.js';
 import { HandoverDesk } from './handover-desk.js';
 import { remoteHandle } from './remote-handle.js';
@@ -46,6 +47,8 @@ export interface FleetDeps {
   readonly closeHere: (positionId: string, requestId: string) => Promise<CloseAnswer>;
   /** Closes every non-final position of an account driven here (a flatten's second step); answers their ids. */
   readonly flattenHere: (account: string) => Promise<FlattenStarted>;
+  /** Runs a sweep now on an account driven here; answers its report. */
+  readonly sweepHere: (account: string, kind: SweepKind) => Promise<SweepReport>;
   /** The id of a new position (the idempotency key's own when it has one). */
   readonly newId: (intent: Intent) => PositionId;
   readonly onTrouble: (what: string, error: unknown) => void;
@@ -69,6 +72,8 @@ export interface FleetMember {
    * then every non-final position closed by its owner (handed over unless it is this worker).
    */
   flatten(account: string, record: HaltRecord): Promise<FlattenStarted>;
+  /** Runs a sweep now on the account's lease holder; answers its report. */
+  sweep(account: string, kind: SweepKind): Promise<SweepReport>;
   resume(account: string): Promise<void>;
   haltedBecause(account: string): Promise<string | undefined>;
   /** Takes no more hand-overs (those being carried out finish) and stops listening. */
@@ -98,6 +103,7 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
     }
     if (!deps.owned().includes(account)) throw new NotOwner(account);
     if (request.kind === 'flatten') return deps.flattenHere(account);
+    if (request.kind === 'sweep') return deps.sweepHere(account, (request.body as { kind: SweepKind }).kind);
     const { positionId, requestId } = request.body as { positionId: string; requestId: string };
     return deps.closeHere(positionId, requestId);
   };
@@ -138,6 +144,7 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
       return await handOver(fleet, account, { id: `close:${positionId}:${body.requestId}`, kind: 'close', body }, { deadlineMs }) as CloseAnswer;
     },
     halt: (account, record) => fleet.halt(account, record),
+    sweep: async (account, kind) => await handOver(fleet, account, { id: `sweep:${account}:${randomUUID()}`, kind: 'sweep', body: { kind } }, { deadlineMs }) as SweepReport,
     flatten: async (account, record) => {
       await fleet.haltToFlatten(account, record);
       if (deps.owned().includes(account)) return deps.flattenHere(account);

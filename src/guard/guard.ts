@@ -295,6 +295,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       return answer;
     },
     flattenHere: (name) => closeEveryPosition(workerOf(name), `flatten-${Date.now()}`),
+    sweepHere: (name, kind) => workerOf(name).sweep(kind),
     newId: (intent) => (intent.idempotencyKey === undefined ? newId() : idForKey(intent.account, intent.idempotencyKey)),
   }).catch(async (e: unknown) => {
     await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
@@ -457,9 +458,13 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     },
     sweep: async (kind, account) => {
       if (stopped) throw new GuardStopped();
-      const chosen = account === undefined ? [...workers.values()].filter((w) => w.owned) : [workerOf(account)];
-      for (const w of chosen) if (!w.owned) throw new NotOwner(w.runtime.id);
-      return Promise.all(chosen.map((w) => w.sweep(kind)));
+      // Each on the worker that owns the account: here, else handed over (see docs/architecture.md, The fleet).
+      const chosen = account === undefined ? [...workers.values()].filter((w) => w.owned || fleet !== undefined) : [workerOf(account)];
+      return Promise.all(chosen.map((w) => {
+        if (w.owned) return w.sweep(kind);
+        if (fleet === undefined) throw new NotOwner(w.runtime.id);
+        return fleet.sweep(w.runtime.id, kind);
+      }));
     },
     takeOrphan: async (account, symbol, how, expected) => {
       if (stopped) throw new GuardStopped();

@@ -35,7 +35,7 @@ export function haltReason(json: string): string {
 /** A request handed to the account's lease holder. `id`: the position's id for an intent (the journal script finds it by it). */
 export interface HandoverRequest {
   readonly id: string;
-  readonly kind: 'open' | 'close' | 'flatten';
+  readonly kind: 'open' | 'close' | 'flatten' | 'sweep';
   readonly body: unknown;
 }
 
