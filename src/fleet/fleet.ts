@@ -76,6 +76,8 @@ export interface FleetMember {
   sweep(account: string, kind: SweepKind): Promise<SweepReport>;
   resume(account: string): Promise<void>;
   haltedBecause(account: string): Promise<string | undefined>;
+  /** The handle of a position as Redis holds it; its `settled()` rejects with `UnknownPosition` when Redis does not know it. */
+  handle(positionId: PositionId): PositionHandle;
   /** Takes no more hand-overs (those being carried out finish) and stops listening. */
   stop(): Promise<void>;
 }
@@ -143,6 +145,11 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
       const body = { positionId, requestId: requestId ?? randomUUID() };
       return await handOver(fleet, account, { id: `close:${positionId}:${body.requestId}`, kind: 'close', body }, { deadlineMs }) as CloseAnswer;
     },
+    handle: (positionId) => remoteHandle(positionId, undefined, async (_account, id) => {
+      const account = await fleet.accountOf(id);
+      if (account === undefined) throw new UnknownPosition(id);
+      return fleet.stateOf(account, id);
+    }),
     halt: (account, record) => fleet.halt(account, record),
     sweep: async (account, kind) => await handOver(fleet, account, { id: `sweep:${account}:${randomUUID()}`, kind: 'sweep', body: { kind } }, { deadlineMs }) as SweepReport,
     flatten: async (account, record) => {

@@ -8,20 +8,27 @@
  * const handle = remoteHandle(id, 'main', (a, id) => store.redis.hget(store.keys.states(a), id));
  * await handle.settled({ timeoutMs: 60_000 }); // 'open'
  */
-import { SettleTimeout } from '../domain/errors.js';
+import { PosguardError, SettleTimeout } from '../domain/errors.js';
 import type { PositionId } from '../domain/ids.js';
 import { SETTLED, type PositionHandle } from '../guard/position-handle.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 
 const POLL_MS = 200;
 
-/** Reads a position's state name from Redis (`undefined` while it has no snapshot yet). */
+/**
+ * Reads a position's state name from Redis (`undefined` while it has no snapshot yet); a
+ * `PosguardError` it throws (the position is unknown) ends `settled()`, anything else is retried.
+ */
 export type StateReader = (account: string, id: string) => Promise<string | null | undefined>;
 
-export function remoteHandle(id: PositionId, account: string, read: StateReader, first: PositionStateName = 'pending'): PositionHandle {
+/** `account`: the position's, when known (else the reader finds it). */
+export function remoteHandle(id: PositionId, account: string | undefined, read: StateReader, first: PositionStateName = 'pending'): PositionHandle {
   let last: PositionStateName = first;
   const refresh = async (): Promise<PositionStateName> => {
-    const state = await read(account, id).catch(() => undefined);
+    const state = await read(account ?? '', id).catch((e: unknown) => {
+      if (e instanceof PosguardError) throw e;
+      return undefined;
+    });
     if (typeof state === 'string' && state !== '') last = state as PositionStateName;
     return last;
   };

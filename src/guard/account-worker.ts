@@ -51,6 +51,7 @@ import { AccountLease } from './ownership.js';
 import { positionChild } from './position-child.js';
 import type { PositionRegistry, PositionRow } from './registry.js';
 import { ReservationLost, type Reservation } from './symbol-locks.js';
+import { evictFinal } from '../fleet/eviction.js';
 
 export interface AccountWorkerDeps {
   readonly runtime: AccountRuntime;
@@ -86,6 +87,8 @@ export interface AccountWorkerDeps {
   readonly onLease?: (change: LeaseChange) => void;
   /** Told of every inspection event of the account's position actors (the Stately inspector). */
   readonly inspect?: (event: InspectionEvent) => void;
+  /** With Redis: how long a final position stays in memory (its row, its key) before only Redis keeps it; kept while the worker runs unless given. */
+  readonly evictFinalAfterMs?: number;
 }
 
 /** This worker took the account (its lease, or the account without Redis) or lost it. */
@@ -293,13 +296,26 @@ export class AccountWorker {
     return made.journalled;
   }
 
-  /** A final position's writer is let go once its last snapshot is written. */
+  /**
+   * A final position's writer is let go once its last snapshot is written; with Redis, its row
+   * and key leave memory `evictFinalAfterMs` later (Redis answers for it from then on).
+   */
   private readonly released = (id: PositionId): void => {
     const writer = this.writers.get(id);
     void writer?.flushed().then(() => {
       if (this.writers.get(id) === writer) this.writers.delete(id);
     });
+    const after = this.deps.evictFinalAfterMs;
+    if (this.deps.store === undefined || after === undefined) return;
+    const timer = this.deps.clock.setTimeout(() => {
+      this.evictions.delete(timer);
+      evictFinal(id, this.deps.registry, this.keys);
+    }, after);
+    this.evictions.add(timer);
   };
+
+  /** The timers of final positions waiting to leave memory. */
+  private readonly evictions = new Set<unknown>();
 
   /** Writes a position's snapshot under this worker's lease (its `SnapshotSink` calls it). */
   saveSnapshot(w: SnapshotWrite): Promise<void> {
@@ -575,6 +591,8 @@ export class AccountWorker {
     await within(this.deps.sweeps.scheduler.stop(runtime.id), 5_000);
     for (const writer of this.writers.values()) writer.close();
     this.writers.clear();
+    for (const timer of this.evictions) this.deps.clock.clearTimeout(timer);
+    this.evictions.clear();
     runtime.release();
     runtime.actors.clear();
     runtime.locks.clear();

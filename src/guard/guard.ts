@@ -103,7 +103,14 @@ export interface GuardOptions {
    * over for an account it does not own, in real time (10 s unless given); see `src/fleet`.
    */
   readonly handoverDeadlineMs?: number;
+  /**
+   * With Redis: how long a final position stays in this worker's memory (10 min unless given);
+   * then only Redis keeps it, and answers for it (`GET /v1/positions/:id`, `settled()`, its key).
+   */
+  readonly evictFinalAfterMs?: number;
 }
+
+const EVICT_FINAL_AFTER_MS = 600_000;
 
 export type GuardEvent =
   | { readonly type: 'transition'; readonly row: PositionRow; readonly from: PositionStateName }
@@ -268,7 +275,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       supervision, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,
       sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport }, newId, gate,
-      onLease: (change) => onEvent({ type: 'lease', account: a.id, ...change }),
+      onLease: (change) => onEvent({ type: 'lease', account: a.id, ...change }), evictFinalAfterMs: options.evictFinalAfterMs ?? EVICT_FINAL_AFTER_MS,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     }));
   }
@@ -312,6 +319,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   }
 
   function handleOf(id: PositionId): PositionHandle {
+    // Driven elsewhere, or final and let go of: Redis answers (see docs/architecture.md, The fleet).
+    if (actorOf(id) === undefined && registry.get(id) === undefined && fleet !== undefined) return fleet.handle(id);
     return positionHandle(id, () => {
       const actor = actorOf(id);
       return actor !== undefined ? stateName(actor.getSnapshot().value) : registry.get(id)?.state ?? 'pending';
@@ -411,7 +420,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       return halted;
     },
     position: (positionId) => {
-      if (registry.get(positionId as PositionId) === undefined) throw new UnknownPosition(positionId);
+      if (registry.get(positionId as PositionId) === undefined && fleet === undefined) throw new UnknownPosition(positionId);
       return handleOf(positionId as PositionId);
     },
     close: async (positionId, closeOptions) => {
