@@ -21,8 +21,10 @@ export class NoOwner extends PosguardError {
 export class HandoverUnanswered extends PosguardError {
   readonly code = 'HANDOVER_UNANSWERED';
   constructor(readonly positionId: string, readonly what: 'open' | 'close' | 'flatten' | 'sweep', why: string) {
-    super(`the ${what === 'open' ? 'intent' : what} of position ${positionId} was handed to the worker that owns its account and its answer is unknown (${why}): `
-      + `poll GET /v1/positions/${positionId}`);
+    super(what === 'open' || what === 'close'
+      ? `the ${what === 'open' ? 'intent' : 'close'} of position ${positionId} was handed to the worker that owns its account and its answer is unknown (${why}): `
+        + `poll GET /v1/positions/${positionId}`
+      : `the ${what} ${positionId} was handed to the worker that owns the account and its answer is unknown (${why}): look at GET /v1/audit and GET /v1/positions`);
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import type { Redis } from 'ioredis';
 import { LeaseLost } from '../persistence/redis-store.js';
-import { NotOwner, PosguardError } from '../domain/errors.js';
+import { GuardStopped, NotOwner, PosguardError } from '../domain/errors.js';
 import type { FleetStore, HandoverRequest } from '../persistence/fleet-scripts.js';
 import type { RefusalAnswer } from './handover-client.js';
 
@@ -88,7 +88,8 @@ export class HandoverDesk {
       try {
         answer = await this.deps.carryOut(account, request);
       } catch (e) {
-        if (e instanceof NotOwner || e instanceof LeaseLost) {
+        // Not driven here (any more), or this worker is stopping: the next owner takes it.
+        if (e instanceof NotOwner || e instanceof LeaseLost || e instanceof GuardStopped) {
           await fleet.requeue(account, id);
           return;
         }

@@ -4,7 +4,10 @@
  * each account's ownership lease, rehydrates the positions a previous worker left (before it
  * resolves) and persists every transition. It keeps the read model (`positions()`) and the
  * alerts. A supervisor that runs out of restarts at the root halts the guard: new intents are
- * refused, the process is never killed.
+ * refused, the process is never killed. With Redis it joins the fleet (`src/fleet`): what
+ * concerns an account another worker owns is handed over, and the hand-overs for its own
+ * accounts are carried out here (`openHere`, `closeHere`). Longer than 300 lines: it is the
+ * one place where the guard's parts are wired together; its rules live in the modules it wires.
  *
  * @example
  * const guard = await createGuard({ accounts: [{ id: 'paper', exchange: 'sim' }] }, { persistence: 'memory' });
@@ -497,13 +500,13 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       stopped = true;
       // Nothing leaves from here on; a claim being written is waited for, never abandoned.
       gate.close();
-      // No more hand-overs are taken; a queued one waits for the next owner.
-      await fleet?.stop();
       const bound = options.stopTimeoutMs ?? 10_000;
       const unfinished: string[] = [];
       const step = (what: string, work: Promise<unknown>) => within(work, bound).then((done) => {
         if (!done) unfinished.push(what);
       });
+      // No more hand-overs are taken; a queued one waits for the next owner.
+      if (fleet !== undefined) await step('stopping the hand-over desk', fleet.stop());
       await gate.drained();
       await step('writing the last snapshots', Promise.all([...workers.values()].map((w) => w.flushed())));
       // Each account's actors stop before its lease is released (AccountWorker.stop).
