@@ -364,7 +364,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
         throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
       }));
     if (known !== undefined) return handleOf(known);
-    const haltedBecause = await haltOf(account.id);
+    const haltedBecause = await haltBeforeOpening(account.id);
     if (haltedBecause !== undefined) throw new Halted(`account ${account.id}`, haltedBecause);
     if (account.mode === 'hedge') throw new HedgeModeUnsupported(account.id);
     const market = account.markets.get(intent.symbol);
@@ -393,6 +393,11 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   async function haltOf(name: string): Promise<string | undefined> {
     if (fleet === undefined) return workerOf(name).runtime.halted;
     return fleet.haltedBecause(name);
+  }
+
+  /** As `haltOf` before an intent is opened here: a halt that cannot be read is not a refusal, since the journal script reads it again, atomically. */
+  function haltBeforeOpening(name: string): Promise<string | undefined> {
+    return haltOf(name).catch(() => undefined);
   }
 
   /**
