@@ -99,8 +99,12 @@ interface Results {
   readonly heap: (HeapParts & { readonly bareActor: number }) | undefined;
 }
 
-function print({ out }: BenchContext, r: Results): void {
+function print({ out, record }: BenchContext, r: Results): void {
   const ratio = perSec(r.guard) / perSec(r.bare);
+  record({
+    figure: `stream reports routed to ${fmtInt(POSITIONS)} positions`, unit: 'reports/s', posguard: perSec(r.guard),
+    reference: { label: 'bare XState actors', value: perSec(r.bare) }, ratio, goal: `ratio ≥ ${RATIO_GOAL}`, met: ratio >= RATIO_GOAL,
+  });
   out(`${fmtInt(POSITIONS)} open positions with a resting stop (restored from a real persisted snapshot, ${fmtInt(r.template.json.length)} B of JSON each),`);
   out(`${fmtInt(REPORTS)} stream reports, ${BATCH / 1000}k per synchronous batch, round-robin over the positions; after ${fmtInt(WARM_UP)} untimed reports each.`);
   out('One account as the guard runs it: AccountRuntime, PositionRegistry, one Supervisor (feed permanent, positions via positionChild),');
@@ -146,6 +150,11 @@ function print({ out }: BenchContext, r: Results): void {
     ['bare 5-state XState actor (reference)', fmtBytes(r.heap.bareActor)],
   ]));
   const after = r.heapAfterRun ?? Number.NaN;
+  record({
+    figure: 'heap per live position (actor, registry row, supervisor child)', unit: 'B', posguard: Math.max(perPosition, after),
+    reference: { label: 'bare 5-state actor', value: r.heap.bareActor }, ratio: Math.max(perPosition, after) / r.heap.bareActor,
+    goal: `≤ ${fmtBytes(HEAP_GOAL_BYTES)}`, met: perPosition <= HEAP_GOAL_BYTES && after <= HEAP_GOAL_BYTES,
+  });
   out(`heap per live position actor with its registry row: ${fmtBytes(perPosition)} once restored, ${fmtBytes(after)} after the reports`
     + ` — goal ≤ ${fmtBytes(HEAP_GOAL_BYTES)}: ${verdict(perPosition <= HEAP_GOAL_BYTES && after <= HEAP_GOAL_BYTES)}`);
 }

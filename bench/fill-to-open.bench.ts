@@ -34,6 +34,9 @@ const BYBIT_LIKE: readonly FaultRule[] = [
 
 function print(ctx: BenchContext, results: readonly RunResult[], wiring: WiringCost, heap: HeapFigures | undefined): void {
   const { out } = ctx;
+  for (const r of results) {
+    ctx.record({ figure: `${r.spec.evidence} → open, ${r.spec.label}, ${fmtInt(r.spec.positions)} positions (p50)`, unit: 'ms', posguard: r.reaction.p50 });
+  }
   const row = (label: string, metric: string, m: Summary) => [label, metric, fmtMs(m.p50), fmtMs(m.p99), fmtMs(m.max), fmtMs(m.mean), fmtInt(m.n)];
   out(formatTable(['run', 'latency', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'samples'], results.flatMap((r) => [
     row(`${r.spec.label} (${fmtInt(r.spec.positions)})`, `${r.spec.evidence} → open`, r.reaction),

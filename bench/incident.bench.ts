@@ -89,7 +89,7 @@ async function posguardRuns(): Promise<Tally> {
 
 export const incident: BenchSection = {
   title: 'incident scenario: naive baseline vs posguard (simulated time)',
-  async run({ out }) {
+  async run({ out, record }) {
     const naive = await naiveRuns();
     const guard = await posguardRuns();
     const n = summarize(naive.times);
@@ -108,6 +108,10 @@ export const incident: BenchSection = {
     out(`time ratio naive / posguard (p50): ${ratio}`);
     out(`naive: ${[...naive.sides].map(([k, v]) => `${k}: ${fmtInt(v)} runs`).join('; ')}`);
     out(`doubled positions: naive ${fmtInt(naive.doubled)}/${fmtInt(RUNS)}, posguard ${fmtInt(guard.doubled)}/${fmtInt(RUNS)}`);
+    record({
+      figure: `incident runs that double the position (of ${fmtInt(RUNS)})`, unit: 'runs', posguard: guard.doubled,
+      reference: { label: 'naive baseline', value: naive.doubled }, goal: '0', met: guard.doubled === 0,
+    });
     out('Simulated time on a SimulatedClock (naive: 50 ms steps, it waits 4 s by design; posguard: 1 ms steps, then 6 s more');
     out('to prove it does not act on the stale REST view). Wall time includes building a venue (and a guard) per run.');
   },

@@ -40,10 +40,19 @@ interface Results {
   readonly deleted: number;
 }
 
-function print({ out }: BenchContext, r: Results): void {
+function print({ out, record }: BenchContext, r: Results): void {
   const t = r.transitions;
   const snapPerSec = perSec(t.snapshotWrites, t.ms);
   const setsPerSec = perSec(r.sets.count, r.sets.ms);
+  record({
+    figure: 'persisted transitions (fenced snapshot + history, with the journal)', unit: '/s', posguard: snapPerSec,
+    reference: { label: 'raw pipelined SETs', value: setsPerSec }, ratio: snapPerSec / setsPerSec,
+    goal: `≥ ${fmtInt(TRANSITIONS_GOAL)}/s`, met: snapPerSec >= TRANSITIONS_GOAL,
+  });
+  record({
+    figure: `rehydration of ${fmtInt(r.rehydration.positions)} positions (createGuard resolved)`, unit: 's', posguard: r.rehydration.createGuardMs / 1000,
+    goal: `< ${REHYDRATE_GOAL_MS / 1000} s`, met: r.rehydration.createGuardMs < REHYDRATE_GOAL_MS,
+  });
   out(`Redis ${BENCH_REDIS_URL.replace(/\/\/[^@]*@/, '//')}, keys under ${r.prefix}; host load average (1 min) at the start: ${r.load.toFixed(1)} on ${cpus().length} cores.`);
   out(`Transitions: ${fmtInt(t.positions)} positions on ${t.accounts} accounts (one lease each, every write fenced), ${fmtInt(t.concurrency)} in flight at once, one`);
   out('connection, through RedisStore as the guard writes (the writes of one tick go as one script call, fenced per account).');

@@ -13,7 +13,7 @@ import { reconcile, type LocalPosition } from '../src/sweeps/reconcile.js';
 import { runSweep } from '../src/sweeps/sweep.js';
 import type { BenchSection } from './section.js';
 import { summarize } from './stats.js';
-import { fmtMs, formatTable } from './table.js';
+import { fmtInt, fmtMs, formatTable } from './table.js';
 
 const ACCOUNTS = 10;
 const PER_ACCOUNT = 1_000;
@@ -46,7 +46,7 @@ function accountView(a: number) {
 
 export const reconcileBench: BenchSection = {
   title: 'sweeps: the pure reconcile, 10 accounts × 1,000 positions',
-  async run({ out }) {
+  async run({ out, record }) {
     const views = Array.from({ length: ACCOUNTS }, (_, a) => accountView(a));
     const settings = { stuckAfterMs: 300_000, ignoreClientOrderIdPrefixes: ['mybot-'], sizeTolerance: 1, restLagMs: 5_000 };
     const samples: number[] = [];
@@ -62,6 +62,7 @@ export const reconcileBench: BenchSection = {
       ['reconcile, all 10 accounts (one sweep each)', String(ACCOUNTS * PER_ACCOUNT), String(findings), fmtMs(s.p50), fmtMs(s.p99), fmtMs(s.max)],
     ]));
     out(`CPU per account sweep (p50): ${fmtMs(s.p50 / ACCOUNTS)} ms for ${PER_ACCOUNT} positions`);
+    record({ figure: `reconcile CPU per account sweep of ${fmtInt(PER_ACCOUNT)} positions (p50)`, unit: 'ms', posguard: s.p50 / ACCOUNTS });
 
     // Requests per sweep, on the simulated venue (one account, 1,000 positions opened by others).
     const clock = new SimulatedClock();
@@ -76,6 +77,10 @@ export const reconcileBench: BenchSection = {
     const requests = sim.requests({ account: 'main' }).slice(before).map((r) => r.method);
     out(`exchange requests for one reconciliation sweep of an account: ${requests.length} (${requests.join(', ')}), `
       + `whatever the number of positions: one position query (pages are the port's: ccxt asks Bybit 200 a page), one open-orders query; nothing per position`);
+    record({
+      figure: `exchange requests per reconciliation sweep (${fmtInt(PER_ACCOUNT)} positions)`, unit: 'requests', posguard: requests.length,
+      goal: '≤ 2 (none per position)', met: requests.length <= 2,
+    });
     out(`(the sim venue answered ${report.findings.length} findings: its positions are not the bench's)`);
     sim.close();
   },

@@ -9,28 +9,40 @@
  * (10000), BENCH_REDIS_URL (redis://127.0.0.1:6379/0; keys under a random `pgbench:` prefix),
  * BENCH_ONLY (run only the sections whose title contains this text, e.g. `feed routing`).
  * Heap figures need `node --expose-gc` (the npm script sets it).
+ *
+ * Ends with one summary table of the sections' headline figures (figure, posguard, the
+ * reference measured in the same run, ratio, goal) and writes it to `bench/results.json`
+ * with the machine it was measured on (not when BENCH_ONLY picks sections).
  */
-import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fillToOpen } from './fill-to-open.bench.js';
 import { feedRouting } from './feed-routing.bench.js';
 import { incident } from './incident.bench.js';
 import { persistence } from './persistence.bench.js';
 import { reconcileBench } from './reconcile.bench.js';
-import type { BenchContext, BenchSection } from './section.js';
+import type { BenchContext, BenchFigure, BenchSection } from './section.js';
+import { formatTable } from './table.js';
 
 const SECTIONS: readonly BenchSection[] = [fillToOpen, incident, feedRouting, persistence, reconcileBench];
 
 async function main(): Promise<number> {
-  const ctx: BenchContext = { out: (line = '') => console.log(line), gc: globalThis.gc };
+  const figures: (BenchFigure & { readonly section: string })[] = [];
+  let current = '';
+  const ctx: BenchContext = {
+    out: (line = '') => console.log(line), gc: globalThis.gc,
+    record: (f) => figures.push({ section: current, ...f }),
+  };
   const cpu = cpus();
-  ctx.out(`posguard bench — node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}, `
-    + `gc ${ctx.gc === undefined ? 'not exposed' : 'exposed'}`);
+  const machine = `node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}, load average ${(loadavg()[0] ?? 0).toFixed(1)} at the start`;
+  ctx.out(`posguard bench — ${machine}, gc ${ctx.gc === undefined ? 'not exposed' : 'exposed'}`);
   const started = performance.now();
   const only = process.env.BENCH_ONLY;
   for (const [i, section] of SECTIONS.entries()) {
     if (only !== undefined && !section.title.includes(only)) continue;
     ctx.out('');
     ctx.out(`== ${i + 1}. ${section.title}`);
+    current = section.title;
     const t = performance.now();
     try {
       await section.run(ctx);
@@ -41,8 +53,24 @@ async function main(): Promise<number> {
     ctx.out(`(section took ${((performance.now() - t) / 1000).toFixed(1)} s)`);
   }
   ctx.out('');
+  ctx.out('== summary (posguard beside the reference measured in the same run)');
+  ctx.out(summaryTable(figures));
+  if (only === undefined) {
+    const at = new Date().toISOString();
+    writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ at, machine, figures }, null, 2)}\n`);
+    ctx.out('written to bench/results.json');
+  }
   ctx.out(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return 0;
+}
+
+/** The headline figures as one table: figure, posguard, reference, ratio, goal, met. */
+function summaryTable(figures: readonly BenchFigure[]): string {
+  const num = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(Number(v.toPrecision(3))));
+  return formatTable(['figure', 'posguard', 'reference (same run)', 'ratio', 'goal', 'met'], figures.map((f) => [
+    f.figure, `${num(f.posguard)} ${f.unit}`, f.reference === undefined ? '—' : `${num(f.reference.value)} ${f.unit} (${f.reference.label})`,
+    f.ratio === undefined ? '—' : f.ratio.toFixed(2), f.goal ?? '—', f.met === undefined ? '—' : f.met ? 'yes' : 'no',
+  ]));
 }
 
 // Exit explicitly: a leftover real timer of a stopped guard must not keep the report waiting.

@@ -19,6 +19,8 @@ export interface FeedDirectory {
   trackedOrders(): readonly { readonly symbol: string; readonly clientOrderId: ClientOrderId }[];
   /** The symbols of the live positions: each gets a position report, flat if not held. */
   trackedSymbols(): readonly string[];
+  /** Told of every message the private stream delivers (repeats and connection changes too). */
+  heard?(): void;
 }
 
 /** Subjects (trade ids, orders, symbols) remembered per generation. */
@@ -105,6 +107,7 @@ export function wireFeedMachine(port: ExchangePort, directory: FeedDirectory, op
         // Reports go straight to the directory (the feed machine would route them in every
         // state anyway); only connection changes drive the machine.
         const subscription = port.subscribe((event) => {
+          directory.heard?.();
           if (event.type === 'connection') sendBack({ type: 'STREAM', event });
           else if (repeats.fresh(event)) directory.route(event);
         });

@@ -43,6 +43,8 @@ export class AccountRuntime implements FeedDirectory {
   readonly actors = new Map<PositionId, PositionActor>();
 
   private downTimer: unknown;
+  /** When the private stream last delivered anything (`undefined` until it has). */
+  lastHeardAt: number | undefined;
   /** When the feed went down, once its `feedDown` alert has been raised: the recovery is told too. */
   private downAlertedSince: number | undefined;
   private downSince: number | undefined;
@@ -96,6 +98,10 @@ export class AccountRuntime implements FeedDirectory {
       if (!this.feedUp) this.broadcast(false);
     }, FEED_START_GRACE_MS);
     return createActor(wireFeedMachine(this.port, this), { clock: this.clock });
+  }
+
+  heard(): void {
+    this.lastHeardAt = this.clock.now();
   }
 
   route(r: FeedReport): void {

@@ -174,6 +174,8 @@ export interface Guard {
   takeOrphan(account: string, symbol: string, how: 'adopt' | 'flatten', expected: { readonly side: string; readonly size: number }): Promise<string>;
   /** What the actor of a position driven here says: its orders, and the close planner's preview; `undefined` when none drives it here. */
   inspectPosition(positionId: string): { readonly orders: OrderView[]; readonly closePreview: ClosePreview; readonly entryPrice: number | undefined } | undefined;
+  /** When this worker last heard the account's private stream; `undefined` when it does not drive the account or has heard nothing yet. */
+  lastStreamMessageAt(account: string): number | undefined;
   /** Resolves once every transition so far is persisted (a no-op without Redis). */
   flushed(): Promise<void>;
   stop(): Promise<void>;
@@ -487,6 +489,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       if (stopped) throw new GuardStopped();
       if (halted !== undefined) throw new Halted('the guard', halted);
       return workerOf(account).takeOrphan(symbol, how, expected);
+    },
+    lastStreamMessageAt: (account) => {
+      const w = workers.get(account);
+      return w?.owned === true ? w.runtime.lastHeardAt : undefined;
     },
     inspectPosition: (positionId) => {
       const actor = actorOf(positionId);

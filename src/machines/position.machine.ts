@@ -8,8 +8,8 @@
  * Receives: `ORDER_REPORT`, `FILL_REPORT`, `POSITION_REPORT` (from the feed), `FEED` (up or
  * down), `CLOSE` (the user, with a request id), `ADOPT` (reconciliation), `RESUME` (after a
  * restore). Its larger states have files of their own: `position.protecting.ts`,
- * `position.open.ts`, `position.closing.ts` (with `position.close-rules.ts`),
- * `position.resume.ts`; the rules of stops are in `protection.ts`, of what evidence proves in
+ * `position.open.ts`, `position.closing.ts` (with `position.close-rules.ts`), `position.ending.ts`
+ * (`verifyingClosed`, `orphanAlert`), `position.resume.ts`; the rules of stops are in `protection.ts`, of what evidence proves in
  * `position.verdicts.ts`.
  * Sends: orders and queries through its slots; alerts through `raiseAlert`.
  *
@@ -17,17 +17,16 @@
  * const actor = createActor(positionMachine.provide(wiring), { input });
  * actor.start(); actor.getSnapshot().value; // 'pending' | { verifying: 'querying' } | …
  */
-import { and, assign, not } from 'xstate';
+import { and, assign } from 'xstate';
 import { errorText } from '../domain/errors.js';
-import type { PositionContext } from './position.context.js';
-import { closingStates, releasingStopStates } from './position.closing.js';
+import { closingStates } from './position.closing.js';
+import { orphanAlertState, verifyingClosedState } from './position.ending.js';
 import { openState } from './position.open.js';
 import { protectingState } from './position.protecting.js';
 import { resumingStates } from './position.resume.js';
 import { EVIDENCE_HANDLERS, positionSetup } from './position.setup.js';
-import { foldAck, foldEvidence, lookup, orderRequestOf, queryLoop, sendThrew, sent, stopToLookUp, verdictReason } from './position.steps.js';
+import { foldAck, foldEvidence, lookup, orderRequestOf, queryLoop, sendThrew, sent, verdictReason } from './position.steps.js';
 import { initialContext } from './position.start.js';
-import { entryVerdict } from './position.verdicts.js';
 
 export type { PositionEvent, PositionInput } from './position.events.js';
 export { adoptedContext } from './position.start.js';
@@ -39,18 +38,6 @@ export const POSITION_STATES = [
 ] as const;
 export type PositionStateName = (typeof POSITION_STATES)[number];
 export const FINAL_STATES: readonly PositionStateName[] = ['closed', 'failed'];
-
-const closeUnverifiedAlert = {
-  type: 'raiseAlert',
-  params: ({ context }: { context: PositionContext }) => ({
-    kind: 'closeUnverified' as const,
-    message: `${context.spec.intent.symbol}: ${context.reason ?? 'the close could not be verified'}; posguard keeps watching, a human should check the venue`,
-  }),
-} as const;
-
-/** Into `orphanAlert` after a close that could not be completed: it stays there until flat is proven, a close or an adopt. */
-const toHumanAfterClose = ['giveUpClose', 'orphanAfterClose', 'closeGivenUp', closeUnverifiedAlert] as const;
-
 
 /** While the entry's fate is open: filled → protect (or open), dead (zero fill) → failed. */
 const entryDecided = positionSetup.createStateConfig({
@@ -189,75 +176,9 @@ export const positionMachine = positionSetup.createMachine({
     closing: closingStates(),
     rollingBack: closingStates(),
 
-    verifyingClosed: {
-      always: [{ guard: and(['flatProven', not('stopOutstanding')]), target: 'closed' }],
-      after: { untilDeadline: { target: 'orphanAlert', actions: toHumanAfterClose } },
-      on: { RESUME: { target: 'verifyingClosed', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'closeVerify' } } } },
-      initial: 'checking',
-      states: {
-        checking: {
-          invoke: {
-            src: 'queryEvidence',
-            input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: undefined, position: true }),
-            onDone: { target: 'deciding', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
-            onError: { target: 'deciding', actions: assign({ attempts: ({ context }) => context.attempts + 1 }) },
-          },
-        },
-        deciding: {
-          always: [
-            { guard: and(['flatProven', 'stopOutstanding']), target: 'releasingStop' },
-            { guard: 'checksLeft', target: 'waiting' },
-            { target: '#position.orphanAlert', actions: toHumanAfterClose },
-          ],
-        },
-        waiting: { after: { closeVerifyInterval: 'checking' } },
-        ...releasingStopStates('waiting'),
-      },
-    },
+    verifyingClosed: verifyingClosedState(),
 
-    orphanAlert: {
-      always: [
-        // Reached from `unknown`: a fill proven later is this position's again (a close asked meanwhile is carried out).
-        { guard: and(['orphanFromEntry', 'entryHeld', 'closeRequested']), target: 'closing', actions: assign({ orphanFrom: undefined, reason: undefined, attempts: 0 }) },
-        { guard: and(['orphanFromEntry', 'entryHeld', 'hasStop']), target: 'protecting', actions: assign({ orphanFrom: undefined, reason: undefined }) },
-        { guard: and(['orphanFromEntry', 'entryHeld']), target: 'open', actions: assign({ orphanFrom: undefined, reason: undefined }) },
-        { guard: and(['orphanFromEntry', 'entryDead', not('stopOutstanding')]), target: 'failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
-        { guard: and(['flatProven', 'entryDead', not('stopOutstanding')]), target: 'failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
-        { guard: and(['flatProven', 'entryFateKnown', not('stopOutstanding')]), target: 'closed' },
-      ],
-      on: {
-        ADOPT: { target: 'open', actions: assign({ reason: undefined, closeRequest: undefined, orphanFrom: undefined }) },
-        CLOSE: {
-          // A new close request for a position that holds something (a repeat of the given-up one is ignored).
-          guard: and(['holdsSomething', 'newCloseRequest']),
-          target: 'closing',
-          actions: [
-            assign(({ context, event }) => ({
-              closeRequest: { reason: (event.type === 'CLOSE' ? event.reason : undefined) ?? 'user', id: event.type === 'CLOSE' ? event.requestId : undefined, at: context.seenAt, firstClose: context.closes.length, status: 'active' as const },
-              orphanFrom: undefined, attempts: 0,
-            })),
-          ],
-        },
-        RESUME: { target: 'orphanAlert', reenter: true },
-      },
-      initial: 'watching',
-      states: {
-        watching: {
-          always: { guard: and(['flatProven', 'entryFateKnown', 'stopOutstanding']), target: 'releasingStop' },
-          invoke: {
-            src: 'queryEvidence',
-            input: ({ context }) => ({
-              symbol: context.spec.intent.symbol, position: true,
-              order: entryVerdict(context).kind === 'none' ? lookup(context.entry) : stopToLookUp(context),
-            }),
-            onDone: { target: 'waiting', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
-            onError: { target: 'waiting', actions: assign({ attempts: ({ context }) => context.attempts + 1 }) },
-          },
-        },
-        waiting: { after: { backoff: 'watching' } },
-        ...releasingStopStates('waiting'),
-      },
-    },
+    orphanAlert: orphanAlertState(),
 
     closed: { type: 'final' },
     failed: { type: 'final' },

@@ -104,6 +104,8 @@ export interface AccountView {
   readonly mode?: 'one-way' | 'hedge';
   /** When the feed state last changed, as this worker saw it. */
   readonly feedSince?: number;
+  /** When this worker last heard the account's private stream (accounts it drives). */
+  readonly lastMessageAt?: number;
   /** The worker that holds the account's lease (with Redis; this worker's name without). */
   readonly holder?: string;
 }

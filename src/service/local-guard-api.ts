@@ -62,10 +62,12 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
     const a = guard.config.accounts.find((x) => x.id === id);
     if (a === undefined) throw new UnknownAccount(id, configured(guard.config));
     const s = deps.board.get(id);
+    const lastMessageAt = guard.lastStreamMessageAt(id);
     return {
       id, exchange: a.exchange, owned: s?.owned ?? false, trading: halted === undefined ? 'active' : 'halted',
       ...(halted === undefined ? {} : { haltedBecause: halted }), feed: s?.feed ?? 'unknown', ...(s?.mode === undefined ? {} : { mode: s.mode }),
       ...(s?.feedSince === undefined ? {} : { feedSince: s.feedSince }),
+      ...(lastMessageAt === undefined ? {} : { lastMessageAt }),
       ...(holder === undefined ? (s?.owned === true && deps.holders === undefined ? { holder: 'this worker' } : {}) : { holder }),
     };
   }

@@ -31,6 +31,9 @@ export interface MetricsDeps {
   readonly positions: () => Promise<readonly PositionSummary[]>;
   /** Why the guard halted, or `undefined`. */
   readonly halted: () => string | undefined;
+  /** When this worker last heard each account's private stream (accounts it drives). */
+  readonly lastStreamMessageAt?: (account: string) => number | undefined;
+  readonly now?: () => number;
   /** The BullMQ queues (sweeps, alert deliveries); none without Redis. */
   readonly queues?: () => readonly CountedQueue[];
 }
@@ -106,6 +109,19 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       for (const account of accounts) {
         const s = deps.board.get(account);
         if (s?.owned === true && s.feed !== 'unknown') this.set({ account }, s.feed === 'live' ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'posguard_feed_last_message_age_seconds',
+    help: "Seconds since the account's private stream last delivered a message (accounts this worker drives and has heard).",
+    labelNames: ['account'], registers: [registry],
+    collect() {
+      this.reset();
+      const now = (deps.now ?? Date.now)();
+      for (const account of accounts) {
+        const at = deps.lastStreamMessageAt?.(account);
+        if (at !== undefined) this.set({ account }, Math.max(0, now - at) / 1000);
       }
     },
   });

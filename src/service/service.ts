@@ -152,7 +152,11 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     board, acks: redis === undefined ? memoryAlertAcks() : redisAlertAcks(redis, prefix), now, actions, inbox,
     ...(store === undefined ? { memoryHistory } : { store, stored: new StoredPositions(store) }), ...(holders === undefined ? {} : { holders }),
   });
-  const metrics = createMetrics({ board, positions: () => api.positions(), halted: () => guard.halted, ...(redis === undefined ? {} : { queues: () => queues }) });
+  const metrics = createMetrics({
+    board, positions: () => api.positions(), halted: () => guard.halted,
+    lastStreamMessageAt: (account) => guard.lastStreamMessageAt(account), now,
+    ...(redis === undefined ? {} : { queues: () => queues }),
+  });
   wired.events = events;
   wired.metrics = metrics;
   wired.fanout = dashboardFanout({ api, events, inbox, entryPrice: (id) => guard.inspectPosition(id)?.entryPrice, trouble: (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what) });

@@ -130,7 +130,7 @@ describe('accounts', () => {
     expect(refused.json).toMatchObject({ error: 'HALTED' });
     const resumed = await t.request('POST', '/v1/accounts/paper/resume', { body: {} });
     expect(resumed.json).toMatchObject({ trading: 'active' });
-    expect((await t.request('GET', '/v1/accounts')).json).toMatchObject([{ id: 'paper', exchange: 'sim', trading: 'active', feed: 'live', mode: 'one-way' }]);
+    expect((await t.request('GET', '/v1/accounts')).json).toMatchObject([{ id: 'paper', exchange: 'sim', trading: 'active', feed: 'live', mode: 'one-way', lastMessageAt: expect.any(Number) }]);
     expect((await t.request('POST', '/v1/accounts/nope/halt', { body: {} })).status).toBe(404);
   });
 

@@ -39,6 +39,9 @@ describe('metrics', () => {
     expect(value(after1, 'posguard_protecting_seconds_count{account="paper"}')).toBe(1);
     expect(value(after1, 'posguard_account_owned{account="paper"}')).toBe(1);
     expect(value(after1, 'posguard_feed_up{account="paper"}')).toBe(1);
+    // The stream just delivered the close's reports: heard within the last minute (a wall-clock service).
+    expect(value(after1, 'posguard_feed_last_message_age_seconds{account="paper"}')).toBeGreaterThanOrEqual(0);
+    expect(value(after1, 'posguard_feed_last_message_age_seconds{account="paper"}')).toBeLessThan(60);
     expect(value(after1, 'posguard_sweeps_total{account="paper",kind="orphans",outcome="clean"}')).toBeGreaterThanOrEqual(1);
     expect(value(after1, 'posguard_halted')).toBe(0);
     expect(value(after1, 'posguard_positions_unprotected{account="paper"}')).toBe(0);

@@ -49,6 +49,22 @@ describe('host names and origins', () => {
     expect(checkRequest({ method: 'POST', headers }, own)?.status).toBe(status);
   });
 
+  // The writable board's PUT/DELETE carry no body: let through without the JSON type, never past the origin checks.
+  it.each([
+    ['a bodyless PUT, same origin', 'PUT', { host: 'localhost:7070', origin: 'http://localhost:7070' }, undefined],
+    ['a bodyless DELETE, no origin', 'DELETE', { host: 'localhost:7070' }, undefined],
+    ['a bodyless PUT from another origin', 'PUT', { host: 'localhost:7070', origin: 'https://evil.example' }, 403],
+    ['a bodyless DELETE, Sec-Fetch-Site: cross-site', 'DELETE', { host: 'localhost:7070', 'sec-fetch-site': 'cross-site' }, 403],
+    ['a bodyless PUT to a foreign host', 'PUT', { host: 'evil.example' }, 421],
+    ['a POST on a bodyless route (still needs JSON)', 'POST', { host: 'localhost:7070', 'content-type': 'text/plain' }, 415],
+  ])('on a bodyless route, %s', (_name, method, headers, status) => {
+    expect(checkRequest({ method, headers }, own, { bodyless: true })?.status).toBe(status);
+  });
+
+  it('without the bodyless exemption, a PUT needs the JSON type', () => {
+    expect(checkRequest({ method: 'PUT', headers: { host: 'localhost:7070' } }, own)?.status).toBe(415);
+  });
+
   it('counts the bind address as its own, but not 0.0.0.0', () => {
     expect(ownHosts('10.1.2.3', []).has('10.1.2.3')).toBe(true);
     expect(ownHosts('0.0.0.0', []).has('0.0.0.0')).toBe(false);
