@@ -284,15 +284,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     }));
   }
-  try {
-    await Promise.all([...workers.values()].map((w) => w.start()));
-  } catch (e) {
-    await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
-    await abandon();
-    throw e;
-  }
-
   let stopped = false;
+  // Joined before the accounts are taken: a lease let go meanwhile is heard, and a hand-over
+  // popped before an account is driven here goes back to its queue.
   const fleet = store === undefined ? undefined : await joinFleet({
     store, url: config.redis, deadlineMs: options.handoverDeadlineMs, onTrouble: trouble,
     owned: () => [...workers.values()].filter((w) => w.owned).map((w) => w.runtime.id),
@@ -314,6 +308,14 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     await abandon();
     throw e;
   });
+  try {
+    await Promise.all([...workers.values()].map((w) => w.start()));
+  } catch (e) {
+    await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
+    await abandon();
+    throw e;
+  }
+
 
   function actorOf(positionId: string): PositionActor | undefined {
     for (const w of workers.values()) {
