@@ -75,7 +75,8 @@ describe('a fleet of two workers', () => {
     expect(closed.result).toBe('requested');
     expect((await owner.reaches(opened.id, ['closed', 'orphanAlert'], 20_000)).state).toBe('closed');
     expect(fx.venue.position(account, AVL).size).toBe(0);
-    // Asked again through the standby: what is happening, nothing sent.
+    // Asked again through the standby once the owner wrote the end: what is happening, nothing sent.
+    await owner.request({ cmd: 'flush' }, 'flushed');
     const again = await standby.request({ cmd: 'close', id: opened.id }, 'closeAsked', 20_000);
     expect(again.result).toBe('alreadyFinal');
     const orders = sentOrders(fx.venue, account);
