@@ -7,7 +7,7 @@
  * BENCH_INCIDENT_RUNS (1000), BENCH_FEED_POSITIONS (10000), BENCH_FEED_REPORTS (1000000),
  * BENCH_FEED_PART_REPORTS (50000), BENCH_PERSIST_POSITIONS (5000), BENCH_REHYDRATE_POSITIONS
  * (10000), BENCH_REDIS_URL (redis://127.0.0.1:6379/0; keys under a random `pgbench:` prefix),
- * BENCH_ONLY (run only the sections whose title contains this text, e.g. `feed routing`).
+ * BENCH_BUDGET_SIZES (1,20,200,500), BENCH_ONLY (run only the sections whose title contains this text, e.g. `feed routing`).
  * Heap figures need `node --expose-gc` (the npm script sets it).
  *
  * Ends with one summary table of the sections' headline figures (figure, posguard, the
@@ -21,10 +21,11 @@ import { feedRouting } from './feed-routing.bench.js';
 import { incident } from './incident.bench.js';
 import { persistence } from './persistence.bench.js';
 import { reconcileBench } from './reconcile.bench.js';
+import { budgetBench } from './budget.bench.js';
 import type { BenchContext, BenchFigure, BenchSection } from './section.js';
 import { formatTable } from './table.js';
 
-const SECTIONS: readonly BenchSection[] = [fillToOpen, incident, feedRouting, persistence, reconcileBench];
+const SECTIONS: readonly BenchSection[] = [fillToOpen, incident, feedRouting, persistence, reconcileBench, budgetBench];
 
 async function main(): Promise<number> {
   const figures: (BenchFigure & { readonly section: string })[] = [];

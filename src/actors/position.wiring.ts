@@ -11,10 +11,12 @@ import { crashAt } from './crash-hook.js';
 import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
 import { IntentUnconfirmed, JournalUnavailable, PosguardError } from '../domain/errors.js';
-import { rejected, unknown } from '../domain/outcome.js';
+import { rejected, unknown, type Outcome } from '../domain/outcome.js';
 import { compareTiming } from '../domain/freshness.js';
 import type { Baseline, PositionStatusReport } from '../domain/reports.js';
-import type { ExchangePort } from '../exchange/port.js';
+import type { CreateAck, ExchangePort } from '../exchange/port.js';
+import { cancelWhenReleased, createWhenReleased } from '../budget/scheduled-port.js';
+import type { EvidencePoller } from '../budget/evidence-poller.js';
 import { errorText } from '../domain/errors.js';
 import { positionMachine } from '../machines/position.machine.js';
 import type {
@@ -37,6 +39,8 @@ export interface PositionWiring {
   readonly known?: (symbol: string) => PositionStatusReport | undefined;
   /** Closed once the guard begins to stop: nothing more leaves. */
   readonly gate?: SendGate;
+  /** The account's poller: every position's evidence asked in one batch (see docs/architecture.md, Request budget). */
+  readonly evidence?: EvidencePoller;
 }
 
 const timingOf = (r: PositionStatusReport) => ({ source: r.source, venueTime: r.venueTime, venueSeq: r.venueSeq, receivedAt: r.receivedAt });
@@ -87,30 +91,35 @@ export function wirePositionMachine(w: PositionWiring) {
         return { at: clock.now(), baseline: journalled.baseline };
       }),
       sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(({ input }) => tracked((async (): Promise<SendOrderOutput> => {
-        const sentAt = clock.now();
+        let sentAt = clock.now();
         const id = input.request.clientOrderId;
         if (!gateOpen()) return { sentAt, at: clock.now(), outcome: stopping(id) };
-        let claimed: boolean;
+        // Claimed when the request budget releases the order to the wire, not when it was queued:
+        // an order held in a backoff while its worker lost the lease never leaves (see docs/architecture.md, Request budget).
+        const claimThenLeave = async (): Promise<Outcome<CreateAck> | undefined> => {
+          sentAt = clock.now();
+          if (!gateOpen()) return stopping(id);
+          let claimed: boolean;
+          try {
+            claimed = await journal.claimSend(input.positionId, id, sentAt);
+          } catch (e) {
+            // A flatten aborted the entry before its claim: definitively never sent.
+            if (e instanceof EntryAborted) return rejected(e.message, e.code);
+            // No claim, no send: the order certainly did not leave (Rejected, never Unknown).
+            return rejected(`the journal could not record ${id} before sending it, so it was not sent: ${errorText(e)}`, 'NOT_SENT');
+          }
+          if (!claimed) return unknown(`${id} may have been sent before a restart; it is looked up, never sent again`);
+          if (!gateOpen()) {
+            // Stopping began between the claim and the send: the order never left, so the claim
+            // is released for the next owner (if that fails, the claim stands and the order is looked up).
+            await journal.releaseClaim(input.positionId, id).catch(() => {});
+            return stopping(id);
+          }
+          crashAt(`${input.phase}:before-send`);
+          return undefined;
+        };
         try {
-          claimed = await journal.claimSend(input.positionId, id, sentAt);
-        } catch (e) {
-          // A flatten aborted the entry before its claim: definitively never sent.
-          if (e instanceof EntryAborted) return { sentAt, at: clock.now(), outcome: rejected(e.message, e.code) };
-          // No claim, no send: the order certainly did not leave (Rejected, never Unknown).
-          return { sentAt, at: clock.now(), outcome: rejected(`the journal could not record ${id} before sending it, so it was not sent: ${errorText(e)}`, 'NOT_SENT') };
-        }
-        if (!claimed) {
-          return { sentAt, at: clock.now(), outcome: unknown(`${id} may have been sent before a restart; it is looked up, never sent again`) };
-        }
-        if (!gateOpen()) {
-          // Stopping began between the claim and the send: the order never left, so the claim
-          // is released for the next owner (if that fails, the claim stands and the order is looked up).
-          await journal.releaseClaim(input.positionId, id).catch(() => {});
-          return { sentAt, at: clock.now(), outcome: stopping(id) };
-        }
-        crashAt(`${input.phase}:before-send`);
-        try {
-          const outcome = await port.createOrder(input.request);
+          const outcome = await createWhenReleased(port, input.request, claimThenLeave);
           crashAt(`${input.phase}:after-send`);
           const mapped = outcome.kind === 'accepted'
             ? { kind: 'accepted' as const, value: { venueOrderId: outcome.value.venueOrderId, report: outcome.value.report } }
@@ -120,7 +129,11 @@ export function wirePositionMachine(w: PositionWiring) {
           return { sentAt, at: clock.now(), outcome: unknown(`the create call failed after it may have left: ${errorText(e)}`) };
         }
       })())),
-      queryEvidence: fromPromise<QueryEvidenceOutput, QueryEvidenceInput>(async ({ input }) => {
+      queryEvidence: fromPromise<QueryEvidenceOutput, QueryEvidenceInput>(async ({ input, signal }) => {
+        if (w.evidence !== undefined) {
+          const found = await w.evidence.ask(input, signal);
+          return { at: clock.now(), ...found };
+        }
         const failures: string[] = [];
         const [order, positions] = await Promise.allSettled([
           input.order === undefined ? Promise.resolve(undefined)
@@ -140,14 +153,17 @@ export function wirePositionMachine(w: PositionWiring) {
       cancelOrder: fromPromise<CancelOrderOutput, CancelOrderInput>(({ input }) => tracked((async (): Promise<CancelOrderOutput> => {
         const lookup = input.venueOrderId !== undefined ? { venueOrderId: input.venueOrderId } : { clientOrderId: input.clientOrderId };
         if (!gateOpen()) return { at: clock.now(), outcome: stopping(input.clientOrderId) };
+        // Fenced like a send, when the budget releases it: a worker that lost the account cancels nothing of the new owner's.
+        const fenceThenLeave = async (): Promise<Outcome<never> | undefined> => {
+          try {
+            await journal.fence(`cancelling ${input.clientOrderId}`);
+            return undefined;
+          } catch (e) {
+            return rejected(`not cancelled: ${errorText(e)}`, 'NOT_SENT');
+          }
+        };
         try {
-          // Fenced like a send: a worker that lost the account cancels nothing of the new owner's.
-          await journal.fence(`cancelling ${input.clientOrderId}`);
-        } catch (e) {
-          return { at: clock.now(), outcome: rejected(`not cancelled: ${errorText(e)}`, 'NOT_SENT') };
-        }
-        try {
-          return { at: clock.now(), outcome: await port.cancelOrder(lookup, input.symbol) };
+          return { at: clock.now(), outcome: await cancelWhenReleased(port, lookup, input.symbol, fenceThenLeave) };
         } catch (e) {
           return { at: clock.now(), outcome: unknown(errorText(e)) };
         }

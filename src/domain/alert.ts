@@ -15,7 +15,9 @@ export type AlertKind =
   /** The store lost its data (a Redis restarted without it); what the worker knew was written back, or could not be. */
   | 'storeWiped'
   /** A worker could not take (or keep driving) an account: it let the lease go and tries again. */
-  | 'accountUnguarded';
+  | 'accountUnguarded'
+  /** The venue has been refusing an account's requests for its rate limit for a sustained time (its budget backs off meanwhile). */
+  | 'rateLimited';
 
 export interface AlertDraft {
   readonly kind: AlertKind;

@@ -16,7 +16,11 @@ export interface ReportTiming {
   readonly venueTime: number | undefined;
   /** The venue's sequence number for this object, when it gives one (Bybit's position `seq`). */
   readonly venueSeq?: number | undefined;
-  /** Local time at which posguard received the report. */
+  /**
+   * Local time of the report: for the stream, when it arrived; for a query, when its request
+   * left (a reply is no fresher than its request, however long it waited in the queue or on
+   * the wire), and the lag and freshness rules use that time (see docs/architecture.md, Request budget).
+   */
   readonly receivedAt: number;
 }
 

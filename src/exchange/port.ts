@@ -52,6 +52,8 @@ export interface ExchangePort {
   readonly account: AccountId;
   /** The ccxt id of the venue, or `sim`. */
   readonly venue: string;
+  /** The venue's API host, where the port knows it: IP-scoped limits are budgeted per host. */
+  readonly host?: string;
   loadMarkets(): Promise<ReadonlyMap<string, Market>>;
   fetchMarkPrice(symbol: string): Promise<number>;
   fetchPositionMode(): Promise<PositionMode>;
@@ -94,7 +96,8 @@ export interface RateLimitState {
 /** A query that could not be answered: it says nothing about the order or position. */
 export class QueryFailed extends PosguardError {
   readonly code = 'QUERY_FAILED';
-  constructor(readonly operation: string, readonly reason: string, readonly retryAfterMs?: number) {
+  /** `refusal`: the venue's code when it refused the query (`RATE_LIMITED`: the request budget backs off). */
+  constructor(readonly operation: string, readonly reason: string, readonly retryAfterMs?: number, readonly refusal?: string) {
     super(`${operation} failed: ${reason}; nothing is concluded from it, the query will be retried`);
   }
 }

@@ -120,7 +120,7 @@ export class AccountWorker {
     const fenced: AlertSink = { raise: (draft, subject) => this.raise(draft, subject), list: () => deps.alerts.list() };
     this.machine = wirePositionMachine({
       account: runtime.id, port: runtime.port, journal: this.journal, alerts: fenced, clock: deps.clock,
-      known: (symbol) => runtime.evidence.latest(symbol), ...(deps.gate === undefined ? {} : { gate: deps.gate }),
+      known: (symbol) => runtime.evidence.latest(symbol), ...(runtime.poller === undefined ? {} : { evidence: runtime.poller }), ...(deps.gate === undefined ? {} : { gate: deps.gate }),
     });
     this.lease = store === undefined ? undefined : new AccountLease(store, runtime.id, deps.workerId, deps.leaseTtlMs, deps.leaseClock, {
       acquired: () => this.activate(),

@@ -16,7 +16,11 @@ import { positionOfClientOrderId } from '../domain/client-order-id.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
 import type { ExchangePort, PositionMode } from '../exchange/port.js';
-import { PriorityGate } from '../exchange/priority-gate.js';
+import { HostBudgets } from '../budget/host-budget.js';
+import { RequestScheduler, type BudgetEvent } from '../budget/request-scheduler.js';
+import { scheduledPort } from '../budget/scheduled-port.js';
+import { venueLimits } from '../budget/venue-limits.js';
+import { EvidencePoller } from '../budget/evidence-poller.js';
 import type { FeedReport } from '../machines/feed.machine.js';
 import { wireFeedMachine, type FeedDirectory } from '../actors/feed.wiring.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
@@ -52,10 +56,14 @@ export class AccountRuntime implements FeedDirectory {
   private feedReported: boolean | undefined;
   private startTimer: unknown;
 
-  /** The port as trading calls use it (position actors, the feed). */
+  /** The port as trading calls use it (position actors, the feed): closes and stops first, then entries, then queries. */
   readonly port: ExchangePort;
-  /** The port as sweeps use it: each call waits until no trading call is in flight. */
+  /** The port as sweeps use it: the sweep lane, behind trading but with a floor share. */
   readonly sweepPort: ExchangePort;
+  /** The account's request budget (see docs/architecture.md, Request budget). */
+  readonly scheduler: RequestScheduler;
+  /** The account's one poller: the evidence every position asks for, in one batch per poll (none: each position polls on its own, the bench's baseline). */
+  readonly poller: EvidencePoller | undefined;
 
   constructor(
     readonly id: AccountId,
@@ -71,11 +79,19 @@ export class AccountRuntime implements FeedDirectory {
     restLagMs = 5_000,
     /** Told when the feed goes live or down (once per change). */
     private readonly onFeedChange: (up: boolean) => void = () => {},
+    /** Told of the budget's backoffs (log, metric; an alert when sustained). */
+    onBudget: (e: BudgetEvent) => void = () => {},
+    /** `pollWindowMs`: how long the poller gathers asks into one batch (default 200 ms). */
+    options: { readonly perPositionPolling?: boolean; readonly pollWindowMs?: number } = {},
   ) {
     this.evidence = new SymbolEvidence(restLagMs);
-    const gate = new PriorityGate(venuePort);
-    this.port = gate.trading();
-    this.sweepPort = gate.background();
+    const limits = venueLimits(venuePort.venue);
+    // IP-scoped limits are shared by every account of this process on the venue's host.
+    const host = HostBudgets.shared.of(venuePort.host ?? venuePort.venue, limits, clock.now());
+    this.scheduler = new RequestScheduler({ account: id, limits, host, clock, onEvent: onBudget });
+    this.port = scheduledPort(venuePort, this.scheduler, limits, 'query');
+    this.sweepPort = scheduledPort(venuePort, this.scheduler, limits, 'sweep');
+    this.poller = options.perPositionPolling === true ? undefined : new EvidencePoller(this.port, clock, options.pollWindowMs);
   }
 
   async load(): Promise<void> {

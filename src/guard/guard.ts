@@ -27,6 +27,8 @@ import type { StoredAlert } from '../alerts/alert-sink.js';
 import { createHeartbeat } from '../alerts/alerts-from-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createAlertSink } from './alert-wiring.js';
+import { budgetWatcher } from './budget-watcher.js';
+import type { BudgetEvent } from '../budget/request-scheduler.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
@@ -111,6 +113,11 @@ export interface GuardOptions {
    * then only Redis keeps it, and answers for it (`GET /v1/positions/:id`, `settled()`, its key).
    */
   readonly evictFinalAfterMs?: number;
+  /**
+   * Each position polls the venue on its own, as before the account's poller (the request
+   * budget's benchmark baseline; see docs/architecture.md, Request budget). Off unless given.
+   */
+  readonly perPositionPolling?: boolean;
 }
 
 const EVICT_FINAL_AFTER_MS = 600_000;
@@ -125,6 +132,8 @@ export type GuardEvent =
   | { readonly type: 'sweep'; readonly report: SweepReport }
   /** An account's private stream went live (connected and resynchronised) or down. */
   | { readonly type: 'feed'; readonly account: string; readonly up: boolean }
+  /** The venue refused a request for its rate limit (the budget backs off), a run of refusals lasted, or ended. */
+  | { readonly type: 'budget'; readonly event: BudgetEvent }
   /** This worker took an account (restoring `restored` positions) or lost it to another worker. */
   | ({ readonly type: 'lease'; readonly account: string } & LeaseChange);
 
@@ -275,7 +284,12 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     }
     ports.push(port);
     workers.set(a.id, new AccountWorker({
-      runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => alerts.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up })), clock, leaseClock: options.leaseClock ?? systemClock, random,
+      runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => alerts.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
+        budgetWatcher(a.id, { log, alerts, onEvent }), {
+        perPositionPolling: options.perPositionPolling === true,
+        // A batch gathers asks for at most a quarter of a poll interval: it must not slow the positions' own checks.
+        pollWindowMs: Math.min(200, Math.floor(config.verification.feedDownPollMs / 4)),
+      }), clock, leaseClock: options.leaseClock ?? systemClock, random,
       settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
       supervision, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,

@@ -74,6 +74,10 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     },
   });
   const transitions = new Counter({ name: 'posguard_transitions_total', help: 'Position state changes, by from and to state.', labelNames: ['from', 'to'], registers: [registry] });
+  const backoffs = new Counter({
+    name: 'posguard_rate_limit_backoffs_total', help: "Requests the venue refused for its rate limit (each backs off every request sharing that limit), by account and the limit's scope (account, host).",
+    labelNames: ['account', 'scope'], registers: [registry],
+  });
   const rollbacks = new Counter({ name: 'posguard_rollbacks_total', help: 'Positions rolled back (a proven fill undone: the stop was refused).', labelNames: ['account'], registers: [registry] });
   const protecting = new Histogram({
     name: 'posguard_protecting_seconds', help: 'Time from a proven fill to open: placing the stop and confirming it from a report (the protecting state).',
@@ -166,6 +170,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         sweeps.inc({ account: r.account, kind: r.kind, outcome: r.error !== undefined ? 'failed' : r.findings.length > 0 ? 'findings' : 'clean' });
         for (const f of r.findings) findings.inc({ account: r.account, finding: f.kind });
         sweepSeconds.observe({ kind: r.kind }, Math.max(0, r.finishedAt - r.startedAt) / 1000);
+      } else if (event.type === 'budget') {
+        if (event.event.type === 'backoff') backoffs.inc({ account: event.event.account, scope: event.event.scope });
       } else if (event.type === 'feed') {
         if (event.up && lastFeed.get(event.account) === false) reconnects.inc({ account: event.account });
         lastFeed.set(event.account, event.up);

@@ -59,7 +59,7 @@ describe('2: a stop the venue accepted is never declared refused', () => {
     h = await guardHarness();
     h.sim.faults.set({ fault: { kind: 'disconnect' } });
     h.sim.faults.set({ fault: { kind: 'minimalCreateReply' } });
-    h.sim.faults.set({ fault: { kind: 'serverError', methods: ['fetchOrder'] } });
+    h.sim.faults.set({ fault: { kind: 'serverError', methods: ['fetchOrder', 'fetchOpenOrders'] } });
     const pos = await h.guard.open(withStop);
     await h.settle(pos, ['open', 'rollingBack', 'closed', 'orphanAlert']);
     await h.advance(60_000);

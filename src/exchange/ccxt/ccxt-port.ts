@@ -39,6 +39,7 @@ type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false
 
 export class CcxtPort implements ExchangePort {
   readonly account: AccountId;
+  readonly host: string;
   readonly venue: string;
   /** Symbols whose last report was not flat: a list that leaves them out is completed. */
   private readonly open = new Set<string>();
@@ -58,6 +59,7 @@ export class CcxtPort implements ExchangePort {
   ) {
     this.account = accountId(account);
     this.venue = built.exchange.id;
+    this.host = apiHost(built.exchange.urls) ?? built.exchange.id;
   }
 
   async loadMarkets(): Promise<ReadonlyMap<string, Market>> {
@@ -89,9 +91,11 @@ export class CcxtPort implements ExchangePort {
     try {
       report = orderReport(profile, result.value, 'order-query', receivedAt);
     } catch {
-      report = undefined; // an ids-only acknowledgement (Bybit): the order is queried, its side never guessed
+      // An ids-only acknowledgement (Bybit): no report, its side never guessed. Not looked up
+      // here: the stream usually reports the order within moments, and the position asks the
+      // account's poller only if it has not (see docs/architecture.md, Request budget).
+      report = undefined;
     }
-    if (report === undefined) report = await this.fetchOrder({ venueOrderId: id }, request.symbol).catch(() => undefined);
     const cid = typeof prepared.clientOrderId === 'string' && prepared.clientOrderId !== '' ? clientOrderIdOf(prepared.clientOrderId) : request.clientOrderId;
     return accepted({ venueOrderId: id, clientOrderId: cid, report });
   }
@@ -113,6 +117,8 @@ export class CcxtPort implements ExchangePort {
   }
 
   async fetchOrder(lookup: OrderLookup, symbol: string): Promise<OrderStatusReport | undefined> {
+    // A query's report is as old as its request: stamped when it left (see docs/architecture.md, Request budget).
+    const leftAt = this.clock.now();
     const result = await this.call('fetchOrder', () => this.built.profile.findOrder(this.built.exchange, lookup, symbol));
     if (!result.ok) {
       if (result.failure.kind === 'not-found') return undefined;
@@ -120,25 +126,25 @@ export class CcxtPort implements ExchangePort {
     }
     if (result.value === undefined) return undefined;
     const order = result.value;
-    return this.strict('fetchOrder', () => orderReport(this.built.profile, order, 'order-query', this.clock.now()));
+    return this.strict('fetchOrder', () => orderReport(this.built.profile, order, 'order-query', leftAt));
   }
 
   async fetchOpenOrders(symbol?: string): Promise<OrderStatusReport[]> {
-    const orders = await this.query('fetchOpenOrders', () => this.built.profile.openOrders(this.built.exchange, symbol));
     const receivedAt = this.clock.now();
+    const orders = await this.query('fetchOpenOrders', () => this.built.profile.openOrders(this.built.exchange, symbol));
     return this.strict('fetchOpenOrders', () => orders.map((o) => orderReport(this.built.profile, o, 'order-query', receivedAt)));
   }
 
   async fetchPositions(symbols: readonly string[] = []): Promise<PositionStatusReport[]> {
     const { profile, exchange } = this.built;
-    const listed = await this.query('fetchPositions', () => profile.positions(exchange));
     let receivedAt = this.clock.now();
+    const listed = await this.query('fetchPositions', () => profile.positions(exchange));
     const reports = this.strict('fetchPositions', () => listed.map((p) => positionReport(profile, p, 'position-query', receivedAt)));
     // Symbols seen open (the venue lists only held positions) and those asked for: a positive
     // flat report for each, even after a restart, when this port has seen nothing yet.
     for (const symbol of [...new Set([...this.open, ...symbols])].filter((s) => !reports.some((r) => r.symbol === s))) {
-      const one = await this.query('fetchPositions', () => profile.positionsOf(exchange, symbol));
       receivedAt = this.clock.now();
+      const one = await this.query('fetchPositions', () => profile.positionsOf(exchange, symbol));
       reports.push(...this.strict('fetchPositions', () => one.filter((p) => p.symbol === symbol).map((p) => positionReport(profile, p, 'position-query', receivedAt))));
     }
     for (const r of reports) this.track(r);
@@ -255,5 +261,17 @@ function changeOutcome(f: CallFailure): Outcome<never> {
 }
 
 function queryFailed(operation: string, f: CallFailure): QueryFailed {
-  return new QueryFailed(operation, `${f.reason} (${f.code})`, f.retryAfterMs);
+  return new QueryFailed(operation, `${f.reason} (${f.code})`, f.retryAfterMs, f.code);
+}
+
+/** The host of the venue's REST API (its first `urls.api` entry): where its IP-scoped limits are counted. */
+function apiHost(urls: unknown): string | undefined {
+  const api = (urls as { api?: unknown } | undefined)?.api;
+  const first = typeof api === 'string' ? api : api !== null && typeof api === 'object' ? Object.values(api).find((v): v is string => typeof v === 'string') : undefined;
+  if (first === undefined) return undefined;
+  try {
+    return new URL(first).host;
+  } catch {
+    return undefined;
+  }
 }

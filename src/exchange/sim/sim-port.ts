@@ -128,7 +128,7 @@ export class SimPort implements ExchangePort {
   private answer<T>(operation: string, reply: VenueReply<T>): T {
     if (reply.ok) return reply.body;
     const retryAfterMs = reply.error.kind === 'rate-limited' ? reply.error.retryAfterMs : undefined;
-    throw new QueryFailed(operation, describeVenueError(reply.error), retryAfterMs);
+    throw new QueryFailed(operation, describeVenueError(reply.error), retryAfterMs, codeOfVenueError(reply.error));
   }
 }
 

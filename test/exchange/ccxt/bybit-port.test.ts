@@ -27,12 +27,15 @@ afterEach(async () => {
 });
 
 describe('the ccxt port on Bybit v5', () => {
-  it('completes the ids-only create reply with an order query: side from the venue, never guessed', async () => {
+  it('answers an ids-only create reply with no report and no look-up of its own; the order, asked for, has its side from the venue', async () => {
     const outcome = await port.createOrder(entry());
     expect(outcome.kind).toBe('accepted');
     if (outcome.kind !== 'accepted') return;
     expect(outcome.value.venueOrderId).toMatch(/^5c0d1b2e-/);
-    expect(outcome.value.report).toMatchObject({ source: 'order-query', side: 'buy', amount: 43, filled: 43, status: 'filled', venueOrderId: outcome.value.venueOrderId });
+    expect(outcome.value.report).toBeUndefined();
+    expect(h.venue.requests({ method: 'fetchOrder' })).toHaveLength(0);
+    const report = await port.fetchOrder({ venueOrderId: outcome.value.venueOrderId }, AVL);
+    expect(report).toMatchObject({ source: 'order-query', side: 'buy', amount: 43, filled: 43, status: 'filled', venueOrderId: outcome.value.venueOrderId });
   });
 
   it('answers accepted with no report when the order cannot be found yet (index delay)', async () => {
@@ -54,7 +57,9 @@ describe('the ccxt port on Bybit v5', () => {
   it('places a reduce-only stop-market that rests until triggered, and cancels it', async () => {
     await port.createOrder(entry());
     const stop = await port.createOrder({ symbol: AVL, side: 'sell', type: 'stop-market', amount: 43, triggerPrice: 0.21, clientOrderId: clientOrderIdOf(`${POS}-s1`), reduceOnly: true });
-    expect(stop).toMatchObject({ kind: 'accepted', value: { report: { type: 'stop-market', side: 'sell', reduceOnly: true, triggerPrice: 0.21, status: 'open' } } });
+    expect(stop).toMatchObject({ kind: 'accepted', value: { report: undefined } });
+    expect(await port.fetchOrder({ clientOrderId: clientOrderIdOf(`${POS}-s1`) }, AVL))
+      .toMatchObject({ type: 'stop-market', side: 'sell', reduceOnly: true, triggerPrice: 0.21, status: 'open' });
     expect((await port.fetchOpenOrders(AVL)).map((o) => o.clientOrderId)).toEqual([`${POS}-s1`]);
     expect(await port.cancelOrder({ clientOrderId: clientOrderIdOf(`${POS}-s1`) }, AVL)).toMatchObject({ kind: 'accepted' });
     expect(await port.fetchOrder({ clientOrderId: clientOrderIdOf(`${POS}-s1`) }, AVL)).toMatchObject({ status: 'cancelled', filled: 0 });
@@ -88,7 +93,7 @@ describe('the ccxt port on Bybit v5', () => {
   it('reports a market entry cancelled past its slippage cap as cancelled with its fill (executed, not lost, not "filled" whole)', async () => {
     h.venue.faults.set({ fault: { kind: 'marketProtection', fraction: 0.5 }, when: { calls: 1 } });
     const outcome = await port.createOrder(entry());
-    const report = outcome.kind === 'accepted' ? outcome.value.report : undefined;
+    const report = outcome.kind === 'accepted' ? await port.fetchOrder({ venueOrderId: outcome.value.venueOrderId }, AVL) : undefined;
     expect(report).toMatchObject({ status: 'cancelled', amount: 43, filled: 21, venueStatus: 'Cancelled', rejectReason: 'EC_CancelForNoFullFill' });
     expect(orderFate(report)).toBe('filled');
     expect(await port.fetchPositions()).toEqual([expect.objectContaining({ symbol: AVL, side: 'buy', size: 21 })]);

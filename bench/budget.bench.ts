@@ -1,0 +1,103 @@
+/**
+ * Section "request budget" (see docs/architecture.md, Request budget): counts on the simulated
+ * clock, from the venue's own request record, with the account's poller beside today's
+ * per-position polling (`perPositionPolling`, the baseline) in the same run.
+ *
+ * - venue calls per open with a stop (stream live) and per whole life (open, stop, close, stop
+ *   cancelled, flat proven); venue calls before the entry leaves;
+ * - requests per second (one poll tick: `feedDownPollMs`, 1 s) during a stream outage for N
+ *   open positions with stops;
+ * - requests that leave between a close being asked and the close leaving, while 200
+ *   positions are polled.
+ *
+ * Knobs: BENCH_BUDGET_SIZES (1,20,200,500). Touches: its own venues and guards.
+ */
+import type { BenchSection } from './section.js';
+import { fleet, type Fleet } from './budget.rig.js';
+import { formatTable } from './table.js';
+
+const SIZES = (process.env.BENCH_BUDGET_SIZES ?? '1,20,200,500').split(',').map(Number).filter((n) => n > 0);
+const TICK_MS = 1_000;
+
+/** Requests per poll tick, averaged over 10 ticks after 15 s of outage. */
+async function perTick(f: Fleet): Promise<number> {
+  f.sim.faults.set({ fault: { kind: 'disconnect' } });
+  await f.advance(15_000);
+  const from = f.clock.now();
+  await f.advance(10 * TICK_MS);
+  return f.requestsSince(from) / 10;
+}
+
+/** Calls from the intent to `open`, to the entry's create, and over the whole life (close, flat proven). */
+async function life(perPositionPolling: boolean): Promise<{ open: number; beforeEntry: number; whole: number }> {
+  const f = await fleet(0, perPositionPolling, 1);
+  try {
+    const from = f.clock.now();
+    const pos = await f.guard.open({ account: 'main', symbol: 'S0/USDT:USDT', side: 'buy', amount: 10, stopLoss: 0.5 });
+    for (let t = 0; t < 60_000 && pos.state !== 'open'; t += 50) await f.advance(50);
+    const log = f.sim.requests({ account: 'main', since: from });
+    const beforeEntry = log.findIndex((r) => r.method === 'createOrder');
+    const open = log.length;
+    await f.guard.close(pos.id);
+    for (let t = 0; t < 60_000 && pos.state !== 'closed'; t += 50) await f.advance(50);
+    return { open, beforeEntry, whole: f.requestsSince(from) };
+  } finally {
+    await f.stop();
+  }
+}
+
+/** Requests that left after a close was asked and before it left, 200 positions polling with the stream down. */
+async function aheadOfClose(perPositionPolling: boolean, n: number): Promise<number> {
+  const f = await fleet(n, perPositionPolling);
+  try {
+    f.sim.faults.set({ fault: { kind: 'disconnect' } });
+    await f.advance(15_000);
+    const target = f.positions[0];
+    if (target === undefined) return 0;
+    const asked = f.sim.requests({ account: 'main' }).length;
+    void f.guard.close(target.id).catch(() => {});
+    for (let t = 0; t < 10_000 && !f.sim.requests({ account: 'main' }).slice(asked).some((r) => r.method === 'createOrder'); t += 50) await f.advance(50);
+    const after = f.sim.requests({ account: 'main' }).slice(asked);
+    return after.findIndex((r) => r.method === 'createOrder');
+  } finally {
+    await f.stop();
+  }
+}
+
+export const budgetBench: BenchSection = {
+  title: 'request budget: the account poller vs per-position polling',
+  async run({ out, record }) {
+    const [lifeNow, lifeBase] = [await life(false), await life(true)];
+    const against = (value: number) => ({ label: 'per-position polling', value });
+    record({ figure: 'venue calls per open with a stop (stream live)', unit: 'calls', posguard: lifeNow.open, reference: against(lifeBase.open), goal: '≤ 3', met: lifeNow.open <= 3 });
+    record({ figure: 'venue calls per whole life (open, stop, close, flat proven)', unit: 'calls', posguard: lifeNow.whole, reference: against(lifeBase.whole), goal: '≤ 6', met: lifeNow.whole <= 6 });
+    record({ figure: 'venue calls before the entry leaves', unit: 'calls', posguard: lifeNow.beforeEntry, reference: against(lifeBase.beforeEntry), goal: '0 (fast path)', met: lifeNow.beforeEntry === 0 });
+    out(formatTable(['venue calls (stream live)', 'posguard', 'per-position baseline', 'goal'], [
+      ['per open with a stop', String(lifeNow.open), String(lifeBase.open), '≤ 3'],
+      ['per whole life (open, stop, close, stop cancelled, flat proven)', String(lifeNow.whole), String(lifeBase.whole), '≤ 6'],
+      ['before the entry leaves', String(lifeNow.beforeEntry), String(lifeBase.beforeEntry), '0 (fast path)'],
+    ]));
+    out('');
+    const rows: string[][] = [];
+    for (const n of SIZES) {
+      const started = performance.now();
+      const poller = await fleet(n, false);
+      const withPoller = await perTick(poller).finally(() => poller.stop());
+      const base = await fleet(n, true);
+      const baseline = await perTick(base).finally(() => base.stop());
+      record({
+        figure: `requests per poll tick, stream down, ${n} open positions`, unit: 'requests', posguard: withPoller, reference: against(baseline),
+        ratio: withPoller / baseline, goal: '≤ 1 position page + 1 open-orders page', met: withPoller <= 2,
+      });
+      rows.push([String(n), withPoller.toFixed(1), baseline.toFixed(1), '1 position page + 1 open-orders page', `${((performance.now() - started) / 1000).toFixed(1)} s`]);
+    }
+    out(formatTable(['open positions, stream down', 'requests per poll tick', 'per-position baseline', 'goal', 'wall'], rows));
+    out('');
+    const n = Math.min(200, Math.max(...SIZES));
+    const [ahead, aheadBase] = [await aheadOfClose(false, n), await aheadOfClose(true, n)];
+    record({ figure: `requests leaving ahead of a close, ${n} positions polled (its own fresh read included)`, unit: 'requests', posguard: ahead, reference: against(aheadBase), goal: '0', met: ahead === 0 });
+    out(formatTable([`requests leaving between a close asked and the close, ${n} positions polled`, 'posguard', 'per-position baseline', 'goal'], [
+      ['requests leaving first (the close\'s own fresh read included)', String(ahead), String(aheadBase), '0'],
+    ]));
+  },
+};

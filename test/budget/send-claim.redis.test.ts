@@ -1,0 +1,58 @@
+import { SimulatedClock, createActor, toPromise, type AnyActorLogic } from 'xstate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LimitBudget } from '../../src/budget/host-budget.js';
+import { RequestScheduler } from '../../src/budget/request-scheduler.js';
+import { scheduledPort } from '../../src/budget/scheduled-port.js';
+import { venueLimits } from '../../src/budget/venue-limits.js';
+import { wirePositionMachine } from '../../src/actors/position.wiring.js';
+import { accountId, clientOrderIdOf, newPositionId } from '../../src/domain/ids.js';
+import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
+import { RedisJournal } from '../../src/persistence/journal.js';
+import { RedisStore } from '../../src/persistence/redis-store.js';
+import type { SendOrderOutput } from '../../src/machines/position.effects.js';
+import { redisForThisFile } from '../support/redis.js';
+import { AVL, T0 } from '../exchange/sim/helpers.js';
+
+const db = redisForThisFile('budget-claim');
+let store: RedisStore;
+beforeAll(() => {
+  store = new RedisStore(db.redis, db.prefix);
+});
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i += 1) await new Promise<void>((r) => setImmediate(r));
+};
+
+describe('the send claim and the request budget', () => {
+  it('claims an order when the budget releases it: held in a backoff while its worker lost the lease, it never leaves', async () => {
+    const clock = new SimulatedClock();
+    clock.set(T0);
+    const venue = new SimExchange({ clock, seed: 1 });
+    const account = accountId('claim-1');
+    const limits = venueLimits('sim');
+    const scheduler = new RequestScheduler({ account, limits, host: LimitBudget.of('sim', limits, 'host', T0), clock });
+    const port = scheduledPort(createSimPort(venue, account), scheduler, limits, 'query');
+    const token = await store.acquireLease(account, 'w1', 60_000);
+    const holder = `w1|${token}`;
+    const journal = new RedisJournal(store, account, () => holder);
+    const machine = wirePositionMachine({ account, port, journal, alerts: { raise: () => {}, list: async () => [] }, clock });
+    // A 429 backs the account off for 3 s.
+    venue.faults.set({ fault: { kind: 'rateLimited', retryAfterMs: 3_000 }, when: { calls: 1 }, account });
+    await port.fetchPositions().catch(() => {});
+    const positionId = newPositionId(T0, new Uint8Array(10).fill(7));
+    const request = { symbol: AVL, side: 'buy' as const, type: 'market' as const, amount: 43, clientOrderId: clientOrderIdOf(`pg-${positionId}-e`), reduceOnly: false };
+    const sendOrder = machine.implementations.actors.sendOrder as AnyActorLogic;
+    const send = toPromise(createActor(sendOrder, { input: { positionId, role: 'entry', request, phase: 'pending' } }).start()) as Promise<SendOrderOutput>;
+    await settle();
+    // Another worker takes the account while the order waits in the backoff.
+    await store.releaseLease(account, holder);
+    expect(await store.acquireLease(account, 'w2', 60_000)).toBeGreaterThan(token);
+    clock.increment(3_000);
+    await settle();
+    const out = await send;
+    expect(out.outcome).toMatchObject({ kind: 'rejected', code: 'NOT_SENT' });
+    expect(venue.requests({ method: 'createOrder' })).toHaveLength(0);
+    scheduler.close();
+    venue.close();
+  });
+});
