@@ -89,9 +89,13 @@ export class AccountLease {
     return this.holderValue !== undefined;
   }
 
-  /** Another worker let the lease go (the fleet was told): try to take it now rather than at the next retry. */
+  /**
+   * A lease was let go (the fleet was told): try to take it now rather than at the next retry —
+   * unless this worker is backing off after failing to drive the account (it let the lease go
+   * itself, for another worker to take).
+   */
   poke(): void {
-    if (this.stopped || this.holderValue !== undefined) return;
+    if (this.stopped || this.holderValue !== undefined || this.failures > 0) return;
     this.schedule(0, () => this.tryAcquire());
   }
 
