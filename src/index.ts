@@ -8,3 +8,8 @@ export { POSITION_STATES, type PositionStateName } from './machines/position.mac
 export * from './domain/errors.js';
 export type { Intent } from './domain/intent.js';
 export type { Alert, AlertKind } from './domain/alert.js';
+export { connectGuard, type ConnectOptions, type FleetClient } from './fleet/connect-guard.js';
+export * from './fleet/errors.js';
+export type { FlattenStarted } from './fleet/fleet.js';
+export type { StoredRow } from './fleet/stored-positions.js';
+export type { CloseAnswer } from './guard/close-answer.js';

@@ -9,7 +9,7 @@ import { connect } from './events.js';
 import { h } from './dom.js';
 import { errorText } from './modal.js';
 import { apply, canAdmin, canTrade, changed, onChange, state } from './store.js';
-import type { Account, Alert, Dashboard, OrphanRow, Position, ServiceEvent, Session, SweepReport } from './types.js';
+import type { Account, Alert, Dashboard, OperatorAction, OrphanRow, Position, ServiceEvent, Session, SweepReport } from './types.js';
 import { accountsView } from './views/accounts.js';
 import { alertsView } from './views/alerts.js';
 import { fleetView } from './views/fleet.js';
@@ -47,8 +47,8 @@ async function loadAll(): Promise<void> {
   const [dash, positions, alerts, sweeps, accounts, orphans, audit] = await Promise.all([
     api<Dashboard>('GET', '/v1/dashboard'), api<Position[]>('GET', '/v1/positions'), api<Alert[]>('GET', '/v1/alerts'),
     api<SweepReport[]>('GET', '/v1/sweeps'), api<Account[]>('GET', '/v1/accounts'), api<OrphanRow[]>('GET', '/v1/orphans'),
-    // The audit log is the service's second phase: while the API answers 501, the page says so with its reason.
-    api('GET', '/v1/audit').then(() => undefined, (e: unknown) => (e instanceof ApiError && e.status === 501 ? e.message : undefined)),
+    // The audit log (newest first); a server that answers 501 for it has none, and the page says so with its reason.
+    api<OperatorAction[]>('GET', '/v1/audit?limit=500').then((list) => ({ list }), (e: unknown) => ({ missing: e instanceof ApiError && e.status === 501 ? e.message : undefined })),
   ]);
   state.dash = dash;
   state.skew = dash.now - Date.now();
@@ -57,8 +57,9 @@ async function loadAll(): Promise<void> {
   state.sweeps = sweeps;
   state.accounts = new Map(accounts.map((a) => [a.id, a]));
   state.orphans = new Map(accounts.map((a) => [a.id, orphans.filter((o) => o.account === a.id)]));
-  if (audit === undefined) state.unavailable.delete('audit');
-  else state.unavailable.set('audit', audit);
+  if ('list' in audit) state.actions = [...audit.list].reverse();
+  if ('list' in audit || audit.missing === undefined) state.unavailable.delete('audit');
+  else state.unavailable.set('audit', audit.missing);
 }
 
 async function start(): Promise<void> {

@@ -12,7 +12,7 @@ export interface State {
   sweeps: SweepReport[];
   accounts: Map<string, Account>;
   orphans: Map<string, readonly OrphanRow[]>;
-  /** Operator actions seen on the stream since the page loaded. */
+  /** Operator actions: the audit log when the page loaded, then those seen on the stream. */
   actions: OperatorAction[];
   /** Whether the event stream is connected. */
   live: boolean;

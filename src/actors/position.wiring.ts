@@ -25,6 +25,7 @@ import type {
 } from '../machines/position.effects.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
 import type { Journal, JournalResult } from '../persistence/journal.js';
+import { EntryAborted } from '../fleet/errors.js';
 import { currentStop } from '../machines/protection.js';
 import type { SendGate } from './send-gate.js';
 
@@ -107,6 +108,8 @@ export function wirePositionMachine(w: PositionWiring) {
           try {
             claimed = await journal.claimSend(input.positionId, id, sentAt);
           } catch (e) {
+            // A flatten aborted the entry before its claim: definitively never sent.
+            if (e instanceof EntryAborted) return rejected(e.message, e.code);
             // No claim, no send: the order certainly did not leave (Rejected, never Unknown).
             return rejected(`the journal could not record ${id} before sending it, so it was not sent: ${errorText(e)}`, 'NOT_SENT');
           }

@@ -76,8 +76,10 @@ export async function flatten(target: ApiTarget, account: string, opts: { yes?: 
       return EXIT.failed;
     }
   }
-  await callApi(target, 'POST', `/v1/accounts/${encodeURIComponent(account)}/flatten`);
-  io.out(`account ${account} flattened\n`);
+  const started = (await callApi(target, 'POST', `/v1/accounts/${encodeURIComponent(account)}/flatten`)) as { positions: string[] };
+  const n = started.positions.length;
+  io.out(`account ${account} halted; ${n} position${n === 1 ? '' : 's'} of posguard's closing${n === 0 ? '' : `: ${started.positions.join(', ')}`}\n`
+    + 'the audit log (GET /v1/audit) says when flat is verified; `posguard resume` lifts the halt\n');
   return EXIT.ok;
 }
 

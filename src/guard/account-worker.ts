@@ -53,6 +53,7 @@ import { AccountLease } from './ownership.js';
 import { positionChild } from './position-child.js';
 import type { PositionRegistry, PositionRow } from './registry.js';
 import { ReservationLost, type Reservation } from './symbol-locks.js';
+import { evictFinal } from '../fleet/eviction.js';
 
 export interface AccountWorkerDeps {
   readonly runtime: AccountRuntime;
@@ -88,6 +89,8 @@ export interface AccountWorkerDeps {
   readonly onLease?: (change: LeaseChange) => void;
   /** Told of every inspection event of the account's position actors (the Stately inspector). */
   readonly inspect?: (event: InspectionEvent) => void;
+  /** With Redis: how long a final position stays in memory (its row, its key) before only Redis keeps it; kept while the worker runs unless given. */
+  readonly evictFinalAfterMs?: number;
 }
 
 /** This worker took the account (its lease, or the account without Redis) or lost it. */
@@ -169,6 +172,11 @@ export class AccountWorker {
   /** Alerts waiting for their fence check. */
   private readonly alerting = new Set<Promise<void>>();
 
+  /** Another worker let the account's lease go: try to take it now. */
+  takeNow(): void {
+    this.lease?.poke();
+  }
+
   get owned(): boolean {
     return this.supervisor !== undefined;
   }
@@ -226,11 +234,11 @@ export class AccountWorker {
    * Redis first, so a worker that lost it without noticing yet refuses (`NotOwner`) rather than
    * accept a close it would drop.
    */
-  async close(id: PositionId, requestId: string | undefined): Promise<boolean> {
+  async close(id: PositionId, requestId: string | undefined, reason: 'user' | 'flatten' = 'user'): Promise<boolean> {
     const actor = this.deps.runtime.actors.get(id);
     if (actor === undefined) return false;
     if (this.lease !== undefined && !(await this.lease.check())) throw new NotOwner(this.deps.runtime.id);
-    actor.send({ type: 'CLOSE', reason: 'user', ...(requestId === undefined ? {} : { requestId }) });
+    actor.send({ type: 'CLOSE', reason, ...(requestId === undefined ? {} : { requestId }) });
     return true;
   }
 
@@ -290,13 +298,26 @@ export class AccountWorker {
     return made.journalled;
   }
 
-  /** A final position's writer is let go once its last snapshot is written. */
+  /**
+   * A final position's writer is let go once its last snapshot is written; with Redis, its row
+   * and key leave memory `evictFinalAfterMs` later (Redis answers for it from then on).
+   */
   private readonly released = (id: PositionId): void => {
     const writer = this.writers.get(id);
     void writer?.flushed().then(() => {
       if (this.writers.get(id) === writer) this.writers.delete(id);
     });
+    const after = this.deps.evictFinalAfterMs;
+    if (this.deps.store === undefined || after === undefined) return;
+    const timer = this.deps.clock.setTimeout(() => {
+      this.evictions.delete(timer);
+      evictFinal(id, this.deps.registry, this.keys);
+    }, after);
+    this.evictions.add(timer);
   };
+
+  /** The timers of final positions waiting to leave memory. */
+  private readonly evictions = new Set<unknown>();
 
   /** Writes a position's snapshot under this worker's lease (its `SnapshotSink` calls it). */
   saveSnapshot(w: SnapshotWrite): Promise<void> {
@@ -578,6 +599,8 @@ export class AccountWorker {
     await within(this.deps.sweeps.scheduler.stop(runtime.id), 5_000);
     for (const writer of this.writers.values()) writer.close();
     this.writers.clear();
+    for (const timer of this.evictions) this.deps.clock.clearTimeout(timer);
+    this.evictions.clear();
     runtime.release();
     runtime.actors.clear();
     runtime.locks.clear();

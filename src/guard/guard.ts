@@ -4,7 +4,10 @@
  * each account's ownership lease, rehydrates the positions a previous worker left (before it
  * resolves) and persists every transition. It keeps the read model (`positions()`) and the
  * alerts. A supervisor that runs out of restarts at the root halts the guard: new intents are
- * refused, the process is never killed.
+ * refused, the process is never killed. With Redis it joins the fleet (`src/fleet`): what
+ * concerns an account another worker owns is handed over, and the hand-overs for its own
+ * accounts are carried out here (`openHere`, `closeHere`). Longer than 300 lines: it is the
+ * one place where the guard's parts are wired together; its rules live in the modules it wires.
  *
  * @example
  * const guard = await createGuard({ accounts: [{ id: 'paper', exchange: 'sim' }] }, { persistence: 'memory' });
@@ -13,7 +16,8 @@
  * await guard.close(pos.id);
  * await guard.stop();
  */
-import { createHash, randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
+import { randomBytes as nodeRandomBytes, webcrypto } from 'node:crypto';
+import { positionIdForKey } from './position-ids.js';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
@@ -33,7 +37,10 @@ import {
   UnknownPosition,
 } from '../domain/errors.js';
 import { accountId, newPositionId, type PositionId } from '../domain/ids.js';
-import { checkIntentAgainstMarket, parseIntent } from '../domain/intent.js';
+import { checkIntentAgainstMarket, parseIntent, type Intent } from '../domain/intent.js';
+import { joinFleet, type FlattenStarted } from '../fleet/fleet.js';
+import { closeEveryPosition } from '../fleet/flatten.js';
+import { closeAnswerBefore, type CloseAnswer } from './close-answer.js';
 import { seededRandom } from '../domain/random.js';
 import { didYouMean, suggestSymbol } from '../domain/suggest.js';
 import type { ExchangePort } from '../exchange/port.js';
@@ -54,6 +61,7 @@ import { positionHandle, type PositionHandle } from './position-handle.js';
 import { PositionRegistry, stateName, type PositionRow } from './registry.js';
 
 export type { PositionHandle } from './position-handle.js';
+export type { CloseAnswer } from './close-answer.js';
 
 export interface GuardOptions {
   /** The clock of every timer and timestamp (XState's `SimulatedClock` in tests). */
@@ -99,11 +107,23 @@ export interface GuardOptions {
    */
   readonly inspect?: (event: InspectionEvent) => void;
   /**
+   * How long the lease holder has to journal an intent (or answer a close) this worker hands
+   * over for an account it does not own, in real time (10 s unless given); see `src/fleet`.
+   */
+  readonly handoverDeadlineMs?: number;
+  /**
+   * With Redis: how long a final position stays in this worker's memory (10 min unless given);
+   * then only Redis keeps it, and answers for it (`GET /v1/positions/:id`, `settled()`, its key).
+   */
+  readonly evictFinalAfterMs?: number;
+  /**
    * Each position polls the venue on its own, as before the account's poller (the request
    * budget's benchmark baseline; see docs/architecture.md, Request budget). Off unless given.
    */
   readonly perPositionPolling?: boolean;
 }
+
+const EVICT_FINAL_AFTER_MS = 600_000;
 
 export type GuardEvent =
   | { readonly type: 'transition'; readonly row: PositionRow; readonly from: PositionStateName }
@@ -128,12 +148,28 @@ export interface Guard {
    * `requestId` names the request: the same request delivered twice is one close (a retrying
    * bot cannot close twice); a new request after posguard gave one up starts again.
    */
-  close(positionId: string, options?: { readonly requestId?: string }): Promise<void>;
+  close(positionId: string, options?: { readonly requestId?: string }): Promise<CloseAnswer>;
   position(positionId: string): PositionHandle;
   positions(): Promise<PositionRow[]>;
   alerts(): Promise<StoredAlert[]>;
-  halt(account: string): void;
-  resume(account: string): void;
+  /**
+   * Halts an account (its new intents refused; positions in flight carry on). With Redis the
+   * halt is persisted and fleet-wide: it survives restarts, and the journal script refuses a new
+   * intent of a halted account whichever worker it reached.
+   */
+  halt(account: string, reason?: string, by?: string): Promise<void>;
+  resume(account: string): Promise<void>;
+  /** Why the account is halted (the guard's own halt included), or `undefined` while it trades. */
+  haltedBecause(account: string): Promise<string | undefined>;
+  /**
+   * Flattens an account: halts it first (persisted with Redis), aborts its entries not claimed
+   * yet (in the claim script), then asks every non-final position of posguard's on it to close
+   * (on the account's owner). Answers the positions asked to close; `stateOf` tells when each
+   * is final. Positions of other programs are never touched.
+   */
+  flatten(account: string, reason?: string, by?: string): Promise<FlattenStarted>;
+  /** A position's state wherever it is driven (this worker, else Redis); `undefined` when it is unknown. */
+  stateOf(positionId: string): Promise<PositionStateName | undefined>;
   /** `undefined` while healthy; the reason once the guard has halted. */
   readonly halted: string | undefined;
   /** Where positions are kept: `redis`, or `memory` (they do not survive the process). */
@@ -229,16 +265,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   };
   const sweepSettings = { stuckAfterMs: config.sweeps.stuckAfterMs, ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes, restLagMs: config.verification.restLagMs };
   const newId = () => newPositionId(clock.now(), randomBytes(10));
-  /**
-   * The id of the position an idempotency key names: derived from the account and the key, so
-   * that the same key always names the same position — and so the same client order ids — even
-   * after the store forgot the key (a Redis restarted without its data): the venue, and the
-   * look-up before a keyed entry is sent, then remember what the store forgot.
-   */
-  const idForKey = (account: string, key: string) => {
-    const digest = createHash('sha256').update(`${account}\0${key}`).digest();
-    return newPositionId(digest.readUIntBE(0, 6), digest.subarray(6, 16));
-  };
+  const idForKey = positionIdForKey;
   const ports: ExchangePort[] = [];
   const gate = new SendGate();
   const abandon = async (): Promise<void> => {
@@ -273,10 +300,35 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       supervision, parent: root,
       onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,
       sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport }, newId, gate,
-      onLease: (change) => onEvent({ type: 'lease', account: a.id, ...change }),
+      onLease: (change) => onEvent({ type: 'lease', account: a.id, ...change }), evictFinalAfterMs: options.evictFinalAfterMs ?? EVICT_FINAL_AFTER_MS,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     }));
   }
+  let stopped = false;
+  // Joined before the accounts are taken: a lease let go meanwhile is heard, and a hand-over
+  // popped before an account is driven here goes back to its queue.
+  // The fleet's hand-over desk is Redis's (a memory store, the simulation's, drives its accounts alone).
+  const fleet = redisStore === undefined ? undefined : await joinFleet({
+    store: redisStore, url: config.redis, deadlineMs: options.handoverDeadlineMs, onTrouble: trouble,
+    owned: () => [...workers.values()].filter((w) => w.owned).map((w) => w.runtime.id),
+    onReleased: (name) => workers.get(name)?.takeNow(),
+    openHere: async (intent, id) => {
+      const handle = await openHere(intent, id);
+      return { id: handle.id, state: handle.state };
+    },
+    closeHere: async (positionId, requestId) => {
+      const answer = await closeHere(positionId, requestId);
+      if (answer === undefined) throw new UnknownPosition(positionId);
+      return answer;
+    },
+    flattenHere: (name) => closeEveryPosition(workerOf(name), `flatten-${clock.now()}`),
+    sweepHere: (name, kind) => workerOf(name).sweep(kind),
+    newId: (intent) => (intent.idempotencyKey === undefined ? newId() : idForKey(intent.account, intent.idempotencyKey)),
+  }).catch(async (e: unknown) => {
+    await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
+    await abandon();
+    throw e;
+  });
   try {
     await Promise.all([...workers.values()].map((w) => w.start()));
   } catch (e) {
@@ -285,7 +337,6 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     throw e;
   }
 
-  let stopped = false;
 
   function actorOf(positionId: string): PositionActor | undefined {
     for (const w of workers.values()) {
@@ -296,6 +347,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   }
 
   function handleOf(id: PositionId): PositionHandle {
+    // Driven elsewhere, or final and let go of: Redis answers (see docs/architecture.md, The fleet).
+    if (actorOf(id) === undefined && registry.get(id) === undefined && fleet !== undefined) return fleet.handle(id);
     return positionHandle(id, () => {
       const actor = actorOf(id);
       return actor !== undefined ? stateName(actor.getSnapshot().value) : registry.get(id)?.state ?? 'pending';
@@ -308,10 +361,26 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     return w;
   }
 
-  async function open(raw: unknown): Promise<PositionHandle> {
+  // Not async: the promise of `openHere` is handed back as it is, so the caller hears of the
+  // journalled intent in the same tick (its state still `pending`).
+  function open(raw: unknown): Promise<PositionHandle> {
+    let intent: Intent;
+    try {
+      if (stopped) throw new GuardStopped();
+      if (halted !== undefined) throw new Halted('the guard', halted);
+      intent = parseIntent(raw);
+      const worker = workerOf(intent.account);
+      // An account another worker owns: handed to its lease holder (see docs/architecture.md, The fleet).
+      if (!worker.owned && worker.unavailable === undefined && fleet !== undefined) return fleet.open(intent);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return openHere(intent);
+  }
+
+  /** Opens a position on an account this worker drives, under `given` (a hand-over's id) or an id of its own. */
+  async function openHere(intent: Intent, given?: PositionId): Promise<PositionHandle> {
     if (stopped) throw new GuardStopped();
-    if (halted !== undefined) throw new Halted('the guard', halted);
-    const intent = parseIntent(raw);
     const worker = workerOf(intent.account);
     const account = worker.runtime;
     if (!worker.owned) throw worker.unavailable !== undefined ? new AccountUnavailable(account.id, worker.unavailable) : new NotOwner(account.id);
@@ -320,7 +389,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
         throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
       }));
     if (known !== undefined) return handleOf(known);
-    if (account.halted !== undefined) throw new Halted(`account ${account.id}`, account.halted);
+    const haltedBecause = await haltBeforeOpening(account.id);
+    if (haltedBecause !== undefined) throw new Halted(`account ${account.id}`, haltedBecause);
     if (account.mode === 'hedge') throw new HedgeModeUnsupported(account.id);
     const market = account.markets.get(intent.symbol);
     if (market === undefined) throw new InvalidIntent('symbol', `${intent.symbol} is not listed on account ${account.id}${didYouMean(suggestSymbol(intent.symbol, account.markets.keys()))}`);
@@ -339,9 +409,40 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       account.locks.cancel(reservation);
       throw e;
     }
-    const id = intent.idempotencyKey === undefined ? newId() : idForKey(account.id, intent.idempotencyKey);
+    const id = given ?? (intent.idempotencyKey === undefined ? newId() : idForKey(account.id, intent.idempotencyKey));
     await worker.open(reservation, id, intent, market);
     return handleOf(id);
+  }
+
+  /** Why an account is halted (persisted with Redis, else in this process), or `undefined`. */
+  async function haltOf(name: string): Promise<string | undefined> {
+    if (fleet === undefined) return workerOf(name).runtime.halted;
+    return fleet.haltedBecause(name);
+  }
+
+  /** As `haltOf` before an intent is opened here: a halt that cannot be read is not a refusal, since the journal script reads it again, atomically. */
+  function haltBeforeOpening(name: string): Promise<string | undefined> {
+    return haltOf(name).catch(() => undefined);
+  }
+
+  /**
+   * Closes a position whose actor runs here; `undefined` when this worker does not drive it.
+   * The lease is checked in Redis first (`AccountWorker.close`).
+   */
+  async function closeHere(positionId: string, requestId: string | undefined): Promise<CloseAnswer | undefined> {
+    const actor = actorOf(positionId);
+    const row = registry.get(positionId as PositionId);
+    if (actor === undefined) {
+      if (row === undefined) return undefined;
+      if (FINAL_STATES.includes(row.state)) return { id: positionId, state: row.state, result: 'alreadyFinal' };
+      if (workers.get(row.account)?.owned === true) throw new AccountUnavailable(row.account, `the actor of position ${positionId} is not running (quarantined or restarting)`);
+      return undefined;
+    }
+    const before = closeAnswerBefore(positionId, stateName(actor.getSnapshot().value));
+    if (before !== undefined) return before;
+    const owner = [...workers.values()].find((w) => w.runtime.actors.get(positionId as PositionId) === actor);
+    if (owner === undefined || !(await owner.close(positionId as PositionId, requestId))) throw new NotOwner(row?.account ?? '?');
+    return { id: positionId, state: stateName(actor.getSnapshot().value), result: 'requested' };
   }
 
   return {
@@ -352,29 +453,46 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       return halted;
     },
     position: (positionId) => {
-      if (registry.get(positionId as PositionId) === undefined) throw new UnknownPosition(positionId);
+      if (registry.get(positionId as PositionId) === undefined && fleet === undefined) throw new UnknownPosition(positionId);
       return handleOf(positionId as PositionId);
     },
     close: async (positionId, closeOptions) => {
       if (stopped) throw new GuardStopped();
-      const actor = actorOf(positionId);
-      if (actor === undefined) {
-        const row = registry.get(positionId as PositionId);
-        if (row === undefined) throw new UnknownPosition(positionId);
-        if (FINAL_STATES.includes(row.state)) return; // final already: nothing to close
-        throw new NotOwner(row.account); // another worker drives it now
-      }
       // Accepted only by the owner, checked in Redis: a worker that lost the account refuses rather than drop the close.
-      const owner = [...workers.values()].find((w) => w.runtime.actors.get(positionId as PositionId) === actor);
-      if (owner === undefined || !(await owner.close(positionId as PositionId, closeOptions?.requestId))) throw new NotOwner(registry.get(positionId as PositionId)?.account ?? '?');
+      const here = await closeHere(positionId, closeOptions?.requestId);
+      if (here !== undefined) return here;
+      if (fleet === undefined) {
+        const row = registry.get(positionId as PositionId);
+        throw row === undefined ? new UnknownPosition(positionId) : new NotOwner(row.account);
+      }
+      return fleet.close(positionId, closeOptions?.requestId, registry.get(positionId as PositionId)?.account);
     },
     positions: async () => registry.rows(),
     alerts: async () => [...(await alerts.list())],
-    halt: (name) => {
-      workerOf(name).runtime.halted = 'halted by the operator';
+    halt: async (name, reason = 'halted by the operator', by = 'library') => {
+      const worker = workerOf(name);
+      if (fleet === undefined) worker.runtime.halted = reason;
+      else await fleet.halt(name, { reason, by, at: clock.now() });
     },
-    resume: (name) => {
-      workerOf(name).runtime.halted = undefined;
+    resume: async (name) => {
+      const worker = workerOf(name);
+      if (fleet === undefined) worker.runtime.halted = undefined;
+      else await fleet.resume(name);
+    },
+    haltedBecause: async (name) => halted ?? haltOf(name),
+    flatten: async (name, reason = 'flattened by the operator', by = 'library') => {
+      const worker = workerOf(name);
+      if (fleet !== undefined) return fleet.flatten(name, { reason, by, at: clock.now() });
+      worker.runtime.halted = reason;
+      return closeEveryPosition(worker, `flatten-${clock.now()}`);
+    },
+    stateOf: async (positionId) => {
+      const actor = actorOf(positionId);
+      if (actor !== undefined) return stateName(actor.getSnapshot().value);
+      const row = registry.get(positionId as PositionId);
+      if (row !== undefined || fleet === undefined) return row?.state;
+      const account = await fleet.store.accountOf(positionId);
+      return account === undefined ? undefined : (await fleet.store.stateOf(account, positionId)) as PositionStateName | undefined;
     },
     flushed: async () => {
       await Promise.all([...workers.values()].map((w) => w.flushed()));
@@ -382,9 +500,13 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     },
     sweep: async (kind, account) => {
       if (stopped) throw new GuardStopped();
-      const chosen = account === undefined ? [...workers.values()].filter((w) => w.owned) : [workerOf(account)];
-      for (const w of chosen) if (!w.owned) throw new NotOwner(w.runtime.id);
-      return Promise.all(chosen.map((w) => w.sweep(kind)));
+      // Each on the worker that owns the account: here, else handed over (see docs/architecture.md, The fleet).
+      const chosen = account === undefined ? [...workers.values()].filter((w) => w.owned || fleet !== undefined) : [workerOf(account)];
+      return Promise.all(chosen.map((w) => {
+        if (w.owned) return w.sweep(kind);
+        if (fleet === undefined) throw new NotOwner(w.runtime.id);
+        return fleet.sweep(w.runtime.id, kind);
+      }));
     },
     takeOrphan: async (account, symbol, how, expected) => {
       if (stopped) throw new GuardStopped();
@@ -417,6 +539,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       const step = (what: string, work: Promise<unknown>) => within(work, bound).then((done) => {
         if (!done) unfinished.push(what);
       });
+      // No more hand-overs are taken; a queued one waits for the next owner.
+      if (fleet !== undefined) await step('stopping the hand-over desk', fleet.stop());
       await gate.drained();
       await step('writing the last snapshots', Promise.all([...workers.values()].map((w) => w.flushed())));
       // Each account's actors stop before its lease is released (AccountWorker.stop).

@@ -91,6 +91,16 @@ export class AccountLease {
     return this.holderValue !== undefined;
   }
 
+  /**
+   * A lease was let go (the fleet was told): try to take it now rather than at the next retry —
+   * unless this worker is backing off after failing to drive the account (it let the lease go
+   * itself, for another worker to take).
+   */
+  poke(): void {
+    if (this.stopped || this.holderValue !== undefined || this.failures > 0) return;
+    this.schedule(0, () => this.tryAcquire());
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
@@ -112,7 +122,7 @@ export class AccountLease {
     this.schedule(retryInMs, () => this.tryAcquire());
   }
 
-  /** Gives the lease up now (fenced: only if it is still this holder's), bumping nothing: the next taker gets a new token. */
+  /** Gives the lease up now (fenced: only if it is still this holder's), its token bumped and the fleet told, so that a standby takes it at once. */
   private async release(): Promise<void> {
     const holder = this.holderValue;
     this.holderValue = undefined;

@@ -17,7 +17,8 @@ export interface PositionHandle {
   settled(opts?: { readonly timeoutMs?: number }): Promise<PositionStateName>;
 }
 
-const SETTLED: readonly PositionStateName[] = ['open', 'closed', 'failed', 'orphanAlert'];
+/** The states `settled()` resolves with. */
+export const SETTLED: readonly PositionStateName[] = ['open', 'closed', 'failed', 'orphanAlert'];
 
 export function positionHandle(id: PositionId, current: () => PositionStateName, registry: PositionRegistry, clock: Clock): PositionHandle {
   return {

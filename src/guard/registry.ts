@@ -100,6 +100,11 @@ export class PositionRegistry {
     if (gone.length > 0) this.store.trigger.drop({ ids: gone });
   }
 
+  /** Forgets one row (a final position let go of: Redis keeps it; see docs/architecture.md, The fleet). */
+  forget(id: PositionId): void {
+    if (this.get(id) !== undefined) this.store.trigger.drop({ ids: [id] });
+  }
+
   rows(): PositionRow[] {
     return [...this.store.getSnapshot().context.rows.values()];
   }

@@ -16,9 +16,13 @@
  */
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { Halted } from '../domain/errors.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Baseline } from '../domain/reports.js';
 import type { JournalEntry, JournalResult } from './journal.js';
+import { EntryAborted, HandoverWithdrawn } from '../fleet/errors.js';
+import { parseClientOrderId } from '../domain/client-order-id.js';
+import { FleetStore, haltReason } from './fleet-scripts.js';
 import * as scripts from './scripts.js';
 import {
   HISTORY_MAX, LeaseLost, isUnreadable, readRecord, type HistoryEntry, type SnapshotWrite, type Store, type StoredPosition, type UnreadableRecord,
@@ -54,6 +58,16 @@ export class RedisStore implements Store {
     sweeps: (a: string) => `${this.prefix}acct:${a}:sweeps`,
     /** The fleet-wide stream of transitions and alerts (`GET /v1/events`). */
     events: () => `${this.prefix}events`,
+    /** The account's persisted halt (JSON: reason, by, at), read by the journal script. */
+    halt: (a: string) => `${this.prefix}acct:${a}:halt`,
+    /** An intent or close handed to the account's lease holder (`src/fleet`). */
+    handover: (id: string) => `${this.prefix}handover:${id}`,
+    /** The ids of the hand-overs waiting for the account's lease holder. */
+    handovers: (a: string) => `${this.prefix}acct:${a}:handovers`,
+    /** Set by a flatten: entries not claimed yet are never sent (the claim script reads it). */
+    abortEntries: (a: string) => `${this.prefix}acct:${a}:abort-entries`,
+    /** Where a released lease is announced, so that a standby takes it at once. */
+    released: () => `${this.prefix}lease-released`,
   };
 
   /** Keeps a sweep's report, the last `keep` per account. */
@@ -92,8 +106,9 @@ export class RedisStore implements Store {
     return Number(await scripts.renewLease.run(this.redis, [this.keys.lease(account)], [holder, ttlMs])) === 1;
   }
 
+  /** Lets the lease go if it is still `holder`'s, bumping its token and announcing it to the fleet (`FleetStore.releaseLease`). */
   async releaseLease(account: AccountId, holder: string): Promise<void> {
-    await scripts.releaseLease.run(this.redis, [this.keys.lease(account)], [holder]);
+    await new FleetStore(this).releaseLease(account, holder);
   }
 
   /** `fencedWrites`' account-wide keys and arguments (see `scripts.ts`). */
@@ -111,10 +126,12 @@ export class RedisStore implements Store {
 
   /** Journals the intent, or finds it journalled before (see `JournalResult`). */
   async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
-    const result = await this.writes.write(this.scope(account), holder, 'recordIntent', [this.keys.position(entry.positionId)],
+    const result = await this.writes.write(this.scope(account), holder, 'recordIntent', [this.keys.position(entry.positionId), this.keys.halt(account), this.keys.handover(entry.positionId)],
       [entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at, entry.intent.idempotencyKey ?? '', entry.origin ?? 'intent']);
     if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
-    const [kind, baseline] = result as [JournalResult['kind'], string];
+    const [kind, baseline] = result as [JournalResult['kind'] | 'halted' | 'withdrawn', string];
+    if (kind === 'halted') throw new Halted(`account ${account}`, haltReason(baseline));
+    if (kind === 'withdrawn') throw new HandoverWithdrawn(entry.positionId, baseline);
     return { kind, baseline: JSON.parse(baseline) as Baseline };
   }
 
@@ -124,14 +141,17 @@ export class RedisStore implements Store {
   }
 
   /**
-   * The fenced "about to send" marker: true the first time only. Each claim carries a value of
+   * The fenced "about to send" marker: true the first time only; an entry not claimed yet of an
+   * account being flattened throws `EntryAborted` (it is never sent). Each claim carries a value of
    * its own, so that a command the client resent after a dropped connection finds its own claim
    * (granted), not someone else's.
    */
   async claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
     const value = `${at}:${randomBytes(6).toString('hex')}`;
-    const result = await this.writes.write(this.scope(account), holder, 'claimSend', [this.keys.claims(positionId)], [clientOrderId, value]);
+    const entry = parseClientOrderId(clientOrderId)?.role === 'entry';
+    const result = await this.writes.write(this.scope(account), holder, 'claimSend', [this.keys.claims(positionId), this.keys.abortEntries(account)], [clientOrderId, value, entry ? '1' : '0']);
     if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);
+    if (result === 2) throw new EntryAborted(account, positionId);
     return result === 1;
   }
 

@@ -54,7 +54,7 @@ export const acquireLease = Script.fromFile('acquireLease', new URL('./lua/acqui
 /** Renews a lease its holder still has (`lua/renew-lease.lua`). */
 export const renewLease = Script.fromFile('renewLease', new URL('./lua/renew-lease.lua', import.meta.url));
 
-/** Deletes a lease its holder still has (`lua/release-lease.lua`). */
+/** Lets a lease its holder still has go, its token bumped and the fleet told (`lua/release-lease.lua`). */
 export const releaseLease = Script.fromFile('releaseLease', new URL('./lua/release-lease.lua', import.meta.url));
 
 /**

@@ -61,9 +61,13 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   SYMBOL_BUSY: 409,
   HALTED: 409,
   HEDGE_MODE_UNSUPPORTED: 409,
-  // Not the client's mistake: another worker drives the account, and this version cannot
-  // hand the request over yet (the fleet hand-over is what removes this answer).
+  // Not the client's mistake: no worker of the fleet owns the account right now (an account
+  // another worker owns is handed over; see docs/architecture.md, The fleet).
   NOT_OWNER: 503,
+  // Handed to the owner, whose answer is not known: accepted, its fate to be polled (the routes answer it).
+  HANDOVER_UNANSWERED: 202,
+  // Withdrawn before the owner journalled it: nothing was sent, it may be submitted again.
+  HANDOVER_WITHDRAWN: 503,
   GUARD_STOPPED: 503,
   JOURNAL_UNAVAILABLE: 503,
   STORAGE_UNAVAILABLE: 503,

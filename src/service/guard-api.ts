@@ -8,6 +8,8 @@
  * await api.open({ account: 'paper', symbol: 'AVL/USDT:USDT', side: 'buy', amount: 43 });
  */
 import type { StoredAlert } from '../alerts/alert-sink.js';
+import type { CloseAnswer } from '../guard/close-answer.js';
+import type { FlattenStarted } from '../fleet/fleet.js';
 import type { ClosePreview, OrderView, Protection } from '../machines/position.queries.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
@@ -85,13 +87,8 @@ export interface AlertView extends StoredAlert {
   readonly acknowledged?: { readonly at: number; readonly by: string };
 }
 
-/** What a close request found, and so what is now happening. */
-export interface CloseAnswer {
-  readonly id: string;
-  readonly state: PositionStateName;
-  /** `requested`: a close was sent to the position; `alreadyClosing`: one is in progress; `alreadyFinal`: nothing to close. */
-  readonly result: 'requested' | 'alreadyClosing' | 'alreadyFinal';
-}
+/** What a close request found, and so what is now happening (`src/guard/close-answer.ts`). */
+export type { CloseAnswer } from '../guard/close-answer.js';
 
 export interface AccountView {
   readonly id: string;
@@ -121,10 +118,13 @@ export interface GuardApi {
   close(positionId: string): Promise<CloseAnswer>;
   positions(filter?: { readonly state?: PositionStateName; readonly account?: string }): Promise<PositionSummary[]>;
   position(positionId: string): Promise<PositionDetail>;
-  halt(account: string, reason: string): Promise<AccountView>;
+  /** Halts the account (persisted and fleet-wide with Redis); `by` is the token's name. */
+  halt(account: string, reason: string, by: string): Promise<AccountView>;
   resume(account: string): Promise<AccountView>;
-  /** Always refuses with `NotAvailableYet` in this version (see the README). */
-  flatten(account: string): Promise<never>;
+  /** Halts the account (persisted), aborts its entries not claimed yet, and asks its owner to close every non-final position of posguard's. */
+  flatten(account: string, reason: string, by: string): Promise<FlattenStarted>;
+  /** A position's state wherever it is driven; `undefined` when it is unknown. */
+  positionState(positionId: string): Promise<PositionStateName | undefined>;
   alerts(): Promise<AlertView[]>;
   ackAlert(alertId: string, by: string): Promise<AlertView>;
   sweep(kind: SweepKind, account?: string): Promise<SweepReport[]>;

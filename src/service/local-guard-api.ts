@@ -15,10 +15,11 @@ import type { PositionId } from '../domain/ids.js';
 import type { Guard } from '../guard/guard.js';
 import type { PositionRow } from '../guard/registry.js';
 import { FINAL_STATES, type PositionStateName } from '../machines/position.machine.js';
+import type { StoredPositions, StoredRow } from '../fleet/stored-positions.js';
 import type { RedisStore } from '../persistence/redis-store.js';
 import type { AccountBoard } from './account-board.js';
 import type { AlertAcks } from './alert-acks.js';
-import { NotAvailableYet, UnknownAlert, UnknownOrphan } from './errors.js';
+import { UnknownAlert, UnknownOrphan } from './errors.js';
 import type {
   AccountView, AlertView, CloseAnswer, ClosePreviewAnswer, GuardApi, HistoryItem, OrphanRow, PositionDetail, PositionSummary,
 } from './guard-api.js';
@@ -31,6 +32,8 @@ export interface LocalGuardApiDeps {
   readonly acks: AlertAcks;
   /** The position store's reader (history streams), when positions are persisted in Redis. */
   readonly store?: RedisStore;
+  /** Positions as Redis holds them: those other workers drive, and final ones this worker let go of. */
+  readonly stored?: StoredPositions;
   /** Positions' histories with their events and payloads, without Redis. */
   readonly memoryHistory?: MemoryHistory;
   readonly actions: ActionLog;
@@ -43,26 +46,22 @@ export interface LocalGuardApiDeps {
 /** What the dashboard's close confirmation says of the preview. */
 export const PREVIEW_NOTE = 'a preview: the order the close planner would send on the latest report; confirming sends only the close request, and the order is planned again from a fresh report';
 
-const CLOSING: readonly PositionStateName[] = ['closing', 'rollingBack', 'verifyingClosed'];
-
-function summaryOf(row: PositionRow, entryPrice: number | undefined): PositionSummary {
+function summaryOf(row: PositionRow | StoredRow, entryPrice: number | undefined): PositionSummary {
   return {
     id: row.id, account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, state: row.state,
-    size: row.size, reason: row.reason, protection: row.protection, since: row.history.at(-1)?.at ?? row.updatedAt, updatedAt: row.updatedAt,
+    size: row.size, reason: row.reason, protection: row.protection, since: ('history' in row ? row.history.at(-1)?.at : undefined) ?? row.updatedAt, updatedAt: row.updatedAt,
     ...(entryPrice === undefined ? {} : { entryPrice }),
   };
 }
 
 export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
-  const summary = (row: PositionRow): PositionSummary => summaryOf(row, guard.inspectPosition(row.id)?.entryPrice);
-  const halts = new Map<string, string>();
+  const summary = (row: PositionRow | StoredRow): PositionSummary => summaryOf(row, guard.inspectPosition(row.id)?.entryPrice);
   const configured = (config: Config) => config.accounts.map((a) => a.id as string);
 
-  function account(id: string, holder?: string): AccountView {
+  function account(id: string, holder?: string, halted?: string): AccountView {
     const a = guard.config.accounts.find((x) => x.id === id);
     if (a === undefined) throw new UnknownAccount(id, configured(guard.config));
     const s = deps.board.get(id);
-    const halted = halts.get(id) ?? guard.halted;
     const lastMessageAt = guard.lastStreamMessageAt(id);
     return {
       id, exchange: a.exchange, owned: s?.owned ?? false, trading: halted === undefined ? 'active' : 'halted',
@@ -74,18 +73,32 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
   }
 
   async function accountsWithHolders(ids: readonly string[]): Promise<AccountView[]> {
-    const holders = deps.holders === undefined ? ids.map(() => undefined) : await deps.holders(ids).catch(() => ids.map(() => undefined));
-    return ids.map((id, i) => account(id, holders[i]));
+    ids.forEach((id) => account(id));
+    const [holders, halts] = await Promise.all([
+      deps.holders === undefined ? ids.map(() => undefined) : deps.holders(ids).catch(() => ids.map(() => undefined)),
+      Promise.all(ids.map((id) => guard.haltedBecause(id))),
+    ]);
+    return ids.map((id, i) => account(id, holders[i], halts[i]));
   }
 
-  async function row(id: string): Promise<PositionRow> {
-    const found = (await guard.positions()).find((r) => r.id === id);
+  /** A position driven here, else as Redis holds it (another worker drives it, or it is final and let go of). */
+  async function row(id: string): Promise<PositionRow | StoredRow> {
+    const found = (await guard.positions()).find((r) => r.id === id) ?? await deps.stored?.get(id);
     if (found === undefined) throw new UnknownPosition(id);
     return found;
   }
 
-  async function history(r: PositionRow): Promise<{ source: 'redis' | 'memory'; items: readonly HistoryItem[] }> {
-    if (deps.store === undefined) return { source: 'memory', items: deps.memoryHistory?.of(r.id) ?? r.history.map((h) => ({ at: h.at, state: h.state })) };
+  /** Rows driven here, and the live ones other workers drive (or, for a final state, those Redis keeps). */
+  async function allRows(state: PositionStateName | undefined): Promise<(PositionRow | StoredRow)[]> {
+    const here = await guard.positions();
+    if (deps.stored === undefined) return here;
+    const seen = new Set<string>(here.map((r) => r.id));
+    const elsewhere = (await deps.stored.list(configured(guard.config), state)).filter((r) => !seen.has(r.id));
+    return [...here, ...elsewhere];
+  }
+
+  async function history(r: PositionRow | StoredRow): Promise<{ source: 'redis' | 'memory'; items: readonly HistoryItem[] }> {
+    if (deps.store === undefined) return { source: 'memory', items: deps.memoryHistory?.of(r.id) ?? ('history' in r ? r.history.map((h) => ({ at: h.at, state: h.state })) : []) };
     const entries = await deps.store.history(r.id as PositionId);
     return { source: 'redis', items: entries.map((h) => ({ at: h.at, state: h.state, event: h.event, payload: h.payload })) };
   }
@@ -97,14 +110,8 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
       const handle = await guard.open(intent);
       return { id: handle.id, state: handle.state };
     },
-    close: async (id): Promise<CloseAnswer> => {
-      const before = await row(id);
-      if (FINAL_STATES.includes(before.state)) return { id, state: before.state, result: 'alreadyFinal' };
-      if (CLOSING.includes(before.state)) return { id, state: before.state, result: 'alreadyClosing' };
-      await guard.close(id);
-      return { id, state: guard.position(id).state, result: 'requested' };
-    },
-    positions: async (filter = {}) => (await guard.positions())
+    close: (id): Promise<CloseAnswer> => guard.close(id),
+    positions: async (filter = {}) => (await allRows(filter.state))
       .filter((r) => (filter.state === undefined || r.state === filter.state) && (filter.account === undefined || r.account === filter.account))
       .map(summary),
     position: async (id): Promise<PositionDetail> => {
@@ -113,23 +120,21 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
       const live = guard.inspectPosition(id);
       return { ...summary(r), historySource: h.source, history: h.items, ...(live === undefined ? {} : { orders: live.orders }), actions };
     },
-    halt: async (id, reason) => {
+    halt: async (id, reason, by) => {
       account(id);
-      guard.halt(id);
-      halts.set(id, reason);
+      await guard.halt(id, reason, by);
       return (await accountsWithHolders([id]))[0] as AccountView;
     },
     resume: async (id) => {
       account(id);
-      guard.resume(id);
-      halts.delete(id);
+      await guard.resume(id);
       return (await accountsWithHolders([id]))[0] as AccountView;
     },
-    flatten: async (id) => {
+    flatten: async (id, reason, by) => {
       account(id);
-      throw new NotAvailableYet(`flattening account ${id}`, 'it needs a persisted halt and an atomic abort of intents not yet sent, '
-        + 'which this version does not have; close each position instead (posguard close ID, POST /v1/positions/:id/close)');
+      return guard.flatten(id, reason, by);
     },
+    positionState: (id) => guard.stateOf(id),
     alerts: async () => {
       const [alerts, acks] = await Promise.all([guard.alerts(), deps.acks.all()]);
       return alerts.map((a): AlertView => {

@@ -4,8 +4,8 @@
  * result, each also put on the event stream (`event: action`) so that every dashboard shows
  * it, in the position's timeline when it concerns one. In memory (the last 2,000) or in
  * Redis (the stream `<prefix>actions`, the last ~10,000, shared by the fleet). This is the
- * record the dashboard shows; `GET /v1/audit` (the audit log with flatten's verified
- * results) is the service issue's second phase and still answers 501.
+ * audit log: the dashboard shows it and `GET /v1/audit` lists it, newest first (a flatten's
+ * result is recorded again when flat is verified; see docs/architecture.md, The fleet).
  *
  * Receives: actions from the routes. Sends: `action` events to the event log. Touches: Redis
  * (one stream key) when given.
@@ -24,6 +24,8 @@ export interface ActionLog {
   record(draft: ActionDraft): Promise<OperatorAction>;
   /** The actions on one position, oldest first. */
   forPosition(positionId: string): Promise<OperatorAction[]>;
+  /** The latest `limit` actions of the whole fleet, newest first (the audit log). */
+  list(limit: number): Promise<OperatorAction[]>;
 }
 
 const MEMORY_MAX = 2_000;
@@ -41,6 +43,7 @@ export function memoryActionLog(events: EventLog, now: () => number): ActionLog 
       return action;
     },
     forPosition: async (id) => kept.filter((a) => a.positionId === id),
+    list: async (limit) => kept.slice(-limit).reverse(),
   };
 }
 
@@ -54,16 +57,18 @@ export function redisActionLog(redis: Redis, prefix: string, events: EventLog, n
       events.append({ type: 'action', action });
       return action;
     },
-    forPosition: async (id) => {
-      const entries = (await redis.xrevrange(key, '+', '-', 'COUNT', STREAM_MAX)) as [string, string[]][];
-      const out: OperatorAction[] = [];
-      for (const [entryId, fields] of entries) {
-        const text = fields[fields.indexOf('action') + 1];
-        if (text === undefined) continue;
-        const action = { ...(JSON.parse(text) as Omit<OperatorAction, 'id'>), id: entryId };
-        if (action.positionId === id) out.push(action);
-      }
-      return out.reverse();
-    },
+    forPosition: async (id) => (await latest(STREAM_MAX)).filter((a) => a.positionId === id).reverse(),
+    list: (limit) => latest(limit),
   };
+
+  async function latest(count: number): Promise<OperatorAction[]> {
+    const entries = (await redis.xrevrange(key, '+', '-', 'COUNT', count)) as [string, string[]][];
+    const out: OperatorAction[] = [];
+    for (const [entryId, fields] of entries) {
+      const text = fields[fields.indexOf('action') + 1];
+      if (text === undefined) continue;
+      out.push({ ...(JSON.parse(text) as Omit<OperatorAction, 'id'>), id: entryId });
+    }
+    return out;
+  }
 }

@@ -22,6 +22,7 @@ import { UnsafeBind } from './errors.js';
 import { createGuard, type Guard, type GuardEvent, type GuardOptions } from '../guard/guard.js';
 import type { Logger } from '../log/logger.js';
 import { RedisStore } from '../persistence/redis-store.js';
+import { StoredPositions } from '../fleet/stored-positions.js';
 import { BullmqSweepScheduler } from '../sweeps/scheduler.js';
 import { AccountBoard } from './account-board.js';
 import { memoryAlertAcks, redisAlertAcks } from './alert-acks.js';
@@ -149,7 +150,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     : async (ids: readonly string[]) => (await leaseReader.mget(...ids.map((a) => store.keys.lease(a)))).map((v) => (v == null ? undefined : v.split('|')[0]));
   const api = localGuardApi(guard, {
     board, acks: redis === undefined ? memoryAlertAcks() : redisAlertAcks(redis, prefix), now, actions, inbox,
-    ...(store === undefined ? { memoryHistory } : { store }), ...(holders === undefined ? {} : { holders }),
+    ...(store === undefined ? { memoryHistory } : { store, stored: new StoredPositions(store) }), ...(holders === undefined ? {} : { holders }),
   });
   const metrics = createMetrics({
     board, positions: () => api.positions(), halted: () => guard.halted,

@@ -135,17 +135,19 @@ describe('commands against a running worker', () => {
     expect((await posguard(['open', 'paper', AVL, 'buy', 'NaN', '--url', url])).code).toBe(EXIT.usage);
   });
 
-  it('says clearly that flatten is not available yet (exit 5), and asks first unless --yes', async () => {
+  it('flattens an account only once confirmed (asked on a terminal, else --yes): halted, its positions closing', async () => {
     const noTerminal = await posguard(['flatten', 'paper', '--url', url]);
     expect(noTerminal.code).toBe(EXIT.usage);
     expect(noTerminal.err).toMatch(/--yes/);
     const declined = await posguard(['flatten', 'paper', '--url', url], {}, async () => false);
     expect(declined.code).toBe(EXIT.failed);
     expect(declined.out).toBe('not flattened\n');
+    expect(((await t.request('GET', '/v1/accounts')).json as { trading: string }[])[0]?.trading).toBe('active'); // nothing done yet
     const yes = await posguard(['flatten', 'paper', '--yes', '--url', url]);
-    expect(yes.code).toBe(EXIT.notAvailable);
-    expect(yes.err).toMatch(/not available in this version/);
-    expect(yes.out).not.toMatch(/flattened/);
+    expect(yes.code).toBe(EXIT.ok);
+    expect(yes.out).toMatch(/^account paper halted; \d+ positions? of posguard's closing/);
+    expect(((await t.request('GET', '/v1/accounts')).json as { trading: string }[])[0]?.trading).toBe('halted');
+    expect((await posguard(['resume', 'paper', '--url', url])).code).toBe(EXIT.ok);
   });
 
   it('runs a sweep on the worker and prints its report, and lists alerts', async () => {

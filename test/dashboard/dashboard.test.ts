@@ -3,7 +3,7 @@
  * exchange (no token: the loopback-only API): an intent submitted through the API moves on the
  * page and the fleet counts follow; a close from the page with its previewed confirmation; an
  * orphan planted on the simulator is found by "sweep now", appears in the inbox and is adopted
- * from it; an alert is acknowledged; flatten takes two steps and shows the API's 501 reason;
+ * from it; an alert is acknowledged; flatten takes two steps, then halts the account and is listed from the audit log;
  * a phone-sized viewport; every request stays on the server (all others are blocked) and,
  * after the first load, the page asks nothing but the event stream.
  */
@@ -139,7 +139,7 @@ describe('the dashboard', () => {
     expect(p.blocked).toEqual([]);
   }, 90_000);
 
-  it('needs two steps to flatten an account, and shows flatten unavailable with the API\'s reason', async () => {
+  it('needs two steps to flatten an account, then flattens it and shows the action from the audit log', async () => {
     const p = await open('/#/accounts');
     const { page } = p;
     await page.click('[data-account="paper"] [data-action="flatten"]');
@@ -155,15 +155,17 @@ describe('the dashboard', () => {
     expect(p.requests.slice(before).filter((r) => r.url.includes('/flatten'))).toEqual([]);
     await page.fill('[data-field="confirm-account"]', 'paper');
     await page.click('[data-action="flatten-step-2"]');
-    const said = await page.waitForSelector('.modal-status .error:has-text("Not available")');
-    expect(await said.textContent()).toMatch(/Not available: flattening account paper is not available in this version/);
+    const said = await page.waitForSelector('.modal-status :text("Flatten started")');
+    expect(await said.textContent()).toMatch(/paper is halted and \d+ positions? of posguard's closing/);
     expect(p.requests.slice(before).filter((r) => r.url.endsWith('/v1/accounts/paper/flatten') && r.method === 'POST')).toHaveLength(1);
     await page.click('[data-action="cancel"]');
-    await page.waitForSelector('[data-account="paper"] [data-action="flatten"][data-unavailable="1"]');
-    expect(await page.textContent('[data-unavailable-reason="flatten"]')).toMatch(/persisted halt/);
-    // The refused flatten is recorded like any operator action; the audit log says it is not there yet.
-    expect(await page.textContent('[data-actions]')).toMatch(/anonymous · flatten paper: refused: flattening account paper is not available/);
-    expect(await page.textContent('[data-unavailable-reason="audit"]')).toMatch(/audit log is not available in this version/);
+    await page.waitForSelector('[data-account="paper"] [data-trading="halted"]');
+    // The flatten is recorded like any operator action, and a page loaded later shows it from the audit log.
+    expect(await page.textContent('[data-actions]')).toMatch(/anonymous · flatten paper \(flattened by anonymous\): halted; entries not sent aborted; closing/);
+    const later = await open('/#/accounts');
+    expect(await later.page.textContent('[data-actions]')).toMatch(/flatten paper/);
+    expect(await later.page.$('[data-unavailable-reason="audit"]')).toBeNull();
+    await t.request('POST', '/v1/accounts/paper/resume', { body: {} });
   }, 90_000);
 
   it('works on a phone: halt and resume an account in a hurry', async () => {

@@ -145,8 +145,8 @@ describe('writes gathered into one script call per tick, one segment per account
     // What ioredis does after a reconnect: the same command, with the same arguments, sent twice.
     const writes = (store as unknown as { writes: { write(scope: unknown, holder: string, op: string, keys: string[], args: string[]): Promise<unknown> } }).writes;
     const scope = (store as unknown as { scope(a: AccountId): unknown }).scope(A);
-    const first = await writes.write(scope, holder, 'claimSend', [store.keys.claims(id)], [cid, '5:resent']);
-    const resent = await writes.write(scope, holder, 'claimSend', [store.keys.claims(id)], [cid, '5:resent']);
+    const first = await writes.write(scope, holder, 'claimSend', [store.keys.claims(id), store.keys.abortEntries(A)], [cid, '5:resent', '1']);
+    const resent = await writes.write(scope, holder, 'claimSend', [store.keys.claims(id), store.keys.abortEntries(A)], [cid, '5:resent', '1']);
     expect([first, resent]).toEqual([1, 1]);
     expect(await store.claimSend(A, holder, id, cid, 6)).toBe(false); // anyone else: claimed before, look it up
   });

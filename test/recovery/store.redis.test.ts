@@ -8,7 +8,8 @@
 import { SimulatedClock } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { AccountUnavailable, NotOwner } from '../../src/domain/errors.js';
+import { AccountUnavailable } from '../../src/domain/errors.js';
+import { HandoverUnanswered } from '../../src/fleet/errors.js';
 import type { PositionId } from '../../src/domain/ids.js';
 import type { ExchangePort } from '../../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
@@ -139,7 +140,7 @@ describe('taking an account over', () => {
     const { clock, sim } = venue(34);
     const prefix = `${db.prefix}rows:`;
     const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 1_000 } };
-    const guard = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'w' });
+    const guard = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'w', handoverDeadlineMs: 300 });
     try {
       const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
       await driveUntil(clock, () => pos.state === 'open', { ...REAL, maxMs: 5_000 });
@@ -149,7 +150,8 @@ describe('taking an account over', () => {
       await db.redis.set(`${prefix}lease:main:token`, String(token + 1));
       for (let i = 0; i < 40 && (await guard.positions()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await guard.positions()).toEqual([]);
-      await expect(guard.open({ account: 'main', symbol: ETH, side: 'buy', amount: 1 })).rejects.toBeInstanceOf(NotOwner);
+      // Handed to the holder, which never answers (it is no worker): unknown at the deadline, nothing sent here.
+      await expect(guard.open({ account: 'main', symbol: ETH, side: 'buy', amount: 1 })).rejects.toBeInstanceOf(HandoverUnanswered);
       for (let i = 0; i < 60 && (await guard.positions()).length === 0; i++) await new Promise((r) => setTimeout(r, 100)); // its lease expired: taken back
       expect((await guard.positions()).map((r) => [r.id, r.state])).toEqual([[pos.id, 'open']]);
     } finally {
@@ -164,7 +166,7 @@ describe('a worker that lost its lease', () => {
     const { clock, sim } = venue(35);
     const prefix = `${db.prefix}alerts:`;
     const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 30_000 } };
-    const guard = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'w' });
+    const guard = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'w', handoverDeadlineMs: 300 });
     try {
       const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
       await driveUntil(clock, () => pos.state === 'open', { ...REAL, maxMs: 5_000 });
@@ -222,7 +224,10 @@ describe('two processes given the same worker id', () => {
     const two = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'same', ports: { main: inner as ExchangePort } });
     try {
       await one.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
-      await expect(two.open({ account: 'main', symbol: ETH, side: 'buy', amount: 1 })).rejects.toBeInstanceOf(NotOwner);
+      // The second hands its intent to the holder: the first drives it, the second does not.
+      const handed = await two.open({ account: 'main', symbol: ETH, side: 'buy', amount: 1 });
+      expect((await one.positions()).map((r) => r.id)).toContain(handed.id);
+      expect((await two.positions()).map((r) => r.id)).not.toContain(handed.id);
     } finally {
       await stopAll(two, one);
       sim.close();

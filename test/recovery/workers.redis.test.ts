@@ -1,7 +1,7 @@
 /**
  * Ownership across worker processes (issue 6, see docs/architecture.md, Persistence and ownership): two workers on the same
  * account and Redis prefix. The first takes the account's lease and drives its positions; the
- * second refuses intents (`NotOwner`) while the first lives, and adopts the account — its
+ * second hands its intents to the first while the first lives (test/fleet), and adopts the account — its
  * positions rehydrated from Redis — within the lease TTL once the first is killed with
  * SIGKILL; the position completes, and the venue's request record shows no order twice.
  *
@@ -14,7 +14,7 @@ import type { ExchangePort } from '../../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { createGuard } from '../../src/guard/guard.js';
 import { connect, deletePrefix, REDIS_URL, testPrefix } from '../support/redis.js';
-import { killAllWorkers, spawnWorker, WorkerRefusal, type WorkerProcess } from '../support/worker-driver.js';
+import { killAllWorkers, spawnWorker, type WorkerProcess } from '../support/worker-driver.js';
 import { AVL, leaseHeld, leaseOf, sentOrders, sentTwice, storedState, wireVenueFixture, type WireVenueFixture } from '../support/worker-fixtures.js';
 import type { WorkerLineOf } from '../support/worker-protocol.js';
 
@@ -50,18 +50,6 @@ async function twoWorkers(crashAt?: string): Promise<{ account: string; first: W
 
 const intent = (account: string, key: string) => ({ account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: key });
 
-/** The second worker refuses an intent with `NotOwner`, and nothing reaches the venue for it. */
-async function expectRefusedByNonOwner(second: WorkerProcess, account: string): Promise<void> {
-  const sentBefore = sentOrders(fx.venue, account).length;
-  const refusal = await second.request({ cmd: 'open', intent: intent(account, `${account}-refused`) }, 'opened').then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(refusal).toBeInstanceOf(WorkerRefusal);
-  expect((refusal as WorkerRefusal).code).toBe('NOT_OWNER');
-  expect(sentOrders(fx.venue, account)).toHaveLength(sentBefore);
-}
-
 /** Milliseconds from `killedAt` until `second` drove the position (its first transition of it). */
 async function adoptionMs(second: WorkerProcess, positionId: string, killedAt: number): Promise<number> {
   const first = await second.waitFor<WorkerLineOf<'transition'>>((l) => l.type === 'transition' && l.id === positionId, ADOPTED_WITHIN_MS + 5_000, `adopting ${positionId}`);
@@ -69,9 +57,8 @@ async function adoptionMs(second: WorkerProcess, positionId: string, killedAt: n
 }
 
 describe.concurrent('two workers on one account', () => {
-  it('the second refuses intents while the first lives, adopts the account within the lease TTL when the first dies mid-position, and the position ends open with each order sent once', async () => {
+  it('the second adopts the account within the lease TTL when the first dies mid-position, and the position ends open with each order sent once', async () => {
     const { account, first, second } = await twoWorkers('protecting:after-send');
-    await expectRefusedByNonOwner(second, account);
     expect((await leaseOf(redis, prefix, account)).holder).toMatch(new RegExp(`^${first.name}#[0-9a-f]+\\|`));
 
     const opened = await first.request({ cmd: 'open', intent: intent(account, `${account}-1`) }, 'opened');
@@ -96,7 +83,6 @@ describe.concurrent('two workers on one account', () => {
     const opened = await first.request({ cmd: 'open', intent: intent(account, `${account}-1`) }, 'opened');
     expect((await first.reaches(opened.id, ['open', 'closed', 'failed', 'orphanAlert'], 15_000)).state).toBe('open');
     await first.request({ cmd: 'flush' }, 'flushed');
-    await expectRefusedByNonOwner(second, account);
 
     const killedAt = Date.now();
     expect((await first.kill()).signal).toBe('SIGKILL');

@@ -35,10 +35,10 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
   it('refuses intents on a halted account until it is resumed; positions in flight carry on', async () => {
     h = await simHarness();
     const first = await h.guard.open(intent);
-    h.guard.halt('main');
+    await h.guard.halt('main');
     await expect(h.guard.open({ ...intent, symbol: 'BTC/USDT:USDT', amount: 0.001 })).rejects.toBeInstanceOf(Halted);
     expect(await h.until(first)).toBe('open');
-    h.guard.resume('main');
+    await h.guard.resume('main');
     h.sim.setPrice('BTC/USDT:USDT', 90_000);
     const second = await h.guard.open({ ...intent, symbol: 'BTC/USDT:USDT', amount: 0.001 });
     expect(await h.until(second)).toBe('open');

@@ -1,7 +1,7 @@
 /**
  * The HTTP API without tokens (loopback only), on a real listening server and the simulated
  * exchange: every route's answer, the statuses of mistakes (400 naming the field, 404, 409,
- * 413, 415, 421, 403, 501), and never a 5xx or a stack trace for a client's mistake.
+ * 413, 415, 421, 403), and never a 5xx or a stack trace for a client's mistake.
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,12 +134,17 @@ describe('accounts', () => {
     expect((await t.request('POST', '/v1/accounts/nope/halt', { body: {} })).status).toBe(404);
   });
 
-  it('answers flatten and the audit log with a 501 that says what is missing', async () => {
-    const flatten = await t.request('POST', '/v1/accounts/paper/flatten', { body: {} });
-    expect(flatten.status).toBe(501);
-    expect(flatten.json).toMatchObject({ error: 'NOT_AVAILABLE_YET' });
-    expect((flatten.json as { message: string }).message).toMatch(/persisted halt/);
-    expect((await t.request('GET', '/v1/audit')).status).toBe(501);
+  it('lists every operator action in the audit log, newest first: who, what, why and the result, refusals too', async () => {
+    const audit = (await t.request('GET', '/v1/audit')).json as { by: string; what: string; account?: string; why?: string; result: string }[];
+    const accountActions = audit.filter((a) => a.account !== undefined).slice(0, 3);
+    expect(accountActions).toEqual([
+      expect.objectContaining({ by: 'anonymous', what: 'halt', account: 'nope', result: expect.stringMatching(/^refused: /) }),
+      expect.objectContaining({ by: 'anonymous', what: 'resume', account: 'paper', result: 'done' }),
+      expect.objectContaining({ by: 'anonymous', what: 'halt', account: 'paper', why: 'testing the kill switch', result: 'done' }),
+    ]);
+    expect((await t.request('GET', '/v1/audit?limit=1')).json).toHaveLength(1);
+    expect((await t.request('GET', '/v1/audit?limit=0')).status).toBe(400);
+    expect((await t.request('GET', '/v1/audit?limit=abc')).status).toBe(400);
   });
 });
 

@@ -113,10 +113,12 @@ describe('two workers on one Redis', () => {
       const ready = await b.request('GET', '/readyz');
       expect(ready.status).toBe(200);
       expect(ready.json).toMatchObject({ ready: true, redis: 'up', accounts: [{ id: 'paper', driven: true, drivenHere: false }] });
-      // Intents for an account another worker drives are answered 503 in this version (no hand-over yet).
+      // An intent for an account another worker drives is handed to it, and answered once it journalled it.
       const elsewhere = await b.request('POST', '/v1/positions', { body: { account: 'paper', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.01 } });
-      expect(elsewhere.status).toBe(503);
-      expect(elsewhere.json).toMatchObject({ error: 'NOT_OWNER' });
+      expect(elsewhere.status).toBe(202);
+      expect(elsewhere.json).toMatchObject({ state: 'pending' });
+      const handed = (elsewhere.json as { id: string }).id;
+      expect(a.service.guard.positions().then((rows) => rows.some((r) => r.id === handed))).resolves.toBe(true);
       // Metrics on Redis include the BullMQ queues.
       expect((await a.request('GET', '/metrics')).text).toMatch(/posguard_queue_jobs\{queue="posguard-sweeps-paper",state="waiting"\}/);
     } finally {

@@ -10,8 +10,8 @@
  * every transition, alert and trouble) and, on stderr, a line per command it read (for
  * failure messages). Touches: the Redis named in its config, under its prefix, and the
  * exchange accounts of its config. `POSGUARD_CRASH_AT` (the crash hook) makes it SIGKILL
- * itself at that point. It stops the guard and exits when stdin closes, so that a test
- * runner that dies leaves no worker behind.
+ * itself at that point. It stops the guard and exits when stdin closes (so that a test
+ * runner that dies leaves no worker behind), and on SIGTERM as `posguard start` does.
  */
 import { createInterface } from 'node:readline';
 import { createGuard, type Guard, type GuardEvent } from '../../src/guard/guard.js';
@@ -32,6 +32,8 @@ function onEvent(event: GuardEvent): void {
     print({ type: 'transition', id: row.id, from, state: row.state, size: row.size, reason: row.reason, at: row.updatedAt });
   } else if (event.type === 'alert') {
     print({ type: 'alert', kind: event.alert.kind, positionId: event.alert.positionId, message: event.alert.message });
+  } else if (event.type === 'lease') {
+    print({ type: 'lease', account: event.account, held: event.held });
   } else if (event.type === 'trouble') {
     print({ type: 'trouble', message: event.message, error: event.error });
   }
@@ -45,9 +47,18 @@ async function handle(guard: Guard, c: WorkerCommand): Promise<void> {
         print({ type: 'opened', ref: c.ref, id: pos.id, state: pos.state });
         return;
       }
-      case 'close':
-        await guard.close(c.id);
-        print({ type: 'closeAsked', ref: c.ref, id: c.id });
+      case 'close': {
+        const answer = await guard.close(c.id);
+        print({ type: 'closeAsked', ref: c.ref, id: c.id, result: answer.result });
+        return;
+      }
+      case 'halt':
+        await guard.halt(c.account, c.reason, 'test');
+        print({ type: 'halted', ref: c.ref, account: c.account });
+        return;
+      case 'resume':
+        await guard.resume(c.account);
+        print({ type: 'resumed', ref: c.ref, account: c.account });
         return;
       case 'positions': {
         const rows = (await guard.positions()).map((r) => ({ id: r.id, state: r.state, size: r.size, reason: r.reason, history: r.history }));
@@ -85,6 +96,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const guard = await createGuard(settings.config, {
     persistence: 'redis', redisPrefix: settings.redisPrefix, workerId: settings.workerId, onEvent,
+    ...(settings.handoverDeadlineMs === undefined ? {} : { handoverDeadlineMs: settings.handoverDeadlineMs }),
   });
   print({ type: 'ready', workerId: settings.workerId, pid: process.pid, guardStartMs: Date.now() - started });
   const lines = createInterface({ input: process.stdin });
@@ -95,6 +107,13 @@ async function main(): Promise<void> {
   });
   lines.on('close', () => {
     void guard.stop().finally(() => process.exit(0));
+  });
+  // As `posguard start` does (src/cli/runner.ts): SIGTERM stops the guard gracefully, leases released.
+  process.once('SIGTERM', () => {
+    void guard.stop().finally(() => {
+      print({ type: 'stopped', ref: undefined });
+      process.exit(0);
+    });
   });
 }
 

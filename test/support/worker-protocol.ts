@@ -15,6 +15,8 @@ export interface WorkerSettings {
   readonly config: ConfigInput;
   readonly redisPrefix: string;
   readonly workerId: string;
+  /** `GuardOptions.handoverDeadlineMs` (10 s unless given). */
+  readonly handoverDeadlineMs?: number;
 }
 
 /** A command on stdin; `ref` comes back on the reply so that replies can be matched. */
@@ -25,6 +27,8 @@ export type WorkerCommand =
   | { readonly cmd: 'alerts'; readonly ref: string }
   | { readonly cmd: 'flush'; readonly ref: string }
   | { readonly cmd: 'sweep'; readonly ref: string; readonly kind: 'orphans' | 'reconcile' }
+  | { readonly cmd: 'halt'; readonly ref: string; readonly account: string; readonly reason: string }
+  | { readonly cmd: 'resume'; readonly ref: string; readonly account: string }
   | { readonly cmd: 'stop'; readonly ref: string };
 
 export interface WorkerRow {
@@ -46,13 +50,17 @@ export type WorkerLine =
   /** `guardStartMs`: how long `createGuard` took (lease, markets, rehydration, first sweep). */
   | { readonly type: 'ready'; readonly workerId: string; readonly pid: number; readonly guardStartMs: number }
   | { readonly type: 'opened'; readonly ref: string; readonly id: string; readonly state: PositionStateName }
-  | { readonly type: 'closeAsked'; readonly ref: string; readonly id: string }
+  | { readonly type: 'closeAsked'; readonly ref: string; readonly id: string; readonly result: string }
+  | { readonly type: 'halted'; readonly ref: string; readonly account: string }
+  | { readonly type: 'resumed'; readonly ref: string; readonly account: string }
   | { readonly type: 'refused'; readonly ref: string; readonly cmd: string; readonly code: string | undefined; readonly error: string; readonly message: string }
   | { readonly type: 'positions'; readonly ref: string; readonly rows: readonly WorkerRow[] }
   | { readonly type: 'alerts'; readonly ref: string; readonly alerts: readonly WorkerAlert[] }
   | { readonly type: 'flushed'; readonly ref: string }
   | { readonly type: 'swept'; readonly ref: string; readonly actions: readonly string[] }
   | { readonly type: 'stopped'; readonly ref: string | undefined }
+  /** This worker took an account's lease or lost it. */
+  | { readonly type: 'lease'; readonly account: string; readonly held: boolean }
   | { readonly type: 'transition'; readonly id: string; readonly from: PositionStateName; readonly state: PositionStateName; readonly size: number; readonly reason: string | undefined; readonly at: number }
   | ({ readonly type: 'alert' } & WorkerAlert)
   | { readonly type: 'trouble'; readonly message: string; readonly error: string | undefined }

@@ -46,8 +46,8 @@ function flatten(a: Account): void {
             return;
           }
           try {
-            await api('POST', `/v1/accounts/${encodeURIComponent(a.id)}/flatten`, {});
-            mm.say('Flatten started.');
+            const started = await api<{ positions: string[] }>('POST', `/v1/accounts/${encodeURIComponent(a.id)}/flatten`, {});
+            mm.say(`Flatten started: ${a.id} is halted and ${started.positions.length} position${started.positions.length === 1 ? '' : 's'} of posguard's closing; the audit log says when flat is verified.`);
           } catch (e) {
             if (e instanceof ApiError && e.status === 501) {
               state.unavailable.set('flatten', e.message);

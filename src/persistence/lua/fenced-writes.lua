@@ -12,20 +12,26 @@
 -- position, the number of operations, then each operation as its name followed by its
 -- arguments. The operations (`k` its first key, `a` its first argument after the name):
 --
--- - `recordIntent`. KEYS: position hash. ARGV: position id, intent JSON, entry client order
---   id, baseline JSON, time, idempotency key or '', origin (`intent` or `adopted`). Replies
---   `{ 'new' | 'confirmed' | 'unconfirmed' | 'adopted', baseline JSON }`: `new` when written
---   now; otherwise the intent was journalled before (a restart), with its first baseline:
---   `adopted` for an orphan taken over (its entry is never sent), else whether the bot was
---   ever told so (`confirmIntent`).
+-- - `recordIntent`. KEYS: position hash, the account's persisted halt flag, the position's
+--   hand-over record (absent unless another worker handed the intent over). ARGV: position
+--   id, intent JSON, entry client order id, baseline JSON, time, idempotency key or '', origin
+--   (`intent` or `adopted`). Replies `{ 'new' | 'confirmed' | 'unconfirmed' | 'adopted',
+--   baseline JSON }`: `new` when written now; otherwise the intent was journalled before (a
+--   restart), with its first baseline: `adopted` for an orphan taken over (its entry is never
+--   sent), else whether the bot was ever told so (`confirmIntent`). A new intent is refused —
+--   nothing written — with `{ 'halted', the halt JSON }` while the account is halted, and with
+--   `{ 'withdrawn', status }` when its hand-over is no longer pending or its deadline (Redis
+--   time) has passed (then marked `expired`: journal-or-expire); a pending hand-over is marked
+--   `journalled` with the intent.
 -- - `confirmIntent`. KEYS: position hash. Marks a journalled intent as acknowledged to the
 --   bot; replies 1. An intent journalled but never confirmed (the write's reply was lost, or
 --   the worker died before answering) is never sent after a restart.
--- - `claimSend`, the "about to send" marker. KEYS: the position's claims hash. ARGV: client
---   order id, a value unique to this claim (time and nonce). Replies 1 when claimed now (the
---   order may be sent) — also when the claim there is this very one (the client resent the
---   command after a dropped connection) — and 0 when claimed before (it may have been sent:
---   look it up).
+-- - `claimSend`, the "about to send" marker. KEYS: the position's claims hash, the account's
+--   entry-abort flag (set by a flatten). ARGV: client order id, a value unique to this claim
+--   (time and nonce), '1' when the order is an entry. Replies 1 when claimed now (the order may
+--   be sent) — also when the claim there is this very one (the client resent the command after
+--   a dropped connection) — 0 when claimed before (it may have been sent: look it up), and 2
+--   when an entry not claimed yet is aborted by a flatten (never sent).
 -- - `keepKey`. ARGV: idempotency key, position id. Writes the key back (after the store lost
 --   its data); replies 1.
 -- - `releaseClaim`. KEYS: the position's claims hash. ARGV: client order id. Removes a claim
@@ -38,7 +44,8 @@
 --   id being the event id). KEYS: position hash, position history stream, event stream.
 --   ARGV: position id, state, snapshot JSON, time, '1' when the state is final, event type,
 --   event payload JSON, the position's row JSON (account, symbol, side, amount, size,
---   reason), the approximate length kept of the event stream. Replies 1. The first snapshot
+--   reason; also kept in the position hash as `row`, so every worker reads it alike), the
+--   approximate length kept of the event stream. Replies 1. The first snapshot
 --   of a position (no state before) is not a transition: nothing is appended for it.
 --
 -- Returns one reply per segment: -1 when its holder no longer holds the lease (nothing of the
@@ -55,6 +62,20 @@ local function recordIntent(k, a)
     if existing[2] == '1' then return {'confirmed', existing[1]} end
     return {'unconfirmed', existing[1]}
   end
+  if ARGV[a + 6] == 'intent' then
+    local halt = redis.call('GET', KEYS[k + 1])
+    if halt then return {'halted', halt} end
+  end
+  local handover = redis.call('HMGET', KEYS[k + 2], 'status', 'deadline')
+  if handover[1] then
+    if handover[1] ~= 'pending' then return {'withdrawn', handover[1]} end
+    local t = redis.call('TIME')
+    if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(handover[2]) then
+      redis.call('HSET', KEYS[k + 2], 'status', 'expired')
+      return {'withdrawn', 'expired'}
+    end
+    redis.call('HSET', KEYS[k + 2], 'status', 'journalled')
+  end
   redis.call('HSET', KEYS[k], 'id', ARGV[a], 'intent', ARGV[a + 1], 'entryCid', ARGV[a + 2], 'baseline', ARGV[a + 3], 'createdAt', ARGV[a + 4], 'confirmed', '0', 'origin', ARGV[a + 6])
   redis.call('SADD', live, ARGV[a])
   if ARGV[a + 5] ~= '' then redis.call('HSET', idempotency, ARGV[a + 5], ARGV[a]) end
@@ -67,9 +88,14 @@ local function confirmIntent(k, a)
 end
 
 local function claimSend(k, a)
-  if redis.call('HSETNX', KEYS[k], ARGV[a], ARGV[a + 1]) == 1 then return 1 end
-  if redis.call('HGET', KEYS[k], ARGV[a]) == ARGV[a + 1] then return 1 end
-  return 0
+  local before = redis.call('HGET', KEYS[k], ARGV[a])
+  if before then
+    if before == ARGV[a + 1] then return 1 end
+    return 0
+  end
+  if ARGV[a + 2] == '1' and redis.call('EXISTS', KEYS[k + 1]) == 1 then return 2 end
+  redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 1])
+  return 1
 end
 
 local function keepKey(k, a)
@@ -90,6 +116,7 @@ local function saveSnapshot(k, a)
   local id, state = ARGV[a], ARGV[a + 1]
   local old = redis.call('HGET', KEYS[k], 'state')
   redis.call('HSET', KEYS[k], 'state', state, 'snapshot', ARGV[a + 2], 'updatedAt', ARGV[a + 3])
+  if ARGV[a + 7] ~= '' then redis.call('HSET', KEYS[k], 'row', ARGV[a + 7]) end
   if old ~= state then
     if old then redis.call('SREM', statePrefix .. old, id) end
     redis.call('SADD', statePrefix .. state, id)
@@ -105,9 +132,9 @@ end
 
 -- name -> { function, keys, arguments }
 local ops = {
-  recordIntent = {recordIntent, 1, 7},
+  recordIntent = {recordIntent, 3, 7},
   confirmIntent = {confirmIntent, 1, 0},
-  claimSend = {claimSend, 1, 2},
+  claimSend = {claimSend, 2, 3},
   releaseClaim = {releaseClaim, 1, 1},
   keepKey = {keepKey, 0, 2},
   fence = {fence, 0, 0},

@@ -1,11 +1,12 @@
 /**
  * `/metrics` (Prometheus text; needs `read`), `/healthz` and `/readyz` (public: a process
- * manager probes them without a token; they show no secret), and `GET /v1/audit`, which this
- * version answers with a 501 saying what is missing.
+ * manager probes them without a token; they show no secret), and `GET /v1/audit` (`?limit=`,
+ * 100 unless given): every operator action of the fleet — who (the token's name), what, why
+ * and the result — newest first.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { NotAvailableYet } from '../errors.js';
 import type { ServerDeps } from '../server.js';
+import { auditQuery } from './schemas.js';
 
 export const opsRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app) => {
   const open = { access: { public: true } };
@@ -15,7 +16,5 @@ export const opsRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app) =
     const { ready, body } = await deps.ready();
     return reply.code(ready ? 200 : 503).send(body);
   });
-  app.get('/v1/audit', async () => {
-    throw new NotAvailableYet('the audit log', 'this version does not record operator actions in an audit log yet; they are in the worker\'s log lines (by token name)');
-  });
+  app.get('/v1/audit', { schema: { querystring: auditQuery } }, async (req) => deps.actions.list(Number((req.query as { limit?: string }).limit ?? 100)));
 };

@@ -46,3 +46,10 @@ export const reasonBody = {
   additionalProperties: false,
   properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
 } as const;
+
+/** `GET /v1/audit`: how many of the latest actions. */
+export const auditQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' } },
+} as const;
