@@ -142,6 +142,15 @@ export type GuardEvent =
 
 
 export interface Guard {
+  /**
+   * Opens a position from an intent: validated (an invalid one is refused with
+   * `InvalidIntent` naming the field, nothing sent), journalled, then carried by its actor from
+   * `pending` to a proven end. Resolves once the intent is journalled — on this worker, or on
+   * the account's owner through the fleet's hand-over — with a handle to follow it. The same
+   * `idempotencyKey` twice answers the same position. Refused with `Halted`, `SymbolBusy`,
+   * `HedgeModeUnsupported`, `NotOwner` (no worker holds the account) or `HandoverUnanswered`
+   * (the owner did not answer in time: poll the id it names).
+   */
   open(intent: unknown): Promise<PositionHandle>;
   /**
    * Closes a position: reduce-only, sided and sized from a fresh report of the live position.
@@ -149,8 +158,11 @@ export interface Guard {
    * bot cannot close twice); a new request after posguard gave one up starts again.
    */
   close(positionId: string, options?: { readonly requestId?: string }): Promise<CloseAnswer>;
+  /** A handle to follow a position by id (its state, `settled()`); an unknown id is refused with `UnknownPosition` (with Redis, by its `settled()`, since another worker may drive it). */
   position(positionId: string): PositionHandle;
+  /** The positions this worker drives, with their state, size and protection. */
   positions(): Promise<PositionRow[]>;
+  /** The stored alerts, newest first (with Redis, the fleet's). */
   alerts(): Promise<StoredAlert[]>;
   /**
    * Halts an account (its new intents refused; positions in flight carry on). With Redis the
@@ -158,6 +170,7 @@ export interface Guard {
    * intent of a halted account whichever worker it reached.
    */
   halt(account: string, reason?: string, by?: string): Promise<void>;
+  /** Lifts an account's halt (fleet-wide with Redis): new intents are taken again. */
   resume(account: string): Promise<void>;
   /** Why the account is halted (the guard's own halt included), or `undefined` while it trades. */
   haltedBecause(account: string): Promise<string | undefined>;
@@ -190,7 +203,13 @@ export interface Guard {
   lastStreamMessageAt(account: string): number | undefined;
   /** Resolves once every transition so far is persisted (a no-op without Redis). */
   flushed(): Promise<void>;
+  /**
+   * Stops gracefully: no new intents, no order leaves once stopping has begun, writes are
+   * flushed within bounds (a send claim is never abandoned), the actors stop, and every lease
+   * is released (its token bumped) so that another worker takes the accounts at once.
+   */
   stop(): Promise<void>;
+  /** The parsed config the guard runs with (secrets included: never log or serve it whole). */
   readonly config: Config;
 }
 

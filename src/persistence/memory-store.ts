@@ -174,7 +174,10 @@ export class MemoryStore implements Store {
 
   async releaseLease(account: AccountId, holder: string): Promise<void> {
     this.reach('releasing a lease');
-    if (this.leaseValue(account) === holder) this.data.leases.delete(account);
+    if (this.leaseValue(account) !== holder) return;
+    this.data.leases.delete(account);
+    // As the Redis script: the counter is bumped, so the next holder's token is new.
+    this.data.tokens.set(account, (this.data.tokens.get(account) ?? 0) + 1);
   }
 
   async recordIntent(account: AccountId, holder: string, e: JournalEntry): Promise<JournalResult> {

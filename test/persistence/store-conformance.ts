@@ -62,8 +62,9 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       const a = fresh('floor');
       const taken = await store.takeLease(a, 'w1', 5_000, 40);
       expect(taken).toEqual({ token: 41, wiped: true });
+      // A release bumps the counter (whatever was written under 41 stays fenced out): the next token is 43.
       await store.releaseLease(a, 'w1|41');
-      expect(await store.takeLease(a, 'w1', 5_000, 41)).toEqual({ token: 42, wiped: false });
+      expect(await store.takeLease(a, 'w1', 5_000, 41)).toEqual({ token: 43, wiped: false });
     });
 
     it('journals an intent once: later writes answer the first baseline and whether it was confirmed or adopted', async () => {
