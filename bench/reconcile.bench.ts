@@ -72,7 +72,7 @@ export const reconcileBench: BenchSection = {
     const before = sim.requests({ account: 'main' }).length;
     const report = await runSweep('reconcile', {
       account: accountId('main'), port, now: () => clock.now(), local: () => ({ positions: views[0]?.local ?? [], tracked: [] }), known: () => new Map(), settings, policy: 'alert', runId: () => 'bench', worker: 'bench',
-      actions: { raise: () => {}, adopt: async () => { throw new Error('not in the bench'); }, flatten: async () => { throw new Error('not in the bench'); } },
+      actions: { raise: () => {}, adopt: async () => { throw new Error('not in the bench'); }, flatten: async () => { throw new Error('not in the bench'); }, cancelStop: async () => 'not in the bench' },
     });
     const requests = sim.requests({ account: 'main' }).slice(before).map((r) => r.method);
     out(`exchange requests for one reconciliation sweep of an account: ${requests.length} (${requests.join(', ')}), `

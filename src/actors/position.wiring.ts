@@ -10,7 +10,7 @@ import { fromPromise } from 'xstate';
 import { crashAt } from './crash-hook.js';
 import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
-import { IntentUnconfirmed, JournalUnavailable, PosguardError } from '../domain/errors.js';
+import { IntentUnconfirmed, JournalUnavailable, OppositePositionHeld, PosguardError } from '../domain/errors.js';
 import { rejected, unknown, type Outcome } from '../domain/outcome.js';
 import { compareTiming } from '../domain/freshness.js';
 import type { Baseline, PositionStatusReport } from '../domain/reports.js';
@@ -85,6 +85,11 @@ export function wirePositionMachine(w: PositionWiring) {
         if (input.intent.idempotencyKey !== undefined && journalled.kind === 'new') {
           const found = await port.fetchOrder({ clientOrderId: input.clientOrderId }, input.intent.symbol);
           if (found !== undefined) return { at: clock.now(), baseline: journalled.baseline, found };
+        }
+        // An untracked position on the other side would net the entry away: refused, never sent.
+        const held = journalled.baseline;
+        if (journalled.kind === 'new' && held.side !== undefined && held.side !== input.intent.side && held.size > 0) {
+          throw new OppositePositionHeld(input.intent.symbol, { side: held.side, size: held.size }, input.intent.side);
         }
         // After a restart the journal answers the baseline written before the first send.
         return { at: clock.now(), baseline: journalled.baseline };

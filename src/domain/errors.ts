@@ -120,6 +120,19 @@ export class EntryNotSent extends PosguardError {
   }
 }
 
+/**
+ * The venue holds a position on the intent's symbol on the other side, which no position of
+ * posguard's tracks: the entry would trade into it (and no stop could be placed) rather than
+ * open a position. Nothing is sent (see docs/architecture.md, Evidence and freshness).
+ */
+export class OppositePositionHeld extends PosguardError {
+  readonly code = 'OPPOSITE_POSITION_HELD';
+  constructor(readonly symbol: string, held: { readonly side: string; readonly size: number }, intentSide: string) {
+    super(`the account holds a ${held.side === 'buy' ? 'long' : 'short'} of ${held.size} ${symbol} that posguard does not track (another program's, or an orphan): `
+      + `a ${intentSide} would trade into it instead of opening a position, so nothing was sent; close or adopt that position first`);
+  }
+}
+
 /** The journal could not be written: no order is sent. */
 export class JournalUnavailable extends PosguardError {
   readonly code = 'JOURNAL_UNAVAILABLE';

@@ -23,13 +23,15 @@ import type { PositionSettings } from '../machines/position.context.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import { MemoryJournal, RedisJournal, type Journal } from '../persistence/journal.js';
 import { PositionWriter, type WriterTarget } from '../persistence/position-writer.js';
-import type { RedisStore, SnapshotWrite } from '../persistence/redis-store.js';
+import type { SnapshotWrite, Store } from '../persistence/store.js';
 import { stateName } from './registry.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
+import { clientOrderIdOf } from '../domain/ids.js';
 import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
 import { sourceLags } from '../domain/freshness.js';
 import { judgeOrphanRead } from '../domain/orphan-read.js';
+import { strayStops } from '../domain/stray-stops.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
 import type { PositionInput } from '../machines/position.events.js';
@@ -37,7 +39,7 @@ import { expectsStop } from '../machines/position.queries.js';
 import { initialContext } from '../machines/position.start.js';
 import { versioned } from '../machines/position.migrate.js';
 import type { AlertDraft } from '../domain/alert.js';
-import { LeaseLost } from '../persistence/redis-store.js';
+import { LeaseLost } from '../persistence/store.js';
 import type { AlertSubject } from '../alerts/alert-sink.js';
 import { journalOnlyContext, planRehydration } from './rehydration.js';
 import { writeBack } from './write-back.js';
@@ -60,7 +62,7 @@ export interface AccountWorkerDeps {
   readonly settings: PositionSettings;
   readonly registry: PositionRegistry;
   readonly alerts: AlertSink;
-  readonly store: RedisStore | undefined;
+  readonly store: Store | undefined;
   /** Used instead of a journal of our own (tests, embedding without Redis). */
   readonly journal: Journal | undefined;
   readonly workerId: string;
@@ -136,7 +138,7 @@ export class AccountWorker {
       wiped: (holder) => this.restoreStore(holder),
       unreachable: (e) => deps.onTrouble(`the lease of account ${runtime.id} could not be renewed`, e),
       startFailed: (e, retryInMs) => this.startFailed(e, retryInMs),
-    });
+    }, Math.floor(deps.random() * 0x1000000).toString(16).padStart(6, '0'));
   }
 
   /**
@@ -144,7 +146,7 @@ export class AccountWorker {
    * one that has not noticed yet, checked in Redis) raises nothing — the new owner speaks for the
    * account. A check that fails because Redis cannot be reached does not hold the alert back.
    */
-  private raise(draft: AlertDraft, subject: AlertSubject): void {
+  raise(draft: AlertDraft, subject: AlertSubject): void {
     if (this.lease === undefined) {
       this.deps.alerts.raise(draft, subject);
       return;
@@ -330,6 +332,11 @@ export class AccountWorker {
           runtime.actors.get(id)?.send({ type: 'CLOSE', reason: 'flatten' });
           return id;
         },
+        cancelStop: async (symbol, cid) => {
+          await this.journal.fence(`cancelling the leftover stop ${cid}`);
+          const outcome = await runtime.port.cancelOrder({ clientOrderId: clientOrderIdOf(cid) }, symbol);
+          return outcome.kind === 'accepted' ? `cancelled ${cid}` : `cancelling ${cid}: ${outcome.kind} (${outcome.reason})`;
+        },
       },
     });
     await sweeps.onReport(report);
@@ -397,7 +404,8 @@ export class AccountWorker {
       const id = this.deps.newId();
       const intent = { account: runtime.id, symbol: report.symbol, side: report.side, amount: report.size };
       const input = this.inputOf(id, intent, market, runtime.feedUp);
-      const state = this.machine.resolveState({ value: { open: 'watching' }, context: adoptedContext(input, report) });
+      const stray = strayStops(await runtime.sweepPort.fetchOpenOrders(report.symbol), report.symbol, (pid) => runtime.actors.has(pid));
+      const state = this.machine.resolveState({ value: { open: 'watching' }, context: adoptedContext(input, report, stray) });
       const snapshot = this.machine.getPersistedSnapshot(state);
       // The intent (marked adopted: its entry is never sent) and the adopted snapshot are issued
       // together, so they reach Redis in one fenced script call: no restart finds one without the other.
@@ -499,7 +507,7 @@ export class AccountWorker {
   }
 
   /** Admits every stored position of the account as `planRehydration` says; answers how many are driven. */
-  private async rehydrate(store: RedisStore): Promise<number> {
+  private async rehydrate(store: Store): Promise<number> {
     const { runtime, clock } = this.deps;
     const { positions, unreadable } = await store.loadLiveRecords(runtime.id);
     let restored = 0;

@@ -43,6 +43,7 @@ import { positionSettings } from './position-settings.js';
 import { FINAL_STATES, type PositionStateName } from '../machines/position.machine.js';
 import type { Journal } from '../persistence/journal.js';
 import { RedisStore } from '../persistence/redis-store.js';
+import type { Store } from '../persistence/store.js';
 import { Supervisor, type SupervisorEscalation, type SupervisorSpec } from '../supervisors/index.js';
 import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '../sweeps/scheduler.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
@@ -62,10 +63,12 @@ export interface GuardOptions {
   /** Ports by account id, used instead of building one from the config (tests, embedding). */
   readonly ports?: Readonly<Record<string, ExchangePort>>;
   /**
-   * `redis` (the config's URL), `memory` (nothing survives the process), or a store. Default:
-   * `memory` when every account is the embedded simulator, else `redis`.
+   * `redis` (the config's URL), `memory` (nothing survives the process), or a store: a
+   * `RedisStore`, or a `MemoryStore` (the deterministic simulation: leases, journal and
+   * snapshots as with Redis, alerts in memory, sweeps on the guard's clock). Default: `memory`
+   * when every account is the embedded simulator, else `redis`.
    */
-  readonly persistence?: 'redis' | 'memory' | RedisStore;
+  readonly persistence?: 'redis' | 'memory' | Store;
   /** Key prefix in Redis (default `pg:`). */
   readonly redisPrefix?: string;
   /** A journal to use instead of the store's (tests of journal failures). */
@@ -174,10 +177,12 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   const embeddedOnly = options.sim === undefined && config.accounts.every((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
   const persistence = options.persistence ?? (embeddedOnly ? 'memory' : 'redis');
   const ownRedis = persistence === 'redis';
-  const store = persistence instanceof RedisStore ? persistence
-    : ownRedis ? new RedisStore(connectRedis(config.redis, trouble), options.redisPrefix ?? 'pg:')
-      : undefined;
-  if (ownRedis && store !== undefined) await ensureReachable(store, config.redis);
+  const ownStore = ownRedis ? new RedisStore(connectRedis(config.redis, trouble), options.redisPrefix ?? 'pg:') : undefined;
+  const store: Store | undefined = typeof persistence === 'object' ? persistence : ownStore;
+  // Alerts and sweep schedules live in Redis only with a Redis store; with any other store they
+  // are kept in memory and run on the guard's clock.
+  const redisStore = store instanceof RedisStore ? store : undefined;
+  if (ownStore !== undefined) await ensureReachable(ownStore, config.redis);
   const ownSim = options.sim === undefined && config.accounts.some((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
   const sim = options.sim ?? (ownSim ? new SimExchange({ clock, seed: 1, priceTickMs: SIM_PRICE_TICK_MS }) : undefined);
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${nodeRandomBytes(4).toString('hex')}`;
@@ -194,10 +199,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   });
   root.start();
 
-  const bullConnection = store === undefined ? undefined : new Redis(config.redis, { maxRetriesPerRequest: null });
+  const bullConnection = redisStore === undefined ? undefined : new Redis(config.redis, { maxRetriesPerRequest: null });
   bullConnection?.on('error', () => {}); // reported through the main connection's trouble
   const log = options.log ?? createLogger({ level: 'silent' });
-  const alerts = createAlertSink(config, { store, bullConnection, prefix: options.redisPrefix ?? 'pg:', log, clock, onAlert: (alert) => onEvent({ type: 'alert', alert }) });
+  const alerts = createAlertSink(config, { store: redisStore, bullConnection, prefix: options.redisPrefix ?? 'pg:', log, clock, onAlert: (alert) => onEvent({ type: 'alert', alert }) });
   alerts.start();
   const workers = new Map<string, AccountWorker>();
   // Silent while halted or while an account cannot be driven here: the dead-man check notices.
@@ -243,7 +248,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     await alerts.stop().catch(() => {});
     bullConnection?.disconnect();
     if (ownSim) sim?.close();
-    if (ownRedis) store?.redis.disconnect();
+    ownStore?.redis.disconnect();
   };
   for (const a of config.accounts) {
     let port: ExchangePort;
@@ -257,7 +262,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     }
     ports.push(port);
     workers.set(a.id, new AccountWorker({
-      runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => alerts.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
+      // Fenced like every alert of the account: a worker that lost the lease (stalled past it, say) raises nothing.
+      runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => workers.get(a.id)?.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
         budgetWatcher(a.id, { log, alerts, onEvent }), {
         perPositionPolling: options.perPositionPolling === true,
         // A batch gathers asks for at most a quarter of a poll interval: it must not slow the positions' own checks.
@@ -340,7 +346,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
 
   return {
     config,
-    persistence: store === undefined ? 'memory' : 'redis',
+    persistence: redisStore === undefined ? 'memory' : 'redis',
     open,
     get halted() {
       return halted;
@@ -422,9 +428,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       bullConnection?.disconnect();
       await step('closing the exchange connections', Promise.all([...workers.values()].map((w) => w.runtime.port.close())));
       if (ownSim) sim?.close();
-      if (ownRedis && store !== undefined) {
-        await step('closing Redis', store.redis.quit());
-        store.redis.disconnect();
+      if (ownStore !== undefined) {
+        await step('closing Redis', ownStore.redis.quit());
+        ownStore.redis.disconnect();
       }
       if (unfinished.length > 0) {
         const message = `stopped without finishing: ${unfinished.join('; ')} (each abandoned after ${bound} ms; what was written before is kept)`;

@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { AccountId } from '../domain/ids.js';
-import type { RedisStore } from '../persistence/redis-store.js';
+import type { Store } from '../persistence/store.js';
 
 export interface LeaseHandlers {
   /** The lease was taken (first time, or back after it was lost). Rejects if the account could not be taken. */
@@ -54,14 +54,16 @@ export class AccountLease {
   private readonly worker: string;
 
   constructor(
-    private readonly store: RedisStore,
+    private readonly store: Store,
     private readonly account: AccountId,
     workerId: string,
     private readonly ttlMs: number,
     private readonly clock: Clock,
     private readonly handlers: LeaseHandlers,
+    /** What tells this process's holders from another's with the same worker id (random unless given: the simulation draws it from its seed). */
+    instance: string = randomBytes(3).toString('hex'),
   ) {
-    this.worker = `${workerId}#${randomBytes(3).toString('hex')}`;
+    this.worker = `${workerId}#${instance}`;
   }
 
   /** `worker#instance|token` while this worker holds the lease. */

@@ -10,13 +10,13 @@
 import type { ClientOrderId, PositionId } from '../domain/ids.js';
 import type { PositionContext } from '../machines/position.context.js';
 import { isAdopted, sentOrders } from '../machines/position.queries.js';
-import type { RedisStore } from '../persistence/redis-store.js';
+import type { Store } from '../persistence/store.js';
 import type { AccountId } from '../domain/ids.js';
 
 export interface WriteBackInput {
   readonly account: AccountId;
   readonly holder: string;
-  readonly store: RedisStore;
+  readonly store: Store;
   readonly now: number;
   /** Each live position: its context and its snapshot as the store keeps it. */
   readonly positions: readonly { readonly context: PositionContext; readonly state: string; readonly snapshot: unknown }[];

@@ -3,7 +3,7 @@
  * that a sweep adopts (`adoptedContext`). Pure.
  */
 import { clientOrderId } from '../domain/client-order-id.js';
-import { venueOrderId } from '../domain/ids.js';
+import { venueOrderId, type ClientOrderId } from '../domain/ids.js';
 import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
 import { newOrderTrack } from './order-track.js';
 import { applyPositionReport, type PositionContext } from './position.context.js';
@@ -28,7 +28,7 @@ export function initialContext(input: PositionInput): PositionContext {
  * closes are sized from that report like any other. Start it with
  * `positionMachine.resolveState({ value: { open: 'watching' }, context })`.
  */
-export function adoptedContext(input: PositionInput, report: PositionStatusReport): PositionContext {
+export function adoptedContext(input: PositionInput, report: PositionStatusReport, strayStops: readonly (OrderStatusReport & { readonly clientOrderId: ClientOrderId })[] = []): PositionContext {
   const base = initialContext(input);
   const filled: OrderStatusReport = {
     source: report.source, venueTime: report.venueTime, venueSeq: report.venueSeq, receivedAt: report.receivedAt,
@@ -38,5 +38,10 @@ export function adoptedContext(input: PositionInput, report: PositionStatusRepor
   };
   const entry = { ...base.entry, send: 'accepted' as const, sentAt: report.receivedAt, report: filled };
   const baseline = { side: undefined, size: 0, timing: undefined };
-  return applyPositionReport({ ...base, entry, baseline, reason: 'adopted by the orphan sweep' }, report);
+  // Stops of posguard's still resting on the symbol for a position nobody drives (forgotten with
+  // a wiped store) are this position's from now on: they are cancelled when it closes.
+  const stops = strayStops.map((o) => ({
+    ...newOrderTrack('stop', o.clientOrderId, o.side, o.amount), venueOrderId: o.venueOrderId, sentAt: o.receivedAt, send: 'accepted' as const, report: o,
+  }));
+  return applyPositionReport({ ...base, entry, baseline, stops, reason: 'adopted by the orphan sweep' }, report);
 }

@@ -10,7 +10,7 @@
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../domain/reports.js';
-import type { RedisStore } from './redis-store.js';
+import type { Store } from './store.js';
 
 export interface JournalEntry {
   readonly positionId: PositionId;
@@ -78,10 +78,10 @@ export class MemoryJournal implements Journal {
   }
 }
 
-/** The journal of one account in Redis, written under the lease this worker holds now. */
+/** The journal of one account in the store (Redis, or the simulation's memory store), written under the lease this worker holds now. */
 export class RedisJournal implements Journal {
   constructor(
-    private readonly store: RedisStore,
+    private readonly store: Store,
     private readonly account: AccountId,
     private readonly holder: () => string,
   ) {}

@@ -16,77 +16,22 @@
  */
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { PosguardError, errorText } from '../domain/errors.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
-import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../domain/reports.js';
 import type { JournalEntry, JournalResult } from './journal.js';
 import * as scripts from './scripts.js';
+import {
+  HISTORY_MAX, LeaseLost, isUnreadable, readRecord, type HistoryEntry, type SnapshotWrite, type Store, type StoredPosition, type UnreadableRecord,
+} from './store.js';
 import { FENCED_OUT, WriteBatcher, type BatchScope } from './write-batch.js';
 
-/** A write was refused because this worker no longer holds the account's lease. */
-export class LeaseLost extends PosguardError {
-  readonly code = 'LEASE_LOST';
-  constructor(readonly account: string, operation: string) {
-    super(`${operation} refused: this worker no longer holds the lease of account ${account} (it expired, or another worker took it)`);
-  }
-}
-
-export interface SnapshotWrite {
-  readonly positionId: PositionId;
-  readonly state: string;
-  readonly final: boolean;
-  readonly snapshot: unknown;
-  readonly at: number;
-  /** The event that caused the transition, with the raw exchange payload it carried. */
-  readonly event: { readonly type: string; readonly payload: unknown };
-  /** The position as the registry shows it after this snapshot (for the fleet-wide event stream). */
-  readonly row?: EventRow | undefined;
-}
-
-/** What an entry of the event stream says of a position besides its states. */
-export interface EventRow {
-  readonly account: string;
-  readonly symbol: string;
-  readonly side: string;
-  readonly amount: number;
-  readonly size: number;
-  readonly reason: string | undefined;
-  /** Whether its stop is working (`protectionOf`). */
-  readonly protection?: { readonly kind: string };
-}
-
-export interface StoredPosition {
-  readonly id: PositionId;
-  readonly intent: Intent;
-  readonly baseline: Baseline;
-  readonly state: string | undefined;
-  /** The persisted actor snapshot, or `undefined` if the actor never wrote one. */
-  readonly snapshot: unknown;
-}
-
-/** A stored position that cannot be read: quarantined, with an alert naming it. */
-export interface UnreadableRecord {
-  readonly id: PositionId;
-  readonly key: string;
-  readonly reason: string;
-  /** Its symbol, when its intent could be read. */
-  readonly symbol?: string;
-}
-
-export interface HistoryEntry {
-  readonly id: string;
-  readonly at: number;
-  readonly state: string;
-  readonly event: string;
-  readonly payload: unknown;
-}
-
-const HISTORY_MAX = 1_000;
 /** Entries kept (approximately) in the fleet-wide event stream. */
 export const EVENTS_MAX = 100_000;
 
-export class RedisStore {
+export { LeaseLost };
+export type { EventRow, HistoryEntry, SnapshotWrite, StoredPosition, UnreadableRecord } from './store.js';
+
+export class RedisStore implements Store {
   /** The journal and snapshot writes, gathered into one script call a tick (a segment per account lease). */
   private readonly writes: WriteBatcher;
   /** Per account, what every `fencedWrites` call of it begins with. */
@@ -240,30 +185,9 @@ export class RedisStore {
       const [err, fields] = replies[i] ?? [null, null];
       if (err) throw err;
       const [intent, baseline, state, snapshot] = (fields ?? []) as (string | null)[];
-      const key = this.keys.position(id);
-      const bad = (reason: string, symbol?: string) => unreadable.push({ id: id as PositionId, key, reason, ...(symbol === undefined ? {} : { symbol }) });
-      if (intent == null || baseline == null) {
-        bad(intent == null ? 'it has no intent' : 'it has no baseline');
-        return;
-      }
-      let parsedIntent: Intent;
-      try {
-        parsedIntent = JSON.parse(intent) as Intent;
-      } catch (e) {
-        bad(`its intent is not JSON (${errorText(e)})`);
-        return;
-      }
-      try {
-        positions.push({
-          id: id as PositionId,
-          intent: parsedIntent,
-          baseline: JSON.parse(baseline) as Baseline,
-          state: state ?? undefined,
-          snapshot: snapshot == null ? undefined : JSON.parse(snapshot),
-        });
-      } catch (e) {
-        bad(`its baseline or snapshot is not JSON (${errorText(e)})`, typeof parsedIntent?.symbol === 'string' ? parsedIntent.symbol : undefined);
-      }
+      const record = readRecord(id as PositionId, this.keys.position(id), { intent, baseline, state, snapshot });
+      if (isUnreadable(record)) unreadable.push(record);
+      else positions.push(record);
     });
     return { positions, unreadable };
   }

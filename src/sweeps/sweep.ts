@@ -25,6 +25,8 @@ export interface SweepActions {
   adopt(report: PositionStatusReport): Promise<PositionId>;
   /** Adopts an orphan and closes it reduce-only through its position actor. */
   flatten(report: PositionStatusReport): Promise<PositionId>;
+  /** Cancels a leftover stop (fenced); answers what became of it. */
+  cancelStop(symbol: string, clientOrderId: string): Promise<string>;
 }
 
 export interface SweepReport {
@@ -81,6 +83,9 @@ export async function runSweep(kind: SweepKind, ctx: SweepContext): Promise<Swee
 async function carryOut(c: SweepCommand, ctx: SweepContext): Promise<string> {
   ctx.actions.raise(c.alert, c.subject);
   if (c.kind === 'alert') return 'alerted';
+  if (c.kind === 'cancelStop') {
+    return ctx.actions.cancelStop(c.subject.symbol ?? '', c.clientOrderId).catch((e: unknown) => `cancelling ${c.clientOrderId} failed: ${errorText(e)}`);
+  }
   try {
     return c.kind === 'adopt' ? `adopted as ${await ctx.actions.adopt(c.report)}` : `flattening through ${await ctx.actions.flatten(c.report)}`;
   } catch (e) {

@@ -19,7 +19,15 @@ describe('planSweep (pure)', () => {
     const [c] = planSweep([orphan], view, policy);
     expect(c?.kind).toBe(kind);
     expect(c?.alert).toMatchObject({ kind: 'orphan', message: expect.stringMatching(text) });
-    if (c !== undefined && c.kind !== 'alert') expect(c.report).toBe(report);
+    if (c !== undefined && (c.kind === 'adopt' || c.kind === 'flatten')) expect(c.report).toBe(report);
+  });
+
+  it('a leftover stop is cancelled only where the freshest report positively shows its symbol flat; elsewhere it is alerted', () => {
+    const leftover = { kind: 'leftoverStop' as const, symbol: report.symbol, clientOrderId: 'pg-01KAV9G5EJ5AQPJ3PWG3MCMNT0-s1', positionId: undefined };
+    const flat = new Map([[report.symbol, { ...report, size: 0, side: undefined }]]);
+    expect(planSweep([leftover], flat, 'alert')).toMatchObject([{ kind: 'cancelStop', clientOrderId: leftover.clientOrderId, alert: { kind: 'mismatch', topic: 'leftoverStop' } }]);
+    expect(planSweep([leftover], view, 'alert').map((c) => c.kind)).toEqual(['alert']); // the symbol is held: the stop may protect it
+    expect(planSweep([leftover], new Map(), 'alert').map((c) => c.kind)).toEqual(['alert']); // not in the list proves nothing
   });
 
   it('an orphan whose report is not in the view is alerted, never adopted from nothing', () => {

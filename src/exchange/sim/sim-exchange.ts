@@ -75,6 +75,7 @@ export class SimExchange {
   private readonly log: SimRequest[] = [];
   private readonly modes = new Map<AccountId, PositionMode>();
   private readonly timers = new Set<unknown>();
+  private readonly observers: ((change: EngineChange) => void)[] = [];
   private externalSeq = 1;
   private closed = false;
   /** The rules of orders from in-process ports (see `SimExchangeOptions.venue`). */
@@ -189,6 +190,15 @@ export class SimExchange {
     return filterRequests(this.log, filter);
   }
 
+  /**
+   * Tells `observer` of every change the matching engine makes (an order's state, a fill, a
+   * position) as it happens, before any stream fault: the simulation's invariant checker reads
+   * the venue's truth here.
+   */
+  observe(observer: (change: EngineChange) => void): void {
+    this.observers.push(observer);
+  }
+
   /** Opens the private stream of one account (ports call this from `subscribe`). */
   subscribe(account: AccountId, onEvent: (event: StreamEvent) => void): StreamSubscription {
     return this.hub.subscribe(account, onEvent);
@@ -220,6 +230,7 @@ export class SimExchange {
   }
 
   private publish(change: EngineChange): void {
+    for (const observer of this.observers) observer(change);
     switch (change.kind) {
       case 'order': {
         const raw = toCcxtOrder(change.order);
