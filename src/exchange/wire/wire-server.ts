@@ -3,7 +3,8 @@
  * the wire formats of Bybit v5 (`/v5/...`, private stream on any path containing `v5/private`)
  * and Binance USD-M (`/fapi/...`, user-data stream on `…/ws?listenKey=` or `…/ws/<listenKey>`),
  * their public ticker streams (Bybit `/v5/public/linear` `tickers.{symbol}`, Binance
- * `/market/ws/<symbol>@markPrice` and `/market/stream?streams=`),
+ * `/market/ws/<symbol>@markPrice`, `/market/stream?streams=`, and `/ws/<n>` with `SUBSCRIBE` as
+ * ccxt connects when the path holds no listen key),
  * plus the admin endpoint (`/admin/...`). Receives HTTP requests and WebSocket connections on
  * one port; touches the venue it is given (it never closes it). A reply held back by a
  * "timeout after accept" fault is dropped (socket destroyed) after `holdMs`. Binance listen keys
@@ -144,8 +145,8 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
     const key = listenKeyOf(url);
     const serve = path.includes('v5/private') ? (ws: WebSocket) => bybitSession(ctx, ws)
       : path.includes('v5/public') ? (ws: WebSocket) => bybitPublicSession(ctx, ws)
-        : isBinancePublicPath(path) ? (ws: WebSocket) => binancePublicSession(ctx, ws, url)
-          : key !== undefined ? (ws: WebSocket) => binanceSession(binance, ws, key)
+        : key !== undefined ? (ws: WebSocket) => binanceSession(binance, ws, key)
+          : isBinancePublicPath(path) ? (ws: WebSocket) => binancePublicSession(ctx, ws, url)
         : undefined;
     if (serve === undefined) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');

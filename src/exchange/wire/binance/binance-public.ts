@@ -1,6 +1,7 @@
 /**
  * Binance USD-M's public market WebSocket over the simulated venue: the `<symbol>@markPrice`
- * stream (and `@markPrice@1s`) on raw paths (`/market/ws/<stream>`, payloads as they are) and
+ * stream (and `@markPrice@1s`) on raw paths (`/market/ws/<stream>`, or `/ws/<stream>` when it is
+ * no listen key; payloads as they are) and
  * combined ones (`/market/stream?streams=a/b`, payloads wrapped `{ stream, data }`), and
  * `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS` messages (see docs/architecture.md, Simulated
  * exchange). One `markPriceUpdate` is pushed for every tick of the venue's ticker stream; `E`
@@ -20,9 +21,12 @@ import { marketIdOf } from '../wire-ids.js';
 
 const STREAM = /^([a-z0-9]+)@markPrice(@1s)?$/;
 
-/** Is this the path of the public market stream? */
+/**
+ * Is this the path of the public market stream? `/market/…`, and `/ws` or `/ws/<n>` (ccxt
+ * connects to `/ws/<stream index>`, then subscribes) once a listen key is ruled out.
+ */
 export function isBinancePublicPath(path: string): boolean {
-  return path === '/market/ws' || path.startsWith('/market/ws/') || path === '/market/stream';
+  return ['/market/ws', '/ws'].some((p) => path === p || path.startsWith(`${p}/`)) || path === '/market/stream';
 }
 
 /** Serves one public-stream connection at `url` (path and query) until it closes. */
@@ -37,7 +41,7 @@ export function binancePublicSession(ctx: WireContext, socket: WebSocket, url: s
     const id = STREAM.exec(stream)?.[1];
     return id === undefined ? undefined : ctx.markets.market(id.toUpperCase())?.symbol;
   };
-  const initial = combined ? (new URLSearchParams(query).get('streams') ?? '').split('/') : [path.slice('/market/ws/'.length)];
+  const initial = combined ? (new URLSearchParams(query).get('streams') ?? '').split('/') : [path.split('/ws/')[1] ?? ''];
   for (const s of initial) if (symbolOf(s) !== undefined) streams.add(s);
 
   const push = (tick: Tick): void => {
