@@ -1,6 +1,6 @@
 /**
  * Paged lists, as Bybit v5 pages its position list and open orders (see docs/architecture.md,
- * Simulated exchange): a page holds at most `limit` records in a stable order (by key), and its
+ * Exchanges): a page holds at most `limit` records in a stable order (by key), and its
  * cursor names the page's last record, so the next page starts after it even when records came
  * or went in between. The last page has no cursor. Pure.
  *

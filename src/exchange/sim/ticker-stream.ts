@@ -1,5 +1,5 @@
 /**
- * The venue's public ticker stream (see docs/architecture.md, Simulated exchange): every
+ * The venue's public ticker stream (see docs/architecture.md, Exchanges): every
  * price set on a market (a move, or a step of its price path) is sent to the subscribers of that symbol as a tick
  * stamped with the venue time of the change. The `tickerDelay` fault holds ticks back by its
  * `ms` (each tick one "call"), as a slow public feed would; the tick keeps the venue time of

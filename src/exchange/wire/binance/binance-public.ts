@@ -3,8 +3,8 @@
  * stream (and `@markPrice@1s`) on raw paths (`/market/ws/<stream>`, or `/ws/<stream>` when it is
  * no listen key; payloads as they are) and
  * combined ones (`/market/stream?streams=a/b`, payloads wrapped `{ stream, data }`), and
- * `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS` messages (see docs/architecture.md, Simulated
- * exchange). One `markPriceUpdate` is pushed for every tick of the venue's ticker stream; `E`
+ * `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS` messages (see docs/architecture.md,
+ * Exchanges). One `markPriceUpdate` is pushed for every tick of the venue's ticker stream; `E`
  * is the venue time of the change, so a tick the `tickerDelay` fault held back arrives
  * visibly old. (Binance pushes every 3 s or 1 s whether the price moved or not; the simulator
  * pushes on each price set. Last price is not in this stream: it is Binance's `@ticker`.)

@@ -1,6 +1,6 @@
 /**
  * Bybit v5's public linear WebSocket (`/v5/public/linear`) over the simulated venue: the
- * `tickers.{symbol}` topic (see docs/architecture.md, Simulated exchange). Receives
+ * `tickers.{symbol}` topic (see docs/architecture.md, Exchanges). Receives
  * `subscribe`/`unsubscribe` and `ping`; answers as Bybit does; on subscribing sends the
  * ticker's snapshot, then one push `{ topic, type: 'snapshot', data, cs, ts }` for every tick
  * of the venue's ticker stream (mark and last price; `ts` is the venue time of the change, so a
