@@ -8,6 +8,7 @@ import { systemClock } from '../../src/clock.js';
 import { parseConfig, type AccountConfig, type ConfigInput } from '../../src/config/config.js';
 import { createCcxtPort, type CcxtPort, type CcxtPortOptions } from '../../src/exchange/ccxt/index.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
+import type { SimMarketSpec } from '../../src/exchange/sim/markets.js';
 import { startWireSimulator, type WireSimulator } from '../../src/exchange/wire/index.js';
 import { createGuard, type Guard, type PositionHandle } from '../../src/guard/guard.js';
 import type { PositionStateName } from '../../src/machines/position.machine.js';
@@ -35,9 +36,10 @@ export const FAST_VERIFICATION = {
   reportStaleMs: 1_000, unknownAlertAfterMs: 3_000,
 } as const;
 
-export async function wireHarness(): Promise<WireHarness> {
-  const venue = new SimExchange({ clock: systemClock, seed: 7 });
-  venue.setPrice(AVL, 0.25);
+/** `markets`: the venue's listed markets (the default three when absent; AVL is priced 0.25 when listed). */
+export async function wireHarness(options: { markets?: readonly SimMarketSpec[] } = {}): Promise<WireHarness> {
+  const venue = new SimExchange({ clock: systemClock, seed: 7, ...(options.markets === undefined ? {} : { markets: options.markets }) });
+  if (venue.markets().has(AVL)) venue.setPrice(AVL, 0.25);
   const wire = await startWireSimulator({
     venue,
     credentials: [{ apiKey: API_KEY, secret: API_SECRET, account: 'main' }, { apiKey: `${API_KEY}-2`, secret: `${API_SECRET}-2`, account: 'second' }],

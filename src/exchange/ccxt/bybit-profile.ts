@@ -7,7 +7,7 @@
  * venue's `orderStatus`, `rejectReason`/`cancelType` kept on the report; orders found
  * by id through `/v5/order/realtime` (any status when queried by id), then `/v5/order/history`;
  * a symbol's positions through `/v5/position/list?symbol=` (flat ones included); the position
- * mode read from `positionIdx`.
+ * list and open orders read page after page (bybit-pages.ts); the position mode read from `positionIdx`.
  *
  * @example
  * bybitProfile.orderArgs({ type: 'stop-market', side: 'sell', triggerPrice: 0.21, reduceOnly: true, … })
@@ -15,6 +15,7 @@
  */
 import type { Exchange, Position } from 'ccxt';
 import type { OrderLookup, OrderRequest, PositionMode, TriggerBy } from '../port.js';
+import { BYBIT_PAGE, cursorParam, everyPage } from './bybit-pages.js';
 import { BYBIT_CODES } from './venue-codes.js';
 import {
   base, field, first, infoOf, plainOrder, type CodedRefusal, type OrderArgs, type UrlOverrides, type VenueProfile,
@@ -149,8 +150,8 @@ export const bybitProfile: VenueProfile = {
       : ex.cancelOrder(undefined as unknown as string, symbol, { orderLinkId: lookup.clientOrderId });
   },
 
-  openOrders: (ex, symbol) => ex.fetchOpenOrders(symbol),
-  positions: (ex) => ex.fetchPositions(),
+  openOrders: (ex, symbol) => everyPage((cursor) => ex.fetchOpenOrders(symbol, undefined, BYBIT_PAGE.openOrders, cursorParam(cursor)), BYBIT_PAGE.openOrders),
+  positions: (ex) => everyPage((cursor) => ex.fetchPositions(undefined, { limit: BYBIT_PAGE.positions, ...cursorParam(cursor) }), BYBIT_PAGE.positions),
   positionsOf: (ex, symbol) => ex.fetchPositions([symbol]),
 
   async positionMode(ex): Promise<PositionMode> {

@@ -9,7 +9,7 @@
  * `reject`; a market execution for `partialFill` and `marketProtection` (a market create on
  * Binance); a stop trigger for `triggeredStop`; a REST query for `restLag`; a port call for
  * `rateLimited`, `serverError`, `timeoutAfterAccept`; a keep-alive for
- * `listenKeyKeepAliveFailure`; a stream event for the stream faults and for `disconnect` (the
+ * `listenKeyKeepAliveFailure`; a public tick for `tickerDelay`; a stream event for the stream faults and for `disconnect` (the
  * stream stays down until that many events were lost); `dcp` is a setting, never counted.
  *
  * @example
@@ -36,6 +36,8 @@ export const faultSchema = z.discriminatedUnion('kind', [
   /** Order and position queries answer from the state as it was `ms` ago. */
   z.object({ kind: z.literal('restLag'), ms }).strict(),
   z.object({ kind: z.literal('streamDelay'), ms }).strict(),
+  /** Public ticker stream ticks (mark and last price) arrive `ms` after the price changed. */
+  z.object({ kind: z.literal('tickerDelay'), ms }).strict(),
   z.object({ kind: z.literal('streamDrop') }).strict(),
   z.object({ kind: z.literal('streamDuplicate') }).strict(),
   /** The event is held back and delivered after the next one (or after `holdMs`). */

@@ -20,3 +20,5 @@ export {
 export type { RequestFilter, RequestParams, RequestResult, SimRequest } from './request-record.js';
 export { SIM_CODES, type CcxtOrder, type PortMethod, type PositionView, type VenueError, type VenueReply } from './wire.js';
 export type { VenueServer } from './venue-server.js';
+export type { Tick, TickerSubscription } from './ticker-stream.js';
+export type { ListPages, Page, PageRequest } from './paging.js';

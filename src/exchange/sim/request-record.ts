@@ -21,8 +21,9 @@ export interface RequestParams {
   readonly createOrder: OrderRequest & { readonly triggerBy?: TriggerBy };
   readonly cancelOrder: { readonly lookup: OrderLookup; readonly symbol: string };
   readonly fetchOrder: { readonly lookup: OrderLookup; readonly symbol: string };
-  readonly fetchOpenOrders: { readonly symbol?: string };
-  readonly fetchPositions: Record<string, never>;
+  /** With the page asked (`limit`, `cursor`) when the list is paged: each page is one request. */
+  readonly fetchOpenOrders: { readonly symbol?: string; readonly limit?: number; readonly cursor?: string };
+  readonly fetchPositions: { readonly limit?: number; readonly cursor?: string };
 }
 
 /** `ok`/`error` for queries; the outcome kind for creates and cancels. */

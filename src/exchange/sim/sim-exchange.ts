@@ -36,6 +36,7 @@ import { simPositionReport } from './position-state.js';
 import { nextPrice } from './price-path.js';
 import { filterRequests, type RequestFilter, type SimRequest } from './request-record.js';
 import { StreamHub } from './stream-hub.js';
+import { TickerStream, type Tick, type TickerSubscription } from './ticker-stream.js';
 import { VenueServer } from './venue-server.js';
 import { rulesOf, type EndReason, type VenueKind, type VenueRules } from './venue-rules.js';
 import type { CcxtOrder, PortMethod, PositionView } from './wire.js';
@@ -69,6 +70,7 @@ export class SimExchange {
   readonly server: VenueServer;
   private readonly engine: MatchingEngine;
   private readonly hub: StreamHub;
+  private readonly tickers: TickerStream;
   private readonly rnd: Random;
   private readonly log: SimRequest[] = [];
   private readonly modes = new Map<AccountId, PositionMode>();
@@ -94,6 +96,7 @@ export class SimExchange {
       onChange: (change) => this.publish(change),
     });
     this.hub = new StreamHub(opts.clock, this.faults, opts.streamDelayMs ?? 0);
+    this.tickers = new TickerStream(this.faults, (ms, fn) => this.later(ms, fn));
     this.server = new VenueServer({
       clock: opts.clock, engine: this.engine, faults: this.faults, rules: this.rules,
       record: (request) => this.log.push(request),
@@ -115,12 +118,19 @@ export class SimExchange {
 
   /** Sets the mark and last prices (on the price grid) to `price` and matches resting orders against them. */
   setPrice(symbol: string, price: number): void {
-    this.engine.setPrices(symbol, { mark: price, last: price });
+    this.setPrices(symbol, { mark: price, last: price });
   }
 
   /** Sets the mark and the last price apart (either may be left as it is) and matches resting orders. */
   setPrices(symbol: string, prices: Partial<MarketPrices>): void {
     this.engine.setPrices(symbol, prices);
+    const now = this.engine.pricesOf(symbol);
+    if (now !== undefined) this.tickers.publish({ symbol, mark: now.mark, last: now.last, at: this.clock.now() });
+  }
+
+  /** The public ticker stream: a tick of `symbols` (every symbol when absent) on each price change; `tickerDelay` holds ticks back. */
+  subscribeTickers(symbols: readonly string[] | undefined, onTick: (tick: Tick) => void): TickerSubscription {
+    return this.tickers.subscribe(symbols, onTick);
   }
 
   /** The last traded price. */
@@ -201,6 +211,7 @@ export class SimExchange {
     for (const timer of this.timers) this.clock.clearTimeout(timer);
     this.timers.clear();
     this.hub.close();
+    this.tickers.close();
   }
 
   /** The fraction a market execution fills: Bybit's slippage cap or a partial fill, when a fault says so. */

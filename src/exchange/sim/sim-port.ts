@@ -20,6 +20,7 @@ import {
   QueryFailed, type CreateAck, type ExchangePort, type OrderLookup, type OrderRequest, type PositionMode,
   type StreamEvent, type StreamSubscription,
 } from '../port.js';
+import type { Page, PageRequest } from './paging.js';
 import { simPositionReport } from './position-state.js';
 import type { SimExchange } from './sim-exchange.js';
 import type { TriggerBy } from './venue-rules.js';
@@ -88,15 +89,18 @@ export class SimPort implements ExchangePort {
     return raw === undefined ? undefined : normalizeOrder(raw, { source: 'order-query', receivedAt: this.sim.clock.now() });
   }
 
+  /** Every open order, page after page where the venue pages the list (Bybit: 50 a page). */
   async fetchOpenOrders(symbol?: string): Promise<OrderStatusReport[]> {
-    const raw = this.answer('fetchOpenOrders', this.sim.server.fetchOpenOrders(this.usable('fetchOpenOrders'), symbol));
+    const account = this.usable('fetchOpenOrders');
+    const raw = await this.everyPage('fetchOpenOrders', this.sim.rules.listPages.openOrders, (page) => this.sim.server.fetchOpenOrders(account, symbol, page));
     const receivedAt = this.sim.clock.now();
     return raw.map((o) => normalizeOrder(o, { source: 'order-query', receivedAt }));
   }
 
-  /** The simulated venue lists every symbol the account ever traded, flat ones included. */
+  /** The simulated venue lists every symbol the account ever traded, flat ones included, page after page (Bybit: 200 a page). */
   async fetchPositions(_symbols?: readonly string[]): Promise<PositionStatusReport[]> {
-    const views = this.answer('fetchPositions', this.sim.server.fetchPositions(this.usable('fetchPositions')));
+    const account = this.usable('fetchPositions');
+    const views = await this.everyPage('fetchPositions', this.sim.rules.listPages.positions, (page) => this.sim.server.fetchPositions(account, page));
     const receivedAt = this.sim.clock.now();
     return views.map((v) => simPositionReport(v, 'position-query', receivedAt));
   }
@@ -122,6 +126,18 @@ export class SimPort implements ExchangePort {
   private usable(method: string): AccountId {
     if (this.closed) throw new SimPortClosed(this.account, method);
     return this.account;
+  }
+
+  /** Every record of a list, following the venue's cursor one request a page; a failed page fails the whole query. */
+  private async everyPage<T>(operation: string, limit: number | undefined, ask: (page: PageRequest | undefined) => VenueReply<Page<T>>): Promise<T[]> {
+    const all: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = this.answer(operation, ask(limit === undefined ? undefined : { limit, cursor }));
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined && limit !== undefined);
+    return all;
   }
 
   /** The body of a query's reply; a failed query throws `QueryFailed` (never "not found"). */

@@ -9,6 +9,7 @@
  */
 
 import type { TriggerBy } from '../port.js';
+import type { ListPages } from './paging.js';
 
 export type { TriggerBy };
 
@@ -46,6 +47,8 @@ export interface VenueRules {
   readonly defaultTriggerBy: TriggerBy;
   /** Market-order price protection: the order is refused (Binance `-4131`) or filled up to a cap, the rest cancelled (Bybit). */
   readonly marketProtection: 'refuse' | 'cap';
+  /** The largest page of the position list and of open orders (Bybit v5: 200 and 50); Binance USD-M pages neither. */
+  readonly listPages: ListPages;
 }
 
 export const BYBIT_RULES: VenueRules = {
@@ -57,6 +60,7 @@ export const BYBIT_RULES: VenueRules = {
   marketRemainder: 'canceled',
   defaultTriggerBy: 'last',
   marketProtection: 'cap',
+  listPages: { positions: 200, openOrders: 50 },
 };
 
 export const BINANCE_RULES: VenueRules = {
@@ -68,6 +72,7 @@ export const BINANCE_RULES: VenueRules = {
   marketRemainder: 'expired',
   defaultTriggerBy: 'last',
   marketProtection: 'refuse',
+  listPages: { positions: undefined, openOrders: undefined },
 };
 
 /** The rules of a venue. */

@@ -16,6 +16,7 @@ import type { FaultBook } from './faults.js';
 import { marketOf } from './markets.js';
 import type { MatchingEngine } from './matching-engine.js';
 import { isFinished, toCcxtOrder, type OrderState } from './order-state.js';
+import { pageOf, type Page, type PageRequest } from './paging.js';
 import type { RequestParams, RequestResult, SimRequest } from './request-record.js';
 import type { TriggerBy, VenueRules } from './venue-rules.js';
 import {
@@ -34,6 +35,9 @@ export interface VenueServerDeps {
   readonly positionMode: (account: AccountId) => PositionMode;
 }
 
+/** Which open orders a list shows: every one, stops only (Bybit `orderFilter=StopOrder`), or the others. */
+export type OrderKind = 'all' | 'stop' | 'regular';
+
 /** How a create came in: under which venue's rules, and which price its stop fires on. */
 export interface CreateContext {
   readonly rules?: VenueRules;
@@ -48,6 +52,9 @@ interface Processed {
 
 const ok = <T>(body: T): VenueReply<T> => ({ ok: true, body });
 const fail = (error: VenueError): VenueReply<never> => ({ ok: false, error });
+/** A page request as the request record keeps it. */
+const pageParams = (page: PageRequest | undefined): { limit?: number; cursor?: string } =>
+  page === undefined ? {} : { limit: page.limit, ...(page.cursor === undefined || page.cursor === '' ? {} : { cursor: page.cursor }) };
 const refused = (code: string, reason: string): VenueReply<never> => fail({ kind: 'refused', code, reason });
 
 /** One handler per port call; each returns the venue's answer and records the call. */
@@ -116,24 +123,31 @@ export class VenueServer {
     });
   }
 
-  fetchOpenOrders(account: AccountId, symbol?: string): VenueReply<CcxtOrder[]> {
-    return this.serve(account, 'fetchOpenOrders', symbol === undefined ? {} : { symbol }, () => {
+  /** Open orders (of `symbol`, else all), oldest first; one page of them when `page` is given. */
+  fetchOpenOrders(account: AccountId, symbol?: string, page?: PageRequest, kind: OrderKind = 'all'): VenueReply<Page<CcxtOrder>> {
+    return this.serve(account, 'fetchOpenOrders', { ...(symbol === undefined ? {} : { symbol }), ...pageParams(page) }, () => {
       const t = this.viewTime(account);
-      return ok(this.deps.engine.orders(account)
+      const open = this.deps.engine.orders(account)
         .map((timeline) => this.visible(timeline.at(t)))
-        .filter((o): o is OrderState => o !== undefined && !isFinished(o) && (symbol === undefined || o.symbol === symbol))
-        .map(toCcxtOrder));
+        .filter((o): o is OrderState => o !== undefined && !isFinished(o) && (symbol === undefined || o.symbol === symbol)
+          && (kind === 'all' || (o.triggerPrice !== undefined) === (kind === 'stop')));
+      const paged = pageOf(open, (o) => o.id, page);
+      return ok({ ...paged, items: paged.items.map(toCcxtOrder) });
     });
   }
 
-  /** Every position that ever changed on the account, flat ones included, with its `seq`. */
-  fetchPositions(account: AccountId): VenueReply<PositionView[]> {
-    return this.serve(account, 'fetchPositions', {}, () => {
+  /**
+   * Every position that ever changed on the account, flat ones included (only those holding a
+   * position with `held`), with its `seq`; one page of them (by symbol) when `page` is given.
+   */
+  fetchPositions(account: AccountId, page?: PageRequest, held = false): VenueReply<Page<PositionView>> {
+    return this.serve(account, 'fetchPositions', pageParams(page), () => {
       const t = this.viewTime(account);
-      return ok(this.deps.engine.positions(account)
+      const views = this.deps.engine.positions(account)
         .map((timeline) => timeline.at(t))
-        .filter((p): p is PositionView => p !== undefined)
-        .map((p) => ({ ...p, markPrice: this.deps.engine.mark(p.symbol) ?? p.markPrice })));
+        .filter((p): p is PositionView => p !== undefined && (!held || p.size !== 0))
+        .map((p) => ({ ...p, markPrice: this.deps.engine.mark(p.symbol) ?? p.markPrice }));
+      return ok(pageOf(views, (p) => p.symbol, page));
     });
   }
 

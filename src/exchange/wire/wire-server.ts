@@ -2,6 +2,9 @@
  * The wire simulator (see docs/architecture.md, Exchanges): one simulated venue served over HTTP and WebSocket in
  * the wire formats of Bybit v5 (`/v5/...`, private stream on any path containing `v5/private`)
  * and Binance USD-M (`/fapi/...`, user-data stream on `…/ws?listenKey=` or `…/ws/<listenKey>`),
+ * their public ticker streams (Bybit `/v5/public/linear` `tickers.{symbol}`, Binance
+ * `/market/ws/<symbol>@markPrice`, `/market/stream?streams=`, and `/ws/<n>` with `SUBSCRIBE` as
+ * ccxt connects when the path holds no listen key),
  * plus the admin endpoint (`/admin/...`). Receives HTTP requests and WebSocket connections on
  * one port; touches the venue it is given (it never closes it). A reply held back by a
  * "timeout after accept" fault is dropped (socket destroyed) after `holdMs`. Binance listen keys
@@ -22,9 +25,11 @@ import { accountId } from '../../domain/ids.js';
 import type { SimExchange } from '../sim/sim-exchange.js';
 import { handleAdmin } from './admin.js';
 import { handleBinanceRest } from './binance/binance-rest.js';
+import { binancePublicSession, isBinancePublicPath } from './binance/binance-public.js';
 import { binanceSession, listenKeyOf } from './binance/binance-stream.js';
 import { ListenKeys } from './binance/listen-keys.js';
 import { handleBybitRest } from './bybit/bybit-rest.js';
+import { bybitPublicSession } from './bybit/bybit-public.js';
 import { bybitSession } from './bybit/bybit-stream.js';
 import { CredentialBook, DEFAULT_WIRE_CREDENTIAL, type WireCredential } from './credentials.js';
 import { json, readRequest, writeReply, type WireReply } from './http-io.js';
@@ -60,6 +65,8 @@ export interface ScriptedReply {
 export interface WireUrls {
   readonly bybit: { readonly rest: string; readonly ws: string };
   readonly binanceusdm: { readonly rest: string; readonly ws: string };
+  /** The public market streams (tickers): Bybit's `/v5/public/linear`, Binance's `/market/ws` (raw streams: `…/<stream>`). */
+  readonly publicWs: { readonly bybit: string; readonly binanceusdm: string };
   readonly admin: string;
 }
 
@@ -137,7 +144,9 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
     const path = url.split('?')[0] ?? '';
     const key = listenKeyOf(url);
     const serve = path.includes('v5/private') ? (ws: WebSocket) => bybitSession(ctx, ws)
-      : key !== undefined ? (ws: WebSocket) => binanceSession(binance, ws, key)
+      : path.includes('v5/public') ? (ws: WebSocket) => bybitPublicSession(ctx, ws)
+        : key !== undefined ? (ws: WebSocket) => binanceSession(binance, ws, key)
+          : isBinancePublicPath(path) ? (ws: WebSocket) => binancePublicSession(ctx, ws, url)
         : undefined;
     if (serve === undefined) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
@@ -167,6 +176,7 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
   const urls: WireUrls = {
     bybit: { rest: `http://${base}`, ws: `ws://${base}/v5/private` },
     binanceusdm: { rest: `http://${base}`, ws: `ws://${base}/ws` },
+    publicWs: { bybit: `ws://${base}/v5/public/linear`, binanceusdm: `ws://${base}/market/ws` },
     admin: `http://${base}/admin`,
   };
   described.urls = urls;

@@ -111,7 +111,7 @@ function cancel(b: BinanceWire, p: Params, account: AccountId, algo: boolean): W
 function openOrders(b: BinanceWire, p: Params, account: AccountId, algo: boolean): WireReply {
   const symbol = b.ctx.markets.market(p.symbol)?.symbol;
   if (p.symbol !== undefined && symbol === undefined) return error(-1121, 'Invalid symbol.');
-  return answer(b, b.ctx.venue.server.fetchOpenOrders(account, symbol), { call: 'query' }, (orders) => json(orders
+  return answer(b, b.ctx.venue.server.fetchOpenOrders(account, symbol), { call: 'query' }, ({ items }) => json(items
     .filter((o) => (algo ? isStop(o) && o.status === 'open' : visibleOn(o, false)))
     .map((o) => (algo ? binanceAlgoOrder(orderFactsOf(o), b.orderIdBase) : binanceOrder(orderFactsOf(o), b.orderIdBase)))));
 }
@@ -121,8 +121,8 @@ function positions(version: 2 | 3): Handler {
     const market = b.ctx.markets.market(p.symbol);
     if (p.symbol !== undefined && market === undefined) return error(-1121, 'Invalid symbol.');
     const mode = b.ctx.venue.positionMode(account);
-    return answer(b, b.ctx.venue.server.fetchPositions(account), { call: 'query' }, (views) => {
-      const facts = views.map(positionFactsOf);
+    return answer(b, b.ctx.venue.server.fetchPositions(account), { call: 'query' }, ({ items }) => {
+      const facts = items.map(positionFactsOf);
       const flat = (symbol: string): PositionFacts => ({ symbol, size: 0, entryPrice: undefined, markPrice: b.ctx.venue.markPrice(symbol), seq: 0, updatedAt: 0 });
       const of = (symbol: string): PositionFacts => facts.find((f) => f.symbol === symbol) ?? flat(symbol);
       // v2 lists every symbol; v3 only those holding a position (one symbol when asked for it).
@@ -190,11 +190,21 @@ function publicEndpoint(b: BinanceWire, req: WireRequest): WireReply | undefined
 export function handleBinanceRest(b: BinanceWire, req: WireRequest): WireReply | undefined {
   if (!req.path.startsWith('/fapi/')) return undefined;
   const order = req.path === '/fapi/v1/order' || req.path === '/fapi/v1/algoOrder';
-  return withHeaders(route(b, req), b.ctx.limits.binance(WEIGHTS[req.path] ?? 1, order && req.method === 'POST'));
+  return withHeaders(route(b, req), b.ctx.limits.binance(weightOf(req), order && req.method === 'POST'));
 }
 
-/** Request weights of the endpoints that weigh more than 1 (Binance's endpoint pages). */
-const WEIGHTS: Readonly<Record<string, number>> = { '/fapi/v1/exchangeInfo': 1, '/fapi/v2/positionRisk': 5, '/fapi/v3/positionRisk': 5, '/fapi/v1/openOrders': 1 };
+/**
+ * Request weights of the endpoints that weigh more than 1 (Binance's endpoint pages): position
+ * risk 5; open orders (regular or algo) 1 for one symbol, 40 without one. Neither list is paged.
+ */
+const WEIGHTS: Readonly<Record<string, number>> = { '/fapi/v1/exchangeInfo': 1, '/fapi/v2/positionRisk': 5, '/fapi/v3/positionRisk': 5 };
+const ALL_SYMBOLS_WEIGHTS: Readonly<Record<string, number>> = { '/fapi/v1/openOrders': 40, '/fapi/v1/openAlgoOrders': 40 };
+
+function weightOf(req: WireRequest): number {
+  const allSymbols = ALL_SYMBOLS_WEIGHTS[req.path];
+  if (allSymbols !== undefined && req.method === 'GET' && !paramsOf(req).symbol) return allSymbols;
+  return WEIGHTS[req.path] ?? 1;
+}
 
 function route(b: BinanceWire, req: WireRequest): WireReply {
   const open = publicEndpoint(b, req);

@@ -13,6 +13,7 @@
 import { accountId, clientOrderIdOf, venueOrderId, type AccountId } from '../../../domain/ids.js';
 import type { OrderLookup, OrderRequest } from '../../port.js';
 import { BYBIT_RULES, type TriggerBy } from '../../sim/venue-rules.js';
+import type { OrderKind } from '../../sim/venue-server.js';
 import { orderFactsOf, positionFactsOf, type PositionFacts } from '../facts.js';
 import { json, jsonObject, withHeaders, type WireReply, type WireRequest } from '../http-io.js';
 import { PUBLIC_ACCOUNT, type WireContext } from '../wire-context.js';
@@ -83,14 +84,42 @@ const cancelOrder: Handler = (ctx, p, account) => {
   return answer(ctx, reply, { call: 'cancel' }, (body) => ({ orderId: bybitOrderId(body.id), orderLinkId: body.clientOrderId }));
 };
 
-/** A page of orders: Bybit's cursor names its first and last order (`id%3Atime%2Cid%3Atime`), on the last page too. */
+/**
+ * A page of orders: Bybit's cursor names its first and last order (`id%3Atime%2Cid%3Atime`), on
+ * the last page too (ccxt's recorded replies), so a client that follows it blindly asks once more
+ * and gets an empty page.
+ */
 function orderPage(list: readonly Record<string, unknown>[]): Record<string, unknown> {
   const edge = (o: Record<string, unknown> | undefined) => `${String(o?.orderId)}%3A${String(o?.createdTime)}`;
   return { nextPageCursor: list.length === 0 ? '' : `${edge(list[0])}%2C${edge(list.at(-1))}`, category: 'linear', list };
 }
 
+/** The simulated order id an open-orders cursor names as its page's last order ('' for none, `undefined` when malformed). */
+function orderCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined || cursor === '') return '';
+  const lastId = cursorParts(cursor).at(-1)?.split(':')[0];
+  return lastId === undefined ? undefined : simIdOfBybitOrderId(lastId);
+}
+
+/** A cursor's comma-separated parts, whether the client sent it as given (`%2C`, `%3A`) or decoded once more. */
+function cursorParts(cursor: string): string[] {
+  return cursor.replaceAll('%2C', ',').replaceAll('%3A', ':').split(',');
+}
+
+/** A page size within Bybit's bounds (default 20), or `undefined` when `limit` is out of them. */
+function pageLimit(p: Params, max: number | undefined): number | undefined {
+  const given = str(p.limit);
+  const limit = given === undefined ? Math.min(20, max ?? 20) : Number(given);
+  return Number.isInteger(limit) && limit >= 1 && limit <= (max ?? Infinity) ? limit : undefined;
+}
+
 function orderFilter(p: Params): (stop: boolean) => boolean {
   return p.orderFilter === 'StopOrder' ? (stop) => stop : p.orderFilter === 'Order' ? (stop) => !stop : () => true;
+}
+
+/** Which open orders `orderFilter` lists: conditional ones (`StopOrder`), the others (`Order`), or all. */
+function stopKind(p: Params): OrderKind {
+  return p.orderFilter === 'StopOrder' ? 'stop' : p.orderFilter === 'Order' ? 'regular' : 'all';
 }
 
 /** `GET /v5/order/realtime` and `/v5/order/history` by id: the order, whatever its status. */
@@ -108,9 +137,13 @@ const realtime: Handler = (ctx, p, account) => {
     return refuse(ctx, 10001, 'Missing some parameters that must be filled in, symbol or settleCoin or baseCoin');
   }
   const symbol = ctx.markets.market(str(p.symbol))?.symbol;
-  const keep = orderFilter(p);
-  const reply = ctx.venue.server.fetchOpenOrders(account, symbol);
-  return answer(ctx, reply, { call: 'query' }, (orders) => orderPage(orders.filter((o) => keep(o.triggerPrice !== undefined)).reverse().map((o) => bybitOrder(orderFactsOf(o)))));
+  const max = BYBIT_RULES.listPages.openOrders;
+  const limit = pageLimit(p, max);
+  if (limit === undefined) return refuse(ctx, 10001, `params error: limit must be 1 to ${String(max)}`);
+  const after = orderCursor(str(p.cursor));
+  if (after === undefined) return refuse(ctx, 10001, 'params error: cursor invalid');
+  const reply = ctx.venue.server.fetchOpenOrders(account, symbol, { limit, cursor: after }, stopKind(p));
+  return answer(ctx, reply, { call: 'query' }, (page) => orderPage(page.items.map((o) => bybitOrder(orderFactsOf(o)))));
 };
 
 /**
@@ -130,22 +163,29 @@ const history: Handler = (ctx, p, account) => {
   return json(envelope(orderPage(list), ctx.now()));
 };
 
-/** `GET /v5/position/list`: one symbol (flat or not), or every open position of a settle coin. */
+/**
+ * `GET /v5/position/list`: one symbol (flat or not), or the open positions of a settle coin,
+ * `limit` (1–200, default 20) a page by symbol; the cursor names the page's last record, on the
+ * last page too (ccxt's recorded replies).
+ */
 const positions: Handler = (ctx, p, account) => {
   const market = ctx.markets.market(str(p.symbol));
   if (p.symbol !== undefined && market === undefined) return refuse(ctx, 10001, 'params error: symbol invalid');
   if (market === undefined && str(p.settleCoin) === undefined) return refuse(ctx, 10001, 'Missing some parameters that must be filled in, symbol or settleCoin');
+  const max = BYBIT_RULES.listPages.positions;
+  const limit = pageLimit(p, max);
+  if (limit === undefined) return refuse(ctx, 10001, `params error: limit must be 1 to ${String(max)}`);
   const mode = ctx.venue.positionMode(account);
-  const reply = ctx.venue.server.fetchPositions(account);
-  return answer(ctx, reply, { call: 'query' }, (views) => {
-    const facts = views.map(positionFactsOf);
+  const page = market === undefined ? { limit, cursor: cursorParts(str(p.cursor) ?? '')[0] } : undefined;
+  const reply = ctx.venue.server.fetchPositions(account, page, market === undefined);
+  return answer(ctx, reply, { call: 'query' }, ({ items }) => {
+    const facts = items.map(positionFactsOf);
     const chosen: PositionFacts[] = market !== undefined
       ? [facts.find((f) => f.symbol === market.symbol) ?? { symbol: market.symbol, size: 0, entryPrice: undefined, markPrice: ctx.venue.markPrice(market.symbol), seq: 0, updatedAt: 0 }]
-      : facts.filter((f) => f.size !== 0);
+      : facts;
     const list = chosen.flatMap((f) => bybitPositions(f, mode, 'rest'));
-    const last = list.at(-1);
-    // Bybit's cursor names the page's last record, on the last page too (ccxt's recorded replies).
-    return { nextPageCursor: last === undefined ? '' : `${String(last.symbol)}%2C${String(last.updatedTime)}%2C0`, category: 'linear', list };
+    const last = chosen.at(-1);
+    return { nextPageCursor: last === undefined ? '' : `${last.symbol}%2C${String(last.updatedAt)}%2C0`, category: 'linear', list };
   });
 };
 
