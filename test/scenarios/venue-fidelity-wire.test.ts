@@ -73,7 +73,7 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('stops ending on the %s wire'
     h.venue.setPrice(AVL, 0.25);
     for (const start = Date.now(); stops(h).length < 2 && Date.now() - start < 10_000;) await new Promise((r) => setTimeout(r, 50));
     expect(stops(h).map((r) => r.result)).toEqual(['accepted', 'accepted']);
-    expect(pos.state).toBe('open');
+    expect(await g.until(pos)).toBe('open'); // the replacement confirmed (it is 'protecting' until a report shows it)
     expect(h.venue.position('main', AVL).size).toBe(43);
     expect(h.venue.orders('main').filter((o) => o.status === 'open' && o.triggerPrice !== undefined)).toHaveLength(1);
   }, 30_000);

@@ -39,6 +39,9 @@ export const accountRoutes = (deps: ServerDeps): FastifyPluginAsync => async (ap
     const started = await act(deps, req, { what: 'flatten', account: id, why }, () => deps.api.flatten(id, why, by),
       (s) => `halted; entries not sent aborted; closing ${s.positions.length} position${s.positions.length === 1 ? '' : 's'}`);
     deps.log?.warn({ account: id, by, reason: why, positions: started.positions.length }, 'account flattening: halted, every position of posguard\'s closing');
+    // The account is halted now: pages learn it from the stream, as after a halt.
+    const view = (await deps.api.accounts()).find((a) => a.id === id);
+    if (view !== undefined) deps.events.append({ type: 'account', account: view });
     // The audit result once flat is verified (or not), written by this worker.
     void watchFlatten({ api: deps.api, actions: deps.actions, ...(deps.stopping === undefined ? {} : { stopping: deps.stopping }) }, started, { by, why })
       .catch((e: unknown) => deps.log?.warn({ account: id, error: errorText(e) }, 'the result of a flatten could not be recorded'));
