@@ -17,7 +17,7 @@
 import { wirePositionMachine, type WiredPositionMachine } from '../src/actors/position.wiring.js';
 import { MemoryAlertSink } from '../src/alerts/alert-sink.js';
 import { systemClock } from '../src/clock.js';
-import { accountId, type PositionId } from '../src/domain/ids.js';
+import { asAccountId, type PositionId } from '../src/domain/ids.js';
 import type { Market } from '../src/domain/market.js';
 import { seededRandom } from '../src/domain/random.js';
 import type { OrderStatusReport } from '../src/domain/reports.js';
@@ -52,7 +52,7 @@ const flush = (): Promise<void> => new Promise<void>((resolve) => setImmediate(r
 
 export async function startRig(template: OpenTemplate, n: number, gc: (() => void) | undefined): Promise<Rig> {
   const clock = systemClock;
-  const account = accountId('bench');
+  const account = asAccountId('bench');
   const settings = defaultSettings();
   const { symbol: _avl, initialPrice: _p, volatility: _v, ...marketShape } = AVL_SPEC;
   const markets = new Map<string, Market>();

@@ -8,7 +8,7 @@
  * Touches: its own venues and guards; prints to the report.
  */
 import { SimulatedClock } from 'xstate';
-import { clientOrderIdOf } from '../src/domain/ids.js';
+import { asClientOrderId } from '../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { NAIVE_WAIT_MS, runNaiveBot } from '../test/support/naive-bot.js';
 import { driveUntil, driveUntilSettled } from '../test/support/sim-drive.js';
@@ -50,7 +50,7 @@ async function naiveRuns(): Promise<Tally> {
     venue.setPrice(AVL, 0.25);
     incidentFaults(venue);
     const port = createSimPort(venue, 'naive');
-    const result = await driveUntilSettled(clock, runNaiveBot(port, clock, { symbol: AVL, side: 'buy', amount: AMOUNT, clientOrderId: clientOrderIdOf(`naive-${i}`) }));
+    const result = await driveUntilSettled(clock, runNaiveBot(port, clock, { symbol: AVL, side: 'buy', amount: AMOUNT, clientOrderId: asClientOrderId(`naive-${i}`) }));
     t.times[i] = result.elapsedMs;
     t.verdicts.set(result.verdict, (t.verdicts.get(result.verdict) ?? 0) + 1);
     const rollback = venue.requests({ method: 'createOrder' })[1]?.params;

@@ -16,7 +16,7 @@ import { SimulatedClock, createActor, type InspectionEvent } from 'xstate';
 import { wirePositionMachine } from '../src/actors/position.wiring.js';
 import { MemoryAlertSink } from '../src/alerts/alert-sink.js';
 import { parseConfig } from '../src/config/config.js';
-import { accountId, newPositionId, type ClientOrderId, type PositionId } from '../src/domain/ids.js';
+import { asAccountId, newPositionId, type ClientOrderId, type PositionId } from '../src/domain/ids.js';
 import type { Intent } from '../src/domain/intent.js';
 import { DEFAULT_SIM_MARKETS, SimExchange, createSimPort, type SimMarketSpec } from '../src/exchange/sim/index.js';
 import { positionSettings } from '../src/guard/position-settings.js';
@@ -108,7 +108,7 @@ export async function openTemplate(): Promise<OpenTemplate> {
   clock.set(T0);
   const venue = new SimExchange({ clock, seed: 1 });
   venue.setPrice(TEMPLATE_SYMBOL, 0.25);
-  const account = accountId('bench');
+  const account = asAccountId('bench');
   const port = createSimPort(venue, 'bench');
   const writes: TemplateWrite[] = [];
   const machine = wirePositionMachine({ account, port, journal: new LoggingJournal(writes), alerts: new MemoryAlertSink(() => clock.now(), 60_000), clock });

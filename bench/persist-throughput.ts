@@ -20,7 +20,7 @@
  */
 import type { Redis } from 'ioredis';
 import { systemClock } from '../src/clock.js';
-import { accountId, type AccountId, type ClientOrderId } from '../src/domain/ids.js';
+import { asAccountId, type AccountId, type ClientOrderId } from '../src/domain/ids.js';
 import { PositionWriter } from '../src/persistence/position-writer.js';
 import { RedisStore, type SnapshotWrite } from '../src/persistence/redis-store.js';
 import { benchSymbol, cloneIds, type OpenTemplate } from './open-template.js';
@@ -58,7 +58,7 @@ export async function persistTransitions(redis: Redis, prefix: string, template:
   const writes = parsedWrites(template);
   const holders = new Map<AccountId, string>();
   for (let a = 0; a < shape.accounts; a++) {
-    const account = accountId(`bench-${a}`);
+    const account = asAccountId(`bench-${a}`);
     const token = await store.acquireLease(account, 'bench-worker', 120_000);
     if (token <= 0) throw new Error(`could not take the lease of ${account}`);
     holders.set(account, `bench-worker|${token}`);
@@ -70,7 +70,7 @@ export async function persistTransitions(redis: Redis, prefix: string, template:
   let payloadTotal = 0;
 
   const onePosition = async (i: number): Promise<void> => {
-    const account = accountId(`bench-${i % shape.accounts}`);
+    const account = asAccountId(`bench-${i % shape.accounts}`);
     const holder = holders.get(account) as string;
     const { id } = cloneIds(template, i, benchSymbol(i));
     const cid = (c: ClientOrderId) => c.split(template.id).join(id) as ClientOrderId;
@@ -155,7 +155,7 @@ export async function rawPipelinedSets(redis: Redis, prefix: string, count: numb
 /** `saveSnapshot` alone: `writers` positions, each writing the open snapshot `perWriter` times in a row (one in flight each). */
 export async function snapshotsOnly(redis: Redis, prefix: string, template: OpenTemplate, writers: number, perWriter: number): Promise<{ count: number; ms: number }> {
   const store = new RedisStore(redis, prefix);
-  const account = accountId('bench-only');
+  const account = asAccountId('bench-only');
   const token = await store.acquireLease(account, 'bench-worker', 120_000);
   const holder = `bench-worker|${token}`;
   const snapshot = JSON.parse(template.json) as unknown;

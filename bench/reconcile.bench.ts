@@ -6,7 +6,7 @@
  */
 import { SimulatedClock } from 'xstate';
 import { clientOrderId } from '../src/domain/client-order-id.js';
-import { accountId, newPositionId, venueOrderId } from '../src/domain/ids.js';
+import { asAccountId, newPositionId, asVenueOrderId } from '../src/domain/ids.js';
 import type { OrderStatusReport, PositionStatusReport } from '../src/domain/reports.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { reconcile, type LocalPosition } from '../src/sweeps/reconcile.js';
@@ -33,7 +33,7 @@ function accountView(a: number) {
     positions.push({ source: 'position-query', venueTime: NOW, receivedAt: NOW, symbol, side: 'buy', size, entryPrice: 0.25, markPrice: 0.25 });
     if (i % 10 !== 0) {
       openOrders.push({
-        source: 'order-query', venueTime: NOW, receivedAt: NOW, venueOrderId: venueOrderId(`${a}-${i}`), clientOrderId: clientOrderId(id, 'stop'),
+        source: 'order-query', venueTime: NOW, receivedAt: NOW, venueOrderId: asVenueOrderId(`${a}-${i}`), clientOrderId: clientOrderId(id, 'stop'),
         symbol, side: 'sell', type: 'stop-market', amount: 43, filled: 0, averagePrice: undefined, status: 'open', reduceOnly: true, triggerPrice: 0.21,
       });
     }
@@ -71,7 +71,7 @@ export const reconcileBench: BenchSection = {
     const port = createSimPort(sim, 'main');
     const before = sim.requests({ account: 'main' }).length;
     const report = await runSweep('reconcile', {
-      account: accountId('main'), port, now: () => clock.now(), local: () => ({ positions: views[0]?.local ?? [], tracked: [] }), known: () => new Map(), settings, policy: 'alert', runId: () => 'bench', worker: 'bench',
+      account: asAccountId('main'), port, now: () => clock.now(), local: () => ({ positions: views[0]?.local ?? [], tracked: [] }), known: () => new Map(), settings, policy: 'alert', runId: () => 'bench', worker: 'bench',
       actions: { raise: () => {}, adopt: async () => { throw new Error('not in the bench'); }, flatten: async () => { throw new Error('not in the bench'); }, cancelStop: async () => 'not in the bench' },
     });
     const requests = sim.requests({ account: 'main' }).slice(before).map((r) => r.method);

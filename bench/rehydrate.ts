@@ -15,7 +15,7 @@
  */
 import type { Redis } from 'ioredis';
 import { systemClock } from '../src/clock.js';
-import { accountId, type ClientOrderId } from '../src/domain/ids.js';
+import { asAccountId, type ClientOrderId } from '../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { createGuard } from '../src/guard/guard.js';
 import { RedisStore } from '../src/persistence/redis-store.js';
@@ -40,7 +40,7 @@ export interface RehydrateRun {
   readonly loadLiveMs: number;
 }
 
-const ACCOUNT = accountId('bench');
+const ACCOUNT = asAccountId('bench');
 
 async function pool(n: number, width: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;

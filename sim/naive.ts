@@ -6,7 +6,7 @@
  * breaks is printed beside posguard's (`npm run sim -- --naive`).
  */
 import { abs, add, gt } from '../src/domain/decimal.js';
-import { clientOrderIdOf } from '../src/domain/ids.js';
+import { asClientOrderId } from '../src/domain/ids.js';
 import { createSimPort, DEFAULT_SIM_MARKETS } from '../src/exchange/sim/index.js';
 import { floorToStep, mul } from '../src/domain/decimal.js';
 import { runNaiveBot } from '../test/support/naive-bot.js';
@@ -32,7 +32,7 @@ export async function runNaive(scenario: Scenario): Promise<InvariantName[]> {
       const key = `${step.account}|${step.symbol}`;
       asked.set(key, add(asked.get(key) ?? 0, step.amount));
       const port = createSimPort(world.venue, step.account);
-      runs.push(runNaiveBot(port, world.clock, { symbol: step.symbol, side: step.side, amount: step.amount, clientOrderId: clientOrderIdOf(`naive-${step.n}`) }).then((r) => {
+      runs.push(runNaiveBot(port, world.clock, { symbol: step.symbol, side: step.side, amount: step.amount, clientOrderId: asClientOrderId(`naive-${step.n}`) }).then((r) => {
         if (r.verdict === 'rolled-back') broken.push('closes-reduce-only');
       }, () => undefined));
     }

@@ -10,7 +10,7 @@
  */
 import { systemClock } from '../clock.js';
 import { SimExchange } from '../exchange/sim/index.js';
-import { DEFAULT_WIRE_CREDENTIAL, startWireSimulator, type WireSimulator } from '../exchange/wire/index.js';
+import { DEFAULT_WIRE_CREDENTIAL, startWireSimulator, type WireSimulator } from '../venue-simulator/index.js';
 import { parseArgs, UsageError } from './args.js';
 
 const DEFAULT_SIM_PORT = 9001;

@@ -10,7 +10,7 @@
  * const result = configSchema.safeParse(JSON.parse(text));
  */
 import { z } from 'zod';
-import { accountId } from '../domain/ids.js';
+import { asAccountId } from '../domain/ids.js';
 import { editDistance } from '../domain/suggest.js';
 
 /** Positive safe integer: milliseconds, counts. */
@@ -51,7 +51,7 @@ const accountSchema = strict({
     .regex(ACCOUNT_ID, {
       error: 'expected an account id of 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit',
     })
-    .transform(accountId),
+    .transform(asAccountId),
   exchange: z.string().regex(EXCHANGE_ID, {
     error: "expected a ccxt exchange id in lower case (e.g. 'bybit', 'binanceusdm') or 'sim'",
   }),
@@ -90,7 +90,7 @@ const accountsSchema = z
       });
     });
   })
-  .default(() => [{ id: accountId('paper'), exchange: 'sim', testnet: false }]);
+  .default(() => [{ id: asAccountId('paper'), exchange: 'sim', testnet: false }]);
 
 const verificationSchema = strict({
   timeoutMs: positiveInt().default(30_000),

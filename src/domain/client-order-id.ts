@@ -10,7 +10,7 @@
  * clientOrderId(pos, 'close-2')  // 'pg-01JD…-c2'
  */
 import { InvalidClientOrderId } from './errors.js';
-import { clientOrderIdOf, isPositionId, type ClientOrderId, type PositionId } from './ids.js';
+import { asClientOrderId, isPositionId, type ClientOrderId, type PositionId } from './ids.js';
 
 export type OrderRole = 'entry' | 'stop' | `stop-${number}` | `close-${number}` | `excess-${number}`;
 
@@ -36,7 +36,7 @@ export function clientOrderId(position: PositionId, role: OrderRole): ClientOrde
   if (id.length > CLIENT_ORDER_ID_MAX || !ALLOWED.test(id)) {
     throw new InvalidClientOrderId(`client order id ${id} breaks the venues' limit of ${CLIENT_ORDER_ID_MAX} characters of [A-Za-z0-9_-]`);
   }
-  return clientOrderIdOf(id);
+  return asClientOrderId(id);
 }
 
 const SHAPE = /^pg-[0-9A-Z]{26}-(?:e|[scx][1-9][0-9]{0,3})$/;

@@ -1,6 +1,8 @@
 /**
  * Branded ids (STYLE point 5): a `ClientOrderId` cannot be passed where a `VenueOrderId` is
- * expected. `PositionId` is a ULID made from a time and random bytes given by the caller,
+ * expected. One convention: `new…` builds an id, `as…` casts a string that is an id already
+ * (a venue's reply, our own store), `parse…` validates one from outside (it throws), `is…`
+ * tests one; the public API validates the ids it is given. `PositionId` is a ULID made from a time and random bytes given by the caller,
  * so that ids never repeat (not even after Redis is wiped) and pure code never reads the
  * clock or a random source itself.
  *
@@ -15,9 +17,9 @@ export type AccountId = Brand<string, 'AccountId'>;
 export type ClientOrderId = Brand<string, 'ClientOrderId'>;
 export type VenueOrderId = Brand<string, 'VenueOrderId'>;
 
-export const accountId = (s: string): AccountId => s as AccountId;
-export const clientOrderIdOf = (s: string): ClientOrderId => s as ClientOrderId;
-export const venueOrderId = (s: string): VenueOrderId => s as VenueOrderId;
+export const asAccountId = (s: string): AccountId => s as AccountId;
+export const asClientOrderId = (s: string): ClientOrderId => s as ClientOrderId;
+export const asVenueOrderId = (s: string): VenueOrderId => s as VenueOrderId;
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -46,7 +48,7 @@ export function isPositionId(s: string): s is PositionId {
   return ULID_RE.test(s);
 }
 
-export function positionId(s: string): PositionId {
+export function parsePositionId(s: string): PositionId {
   if (!isPositionId(s)) throw new RangeError(`not a position id (a 26-character ULID): ${JSON.stringify(s)}`);
   return s;
 }

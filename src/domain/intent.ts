@@ -10,7 +10,7 @@
  */
 import { gte, isMultipleOf, lt, mul, gt } from './decimal.js';
 import { InvalidIntent } from './errors.js';
-import { accountId, type AccountId } from './ids.js';
+import { asAccountId, type AccountId } from './ids.js';
 import type { Market } from './market.js';
 import { isSide, type Side } from './side.js';
 
@@ -60,7 +60,7 @@ export function parseIntent(raw: unknown): Intent {
   const stopLoss = o.stopLoss === undefined ? undefined : positiveNumber(o, 'stopLoss');
   const idempotencyKey = o.idempotencyKey === undefined ? undefined : nonEmptyString(o, 'idempotencyKey', 128);
   return {
-    account: accountId(account),
+    account: asAccountId(account),
     symbol,
     side: o.side,
     amount,

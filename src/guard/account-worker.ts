@@ -27,7 +27,7 @@ import type { SnapshotWrite, Store } from '../persistence/store.js';
 import { stateName } from './registry.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
-import { clientOrderIdOf } from '../domain/ids.js';
+import { asClientOrderId } from '../domain/ids.js';
 import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
 import { sourceLags } from '../domain/freshness.js';
 import { judgeOrphanRead } from '../domain/orphan-read.js';
@@ -355,7 +355,7 @@ export class AccountWorker {
         },
         cancelStop: async (symbol, cid) => {
           await this.journal.fence(`cancelling the leftover stop ${cid}`);
-          const outcome = await runtime.port.cancelOrder({ clientOrderId: clientOrderIdOf(cid) }, symbol);
+          const outcome = await runtime.port.cancelOrder({ clientOrderId: asClientOrderId(cid) }, symbol);
           return outcome.kind === 'accepted' ? `cancelled ${cid}` : `cancelling ${cid}: ${outcome.kind} (${outcome.reason})`;
         },
       },

@@ -10,7 +10,7 @@
  */
 import type { AlertSink } from '../alerts/alert-sink.js';
 import type { BudgetEvent } from '../budget/request-scheduler.js';
-import { accountId } from '../domain/ids.js';
+import { asAccountId } from '../domain/ids.js';
 import type { Logger } from '../log/logger.js';
 
 export interface BudgetWatcherDeps {
@@ -31,7 +31,7 @@ export function budgetWatcher(account: string, deps: BudgetWatcherDeps): (e: Bud
       deps.alerts.raise({
         kind: 'rateLimited', topic: e.budget,
         message: `account ${account}: the venue has been refusing requests for its rate limit (${e.scope === 'host' ? `the IP limit of ${e.budget}` : 'the account limit'}) for ${Math.round(e.sinceMs / 1000)} s and asks it to wait ${Math.round(e.waitMs / 1000)} s more; requests wait in its backoff, closes and stops first`,
-      }, { account: accountId(account) });
+      }, { account: asAccountId(account) });
     }
   };
 }

@@ -36,7 +36,7 @@ import {
   UnknownAccount,
   UnknownPosition,
 } from '../domain/errors.js';
-import { accountId, newPositionId, type PositionId } from '../domain/ids.js';
+import { asAccountId, isPositionId, newPositionId, type PositionId } from '../domain/ids.js';
 import { checkIntentAgainstMarket, parseIntent, type Intent } from '../domain/intent.js';
 import { joinFleet, type FlattenStarted } from '../fleet/fleet.js';
 import { closeEveryPosition } from '../fleet/flatten.js';
@@ -248,7 +248,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     clock, random,
     onEscalate: (e: SupervisorEscalation) => {
       halted = `a supervisor ran out of restarts: ${e.message}`;
-      alerts.raise({ kind: 'supervisorEscalation', message: `posguard halted: ${halted}` }, { account: accountId('*') });
+      alerts.raise({ kind: 'supervisorEscalation', message: `posguard halted: ${halted}` }, { account: asAccountId('*') });
       options.onHalt?.(halted);
     },
   });
@@ -309,7 +309,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     ports.push(port);
     workers.set(a.id, new AccountWorker({
       // Fenced like every alert of the account: a worker that lost the lease (stalled past it, say) raises nothing.
-      runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => workers.get(a.id)?.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
+      runtime: new AccountRuntime(asAccountId(a.id), port, clock, (change, ms) => workers.get(a.id)?.raise(feedAlert(a.id, change, ms), { account: asAccountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
         budgetWatcher(a.id, { log, alerts, onEvent }), {
         perPositionPolling: options.perPositionPolling === true,
         // A batch gathers asks for at most a quarter of a poll interval: it must not slow the positions' own checks.
@@ -356,6 +356,12 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     throw e;
   }
 
+
+  /** A position id from outside, validated: one that is not an id (a ULID) names no position. */
+  function knownId(raw: string): PositionId {
+    if (!isPositionId(raw)) throw new UnknownPosition(raw);
+    return raw;
+  }
 
   function actorOf(positionId: string): PositionActor | undefined {
     for (const w of workers.values()) {
@@ -471,12 +477,14 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     get halted() {
       return halted;
     },
-    position: (positionId) => {
-      if (registry.get(positionId as PositionId) === undefined && fleet === undefined) throw new UnknownPosition(positionId);
-      return handleOf(positionId as PositionId);
+    position: (raw) => {
+      const id = knownId(raw);
+      if (registry.get(id) === undefined && fleet === undefined) throw new UnknownPosition(id);
+      return handleOf(id);
     },
     close: async (positionId, closeOptions) => {
       if (stopped) throw new GuardStopped();
+      knownId(positionId);
       // Accepted only by the owner, checked in Redis: a worker that lost the account refuses rather than drop the close.
       const here = await closeHere(positionId, closeOptions?.requestId);
       if (here !== undefined) return here;
@@ -545,7 +553,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     sweeps: async (account) => {
       const names = account === undefined ? [...workers.keys()] : [workerOf(account).runtime.id];
       if (store === undefined) return memoryReports.filter((r) => names.includes(r.account));
-      const lists = await Promise.all(names.map((a) => store.sweepReports(accountId(a))));
+      const lists = await Promise.all(names.map((a) => store.sweepReports(asAccountId(a))));
       return (lists.flat() as SweepReport[]).sort((a, b) => b.startedAt - a.startedAt);
     },
     stop: async () => {

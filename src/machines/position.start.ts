@@ -3,7 +3,7 @@
  * that a sweep adopts (`adoptedContext`). Pure.
  */
 import { clientOrderId } from '../domain/client-order-id.js';
-import { venueOrderId, type ClientOrderId } from '../domain/ids.js';
+import { asVenueOrderId, type ClientOrderId } from '../domain/ids.js';
 import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
 import { newOrderTrack } from './order-track.js';
 import { applyPositionReport, type PositionContext } from './position.context.js';
@@ -32,7 +32,7 @@ export function adoptedContext(input: PositionInput, report: PositionStatusRepor
   const base = initialContext(input);
   const filled: OrderStatusReport = {
     source: report.source, venueTime: report.venueTime, venueSeq: report.venueSeq, receivedAt: report.receivedAt,
-    venueOrderId: venueOrderId(`adopted:${input.id}`), clientOrderId: base.entry.clientOrderId, symbol: report.symbol,
+    venueOrderId: asVenueOrderId(`adopted:${input.id}`), clientOrderId: base.entry.clientOrderId, symbol: report.symbol,
     side: input.intent.side, type: 'market', amount: report.size, filled: report.size, averagePrice: report.entryPrice,
     status: 'filled', reduceOnly: false, triggerPrice: undefined,
   };

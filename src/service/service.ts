@@ -16,7 +16,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ALERTS_QUEUE } from '../alerts/delivery-queue.js';
 import { configSecrets, type Config } from '../config/config.js';
-import { accountId } from '../domain/ids.js';
+import { asAccountId } from '../domain/ids.js';
 import { PosguardError } from '../domain/errors.js';
 import { UnsafeBind } from './errors.js';
 import { createGuard, type Guard, type GuardEvent, type GuardOptions } from '../guard/guard.js';
@@ -129,7 +129,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       redis.on('error', () => {}); // readiness reports Redis down
       store = new RedisStore(redis, prefix);
       events = new RedisEventLog(redis, prefix, (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what));
-      for (const a of config.accounts) queues.push(new Queue(BullmqSweepScheduler.queueName(accountId(a.id)), { connection: redis, prefix: `${prefix}bull` }));
+      for (const a of config.accounts) queues.push(new Queue(BullmqSweepScheduler.queueName(asAccountId(a.id)), { connection: redis, prefix: `${prefix}bull` }));
       queues.push(new Queue(ALERTS_QUEUE, { connection: redis, prefix: `${prefix}bull` }));
     } else {
       events = new MemoryEventLog();
@@ -172,7 +172,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     ...(queues.length === 0 ? {} : {
       board: (server: FastifyInstance) => mountBoard(server, {
         queues, writable: config.http.board?.writable === true, environment: environmentOf(config), secrets: compileSecrets(configSecrets(config)),
-        sweepAccount: (name) => accounts.find((a) => BullmqSweepScheduler.queueName(accountId(a)) === name),
+        sweepAccount: (name) => accounts.find((a) => BullmqSweepScheduler.queueName(asAccountId(a)) === name),
       }),
     }),
     hosts: ownHosts(host, config.http.allowedHosts ?? []),

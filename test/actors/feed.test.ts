@@ -2,7 +2,7 @@ import { SimulatedClock, createActor } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FeedReport } from '../../src/machines/feed.machine.js';
 import { RepeatFilter, wireFeedMachine, type FeedDirectory } from '../../src/actors/feed.wiring.js';
-import { clientOrderIdOf } from '../../src/domain/ids.js';
+import { asClientOrderId } from '../../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { T0, simHarness, type Harness } from '../support/sim-harness.js';
 
@@ -36,7 +36,7 @@ describe('the feed actor', () => {
     sim.setPrice(AVL, 0.25);
     const port = createSimPort(sim, 'main');
     sim.faults.set({ fault: { kind: 'disconnect' }, when: { from: T0 + 1_000, until: T0 + 2_000 } });
-    const cid = clientOrderIdOf('pg-feedtest-e');
+    const cid = asClientOrderId('pg-feedtest-e');
     const { log, directory } = recorder(() => [{ symbol: AVL, clientOrderId: cid }]);
     const feed = createActor(wireFeedMachine(port, directory), { clock });
     feed.start();

@@ -6,7 +6,7 @@ import { AlertDeliveries } from '../../src/alerts/delivery-queue.js';
 import { AlertStoreUnavailable } from '../../src/alerts/errors.js';
 import { RedisAlertSink } from '../../src/alerts/redis-alert-sink.js';
 import { WebhookChannel } from '../../src/alerts/webhook.channel.js';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { testPrefix } from '../support/redis.js';
 import { freePort, memoryLogger, startHttpReceiver, startPrivateRedis, waitFor } from './support.js';
 
@@ -40,7 +40,7 @@ describe('the Redis alert sink while Redis is out of reach', () => {
       retryMs: 50, storeTimeoutMs: 300,
     });
     sink.start();
-    const subject = { account: accountId('main'), symbol: 'AVL/USDT:USDT' };
+    const subject = { account: asAccountId('main'), symbol: 'AVL/USDT:USDT' };
     expect(() => sink.raise({ kind: 'protectionFailed', message: 'no stop on the exchange' }, subject)).not.toThrow();
     t += 1_000;
     expect(() => sink.raise({ kind: 'protectionFailed', message: 'no stop on the exchange' }, subject)).not.toThrow();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createRedisAlertSink } from '../../src/alerts/alerts-from-config.js';
 import { configSecrets, parseConfig } from '../../src/config/config.js';
-import { accountId, type PositionId } from '../../src/domain/ids.js';
+import { asAccountId, type PositionId } from '../../src/domain/ids.js';
 import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
 import { dumpPrefix, memoryLogger, startHttpReceiver, startSmtpReceiver, waitFor, type HttpReceiver, type SmtpReceiver } from './support.js';
 
@@ -52,7 +52,7 @@ describe('secrets in alerts', () => {
     sink.start();
     sink.raise(
       { kind: 'unknownOrder', message: `bybit refused: invalid api key ${API_KEY} (sign with ${API_SECRET})` },
-      { account: accountId('main'), symbol: 'AVL/USDT:USDT', positionId: 'pos-1' as PositionId },
+      { account: asAccountId('main'), symbol: 'AVL/USDT:USDT', positionId: 'pos-1' as PositionId },
     );
     const givenUp = () => lines().filter((l) => l.msg === 'alert delivery failed for good: no attempt left');
     await waitFor(() => givenUp().length === 3, 8_000, 'every channel to give up');

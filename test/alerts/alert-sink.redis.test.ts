@@ -7,7 +7,7 @@ import { AlertDeliveries } from '../../src/alerts/delivery-queue.js';
 import { RedisAlertSink } from '../../src/alerts/redis-alert-sink.js';
 import { WebhookChannel } from '../../src/alerts/webhook.channel.js';
 import { parseConfig } from '../../src/config/config.js';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
 import {
   memoryLogger, positionIdOf, sleep, startHttpReceiver, startSmtpReceiver, waitFor, type HttpReceiver,
@@ -17,7 +17,7 @@ const prefix = testPrefix('alerts');
 let redis: Redis;
 let n = 0;
 const cleanups: (() => Promise<void>)[] = [];
-const main = accountId('main');
+const main = asAccountId('main');
 const T0 = 1_764_000_000_000;
 
 beforeAll(() => {

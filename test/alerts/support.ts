@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import type { StoredAlert } from '../../src/alerts/alert-sink.js';
-import { accountId, type PositionId } from '../../src/domain/ids.js';
+import { asAccountId, type PositionId } from '../../src/domain/ids.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 
 export interface ReceivedRequest {
@@ -157,7 +157,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** A stored alert to hand to a channel directly. */
 export function sampleAlert(overrides: Partial<StoredAlert> = {}): StoredAlert {
   return {
-    id: 'alert-1764000000000-0a0b0c0d', kind: 'orphan', key: 'orphan:main:AVL/USDT:USDT', account: accountId('main'),
+    id: 'alert-1764000000000-0a0b0c0d', kind: 'orphan', key: 'orphan:main:AVL/USDT:USDT', account: asAccountId('main'),
     symbol: 'AVL/USDT:USDT', positionId: undefined, message: 'AVL/USDT:USDT long 43 on the exchange is tracked by no position',
     at: 1_764_000_000_000, count: 1, ...overrides,
   };

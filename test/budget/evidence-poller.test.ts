@@ -4,7 +4,7 @@ import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import type { SimMarketSpec } from '../../src/exchange/sim/markets.js';
 import { createGuard, type Guard, type PositionHandle } from '../../src/guard/guard.js';
 import { EvidencePoller } from '../../src/budget/evidence-poller.js';
-import { clientOrderIdOf } from '../../src/domain/ids.js';
+import { asClientOrderId } from '../../src/domain/ids.js';
 import { T0 } from '../support/sim-harness.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -70,7 +70,7 @@ describe('the evidence poller', () => {
     const sim = new SimExchange({ clock, seed: 3, markets: syntheticMarkets(3) });
     const poller = new EvidencePoller(createSimPort(sim, 'main'), clock, 200);
     const withdrawn = new AbortController();
-    const order = { clientOrderId: clientOrderIdOf('pg-x-e'), venueOrderId: undefined };
+    const order = { clientOrderId: asClientOrderId('pg-x-e'), venueOrderId: undefined };
     const first = poller.ask({ symbol: 'S0/USDT:USDT', order, position: false }, withdrawn.signal);
     withdrawn.abort();
     expect(await first).toMatchObject({ failures: ['no longer asked'] });

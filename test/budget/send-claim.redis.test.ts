@@ -5,7 +5,7 @@ import { RequestScheduler } from '../../src/budget/request-scheduler.js';
 import { scheduledPort } from '../../src/budget/scheduled-port.js';
 import { venueLimits } from '../../src/budget/venue-limits.js';
 import { wirePositionMachine } from '../../src/actors/position.wiring.js';
-import { accountId, clientOrderIdOf, newPositionId } from '../../src/domain/ids.js';
+import { asAccountId, asClientOrderId, newPositionId } from '../../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { RedisJournal } from '../../src/persistence/journal.js';
 import { RedisStore } from '../../src/persistence/redis-store.js';
@@ -28,7 +28,7 @@ describe('the send claim and the request budget', () => {
     const clock = new SimulatedClock();
     clock.set(T0);
     const venue = new SimExchange({ clock, seed: 1 });
-    const account = accountId('claim-1');
+    const account = asAccountId('claim-1');
     const limits = venueLimits('sim');
     const scheduler = new RequestScheduler({ account, limits, host: LimitBudget.of('sim', limits, 'host', T0), clock });
     const port = scheduledPort(createSimPort(venue, account), scheduler, limits, 'query');
@@ -40,7 +40,7 @@ describe('the send claim and the request budget', () => {
     venue.faults.set({ fault: { kind: 'rateLimited', retryAfterMs: 3_000 }, when: { calls: 1 }, account });
     await port.fetchPositions().catch(() => {});
     const positionId = newPositionId(T0, new Uint8Array(10).fill(7));
-    const request = { symbol: AVL, side: 'buy' as const, type: 'market' as const, amount: 43, clientOrderId: clientOrderIdOf(`pg-${positionId}-e`), reduceOnly: false };
+    const request = { symbol: AVL, side: 'buy' as const, type: 'market' as const, amount: 43, clientOrderId: asClientOrderId(`pg-${positionId}-e`), reduceOnly: false };
     const sendOrder = machine.implementations.actors.sendOrder as AnyActorLogic;
     const send = toPromise(createActor(sendOrder, { input: { positionId, role: 'entry', request, phase: 'pending' } }).start()) as Promise<SendOrderOutput>;
     await settle();

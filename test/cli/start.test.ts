@@ -6,7 +6,7 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { buildExchange } from '../../src/exchange/ccxt/exchange-factory.js';
 import { parseConfig } from '../../src/config/config.js';
 import { LifecycleLog } from '../../src/cli/lifecycle-log.js';
@@ -89,7 +89,7 @@ describe('lifecycle lines', () => {
     const { lines, write } = lifecycle();
     write({
       type: 'sweep', report: {
-        id: 'r1', account: accountId('main'), kind: 'orphans', worker: 'w', startedAt: 0, finishedAt: 5,
+        id: 'r1', account: asAccountId('main'), kind: 'orphans', worker: 'w', startedAt: 0, finishedAt: 5,
         findings: [{ kind: 'orphan', symbol: 'AVL/USDT:USDT', side: 'buy', size: 86 }], actions: ['alerted'],
       },
     });

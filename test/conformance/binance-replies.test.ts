@@ -6,7 +6,7 @@
  * numbers aside).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { venueOrderId } from '../../src/domain/ids.js';
+import { asVenueOrderId } from '../../src/domain/ids.js';
 import type { CcxtPort } from '../../src/exchange/ccxt/index.js';
 import { binance, plain, socket } from '../support/wire-client.js';
 import { API_KEY, API_SECRET, AVL, wireHarness, type WireHarness } from '../support/wire-harness.js';
@@ -48,13 +48,13 @@ beforeEach(async () => {
 describe('Binance replies through the adapter', () => {
   it('reads a resting limit order', async () => {
     h.wire.script({ method: 'GET', path: '/fapi/v1/order', body: open.reply });
-    expect(await port.fetchOrder({ venueOrderId: venueOrderId('8389765000001000002') }, AVL))
+    expect(await port.fetchOrder({ venueOrderId: asVenueOrderId('8389765000001000002') }, AVL))
       .toMatchObject({ venueOrderId: '8389765000001000002', status: 'open', type: 'limit', amount: 40, filled: 0, side: 'buy', venueStatus: 'NEW' });
   });
 
   it('reads a filled market order\'s average price, not its price "0"', async () => {
     h.wire.script({ method: 'GET', path: '/fapi/v1/order', body: filled.reply });
-    expect(await port.fetchOrder({ venueOrderId: venueOrderId('8389765000001000001') }, AVL))
+    expect(await port.fetchOrder({ venueOrderId: asVenueOrderId('8389765000001000001') }, AVL))
       .toMatchObject({ status: 'filled', type: 'market', filled: 43, averagePrice: 0.2501, venueStatus: 'FILLED' });
   });
 

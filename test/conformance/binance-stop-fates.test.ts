@@ -6,7 +6,7 @@
  * order's `executedQty`), executing while it is triggered, and lost when it finished unexecuted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientOrderIdOf, venueOrderId } from '../../src/domain/ids.js';
+import { asClientOrderId, asVenueOrderId } from '../../src/domain/ids.js';
 import { orderFate } from '../../src/domain/order-fate.js';
 import type { OrderStatusReport } from '../../src/domain/reports.js';
 import { QueryFailed } from '../../src/exchange/port.js';
@@ -24,7 +24,7 @@ interface AlgoCase {
 const updates = fixture<CaseFixture<AlgoCase>>('binance/algo-updates.json');
 const finished = fixture<Fixture<Record<string, unknown>>>('binance/algo-order-finished.json');
 const actual = fixture<Fixture<Record<string, unknown>>>('binance/actual-order-filled.json');
-const STOP = venueOrderId('algo:1000000045501127');
+const STOP = asVenueOrderId('algo:1000000045501127');
 
 let h: WireHarness;
 let port: CcxtPort;
@@ -68,7 +68,7 @@ describe('Binance Query Algo Order through the ccxt port', () => {
   it('reads a FINISHED stop whose actual order expired unfilled as lost', async () => {
     h.wire.script({ method: 'GET', path: '/fapi/v1/algoOrder', body: finished.reply });
     h.wire.script({ method: 'GET', path: '/fapi/v1/order', body: { ...actual.reply, status: 'EXPIRED', executedQty: '0', avgPrice: '0', cumQuote: '0' } });
-    const report = await port.fetchOrder({ clientOrderId: clientOrderIdOf('pg-01JD0000000000000000000042-s1') }, AVL);
+    const report = await port.fetchOrder({ clientOrderId: asClientOrderId('pg-01JD0000000000000000000042-s1') }, AVL);
     expect(report).toMatchObject({ venueOrderId: STOP, status: 'cancelled', filled: 0, venueStatus: 'FINISHED' });
     expect(orderFate(report)).toBe('lost');
   });

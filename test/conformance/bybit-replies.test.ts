@@ -5,7 +5,7 @@
  * names, types and empty values (the recorder's string numbers aside).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf, venueOrderId } from '../../src/domain/ids.js';
+import { asClientOrderId, asVenueOrderId } from '../../src/domain/ids.js';
 import { orderFate } from '../../src/domain/order-fate.js';
 import type { CcxtPort } from '../../src/exchange/ccxt/index.js';
 import { bybit } from '../support/wire-client.js';
@@ -53,7 +53,7 @@ beforeEach(() => {
 describe('Bybit replies through the adapter', () => {
   it('takes the ids-only create acknowledgement as accepted, its side never guessed', async () => {
     h.wire.script({ method: 'POST', path: '/v5/order/create', body: created.reply });
-    const outcome = await port.createOrder({ symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: clientOrderIdOf('pg-01JD0000000000000000000101-e'), reduceOnly: false });
+    const outcome = await port.createOrder({ symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: asClientOrderId('pg-01JD0000000000000000000101-e'), reduceOnly: false });
     expect(outcome).toMatchObject({ kind: 'accepted', value: { venueOrderId: '1b3f6a2c-55d0-4e7a-9c1e-7a0c2f6e9d11', clientOrderId: 'pg-01JD0000000000000000000101-e' } });
   });
 
@@ -71,7 +71,7 @@ describe('Bybit replies through the adapter', () => {
   it('reads a filled market order\'s average price, not its protected limit price', async () => {
     h.wire.script({ method: 'GET', path: '/v5/order/realtime', body: { ...filled.reply, result: { ...filled.reply.result, list: [] } } });
     h.wire.script({ method: 'GET', path: '/v5/order/history', body: filled.reply });
-    const report = await port.fetchOrder({ venueOrderId: venueOrderId('1b3f6a2c-55d0-4e7a-9c1e-7a0c2f6e9d11') }, AVL);
+    const report = await port.fetchOrder({ venueOrderId: asVenueOrderId('1b3f6a2c-55d0-4e7a-9c1e-7a0c2f6e9d11') }, AVL);
     expect(report).toMatchObject({ status: 'filled', amount: 43, filled: 43, averagePrice: 0.2501, type: 'market', side: 'buy', venueStatus: 'Filled' });
     expect(report).not.toHaveProperty('rejectReason');
   });
@@ -79,7 +79,7 @@ describe('Bybit replies through the adapter', () => {
   it('reads a linear market order cancelled past its slippage cap as cancelled with its fill: executed, not lost', async () => {
     h.wire.script({ method: 'GET', path: '/v5/order/realtime', body: { ...capped.reply, result: { ...capped.reply.result, list: [] } } });
     h.wire.script({ method: 'GET', path: '/v5/order/history', body: capped.reply });
-    const report = await port.fetchOrder({ clientOrderId: clientOrderIdOf('pg-01JD0000000000000000000102-e') }, AVL);
+    const report = await port.fetchOrder({ clientOrderId: asClientOrderId('pg-01JD0000000000000000000102-e') }, AVL);
     expect(report).toMatchObject({ status: 'cancelled', amount: 43, filled: 21, venueStatus: 'Cancelled', rejectReason: 'EC_CancelForNoFullFill' });
     expect(orderFate(report)).toBe('filled');
   });
@@ -88,7 +88,7 @@ describe('Bybit replies through the adapter', () => {
     const spotWord = { ...capped.reply, result: { ...capped.reply.result, list: [{ ...firstOf(capped.reply), orderStatus: 'PartiallyFilledCanceled' }] } };
     h.wire.script({ method: 'GET', path: '/v5/order/realtime', body: { ...capped.reply, result: { ...capped.reply.result, list: [] } } });
     h.wire.script({ method: 'GET', path: '/v5/order/history', body: spotWord });
-    const report = await port.fetchOrder({ clientOrderId: clientOrderIdOf('pg-01JD0000000000000000000102-e') }, AVL);
+    const report = await port.fetchOrder({ clientOrderId: asClientOrderId('pg-01JD0000000000000000000102-e') }, AVL);
     expect(report).toMatchObject({ status: 'cancelled', filled: 21, venueStatus: 'PartiallyFilledCanceled' });
   });
 });

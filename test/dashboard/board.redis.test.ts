@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALERTS_QUEUE } from '../../src/alerts/delivery-queue.js';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { BullmqSweepScheduler } from '../../src/sweeps/scheduler.js';
 import { AVL, eventually, startTestService, type TestService } from '../service/support.js';
 import { REDIS_URL, redisForThisFile } from '../support/redis.js';
@@ -103,7 +103,7 @@ describe('the dashboard on Redis, with tokens', () => {
 
   it('serves bull-board behind the same session, read-only, with sweep jobs linked to their reports', async () => {
     expect((await t.request('GET', '/queues')).status).toBe(401);
-    const sweepQueue = BullmqSweepScheduler.queueName(accountId('paper'));
+    const sweepQueue = BullmqSweepScheduler.queueName(asAccountId('paper'));
     // A scheduled sweep has run (every 700 ms here).
     await eventually(async () => {
       const r = await t.request('GET', `/queues/api/queues?activeQueue=${sweepQueue}&status=completed&page=1&jobsPerPage=10`, { token: ADMIN });

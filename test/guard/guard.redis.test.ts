@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
 import { createGuard } from '../../src/guard/guard.js';
 import { BullmqSweepScheduler } from '../../src/sweeps/scheduler.js';
@@ -50,7 +50,7 @@ describe('the guard on Redis', () => {
     expect(history.length).toBeGreaterThanOrEqual(3);
 
     // The sweeps are scheduled per account with BullMQ job schedulers.
-    const queue = new Queue(BullmqSweepScheduler.queueName(accountId('main')), { connection: db.redis, prefix: `${prefix}bull` });
+    const queue = new Queue(BullmqSweepScheduler.queueName(asAccountId('main')), { connection: db.redis, prefix: `${prefix}bull` });
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers.map((s) => s.key).sort()).toEqual(['orphans', 'reconcile']);
     await queue.close();

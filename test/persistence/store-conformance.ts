@@ -6,7 +6,7 @@
  * ownership.
  */
 import { describe, expect, it } from 'vitest';
-import { accountId, clientOrderIdOf, newPositionId, type AccountId, type PositionId } from '../../src/domain/ids.js';
+import { asAccountId, asClientOrderId, newPositionId, type AccountId, type PositionId } from '../../src/domain/ids.js';
 import { LeaseLost, type Store } from '../../src/persistence/store.js';
 
 export interface StoreUnderTest {
@@ -21,14 +21,14 @@ let n = 0;
 const newId = (): PositionId => newPositionId(1_764_000_000_000 + n++, new Uint8Array(10).fill(n % 256));
 const intentOf = (account: AccountId, key?: string) => ({ account, symbol: 'AVL/USDT:USDT', side: 'buy' as const, amount: 43, ...(key === undefined ? {} : { idempotencyKey: key }) });
 const journal = (account: AccountId, id: PositionId, key?: string) => ({
-  positionId: id, intent: intentOf(account, key), entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), baseline: { side: undefined, size: 0 }, at: 1,
+  positionId: id, intent: intentOf(account, key), entryClientOrderId: asClientOrderId(`pg-${id}-e`), baseline: { side: undefined, size: 0 }, at: 1,
 });
 const snapshotOf = (id: PositionId, state: string, final = false) => ({ positionId: id, state, final, snapshot: { value: state }, at: 2, event: { type: 'X', payload: { n: 1 } } });
 
 /** Registers the conformance suite for one store; `make` is called once per test. */
 export function storeConformance(name: string, make: () => StoreUnderTest): void {
   describe(`the store contract (${name})`, () => {
-    const fresh = (label: string) => accountId(`${label}-${n++}`);
+    const fresh = (label: string) => asAccountId(`${label}-${n++}`);
 
     it('gives one lease per account: a second worker is refused, the holder renews, a new holder gets a higher token', async () => {
       const { store } = make();
@@ -90,7 +90,7 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       const a = fresh('claim');
       const h = `w1|${await store.acquireLease(a, 'w1', 60_000)}`;
       const id = newId();
-      const cid = clientOrderIdOf(`pg-${id}-e`);
+      const cid = asClientOrderId(`pg-${id}-e`);
       expect(await store.claimSend(a, h, id, cid, 1)).toBe(true);
       expect(await store.claimSend(a, h, id, cid, 2)).toBe(false);
       await store.releaseClaim(a, h, id, cid);
@@ -105,7 +105,7 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       const t2 = await store.acquireLease(a, 'w2', 60_000);
       const stale = `w1|${t1}`;
       const id = newId();
-      const cid = clientOrderIdOf(`pg-${id}-e`);
+      const cid = asClientOrderId(`pg-${id}-e`);
       await expect(store.recordIntent(a, stale, journal(a, id, 'k-stale'))).rejects.toBeInstanceOf(LeaseLost);
       await expect(store.confirmIntent(a, stale, id)).rejects.toBeInstanceOf(LeaseLost);
       await expect(store.claimSend(a, stale, id, cid, 1)).rejects.toBeInstanceOf(LeaseLost);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accountId, clientOrderIdOf, newPositionId, type AccountId, type PositionId } from '../../src/domain/ids.js';
+import { asAccountId, asClientOrderId, newPositionId, type AccountId, type PositionId } from '../../src/domain/ids.js';
 import { LeaseLost, RedisStore, type SnapshotWrite } from '../../src/persistence/redis-store.js';
 import { Script } from '../../src/persistence/scripts.js';
 import { redisForThisFile } from '../support/redis.js';
@@ -35,15 +35,15 @@ beforeAll(() => {
 
 describe('writes gathered into one script call per tick, one segment per account lease', () => {
   it('answers each write its own reply: of two claims of one client order id in one tick, only the first is granted', async () => {
-    const A = accountId('batch-1');
+    const A = asAccountId('batch-1');
     const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const ids = Array.from({ length: 50 }, newId);
-    const cid = clientOrderIdOf(`pg-${ids[0]}-e`);
+    const cid = asClientOrderId(`pg-${ids[0]}-e`);
     const [first, second, ...rest] = await Promise.all([
       store.claimSend(A, holder, ids[0] as PositionId, cid, 1),
       store.claimSend(A, holder, ids[0] as PositionId, cid, 2),
       ...ids.map((id) => store.saveSnapshot(A, holder, snapshot(id, 'open', 3))),
-      ...ids.map((id) => store.recordIntent(A, holder, { positionId: id, intent: intent(A), entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), baseline: { size: 0, side: undefined }, at: 4 })),
+      ...ids.map((id) => store.recordIntent(A, holder, { positionId: id, intent: intent(A), entryClientOrderId: asClientOrderId(`pg-${id}-e`), baseline: { size: 0, side: undefined }, at: 4 })),
     ]);
     expect([first, second]).toEqual([true, false]);
     expect(rest.slice(ids.length)).toEqual(ids.map(() => ({ kind: 'new', baseline: { size: 0 } })));
@@ -53,8 +53,8 @@ describe('writes gathered into one script call per tick, one segment per account
   });
 
   it('sends the writes of one tick, of every account, as one script call, each account\'s in the order they were asked for', async () => {
-    const A = accountId('batch-2');
-    const B = accountId('batch-2b');
+    const A = asAccountId('batch-2');
+    const B = asAccountId('batch-2b');
     const holderA = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const holderB = `w1|${await store.acquireLease(B, 'w1', 60_000)}`;
     const [a, b] = [newId(), newId()];
@@ -75,8 +75,8 @@ describe('writes gathered into one script call per tick, one segment per account
   });
 
   it('fences each account on its own within a call: a stale holder\'s writes all fail with LeaseLost and write nothing, the other account\'s are written', async () => {
-    const stale = accountId('batch-stale');
-    const fresh = accountId('batch-fresh');
+    const stale = asAccountId('batch-stale');
+    const fresh = asAccountId('batch-fresh');
     const t1 = await store.acquireLease(stale, 'w1', 60_000);
     await store.releaseLease(stale, `w1|${t1}`);
     await store.acquireLease(stale, 'w2', 60_000);
@@ -84,9 +84,9 @@ describe('writes gathered into one script call per tick, one segment per account
     const [a, b] = [newId(), newId()];
     const results = await Promise.allSettled([
       store.saveSnapshot(stale, `w1|${t1}`, snapshot(a, 'open', 1)),
-      store.claimSend(stale, `w1|${t1}`, a, clientOrderIdOf(`pg-${a}-e`), 1),
+      store.claimSend(stale, `w1|${t1}`, a, asClientOrderId(`pg-${a}-e`), 1),
       store.saveSnapshot(fresh, holder, snapshot(b, 'open', 1)),
-      store.claimSend(fresh, holder, b, clientOrderIdOf(`pg-${b}-e`), 1),
+      store.claimSend(fresh, holder, b, asClientOrderId(`pg-${b}-e`), 1),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
     expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLost);
@@ -96,7 +96,7 @@ describe('writes gathered into one script call per tick, one segment per account
   });
 
   it('keeps apart the writes of two holders of one account asked for in one tick: the old holder\'s fail, the new holder\'s are written', async () => {
-    const A = accountId('batch-handover');
+    const A = asAccountId('batch-handover');
     const t1 = await store.acquireLease(A, 'w1', 60_000);
     await store.releaseLease(A, `w1|${t1}`);
     const holder = `w2|${await store.acquireLease(A, 'w2', 60_000)}`;
@@ -112,13 +112,13 @@ describe('writes gathered into one script call per tick, one segment per account
   });
 
   it('fails only the write that Redis refuses: the others of its call are written', async () => {
-    const A = accountId('batch-3');
+    const A = asAccountId('batch-3');
     const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const [broken, fine] = [newId(), newId()];
     await db.redis.set(store.keys.claims(broken), 'not a hash');
     const results = await Promise.allSettled([
-      store.claimSend(A, holder, broken, clientOrderIdOf(`pg-${broken}-e`), 1),
-      store.claimSend(A, holder, fine, clientOrderIdOf(`pg-${fine}-e`), 1),
+      store.claimSend(A, holder, broken, asClientOrderId(`pg-${broken}-e`), 1),
+      store.claimSend(A, holder, fine, asClientOrderId(`pg-${fine}-e`), 1),
       store.saveSnapshot(A, holder, snapshot(fine, 'open', 1)),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
@@ -128,20 +128,20 @@ describe('writes gathered into one script call per tick, one segment per account
   });
 
   it('answers every write of a batch larger than one call, across several calls', async () => {
-    const A = accountId('batch-4');
+    const A = asAccountId('batch-4');
     const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const ids = Array.from({ length: 300 }, newId);
-    const claimed = await Promise.all(ids.map((id) => store.claimSend(A, holder, id, clientOrderIdOf(`pg-${id}-e`), 1)));
+    const claimed = await Promise.all(ids.map((id) => store.claimSend(A, holder, id, asClientOrderId(`pg-${id}-e`), 1)));
     expect(claimed.every((c) => c)).toBe(true);
-    const again = await Promise.all(ids.map((id) => store.claimSend(A, holder, id, clientOrderIdOf(`pg-${id}-e`), 2)));
+    const again = await Promise.all(ids.map((id) => store.claimSend(A, holder, id, asClientOrderId(`pg-${id}-e`), 2)));
     expect(again.some((c) => c)).toBe(false);
   });
 
   it('grants a claim again to the very command that took it (a client resending after a dropped connection), never to another', async () => {
-    const A = accountId('batch-resend');
+    const A = asAccountId('batch-resend');
     const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const id = newId();
-    const cid = clientOrderIdOf(`pg-${id}-e`);
+    const cid = asClientOrderId(`pg-${id}-e`);
     // What ioredis does after a reconnect: the same command, with the same arguments, sent twice.
     const writes = (store as unknown as { writes: { write(scope: unknown, holder: string, op: string, keys: string[], args: string[]): Promise<unknown> } }).writes;
     const scope = (store as unknown as { scope(a: AccountId): unknown }).scope(A);

@@ -44,6 +44,12 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
     expect(await h.until(second)).toBe('open');
   });
 
+  it('refuses an id that is not a position id, clearly, before anything else', async () => {
+    h = await simHarness();
+    expect(() => h?.guard.position('not-an-id')).toThrow(UnknownPosition);
+    await expect(h.guard.close('../../etc')).rejects.toThrow(/no position with id/);
+  });
+
   it('refuses intents on a hedge-mode account', async () => {
     const clock = new SimulatedClock();
     clock.set(T0);

@@ -4,7 +4,7 @@
  * orders it received and the alerts raised. Each failed on the code before its fix.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf, type ClientOrderId, type PositionId } from '../../src/domain/ids.js';
+import { asClientOrderId, type ClientOrderId, type PositionId } from '../../src/domain/ids.js';
 import { createSimPort } from '../../src/exchange/sim/index.js';
 import { MemoryJournal, type Journal } from '../../src/persistence/journal.js';
 import { AVL, guardHarness, type GuardHarness } from '../support/guard-harness.js';
@@ -138,7 +138,7 @@ describe('3: protection is re-placed or alerted, always', () => {
     for (let n = 1; n <= 5; n++) {
       await h.until(() => h?.working().some((o) => o.clientOrderId.endsWith(`-s${n}`)) === true, 30_000, `stop ${n} working`);
       const stop = h.working()[0];
-      await other.cancelOrder({ clientOrderId: clientOrderIdOf(stop?.clientOrderId ?? '') }, AVL);
+      await other.cancelOrder({ clientOrderId: asClientOrderId(stop?.clientOrderId ?? '') }, AVL);
     }
     await h.advance(20_000);
     expect(h.working()).toEqual([]);
@@ -157,7 +157,7 @@ describe('3: protection is re-placed or alerted, always', () => {
     const other = createSimPort(h.sim, 'main');
     for (let n = 1; n <= 2; n++) {
       await h.until(() => h?.working().some((o) => o.clientOrderId.endsWith(`-s${n}`)) === true, 30_000, `stop ${n} working`);
-      await other.cancelOrder({ clientOrderId: clientOrderIdOf(h.working()[0]?.clientOrderId ?? '') }, AVL);
+      await other.cancelOrder({ clientOrderId: asClientOrderId(h.working()[0]?.clientOrderId ?? '') }, AVL);
     }
     await h.advance(20_000);
     expect(h.working()).toEqual([]);
@@ -266,7 +266,7 @@ describe('6: a stop that fires during a short stream gap', () => {
     h.sim.faults.set({ fault: { kind: 'restLag', ms: 3_000 } });
     await h.advance(100);
     const stop = h.working()[0];
-    await createSimPort(h.sim, 'main').cancelOrder({ clientOrderId: clientOrderIdOf(stop?.clientOrderId ?? '') }, AVL);
+    await createSimPort(h.sim, 'main').cancelOrder({ clientOrderId: asClientOrderId(stop?.clientOrderId ?? '') }, AVL);
     await h.until(() => h !== undefined && h.clock.now() >= gapEnd, 5_000);
     await h.until(() => h?.working().length === 1, 5_000 + 2 * 1_000 + 5_000, 'a new stop');
     expect(h.working()[0]?.clientOrderId).toMatch(/-s2$/);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { accountId, newPositionId, type PositionId } from '../../src/domain/ids.js';
+import { asAccountId, newPositionId, type PositionId } from '../../src/domain/ids.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
 import { RedisStore, type SnapshotWrite } from '../../src/persistence/redis-store.js';
 import { RedisEventLog } from '../../src/service/events/redis-event-log.js';
@@ -26,7 +26,7 @@ describe('the saveSnapshot script', () => {
   it('appends a change of state to the event stream with its row, and nothing for a first or same-state snapshot', async () => {
     const prefix = `${db.prefix}script:`;
     const store = new RedisStore(db.redis, prefix);
-    const A = accountId('ev-1');
+    const A = asAccountId('ev-1');
     const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const id = newId();
     await store.saveSnapshot(A, holder, write(id, 'pending', 1));
@@ -44,7 +44,7 @@ describe('the saveSnapshot script', () => {
   it('writes nothing to the event stream for a worker that lost the lease', async () => {
     const prefix = `${db.prefix}fenced:`;
     const store = new RedisStore(db.redis, prefix);
-    const A = accountId('ev-2');
+    const A = asAccountId('ev-2');
     const stale = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const id = newId();
     await store.saveSnapshot(A, stale, write(id, 'pending', 1));

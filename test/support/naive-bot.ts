@@ -17,7 +17,7 @@
  * result.verdict // 'rolled-back' on the incident: the venue now holds 86 long
  */
 import type { Clock } from '../../src/clock.js';
-import { clientOrderIdOf, type ClientOrderId } from '../../src/domain/ids.js';
+import { asClientOrderId, type ClientOrderId } from '../../src/domain/ids.js';
 import { isFlat } from '../../src/domain/reports.js';
 import type { Side } from '../../src/domain/side.js';
 import type { ExchangePort } from '../../src/exchange/port.js';
@@ -61,6 +61,6 @@ export async function runNaiveBot(port: ExchangePort, clock: Clock, intent: Naiv
 
   // "Did not open": roll back with the opposite of the entry side ('unknown' !== 'buy' → 'buy').
   const rollbackSide: Side = side === 'buy' ? 'sell' : 'buy';
-  await port.createOrder({ symbol, side: rollbackSide, type: 'market', amount, clientOrderId: clientOrderIdOf(`${intent.clientOrderId}-rb`), reduceOnly: false });
+  await port.createOrder({ symbol, side: rollbackSide, type: 'market', amount, clientOrderId: asClientOrderId(`${intent.clientOrderId}-rb`), reduceOnly: false });
   return { verdict: 'rolled-back', elapsedMs: clock.now() - startedAt, entrySide: side, rollbackSide };
 }

@@ -5,9 +5,9 @@
  */
 import { SimulatedClock } from 'xstate';
 import { clientOrderId, type OrderRole } from '../../src/domain/client-order-id.js';
-import { newPositionId, venueOrderId, type ClientOrderId, type PositionId, type VenueOrderId } from '../../src/domain/ids.js';
+import { newPositionId, asVenueOrderId, type ClientOrderId, type PositionId, type VenueOrderId } from '../../src/domain/ids.js';
 import type { Intent } from '../../src/domain/intent.js';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import type { Market } from '../../src/domain/market.js';
 import type {
   FillReport, OrderStatus, OrderStatusReport, OrderType, PositionStatusReport, ReportSource,
@@ -36,7 +36,7 @@ export const SETTINGS: PositionSettings = {
   maxStops: 5,
 };
 
-export const INTENT: Intent = { account: accountId('main'), symbol: AVL, side: 'buy', amount: 43 };
+export const INTENT: Intent = { account: asAccountId('main'), symbol: AVL, side: 'buy', amount: 43 };
 
 export function positionInput(over: {
   readonly intent?: Partial<Intent>; readonly settings?: Partial<PositionSettings>; readonly now?: number; readonly hedgeMode?: boolean;
@@ -52,7 +52,7 @@ export function positionInput(over: {
 }
 
 export const orderId = (role: OrderRole): ClientOrderId => clientOrderId(POSITION_ID, role);
-export const venueIdOf = (id: ClientOrderId): VenueOrderId => venueOrderId(`v-${id}`);
+export const venueIdOf = (id: ClientOrderId): VenueOrderId => asVenueOrderId(`v-${id}`);
 export const ENTRY_ID = orderId('entry');
 export const STOP_ID = orderId('stop');
 

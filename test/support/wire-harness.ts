@@ -9,7 +9,7 @@ import { parseConfig, type AccountConfig, type ConfigInput } from '../../src/con
 import { createCcxtPort, type CcxtPort, type CcxtPortOptions } from '../../src/exchange/ccxt/index.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
 import type { SimMarketSpec } from '../../src/exchange/sim/markets.js';
-import { startWireSimulator, type WireSimulator } from '../../src/exchange/wire/index.js';
+import { startWireSimulator, type WireSimulator } from '../../src/venue-simulator/index.js';
 import { createGuard, type Guard, type PositionHandle } from '../../src/guard/guard.js';
 import type { PositionStateName } from '../../src/machines/position.machine.js';
 import type { StreamEvent } from '../../src/exchange/port.js';

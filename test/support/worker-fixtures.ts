@@ -9,7 +9,7 @@ import { systemClock } from '../../src/clock.js';
 import { parseClientOrderId } from '../../src/domain/client-order-id.js';
 import type { AccountId } from '../../src/domain/ids.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
-import { startWireSimulator, type WireSimulator } from '../../src/exchange/wire/index.js';
+import { startWireSimulator, type WireSimulator } from '../../src/venue-simulator/index.js';
 import { RedisStore } from '../../src/persistence/redis-store.js';
 import type { WorkerSettings } from './worker-protocol.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientOrderId } from '../../src/domain/client-order-id.js';
-import { newPositionId, venueOrderId, type PositionId } from '../../src/domain/ids.js';
+import { newPositionId, asVenueOrderId, type PositionId } from '../../src/domain/ids.js';
 import type { OrderStatusReport, PositionStatusReport } from '../../src/domain/reports.js';
 import type { Side } from '../../src/domain/side.js';
 import { findOrphans, reconcile, type LocalPosition, type ReconcileInput } from '../../src/sweeps/reconcile.js';
@@ -15,7 +15,7 @@ const settings = { stuckAfterMs: 300_000, ignoreClientOrderIdPrefixes: ['mybot-'
 const venuePos = (symbol: string, side: Side | undefined, size: number): PositionStatusReport =>
   ({ source: 'position-query', venueTime: NOW - 1, receivedAt: NOW, symbol, side, size, entryPrice: undefined, markPrice: undefined });
 const order = (symbol: string, cid: string, extra: Partial<OrderStatusReport> = {}): OrderStatusReport => ({
-  source: 'order-query', venueTime: NOW - 1, receivedAt: NOW, venueOrderId: venueOrderId('1'), clientOrderId: cid as never, symbol,
+  source: 'order-query', venueTime: NOW - 1, receivedAt: NOW, venueOrderId: asVenueOrderId('1'), clientOrderId: cid as never, symbol,
   side: 'sell', type: 'stop-market', amount: 43, filled: 0, averagePrice: undefined, status: 'open', reduceOnly: true, triggerPrice: 0.21, ...extra,
 });
 const local = (id: PositionId, state: string, extra: Partial<LocalPosition> = {}): LocalPosition => ({

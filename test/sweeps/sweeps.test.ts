@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf } from '../../src/domain/ids.js';
+import { asClientOrderId } from '../../src/domain/ids.js';
 import { createSimPort } from '../../src/exchange/sim/index.js';
 import { simHarness, type Harness } from '../support/sim-harness.js';
 
@@ -78,7 +78,7 @@ describe('sweeps through the guard', () => {
     h.sim.openExternalPosition('main', AVL, 'sell', 23); // 43 → 20 on the venue
     const other = createSimPort(h.sim, 'main');
     const stop = h.sim.orders('main').find((o) => o.status === 'open');
-    await other.cancelOrder({ clientOrderId: clientOrderIdOf(stop?.clientOrderId ?? '') }, AVL);
+    await other.cancelOrder({ clientOrderId: asClientOrderId(stop?.clientOrderId ?? '') }, AVL);
     // A BTC entry whose fate stays unknown: ids-only reply, never found, REST far behind.
     h.sim.faults.set({ fault: { kind: 'minimalCreateReply' } });
     h.sim.faults.set({ fault: { kind: 'orderIndexDelay', ms: 600_000 } });

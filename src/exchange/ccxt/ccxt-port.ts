@@ -14,7 +14,7 @@
  * const outcome = await port.createOrder({ symbol: 'AVL/USDT:USDT', side: 'buy', type: 'market', amount: 43, clientOrderId, reduceOnly: false });
  */
 import type { Clock } from '../../clock.js';
-import { accountId, clientOrderIdOf, venueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
+import { asAccountId, asClientOrderId, asVenueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { Market } from '../../domain/market.js';
 import { accepted, rejected, unknown, type Outcome } from '../../domain/outcome.js';
 import type { OrderStatusReport, PositionStatusReport } from '../../domain/reports.js';
@@ -57,7 +57,7 @@ export class CcxtPort implements ExchangePort {
     /** The price every stop this port places fires on (`protection.triggerBy`); the venue's default when absent. */
     private readonly triggerBy?: TriggerBy,
   ) {
-    this.account = accountId(account);
+    this.account = asAccountId(account);
     this.venue = built.exchange.id;
     this.host = apiHost(built.exchange.urls) ?? built.exchange.id;
   }
@@ -85,7 +85,7 @@ export class CcxtPort implements ExchangePort {
     if (!result.ok) return changeOutcome(result.failure);
     const receivedAt = this.clock.now();
     const prepared = profile.prepareOrder(result.value);
-    const id = typeof prepared.id === 'string' && prepared.id !== '' ? venueOrderId(prepared.id) : undefined;
+    const id = typeof prepared.id === 'string' && prepared.id !== '' ? asVenueOrderId(prepared.id) : undefined;
     if (id === undefined) return unknown('the create reply carries no order id; the order is looked up by its client order id', 'UNPARSEABLE_REPLY');
     let report: OrderStatusReport | undefined;
     try {
@@ -96,7 +96,7 @@ export class CcxtPort implements ExchangePort {
       // account's poller only if it has not (see docs/architecture.md, Request budget).
       report = undefined;
     }
-    const cid = typeof prepared.clientOrderId === 'string' && prepared.clientOrderId !== '' ? clientOrderIdOf(prepared.clientOrderId) : request.clientOrderId;
+    const cid = typeof prepared.clientOrderId === 'string' && prepared.clientOrderId !== '' ? asClientOrderId(prepared.clientOrderId) : request.clientOrderId;
     return accepted({ venueOrderId: id, clientOrderId: cid, report });
   }
 
@@ -112,7 +112,7 @@ export class CcxtPort implements ExchangePort {
       return f.kind === 'not-found' ? rejected(f.reason, f.code) : changeOutcome(f);
     }
     const prepared = this.built.profile.prepareOrder(result.value);
-    const id = typeof prepared.id === 'string' && prepared.id !== '' ? venueOrderId(prepared.id) : lookup.venueOrderId;
+    const id = typeof prepared.id === 'string' && prepared.id !== '' ? asVenueOrderId(prepared.id) : lookup.venueOrderId;
     return id === undefined ? unknown('the cancel reply carries no order id', 'UNPARSEABLE_REPLY') : accepted({ venueOrderId: id });
   }
 

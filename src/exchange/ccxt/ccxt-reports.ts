@@ -9,7 +9,7 @@
  * orderReport(profile, ccxtOrder, 'stream', now) // OrderStatusReport, or throws MalformedOrderReply
  */
 import type { Order, Position, Trade } from 'ccxt';
-import { clientOrderIdOf, venueOrderId } from '../../domain/ids.js';
+import { asClientOrderId, asVenueOrderId } from '../../domain/ids.js';
 import { normalizeOrder } from '../../domain/normalize-order.js';
 import type { FillReport, OrderStatusReport, PositionStatusReport, ReportSource } from '../../domain/reports.js';
 import { isSide } from '../../domain/side.js';
@@ -41,8 +41,8 @@ export function fillReport(profile: VenueProfile, t: Trade, receivedAt: number):
     receivedAt,
     venueTime: positive(t.timestamp),
     tradeId: t.id,
-    venueOrderId: venueOrderId(t.order),
-    clientOrderId: cid === undefined ? undefined : clientOrderIdOf(cid),
+    venueOrderId: asVenueOrderId(t.order),
+    clientOrderId: cid === undefined ? undefined : asClientOrderId(cid),
     symbol: t.symbol,
     side: t.side,
     amount,

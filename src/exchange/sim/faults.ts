@@ -22,7 +22,7 @@ import type { Clock } from '../../clock.js';
 import type { AccountId } from '../../domain/ids.js';
 import type { OrderType } from '../../domain/reports.js';
 import { PosguardError } from '../../domain/errors.js';
-import { PORT_METHODS, type PortMethod } from './wire.js';
+import { PORT_METHODS, type PortMethod } from './venue-replies.js';
 
 const ms = z.number().int().nonnegative();
 const methods = z.array(z.enum(PORT_METHODS)).optional();

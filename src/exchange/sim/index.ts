@@ -18,7 +18,7 @@ export {
   type ActiveFaultRule, type Fault, type FaultKind, type FaultRule, type FaultWhen,
 } from './faults.js';
 export type { RequestFilter, RequestParams, RequestResult, SimRequest } from './request-record.js';
-export { SIM_CODES, type CcxtOrder, type PortMethod, type PositionView, type VenueError, type VenueReply } from './wire.js';
+export { SIM_CODES, type CcxtOrder, type PortMethod, type PositionView, type VenueError, type VenueReply } from './venue-replies.js';
 export type { VenueServer } from './venue-server.js';
 export type { Tick, TickerSubscription } from './ticker-stream.js';
 export type { ListPages, Page, PageRequest } from './paging.js';

@@ -19,7 +19,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { abs, add, floorToStep, gt, mul } from '../../domain/decimal.js';
-import { venueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
+import { asVenueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { OrderLookup, OrderRequest } from '../port.js';
 import type { SimMarketSpec } from './markets.js';
 import { crosses, refusalOf, triggers, type Refusal } from './order-checks.js';
@@ -28,7 +28,7 @@ import { applyFill, FLAT, reduces, type NetPosition } from './position-state.js'
 import { PriceBook, type MarketPrices } from './price-book.js';
 import { Timeline } from './timeline.js';
 import { rulesOf, type EndReason, type TriggerBy, type VenueRules } from './venue-rules.js';
-import { SIM_CODES, type PositionView } from './wire.js';
+import { SIM_CODES, type PositionView } from './venue-replies.js';
 
 export type { Refusal } from './order-checks.js';
 
@@ -135,7 +135,7 @@ export class MatchingEngine {
     const last = this.prices.get(r.symbol)?.last ?? 0;
     const { rules, triggerBy, ...origin } = meta;
     const order: OrderState = {
-      ...origin, id: venueOrderId(String(this.nextOrderId++)), clientOrderId: r.clientOrderId, account, symbol: r.symbol,
+      ...origin, id: asVenueOrderId(String(this.nextOrderId++)), clientOrderId: r.clientOrderId, account, symbol: r.symbol,
       side: r.side, type: r.type, amount: r.amount, price: r.type === 'limit' ? r.price : undefined,
       triggerPrice: r.type === 'stop-market' ? r.triggerPrice : undefined, reduceOnly: r.reduceOnly,
       filled: 0, average: undefined, status: 'open', createdAt: now, updatedAt: now, venue: rules.kind,
@@ -163,7 +163,7 @@ export class MatchingEngine {
   cancelAll(account: AccountId, reason: EndReason): number {
     const book = this.book(account);
     let n = 0;
-    for (const id of [...book.open]) if ('id' in this.cancel(account, { venueOrderId: venueOrderId(id) }, reason)) n++;
+    for (const id of [...book.open]) if ('id' in this.cancel(account, { venueOrderId: asVenueOrderId(id) }, reason)) n++;
     return n;
   }
 

@@ -15,7 +15,7 @@ import type { SimMarketSpec } from './markets.js';
 import { reduces, type NetPosition } from './position-state.js';
 import type { MarketPrices } from './price-book.js';
 import type { TriggerBy, VenueRules } from './venue-rules.js';
-import { SIM_CODES } from './wire.js';
+import { SIM_CODES } from './venue-replies.js';
 
 /** Why the venue refuses an order or a cancel: a stable code and a message. */
 export interface Refusal {

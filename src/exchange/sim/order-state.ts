@@ -10,9 +10,9 @@ import type { AccountId, ClientOrderId, VenueOrderId } from '../../domain/ids.js
 import type { OrderType } from '../../domain/reports.js';
 import type { Side } from '../../domain/side.js';
 import type { EndReason } from './venue-rules.js';
-import type { CcxtOrder, CcxtOrderStatus, SimOrderInfo } from './wire.js';
+import type { CcxtOrder, CcxtOrderStatus, SimOrderInfo } from './venue-replies.js';
 
-/** An order at one moment; `status` uses ccxt's names (and `triggered`, see wire.ts); the venue's own facts as in `SimOrderInfo`. */
+/** An order at one moment; `status` uses ccxt's names (and `triggered`, see venue-replies.ts); the venue's own facts as in `SimOrderInfo`. */
 export interface OrderState extends SimOrderInfo {
   readonly id: VenueOrderId;
   readonly clientOrderId: ClientOrderId;

@@ -8,7 +8,7 @@
 import { abs, add, dec, gt, isZero, lt } from '../../domain/decimal.js';
 import type { PositionStatusReport, ReportSource } from '../../domain/reports.js';
 import type { Side } from '../../domain/side.js';
-import type { PositionView } from './wire.js';
+import type { PositionView } from './venue-replies.js';
 
 /** A one-way net position: size and average entry. */
 export interface NetPosition {

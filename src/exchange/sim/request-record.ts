@@ -10,7 +10,7 @@
 import type { AccountId } from '../../domain/ids.js';
 import type { OrderLookup, OrderRequest } from '../port.js';
 import type { TriggerBy } from './venue-rules.js';
-import type { ChangeResult, PortMethod } from './wire.js';
+import type { ChangeResult, PortMethod } from './venue-replies.js';
 
 /** The parameters of each method, as the port passed them. */
 export interface RequestParams {

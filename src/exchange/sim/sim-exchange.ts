@@ -22,7 +22,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { normalizeOrder } from '../../domain/normalize-order.js';
-import { accountId, clientOrderIdOf, type AccountId, type VenueOrderId } from '../../domain/ids.js';
+import { asAccountId, asClientOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { Market } from '../../domain/market.js';
 import { seededRandom, type Random } from '../../domain/random.js';
 import type { Side } from '../../domain/side.js';
@@ -39,7 +39,7 @@ import { StreamHub } from './stream-hub.js';
 import { TickerStream, type Tick, type TickerSubscription } from './ticker-stream.js';
 import { VenueServer } from './venue-server.js';
 import { rulesOf, type EndReason, type VenueKind, type VenueRules } from './venue-rules.js';
-import type { CcxtOrder, PortMethod, PositionView } from './wire.js';
+import type { CcxtOrder, PortMethod, PositionView } from './venue-replies.js';
 
 /** How a venue is built: the clock and the seed are required. */
 export interface SimExchangeOptions {
@@ -149,27 +149,27 @@ export class SimExchange {
 
   /** Cancels every open order of an account as the venue itself would (Bybit's disconnect protection); returns how many. */
   cancelAllOrders(account: AccountId | string, reason: EndReason): number {
-    return this.engine.cancelAll(accountId(account), reason);
+    return this.engine.cancelAll(asAccountId(account), reason);
   }
 
   /** Makes an account hedge-mode (or one-way again); matching stays one-way netting. */
   setPositionMode(account: AccountId | string, mode: PositionMode): void {
-    this.modes.set(accountId(account), mode);
+    this.modes.set(asAccountId(account), mode);
   }
 
   positionMode(account: AccountId | string): PositionMode {
-    return this.modes.get(accountId(account)) ?? 'one-way';
+    return this.modes.get(asAccountId(account)) ?? 'one-way';
   }
 
   /** The venue's truth for one position (signed size), whatever the faults show. */
   position(account: AccountId | string, symbol: string): PositionView {
-    const view = this.engine.positions(accountId(account)).map((t) => t.latest).find((p) => p.symbol === symbol);
+    const view = this.engine.positions(asAccountId(account)).map((t) => t.latest).find((p) => p.symbol === symbol);
     return view ?? { symbol, size: 0, entryPrice: undefined, markPrice: this.markPrice(symbol), seq: 0, at: 0 };
   }
 
   /** The venue's truth for every order of an account, oldest first. */
   orders(account: AccountId | string): CcxtOrder[] {
-    return this.engine.orders(accountId(account)).map((t) => toCcxtOrder(t.latest));
+    return this.engine.orders(asAccountId(account)).map((t) => toCcxtOrder(t.latest));
   }
 
   /**
@@ -178,8 +178,8 @@ export class SimExchange {
    * posguard did not open. Throws if the venue would refuse the order.
    */
   openExternalPosition(account: AccountId | string, symbol: string, side: Side, size: number): VenueOrderId {
-    const id = accountId(account);
-    const request: OrderRequest = { symbol, side, type: 'market', amount: size, reduceOnly: false, clientOrderId: clientOrderIdOf(`ext-${this.externalSeq++}`) };
+    const id = asAccountId(account);
+    const request: OrderRequest = { symbol, side, type: 'market', amount: size, reduceOnly: false, clientOrderId: asClientOrderId(`ext-${this.externalSeq++}`) };
     const refusal = this.engine.check(id, request, this.rules);
     if (refusal !== undefined) throw new RangeError(`external ${side} of ${size} ${symbol} refused: ${refusal.reason}`);
     return this.engine.accept(id, request, { origin: 'external', visibleFrom: this.clock.now(), rules: this.rules }).id;

@@ -11,7 +11,7 @@
  * const outcome = await port.createOrder({ symbol: 'AVL/USDT:USDT', side: 'buy', type: 'market', amount: 43, clientOrderId, reduceOnly: false });
  */
 import { MalformedOrderReply, PosguardError } from '../../domain/errors.js';
-import { accountId, clientOrderIdOf, venueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
+import { asAccountId, asClientOrderId, asVenueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { Market } from '../../domain/market.js';
 import { normalizeOrder } from '../../domain/normalize-order.js';
 import { accepted, rejected, unknown, type Outcome } from '../../domain/outcome.js';
@@ -24,7 +24,7 @@ import type { Page, PageRequest } from './paging.js';
 import { simPositionReport } from './position-state.js';
 import type { SimExchange } from './sim-exchange.js';
 import type { TriggerBy } from './venue-rules.js';
-import { changeResultOf, codeOfVenueError, describeVenueError, TRY_LATER_CODES, type VenueError, type VenueReply } from './wire.js';
+import { changeResultOf, codeOfVenueError, describeVenueError, TRY_LATER_CODES, type VenueError, type VenueReply } from './venue-replies.js';
 
 /** A call on a port after `close()`: a programming error, not exchange trouble. */
 export class SimPortClosed extends PosguardError {
@@ -42,7 +42,7 @@ export interface SimPortOptions {
 
 /** The port of `account` on `venue`; several ports (accounts) may share one venue. */
 export function createSimPort(venue: SimExchange, account: AccountId | string, options: SimPortOptions = {}): SimPort {
-  return new SimPort(venue, accountId(account), options);
+  return new SimPort(venue, asAccountId(account), options);
 }
 
 /** The `ExchangePort` of one account of a `SimExchange`; build it with `createSimPort`. */
@@ -76,12 +76,12 @@ export class SimPort implements ExchangePort {
       if (!(error instanceof MalformedOrderReply)) throw error;
       report = undefined; // Bybit's ids-only reply: the order must be queried, its side never guessed
     }
-    return accepted({ venueOrderId: venueOrderId(reply.body.id), clientOrderId: clientOrderIdOf(reply.body.clientOrderId), report });
+    return accepted({ venueOrderId: asVenueOrderId(reply.body.id), clientOrderId: asClientOrderId(reply.body.clientOrderId), report });
   }
 
   async cancelOrder(lookup: OrderLookup, symbol: string): Promise<Outcome<{ readonly venueOrderId: VenueOrderId }>> {
     const reply = this.sim.server.cancelOrder(this.usable('cancelOrder'), lookup, symbol);
-    return reply.ok ? accepted({ venueOrderId: venueOrderId(reply.body.id) }) : failed(reply.error);
+    return reply.ok ? accepted({ venueOrderId: asVenueOrderId(reply.body.id) }) : failed(reply.error);
   }
 
   async fetchOrder(lookup: OrderLookup, symbol: string): Promise<OrderStatusReport | undefined> {

@@ -2,7 +2,7 @@
  * The request side of the simulated venue, as its REST API would answer: receives one
  * port call for one account; applies the call faults (429, 5xx, reject, timeout after
  * accept, minimal reply, index delay, REST lag); asks the matching engine; records the call
- * in the request record; answers with ccxt-shaped data or a `VenueError` (see `wire.ts`).
+ * in the request record; answers with ccxt-shaped data or a `VenueError` (see `venue-replies.ts`).
  * Pure request handling: it never throws for exchange trouble and never reads a stream.
  *
  * @example
@@ -22,7 +22,7 @@ import type { TriggerBy, VenueRules } from './venue-rules.js';
 import {
   changeResultOf, codeOfVenueError, SIM_CODES, type CcxtOrder, type MinimalOrderReply, type PortMethod,
   type PositionView, type VenueError, type VenueReply,
-} from './wire.js';
+} from './venue-replies.js';
 
 /** The parts of the venue a request handler reads and writes. */
 export interface VenueServerDeps {

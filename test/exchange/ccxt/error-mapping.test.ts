@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientOrderIdOf } from '../../../src/domain/ids.js';
+import { asClientOrderId } from '../../../src/domain/ids.js';
 import { DUPLICATE_CLIENT_ORDER_ID, type OutcomeKind } from '../../../src/domain/outcome.js';
 import type { CcxtPort } from '../../../src/exchange/ccxt/index.js';
 import type { Fault } from '../../../src/exchange/sim/index.js';
@@ -18,7 +18,7 @@ let h: WireHarness;
 const ports = new Map<WireVenue, CcxtPort>();
 let n = 0;
 
-const buy = (): OrderRequest => ({ symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: clientOrderIdOf(`pg-err-${++n}`), reduceOnly: false });
+const buy = (): OrderRequest => ({ symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: asClientOrderId(`pg-err-${++n}`), reduceOnly: false });
 const port = (venue: WireVenue): CcxtPort => {
   const p = ports.get(venue);
   if (p === undefined) throw new Error(`no port for ${venue}`);

@@ -5,7 +5,7 @@
  * refusals ("not processed, try later") with the venue's wait.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf } from '../../../src/domain/ids.js';
+import { asClientOrderId } from '../../../src/domain/ids.js';
 import { isTransientRefusal } from '../../../src/domain/outcome.js';
 import { QueryFailed, type OrderRequest } from '../../../src/exchange/port.js';
 import { AVL, wireHarness, type WireHarness, type WireVenue } from '../../support/wire-harness.js';
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 const entry = (role: string): OrderRequest => ({
-  symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: clientOrderIdOf(`pg-01JD0000000000000000000088-${role}`), reduceOnly: false,
+  symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: asClientOrderId(`pg-01JD0000000000000000000088-${role}`), reduceOnly: false,
 });
 
 describe('rate-limit headers', () => {

@@ -6,7 +6,7 @@
  * executing, and a stop cancelled in the engine reported lost.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf, venueOrderId } from '../../../src/domain/ids.js';
+import { asClientOrderId, asVenueOrderId } from '../../../src/domain/ids.js';
 import { orderFate } from '../../../src/domain/order-fate.js';
 import type { OrderRequest, StreamEvent } from '../../../src/exchange/port.js';
 import { liveStream } from '../../support/stream-recorder.js';
@@ -19,8 +19,8 @@ afterEach(async () => {
 });
 
 const POS = 'pg-01JD0000000000000000000077';
-const entry: OrderRequest = { symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: clientOrderIdOf(`${POS}-e`), reduceOnly: false };
-const stop: OrderRequest = { symbol: AVL, side: 'sell', type: 'stop-market', amount: 43, triggerPrice: 0.21, clientOrderId: clientOrderIdOf(`${POS}-s1`), reduceOnly: true };
+const entry: OrderRequest = { symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: asClientOrderId(`${POS}-e`), reduceOnly: false };
+const stop: OrderRequest = { symbol: AVL, side: 'sell', type: 'stop-market', amount: 43, triggerPrice: 0.21, clientOrderId: asClientOrderId(`${POS}-s1`), reduceOnly: true };
 const ofStop = (e: StreamEvent): boolean => (e.type === 'order' || e.type === 'fill') && e.report.clientOrderId === stop.clientOrderId;
 
 describe.each<WireVenue>(['bybit', 'binanceusdm'])('stops placed through the %s port', (venue) => {
@@ -67,7 +67,7 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('stops placed through the %s 
     const stream = await liveStream(port);
     await port.createOrder(entry);
     const placed = await port.createOrder(stop);
-    const stopId = placed.kind === 'accepted' ? placed.value.venueOrderId : venueOrderId('?');
+    const stopId = placed.kind === 'accepted' ? placed.value.venueOrderId : asVenueOrderId('?');
     await stream.until((e) => e.type === 'order' && e.report.venueOrderId === stopId && e.report.status === 'open');
     const from = stream.events.length;
     h.venue.setPrice(AVL, 0.2);

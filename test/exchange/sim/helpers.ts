@@ -4,7 +4,7 @@
  * recorder.
  */
 import { SimulatedClock } from 'xstate';
-import { accountId, clientOrderIdOf, type ClientOrderId } from '../../../src/domain/ids.js';
+import { asAccountId, asClientOrderId, type ClientOrderId } from '../../../src/domain/ids.js';
 import type { Side } from '../../../src/domain/side.js';
 import type { OrderRequest, StreamEvent } from '../../../src/exchange/port.js';
 import { SimExchange, createSimPort, type SimExchangeOptions } from '../../../src/exchange/sim/index.js';
@@ -13,7 +13,7 @@ import type { SimPort } from '../../../src/exchange/sim/index.js';
 export const T0 = 1_700_000_000_000;
 export const AVL = 'AVL/USDT:USDT';
 export const BTC = 'BTC/USDT:USDT';
-export const MAIN = accountId('main');
+export const MAIN = asAccountId('main');
 
 export function setup(options: Partial<Omit<SimExchangeOptions, 'clock'>> = {}): { clock: SimulatedClock; venue: SimExchange; port: SimPort } {
   const clock = new SimulatedClock();
@@ -25,7 +25,7 @@ export function setup(options: Partial<Omit<SimExchangeOptions, 'clock'>> = {}):
 let counter = 0;
 export function cid(role = 'e'): ClientOrderId {
   counter += 1;
-  return clientOrderIdOf(`pg-test-${counter}-${role}`);
+  return asClientOrderId(`pg-test-${counter}-${role}`);
 }
 
 export function market(side: Side, amount: number, extra: Partial<OrderRequest> = {}): OrderRequest {

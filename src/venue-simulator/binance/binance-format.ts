@@ -6,9 +6,9 @@
  * @example
  * positionRisk(facts, 'one-way', 3) // [{ symbol: 'AVLUSDT', positionAmt: '43', positionSide: 'BOTH', … }]
  */
-import type { Market } from '../../../domain/market.js';
-import { mul, sub } from '../../../domain/decimal.js';
-import type { PositionMode } from '../../port.js';
+import type { Market } from '../../domain/market.js';
+import { mul, sub } from '../../domain/decimal.js';
+import type { PositionMode } from '../../exchange/port.js';
 import type { PositionFacts } from '../facts.js';
 import { num } from '../facts.js';
 import { marketIdOf } from '../wire-ids.js';

@@ -4,9 +4,9 @@
  * `-1003`, listen keys and the user-data stream.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BINANCE_ORDER_ID_BASE } from '../../../src/exchange/wire/index.js';
-import { binance, hmac, plain, socket, type Socket } from '../../support/wire-client.js';
-import { API_KEY, API_SECRET, AVL, wireHarness, type WireHarness } from '../../support/wire-harness.js';
+import { BINANCE_ORDER_ID_BASE } from '../../src/venue-simulator/index.js';
+import { binance, hmac, plain, socket, type Socket } from '../support/wire-client.js';
+import { API_KEY, API_SECRET, AVL, wireHarness, type WireHarness } from '../support/wire-harness.js';
 
 let h: WireHarness;
 let ws: Socket | undefined;

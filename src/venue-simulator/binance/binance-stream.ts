@@ -15,9 +15,9 @@
  * binanceSession(binance, socket, listenKeyOf(req.url));
  */
 import type { WebSocket } from 'ws';
-import { accountId } from '../../../domain/ids.js';
-import type { FillReport } from '../../../domain/reports.js';
-import type { StreamEvent } from '../../port.js';
+import { asAccountId } from '../../domain/ids.js';
+import type { FillReport } from '../../domain/reports.js';
+import type { StreamEvent } from '../../exchange/port.js';
 import { orderFactsOf, orderFactsOfReport, positionFactsOfReport, type OrderFacts } from '../facts.js';
 import { toJsonText } from '../http-io.js';
 import { accountUpdate } from './binance-format.js';
@@ -43,7 +43,7 @@ export function binanceSession(b: BinanceWire, socket: WebSocket, key: string): 
     socket.close(4001, 'invalid listen key');
     return;
   }
-  const account = accountId(owner);
+  const account = asAccountId(owner);
   let muted = false;
   const sendRaw = (message: unknown): void => {
     if (socket.readyState === socket.OPEN) socket.send(toJsonText(message));

@@ -9,8 +9,8 @@
  * @example
  * binanceAlgoOrder(facts, base) // { algoId: 1000002n, algoStatus: 'FINISHED', actualOrderId: '8389765000001000002', … }
  */
-import { mul } from '../../../domain/decimal.js';
-import type { EndReason } from '../../sim/venue-rules.js';
+import { mul } from '../../domain/decimal.js';
+import type { EndReason } from '../../exchange/sim/venue-rules.js';
 import type { FillFacts, OrderFacts } from '../facts.js';
 import { num } from '../facts.js';
 import { binanceAlgoId, binanceOrderId, marketIdOf } from '../wire-ids.js';

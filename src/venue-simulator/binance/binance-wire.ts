@@ -9,8 +9,8 @@
  * @example
  * const signed = signedAccount(b, request); if (typeof signed !== 'string') return signed;
  */
-import { accountId, type AccountId } from '../../../domain/ids.js';
-import type { VenueError, VenueReply } from '../../sim/wire.js';
+import { asAccountId, type AccountId } from '../../domain/ids.js';
+import type { VenueError, VenueReply } from '../../exchange/sim/venue-replies.js';
 import { hmacHex, sameSignature } from '../credentials.js';
 import { header, HOLD, json, text, type WireReply, type WireRequest } from '../http-io.js';
 import { binanceRefusal, type RefusalContext } from '../refusal-codes.js';
@@ -38,7 +38,7 @@ const withoutSignature = (s: string): string => s.split('&').filter((kv) => kv !
 /** The account of an API key (listen-key endpoints are keyed but not signed). */
 export function keyedAccount(b: BinanceWire, req: WireRequest): AccountId | WireReply {
   const credential = b.ctx.credentials.byKey(header(req.headers, 'x-mbx-apikey'));
-  return credential === undefined ? error(-2015, 'Invalid API-key, IP, or permissions for action.', 401) : accountId(credential.account);
+  return credential === undefined ? error(-2015, 'Invalid API-key, IP, or permissions for action.', 401) : asAccountId(credential.account);
 }
 
 /** Checks key, timestamp and signature; the account, or Binance's refusal. */
@@ -54,7 +54,7 @@ export function signedAccount(b: BinanceWire, req: WireRequest): AccountId | Wir
   }
   const payload = withoutSignature(req.rawQuery) + withoutSignature(req.body);
   if (!sameSignature(hmacHex(credential.secret, payload), params.signature)) return error(-1022, 'Signature for this request is not valid.');
-  return accountId(credential.account);
+  return asAccountId(credential.account);
 }
 
 /** Binance's answer to a failed venue call. */

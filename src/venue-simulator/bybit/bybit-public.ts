@@ -11,7 +11,7 @@
  * wss.on('connection', (socket) => bybitPublicSession(ctx, socket));
  */
 import type { WebSocket } from 'ws';
-import type { Tick, TickerSubscription } from '../../sim/ticker-stream.js';
+import type { Tick, TickerSubscription } from '../../exchange/sim/ticker-stream.js';
 import type { WireContext } from '../wire-context.js';
 import { ticker } from './bybit-format.js';
 

@@ -21,8 +21,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { accountId } from '../../domain/ids.js';
-import type { SimExchange } from '../sim/sim-exchange.js';
+import { asAccountId } from '../domain/ids.js';
+import type { SimExchange } from '../exchange/sim/sim-exchange.js';
 import { handleAdmin } from './admin.js';
 import { handleBinanceRest } from './binance/binance-rest.js';
 import { binancePublicSession, isBinancePublicPath } from './binance/binance-public.js';
@@ -102,7 +102,7 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
   keyCheck.unref();
   // One passive subscription per account keeps the venue's stream "in use" while clients are
   // disconnected, so that a disconnect counted in lost events ends as it does in-process.
-  const passive = credentials.all.map((c) => opts.venue.subscribe(accountId(c.account), () => {}));
+  const passive = credentials.all.map((c) => opts.venue.subscribe(asAccountId(c.account), () => {}));
   const sockets = new Set<Socket>();
   const held = new Set<ReturnType<typeof setTimeout>>();
   const described: { urls?: WireUrls } = {};

@@ -3,9 +3,9 @@
  * and the key they use, and stops cleanly; a bad port is a usage error.
  */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/cli/args.js';
-import { runSim } from '../../../src/cli/sim.js';
-import { plain } from '../../support/wire-client.js';
+import { UsageError } from '../../src/cli/args.js';
+import { runSim } from '../../src/cli/sim.js';
+import { plain } from '../support/wire-client.js';
 
 describe('posguard sim', () => {
   it('serves the simulator, prints the URLs, key and admin endpoint, and stops', async () => {

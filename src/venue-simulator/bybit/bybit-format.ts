@@ -7,9 +7,9 @@
  * @example
  * envelope({ list: [bybitOrder(facts)] }, now) // { retCode: 0, retMsg: 'OK', result: { list: [...] }, retExtInfo: {}, time }
  */
-import { mul, sub } from '../../../domain/decimal.js';
-import type { PositionMode } from '../../port.js';
-import type { Market } from '../../../domain/market.js';
+import { mul, sub } from '../../domain/decimal.js';
+import type { PositionMode } from '../../exchange/port.js';
+import type { Market } from '../../domain/market.js';
 import type { PositionFacts } from '../facts.js';
 import { num } from '../facts.js';
 import { marketIdOf } from '../wire-ids.js';

@@ -8,8 +8,8 @@
  * const ctx = wireContext(venue, credentials);
  * ctx.venue.server.fetchOrder(account, { venueOrderId: ctx.unknownId('abc') }, symbol);
  */
-import { accountId, venueOrderId, type VenueOrderId } from '../../domain/ids.js';
-import type { SimExchange } from '../sim/sim-exchange.js';
+import { asAccountId, asVenueOrderId, type VenueOrderId } from '../domain/ids.js';
+import type { SimExchange } from '../exchange/sim/sim-exchange.js';
 import type { CredentialBook } from './credentials.js';
 import { DisconnectProtection } from './bybit/disconnect-protection.js';
 import { RateLimitCounters } from './rate-limits.js';
@@ -53,8 +53,8 @@ export function wireContext(venue: SimExchange, credentials: CredentialBook): Wi
     dcp: new DisconnectProtection(venue),
     now: () => venue.clock.now(),
     wallNow: () => Date.now(),
-    unknownId: (given) => venueOrderId(`unknown:${given}`),
-    streamDown: (account) => venue.faults.peek('disconnect', accountId(account)) !== undefined,
+    unknownId: (given) => asVenueOrderId(`unknown:${given}`),
+    streamDown: (account) => venue.faults.peek('disconnect', asAccountId(account)) !== undefined,
     symbolOfOrder: (account, lookup) => venue.orders(account)
       .find((o) => (lookup.id !== undefined && o.id === lookup.id) || (lookup.clientOrderId !== undefined && o.clientOrderId === lookup.clientOrderId))
       ?.symbol,

@@ -5,8 +5,8 @@
  * the venue time of its change).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { socket, type Socket } from '../../support/wire-client.js';
-import { AVL, wireHarness, type WireHarness } from '../../support/wire-harness.js';
+import { socket, type Socket } from '../support/wire-client.js';
+import { AVL, wireHarness, type WireHarness } from '../support/wire-harness.js';
 
 let h: WireHarness;
 let ws: Socket | undefined;

@@ -11,8 +11,8 @@
  * wss.on('connection', (socket) => bybitSession(ctx, socket));
  */
 import type { WebSocket } from 'ws';
-import { accountId, type AccountId } from '../../../domain/ids.js';
-import type { StreamEvent, StreamSubscription } from '../../port.js';
+import { asAccountId, type AccountId } from '../../domain/ids.js';
+import type { StreamEvent, StreamSubscription } from '../../exchange/port.js';
 import { hmacHex, sameSignature } from '../credentials.js';
 import { orderFactsOfReport, positionFactsOfReport } from '../facts.js';
 import type { WireContext } from '../wire-context.js';
@@ -74,7 +74,7 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
       return;
     }
     if (account === undefined) {
-      account = accountId(credential.account);
+      account = asAccountId(credential.account);
       subscription = ctx.venue.subscribe(account, onEvent);
       unregister = ctx.streams.add('bybit', account, send);
     }

@@ -5,10 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { SimExchange } from '../../../src/exchange/sim/index.js';
-import { startWireSimulator } from '../../../src/exchange/wire/index.js';
-import { hmac, bybit, plain, socket, type Socket } from '../../support/wire-client.js';
-import { API_KEY, API_SECRET, AVL, wireHarness, type WireHarness } from '../../support/wire-harness.js';
+import { SimExchange } from '../../src/exchange/sim/index.js';
+import { startWireSimulator } from '../../src/venue-simulator/index.js';
+import { hmac, bybit, plain, socket, type Socket } from '../support/wire-client.js';
+import { API_KEY, API_SECRET, AVL, wireHarness, type WireHarness } from '../support/wire-harness.js';
 
 let h: WireHarness;
 let ws: Socket | undefined;

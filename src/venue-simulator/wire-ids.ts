@@ -9,7 +9,7 @@
  * bybitOrderId('1000001')            // '5c0d1b2e-0000-4000-8000-000001000001'
  * simIdOfBinanceOrderId('8389765000001000001', BINANCE_ORDER_ID_BASE) // '1000001'
  */
-import type { Market } from '../../domain/market.js';
+import type { Market } from '../domain/market.js';
 
 /** The wire id of a linear perpetual: base and quote run together. */
 export function marketIdOf(symbol: string): string {

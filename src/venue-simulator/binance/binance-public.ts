@@ -14,7 +14,7 @@
  * wss.on('connection', (socket) => binancePublicSession(ctx, socket, '/market/ws/avlusdt@markPrice'));
  */
 import type { WebSocket } from 'ws';
-import type { Tick } from '../../sim/ticker-stream.js';
+import type { Tick } from '../../exchange/sim/ticker-stream.js';
 import type { WireContext } from '../wire-context.js';
 import { num } from '../facts.js';
 import { marketIdOf } from '../wire-ids.js';

@@ -10,8 +10,8 @@
  * @example
  * bybitOrder(facts) // { orderId: '5c0d1b2e-…', orderStatus: 'Cancelled', cumExecQty: '21', … }
  */
-import { dec, floorToStep, mul, sub } from '../../../domain/decimal.js';
-import type { EndReason } from '../../sim/venue-rules.js';
+import { dec, floorToStep, mul, sub } from '../../domain/decimal.js';
+import type { EndReason } from '../../exchange/sim/venue-rules.js';
 import type { FillFacts, OrderFacts } from '../facts.js';
 import { num } from '../facts.js';
 import { bybitOrderId, marketIdOf } from '../wire-ids.js';

@@ -10,8 +10,8 @@
  * @example
  * const left = dcp.subscribed('main'); … left(); // the window starts
  */
-import { accountId } from '../../../domain/ids.js';
-import type { SimExchange } from '../../sim/sim-exchange.js';
+import { asAccountId } from '../../domain/ids.js';
+import type { SimExchange } from '../../exchange/sim/sim-exchange.js';
 
 /** Bybit's default window when the knob gives none. */
 export const DCP_DEFAULT_WINDOW_MS = 10_000;
@@ -47,7 +47,7 @@ export class DisconnectProtection {
   }
 
   private arm(account: string): void {
-    const knob = this.venue.faults.peek('dcp', accountId(account));
+    const knob = this.venue.faults.peek('dcp', asAccountId(account));
     if (knob === undefined) return;
     const timer = this.venue.clock.setTimeout(() => {
       this.timers.delete(account);

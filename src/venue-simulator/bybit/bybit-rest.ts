@@ -10,10 +10,10 @@
  * @example
  * const reply = await handleBybitRest(ctx, request); // { kind: 'json', status: 200, body: { retCode: 0, … } }
  */
-import { accountId, clientOrderIdOf, venueOrderId, type AccountId } from '../../../domain/ids.js';
-import type { OrderLookup, OrderRequest } from '../../port.js';
-import { BYBIT_RULES, type TriggerBy } from '../../sim/venue-rules.js';
-import type { OrderKind } from '../../sim/venue-server.js';
+import { asAccountId, asClientOrderId, asVenueOrderId, type AccountId } from '../../domain/ids.js';
+import type { OrderLookup, OrderRequest } from '../../exchange/port.js';
+import { BYBIT_RULES, type TriggerBy } from '../../exchange/sim/venue-rules.js';
+import type { OrderKind } from '../../exchange/sim/venue-server.js';
 import { orderFactsOf, positionFactsOf, type PositionFacts } from '../facts.js';
 import { json, jsonObject, withHeaders, type WireReply, type WireRequest } from '../http-io.js';
 import { PUBLIC_ACCOUNT, type WireContext } from '../wire-context.js';
@@ -29,9 +29,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 const bool = (v: unknown): boolean => v === true || v === 'true';
 function lookupOf(ctx: WireContext, p: Params): OrderLookup | undefined {
   const orderId = str(p.orderId);
-  if (orderId !== undefined) return { venueOrderId: venueOrderId(simIdOfBybitOrderId(orderId) ?? ctx.unknownId(orderId)) };
+  if (orderId !== undefined) return { venueOrderId: asVenueOrderId(simIdOfBybitOrderId(orderId) ?? ctx.unknownId(orderId)) };
   const link = str(p.orderLinkId);
-  return link === undefined ? undefined : { clientOrderId: clientOrderIdOf(link) };
+  return link === undefined ? undefined : { clientOrderId: asClientOrderId(link) };
 }
 
 function symbolFor(ctx: WireContext, p: Params, account: AccountId, lookup: OrderLookup): string {
@@ -63,7 +63,7 @@ const createOrder: Handler = (ctx, p, account) => {
   const link = str(p.orderLinkId) ?? `bybit-sim-${ctx.now()}-${Math.floor(amount * 1e6)}`;
   const request: OrderRequest = {
     symbol: market.symbol, side, type: stop ? 'stop-market' : p.orderType === 'Limit' ? 'limit' : 'market', amount,
-    clientOrderId: clientOrderIdOf(link), reduceOnly: bool(p.reduceOnly) || bool(p.closeOnTrigger),
+    clientOrderId: asClientOrderId(link), reduceOnly: bool(p.reduceOnly) || bool(p.closeOnTrigger),
     ...(p.orderType === 'Limit' ? { price: Number(str(p.price)) } : {}),
     ...(stop ? { triggerPrice: Number(trigger) } : {}),
   };
@@ -224,7 +224,7 @@ const PRIVATE: Readonly<Record<string, Handler>> = {
 
 function publicEndpoint(ctx: WireContext, req: WireRequest): WireReply | undefined {
   const p = Object.fromEntries(req.query);
-  const account = accountId(PUBLIC_ACCOUNT);
+  const account = asAccountId(PUBLIC_ACCOUNT);
   switch (req.path) {
     case '/v5/market/time': {
       const now = ctx.now();

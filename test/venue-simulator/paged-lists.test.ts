@@ -5,10 +5,10 @@
  * 5 (position risk) and 40 (open orders without a symbol).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf } from '../../../src/domain/ids.js';
-import type { SimMarketSpec } from '../../../src/exchange/sim/markets.js';
-import { binance } from '../../support/wire-client.js';
-import { API_KEY, API_SECRET, wireHarness, type WireHarness } from '../../support/wire-harness.js';
+import { asClientOrderId } from '../../src/domain/ids.js';
+import type { SimMarketSpec } from '../../src/exchange/sim/markets.js';
+import { binance } from '../support/wire-client.js';
+import { API_KEY, API_SECRET, wireHarness, type WireHarness } from '../support/wire-harness.js';
 
 let h: WireHarness | undefined;
 afterEach(async () => {
@@ -29,7 +29,7 @@ function openPositions(venue: WireHarness['venue'], n: number): void {
 /** Rests `n` limit buys far below the price on P0 (recorded as creates, not as list reads). */
 function restOrders(venue: WireHarness['venue'], n: number): void {
   for (let i = 0; i < n; i += 1) {
-    const reply = venue.server.createOrder('main' as never, { symbol: 'P0/USDT:USDT', side: 'buy', type: 'limit', amount: 10, price: 0.6, clientOrderId: clientOrderIdOf(`pg-rest-${i}`), reduceOnly: false });
+    const reply = venue.server.createOrder('main' as never, { symbol: 'P0/USDT:USDT', side: 'buy', type: 'limit', amount: 10, price: 0.6, clientOrderId: asClientOrderId(`pg-rest-${i}`), reduceOnly: false });
     if (!reply.ok) throw new Error('the resting order was refused');
   }
 }
@@ -70,7 +70,7 @@ describe('paged lists on Bybit v5 through ccxt', () => {
     h = await wireHarness({ markets: markets(2) });
     const port = await h.port('bybit');
     await expect(port.fetchPositions()).resolves.toEqual([]);
-    const { bybit } = await import('../../support/wire-client.js');
+    const { bybit } = await import('../support/wire-client.js');
     const reply = await bybit(h.wire.urls.bybit.rest, 'GET', '/v5/position/list', { category: 'linear', settleCoin: 'USDT', limit: 201 }, { key: API_KEY, secret: API_SECRET });
     expect(reply.json).toMatchObject({ retCode: 10001 });
   });

@@ -3,11 +3,11 @@
  * the position mode, external positions, and the request record.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
-import { SimExchange } from '../../../src/exchange/sim/index.js';
-import { startWireSimulator, type WireSimulator } from '../../../src/exchange/wire/index.js';
-import { plain } from '../../support/wire-client.js';
-import { AVL } from '../../support/wire-harness.js';
+import { systemClock } from '../../src/clock.js';
+import { SimExchange } from '../../src/exchange/sim/index.js';
+import { startWireSimulator, type WireSimulator } from '../../src/venue-simulator/index.js';
+import { plain } from '../support/wire-client.js';
+import { AVL } from '../support/wire-harness.js';
 
 let venue: SimExchange;
 let wire: WireSimulator;

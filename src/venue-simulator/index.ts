@@ -3,7 +3,7 @@
  * formats of Bybit v5 and Binance USD-M, with an admin endpoint for its fault knobs.
  *
  * @example
- * import { startWireSimulator } from './exchange/wire/index.js';
+ * import { startWireSimulator } from './venue-simulator/index.js';
  * const wire = await startWireSimulator({ venue });
  * wire.urls.bybit // { rest: 'http://127.0.0.1:PORT', ws: 'ws://127.0.0.1:PORT/v5/private' }
  */

@@ -7,11 +7,11 @@
  * orderFactsOf(ccxtOrder)                       // from a REST answer
  * orderFactsOfReport(report, venue.orders(a))   // from a stream event
  */
-import { dec } from '../../domain/decimal.js';
-import type { FillReport, OrderStatusReport, OrderType, PositionStatusReport } from '../../domain/reports.js';
-import type { Side } from '../../domain/side.js';
-import type { EndReason, TriggerBy } from '../sim/venue-rules.js';
-import type { CcxtOrder, CcxtOrderStatus, PositionView } from '../sim/wire.js';
+import { dec } from '../domain/decimal.js';
+import type { FillReport, OrderStatusReport, OrderType, PositionStatusReport } from '../domain/reports.js';
+import type { Side } from '../domain/side.js';
+import type { EndReason, TriggerBy } from '../exchange/sim/venue-rules.js';
+import type { CcxtOrder, CcxtOrderStatus, PositionView } from '../exchange/sim/venue-replies.js';
 
 /** An order at one moment, as both venue formats need it. */
 export interface OrderFacts {

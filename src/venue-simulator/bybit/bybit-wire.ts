@@ -8,8 +8,8 @@
  * @example
  * const account = signedAccount(ctx, request); if (typeof account !== 'string') return account;
  */
-import { accountId, type AccountId } from '../../../domain/ids.js';
-import type { VenueError, VenueReply } from '../../sim/wire.js';
+import { asAccountId, type AccountId } from '../../domain/ids.js';
+import type { VenueError, VenueReply } from '../../exchange/sim/venue-replies.js';
 import { hmacHex, sameSignature } from '../credentials.js';
 import { header, HOLD, json, text, type WireReply, type WireRequest } from '../http-io.js';
 import { bybitRefusal, type RefusalContext } from '../refusal-codes.js';
@@ -57,5 +57,5 @@ export function signedAccount(ctx: WireContext, req: WireRequest): AccountId | W
   if (!sameSignature(hmacHex(credential.secret, payload), header(req.headers, 'x-bapi-sign'))) {
     return refuse(ctx, 10004, 'error sign! origin_string[' + payload.replace(credential.apiKey, '***') + ']');
   }
-  return accountId(credential.account);
+  return asAccountId(credential.account);
 }

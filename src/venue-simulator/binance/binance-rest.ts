@@ -9,14 +9,14 @@
  * @example
  * const reply = handleBinanceRest(binance, request); // { kind: 'json', status: 200, body: { orderId: 8389765000001000001n, … } }
  */
-import { accountId, clientOrderIdOf, venueOrderId, type AccountId } from '../../../domain/ids.js';
-import type { OrderLookup } from '../../port.js';
-import type { CcxtOrder } from '../../sim/wire.js';
+import { asAccountId, asClientOrderId, asVenueOrderId, type AccountId } from '../../domain/ids.js';
+import type { OrderLookup } from '../../exchange/port.js';
+import type { CcxtOrder } from '../../exchange/sim/venue-replies.js';
 import { orderFactsOf, positionFactsOf, type PositionFacts } from '../facts.js';
 import { json, withHeaders, type WireReply, type WireRequest } from '../http-io.js';
 import { PUBLIC_ACCOUNT } from '../wire-context.js';
 import { simIdOfBinanceAlgoId, simIdOfBinanceOrderId } from '../wire-ids.js';
-import { BINANCE_RULES, type TriggerBy } from '../../sim/venue-rules.js';
+import { BINANCE_RULES, type TriggerBy } from '../../exchange/sim/venue-rules.js';
 import { exchangeInfo, positionRisk, premiumIndex } from './binance-format.js';
 import { binanceAlgoOrder, binanceOrder } from './binance-orders.js';
 import { answer, error, keyedAccount, paramsOf, signedAccount, type BinanceWire } from './binance-wire.js';
@@ -44,7 +44,7 @@ function place(b: BinanceWire, p: Params, account: AccountId, algo: boolean): Wi
   const cid = (algo ? p.clientAlgoId : p.newClientOrderId) ?? `sim-${b.ctx.now()}`;
   const reply = b.ctx.venue.server.createOrder(account, {
     symbol: market.symbol, side, type: algo ? 'stop-market' : type === 'LIMIT' ? 'limit' : 'market', amount,
-    clientOrderId: clientOrderIdOf(cid), reduceOnly: p.reduceOnly === 'true',
+    clientOrderId: asClientOrderId(cid), reduceOnly: p.reduceOnly === 'true',
     ...(type === 'LIMIT' ? { price: Number(p.price) } : {}), ...(algo ? { triggerPrice: trigger } : {}),
   }, { rules: BINANCE_RULES, triggerBy: p.workingType === undefined ? undefined : WORKING_TYPES[p.workingType] });
   return answer(b, reply, { call: 'create', side, stop: algo }, (body) => {
@@ -72,10 +72,10 @@ function lookupOf(b: BinanceWire, p: Params, algo: boolean): OrderLookup | undef
   const id = algo ? p.algoId : p.orderId;
   if (id !== undefined) {
     const sim = algo ? simIdOfBinanceAlgoId(id) : simIdOfBinanceOrderId(id, b.orderIdBase);
-    return { venueOrderId: venueOrderId(sim ?? b.ctx.unknownId(id)) };
+    return { venueOrderId: asVenueOrderId(sim ?? b.ctx.unknownId(id)) };
   }
   const cid = algo ? p.clientAlgoId : (p.origClientOrderId ?? p.clientOrderId);
-  return cid === undefined ? undefined : { clientOrderId: clientOrderIdOf(cid) };
+  return cid === undefined ? undefined : { clientOrderId: asClientOrderId(cid) };
 }
 
 function symbolOf(b: BinanceWire, p: Params, account: AccountId, lookup: OrderLookup): string {
@@ -170,7 +170,7 @@ function listenKey(b: BinanceWire, req: WireRequest): WireReply {
 }
 
 function publicEndpoint(b: BinanceWire, req: WireRequest): WireReply | undefined {
-  const account = accountId(PUBLIC_ACCOUNT);
+  const account = asAccountId(PUBLIC_ACCOUNT);
   const now = b.ctx.now();
   switch (req.path) {
     case '/fapi/v1/ping': return json({});

@@ -16,8 +16,8 @@
  * @example
  * curl -XPOST 127.0.0.1:9001/admin/faults -d '{"fault":{"kind":"restLag","ms":5000}}'
  */
-import { InvalidFaultRule, type FaultRule } from '../sim/faults.js';
-import { PORT_METHODS, type PortMethod } from '../sim/wire.js';
+import { InvalidFaultRule, type FaultRule } from '../exchange/sim/faults.js';
+import { PORT_METHODS, type PortMethod } from '../exchange/sim/venue-replies.js';
 import { header, json, jsonObject, type WireReply, type WireRequest } from './http-io.js';
 import type { WireContext } from './wire-context.js';
 

@@ -7,8 +7,8 @@
  * @example
  * bybitRefusal({ code: 'REDUCE_ONLY_WOULD_INCREASE', reason: '…' }, 'createOrder', 'sell') // { code: 110017, msg: 'Reduce-only rule not satisfied' }
  */
-import { SIM_CODES } from '../sim/wire.js';
-import type { Side } from '../../domain/side.js';
+import { SIM_CODES } from '../exchange/sim/venue-replies.js';
+import type { Side } from '../domain/side.js';
 
 /** A refusal as the venue words it. */
 export interface WireRefusal {
