@@ -25,7 +25,11 @@ export class ScriptedPort implements ExchangePort {
   queries = 0;
   private handler: ((event: StreamEvent) => void) | undefined;
 
-  constructor(account: string, private readonly markets: ReadonlyMap<string, Market>, private readonly openOrders: readonly OrderStatusReport[]) {
+  constructor(
+    account: string,
+    private readonly markets: ReadonlyMap<string, Market>,
+    private readonly openOrders: readonly OrderStatusReport[],
+  ) {
     this.account = asAccountId(account);
   }
 

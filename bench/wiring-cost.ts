@@ -23,8 +23,11 @@ export interface WiringCost {
 export function measureWiring(gc: (() => void) | undefined, count: number): WiringCost {
   const venue = new SimExchange({ clock: systemClock, seed: 1 });
   const wiring = {
-    account: asAccountId('w'), port: createSimPort(venue, 'w'), journal: new MemoryJournal(),
-    alerts: new MemoryAlertSink(() => systemClock.now(), 60_000), clock: systemClock,
+    account: asAccountId('w'),
+    port: createSimPort(venue, 'w'),
+    journal: new MemoryJournal(),
+    alerts: new MemoryAlertSink(() => systemClock.now(), 60_000),
+    clock: systemClock,
   };
   const kept: WiredPositionMachine[] = [];
   wirePositionMachine(wiring); // warm-up: the first call compiles the code paths

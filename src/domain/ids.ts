@@ -26,7 +26,8 @@ const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** A ULID: 10 characters of millisecond time, then 16 of the 80 random bits given. */
 export function newPositionId(nowMs: number, random: Uint8Array): PositionId {
-  if (!Number.isSafeInteger(nowMs) || nowMs < 0) throw new RangeError(`time must be a non-negative integer, got ${nowMs}`);
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0)
+    throw new RangeError(`time must be a non-negative integer, got ${nowMs}`);
   if (random.length < 10) throw new RangeError(`a position id needs 10 random bytes, got ${random.length}`);
   let time = '';
   let t = nowMs;

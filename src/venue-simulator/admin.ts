@@ -36,13 +36,16 @@ const bad = (reason: string, status = 400): WireReply => json({ error: reason },
 
 function requests(ctx: WireContext, q: URLSearchParams): WireReply {
   const method = q.get('method') ?? undefined;
-  if (method !== undefined && !(PORT_METHODS as readonly string[]).includes(method)) return bad(`unknown method ${method}; one of ${PORT_METHODS.join(', ')}`);
+  if (method !== undefined && !(PORT_METHODS as readonly string[]).includes(method))
+    return bad(`unknown method ${method}; one of ${PORT_METHODS.join(', ')}`);
   const since = q.get('since');
-  return json(ctx.venue.requests({
-    ...(q.get('account') === null ? {} : { account: q.get('account') ?? '' }),
-    ...(method === undefined ? {} : { method: method as PortMethod }),
-    ...(since === null ? {} : { since: Number(since) }),
-  }));
+  return json(
+    ctx.venue.requests({
+      ...(q.get('account') === null ? {} : { account: q.get('account') ?? '' }),
+      ...(method === undefined ? {} : { method: method as PortMethod }),
+      ...(since === null ? {} : { since: Number(since) }),
+    }),
+  );
 }
 
 function faults(ctx: WireContext, req: WireRequest, id: string | undefined): WireReply {
@@ -70,22 +73,33 @@ function post(ctx: WireContext, req: WireRequest, what: PostRoute, actions: Admi
   try {
     switch (what) {
       case 'price':
-        if (typeof b.symbol !== 'string' || typeof b.price !== 'number') return bad('expected { "symbol": string, "price": number }');
+        if (typeof b.symbol !== 'string' || typeof b.price !== 'number')
+          return bad('expected { "symbol": string, "price": number }');
         ctx.venue.setPrice(b.symbol, b.price);
         return json({ symbol: b.symbol, price: ctx.venue.markPrice(b.symbol) });
       case 'prices': {
         const mark = typeof b.mark === 'number' ? b.mark : undefined;
         const last = typeof b.last === 'number' ? b.last : undefined;
-        if (typeof b.symbol !== 'string' || (mark === undefined && last === undefined)) return bad('expected { "symbol": string, "mark"?: number, "last"?: number }');
-        ctx.venue.setPrices(b.symbol, { ...(mark === undefined ? {} : { mark }), ...(last === undefined ? {} : { last }) });
+        if (typeof b.symbol !== 'string' || (mark === undefined && last === undefined))
+          return bad('expected { "symbol": string, "mark"?: number, "last"?: number }');
+        ctx.venue.setPrices(b.symbol, {
+          ...(mark === undefined ? {} : { mark }),
+          ...(last === undefined ? {} : { last }),
+        });
         return json({ symbol: b.symbol, mark: ctx.venue.markPrice(b.symbol), last: ctx.venue.lastPrice(b.symbol) });
       }
       case 'position-mode':
-        if (typeof b.account !== 'string' || (b.mode !== 'one-way' && b.mode !== 'hedge')) return bad('expected { "account": string, "mode": "one-way" | "hedge" }');
+        if (typeof b.account !== 'string' || (b.mode !== 'one-way' && b.mode !== 'hedge'))
+          return bad('expected { "account": string, "mode": "one-way" | "hedge" }');
         ctx.venue.setPositionMode(b.account, b.mode);
         return json({ account: b.account, mode: b.mode });
       case 'external-position': {
-        if (typeof b.account !== 'string' || typeof b.symbol !== 'string' || (b.side !== 'buy' && b.side !== 'sell') || typeof b.size !== 'number') {
+        if (
+          typeof b.account !== 'string' ||
+          typeof b.symbol !== 'string' ||
+          (b.side !== 'buy' && b.side !== 'sell') ||
+          typeof b.size !== 'number'
+        ) {
           return bad('expected { "account": string, "symbol": string, "side": "buy" | "sell", "size": number }');
         }
         const id = ctx.venue.openExternalPosition(b.account, b.symbol, b.side, b.size);
@@ -95,7 +109,12 @@ function post(ctx: WireContext, req: WireRequest, what: PostRoute, actions: Admi
         if (typeof b.account !== 'string') return bad('expected { "account": string }');
         return json({ expired: actions.expireListenKeys(b.account) });
       case 'stream':
-        if (typeof b.account !== 'string' || (b.format !== 'bybit' && b.format !== 'binanceusdm') || typeof b.message !== 'object' || b.message === null) {
+        if (
+          typeof b.account !== 'string' ||
+          (b.format !== 'bybit' && b.format !== 'binanceusdm') ||
+          typeof b.message !== 'object' ||
+          b.message === null
+        ) {
           return bad('expected { "format": "bybit" | "binanceusdm", "account": string, "message": object }');
         }
         return json({ streams: ctx.streams.inject(b.format, b.account, b.message) });
@@ -107,23 +126,36 @@ function post(ctx: WireContext, req: WireRequest, what: PostRoute, actions: Admi
 }
 
 /** Answers one admin request, or `undefined` when the path is not the admin's. */
-export function handleAdmin(ctx: WireContext, req: WireRequest, info: AdminInfo, token: string | undefined, actions: AdminActions): WireReply | undefined {
+export function handleAdmin(
+  ctx: WireContext,
+  req: WireRequest,
+  info: AdminInfo,
+  token: string | undefined,
+  actions: AdminActions,
+): WireReply | undefined {
   if (req.path !== '/admin' && !req.path.startsWith('/admin/')) return undefined;
-  if (token !== undefined && header(req.headers, 'authorization') !== `Bearer ${token}`) return bad('admin token required', 401);
+  if (token !== undefined && header(req.headers, 'authorization') !== `Bearer ${token}`)
+    return bad('admin token required', 401);
   const [, , section, id] = req.path.split('/');
   const q = req.query;
   switch (section) {
     case undefined:
-    case '': return json(info);
-    case 'faults': return faults(ctx, req, id);
+    case '':
+      return json(info);
+    case 'faults':
+      return faults(ctx, req, id);
     case 'price':
     case 'prices':
     case 'position-mode':
     case 'external-position':
-    case 'stream': return post(ctx, req, section, actions);
-    case 'listen-keys': return id === 'expire' ? post(ctx, req, 'listen-keys', actions) : bad(`unknown admin route ${req.path}`, 404);
-    case 'requests': return requests(ctx, q);
-    case 'orders': return json(ctx.venue.orders(q.get('account') ?? 'main'));
+    case 'stream':
+      return post(ctx, req, section, actions);
+    case 'listen-keys':
+      return id === 'expire' ? post(ctx, req, 'listen-keys', actions) : bad(`unknown admin route ${req.path}`, 404);
+    case 'requests':
+      return requests(ctx, q);
+    case 'orders':
+      return json(ctx.venue.orders(q.get('account') ?? 'main'));
     case 'positions': {
       const account = q.get('account') ?? 'main';
       const symbols = q.get('symbol') === null ? [...ctx.venue.markets().keys()] : [q.get('symbol') ?? ''];
@@ -134,6 +166,7 @@ export function handleAdmin(ctx: WireContext, req: WireRequest, info: AdminInfo,
         throw e;
       }
     }
-    default: return bad(`unknown admin route ${req.path}`, 404);
+    default:
+      return bad(`unknown admin route ${req.path}`, 404);
   }
 }

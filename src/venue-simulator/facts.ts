@@ -56,17 +56,35 @@ export interface PositionFacts {
 /** The facts of a ccxt-shaped order from the venue's request side. */
 export function orderFactsOf(o: CcxtOrder): OrderFacts {
   return {
-    id: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side,
+    id: o.id,
+    clientOrderId: o.clientOrderId,
+    symbol: o.symbol,
+    side: o.side,
     type: o.triggerPrice !== undefined ? 'stop-market' : o.type,
-    amount: o.amount, filled: o.filled, average: o.average, price: o.price, triggerPrice: o.triggerPrice,
-    reduceOnly: o.reduceOnly, status: o.status, createdAt: o.timestamp, updatedAt: o.lastUpdateTimestamp,
-    triggerBy: o.info?.triggerBy, triggeredAt: o.info?.triggeredAt, endReason: o.info?.endReason, lastPriceOnCreated: o.info?.lastPriceOnCreated,
+    amount: o.amount,
+    filled: o.filled,
+    average: o.average,
+    price: o.price,
+    triggerPrice: o.triggerPrice,
+    reduceOnly: o.reduceOnly,
+    status: o.status,
+    createdAt: o.timestamp,
+    updatedAt: o.lastUpdateTimestamp,
+    triggerBy: o.info?.triggerBy,
+    triggeredAt: o.info?.triggeredAt,
+    endReason: o.info?.endReason,
+    lastPriceOnCreated: o.info?.lastPriceOnCreated,
     priceStep: o.info?.priceStep,
   };
 }
 
 const CCXT_STATUS: Readonly<Record<OrderStatusReport['status'], CcxtOrderStatus>> = {
-  open: 'open', triggered: 'triggered', filled: 'closed', cancelled: 'canceled', rejected: 'rejected', expired: 'expired',
+  open: 'open',
+  triggered: 'triggered',
+  filled: 'closed',
+  cancelled: 'canceled',
+  rejected: 'rejected',
+  expired: 'expired',
 };
 
 /**
@@ -78,13 +96,25 @@ export function orderFactsOfReport(r: OrderStatusReport, known: readonly CcxtOrd
   const at = r.venueTime ?? r.receivedAt;
   const status = CCXT_STATUS[r.status];
   return {
-    id: r.venueOrderId, clientOrderId: r.clientOrderId ?? '', symbol: r.symbol, side: r.side, type: r.type,
-    amount: r.amount, filled: r.filled, average: r.averagePrice, price: original?.price, triggerPrice: r.triggerPrice,
-    reduceOnly: r.reduceOnly, status, createdAt: original?.timestamp ?? at, updatedAt: at,
+    id: r.venueOrderId,
+    clientOrderId: r.clientOrderId ?? '',
+    symbol: r.symbol,
+    side: r.side,
+    type: r.type,
+    amount: r.amount,
+    filled: r.filled,
+    average: r.averagePrice,
+    price: original?.price,
+    triggerPrice: r.triggerPrice,
+    reduceOnly: r.reduceOnly,
+    status,
+    createdAt: original?.timestamp ?? at,
+    updatedAt: at,
     triggerBy: original?.info?.triggerBy,
     // A stop reported open has not triggered yet, whatever the venue's record says by now.
     triggeredAt: status === 'open' ? undefined : original?.info?.triggeredAt,
-    endReason: status === 'open' || status === 'triggered' || status === 'closed' ? undefined : original?.info?.endReason,
+    endReason:
+      status === 'open' || status === 'triggered' || status === 'closed' ? undefined : original?.info?.endReason,
     lastPriceOnCreated: original?.info?.lastPriceOnCreated,
     priceStep: original?.info?.priceStep,
   };
@@ -92,14 +122,25 @@ export function orderFactsOfReport(r: OrderStatusReport, known: readonly CcxtOrd
 
 /** The facts of a position view from the venue's request side. */
 export function positionFactsOf(v: PositionView): PositionFacts {
-  return { symbol: v.symbol, size: v.size, entryPrice: v.entryPrice, markPrice: v.markPrice, seq: v.seq, updatedAt: v.at };
+  return {
+    symbol: v.symbol,
+    size: v.size,
+    entryPrice: v.entryPrice,
+    markPrice: v.markPrice,
+    seq: v.seq,
+    updatedAt: v.at,
+  };
 }
 
 /** The facts of a streamed position report. */
 export function positionFactsOfReport(r: PositionStatusReport): PositionFacts {
   const size = r.side === 'sell' ? -r.size : r.size;
   return {
-    symbol: r.symbol, size, entryPrice: r.entryPrice, markPrice: r.markPrice, seq: r.venueSeq ?? 0,
+    symbol: r.symbol,
+    size,
+    entryPrice: r.entryPrice,
+    markPrice: r.markPrice,
+    seq: r.venueSeq ?? 0,
     updatedAt: r.venueTime ?? r.receivedAt,
   };
 }

@@ -7,7 +7,13 @@
  * const wire = await startWireSimulator({ venue });
  * wire.urls.bybit // { rest: 'http://127.0.0.1:PORT', ws: 'ws://127.0.0.1:PORT/v5/private' }
  */
-export { startWireSimulator, type ScriptedReply, type WireSimulator, type WireSimulatorOptions, type WireUrls } from './wire-server.js';
+export {
+  startWireSimulator,
+  type ScriptedReply,
+  type WireSimulator,
+  type WireSimulatorOptions,
+  type WireUrls,
+} from './wire-server.js';
 export type { StreamFormat } from './stream-registry.js';
 export { DEFAULT_WIRE_CREDENTIAL, type WireCredential } from './credentials.js';
 export { BINANCE_ORDER_ID_BASE } from './wire-ids.js';

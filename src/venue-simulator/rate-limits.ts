@@ -13,7 +13,10 @@
 
 /** Bybit's per-endpoint limits (requests per second per UID) for the endpoints served (docs, v5 rate limit table). */
 const BYBIT_LIMITS: Readonly<Record<string, number>> = {
-  'POST /v5/order/create': 10, 'POST /v5/order/cancel': 10, 'GET /v5/order/realtime': 50, 'GET /v5/order/history': 50,
+  'POST /v5/order/create': 10,
+  'POST /v5/order/cancel': 10,
+  'GET /v5/order/realtime': 50,
+  'GET /v5/order/history': 50,
   'GET /v5/position/list': 50,
 };
 const BYBIT_DEFAULT_LIMIT = 10;

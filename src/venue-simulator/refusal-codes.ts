@@ -29,9 +29,12 @@ const INSUFFICIENT = /INSUFFICIENT|MARGIN|BALANCE/;
 export function bybitRefusal(code: string, reason: string, ctx: RefusalContext): WireRefusal {
   if (/^\d+$/.test(code)) return { code: Number(code), msg: reason };
   switch (code) {
-    case SIM_CODES.duplicateClientOrderId: return { code: 110072, msg: 'OrderLinkedID is duplicate' };
-    case SIM_CODES.badSymbol: return { code: 10001, msg: 'params error: symbol invalid' };
-    case SIM_CODES.invalidAmount: return { code: 10001, msg: `Qty invalid: ${reason}` };
+    case SIM_CODES.duplicateClientOrderId:
+      return { code: 110072, msg: 'OrderLinkedID is duplicate' };
+    case SIM_CODES.badSymbol:
+      return { code: 10001, msg: 'params error: symbol invalid' };
+    case SIM_CODES.invalidAmount:
+      return { code: 10001, msg: `Qty invalid: ${reason}` };
     case SIM_CODES.invalidPrice:
       if (ctx.stop === true) {
         return ctx.side === 'buy'
@@ -39,12 +42,18 @@ export function bybitRefusal(code: string, reason: string, ctx: RefusalContext):
           : { code: 110093, msg: `expect Falling, but trigger_price >= current: ${reason}` };
       }
       return { code: 10001, msg: `price invalid: ${reason}` };
-    case SIM_CODES.minNotional: return { code: 110094, msg: 'Order does not meet minimum order value 5USDT' };
-    case SIM_CODES.reduceOnlyWouldIncrease: return { code: 110017, msg: 'Reduce-only rule not satisfied' };
-    case SIM_CODES.orderNotFound: return { code: 110001, msg: 'Order does not exist' };
-    case SIM_CODES.orderNotOpen: return { code: 110008, msg: 'Order has been finished or canceled' };
+    case SIM_CODES.minNotional:
+      return { code: 110094, msg: 'Order does not meet minimum order value 5USDT' };
+    case SIM_CODES.reduceOnlyWouldIncrease:
+      return { code: 110017, msg: 'Reduce-only rule not satisfied' };
+    case SIM_CODES.orderNotFound:
+      return { code: 110001, msg: 'Order does not exist' };
+    case SIM_CODES.orderNotOpen:
+      return { code: 110008, msg: 'Order has been finished or canceled' };
     default:
-      return INSUFFICIENT.test(code) ? { code: 110007, msg: 'ab not enough for new order' } : { code: 10001, msg: reason };
+      return INSUFFICIENT.test(code)
+        ? { code: 110007, msg: 'ab not enough for new order' }
+        : { code: 10001, msg: reason };
   }
 }
 
@@ -52,17 +61,28 @@ export function bybitRefusal(code: string, reason: string, ctx: RefusalContext):
 export function binanceRefusal(code: string, reason: string, ctx: RefusalContext): WireRefusal {
   if (/^-\d+$/.test(code)) return { code: Number(code), msg: reason };
   switch (code) {
-    case SIM_CODES.duplicateClientOrderId: return { code: -4116, msg: 'ClientOrderId is duplicated.' };
-    case SIM_CODES.badSymbol: return { code: -1121, msg: 'Invalid symbol.' };
-    case SIM_CODES.invalidAmount: return { code: -1111, msg: 'Precision is over the maximum defined for this asset.' };
+    case SIM_CODES.duplicateClientOrderId:
+      return { code: -4116, msg: 'ClientOrderId is duplicated.' };
+    case SIM_CODES.badSymbol:
+      return { code: -1121, msg: 'Invalid symbol.' };
+    case SIM_CODES.invalidAmount:
+      return { code: -1111, msg: 'Precision is over the maximum defined for this asset.' };
     case SIM_CODES.invalidPrice:
-      return ctx.stop === true ? { code: -2021, msg: 'Order would immediately trigger.' } : { code: -4014, msg: 'Price not increased by tick size.' };
-    case SIM_CODES.minNotional: return { code: -4164, msg: "Order's notional must be no smaller than 5 (unless you choose reduce only)." };
-    case SIM_CODES.reduceOnlyWouldIncrease: return { code: -2022, msg: 'ReduceOnly Order is rejected.' };
-    case SIM_CODES.priceProtection: return { code: -4131, msg: "The counterparty's best price does not meet the PERCENT_PRICE filter limit." };
+      return ctx.stop === true
+        ? { code: -2021, msg: 'Order would immediately trigger.' }
+        : { code: -4014, msg: 'Price not increased by tick size.' };
+    case SIM_CODES.minNotional:
+      return { code: -4164, msg: "Order's notional must be no smaller than 5 (unless you choose reduce only)." };
+    case SIM_CODES.reduceOnlyWouldIncrease:
+      return { code: -2022, msg: 'ReduceOnly Order is rejected.' };
+    case SIM_CODES.priceProtection:
+      return { code: -4131, msg: "The counterparty's best price does not meet the PERCENT_PRICE filter limit." };
     case SIM_CODES.orderNotFound:
-      return ctx.call === 'cancel' ? { code: -2011, msg: 'Unknown order sent.' } : { code: -2013, msg: 'Order does not exist.' };
-    case SIM_CODES.orderNotOpen: return { code: -2011, msg: 'Unknown order sent.' };
+      return ctx.call === 'cancel'
+        ? { code: -2011, msg: 'Unknown order sent.' }
+        : { code: -2013, msg: 'Order does not exist.' };
+    case SIM_CODES.orderNotOpen:
+      return { code: -2011, msg: 'Unknown order sent.' };
     default:
       return INSUFFICIENT.test(code) ? { code: -2019, msg: 'Margin is insufficient.' } : { code: -2010, msg: reason };
   }

@@ -11,7 +11,11 @@
 export type StreamFormat = 'bybit' | 'binanceusdm';
 
 export class StreamRegistry {
-  private readonly streams = new Set<{ readonly format: StreamFormat; readonly account: string; readonly send: (message: unknown) => void }>();
+  private readonly streams = new Set<{
+    readonly format: StreamFormat;
+    readonly account: string;
+    readonly send: (message: unknown) => void;
+  }>();
 
   /** Registers one open stream; returns its removal. */
   add(format: StreamFormat, account: string, send: (message: unknown) => void): () => void {

@@ -55,8 +55,13 @@ export function wireContext(venue: SimExchange, credentials: CredentialBook): Wi
     wallNow: () => Date.now(),
     unknownId: (given) => asVenueOrderId(`unknown:${given}`),
     streamDown: (account) => venue.faults.peek('disconnect', asAccountId(account)) !== undefined,
-    symbolOfOrder: (account, lookup) => venue.orders(account)
-      .find((o) => (lookup.id !== undefined && o.id === lookup.id) || (lookup.clientOrderId !== undefined && o.clientOrderId === lookup.clientOrderId))
-      ?.symbol,
+    symbolOfOrder: (account, lookup) =>
+      venue
+        .orders(account)
+        .find(
+          (o) =>
+            (lookup.id !== undefined && o.id === lookup.id) ||
+            (lookup.clientOrderId !== undefined && o.clientOrderId === lookup.clientOrderId),
+        )?.symbol,
   };
 }

@@ -115,23 +115,33 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
       const [reply] = scripted.splice(script, 1);
       return json(reply?.body, reply?.status ?? 200);
     }
-    return handleAdmin(ctx, request, { venue: 'posguard wire simulator', urls: described.urls, accounts: credentials.all.map((c) => c.account) }, opts.adminToken, { expireListenKeys })
-      ?? handleBybitRest(ctx, request)
-      ?? handleBinanceRest(binance, request)
-      ?? json({ error: `no route for ${request.method} ${request.path}` }, 404);
+    return (
+      handleAdmin(
+        ctx,
+        request,
+        { venue: 'posguard wire simulator', urls: described.urls, accounts: credentials.all.map((c) => c.account) },
+        opts.adminToken,
+        { expireListenKeys },
+      ) ??
+      handleBybitRest(ctx, request) ??
+      handleBinanceRest(binance, request) ??
+      json({ error: `no route for ${request.method} ${request.path}` }, 404)
+    );
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    route(req).then((reply) => {
-      if (reply.kind !== 'hold') return writeReply(res, reply);
-      const timer = setTimeout(() => {
-        held.delete(timer);
-        res.socket?.destroy();
-      }, holdMs);
-      held.add(timer);
-    }).catch((error: unknown) => {
-      writeReply(res, json({ error: error instanceof Error ? error.message : String(error) }, 500));
-    });
+    route(req)
+      .then((reply) => {
+        if (reply.kind !== 'hold') return writeReply(res, reply);
+        const timer = setTimeout(() => {
+          held.delete(timer);
+          res.socket?.destroy();
+        }, holdMs);
+        held.add(timer);
+      })
+      .catch((error: unknown) => {
+        writeReply(res, json({ error: error instanceof Error ? error.message : String(error) }, 500));
+      });
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -143,11 +153,15 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '';
     const key = listenKeyOf(url);
-    const serve = path.includes('v5/private') ? (ws: WebSocket) => bybitSession(ctx, ws)
-      : path.includes('v5/public') ? (ws: WebSocket) => bybitPublicSession(ctx, ws)
-        : key !== undefined ? (ws: WebSocket) => binanceSession(binance, ws, key)
-          : isBinancePublicPath(path) ? (ws: WebSocket) => binancePublicSession(ctx, ws, url)
-        : undefined;
+    const serve = path.includes('v5/private')
+      ? (ws: WebSocket) => bybitSession(ctx, ws)
+      : path.includes('v5/public')
+        ? (ws: WebSocket) => bybitPublicSession(ctx, ws)
+        : key !== undefined
+          ? (ws: WebSocket) => binanceSession(binance, ws, key)
+          : isBinancePublicPath(path)
+            ? (ws: WebSocket) => binancePublicSession(ctx, ws, url)
+            : undefined;
     if (serve === undefined) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;

@@ -4,7 +4,15 @@ import { createRedisAlertSink } from '../../src/alerts/alerts-from-config.js';
 import { configSecrets, parseConfig } from '../../src/config/config.js';
 import { asAccountId, type PositionId } from '../../src/domain/ids.js';
 import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
-import { dumpPrefix, memoryLogger, startHttpReceiver, startSmtpReceiver, waitFor, type HttpReceiver, type SmtpReceiver } from './support.js';
+import {
+  dumpPrefix,
+  memoryLogger,
+  startHttpReceiver,
+  startSmtpReceiver,
+  waitFor,
+  type HttpReceiver,
+  type SmtpReceiver,
+} from './support.js';
 
 const API_KEY = 'SENTINEL-API-KEY-123';
 const API_SECRET = 'SENTINEL-API-SECRET-456';
@@ -22,8 +30,14 @@ let smtp: SmtpReceiver;
 beforeAll(async () => {
   redis = connect();
   // Every receiver fails, and echoes what it got: the bot token in the URL path, the signed body.
-  telegram = await startHttpReceiver((req) => ({ status: 500, body: JSON.stringify({ ok: false, error_code: 500, description: `upstream failed for ${req.url}` }) }));
-  webhook = await startHttpReceiver((req) => ({ status: 502, body: `bad gateway: ${JSON.stringify(req.headers)} ${req.url}` }));
+  telegram = await startHttpReceiver((req) => ({
+    status: 500,
+    body: JSON.stringify({ ok: false, error_code: 500, description: `upstream failed for ${req.url}` }),
+  }));
+  webhook = await startHttpReceiver((req) => ({
+    status: 502,
+    body: `bad gateway: ${JSON.stringify(req.headers)} ${req.url}`,
+  }));
   smtp = await startSmtpReceiver('alerts', 'not-the-configured-password');
 });
 afterAll(async () => {
@@ -38,7 +52,11 @@ describe('secrets in alerts', () => {
       accounts: [{ id: 'main', exchange: 'bybit', apiKey: API_KEY, secret: API_SECRET }],
       alerts: {
         telegram: { botToken: BOT_TOKEN, chatId: '-100200300', apiUrl: telegram.url },
-        email: { smtp: `smtp://alerts:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`, from: 'posguard@example.org', to: ['ops@example.org'] },
+        email: {
+          smtp: `smtp://alerts:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
+          from: 'posguard@example.org',
+          to: ['ops@example.org'],
+        },
         webhook: { url: `${webhook.url}/hook`, secret: WEBHOOK_SECRET },
         cooldownMs: 60_000,
       },
@@ -46,8 +64,14 @@ describe('secrets in alerts', () => {
     // The logger has no secrets configured: the alerts code itself must not leak any.
     const { log, raw, lines } = memoryLogger();
     const sink = createRedisAlertSink(config.alerts, {
-      redis, bullConnection: REDIS_URL, prefix, bullPrefix: `${prefix}bull`, log, secrets: configSecrets(config),
-      attempts: 2, backoffMs: 10,
+      redis,
+      bullConnection: REDIS_URL,
+      prefix,
+      bullPrefix: `${prefix}bull`,
+      log,
+      secrets: configSecrets(config),
+      attempts: 2,
+      backoffMs: 10,
     });
     sink.start();
     sink.raise(
@@ -61,8 +85,14 @@ describe('secrets in alerts', () => {
     // The deliveries were tried and failed with reasons that say why.
     expect(telegram.requests).toHaveLength(2);
     expect(webhook.requests).toHaveLength(2);
-    expect(givenUp().map((l) => l.channel).sort()).toEqual(['email', 'telegram', 'webhook']);
-    const reasons = givenUp().map((l) => String(l.reason)).join('\n');
+    expect(
+      givenUp()
+        .map((l) => l.channel)
+        .sort(),
+    ).toEqual(['email', 'telegram', 'webhook']);
+    const reasons = givenUp()
+      .map((l) => String(l.reason))
+      .join('\n');
     expect(reasons).toContain('HTTP 500: upstream failed for /bot[redacted]/sendMessage');
     expect(reasons).toContain('HTTP 502');
     expect(reasons).toMatch(/Invalid login/);

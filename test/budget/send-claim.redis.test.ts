@@ -35,14 +35,29 @@ describe('the send claim and the request budget', () => {
     const token = await store.acquireLease(account, 'w1', 60_000);
     const holder = `w1|${token}`;
     const journal = new RedisJournal(store, account, () => holder);
-    const machine = wirePositionMachine({ account, port, journal, alerts: { raise: () => {}, list: async () => [] }, clock });
+    const machine = wirePositionMachine({
+      account,
+      port,
+      journal,
+      alerts: { raise: () => {}, list: async () => [] },
+      clock,
+    });
     // A 429 backs the account off for 3 s.
     venue.faults.set({ fault: { kind: 'rateLimited', retryAfterMs: 3_000 }, when: { calls: 1 }, account });
     await port.fetchPositions().catch(() => {});
     const positionId = newPositionId(T0, new Uint8Array(10).fill(7));
-    const request = { symbol: AVL, side: 'buy' as const, type: 'market' as const, amount: 43, clientOrderId: asClientOrderId(`pg-${positionId}-e`), reduceOnly: false };
+    const request = {
+      symbol: AVL,
+      side: 'buy' as const,
+      type: 'market' as const,
+      amount: 43,
+      clientOrderId: asClientOrderId(`pg-${positionId}-e`),
+      reduceOnly: false,
+    };
     const sendOrder = machine.implementations.actors.sendOrder as AnyActorLogic;
-    const send = toPromise(createActor(sendOrder, { input: { positionId, role: 'entry', request, phase: 'pending' } }).start()) as Promise<SendOrderOutput>;
+    const send = toPromise(
+      createActor(sendOrder, { input: { positionId, role: 'entry', request, phase: 'pending' } }).start(),
+    ) as Promise<SendOrderOutput>;
     await settle();
     // Another worker takes the account while the order waits in the backoff.
     await store.releaseLease(account, holder);

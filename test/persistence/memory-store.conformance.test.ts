@@ -19,7 +19,7 @@ const make = () => {
 
 storeConformance('memory', make);
 
-describe('the memory store\'s simulated faults', () => {
+describe("the memory store's simulated faults", () => {
   it('refuses every call while unreachable and writes nothing', async () => {
     const { store } = make();
     const a = asAccountId('down');

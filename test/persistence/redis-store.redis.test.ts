@@ -42,10 +42,19 @@ describe('the Redis store', () => {
     const holder = `w1|${t}`;
     const id = newId();
     const entry = { positionId: id, intent, entryClientOrderId: asClientOrderId(`pg-${id}-e`), at: 1 };
-    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: undefined, size: 0 } })).toEqual({ kind: 'new', baseline: { size: 0 } });
-    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({ kind: 'unconfirmed', baseline: { size: 0 } });
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: undefined, size: 0 } })).toEqual({
+      kind: 'new',
+      baseline: { size: 0 },
+    });
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({
+      kind: 'unconfirmed',
+      baseline: { size: 0 },
+    });
     await store.confirmIntent(A, holder, id);
-    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({ kind: 'confirmed', baseline: { size: 0 } });
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({
+      kind: 'confirmed',
+      baseline: { size: 0 },
+    });
     expect(await store.positionForKey(A, 'bot-1')).toBe(id);
     const live = await store.loadLive(A);
     expect(live.find((p) => p.id === id)).toMatchObject({ intent, baseline: { size: 0 }, snapshot: undefined });
@@ -67,11 +76,25 @@ describe('the Redis store', () => {
     expect(t2).toBeGreaterThan(t1);
     const id = newId();
     const stale = `w1|${t1}`;
-    const entry = { positionId: id, intent: { ...intent, account: acct }, entryClientOrderId: asClientOrderId(`pg-${id}-e`), baseline: { size: 0, side: undefined }, at: 1 };
+    const entry = {
+      positionId: id,
+      intent: { ...intent, account: acct },
+      entryClientOrderId: asClientOrderId(`pg-${id}-e`),
+      baseline: { size: 0, side: undefined },
+      at: 1,
+    };
     await expect(store.recordIntent(acct, stale, entry)).rejects.toBeInstanceOf(LeaseLost);
     await expect(store.claimSend(acct, stale, id, entry.entryClientOrderId, 1)).rejects.toBeInstanceOf(LeaseLost);
-    await expect(store.saveSnapshot(acct, stale, { positionId: id, state: 'open', final: false, snapshot: {}, at: 1, event: { type: 'x', payload: null } }))
-      .rejects.toBeInstanceOf(LeaseLost);
+    await expect(
+      store.saveSnapshot(acct, stale, {
+        positionId: id,
+        state: 'open',
+        final: false,
+        snapshot: {},
+        at: 1,
+        event: { type: 'x', payload: null },
+      }),
+    ).rejects.toBeInstanceOf(LeaseLost);
     expect(await db.redis.exists(store.keys.position(id), store.keys.claims(id), store.keys.history(id))).toBe(0);
   });
 
@@ -79,17 +102,48 @@ describe('the Redis store', () => {
     const t = await store.acquireLease(A, 'w1', 60_000);
     const holder = `w1|${t}`;
     const id = newId();
-    await store.recordIntent(A, holder, { positionId: id, intent: { ...intent, idempotencyKey: undefined }, entryClientOrderId: asClientOrderId(`pg-${id}-e`), baseline: { size: 0, side: undefined }, at: 1 });
-    await store.saveSnapshot(A, holder, { positionId: id, state: 'verifying', final: false, snapshot: { value: 'verifying' }, at: 2, event: { type: 'xstate.done.actor.send', payload: { id: '42' } } });
+    await store.recordIntent(A, holder, {
+      positionId: id,
+      intent: { ...intent, idempotencyKey: undefined },
+      entryClientOrderId: asClientOrderId(`pg-${id}-e`),
+      baseline: { size: 0, side: undefined },
+      at: 1,
+    });
+    await store.saveSnapshot(A, holder, {
+      positionId: id,
+      state: 'verifying',
+      final: false,
+      snapshot: { value: 'verifying' },
+      at: 2,
+      event: { type: 'xstate.done.actor.send', payload: { id: '42' } },
+    });
     expect(await store.idsInState(A, 'verifying')).toContain(id);
-    await store.saveSnapshot(A, holder, { positionId: id, state: 'open', final: false, snapshot: { value: 'open' }, at: 3, event: { type: 'FILL_REPORT', payload: { tradeId: 't1' } } });
+    await store.saveSnapshot(A, holder, {
+      positionId: id,
+      state: 'open',
+      final: false,
+      snapshot: { value: 'open' },
+      at: 3,
+      event: { type: 'FILL_REPORT', payload: { tradeId: 't1' } },
+    });
     expect(await store.idsInState(A, 'verifying')).not.toContain(id);
     expect(await store.idsInState(A, 'open')).toContain(id);
     expect((await store.loadLive(A)).find((p) => p.id === id)?.snapshot).toEqual({ value: 'open' });
-    await store.saveSnapshot(A, holder, { positionId: id, state: 'closed', final: true, snapshot: { value: 'closed' }, at: 4, event: { type: 'POSITION_REPORT', payload: { size: 0 } } });
+    await store.saveSnapshot(A, holder, {
+      positionId: id,
+      state: 'closed',
+      final: true,
+      snapshot: { value: 'closed' },
+      at: 4,
+      event: { type: 'POSITION_REPORT', payload: { size: 0 } },
+    });
     expect((await store.loadLive(A)).map((p) => p.id)).not.toContain(id);
     const history = await store.history(id);
-    expect(history.map((h) => [h.state, h.event])).toEqual([['verifying', 'xstate.done.actor.send'], ['open', 'FILL_REPORT'], ['closed', 'POSITION_REPORT']]);
+    expect(history.map((h) => [h.state, h.event])).toEqual([
+      ['verifying', 'xstate.done.actor.send'],
+      ['open', 'FILL_REPORT'],
+      ['closed', 'POSITION_REPORT'],
+    ]);
     expect(history[1]?.payload).toEqual({ tradeId: 't1' });
   });
 });

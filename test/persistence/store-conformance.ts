@@ -19,11 +19,28 @@ export interface StoreUnderTest {
 
 let n = 0;
 const newId = (): PositionId => newPositionId(1_764_000_000_000 + n++, new Uint8Array(10).fill(n % 256));
-const intentOf = (account: AccountId, key?: string) => ({ account, symbol: 'AVL/USDT:USDT', side: 'buy' as const, amount: 43, ...(key === undefined ? {} : { idempotencyKey: key }) });
-const journal = (account: AccountId, id: PositionId, key?: string) => ({
-  positionId: id, intent: intentOf(account, key), entryClientOrderId: asClientOrderId(`pg-${id}-e`), baseline: { side: undefined, size: 0 }, at: 1,
+const intentOf = (account: AccountId, key?: string) => ({
+  account,
+  symbol: 'AVL/USDT:USDT',
+  side: 'buy' as const,
+  amount: 43,
+  ...(key === undefined ? {} : { idempotencyKey: key }),
 });
-const snapshotOf = (id: PositionId, state: string, final = false) => ({ positionId: id, state, final, snapshot: { value: state }, at: 2, event: { type: 'X', payload: { n: 1 } } });
+const journal = (account: AccountId, id: PositionId, key?: string) => ({
+  positionId: id,
+  intent: intentOf(account, key),
+  entryClientOrderId: asClientOrderId(`pg-${id}-e`),
+  baseline: { side: undefined, size: 0 },
+  at: 1,
+});
+const snapshotOf = (id: PositionId, state: string, final = false) => ({
+  positionId: id,
+  state,
+  final,
+  snapshot: { value: state },
+  at: 2,
+  event: { type: 'X', payload: { n: 1 } },
+});
 
 /** Registers the conformance suite for one store; `make` is called once per test. */
 export function storeConformance(name: string, make: () => StoreUnderTest): void {
@@ -73,7 +90,10 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       const h = `w1|${await store.acquireLease(a, 'w1', 60_000)}`;
       const id = newId();
       expect(await store.recordIntent(a, h, journal(a, id, 'bot-1'))).toEqual({ kind: 'new', baseline: { size: 0 } });
-      expect(await store.recordIntent(a, h, { ...journal(a, id), baseline: { side: 'buy', size: 43 } })).toEqual({ kind: 'unconfirmed', baseline: { size: 0 } });
+      expect(await store.recordIntent(a, h, { ...journal(a, id), baseline: { side: 'buy', size: 43 } })).toEqual({
+        kind: 'unconfirmed',
+        baseline: { size: 0 },
+      });
       await store.confirmIntent(a, h, id);
       expect((await store.recordIntent(a, h, journal(a, id))).kind).toBe('confirmed');
       expect(await store.positionForKey(a, 'bot-1')).toBe(id);
@@ -82,7 +102,11 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       expect((await store.recordIntent(a, h, journal(a, adopted))).kind).toBe('adopted');
       const live = await store.loadLive(a);
       expect(live.map((p) => p.id).sort()).toEqual([id, adopted].sort());
-      expect(live.find((p) => p.id === id)).toMatchObject({ intent: intentOf(a, 'bot-1'), baseline: { size: 0 }, snapshot: undefined });
+      expect(live.find((p) => p.id === id)).toMatchObject({
+        intent: intentOf(a, 'bot-1'),
+        baseline: { size: 0 },
+        snapshot: undefined,
+      });
     });
 
     it('grants the claim of a client order id once; a released claim may be taken again', async () => {
@@ -134,7 +158,11 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       await store.saveSnapshot(a, h, snapshotOf(id, 'closed', true));
       expect(await store.loadLive(a)).toEqual([]);
       expect(await store.idsInState(a, 'closed')).toEqual([id]);
-      expect((await store.history(id)).map((e) => [e.state, e.event, e.payload])).toEqual([['pending', 'X', { n: 1 }], ['open', 'X', { n: 1 }], ['closed', 'X', { n: 1 }]]);
+      expect((await store.history(id)).map((e) => [e.state, e.event, e.payload])).toEqual([
+        ['pending', 'X', { n: 1 }],
+        ['open', 'X', { n: 1 }],
+        ['closed', 'X', { n: 1 }],
+      ]);
     });
 
     it('answers a record that cannot be read apart, naming it, and still answers the others', async () => {

@@ -42,7 +42,10 @@ describe('scenario 1: the naive baseline against posguard', () => {
     });
     const port = createSimPort(venue, 'naive');
 
-    const result = await driveUntilSettled(clock, runNaiveBot(port, clock, { symbol: AVL, side: 'buy', amount: 43, clientOrderId: asClientOrderId('naive-1') }));
+    const result = await driveUntilSettled(
+      clock,
+      runNaiveBot(port, clock, { symbol: AVL, side: 'buy', amount: 43, clientOrderId: asClientOrderId('naive-1') }),
+    );
 
     expect(result.verdict).toBe('rolled-back');
     expect(result.entrySide).toBe('unknown');

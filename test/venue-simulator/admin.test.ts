@@ -25,7 +25,10 @@ afterEach(async () => {
 describe('the admin endpoint', () => {
   it('describes where to point accounts', async () => {
     const info = await plain(admin(''));
-    expect(info.json).toMatchObject({ urls: { bybit: wire.urls.bybit, binanceusdm: wire.urls.binanceusdm }, accounts: ['main'] });
+    expect(info.json).toMatchObject({
+      urls: { bybit: wire.urls.bybit, binanceusdm: wire.urls.binanceusdm },
+      accounts: ['main'],
+    });
   });
 
   it('sets, lists and clears fault rules, refusing an invalid one with the reason', async () => {
@@ -47,21 +50,34 @@ describe('the admin endpoint', () => {
   });
 
   it('sets a price, the position mode, and opens a position as another program would', async () => {
-    expect((await plain(admin('/price'), 'POST', { symbol: AVL, price: 0.3 })).json).toEqual({ symbol: AVL, price: 0.3 });
+    expect((await plain(admin('/price'), 'POST', { symbol: AVL, price: 0.3 })).json).toEqual({
+      symbol: AVL,
+      price: 0.3,
+    });
     expect(venue.markPrice(AVL)).toBe(0.3);
     await plain(admin('/position-mode'), 'POST', { account: 'main', mode: 'hedge' });
     expect(venue.positionMode('main')).toBe('hedge');
-    const opened = await plain(admin('/external-position'), 'POST', { account: 'main', symbol: AVL, side: 'sell', size: 20 });
+    const opened = await plain(admin('/external-position'), 'POST', {
+      account: 'main',
+      symbol: AVL,
+      side: 'sell',
+      size: 20,
+    });
     expect(opened.status).toBe(201);
     expect(venue.position('main', AVL).size).toBe(-20);
-    expect(((await plain(admin(`/positions?account=main&symbol=${encodeURIComponent(AVL)}`))).json as { size: number }[])[0]?.size).toBe(-20);
+    expect(
+      ((await plain(admin(`/positions?account=main&symbol=${encodeURIComponent(AVL)}`))).json as { size: number }[])[0]
+        ?.size,
+    ).toBe(-20);
     expect((await plain(admin('/price'), 'POST', { symbol: 'NOPE/USDT:USDT', price: 1 })).status).toBe(400);
   });
 
   it('reads the request record, filtered by account and method', async () => {
     await plain(`${wire.urls.bybit.rest}/v5/market/tickers?category=linear&symbol=AVLUSDT`);
     const record = await plain(admin('/requests?method=fetchMarkPrice'));
-    expect(record.json).toEqual([expect.objectContaining({ account: 'public', method: 'fetchMarkPrice', params: { symbol: AVL }, result: 'ok' })]);
+    expect(record.json).toEqual([
+      expect.objectContaining({ account: 'public', method: 'fetchMarkPrice', params: { symbol: AVL }, result: 'ok' }),
+    ]);
     expect((await plain(admin('/requests?method=bogus'))).status).toBe(400);
   });
 
@@ -69,7 +85,9 @@ describe('the admin endpoint', () => {
     const guarded = await startWireSimulator({ venue, adminToken: 'tok' });
     try {
       expect((await plain(`${guarded.urls.admin}/faults`)).status).toBe(401);
-      expect((await plain(`${guarded.urls.admin}/faults`, 'GET', undefined, { Authorization: 'Bearer tok' })).status).toBe(200);
+      expect(
+        (await plain(`${guarded.urls.admin}/faults`, 'GET', undefined, { Authorization: 'Bearer tok' })).status,
+      ).toBe(200);
     } finally {
       await guarded.close();
     }

@@ -17,9 +17,17 @@ afterEach(async () => {
 });
 
 /** `n` linear perpetuals priced at 1. */
-const markets = (n: number): SimMarketSpec[] => Array.from({ length: n }, (_, i) => ({
-  symbol: `P${i}/USDT:USDT`, amountStep: 1, priceStep: 0.0001, minAmount: 1, minNotional: 5, contractSize: 1, initialPrice: 1, volatility: 0,
-}));
+const markets = (n: number): SimMarketSpec[] =>
+  Array.from({ length: n }, (_, i) => ({
+    symbol: `P${i}/USDT:USDT`,
+    amountStep: 1,
+    priceStep: 0.0001,
+    minAmount: 1,
+    minNotional: 5,
+    contractSize: 1,
+    initialPrice: 1,
+    volatility: 0,
+  }));
 
 /** Opens a position on each of the first `n` markets, as another program would (not recorded). */
 function openPositions(venue: WireHarness['venue'], n: number): void {
@@ -29,7 +37,15 @@ function openPositions(venue: WireHarness['venue'], n: number): void {
 /** Rests `n` limit buys far below the price on P0 (recorded as creates, not as list reads). */
 function restOrders(venue: WireHarness['venue'], n: number): void {
   for (let i = 0; i < n; i += 1) {
-    const reply = venue.server.createOrder('main' as never, { symbol: 'P0/USDT:USDT', side: 'buy', type: 'limit', amount: 10, price: 0.6, clientOrderId: asClientOrderId(`pg-rest-${i}`), reduceOnly: false });
+    const reply = venue.server.createOrder('main' as never, {
+      symbol: 'P0/USDT:USDT',
+      side: 'buy',
+      type: 'limit',
+      amount: 10,
+      price: 0.6,
+      clientOrderId: asClientOrderId(`pg-rest-${i}`),
+      reduceOnly: false,
+    });
     if (!reply.ok) throw new Error('the resting order was refused');
   }
 }
@@ -66,12 +82,18 @@ describe('paged lists on Bybit v5 through ccxt', () => {
     expect(h.venue.requests({ method: 'fetchPositions' })).toHaveLength(3);
   });
 
-  it('refuses a page limit out of Bybit\'s bounds with 10001', async () => {
+  it("refuses a page limit out of Bybit's bounds with 10001", async () => {
     h = await wireHarness({ markets: markets(2) });
     const port = await h.port('bybit');
     await expect(port.fetchPositions()).resolves.toEqual([]);
     const { bybit } = await import('../support/wire-client.js');
-    const reply = await bybit(h.wire.urls.bybit.rest, 'GET', '/v5/position/list', { category: 'linear', settleCoin: 'USDT', limit: 201 }, { key: API_KEY, secret: API_SECRET });
+    const reply = await bybit(
+      h.wire.urls.bybit.rest,
+      'GET',
+      '/v5/position/list',
+      { category: 'linear', settleCoin: 'USDT', limit: 201 },
+      { key: API_KEY, secret: API_SECRET },
+    );
     expect(reply.json).toMatchObject({ retCode: 10001 });
   });
 });
@@ -89,7 +111,8 @@ describe('Binance USD-M lists through the wire', () => {
     h = await wireHarness({ markets: markets(2) });
     const rest = h.wire.urls.binanceusdm.rest;
     const cred = { key: API_KEY, secret: API_SECRET };
-    const used = async (path: string, params: Record<string, string>) => Number((await binance(rest, 'GET', path, params, cred)).headers['x-mbx-used-weight-1m']);
+    const used = async (path: string, params: Record<string, string>) =>
+      Number((await binance(rest, 'GET', path, params, cred)).headers['x-mbx-used-weight-1m']);
     const a = await used('/fapi/v1/openOrders', {});
     const b = await used('/fapi/v1/openOrders', { symbol: 'P0USDT' });
     const c = await used('/fapi/v3/positionRisk', {});

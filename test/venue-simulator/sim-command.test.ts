@@ -32,7 +32,9 @@ describe('posguard sim', () => {
   });
 
   it('refuses a port that is not a TCP port', async () => {
-    await expect(runSim(['--port', 'eighty'], { write: () => {}, until: async () => {} })).rejects.toBeInstanceOf(UsageError);
+    await expect(runSim(['--port', 'eighty'], { write: () => {}, until: async () => {} })).rejects.toBeInstanceOf(
+      UsageError,
+    );
     await expect(runSim(['extra'], { write: () => {}, until: async () => {} })).rejects.toBeInstanceOf(UsageError);
   });
 });

@@ -21,14 +21,18 @@ afterEach(async () => {
   await h.close();
 });
 
-const bybitTick = (mark: string) => (m: Record<string, unknown>) => m.topic === 'tickers.AVLUSDT' && (m.data as { markPrice?: string } | undefined)?.markPrice === mark;
+const bybitTick = (mark: string) => (m: Record<string, unknown>) =>
+  m.topic === 'tickers.AVLUSDT' && (m.data as { markPrice?: string } | undefined)?.markPrice === mark;
 
 describe('Bybit public tickers on the wire', () => {
   it('acknowledges tickers.AVLUSDT, sends its snapshot, then a push of mark and last for each price set', async () => {
     ws = await socket(h.wire.urls.publicWs.bybit);
     ws.send({ op: 'subscribe', args: ['tickers.AVLUSDT'], req_id: 'r1' });
     expect(await ws.next((m) => m.op === 'subscribe')).toMatchObject({ success: true, req_id: 'r1' });
-    expect(await ws.next(bybitTick('0.25'))).toMatchObject({ type: 'snapshot', data: { symbol: 'AVLUSDT', lastPrice: '0.25' } });
+    expect(await ws.next(bybitTick('0.25'))).toMatchObject({
+      type: 'snapshot',
+      data: { symbol: 'AVLUSDT', lastPrice: '0.25' },
+    });
     const at = Date.now();
     h.venue.setPrices(AVL, { mark: 0.26, last: 0.27 });
     const push = await ws.next(bybitTick('0.26'));

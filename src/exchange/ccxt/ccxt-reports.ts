@@ -17,24 +17,50 @@ import { normalizePosition } from './normalize-position.js';
 import type { VenueProfile } from './venue-profile.js';
 
 /** The order's report; throws `MalformedOrderReply` when a field is missing. */
-export function orderReport(profile: VenueProfile, order: Order, source: ReportSource, receivedAt: number): OrderStatusReport {
+export function orderReport(
+  profile: VenueProfile,
+  order: Order,
+  source: ReportSource,
+  receivedAt: number,
+): OrderStatusReport {
   return normalizeOrder(profile.prepareOrder(order), { source, receivedAt });
 }
 
 /** The position's report; throws `MalformedPositionReply` when a field is missing. */
-export function positionReport(profile: VenueProfile, p: Position, source: ReportSource, receivedAt: number): PositionStatusReport {
+export function positionReport(
+  profile: VenueProfile,
+  p: Position,
+  source: ReportSource,
+  receivedAt: number,
+): PositionStatusReport {
   const venueTime = profile.positionTime?.(p);
-  return normalizePosition(p, { source, receivedAt, venueSeq: profile.positionSeq(p), hedgeIndex: profile.hedgeIndex(p), ...(venueTime === undefined ? {} : { venueTime }) });
+  return normalizePosition(p, {
+    source,
+    receivedAt,
+    venueSeq: profile.positionSeq(p),
+    hedgeIndex: profile.hedgeIndex(p),
+    ...(venueTime === undefined ? {} : { venueTime }),
+  });
 }
 
-const positive = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+const positive = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
 
 /** The fill of a trade of the account, or `undefined` when the trade lacks a field. */
 export function fillReport(profile: VenueProfile, t: Trade, receivedAt: number): FillReport | undefined {
   const amount = positive(t.amount);
   const price = positive(t.price);
-  if (typeof t.id !== 'string' || t.id === '' || typeof t.order !== 'string' || t.order === '' || typeof t.symbol !== 'string'
-    || !isSide(t.side) || amount === undefined || price === undefined) return undefined;
+  if (
+    typeof t.id !== 'string' ||
+    t.id === '' ||
+    typeof t.order !== 'string' ||
+    t.order === '' ||
+    typeof t.symbol !== 'string' ||
+    !isSide(t.side) ||
+    amount === undefined ||
+    price === undefined
+  )
+    return undefined;
   const cid = profile.tradeClientOrderId(t);
   return {
     source: 'stream',

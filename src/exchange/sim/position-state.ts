@@ -40,7 +40,11 @@ export function applyFill(position: NetPosition, side: Side, qty: number, price:
   if (held === undefined || sideOf(size) !== held) return { size, entryPrice: price };
   if (held !== side) return { size, entryPrice: position.entryPrice };
   const before = abs(position.size);
-  const entryPrice = dec(position.entryPrice ?? price).times(before).plus(dec(price).times(qty)).div(add(before, qty)).toNumber();
+  const entryPrice = dec(position.entryPrice ?? price)
+    .times(before)
+    .plus(dec(price).times(qty))
+    .div(add(before, qty))
+    .toNumber();
   return { size, entryPrice };
 }
 

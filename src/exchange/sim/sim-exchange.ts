@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: the simulated exchange's one public surface (accounts, prices, faults, other programs, the request record); its engine, checks and streams are apart.
+ *
  * The simulated exchange (see docs/architecture.md, Exchanges): one venue with many accounts, an injected
  * clock and a seeded price path. Receives port calls (through `server`), price moves
  * (`setPrice` for mark and last together, `setPrices` to set them apart, `tick`, or every
@@ -98,7 +100,10 @@ export class SimExchange {
     this.hub = new StreamHub(opts.clock, this.faults, opts.streamDelayMs ?? 0);
     this.tickers = new TickerStream(this.faults, (ms, fn) => this.later(ms, fn));
     this.server = new VenueServer({
-      clock: opts.clock, engine: this.engine, faults: this.faults, rules: this.rules,
+      clock: opts.clock,
+      engine: this.engine,
+      faults: this.faults,
+      rules: this.rules,
       record: (request) => this.log.push(request),
       positionMode: (account) => this.positionMode(account),
     });
@@ -143,7 +148,8 @@ export class SimExchange {
   /** Moves every price `steps` steps along its seeded path (mark and last together). */
   tick(steps = 1): void {
     for (let i = 0; i < steps; i++) {
-      for (const spec of this.engine.markets) this.setPrice(spec.symbol, nextPrice(this.markPrice(spec.symbol), spec, this.rnd));
+      for (const spec of this.engine.markets)
+        this.setPrice(spec.symbol, nextPrice(this.markPrice(spec.symbol), spec, this.rnd));
     }
   }
 
@@ -163,7 +169,10 @@ export class SimExchange {
 
   /** The venue's truth for one position (signed size), whatever the faults show. */
   position(account: AccountId | string, symbol: string): PositionView {
-    const view = this.engine.positions(asAccountId(account)).map((t) => t.latest).find((p) => p.symbol === symbol);
+    const view = this.engine
+      .positions(asAccountId(account))
+      .map((t) => t.latest)
+      .find((p) => p.symbol === symbol);
     return view ?? { symbol, size: 0, entryPrice: undefined, markPrice: this.markPrice(symbol), seq: 0, at: 0 };
   }
 
@@ -179,7 +188,14 @@ export class SimExchange {
    */
   openExternalPosition(account: AccountId | string, symbol: string, side: Side, size: number): VenueOrderId {
     const id = asAccountId(account);
-    const request: OrderRequest = { symbol, side, type: 'market', amount: size, reduceOnly: false, clientOrderId: asClientOrderId(`ext-${this.externalSeq++}`) };
+    const request: OrderRequest = {
+      symbol,
+      side,
+      type: 'market',
+      amount: size,
+      reduceOnly: false,
+      clientOrderId: asClientOrderId(`ext-${this.externalSeq++}`),
+    };
     const refusal = this.engine.check(id, request, this.rules);
     if (refusal !== undefined) throw new RangeError(`external ${side} of ${size} ${symbol} refused: ${refusal.reason}`);
     return this.engine.accept(id, request, { origin: 'external', visibleFrom: this.clock.now(), rules: this.rules }).id;
@@ -226,7 +242,9 @@ export class SimExchange {
 
   private triggeredStopPlan(order: OrderState): TriggeredStopPlan | undefined {
     const fault = this.faults.take('triggeredStop', order.account);
-    return fault === undefined ? undefined : { holdMs: fault.holdMs ?? 1_000, outcome: fault.outcome ?? 'fill', fraction: fault.fraction ?? 0 };
+    return fault === undefined
+      ? undefined
+      : { holdMs: fault.holdMs ?? 1_000, outcome: fault.outcome ?? 'fill', fraction: fault.fraction ?? 0 };
   }
 
   private publish(change: EngineChange): void {
@@ -234,19 +252,36 @@ export class SimExchange {
     switch (change.kind) {
       case 'order': {
         const raw = toCcxtOrder(change.order);
-        this.hub.publish(change.order.account, (receivedAt) => ({ type: 'order', report: normalizeOrder(raw, { source: 'stream', receivedAt }) }));
+        this.hub.publish(change.order.account, (receivedAt) => ({
+          type: 'order',
+          report: normalizeOrder(raw, { source: 'stream', receivedAt }),
+        }));
         return;
       }
       case 'fill': {
         const { order, tradeId, qty, price, at } = change;
         this.hub.publish(order.account, (receivedAt) => ({
           type: 'fill',
-          report: { source: 'stream', venueTime: at, receivedAt, tradeId, venueOrderId: order.id, clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, amount: qty, price },
+          report: {
+            source: 'stream',
+            venueTime: at,
+            receivedAt,
+            tradeId,
+            venueOrderId: order.id,
+            clientOrderId: order.clientOrderId,
+            symbol: order.symbol,
+            side: order.side,
+            amount: qty,
+            price,
+          },
         }));
         return;
       }
       case 'position':
-        this.hub.publish(change.account, (receivedAt) => ({ type: 'position', report: simPositionReport(change.position, 'stream', receivedAt) }));
+        this.hub.publish(change.account, (receivedAt) => ({
+          type: 'position',
+          report: simPositionReport(change.position, 'stream', receivedAt),
+        }));
     }
   }
 
@@ -256,7 +291,8 @@ export class SimExchange {
     this.hub.refreshAll();
     const when = rule.when;
     if (rule.fault.kind !== 'disconnect' || typeof when !== 'object' || !('from' in when)) return;
-    for (const edge of [when.from, when.until]) if (edge > this.clock.now()) this.later(edge - this.clock.now(), () => this.hub.refreshAll());
+    for (const edge of [when.from, when.until])
+      if (edge > this.clock.now()) this.later(edge - this.clock.now(), () => this.hub.refreshAll());
   }
 
   private startTicks(everyMs: number): void {

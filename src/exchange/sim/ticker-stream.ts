@@ -39,7 +39,10 @@ export class TickerStream {
   private readonly subscribers = new Set<Subscriber>();
 
   /** `later(ms, fn)`: the venue's timer (cleared when the venue closes). */
-  constructor(private readonly faults: FaultBook, private readonly later: (ms: number, fn: () => void) => void) {}
+  constructor(
+    private readonly faults: FaultBook,
+    private readonly later: (ms: number, fn: () => void) => void,
+  ) {}
 
   /** Ticks of `symbols` (every symbol when absent) to `onTick`, from the next price change on. */
   subscribe(symbols: readonly string[] | undefined, onTick: (tick: Tick) => void): TickerSubscription {

@@ -14,8 +14,14 @@ import type { EndReason, TriggerBy, VenueKind } from './venue-rules.js';
 
 /** Every call of `ExchangePort` that reaches the venue (the stream is not a call). */
 export const PORT_METHODS = [
-  'loadMarkets', 'fetchMarkPrice', 'fetchPositionMode', 'createOrder', 'cancelOrder',
-  'fetchOrder', 'fetchOpenOrders', 'fetchPositions',
+  'loadMarkets',
+  'fetchMarkPrice',
+  'fetchPositionMode',
+  'createOrder',
+  'cancelOrder',
+  'fetchOrder',
+  'fetchOpenOrders',
+  'fetchPositions',
 ] as const;
 /** The name of a port call. */
 export type PortMethod = (typeof PORT_METHODS)[number];
@@ -124,8 +130,7 @@ export type VenueError =
 
 /** The venue's answer: a body, or a failure. */
 export type VenueReply<T> =
-  | { readonly ok: true; readonly body: T }
-  | { readonly ok: false; readonly error: VenueError };
+  { readonly ok: true; readonly body: T } | { readonly ok: false; readonly error: VenueError };
 
 /** What a state-changing call came to, as the caller sees it (see docs/architecture.md, Principles). */
 export type ChangeResult = 'accepted' | 'rejected' | 'unknown';
@@ -136,29 +141,40 @@ export type ChangeResult = 'accepted' | 'rejected' | 'unknown';
  */
 export function changeResultOf(error: VenueError): Exclude<ChangeResult, 'accepted'> {
   switch (error.kind) {
-    case 'rate-limited': return 'rejected';
-    case 'refused': return error.code === DUPLICATE_CLIENT_ORDER_ID ? 'unknown' : 'rejected';
+    case 'rate-limited':
+      return 'rejected';
+    case 'refused':
+      return error.code === DUPLICATE_CLIENT_ORDER_ID ? 'unknown' : 'rejected';
     case 'server-error':
-    case 'timeout': return 'unknown';
+    case 'timeout':
+      return 'unknown';
   }
 }
 
 /** A one-line description of a failure, for outcome reasons and `QueryFailed`. */
 export function describeVenueError(error: VenueError): string {
   switch (error.kind) {
-    case 'rate-limited': return `rate limited (429), retry after ${error.retryAfterMs} ms`;
-    case 'server-error': return `server error (${error.status})`;
-    case 'refused': return error.reason;
-    case 'timeout': return 'timeout';
+    case 'rate-limited':
+      return `rate limited (429), retry after ${error.retryAfterMs} ms`;
+    case 'server-error':
+      return `server error (${error.status})`;
+    case 'refused':
+      return error.reason;
+    case 'timeout':
+      return 'timeout';
   }
 }
 
 /** The stable code of a failure, as outcomes and the request record carry it. */
 export function codeOfVenueError(error: VenueError): string {
   switch (error.kind) {
-    case 'rate-limited': return SIM_CODES.rateLimited;
-    case 'server-error': return SIM_CODES.serverError;
-    case 'refused': return error.code;
-    case 'timeout': return SIM_CODES.timeout;
+    case 'rate-limited':
+      return SIM_CODES.rateLimited;
+    case 'server-error':
+      return SIM_CODES.serverError;
+    case 'refused':
+      return error.code;
+    case 'timeout':
+      return SIM_CODES.timeout;
   }
 }

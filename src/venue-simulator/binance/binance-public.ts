@@ -41,15 +41,23 @@ export function binancePublicSession(ctx: WireContext, socket: WebSocket, url: s
     const id = STREAM.exec(stream)?.[1];
     return id === undefined ? undefined : ctx.markets.market(id.toUpperCase())?.symbol;
   };
-  const initial = combined ? (new URLSearchParams(query).get('streams') ?? '').split('/') : [path.split('/ws/')[1] ?? ''];
+  const initial = combined
+    ? (new URLSearchParams(query).get('streams') ?? '').split('/')
+    : [path.split('/ws/')[1] ?? ''];
   for (const s of initial) if (symbolOf(s) !== undefined) streams.add(s);
 
   const push = (tick: Tick): void => {
     for (const stream of streams) {
       if (symbolOf(stream) !== tick.symbol) continue;
       const data = {
-        e: 'markPriceUpdate', E: tick.at, s: marketIdOf(tick.symbol), p: num(tick.mark), i: num(tick.mark), P: num(tick.mark),
-        r: '0.00010000', T: tick.at - (tick.at % 28_800_000) + 28_800_000,
+        e: 'markPriceUpdate',
+        E: tick.at,
+        s: marketIdOf(tick.symbol),
+        p: num(tick.mark),
+        i: num(tick.mark),
+        P: num(tick.mark),
+        r: '0.00010000',
+        T: tick.at - (tick.at % 28_800_000) + 28_800_000,
       };
       send(combined ? { stream, data } : data);
     }
@@ -67,7 +75,7 @@ export function binancePublicSession(ctx: WireContext, socket: WebSocket, url: s
       return;
     }
     const id = message.id ?? null;
-    const params = Array.isArray(message.params) ? message.params as unknown[] : [];
+    const params = Array.isArray(message.params) ? (message.params as unknown[]) : [];
     switch (message.method) {
       case 'SUBSCRIBE':
       case 'UNSUBSCRIBE': {
@@ -83,8 +91,11 @@ export function binancePublicSession(ctx: WireContext, socket: WebSocket, url: s
         send({ result: null, id });
         return;
       }
-      case 'LIST_SUBSCRIPTIONS': send({ result: [...streams], id }); return;
-      default: send({ error: { code: 2, msg: `Invalid request: unknown method ${String(message.method)}` }, id });
+      case 'LIST_SUBSCRIPTIONS':
+        send({ result: [...streams], id });
+        return;
+      default:
+        send({ error: { code: 2, msg: `Invalid request: unknown method ${String(message.method)}` }, id });
     }
   });
   socket.on('close', () => subscription.close());

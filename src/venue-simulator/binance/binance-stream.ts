@@ -34,7 +34,13 @@ export function listenKeyOf(url: string): string | undefined {
 }
 
 /** The stop as it was when its trigger fired: in the engine, nothing executed yet. */
-const atTrigger = (o: OrderFacts): OrderFacts => ({ ...o, status: 'triggered', filled: 0, average: undefined, endReason: undefined });
+const atTrigger = (o: OrderFacts): OrderFacts => ({
+  ...o,
+  status: 'triggered',
+  filled: 0,
+  average: undefined,
+  endReason: undefined,
+});
 
 /** Serves one user-data stream until it closes. */
 export function binanceSession(b: BinanceWire, socket: WebSocket, key: string): void {
@@ -71,7 +77,8 @@ export function binanceSession(b: BinanceWire, socket: WebSocket, key: string): 
     const now = b.ctx.now();
     if (hasActualOrder(facts)) {
       announce(facts);
-      if (facts.status === 'canceled' || facts.status === 'expired') send(orderTradeUpdate(facts, b.orderIdBase, undefined, now));
+      if (facts.status === 'canceled' || facts.status === 'expired')
+        send(orderTradeUpdate(facts, b.orderIdBase, undefined, now));
       if (facts.status !== 'triggered') queueAlgo(algoUpdate(facts, b.orderIdBase, now));
       return;
     }

@@ -33,12 +33,18 @@ export function paramsOf(req: WireRequest): Record<string, string> {
   return { ...Object.fromEntries(req.query), ...Object.fromEntries(form) };
 }
 
-const withoutSignature = (s: string): string => s.split('&').filter((kv) => kv !== '' && !kv.startsWith('signature=')).join('&');
+const withoutSignature = (s: string): string =>
+  s
+    .split('&')
+    .filter((kv) => kv !== '' && !kv.startsWith('signature='))
+    .join('&');
 
 /** The account of an API key (listen-key endpoints are keyed but not signed). */
 export function keyedAccount(b: BinanceWire, req: WireRequest): AccountId | WireReply {
   const credential = b.ctx.credentials.byKey(header(req.headers, 'x-mbx-apikey'));
-  return credential === undefined ? error(-2015, 'Invalid API-key, IP, or permissions for action.', 401) : asAccountId(credential.account);
+  return credential === undefined
+    ? error(-2015, 'Invalid API-key, IP, or permissions for action.', 401)
+    : asAccountId(credential.account);
 }
 
 /** Checks key, timestamp and signature; the account, or Binance's refusal. */
@@ -53,7 +59,8 @@ export function signedAccount(b: BinanceWire, req: WireRequest): AccountId | Wir
     return error(-1021, 'Timestamp for this request is outside of the recvWindow.');
   }
   const payload = withoutSignature(req.rawQuery) + withoutSignature(req.body);
-  if (!sameSignature(hmacHex(credential.secret, payload), params.signature)) return error(-1022, 'Signature for this request is not valid.');
+  if (!sameSignature(hmacHex(credential.secret, payload), params.signature))
+    return error(-1022, 'Signature for this request is not valid.');
   return asAccountId(credential.account);
 }
 
@@ -63,19 +70,41 @@ export function failure(b: BinanceWire, err: VenueError, rc: RefusalContext): Wi
     case 'rate-limited': {
       const retryAfter = { 'Retry-After': String(Math.ceil(err.retryAfterMs / 1000)) };
       if (err.http === 403) return text('403 Forbidden: the WAF limit was violated', 403, retryAfter);
-      if (err.http === 418) return json({ code: -1003, msg: `Way too many requests; IP(127.0.0.1) banned until ${b.ctx.now() + err.retryAfterMs}. Please use the websocket for live updates to avoid bans.` }, 418, retryAfter);
-      return json({ code: -1003, msg: 'Too many requests; current limit of IP is 2400 requests per minute. Please use the websocket for live updates to avoid polling the API.' }, 429, retryAfter);
+      if (err.http === 418)
+        return json(
+          {
+            code: -1003,
+            msg: `Way too many requests; IP(127.0.0.1) banned until ${b.ctx.now() + err.retryAfterMs}. Please use the websocket for live updates to avoid bans.`,
+          },
+          418,
+          retryAfter,
+        );
+      return json(
+        {
+          code: -1003,
+          msg: 'Too many requests; current limit of IP is 2400 requests per minute. Please use the websocket for live updates to avoid polling the API.',
+        },
+        429,
+        retryAfter,
+      );
     }
-    case 'server-error': return error(-1001, 'Internal error; unable to process your request. Please try again.', err.status);
+    case 'server-error':
+      return error(-1001, 'Internal error; unable to process your request. Please try again.', err.status);
     case 'refused': {
       const r = binanceRefusal(err.code, err.reason, rc);
       return error(r.code, r.msg);
     }
-    case 'timeout': return HOLD;
+    case 'timeout':
+      return HOLD;
   }
 }
 
 /** The venue's body through `ok`, or Binance's failure. */
-export function answer<T>(b: BinanceWire, reply: VenueReply<T>, rc: RefusalContext, ok: (body: T) => WireReply): WireReply {
+export function answer<T>(
+  b: BinanceWire,
+  reply: VenueReply<T>,
+  rc: RefusalContext,
+  ok: (body: T) => WireReply,
+): WireReply {
   return reply.ok ? ok(reply.body) : failure(b, reply.error, rc);
 }

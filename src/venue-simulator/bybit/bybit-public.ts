@@ -34,10 +34,18 @@ export function bybitPublicSession(ctx: WireContext, socket: WebSocket): void {
   const subscription: TickerSubscription = ctx.venue.subscribeTickers(undefined, push);
 
   const subscribe = (op: 'subscribe' | 'unsubscribe', args: unknown[], reqId: unknown): void => {
-    const wanted = args.map((a) => (typeof a === 'string' ? TOPIC.exec(a)?.[1] : undefined)).map((id) => ctx.markets.market(id)?.symbol);
+    const wanted = args
+      .map((a) => (typeof a === 'string' ? TOPIC.exec(a)?.[1] : undefined))
+      .map((id) => ctx.markets.market(id)?.symbol);
     const bad = args.find((_, i) => wanted[i] === undefined);
     if (bad !== undefined || args.length === 0) {
-      send({ success: false, ret_msg: `error:handler not found,topic:${String(bad ?? '')}`, conn_id: connId, op, ...(reqId === undefined ? {} : { req_id: reqId }) });
+      send({
+        success: false,
+        ret_msg: `error:handler not found,topic:${String(bad ?? '')}`,
+        conn_id: connId,
+        op,
+        ...(reqId === undefined ? {} : { req_id: reqId }),
+      });
       return;
     }
     send({ success: true, ret_msg: op, conn_id: connId, op, ...(reqId === undefined ? {} : { req_id: reqId }) });
@@ -62,12 +70,23 @@ export function bybitPublicSession(ctx: WireContext, socket: WebSocket): void {
       send({ success: false, ret_msg: 'error:invalid message', conn_id: connId });
       return;
     }
-    const args = Array.isArray(message.args) ? message.args as unknown[] : [];
+    const args = Array.isArray(message.args) ? (message.args as unknown[]) : [];
     switch (message.op) {
       case 'subscribe':
-      case 'unsubscribe': subscribe(message.op, args, message.req_id); return;
-      case 'ping': send({ success: true, ret_msg: 'pong', conn_id: connId, op: 'ping', ...(message.req_id === undefined ? {} : { req_id: message.req_id }) }); return;
-      default: send({ success: false, ret_msg: `error:invalid op ${String(message.op)}`, conn_id: connId });
+      case 'unsubscribe':
+        subscribe(message.op, args, message.req_id);
+        return;
+      case 'ping':
+        send({
+          success: true,
+          ret_msg: 'pong',
+          conn_id: connId,
+          op: 'ping',
+          ...(message.req_id === undefined ? {} : { req_id: message.req_id }),
+        });
+        return;
+      default:
+        send({ success: false, ret_msg: `error:invalid op ${String(message.op)}`, conn_id: connId });
     }
   });
   socket.on('close', () => subscription.close());

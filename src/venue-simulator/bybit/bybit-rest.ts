@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: Bybit v5's REST endpoints as one table of routes, each a short translation.
+ *
  * Bybit v5's REST API over the simulated venue: the public market endpoints and the private
  * order and position endpoints that ccxt's `bybit` calls for linear perpetuals on a unified
  * account. Receives one HTTP request; checks its signature (`X-BAPI-*` headers, HMAC-SHA256
@@ -25,11 +27,13 @@ import { answer, refuse, signedAccount } from './bybit-wire.js';
 type Params = Readonly<Record<string, unknown>>;
 type Handler = (ctx: WireContext, params: Params, account: AccountId) => WireReply;
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 const bool = (v: unknown): boolean => v === true || v === 'true';
 function lookupOf(ctx: WireContext, p: Params): OrderLookup | undefined {
   const orderId = str(p.orderId);
-  if (orderId !== undefined) return { venueOrderId: asVenueOrderId(simIdOfBybitOrderId(orderId) ?? ctx.unknownId(orderId)) };
+  if (orderId !== undefined)
+    return { venueOrderId: asVenueOrderId(simIdOfBybitOrderId(orderId) ?? ctx.unknownId(orderId)) };
   const link = str(p.orderLinkId);
   return link === undefined ? undefined : { clientOrderId: asClientOrderId(link) };
 }
@@ -38,8 +42,11 @@ function symbolFor(ctx: WireContext, p: Params, account: AccountId, lookup: Orde
   const given = ctx.markets.market(str(p.symbol));
   if (given !== undefined) return given.symbol;
   const id = lookup.venueOrderId;
-  return ctx.symbolOfOrder(account, id !== undefined ? { id } : { clientOrderId: lookup.clientOrderId })
-    ?? ctx.markets.specs[0]?.symbol ?? '';
+  return (
+    ctx.symbolOfOrder(account, id !== undefined ? { id } : { clientOrderId: lookup.clientOrderId }) ??
+    ctx.markets.specs[0]?.symbol ??
+    ''
+  );
 }
 
 /** `POST /v5/order/create`: a market, limit or (with `triggerPrice`) stop-market order. */
@@ -54,21 +61,37 @@ const createOrder: Handler = (ctx, p, account) => {
   if (!Number.isFinite(amount) || amount <= 0) return refuse(ctx, 10001, 'params error: qty invalid');
   const trigger = str(p.triggerPrice);
   const stop = trigger !== undefined;
-  if (stop && p.orderType !== 'Market') return refuse(ctx, 10001, 'the simulator supports conditional market orders only');
+  if (stop && p.orderType !== 'Market')
+    return refuse(ctx, 10001, 'the simulator supports conditional market orders only');
   if (stop && Number(p.triggerDirection) !== (side === 'buy' ? 1 : 2)) {
-    return refuse(ctx, 10001, 'params error: the simulator supports stop-loss triggers only (Buy rising, Sell falling)');
+    return refuse(
+      ctx,
+      10001,
+      'params error: the simulator supports stop-loss triggers only (Buy rising, Sell falling)',
+    );
   }
   const triggerBy = str(p.triggerBy);
-  if (stop && triggerBy !== undefined && !(triggerBy in TRIGGER_BY)) return refuse(ctx, 10001, 'params error: the simulator supports triggerBy MarkPrice and LastPrice');
+  if (stop && triggerBy !== undefined && !(triggerBy in TRIGGER_BY))
+    return refuse(ctx, 10001, 'params error: the simulator supports triggerBy MarkPrice and LastPrice');
   const link = str(p.orderLinkId) ?? `bybit-sim-${ctx.now()}-${Math.floor(amount * 1e6)}`;
   const request: OrderRequest = {
-    symbol: market.symbol, side, type: stop ? 'stop-market' : p.orderType === 'Limit' ? 'limit' : 'market', amount,
-    clientOrderId: asClientOrderId(link), reduceOnly: bool(p.reduceOnly) || bool(p.closeOnTrigger),
+    symbol: market.symbol,
+    side,
+    type: stop ? 'stop-market' : p.orderType === 'Limit' ? 'limit' : 'market',
+    amount,
+    clientOrderId: asClientOrderId(link),
+    reduceOnly: bool(p.reduceOnly) || bool(p.closeOnTrigger),
     ...(p.orderType === 'Limit' ? { price: Number(str(p.price)) } : {}),
     ...(stop ? { triggerPrice: Number(trigger) } : {}),
   };
-  const reply = ctx.venue.server.createOrder(account, request, { rules: BYBIT_RULES, triggerBy: triggerBy === undefined ? undefined : TRIGGER_BY[triggerBy] });
-  return answer(ctx, reply, { call: 'create', side, stop }, (body) => ({ orderId: bybitOrderId(body.id), orderLinkId: body.clientOrderId }));
+  const reply = ctx.venue.server.createOrder(account, request, {
+    rules: BYBIT_RULES,
+    triggerBy: triggerBy === undefined ? undefined : TRIGGER_BY[triggerBy],
+  });
+  return answer(ctx, reply, { call: 'create', side, stop }, (body) => ({
+    orderId: bybitOrderId(body.id),
+    orderLinkId: body.clientOrderId,
+  }));
 };
 
 /** Bybit's `triggerBy` for conditional orders (LastPrice is the default). */
@@ -81,7 +104,10 @@ const cancelOrder: Handler = (ctx, p, account) => {
   const symbol = ctx.markets.market(str(p.symbol))?.symbol;
   if (symbol === undefined) return refuse(ctx, 10001, 'params error: symbol invalid');
   const reply = ctx.venue.server.cancelOrder(account, lookup, symbol);
-  return answer(ctx, reply, { call: 'cancel' }, (body) => ({ orderId: bybitOrderId(body.id), orderLinkId: body.clientOrderId }));
+  return answer(ctx, reply, { call: 'cancel' }, (body) => ({
+    orderId: bybitOrderId(body.id),
+    orderLinkId: body.clientOrderId,
+  }));
 };
 
 /**
@@ -91,7 +117,11 @@ const cancelOrder: Handler = (ctx, p, account) => {
  */
 function orderPage(list: readonly Record<string, unknown>[]): Record<string, unknown> {
   const edge = (o: Record<string, unknown> | undefined) => `${String(o?.orderId)}%3A${String(o?.createdTime)}`;
-  return { nextPageCursor: list.length === 0 ? '' : `${edge(list[0])}%2C${edge(list.at(-1))}`, category: 'linear', list };
+  return {
+    nextPageCursor: list.length === 0 ? '' : `${edge(list[0])}%2C${edge(list.at(-1))}`,
+    category: 'linear',
+    list,
+  };
 }
 
 /** The simulated order id an open-orders cursor names as its page's last order ('' for none, `undefined` when malformed). */
@@ -126,7 +156,9 @@ function stopKind(p: Params): OrderKind {
 function oneOrder(ctx: WireContext, p: Params, account: AccountId, lookup: OrderLookup): WireReply {
   const reply = ctx.venue.server.fetchOrder(account, lookup, symbolFor(ctx, p, account, lookup));
   const keep = orderFilter(p);
-  return answer(ctx, reply, { call: 'query' }, (o) => orderPage(o === undefined || !keep(o.triggerPrice !== undefined) ? [] : [bybitOrder(orderFactsOf(o))]));
+  return answer(ctx, reply, { call: 'query' }, (o) =>
+    orderPage(o === undefined || !keep(o.triggerPrice !== undefined) ? [] : [bybitOrder(orderFactsOf(o))]),
+  );
 }
 
 /** `GET /v5/order/realtime`: open orders, or one order by id. */
@@ -155,7 +187,8 @@ const history: Handler = (ctx, p, account) => {
   if (lookup !== undefined) return oneOrder(ctx, p, account, lookup);
   const symbol = ctx.markets.market(str(p.symbol))?.symbol;
   const status = str(p.orderStatus);
-  const list = ctx.venue.orders(account)
+  const list = ctx.venue
+    .orders(account)
     .filter((o) => o.status !== 'open' && (symbol === undefined || o.symbol === symbol))
     .map((o) => bybitOrder(orderFactsOf(o)))
     .filter((o) => status === undefined || o.orderStatus === status)
@@ -171,7 +204,8 @@ const history: Handler = (ctx, p, account) => {
 const positions: Handler = (ctx, p, account) => {
   const market = ctx.markets.market(str(p.symbol));
   if (p.symbol !== undefined && market === undefined) return refuse(ctx, 10001, 'params error: symbol invalid');
-  if (market === undefined && str(p.settleCoin) === undefined) return refuse(ctx, 10001, 'Missing some parameters that must be filled in, symbol or settleCoin');
+  if (market === undefined && str(p.settleCoin) === undefined)
+    return refuse(ctx, 10001, 'Missing some parameters that must be filled in, symbol or settleCoin');
   const max = BYBIT_RULES.listPages.positions;
   const limit = pageLimit(p, max);
   if (limit === undefined) return refuse(ctx, 10001, `params error: limit must be 1 to ${String(max)}`);
@@ -180,33 +214,98 @@ const positions: Handler = (ctx, p, account) => {
   const reply = ctx.venue.server.fetchPositions(account, page, market === undefined);
   return answer(ctx, reply, { call: 'query' }, ({ items }) => {
     const facts = items.map(positionFactsOf);
-    const chosen: PositionFacts[] = market !== undefined
-      ? [facts.find((f) => f.symbol === market.symbol) ?? { symbol: market.symbol, size: 0, entryPrice: undefined, markPrice: ctx.venue.markPrice(market.symbol), seq: 0, updatedAt: 0 }]
-      : facts;
+    const chosen: PositionFacts[] =
+      market !== undefined
+        ? [
+            facts.find((f) => f.symbol === market.symbol) ?? {
+              symbol: market.symbol,
+              size: 0,
+              entryPrice: undefined,
+              markPrice: ctx.venue.markPrice(market.symbol),
+              seq: 0,
+              updatedAt: 0,
+            },
+          ]
+        : facts;
     const list = chosen.flatMap((f) => bybitPositions(f, mode, 'rest'));
     const last = chosen.at(-1);
-    return { nextPageCursor: last === undefined ? '' : `${last.symbol}%2C${String(last.updatedAt)}%2C0`, category: 'linear', list };
+    return {
+      nextPageCursor: last === undefined ? '' : `${last.symbol}%2C${String(last.updatedAt)}%2C0`,
+      category: 'linear',
+      list,
+    };
   });
 };
 
-const queryApi: Handler = (ctx, _p, account) => json(envelope({
-  id: '1', note: 'posguard wire simulator', apiKey: '', readOnly: 0, secret: '',
-  permissions: { ContractTrade: ['Order', 'Position'], Spot: [], Wallet: [], Options: [], Derivatives: [], CopyTrading: [], BlockTrade: [], Exchange: [], NFT: [], Affiliate: [] },
-  ips: ['*'], type: 1, deadlineDay: -1, expiredAt: '', createdAt: '', unified: 0, uta: 1, userID: 1, inviterID: 0,
-  vipLevel: 'No VIP', mktMakerLevel: '0', affiliateID: 0, rsaPublicKey: '', isMaster: true, parentUid: '0', kycLevel: 'LEVEL_DEFAULT', kycRegion: '',
-  account,
-}, ctx.now()));
+const queryApi: Handler = (ctx, _p, account) =>
+  json(
+    envelope(
+      {
+        id: '1',
+        note: 'posguard wire simulator',
+        apiKey: '',
+        readOnly: 0,
+        secret: '',
+        permissions: {
+          ContractTrade: ['Order', 'Position'],
+          Spot: [],
+          Wallet: [],
+          Options: [],
+          Derivatives: [],
+          CopyTrading: [],
+          BlockTrade: [],
+          Exchange: [],
+          NFT: [],
+          Affiliate: [],
+        },
+        ips: ['*'],
+        type: 1,
+        deadlineDay: -1,
+        expiredAt: '',
+        createdAt: '',
+        unified: 0,
+        uta: 1,
+        userID: 1,
+        inviterID: 0,
+        vipLevel: 'No VIP',
+        mktMakerLevel: '0',
+        affiliateID: 0,
+        rsaPublicKey: '',
+        isMaster: true,
+        parentUid: '0',
+        kycLevel: 'LEVEL_DEFAULT',
+        kycRegion: '',
+        account,
+      },
+      ctx.now(),
+    ),
+  );
 
-const accountInfo: Handler = (ctx) => json(envelope({
-  marginMode: 'REGULAR_MARGIN', updatedTime: String(ctx.now()), unifiedMarginStatus: 6, dcpStatus: 'OFF', timeWindow: 10,
-  smpGroup: 0, isMasterTrader: false, spotHedgingStatus: 'OFF',
-}, ctx.now()));
+const accountInfo: Handler = (ctx) =>
+  json(
+    envelope(
+      {
+        marginMode: 'REGULAR_MARGIN',
+        updatedTime: String(ctx.now()),
+        unifiedMarginStatus: 6,
+        dcpStatus: 'OFF',
+        timeWindow: 10,
+        smpGroup: 0,
+        isMasterTrader: false,
+        spotHedgingStatus: 'OFF',
+      },
+      ctx.now(),
+    ),
+  );
 
 /** `POST /v5/order/disconnected-cancel-all`: sets the account's disconnect-protection window (seconds, 3–300). */
 const setDcp: Handler = (ctx, p, account) => {
   const seconds = Number(str(p.timeWindow));
-  if (!Number.isInteger(seconds) || seconds < 3 || seconds > 300) return refuse(ctx, 10001, 'params error: timeWindow must be 3 to 300 seconds');
-  ctx.venue.faults.clear(ctx.venue.faults.list().find((r) => r.fault.kind === 'dcp' && r.account === account)?.id ?? '-');
+  if (!Number.isInteger(seconds) || seconds < 3 || seconds > 300)
+    return refuse(ctx, 10001, 'params error: timeWindow must be 3 to 300 seconds');
+  ctx.venue.faults.clear(
+    ctx.venue.faults.list().find((r) => r.fault.kind === 'dcp' && r.account === account)?.id ?? '-',
+  );
   ctx.venue.faults.set({ fault: { kind: 'dcp', timeWindowMs: seconds * 1_000 }, account });
   return json(envelope({}, ctx.now()));
 };
@@ -231,19 +330,25 @@ function publicEndpoint(ctx: WireContext, req: WireRequest): WireReply | undefin
       return json(envelope({ timeSecond: String(Math.floor(now / 1000)), timeNano: `${now}000000` }, now));
     }
     case '/v5/market/instruments-info':
-      if (p.category !== 'linear') return json(envelope({ category: p.category ?? '', list: [], nextPageCursor: '' }, ctx.now()));
-      if (p.status !== undefined && p.status !== 'Trading') return json(envelope({ category: 'linear', list: [], nextPageCursor: '' }, ctx.now()));
+      if (p.category !== 'linear')
+        return json(envelope({ category: p.category ?? '', list: [], nextPageCursor: '' }, ctx.now()));
+      if (p.status !== undefined && p.status !== 'Trading')
+        return json(envelope({ category: 'linear', list: [], nextPageCursor: '' }, ctx.now()));
       return answer(ctx, ctx.venue.server.loadMarkets(account), { call: 'query' }, (markets) => ({
-        category: 'linear', list: markets.map(instrument), nextPageCursor: '',
+        category: 'linear',
+        list: markets.map(instrument),
+        nextPageCursor: '',
       }));
     case '/v5/market/tickers': {
       const market = ctx.markets.market(p.symbol);
       if (market === undefined) return refuse(ctx, 10001, 'params error: symbol invalid');
       return answer(ctx, ctx.venue.server.fetchMarkPrice(account, market.symbol), { call: 'query' }, (mark) => ({
-        category: 'linear', list: [ticker(market.symbol, { mark, last: ctx.venue.lastPrice(market.symbol) }, ctx.now())],
+        category: 'linear',
+        list: [ticker(market.symbol, { mark, last: ctx.venue.lastPrice(market.symbol) }, ctx.now())],
       }));
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -253,7 +358,8 @@ export function handleBybitRest(ctx: WireContext, req: WireRequest): WireReply |
   const open = publicEndpoint(ctx, req);
   if (open !== undefined) return open;
   const handler = PRIVATE[`${req.method} ${req.path}`];
-  if (handler === undefined) return json(errorEnvelope(10017, `route not found: ${req.method} ${req.path}`, ctx.now()), 404);
+  if (handler === undefined)
+    return json(errorEnvelope(10017, `route not found: ${req.method} ${req.path}`, ctx.now()), 404);
   const account = signedAccount(ctx, req);
   if (typeof account !== 'string') return account;
   const params = req.method === 'GET' ? Object.fromEntries(req.query) : jsonObject(req.body);

@@ -48,10 +48,18 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
         if (event.status === 'down') socket.terminate();
         return;
       case 'order':
-        push('order', [{ category: 'linear', ...bybitOrder(orderFactsOfReport(event.report, ctx.venue.orders(account))) }]);
+        push('order', [
+          { category: 'linear', ...bybitOrder(orderFactsOfReport(event.report, ctx.venue.orders(account))) },
+        ]);
         return;
       case 'position':
-        push('position', bybitPositions(positionFactsOfReport(event.report), ctx.venue.positionMode(account), 'stream').map((p) => ({ category: 'linear', ...p })));
+        push(
+          'position',
+          bybitPositions(positionFactsOfReport(event.report), ctx.venue.positionMode(account), 'stream').map((p) => ({
+            category: 'linear',
+            ...p,
+          })),
+        );
         return;
       case 'fill': {
         const order = ctx.venue.orders(account).find((o) => o.id === event.report.venueOrderId);
@@ -61,12 +69,24 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
   };
 
   const authenticate = (args: unknown[], reqId: unknown): void => {
-    const [key, expires, signature] = args.map((a) => (typeof a === 'string' || typeof a === 'number' ? String(a) : ''));
+    const [key, expires, signature] = args.map((a) =>
+      typeof a === 'string' || typeof a === 'number' ? String(a) : '',
+    );
     const credential = ctx.credentials.byKey(key);
-    const valid = credential !== undefined && expires !== undefined && Number(expires) > ctx.wallNow()
-      && sameSignature(hmacHex(credential.secret, `GET/realtime${expires}`), signature);
+    const valid =
+      credential !== undefined &&
+      expires !== undefined &&
+      Number(expires) > ctx.wallNow() &&
+      sameSignature(hmacHex(credential.secret, `GET/realtime${expires}`), signature);
     if (!valid || credential === undefined) {
-      send({ success: false, ret_msg: credential === undefined ? 'Invalid apikey' : 'Signature verification failed', op: 'auth', conn_id: connId, req_id: reqId, request: { op: 'auth', args: [key, expires, '***'] } });
+      send({
+        success: false,
+        ret_msg: credential === undefined ? 'Invalid apikey' : 'Signature verification failed',
+        op: 'auth',
+        conn_id: connId,
+        req_id: reqId,
+        request: { op: 'auth', args: [key, expires, '***'] },
+      });
       return;
     }
     if (ctx.streamDown(credential.account)) {
@@ -78,14 +98,26 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
       subscription = ctx.venue.subscribe(account, onEvent);
       unregister = ctx.streams.add('bybit', account, send);
     }
-    send({ success: true, ret_msg: '', op: 'auth', conn_id: connId, ...(reqId === undefined ? {} : { req_id: reqId }) });
+    send({
+      success: true,
+      ret_msg: '',
+      op: 'auth',
+      conn_id: connId,
+      ...(reqId === undefined ? {} : { req_id: reqId }),
+    });
   };
 
   const subscribe = (op: 'subscribe' | 'unsubscribe', args: unknown[], reqId: unknown): void => {
     const names = args.filter((a): a is string => typeof a === 'string');
     const unknownTopic = names.find((t) => !TOPICS.has(t) && !DCP_TOPIC.test(t));
     if (account === undefined || unknownTopic !== undefined) {
-      send({ success: false, ret_msg: account === undefined ? 'Request not authorized' : `error:handler not found,topic:${unknownTopic}`, op, conn_id: connId, req_id: reqId });
+      send({
+        success: false,
+        ret_msg: account === undefined ? 'Request not authorized' : `error:handler not found,topic:${unknownTopic}`,
+        op,
+        conn_id: connId,
+        req_id: reqId,
+      });
       return;
     }
     for (const t of names) {
@@ -111,14 +143,27 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
       send({ success: false, ret_msg: 'error:invalid message', conn_id: connId });
       return;
     }
-    const args = Array.isArray(message.args) ? message.args as unknown[] : [];
+    const args = Array.isArray(message.args) ? (message.args as unknown[]) : [];
     const reqId = message.req_id;
     switch (message.op) {
-      case 'auth': authenticate(args, reqId); return;
+      case 'auth':
+        authenticate(args, reqId);
+        return;
       case 'subscribe':
-      case 'unsubscribe': subscribe(message.op, args, reqId); return;
-      case 'ping': send({ req_id: reqId, op: 'pong', args: [String(ctx.now())], conn_id: connId }); return;
-      default: send({ success: false, ret_msg: `error:invalid op ${String(message.op)}`, conn_id: connId, req_id: reqId, request: { op: message.op, args } });
+      case 'unsubscribe':
+        subscribe(message.op, args, reqId);
+        return;
+      case 'ping':
+        send({ req_id: reqId, op: 'pong', args: [String(ctx.now())], conn_id: connId });
+        return;
+      default:
+        send({
+          success: false,
+          ret_msg: `error:invalid op ${String(message.op)}`,
+          conn_id: connId,
+          req_id: reqId,
+          request: { op: message.op, args },
+        });
     }
   });
   socket.on('close', () => {

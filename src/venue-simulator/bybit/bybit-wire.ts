@@ -17,7 +17,8 @@ import type { WireContext } from '../wire-context.js';
 import { envelope, errorEnvelope } from './bybit-format.js';
 
 /** A refusal in Bybit's envelope (HTTP 200). */
-export const refuse = (ctx: WireContext, code: number, msg: string): WireReply => json(errorEnvelope(code, msg, ctx.now()));
+export const refuse = (ctx: WireContext, code: number, msg: string): WireReply =>
+  json(errorEnvelope(code, msg, ctx.now()));
 
 /** The answer to a failed venue call, as Bybit gives it. */
 export function failure(ctx: WireContext, error: VenueError, rc: RefusalContext): WireReply {
@@ -26,19 +27,28 @@ export function failure(ctx: WireContext, error: VenueError, rc: RefusalContext)
       if (error.http === 403 || error.http === 418) return text('403 Forbidden: access too frequent', 403);
       if (error.http === 429) return text('429 Too Many Requests: system level frequency protection', 429);
       return json(errorEnvelope(10006, 'Too many visits!', ctx.now()), 200, {
-        'X-Bapi-Limit': '10', 'X-Bapi-Limit-Status': '0', 'X-Bapi-Limit-Reset-Timestamp': String(ctx.now() + error.retryAfterMs),
+        'X-Bapi-Limit': '10',
+        'X-Bapi-Limit-Status': '0',
+        'X-Bapi-Limit-Reset-Timestamp': String(ctx.now() + error.retryAfterMs),
       });
-    case 'server-error': return text(`<html><body><h1>${error.status} Service Unavailable</h1></body></html>`, error.status);
+    case 'server-error':
+      return text(`<html><body><h1>${error.status} Service Unavailable</h1></body></html>`, error.status);
     case 'refused': {
       const r = bybitRefusal(error.code, error.reason, rc);
       return refuse(ctx, r.code, r.msg);
     }
-    case 'timeout': return HOLD;
+    case 'timeout':
+      return HOLD;
   }
 }
 
 /** The venue's body in Bybit's envelope through `ok`, or Bybit's failure. */
-export function answer<T>(ctx: WireContext, reply: VenueReply<T>, rc: RefusalContext, ok: (body: T) => unknown): WireReply {
+export function answer<T>(
+  ctx: WireContext,
+  reply: VenueReply<T>,
+  rc: RefusalContext,
+  ok: (body: T) => unknown,
+): WireReply {
   return reply.ok ? json(envelope(ok(reply.body), ctx.now())) : failure(ctx, reply.error, rc);
 }
 
@@ -51,7 +61,11 @@ export function signedAccount(ctx: WireContext, req: WireRequest): AccountId | W
   const recv = header(req.headers, 'x-bapi-recv-window') ?? '5000';
   const now = ctx.wallNow();
   if (!/^\d+$/.test(ts) || Number(ts) > now + 1_000 || now - Number(ts) > Number(recv)) {
-    return refuse(ctx, 10002, `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${now}],recv_window[${recv}]`);
+    return refuse(
+      ctx,
+      10002,
+      `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${now}],recv_window[${recv}]`,
+    );
   }
   const payload = ts + credential.apiKey + recv + (req.method === 'GET' ? req.rawQuery : req.body);
   if (!sameSignature(hmacHex(credential.secret, payload), header(req.headers, 'x-bapi-sign'))) {

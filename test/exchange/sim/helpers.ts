@@ -15,7 +15,11 @@ export const AVL = 'AVL/USDT:USDT';
 export const BTC = 'BTC/USDT:USDT';
 export const MAIN = asAccountId('main');
 
-export function setup(options: Partial<Omit<SimExchangeOptions, 'clock'>> = {}): { clock: SimulatedClock; venue: SimExchange; port: SimPort } {
+export function setup(options: Partial<Omit<SimExchangeOptions, 'clock'>> = {}): {
+  clock: SimulatedClock;
+  venue: SimExchange;
+  port: SimPort;
+} {
   const clock = new SimulatedClock();
   clock.set(T0);
   const venue = new SimExchange({ clock, seed: 1, ...options });
@@ -36,8 +40,22 @@ export function limit(side: Side, amount: number, price: number, extra: Partial<
   return { symbol: AVL, side, type: 'limit', amount, price, clientOrderId: cid(), reduceOnly: false, ...extra };
 }
 
-export function stop(side: Side, amount: number, triggerPrice: number, extra: Partial<OrderRequest> = {}): OrderRequest {
-  return { symbol: AVL, side, type: 'stop-market', amount, triggerPrice, clientOrderId: cid('sl'), reduceOnly: true, ...extra };
+export function stop(
+  side: Side,
+  amount: number,
+  triggerPrice: number,
+  extra: Partial<OrderRequest> = {},
+): OrderRequest {
+  return {
+    symbol: AVL,
+    side,
+    type: 'stop-market',
+    amount,
+    triggerPrice,
+    clientOrderId: cid('sl'),
+    reduceOnly: true,
+    ...extra,
+  };
 }
 
 /** Subscribes and keeps every event the port delivers. */
@@ -47,6 +65,9 @@ export function record(port: SimPort): StreamEvent[] {
   return events;
 }
 
-export function ofType<T extends StreamEvent['type']>(events: readonly StreamEvent[], type: T): Extract<StreamEvent, { type: T }>[] {
+export function ofType<T extends StreamEvent['type']>(
+  events: readonly StreamEvent[],
+  type: T,
+): Extract<StreamEvent, { type: T }>[] {
   return events.filter((e): e is Extract<StreamEvent, { type: T }> => e.type === type);
 }
