@@ -31,7 +31,10 @@ export function startBareActors(n: number): BareActor[] {
 }
 
 /** Sends every event of the batch to its target actor; returns the elapsed ms. */
-export function sendBare(actors: readonly BareActor[], batch: { readonly events: readonly StreamEvent[]; readonly target: Int32Array }): number {
+export function sendBare(
+  actors: readonly BareActor[],
+  batch: { readonly events: readonly StreamEvent[]; readonly target: Int32Array },
+): number {
   const { events, target } = batch;
   const started = performance.now();
   for (let k = 0; k < events.length; k++) {

@@ -17,7 +17,10 @@ import type { BenchSection } from './section.js';
 import { fleet, type Fleet } from './budget.rig.js';
 import { formatTable } from './table.js';
 
-const SIZES = (process.env.BENCH_BUDGET_SIZES ?? '1,20,200,500').split(',').map(Number).filter((n) => n > 0);
+const SIZES = (process.env.BENCH_BUDGET_SIZES ?? '1,20,200,500')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const TICK_MS = 1_000;
 
 /** What one poll costs on the venue, measured over 10 ticks after 15 s of outage. */
@@ -32,7 +35,8 @@ interface PollCost {
 }
 
 /** Pages of a list of `n` records at `page` a page (one request when the venue does not page it). */
-const pagesOf = (n: number, page: number | undefined): number => (page === undefined ? 1 : Math.max(1, Math.ceil(n / page)));
+const pagesOf = (n: number, page: number | undefined): number =>
+  page === undefined ? 1 : Math.max(1, Math.ceil(n / page));
 
 async function perTick(f: Fleet): Promise<PollCost> {
   f.sim.faults.set({ fault: { kind: 'disconnect' } });
@@ -49,7 +53,9 @@ async function perTick(f: Fleet): Promise<PollCost> {
   const flatProofs = 0;
   const goal = pagesOf(held, positionPage) + pagesOf(resting, orderPage) + flatProofs;
   return {
-    perTick: log.length / 10, perPoll: polls === 0 ? log.length : log.length / polls, goal,
+    perTick: log.length / 10,
+    perPoll: polls === 0 ? log.length : log.length / polls,
+    goal,
     goalText: `⌈${held}/${positionPage ?? '∞'}⌉ position + ⌈${resting}/${orderPage ?? '∞'}⌉ open-order pages + ${flatProofs} flat = ${goal}`,
   };
 }
@@ -82,7 +88,16 @@ async function aheadOfClose(perPositionPolling: boolean, n: number): Promise<num
     if (target === undefined) return 0;
     const asked = f.sim.requests({ account: 'main' }).length;
     void f.guard.close(target.id).catch(() => {});
-    for (let t = 0; t < 10_000 && !f.sim.requests({ account: 'main' }).slice(asked).some((r) => r.method === 'createOrder'); t += 50) await f.advance(50);
+    for (
+      let t = 0;
+      t < 10_000 &&
+      !f.sim
+        .requests({ account: 'main' })
+        .slice(asked)
+        .some((r) => r.method === 'createOrder');
+      t += 50
+    )
+      await f.advance(50);
     const after = f.sim.requests({ account: 'main' }).slice(asked);
     return after.findIndex((r) => r.method === 'createOrder');
   } finally {
@@ -95,14 +110,45 @@ export const budgetBench: BenchSection = {
   async run({ out, record }) {
     const [lifeNow, lifeBase] = [await life(false), await life(true)];
     const against = (value: number) => ({ label: 'per-position polling', value });
-    record({ figure: 'venue calls per open with a stop (stream live)', unit: 'calls', posguard: lifeNow.open, reference: against(lifeBase.open), goal: '≤ 3', met: lifeNow.open <= 3 });
-    record({ figure: 'venue calls per whole life (open, stop, close, flat proven)', unit: 'calls', posguard: lifeNow.whole, reference: against(lifeBase.whole), goal: '≤ 6', met: lifeNow.whole <= 6 });
-    record({ figure: 'venue calls before the entry leaves', unit: 'calls', posguard: lifeNow.beforeEntry, reference: against(lifeBase.beforeEntry), goal: '0 (fast path)', met: lifeNow.beforeEntry === 0 });
-    out(formatTable(['venue calls (stream live)', 'posguard', 'per-position baseline', 'goal'], [
-      ['per open with a stop', String(lifeNow.open), String(lifeBase.open), '≤ 3'],
-      ['per whole life (open, stop, close, stop cancelled, flat proven)', String(lifeNow.whole), String(lifeBase.whole), '≤ 6'],
-      ['before the entry leaves', String(lifeNow.beforeEntry), String(lifeBase.beforeEntry), '0 (fast path)'],
-    ]));
+    record({
+      figure: 'venue calls per open with a stop (stream live)',
+      unit: 'calls',
+      posguard: lifeNow.open,
+      reference: against(lifeBase.open),
+      goal: '≤ 3',
+      met: lifeNow.open <= 3,
+    });
+    record({
+      figure: 'venue calls per whole life (open, stop, close, flat proven)',
+      unit: 'calls',
+      posguard: lifeNow.whole,
+      reference: against(lifeBase.whole),
+      goal: '≤ 6',
+      met: lifeNow.whole <= 6,
+    });
+    record({
+      figure: 'venue calls before the entry leaves',
+      unit: 'calls',
+      posguard: lifeNow.beforeEntry,
+      reference: against(lifeBase.beforeEntry),
+      goal: '0 (fast path)',
+      met: lifeNow.beforeEntry === 0,
+    });
+    out(
+      formatTable(
+        ['venue calls (stream live)', 'posguard', 'per-position baseline', 'goal'],
+        [
+          ['per open with a stop', String(lifeNow.open), String(lifeBase.open), '≤ 3'],
+          [
+            'per whole life (open, stop, close, stop cancelled, flat proven)',
+            String(lifeNow.whole),
+            String(lifeBase.whole),
+            '≤ 6',
+          ],
+          ['before the entry leaves', String(lifeNow.beforeEntry), String(lifeBase.beforeEntry), '0 (fast path)'],
+        ],
+      ),
+    );
     out('');
     const rows: string[][] = [];
     for (const n of SIZES) {
@@ -112,18 +158,57 @@ export const budgetBench: BenchSection = {
       const base = await fleet(n, true);
       const baseline = await perTick(base).finally(() => base.stop());
       record({
-        figure: `requests per poll tick, stream down, ${n} open positions`, unit: 'requests', posguard: withPoller.perTick, reference: against(baseline.perTick),
-        ratio: withPoller.perTick / baseline.perTick, goal: `≤ ${withPoller.goal} a poll (${withPoller.goalText})`, met: withPoller.perPoll <= withPoller.goal && withPoller.perTick <= withPoller.goal,
+        figure: `requests per poll tick, stream down, ${n} open positions`,
+        unit: 'requests',
+        posguard: withPoller.perTick,
+        reference: against(baseline.perTick),
+        ratio: withPoller.perTick / baseline.perTick,
+        goal: `≤ ${withPoller.goal} a poll (${withPoller.goalText})`,
+        met: withPoller.perPoll <= withPoller.goal && withPoller.perTick <= withPoller.goal,
       });
-      rows.push([String(n), withPoller.perTick.toFixed(1), withPoller.perPoll.toFixed(1), baseline.perTick.toFixed(1), withPoller.goalText, `${((performance.now() - started) / 1000).toFixed(1)} s`]);
+      rows.push([
+        String(n),
+        withPoller.perTick.toFixed(1),
+        withPoller.perPoll.toFixed(1),
+        baseline.perTick.toFixed(1),
+        withPoller.goalText,
+        `${((performance.now() - started) / 1000).toFixed(1)} s`,
+      ]);
     }
-    out(formatTable(['open positions, stream down', 'requests per poll tick', 'requests per poll', 'per-position baseline', 'goal (a poll, pages of the venue\'s lists)', 'wall'], rows));
+    out(
+      formatTable(
+        [
+          'open positions, stream down',
+          'requests per poll tick',
+          'requests per poll',
+          'per-position baseline',
+          "goal (a poll, pages of the venue's lists)",
+          'wall',
+        ],
+        rows,
+      ),
+    );
     out('');
     const n = Math.min(200, Math.max(...SIZES));
     const [ahead, aheadBase] = [await aheadOfClose(false, n), await aheadOfClose(true, n)];
-    record({ figure: `requests leaving ahead of a close, ${n} positions polled (its own fresh read included)`, unit: 'requests', posguard: ahead, reference: against(aheadBase), goal: '0', met: ahead === 0 });
-    out(formatTable([`requests leaving between a close asked and the close, ${n} positions polled`, 'posguard', 'per-position baseline', 'goal'], [
-      ['requests leaving first (the close\'s own fresh read included)', String(ahead), String(aheadBase), '0'],
-    ]));
+    record({
+      figure: `requests leaving ahead of a close, ${n} positions polled (its own fresh read included)`,
+      unit: 'requests',
+      posguard: ahead,
+      reference: against(aheadBase),
+      goal: '0',
+      met: ahead === 0,
+    });
+    out(
+      formatTable(
+        [
+          `requests leaving between a close asked and the close, ${n} positions polled`,
+          'posguard',
+          'per-position baseline',
+          'goal',
+        ],
+        [["requests leaving first (the close's own fresh read included)", String(ahead), String(aheadBase), '0']],
+      ),
+    );
   },
 };

@@ -14,7 +14,14 @@ const flush = (): Promise<void> => new Promise<void>((resolve) => setImmediate(r
 /** `n` synthetic linear perpetuals priced at 1. */
 export function syntheticMarkets(n: number): SimMarketSpec[] {
   return Array.from({ length: n }, (_, i) => ({
-    symbol: `S${i}/USDT:USDT`, amountStep: 1, priceStep: 0.0001, minAmount: 1, minNotional: 5, contractSize: 1, initialPrice: 1, volatility: 0,
+    symbol: `S${i}/USDT:USDT`,
+    amountStep: 1,
+    priceStep: 0.0001,
+    minAmount: 1,
+    minNotional: 5,
+    contractSize: 1,
+    initialPrice: 1,
+    volatility: 0,
   }));
 }
 
@@ -33,9 +40,16 @@ export async function fleet(n: number, perPositionPolling: boolean, markets = Ma
   const clock = new SimulatedClock();
   clock.set(T0);
   const sim = new SimExchange({ clock, seed: 3, markets: syntheticMarkets(markets) });
-  const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, {
-    persistence: 'memory', clock, sim, ports: { main: createSimPort(sim, 'main') }, perPositionPolling,
-  });
+  const guard = await createGuard(
+    { accounts: [{ id: 'main', exchange: 'sim' }] },
+    {
+      persistence: 'memory',
+      clock,
+      sim,
+      ports: { main: createSimPort(sim, 'main') },
+      perPositionPolling,
+    },
+  );
   const advance = async (ms: number): Promise<void> => {
     for (let t = 0; t < ms; t += 50) {
       clock.increment(50);
@@ -44,12 +58,19 @@ export async function fleet(n: number, perPositionPolling: boolean, markets = Ma
   };
   await advance(6_000);
   const positions: PositionHandle[] = [];
-  for (let i = 0; i < n; i += 1) positions.push(await guard.open({ account: 'main', symbol: `S${i}/USDT:USDT`, side: 'buy', amount: 10, stopLoss: 0.5 }));
+  for (let i = 0; i < n; i += 1)
+    positions.push(
+      await guard.open({ account: 'main', symbol: `S${i}/USDT:USDT`, side: 'buy', amount: 10, stopLoss: 0.5 }),
+    );
   for (let t = 0; t < 120_000 && positions.some((p) => p.state !== 'open'); t += 50) await advance(50);
   const notOpen = positions.filter((p) => p.state !== 'open').length;
   if (notOpen > 0) throw new Error(`${notOpen} of ${n} positions did not open within 120 s of simulated time`);
   return {
-    clock, sim, guard, positions, advance,
+    clock,
+    sim,
+    guard,
+    positions,
+    advance,
     requestsSince: (from) => sim.requests({ account: 'main', since: from }).length,
     stop: async () => {
       await guard.stop();

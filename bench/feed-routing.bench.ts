@@ -49,7 +49,13 @@ interface Check {
  * batch by batch, alternating (so that both see the same machine load on a shared host);
  * a minor gc before each timed batch leaves each side to pay for its own garbage.
  */
-async function race(rig: Rig, bare: readonly BareActor[], warm: number, count: number, minorGc: () => void): Promise<{ guard: PartTiming; bare: PartTiming; mix: ReportMix }> {
+async function race(
+  rig: Rig,
+  bare: readonly BareActor[],
+  warm: number,
+  count: number,
+  minorGc: () => void,
+): Promise<{ guard: PartTiming; bare: PartTiming; mix: ReportMix }> {
   const guardMix = new ReportMix(rig.positions, T0);
   const bareMix = new ReportMix(rig.positions, T0); // the same sequence of reports, to the same indexes
   let guardMs = 0;
@@ -102,61 +108,144 @@ interface Results {
 function print({ out, record }: BenchContext, r: Results): void {
   const ratio = perSec(r.guard) / perSec(r.bare);
   record({
-    figure: `stream reports routed to ${fmtInt(POSITIONS)} positions`, unit: 'reports/s', posguard: perSec(r.guard),
-    reference: { label: 'bare XState actors', value: perSec(r.bare) }, ratio, goal: `ratio ≥ ${RATIO_GOAL}`, met: ratio >= RATIO_GOAL,
+    figure: `stream reports routed to ${fmtInt(POSITIONS)} positions`,
+    unit: 'reports/s',
+    posguard: perSec(r.guard),
+    reference: { label: 'bare XState actors', value: perSec(r.bare) },
+    ratio,
+    goal: `ratio ≥ ${RATIO_GOAL}`,
+    met: ratio >= RATIO_GOAL,
   });
-  out(`${fmtInt(POSITIONS)} open positions with a resting stop (restored from a real persisted snapshot, ${fmtInt(r.template.json.length)} B of JSON each),`);
-  out(`${fmtInt(REPORTS)} stream reports, ${BATCH / 1000}k per synchronous batch, round-robin over the positions; after ${fmtInt(WARM_UP)} untimed reports each.`);
-  out('One account as the guard runs it: AccountRuntime, PositionRegistry, one Supervisor (feed permanent, positions via positionChild),');
-  out('one wirePositionMachine() for all; persistence \'memory\' (Redis writes are measured in the persistence section).');
-  out(`Host load average (1 min) at the start: ${r.load.toFixed(1)} on ${cpus().length} cores; posguard and bare batches alternate, so both see the same load.`);
+  out(
+    `${fmtInt(POSITIONS)} open positions with a resting stop (restored from a real persisted snapshot, ${fmtInt(r.template.json.length)} B of JSON each),`,
+  );
+  out(
+    `${fmtInt(REPORTS)} stream reports, ${BATCH / 1000}k per synchronous batch, round-robin over the positions; after ${fmtInt(WARM_UP)} untimed reports each.`,
+  );
+  out(
+    'One account as the guard runs it: AccountRuntime, PositionRegistry, one Supervisor (feed permanent, positions via positionChild),',
+  );
+  out(
+    "one wirePositionMachine() for all; persistence 'memory' (Redis writes are measured in the persistence section).",
+  );
+  out(
+    `Host load average (1 min) at the start: ${r.load.toFixed(1)} on ${cpus().length} cores; posguard and bare batches alternate, so both see the same load.`,
+  );
   out(`mix: ${MIX_LABEL} (sent, warm-up included: ${[...r.counts].map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ')})`);
-  out(formatTable(['path', 'reports', 'wall s', 'reports/s', 'µs/report'], [
-    ['posguard: stream → feed actor → AccountRuntime.route → position actors (+ registry)', fmtInt(r.guard.reports), (r.guard.ms / 1000).toFixed(1), fmtInt(Math.round(perSec(r.guard))), usPer(r.guard)],
-    ['bare XState: the same reports to actors of a 5-state machine', fmtInt(r.bare.reports), (r.bare.ms / 1000).toFixed(1), fmtInt(Math.round(perSec(r.bare))), usPer(r.bare)],
-  ]));
+  out(
+    formatTable(
+      ['path', 'reports', 'wall s', 'reports/s', 'µs/report'],
+      [
+        [
+          'posguard: stream → feed actor → AccountRuntime.route → position actors (+ registry)',
+          fmtInt(r.guard.reports),
+          (r.guard.ms / 1000).toFixed(1),
+          fmtInt(Math.round(perSec(r.guard))),
+          usPer(r.guard),
+        ],
+        [
+          'bare XState: the same reports to actors of a 5-state machine',
+          fmtInt(r.bare.reports),
+          (r.bare.ms / 1000).toFixed(1),
+          fmtInt(Math.round(perSec(r.bare))),
+          usPer(r.bare),
+        ],
+      ],
+    ),
+  );
   out(`ratio posguard / bare XState: ${ratio.toFixed(2)} — goal ≥ ${RATIO_GOAL}: ${verdict(ratio >= RATIO_GOAL)}`);
   const c = r.checked;
-  out(`after the run: ${fmtInt(c.open)}/${fmtInt(POSITIONS)} positions open, ${fmtInt(c.latestSeq)}/${fmtInt(POSITIONS)} hold the latest venueSeq sent to them, `
-    + `${fmtInt(c.orders)} orders sent; restoring and starting the ${fmtInt(POSITIONS)} actors took ${(r.rig.startMs / 1000).toFixed(2)} s.`);
+  out(
+    `after the run: ${fmtInt(c.open)}/${fmtInt(POSITIONS)} positions open, ${fmtInt(c.latestSeq)}/${fmtInt(POSITIONS)} hold the latest venueSeq sent to them, ` +
+      `${fmtInt(c.orders)} orders sent; restoring and starting the ${fmtInt(POSITIONS)} actors took ${(r.rig.startMs / 1000).toFixed(2)} s.`,
+  );
   out('');
   const p = r.parts;
   const us = (t: PartTiming): number => (t.ms * 1000) / t.reports;
   // The feed machine is not on a report's path (its stream callback routes reports itself):
   // shown for reference, left out of the sum.
   const partsUs = us(p.filter) + us(p.route);
-  out(`where the time goes (the same kind of reports, ${fmtInt(PART_REPORTS)} per part, timed apart, the filter on twice as many; the repeat filter's window of ${fmtInt(p.window)} keys full):`);
-  out(formatTable(['part', 'reports/s', 'µs/report'], [
-    ['(reference) the feed machine, were reports sent through it (they are not: its stream callback routes them)', fmtInt(Math.round(perSec(p.feed))), usPer(p.feed)],
-    ['RepeatFilter.fresh alone (feed.wiring.ts; window full)', fmtInt(Math.round(perSec(p.filter))), usPer(p.filter)],
-    ['AccountRuntime.route → position actors + registry (no feed)', fmtInt(Math.round(perSec(p.route))), usPer(p.route)],
-    ['  filter + routing (the report\'s path but for the port\'s callback)', fmtInt(Math.round(1e6 / partsUs)), partsUs.toFixed(2)],
-    ['full path (above)', fmtInt(Math.round(perSec(r.guard))), usPer(r.guard)],
-    ['bare XState (above)', fmtInt(Math.round(perSec(r.bare))), usPer(r.bare)],
-  ]));
+  out(
+    `where the time goes (the same kind of reports, ${fmtInt(PART_REPORTS)} per part, timed apart, the filter on twice as many; the repeat filter's window of ${fmtInt(p.window)} keys full):`,
+  );
+  out(
+    formatTable(
+      ['part', 'reports/s', 'µs/report'],
+      [
+        [
+          '(reference) the feed machine, were reports sent through it (they are not: its stream callback routes them)',
+          fmtInt(Math.round(perSec(p.feed))),
+          usPer(p.feed),
+        ],
+        [
+          'RepeatFilter.fresh alone (feed.wiring.ts; window full)',
+          fmtInt(Math.round(perSec(p.filter))),
+          usPer(p.filter),
+        ],
+        [
+          'AccountRuntime.route → position actors + registry (no feed)',
+          fmtInt(Math.round(perSec(p.route))),
+          usPer(p.route),
+        ],
+        [
+          "  filter + routing (the report's path but for the port's callback)",
+          fmtInt(Math.round(1e6 / partsUs)),
+          partsUs.toFixed(2),
+        ],
+        ['full path (above)', fmtInt(Math.round(perSec(r.guard))), usPer(r.guard)],
+        ['bare XState (above)', fmtInt(Math.round(perSec(r.bare))), usPer(r.bare)],
+      ],
+    ),
+  );
   out('');
   if (r.rig.bytesPerPosition === undefined || r.heap === undefined) {
     out('heap per live position: not measured (gc is not exposed; run node with --expose-gc, as `npm run bench` does)');
     return;
   }
   const perPosition = r.rig.bytesPerPosition;
-  out(formatTable(['heap used after gc, per live position', 'per position'], [
-    ['posguard: restored position actor + registry row + directory entries + supervisor child', fmtBytes(perPosition)],
-    ['  the restored actor alone (on the account\'s shared XState system; no observer, no supervisor, no registry)', fmtBytes(r.heap.actorAlone)],
-    ['  + as a supervised child (actorChild: its subscription; the supervisor\'s entry)', fmtBytes(r.heap.supervised - r.heap.actorAlone)],
-    ['  + its registry row (open, 2 history entries)', fmtBytes(r.heap.registryRow)],
-    ['  + the rest: positionChild\'s record, directory entries (less what the parts above count twice: each of their actors has a market of its own)', fmtBytes(perPosition - r.heap.supervised - r.heap.registryRow)],
-    ['after the reports (adds the feed\'s repeat-filter window, one per account)', fmtBytes(r.heapAfterRun ?? Number.NaN)],
-    ['bare 5-state XState actor (reference)', fmtBytes(r.heap.bareActor)],
-  ]));
+  out(
+    formatTable(
+      ['heap used after gc, per live position', 'per position'],
+      [
+        [
+          'posguard: restored position actor + registry row + directory entries + supervisor child',
+          fmtBytes(perPosition),
+        ],
+        [
+          "  the restored actor alone (on the account's shared XState system; no observer, no supervisor, no registry)",
+          fmtBytes(r.heap.actorAlone),
+        ],
+        [
+          "  + as a supervised child (actorChild: its subscription; the supervisor's entry)",
+          fmtBytes(r.heap.supervised - r.heap.actorAlone),
+        ],
+        ['  + its registry row (open, 2 history entries)', fmtBytes(r.heap.registryRow)],
+        [
+          "  + the rest: positionChild's record, directory entries (less what the parts above count twice: each of their actors has a market of its own)",
+          fmtBytes(perPosition - r.heap.supervised - r.heap.registryRow),
+        ],
+        [
+          "after the reports (adds the feed's repeat-filter window, one per account)",
+          fmtBytes(r.heapAfterRun ?? Number.NaN),
+        ],
+        ['bare 5-state XState actor (reference)', fmtBytes(r.heap.bareActor)],
+      ],
+    ),
+  );
   const after = r.heapAfterRun ?? Number.NaN;
   record({
-    figure: 'heap per live position (actor, registry row, supervisor child)', unit: 'B', posguard: Math.max(perPosition, after),
-    reference: { label: 'bare 5-state actor', value: r.heap.bareActor }, ratio: Math.max(perPosition, after) / r.heap.bareActor,
-    goal: `≤ ${fmtBytes(HEAP_GOAL_BYTES)}`, met: perPosition <= HEAP_GOAL_BYTES && after <= HEAP_GOAL_BYTES,
+    figure: 'heap per live position (actor, registry row, supervisor child)',
+    unit: 'B',
+    posguard: Math.max(perPosition, after),
+    reference: { label: 'bare 5-state actor', value: r.heap.bareActor },
+    ratio: Math.max(perPosition, after) / r.heap.bareActor,
+    goal: `≤ ${fmtBytes(HEAP_GOAL_BYTES)}`,
+    met: perPosition <= HEAP_GOAL_BYTES && after <= HEAP_GOAL_BYTES,
   });
-  out(`heap per live position actor with its registry row: ${fmtBytes(perPosition)} once restored, ${fmtBytes(after)} after the reports`
-    + ` — goal ≤ ${fmtBytes(HEAP_GOAL_BYTES)}: ${verdict(perPosition <= HEAP_GOAL_BYTES && after <= HEAP_GOAL_BYTES)}`);
+  out(
+    `heap per live position actor with its registry row: ${fmtBytes(perPosition)} once restored, ${fmtBytes(after)} after the reports` +
+      ` — goal ≤ ${fmtBytes(HEAP_GOAL_BYTES)}: ${verdict(perPosition <= HEAP_GOAL_BYTES && after <= HEAP_GOAL_BYTES)}`,
+  );
 }
 
 export const feedRouting: BenchSection = {
@@ -174,11 +263,19 @@ export const feedRouting: BenchSection = {
     const { guard, bare, mix } = await race(rig, bareActors, WARM_UP, REPORTS, minorGc);
     const checked = check(rig, mix);
     const counts = new Map(mix.counts);
-    const heapAfterRun = gc === undefined || rig.bytesPerPosition === undefined ? undefined
-      : rig.bytesPerPosition + (heapAfterGc(gc) - heapBeforeRun) / POSITIONS;
+    const heapAfterRun =
+      gc === undefined || rig.bytesPerPosition === undefined
+        ? undefined
+        : rig.bytesPerPosition + (heapAfterGc(gc) - heapBeforeRun) / POSITIONS;
     stopBareActors(bareActors);
     const parts = await timeParts(rig, mix, PART_REPORTS);
-    const heap = gc === undefined || bareBytes === undefined ? undefined : { ...(await heapParts(template, rig.machine, Math.min(POSITIONS, HEAP_PART_ITEMS), gc)), bareActor: bareBytes };
+    const heap =
+      gc === undefined || bareBytes === undefined
+        ? undefined
+        : {
+            ...(await heapParts(template, rig.machine, Math.min(POSITIONS, HEAP_PART_ITEMS), gc)),
+            bareActor: bareBytes,
+          };
     await rig.stop();
     print(ctx, { load, template, rig, guard, bare, checked, counts, parts, heapAfterRun, heap });
   },

@@ -43,7 +43,12 @@ export interface PartTimings {
 }
 
 /** Feeds `warm` reports untimed, then times `count` more, batch by batch. */
-async function timed(mix: ReportMix, warm: number, count: number, run: (events: readonly FeedReport[]) => void): Promise<PartTiming> {
+async function timed(
+  mix: ReportMix,
+  warm: number,
+  count: number,
+  run: (events: readonly FeedReport[]) => void,
+): Promise<PartTiming> {
   let ms = 0;
   for (let done = 0; done < warm + count; done += BATCH) {
     const events = mix.next(Math.min(BATCH, warm + count - done)).events as FeedReport[];
@@ -58,7 +63,8 @@ async function timed(mix: ReportMix, warm: number, count: number, run: (events: 
 /** The repeat filter's window, read from its behaviour: the first key that is no longer remembered. */
 function filterWindow(): number {
   const f = new RepeatFilter();
-  const report = (i: number) => ({ type: 'fill', report: { source: 'stream', tradeId: `w${i}` } }) as unknown as FeedReport;
+  const report = (i: number) =>
+    ({ type: 'fill', report: { source: 'stream', tradeId: `w${i}` } }) as unknown as FeedReport;
   f.fresh(report(0));
   for (let n = 1; n < 1_000_000; n++) {
     f.fresh(report(n));
@@ -91,7 +97,12 @@ export async function timeParts(rig: Rig, mix: ReportMix, count: number): Promis
       }),
       resync: fromPromise<ResyncOutput>(async () => ({ reports: [] })),
     },
-    actions: { route: () => { routed++; }, broadcast: () => {} },
+    actions: {
+      route: () => {
+        routed++;
+      },
+      broadcast: () => {},
+    },
   });
   const feed = createActor(bareFeed, { clock: systemClock });
   feed.subscribe({ error: () => {} });
@@ -127,7 +138,15 @@ interface HeapSetup {
 
 function inputOf(i: number, id: PositionId, intent: Intent) {
   const { symbol: _s, initialPrice: _p, volatility: _v, ...shape } = AVL_SPEC;
-  return { id, intent, market: { ...shape, symbol: benchSymbol(i) }, hedgeMode: false, settings: SETTINGS, now: systemClock.now(), feedUp: true };
+  return {
+    id,
+    intent,
+    market: { ...shape, symbol: benchSymbol(i) },
+    hedgeMode: false,
+    settings: SETTINGS,
+    now: systemClock.now(),
+    feedUp: true,
+  };
 }
 
 const SETTINGS = defaultSettings();
@@ -154,7 +173,12 @@ function actorAloneBytes({ template, machine, n, gc }: HeapSetup): number {
   const before = heapAfterGc(gc);
   for (let i = 0; i < n; i++) {
     const { id, intent, snapshot } = cloneOpen(template, i, benchSymbol(i), 1);
-    const actor = createActor(machine, { clock: systemClock, input: inputOf(i, id, intent), snapshot: snapshot as never, parent: host.ref });
+    const actor = createActor(machine, {
+      clock: systemClock,
+      input: inputOf(i, id, intent),
+      snapshot: snapshot as never,
+      parent: host.ref,
+    });
     actor.start();
     actor.send({ type: 'RESUME', at: systemClock.now() });
     actors.push(actor);
@@ -180,7 +204,12 @@ class HeapChild {
   ) {}
 
   create() {
-    return createActor(this.machine, { clock: systemClock, input: this.input, snapshot: this.snapshot as never, parent: this.host.ref });
+    return createActor(this.machine, {
+      clock: systemClock,
+      input: this.input,
+      snapshot: this.snapshot as never,
+      parent: this.host.ref,
+    });
   }
 
   onStarted(actor: ReturnType<HeapChild['create']>): void {
@@ -196,9 +225,17 @@ class HeapChild {
 
 /** The same actors as supervised children (`actorChild`, its subscription, the supervisor's entry). */
 function supervisedBytes({ template, machine, n, gc }: HeapSetup): { bytes: number; supervisor: Supervisor } {
-  const supervisor = new Supervisor({
-    id: 'heap', strategy: 'one_for_one', intensity: 5, periodMs: 60_000, backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 }, children: [],
-  }, { clock: systemClock, random: seededRandom(1) });
+  const supervisor = new Supervisor(
+    {
+      id: 'heap',
+      strategy: 'one_for_one',
+      intensity: 5,
+      periodMs: 60_000,
+      backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 },
+      children: [],
+    },
+    { clock: systemClock, random: seededRandom(1) },
+  );
   supervisor.start();
   const host = new ActorHost(systemClock, false);
   const before = heapAfterGc(gc);
@@ -210,7 +247,12 @@ function supervisedBytes({ template, machine, n, gc }: HeapSetup): { bytes: numb
 }
 
 /** Heap per item after gc, for `n` items of each part (each measured on its own, the previous one released). */
-export async function heapParts(template: OpenTemplate, machine: WiredPositionMachine, n: number, gc: () => void): Promise<HeapParts> {
+export async function heapParts(
+  template: OpenTemplate,
+  machine: WiredPositionMachine,
+  n: number,
+  gc: () => void,
+): Promise<HeapParts> {
   const setup = { template, machine, n, gc };
   const registryRow = registryRowBytes(setup);
   const actorAlone = actorAloneBytes(setup);

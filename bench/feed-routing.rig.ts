@@ -17,7 +17,7 @@
 import { wirePositionMachine, type WiredPositionMachine } from '../src/actors/position.wiring.js';
 import { MemoryAlertSink } from '../src/alerts/alert-sink.js';
 import { systemClock } from '../src/clock.js';
-import { accountId, type PositionId } from '../src/domain/ids.js';
+import { asAccountId, type PositionId } from '../src/domain/ids.js';
 import type { Market } from '../src/domain/market.js';
 import { seededRandom } from '../src/domain/random.js';
 import type { OrderStatusReport } from '../src/domain/reports.js';
@@ -52,7 +52,7 @@ const flush = (): Promise<void> => new Promise<void>((resolve) => setImmediate(r
 
 export async function startRig(template: OpenTemplate, n: number, gc: (() => void) | undefined): Promise<Rig> {
   const clock = systemClock;
-  const account = accountId('bench');
+  const account = asAccountId('bench');
   const settings = defaultSettings();
   const { symbol: _avl, initialPrice: _p, volatility: _v, ...marketShape } = AVL_SPEC;
   const markets = new Map<string, Market>();
@@ -66,13 +66,24 @@ export async function startRig(template: OpenTemplate, n: number, gc: (() => voi
     const { id, context } = cloneOpen(template, i, symbol);
     const { entry, live } = context;
     const stop = context.stops.at(-1);
-    if (stop?.report === undefined || entry.venueOrderId === undefined || stop.venueOrderId === undefined) throw new Error('the template has no stop or venue ids');
+    if (stop?.report === undefined || entry.venueOrderId === undefined || stop.venueOrderId === undefined)
+      throw new Error('the template has no stop or venue ids');
     ids.push(id);
     openStops.push(stop.report);
     positions.push({
       symbol,
-      entry: { clientOrderId: entry.clientOrderId, venueOrderId: entry.venueOrderId, tradeId: entry.fillIds[0] ?? '', amount: entry.amount },
-      stop: { clientOrderId: stop.clientOrderId, venueOrderId: stop.venueOrderId, amount: stop.amount, triggerPrice: stop.report.triggerPrice ?? 0 },
+      entry: {
+        clientOrderId: entry.clientOrderId,
+        venueOrderId: entry.venueOrderId,
+        tradeId: entry.fillIds[0] ?? '',
+        amount: entry.amount,
+      },
+      stop: {
+        clientOrderId: stop.clientOrderId,
+        venueOrderId: stop.venueOrderId,
+        amount: stop.amount,
+        triggerPrice: stop.report.triggerPrice ?? 0,
+      },
       venueSeq: live?.venueSeq ?? 0,
     });
   }
@@ -83,13 +94,29 @@ export async function startRig(template: OpenTemplate, n: number, gc: (() => voi
   // ONE wired machine for every actor of the account, as AccountWorker does.
   const machine = wirePositionMachine({ account, port, journal: new MemoryJournal(), alerts, clock });
   const registry = new PositionRegistry();
-  const supervisor = new Supervisor({
-    id: 'account:bench', strategy: 'one_for_one', intensity: 5, periodMs: 60_000, backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 }, children: [],
-  }, { clock, random: seededRandom(1) });
+  const supervisor = new Supervisor(
+    {
+      id: 'account:bench',
+      strategy: 'one_for_one',
+      intensity: 5,
+      periodMs: 60_000,
+      backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 },
+      children: [],
+    },
+    { clock, random: seededRandom(1) },
+  );
   supervisor.start();
 
   // One deps object for every child, as AccountWorker shares its own.
-  const deps = { machine, clock, runtime, registry, writer: undefined, host: new ActorHost(clock, false), onTransition: () => {} };
+  const deps = {
+    machine,
+    clock,
+    runtime,
+    registry,
+    writer: undefined,
+    host: new ActorHost(clock, false),
+    onTransition: () => {},
+  };
   const before = gc === undefined ? undefined : heapAfterGc(gc);
   const started = performance.now();
   for (let i = 0; i < n; i++) {
@@ -106,7 +133,9 @@ export async function startRig(template: OpenTemplate, n: number, gc: (() => voi
   const startMs = performance.now() - started;
   const bytesPerPosition = before === undefined || gc === undefined ? undefined : (heapAfterGc(gc) - before) / n;
 
-  supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
+  supervisor.startChild(
+    actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }),
+  );
   if (!port.subscribed) throw new Error('the feed did not subscribe to the stream');
   port.emit([{ type: 'connection', status: 'up' }]);
   for (let k = 0; !runtime.feedUp; k++) {
@@ -114,7 +143,15 @@ export async function startRig(template: OpenTemplate, n: number, gc: (() => voi
     await flush();
   }
   return {
-    port, runtime, registry, supervisor, machine, positions, ids, startMs, bytesPerPosition,
+    port,
+    runtime,
+    registry,
+    supervisor,
+    machine,
+    positions,
+    ids,
+    startMs,
+    bytesPerPosition,
     stop: async () => {
       await supervisor.stop();
       await port.close();

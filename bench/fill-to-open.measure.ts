@@ -88,42 +88,44 @@ export async function runFillToOpen(spec: RunSpec, ctx: BenchContext): Promise<R
   const order = new Int32Array(n);
   const handles: (PositionHandle | undefined)[] = new Array<PositionHandle | undefined>(slots).fill(undefined);
 
-  const ports = Object.fromEntries(Array.from({ length: ACCOUNTS }, (_, a) => {
-    const slotOf = (symbol: string): number | undefined => {
-      const s = symbolIndex.get(symbol);
-      return s === undefined ? undefined : a * symbolsPerAccount + s;
-    };
-    const note = (slot: number, at: number, kind: number) => {
-      if (Number.isNaN(evidenceAt[slot] ?? 0)) {
-        evidenceAt[slot] = at;
-        evidenceKind[slot] = kind;
-      }
-    };
-    const port = probePort(createSimPort(venue, `a${a}`), {
-      createCalled: (request, at) => {
-        const slot = slotOf(request.symbol);
-        if (slot !== undefined && request.clientOrderId.endsWith('-e')) filledAt[slot] = at;
-      },
-      afterCreate: (request, outcome, at) => {
-        const slot = slotOf(request.symbol);
-        if (slot === undefined || !request.clientOrderId.endsWith('-e') || outcome.kind !== 'accepted') return;
-        if ((outcome.value.report?.filled ?? 0) > 0) note(slot, at, 1);
-      },
-      beforeEvent: (event, at) => {
-        const kind = streamEvidence(event);
-        const slot = event.type === 'connection' ? undefined : slotOf(event.report.symbol);
-        if (kind === 0 || slot === undefined) return;
-        if (Number.isNaN(streamAt[slot] ?? 0)) streamAt[slot] = at;
-        note(slot, at, kind);
-      },
-      afterEvent: (event, at) => {
-        const slot = event.type === 'connection' ? undefined : slotOf(event.report.symbol);
-        if (slot === undefined || !Number.isNaN(openAt[slot] ?? 0)) return;
-        if (handles[slot]?.state === 'open') openAt[slot] = at;
-      },
-    });
-    return [`a${a}`, port];
-  }));
+  const ports = Object.fromEntries(
+    Array.from({ length: ACCOUNTS }, (_, a) => {
+      const slotOf = (symbol: string): number | undefined => {
+        const s = symbolIndex.get(symbol);
+        return s === undefined ? undefined : a * symbolsPerAccount + s;
+      };
+      const note = (slot: number, at: number, kind: number) => {
+        if (Number.isNaN(evidenceAt[slot] ?? 0)) {
+          evidenceAt[slot] = at;
+          evidenceKind[slot] = kind;
+        }
+      };
+      const port = probePort(createSimPort(venue, `a${a}`), {
+        createCalled: (request, at) => {
+          const slot = slotOf(request.symbol);
+          if (slot !== undefined && request.clientOrderId.endsWith('-e')) filledAt[slot] = at;
+        },
+        afterCreate: (request, outcome, at) => {
+          const slot = slotOf(request.symbol);
+          if (slot === undefined || !request.clientOrderId.endsWith('-e') || outcome.kind !== 'accepted') return;
+          if ((outcome.value.report?.filled ?? 0) > 0) note(slot, at, 1);
+        },
+        beforeEvent: (event, at) => {
+          const kind = streamEvidence(event);
+          const slot = event.type === 'connection' ? undefined : slotOf(event.report.symbol);
+          if (kind === 0 || slot === undefined) return;
+          if (Number.isNaN(streamAt[slot] ?? 0)) streamAt[slot] = at;
+          note(slot, at, kind);
+        },
+        afterEvent: (event, at) => {
+          const slot = event.type === 'connection' ? undefined : slotOf(event.report.symbol);
+          if (slot === undefined || !Number.isNaN(openAt[slot] ?? 0)) return;
+          if (handles[slot]?.state === 'open') openAt[slot] = at;
+        },
+      });
+      return [`a${a}`, port];
+    }),
+  );
   const accounts = Array.from({ length: ACCOUNTS }, (_, a) => ({ id: `a${a}`, exchange: 'sim' }));
   let t = performance.now();
   const guard = await createGuard({ accounts }, { clock: systemClock, sim: venue, ports, persistence: 'memory' });
@@ -145,14 +147,16 @@ export async function runFillToOpen(spec: RunSpec, ctx: BenchContext): Promise<R
       const s = Math.floor(k / ACCOUNTS);
       const slot = a * symbolsPerAccount + s;
       order[k] = slot;
-      batch.push(guard.open({ account: `a${a}`, symbol: symbols[s] ?? '', side: 'buy', amount: 43 }).then(async (handle) => {
-        handles[slot] = handle;
-        if (handle.state === 'open') lateObserved++;
-        // Resolves in the microtask after the transition: the open time of positions no stream event opened.
-        const state = await handle.settled({ timeoutMs: 30_000 });
-        if (Number.isNaN(openAt[slot] ?? 0)) openAt[slot] = performance.now();
-        if (state !== 'open') notOpen++;
-      }));
+      batch.push(
+        guard.open({ account: `a${a}`, symbol: symbols[s] ?? '', side: 'buy', amount: 43 }).then(async (handle) => {
+          handles[slot] = handle;
+          if (handle.state === 'open') lateObserved++;
+          // Resolves in the microtask after the transition: the open time of positions no stream event opened.
+          const state = await handle.settled({ timeoutMs: 30_000 });
+          if (Number.isNaN(openAt[slot] ?? 0)) openAt[slot] = performance.now();
+          if (state !== 'open') notOpen++;
+        }),
+      );
     }
     await Promise.all(batch);
     if (b < n / 10) firstTenthMs += performance.now() - t;
@@ -161,8 +165,15 @@ export async function runFillToOpen(spec: RunSpec, ctx: BenchContext): Promise<R
   const wallMs = performance.now() - started;
 
   // The venue's share is measured later, by replaying its requests once this guard is garbage (a smaller heap to collect).
-  const heap = gc === undefined || heapBefore === undefined ? undefined
-    : { totalBytes: heapAfterGc(gc) - heapBefore, requests: venue.requests().slice(requestsBefore), faults: spec.faults, markets };
+  const heap =
+    gc === undefined || heapBefore === undefined
+      ? undefined
+      : {
+          totalBytes: heapAfterGc(gc) - heapBefore,
+          requests: venue.requests().slice(requestsBefore),
+          faults: spec.faults,
+          markets,
+        };
 
   const reaction = new Float64Array(n);
   const endToEnd = new Float64Array(n);
@@ -182,10 +193,21 @@ export async function runFillToOpen(spec: RunSpec, ctx: BenchContext): Promise<R
   await guard.stop();
   venue.close();
   return {
-    spec, reaction: summarize(reaction), reactionFirstTenth: summarize(reaction.subarray(0, tenth)),
-    reactionLastTenth: summarize(reaction.subarray(n - tenth)), endToEnd: summarize(endToEnd), firstEvidence,
-    streamAfterOpen: summarize(streamAfterOpen), notOpen, lateObserved, createGuardMs, wallMs, firstTenthMs, lastTenthMs,
-    createOrders, heap,
+    spec,
+    reaction: summarize(reaction),
+    reactionFirstTenth: summarize(reaction.subarray(0, tenth)),
+    reactionLastTenth: summarize(reaction.subarray(n - tenth)),
+    endToEnd: summarize(endToEnd),
+    firstEvidence,
+    streamAfterOpen: summarize(streamAfterOpen),
+    notOpen,
+    lateObserved,
+    createGuardMs,
+    wallMs,
+    firstTenthMs,
+    lastTenthMs,
+    createOrders,
+    heap,
   };
 }
 
@@ -202,4 +224,3 @@ function streamEvidence(event: StreamEvent): number {
       return 0;
   }
 }
-

@@ -23,7 +23,12 @@ export function heapAfterGc(gc: () => void): number {
 }
 
 /** Heap growth of a fresh venue (same markets and faults) that receives `requests` again. */
-export function replayedVenueBytes(gc: () => void, requests: readonly SimRequest[], faults: readonly FaultRule[], markets: readonly SimMarketSpec[]): number {
+export function replayedVenueBytes(
+  gc: () => void,
+  requests: readonly SimRequest[],
+  faults: readonly FaultRule[],
+  markets: readonly SimMarketSpec[],
+): number {
   const venue = new SimExchange({ clock: systemClock, seed: 1, markets });
   for (const rule of faults) venue.faults.set(rule);
   const before = heapAfterGc(gc);
@@ -36,13 +41,28 @@ export function replayedVenueBytes(gc: () => void, requests: readonly SimRequest
 function replay(venue: SimExchange, r: SimRequest): void {
   const s = venue.server;
   switch (r.method) {
-    case 'loadMarkets': s.loadMarkets(r.account); return;
-    case 'fetchMarkPrice': s.fetchMarkPrice(r.account, r.params.symbol); return;
-    case 'fetchPositionMode': s.fetchPositionMode(r.account); return;
-    case 'createOrder': s.createOrder(r.account, r.params); return;
-    case 'cancelOrder': s.cancelOrder(r.account, r.params.lookup, r.params.symbol); return;
-    case 'fetchOrder': s.fetchOrder(r.account, r.params.lookup, r.params.symbol); return;
-    case 'fetchOpenOrders': s.fetchOpenOrders(r.account, r.params.symbol); return;
-    case 'fetchPositions': s.fetchPositions(r.account);
+    case 'loadMarkets':
+      s.loadMarkets(r.account);
+      return;
+    case 'fetchMarkPrice':
+      s.fetchMarkPrice(r.account, r.params.symbol);
+      return;
+    case 'fetchPositionMode':
+      s.fetchPositionMode(r.account);
+      return;
+    case 'createOrder':
+      s.createOrder(r.account, r.params);
+      return;
+    case 'cancelOrder':
+      s.cancelOrder(r.account, r.params.lookup, r.params.symbol);
+      return;
+    case 'fetchOrder':
+      s.fetchOrder(r.account, r.params.lookup, r.params.symbol);
+      return;
+    case 'fetchOpenOrders':
+      s.fetchOpenOrders(r.account, r.params.symbol);
+      return;
+    case 'fetchPositions':
+      s.fetchPositions(r.account);
   }
 }

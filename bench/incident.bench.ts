@@ -8,7 +8,7 @@
  * Touches: its own venues and guards; prints to the report.
  */
 import { SimulatedClock } from 'xstate';
-import { clientOrderIdOf } from '../src/domain/ids.js';
+import { asClientOrderId } from '../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { NAIVE_WAIT_MS, runNaiveBot } from '../test/support/naive-bot.js';
 import { driveUntil, driveUntilSettled } from '../test/support/sim-drive.js';
@@ -38,7 +38,14 @@ interface Tally {
   wallMs: number;
 }
 
-const tally = (): Tally => ({ times: new Float64Array(RUNS).fill(Number.NaN), doubled: 0, extraOrders: 0, verdicts: new Map(), sides: new Map(), wallMs: 0 });
+const tally = (): Tally => ({
+  times: new Float64Array(RUNS).fill(Number.NaN),
+  doubled: 0,
+  extraOrders: 0,
+  verdicts: new Map(),
+  sides: new Map(),
+  wallMs: 0,
+});
 
 async function naiveRuns(): Promise<Tally> {
   const t = tally();
@@ -50,7 +57,15 @@ async function naiveRuns(): Promise<Tally> {
     venue.setPrice(AVL, 0.25);
     incidentFaults(venue);
     const port = createSimPort(venue, 'naive');
-    const result = await driveUntilSettled(clock, runNaiveBot(port, clock, { symbol: AVL, side: 'buy', amount: AMOUNT, clientOrderId: clientOrderIdOf(`naive-${i}`) }));
+    const result = await driveUntilSettled(
+      clock,
+      runNaiveBot(port, clock, {
+        symbol: AVL,
+        side: 'buy',
+        amount: AMOUNT,
+        clientOrderId: asClientOrderId(`naive-${i}`),
+      }),
+    );
     t.times[i] = result.elapsedMs;
     t.verdicts.set(result.verdict, (t.verdicts.get(result.verdict) ?? 0) + 1);
     const rollback = venue.requests({ method: 'createOrder' })[1]?.params;
@@ -95,24 +110,55 @@ export const incident: BenchSection = {
     const n = summarize(naive.times);
     const g = summarize(guard.times);
     const verdicts = (t: Tally) => [...t.verdicts].map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ');
-    out(formatTable(
-      ['', 'runs', 'p50 ms', 'p99 ms', 'max ms', 'outcome', 'doubled (86 long)', '>1 order', 'wall s'],
-      [
-        ['naive baseline: time to verdict', fmtInt(RUNS), fmtMs(n.p50), fmtMs(n.p99), fmtMs(n.max), verdicts(naive), fmtInt(naive.doubled), fmtInt(naive.extraOrders), (naive.wallMs / 1000).toFixed(1)],
-        ['posguard: time to open', fmtInt(RUNS), fmtMs(g.p50), fmtMs(g.p99), fmtMs(g.max), verdicts(guard), fmtInt(guard.doubled), fmtInt(guard.extraOrders), (guard.wallMs / 1000).toFixed(1)],
-      ],
-    ));
-    const ratio = g.p50 > 0
-      ? `${(n.p50 / g.p50).toFixed(0)}x`
-      : `unbounded: posguard opens in the same simulated instant as the fill (0 ms; the clock steps by 1 ms, so > ${fmtInt(n.p50)}x)`;
+    out(
+      formatTable(
+        ['', 'runs', 'p50 ms', 'p99 ms', 'max ms', 'outcome', 'doubled (86 long)', '>1 order', 'wall s'],
+        [
+          [
+            'naive baseline: time to verdict',
+            fmtInt(RUNS),
+            fmtMs(n.p50),
+            fmtMs(n.p99),
+            fmtMs(n.max),
+            verdicts(naive),
+            fmtInt(naive.doubled),
+            fmtInt(naive.extraOrders),
+            (naive.wallMs / 1000).toFixed(1),
+          ],
+          [
+            'posguard: time to open',
+            fmtInt(RUNS),
+            fmtMs(g.p50),
+            fmtMs(g.p99),
+            fmtMs(g.max),
+            verdicts(guard),
+            fmtInt(guard.doubled),
+            fmtInt(guard.extraOrders),
+            (guard.wallMs / 1000).toFixed(1),
+          ],
+        ],
+      ),
+    );
+    const ratio =
+      g.p50 > 0
+        ? `${(n.p50 / g.p50).toFixed(0)}x`
+        : `unbounded: posguard opens in the same simulated instant as the fill (0 ms; the clock steps by 1 ms, so > ${fmtInt(n.p50)}x)`;
     out(`time ratio naive / posguard (p50): ${ratio}`);
     out(`naive: ${[...naive.sides].map(([k, v]) => `${k}: ${fmtInt(v)} runs`).join('; ')}`);
-    out(`doubled positions: naive ${fmtInt(naive.doubled)}/${fmtInt(RUNS)}, posguard ${fmtInt(guard.doubled)}/${fmtInt(RUNS)}`);
+    out(
+      `doubled positions: naive ${fmtInt(naive.doubled)}/${fmtInt(RUNS)}, posguard ${fmtInt(guard.doubled)}/${fmtInt(RUNS)}`,
+    );
     record({
-      figure: `incident runs that double the position (of ${fmtInt(RUNS)})`, unit: 'runs', posguard: guard.doubled,
-      reference: { label: 'naive baseline', value: naive.doubled }, goal: '0', met: guard.doubled === 0,
+      figure: `incident runs that double the position (of ${fmtInt(RUNS)})`,
+      unit: 'runs',
+      posguard: guard.doubled,
+      reference: { label: 'naive baseline', value: naive.doubled },
+      goal: '0',
+      met: guard.doubled === 0,
     });
-    out('Simulated time on a SimulatedClock (naive: 50 ms steps, it waits 4 s by design; posguard: 1 ms steps, then 6 s more');
+    out(
+      'Simulated time on a SimulatedClock (naive: 50 ms steps, it waits 4 s by design; posguard: 1 ms steps, then 6 s more',
+    );
     out('to prove it does not act on the stale REST view). Wall time includes building a venue (and a guard) per run.');
   },
 };

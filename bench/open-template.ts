@@ -16,7 +16,7 @@ import { SimulatedClock, createActor, type InspectionEvent } from 'xstate';
 import { wirePositionMachine } from '../src/actors/position.wiring.js';
 import { MemoryAlertSink } from '../src/alerts/alert-sink.js';
 import { parseConfig } from '../src/config/config.js';
-import { accountId, newPositionId, type ClientOrderId, type PositionId } from '../src/domain/ids.js';
+import { asAccountId, newPositionId, type ClientOrderId, type PositionId } from '../src/domain/ids.js';
 import type { Intent } from '../src/domain/intent.js';
 import { DEFAULT_SIM_MARKETS, SimExchange, createSimPort, type SimMarketSpec } from '../src/exchange/sim/index.js';
 import { positionSettings } from '../src/guard/position-settings.js';
@@ -43,9 +43,14 @@ export type TemplateWrite =
   | { readonly kind: 'confirmIntent' }
   | { readonly kind: 'claimSend'; readonly clientOrderId: ClientOrderId; readonly at: number }
   | {
-    readonly kind: 'snapshot'; readonly state: string; readonly final: boolean; readonly transition: boolean;
-    readonly at: number; readonly json: string; readonly event: { readonly type: string; readonly payload: unknown };
-  };
+      readonly kind: 'snapshot';
+      readonly state: string;
+      readonly final: boolean;
+      readonly transition: boolean;
+      readonly at: number;
+      readonly json: string;
+      readonly event: { readonly type: string; readonly payload: unknown };
+    };
 
 export interface OpenTemplate {
   readonly id: PositionId;
@@ -108,19 +113,29 @@ export async function openTemplate(): Promise<OpenTemplate> {
   clock.set(T0);
   const venue = new SimExchange({ clock, seed: 1 });
   venue.setPrice(TEMPLATE_SYMBOL, 0.25);
-  const account = accountId('bench');
+  const account = asAccountId('bench');
   const port = createSimPort(venue, 'bench');
   const writes: TemplateWrite[] = [];
-  const machine = wirePositionMachine({ account, port, journal: new LoggingJournal(writes), alerts: new MemoryAlertSink(() => clock.now(), 60_000), clock });
+  const machine = wirePositionMachine({
+    account,
+    port,
+    journal: new LoggingJournal(writes),
+    alerts: new MemoryAlertSink(() => clock.now(), 60_000),
+    clock,
+  });
   const id = newPositionId(T0, new Uint8Array(10).fill(9));
   const { symbol, amountStep, priceStep, minAmount, minNotional, contractSize } = AVL_SPEC;
   let lastEvent: { type: string } | undefined;
   const actor = createActor(machine, {
     clock,
     input: {
-      id, intent: { account, symbol: TEMPLATE_SYMBOL, side: 'buy', amount: 43, stopLoss: 0.21 },
+      id,
+      intent: { account, symbol: TEMPLATE_SYMBOL, side: 'buy', amount: 43, stopLoss: 0.21 },
       market: { symbol, amountStep, priceStep, minAmount, minNotional, contractSize },
-      hedgeMode: false, settings: defaultSettings(), now: T0, feedUp: true,
+      hedgeMode: false,
+      settings: defaultSettings(),
+      now: T0,
+      feedUp: true,
     },
     inspect: (ev: InspectionEvent) => {
       if (ev.type === '@xstate.event' && ev.actorRef === actor) lastEvent = ev.event;
@@ -131,8 +146,13 @@ export async function openTemplate(): Promise<OpenTemplate> {
     next: (snap) => {
       const state = stateName(snap.value);
       writes.push({
-        kind: 'snapshot', state, final: FINAL_STATES.includes(state), transition: state !== previous, at: clock.now(),
-        json: JSON.stringify(versioned(machine.getPersistedSnapshot(snap))), event: describeEvent(lastEvent),
+        kind: 'snapshot',
+        state,
+        final: FINAL_STATES.includes(state),
+        transition: state !== previous,
+        at: clock.now(),
+        json: JSON.stringify(versioned(machine.getPersistedSnapshot(snap))),
+        event: describeEvent(lastEvent),
       });
       previous = state;
     },
@@ -155,17 +175,24 @@ export async function openTemplate(): Promise<OpenTemplate> {
   actor.stop();
   await stream.close();
   venue.close();
-  const venueIds = [context.entry.venueOrderId, context.stops.at(-1)?.venueOrderId, ...context.entry.fillIds]
-    .filter((v): v is NonNullable<typeof v> => v !== undefined);
+  const venueIds = [context.entry.venueOrderId, context.stops.at(-1)?.venueOrderId, ...context.entry.fillIds].filter(
+    (v): v is NonNullable<typeof v> => v !== undefined,
+  );
   return { id, json, context, venueIds, writes };
 }
 
 /** Symbols of the benchmark's many markets: `P<i>/USDT:USDT`, each a copy of AVL. */
 export const benchSymbol = (i: number): string => `P${i}/USDT:USDT`;
-export const benchMarkets = (n: number): SimMarketSpec[] => Array.from({ length: n }, (_, i) => ({ ...AVL_SPEC, symbol: benchSymbol(i) }));
+export const benchMarkets = (n: number): SimMarketSpec[] =>
+  Array.from({ length: n }, (_, i) => ({ ...AVL_SPEC, symbol: benchSymbol(i) }));
 
 /** Position `i`'s id, and a rewrite of the template's JSON text for it (ids, order and trade ids, symbol). */
-export function cloneIds(t: OpenTemplate, i: number, symbol: string, salt = 0): { id: PositionId; rewrite: (json: string) => string } {
+export function cloneIds(
+  t: OpenTemplate,
+  i: number,
+  symbol: string,
+  salt = 0,
+): { id: PositionId; rewrite: (json: string) => string } {
   const bytes = new Uint8Array(10);
   new DataView(bytes.buffer).setUint32(0, i);
   new DataView(bytes.buffer).setUint32(4, salt);

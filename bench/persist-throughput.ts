@@ -20,7 +20,7 @@
  */
 import type { Redis } from 'ioredis';
 import { systemClock } from '../src/clock.js';
-import { accountId, type AccountId, type ClientOrderId } from '../src/domain/ids.js';
+import { asAccountId, type AccountId, type ClientOrderId } from '../src/domain/ids.js';
 import { PositionWriter } from '../src/persistence/position-writer.js';
 import { RedisStore, type SnapshotWrite } from '../src/persistence/redis-store.js';
 import { benchSymbol, cloneIds, type OpenTemplate } from './open-template.js';
@@ -53,12 +53,17 @@ function parsedWrites(template: OpenTemplate) {
   return template.writes.map((w) => (w.kind === 'snapshot' ? { ...w, snapshot: JSON.parse(w.json) as unknown } : w));
 }
 
-export async function persistTransitions(redis: Redis, prefix: string, template: OpenTemplate, shape: RunShape): Promise<TransitionRun> {
+export async function persistTransitions(
+  redis: Redis,
+  prefix: string,
+  template: OpenTemplate,
+  shape: RunShape,
+): Promise<TransitionRun> {
   const store = new RedisStore(redis, prefix);
   const writes = parsedWrites(template);
   const holders = new Map<AccountId, string>();
   for (let a = 0; a < shape.accounts; a++) {
-    const account = accountId(`bench-${a}`);
+    const account = asAccountId(`bench-${a}`);
     const token = await store.acquireLease(account, 'bench-worker', 120_000);
     if (token <= 0) throw new Error(`could not take the lease of ${account}`);
     holders.set(account, `bench-worker|${token}`);
@@ -70,19 +75,28 @@ export async function persistTransitions(redis: Redis, prefix: string, template:
   let payloadTotal = 0;
 
   const onePosition = async (i: number): Promise<void> => {
-    const account = accountId(`bench-${i % shape.accounts}`);
+    const account = asAccountId(`bench-${i % shape.accounts}`);
     const holder = holders.get(account) as string;
     const { id } = cloneIds(template, i, benchSymbol(i));
     const cid = (c: ClientOrderId) => c.split(template.id).join(id) as ClientOrderId;
-    const writer = new PositionWriter({
-      save: (w: SnapshotWrite) => store.saveSnapshot(account, holder, w).then(() => {
-        snapshotWrites++;
-      }),
-    }, systemClock);
+    const writer = new PositionWriter(
+      {
+        save: (w: SnapshotWrite) =>
+          store.saveSnapshot(account, holder, w).then(() => {
+            snapshotWrites++;
+          }),
+      },
+      systemClock,
+    );
     for (const w of writes) {
       switch (w.kind) {
         case 'recordIntent': {
-          const entry = { ...w.entry, positionId: id, entryClientOrderId: cid(w.entry.entryClientOrderId), intent: { ...w.entry.intent, account, symbol: benchSymbol(i) } };
+          const entry = {
+            ...w.entry,
+            positionId: id,
+            entryClientOrderId: cid(w.entry.entryClientOrderId),
+            intent: { ...w.entry.intent, account, symbol: benchSymbol(i) },
+          };
           await store.recordIntent(account, holder, entry);
           journalWrites++;
           break;
@@ -92,13 +106,17 @@ export async function persistTransitions(redis: Redis, prefix: string, template:
           journalWrites++;
           break;
         case 'claimSend':
-          if (!(await store.claimSend(account, holder, id, cid(w.clientOrderId), w.at))) throw new Error(`claim of ${w.clientOrderId} refused`);
+          if (!(await store.claimSend(account, holder, id, cid(w.clientOrderId), w.at)))
+            throw new Error(`claim of ${w.clientOrderId} refused`);
           journalWrites++;
           break;
         case 'snapshot':
           snapshotsOffered++;
           if (w.transition) stateChanges++;
-          writer.save({ positionId: id, state: w.state, final: w.final, snapshot: w.snapshot, at: w.at, event: w.event }, w.transition);
+          writer.save(
+            { positionId: id, state: w.state, final: w.final, snapshot: w.snapshot, at: w.at, event: w.event },
+            w.transition,
+          );
           break;
       }
     }
@@ -106,26 +124,38 @@ export async function persistTransitions(redis: Redis, prefix: string, template:
     writer.close();
   };
 
-  for (const w of writes) if (w.kind === 'snapshot') payloadTotal += w.json.length + JSON.stringify(w.event.payload ?? null).length;
+  for (const w of writes)
+    if (w.kind === 'snapshot') payloadTotal += w.json.length + JSON.stringify(w.event.payload ?? null).length;
   // A client order id holds the position id and nothing else that a clone rewrites: each
   // clone's ids are the template's with its own position id (checked here once).
   const probe = cloneIds(template, 1, benchSymbol(1));
   for (const w of writes) {
-    const c = w.kind === 'claimSend' ? w.clientOrderId : w.kind === 'recordIntent' ? w.entry.entryClientOrderId : undefined;
-    if (c !== undefined && probe.rewrite(c) !== c.split(template.id).join(probe.id)) throw new Error(`client order id ${c} holds more than the position id`);
+    const c =
+      w.kind === 'claimSend' ? w.clientOrderId : w.kind === 'recordIntent' ? w.entry.entryClientOrderId : undefined;
+    if (c !== undefined && probe.rewrite(c) !== c.split(template.id).join(probe.id))
+      throw new Error(`client order id ${c} holds more than the position id`);
   }
   const snapshotsPerPosition = writes.filter((w) => w.kind === 'snapshot').length;
 
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: shape.concurrency }, async () => {
-    while (next < shape.positions) await onePosition(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: shape.concurrency }, async () => {
+      while (next < shape.positions) await onePosition(next++);
+    }),
+  );
   const ms = performance.now() - started;
   for (const [account, holder] of holders) await store.releaseLease(account, holder);
   return {
-    positions: shape.positions, accounts: shape.accounts, concurrency: shape.concurrency, ms, snapshotWrites, stateChanges, journalWrites,
-    snapshotsOffered, payloadBytes: Math.round(payloadTotal / snapshotsPerPosition),
+    positions: shape.positions,
+    accounts: shape.accounts,
+    concurrency: shape.concurrency,
+    ms,
+    snapshotWrites,
+    stateChanges,
+    journalWrites,
+    snapshotsOffered,
+    payloadBytes: Math.round(payloadTotal / snapshotsPerPosition),
   };
 }
 
@@ -136,38 +166,60 @@ export interface SetRun {
 }
 
 /** `count` SETs of `payloadBytes` under `prefix`, from 50 loops each sending pipelines of 16. */
-export async function rawPipelinedSets(redis: Redis, prefix: string, count: number, payloadBytes: number): Promise<SetRun> {
+export async function rawPipelinedSets(
+  redis: Redis,
+  prefix: string,
+  count: number,
+  payloadBytes: number,
+): Promise<SetRun> {
   const payload = 'x'.repeat(payloadBytes);
   const clients = 50;
   const depth = 16;
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (next < count) {
-      const pipeline = redis.pipeline();
-      for (let k = 0; k < depth && next < count; k++) pipeline.set(`${prefix}set:${next++ % 10_000}`, payload);
-      await pipeline.exec();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < count) {
+        const pipeline = redis.pipeline();
+        for (let k = 0; k < depth && next < count; k++) pipeline.set(`${prefix}set:${next++ % 10_000}`, payload);
+        await pipeline.exec();
+      }
+    }),
+  );
   return { count, payloadBytes, ms: performance.now() - started };
 }
 
 /** `saveSnapshot` alone: `writers` positions, each writing the open snapshot `perWriter` times in a row (one in flight each). */
-export async function snapshotsOnly(redis: Redis, prefix: string, template: OpenTemplate, writers: number, perWriter: number): Promise<{ count: number; ms: number }> {
+export async function snapshotsOnly(
+  redis: Redis,
+  prefix: string,
+  template: OpenTemplate,
+  writers: number,
+  perWriter: number,
+): Promise<{ count: number; ms: number }> {
   const store = new RedisStore(redis, prefix);
-  const account = accountId('bench-only');
+  const account = asAccountId('bench-only');
   const token = await store.acquireLease(account, 'bench-worker', 120_000);
   const holder = `bench-worker|${token}`;
   const snapshot = JSON.parse(template.json) as unknown;
   const last = [...template.writes].reverse().find((w) => w.kind === 'snapshot');
   const event = last?.kind === 'snapshot' ? last.event : { type: 'ORDER_REPORT', payload: null };
   const started = performance.now();
-  await Promise.all(Array.from({ length: writers }, async (_, i) => {
-    const { id } = cloneIds(template, i, benchSymbol(i), 7);
-    for (let k = 0; k < perWriter; k++) {
-      await store.saveSnapshot(account, holder, { positionId: id, state: 'open', final: false, snapshot, at: systemClock.now(), event });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: writers }, async (_, i) => {
+      const { id } = cloneIds(template, i, benchSymbol(i), 7);
+      for (let k = 0; k < perWriter; k++) {
+        await store.saveSnapshot(account, holder, {
+          positionId: id,
+          state: 'open',
+          final: false,
+          snapshot,
+          at: systemClock.now(),
+          event,
+        });
+      }
+    }),
+  );
   const ms = performance.now() - started;
   await store.releaseLease(account, holder);
   return { count: writers * perWriter, ms };

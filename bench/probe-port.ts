@@ -43,11 +43,12 @@ export function probePort(inner: ExchangePort, probe: PortProbe): ExchangePort {
     fetchOrder: (lookup, symbol) => inner.fetchOrder(lookup, symbol),
     fetchOpenOrders: (symbol) => inner.fetchOpenOrders(symbol),
     fetchPositions: () => inner.fetchPositions(),
-    subscribe: (onEvent) => inner.subscribe((event) => {
-      probe.beforeEvent(event, performance.now());
-      onEvent(event);
-      probe.afterEvent(event, performance.now());
-    }),
+    subscribe: (onEvent) =>
+      inner.subscribe((event) => {
+        probe.beforeEvent(event, performance.now());
+        onEvent(event);
+        probe.afterEvent(event, performance.now());
+      }),
     close: () => inner.close(),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { SimulatedClock } from 'xstate';
 import { clientOrderId } from '../src/domain/client-order-id.js';
-import { accountId, newPositionId, venueOrderId } from '../src/domain/ids.js';
+import { asAccountId, newPositionId, asVenueOrderId } from '../src/domain/ids.js';
 import type { OrderStatusReport, PositionStatusReport } from '../src/domain/reports.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { reconcile, type LocalPosition } from '../src/sweeps/reconcile.js';
@@ -29,17 +29,56 @@ function accountView(a: number) {
     const symbol = `S${i}/USDT:USDT`;
     // A realistic mix: mostly agreeing, some size drift, some orphans, some stuck.
     const size = i % 50 === 0 ? 40 : 43;
-    local.push({ id, symbol, side: 'buy', state: i % 97 === 0 ? 'verifying' : 'open', final: false, size: 43, expectsStop: true, updatedAt: NOW - (i % 97 === 0 ? 600_000 : 1_000) });
-    positions.push({ source: 'position-query', venueTime: NOW, receivedAt: NOW, symbol, side: 'buy', size, entryPrice: 0.25, markPrice: 0.25 });
+    local.push({
+      id,
+      symbol,
+      side: 'buy',
+      state: i % 97 === 0 ? 'verifying' : 'open',
+      final: false,
+      size: 43,
+      expectsStop: true,
+      updatedAt: NOW - (i % 97 === 0 ? 600_000 : 1_000),
+    });
+    positions.push({
+      source: 'position-query',
+      venueTime: NOW,
+      receivedAt: NOW,
+      symbol,
+      side: 'buy',
+      size,
+      entryPrice: 0.25,
+      markPrice: 0.25,
+    });
     if (i % 10 !== 0) {
       openOrders.push({
-        source: 'order-query', venueTime: NOW, receivedAt: NOW, venueOrderId: venueOrderId(`${a}-${i}`), clientOrderId: clientOrderId(id, 'stop'),
-        symbol, side: 'sell', type: 'stop-market', amount: 43, filled: 0, averagePrice: undefined, status: 'open', reduceOnly: true, triggerPrice: 0.21,
+        source: 'order-query',
+        venueTime: NOW,
+        receivedAt: NOW,
+        venueOrderId: asVenueOrderId(`${a}-${i}`),
+        clientOrderId: clientOrderId(id, 'stop'),
+        symbol,
+        side: 'sell',
+        type: 'stop-market',
+        amount: 43,
+        filled: 0,
+        averagePrice: undefined,
+        status: 'open',
+        reduceOnly: true,
+        triggerPrice: 0.21,
       });
     }
   }
   for (let i = 0; i < 20; i++) {
-    positions.push({ source: 'position-query', venueTime: NOW, receivedAt: NOW, symbol: `O${i}/USDT:USDT`, side: 'sell', size: 5, entryPrice: 1, markPrice: 1 });
+    positions.push({
+      source: 'position-query',
+      venueTime: NOW,
+      receivedAt: NOW,
+      symbol: `O${i}/USDT:USDT`,
+      side: 'sell',
+      size: 5,
+      entryPrice: 1,
+      markPrice: 1,
+    });
   }
   return { local, venue: { positions, openOrders } };
 }
@@ -48,7 +87,12 @@ export const reconcileBench: BenchSection = {
   title: 'sweeps: the pure reconcile, 10 accounts × 1,000 positions',
   async run({ out, record }) {
     const views = Array.from({ length: ACCOUNTS }, (_, a) => accountView(a));
-    const settings = { stuckAfterMs: 300_000, ignoreClientOrderIdPrefixes: ['mybot-'], sizeTolerance: 1, restLagMs: 5_000 };
+    const settings = {
+      stuckAfterMs: 300_000,
+      ignoreClientOrderIdPrefixes: ['mybot-'],
+      sizeTolerance: 1,
+      restLagMs: 5_000,
+    };
     const samples: number[] = [];
     let findings = 0;
     for (let r = 0; r < ROUNDS; r++) {
@@ -58,11 +102,27 @@ export const reconcileBench: BenchSection = {
       samples.push(performance.now() - t);
     }
     const s = summarize(samples);
-    out(formatTable(['run', 'positions', 'findings', 'p50 ms', 'p99 ms', 'max ms'], [
-      ['reconcile, all 10 accounts (one sweep each)', String(ACCOUNTS * PER_ACCOUNT), String(findings), fmtMs(s.p50), fmtMs(s.p99), fmtMs(s.max)],
-    ]));
+    out(
+      formatTable(
+        ['run', 'positions', 'findings', 'p50 ms', 'p99 ms', 'max ms'],
+        [
+          [
+            'reconcile, all 10 accounts (one sweep each)',
+            String(ACCOUNTS * PER_ACCOUNT),
+            String(findings),
+            fmtMs(s.p50),
+            fmtMs(s.p99),
+            fmtMs(s.max),
+          ],
+        ],
+      ),
+    );
     out(`CPU per account sweep (p50): ${fmtMs(s.p50 / ACCOUNTS)} ms for ${PER_ACCOUNT} positions`);
-    record({ figure: `reconcile CPU per account sweep of ${fmtInt(PER_ACCOUNT)} positions (p50)`, unit: 'ms', posguard: s.p50 / ACCOUNTS });
+    record({
+      figure: `reconcile CPU per account sweep of ${fmtInt(PER_ACCOUNT)} positions (p50)`,
+      unit: 'ms',
+      posguard: s.p50 / ACCOUNTS,
+    });
 
     // Requests per sweep, on the simulated venue (one account, 1,000 positions opened by others).
     const clock = new SimulatedClock();
@@ -71,15 +131,40 @@ export const reconcileBench: BenchSection = {
     const port = createSimPort(sim, 'main');
     const before = sim.requests({ account: 'main' }).length;
     const report = await runSweep('reconcile', {
-      account: accountId('main'), port, now: () => clock.now(), local: () => ({ positions: views[0]?.local ?? [], tracked: [] }), known: () => new Map(), settings, policy: 'alert', runId: () => 'bench', worker: 'bench',
-      actions: { raise: () => {}, adopt: async () => { throw new Error('not in the bench'); }, flatten: async () => { throw new Error('not in the bench'); }, cancelStop: async () => 'not in the bench' },
+      account: asAccountId('main'),
+      port,
+      now: () => clock.now(),
+      local: () => ({ positions: views[0]?.local ?? [], tracked: [] }),
+      known: () => new Map(),
+      settings,
+      policy: 'alert',
+      runId: () => 'bench',
+      worker: 'bench',
+      actions: {
+        raise: () => {},
+        adopt: async () => {
+          throw new Error('not in the bench');
+        },
+        flatten: async () => {
+          throw new Error('not in the bench');
+        },
+        cancelStop: async () => 'not in the bench',
+      },
     });
-    const requests = sim.requests({ account: 'main' }).slice(before).map((r) => r.method);
-    out(`exchange requests for one reconciliation sweep of an account: ${requests.length} (${requests.join(', ')}), `
-      + `whatever the number of positions: one position query (pages are the port's: ccxt asks Bybit 200 a page), one open-orders query; nothing per position`);
+    const requests = sim
+      .requests({ account: 'main' })
+      .slice(before)
+      .map((r) => r.method);
+    out(
+      `exchange requests for one reconciliation sweep of an account: ${requests.length} (${requests.join(', ')}), ` +
+        `whatever the number of positions: one position query (pages are the port's: ccxt asks Bybit 200 a page), one open-orders query; nothing per position`,
+    );
     record({
-      figure: `exchange requests per reconciliation sweep (${fmtInt(PER_ACCOUNT)} positions)`, unit: 'requests', posguard: requests.length,
-      goal: '≤ 2 (none per position)', met: requests.length <= 2,
+      figure: `exchange requests per reconciliation sweep (${fmtInt(PER_ACCOUNT)} positions)`,
+      unit: 'requests',
+      posguard: requests.length,
+      goal: '≤ 2 (none per position)',
+      met: requests.length <= 2,
     });
     out(`(the sim venue answered ${report.findings.length} findings: its positions are not the bench's)`);
     sim.close();

@@ -32,15 +32,19 @@ export async function costSnapshot(redis: Redis): Promise<CostSnapshot> {
   const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(stats);
   const seconds = (field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
   return {
-    scriptCalls: Number(m?.[1] ?? 0), scriptUsec: Number(m?.[2] ?? 0),
-    serverUsec: Math.round((seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6), cpu: process.cpuUsage(),
+    scriptCalls: Number(m?.[1] ?? 0),
+    scriptUsec: Number(m?.[2] ?? 0),
+    serverUsec: Math.round((seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6),
+    cpu: process.cpuUsage(),
   };
 }
 
 export function costSince(before: CostSnapshot, after: CostSnapshot): Cost {
   const cpu = process.cpuUsage(before.cpu);
   return {
-    scriptCalls: after.scriptCalls - before.scriptCalls, scriptUsec: after.scriptUsec - before.scriptUsec,
-    serverUsec: after.serverUsec - before.serverUsec, processUsec: cpu.user + cpu.system,
+    scriptCalls: after.scriptCalls - before.scriptCalls,
+    scriptUsec: after.scriptUsec - before.scriptUsec,
+    serverUsec: after.serverUsec - before.serverUsec,
+    processUsec: cpu.user + cpu.system,
   };
 }

@@ -15,7 +15,7 @@
  */
 import type { Redis } from 'ioredis';
 import { systemClock } from '../src/clock.js';
-import { accountId, type ClientOrderId } from '../src/domain/ids.js';
+import { asAccountId, type ClientOrderId } from '../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { createGuard } from '../src/guard/guard.js';
 import { RedisStore } from '../src/persistence/redis-store.js';
@@ -40,16 +40,23 @@ export interface RehydrateRun {
   readonly loadLiveMs: number;
 }
 
-const ACCOUNT = accountId('bench');
+const ACCOUNT = asAccountId('bench');
 
 async function pool(n: number, width: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < n) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
-export async function rehydrate(redis: Redis, prefix: string, template: OpenTemplate, n: number): Promise<RehydrateRun> {
+export async function rehydrate(
+  redis: Redis,
+  prefix: string,
+  template: OpenTemplate,
+  n: number,
+): Promise<RehydrateRun> {
   const store = new RedisStore(redis, prefix);
   const { entry } = template.context;
   const stop = template.context.stops.at(-1);
@@ -65,12 +72,23 @@ export async function rehydrate(redis: Redis, prefix: string, template: OpenTemp
     const { id, rewrite } = cloneIds(template, i, benchSymbol(i));
     const snapshot = JSON.parse(rewrite(template.json)) as { context: { spec: { intent: never } } };
     await store.recordIntent(ACCOUNT, holder, {
-      positionId: id, intent: snapshot.context.spec.intent, entryClientOrderId: rewrite(entry.clientOrderId) as ClientOrderId, baseline, at: systemClock.now(),
+      positionId: id,
+      intent: snapshot.context.spec.intent,
+      entryClientOrderId: rewrite(entry.clientOrderId) as ClientOrderId,
+      baseline,
+      at: systemClock.now(),
     });
     await store.confirmIntent(ACCOUNT, holder, id);
     await store.claimSend(ACCOUNT, holder, id, rewrite(entry.clientOrderId) as ClientOrderId, systemClock.now());
     await store.claimSend(ACCOUNT, holder, id, rewrite(stop.clientOrderId) as ClientOrderId, systemClock.now());
-    await store.saveSnapshot(ACCOUNT, holder, { positionId: id, state: 'open', final: false, snapshot, at: systemClock.now(), event });
+    await store.saveSnapshot(ACCOUNT, holder, {
+      positionId: id,
+      state: 'open',
+      final: false,
+      snapshot,
+      at: systemClock.now(),
+      event,
+    });
   });
   await store.releaseLease(ACCOUNT, holder);
   const seedMs = performance.now() - started;
@@ -81,10 +99,24 @@ export async function rehydrate(redis: Redis, prefix: string, template: OpenTemp
   for (let i = 0; i < n; i++) {
     const { rewrite } = cloneIds(template, i, benchSymbol(i));
     const symbol = benchSymbol(i);
-    await port.createOrder({ symbol, side: 'buy', type: 'market', amount: entry.amount, reduceOnly: false, clientOrderId: rewrite(entry.clientOrderId) as ClientOrderId });
     await port.createOrder({
-      symbol, side: 'sell', type: 'stop-market', amount: stop.amount, reduceOnly: true, clientOrderId: rewrite(stop.clientOrderId) as ClientOrderId,
-      ...(template.context.spec.intent.stopLoss === undefined ? {} : { triggerPrice: template.context.spec.intent.stopLoss }),
+      symbol,
+      side: 'buy',
+      type: 'market',
+      amount: entry.amount,
+      reduceOnly: false,
+      clientOrderId: rewrite(entry.clientOrderId) as ClientOrderId,
+    });
+    await port.createOrder({
+      symbol,
+      side: 'sell',
+      type: 'stop-market',
+      amount: stop.amount,
+      reduceOnly: true,
+      clientOrderId: rewrite(stop.clientOrderId) as ClientOrderId,
+      ...(template.context.spec.intent.stopLoss === undefined
+        ? {}
+        : { triggerPrice: template.context.spec.intent.stopLoss }),
     });
   }
   await port.close();
@@ -92,14 +124,21 @@ export async function rehydrate(redis: Redis, prefix: string, template: OpenTemp
   const troubles: string[] = [];
   let troubleCount = 0;
   started = performance.now();
-  const guard = await createGuard({ accounts: [{ id: ACCOUNT, exchange: 'sim' }], redis: BENCH_REDIS_URL }, {
-    persistence: 'redis', redisPrefix: prefix, sim: venue, clock: systemClock, workerId: 'bench-rehydrate',
-    onEvent: (e) => {
-      if (e.type !== 'trouble') return;
-      troubleCount++;
-      if (troubles.length < 3) troubles.push(`${e.message}${e.error === undefined ? '' : `: ${e.error}`}`);
+  const guard = await createGuard(
+    { accounts: [{ id: ACCOUNT, exchange: 'sim' }], redis: BENCH_REDIS_URL },
+    {
+      persistence: 'redis',
+      redisPrefix: prefix,
+      sim: venue,
+      clock: systemClock,
+      workerId: 'bench-rehydrate',
+      onEvent: (e) => {
+        if (e.type !== 'trouble') return;
+        troubleCount++;
+        if (troubles.length < 3) troubles.push(`${e.message}${e.error === undefined ? '' : `: ${e.error}`}`);
+      },
     },
-  });
+  );
   const createGuardMs = performance.now() - started;
   const rows = await guard.positions();
   const open = rows.filter((r) => r.state === 'open').length;
@@ -116,5 +155,16 @@ export async function rehydrate(redis: Redis, prefix: string, template: OpenTemp
   const live = await store.loadLive(ACCOUNT);
   const loadLiveMs = performance.now() - started;
   if (live.length !== n) troubles.push(`loadLive found ${live.length} live positions of ${n}`);
-  return { positions: n, seedMs, createGuardMs, restored: rows.length, open, troubles, troubleCount, flushedMs, stopMs, loadLiveMs };
+  return {
+    positions: n,
+    seedMs,
+    createGuardMs,
+    restored: rows.length,
+    open,
+    troubles,
+    troubleCount,
+    flushedMs,
+    stopMs,
+    loadLiveMs,
+  };
 }

@@ -19,8 +19,18 @@ import type { StreamEvent } from '../src/exchange/port.js';
 /** What the mix needs to know of one position. */
 export interface MixPosition {
   readonly symbol: string;
-  readonly entry: { readonly clientOrderId: ClientOrderId; readonly venueOrderId: VenueOrderId; readonly tradeId: string; readonly amount: number };
-  readonly stop: { readonly clientOrderId: ClientOrderId; readonly venueOrderId: VenueOrderId; readonly amount: number; readonly triggerPrice: number };
+  readonly entry: {
+    readonly clientOrderId: ClientOrderId;
+    readonly venueOrderId: VenueOrderId;
+    readonly tradeId: string;
+    readonly amount: number;
+  };
+  readonly stop: {
+    readonly clientOrderId: ClientOrderId;
+    readonly venueOrderId: VenueOrderId;
+    readonly amount: number;
+    readonly triggerPrice: number;
+  };
   /** The `venueSeq` of the position report it already holds. */
   readonly venueSeq: number;
 }
@@ -28,10 +38,29 @@ export interface MixPosition {
 type Kind = 'position' | 'stop' | 'fill' | 'duplicate';
 /** One cycle of 20: 14 position updates, 3 stop updates, 2 fill replays, 1 duplicate. */
 const CYCLE: readonly Kind[] = [
-  'position', 'position', 'stop', 'position', 'position', 'fill', 'position', 'position', 'position', 'stop',
-  'position', 'position', 'duplicate', 'position', 'position', 'fill', 'position', 'stop', 'position', 'position',
+  'position',
+  'position',
+  'stop',
+  'position',
+  'position',
+  'fill',
+  'position',
+  'position',
+  'position',
+  'stop',
+  'position',
+  'position',
+  'duplicate',
+  'position',
+  'position',
+  'fill',
+  'position',
+  'stop',
+  'position',
+  'position',
 ];
-export const MIX_LABEL = '70% position updates (new venueSeq, same size), 15% resting-stop order updates, 10% replayed entry fills, 5% exact stream duplicates';
+export const MIX_LABEL =
+  '70% position updates (new venueSeq, same size), 15% resting-stop order updates, 10% replayed entry fills, 5% exact stream duplicates';
 
 export interface ReportBatch {
   readonly events: StreamEvent[];
@@ -45,7 +74,10 @@ export class ReportMix {
   private readonly last: (StreamEvent | undefined)[];
   readonly counts = new Map<Kind, number>();
 
-  constructor(private readonly positions: readonly MixPosition[], private readonly t0: number) {
+  constructor(
+    private readonly positions: readonly MixPosition[],
+    private readonly t0: number,
+  ) {
     this.seq = Int32Array.from(positions, (p) => p.venueSeq);
     this.last = new Array<StreamEvent | undefined>(positions.length).fill(undefined);
   }
@@ -85,8 +117,15 @@ export class ReportMix {
       case 'position': {
         this.seq[p] = (this.seq[p] ?? 0) + 1;
         const report: PositionStatusReport = {
-          source: 'stream', receivedAt, venueTime, venueSeq: this.seq[p], symbol: pos.symbol, side: 'buy', size: pos.entry.amount,
-          entryPrice: 0.25, markPrice: 0.25 + ((round % 50) - 25) * 0.0001,
+          source: 'stream',
+          receivedAt,
+          venueTime,
+          venueSeq: this.seq[p],
+          symbol: pos.symbol,
+          side: 'buy',
+          size: pos.entry.amount,
+          entryPrice: 0.25,
+          markPrice: 0.25 + ((round % 50) - 25) * 0.0001,
         };
         const event: StreamEvent = { type: 'position', report };
         this.last[p] = event;
@@ -94,17 +133,36 @@ export class ReportMix {
       }
       case 'stop': {
         const report: OrderStatusReport = {
-          source: 'stream', receivedAt, venueTime, venueOrderId: pos.stop.venueOrderId, clientOrderId: pos.stop.clientOrderId,
-          symbol: pos.symbol, side: 'sell', type: 'stop-market', amount: pos.stop.amount, filled: 0, averagePrice: undefined,
-          status: 'open', reduceOnly: true, triggerPrice: pos.stop.triggerPrice,
+          source: 'stream',
+          receivedAt,
+          venueTime,
+          venueOrderId: pos.stop.venueOrderId,
+          clientOrderId: pos.stop.clientOrderId,
+          symbol: pos.symbol,
+          side: 'sell',
+          type: 'stop-market',
+          amount: pos.stop.amount,
+          filled: 0,
+          averagePrice: undefined,
+          status: 'open',
+          reduceOnly: true,
+          triggerPrice: pos.stop.triggerPrice,
         };
         return { type: 'order', report };
       }
       case 'fill': {
         // A replay carries the trade's own venue time (the entry's fill, at t0).
         const report: FillReport = {
-          source: 'stream', receivedAt, venueTime: this.t0, tradeId: pos.entry.tradeId, venueOrderId: pos.entry.venueOrderId,
-          clientOrderId: pos.entry.clientOrderId, symbol: pos.symbol, side: 'buy', amount: pos.entry.amount, price: 0.25,
+          source: 'stream',
+          receivedAt,
+          venueTime: this.t0,
+          tradeId: pos.entry.tradeId,
+          venueOrderId: pos.entry.venueOrderId,
+          clientOrderId: pos.entry.clientOrderId,
+          symbol: pos.symbol,
+          side: 'buy',
+          amount: pos.entry.amount,
+          price: 0.25,
         };
         return { type: 'fill', report };
       }

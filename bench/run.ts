@@ -31,7 +31,8 @@ async function main(): Promise<number> {
   const figures: (BenchFigure & { readonly section: string })[] = [];
   let current = '';
   const ctx: BenchContext = {
-    out: (line = '') => console.log(line), gc: globalThis.gc,
+    out: (line = '') => console.log(line),
+    gc: globalThis.gc,
     record: (f) => figures.push({ section: current, ...f }),
   };
   const cpu = cpus();
@@ -67,11 +68,19 @@ async function main(): Promise<number> {
 
 /** The headline figures as one table: figure, posguard, reference, ratio, goal, met. */
 function summaryTable(figures: readonly BenchFigure[]): string {
-  const num = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(Number(v.toPrecision(3))));
-  return formatTable(['figure', 'posguard', 'reference (same run)', 'ratio', 'goal', 'met'], figures.map((f) => [
-    f.figure, `${num(f.posguard)} ${f.unit}`, f.reference === undefined ? '—' : `${num(f.reference.value)} ${f.unit} (${f.reference.label})`,
-    f.ratio === undefined ? '—' : f.ratio.toFixed(2), f.goal ?? '—', f.met === undefined ? '—' : f.met ? 'yes' : 'no',
-  ]));
+  const num = (v: number) =>
+    Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(Number(v.toPrecision(3)));
+  return formatTable(
+    ['figure', 'posguard', 'reference (same run)', 'ratio', 'goal', 'met'],
+    figures.map((f) => [
+      f.figure,
+      `${num(f.posguard)} ${f.unit}`,
+      f.reference === undefined ? '—' : `${num(f.reference.value)} ${f.unit} (${f.reference.label})`,
+      f.ratio === undefined ? '—' : f.ratio.toFixed(2),
+      f.goal ?? '—',
+      f.met === undefined ? '—' : f.met ? 'yes' : 'no',
+    ]),
+  );
 }
 
 // Exit explicitly: a leftover real timer of a stopped guard must not keep the report waiting.

@@ -10,7 +10,7 @@
  * const feed = createActor(wireFeedMachine(port, directory)).start();
  * port.emit([{ type: 'connection', status: 'up' }]);
  */
-import { accountId, type AccountId, type VenueOrderId } from '../src/domain/ids.js';
+import { asAccountId, type AccountId, type VenueOrderId } from '../src/domain/ids.js';
 import type { Market } from '../src/domain/market.js';
 import { unknown, type Outcome } from '../src/domain/outcome.js';
 import type { OrderStatusReport, PositionStatusReport } from '../src/domain/reports.js';
@@ -25,8 +25,12 @@ export class ScriptedPort implements ExchangePort {
   queries = 0;
   private handler: ((event: StreamEvent) => void) | undefined;
 
-  constructor(account: string, private readonly markets: ReadonlyMap<string, Market>, private readonly openOrders: readonly OrderStatusReport[]) {
-    this.account = accountId(account);
+  constructor(
+    account: string,
+    private readonly markets: ReadonlyMap<string, Market>,
+    private readonly openOrders: readonly OrderStatusReport[],
+  ) {
+    this.account = asAccountId(account);
   }
 
   /** Whether someone (the feed) listens to the stream. */

@@ -26,10 +26,16 @@ export function summarize(samples: ArrayLike<number>): Summary {
     else values.push(v);
   }
   values.sort((a, b) => a - b);
-  const rank = (p: number) => values[Math.min(values.length - 1, Math.max(0, Math.ceil(p * values.length) - 1))] ?? Number.NaN;
+  const rank = (p: number) =>
+    values[Math.min(values.length - 1, Math.max(0, Math.ceil(p * values.length) - 1))] ?? Number.NaN;
   const sum = values.reduce((s, v) => s + v, 0);
   return {
-    n: values.length, missing, min: values[0] ?? Number.NaN, p50: rank(0.5), p99: rank(0.99),
-    max: values[values.length - 1] ?? Number.NaN, mean: values.length === 0 ? Number.NaN : sum / values.length,
+    n: values.length,
+    missing,
+    min: values[0] ?? Number.NaN,
+    p50: rank(0.5),
+    p99: rank(0.99),
+    max: values[values.length - 1] ?? Number.NaN,
+    mean: values.length === 0 ? Number.NaN : sum / values.length,
   };
 }

@@ -9,7 +9,7 @@
 import { wirePositionMachine, type WiredPositionMachine } from '../src/actors/position.wiring.js';
 import { MemoryAlertSink } from '../src/alerts/alert-sink.js';
 import { systemClock } from '../src/clock.js';
-import { accountId } from '../src/domain/ids.js';
+import { asAccountId } from '../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { MemoryJournal } from '../src/persistence/journal.js';
 import { heapAfterGc } from './heap.js';
@@ -23,8 +23,11 @@ export interface WiringCost {
 export function measureWiring(gc: (() => void) | undefined, count: number): WiringCost {
   const venue = new SimExchange({ clock: systemClock, seed: 1 });
   const wiring = {
-    account: accountId('w'), port: createSimPort(venue, 'w'), journal: new MemoryJournal(),
-    alerts: new MemoryAlertSink(() => systemClock.now(), 60_000), clock: systemClock,
+    account: asAccountId('w'),
+    port: createSimPort(venue, 'w'),
+    journal: new MemoryJournal(),
+    alerts: new MemoryAlertSink(() => systemClock.now(), 60_000),
+    clock: systemClock,
   };
   const kept: WiredPositionMachine[] = [];
   wirePositionMachine(wiring); // warm-up: the first call compiles the code paths

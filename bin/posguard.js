@@ -7,7 +7,9 @@ import { URL } from 'node:url';
 
 const main = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(main)) {
-  process.stderr.write('posguard: dist/ is missing; build it with `npm run build` (npm install does it), or run `npm run posguard -- …` from the sources\n');
+  process.stderr.write(
+    'posguard: dist/ is missing; build it with `npm run build` (npm install does it), or run `npm run posguard -- …` from the sources\n',
+  );
   process.exit(2);
 }
 await import(main.href);

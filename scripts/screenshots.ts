@@ -9,13 +9,28 @@ import { startTestService } from '../test/service/support.js';
 
 const AVL = 'AVL/USDT:USDT';
 const prefix = `pgshots:${randomBytes(3).toString('hex')}:`;
-const t = await startTestService({ redis: 'redis://127.0.0.1:6379/0', sweeps: { stuckAfterMs: 600_000 } }, { persistence: 'redis', redisPrefix: prefix });
+const t = await startTestService(
+  { redis: 'redis://127.0.0.1:6379/0', sweeps: { stuckAfterMs: 600_000 } },
+  { persistence: 'redis', redisPrefix: prefix },
+);
 const post = (path: string, body: unknown) => t.request('POST', path, { body });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
 try {
-  const a = (await post('/v1/positions', { account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 })).json as { id: string };
+  const a = (await post('/v1/positions', { account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 }))
+    .json as { id: string };
   await post('/v1/positions', { account: 'paper', symbol: 'BTC/USDT:USDT', side: 'sell', amount: 0.01 });
-  const c = (await post('/v1/positions', { account: 'paper', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.1 })).json as { id: string };
+  const c = (await post('/v1/positions', { account: 'paper', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.1 }))
+    .json as { id: string };
   await new Promise((r) => setTimeout(r, 1_500));
   await post(`/v1/positions/${c.id}/close`, {});
   await new Promise((r) => setTimeout(r, 3_000));
@@ -39,7 +54,9 @@ try {
   await page.goto(`${t.url}/queues/queue/posguard-sweeps-paper?status=completed`);
   await page.waitForSelector('text=sweep report');
   await page.screenshot({ path: out('board') });
-  const phone = await (await browser.newContext({ viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true })).newPage();
+  const phone = await (
+    await browser.newContext({ viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true })
+  ).newPage();
   await phone.goto(`${t.url}/#/accounts`);
   await phone.waitForSelector('[data-account="paper"] [data-action="halt"]');
   await phone.screenshot({ path: out('dashboard-phone') });

@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: the eleven invariants, each a short function over the venue's record, kept together with the one state they read.
+ *
  * The invariant checker (see docs/architecture.md, Invariants). It reads only the venue's truth
  * (every engine change as it happens, through `SimExchange.observe`, and the request record),
  * the alerts raised and what the library reports (rows and events as plain data): it imports
@@ -16,8 +18,17 @@ import type { EngineChange } from '../src/exchange/sim/matching-engine.js';
 import type { SimExchange } from '../src/exchange/sim/index.js';
 
 export const INVARIANTS = [
-  'no-doubling', 'closes-reduce-only', 'no-false-rollback', 'every-close-has-a-reason', 'ends-known', 'orphans-seen', 'no-resend',
-  'no-leftover-stop', 'protected-or-alerted', 'alerts-true', 'agrees-or-alerted',
+  'no-doubling',
+  'closes-reduce-only',
+  'no-false-rollback',
+  'every-close-has-a-reason',
+  'ends-known',
+  'orphans-seen',
+  'no-resend',
+  'no-leftover-stop',
+  'protected-or-alerted',
+  'alerts-true',
+  'agrees-or-alerted',
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
@@ -50,7 +61,9 @@ export interface ReportedAlert {
 /** What the runner knows of the world outside posguard: the intents it sent and what it asked. */
 export interface WorldFacts {
   /** The intent of a position id the bot was handed, if it was one. */
-  intentOf(positionId: string): { readonly amount: number; readonly stop: boolean; readonly account: string; readonly symbol: string } | undefined;
+  intentOf(
+    positionId: string,
+  ): { readonly amount: number; readonly stop: boolean; readonly account: string; readonly symbol: string } | undefined;
   /** Whether the bot asked to close this position at or before `at`. */
   closeAsked(positionId: string, at: number): boolean;
   /** Whether another program traded or cancelled on (account, symbol) at or before `at`. */
@@ -77,7 +90,10 @@ export class Checker {
   /** Per worker, the non-final positions it reports, by (account, symbol). */
   private readonly reported = new Map<string, Map<string, string>>();
 
-  constructor(private readonly venue: SimExchange, private readonly facts: WorldFacts) {}
+  constructor(
+    private readonly venue: SimExchange,
+    private readonly facts: WorldFacts,
+  ) {}
 
   private now(): number {
     return this.venue.clock.now() - this.facts.start;
@@ -98,8 +114,14 @@ export class Checker {
       const pending = this.reducing.get(key);
       if (pending !== undefined) {
         this.reducing.delete(key);
-        if (gt(abs(after), abs(pending.before)) || (!isZero(pending.before) && !isZero(after) && lt(pending.before, 0) !== lt(after, 0))) {
-          this.fail('no-doubling', `reduce-only order ${pending.cid} took ${change.account} ${change.position.symbol} from ${pending.before} to ${after}`);
+        if (
+          gt(abs(after), abs(pending.before)) ||
+          (!isZero(pending.before) && !isZero(after) && lt(pending.before, 0) !== lt(after, 0))
+        ) {
+          this.fail(
+            'no-doubling',
+            `reduce-only order ${pending.cid} took ${change.account} ${change.position.symbol} from ${pending.before} to ${after}`,
+          );
         }
       }
       void before;
@@ -116,7 +138,8 @@ export class Checker {
         // The bot learns the position's id when `open` answers, which may be after the fill.
         if (this.facts.intentOf(pid) !== undefined) this.judgeEntry(pid);
       } else {
-        if (order.reduceOnly) this.reducing.set(key, { before: this.positions.get(key) ?? 0, cid: order.clientOrderId });
+        if (order.reduceOnly)
+          this.reducing.set(key, { before: this.positions.get(key) ?? 0, cid: order.clientOrderId });
         if (parsed.role.startsWith('stop')) this.stopFired.add(pid);
       }
       return;
@@ -125,13 +148,27 @@ export class Checker {
     this.seen.add(order.clientOrderId + order.id);
     if (parsed.role === 'entry') return;
     const held = this.positions.get(key) ?? 0;
-    if (!order.reduceOnly) this.fail('closes-reduce-only', `${parsed.role} order ${order.clientOrderId} on ${order.symbol} is not reduce-only`);
+    if (!order.reduceOnly)
+      this.fail(
+        'closes-reduce-only',
+        `${parsed.role} order ${order.clientOrderId} on ${order.symbol} is not reduce-only`,
+      );
     if (!isZero(held) && (gt(held, 0) ? order.side === 'buy' : order.side === 'sell')) {
-      this.fail('closes-reduce-only', `${parsed.role} order ${order.clientOrderId} is a ${order.side} while ${order.account} holds ${held} ${order.symbol}`);
+      this.fail(
+        'closes-reduce-only',
+        `${parsed.role} order ${order.clientOrderId} is a ${order.side} while ${order.account} holds ${held} ${order.symbol}`,
+      );
     }
     if (parsed.role.startsWith('close')) this.judgeClose(pid, order.clientOrderId, order.account, order.symbol);
-    if (parsed.role.startsWith('excess') && !this.facts.touchedByOthers(order.account, order.symbol, this.now()) && this.facts.intentOf(pid) !== undefined) {
-      this.fail('every-close-has-a-reason', `over-fill reduction ${order.clientOrderId} although nothing but posguard traded ${order.symbol}`);
+    if (
+      parsed.role.startsWith('excess') &&
+      !this.facts.touchedByOthers(order.account, order.symbol, this.now()) &&
+      this.facts.intentOf(pid) !== undefined
+    ) {
+      this.fail(
+        'every-close-has-a-reason',
+        `over-fill reduction ${order.clientOrderId} although nothing but posguard traded ${order.symbol}`,
+      );
     }
   }
 
@@ -148,12 +185,19 @@ export class Checker {
       if (holder === row.id) mine.delete(key);
       return;
     }
-    if (holder !== undefined && holder !== row.id) this.fail('alerts-true', `worker ${worker} reports two non-final positions on ${key}: ${holder} and ${row.id}`);
+    if (holder !== undefined && holder !== row.id)
+      this.fail('alerts-true', `worker ${worker} reports two non-final positions on ${key}: ${holder} and ${row.id}`);
     else mine.set(key, row.id);
   }
 
   /** Lease takes and alerts as the library reported them, in order (judged in `settle`). */
-  private readonly speech: { readonly worker: string; readonly account: string; readonly take: boolean; readonly kind?: string; readonly at: number }[] = [];
+  private readonly speech: {
+    readonly worker: string;
+    readonly account: string;
+    readonly take: boolean;
+    readonly kind?: string;
+    readonly at: number;
+  }[] = [];
 
   /** A worker reported taking (`held`) an account. */
   onLease(worker: string, account: string, held: boolean): void {
@@ -164,7 +208,8 @@ export class Checker {
   onAlert(worker: string, alert: ReportedAlert): void {
     // A worker's alerts about itself (it could not take the account, its supervisor gave up, it
     // lost the account to a worker that took it from a wiped store) are true whoever holds it.
-    if (alert.kind === 'accountUnguarded' || alert.kind === 'supervisorEscalation' || alert.kind === 'storeWiped') return;
+    if (alert.kind === 'accountUnguarded' || alert.kind === 'supervisorEscalation' || alert.kind === 'storeWiped')
+      return;
     this.speech.push({ worker, account: alert.account, take: false, kind: alert.kind, at: this.now() });
   }
 
@@ -176,11 +221,18 @@ export class Checker {
   private judgeSpeakers(): void {
     this.speech.forEach((e, i) => {
       if (e.take) return;
-      const before = this.speech.slice(0, i).filter((x) => x.take && x.account === e.account).at(-1);
+      const before = this.speech
+        .slice(0, i)
+        .filter((x) => x.take && x.account === e.account)
+        .at(-1);
       if (before === undefined || before.worker === e.worker) return;
       const next = this.speech.slice(i + 1).find((x) => x.take && x.account === e.account);
       if (next?.worker === e.worker) return; // taking the account over
-      this.violations.push({ invariant: 'alerts-true', at: e.at, detail: `worker ${e.worker} raised a ${e.kind ?? ''} alert about account ${e.account}, which worker ${before.worker} had taken over` });
+      this.violations.push({
+        invariant: 'alerts-true',
+        at: e.at,
+        detail: `worker ${e.worker} raised a ${e.kind ?? ''} alert about account ${e.account}, which worker ${before.worker} had taken over`,
+      });
     });
   }
 
@@ -205,7 +257,8 @@ export class Checker {
   judgeEntry(pid: string): void {
     const total = this.entryFilled.get(pid) ?? 0;
     const asked = this.facts.intentOf(pid)?.amount;
-    if (asked !== undefined && gt(total, asked)) this.fail('no-doubling', `entry fills of position ${pid} reached ${total}, the intent asked ${asked}`);
+    if (asked !== undefined && gt(total, asked))
+      this.fail('no-doubling', `entry fills of position ${pid} reached ${total}, the intent asked ${asked}`);
   }
 
   /** every-close-has-a-reason: a user close, a flatten, or protection the venue refused. */
@@ -214,13 +267,23 @@ export class Checker {
     if (this.facts.closeAsked(pid, now)) return;
     if (this.facts.intentOf(pid) === undefined) return; // adopted: a flatten (policy) closes it
     if (this.refusedStop(pid)) return;
-    this.fail('every-close-has-a-reason', `close ${cid} of position ${pid} (${account} ${symbol}) with no close asked and no stop refused`);
+    this.fail(
+      'every-close-has-a-reason',
+      `close ${cid} of position ${pid} (${account} ${symbol}) with no close asked and no stop refused`,
+    );
     void symbol;
   }
 
   private refusedStop(pid: string): boolean {
     if (this.stopRefused.has(pid)) return true;
-    const refused = this.venue.requests({ method: 'createOrder' }).some((r) => r.result === 'rejected' && r.params.type === 'stop-market' && parseClientOrderId(r.params.clientOrderId)?.position === pid);
+    const refused = this.venue
+      .requests({ method: 'createOrder' })
+      .some(
+        (r) =>
+          r.result === 'rejected' &&
+          r.params.type === 'stop-market' &&
+          parseClientOrderId(r.params.clientOrderId)?.position === pid,
+      );
     if (refused) this.stopRefused.add(pid);
     return refused;
   }
@@ -241,46 +304,79 @@ export class Checker {
     for (const r of this.venue.requests({ method: 'createOrder' })) {
       const parsed = parseClientOrderId(r.params.clientOrderId);
       if (parsed === undefined || parsed.role === 'entry' || r.reachedEngine) continue;
-      if (!r.params.reduceOnly) this.fail('closes-reduce-only', `${parsed.role} order ${r.params.clientOrderId} was sent without reduce-only`);
+      if (!r.params.reduceOnly)
+        this.fail('closes-reduce-only', `${parsed.role} order ${r.params.clientOrderId} was sent without reduce-only`);
       const held = this.heldBefore(r.account, r.params.symbol, r.at);
       if (!isZero(held) && (gt(held, 0) ? r.params.side === 'buy' : r.params.side === 'sell')) {
-        this.fail('closes-reduce-only', `${parsed.role} order ${r.params.clientOrderId} was sent as a ${r.params.side} while ${r.account} held ${held} ${r.params.symbol}`);
+        this.fail(
+          'closes-reduce-only',
+          `${parsed.role} order ${r.params.clientOrderId} was sent as a ${r.params.side} while ${r.account} held ${held} ${r.params.symbol}`,
+        );
       }
     }
     for (const [pid, filled] of this.entryFilled) {
-      if (this.facts.intentOf(pid) === undefined) this.fail('no-doubling', `entry of position ${pid} filled ${filled}, and no intent the bot was answered asked for it`);
+      if (this.facts.intentOf(pid) === undefined)
+        this.fail(
+          'no-doubling',
+          `entry of position ${pid} filled ${filled}, and no intent the bot was answered asked for it`,
+        );
     }
     const live = rows.filter((r) => !FINAL.includes(r.state));
     for (const r of rows) {
-      if (!SETTLED.includes(r.state)) this.fail('ends-known', `position ${r.id} (${r.account} ${r.symbol}) ends in ${r.state}`);
-      if (r.state === 'orphanAlert' && !alerted((a) => a.positionId === r.id || (a.account === r.account && a.symbol === r.symbol))) {
+      if (!SETTLED.includes(r.state))
+        this.fail('ends-known', `position ${r.id} (${r.account} ${r.symbol}) ends in ${r.state}`);
+      if (
+        r.state === 'orphanAlert' &&
+        !alerted((a) => a.positionId === r.id || (a.account === r.account && a.symbol === r.symbol))
+      ) {
         this.fail('ends-known', `position ${r.id} ends in orphanAlert with no alert`);
       }
     }
     const bySymbol = new Map<string, ReportedRow[]>();
-    for (const r of live) bySymbol.set(`${r.account}|${r.symbol}`, [...(bySymbol.get(`${r.account}|${r.symbol}`) ?? []), r]);
-    for (const [key, list] of bySymbol) if (list.length > 1) this.fail('alerts-true', `two non-final positions on ${key}: ${list.map((r) => r.id).join(', ')}`);
+    for (const r of live)
+      bySymbol.set(`${r.account}|${r.symbol}`, [...(bySymbol.get(`${r.account}|${r.symbol}`) ?? []), r]);
+    for (const [key, list] of bySymbol)
+      if (list.length > 1)
+        this.fail('alerts-true', `two non-final positions on ${key}: ${list.map((r) => r.id).join(', ')}`);
     for (const a of alerts) {
       if (a.kind === 'protectionFailed' && a.positionId !== undefined && !this.refusedStop(a.positionId)) {
-        this.fail('alerts-true', `protectionFailed for position ${a.positionId} although the venue refused none of its stops`);
+        this.fail(
+          'alerts-true',
+          `protectionFailed for position ${a.positionId} although the venue refused none of its stops`,
+        );
       }
     }
     for (const account of accounts) {
       const orders = this.venue.orders(account);
-      for (const symbol of new Set(orders.map((o) => o.symbol).concat(rows.filter((r) => r.account === account).map((r) => r.symbol)))) {
+      for (const symbol of new Set(
+        orders.map((o) => o.symbol).concat(rows.filter((r) => r.account === account).map((r) => r.symbol)),
+      )) {
         const held = this.venue.position(account, symbol).size;
         const tracked = bySymbol.get(`${account}|${symbol}`)?.[0];
         const symbolAlerted = alerted((a) => a.account === account && a.symbol === symbol);
-        if (!isZero(held) && tracked === undefined && !symbolAlerted) this.fail('orphans-seen', `${account} holds ${held} ${symbol}, neither tracked nor alerted`);
-        const resting = orders.filter((o) => o.symbol === symbol && (o.status === 'open') && parseClientOrderId(o.clientOrderId ?? '')?.role.startsWith('stop') === true);
-        if (isZero(held)) for (const o of resting) this.fail('no-leftover-stop', `stop ${o.clientOrderId} rests on ${account} ${symbol}, which is flat`);
+        if (!isZero(held) && tracked === undefined && !symbolAlerted)
+          this.fail('orphans-seen', `${account} holds ${held} ${symbol}, neither tracked nor alerted`);
+        const resting = orders.filter(
+          (o) =>
+            o.symbol === symbol &&
+            o.status === 'open' &&
+            parseClientOrderId(o.clientOrderId ?? '')?.role.startsWith('stop') === true,
+        );
+        if (isZero(held))
+          for (const o of resting)
+            this.fail('no-leftover-stop', `stop ${o.clientOrderId} rests on ${account} ${symbol}, which is flat`);
         if (tracked !== undefined && tracked.state === 'open') {
           const pid = tracked.id;
           const intent = this.facts.intentOf(pid);
           const own = resting.filter((o) => parseClientOrderId(o.clientOrderId ?? '')?.position === pid);
           const posAlerted = alerted((a) => a.positionId === pid || (a.account === account && a.symbol === symbol));
-          if (intent?.stop === true && own.length === 0 && !posAlerted) this.fail('protected-or-alerted', `position ${pid} is open with no stop on the venue and no alert`);
-          if (!isZero(sub(abs(held), tracked.size)) && !posAlerted) this.fail('agrees-or-alerted', `position ${pid} reports ${tracked.size}, the venue holds ${held} ${symbol}`);
+          if (intent?.stop === true && own.length === 0 && !posAlerted)
+            this.fail('protected-or-alerted', `position ${pid} is open with no stop on the venue and no alert`);
+          if (!isZero(sub(abs(held), tracked.size)) && !posAlerted)
+            this.fail(
+              'agrees-or-alerted',
+              `position ${pid} reports ${tracked.size}, the venue holds ${held} ${symbol}`,
+            );
         }
       }
     }
@@ -292,8 +388,17 @@ export class Checker {
       const intent = this.facts.intentOf(r.id);
       if (intent === undefined) continue;
       const end = this.now();
-      if (this.facts.closeAsked(r.id, end) || this.refusedStop(r.id) || this.stopFired.has(r.id) || this.facts.touchedByOthers(r.account, r.symbol, end)) continue;
-      this.fail('no-false-rollback', `position ${r.id} filled ${filled} and ends ${r.state} with no close asked, no stop refused or fired, nobody else trading`);
+      if (
+        this.facts.closeAsked(r.id, end) ||
+        this.refusedStop(r.id) ||
+        this.stopFired.has(r.id) ||
+        this.facts.touchedByOthers(r.account, r.symbol, end)
+      )
+        continue;
+      this.fail(
+        'no-false-rollback',
+        `position ${r.id} filled ${filled} and ends ${r.state} with no close asked, no stop refused or fired, nobody else trading`,
+      );
     }
   }
 }

@@ -46,13 +46,18 @@ function parseArgs(argv: readonly string[]): Args | string {
     else if (arg === '--naive') naive = true;
     else if (arg === '--shrink') shrink = true;
     else if (arg === '--bursts') bursts = true;
-    else return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive] [--shrink] [--bursts]`;
+    else
+      return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive] [--shrink] [--bursts]`;
   }
   return { seeds, from, trail, naive, shrink, bursts };
 }
 
 const count = (into: Map<string, number>, key: string, n = 1) => into.set(key, (into.get(key) ?? 0) + n);
-const table = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+const table = (m: Map<string, number>) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -76,21 +81,29 @@ async function main(): Promise<number> {
       failed += 1;
       printViolations(result, (l) => console.log(l));
       const first = result.violations[0];
-      if (args.shrink && first !== undefined) console.log(`  shrunk: ${JSON.stringify(await shrinkScenario(scenario, first.invariant))}`);
+      if (args.shrink && first !== undefined)
+        console.log(`  shrunk: ${JSON.stringify(await shrinkScenario(scenario, first.invariant))}`);
     }
     if (args.trail) console.log(result.trail.join('\n'));
     if (args.naive) for (const v of await runNaive(scenario)) count(naiveByInvariant, v);
     if ((seed - args.from + 1) % 1000 === 0) console.log(`… ${seed - args.from + 1} seeds, ${failed} with violations`);
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${args.seeds} scenarios (seeds ${args.from}–${args.from + args.seeds - 1}) in ${seconds.toFixed(1)} s: ${(args.seeds / seconds).toFixed(1)} scenarios/s`);
+  console.log(
+    `${args.seeds} scenarios (seeds ${args.from}–${args.from + args.seeds - 1}) in ${seconds.toFixed(1)} s: ${(args.seeds / seconds).toFixed(1)} scenarios/s`,
+  );
   console.log(`outcomes: ${table(outcomes)}`);
   console.log(`faults drawn: ${table(faults)}`);
-  console.log(`violations: posguard ${failed === 0 ? 'none' : table(byInvariant)}${args.naive ? `; the naive baseline: ${naiveByInvariant.size === 0 ? 'none' : table(naiveByInvariant)}` : ''}`);
+  console.log(
+    `violations: posguard ${failed === 0 ? 'none' : table(byInvariant)}${args.naive ? `; the naive baseline: ${naiveByInvariant.size === 0 ? 'none' : table(naiveByInvariant)}` : ''}`,
+  );
   return failed === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (e: unknown) => {
-  console.error(`the simulation itself failed: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(3);
-});
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`the simulation itself failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(3);
+  },
+);

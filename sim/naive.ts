@@ -6,7 +6,7 @@
  * breaks is printed beside posguard's (`npm run sim -- --naive`).
  */
 import { abs, add, gt } from '../src/domain/decimal.js';
-import { clientOrderIdOf } from '../src/domain/ids.js';
+import { asClientOrderId } from '../src/domain/ids.js';
 import { createSimPort, DEFAULT_SIM_MARKETS } from '../src/exchange/sim/index.js';
 import { floorToStep, mul } from '../src/domain/decimal.js';
 import { runNaiveBot } from '../test/support/naive-bot.js';
@@ -24,17 +24,32 @@ export async function runNaive(scenario: Scenario): Promise<InvariantName[]> {
     await world.advanceTo(SIM_EPOCH + step.at);
     if (step.kind === 'gap') {
       const spec = DEFAULT_SIM_MARKETS.find((m) => m.symbol === step.symbol);
-      if (spec !== undefined) world.venue.setPrice(step.symbol, floorToStep(mul(world.venue.markPrice(step.symbol), 1 + step.pct / 100), spec.priceStep));
+      if (spec !== undefined)
+        world.venue.setPrice(
+          step.symbol,
+          floorToStep(mul(world.venue.markPrice(step.symbol), 1 + step.pct / 100), spec.priceStep),
+        );
     } else if (step.kind === 'fault') {
-      const when = step.forMs === undefined ? step.rule.when : { from: world.clock.now(), until: world.clock.now() + step.forMs };
+      const when =
+        step.forMs === undefined ? step.rule.when : { from: world.clock.now(), until: world.clock.now() + step.forMs };
       world.venue.faults.set({ ...step.rule, ...(when === undefined ? {} : { when }) });
     } else if (step.kind === 'intent') {
       const key = `${step.account}|${step.symbol}`;
       asked.set(key, add(asked.get(key) ?? 0, step.amount));
       const port = createSimPort(world.venue, step.account);
-      runs.push(runNaiveBot(port, world.clock, { symbol: step.symbol, side: step.side, amount: step.amount, clientOrderId: clientOrderIdOf(`naive-${step.n}`) }).then((r) => {
-        if (r.verdict === 'rolled-back') broken.push('closes-reduce-only');
-      }, () => undefined));
+      runs.push(
+        runNaiveBot(port, world.clock, {
+          symbol: step.symbol,
+          side: step.side,
+          amount: step.amount,
+          clientOrderId: asClientOrderId(`naive-${step.n}`),
+        }).then(
+          (r) => {
+            if (r.verdict === 'rolled-back') broken.push('closes-reduce-only');
+          },
+          () => undefined,
+        ),
+      );
     }
   }
   await world.advanceTo(world.clock.now() + 30_000);

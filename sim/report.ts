@@ -11,8 +11,10 @@ export function printViolations(r: RunResult, out: (line: string) => void, trail
   if (r.violations.length === 0) return;
   const first = r.violations[0];
   const upTo = r.trail.findIndex((l) => Number(l.split(' ')[0]) > (first?.at ?? 0));
-  const shown = r.trail.slice(Math.max(0, (upTo < 0 ? r.trail.length : upTo) - trailLines), upTo < 0 ? undefined : upTo);
+  const shown = r.trail.slice(
+    Math.max(0, (upTo < 0 ? r.trail.length : upTo) - trailLines),
+    upTo < 0 ? undefined : upTo,
+  );
   out(`  trail (up to the first violation):\n${shown.map((l) => `    ${l}`).join('\n')}`);
   out(`  replay: npm run sim -- --seeds 1 --from ${r.seed} --trail`);
 }
-

@@ -17,7 +17,9 @@ export class Revocation {
   stall(): void {
     if (this.stalled !== undefined) return;
     let wake = (): void => {};
-    const promise = new Promise<void>((resolve) => { wake = resolve; });
+    const promise = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
     this.stalled = { promise, wake };
   }
 
@@ -54,14 +56,22 @@ const never = (): Promise<never> => new Promise<never>(() => {});
  * worker is stalled, its calls (but `subscribe`) and their answers wait for it to wake.
  */
 export function revocable<T extends object>(target: T, gate: Revocation): T {
-  const held = (fn: (...a: unknown[]) => void) => (...e: unknown[]): void => {
-    if (gate.revoked) return;
-    if (!gate.isStalled) fn(...e);
-    else void gate.awake().then(() => { if (!gate.revoked) fn(...e); });
-  };
+  const held =
+    (fn: (...a: unknown[]) => void) =>
+    (...e: unknown[]): void => {
+      if (gate.revoked) return;
+      if (!gate.isStalled) fn(...e);
+      else
+        void gate.awake().then(() => {
+          if (!gate.revoked) fn(...e);
+        });
+    };
   const call = (t: T, key: string | symbol, method: (...a: unknown[]) => unknown, args: unknown[]): unknown => {
     if (gate.revoked) return never();
-    const wrapped = key === 'subscribe' && typeof args[0] === 'function' ? [held(args[0] as (...a: unknown[]) => void), ...args.slice(1)] : args;
+    const wrapped =
+      key === 'subscribe' && typeof args[0] === 'function'
+        ? [held(args[0] as (...a: unknown[]) => void), ...args.slice(1)]
+        : args;
     const result = method.apply(t, wrapped);
     if (!(result instanceof Promise)) return result;
     return result.then(

@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: what a seed draws, one generator per kind of step, kept together so that the draw order (and so every trail) is visible in one place.
+ *
  * A scenario is data (see docs/architecture.md, Invariants): timed steps — intents, closes,
  * halts, price gaps, venue faults, other programs' trades, crashes, takeovers, stalls, store
  * faults — printable as JSON, drawn from a seed by `drawScenario`. Replay and shrinking work on
@@ -16,9 +18,25 @@ export type SimSymbol = (typeof SYMBOLS)[number];
 
 /** Every venue fault class a seed may draw (`restLagBeyond`: REST lag above `restLagMs`). */
 export const FAULT_KINDS = [
-  'minimalCreateReply', 'orderIndexDelay', 'restLag', 'restLagBeyond', 'streamDelay', 'streamDrop', 'streamDuplicate', 'streamReorder',
-  'disconnect', 'rateLimited', 'serverError', 'timeoutAfterAccept', 'partialFill', 'marketProtection', 'triggeredStopUnfilled',
-  'triggeredStopFill', 'dcp', 'rejectEntry', 'rejectStop',
+  'minimalCreateReply',
+  'orderIndexDelay',
+  'restLag',
+  'restLagBeyond',
+  'streamDelay',
+  'streamDrop',
+  'streamDuplicate',
+  'streamReorder',
+  'disconnect',
+  'rateLimited',
+  'serverError',
+  'timeoutAfterAccept',
+  'partialFill',
+  'marketProtection',
+  'triggeredStopUnfilled',
+  'triggeredStopFill',
+  'dcp',
+  'rejectEntry',
+  'rejectStop',
 ] as const;
 export type FaultClass = (typeof FAULT_KINDS)[number];
 
@@ -27,15 +45,48 @@ export const OTHER_ACTIONS = ['manualClose', 'plant', 'overfill', 'flip', 'cance
 export type OtherAction = (typeof OTHER_ACTIONS)[number];
 
 /** What happens to workers and the store. */
-export const WORKER_EVENTS = ['kill', 'killOnSend', 'takeover', 'stall', 'storeDown', 'storeFailover', 'storeWipe', 'storeCorrupt'] as const;
+export const WORKER_EVENTS = [
+  'kill',
+  'killOnSend',
+  'takeover',
+  'stall',
+  'storeDown',
+  'storeFailover',
+  'storeWipe',
+  'storeCorrupt',
+] as const;
 
 export type Step =
-  | { readonly at: number; readonly kind: 'intent'; readonly n: number; readonly account: string; readonly symbol: SimSymbol; readonly side: 'buy' | 'sell'; readonly amount: number; readonly stopPct?: number; readonly key?: string; readonly retryAfterMs?: number }
+  | {
+      readonly at: number;
+      readonly kind: 'intent';
+      readonly n: number;
+      readonly account: string;
+      readonly symbol: SimSymbol;
+      readonly side: 'buy' | 'sell';
+      readonly amount: number;
+      readonly stopPct?: number;
+      readonly key?: string;
+      readonly retryAfterMs?: number;
+    }
   | { readonly at: number; readonly kind: 'close'; readonly n: number }
   | { readonly at: number; readonly kind: 'halt' | 'resume'; readonly account: string }
   | { readonly at: number; readonly kind: 'gap'; readonly symbol: SimSymbol; readonly pct: number }
-  | { readonly at: number; readonly kind: 'fault'; readonly fault: FaultClass; readonly rule: FaultRule; readonly forMs?: number }
-  | { readonly at: number; readonly kind: 'other'; readonly action: OtherAction; readonly account: string; readonly symbol: SimSymbol; readonly fraction: number }
+  | {
+      readonly at: number;
+      readonly kind: 'fault';
+      readonly fault: FaultClass;
+      readonly rule: FaultRule;
+      readonly forMs?: number;
+    }
+  | {
+      readonly at: number;
+      readonly kind: 'other';
+      readonly action: OtherAction;
+      readonly account: string;
+      readonly symbol: SimSymbol;
+      readonly fraction: number;
+    }
   | { readonly at: number; readonly kind: 'kill' | 'restart' | 'wake'; readonly worker: string }
   | { readonly at: number; readonly kind: 'killOnSend'; readonly worker: string; readonly sends: number }
   | { readonly at: number; readonly kind: 'stall'; readonly worker: string }
@@ -55,7 +106,12 @@ export interface Scenario {
 
 /** The timing every run uses (short, so that a seed is fast; the ratios are the defaults'). */
 export const SIM_TIMING = {
-  timeoutMs: 10_000, restLagMs: 2_000, orphanEveryMs: 30_000, reconcileEveryMs: 60_000, leaseTtlMs: 9_000, unknownAlertAfterMs: 20_000,
+  timeoutMs: 10_000,
+  restLagMs: 2_000,
+  orphanEveryMs: 30_000,
+  reconcileEveryMs: 60_000,
+  leaseTtlMs: 9_000,
+  unknownAlertAfterMs: 20_000,
 } as const;
 
 const pick = <T>(rnd: Random, list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
@@ -66,25 +122,94 @@ function faultOf(rnd: Random, fault: FaultClass, account: string): { rule: Fault
   const calls = { calls: int(rnd, 1, 3) };
   const windowMs = int(rnd, 2_000, 15_000);
   switch (fault) {
-    case 'minimalCreateReply': return { rule: { fault: { kind: 'minimalCreateReply' }, when: calls, account } };
-    case 'orderIndexDelay': return { rule: { fault: { kind: 'orderIndexDelay', ms: int(rnd, 500, 5_000) }, when: calls, account } };
-    case 'restLag': return { rule: { fault: { kind: 'restLag', ms: int(rnd, 200, SIM_TIMING.restLagMs) }, account }, forMs: windowMs };
-    case 'restLagBeyond': return { rule: { fault: { kind: 'restLag', ms: int(rnd, SIM_TIMING.restLagMs + 1, 20_000) }, account }, forMs: windowMs };
-    case 'streamDelay': return { rule: { fault: { kind: 'streamDelay', ms: int(rnd, 100, 5_000) }, account }, forMs: windowMs };
-    case 'streamDrop': return { rule: { fault: { kind: 'streamDrop' }, when: { calls: int(rnd, 1, 4) }, account } };
-    case 'streamDuplicate': return { rule: { fault: { kind: 'streamDuplicate' }, when: { calls: int(rnd, 1, 4) }, account } };
-    case 'streamReorder': return { rule: { fault: { kind: 'streamReorder', holdMs: int(rnd, 50, 2_000) }, when: { calls: int(rnd, 1, 3) }, account } };
-    case 'disconnect': return { rule: { fault: { kind: 'disconnect' }, account }, forMs: windowMs };
-    case 'rateLimited': return { rule: { fault: { kind: 'rateLimited', retryAfterMs: int(rnd, 100, 3_000) }, when: calls, account } };
-    case 'serverError': return { rule: { fault: { kind: 'serverError' }, when: calls, account } };
-    case 'timeoutAfterAccept': return { rule: { fault: { kind: 'timeoutAfterAccept' }, when: calls, account } };
-    case 'partialFill': return { rule: { fault: { kind: 'partialFill', fraction: pick(rnd, [0, 0.3, 0.5, 0.9]) }, when: { calls: 1 }, account } };
-    case 'marketProtection': return { rule: { fault: { kind: 'marketProtection', fraction: pick(rnd, [0, 0.5]) }, when: { calls: 1 }, account } };
-    case 'triggeredStopUnfilled': return { rule: { fault: { kind: 'triggeredStop', holdMs: int(rnd, 500, 8_000), outcome: 'cancel', fraction: pick(rnd, [0, 0.5]) }, when: { calls: 1 }, account } };
-    case 'triggeredStopFill': return { rule: { fault: { kind: 'triggeredStop', holdMs: int(rnd, 500, 8_000), outcome: 'fill' }, when: { calls: 1 }, account } };
-    case 'dcp': return { rule: { fault: { kind: 'dcp', timeWindowMs: int(rnd, 1_000, 10_000) }, account }, forMs: windowMs * 2 };
-    case 'rejectEntry': return { rule: { fault: { kind: 'reject', reason: 'insufficient margin', code: 'INSUFFICIENT_MARGIN', orderTypes: ['market'] }, when: { calls: 1 }, account } };
-    case 'rejectStop': return { rule: { fault: { kind: 'reject', reason: 'stop price would trigger immediately', code: 'INVALID_ORDER', orderTypes: ['stop-market'] }, when: { calls: int(rnd, 1, 6) }, account } };
+    case 'minimalCreateReply':
+      return { rule: { fault: { kind: 'minimalCreateReply' }, when: calls, account } };
+    case 'orderIndexDelay':
+      return { rule: { fault: { kind: 'orderIndexDelay', ms: int(rnd, 500, 5_000) }, when: calls, account } };
+    case 'restLag':
+      return {
+        rule: { fault: { kind: 'restLag', ms: int(rnd, 200, SIM_TIMING.restLagMs) }, account },
+        forMs: windowMs,
+      };
+    case 'restLagBeyond':
+      return {
+        rule: { fault: { kind: 'restLag', ms: int(rnd, SIM_TIMING.restLagMs + 1, 20_000) }, account },
+        forMs: windowMs,
+      };
+    case 'streamDelay':
+      return { rule: { fault: { kind: 'streamDelay', ms: int(rnd, 100, 5_000) }, account }, forMs: windowMs };
+    case 'streamDrop':
+      return { rule: { fault: { kind: 'streamDrop' }, when: { calls: int(rnd, 1, 4) }, account } };
+    case 'streamDuplicate':
+      return { rule: { fault: { kind: 'streamDuplicate' }, when: { calls: int(rnd, 1, 4) }, account } };
+    case 'streamReorder':
+      return {
+        rule: {
+          fault: { kind: 'streamReorder', holdMs: int(rnd, 50, 2_000) },
+          when: { calls: int(rnd, 1, 3) },
+          account,
+        },
+      };
+    case 'disconnect':
+      return { rule: { fault: { kind: 'disconnect' }, account }, forMs: windowMs };
+    case 'rateLimited':
+      return { rule: { fault: { kind: 'rateLimited', retryAfterMs: int(rnd, 100, 3_000) }, when: calls, account } };
+    case 'serverError':
+      return { rule: { fault: { kind: 'serverError' }, when: calls, account } };
+    case 'timeoutAfterAccept':
+      return { rule: { fault: { kind: 'timeoutAfterAccept' }, when: calls, account } };
+    case 'partialFill':
+      return {
+        rule: { fault: { kind: 'partialFill', fraction: pick(rnd, [0, 0.3, 0.5, 0.9]) }, when: { calls: 1 }, account },
+      };
+    case 'marketProtection':
+      return {
+        rule: { fault: { kind: 'marketProtection', fraction: pick(rnd, [0, 0.5]) }, when: { calls: 1 }, account },
+      };
+    case 'triggeredStopUnfilled':
+      return {
+        rule: {
+          fault: {
+            kind: 'triggeredStop',
+            holdMs: int(rnd, 500, 8_000),
+            outcome: 'cancel',
+            fraction: pick(rnd, [0, 0.5]),
+          },
+          when: { calls: 1 },
+          account,
+        },
+      };
+    case 'triggeredStopFill':
+      return {
+        rule: {
+          fault: { kind: 'triggeredStop', holdMs: int(rnd, 500, 8_000), outcome: 'fill' },
+          when: { calls: 1 },
+          account,
+        },
+      };
+    case 'dcp':
+      return { rule: { fault: { kind: 'dcp', timeWindowMs: int(rnd, 1_000, 10_000) }, account }, forMs: windowMs * 2 };
+    case 'rejectEntry':
+      return {
+        rule: {
+          fault: { kind: 'reject', reason: 'insufficient margin', code: 'INSUFFICIENT_MARGIN', orderTypes: ['market'] },
+          when: { calls: 1 },
+          account,
+        },
+      };
+    case 'rejectStop':
+      return {
+        rule: {
+          fault: {
+            kind: 'reject',
+            reason: 'stop price would trigger immediately',
+            code: 'INVALID_ORDER',
+            orderTypes: ['stop-market'],
+          },
+          when: { calls: int(rnd, 1, 6) },
+          account,
+        },
+      };
   }
 }
 
@@ -108,13 +233,19 @@ export function drawScenario(seed: number, options: DrawOptions = {}): Scenario 
   for (let n = 0; n < intents; n++) {
     const account = pick(rnd, accounts);
     const symbol = pick(rnd, SYMBOLS);
-    const side = rnd() < 0.5 ? 'buy' as const : 'sell' as const;
+    const side = rnd() < 0.5 ? ('buy' as const) : ('sell' as const);
     const amount = symbol === 'AVL/USDT:USDT' ? int(rnd, 20, 200) : int(rnd, 1, 5) / 100;
     const keyed = rnd() < 0.6;
     const stop = rnd() < 0.8;
     const t = at();
     steps.push({
-      at: t, kind: 'intent', n, account, symbol, side, amount,
+      at: t,
+      kind: 'intent',
+      n,
+      account,
+      symbol,
+      side,
+      amount,
       ...(stop ? { stopPct: int(rnd, 1, 8) } : {}),
       ...(keyed ? { key: `bot-${seed}-${n}` } : {}),
       ...(keyed && rnd() < 0.5 ? { retryAfterMs: int(rnd, 100, 20_000) } : {}),
@@ -127,26 +258,68 @@ export function drawScenario(seed: number, options: DrawOptions = {}): Scenario 
     const t = Math.max(0, hit.at - 1);
     const account = hit.account;
     steps.push(
-      { at: t, kind: 'fault', fault: 'minimalCreateReply', rule: { fault: { kind: 'minimalCreateReply' }, when: { calls: 1 }, account } },
-      { at: t, kind: 'fault', fault: 'restLagBeyond', rule: { fault: { kind: 'restLag', ms: int(rnd, 12_000, 30_000) }, account }, forMs: int(rnd, 15_000, 40_000) },
-      { at: t, kind: 'fault', fault: 'disconnect', rule: { fault: { kind: 'disconnect' }, account }, forMs: int(rnd, 5_000, 25_000) },
+      {
+        at: t,
+        kind: 'fault',
+        fault: 'minimalCreateReply',
+        rule: { fault: { kind: 'minimalCreateReply' }, when: { calls: 1 }, account },
+      },
+      {
+        at: t,
+        kind: 'fault',
+        fault: 'restLagBeyond',
+        rule: { fault: { kind: 'restLag', ms: int(rnd, 12_000, 30_000) }, account },
+        forMs: int(rnd, 15_000, 40_000),
+      },
+      {
+        at: t,
+        kind: 'fault',
+        fault: 'disconnect',
+        rule: { fault: { kind: 'disconnect' }, account },
+        forMs: int(rnd, 5_000, 25_000),
+      },
     );
-    if (rnd() < 0.5) steps.push({ at: t, kind: 'fault', fault: 'orderIndexDelay', rule: { fault: { kind: 'orderIndexDelay', ms: int(rnd, 5_000, 20_000) }, when: { calls: 1 }, account } });
+    if (rnd() < 0.5)
+      steps.push({
+        at: t,
+        kind: 'fault',
+        fault: 'orderIndexDelay',
+        rule: { fault: { kind: 'orderIndexDelay', ms: int(rnd, 5_000, 20_000) }, when: { calls: 1 }, account },
+      });
   }
-  for (let i = int(rnd, 0, 4); i > 0; i--) steps.push({ at: at(), kind: 'gap', symbol: pick(rnd, SYMBOLS), pct: (rnd() < 0.5 ? -1 : 1) * int(rnd, 3, 12) });
+  for (let i = int(rnd, 0, 4); i > 0; i--)
+    steps.push({ at: at(), kind: 'gap', symbol: pick(rnd, SYMBOLS), pct: (rnd() < 0.5 ? -1 : 1) * int(rnd, 3, 12) });
   for (let i = int(rnd, 0, 6); i > 0; i--) {
     const fault = pick(rnd, FAULT_KINDS);
     steps.push({ at: at(), kind: 'fault', fault, ...faultOf(rnd, fault, pick(rnd, accounts)) });
   }
-  for (let i = rnd() < 0.5 ? int(rnd, 1, 2) : 0; i > 0; i--) steps.push({ at: at(), kind: 'other', action: pick(rnd, OTHER_ACTIONS), account: pick(rnd, accounts), symbol: pick(rnd, SYMBOLS), fraction: pick(rnd, [0.2, 0.5, 1]) });
+  for (let i = rnd() < 0.5 ? int(rnd, 1, 2) : 0; i > 0; i--)
+    steps.push({
+      at: at(),
+      kind: 'other',
+      action: pick(rnd, OTHER_ACTIONS),
+      account: pick(rnd, accounts),
+      symbol: pick(rnd, SYMBOLS),
+      fraction: pick(rnd, [0.2, 0.5, 1]),
+    });
   if (rnd() < 0.15) {
     const t = at();
-    steps.push({ at: t, kind: 'halt', account: pick(rnd, accounts) }, { at: t + int(rnd, 1_000, 30_000), kind: 'resume', account: pick(rnd, accounts) });
+    steps.push(
+      { at: t, kind: 'halt', account: pick(rnd, accounts) },
+      { at: t + int(rnd, 1_000, 30_000), kind: 'resume', account: pick(rnd, accounts) },
+    );
   }
   for (let i = rnd() < 0.6 ? int(rnd, 1, 2) : 0; i > 0; i--) troubleSteps(rnd, pick(rnd, WORKER_EVENTS), at(), steps);
-  const sorted = steps.map((s, i) => ({ s, i })).sort((x, y) => x.s.at - y.s.at || x.i - y.i).map((x) => x.s);
+  const sorted = steps
+    .map((s, i) => ({ s, i }))
+    .sort((x, y) => x.s.at - y.s.at || x.i - y.i)
+    .map((x) => x.s);
   return {
-    seed, accounts, orphanPolicy: pick(rnd, ['alert', 'adopt', 'flatten'] as const), onFailure: rnd() < 0.7 ? 'rollback' : 'alert', steps: sorted,
+    seed,
+    accounts,
+    orphanPolicy: pick(rnd, ['alert', 'adopt', 'flatten'] as const),
+    onFailure: rnd() < 0.7 ? 'rollback' : 'alert',
+    steps: sorted,
     endsAt: Math.max(endsAt, ...sorted.map((s) => s.at + 1)),
   };
 }
@@ -154,20 +327,48 @@ export function drawScenario(seed: number, options: DrawOptions = {}): Scenario 
 /** The steps of one crash, stall, takeover or store fault at `t`. */
 function troubleSteps(rnd: Random, trouble: (typeof WORKER_EVENTS)[number], t: number, steps: Step[]): void {
   switch (trouble) {
-    case 'kill': steps.push({ at: t, kind: 'kill', worker: 'w1' }, { at: t + int(rnd, 0, 20_000), kind: 'restart', worker: 'w1' }); break;
-    case 'killOnSend': steps.push({ at: 0, kind: 'killOnSend', worker: 'w1', sends: int(rnd, 1, 4) }, { at: t, kind: 'restart', worker: 'w1' }); break;
-    case 'takeover': steps.push({ at: int(rnd, 0, 5_000), kind: 'restart', worker: 'w2' }, { at: t, kind: 'kill', worker: 'w1' }); break;
-    case 'stall': steps.push({ at: int(rnd, 0, 5_000), kind: 'restart', worker: 'w2' }, { at: t, kind: 'stall', worker: 'w1' }, { at: t + int(rnd, 5_000, 40_000), kind: 'wake', worker: 'w1' }); break;
-    case 'storeDown': steps.push({ at: t, kind: 'storeDown' }, { at: t + int(rnd, 500, 20_000), kind: 'storeUp' }); break;
-    case 'storeFailover': steps.push({ at: t, kind: 'storeCheckpoint' }, { at: t + int(rnd, 10, 5_000), kind: 'storeFailover' }); break;
+    case 'kill':
+      steps.push({ at: t, kind: 'kill', worker: 'w1' }, { at: t + int(rnd, 0, 20_000), kind: 'restart', worker: 'w1' });
+      break;
+    case 'killOnSend':
+      steps.push(
+        { at: 0, kind: 'killOnSend', worker: 'w1', sends: int(rnd, 1, 4) },
+        { at: t, kind: 'restart', worker: 'w1' },
+      );
+      break;
+    case 'takeover':
+      steps.push({ at: int(rnd, 0, 5_000), kind: 'restart', worker: 'w2' }, { at: t, kind: 'kill', worker: 'w1' });
+      break;
+    case 'stall':
+      steps.push(
+        { at: int(rnd, 0, 5_000), kind: 'restart', worker: 'w2' },
+        { at: t, kind: 'stall', worker: 'w1' },
+        { at: t + int(rnd, 5_000, 40_000), kind: 'wake', worker: 'w1' },
+      );
+      break;
+    case 'storeDown':
+      steps.push({ at: t, kind: 'storeDown' }, { at: t + int(rnd, 500, 20_000), kind: 'storeUp' });
+      break;
+    case 'storeFailover':
+      steps.push({ at: t, kind: 'storeCheckpoint' }, { at: t + int(rnd, 10, 5_000), kind: 'storeFailover' });
+      break;
     case 'storeWipe':
       steps.push({ at: t, kind: 'storeWipe' });
       // Half the time the worker dies soon after: what it knew is forgotten, the venue still holds it.
       if (rnd() < 0.5) {
         const k = t + int(rnd, 1, 5_000);
-        steps.push({ at: k, kind: 'kill', worker: 'w1' }, { at: k + int(rnd, 0, 10_000), kind: 'restart', worker: 'w1' });
+        steps.push(
+          { at: k, kind: 'kill', worker: 'w1' },
+          { at: k + int(rnd, 0, 10_000), kind: 'restart', worker: 'w1' },
+        );
       }
       break;
-    case 'storeCorrupt': steps.push({ at: t, kind: 'storeCorrupt', pick: int(rnd, 0, 9) }, { at: t + 1, kind: 'kill', worker: 'w1' }, { at: t + int(rnd, 1, 10_000), kind: 'restart', worker: 'w1' }); break;
+    case 'storeCorrupt':
+      steps.push(
+        { at: t, kind: 'storeCorrupt', pick: int(rnd, 0, 9) },
+        { at: t + 1, kind: 'kill', worker: 'w1' },
+        { at: t + int(rnd, 1, 10_000), kind: 'restart', worker: 'w1' },
+      );
+      break;
   }
 }

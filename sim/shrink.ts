@@ -17,7 +17,11 @@ async function breaks(scenario: Scenario, invariant: InvariantName, options: Run
 }
 
 /** The smallest scenario found that still breaks `invariant` (the scenario itself if it does not). */
-export async function shrinkScenario(scenario: Scenario, invariant: InvariantName, options: RunOptions = {}): Promise<Scenario> {
+export async function shrinkScenario(
+  scenario: Scenario,
+  invariant: InvariantName,
+  options: RunOptions = {},
+): Promise<Scenario> {
   if (!(await breaks(scenario, invariant, options))) return scenario;
   let current = scenario;
   for (let progress = true; progress;) {
@@ -31,8 +35,20 @@ export async function shrinkScenario(scenario: Scenario, invariant: InvariantNam
     }
   }
   const lastStep = Math.max(1, ...current.steps.map((s) => s.at + 1));
-  if (lastStep < current.endsAt && await breaks({ ...current, endsAt: lastStep }, invariant, options)) current = { ...current, endsAt: lastStep };
-  const accounts = [...new Set(current.steps.flatMap((s) => ('account' in s ? [s.account] : ('rule' in s && s.rule.account !== undefined ? [s.rule.account] : []))))];
-  if (accounts.length > 0 && accounts.length < current.accounts.length && await breaks({ ...current, accounts }, invariant, options)) current = { ...current, accounts };
+  if (lastStep < current.endsAt && (await breaks({ ...current, endsAt: lastStep }, invariant, options)))
+    current = { ...current, endsAt: lastStep };
+  const accounts = [
+    ...new Set(
+      current.steps.flatMap((s) =>
+        'account' in s ? [s.account] : 'rule' in s && s.rule.account !== undefined ? [s.rule.account] : [],
+      ),
+    ),
+  ];
+  if (
+    accounts.length > 0 &&
+    accounts.length < current.accounts.length &&
+    (await breaks({ ...current, accounts }, invariant, options))
+  )
+    current = { ...current, accounts };
   return current;
 }

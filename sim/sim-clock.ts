@@ -61,7 +61,9 @@ export class SimClock implements Clock {
    */
   step(limit: number): boolean {
     let first: Timer | undefined;
-    for (const t of this.timers.values()) if (t.due <= limit && (first === undefined || t.due < first.due || (t.due === first.due && t.seq < first.seq))) first = t;
+    for (const t of this.timers.values())
+      if (t.due <= limit && (first === undefined || t.due < first.due || (t.due === first.due && t.seq < first.seq)))
+        first = t;
     if (first === undefined) {
       if (limit > this.time) this.time = limit;
       return false;

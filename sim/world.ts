@@ -84,17 +84,24 @@ export class World {
     for (const a of this.options.accounts) ports[a] = revocable(createSimPort(this.venue, a), gate);
     const make = this.options.createGuard ?? createGuard;
     this.note('worker.start', { name });
-    const building = make({ ...this.options.config, accounts: this.options.accounts.map((id) => ({ id, exchange: 'sim' })) }, {
-      clock: view, leaseClock: view, ports, persistence: revocable(this.store, gate), workerId: name,
-      randomBytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(bytes() * 256)),
-      stopTimeoutMs: 1,
-      onEvent: (event) => {
-        if (gate.revoked) return;
-        this.reported.push({ at: this.clock.now(), worker: name, event });
-        this.note(`event.${event.type}`, summary(event));
-        this.onReport(name, event);
+    const building = make(
+      { ...this.options.config, accounts: this.options.accounts.map((id) => ({ id, exchange: 'sim' })) },
+      {
+        clock: view,
+        leaseClock: view,
+        ports,
+        persistence: revocable(this.store, gate),
+        workerId: name,
+        randomBytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(bytes() * 256)),
+        stopTimeoutMs: 1,
+        onEvent: (event) => {
+          if (gate.revoked) return;
+          this.reported.push({ at: this.clock.now(), worker: name, event });
+          this.note(`event.${event.type}`, summary(event));
+          this.onReport(name, event);
+        },
       },
-    });
+    );
     const guard = await this.until(building);
     if (guard === undefined) return undefined;
     const worker = { name, guard, gate, view };
@@ -135,7 +142,17 @@ export class World {
     let value: T | undefined;
     let error: unknown;
     let failed = false;
-    work.then((v) => { done = true; value = v; }, (e: unknown) => { done = true; failed = true; error = e; });
+    work.then(
+      (v) => {
+        done = true;
+        value = v;
+      },
+      (e: unknown) => {
+        done = true;
+        failed = true;
+        error = e;
+      },
+    );
     const limit = this.clock.now() + maxMs;
     await flush();
     while (!done && this.clock.now() < limit) {
@@ -157,8 +174,26 @@ export class World {
   close(): void {
     for (const name of [...this.workers.keys()]) this.kill(name);
     for (const r of this.venue.requests()) {
-      const p = r.params as { clientOrderId?: string; side?: string; amount?: number; reduceOnly?: boolean; type?: string };
-      if (r.method === 'createOrder' || r.method === 'cancelOrder') this.note('venue.request', [r.at - SIM_EPOCH, r.account, r.method, p.clientOrderId, p.type, p.side, p.amount, p.reduceOnly, r.result, r.code]);
+      const p = r.params as {
+        clientOrderId?: string;
+        side?: string;
+        amount?: number;
+        reduceOnly?: boolean;
+        type?: string;
+      };
+      if (r.method === 'createOrder' || r.method === 'cancelOrder')
+        this.note('venue.request', [
+          r.at - SIM_EPOCH,
+          r.account,
+          r.method,
+          p.clientOrderId,
+          p.type,
+          p.side,
+          p.amount,
+          p.reduceOnly,
+          r.result,
+          r.code,
+        ]);
     }
     this.venue.close();
   }
@@ -167,11 +202,21 @@ export class World {
 /** What the trail keeps of a reported event: enough to compare two runs byte for byte. */
 function summary(e: GuardEvent): unknown {
   switch (e.type) {
-    case 'transition': return { id: e.row.id, from: e.from, to: e.row.state, size: e.row.size };
-    case 'update': return { id: e.row.id, state: e.row.state, size: e.row.size };
-    case 'alert': return { kind: e.alert.kind, account: e.alert.account, symbol: e.alert.symbol, positionId: e.alert.positionId };
-    case 'sweep': return { account: e.report.account, kind: e.report.kind, findings: e.report.findings.map((f) => `${f.kind}:${f.symbol}`) };
-    case 'trouble': return { message: e.message };
-    default: return e;
+    case 'transition':
+      return { id: e.row.id, from: e.from, to: e.row.state, size: e.row.size };
+    case 'update':
+      return { id: e.row.id, state: e.row.state, size: e.row.size };
+    case 'alert':
+      return { kind: e.alert.kind, account: e.alert.account, symbol: e.alert.symbol, positionId: e.alert.positionId };
+    case 'sweep':
+      return {
+        account: e.report.account,
+        kind: e.report.kind,
+        findings: e.report.findings.map((f) => `${f.kind}:${f.symbol}`),
+      };
+    case 'trouble':
+      return { message: e.message };
+    default:
+      return e;
   }
 }

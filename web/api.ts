@@ -3,7 +3,12 @@
  * URL), JSON in and out. A refusal is an `ApiError` with the API's status, code and message.
  */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -13,7 +18,9 @@ export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, bo
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: changes ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
+    headers: changes
+      ? { 'content-type': 'application/json', accept: 'application/json' }
+      : { accept: 'application/json' },
     ...(changes ? { body: JSON.stringify(body ?? {}) } : {}),
   });
   const text = await res.text();
@@ -25,7 +32,12 @@ export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, bo
   }
   if (!res.ok) {
     const e = (json ?? {}) as { error?: string; message?: string; field?: string };
-    throw new ApiError(res.status, e.error ?? `HTTP_${res.status}`, e.message ?? `the API answered ${res.status}`, e.field);
+    throw new ApiError(
+      res.status,
+      e.error ?? `HTTP_${res.status}`,
+      e.message ?? `the API answered ${res.status}`,
+      e.field,
+    );
   }
   return json as T;
 }

@@ -9,7 +9,17 @@ import { connect } from './events.js';
 import { h } from './dom.js';
 import { errorText } from './modal.js';
 import { apply, canAdmin, canTrade, changed, onChange, state } from './store.js';
-import type { Account, Alert, Dashboard, OperatorAction, OrphanRow, Position, ServiceEvent, Session, SweepReport } from './types.js';
+import type {
+  Account,
+  Alert,
+  Dashboard,
+  OperatorAction,
+  OrphanRow,
+  Position,
+  ServiceEvent,
+  Session,
+  SweepReport,
+} from './types.js';
 import { accountsView } from './views/accounts.js';
 import { alertsView } from './views/alerts.js';
 import { fleetView } from './views/fleet.js';
@@ -21,23 +31,38 @@ import { sweepsView } from './views/sweeps.js';
 const app = document.getElementById('app') as HTMLElement;
 
 function loginView(message?: string): void {
-  const token = h('input', { type: 'password', id: 'token', name: 'token', autocomplete: 'current-password', required: true, 'data-field': 'token' });
+  const token = h('input', {
+    type: 'password',
+    id: 'token',
+    name: 'token',
+    autocomplete: 'current-password',
+    required: true,
+    'data-field': 'token',
+  });
   const status = h('p', { class: 'error', role: 'alert' }, message ?? '');
-  const form = h('form', {
-    class: 'login',
-    onsubmit: async (ev: Event) => {
-      ev.preventDefault();
-      try {
-        await api('POST', '/v1/session', { token: token.value });
-        token.value = '';
-        await start();
-      } catch (e) {
-        token.value = '';
-        status.textContent = e instanceof ApiError && e.status === 401 ? 'That token is not valid.' : errorText(e);
-      }
+  const form = h(
+    'form',
+    {
+      class: 'login',
+      onsubmit: async (ev: Event) => {
+        ev.preventDefault();
+        try {
+          await api('POST', '/v1/session', { token: token.value });
+          token.value = '';
+          await start();
+        } catch (e) {
+          token.value = '';
+          status.textContent = e instanceof ApiError && e.status === 401 ? 'That token is not valid.' : errorText(e);
+        }
+      },
     },
-  }, h('h1', {}, 'posguard'), h('p', {}, 'Sign in with an API token. It is exchanged for a session cookie; it is not kept by the page.'),
-  h('label', { for: 'token' }, 'token'), token, h('button', { class: 'primary', type: 'submit', 'data-action': 'sign-in' }, 'Sign in'), status);
+    h('h1', {}, 'posguard'),
+    h('p', {}, 'Sign in with an API token. It is exchanged for a session cookie; it is not kept by the page.'),
+    h('label', { for: 'token' }, 'token'),
+    token,
+    h('button', { class: 'primary', type: 'submit', 'data-action': 'sign-in' }, 'Sign in'),
+    status,
+  );
   app.replaceChildren(form);
   token.focus();
 }
@@ -45,10 +70,17 @@ function loginView(message?: string): void {
 /** Loads the whole state (the first load, and after a `gap`). */
 async function loadAll(): Promise<void> {
   const [dash, positions, alerts, sweeps, accounts, orphans, audit] = await Promise.all([
-    api<Dashboard>('GET', '/v1/dashboard'), api<Position[]>('GET', '/v1/positions'), api<Alert[]>('GET', '/v1/alerts'),
-    api<SweepReport[]>('GET', '/v1/sweeps'), api<Account[]>('GET', '/v1/accounts'), api<OrphanRow[]>('GET', '/v1/orphans'),
+    api<Dashboard>('GET', '/v1/dashboard'),
+    api<Position[]>('GET', '/v1/positions'),
+    api<Alert[]>('GET', '/v1/alerts'),
+    api<SweepReport[]>('GET', '/v1/sweeps'),
+    api<Account[]>('GET', '/v1/accounts'),
+    api<OrphanRow[]>('GET', '/v1/orphans'),
     // The audit log (newest first); a server that answers 501 for it has none, and the page says so with its reason.
-    api<OperatorAction[]>('GET', '/v1/audit?limit=500').then((list) => ({ list }), (e: unknown) => ({ missing: e instanceof ApiError && e.status === 501 ? e.message : undefined })),
+    api<OperatorAction[]>('GET', '/v1/audit?limit=500').then(
+      (list) => ({ list }),
+      (e: unknown) => ({ missing: e instanceof ApiError && e.status === 501 ? e.message : undefined }),
+    ),
   ]);
   state.dash = dash;
   state.skew = dash.now - Date.now();
@@ -111,21 +143,42 @@ async function start(): Promise<void> {
   setInterval(changed, 1_000);
 }
 
-const NAV: readonly [string, string][] = [['#/', 'Fleet'], ['#/positions', 'Positions'], ['#/orphans', 'Orphans'], ['#/alerts', 'Alerts'], ['#/sweeps', 'Sweeps'], ['#/accounts', 'Accounts']];
+const NAV: readonly [string, string][] = [
+  ['#/', 'Fleet'],
+  ['#/positions', 'Positions'],
+  ['#/orphans', 'Orphans'],
+  ['#/alerts', 'Alerts'],
+  ['#/sweeps', 'Sweeps'],
+  ['#/accounts', 'Accounts'],
+];
 
 function shell(): void {
   app.replaceChildren(
-    h('header', { class: 'top' },
+    h(
+      'header',
+      { class: 'top' },
       h('a', { class: 'brand', href: '#/' }, 'posguard'),
       h('span', { id: 'env', class: 'env' }),
       h('span', { id: 'live', class: 'live' }),
-      h('span', { class: 'who' }, h('span', { id: 'who' }), state.session?.authRequired === true ? h('button', {
-        class: 'link', 'data-action': 'sign-out',
-        onclick: async () => {
-          await api('DELETE', '/v1/session').catch(() => {});
-          location.reload();
-        },
-      }, 'sign out') : null),
+      h(
+        'span',
+        { class: 'who' },
+        h('span', { id: 'who' }),
+        state.session?.authRequired === true
+          ? h(
+              'button',
+              {
+                class: 'link',
+                'data-action': 'sign-out',
+                onclick: async () => {
+                  await api('DELETE', '/v1/session').catch(() => {});
+                  location.reload();
+                },
+              },
+              'sign out',
+            )
+          : null,
+      ),
     ),
     h('nav', { id: 'nav' }),
     h('main', { id: 'view' }),
@@ -148,7 +201,13 @@ function schedule(): void {
 function route(): { path: string[]; query: URLSearchParams } {
   const raw = location.hash.replace(/^#\/?/, '');
   const [path = '', query = ''] = raw.split('?');
-  return { path: path.split('/').filter((x) => x !== '').map(decodeURIComponent), query: new URLSearchParams(query) };
+  return {
+    path: path
+      .split('/')
+      .filter((x) => x !== '')
+      .map(decodeURIComponent),
+    query: new URLSearchParams(query),
+  };
 }
 
 function render(): void {
@@ -166,35 +225,67 @@ function render(): void {
     live.setAttribute('data-live', state.live ? '1' : '0');
   }
   const who = document.getElementById('who');
-  if (who !== null) who.textContent = `${state.session?.name ?? ''} (${state.session?.scopes.join(', ') ?? ''}${canAdmin() ? '' : canTrade() ? ': may close positions' : ': read only'})`;
+  if (who !== null)
+    who.textContent = `${state.session?.name ?? ''} (${state.session?.scopes.join(', ') ?? ''}${canAdmin() ? '' : canTrade() ? ': may close positions' : ': read only'})`;
   const unacked = state.alerts.filter((a) => a.acknowledged === undefined).length;
   const orphans = [...state.orphans.values()].reduce((n, r) => n + r.length, 0);
   const nav = document.getElementById('nav');
-  nav?.replaceChildren(...NAV.map(([href, label]) => {
-    const active = href === `#/${page}` || (href === '#/' && page === '') || (href === '#/positions' && page === 'position');
-    const badge = label === 'Alerts' ? unacked : label === 'Orphans' ? orphans : 0;
-    return h('a', { href, class: active ? 'active' : '', 'data-nav': label.toLowerCase() }, label, badge > 0 ? h('span', { class: 'badge' }, String(badge)) : null);
-  }));
+  nav?.replaceChildren(
+    ...NAV.map(([href, label]) => {
+      const active =
+        href === `#/${page}` || (href === '#/' && page === '') || (href === '#/positions' && page === 'position');
+      const badge = label === 'Alerts' ? unacked : label === 'Orphans' ? orphans : 0;
+      return h(
+        'a',
+        { href, class: active ? 'active' : '', 'data-nav': label.toLowerCase() },
+        label,
+        badge > 0 ? h('span', { class: 'badge' }, String(badge)) : null,
+      );
+    }),
+  );
   // Keep the focused input (a filter) across the redraw.
   const focused = document.activeElement as HTMLInputElement | null;
   const focusKey = focused?.getAttribute?.('data-focus') ?? undefined;
-  const selection = focusKey !== undefined && 'selectionStart' in (focused ?? {}) ? [focused?.selectionStart ?? null, focused?.selectionEnd ?? null] : undefined;
+  const selection =
+    focusKey !== undefined && 'selectionStart' in (focused ?? {})
+      ? [focused?.selectionStart ?? null, focused?.selectionEnd ?? null]
+      : undefined;
   let body: Node;
   switch (page) {
-    case '': body = fleetView(now); break;
-    case 'positions': body = positionsView(query, now); break;
-    case 'position': body = positionView(rest[0] ?? '', now); break;
-    case 'orphans': body = orphansView(); break;
-    case 'alerts': body = alertsView(); break;
-    case 'sweeps': body = sweepsView(rest, now); break;
-    case 'accounts': body = accountsView(now); break;
-    default: body = h('p', {}, 'no such page; ', h('a', { href: '#/' }, 'the fleet'));
+    case '':
+      body = fleetView(now);
+      break;
+    case 'positions':
+      body = positionsView(query, now);
+      break;
+    case 'position':
+      body = positionView(rest[0] ?? '', now);
+      break;
+    case 'orphans':
+      body = orphansView();
+      break;
+    case 'alerts':
+      body = alertsView();
+      break;
+    case 'sweeps':
+      body = sweepsView(rest, now);
+      break;
+    case 'accounts':
+      body = accountsView(now);
+      break;
+    default:
+      body = h('p', {}, 'no such page; ', h('a', { href: '#/' }, 'the fleet'));
   }
   view.replaceChildren(body);
   if (focusKey !== undefined) {
     const again = view.querySelector(`[data-focus="${focusKey}"]`) as HTMLInputElement | null;
     again?.focus();
-    if (again !== null && selection !== undefined && typeof again.setSelectionRange === 'function' && again.type !== 'checkbox') {
+    if (
+      again !== null &&
+      selection !== undefined &&
+      typeof again.setSelectionRange === 'function' &&
+      again.type !== 'checkbox'
+    ) {
       try {
         again.setSelectionRange(selection[0] ?? null, selection[1] ?? null);
       } catch {

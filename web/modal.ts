@@ -28,7 +28,14 @@ export function openModal(title: string, body: Child, actions: readonly ModalAct
   const content = h('div', { class: 'modal-body' }, body);
   const status = h('div', { class: 'modal-status', role: 'status', 'aria-live': 'polite' });
   const buttons = h('div', { class: 'modal-actions' });
-  const dialog = h('div', { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': title }, heading, content, status, buttons);
+  const dialog = h(
+    'div',
+    { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': title },
+    heading,
+    content,
+    status,
+    buttons,
+  );
   const backdrop = h('div', { class: 'backdrop' }, dialog);
   const m: Modal = {
     close: () => root.replaceChildren(),
@@ -42,20 +49,27 @@ export function openModal(title: string, body: Child, actions: readonly ModalAct
   };
   const fill = (list: readonly ModalAction[]) => {
     buttons.replaceChildren(
-      ...list.map((a) => h('button', {
-        class: a.kind ?? 'plain', 'data-action': a.id,
-        onclick: async (ev: Event) => {
-          const button = ev.currentTarget as HTMLButtonElement;
-          button.disabled = true;
-          try {
-            await a.run(m);
-          } catch (e) {
-            m.say(errorText(e), 'error');
-          } finally {
-            button.disabled = false;
-          }
-        },
-      }, a.label)),
+      ...list.map((a) =>
+        h(
+          'button',
+          {
+            class: a.kind ?? 'plain',
+            'data-action': a.id,
+            onclick: async (ev: Event) => {
+              const button = ev.currentTarget as HTMLButtonElement;
+              button.disabled = true;
+              try {
+                await a.run(m);
+              } catch (e) {
+                m.say(errorText(e), 'error');
+              } finally {
+                button.disabled = false;
+              }
+            },
+          },
+          a.label,
+        ),
+      ),
       h('button', { class: 'plain', 'data-action': 'cancel', onclick: () => m.close() }, 'Close'),
     );
   };

@@ -2,7 +2,17 @@
  * What the page knows: loaded once, then kept up to date only by the event stream (`apply`).
  * A view reads it; `changed` tells the page to draw again.
  */
-import type { Account, Alert, Dashboard, OperatorAction, OrphanRow, Position, ServiceEvent, Session, SweepReport } from './types.js';
+import type {
+  Account,
+  Alert,
+  Dashboard,
+  OperatorAction,
+  OrphanRow,
+  Position,
+  ServiceEvent,
+  Session,
+  SweepReport,
+} from './types.js';
 
 export interface State {
   session: Session | undefined;
@@ -25,8 +35,18 @@ export interface State {
 }
 
 export const state: State = {
-  session: undefined, dash: undefined, positions: new Map(), alerts: [], sweeps: [], accounts: new Map(), orphans: new Map(),
-  actions: [], live: false, unavailable: new Map(), transitions: [], skew: 0,
+  session: undefined,
+  dash: undefined,
+  positions: new Map(),
+  alerts: [],
+  sweeps: [],
+  accounts: new Map(),
+  orphans: new Map(),
+  actions: [],
+  live: false,
+  unavailable: new Map(),
+  transitions: [],
+  skew: 0,
 };
 
 const listeners = new Set<() => void>();
@@ -52,8 +72,26 @@ export function apply(e: ServiceEvent): void {
       state.transitions.splice(0, Math.max(0, state.transitions.length - 5_000));
       const known = state.positions.get(e.positionId);
       if (known !== undefined && e.at < known.updatedAt) return;
-      const base = known ?? { id: e.positionId, account: '', symbol: '', side: '', amount: 0, size: 0, protection: { kind: 'notNeeded' }, since: e.at, updatedAt: e.at, state: e.to };
-      state.positions.set(e.positionId, { ...base, ...(e.row ?? {}), id: e.positionId, state: e.to, since: e.at, updatedAt: e.at } as Position);
+      const base = known ?? {
+        id: e.positionId,
+        account: '',
+        symbol: '',
+        side: '',
+        amount: 0,
+        size: 0,
+        protection: { kind: 'notNeeded' },
+        since: e.at,
+        updatedAt: e.at,
+        state: e.to,
+      };
+      state.positions.set(e.positionId, {
+        ...base,
+        ...(e.row ?? {}),
+        id: e.positionId,
+        state: e.to,
+        since: e.at,
+        updatedAt: e.at,
+      } as Position);
       return;
     }
     case 'row': {
@@ -64,13 +102,19 @@ export function apply(e: ServiceEvent): void {
     }
     case 'alert':
       if (!state.alerts.some((a) => a.id === e.alert.id)) state.alerts.unshift(e.alert);
-      else state.alerts = state.alerts.map((a) => (a.id === e.alert.id ? { ...e.alert, ...(a.acknowledged === undefined ? {} : { acknowledged: a.acknowledged }) } : a));
+      else
+        state.alerts = state.alerts.map((a) =>
+          a.id === e.alert.id
+            ? { ...e.alert, ...(a.acknowledged === undefined ? {} : { acknowledged: a.acknowledged }) }
+            : a,
+        );
       return;
     case 'ack':
       state.alerts = state.alerts.map((a) => (a.id === e.alertId ? { ...a, acknowledged: e.acknowledged } : a));
       return;
     case 'sweep':
-      if (!state.sweeps.some((r) => r.id === e.report.id && r.account === e.report.account)) state.sweeps.unshift(e.report);
+      if (!state.sweeps.some((r) => r.id === e.report.id && r.account === e.report.account))
+        state.sweeps.unshift(e.report);
       state.sweeps.splice(400);
       return;
     case 'account':

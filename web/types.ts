@@ -130,7 +130,13 @@ export interface LaidOutGraph {
   readonly width: number;
   readonly height: number;
   readonly nodes: readonly { id: string; x: number; y: number; w: number; h: number }[];
-  readonly edges: readonly { from: string; to: string; d: string; back: boolean; label: { x: number; y: number; w: number; h: number; lines: readonly string[] } }[];
+  readonly edges: readonly {
+    from: string;
+    to: string;
+    d: string;
+    back: boolean;
+    label: { x: number; y: number; w: number; h: number; lines: readonly string[] };
+  }[];
 }
 
 export interface Dashboard {
@@ -153,13 +159,33 @@ export interface ClosePreview {
   readonly note: string;
   readonly kind: 'order' | 'refused';
   readonly why?: string;
-  readonly order?: { readonly symbol: string; readonly side: string; readonly amount: number; readonly type: string; readonly reduceOnly: boolean };
-  readonly basedOn?: { readonly side?: string; readonly size: number; readonly source: string; readonly receivedAt: number; readonly venueTime?: number };
+  readonly order?: {
+    readonly symbol: string;
+    readonly side: string;
+    readonly amount: number;
+    readonly type: string;
+    readonly reduceOnly: boolean;
+  };
+  readonly basedOn?: {
+    readonly side?: string;
+    readonly size: number;
+    readonly source: string;
+    readonly receivedAt: number;
+    readonly venueTime?: number;
+  };
 }
 
 /** What `/v1/events` carries. */
 export type ServiceEvent =
-  | { type: 'transition'; positionId: string; from: string; to: string; at: number; cause?: string; row?: Partial<Position> }
+  | {
+      type: 'transition';
+      positionId: string;
+      from: string;
+      to: string;
+      at: number;
+      cause?: string;
+      row?: Partial<Position>;
+    }
   | { type: 'row'; positionId: string; state: string; at: number; row: Partial<Position> }
   | { type: 'alert'; alert: Alert }
   | { type: 'ack'; alertId: string; acknowledged: { at: number; by: string } }

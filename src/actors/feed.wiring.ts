@@ -86,7 +86,10 @@ function remember<R>(seen: Generations<R>, subject: string, report: R, same: (a:
 }
 
 async function resyncFromRest(port: ExchangePort, directory: FeedDirectory): Promise<ResyncOutput> {
-  const [positions, open] = await Promise.all([port.fetchPositions(directory.trackedSymbols()), port.fetchOpenOrders()]);
+  const [positions, open] = await Promise.all([
+    port.fetchPositions(directory.trackedSymbols()),
+    port.fetchOpenOrders(),
+  ]);
   const openIds = new Set(open.map((o) => o.clientOrderId));
   const waiting = directory.trackedOrders().filter((o) => !openIds.has(o.clientOrderId));
   const looked = await Promise.all(waiting.map((o) => port.fetchOrder({ clientOrderId: o.clientOrderId }, o.symbol)));
@@ -99,7 +102,11 @@ async function resyncFromRest(port: ExchangePort, directory: FeedDirectory): Pro
   };
 }
 
-export function wireFeedMachine(port: ExchangePort, directory: FeedDirectory, options: { readonly resyncRetryMs?: number } = {}) {
+export function wireFeedMachine(
+  port: ExchangePort,
+  directory: FeedDirectory,
+  options: { readonly resyncRetryMs?: number } = {},
+) {
   const repeats = new RepeatFilter();
   return feedMachine.provide({
     actors: {

@@ -20,8 +20,14 @@ import type { EvidencePoller } from '../budget/evidence-poller.js';
 import { errorText } from '../domain/errors.js';
 import { positionMachine } from '../machines/position.machine.js';
 import type {
-  CancelOrderInput, CancelOrderOutput, PrepareEntryInput, PrepareEntryOutput, QueryEvidenceInput, QueryEvidenceOutput,
-  SendOrderInput, SendOrderOutput,
+  CancelOrderInput,
+  CancelOrderOutput,
+  PrepareEntryInput,
+  PrepareEntryOutput,
+  QueryEvidenceInput,
+  QueryEvidenceOutput,
+  SendOrderInput,
+  SendOrderOutput,
 } from '../machines/position.effects.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
 import type { Journal, JournalResult } from '../persistence/journal.js';
@@ -43,7 +49,12 @@ export interface PositionWiring {
   readonly evidence?: EvidencePoller;
 }
 
-const timingOf = (r: PositionStatusReport) => ({ source: r.source, venueTime: r.venueTime, venueSeq: r.venueSeq, receivedAt: r.receivedAt });
+const timingOf = (r: PositionStatusReport) => ({
+  source: r.source,
+  venueTime: r.venueTime,
+  venueSeq: r.venueSeq,
+  receivedAt: r.receivedAt,
+});
 
 /**
  * The entry's baseline: the REST read, or what the account already knows of the symbol when
@@ -70,7 +81,11 @@ export function wirePositionMachine(w: PositionWiring) {
         let journalled: JournalResult;
         try {
           journalled = await journal.recordIntent({
-            positionId: input.positionId, intent: input.intent, entryClientOrderId: input.clientOrderId, baseline: read, at: clock.now(),
+            positionId: input.positionId,
+            intent: input.intent,
+            entryClientOrderId: input.clientOrderId,
+            baseline: read,
+            at: clock.now(),
           });
           if (journalled.kind === 'new') await journal.confirmIntent(input.positionId);
         } catch (e) {
@@ -79,7 +94,11 @@ export function wirePositionMachine(w: PositionWiring) {
         // Journalled before a restart, but the bot never heard it was accepted: never send it.
         if (journalled.kind === 'unconfirmed') throw new IntentUnconfirmed(input.positionId);
         // An orphan taken over has no entry of posguard's to send.
-        if (journalled.kind === 'adopted') throw new IntentUnconfirmed(input.positionId, 'it was journalled as an adopted orphan: its entry is never sent');
+        if (journalled.kind === 'adopted')
+          throw new IntentUnconfirmed(
+            input.positionId,
+            'it was journalled as an adopted orphan: its entry is never sent',
+          );
         // An intent named by an idempotency key has a position id (and so client order ids) of the
         // key's own: if the store forgot an earlier position of this key, its entry is on the venue.
         // Looked up once before sending (on Binance a filled order's id is accepted again).
@@ -95,45 +114,61 @@ export function wirePositionMachine(w: PositionWiring) {
         // After a restart the journal answers the baseline written before the first send.
         return { at: clock.now(), baseline: journalled.baseline };
       }),
-      sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(({ input }) => tracked((async (): Promise<SendOrderOutput> => {
-        let sentAt = clock.now();
-        const id = input.request.clientOrderId;
-        if (!gateOpen()) return { sentAt, at: clock.now(), outcome: stopping(id) };
-        // Claimed when the request budget releases the order to the wire, not when it was queued:
-        // an order held in a backoff while its worker lost the lease never leaves (see docs/architecture.md, Request budget).
-        const claimThenLeave = async (): Promise<Outcome<CreateAck> | undefined> => {
-          sentAt = clock.now();
-          if (!gateOpen()) return stopping(id);
-          let claimed: boolean;
-          try {
-            claimed = await journal.claimSend(input.positionId, id, sentAt);
-          } catch (e) {
-            // A flatten aborted the entry before its claim: definitively never sent.
-            if (e instanceof EntryAborted) return rejected(e.message, e.code);
-            // No claim, no send: the order certainly did not leave (Rejected, never Unknown).
-            return rejected(`the journal could not record ${id} before sending it, so it was not sent: ${errorText(e)}`, 'NOT_SENT');
-          }
-          if (!claimed) return unknown(`${id} may have been sent before a restart; it is looked up, never sent again`);
-          if (!gateOpen()) {
-            // Stopping began between the claim and the send: the order never left, so the claim
-            // is released for the next owner (if that fails, the claim stands and the order is looked up).
-            await journal.releaseClaim(input.positionId, id).catch(() => {});
-            return stopping(id);
-          }
-          crashAt(`${input.phase}:before-send`);
-          return undefined;
-        };
-        try {
-          const outcome = await createWhenReleased(port, input.request, claimThenLeave);
-          crashAt(`${input.phase}:after-send`);
-          const mapped = outcome.kind === 'accepted'
-            ? { kind: 'accepted' as const, value: { venueOrderId: outcome.value.venueOrderId, report: outcome.value.report } }
-            : outcome;
-          return { sentAt, at: clock.now(), outcome: mapped };
-        } catch (e) {
-          return { sentAt, at: clock.now(), outcome: unknown(`the create call failed after it may have left: ${errorText(e)}`) };
-        }
-      })())),
+      sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(({ input }) =>
+        tracked(
+          (async (): Promise<SendOrderOutput> => {
+            let sentAt = clock.now();
+            const id = input.request.clientOrderId;
+            if (!gateOpen()) return { sentAt, at: clock.now(), outcome: stopping(id) };
+            // Claimed when the request budget releases the order to the wire, not when it was queued:
+            // an order held in a backoff while its worker lost the lease never leaves (see docs/architecture.md, Request budget).
+            const claimThenLeave = async (): Promise<Outcome<CreateAck> | undefined> => {
+              sentAt = clock.now();
+              if (!gateOpen()) return stopping(id);
+              let claimed: boolean;
+              try {
+                claimed = await journal.claimSend(input.positionId, id, sentAt);
+              } catch (e) {
+                // A flatten aborted the entry before its claim: definitively never sent.
+                if (e instanceof EntryAborted) return rejected(e.message, e.code);
+                // No claim, no send: the order certainly did not leave (Rejected, never Unknown).
+                return rejected(
+                  `the journal could not record ${id} before sending it, so it was not sent: ${errorText(e)}`,
+                  'NOT_SENT',
+                );
+              }
+              if (!claimed)
+                return unknown(`${id} may have been sent before a restart; it is looked up, never sent again`);
+              if (!gateOpen()) {
+                // Stopping began between the claim and the send: the order never left, so the claim
+                // is released for the next owner (if that fails, the claim stands and the order is looked up).
+                await journal.releaseClaim(input.positionId, id).catch(() => {});
+                return stopping(id);
+              }
+              crashAt(`${input.phase}:before-send`);
+              return undefined;
+            };
+            try {
+              const outcome = await createWhenReleased(port, input.request, claimThenLeave);
+              crashAt(`${input.phase}:after-send`);
+              const mapped =
+                outcome.kind === 'accepted'
+                  ? {
+                      kind: 'accepted' as const,
+                      value: { venueOrderId: outcome.value.venueOrderId, report: outcome.value.report },
+                    }
+                  : outcome;
+              return { sentAt, at: clock.now(), outcome: mapped };
+            } catch (e) {
+              return {
+                sentAt,
+                at: clock.now(),
+                outcome: unknown(`the create call failed after it may have left: ${errorText(e)}`),
+              };
+            }
+          })(),
+        ),
+      ),
       queryEvidence: fromPromise<QueryEvidenceOutput, QueryEvidenceInput>(async ({ input, signal }) => {
         if (w.evidence !== undefined) {
           const found = await w.evidence.ask(input, signal);
@@ -141,8 +176,14 @@ export function wirePositionMachine(w: PositionWiring) {
         }
         const failures: string[] = [];
         const [order, positions] = await Promise.allSettled([
-          input.order === undefined ? Promise.resolve(undefined)
-            : port.fetchOrder(input.order.venueOrderId !== undefined ? { venueOrderId: input.order.venueOrderId } : { clientOrderId: input.order.clientOrderId }, input.symbol),
+          input.order === undefined
+            ? Promise.resolve(undefined)
+            : port.fetchOrder(
+                input.order.venueOrderId !== undefined
+                  ? { venueOrderId: input.order.venueOrderId }
+                  : { clientOrderId: input.order.clientOrderId },
+                input.symbol,
+              ),
           input.position ? port.fetchPositions([input.symbol]) : Promise.resolve([]),
         ]);
         if (order.status === 'rejected') failures.push(errorText(order.reason));
@@ -151,28 +192,36 @@ export function wirePositionMachine(w: PositionWiring) {
           at: clock.now(),
           order: order.status === 'fulfilled' ? order.value : undefined,
           // A position missing from the list is no evidence at all (principle 2).
-          position: positions.status === 'fulfilled' ? positions.value.find((p) => p.symbol === input.symbol) : undefined,
+          position:
+            positions.status === 'fulfilled' ? positions.value.find((p) => p.symbol === input.symbol) : undefined,
           failures,
         };
       }),
-      cancelOrder: fromPromise<CancelOrderOutput, CancelOrderInput>(({ input }) => tracked((async (): Promise<CancelOrderOutput> => {
-        const lookup = input.venueOrderId !== undefined ? { venueOrderId: input.venueOrderId } : { clientOrderId: input.clientOrderId };
-        if (!gateOpen()) return { at: clock.now(), outcome: stopping(input.clientOrderId) };
-        // Fenced like a send, when the budget releases it: a worker that lost the account cancels nothing of the new owner's.
-        const fenceThenLeave = async (): Promise<Outcome<never> | undefined> => {
-          try {
-            await journal.fence(`cancelling ${input.clientOrderId}`);
-            return undefined;
-          } catch (e) {
-            return rejected(`not cancelled: ${errorText(e)}`, 'NOT_SENT');
-          }
-        };
-        try {
-          return { at: clock.now(), outcome: await cancelWhenReleased(port, lookup, input.symbol, fenceThenLeave) };
-        } catch (e) {
-          return { at: clock.now(), outcome: unknown(errorText(e)) };
-        }
-      })())),
+      cancelOrder: fromPromise<CancelOrderOutput, CancelOrderInput>(({ input }) =>
+        tracked(
+          (async (): Promise<CancelOrderOutput> => {
+            const lookup =
+              input.venueOrderId !== undefined
+                ? { venueOrderId: input.venueOrderId }
+                : { clientOrderId: input.clientOrderId };
+            if (!gateOpen()) return { at: clock.now(), outcome: stopping(input.clientOrderId) };
+            // Fenced like a send, when the budget releases it: a worker that lost the account cancels nothing of the new owner's.
+            const fenceThenLeave = async (): Promise<Outcome<never> | undefined> => {
+              try {
+                await journal.fence(`cancelling ${input.clientOrderId}`);
+                return undefined;
+              } catch (e) {
+                return rejected(`not cancelled: ${errorText(e)}`, 'NOT_SENT');
+              }
+            };
+            try {
+              return { at: clock.now(), outcome: await cancelWhenReleased(port, lookup, input.symbol, fenceThenLeave) };
+            } catch (e) {
+              return { at: clock.now(), outcome: unknown(errorText(e)) };
+            }
+          })(),
+        ),
+      ),
     },
     actions: {
       raiseAlert: ({ context }, params) => {
@@ -182,7 +231,8 @@ export function wirePositionMachine(w: PositionWiring) {
     delays: {
       untilDeadline: ({ context }) => Math.max(0, context.deadline - clock.now()),
       untilStopRetry: ({ context }) => Math.max(0, (currentStop(context)?.retryAt ?? 0) - clock.now()),
-      closeRetry: ({ context }) => Math.max(context.spec.settings.feedDownPollMs, (context.closes.at(-1)?.retryAt ?? 0) - clock.now()),
+      closeRetry: ({ context }) =>
+        Math.max(context.spec.settings.feedDownPollMs, (context.closes.at(-1)?.retryAt ?? 0) - clock.now()),
     },
   });
 }

@@ -39,7 +39,11 @@ export interface StoredAlert extends Alert {
  * into the newest alert of its key raised less than `cooldownMs` before it, else listed first
  * as a new alert — the store's own rule, so a list never shows one problem twice. Pure.
  */
-export function withRaised(stored: readonly StoredAlert[], raised: readonly StoredAlert[], cooldownMs: number): StoredAlert[] {
+export function withRaised(
+  stored: readonly StoredAlert[],
+  raised: readonly StoredAlert[],
+  cooldownMs: number,
+): StoredAlert[] {
   const out = [...stored];
   for (const alert of raised) {
     if (out.some((a) => a.id === alert.id)) continue; // stored already, its reply lost
@@ -73,8 +77,14 @@ export class MemoryAlertSink implements AlertSink {
       return;
     }
     const alert: StoredAlert = {
-      ...draft, id: `alert-${++this.seq}`, key, account: subject.account, symbol: subject.symbol,
-      positionId: subject.positionId, at, count: 1,
+      ...draft,
+      id: `alert-${++this.seq}`,
+      key,
+      account: subject.account,
+      symbol: subject.symbol,
+      positionId: subject.positionId,
+      at,
+      count: 1,
     };
     this.lastByKey.set(key, this.alerts.length);
     this.alerts.push(alert);

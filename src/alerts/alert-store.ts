@@ -36,7 +36,11 @@ export const DEFAULT_MAX_STORED = 1_000;
 
 /** Alerts in Redis, grouped by key, capped, newest first. */
 export class RedisAlertStore {
-  constructor(readonly redis: Redis, readonly prefix = 'pg:', readonly maxStored = DEFAULT_MAX_STORED) {}
+  constructor(
+    readonly redis: Redis,
+    readonly prefix = 'pg:',
+    readonly maxStored = DEFAULT_MAX_STORED,
+  ) {}
 
   readonly keys = {
     list: () => `${this.prefix}alerts`,
@@ -50,13 +54,30 @@ export class RedisAlertStore {
    * less than `cooldownMs` before `candidate.at` (atomically; see `raiseAlert`).
    */
   async record(candidate: StoredAlert, cooldownMs: number): Promise<RecordResult> {
-    const reply = await raiseAlert.run(this.redis, [this.keys.list(), this.keys.latest(), this.keys.outbox()], [
-      this.keys.alert(''), candidate.key, candidate.at, cooldownMs, this.maxStored, candidate.id, candidate.kind,
-      candidate.account, candidate.symbol ?? '', candidate.positionId ?? '', candidate.message,
-    ]);
+    const reply = await raiseAlert.run(
+      this.redis,
+      [this.keys.list(), this.keys.latest(), this.keys.outbox()],
+      [
+        this.keys.alert(''),
+        candidate.key,
+        candidate.at,
+        cooldownMs,
+        this.maxStored,
+        candidate.id,
+        candidate.kind,
+        candidate.account,
+        candidate.symbol ?? '',
+        candidate.positionId ?? '',
+        candidate.message,
+      ],
+    );
     const [flag, ...fields] = reply as [number, ...string[]];
     const alert = fromHash(pairs(fields));
-    if (alert === undefined) throw new AlertStoreUnavailable('record an alert', `the raiseAlert script returned no alert for key ${candidate.key}`);
+    if (alert === undefined)
+      throw new AlertStoreUnavailable(
+        'record an alert',
+        `the raiseAlert script returned no alert for key ${candidate.key}`,
+      );
     return { isNew: Number(flag) === 1, alert };
   }
 
@@ -112,7 +133,8 @@ function fromHash(h: Record<string, string>): StoredAlert | undefined {
     key: h.key,
     account: (h.account ?? '') as AccountId,
     symbol: h.symbol === undefined || h.symbol === '' ? undefined : h.symbol,
-    positionId: (h.positionId === undefined || h.positionId === '' ? undefined : h.positionId) as PositionId | undefined,
+    positionId: (h.positionId === undefined || h.positionId === '' ? undefined : h.positionId) as
+      PositionId | undefined,
     message: h.message ?? '',
     at: Number(h.at),
     count: Number(h.count ?? 1),

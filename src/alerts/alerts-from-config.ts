@@ -53,13 +53,19 @@ export function createAlertChannels(config: AlertsConfig, options: ChannelOption
   const channels: AlertChannel[] = [];
   const { telegram, email, webhook } = config;
   if (telegram !== undefined) {
-    channels.push(new TelegramChannel({ botToken: telegram.botToken, chatId: telegram.chatId, apiUrl: telegram.apiUrl, ...common }));
+    channels.push(
+      new TelegramChannel({ botToken: telegram.botToken, chatId: telegram.chatId, apiUrl: telegram.apiUrl, ...common }),
+    );
   }
   if (email !== undefined) {
-    channels.push(new EmailChannel({
-      smtp: email.smtp, from: email.from, to: email.to,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    }));
+    channels.push(
+      new EmailChannel({
+        smtp: email.smtp,
+        from: email.from,
+        to: email.to,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      }),
+    );
   }
   if (webhook !== undefined) channels.push(new WebhookChannel({ url: webhook.url, secret: webhook.secret, ...common }));
   return channels;
@@ -104,13 +110,21 @@ export interface RedisAlertsWiring extends ChannelOptions {
  */
 export function createRedisAlertSink(config: AlertsConfig, wiring: RedisAlertsWiring): RedisAlertSink {
   const channels = wiring.channels ?? createAlertChannels(config, wiring);
-  const deliveries = channels.length === 0 ? undefined : new AlertDeliveries({
-    connection: wiring.bullConnection,
-    channels,
-    log: wiring.log,
-    secrets: wiring.secrets,
-    ...defined({ prefix: wiring.bullPrefix, attempts: wiring.attempts, backoffMs: wiring.backoffMs, worker: wiring.worker }),
-  });
+  const deliveries =
+    channels.length === 0
+      ? undefined
+      : new AlertDeliveries({
+          connection: wiring.bullConnection,
+          channels,
+          log: wiring.log,
+          secrets: wiring.secrets,
+          ...defined({
+            prefix: wiring.bullPrefix,
+            attempts: wiring.attempts,
+            backoffMs: wiring.backoffMs,
+            worker: wiring.worker,
+          }),
+        });
   return new RedisAlertSink({
     store: new RedisAlertStore(wiring.redis, wiring.prefix ?? 'pg:', wiring.maxStored),
     cooldownMs: config.cooldownMs,
@@ -118,19 +132,26 @@ export function createRedisAlertSink(config: AlertsConfig, wiring: RedisAlertsWi
     secrets: wiring.secrets,
     ...(deliveries === undefined ? {} : { deliveries }),
     ...defined({
-      now: wiring.now, onAlert: wiring.onAlert, retryMs: wiring.retryMs, storeTimeoutMs: wiring.storeTimeoutMs,
+      now: wiring.now,
+      onAlert: wiring.onAlert,
+      retryMs: wiring.retryMs,
+      storeTimeoutMs: wiring.storeTimeoutMs,
     }),
   });
 }
 
 /** The heartbeat of `alerts.heartbeat`, or `undefined` when none is configured. */
 export function createHeartbeat(
-  config: AlertsConfig, deps: { readonly clock: Clock; readonly log: Logger; readonly fetch?: FetchLike; readonly healthy?: () => boolean },
+  config: AlertsConfig,
+  deps: { readonly clock: Clock; readonly log: Logger; readonly fetch?: FetchLike; readonly healthy?: () => boolean },
 ): Heartbeat | undefined {
   const { heartbeat } = config;
   if (heartbeat === undefined) return undefined;
   return new Heartbeat({
-    url: heartbeat.url, everyMs: heartbeat.everyMs, clock: deps.clock, log: deps.log,
+    url: heartbeat.url,
+    everyMs: heartbeat.everyMs,
+    clock: deps.clock,
+    log: deps.log,
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
     ...(deps.healthy === undefined ? {} : { healthy: deps.healthy }),
   });
@@ -138,5 +159,7 @@ export function createHeartbeat(
 
 /** The object without its `undefined` fields. */
 function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }

@@ -74,9 +74,10 @@ export class AlertDeliveries {
 
   constructor(private readonly options: AlertDeliveriesOptions) {
     this.ownConnection = typeof options.connection === 'string';
-    this.connection = typeof options.connection === 'string'
-      ? new Redis(options.connection, { maxRetriesPerRequest: null })
-      : options.connection;
+    this.connection =
+      typeof options.connection === 'string'
+        ? new Redis(options.connection, { maxRetriesPerRequest: null })
+        : options.connection;
     // BullMQ reports connection errors through the queue and worker; this keeps ioredis from printing them.
     if (this.ownConnection) this.connection.on('error', () => {});
     this.channels = new Map(options.channels.map((c) => [c.name, c]));
@@ -104,8 +105,11 @@ export class AlertDeliveries {
 
   /** Queues one delivery per channel for a new alert (idempotent: job ids are per alert and channel). */
   async enqueue(alert: StoredAlert): Promise<void> {
-    await Promise.all([...this.channels.keys()].map((channel) =>
-      this.queue.add(channel, { channel, alert }, { jobId: `${alert.id}-${channel}` })));
+    await Promise.all(
+      [...this.channels.keys()].map((channel) =>
+        this.queue.add(channel, { channel, alert }, { jobId: `${alert.id}-${channel}` }),
+      ),
+    );
   }
 
   /** Starts this process's worker (once; not when `worker: false`). Deliveries queued before are picked up now. */
@@ -119,7 +123,12 @@ export class AlertDeliveries {
     worker.on('completed', (job) => this.log.info(jobFields(job), 'alert delivered'));
     worker.on('failed', (job, error) => {
       if (job === undefined) return;
-      const fields = { ...jobFields(job), attempt: job.attemptsMade, attempts: this.attempts, reason: this.redact(error.message) };
+      const fields = {
+        ...jobFields(job),
+        attempt: job.attemptsMade,
+        attempts: this.attempts,
+        reason: this.redact(error.message),
+      };
       if (job.attemptsMade >= this.attempts) this.log.error(fields, 'alert delivery failed for good: no attempt left');
       else this.log.warn(fields, 'alert delivery failed; it will be retried with backoff');
     });

@@ -40,7 +40,12 @@ export class EmailChannel implements AlertChannel {
     this.secrets = server.secrets;
     const timeout = options.timeoutMs ?? 10_000;
     this.transport = createTransport({
-      ...server.options, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout, logger: false, debug: false,
+      ...server.options,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      logger: false,
+      debug: false,
     });
   }
 

@@ -27,7 +27,10 @@ export class TelegramSendFailed extends AlertDeliveryFailed {
   readonly code = 'TELEGRAM_SEND_FAILED';
   readonly channel = 'telegram';
   constructor(detail: string, status?: number) {
-    super(`telegram sendMessage failed: ${detail}; check alerts.telegram (bot token, chat id, apiUrl) and that the bot may post in the chat`, status);
+    super(
+      `telegram sendMessage failed: ${detail}; check alerts.telegram (bot token, chat id, apiUrl) and that the bot may post in the chat`,
+      status,
+    );
   }
 }
 
@@ -52,9 +55,14 @@ export class WebhookSendFailed extends AlertDeliveryFailed {
 /** A delivery job names a channel this worker has not configured (workers with different configs). */
 export class UnknownAlertChannel extends PosguardError {
   readonly code = 'UNKNOWN_ALERT_CHANNEL';
-  constructor(readonly channel: string, known: readonly string[]) {
-    super(`a delivery job names channel '${channel}', which this worker has not configured (it has: ${known.join(', ') || 'none'}); `
-      + 'give every worker the same alerts config');
+  constructor(
+    readonly channel: string,
+    known: readonly string[],
+  ) {
+    super(
+      `a delivery job names channel '${channel}', which this worker has not configured (it has: ${known.join(', ') || 'none'}); ` +
+        'give every worker the same alerts config',
+    );
   }
 }
 
@@ -62,7 +70,9 @@ export class UnknownAlertChannel extends PosguardError {
 export class AlertStoreUnavailable extends PosguardError {
   readonly code = 'ALERT_STORE_UNAVAILABLE';
   constructor(operation: string, reason: string) {
-    super(`the alert store could not ${operation} (${reason}); alerts raised meanwhile are kept in memory and stored when Redis is back`);
+    super(
+      `the alert store could not ${operation} (${reason}); alerts raised meanwhile are kept in memory and stored when Redis is back`,
+    );
   }
 }
 

@@ -73,7 +73,11 @@ export class Heartbeat {
     const timeoutMs = this.options.timeoutMs ?? Math.min(10_000, everyMs);
     const doFetch = this.options.fetch ?? ((input, init) => fetch(input, init));
     try {
-      const response = await doFetch(this.options.url, { method, signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      const response = await doFetch(this.options.url, {
+        method,
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'follow',
+      });
       await response.arrayBuffer().catch(() => undefined);
       if (!response.ok) return this.failed(`HTTP ${response.status}`);
       if (this.failing) this.log.info({}, 'heartbeat ping answered again');
@@ -94,14 +98,22 @@ export class Heartbeat {
       return;
     }
     if (this.options.healthy !== undefined && !this.options.healthy()) {
-      this.log.warn({}, 'heartbeat not sent: this worker is halted or cannot drive an account (the dead-man check will notice)');
+      this.log.warn(
+        {},
+        'heartbeat not sent: this worker is halted or cannot drive an account (the dead-man check will notice)',
+      );
       return;
     }
-    this.inFlight = this.ping().finally(() => { this.inFlight = undefined; });
+    this.inFlight = this.ping().finally(() => {
+      this.inFlight = undefined;
+    });
   }
 
   private failed(reason: string): false {
-    this.log.warn({ reason: redactText(reason, this.secrets) }, 'heartbeat ping failed; the dead-man check will notice if this goes on');
+    this.log.warn(
+      { reason: redactText(reason, this.secrets) },
+      'heartbeat ping failed; the dead-man check will notice if this goes on',
+    );
     this.failing = true;
     return false;
   }

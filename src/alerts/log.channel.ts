@@ -31,8 +31,14 @@ export class LogChannel {
   /** A new alert (or one grouped into an earlier one, at `debug`). */
   write(alert: StoredAlert, grouped = false): void {
     const fields = {
-      alert: alert.kind, alertId: alert.id, key: alert.key, account: alert.account, symbol: alert.symbol,
-      positionId: alert.positionId, at: alertTime(alert.at), count: alert.count,
+      alert: alert.kind,
+      alertId: alert.id,
+      key: alert.key,
+      account: alert.account,
+      symbol: alert.symbol,
+      positionId: alert.positionId,
+      at: alertTime(alert.at),
+      count: alert.count,
     };
     if (grouped) this.log.debug(fields, `alert grouped (within the cooldown, not sent again): ${alert.message}`);
     else this.log.warn(fields, alert.message);

@@ -57,8 +57,7 @@ export interface RedisAlertSinkOptions {
 
 /** One step the flush loop still owes; a stored alert's item moves on from `store` to `enqueue`. */
 type Pending =
-  | { step: 'store' | 'enqueue'; alert: StoredAlert; failed: boolean }
-  | { readonly step: 'drain'; failed: boolean };
+  { step: 'store' | 'enqueue'; alert: StoredAlert; failed: boolean } | { readonly step: 'drain'; failed: boolean };
 
 /** Alerts stored in Redis, grouped, delivered through BullMQ; see the file header. */
 export class RedisAlertSink implements AlertSink {
@@ -94,8 +93,10 @@ export class RedisAlertSink implements AlertSink {
   raise(draft: AlertDraft, subject: AlertSubject): void {
     try {
       if (this.stopped) {
-        this.log.error({ alert: draft.kind, account: subject.account, symbol: subject.symbol, positionId: subject.positionId },
-          `alert raised after the sink stopped (not stored, not sent): ${this.redact(draft.message)}`);
+        this.log.error(
+          { alert: draft.kind, account: subject.account, symbol: subject.symbol, positionId: subject.positionId },
+          `alert raised after the sink stopped (not stored, not sent): ${this.redact(draft.message)}`,
+        );
         return;
       }
       const at = this.now();
@@ -104,7 +105,11 @@ export class RedisAlertSink implements AlertSink {
         message: redactText(draft.message, this.secrets),
         id: `alert-${at}-${randomBytes(4).toString('hex')}`,
         key: alertKey(draft, subject),
-        account: subject.account, symbol: subject.symbol, positionId: subject.positionId, at, count: 1,
+        account: subject.account,
+        symbol: subject.symbol,
+        positionId: subject.positionId,
+        at,
+        count: 1,
       };
       this.push({ step: 'store', alert, failed: false });
     } catch (e) {
@@ -155,7 +160,10 @@ export class RedisAlertSink implements AlertSink {
     this.retryTimer = undefined;
     await this.flushing;
     if (this.pending.length > 0) {
-      this.log.error({ lost: this.pending.length }, 'stopping with alerts that Redis never took: they are lost (see the log lines above)');
+      this.log.error(
+        { lost: this.pending.length },
+        'stopping with alerts that Redis never took: they are lost (see the log lines above)',
+      );
     }
     await this.options.deliveries?.stop();
   }
@@ -169,8 +177,10 @@ export class RedisAlertSink implements AlertSink {
     const max = this.options.maxPending ?? 10_000;
     if (this.pending.length >= max) {
       const dropped = this.pending.shift();
-      this.log.error({ alert: dropped && 'alert' in dropped ? dropped.alert.key : undefined, max },
-        'too many alerts waiting for Redis: the oldest is dropped');
+      this.log.error(
+        { alert: dropped && 'alert' in dropped ? dropped.alert.key : undefined, max },
+        'too many alerts waiting for Redis: the oldest is dropped',
+      );
     }
     this.pending.push(item);
     this.kick();
@@ -178,7 +188,9 @@ export class RedisAlertSink implements AlertSink {
 
   private kick(): void {
     if (this.flushing !== undefined || this.retryTimer !== undefined) return;
-    this.flushing = this.flush().finally(() => { this.flushing = undefined; });
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+    });
   }
 
   private async flush(): Promise<void> {
@@ -193,7 +205,10 @@ export class RedisAlertSink implements AlertSink {
       }
       if (this.outage) {
         this.outage = false;
-        this.log.info({ waiting: this.pending.length }, 'alert store reachable again; storing the alerts kept in memory');
+        this.log.info(
+          { waiting: this.pending.length },
+          'alert store reachable again; storing the alerts kept in memory',
+        );
       }
     }
   }
@@ -203,7 +218,8 @@ export class RedisAlertSink implements AlertSink {
     if (item.step === 'drain') {
       for (const id of await this.timed(store.outbox(), 'read the outbox')) {
         const alert = await this.timed(store.get(id), 'read an alert');
-        if (alert !== undefined && deliveries !== undefined) await this.timed(deliveries.enqueue(alert), 'queue deliveries');
+        if (alert !== undefined && deliveries !== undefined)
+          await this.timed(deliveries.enqueue(alert), 'queue deliveries');
         await this.timed(store.queued(id), 'clear the outbox');
       }
       return;
@@ -224,8 +240,11 @@ export class RedisAlertSink implements AlertSink {
 
   private failed(item: Pending, e: unknown): void {
     const fields = {
-      step: item.step, alert: 'alert' in item ? item.alert.kind : undefined, key: 'alert' in item ? item.alert.key : undefined,
-      waiting: this.pending.length, reason: this.redact(describeError(e)),
+      step: item.step,
+      alert: 'alert' in item ? item.alert.kind : undefined,
+      key: 'alert' in item ? item.alert.key : undefined,
+      waiting: this.pending.length,
+      reason: this.redact(describeError(e)),
     };
     if (!item.failed) this.log.warn(fields, 'alert store unreachable: the alert is kept in memory and retried');
     else this.log.debug(fields, 'alert store still unreachable');
@@ -254,9 +273,12 @@ export class RedisAlertSink implements AlertSink {
       timer = setTimeout(() => reject(new AlertStoreUnavailable(operation, `no reply within ${ms} ms`)), ms);
     });
     try {
-      return await Promise.race([promise.catch((e: unknown) => {
-        throw new AlertStoreUnavailable(operation, this.redact(describeError(e)));
-      }), timeout]);
+      return await Promise.race([
+        promise.catch((e: unknown) => {
+          throw new AlertStoreUnavailable(operation, this.redact(describeError(e)));
+        }),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }

@@ -39,7 +39,11 @@ export class TelegramChannel implements AlertChannel {
   }
 
   async send(alert: StoredAlert): Promise<void> {
-    const body = JSON.stringify({ chat_id: this.options.chatId, text: alertText(alert), disable_web_page_preview: true });
+    const body = JSON.stringify({
+      chat_id: this.options.chatId,
+      text: alertText(alert),
+      disable_web_page_preview: true,
+    });
     const reply = await postJson(this.url, body, {
       timeoutMs: this.options.timeoutMs ?? 10_000,
       secrets: [this.options.botToken],
@@ -47,7 +51,10 @@ export class TelegramChannel implements AlertChannel {
     });
     if (!reply.ok) throw new TelegramSendFailed(describeReply(reply.status, reply.problem, reply.body), reply.status);
     if (!isOkReply(reply.body)) {
-      throw new TelegramSendFailed(describeReply(reply.status, `HTTP ${reply.status} without "ok": true`, reply.body), reply.status);
+      throw new TelegramSendFailed(
+        describeReply(reply.status, `HTTP ${reply.status} without "ok": true`, reply.body),
+        reply.status,
+      );
     }
   }
 }

@@ -51,14 +51,25 @@ export class WebhookChannel implements AlertChannel {
   readonly name = 'webhook';
   private readonly host: string;
 
-  constructor(private readonly options: WebhookChannelOptions, private readonly now: () => number = () => Date.now()) {
+  constructor(
+    private readonly options: WebhookChannelOptions,
+    private readonly now: () => number = () => Date.now(),
+  ) {
     this.host = urlHost(options.url);
   }
 
   async send(alert: StoredAlert): Promise<void> {
     const payload: WebhookPayload = {
-      id: alert.id, kind: alert.kind, key: alert.key, account: alert.account, symbol: alert.symbol ?? null,
-      positionId: alert.positionId ?? null, message: alert.message, at: alert.at, time: alertTime(alert.at), count: alert.count,
+      id: alert.id,
+      kind: alert.kind,
+      key: alert.key,
+      account: alert.account,
+      symbol: alert.symbol ?? null,
+      positionId: alert.positionId ?? null,
+      message: alert.message,
+      at: alert.at,
+      time: alertTime(alert.at),
+      count: alert.count,
       text: alertText(alert),
     };
     const body = JSON.stringify(payload);

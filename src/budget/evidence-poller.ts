@@ -27,7 +27,8 @@ import type { ExchangePort } from '../exchange/port.js';
 
 export interface EvidenceAsk {
   readonly symbol: string;
-  readonly order: { readonly clientOrderId: ClientOrderId; readonly venueOrderId: VenueOrderId | undefined } | undefined;
+  readonly order:
+    { readonly clientOrderId: ClientOrderId; readonly venueOrderId: VenueOrderId | undefined } | undefined;
   readonly position: boolean;
 }
 
@@ -48,7 +49,11 @@ export class EvidencePoller {
   private batch: Pending[] = [];
   private timer: unknown;
 
-  constructor(private readonly port: ExchangePort, private readonly clock: Clock, private readonly windowMs = 200) {}
+  constructor(
+    private readonly port: ExchangePort,
+    private readonly clock: Clock,
+    private readonly windowMs = 200,
+  ) {}
 
   /**
    * The evidence for one position, from the next batch (never throws: failures are listed).
@@ -59,12 +64,16 @@ export class EvidencePoller {
     return new Promise<Evidence>((resolve) => {
       const pending: Pending = { ask, resolve };
       this.batch.push(pending);
-      signal?.addEventListener('abort', () => {
-        const i = this.batch.indexOf(pending);
-        if (i < 0) return;
-        this.batch.splice(i, 1);
-        resolve({ order: undefined, position: undefined, failures: ['no longer asked'] });
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.batch.indexOf(pending);
+          if (i < 0) return;
+          this.batch.splice(i, 1);
+          resolve({ order: undefined, position: undefined, failures: ['no longer asked'] });
+        },
+        { once: true },
+      );
       if (this.timer === undefined) this.timer = this.clock.setTimeout(() => void this.flush(), this.windowMs);
     });
   }
@@ -73,7 +82,12 @@ export class EvidencePoller {
   close(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    for (const p of this.batch.splice(0)) p.resolve({ order: undefined, position: undefined, failures: ['the account was let go before its evidence was read'] });
+    for (const p of this.batch.splice(0))
+      p.resolve({
+        order: undefined,
+        position: undefined,
+        failures: ['the account was let go before its evidence was read'],
+      });
   }
 
   private async flush(): Promise<void> {
@@ -86,31 +100,43 @@ export class EvidencePoller {
       symbols.length === 0 ? Promise.resolve([]) : this.port.fetchPositions(symbols),
       asksOrders ? this.port.fetchOpenOrders() : Promise.resolve([]),
     ]);
-    await Promise.all(batch.map(async ({ ask, resolve }) => {
-      const failures: string[] = [];
-      let position: PositionStatusReport | undefined;
-      if (ask.position) {
-        // A position missing from the list is no evidence at all (principle 2).
-        if (positions.status === 'fulfilled') position = positions.value.find((p) => p.symbol === ask.symbol);
-        else failures.push(text(positions.reason));
-      }
-      let order: OrderStatusReport | undefined;
-      if (ask.order !== undefined) {
-        const wanted = ask.order;
-        const listed = open.status === 'fulfilled'
-          ? open.value.find((o) => o.clientOrderId === wanted.clientOrderId || (wanted.venueOrderId !== undefined && o.venueOrderId === wanted.venueOrderId))
-          : undefined;
-        if (listed !== undefined) order = listed;
-        else {
-          // Not in the open list (ended, or not indexed yet), or the list failed: looked up on its own.
-          try {
-            order = await this.port.fetchOrder(wanted.venueOrderId !== undefined ? { venueOrderId: wanted.venueOrderId } : { clientOrderId: wanted.clientOrderId }, ask.symbol);
-          } catch (e) {
-            failures.push(text(e));
+    await Promise.all(
+      batch.map(async ({ ask, resolve }) => {
+        const failures: string[] = [];
+        let position: PositionStatusReport | undefined;
+        if (ask.position) {
+          // A position missing from the list is no evidence at all (principle 2).
+          if (positions.status === 'fulfilled') position = positions.value.find((p) => p.symbol === ask.symbol);
+          else failures.push(text(positions.reason));
+        }
+        let order: OrderStatusReport | undefined;
+        if (ask.order !== undefined) {
+          const wanted = ask.order;
+          const listed =
+            open.status === 'fulfilled'
+              ? open.value.find(
+                  (o) =>
+                    o.clientOrderId === wanted.clientOrderId ||
+                    (wanted.venueOrderId !== undefined && o.venueOrderId === wanted.venueOrderId),
+                )
+              : undefined;
+          if (listed !== undefined) order = listed;
+          else {
+            // Not in the open list (ended, or not indexed yet), or the list failed: looked up on its own.
+            try {
+              order = await this.port.fetchOrder(
+                wanted.venueOrderId !== undefined
+                  ? { venueOrderId: wanted.venueOrderId }
+                  : { clientOrderId: wanted.clientOrderId },
+                ask.symbol,
+              );
+            } catch (e) {
+              failures.push(text(e));
+            }
           }
         }
-      }
-      resolve({ order, position, failures });
-    }));
+        resolve({ order, position, failures });
+      }),
+    );
   }
 }

@@ -18,12 +18,20 @@ export class LimitBudget {
   private readonly buckets = new Map<string, Bucket>();
   private state: Backoff = NO_BACKOFF;
 
-  constructor(readonly name: string, private readonly rules: readonly BucketLimit[], now: number) {
+  constructor(
+    readonly name: string,
+    private readonly rules: readonly BucketLimit[],
+    now: number,
+  ) {
     for (const r of rules) this.buckets.set(r.name, full(r, now));
   }
 
   static of(name: string, limits: VenueLimits, scope: LimitScope, now: number): LimitBudget {
-    return new LimitBudget(name, limits.buckets.filter((b) => b.scope === scope), now);
+    return new LimitBudget(
+      name,
+      limits.buckets.filter((b) => b.scope === scope),
+      now,
+    );
   }
 
   get backoff(): Backoff {

@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: one scheduler whose lanes, merges, backoff and release share one queue; the lane choice is pure and apart (lanes.ts).
+ *
  * One account's request scheduler (see docs/architecture.md, Request budget): every call to
  * the venue is a ticket in one of four lanes (closes and stops, entries, queries, sweeps); the
  * next to leave is the pure `chooseLane`'s pick, and it leaves when the account's and the
@@ -48,20 +50,44 @@ export interface Ticket<T> {
 
 /** What the scheduler reports: a refusal backing a limit off, a run of them lasting long enough to alert, its end. */
 export type BudgetEvent =
-  | { readonly type: 'backoff'; readonly account: string; readonly scope: LimitScope; readonly budget: string; readonly label: string; readonly until: number; readonly run: number }
-  | { readonly type: 'sustained'; readonly account: string; readonly scope: LimitScope; readonly budget: string; readonly sinceMs: number; readonly waitMs: number }
+  | {
+      readonly type: 'backoff';
+      readonly account: string;
+      readonly scope: LimitScope;
+      readonly budget: string;
+      readonly label: string;
+      readonly until: number;
+      readonly run: number;
+    }
+  | {
+      readonly type: 'sustained';
+      readonly account: string;
+      readonly scope: LimitScope;
+      readonly budget: string;
+      readonly sinceMs: number;
+      readonly waitMs: number;
+    }
   | { readonly type: 'recovered'; readonly account: string; readonly scope: LimitScope; readonly budget: string };
 
 export class RequestQueueFull extends PosguardError {
   readonly code = 'REQUEST_QUEUE_FULL';
-  constructor(readonly account: string, readonly label: string, readonly limit: number) {
-    super(`${label} was not sent: account ${account} already has ${limit} requests waiting for the venue's budget; nothing was sent, try again once the queue drains`);
+  constructor(
+    readonly account: string,
+    readonly label: string,
+    readonly limit: number,
+  ) {
+    super(
+      `${label} was not sent: account ${account} already has ${limit} requests waiting for the venue's budget; nothing was sent, try again once the queue drains`,
+    );
   }
 }
 
 export class SchedulerClosed extends PosguardError {
   readonly code = 'SCHEDULER_CLOSED';
-  constructor(readonly account: string, readonly label: string) {
+  constructor(
+    readonly account: string,
+    readonly label: string,
+  ) {
     super(`${label} was not sent: account ${account}'s request scheduler is closed (the account was let go)`);
   }
 }
@@ -127,8 +153,10 @@ export class RequestScheduler {
     if (this.closed) return Promise.reject(new SchedulerClosed(this.o.account, ticket.label));
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = { resolve: resolve as (v: unknown) => void, reject };
-      const twin = ticket.mergeKey === undefined || changesState(ticket.lane) ? undefined
-        : this.queues[ticket.lane].find((j) => j.ticket.mergeKey === ticket.mergeKey);
+      const twin =
+        ticket.mergeKey === undefined || changesState(ticket.lane)
+          ? undefined
+          : this.queues[ticket.lane].find((j) => j.ticket.mergeKey === ticket.mergeKey);
       if (twin !== undefined) {
         this.merged += 1;
         twin.waiters.push(waiter);
@@ -146,7 +174,12 @@ export class RequestScheduler {
   }
 
   stats(): SchedulerStats {
-    return { queued: perLaneOf((l) => this.queues[l].length), released: { ...this.released }, merged: this.merged, refusals: this.refusals };
+    return {
+      queued: perLaneOf((l) => this.queues[l].length),
+      released: { ...this.released },
+      merged: this.merged,
+      refusals: this.refusals,
+    };
   }
 
   /** The backoff of the account's own limits and of its host's. */
@@ -160,7 +193,8 @@ export class RequestScheduler {
     if (this.wake !== undefined) this.o.clock.clearTimeout(this.wake.handle);
     this.wake = undefined;
     for (const lane of LANES) {
-      for (const job of this.queues[lane].splice(0)) for (const w of job.waiters) w.reject(new SchedulerClosed(this.o.account, job.ticket.label));
+      for (const job of this.queues[lane].splice(0))
+        for (const w of job.waiters) w.reject(new SchedulerClosed(this.o.account, job.ticket.label));
     }
     this.queued = 0;
   }
@@ -178,8 +212,10 @@ export class RequestScheduler {
       const symbol = job.ticket.symbol;
       if (symbol === undefined) return true;
       if ((this.releasing.get(symbol) ?? 0) > 0) return false;
-      return !this.queues.trading.some((j) => j.ticket.symbol === symbol && j.seq < job.seq)
-        && !this.queues.entry.some((j) => j.ticket.symbol === symbol && j.seq < job.seq);
+      return (
+        !this.queues.trading.some((j) => j.ticket.symbol === symbol && j.seq < job.seq) &&
+        !this.queues.entry.some((j) => j.ticket.symbol === symbol && j.seq < job.seq)
+      );
     });
   }
 
@@ -189,7 +225,11 @@ export class RequestScheduler {
     try {
       for (;;) {
         const next = perLaneOf((l) => this.next(l));
-        const lane = chooseLane({ ready: perLaneOf((l) => next[l] !== undefined), sinceSweep: this.sinceSweep, sweepEvery: this.o.sweepEvery ?? 5 });
+        const lane = chooseLane({
+          ready: perLaneOf((l) => next[l] !== undefined),
+          sinceSweep: this.sinceSweep,
+          sweepEvery: this.o.sweepEvery ?? 5,
+        });
         if (lane === undefined) return;
         const job = next[lane] as Job;
         const now = this.o.clock.now();
@@ -244,7 +284,10 @@ export class RequestScheduler {
         // It has left: the next call of its symbol may follow.
         unmark();
         this.pump();
-        settled = await sent.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+        settled = await sent.then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error }),
+        );
         this.judge(ticket, settled);
       }
     } catch (error) {
@@ -266,17 +309,33 @@ export class RequestScheduler {
     const refusal = ticket.refusal(settled);
     const now = this.o.clock.now();
     if (refusal === undefined) {
-      if (budget.backoff.run > 0) this.o.onEvent?.({ type: 'recovered', account: this.o.account, scope, budget: budget.name });
+      if (budget.backoff.run > 0)
+        this.o.onEvent?.({ type: 'recovered', account: this.o.account, scope, budget: budget.name });
       budget.answered();
       return;
     }
     this.refusals += 1;
     const b = budget.refused(refusal.retryAfterMs, now);
-    this.o.onEvent?.({ type: 'backoff', account: this.o.account, scope, budget: budget.name, label: ticket.label, until: b.until, run: b.run });
+    this.o.onEvent?.({
+      type: 'backoff',
+      account: this.o.account,
+      scope,
+      budget: budget.name,
+      label: ticket.label,
+      until: b.until,
+      run: b.run,
+    });
     const sustainedMs = this.o.sustainedMs ?? 30_000;
     if (dueAlert(b, now, sustainedMs)) {
       budget.markAlerted();
-      this.o.onEvent?.({ type: 'sustained', account: this.o.account, scope, budget: budget.name, sinceMs: now - (b.since ?? now), waitMs: Math.max(0, b.until - now) });
+      this.o.onEvent?.({
+        type: 'sustained',
+        account: this.o.account,
+        scope,
+        budget: budget.name,
+        sinceMs: now - (b.since ?? now),
+        waitMs: Math.max(0, b.until - now),
+      });
     }
   }
 }

@@ -31,7 +31,11 @@ export type BeforeWire<T> = () => Promise<Outcome<T> | undefined>;
 /** The port as the budget serves it: the extra verbs let the send claim be taken at release. */
 export interface ScheduledPort extends ExchangePort {
   createOrderWhenReleased(request: OrderRequest, beforeWire: BeforeWire<CreateAck>): Promise<Outcome<CreateAck>>;
-  cancelOrderWhenReleased(lookup: OrderLookup, symbol: string, beforeWire: BeforeWire<{ readonly venueOrderId: VenueOrderId }>): Promise<Outcome<{ readonly venueOrderId: VenueOrderId }>>;
+  cancelOrderWhenReleased(
+    lookup: OrderLookup,
+    symbol: string,
+    beforeWire: BeforeWire<{ readonly venueOrderId: VenueOrderId }>,
+  ): Promise<Outcome<{ readonly venueOrderId: VenueOrderId }>>;
 }
 
 export function isScheduledPort(port: ExchangePort): port is ScheduledPort {
@@ -39,22 +43,43 @@ export function isScheduledPort(port: ExchangePort): port is ScheduledPort {
 }
 
 function outcomeRefusal(s: Settled<Outcome<unknown>>): { retryAfterMs: number | undefined } | undefined {
-  if (!s.ok || s.value.kind !== 'rejected' || s.value.code === undefined || !RATE_LIMIT_CODES.has(s.value.code)) return undefined;
+  if (!s.ok || s.value.kind !== 'rejected' || s.value.code === undefined || !RATE_LIMIT_CODES.has(s.value.code))
+    return undefined;
   return { retryAfterMs: s.value.retryAfterMs };
 }
 
 function queryRefusal(s: Settled<unknown>): { retryAfterMs: number | undefined } | undefined {
-  if (s.ok || !(s.error instanceof QueryFailed) || s.error.refusal === undefined || !RATE_LIMIT_CODES.has(s.error.refusal)) return undefined;
+  if (
+    s.ok ||
+    !(s.error instanceof QueryFailed) ||
+    s.error.refusal === undefined ||
+    !RATE_LIMIT_CODES.has(s.error.refusal)
+  )
+    return undefined;
   return { retryAfterMs: s.error.retryAfterMs };
 }
 
 const notSent = (e: unknown): Outcome<never> => rejected(e instanceof Error ? e.message : String(e), 'NOT_SENT');
 
-const lookupKey = (l: OrderLookup): string => (l.venueOrderId !== undefined ? `v:${l.venueOrderId}` : `c:${l.clientOrderId}`);
+const lookupKey = (l: OrderLookup): string =>
+  l.venueOrderId !== undefined ? `v:${l.venueOrderId}` : `c:${l.clientOrderId}`;
 
-export function scheduledPort(port: ExchangePort, scheduler: RequestScheduler, limits: VenueLimits, queryLane: Extract<Lane, 'query' | 'sweep'>): ScheduledPort {
+export function scheduledPort(
+  port: ExchangePort,
+  scheduler: RequestScheduler,
+  limits: VenueLimits,
+  queryLane: Extract<Lane, 'query' | 'sweep'>,
+): ScheduledPort {
   const query = <T>(call: PricedCall, mergeKey: string, send: () => Promise<T>): Promise<T> =>
-    scheduler.submit<T>({ lane: queryLane, label: call.method, mergeKey: `${call.method} ${mergeKey}`, cost: limits.cost(call), send, refusal: queryRefusal })
+    scheduler
+      .submit<T>({
+        lane: queryLane,
+        label: call.method,
+        mergeKey: `${call.method} ${mergeKey}`,
+        cost: limits.cost(call),
+        send,
+        refusal: queryRefusal,
+      })
       .catch((e: unknown) => {
         throw e instanceof PosguardError && !(e instanceof QueryFailed) ? new QueryFailed(call.method, e.message) : e;
       });
@@ -63,23 +88,42 @@ export function scheduledPort(port: ExchangePort, scheduler: RequestScheduler, l
       if (e instanceof PosguardError) return notSent(e);
       throw e;
     });
-  const create = (request: OrderRequest, beforeWire?: BeforeWire<CreateAck>): Promise<Outcome<CreateAck>> => change<CreateAck>({
-    lane: request.reduceOnly ? 'trading' : 'entry', label: 'createOrder', symbol: request.symbol, cost: limits.cost({ method: 'createOrder' }),
-    send: () => port.createOrder(request), ...(beforeWire === undefined ? {} : { beforeWire }),
-  });
-  const cancel = (lookup: OrderLookup, symbol: string, beforeWire?: BeforeWire<{ readonly venueOrderId: VenueOrderId }>) => change<{ readonly venueOrderId: VenueOrderId }>({
-    lane: 'trading', label: 'cancelOrder', symbol, cost: limits.cost({ method: 'cancelOrder' }),
-    send: () => port.cancelOrder(lookup, symbol), ...(beforeWire === undefined ? {} : { beforeWire }),
-  });
+  const create = (request: OrderRequest, beforeWire?: BeforeWire<CreateAck>): Promise<Outcome<CreateAck>> =>
+    change<CreateAck>({
+      lane: request.reduceOnly ? 'trading' : 'entry',
+      label: 'createOrder',
+      symbol: request.symbol,
+      cost: limits.cost({ method: 'createOrder' }),
+      send: () => port.createOrder(request),
+      ...(beforeWire === undefined ? {} : { beforeWire }),
+    });
+  const cancel = (
+    lookup: OrderLookup,
+    symbol: string,
+    beforeWire?: BeforeWire<{ readonly venueOrderId: VenueOrderId }>,
+  ) =>
+    change<{ readonly venueOrderId: VenueOrderId }>({
+      lane: 'trading',
+      label: 'cancelOrder',
+      symbol,
+      cost: limits.cost({ method: 'cancelOrder' }),
+      send: () => port.cancelOrder(lookup, symbol),
+      ...(beforeWire === undefined ? {} : { beforeWire }),
+    });
   return {
     account: port.account,
     venue: port.venue,
     loadMarkets: () => query({ method: 'loadMarkets' }, '', () => port.loadMarkets()),
     fetchPositionMode: () => query({ method: 'fetchPositionMode' }, '', () => port.fetchPositionMode()),
     fetchMarkPrice: (symbol) => query({ method: 'fetchMarkPrice' }, symbol, () => port.fetchMarkPrice(symbol)),
-    fetchOrder: (lookup, symbol) => query({ method: 'fetchOrder' }, `${symbol} ${lookupKey(lookup)}`, () => port.fetchOrder(lookup, symbol)),
-    fetchOpenOrders: (symbol) => query({ method: 'fetchOpenOrders', symbol: symbol !== undefined }, symbol ?? '*', () => port.fetchOpenOrders(symbol)),
-    fetchPositions: (symbols) => query({ method: 'fetchPositions' }, [...(symbols ?? [])].sort().join(','), () => port.fetchPositions(symbols)),
+    fetchOrder: (lookup, symbol) =>
+      query({ method: 'fetchOrder' }, `${symbol} ${lookupKey(lookup)}`, () => port.fetchOrder(lookup, symbol)),
+    fetchOpenOrders: (symbol) =>
+      query({ method: 'fetchOpenOrders', symbol: symbol !== undefined }, symbol ?? '*', () =>
+        port.fetchOpenOrders(symbol),
+      ),
+    fetchPositions: (symbols) =>
+      query({ method: 'fetchPositions' }, [...(symbols ?? [])].sort().join(','), () => port.fetchPositions(symbols)),
     createOrder: (request) => create(request),
     cancelOrder: (lookup, symbol) => cancel(lookup, symbol),
     createOrderWhenReleased: create,
@@ -91,14 +135,21 @@ export function scheduledPort(port: ExchangePort, scheduler: RequestScheduler, l
 }
 
 /** Creates the order once the budget releases it, `beforeWire` first (straight away on a port without a budget). */
-export async function createWhenReleased(port: ExchangePort, request: OrderRequest, beforeWire: BeforeWire<CreateAck>): Promise<Outcome<CreateAck>> {
+export async function createWhenReleased(
+  port: ExchangePort,
+  request: OrderRequest,
+  beforeWire: BeforeWire<CreateAck>,
+): Promise<Outcome<CreateAck>> {
   if (isScheduledPort(port)) return port.createOrderWhenReleased(request, beforeWire);
   return (await beforeWire()) ?? port.createOrder(request);
 }
 
 /** Cancels the order once the budget releases the cancel, `beforeWire` first (straight away on a port without a budget). */
 export async function cancelWhenReleased(
-  port: ExchangePort, lookup: OrderLookup, symbol: string, beforeWire: BeforeWire<{ readonly venueOrderId: VenueOrderId }>,
+  port: ExchangePort,
+  lookup: OrderLookup,
+  symbol: string,
+  beforeWire: BeforeWire<{ readonly venueOrderId: VenueOrderId }>,
 ): Promise<Outcome<{ readonly venueOrderId: VenueOrderId }>> {
   if (isScheduledPort(port)) return port.cancelOrderWhenReleased(lookup, symbol, beforeWire);
   return (await beforeWire()) ?? port.cancelOrder(lookup, symbol);

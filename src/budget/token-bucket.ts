@@ -29,7 +29,12 @@ export function waitFor(b: Bucket, rule: BucketRule, n: number, now: number): nu
 }
 
 /** Takes `n` tokens if they are there: the bucket after, or `undefined` and how long to wait. */
-export function take(b: Bucket, rule: BucketRule, n: number, now: number): { bucket: Bucket; waitMs: 0 } | { bucket: undefined; waitMs: number } {
+export function take(
+  b: Bucket,
+  rule: BucketRule,
+  n: number,
+  now: number,
+): { bucket: Bucket; waitMs: 0 } | { bucket: undefined; waitMs: number } {
   const waitMs = waitFor(b, rule, n, now);
   if (waitMs > 0) return { bucket: undefined, waitMs };
   const r = refill(b, rule, now);

@@ -31,7 +31,15 @@ export interface BucketLimit extends BucketRule {
 
 /** The calls the budget prices (an `ExchangePort` method and what changes its cost). */
 export interface PricedCall {
-  readonly method: 'loadMarkets' | 'fetchPositionMode' | 'fetchMarkPrice' | 'createOrder' | 'cancelOrder' | 'fetchOrder' | 'fetchOpenOrders' | 'fetchPositions';
+  readonly method:
+    | 'loadMarkets'
+    | 'fetchPositionMode'
+    | 'fetchMarkPrice'
+    | 'createOrder'
+    | 'cancelOrder'
+    | 'fetchOrder'
+    | 'fetchOpenOrders'
+    | 'fetchPositions';
   /** For `fetchOpenOrders`: whether a symbol narrows it (Binance prices the unnarrowed list at 40). */
   readonly symbol?: boolean;
 }
@@ -48,7 +56,14 @@ export interface VenueLimits {
 const isOrder = (c: PricedCall): boolean => c.method === 'createOrder' || c.method === 'cancelOrder';
 
 const BINANCE_WEIGHTS: Readonly<Record<PricedCall['method'], number>> = {
-  loadMarkets: 1, fetchPositionMode: 30, fetchMarkPrice: 1, createOrder: 1, cancelOrder: 1, fetchOrder: 1, fetchOpenOrders: 1, fetchPositions: 5,
+  loadMarkets: 1,
+  fetchPositionMode: 30,
+  fetchMarkPrice: 1,
+  createOrder: 1,
+  cancelOrder: 1,
+  fetchOrder: 1,
+  fetchOpenOrders: 1,
+  fetchPositions: 5,
 };
 
 const BINANCE: VenueLimits = {

@@ -23,7 +23,8 @@ export function parseArgs(args: readonly string[], known: readonly string[]): Pa
       continue;
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (!known.includes(name)) throw new UsageError(`unknown option --${name} (expected ${known.map((k) => `--${k}`).join(', ') || 'none'})`);
+    if (!known.includes(name))
+      throw new UsageError(`unknown option --${name} (expected ${known.map((k) => `--${k}`).join(', ') || 'none'})`);
     const value = inline ?? args[++i];
     if (value === undefined || value === '') throw new UsageError(`option --${name} needs a value`);
     flags[name] = value;

@@ -26,9 +26,13 @@ async function stage(out: Out, t0: number): Promise<Stage> {
   const at = () => `[+${((clock.now() - t0) / 1000).toFixed(3)}s]`;
   const onEvent = (e: GuardEvent) => {
     if (e.type === 'alert') out(`${at()}   ALERT ${e.alert.kind}: ${e.alert.message}`);
-    else if (e.type === 'transition') out(`${at()}   ${e.from} → ${e.row.state}${e.row.reason === undefined ? '' : `  (${e.row.reason})`}`);
+    else if (e.type === 'transition')
+      out(`${at()}   ${e.from} → ${e.row.state}${e.row.reason === undefined ? '' : `  (${e.row.reason})`}`);
   };
-  const guard = await createGuard({ accounts: [{ id: 'demo', exchange: 'sim' }], verification: { restLagMs: 5_000 } }, { clock, sim, onEvent, persistence: 'memory' });
+  const guard = await createGuard(
+    { accounts: [{ id: 'demo', exchange: 'sim' }], verification: { restLagMs: 5_000 } },
+    { clock, sim, onEvent, persistence: 'memory' },
+  );
   return { clock, sim, guard };
 }
 
@@ -43,7 +47,9 @@ function venueRecord(out: Out, s: Stage): void {
   out('  what the venue received:');
   for (const r of s.sim.requests({ method: 'createOrder' })) {
     const p = r.params as { side: string; amount: number; type: string; reduceOnly: boolean; clientOrderId: string };
-    out(`    createOrder ${p.side} ${p.amount} ${p.type}${p.reduceOnly ? ' reduce-only' : ''} (${p.clientOrderId}) → ${r.result}`);
+    out(
+      `    createOrder ${p.side} ${p.amount} ${p.type}${p.reduceOnly ? ' reduce-only' : ''} (${p.clientOrderId}) → ${r.result}`,
+    );
   }
   const held = s.sim.position('demo', AVL).size;
   out(`  the venue holds: ${held === 0 ? 'nothing (flat)' : `${Math.abs(held)} ${held > 0 ? 'long' : 'short'}`}`);
@@ -60,7 +66,9 @@ export async function demoCommand(out: Out = (line) => process.stdout.write(`${l
   out('[+0.000s]   intent: buy 43 AVL/USDT:USDT (no stop)');
   const p1 = await one.guard.open({ account: 'demo', symbol: AVL, side: 'buy', amount: 43 });
   await runUntil(one, p1, SETTLED);
-  out(`  posguard's verdict: ${p1.state} — the side came from the intent, the fill from the stream and the order itself`);
+  out(
+    `  posguard's verdict: ${p1.state} — the side came from the intent, the fill from the stream and the order itself`,
+  );
   venueRecord(out, one);
   await one.guard.stop();
   one.sim.close();
@@ -69,7 +77,9 @@ export async function demoCommand(out: Out = (line) => process.stdout.write(`${l
   out('       posguard rolls back: the close is sided and sized from the live position, reduce-only.\n');
   const two = await stage(out, 1_764_000_100_000);
   two.sim.faults.set({ fault: { kind: 'minimalCreateReply' } });
-  two.sim.faults.set({ fault: { kind: 'reject', reason: 'trigger price invalid', code: '110092', orderTypes: ['stop-market'] } });
+  two.sim.faults.set({
+    fault: { kind: 'reject', reason: 'trigger price invalid', code: '110092', orderTypes: ['stop-market'] },
+  });
   out('[+0.000s]   intent: buy 43 AVL/USDT:USDT, stop 0.21');
   const p2 = await two.guard.open({ account: 'demo', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
   await runUntil(two, p2, ['closed', 'failed', 'orphanAlert']);

@@ -37,7 +37,8 @@ export function exitCodeOf(e: unknown): number {
   if (e instanceof PosguardError && e.code === 'UNSUPPORTED_CCXT_ACCOUNT') return EXIT.usage;
   if (e instanceof ApiUnreachable) return EXIT.unreachable;
   if (e instanceof NotAvailableYet) return EXIT.notAvailable;
-  if (e instanceof ApiRefused) return e.status === 501 ? EXIT.notAvailable : e.status < 500 ? EXIT.refused : EXIT.failed;
+  if (e instanceof ApiRefused)
+    return e.status === 501 ? EXIT.notAvailable : e.status < 500 ? EXIT.refused : EXIT.failed;
   if (e instanceof PosguardError) return EXIT.failed;
   return EXIT.failed;
 }

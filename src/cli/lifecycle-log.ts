@@ -19,14 +19,28 @@ export class LifecycleLog {
   private readonly downSince = new Map<string, number>();
   private readonly everLive = new Set<string>();
 
-  constructor(private readonly log: Logger, private readonly now: () => number) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {}
 
   write(event: GuardEvent): void {
     const log = this.log;
     switch (event.type) {
       case 'transition': {
         const { row, from } = event;
-        log.info({ positionId: row.id, account: row.account, symbol: row.symbol, from, to: row.state, size: row.size, reason: row.reason }, `${row.symbol} ${from} → ${row.state}`);
+        log.info(
+          {
+            positionId: row.id,
+            account: row.account,
+            symbol: row.symbol,
+            from,
+            to: row.state,
+            size: row.size,
+            reason: row.reason,
+          },
+          `${row.symbol} ${from} → ${row.state}`,
+        );
         return;
       }
       case 'alert':
@@ -43,10 +57,15 @@ export class LifecycleLog {
           this.everLive.delete(event.account);
           return;
         }
-        log.info({ account: event.account, restored: event.restored, mode: event.mode },
-          `account ${event.account} taken: ${event.restored} position${event.restored === 1 ? '' : 's'} restored`);
+        log.info(
+          { account: event.account, restored: event.restored, mode: event.mode },
+          `account ${event.account} taken: ${event.restored} position${event.restored === 1 ? '' : 's'} restored`,
+        );
         if (event.mode === 'hedge') {
-          log.warn({ account: event.account }, `account ${event.account} is in hedge (dual-side) mode: posguard refuses its intents; switch it to one-way mode`);
+          log.warn(
+            { account: event.account },
+            `account ${event.account} is in hedge (dual-side) mode: posguard refuses its intents; switch it to one-way mode`,
+          );
         }
         return;
       case 'feed': {
@@ -59,7 +78,10 @@ export class LifecycleLog {
         const since = this.downSince.get(account);
         this.downSince.delete(account);
         if (since !== undefined && this.everLive.has(account)) {
-          log.info({ account, downForMs: this.now() - since }, `feed of account ${account} recovered after ${Math.round((this.now() - since) / 1000)} s`);
+          log.info(
+            { account, downForMs: this.now() - since },
+            `feed of account ${account} recovered after ${Math.round((this.now() - since) / 1000)} s`,
+          );
         } else {
           log.info({ account }, `feed of account ${account} is live`);
         }
@@ -69,11 +91,22 @@ export class LifecycleLog {
       case 'sweep': {
         const r = event.report;
         const what = r.kind === 'orphans' ? 'orphan sweep' : 'reconciliation';
-        if (r.error !== undefined) log.warn({ account: r.account, kind: r.kind, error: r.error }, `${what} of account ${r.account} failed; nothing was concluded`);
-        else if (r.findings.length === 0) log.info({ account: r.account, kind: r.kind, ms: r.finishedAt - r.startedAt }, `${what} of account ${r.account}: clean`);
+        if (r.error !== undefined)
+          log.warn(
+            { account: r.account, kind: r.kind, error: r.error },
+            `${what} of account ${r.account} failed; nothing was concluded`,
+          );
+        else if (r.findings.length === 0)
+          log.info(
+            { account: r.account, kind: r.kind, ms: r.finishedAt - r.startedAt },
+            `${what} of account ${r.account}: clean`,
+          );
         else {
           const found = r.findings.map((f, i) => `${describeFinding(f)} (${r.actions[i] ?? 'noted'})`);
-          log.warn({ account: r.account, kind: r.kind, findings: r.findings.length }, `${what} of account ${r.account} found ${r.findings.length}: ${found.join('; ')}`);
+          log.warn(
+            { account: r.account, kind: r.kind, findings: r.findings.length },
+            `${what} of account ${r.account} found ${r.findings.length}: ${found.join('; ')}`,
+          );
         }
         return;
       }

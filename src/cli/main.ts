@@ -5,7 +5,11 @@
 import { main } from './program.js';
 import { defaultRunner } from './runner.js';
 
-process.exitCode = await main(process.argv.slice(2), {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-}, defaultRunner());
+process.exitCode = await main(
+  process.argv.slice(2),
+  {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  },
+  defaultRunner(),
+);

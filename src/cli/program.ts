@@ -44,7 +44,8 @@ ${EXIT_CODES_HELP}`;
 function noArguments(name: string, args: readonly string[]): void {
   const first = args[0];
   if (first === undefined) return;
-  const hint = /\.json$/i.test(first) || first.includes('/') ? `; to read the config file ${first}, say --config ${first}` : '';
+  const hint =
+    /\.json$/i.test(first) || first.includes('/') ? `; to read the config file ${first}, say --config ${first}` : '';
   throw new UsageError(`'posguard ${name}' takes no arguments (got '${args.join(' ')}')${hint}`);
 }
 
@@ -58,27 +59,38 @@ export function buildProgram(io: ProgramIo, run: Runner): Command {
     .exitOverride()
     .addHelpText('after', MORE_HELP);
 
-  const invoke = (command: string, args: readonly string[], options: Record<string, unknown>) => run({ command, args, options });
-  const client = (c: Command) => c
-    .option('--config <file>', 'read the API URL and token from this config file')
-    .option('--url <url>', 'the worker API URL (default: POSGUARD_URL, the config, http://127.0.0.1:7070)')
-    .option('--json', 'print the API\'s JSON answer');
-  const cmd = (name: string, description: string) => program.command(name).description(description).exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  const invoke = (command: string, args: readonly string[], options: Record<string, unknown>) =>
+    run({ command, args, options });
+  const client = (c: Command) =>
+    c
+      .option('--config <file>', 'read the API URL and token from this config file')
+      .option('--url <url>', 'the worker API URL (default: POSGUARD_URL, the config, http://127.0.0.1:7070)')
+      .option('--json', "print the API's JSON answer");
+  const cmd = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .exitOverride()
+      .configureOutput({ writeOut: io.out, writeErr: io.err });
 
   cmd('start', 'run a worker with its HTTP API (the embedded simulator when there is no config at all)')
     .option('--config <file>', 'the config file (default: POSGUARD_CONFIG)')
     .addOption(new Option('--log-level <level>', 'the lowest level logged').choices(LOG_LEVELS).default('info'))
-    .option('--inspect [port]', 'relay the position actors to the Stately inspector on 127.0.0.1:PORT (8080); open that page in a browser that reaches stately.ai')
+    .option(
+      '--inspect [port]',
+      'relay the position actors to the Stately inspector on 127.0.0.1:PORT (8080); open that page in a browser that reaches stately.ai',
+    )
     .allowExcessArguments(true)
     .action(async (options: Record<string, unknown>, c: Command) => {
       noArguments('start', c.args);
       await invoke('start', [], options);
     });
 
-  cmd('demo', 'replay the AVLUSDT incident on the simulator, step by step')
-    .action(async (options: Record<string, unknown>) => {
+  cmd('demo', 'replay the AVLUSDT incident on the simulator, step by step').action(
+    async (options: Record<string, unknown>) => {
       await invoke('demo', [], options);
-    });
+    },
+  );
 
   cmd('sim', 'serve the wire simulator (Bybit v5 and Binance USD-M, each on its own simulated account)')
     .option('--port <n>', 'the TCP port', '9001')
@@ -97,7 +109,10 @@ export function buildProgram(io: ProgramIo, run: Runner): Command {
     });
 
   client(cmd('open', 'submit an intent to the running worker'))
-    .argument('<account>', 'the account id').argument('<symbol>', 'the market, e.g. AVL/USDT:USDT').argument('<side>', 'buy or sell').argument('<amount>', 'in contracts (the market\'s step)')
+    .argument('<account>', 'the account id')
+    .argument('<symbol>', 'the market, e.g. AVL/USDT:USDT')
+    .argument('<side>', 'buy or sell')
+    .argument('<amount>', "in contracts (the market's step)")
     .option('--stop <price>', 'the stop-loss price')
     .option('--key <idempotencyKey>', 'the same key twice opens one position')
     .action(async (account: string, symbol: string, side: string, amount: string, options: Record<string, unknown>) => {
@@ -110,7 +125,10 @@ export function buildProgram(io: ProgramIo, run: Runner): Command {
       await invoke('close', [id], options);
     });
 
-  for (const [verb, description] of [['halt', 'refuse new intents for an account (positions in flight carry on)'], ['resume', 'accept new intents for an account again']] as const) {
+  for (const [verb, description] of [
+    ['halt', 'refuse new intents for an account (positions in flight carry on)'],
+    ['resume', 'accept new intents for an account again'],
+  ] as const) {
     const c = client(cmd(verb, description)).argument('<account>', 'the account id');
     if (verb === 'halt') c.option('--reason <text>', 'why (kept with the halt)');
     c.action(async (account: string, options: Record<string, unknown>) => {
@@ -125,10 +143,9 @@ export function buildProgram(io: ProgramIo, run: Runner): Command {
       await invoke('flatten', [account], options);
     });
 
-  client(cmd('alerts', 'list the alerts, newest first'))
-    .action(async (options: Record<string, unknown>) => {
-      await invoke('alerts', [], options);
-    });
+  client(cmd('alerts', 'list the alerts, newest first')).action(async (options: Record<string, unknown>) => {
+    await invoke('alerts', [], options);
+  });
 
   client(cmd('sweep', 'run an orphan or reconciliation sweep now, on the worker that drives the account'))
     .argument('<kind>', 'orphans or reconcile')
@@ -156,7 +173,12 @@ export async function main(argv: readonly string[], io: ProgramIo, run: Runner):
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.help' ||
+        e.code === 'commander.version' ||
+        e.exitCode === 0
+        ? EXIT.ok
+        : EXIT.usage;
     }
     io.err(`posguard: ${e instanceof PosguardError ? e.message : `unexpected error: ${errorText(e)}`}\n`);
     return exitCodeOf(e);

@@ -10,10 +10,11 @@ import type { ClientIo } from './client-commands.js';
 import type { Invocation, Runner } from './program.js';
 import { UsageError } from './args.js';
 
-const signals = (): Promise<NodeJS.Signals> => new Promise((resolve) => {
-  process.once('SIGINT', resolve);
-  process.once('SIGTERM', resolve);
-});
+const signals = (): Promise<NodeJS.Signals> =>
+  new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
 
 async function confirmOnTerminal(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -33,7 +34,11 @@ export interface RunnerIo {
 
 /** This process's environment, stdout and terminal. */
 function processIo(): RunnerIo {
-  return { env: process.env, out: (text) => process.stdout.write(text), confirm: process.stdin.isTTY === true ? confirmOnTerminal : undefined };
+  return {
+    env: process.env,
+    out: (text) => process.stdout.write(text),
+    confirm: process.stdin.isTTY === true ? confirmOnTerminal : undefined,
+  };
 }
 
 export function defaultRunner(runnerIo: RunnerIo = processIo()): Runner {
@@ -49,12 +54,24 @@ export function defaultRunner(runnerIo: RunnerIo = processIo()): Runner {
     const asJson = o.json === true;
     switch (command) {
       case 'start': {
-        const [{ runStart }, { createLogger }, { logDestination }] = await Promise.all([import('./start.js'), import('../log/logger.js'), import('../log/destination.js')]);
-        return runStart({ config: str('config'), inspect: o.inspect === true ? true : str('inspect') }, {
-          env,
-          until: signals(),
-          logger: (secrets) => createLogger({ level: (str('logLevel') ?? 'info') as Level, secrets, destination: logDestination({ pretty: process.stdout.isTTY === true }) }),
-        });
+        const [{ runStart }, { createLogger }, { logDestination }] = await Promise.all([
+          import('./start.js'),
+          import('../log/logger.js'),
+          import('../log/destination.js'),
+        ]);
+        return runStart(
+          { config: str('config'), inspect: o.inspect === true ? true : str('inspect') },
+          {
+            env,
+            until: signals(),
+            logger: (secrets) =>
+              createLogger({
+                level: (str('logLevel') ?? 'info') as Level,
+                secrets,
+                destination: logDestination({ pretty: process.stdout.isTTY === true }),
+              }),
+          },
+        );
       }
       case 'demo':
         return (await import('./demo.js')).demoCommand();
@@ -63,22 +80,53 @@ export function defaultRunner(runnerIo: RunnerIo = processIo()): Runner {
         return simCommand({ port: simPort(str('port')), host: str('host') ?? '127.0.0.1' });
       }
       case 'status':
-        return client.status(await target(), { json: asJson, ...(str('state') === undefined ? {} : { state: str('state') }), ...(str('account') === undefined ? {} : { account: str('account') }) }, io);
+        return client.status(
+          await target(),
+          {
+            json: asJson,
+            ...(str('state') === undefined ? {} : { state: str('state') }),
+            ...(str('account') === undefined ? {} : { account: str('account') }),
+          },
+          io,
+        );
       case 'open': {
         const [account = '', symbol = '', side = '', amount = ''] = args;
-        return client.open(await target(), { account, symbol, side, amount, json: asJson, ...(str('stop') === undefined ? {} : { stop: str('stop') }), ...(str('key') === undefined ? {} : { key: str('key') }) }, io);
+        return client.open(
+          await target(),
+          {
+            account,
+            symbol,
+            side,
+            amount,
+            json: asJson,
+            ...(str('stop') === undefined ? {} : { stop: str('stop') }),
+            ...(str('key') === undefined ? {} : { key: str('key') }),
+          },
+          io,
+        );
       }
       case 'close':
         return client.close(await target(), args[0] ?? '', { json: asJson }, io);
       case 'halt':
       case 'resume':
-        return client.haltOrResume(await target(), command, args[0] ?? '', { json: asJson, ...(str('reason') === undefined ? {} : { reason: str('reason') }) }, io);
+        return client.haltOrResume(
+          await target(),
+          command,
+          args[0] ?? '',
+          { json: asJson, ...(str('reason') === undefined ? {} : { reason: str('reason') }) },
+          io,
+        );
       case 'flatten':
         return client.flatten(await target(), args[0] ?? '', { yes: o.yes === true }, io);
       case 'alerts':
         return client.alerts(await target(), { json: asJson }, io);
       case 'sweep':
-        return client.sweep(await target(), args[0] ?? '', { json: asJson, ...(str('account') === undefined ? {} : { account: str('account') }) }, io);
+        return client.sweep(
+          await target(),
+          args[0] ?? '',
+          { json: asJson, ...(str('account') === undefined ? {} : { account: str('account') }) },
+          io,
+        );
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

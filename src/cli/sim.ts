@@ -10,7 +10,7 @@
  */
 import { systemClock } from '../clock.js';
 import { SimExchange } from '../exchange/sim/index.js';
-import { DEFAULT_WIRE_CREDENTIAL, startWireSimulator, type WireSimulator } from '../exchange/wire/index.js';
+import { DEFAULT_WIRE_CREDENTIAL, startWireSimulator, type WireSimulator } from '../venue-simulator/index.js';
 import { parseArgs, UsageError } from './args.js';
 
 const DEFAULT_SIM_PORT = 9001;
@@ -28,12 +28,19 @@ export interface SimIo {
  */
 export const SIM_CREDENTIALS = {
   bybit: { apiKey: 'posguard-sim-key-bybit', secret: 'posguard-sim-secret-bybit', account: 'paper-bybit' },
-  binanceusdm: { apiKey: 'posguard-sim-key-binance', secret: 'posguard-sim-secret-binance', account: 'paper-binanceusdm' },
+  binanceusdm: {
+    apiKey: 'posguard-sim-key-binance',
+    secret: 'posguard-sim-secret-binance',
+    account: 'paper-binanceusdm',
+  },
 } as const;
 
 /** The text `posguard sim` prints: where to point accounts, and with which key. */
 function simBanner(wire: WireSimulator): string {
-  const keyOf = (exchange: keyof typeof SIM_CREDENTIALS) => wire.credentials.find((c) => c.account === SIM_CREDENTIALS[exchange].account) ?? wire.credentials[0] ?? DEFAULT_WIRE_CREDENTIAL;
+  const keyOf = (exchange: keyof typeof SIM_CREDENTIALS) =>
+    wire.credentials.find((c) => c.account === SIM_CREDENTIALS[exchange].account) ??
+    wire.credentials[0] ??
+    DEFAULT_WIRE_CREDENTIAL;
   const account = (exchange: keyof typeof SIM_CREDENTIALS, urls: { rest: string; ws: string }) => {
     const c = keyOf(exchange);
     return JSON.stringify({ id: `paper-${exchange}`, exchange, apiKey: c.apiKey, secret: c.secret, urls });
@@ -63,14 +70,16 @@ function simBanner(wire: WireSimulator): string {
 export function simPort(flag: string | undefined): number {
   if (flag === undefined) return DEFAULT_SIM_PORT;
   const port = Number(flag);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port expects a TCP port (0 to 65535), got ${JSON.stringify(flag)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--port expects a TCP port (0 to 65535), got ${JSON.stringify(flag)}`);
   return port;
 }
 
-const signals = (): Promise<NodeJS.Signals> => new Promise((resolve) => {
-  process.once('SIGINT', resolve);
-  process.once('SIGTERM', resolve);
-});
+const signals = (): Promise<NodeJS.Signals> =>
+  new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
 
 export interface SimSettings {
   readonly port: number;
@@ -85,7 +94,12 @@ export async function serveSim(settings: SimSettings, io: SimIo): Promise<number
   const venue = new SimExchange({ clock: systemClock, seed: 1, priceTickMs: 1_000 });
   let wire: WireSimulator;
   try {
-    wire = await startWireSimulator({ venue, port, host, credentials: [SIM_CREDENTIALS.bybit, SIM_CREDENTIALS.binanceusdm] });
+    wire = await startWireSimulator({
+      venue,
+      port,
+      host,
+      credentials: [SIM_CREDENTIALS.bybit, SIM_CREDENTIALS.binanceusdm],
+    });
   } catch (e) {
     venue.close();
     const reason = e instanceof Error ? e.message : String(e);
@@ -102,7 +116,10 @@ export async function serveSim(settings: SimSettings, io: SimIo): Promise<number
 /** As `serveSim`, from command-line words (`--port N`, `--host H`). */
 export async function runSim(args: readonly string[], io: SimIo): Promise<number> {
   const { flags, positionals } = parseArgs(args, ['port', 'host']);
-  if (positionals.length > 0) throw new UsageError(`'posguard sim' takes no arguments (got ${positionals.join(' ')}); usage: posguard sim [--port N] [--host H]`);
+  if (positionals.length > 0)
+    throw new UsageError(
+      `'posguard sim' takes no arguments (got ${positionals.join(' ')}); usage: posguard sim [--port N] [--host H]`,
+    );
   return serveSim({ port: simPort(flags.port), ...(flags.host === undefined ? {} : { host: flags.host }) }, io);
 }
 

@@ -6,12 +6,24 @@
  * none (a container's secret). A halted guard makes the worker exit non-zero, so that its
  * process manager restarts it.
  */
-import { configSecrets, defaultConfig, loadConfigFile, parseConfig, resolveConfigPath, type Config } from '../config/config.js';
+import {
+  configSecrets,
+  defaultConfig,
+  loadConfigFile,
+  parseConfig,
+  resolveConfigPath,
+  type Config,
+} from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { startService } from '../service/service.js';
 import { EXIT } from './exit-codes.js';
 import { compileSecrets } from '../log/redact.js';
-import { redactingInspector, startInspectorRelay, type InspectorRelay, type RedactingInspector } from '../service/inspector.js';
+import {
+  redactingInspector,
+  startInspectorRelay,
+  type InspectorRelay,
+  type RedactingInspector,
+} from '../service/inspector.js';
 import { UsageError } from './args.js';
 import { LifecycleLog } from './lifecycle-log.js';
 
@@ -39,12 +51,16 @@ export interface StartIo {
 function inspectPort(value: true | string): number {
   if (value === true) return 8080;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--inspect takes a TCP port (0 to 65535), not '${value}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new UsageError(`--inspect takes a TCP port (0 to 65535), not '${value}'`);
   return n;
 }
 
 /** The config `start` runs with: the file's, the HTTP token from the environment when the file has none. */
-export async function startConfig(path: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<Config> {
+export async function startConfig(
+  path: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Config> {
   const config = path === undefined ? defaultConfig() : await loadConfigFile(path);
   const token = env.POSGUARD_HTTP_TOKEN;
   if (token === undefined || token === '' || config.http.token !== undefined) return config;
@@ -57,10 +73,15 @@ export async function runStart(settings: StartSettings, io: StartIo): Promise<nu
   const log = io.logger(configSecrets(config));
   const lifecycle = new LifecycleLog(log, Date.now);
   if (path === undefined) {
-    log.warn('PAPER MODE: no config given (no --config, no POSGUARD_CONFIG): posguard runs on the embedded simulated exchange; '
-      + 'nothing reaches a real venue, and positions live in memory only');
+    log.warn(
+      'PAPER MODE: no config given (no --config, no POSGUARD_CONFIG): posguard runs on the embedded simulated exchange; ' +
+        'nothing reaches a real venue, and positions live in memory only',
+    );
   }
-  const inspection = settings.inspect === undefined ? undefined : await startInspection(inspectPort(settings.inspect), configSecrets(config), log);
+  const inspection =
+    settings.inspect === undefined
+      ? undefined
+      : await startInspection(inspectPort(settings.inspect), configSecrets(config), log);
   if (inspection !== undefined) io.onInspector?.(inspection.relay);
   let onHalt: (reason: string) => void = () => {};
   const halted = new Promise<string>((resolve) => {
@@ -69,24 +90,50 @@ export async function runStart(settings: StartSettings, io: StartIo): Promise<nu
   let service: Awaited<ReturnType<typeof startService>>;
   try {
     service = await startService(config, {
-      log, onEvent: (e) => lifecycle.write(e), onHalt: (reason) => onHalt(reason), ...(io.port === undefined ? {} : { port: io.port }),
+      log,
+      onEvent: (e) => lifecycle.write(e),
+      onHalt: (reason) => onHalt(reason),
+      ...(io.port === undefined ? {} : { port: io.port }),
       ...(inspection === undefined ? {} : { inspect: inspection.inspector.inspect }),
     });
   } catch (e) {
     await inspection?.stop();
     throw e;
   }
-  log.info({ accounts: config.accounts.map((a) => `${a.id} (${a.exchange})`), config: path ?? '(none: embedded simulator)', persistence: service.guard.persistence },
-    `posguard is guarding ${config.accounts.length} account${config.accounts.length === 1 ? '' : 's'}`);
-  log.info({ url: service.url, access: config.http.token !== undefined || (config.http.tokens ?? []).length > 0 ? 'a token is required' : 'open to this machine only' },
-    `API served on ${service.url} (positions: ${service.url}/v1/positions, events: ${service.url}/v1/events, metrics: ${service.url}/metrics)`);
-  log.info({ url: `${service.url}/` }, `dashboard: ${service.url}/   (bull-board: ${service.guard.persistence === 'redis' ? `${service.url}/queues` : 'with Redis only'})`);
+  log.info(
+    {
+      accounts: config.accounts.map((a) => `${a.id} (${a.exchange})`),
+      config: path ?? '(none: embedded simulator)',
+      persistence: service.guard.persistence,
+    },
+    `posguard is guarding ${config.accounts.length} account${config.accounts.length === 1 ? '' : 's'}`,
+  );
+  log.info(
+    {
+      url: service.url,
+      access:
+        config.http.token !== undefined || (config.http.tokens ?? []).length > 0
+          ? 'a token is required'
+          : 'open to this machine only',
+    },
+    `API served on ${service.url} (positions: ${service.url}/v1/positions, events: ${service.url}/v1/events, metrics: ${service.url}/metrics)`,
+  );
+  log.info(
+    { url: `${service.url}/` },
+    `dashboard: ${service.url}/   (bull-board: ${service.guard.persistence === 'redis' ? `${service.url}/queues` : 'with Redis only'})`,
+  );
   if (path === undefined) {
-    log.info(`submit an intent: posguard open paper AVL/USDT:USDT buy 43 --stop 0.21   (or POST ${service.url}/v1/positions)`);
+    log.info(
+      `submit an intent: posguard open paper AVL/USDT:USDT buy 43 --stop 0.21   (or POST ${service.url}/v1/positions)`,
+    );
   }
   io.onServing?.(service.url);
-  const ending = await Promise.race([io.until.then(() => ({ signal: true as const })), halted.then((reason) => ({ reason }))]);
-  if ('reason' in ending) log.error({ reason: ending.reason }, 'posguard halted; exiting so that the process manager restarts the worker');
+  const ending = await Promise.race([
+    io.until.then(() => ({ signal: true as const })),
+    halted.then((reason) => ({ reason })),
+  ]);
+  if ('reason' in ending)
+    log.error({ reason: ending.reason }, 'posguard halted; exiting so that the process manager restarts the worker');
   else log.info('stopping');
   await service.stop();
   await inspection?.stop();
@@ -95,15 +142,22 @@ export async function runStart(settings: StartSettings, io: StartIo): Promise<nu
 }
 
 /** The relay and the inspector of `--inspect`, started before the guard so that no actor is missed. */
-async function startInspection(port: number, secrets: readonly string[], log: Logger): Promise<{ relay: InspectorRelay; inspector: RedactingInspector; stop(): Promise<void> }> {
+async function startInspection(
+  port: number,
+  secrets: readonly string[],
+  log: Logger,
+): Promise<{ relay: InspectorRelay; inspector: RedactingInspector; stop(): Promise<void> }> {
   const compiled = compileSecrets(secrets);
   const relay = await startInspectorRelay({ port, secrets: compiled });
   const inspector = redactingInspector(relay.url, compiled);
-  log.warn({ page: relay.page, relay: relay.url },
-    `Stately inspector: open ${relay.page} in a browser that reaches stately.ai. The relay listens on 127.0.0.1 only and has no auth: `
-    + `anyone on this machine can read the actors (secrets redacted). From another machine: ssh -L ${relay.port}:127.0.0.1:${relay.port} this-host`);
+  log.warn(
+    { page: relay.page, relay: relay.url },
+    `Stately inspector: open ${relay.page} in a browser that reaches stately.ai. The relay listens on 127.0.0.1 only and has no auth: ` +
+      `anyone on this machine can read the actors (secrets redacted). From another machine: ssh -L ${relay.port}:127.0.0.1:${relay.port} this-host`,
+  );
   return {
-    relay, inspector,
+    relay,
+    inspector,
     stop: async () => {
       inspector.stop();
       await relay.close();

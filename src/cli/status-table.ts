@@ -20,13 +20,20 @@ export function age(ms: number): string {
 /** A protection as a few words; the worrying ones in capitals. */
 function protectionText(p: Protection, now: number): string {
   switch (p.kind) {
-    case 'notRequested': return 'no stop asked';
-    case 'notNeeded': return '-';
-    case 'confirmed': return 'stop confirmed';
-    case 'triggered': return 'stop triggered';
-    case 'unconfirmed': return `UNCONFIRMED for ${age(now - p.since)}`;
-    case 'lost': return `STOP LOST ${age(now - p.since)} ago`;
-    case 'refused': return `STOP REFUSED (${p.reason})`;
+    case 'notRequested':
+      return 'no stop asked';
+    case 'notNeeded':
+      return '-';
+    case 'confirmed':
+      return 'stop confirmed';
+    case 'triggered':
+      return 'stop triggered';
+    case 'unconfirmed':
+      return `UNCONFIRMED for ${age(now - p.since)}`;
+    case 'lost':
+      return `STOP LOST ${age(now - p.since)} ago`;
+    case 'refused':
+      return `STOP REFUSED (${p.reason})`;
   }
 }
 
@@ -34,9 +41,20 @@ export function statusTable(rows: readonly PositionSummary[], now: number): stri
   if (rows.length === 0) return 'no positions\n';
   const header = ['ID', 'ACCOUNT', 'SYMBOL', 'SIDE', 'SIZE', 'STATE', 'IN STATE', 'PROTECTION'];
   const lines = rows.map((r) => [
-    r.id, r.account, r.symbol, r.side, `${r.size}/${r.amount}`, r.state, age(now - r.since), protectionText(r.protection, now),
+    r.id,
+    r.account,
+    r.symbol,
+    r.side,
+    `${r.size}/${r.amount}`,
+    r.state,
+    age(now - r.since),
+    protectionText(r.protection, now),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const fmt = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const fmt = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return `${[fmt(header), ...lines.map(fmt)].join('\n')}\n`;
 }

@@ -83,8 +83,11 @@ export async function loadConfigFile(path: string): Promise<Config> {
   if ('problems' in result) throw toError(result.problems, ` (in ${path})`);
   // A file is a deployment: it names its accounts. Only no config at all runs the simulator.
   if ((raw as { accounts?: unknown }).accounts === undefined) {
-    throw new InvalidConfig('accounts', `required in a config file (in ${path}): name the accounts to guard; `
-      + 'to run on the embedded simulator, start posguard with no config at all');
+    throw new InvalidConfig(
+      'accounts',
+      `required in a config file (in ${path}): name the accounts to guard; ` +
+        'to run on the embedded simulator, start posguard with no config at all',
+    );
   }
   return result.config;
 }
@@ -104,7 +107,8 @@ function toError(problems: readonly ConfigProblem[], suffix = ''): InvalidConfig
 
 function readFailure(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'no such file (check --config or POSGUARD_CONFIG; with neither, posguard runs on the simulator)';
+  if (code === 'ENOENT')
+    return 'no such file (check --config or POSGUARD_CONFIG; with neither, posguard runs on the simulator)';
   if (code === 'EACCES') return 'permission denied';
   if (code === 'EISDIR') return 'it is a directory, not a file';
   return e instanceof Error ? e.message : String(e);

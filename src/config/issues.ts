@@ -29,7 +29,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 /** The problems of a failed parse, in zod's order (the order of the fields in the file). */
 export function problemsOf(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   return issues.map((issue) => {
-    const path = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
+    const path =
+      issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
     return { field: formatPath(path), reason: issue.message };
   });
 }
@@ -48,14 +49,17 @@ export function issueReason(issue: z.core.$ZodRawIssue): string | undefined {
     }
     case 'too_small':
       if (issue.origin === 'number' || issue.origin === 'int') {
-        const expected = !issue.inclusive && Number(issue.minimum) === 0 ? 'a positive integer' : `at least ${issue.minimum}`;
+        const expected =
+          !issue.inclusive && Number(issue.minimum) === 0 ? 'a positive integer' : `at least ${issue.minimum}`;
         return `expected ${expected}, got ${describe(issue.input)}`;
       }
       if (issue.origin === 'string') return 'expected a non-empty string';
-      if (issue.origin === 'array') return `expected at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
+      if (issue.origin === 'array')
+        return `expected at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
       return undefined;
     case 'too_big':
-      if (issue.origin === 'number' || issue.origin === 'int') return `expected at most ${issue.maximum}, got ${describe(issue.input)}`;
+      if (issue.origin === 'number' || issue.origin === 'int')
+        return `expected at most ${issue.maximum}, got ${describe(issue.input)}`;
       return undefined;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeChoice(issue.input)}`;

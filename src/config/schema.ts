@@ -10,7 +10,7 @@
  * const result = configSchema.safeParse(JSON.parse(text));
  */
 import { z } from 'zod';
-import { accountId } from '../domain/ids.js';
+import { asAccountId } from '../domain/ids.js';
 import { editDistance } from '../domain/suggest.js';
 
 /** Positive safe integer: milliseconds, counts. */
@@ -37,7 +37,9 @@ function strict<T extends z.core.$ZodLooseShape>(shape: T) {
 function unknownKeysMessage(keys: readonly string[], known: readonly string[]): string {
   const list = keys.map((k) => `'${k}'`).join(', ');
   const first = keys[0] ?? '';
-  const near = known.find((k) => editDistance(k.toLowerCase(), first.toLowerCase()) <= Math.max(1, Math.floor(k.length / 4)));
+  const near = known.find(
+    (k) => editDistance(k.toLowerCase(), first.toLowerCase()) <= Math.max(1, Math.floor(k.length / 4)),
+  );
   const hint = near !== undefined && keys.length === 1 ? ` (did you mean '${near}'?)` : '';
   return `unknown key${keys.length > 1 ? 's' : ''} ${list}${hint}; expected one of: ${known.join(', ')}`;
 }
@@ -51,7 +53,7 @@ const accountSchema = strict({
     .regex(ACCOUNT_ID, {
       error: 'expected an account id of 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit',
     })
-    .transform(accountId),
+    .transform(asAccountId),
   exchange: z.string().regex(EXCHANGE_ID, {
     error: "expected a ccxt exchange id in lower case (e.g. 'bybit', 'binanceusdm') or 'sim'",
   }),
@@ -83,14 +85,15 @@ const accountsSchema = z
     accounts.forEach((account, i) => {
       const first = seen.get(account.id);
       if (first === undefined) seen.set(account.id, i);
-      else ctx.addIssue({
-        code: 'custom',
-        path: [i, 'id'],
-        message: `duplicate account id '${account.id}' (already used by accounts[${first}]); account ids must be unique`,
-      });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'id'],
+          message: `duplicate account id '${account.id}' (already used by accounts[${first}]); account ids must be unique`,
+        });
     });
   })
-  .default(() => [{ id: accountId('paper'), exchange: 'sim', testnet: false }]);
+  .default(() => [{ id: asAccountId('paper'), exchange: 'sim', testnet: false }]);
 
 const verificationSchema = strict({
   timeoutMs: positiveInt().default(30_000),
@@ -138,21 +141,40 @@ const HOST_NAME = /^[A-Za-z0-9._-]+$|^\[[0-9A-Fa-f:.]+\]$/;
 
 /** Named API tokens; `http.token` is the admin token named `default`, so that name is taken. */
 const tokensSchema = z
-  .array(strict({
-    name: z.string().regex(TOKEN_NAME, { error: 'expected a token name of 1 to 64 letters, digits, "_", "." or "-"' }),
-    token: z.string().min(16, { error: 'expected a token of at least 16 characters' }),
-    scopes: z.array(z.enum(SCOPES)).min(1),
-  }))
+  .array(
+    strict({
+      name: z
+        .string()
+        .regex(TOKEN_NAME, { error: 'expected a token name of 1 to 64 letters, digits, "_", "." or "-"' }),
+      token: z.string().min(16, { error: 'expected a token of at least 16 characters' }),
+      scopes: z.array(z.enum(SCOPES)).min(1),
+    }),
+  )
   .superRefine((tokens, ctx) => {
     const names = new Map<string, number>();
     const values = new Map<string, number>();
     tokens.forEach((t, i) => {
-      if (t.name === 'default') ctx.addIssue({ code: 'custom', path: [i, 'name'], message: "'default' is the name of http.token; choose another" });
+      if (t.name === 'default')
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: "'default' is the name of http.token; choose another",
+        });
       const sameName = names.get(t.name);
-      if (sameName !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate token name (already used by http.tokens[${sameName}])` });
+      if (sameName !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `duplicate token name (already used by http.tokens[${sameName}])`,
+        });
       names.set(t.name, i);
       const sameValue = values.get(t.token);
-      if (sameValue !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'token'], message: `the same token as http.tokens[${sameValue}]; every token must be distinct` });
+      if (sameValue !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'token'],
+          message: `the same token as http.tokens[${sameValue}]; every token must be distinct`,
+        });
       values.set(t.token, i);
     });
   });
@@ -165,7 +187,13 @@ export const configSchema = strict({
     port: z.int().min(1).max(65_535).default(7070),
     token: nonEmpty().optional(),
     tokens: tokensSchema.optional(),
-    allowedHosts: z.array(z.string().regex(HOST_NAME, { error: 'expected a host name without scheme or port (e.g. "posguard.internal")' })).optional(),
+    allowedHosts: z
+      .array(
+        z
+          .string()
+          .regex(HOST_NAME, { error: 'expected a host name without scheme or port (e.g. "posguard.internal")' }),
+      )
+      .optional(),
     /** A label for this deployment on the dashboard and the board (`paper` or `live` unless given). */
     environment: z.string().min(1).max(40).optional(),
     /** bull-board at /queues: read-only unless `writable` (its writes can remove jobs and schedulers). */

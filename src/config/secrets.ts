@@ -17,7 +17,11 @@ import type { Config } from './config.js';
  * configSecrets(parseConfig({ alerts: { email: { smtp: 'smtp://u:pw@h', from: 'a@b', to: ['c@d'] } } })); // ['pw']
  */
 export function configSecrets(config: Config): string[] {
-  const found: (string | undefined)[] = [config.http.token, ...(config.http.tokens ?? []).map((t) => t.token), ...urlPasswords(config.redis)];
+  const found: (string | undefined)[] = [
+    config.http.token,
+    ...(config.http.tokens ?? []).map((t) => t.token),
+    ...urlPasswords(config.redis),
+  ];
   for (const account of config.accounts) {
     found.push(account.apiKey, account.secret, account.password);
     found.push(...urlPasswords(account.urls?.rest), ...urlPasswords(account.urls?.ws));

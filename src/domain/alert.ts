@@ -5,9 +5,16 @@
 import type { AccountId, PositionId } from './ids.js';
 
 export type AlertKind =
-  | 'orphan' | 'mismatch' | 'closeUnverified' | 'unknownOrder' | 'protectionFailed'
-  | 'protectionUnconfirmed' | 'protectionLost'
-  | 'feedDown' | 'supervisorEscalation' | 'closeRefused'
+  | 'orphan'
+  | 'mismatch'
+  | 'closeUnverified'
+  | 'unknownOrder'
+  | 'protectionFailed'
+  | 'protectionUnconfirmed'
+  | 'protectionLost'
+  | 'feedDown'
+  | 'supervisorEscalation'
+  | 'closeRefused'
   /** The all-clear of a `feedDown`: the account's private stream is live again. */
   | 'feedRecovered'
   /** A scheduled sweep has not run for two of its intervals (its schedule deleted, its worker stuck, the venue failing). */
@@ -39,7 +46,10 @@ export interface Alert extends AlertDraft {
  * The grouping key: one problem of one kind (and topic) on one position (or else symbol) of
  * one account. Every sink groups by this one function.
  */
-export function alertKey(draft: Pick<AlertDraft, 'kind' | 'topic'>, subject: { readonly account: string; readonly symbol?: string | undefined; readonly positionId?: string | undefined }): string {
+export function alertKey(
+  draft: Pick<AlertDraft, 'kind' | 'topic'>,
+  subject: { readonly account: string; readonly symbol?: string | undefined; readonly positionId?: string | undefined },
+): string {
   const on = subject.positionId ?? subject.symbol ?? '-';
   return `${draft.kind}:${subject.account}:${on}${draft.topic === undefined ? '' : `:${draft.topic}`}`;
 }

@@ -10,7 +10,7 @@
  * clientOrderId(pos, 'close-2')  // 'pg-01JD…-c2'
  */
 import { InvalidClientOrderId } from './errors.js';
-import { clientOrderIdOf, isPositionId, type ClientOrderId, type PositionId } from './ids.js';
+import { asClientOrderId, isPositionId, type ClientOrderId, type PositionId } from './ids.js';
 
 export type OrderRole = 'entry' | 'stop' | `stop-${number}` | `close-${number}` | `excess-${number}`;
 
@@ -26,7 +26,9 @@ function roleCode(role: OrderRole): string {
   const [kind, n] = role.split('-') as [keyof typeof CODES, string];
   const num = Number(n);
   if (!(kind in CODES) || !Number.isInteger(num) || num < 1 || num > 9999) {
-    throw new InvalidClientOrderId(`order role ${JSON.stringify(role)} is not entry, stop or <stop|close|excess>-<1..9999>`);
+    throw new InvalidClientOrderId(
+      `order role ${JSON.stringify(role)} is not entry, stop or <stop|close|excess>-<1..9999>`,
+    );
   }
   return `${CODES[kind]}${num}`;
 }
@@ -34,9 +36,11 @@ function roleCode(role: OrderRole): string {
 export function clientOrderId(position: PositionId, role: OrderRole): ClientOrderId {
   const id = `${CLIENT_ORDER_ID_PREFIX}${position}-${roleCode(role)}`;
   if (id.length > CLIENT_ORDER_ID_MAX || !ALLOWED.test(id)) {
-    throw new InvalidClientOrderId(`client order id ${id} breaks the venues' limit of ${CLIENT_ORDER_ID_MAX} characters of [A-Za-z0-9_-]`);
+    throw new InvalidClientOrderId(
+      `client order id ${id} breaks the venues' limit of ${CLIENT_ORDER_ID_MAX} characters of [A-Za-z0-9_-]`,
+    );
   }
-  return clientOrderIdOf(id);
+  return asClientOrderId(id);
 }
 
 const SHAPE = /^pg-[0-9A-Z]{26}-(?:e|[scx][1-9][0-9]{0,3})$/;

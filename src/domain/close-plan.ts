@@ -40,20 +40,28 @@ export function planClose(
     throw new CloseRefused('side-disagrees', `the live report is for ${live.symbol}, the intent for ${intent.symbol}`);
   }
   if (ctx.mode === 'hedge' && live.hedgeIndex === undefined) {
-    throw new CloseRefused('hedge-mode', `the account is in hedge mode and the report of ${live.symbol} has no position index`);
+    throw new CloseRefused(
+      'hedge-mode',
+      `the account is in hedge mode and the report of ${live.symbol} has no position index`,
+    );
   }
   if (!gt(live.size, 0)) throw new CloseRefused('flat', `the live ${live.symbol} position is flat: nothing to close`);
   if (live.side === undefined) {
     throw new CloseRefused('no-side', `the live ${live.symbol} position of size ${live.size} has no side`);
   }
   if (live.side !== intent.side) {
-    throw new CloseRefused('side-disagrees',
+    throw new CloseRefused(
+      'side-disagrees',
       `the live ${live.symbol} position is ${live.side === 'buy' ? 'long' : 'short'} but the intent was ${intent.side}: ` +
-      'someone else holds this position; reconcile by hand');
+        'someone else holds this position; reconcile by hand',
+    );
   }
   const amount = floorToStep(min(live.size, ctx.ownFilled), market.amountStep);
   if (isZero(amount)) {
-    throw new CloseRefused('nothing-filled', `this position's own orders filled ${ctx.ownFilled}; less than one step (${market.amountStep}) to close`);
+    throw new CloseRefused(
+      'nothing-filled',
+      `this position's own orders filled ${ctx.ownFilled}; less than one step (${market.amountStep}) to close`,
+    );
   }
   return {
     symbol: live.symbol,

@@ -20,7 +20,8 @@ export function dec(x: Num): Decimal {
 export function cmp(a: Num, b: Num): -1 | 0 | 1 {
   // Two finite doubles compare as their shortest decimal strings do (each string lies in its
   // double's own rounding interval, and those intervals are disjoint and ordered): no parsing.
-  if (typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b)) return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b))
+    return a < b ? -1 : a > b ? 1 : 0;
   return dec(a).comparedTo(dec(b)) as -1 | 0 | 1;
 }
 
@@ -34,7 +35,8 @@ export const isZero = (a: Num): boolean => dec(a).isZero();
 // Adding or taking away an exact zero changes nothing: no decimal work (the common case of
 // a position with no close, no baseline, on every report).
 const finite = (x: Num): x is number => typeof x === 'number' && Number.isFinite(x);
-export const add = (a: Num, b: Num): number => (b === 0 && finite(a) ? a : a === 0 && finite(b) ? b : dec(a).plus(dec(b)).toNumber());
+export const add = (a: Num, b: Num): number =>
+  b === 0 && finite(a) ? a : a === 0 && finite(b) ? b : dec(a).plus(dec(b)).toNumber();
 export const sub = (a: Num, b: Num): number => (b === 0 && finite(a) ? a : dec(a).minus(dec(b)).toNumber());
 export const mul = (a: Num, b: Num): number => dec(a).times(dec(b)).toNumber();
 export function min(a: Num, b: Num): number {

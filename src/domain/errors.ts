@@ -21,7 +21,10 @@ export abstract class PosguardError extends Error {
 /** An intent that cannot be sent as it is. Never rounded: the bot must fix it. */
 export class InvalidIntent extends PosguardError {
   readonly code = 'INVALID_INTENT';
-  constructor(readonly field: string, readonly reason: string) {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
     super(`invalid intent: ${field} ${reason}`);
   }
 }
@@ -29,16 +32,25 @@ export class InvalidIntent extends PosguardError {
 /** An exchange reply that lacks a field we need, or carries one we do not recognise. */
 export class MalformedOrderReply extends PosguardError {
   readonly code = 'MALFORMED_ORDER_REPLY';
-  constructor(readonly field: string, readonly venueOrderId: string | undefined, detail: string) {
-    super(`order reply${venueOrderId ? ` for venue order ${venueOrderId}` : ''} has ${detail} in '${field}'; ` +
-      'the order must be looked up again, its side is never guessed');
+  constructor(
+    readonly field: string,
+    readonly venueOrderId: string | undefined,
+    detail: string,
+  ) {
+    super(
+      `order reply${venueOrderId ? ` for venue order ${venueOrderId}` : ''} has ${detail} in '${field}'; ` +
+        'the order must be looked up again, its side is never guessed',
+    );
   }
 }
 
 /** A close (or rollback) that posguard refuses to send, because it could grow a position. */
 export class CloseRefused extends PosguardError {
   readonly code = 'CLOSE_REFUSED';
-  constructor(readonly reason: 'flat' | 'no-side' | 'side-disagrees' | 'hedge-mode' | 'nothing-filled', detail: string) {
+  constructor(
+    readonly reason: 'flat' | 'no-side' | 'side-disagrees' | 'hedge-mode' | 'nothing-filled',
+    detail: string,
+  ) {
     super(`close refused (${reason}): ${detail}`);
   }
 }
@@ -51,7 +63,10 @@ export class InvalidClientOrderId extends PosguardError {
 /** A configuration file or object that does not validate. */
 export class InvalidConfig extends PosguardError {
   readonly code = 'INVALID_CONFIG';
-  constructor(readonly field: string, readonly reason: string) {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
     super(field === '' ? `invalid config: ${reason}` : `invalid config: ${field}: ${reason}`);
   }
 }
@@ -59,15 +74,25 @@ export class InvalidConfig extends PosguardError {
 /** A second intent for an (account, symbol) that already has a position that is not final. */
 export class SymbolBusy extends PosguardError {
   readonly code = 'SYMBOL_BUSY';
-  constructor(readonly account: string, readonly symbol: string, readonly positionId: string, state: string) {
-    super(`${symbol} on account ${account} already has position ${positionId} in state ${state}; `
-      + 'close it or wait until it is final before opening another');
+  constructor(
+    readonly account: string,
+    readonly symbol: string,
+    readonly positionId: string,
+    state: string,
+  ) {
+    super(
+      `${symbol} on account ${account} already has position ${positionId} in state ${state}; ` +
+        'close it or wait until it is final before opening another',
+    );
   }
 }
 
 export class UnknownAccount extends PosguardError {
   readonly code = 'UNKNOWN_ACCOUNT';
-  constructor(readonly account: string, known: readonly string[]) {
+  constructor(
+    readonly account: string,
+    known: readonly string[],
+  ) {
     super(`no account '${account}' in the config (accounts: ${known.join(', ') || 'none'})`);
   }
 }
@@ -75,8 +100,13 @@ export class UnknownAccount extends PosguardError {
 /** New intents are refused: the account (or the whole guard) is halted. */
 export class Halted extends PosguardError {
   readonly code = 'HALTED';
-  constructor(readonly scope: string, why: string) {
-    super(`${scope} is halted (${why}); new intents are refused, positions in flight carry on; resume it to accept intents`);
+  constructor(
+    readonly scope: string,
+    why: string,
+  ) {
+    super(
+      `${scope} is halted (${why}); new intents are refused, positions in flight carry on; resume it to accept intents`,
+    );
   }
 }
 
@@ -84,8 +114,10 @@ export class Halted extends PosguardError {
 export class HedgeModeUnsupported extends PosguardError {
   readonly code = 'HEDGE_MODE_UNSUPPORTED';
   constructor(readonly account: string) {
-    super(`account ${account} is in hedge (dual-side) position mode; posguard refuses its intents until hedge mode is `
-      + 'supported end to end: switch the account to one-way mode');
+    super(
+      `account ${account} is in hedge (dual-side) position mode; posguard refuses its intents until hedge mode is ` +
+        'supported end to end: switch the account to one-way mode',
+    );
   }
 }
 
@@ -99,7 +131,11 @@ export class UnknownPosition extends PosguardError {
 /** `settled()` ran out of time; the position carries on. */
 export class SettleTimeout extends PosguardError {
   readonly code = 'SETTLE_TIMEOUT';
-  constructor(readonly positionId: string, readonly state: string, timeoutMs: number) {
+  constructor(
+    readonly positionId: string,
+    readonly state: string,
+    timeoutMs: number,
+  ) {
     super(`position ${positionId} did not settle within ${timeoutMs} ms; it is in state ${state} and carries on`);
   }
 }
@@ -115,7 +151,10 @@ export class GuardStopped extends PosguardError {
 /** The position failed before its entry was sent (its journal or baseline could not be written or read). */
 export class EntryNotSent extends PosguardError {
   readonly code = 'ENTRY_NOT_SENT';
-  constructor(readonly positionId: string, reason: string) {
+  constructor(
+    readonly positionId: string,
+    reason: string,
+  ) {
     super(`position ${positionId} failed ${reason}; no order reached the exchange, the intent may be submitted again`);
   }
 }
@@ -127,9 +166,15 @@ export class EntryNotSent extends PosguardError {
  */
 export class OppositePositionHeld extends PosguardError {
   readonly code = 'OPPOSITE_POSITION_HELD';
-  constructor(readonly symbol: string, held: { readonly side: string; readonly size: number }, intentSide: string) {
-    super(`the account holds a ${held.side === 'buy' ? 'long' : 'short'} of ${held.size} ${symbol} that posguard does not track (another program's, or an orphan): `
-      + `a ${intentSide} would trade into it instead of opening a position, so nothing was sent; close or adopt that position first`);
+  constructor(
+    readonly symbol: string,
+    held: { readonly side: string; readonly size: number },
+    intentSide: string,
+  ) {
+    super(
+      `the account holds a ${held.side === 'buy' ? 'long' : 'short'} of ${held.size} ${symbol} that posguard does not track (another program's, or an orphan): ` +
+        `a ${intentSide} would trade into it instead of opening a position, so nothing was sent; close or adopt that position first`,
+    );
   }
 }
 
@@ -145,35 +190,52 @@ export class JournalUnavailable extends PosguardError {
 export class NotOwner extends PosguardError {
   readonly code = 'NOT_OWNER';
   constructor(readonly account: string) {
-    super(`account ${account} is driven by another posguard worker (it holds the ownership lease); send the intent there, or wait until this worker takes the account over`);
+    super(
+      `account ${account} is driven by another posguard worker (it holds the ownership lease); send the intent there, or wait until this worker takes the account over`,
+    );
   }
 }
 
 /** The account is not driven right now: taking it failed (or its supervisor gave up), and it is tried again. */
 export class AccountUnavailable extends PosguardError {
   readonly code = 'ACCOUNT_UNAVAILABLE';
-  constructor(readonly account: string, readonly why: string) {
-    super(`account ${account} is not driven right now (${why}); posguard retries with backoff and has raised an alert; try again later`);
+  constructor(
+    readonly account: string,
+    readonly why: string,
+  ) {
+    super(
+      `account ${account} is not driven right now (${why}); posguard retries with backoff and has raised an alert; try again later`,
+    );
   }
 }
 
 /** Redis (the journal and the leases) cannot be reached at start. */
 export class StorageUnavailable extends PosguardError {
   readonly code = 'STORAGE_UNAVAILABLE';
-  constructor(readonly url: string, reason: string) {
-    super(`cannot reach Redis at ${url} (${reason}); posguard journals every intent there before it sends anything. `
-      + 'Start Redis (see README), or set "redis" in the config file');
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super(
+      `cannot reach Redis at ${url} (${reason}); posguard journals every intent there before it sends anything. ` +
+        'Start Redis (see README), or set "redis" in the config file',
+    );
   }
 }
 
 /** An intent found journalled after a restart that the bot was never told was accepted: it is not sent. */
 export class IntentUnconfirmed extends PosguardError {
   readonly code = 'INTENT_UNCONFIRMED';
-  constructor(readonly positionId: string, why?: string) {
-    super(why === undefined
-      ? `position ${positionId} was journalled but the bot was never told it was accepted (the worker stopped or the write's `
-        + 'reply was lost); posguard does not send it'
-      : `position ${positionId} is not sent: ${why}`);
+  constructor(
+    readonly positionId: string,
+    why?: string,
+  ) {
+    super(
+      why === undefined
+        ? `position ${positionId} was journalled but the bot was never told it was accepted (the worker stopped or the write's ` +
+            'reply was lost); posguard does not send it'
+        : `position ${positionId} is not sent: ${why}`,
+    );
   }
 }
 
@@ -185,7 +247,11 @@ export class IntentUnconfirmed extends PosguardError {
  */
 export class OrphanRefused extends PosguardError {
   readonly code = 'ORPHAN_REFUSED';
-  constructor(readonly account: string, readonly symbol: string, reason: string) {
+  constructor(
+    readonly account: string,
+    readonly symbol: string,
+    reason: string,
+  ) {
     super(`${symbol} on account ${account}: ${reason}`);
   }
 }

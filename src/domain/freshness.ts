@@ -40,13 +40,20 @@ export function sourceLags(restLagMs: number): SourceLags {
 
 export type FlatVerdict =
   | { readonly counts: true }
-  | { readonly counts: false; readonly why: 'older-sequence' | 'not-later-venue-time' | 'no-venue-time' | 'within-source-lag' };
+  | {
+      readonly counts: false;
+      readonly why: 'older-sequence' | 'not-later-venue-time' | 'no-venue-time' | 'within-source-lag';
+    };
 
 /**
  * Whether `flat` may be taken as proof that the position is flat, given the last evidence
  * that it was not (`undefined` when there never was any).
  */
-export function judgeFlatReport(flat: ReportTiming, lastNonFlat: ReportTiming | undefined, lags: SourceLags): FlatVerdict {
+export function judgeFlatReport(
+  flat: ReportTiming,
+  lastNonFlat: ReportTiming | undefined,
+  lags: SourceLags,
+): FlatVerdict {
   if (lastNonFlat === undefined) return { counts: true };
   if (flat.venueSeq !== undefined && lastNonFlat.venueSeq !== undefined) {
     if (flat.venueSeq <= lastNonFlat.venueSeq) return { counts: false, why: 'older-sequence' };

@@ -1,6 +1,8 @@
 /**
  * Branded ids (STYLE point 5): a `ClientOrderId` cannot be passed where a `VenueOrderId` is
- * expected. `PositionId` is a ULID made from a time and random bytes given by the caller,
+ * expected. One convention: `new…` builds an id, `as…` casts a string that is an id already
+ * (a venue's reply, our own store), `parse…` validates one from outside (it throws), `is…`
+ * tests one; the public API validates the ids it is given. `PositionId` is a ULID made from a time and random bytes given by the caller,
  * so that ids never repeat (not even after Redis is wiped) and pure code never reads the
  * clock or a random source itself.
  *
@@ -15,16 +17,17 @@ export type AccountId = Brand<string, 'AccountId'>;
 export type ClientOrderId = Brand<string, 'ClientOrderId'>;
 export type VenueOrderId = Brand<string, 'VenueOrderId'>;
 
-export const accountId = (s: string): AccountId => s as AccountId;
-export const clientOrderIdOf = (s: string): ClientOrderId => s as ClientOrderId;
-export const venueOrderId = (s: string): VenueOrderId => s as VenueOrderId;
+export const asAccountId = (s: string): AccountId => s as AccountId;
+export const asClientOrderId = (s: string): ClientOrderId => s as ClientOrderId;
+export const asVenueOrderId = (s: string): VenueOrderId => s as VenueOrderId;
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** A ULID: 10 characters of millisecond time, then 16 of the 80 random bits given. */
 export function newPositionId(nowMs: number, random: Uint8Array): PositionId {
-  if (!Number.isSafeInteger(nowMs) || nowMs < 0) throw new RangeError(`time must be a non-negative integer, got ${nowMs}`);
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0)
+    throw new RangeError(`time must be a non-negative integer, got ${nowMs}`);
   if (random.length < 10) throw new RangeError(`a position id needs 10 random bytes, got ${random.length}`);
   let time = '';
   let t = nowMs;
@@ -46,7 +49,7 @@ export function isPositionId(s: string): s is PositionId {
   return ULID_RE.test(s);
 }
 
-export function positionId(s: string): PositionId {
+export function parsePositionId(s: string): PositionId {
   if (!isPositionId(s)) throw new RangeError(`not a position id (a 26-character ULID): ${JSON.stringify(s)}`);
   return s;
 }

@@ -10,7 +10,7 @@
  */
 import { gte, isMultipleOf, lt, mul, gt } from './decimal.js';
 import { InvalidIntent } from './errors.js';
-import { accountId, type AccountId } from './ids.js';
+import { asAccountId, type AccountId } from './ids.js';
 import type { Market } from './market.js';
 import { isSide, type Side } from './side.js';
 
@@ -48,10 +48,12 @@ function positiveNumber(o: Record<string, unknown>, field: string): number {
 }
 
 export function parseIntent(raw: unknown): Intent {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidIntent('(intent)', 'must be an object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new InvalidIntent('(intent)', 'must be an object');
   const o = raw as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!KEYS.has(key)) throw new InvalidIntent(key, `is not a field of an intent (expected one of ${[...KEYS].join(', ')})`);
+    if (!KEYS.has(key))
+      throw new InvalidIntent(key, `is not a field of an intent (expected one of ${[...KEYS].join(', ')})`);
   }
   const account = nonEmptyString(o, 'account', 64);
   const symbol = nonEmptyString(o, 'symbol', 64);
@@ -60,7 +62,7 @@ export function parseIntent(raw: unknown): Intent {
   const stopLoss = o.stopLoss === undefined ? undefined : positiveNumber(o, 'stopLoss');
   const idempotencyKey = o.idempotencyKey === undefined ? undefined : nonEmptyString(o, 'idempotencyKey', 128);
   return {
-    account: accountId(account),
+    account: asAccountId(account),
     symbol,
     side: o.side,
     amount,
@@ -71,7 +73,8 @@ export function parseIntent(raw: unknown): Intent {
 
 /** Throws `InvalidIntent` unless the intent can be sent to `market` as it is, at `markPrice`. */
 export function checkIntentAgainstMarket(intent: Intent, market: Market, markPrice: number): void {
-  if (intent.symbol !== market.symbol) throw new InvalidIntent('symbol', `is ${intent.symbol} but the market is ${market.symbol}`);
+  if (intent.symbol !== market.symbol)
+    throw new InvalidIntent('symbol', `is ${intent.symbol} but the market is ${market.symbol}`);
   if (!isMultipleOf(intent.amount, market.amountStep)) {
     throw new InvalidIntent('amount', `${intent.amount} is not a multiple of the market's step ${market.amountStep}`);
   }
@@ -80,7 +83,10 @@ export function checkIntentAgainstMarket(intent: Intent, market: Market, markPri
   }
   const notional = mul(mul(intent.amount, markPrice), market.contractSize);
   if (lt(notional, market.minNotional)) {
-    throw new InvalidIntent('amount', `notional ${notional} at mark ${markPrice} is below the market's minimum ${market.minNotional}`);
+    throw new InvalidIntent(
+      'amount',
+      `notional ${notional} at mark ${markPrice} is below the market's minimum ${market.minNotional}`,
+    );
   }
   const stop = intent.stopLoss;
   if (stop === undefined) return;

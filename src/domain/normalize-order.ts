@@ -11,7 +11,7 @@
  * // throws MalformedOrderReply: field 'symbol' missing
  */
 import { MalformedOrderReply } from './errors.js';
-import { clientOrderIdOf, venueOrderId, type VenueOrderId } from './ids.js';
+import { asClientOrderId, asVenueOrderId, type VenueOrderId } from './ids.js';
 import type { OrderStatus, OrderStatusReport, OrderType, ReportSource } from './reports.js';
 import { isSide } from './side.js';
 
@@ -68,7 +68,7 @@ function orderType(o: Record<string, unknown>, id: VenueOrderId): OrderType {
 export function normalizeOrder(raw: unknown, ctx: NormalizeContext): OrderStatusReport {
   const o = record(raw);
   if (typeof o.id !== 'string' || o.id === '') throw new MalformedOrderReply('id', undefined, describe(o.id));
-  const id = venueOrderId(o.id);
+  const id = asVenueOrderId(o.id);
   if (typeof o.symbol !== 'string' || o.symbol === '') throw new MalformedOrderReply('symbol', id, describe(o.symbol));
   if (!isSide(o.side)) throw new MalformedOrderReply('side', id, describe(o.side));
   const amount = finiteNumber(o, 'amount', id);
@@ -83,7 +83,7 @@ export function normalizeOrder(raw: unknown, ctx: NormalizeContext): OrderStatus
     receivedAt: ctx.receivedAt,
     venueTime,
     venueOrderId: id,
-    clientOrderId: typeof cid === 'string' && cid !== '' ? clientOrderIdOf(cid) : undefined,
+    clientOrderId: typeof cid === 'string' && cid !== '' ? asClientOrderId(cid) : undefined,
     symbol: o.symbol,
     side: o.side,
     type: orderType(o, id),

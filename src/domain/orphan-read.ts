@@ -16,16 +16,17 @@ import { compareTiming, supersedes, type SourceLags } from './freshness.js';
 import type { PositionStatusReport } from './reports.js';
 
 export type OrphanReadVerdict =
-  | { readonly kind: 'take'; readonly report: PositionStatusReport }
-  | { readonly kind: 'refused'; readonly why: string };
+  { readonly kind: 'take'; readonly report: PositionStatusReport } | { readonly kind: 'refused'; readonly why: string };
 
 /** `43 buy`, or `flat`. */
 function describeHolding(r: Pick<PositionStatusReport, 'side' | 'size'>): string {
   return r.side === undefined || r.size <= 0 ? 'flat' : `${r.size} ${r.side}`;
 }
 
-const sameHolding = (a: Pick<PositionStatusReport, 'side' | 'size'>, b: Pick<PositionStatusReport, 'side' | 'size'>): boolean =>
-  a.side === b.side && eq(a.size, b.size);
+const sameHolding = (
+  a: Pick<PositionStatusReport, 'side' | 'size'>,
+  b: Pick<PositionStatusReport, 'side' | 'size'>,
+): boolean => a.side === b.side && eq(a.size, b.size);
 
 export function judgeOrphanRead(
   read: PositionStatusReport | undefined,
@@ -39,15 +40,20 @@ export function judgeOrphanRead(
     if (older || !sameHolding(read, known)) {
       return {
         kind: 'refused',
-        why: `the venue's fresh read (${describeHolding(read)}) is ${older ? 'older than' : 'as new as but different from'} `
-          + `what posguard already knows of the symbol (${describeHolding(known)}); nothing was done, sweep again in a few seconds`,
+        why:
+          `the venue's fresh read (${describeHolding(read)}) is ${older ? 'older than' : 'as new as but different from'} ` +
+          `what posguard already knows of the symbol (${describeHolding(known)}); nothing was done, sweep again in a few seconds`,
       };
     }
     report = known;
   }
-  if (report === undefined || report.side === undefined || report.size <= 0) return { kind: 'refused', why: 'the venue holds no position there now; nothing was done' };
+  if (report === undefined || report.side === undefined || report.size <= 0)
+    return { kind: 'refused', why: 'the venue holds no position there now; nothing was done' };
   if (report.side !== expected.side || !eq(report.size, expected.size)) {
-    return { kind: 'refused', why: `the venue now holds ${describeHolding(report)}, not the ${expected.size} ${expected.side} that was found; nothing was done, sweep again` };
+    return {
+      kind: 'refused',
+      why: `the venue now holds ${describeHolding(report)}, not the ${expected.size} ${expected.side} that was found; nothing was done, sweep again`,
+    };
   }
   return { kind: 'take', report };
 }

@@ -16,9 +16,16 @@ export type OutcomeKind = Outcome<unknown>['kind'];
 
 export const accepted = <T>(value: T): Outcome<T> => ({ kind: 'accepted', value });
 export const rejected = (reason: string, code?: string, retryAfterMs?: number): Outcome<never> => ({
-  kind: 'rejected', reason, ...(code ? { code } : {}), ...(retryAfterMs !== undefined && retryAfterMs > 0 ? { retryAfterMs } : {}),
+  kind: 'rejected',
+  reason,
+  ...(code ? { code } : {}),
+  ...(retryAfterMs !== undefined && retryAfterMs > 0 ? { retryAfterMs } : {}),
 });
-export const unknown = (reason: string, code?: string): Outcome<never> => ({ kind: 'unknown', reason, ...(code ? { code } : {}) });
+export const unknown = (reason: string, code?: string): Outcome<never> => ({
+  kind: 'unknown',
+  reason,
+  ...(code ? { code } : {}),
+});
 
 /**
  * Rejections that say nothing about the order's content: the request was not processed
@@ -27,8 +34,14 @@ export const unknown = (reason: string, code?: string): Outcome<never> => ({ kin
  * refused what was asked (a trigger on the wrong side, a reduce-only that would increase, …).
  */
 const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set([
-  'RATE_LIMITED', 'NOT_SENT', 'TIMESTAMP_OUTSIDE_WINDOW', 'AUTHENTICATION', 'PERMISSION_DENIED', 'SERVER_ERROR',
-  'SETTLEMENT_IN_PROGRESS', 'LEASE_LOST',
+  'RATE_LIMITED',
+  'NOT_SENT',
+  'TIMESTAMP_OUTSIDE_WINDOW',
+  'AUTHENTICATION',
+  'PERMISSION_DENIED',
+  'SERVER_ERROR',
+  'SETTLEMENT_IN_PROGRESS',
+  'LEASE_LOST',
 ]);
 
 /** True when a rejection is transient (see `TRANSIENT_REFUSALS`): retry it, never conclude from it. */

@@ -12,9 +12,20 @@ import type { ClientOrderId, PositionId } from './ids.js';
 import type { OrderStatusReport } from './reports.js';
 
 /** The open reduce-only stops of posguard's on `symbol` whose position is not `driven`. */
-export function strayStops(orders: readonly OrderStatusReport[], symbol: string, driven: (id: PositionId) => boolean): (OrderStatusReport & { readonly clientOrderId: ClientOrderId })[] {
+export function strayStops(
+  orders: readonly OrderStatusReport[],
+  symbol: string,
+  driven: (id: PositionId) => boolean,
+): (OrderStatusReport & { readonly clientOrderId: ClientOrderId })[] {
   return orders.filter((o): o is OrderStatusReport & { readonly clientOrderId: ClientOrderId } => {
     const id = o.clientOrderId === undefined ? undefined : parseClientOrderId(o.clientOrderId);
-    return o.symbol === symbol && o.reduceOnly && o.status === 'open' && id !== undefined && id.role.startsWith('stop') && !driven(id.position);
+    return (
+      o.symbol === symbol &&
+      o.reduceOnly &&
+      o.status === 'open' &&
+      id !== undefined &&
+      id.role.startsWith('stop') &&
+      !driven(id.position)
+    );
   });
 }

@@ -27,7 +27,8 @@ export function suggestName(typed: string, known: Iterable<string>): string | un
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
     const distance = editDistance(t, name.toLowerCase());
-    if (distance <= Math.max(1, Math.floor(name.length / 4)) && (best === undefined || distance < best.distance)) best = { name, distance };
+    if (distance <= Math.max(1, Math.floor(name.length / 4)) && (best === undefined || distance < best.distance))
+      best = { name, distance };
   }
   return best?.name;
 }

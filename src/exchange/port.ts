@@ -97,7 +97,12 @@ export interface RateLimitState {
 export class QueryFailed extends PosguardError {
   readonly code = 'QUERY_FAILED';
   /** `refusal`: the venue's code when it refused the query (`RATE_LIMITED`: the request budget backs off). */
-  constructor(readonly operation: string, readonly reason: string, readonly retryAfterMs?: number, readonly refusal?: string) {
+  constructor(
+    readonly operation: string,
+    readonly reason: string,
+    readonly retryAfterMs?: number,
+    readonly refusal?: string,
+  ) {
     super(`${operation} failed: ${reason}; nothing is concluded from it, the query will be retried`);
   }
 }

@@ -76,14 +76,20 @@ export async function connectGuard(input: ConfigInput | Config, options: Connect
   let fleet: FleetMember;
   try {
     fleet = await joinFleet({
-      store, url: config.redis, deadlineMs: options.handoverDeadlineMs, owned: () => [], onReleased: () => {}, onTrouble: () => {},
+      store,
+      url: config.redis,
+      deadlineMs: options.handoverDeadlineMs,
+      owned: () => [],
+      onReleased: () => {},
+      onTrouble: () => {},
       openHere: () => Promise.reject(new Error('a client carries nothing out')),
       closeHere: () => Promise.reject(new Error('a client carries nothing out')),
       flattenHere: () => Promise.reject(new Error('a client carries nothing out')),
       sweepHere: () => Promise.reject(new Error('a client carries nothing out')),
-      newId: (intent) => (intent.idempotencyKey === undefined
-        ? newPositionId(Date.now(), new Uint8Array(randomBytes(10)))
-        : positionIdForKey(intent.account, intent.idempotencyKey)),
+      newId: (intent) =>
+        intent.idempotencyKey === undefined
+          ? newPositionId(Date.now(), new Uint8Array(randomBytes(10)))
+          : positionIdForKey(intent.account, intent.idempotencyKey),
     });
   } catch (e) {
     redis.disconnect();
@@ -109,9 +115,11 @@ export async function connectGuard(input: ConfigInput | Config, options: Connect
     positions: (state) => stored.list(accounts, state),
     alerts: () => alertStore.list(),
     events: () => follow(),
-    halt: (account, reason = 'halted by the operator', by = 'client') => fleet.halt(known(account), { reason, by, at: Date.now() }),
+    halt: (account, reason = 'halted by the operator', by = 'client') =>
+      fleet.halt(known(account), { reason, by, at: Date.now() }),
     resume: (account) => fleet.resume(known(account)),
-    flatten: (account, reason = 'flattened by the operator', by = 'client') => fleet.flatten(known(account), { reason, by, at: Date.now() }),
+    flatten: (account, reason = 'flattened by the operator', by = 'client') =>
+      fleet.flatten(known(account), { reason, by, at: Date.now() }),
     stop: async () => {
       await fleet.stop();
       const following = [...followers];

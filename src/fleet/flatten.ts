@@ -17,7 +17,9 @@ import type { FlattenStarted } from './fleet.js';
 export async function closeEveryPosition(worker: AccountWorker, requestId: string): Promise<FlattenStarted> {
   const account = worker.runtime.id;
   if (!worker.owned) throw new NotOwner(account);
-  const live = [...worker.runtime.actors].filter(([, actor]) => !FINAL_STATES.includes(stateName(actor.getSnapshot().value)));
+  const live = [...worker.runtime.actors].filter(
+    ([, actor]) => !FINAL_STATES.includes(stateName(actor.getSnapshot().value)),
+  );
   const positions: string[] = [];
   for (const [id] of live) {
     if (await worker.close(id, requestId, 'flatten')) positions.push(id);

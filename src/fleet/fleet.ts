@@ -124,9 +124,12 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
     store: fleet,
     open: async (intent) => {
       const key = intent.idempotencyKey;
-      const known = key === undefined ? undefined : await deps.store.positionForKey(intent.account as never, key).catch((e: unknown) => {
-        throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
-      });
+      const known =
+        key === undefined
+          ? undefined
+          : await deps.store.positionForKey(intent.account as never, key).catch((e: unknown) => {
+              throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
+            });
       if (known !== undefined) return remoteHandle(known, intent.account, stateReader);
       const why = await haltedBecause(intent.account);
       if (why !== undefined) throw new Halted(`account ${intent.account}`, why);
@@ -135,7 +138,7 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
       return remoteHandle(id, intent.account, stateReader);
     },
     close: async (positionId, requestId, known) => {
-      const account = known ?? await fleet.accountOf(positionId);
+      const account = known ?? (await fleet.accountOf(positionId));
       if (account === undefined) throw new UnknownPosition(positionId);
       const state = await fleet.stateOf(account, positionId);
       const before = state === undefined ? undefined : closeAnswerBefore(positionId, state as PositionStateName);
@@ -143,19 +146,36 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
       // Owned here, yet not driven here: nothing to hand over to.
       if (deps.owned().includes(account)) throw new NotOwner(account);
       const body = { positionId, requestId: requestId ?? randomUUID() };
-      return await handOver(fleet, account, { id: `close:${positionId}:${body.requestId}`, kind: 'close', body }, { deadlineMs }) as CloseAnswer;
+      return (await handOver(
+        fleet,
+        account,
+        { id: `close:${positionId}:${body.requestId}`, kind: 'close', body },
+        { deadlineMs },
+      )) as CloseAnswer;
     },
-    handle: (positionId) => remoteHandle(positionId, undefined, async (_account, id) => {
-      const account = await fleet.accountOf(id);
-      if (account === undefined) throw new UnknownPosition(id);
-      return fleet.stateOf(account, id);
-    }),
+    handle: (positionId) =>
+      remoteHandle(positionId, undefined, async (_account, id) => {
+        const account = await fleet.accountOf(id);
+        if (account === undefined) throw new UnknownPosition(id);
+        return fleet.stateOf(account, id);
+      }),
     halt: (account, record) => fleet.halt(account, record),
-    sweep: async (account, kind) => await handOver(fleet, account, { id: `sweep:${account}:${randomUUID()}`, kind: 'sweep', body: { kind } }, { deadlineMs }) as SweepReport,
+    sweep: async (account, kind) =>
+      (await handOver(
+        fleet,
+        account,
+        { id: `sweep:${account}:${randomUUID()}`, kind: 'sweep', body: { kind } },
+        { deadlineMs },
+      )) as SweepReport,
     flatten: async (account, record) => {
       await fleet.haltToFlatten(account, record);
       if (deps.owned().includes(account)) return deps.flattenHere(account);
-      return await handOver(fleet, account, { id: `flatten:${account}:${record.at}:${randomUUID()}`, kind: 'flatten', body: { account } }, { deadlineMs }) as FlattenStarted;
+      return (await handOver(
+        fleet,
+        account,
+        { id: `flatten:${account}:${record.at}:${randomUUID()}`, kind: 'flatten', body: { account } },
+        { deadlineMs },
+      )) as FlattenStarted;
     },
     resume: (account) => fleet.resume(account),
     haltedBecause,

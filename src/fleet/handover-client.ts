@@ -25,7 +25,11 @@ export interface HandoverTiming {
 
 /** An error the owner answered with, carried to the caller with its code (and so its HTTP status). */
 export class RefusedByOwner extends PosguardError {
-  constructor(readonly code: string, message: string, readonly field?: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -37,9 +41,10 @@ export interface RefusalAnswer {
   readonly field?: string;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => {
-  setTimeout(resolve, ms).unref?.();
-});
+const realSleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref?.();
+  });
 
 /**
  * Hands `request` to the lease holder of `account` and resolves with the owner's answer: for an
@@ -47,14 +52,23 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => {
  * Rejects with the owner's refusal (`RefusedByOwner`), `NoOwner` when nobody holds the lease,
  * `HandoverUnanswered` when its fate is not known by the deadline.
  */
-export async function handOver(fleet: FleetStore, account: string, request: HandoverRequest, timing: HandoverTiming): Promise<unknown> {
+export async function handOver(
+  fleet: FleetStore,
+  account: string,
+  request: HandoverRequest,
+  timing: HandoverTiming,
+): Promise<unknown> {
   const sleep = timing.sleep ?? realSleep;
   const what = request.kind;
   let queued: Awaited<ReturnType<FleetStore['handOver']>>;
   try {
     queued = await fleet.handOver(account, request, timing.deadlineMs);
   } catch (e) {
-    throw new HandoverUnanswered(request.id, what, `it could not be queued: ${e instanceof Error ? e.message : String(e)}`);
+    throw new HandoverUnanswered(
+      request.id,
+      what,
+      `it could not be queued: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   if (queued === 'noOwner') throw new NoOwner(account);
   const until = Date.now() + timing.deadlineMs;
@@ -77,10 +91,15 @@ export async function handOver(fleet: FleetStore, account: string, request: Hand
   try {
     settled = await fleet.settle(request.id, 'expired', null);
   } catch (e) {
-    throw new HandoverUnanswered(request.id, what, `no answer by its deadline, and it could not be withdrawn: ${e instanceof Error ? e.message : String(e)}`);
+    throw new HandoverUnanswered(
+      request.id,
+      what,
+      `no answer by its deadline, and it could not be withdrawn: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   if (settled === undefined) throw new HandoverUnanswered(request.id, what, 'its record is gone');
-  if (settled.status === 'expired') throw new HandoverUnanswered(request.id, what, `no answer within ${timing.deadlineMs} ms; it was withdrawn`);
+  if (settled.status === 'expired')
+    throw new HandoverUnanswered(request.id, what, `no answer within ${timing.deadlineMs} ms; it was withdrawn`);
   return answerOf(request, settled);
 }
 
@@ -92,7 +111,11 @@ function answerOf(request: HandoverRequest, state: HandoverState): unknown {
       return state.answer;
     case 'refused': {
       const r = (state.answer ?? {}) as Partial<RefusalAnswer>;
-      throw new RefusedByOwner(r.code ?? 'REFUSED', r.message ?? 'the worker that owns the account refused it', r.field);
+      throw new RefusedByOwner(
+        r.code ?? 'REFUSED',
+        r.message ?? 'the worker that owns the account refused it',
+        r.field,
+      );
     }
     case 'expired':
       if (request.kind === 'open') throw new HandoverWithdrawn(request.id, 'withdrawn at its deadline');

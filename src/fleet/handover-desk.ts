@@ -93,13 +93,17 @@ export class HandoverDesk {
           await fleet.requeue(account, id);
           return;
         }
-        if (!(e instanceof PosguardError)) this.deps.onTrouble(`the hand-over ${id} of account ${account} failed here`, e);
+        if (!(e instanceof PosguardError))
+          this.deps.onTrouble(`the hand-over ${id} of account ${account} failed here`, e);
         await fleet.settle(id, 'refused', refusalOf(e));
         return;
       }
       await fleet.settle(id, 'done', answer);
     } catch (e) {
-      this.deps.onTrouble(`the hand-over ${id} of account ${account} could not be answered; its caller hears it is unknown at its deadline`, e);
+      this.deps.onTrouble(
+        `the hand-over ${id} of account ${account} could not be answered; its caller hears it is unknown at its deadline`,
+        e,
+      );
     }
   }
 }
@@ -110,7 +114,10 @@ function refusalOf(e: unknown): RefusalAnswer {
     return { code: e.code, message: e.message, ...(typeof field === 'string' && field !== '' ? { field } : {}) };
   }
   // An unexpected error's text may say anything: it goes to the owner's log only.
-  return { code: 'INTERNAL', message: 'the worker that owns the account could not carry it out; the reason is in its log' };
+  return {
+    code: 'INTERNAL',
+    message: 'the worker that owns the account could not carry it out; the reason is in its log',
+  };
 }
 
 function pause(ms: number): Promise<void> {

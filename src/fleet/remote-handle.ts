@@ -22,7 +22,12 @@ const POLL_MS = 200;
 export type StateReader = (account: string, id: string) => Promise<string | null | undefined>;
 
 /** `account`: the position's, when known (else the reader finds it). */
-export function remoteHandle(id: PositionId, account: string | undefined, read: StateReader, first: PositionStateName = 'pending'): PositionHandle {
+export function remoteHandle(
+  id: PositionId,
+  account: string | undefined,
+  read: StateReader,
+  first: PositionStateName = 'pending',
+): PositionHandle {
   let last: PositionStateName = first;
   const refresh = async (): Promise<PositionStateName> => {
     const state = await read(account ?? '', id).catch((e: unknown) => {

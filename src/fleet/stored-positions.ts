@@ -37,7 +37,13 @@ export class StoredPositions {
 
   /** A stored position, or `undefined` when none is stored under `id` (or its record cannot be read). */
   async get(id: string): Promise<StoredRow | undefined> {
-    const [intent, state, updatedAt, row] = await this.store.redis.hmget(this.store.keys.position(id), 'intent', 'state', 'updatedAt', 'row');
+    const [intent, state, updatedAt, row] = await this.store.redis.hmget(
+      this.store.keys.position(id),
+      'intent',
+      'state',
+      'updatedAt',
+      'row',
+    );
     return rowOf(id, intent ?? null, state ?? null, updatedAt ?? null, row ?? null);
   }
 
@@ -48,7 +54,9 @@ export class StoredPositions {
   async list(accounts: readonly string[], state?: PositionStateName): Promise<StoredRow[]> {
     const { redis, keys } = this.store;
     const states = state === undefined ? LIVE_STATES : [state];
-    const ids = (await Promise.all(accounts.map((a) => redis.sunion(...states.map((s) => keys.stateSet(a, s)))))).flat();
+    const ids = (
+      await Promise.all(accounts.map((a) => redis.sunion(...states.map((s) => keys.stateSet(a, s)))))
+    ).flat();
     if (ids.length === 0) return [];
     const pipeline = redis.pipeline();
     for (const id of ids) pipeline.hmget(keys.position(id), 'intent', 'state', 'updatedAt', 'row');
@@ -64,15 +72,31 @@ export class StoredPositions {
   }
 }
 
-function rowOf(id: string, intentText: string | null, state: string | null, updatedAt: string | null, rowText: string | null): StoredRow | undefined {
+function rowOf(
+  id: string,
+  intentText: string | null,
+  state: string | null,
+  updatedAt: string | null,
+  rowText: string | null,
+): StoredRow | undefined {
   if (intentText === null) return undefined;
   try {
     const intent = JSON.parse(intentText) as { account: string; symbol: string; side: string; amount: number };
-    const row = rowText === null ? undefined : JSON.parse(rowText) as { size?: number; reason?: string; protection?: Protection };
+    const row =
+      rowText === null
+        ? undefined
+        : (JSON.parse(rowText) as { size?: number; reason?: string; protection?: Protection });
     return {
-      id, account: intent.account, symbol: intent.symbol, side: intent.side, amount: intent.amount,
-      state: (state ?? 'pending') as PositionStateName, size: row?.size ?? 0, reason: row?.reason,
-      protection: row?.protection ?? { kind: 'notRequested' }, updatedAt: Number(updatedAt ?? 0),
+      id,
+      account: intent.account,
+      symbol: intent.symbol,
+      side: intent.side,
+      amount: intent.amount,
+      state: (state ?? 'pending') as PositionStateName,
+      size: row?.size ?? 0,
+      reason: row?.reason,
+      protection: row?.protection ?? { kind: 'notRequested' },
+      updatedAt: Number(updatedAt ?? 0),
     };
   } catch {
     return undefined;

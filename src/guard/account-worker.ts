@@ -1,4 +1,7 @@
 /**
+ * Over 300 lines, a known debt (issue 13): lease, admission, restore, sweeps and hand-over of one account
+ * are still one class, to be split.
+ *
  * Everything one worker runs for one account: the ownership lease (with Redis), the account's
  * supervisor with its feed (`permanent`) and its position actors (`transient`, each quarantined
  * alone if it keeps crashing), the rehydration of the positions a previous worker left
@@ -27,7 +30,7 @@ import type { SnapshotWrite, Store } from '../persistence/store.js';
 import { stateName } from './registry.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
 import { clientOrderId } from '../domain/client-order-id.js';
-import { clientOrderIdOf } from '../domain/ids.js';
+import { asClientOrderId } from '../domain/ids.js';
 import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
 import { sourceLags } from '../domain/freshness.js';
 import { judgeOrphanRead } from '../domain/orphan-read.js';
@@ -95,8 +98,7 @@ export interface AccountWorkerDeps {
 
 /** This worker took the account (its lease, or the account without Redis) or lost it. */
 export type LeaseChange =
-  | { readonly held: true; readonly restored: number; readonly mode: 'one-way' | 'hedge' }
-  | { readonly held: false };
+  { readonly held: true; readonly restored: number; readonly mode: 'one-way' | 'hedge' } | { readonly held: false };
 
 /** Reconciliation settings without the per-market size tolerance. */
 export type ReconcileSettingsBase = Omit<ReconcileSettings, 'sizeTolerance'>;
@@ -118,30 +120,55 @@ export class AccountWorker {
     const { runtime, store } = deps;
     this.runtime = runtime;
     this.host = new ActorHost(deps.clock, store !== undefined, deps.inspect);
-    this.journal = deps.journal ?? (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
+    this.journal =
+      deps.journal ??
+      (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
     const fenced: AlertSink = { raise: (draft, subject) => this.raise(draft, subject), list: () => deps.alerts.list() };
     this.machine = wirePositionMachine({
-      account: runtime.id, port: runtime.port, journal: this.journal, alerts: fenced, clock: deps.clock,
-      known: (symbol) => runtime.evidence.latest(symbol), ...(runtime.poller === undefined ? {} : { evidence: runtime.poller }), ...(deps.gate === undefined ? {} : { gate: deps.gate }),
+      account: runtime.id,
+      port: runtime.port,
+      journal: this.journal,
+      alerts: fenced,
+      clock: deps.clock,
+      known: (symbol) => runtime.evidence.latest(symbol),
+      ...(runtime.poller === undefined ? {} : { evidence: runtime.poller }),
+      ...(deps.gate === undefined ? {} : { gate: deps.gate }),
     });
-    this.lease = store === undefined ? undefined : new AccountLease(store, runtime.id, deps.workerId, deps.leaseTtlMs, deps.leaseClock, {
-      acquired: () => this.activate(),
-      lost: async (wipedElsewhere) => {
-        const known = this.deps.runtime.actors.size;
-        await this.deactivate(true);
-        deps.onLease?.({ held: false });
-        if (wipedElsewhere) {
-          deps.alerts.raise({
-            kind: 'storeWiped',
-            message: `the store of account ${runtime.id} lost its data and another worker took the account from an empty store; this worker drove ${known} live `
-              + 'positions it can no longer write back (its lease is gone): they are not tracked; the orphan sweep reports what the venue holds, a human should look',
-          }, { account: runtime.id });
-        }
-      },
-      wiped: (holder) => this.restoreStore(holder),
-      unreachable: (e) => deps.onTrouble(`the lease of account ${runtime.id} could not be renewed`, e),
-      startFailed: (e, retryInMs) => this.startFailed(e, retryInMs),
-    }, Math.floor(deps.random() * 0x1000000).toString(16).padStart(6, '0'));
+    this.lease =
+      store === undefined
+        ? undefined
+        : new AccountLease(
+            store,
+            runtime.id,
+            deps.workerId,
+            deps.leaseTtlMs,
+            deps.leaseClock,
+            {
+              acquired: () => this.activate(),
+              lost: async (wipedElsewhere) => {
+                const known = this.deps.runtime.actors.size;
+                await this.deactivate(true);
+                deps.onLease?.({ held: false });
+                if (wipedElsewhere) {
+                  deps.alerts.raise(
+                    {
+                      kind: 'storeWiped',
+                      message:
+                        `the store of account ${runtime.id} lost its data and another worker took the account from an empty store; this worker drove ${known} live ` +
+                        'positions it can no longer write back (its lease is gone): they are not tracked; the orphan sweep reports what the venue holds, a human should look',
+                    },
+                    { account: runtime.id },
+                  );
+                }
+              },
+              wiped: (holder) => this.restoreStore(holder),
+              unreachable: (e) => deps.onTrouble(`the lease of account ${runtime.id} could not be renewed`, e),
+              startFailed: (e, retryInMs) => this.startFailed(e, retryInMs),
+            },
+            Math.floor(deps.random() * 0x1000000)
+              .toString(16)
+              .padStart(6, '0'),
+          );
   }
 
   /**
@@ -155,7 +182,10 @@ export class AccountWorker {
       return;
     }
     if (this.lease.holder === undefined) {
-      this.deps.onTrouble(`alert not raised: this worker no longer holds the lease of account ${this.deps.runtime.id}: ${draft.kind}`, undefined);
+      this.deps.onTrouble(
+        `alert not raised: this worker no longer holds the lease of account ${this.deps.runtime.id}: ${draft.kind}`,
+        undefined,
+      );
       return;
     }
     const raised = this.journal.fence(`raising a ${draft.kind} alert`).then(
@@ -214,12 +244,19 @@ export class AccountWorker {
   private startFailed(e: unknown, retryInMs: number): void {
     const { runtime } = this.deps;
     this.unavailable = `${errorText(e)}; retried in ${Math.round(retryInMs / 1000)} s`;
-    this.deps.onTrouble(`account ${runtime.id} could not be taken (${errorText(e)}); trying again in ${Math.round(retryInMs / 1000)} s`, e);
-    this.deps.alerts.raise({
-      kind: 'accountUnguarded',
-      message: `posguard could not take account ${runtime.id}: ${errorText(e)}. Its positions are not driven by this worker; `
-        + `it let the account go (another worker may take it) and tries again in ${Math.round(retryInMs / 1000)} s`,
-    }, { account: runtime.id });
+    this.deps.onTrouble(
+      `account ${runtime.id} could not be taken (${errorText(e)}); trying again in ${Math.round(retryInMs / 1000)} s`,
+      e,
+    );
+    this.deps.alerts.raise(
+      {
+        kind: 'accountUnguarded',
+        message:
+          `posguard could not take account ${runtime.id}: ${errorText(e)}. Its positions are not driven by this worker; ` +
+          `it let the account go (another worker may take it) and tries again in ${Math.round(retryInMs / 1000)} s`,
+      },
+      { account: runtime.id },
+    );
   }
 
   async stop(): Promise<void> {
@@ -284,16 +321,31 @@ export class AccountWorker {
     return holder;
   }
 
-  private child(id: PositionId, input: Parameters<typeof positionChild>[1], snapshot?: Snapshot<unknown>): Promise<void> {
+  private child(
+    id: PositionId,
+    input: Parameters<typeof positionChild>[1],
+    snapshot?: Snapshot<unknown>,
+  ): Promise<void> {
     const supervisor = this.supervisor;
     if (supervisor === undefined) throw new Error(`account ${this.deps.runtime.id} is not driven by this worker`);
     const { store, clock, runtime } = this.deps;
     const writer = store === undefined ? undefined : new PositionWriter(new SnapshotSink(this, id), clock);
     if (writer !== undefined) this.writers.set(id, writer);
-    const made = positionChild({
-      machine: this.machine, clock, runtime, registry: this.deps.registry, writer, host: this.host, onTransition: this.deps.onTransition, onFinal: this.released,
-      ...(this.deps.onUpdate === undefined ? {} : { onUpdate: this.deps.onUpdate }),
-    }, input, snapshot);
+    const made = positionChild(
+      {
+        machine: this.machine,
+        clock,
+        runtime,
+        registry: this.deps.registry,
+        writer,
+        host: this.host,
+        onTransition: this.deps.onTransition,
+        onFinal: this.released,
+        ...(this.deps.onUpdate === undefined ? {} : { onUpdate: this.deps.onUpdate }),
+      },
+      input,
+      snapshot,
+    );
     supervisor.startChild(made.spec);
     return made.journalled;
   }
@@ -323,7 +375,10 @@ export class AccountWorker {
   saveSnapshot(w: SnapshotWrite): Promise<void> {
     const store = this.deps.store;
     if (store === undefined) return Promise.resolve();
-    return store.saveSnapshot(this.deps.runtime.id, this.holder(), { ...w, snapshot: versioned(this.machine.getPersistedSnapshot(w.snapshot as never)) });
+    return store.saveSnapshot(this.deps.runtime.id, this.holder(), {
+      ...w,
+      snapshot: versioned(this.machine.getPersistedSnapshot(w.snapshot as never)),
+    });
   }
 
   /** Told by a position's writer that a write failed (it retries by itself). */
@@ -337,11 +392,18 @@ export class AccountWorker {
    */
   async sweep(kind: SweepKind): Promise<SweepReport> {
     const { runtime, clock, sweeps } = this.deps;
-    if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check()))) throw new NotOwner(runtime.id);
+    if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check())))
+      throw new NotOwner(runtime.id);
     const report = await runSweep(kind, {
-      account: runtime.id, port: runtime.sweepPort, now: () => clock.now(), local: () => this.localView(),
+      account: runtime.id,
+      port: runtime.sweepPort,
+      now: () => clock.now(),
+      local: () => this.localView(),
       known: () => runtime.evidence.all(),
-      settings: { ...sweeps.settings, sizeTolerance: Math.min(...[...runtime.markets.values()].map((m) => m.amountStep), 1)},
+      settings: {
+        ...sweeps.settings,
+        sizeTolerance: Math.min(...[...runtime.markets.values()].map((m) => m.amountStep), 1),
+      },
       policy: sweeps.policy,
       runId: () => `${kind}-${this.newRunId()}`,
       worker: this.deps.workerId,
@@ -355,8 +417,10 @@ export class AccountWorker {
         },
         cancelStop: async (symbol, cid) => {
           await this.journal.fence(`cancelling the leftover stop ${cid}`);
-          const outcome = await runtime.port.cancelOrder({ clientOrderId: clientOrderIdOf(cid) }, symbol);
-          return outcome.kind === 'accepted' ? `cancelled ${cid}` : `cancelling ${cid}: ${outcome.kind} (${outcome.reason})`;
+          const outcome = await runtime.port.cancelOrder({ clientOrderId: asClientOrderId(cid) }, symbol);
+          return outcome.kind === 'accepted'
+            ? `cancelled ${cid}`
+            : `cancelling ${cid}: ${outcome.kind} (${outcome.reason})`;
         },
       },
     });
@@ -372,13 +436,22 @@ export class AccountWorker {
   /** What this worker believes of the account's positions, for the sweeps: every row, and every symbol held (reservations included). */
   private localView(): { positions: LocalPosition[]; tracked: string[] } {
     const { runtime, registry } = this.deps;
-    const positions = registry.rows().filter((r) => r.account === runtime.id).map((r) => {
-      const ctx = runtime.actors.get(r.id)?.getSnapshot().context;
-      return {
-        id: r.id, symbol: r.symbol, side: r.side, state: r.state, final: FINAL_STATES.includes(r.state), size: r.size, updatedAt: r.updatedAt,
-        expectsStop: ctx !== undefined && expectsStop(ctx),
-      };
-    });
+    const positions = registry
+      .rows()
+      .filter((r) => r.account === runtime.id)
+      .map((r) => {
+        const ctx = runtime.actors.get(r.id)?.getSnapshot().context;
+        return {
+          id: r.id,
+          symbol: r.symbol,
+          side: r.side,
+          state: r.state,
+          final: FINAL_STATES.includes(r.state),
+          size: r.size,
+          updatedAt: r.updatedAt,
+          expectsStop: ctx !== undefined && expectsStop(ctx),
+        };
+      });
     return { positions, tracked: runtime.locks.symbols() };
   }
 
@@ -391,9 +464,14 @@ export class AccountWorker {
    * (`adopt`: the symbol reserved through `SymbolLocks`, `SymbolBusy` when an intent or a
    * position holds it); a flatten closes it reduce-only through its position actor.
    */
-  async takeOrphan(symbol: string, how: 'adopt' | 'flatten', expected: { readonly side: string; readonly size: number }): Promise<PositionId> {
+  async takeOrphan(
+    symbol: string,
+    how: 'adopt' | 'flatten',
+    expected: { readonly side: string; readonly size: number },
+  ): Promise<PositionId> {
     const { runtime, settings } = this.deps;
-    if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check()))) throw new NotOwner(runtime.id);
+    if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check())))
+      throw new NotOwner(runtime.id);
     const read = (await runtime.sweepPort.fetchPositions()).find((p) => p.symbol === symbol);
     const verdict = judgeOrphanRead(read, runtime.evidence.latest(symbol), expected, sourceLags(settings.restLagMs));
     if (verdict.kind === 'refused') throw new OrphanRefused(runtime.id, symbol, verdict.why);
@@ -401,7 +479,12 @@ export class AccountWorker {
     const id = await this.adopt(report);
     if (how === 'flatten') {
       const actor = runtime.actors.get(id);
-      if (actor === undefined) throw new OrphanRefused(runtime.id, symbol, `adopted as position ${id}, whose actor is not running yet: close it (POST /v1/positions/${id}/close)`);
+      if (actor === undefined)
+        throw new OrphanRefused(
+          runtime.id,
+          symbol,
+          `adopted as position ${id}, whose actor is not running yet: close it (POST /v1/positions/${id}/close)`,
+        );
       actor.send({ type: 'CLOSE', reason: 'flatten' });
     }
     return id;
@@ -415,7 +498,8 @@ export class AccountWorker {
   private async adopt(report: PositionStatusReport): Promise<PositionId> {
     const { runtime, clock } = this.deps;
     const market = runtime.markets.get(report.symbol);
-    if (market === undefined || report.side === undefined) throw new Error(`${report.symbol} cannot be adopted: not listed, or no side`);
+    if (market === undefined || report.side === undefined)
+      throw new Error(`${report.symbol} cannot be adopted: not listed, or no side`);
     const reservation = runtime.locks.reserve(report.symbol);
     if (reservation === undefined) {
       const holder = runtime.locks.holder(report.symbol) ?? 'reserved';
@@ -425,16 +509,35 @@ export class AccountWorker {
       const id = this.deps.newId();
       const intent = { account: runtime.id, symbol: report.symbol, side: report.side, amount: report.size };
       const input = this.inputOf(id, intent, market, runtime.feedUp);
-      const stray = strayStops(await runtime.sweepPort.fetchOpenOrders(report.symbol), report.symbol, (pid) => runtime.actors.has(pid));
-      const state = this.machine.resolveState({ value: { open: 'watching' }, context: adoptedContext(input, report, stray) });
+      const stray = strayStops(await runtime.sweepPort.fetchOpenOrders(report.symbol), report.symbol, (pid) =>
+        runtime.actors.has(pid),
+      );
+      const state = this.machine.resolveState({
+        value: { open: 'watching' },
+        context: adoptedContext(input, report, stray),
+      });
       const snapshot = this.machine.getPersistedSnapshot(state);
       // The intent (marked adopted: its entry is never sent) and the adopted snapshot are issued
       // together, so they reach Redis in one fenced script call: no restart finds one without the other.
       const at = clock.now();
       await Promise.all([
-        this.journal.recordIntent({ positionId: id, intent, entryClientOrderId: clientOrderId(id, 'entry'), baseline: { side: undefined, size: 0 }, at, origin: 'adopted' }),
+        this.journal.recordIntent({
+          positionId: id,
+          intent,
+          entryClientOrderId: clientOrderId(id, 'entry'),
+          baseline: { side: undefined, size: 0 },
+          at,
+          origin: 'adopted',
+        }),
         this.journal.confirmIntent(id),
-        this.saveSnapshot({ positionId: id, state: 'open', final: false, snapshot: state, at, event: { type: 'ADOPT', payload: report } }),
+        this.saveSnapshot({
+          positionId: id,
+          state: 'open',
+          final: false,
+          snapshot: state,
+          at,
+          event: { type: 'ADOPT', payload: report },
+        }),
       ]);
       void this.admit(reservation, input, snapshot).catch(() => {});
       return id;
@@ -460,13 +563,17 @@ export class AccountWorker {
       // One orphan sweep before the guard resolves, then the schedule, then the feed: its resync
       // catches the restored positions up after the sweep has compared them with the venue.
       const first = await this.sweep('orphans');
-      if (first.error !== undefined) this.deps.onTrouble(`the first orphan sweep of account ${runtime.id} failed`, first.error);
+      if (first.error !== undefined)
+        this.deps.onTrouble(`the first orphan sweep of account ${runtime.id} failed`, first.error);
       try {
         await this.deps.sweeps.scheduler.start(runtime.id, (kind) => this.sweep(kind));
       } finally {
         // The restored positions need their feed whatever became of the schedule, unless the
         // account was let go meanwhile (its lease lost): then there is no feed to start.
-        if (this.supervisor === supervisor) supervisor.startChild(actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }));
+        if (this.supervisor === supervisor)
+          supervisor.startChild(
+            actorChild({ id: 'feed', restart: 'permanent', shutdownMs: 2_000, create: () => runtime.createFeed() }),
+          );
       }
       if (this.supervisor === supervisor) {
         this.unavailable = undefined;
@@ -485,14 +592,27 @@ export class AccountWorker {
    */
   private newSupervisor(): Supervisor {
     const { runtime, clock } = this.deps;
-    const supervisor: Supervisor = new Supervisor({ ...this.deps.supervision, id: `account:${runtime.id}`, children: [] }, {
-      clock, random: this.deps.random,
-      onEvent: (e) => {
-        if (e.type === 'restarting' && e.reason !== undefined) this.deps.onTrouble(`${e.child} of account ${runtime.id} exited (${describeExit(e.reason)}); restarting it in ${e.delayMs} ms`, undefined);
-        if (e.type === 'gaveUp') this.quarantined(e.child as PositionId, e.reason === undefined ? 'it kept crashing' : describeExit(e.reason));
-        if (e.type === 'escalated' && this.supervisor === supervisor) void this.escalated(e.escalation?.message ?? 'its restart budget is spent');
+    const supervisor: Supervisor = new Supervisor(
+      { ...this.deps.supervision, id: `account:${runtime.id}`, children: [] },
+      {
+        clock,
+        random: this.deps.random,
+        onEvent: (e) => {
+          if (e.type === 'restarting' && e.reason !== undefined)
+            this.deps.onTrouble(
+              `${e.child} of account ${runtime.id} exited (${describeExit(e.reason)}); restarting it in ${e.delayMs} ms`,
+              undefined,
+            );
+          if (e.type === 'gaveUp')
+            this.quarantined(
+              e.child as PositionId,
+              e.reason === undefined ? 'it kept crashing' : describeExit(e.reason),
+            );
+          if (e.type === 'escalated' && this.supervisor === supervisor)
+            void this.escalated(e.escalation?.message ?? 'its restart budget is spent');
+        },
       },
-    });
+    );
     return supervisor;
   }
 
@@ -501,17 +621,28 @@ export class AccountWorker {
     const { runtime } = this.deps;
     const row = this.deps.registry.get(id);
     runtime.actors.delete(id);
-    this.raise({
-      kind: 'mismatch', topic: 'quarantined',
-      message: `position ${id}${row === undefined ? '' : ` (${row.side} ${row.amount} ${row.symbol})`} kept crashing (${why}) and is quarantined: `
-        + 'posguard no longer drives it and opens nothing on its symbol; a human should look',
-    }, { account: runtime.id, positionId: id, ...(row === undefined ? {} : { symbol: row.symbol }) });
+    this.raise(
+      {
+        kind: 'mismatch',
+        topic: 'quarantined',
+        message:
+          `position ${id}${row === undefined ? '' : ` (${row.side} ${row.amount} ${row.symbol})`} kept crashing (${why}) and is quarantined: ` +
+          'posguard no longer drives it and opens nothing on its symbol; a human should look',
+      },
+      { account: runtime.id, positionId: id, ...(row === undefined ? {} : { symbol: row.symbol }) },
+    );
   }
 
   /** The account's supervisor spent its budget: the account alone is let go, alerted, and taken again after a backoff. */
   private async escalated(why: string): Promise<void> {
     const { runtime } = this.deps;
-    this.deps.alerts.raise({ kind: 'supervisorEscalation', message: `account ${runtime.id}: ${why}; the account is let go and taken again after a backoff; other accounts run on` }, { account: runtime.id });
+    this.deps.alerts.raise(
+      {
+        kind: 'supervisorEscalation',
+        message: `account ${runtime.id}: ${why}; the account is let go and taken again after a backoff; other accounts run on`,
+      },
+      { account: runtime.id },
+    );
     await this.deactivate(true);
     this.deps.onLease?.({ held: false });
     if (this.lease !== undefined) {
@@ -540,21 +671,36 @@ export class AccountWorker {
       if (step.kind === 'quarantine') {
         const r = step.symbol === undefined ? undefined : runtime.locks.reserve(step.symbol);
         if (r !== undefined) runtime.locks.commit(r, step.id);
-        this.raise(step.alert, { account: runtime.id, positionId: step.id, ...(step.symbol === undefined ? {} : { symbol: step.symbol }) });
+        this.raise(step.alert, {
+          account: runtime.id,
+          positionId: step.id,
+          ...(step.symbol === undefined ? {} : { symbol: step.symbol }),
+        });
         continue;
       }
       const { stored, market } = step;
       const reservation = runtime.locks.reserve(stored.intent.symbol);
       if (reservation === undefined) {
-        this.raise({
-          kind: 'mismatch', topic: 'twoOnOneSymbol',
-          message: `positions ${runtime.locks.holder(stored.intent.symbol)} and ${stored.id} are both live on ${stored.intent.symbol}; only the first is driven, a human should look`,
-        }, { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id });
+        this.raise(
+          {
+            kind: 'mismatch',
+            topic: 'twoOnOneSymbol',
+            message: `positions ${runtime.locks.holder(stored.intent.symbol)} and ${stored.id} are both live on ${stored.intent.symbol}; only the first is driven, a human should look`,
+          },
+          { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id },
+        );
         continue;
       }
       const input = this.inputOf(stored.id, stored.intent, market, false);
-      const snapshot = step.kind === 'restore' ? step.snapshot
-        : this.machine.getPersistedSnapshot(this.machine.resolveState({ value: { verifying: 'querying' }, context: journalOnlyContext(initialContext(input), stored.baseline, clock.now()) }));
+      const snapshot =
+        step.kind === 'restore'
+          ? step.snapshot
+          : this.machine.getPersistedSnapshot(
+              this.machine.resolveState({
+                value: { verifying: 'querying' },
+                context: journalOnlyContext(initialContext(input), stored.baseline, clock.now()),
+              }),
+            );
       restored += 1;
       void this.admit(reservation, input, snapshot as Snapshot<unknown>).catch(() => {});
     }
@@ -570,20 +716,35 @@ export class AccountWorker {
     if (store === undefined) return;
     const positions = [...runtime.actors.values()].map((actor) => {
       const snap = actor.getSnapshot();
-      return { context: snap.context, state: stateName(snap.value), snapshot: versioned(this.machine.getPersistedSnapshot(snap)) };
+      return {
+        context: snap.context,
+        state: stateName(snap.value),
+        snapshot: versioned(this.machine.getPersistedSnapshot(snap)),
+      };
     });
     let outcome: string;
     try {
-      const written = await writeBack({ account: runtime.id, holder, store, now: clock.now(), positions, keys: this.keys });
+      const written = await writeBack({
+        account: runtime.id,
+        holder,
+        store,
+        now: clock.now(),
+        positions,
+        keys: this.keys,
+      });
       outcome = `this worker wrote back the ${written.positions} live positions it drives and ${written.keys} idempotency keys`;
     } catch (e) {
       outcome = `writing back what this worker knows failed (${errorText(e)}); its positions run on in memory and their snapshots are written as they change`;
     }
-    this.deps.alerts.raise({
-      kind: 'storeWiped',
-      message: `the store of account ${runtime.id} lost its data (its lease counter went backwards: a Redis restarted without its data?); ${outcome}. `
-        + 'Check Redis persistence; history and sweep reports from before are gone',
-    }, { account: runtime.id });
+    this.deps.alerts.raise(
+      {
+        kind: 'storeWiped',
+        message:
+          `the store of account ${runtime.id} lost its data (its lease counter went backwards: a Redis restarted without its data?); ${outcome}. ` +
+          'Check Redis persistence; history and sweep reports from before are gone',
+      },
+      { account: runtime.id },
+    );
   }
 
   /**
@@ -620,7 +781,10 @@ export class AccountWorker {
  * holds one per live position, and under tsx every named closure is a ~300 B object).
  */
 class SnapshotSink implements WriterTarget {
-  constructor(private readonly worker: AccountWorker, private readonly id: PositionId) {}
+  constructor(
+    private readonly worker: AccountWorker,
+    private readonly id: PositionId,
+  ) {}
 
   save(write: SnapshotWrite): Promise<void> {
     return this.worker.saveSnapshot(write);
@@ -636,6 +800,15 @@ function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
     timer.unref?.();
-    work.then(() => { clearTimeout(timer); resolve(true); }, () => { clearTimeout(timer); resolve(true); });
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
   });
 }

@@ -91,7 +91,8 @@ export class AccountRuntime implements FeedDirectory {
     this.scheduler = new RequestScheduler({ account: id, limits, host, clock, onEvent: onBudget });
     this.port = scheduledPort(venuePort, this.scheduler, limits, 'query');
     this.sweepPort = scheduledPort(venuePort, this.scheduler, limits, 'sweep');
-    this.poller = options.perPositionPolling === true ? undefined : new EvidencePoller(this.port, clock, options.pollWindowMs);
+    this.poller =
+      options.perPositionPolling === true ? undefined : new EvidencePoller(this.port, clock, options.pollWindowMs);
   }
 
   async load(): Promise<void> {
@@ -127,7 +128,9 @@ export class AccountRuntime implements FeedDirectory {
       return;
     }
     const owner = this.byClientOrderId(r.report.clientOrderId) ?? this.bySymbol(r.report.symbol);
-    owner?.send(r.type === 'order' ? { type: 'ORDER_REPORT', report: r.report } : { type: 'FILL_REPORT', report: r.report });
+    owner?.send(
+      r.type === 'order' ? { type: 'ORDER_REPORT', report: r.report } : { type: 'FILL_REPORT', report: r.report },
+    );
   }
 
   broadcast(up: boolean): void {
@@ -194,6 +197,12 @@ export class AccountRuntime implements FeedDirectory {
 export function feedAlert(account: string, change: 'down' | 'recovered', downForMs: number): AlertDraft {
   const seconds = Math.round(downForMs / 1000);
   return change === 'down'
-    ? { kind: 'feedDown', message: `the private stream of account ${account} has been down for ${seconds} s; positions are verified by polling meanwhile` }
-    : { kind: 'feedRecovered', message: `the private stream of account ${account} is live again after ${seconds} s down; positions follow the stream again` };
+    ? {
+        kind: 'feedDown',
+        message: `the private stream of account ${account} has been down for ${seconds} s; positions are verified by polling meanwhile`,
+      }
+    : {
+        kind: 'feedRecovered',
+        message: `the private stream of account ${account} is live again after ${seconds} s down; positions follow the stream again`,
+      };
 }

@@ -14,7 +14,14 @@
  * host.lastEvent(actor); // the event being processed, in a snapshot observer
  * host.stop(actor);
  */
-import { createActor, fromTransition, type ActorRefLike, type AnyActorRef, type EventObject, type InspectionEvent } from 'xstate';
+import {
+  createActor,
+  fromTransition,
+  type ActorRefLike,
+  type AnyActorRef,
+  type EventObject,
+  type InspectionEvent,
+} from 'xstate';
 import type { Clock } from '../clock.js';
 
 type HostEvent = { readonly type: 'host.stopChild'; readonly child: AnyActorRef } | EventObject;
@@ -29,8 +36,15 @@ export class ActorHost {
   private readonly lastEvents = new WeakMap<ActorRefLike, EventObject>();
 
   /** `inspect`, when given, is told of every inspection event of the hosted actors (the Stately inspector). */
-  constructor(clock: Clock, private readonly recordEvents: boolean, private readonly inspect?: (ev: InspectionEvent) => void) {
-    this.actor = createActor(hostLogic, { clock, ...(recordEvents || inspect !== undefined ? { inspect: this.inspected.bind(this) } : {}) });
+  constructor(
+    clock: Clock,
+    private readonly recordEvents: boolean,
+    private readonly inspect?: (ev: InspectionEvent) => void,
+  ) {
+    this.actor = createActor(hostLogic, {
+      clock,
+      ...(recordEvents || inspect !== undefined ? { inspect: this.inspected.bind(this) } : {}),
+    });
     this.actor.start();
   }
 
@@ -50,7 +64,8 @@ export class ActorHost {
   }
 
   private inspected(ev: InspectionEvent): void {
-    if (this.recordEvents && ev.type === '@xstate.event' && ev.actorRef !== this.actor) this.lastEvents.set(ev.actorRef, ev.event);
+    if (this.recordEvents && ev.type === '@xstate.event' && ev.actorRef !== this.actor)
+      this.lastEvents.set(ev.actorRef, ev.event);
     this.inspect?.(ev);
   }
 }

@@ -32,18 +32,38 @@ export function createAlertSink(config: Config, w: AlertWiring): GuardAlertSink 
   const secrets = configSecrets(config);
   if (w.store !== undefined && w.bullConnection !== undefined) {
     return createRedisAlertSink(config.alerts, {
-      redis: w.store.redis, bullConnection: w.bullConnection, prefix: w.prefix, bullPrefix: `${w.prefix}bull`,
-      log: w.log, secrets, now: () => w.clock.now(), onAlert: w.onAlert,
+      redis: w.store.redis,
+      bullConnection: w.bullConnection,
+      prefix: w.prefix,
+      bullPrefix: `${w.prefix}bull`,
+      log: w.log,
+      secrets,
+      now: () => w.clock.now(),
+      onAlert: w.onAlert,
     });
   }
   const channels = createAlertChannels(config.alerts);
-  const sink = new MemoryAlertSink(() => w.clock.now(), config.alerts.cooldownMs, (alert) => {
-    w.onAlert(alert);
-    w.log.warn({ alert: alert.kind, account: alert.account, symbol: alert.symbol, positionId: alert.positionId }, alert.message);
-    for (const channel of channels) {
-      channel.send(alert).catch((e: unknown) => w.log.warn({ channel: channel.name, error: e instanceof Error ? e.message : String(e) }, 'an alert could not be delivered'));
-    }
-  });
+  const sink = new MemoryAlertSink(
+    () => w.clock.now(),
+    config.alerts.cooldownMs,
+    (alert) => {
+      w.onAlert(alert);
+      w.log.warn(
+        { alert: alert.kind, account: alert.account, symbol: alert.symbol, positionId: alert.positionId },
+        alert.message,
+      );
+      for (const channel of channels) {
+        channel
+          .send(alert)
+          .catch((e: unknown) =>
+            w.log.warn(
+              { channel: channel.name, error: e instanceof Error ? e.message : String(e) },
+              'an alert could not be delivered',
+            ),
+          );
+      }
+    },
+  );
   return Object.assign(sink, {
     start: () => {},
     stop: async () => {

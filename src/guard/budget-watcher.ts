@@ -10,7 +10,7 @@
  */
 import type { AlertSink } from '../alerts/alert-sink.js';
 import type { BudgetEvent } from '../budget/request-scheduler.js';
-import { accountId } from '../domain/ids.js';
+import { asAccountId } from '../domain/ids.js';
 import type { Logger } from '../log/logger.js';
 
 export interface BudgetWatcherDeps {
@@ -24,14 +24,21 @@ export function budgetWatcher(account: string, deps: BudgetWatcherDeps): (e: Bud
   return (e) => {
     deps.onEvent({ type: 'budget', event: e });
     if (e.type === 'backoff') {
-      log.warn({ scope: e.scope, budget: e.budget, call: e.label, until: e.until, run: e.run }, 'the venue refused a request for its rate limit: every request sharing that limit waits');
+      log.warn(
+        { scope: e.scope, budget: e.budget, call: e.label, until: e.until, run: e.run },
+        'the venue refused a request for its rate limit: every request sharing that limit waits',
+      );
     } else if (e.type === 'recovered') {
       log.info({ scope: e.scope, budget: e.budget }, 'the venue answers again after a rate-limit backoff');
     } else {
-      deps.alerts.raise({
-        kind: 'rateLimited', topic: e.budget,
-        message: `account ${account}: the venue has been refusing requests for its rate limit (${e.scope === 'host' ? `the IP limit of ${e.budget}` : 'the account limit'}) for ${Math.round(e.sinceMs / 1000)} s and asks it to wait ${Math.round(e.waitMs / 1000)} s more; requests wait in its backoff, closes and stops first`,
-      }, { account: accountId(account) });
+      deps.alerts.raise(
+        {
+          kind: 'rateLimited',
+          topic: e.budget,
+          message: `account ${account}: the venue has been refusing requests for its rate limit (${e.scope === 'host' ? `the IP limit of ${e.budget}` : 'the account limit'}) for ${Math.round(e.sinceMs / 1000)} s and asks it to wait ${Math.round(e.waitMs / 1000)} s more; requests wait in its backoff, closes and stops first`,
+        },
+        { account: asAccountId(account) },
+      );
     }
   };
 }

@@ -1,4 +1,7 @@
 /**
+ * Over 300 lines, a known debt (issue 13): the composition root (store, connections, ports, schedulers,
+ * alerts, teardown) and the Guard API object are still one function, to be split.
+ *
  * `createGuard`: the library entry (see docs/architecture.md, Public contracts). It runs, under one root supervisor,
  * a supervisor per account with that account's feed and position actors; with Redis it takes
  * each account's ownership lease, rehydrates the positions a previous worker left (before it
@@ -21,7 +24,13 @@ import { positionIdForKey } from './position-ids.js';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
-import { closePreviewOf, entryPriceOf, ordersOf, type ClosePreview, type OrderView } from '../machines/position.queries.js';
+import {
+  closePreviewOf,
+  entryPriceOf,
+  ordersOf,
+  type ClosePreview,
+  type OrderView,
+} from '../machines/position.queries.js';
 import { connectRedis, ensureReachable } from './redis-connection.js';
 import type { StoredAlert } from '../alerts/alert-sink.js';
 import { createHeartbeat } from '../alerts/alerts-from-config.js';
@@ -32,11 +41,19 @@ import type { BudgetEvent } from '../budget/request-scheduler.js';
 import { systemClock, type Clock } from '../clock.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import {
-  AccountUnavailable, GuardStopped, Halted, errorText, HedgeModeUnsupported, InvalidIntent, JournalUnavailable, NotOwner, SymbolBusy,
+  AccountUnavailable,
+  GuardStopped,
+  Halted,
+  errorText,
+  HedgeModeUnsupported,
+  InvalidIntent,
+  JournalUnavailable,
+  NotOwner,
+  SymbolBusy,
   UnknownAccount,
   UnknownPosition,
 } from '../domain/errors.js';
-import { accountId, newPositionId, type PositionId } from '../domain/ids.js';
+import { asAccountId, isPositionId, newPositionId, type PositionId } from '../domain/ids.js';
 import { checkIntentAgainstMarket, parseIntent, type Intent } from '../domain/intent.js';
 import { joinFleet, type FlattenStarted } from '../fleet/fleet.js';
 import { closeEveryPosition } from '../fleet/flatten.js';
@@ -140,7 +157,6 @@ export type GuardEvent =
   /** This worker took an account (restoring `restored` positions) or lost it to another worker. */
   | ({ readonly type: 'lease'; readonly account: string } & LeaseChange);
 
-
 export interface Guard {
   /**
    * Opens a position from an intent: validated (an invalid one is refused with
@@ -196,9 +212,18 @@ export interface Guard {
    * read again and judged against what the account knows of the symbol, then the orphan is
    * admitted like an intent (see `AccountWorker.takeOrphan`). Answers the new position's id.
    */
-  takeOrphan(account: string, symbol: string, how: 'adopt' | 'flatten', expected: { readonly side: string; readonly size: number }): Promise<string>;
+  takeOrphan(
+    account: string,
+    symbol: string,
+    how: 'adopt' | 'flatten',
+    expected: { readonly side: string; readonly size: number },
+  ): Promise<string>;
   /** What the actor of a position driven here says: its orders, and the close planner's preview; `undefined` when none drives it here. */
-  inspectPosition(positionId: string): { readonly orders: OrderView[]; readonly closePreview: ClosePreview; readonly entryPrice: number | undefined } | undefined;
+  inspectPosition(
+    positionId: string,
+  ):
+    | { readonly orders: OrderView[]; readonly closePreview: ClosePreview; readonly entryPrice: number | undefined }
+    | undefined;
   /** When this worker last heard the account's private stream; `undefined` when it does not drive the account or has heard nothing yet. */
   lastStreamMessageAt(account: string): number | undefined;
   /** Resolves once every transition so far is persisted (a no-op without Redis). */
@@ -221,68 +246,117 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   const clock = options.clock ?? systemClock;
   const randomBytes = options.randomBytes ?? ((n: number) => webcrypto.getRandomValues(new Uint8Array(n)));
   const onEvent = options.onEvent ?? (() => {});
-  const trouble = (message: string, error: unknown) => onEvent({ type: 'trouble', message, error: error === undefined ? undefined : errorText(error) });
+  const trouble = (message: string, error: unknown) =>
+    onEvent({ type: 'trouble', message, error: error === undefined ? undefined : errorText(error) });
   const registry = new PositionRegistry();
   const settings = positionSettings(config);
   const supervision = options.supervision ?? {
-    strategy: 'one_for_one', intensity: config.supervision.restarts, periodMs: config.supervision.periodMs, backoff: SUPERVISOR_BACKOFF,
+    strategy: 'one_for_one',
+    intensity: config.supervision.restarts,
+    periodMs: config.supervision.periodMs,
+    backoff: SUPERVISOR_BACKOFF,
   };
   // An embedded simulator does not outlive this process, so neither do its positions: by
   // default they are kept in memory. Any other account is persisted in Redis.
-  const embeddedOnly = options.sim === undefined && config.accounts.every((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
+  const embeddedOnly =
+    options.sim === undefined &&
+    config.accounts.every((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
   const persistence = options.persistence ?? (embeddedOnly ? 'memory' : 'redis');
   const ownRedis = persistence === 'redis';
-  const ownStore = ownRedis ? new RedisStore(connectRedis(config.redis, trouble), options.redisPrefix ?? 'pg:') : undefined;
+  const ownStore = ownRedis
+    ? new RedisStore(connectRedis(config.redis, trouble), options.redisPrefix ?? 'pg:')
+    : undefined;
   const store: Store | undefined = typeof persistence === 'object' ? persistence : ownStore;
   // Alerts and sweep schedules live in Redis only with a Redis store; with any other store they
   // are kept in memory and run on the guard's clock.
   const redisStore = store instanceof RedisStore ? store : undefined;
   if (ownStore !== undefined) await ensureReachable(ownStore, config.redis);
-  const ownSim = options.sim === undefined && config.accounts.some((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
+  const ownSim =
+    options.sim === undefined &&
+    config.accounts.some((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
   const sim = options.sim ?? (ownSim ? new SimExchange({ clock, seed: 1, priceTickMs: SIM_PRICE_TICK_MS }) : undefined);
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${nodeRandomBytes(4).toString('hex')}`;
   const random = seededRandom(randomBytes(4).reduce((a, b) => a * 256 + b, 0));
 
   let halted: string | undefined;
-  const root = new Supervisor({ ...supervision, intensity: config.supervision.guardRestarts, id: 'guard', children: [] }, {
-    clock, random,
-    onEscalate: (e: SupervisorEscalation) => {
-      halted = `a supervisor ran out of restarts: ${e.message}`;
-      alerts.raise({ kind: 'supervisorEscalation', message: `posguard halted: ${halted}` }, { account: accountId('*') });
-      options.onHalt?.(halted);
+  const root = new Supervisor(
+    { ...supervision, intensity: config.supervision.guardRestarts, id: 'guard', children: [] },
+    {
+      clock,
+      random,
+      onEscalate: (e: SupervisorEscalation) => {
+        halted = `a supervisor ran out of restarts: ${e.message}`;
+        alerts.raise(
+          { kind: 'supervisorEscalation', message: `posguard halted: ${halted}` },
+          { account: asAccountId('*') },
+        );
+        options.onHalt?.(halted);
+      },
     },
-  });
+  );
   root.start();
 
   const bullConnection = redisStore === undefined ? undefined : new Redis(config.redis, { maxRetriesPerRequest: null });
   bullConnection?.on('error', () => {}); // reported through the main connection's trouble
   const log = options.log ?? createLogger({ level: 'silent' });
-  const alerts = createAlertSink(config, { store: redisStore, bullConnection, prefix: options.redisPrefix ?? 'pg:', log, clock, onAlert: (alert) => onEvent({ type: 'alert', alert }) });
+  const alerts = createAlertSink(config, {
+    store: redisStore,
+    bullConnection,
+    prefix: options.redisPrefix ?? 'pg:',
+    log,
+    clock,
+    onAlert: (alert) => onEvent({ type: 'alert', alert }),
+  });
   alerts.start();
   const workers = new Map<string, AccountWorker>();
   // Silent while halted or while an account cannot be driven here: the dead-man check notices.
-  const heartbeat = createHeartbeat(config.alerts, { clock, log, healthy: () => halted === undefined && [...workers.values()].every((w) => w.unavailable === undefined) });
+  const heartbeat = createHeartbeat(config.alerts, {
+    clock,
+    log,
+    healthy: () => halted === undefined && [...workers.values()].every((w) => w.unavailable === undefined),
+  });
   heartbeat?.start();
   const onSweepError = (e: unknown) => trouble('a sweep failed; it runs again on its next slot', e);
-  const scheduler: SweepScheduler = bullConnection !== undefined
-    ? new BullmqSweepScheduler(bullConnection, `${options.redisPrefix ?? 'pg:'}bull`, config.sweeps, onSweepError, (account, kind, sinceMs) => alerts.raise({
-      kind: 'sweepStale', topic: kind,
-      message: `the ${kind === 'orphans' ? 'orphan sweep' : 'reconciliation'} of account ${account} has not finished for ${Math.round(sinceMs / 1000)} s `
-        + `(every ${kind === 'orphans' ? config.sweeps.orphanEveryMs : config.sweeps.reconcileEveryMs} ms expected); its schedule is upserted again every interval, `
-        + 'so look at the venue and the worker\'s log; sweeps are configured in sweeps.*EveryMs, not in the board',
-    }, { account }))
-    : new TimerSweepScheduler(clock, config.sweeps, onSweepError);
+  const scheduler: SweepScheduler =
+    bullConnection !== undefined
+      ? new BullmqSweepScheduler(
+          bullConnection,
+          `${options.redisPrefix ?? 'pg:'}bull`,
+          config.sweeps,
+          onSweepError,
+          (account, kind, sinceMs) =>
+            alerts.raise(
+              {
+                kind: 'sweepStale',
+                topic: kind,
+                message:
+                  `the ${kind === 'orphans' ? 'orphan sweep' : 'reconciliation'} of account ${account} has not finished for ${Math.round(sinceMs / 1000)} s ` +
+                  `(every ${kind === 'orphans' ? config.sweeps.orphanEveryMs : config.sweeps.reconcileEveryMs} ms expected); its schedule is upserted again every interval, ` +
+                  "so look at the venue and the worker's log; sweeps are configured in sweeps.*EveryMs, not in the board",
+              },
+              { account },
+            ),
+        )
+      : new TimerSweepScheduler(clock, config.sweeps, onSweepError);
   const memoryReports: SweepReport[] = [];
   const onReport = async (report: SweepReport): Promise<void> => {
     onEvent({ type: 'sweep', report });
-    for (const f of report.findings) trouble(`sweep ${report.kind} of ${report.account}: ${f.kind} on ${f.symbol}`, undefined);
-    if (store !== undefined) await store.saveSweepReport(report.account, report).catch((e: unknown) => trouble('a sweep report could not be saved', e));
+    for (const f of report.findings)
+      trouble(`sweep ${report.kind} of ${report.account}: ${f.kind} on ${f.symbol}`, undefined);
+    if (store !== undefined)
+      await store
+        .saveSweepReport(report.account, report)
+        .catch((e: unknown) => trouble('a sweep report could not be saved', e));
     else {
       memoryReports.unshift(report);
       memoryReports.splice(200);
     }
   };
-  const sweepSettings = { stuckAfterMs: config.sweeps.stuckAfterMs, ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes, restLagMs: config.verification.restLagMs };
+  const sweepSettings = {
+    stuckAfterMs: config.sweeps.stuckAfterMs,
+    ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes,
+    restLagMs: config.verification.restLagMs,
+  };
   const newId = () => newPositionId(clock.now(), randomBytes(10));
   const idForKey = positionIdForKey;
   const ports: ExchangePort[] = [];
@@ -300,54 +374,91 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     let port: ExchangePort;
     try {
       const triggerBy = config.protection.triggerBy;
-      port = options.ports?.[a.id] ?? (a.exchange === 'sim' && sim !== undefined ? createSimPort(sim, a.id, { triggerBy })
-        : await createCcxtPort(a, { clock, triggerBy, log: log.child({ component: 'exchange', account: a.id }) }));
+      port =
+        options.ports?.[a.id] ??
+        (a.exchange === 'sim' && sim !== undefined
+          ? createSimPort(sim, a.id, { triggerBy })
+          : await createCcxtPort(a, { clock, triggerBy, log: log.child({ component: 'exchange', account: a.id }) }));
     } catch (e) {
       await abandon();
       throw e;
     }
     ports.push(port);
-    workers.set(a.id, new AccountWorker({
-      // Fenced like every alert of the account: a worker that lost the lease (stalled past it, say) raises nothing.
-      runtime: new AccountRuntime(accountId(a.id), port, clock, (change, ms) => workers.get(a.id)?.raise(feedAlert(a.id, change, ms), { account: accountId(a.id) }), config.verification.timeoutMs, config.verification.restLagMs, (up) => onEvent({ type: 'feed', account: a.id, up }),
-        budgetWatcher(a.id, { log, alerts, onEvent }), {
-        perPositionPolling: options.perPositionPolling === true,
-        // A batch gathers asks for at most a quarter of a poll interval: it must not slow the positions' own checks.
-        pollWindowMs: Math.min(200, Math.floor(config.verification.feedDownPollMs / 4)),
-      }), clock, leaseClock: options.leaseClock ?? systemClock, random,
-      settings, registry, alerts, store, journal: options.journal, workerId, leaseTtlMs: config.ownership.leaseTtlMs,
-      supervision, parent: root,
-      onTransition: (row, from) => onEvent({ type: 'transition', row, from }), onUpdate: (row) => onEvent({ type: 'update', row }), onTrouble: trouble,
-      sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport }, newId, gate,
-      onLease: (change) => onEvent({ type: 'lease', account: a.id, ...change }), evictFinalAfterMs: options.evictFinalAfterMs ?? EVICT_FINAL_AFTER_MS,
-      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
-    }));
+    workers.set(
+      a.id,
+      new AccountWorker({
+        // Fenced like every alert of the account: a worker that lost the lease (stalled past it, say) raises nothing.
+        runtime: new AccountRuntime(
+          asAccountId(a.id),
+          port,
+          clock,
+          (change, ms) => workers.get(a.id)?.raise(feedAlert(a.id, change, ms), { account: asAccountId(a.id) }),
+          config.verification.timeoutMs,
+          config.verification.restLagMs,
+          (up) => onEvent({ type: 'feed', account: a.id, up }),
+          budgetWatcher(a.id, { log, alerts, onEvent }),
+          {
+            perPositionPolling: options.perPositionPolling === true,
+            // A batch gathers asks for at most a quarter of a poll interval: it must not slow the positions' own checks.
+            pollWindowMs: Math.min(200, Math.floor(config.verification.feedDownPollMs / 4)),
+          },
+        ),
+        clock,
+        leaseClock: options.leaseClock ?? systemClock,
+        random,
+        settings,
+        registry,
+        alerts,
+        store,
+        journal: options.journal,
+        workerId,
+        leaseTtlMs: config.ownership.leaseTtlMs,
+        supervision,
+        parent: root,
+        onTransition: (row, from) => onEvent({ type: 'transition', row, from }),
+        onUpdate: (row) => onEvent({ type: 'update', row }),
+        onTrouble: trouble,
+        sweeps: { scheduler, settings: sweepSettings, policy: config.sweeps.orphanPolicy, onReport },
+        newId,
+        gate,
+        onLease: (change) => onEvent({ type: 'lease', account: a.id, ...change }),
+        evictFinalAfterMs: options.evictFinalAfterMs ?? EVICT_FINAL_AFTER_MS,
+        ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      }),
+    );
   }
   let stopped = false;
   // Joined before the accounts are taken: a lease let go meanwhile is heard, and a hand-over
   // popped before an account is driven here goes back to its queue.
   // The fleet's hand-over desk is Redis's (a memory store, the simulation's, drives its accounts alone).
-  const fleet = redisStore === undefined ? undefined : await joinFleet({
-    store: redisStore, url: config.redis, deadlineMs: options.handoverDeadlineMs, onTrouble: trouble,
-    owned: () => [...workers.values()].filter((w) => w.owned).map((w) => w.runtime.id),
-    onReleased: (name) => workers.get(name)?.takeNow(),
-    openHere: async (intent, id) => {
-      const handle = await openHere(intent, id);
-      return { id: handle.id, state: handle.state };
-    },
-    closeHere: async (positionId, requestId) => {
-      const answer = await closeHere(positionId, requestId);
-      if (answer === undefined) throw new UnknownPosition(positionId);
-      return answer;
-    },
-    flattenHere: (name) => closeEveryPosition(workerOf(name), `flatten-${clock.now()}`),
-    sweepHere: (name, kind) => workerOf(name).sweep(kind),
-    newId: (intent) => (intent.idempotencyKey === undefined ? newId() : idForKey(intent.account, intent.idempotencyKey)),
-  }).catch(async (e: unknown) => {
-    await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
-    await abandon();
-    throw e;
-  });
+  const fleet =
+    redisStore === undefined
+      ? undefined
+      : await joinFleet({
+          store: redisStore,
+          url: config.redis,
+          deadlineMs: options.handoverDeadlineMs,
+          onTrouble: trouble,
+          owned: () => [...workers.values()].filter((w) => w.owned).map((w) => w.runtime.id),
+          onReleased: (name) => workers.get(name)?.takeNow(),
+          openHere: async (intent, id) => {
+            const handle = await openHere(intent, id);
+            return { id: handle.id, state: handle.state };
+          },
+          closeHere: async (positionId, requestId) => {
+            const answer = await closeHere(positionId, requestId);
+            if (answer === undefined) throw new UnknownPosition(positionId);
+            return answer;
+          },
+          flattenHere: (name) => closeEveryPosition(workerOf(name), `flatten-${clock.now()}`),
+          sweepHere: (name, kind) => workerOf(name).sweep(kind),
+          newId: (intent) =>
+            intent.idempotencyKey === undefined ? newId() : idForKey(intent.account, intent.idempotencyKey),
+        }).catch(async (e: unknown) => {
+          await Promise.all([...workers.values()].map((w) => w.stop().catch(() => {})));
+          await abandon();
+          throw e;
+        });
   try {
     await Promise.all([...workers.values()].map((w) => w.start()));
   } catch (e) {
@@ -356,6 +467,11 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     throw e;
   }
 
+  /** A position id from outside, validated: one that is not an id (a ULID) names no position. */
+  function knownId(raw: string): PositionId {
+    if (!isPositionId(raw)) throw new UnknownPosition(raw);
+    return raw;
+  }
 
   function actorOf(positionId: string): PositionActor | undefined {
     for (const w of workers.values()) {
@@ -368,10 +484,15 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
   function handleOf(id: PositionId): PositionHandle {
     // Driven elsewhere, or final and let go of: Redis answers (see docs/architecture.md, The fleet).
     if (actorOf(id) === undefined && registry.get(id) === undefined && fleet !== undefined) return fleet.handle(id);
-    return positionHandle(id, () => {
-      const actor = actorOf(id);
-      return actor !== undefined ? stateName(actor.getSnapshot().value) : registry.get(id)?.state ?? 'pending';
-    }, registry, clock);
+    return positionHandle(
+      id,
+      () => {
+        const actor = actorOf(id);
+        return actor !== undefined ? stateName(actor.getSnapshot().value) : (registry.get(id)?.state ?? 'pending');
+      },
+      registry,
+      clock,
+    );
   }
 
   function workerOf(name: string): AccountWorker {
@@ -402,23 +523,33 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     if (stopped) throw new GuardStopped();
     const worker = workerOf(intent.account);
     const account = worker.runtime;
-    if (!worker.owned) throw worker.unavailable !== undefined ? new AccountUnavailable(account.id, worker.unavailable) : new NotOwner(account.id);
-    const known = intent.idempotencyKey === undefined ? undefined : worker.keys.get(intent.idempotencyKey)
-      ?? (await store?.positionForKey(account.id, intent.idempotencyKey).catch((e: unknown) => {
-        throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
-      }));
+    if (!worker.owned)
+      throw worker.unavailable !== undefined
+        ? new AccountUnavailable(account.id, worker.unavailable)
+        : new NotOwner(account.id);
+    const known =
+      intent.idempotencyKey === undefined
+        ? undefined
+        : (worker.keys.get(intent.idempotencyKey) ??
+          (await store?.positionForKey(account.id, intent.idempotencyKey).catch((e: unknown) => {
+            throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
+          })));
     if (known !== undefined) return handleOf(known);
     const haltedBecause = await haltBeforeOpening(account.id);
     if (haltedBecause !== undefined) throw new Halted(`account ${account.id}`, haltedBecause);
     if (account.mode === 'hedge') throw new HedgeModeUnsupported(account.id);
     const market = account.markets.get(intent.symbol);
-    if (market === undefined) throw new InvalidIntent('symbol', `${intent.symbol} is not listed on account ${account.id}${didYouMean(suggestSymbol(intent.symbol, account.markets.keys()))}`);
+    if (market === undefined)
+      throw new InvalidIntent(
+        'symbol',
+        `${intent.symbol} is not listed on account ${account.id}${didYouMean(suggestSymbol(intent.symbol, account.markets.keys()))}`,
+      );
     // The symbol is held from here on, across every await: a sweep counts it as tracked, a
     // second intent finds it busy, an adoption cannot take it.
     const reservation = account.locks.reserve(intent.symbol);
     if (reservation === undefined) {
       const holder = account.locks.holder(intent.symbol) ?? 'reserved';
-      const state = holder === 'reserved' ? 'pending' : registry.get(holder)?.state ?? 'quarantined';
+      const state = holder === 'reserved' ? 'pending' : (registry.get(holder)?.state ?? 'quarantined');
       throw new SymbolBusy(account.id, intent.symbol, holder === 'reserved' ? '(being opened)' : holder, state);
     }
     try {
@@ -454,13 +585,18 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     if (actor === undefined) {
       if (row === undefined) return undefined;
       if (FINAL_STATES.includes(row.state)) return { id: positionId, state: row.state, result: 'alreadyFinal' };
-      if (workers.get(row.account)?.owned === true) throw new AccountUnavailable(row.account, `the actor of position ${positionId} is not running (quarantined or restarting)`);
+      if (workers.get(row.account)?.owned === true)
+        throw new AccountUnavailable(
+          row.account,
+          `the actor of position ${positionId} is not running (quarantined or restarting)`,
+        );
       return undefined;
     }
     const before = closeAnswerBefore(positionId, stateName(actor.getSnapshot().value));
     if (before !== undefined) return before;
     const owner = [...workers.values()].find((w) => w.runtime.actors.get(positionId as PositionId) === actor);
-    if (owner === undefined || !(await owner.close(positionId as PositionId, requestId))) throw new NotOwner(row?.account ?? '?');
+    if (owner === undefined || !(await owner.close(positionId as PositionId, requestId)))
+      throw new NotOwner(row?.account ?? '?');
     return { id: positionId, state: stateName(actor.getSnapshot().value), result: 'requested' };
   }
 
@@ -471,12 +607,14 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     get halted() {
       return halted;
     },
-    position: (positionId) => {
-      if (registry.get(positionId as PositionId) === undefined && fleet === undefined) throw new UnknownPosition(positionId);
-      return handleOf(positionId as PositionId);
+    position: (raw) => {
+      const id = knownId(raw);
+      if (registry.get(id) === undefined && fleet === undefined) throw new UnknownPosition(id);
+      return handleOf(id);
     },
     close: async (positionId, closeOptions) => {
       if (stopped) throw new GuardStopped();
+      knownId(positionId);
       // Accepted only by the owner, checked in Redis: a worker that lost the account refuses rather than drop the close.
       const here = await closeHere(positionId, closeOptions?.requestId);
       if (here !== undefined) return here;
@@ -511,7 +649,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       const row = registry.get(positionId as PositionId);
       if (row !== undefined || fleet === undefined) return row?.state;
       const account = await fleet.store.accountOf(positionId);
-      return account === undefined ? undefined : (await fleet.store.stateOf(account, positionId)) as PositionStateName | undefined;
+      return account === undefined
+        ? undefined
+        : ((await fleet.store.stateOf(account, positionId)) as PositionStateName | undefined);
     },
     flushed: async () => {
       await Promise.all([...workers.values()].map((w) => w.flushed()));
@@ -520,12 +660,17 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     sweep: async (kind, account) => {
       if (stopped) throw new GuardStopped();
       // Each on the worker that owns the account: here, else handed over (see docs/architecture.md, The fleet).
-      const chosen = account === undefined ? [...workers.values()].filter((w) => w.owned || fleet !== undefined) : [workerOf(account)];
-      return Promise.all(chosen.map((w) => {
-        if (w.owned) return w.sweep(kind);
-        if (fleet === undefined) throw new NotOwner(w.runtime.id);
-        return fleet.sweep(w.runtime.id, kind);
-      }));
+      const chosen =
+        account === undefined
+          ? [...workers.values()].filter((w) => w.owned || fleet !== undefined)
+          : [workerOf(account)];
+      return Promise.all(
+        chosen.map((w) => {
+          if (w.owned) return w.sweep(kind);
+          if (fleet === undefined) throw new NotOwner(w.runtime.id);
+          return fleet.sweep(w.runtime.id, kind);
+        }),
+      );
     },
     takeOrphan: async (account, symbol, how, expected) => {
       if (stopped) throw new GuardStopped();
@@ -545,7 +690,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
     sweeps: async (account) => {
       const names = account === undefined ? [...workers.keys()] : [workerOf(account).runtime.id];
       if (store === undefined) return memoryReports.filter((r) => names.includes(r.account));
-      const lists = await Promise.all(names.map((a) => store.sweepReports(accountId(a))));
+      const lists = await Promise.all(names.map((a) => store.sweepReports(asAccountId(a))));
       return (lists.flat() as SweepReport[]).sort((a, b) => b.startedAt - a.startedAt);
     },
     stop: async () => {
@@ -555,9 +700,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       gate.close();
       const bound = options.stopTimeoutMs ?? 10_000;
       const unfinished: string[] = [];
-      const step = (what: string, work: Promise<unknown>) => within(work, bound).then((done) => {
-        if (!done) unfinished.push(what);
-      });
+      const step = (what: string, work: Promise<unknown>) =>
+        within(work, bound).then((done) => {
+          if (!done) unfinished.push(what);
+        });
       // No more hand-overs are taken; a queued one waits for the next owner.
       if (fleet !== undefined) await step('stopping the hand-over desk', fleet.stop());
       await gate.drained();
@@ -569,7 +715,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       await heartbeat?.stop();
       await step('storing the last alerts', alerts.stop());
       bullConnection?.disconnect();
-      await step('closing the exchange connections', Promise.all([...workers.values()].map((w) => w.runtime.port.close())));
+      await step(
+        'closing the exchange connections',
+        Promise.all([...workers.values()].map((w) => w.runtime.port.close())),
+      );
       if (ownSim) sim?.close();
       if (ownStore !== undefined) {
         await step('closing Redis', ownStore.redis.quit());
@@ -589,12 +738,15 @@ function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
     timer.unref?.();
-    work.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    }, () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
   });
 }

@@ -73,7 +73,11 @@ class PositionChildRun {
   private written: { readonly valueKey: string; readonly context: PositionContext } | 'restored' | undefined;
   private settleJournal: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
-  constructor(private readonly deps: PositionChildDeps, private readonly input: PositionInput, restoredSnapshot: Snapshot<unknown> | undefined) {
+  constructor(
+    private readonly deps: PositionChildDeps,
+    private readonly input: PositionInput,
+    restoredSnapshot: Snapshot<unknown> | undefined,
+  ) {
     this.restoredFrom = restoredSnapshot;
     this.restored = restoredSnapshot !== undefined;
     if (this.restored) {
@@ -96,11 +100,19 @@ class PositionChildRun {
     const { machine, clock, host } = this.deps;
     const persisted = this.lastGood !== undefined ? machine.getPersistedSnapshot(this.lastGood) : this.restoredFrom;
     // A restored (or restarted) sending step never sends first: it looks its order up (position.resume.ts).
-    const snapshot = persisted === undefined ? undefined : resumable(persisted as unknown as Record<string, unknown>) as unknown as Snapshot<unknown>;
+    const snapshot =
+      persisted === undefined
+        ? undefined
+        : (resumable(persisted as unknown as Record<string, unknown>) as unknown as Snapshot<unknown>);
     this.restoredFrom = undefined;
     // The first snapshot of a restored actor is the one it was restored from: not written again.
     this.written = snapshot === undefined ? undefined : 'restored';
-    return createActor(machine, { clock, input: this.input, parent: host.ref, ...(snapshot === undefined ? {} : { snapshot }) });
+    return createActor(machine, {
+      clock,
+      input: this.input,
+      parent: host.ref,
+      ...(snapshot === undefined ? {} : { snapshot }),
+    });
   }
 
   onStarted(actor: PositionActor): void {
@@ -139,14 +151,32 @@ class PositionChildRun {
       const valueKey = typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value);
       const context = snap.context as PositionContext;
       const last = this.written;
-      const unchanged = last === 'restored' || (last !== undefined && last.valueKey === valueKey && sameBeyondClock(last.context, context));
+      const unchanged =
+        last === 'restored' ||
+        (last !== undefined && last.valueKey === valueKey && sameBeyondClock(last.context, context));
       if (last === 'restored' || !unchanged) this.written = { valueKey, context };
-      if (!unchanged) writer.save({ positionId: id, state, final, snapshot: snap, at, event: describeEvent(this.deps.host.lastEvent(actor)), row }, moved);
+      if (!unchanged)
+        writer.save(
+          {
+            positionId: id,
+            state,
+            final,
+            snapshot: snap,
+            at,
+            event: describeEvent(this.deps.host.lastEvent(actor)),
+            row,
+          },
+          moved,
+        );
     }
     const settle = this.settleJournal;
-    if (settle !== undefined && !(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')) {
+    if (
+      settle !== undefined &&
+      !(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')
+    ) {
       const ctx = snap.context as PositionContext;
-      if (state === 'failed' && entryNeverSent(ctx)) settle.reject(new EntryNotSent(id, reasonOf(ctx) ?? 'for no reason given'));
+      if (state === 'failed' && entryNeverSent(ctx))
+        settle.reject(new EntryNotSent(id, reasonOf(ctx) ?? 'for no reason given'));
       else settle.resolve();
       this.settleJournal = undefined;
     }
@@ -177,7 +207,11 @@ function sameBeyondClock(a: PositionContext, b: PositionContext): boolean {
   return true;
 }
 
-export function positionChild(deps: PositionChildDeps, input: PositionInput, restoredSnapshot?: Snapshot<unknown>): PositionChild {
+export function positionChild(
+  deps: PositionChildDeps,
+  input: PositionInput,
+  restoredSnapshot?: Snapshot<unknown>,
+): PositionChild {
   const run = new PositionChildRun(deps, input, restoredSnapshot);
   return { spec: actorChild<PositionActor>(run), journalled: run.journalled };
 }

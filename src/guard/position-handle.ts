@@ -20,28 +20,34 @@ export interface PositionHandle {
 /** The states `settled()` resolves with. */
 export const SETTLED: readonly PositionStateName[] = ['open', 'closed', 'failed', 'orphanAlert'];
 
-export function positionHandle(id: PositionId, current: () => PositionStateName, registry: PositionRegistry, clock: Clock): PositionHandle {
+export function positionHandle(
+  id: PositionId,
+  current: () => PositionStateName,
+  registry: PositionRegistry,
+  clock: Clock,
+): PositionHandle {
   return {
     id,
     get state() {
       return current();
     },
-    settled: ({ timeoutMs = 60_000 } = {}) => new Promise<PositionStateName>((resolve, reject) => {
-      if (SETTLED.includes(current())) {
-        resolve(current());
-        return;
-      }
-      const timer = clock.setTimeout(() => {
-        sub.unsubscribe();
-        reject(new SettleTimeout(id, current(), timeoutMs));
-      }, timeoutMs);
-      const sub = registry.subscribe((rows) => {
-        const state = rows.get(id)?.state;
-        if (state === undefined || !SETTLED.includes(state)) return;
-        clock.clearTimeout(timer);
-        queueMicrotask(() => sub.unsubscribe());
-        resolve(state);
-      });
-    }),
+    settled: ({ timeoutMs = 60_000 } = {}) =>
+      new Promise<PositionStateName>((resolve, reject) => {
+        if (SETTLED.includes(current())) {
+          resolve(current());
+          return;
+        }
+        const timer = clock.setTimeout(() => {
+          sub.unsubscribe();
+          reject(new SettleTimeout(id, current(), timeoutMs));
+        }, timeoutMs);
+        const sub = registry.subscribe((rows) => {
+          const state = rows.get(id)?.state;
+          if (state === undefined || !SETTLED.includes(state)) return;
+          clock.clearTimeout(timer);
+          queueMicrotask(() => sub.unsubscribe());
+          resolve(state);
+        });
+      }),
   };
 }

@@ -7,7 +7,6 @@ import { Redis } from 'ioredis';
 import { StorageUnavailable, errorText } from '../domain/errors.js';
 import type { RedisStore } from '../persistence/redis-store.js';
 
-
 const REDIS_CONNECT_TIMEOUT_MS = 3_000;
 /** A command Redis has not answered by then fails (a paused or partitioned Redis must not hang posguard). */
 const REDIS_COMMAND_TIMEOUT_MS = 2_000;
@@ -19,7 +18,10 @@ export async function ensureReachable(store: RedisStore, url: string): Promise<v
     await Promise.race([
       store.redis.ping(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_CONNECT_TIMEOUT_MS} ms`)), REDIS_CONNECT_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${REDIS_CONNECT_TIMEOUT_MS} ms`)),
+          REDIS_CONNECT_TIMEOUT_MS,
+        );
       }),
     ]);
   } catch (e) {
@@ -32,12 +34,19 @@ export async function ensureReachable(store: RedisStore, url: string): Promise<v
 
 /** The guard's Redis connection; its errors are reported as trouble (at most once a minute), never thrown. */
 export function connectRedis(url: string, trouble: (message: string, error: unknown) => void): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, enableAutoPipelining: true });
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    enableAutoPipelining: true,
+  });
   let lastReport = 0;
   redis.on('error', (e: unknown) => {
     if (Date.now() - lastReport < 60_000) return;
     lastReport = Date.now();
-    trouble(`Redis at ${redactUrl(url)} is unreachable; intents are refused, positions in flight carry on and retry their writes`, e);
+    trouble(
+      `Redis at ${redactUrl(url)} is unreachable; intents are refused, positions in flight carry on and retry their writes`,
+      e,
+    );
   });
   return redis;
 }
@@ -52,4 +61,3 @@ function redactUrl(url: string): string {
     return '(the configured redis URL)';
   }
 }
-

@@ -63,8 +63,17 @@ export class PositionRegistry {
 
   track(id: PositionId, intent: Intent, at: number): PositionRow {
     const row: PositionRow = {
-      id, account: intent.account, symbol: intent.symbol, side: intent.side, amount: intent.amount,
-      state: 'pending', size: 0, reason: undefined, protection: intent.stopLoss === undefined ? { kind: 'notRequested' } : { kind: 'notNeeded' }, updatedAt: at, history: [{ at, state: 'pending' }],
+      id,
+      account: intent.account,
+      symbol: intent.symbol,
+      side: intent.side,
+      amount: intent.amount,
+      state: 'pending',
+      size: 0,
+      reason: undefined,
+      protection: intent.stopLoss === undefined ? { kind: 'notRequested' } : { kind: 'notNeeded' },
+      updatedAt: at,
+      history: [{ at, state: 'pending' }],
     };
     this.store.trigger.put({ row });
     return row;
@@ -86,7 +95,12 @@ export class PositionRegistry {
     const sameProtection = row.protection.kind === protection.kind && stopOf(row.protection) === stopOf(protection);
     if (!moved && row.size === size && row.reason === reason && sameProtection) return row;
     const next: PositionRow = {
-      ...row, state, size, reason, protection: sameProtection ? row.protection : protection, updatedAt: at,
+      ...row,
+      state,
+      size,
+      reason,
+      protection: sameProtection ? row.protection : protection,
+      updatedAt: at,
       history: moved ? [...row.history, { at, state }] : row.history,
     };
     this.store.trigger.put({ row: next });

@@ -23,7 +23,12 @@ export type RehydrationStep =
   /** Start from the journal: the entry is looked up before anything concludes (`journalOnly`). */
   | { readonly kind: 'resume'; readonly stored: StoredPosition; readonly market: Market }
   /** Not driven; its symbol (when known) stays locked; `alert` names it. */
-  | { readonly kind: 'quarantine'; readonly id: PositionId; readonly symbol: string | undefined; readonly alert: AlertDraft }
+  | {
+      readonly kind: 'quarantine';
+      readonly id: PositionId;
+      readonly symbol: string | undefined;
+      readonly alert: AlertDraft;
+    }
   /** Not driven and its symbol not locked: the orphan sweep reports what the venue holds there. */
   | { readonly kind: 'unlisted'; readonly id: PositionId; readonly symbol: string; readonly alert: AlertDraft };
 
@@ -34,16 +39,21 @@ export function planRehydration(
   markets: ReadonlyMap<string, Market>,
 ): RehydrationStep[] {
   const steps: RehydrationStep[] = unreadable.map((u) => ({
-    kind: 'quarantine', id: u.id, symbol: u.symbol,
+    kind: 'quarantine',
+    id: u.id,
+    symbol: u.symbol,
     alert: quarantineAlert(account, u.id, u.symbol, `its record ${u.key} ${u.reason}`),
   }));
   for (const s of stored) {
     const market = markets.get(s.intent.symbol);
     if (market === undefined) {
       steps.push({
-        kind: 'unlisted', id: s.id, symbol: s.intent.symbol,
+        kind: 'unlisted',
+        id: s.id,
+        symbol: s.intent.symbol,
         alert: {
-          kind: 'mismatch', topic: 'unlisted',
+          kind: 'mismatch',
+          topic: 'unlisted',
           message: `position ${s.id} is on ${s.intent.symbol}, which account ${account} no longer lists; posguard cannot drive it, a human should look`,
         },
       });
@@ -56,7 +66,12 @@ export function planRehydration(
     try {
       steps.push({ kind: 'restore', stored: s, market, snapshot: migrateSnapshot(s.snapshot) });
     } catch (e) {
-      steps.push({ kind: 'quarantine', id: s.id, symbol: s.intent.symbol, alert: quarantineAlert(account, s.id, s.intent.symbol, errorText(e)) });
+      steps.push({
+        kind: 'quarantine',
+        id: s.id,
+        symbol: s.intent.symbol,
+        alert: quarantineAlert(account, s.id, s.intent.symbol, errorText(e)),
+      });
     }
   }
   return steps;
@@ -64,9 +79,11 @@ export function planRehydration(
 
 function quarantineAlert(account: string, id: PositionId, symbol: string | undefined, why: string): AlertDraft {
   return {
-    kind: 'mismatch', topic: 'unreadable',
-    message: `position ${id}${symbol === undefined ? '' : ` on ${symbol}`} of account ${account} cannot be restored: ${why}. It is quarantined: `
-      + `posguard does not drive it${symbol === undefined ? '' : ' and opens nothing on its symbol'}; a human should look`,
+    kind: 'mismatch',
+    topic: 'unreadable',
+    message:
+      `position ${id}${symbol === undefined ? '' : ` on ${symbol}`} of account ${account} cannot be restored: ${why}. It is quarantined: ` +
+      `posguard does not drive it${symbol === undefined ? '' : ' and opens nothing on its symbol'}; a human should look`,
   };
 }
 
@@ -75,12 +92,19 @@ function quarantineAlert(account: string, id: PositionId, symbol: string | undef
  * have left), its deadline armed from now, in `verifying`, where it is looked up by its client
  * order id. It is never sent from here.
  */
-export function journalOnlyContext(initial: PositionContext, baseline: StoredPosition['baseline'], now: number): PositionContext {
+export function journalOnlyContext(
+  initial: PositionContext,
+  baseline: StoredPosition['baseline'],
+  now: number,
+): PositionContext {
   return {
     ...initial,
     baseline,
     entry: { ...initial.entry, send: 'unknown', sentAt: now },
-    deadline: now + initial.spec.settings.timeoutMs, armedAt: now, attempts: 0, seenAt: now,
+    deadline: now + initial.spec.settings.timeoutMs,
+    armedAt: now,
+    attempts: 0,
+    seenAt: now,
     reason: 'restored from its journal alone (no snapshot was written): its entry is looked up, never sent',
   };
 }

@@ -19,7 +19,11 @@ export interface WriteBackInput {
   readonly store: Store;
   readonly now: number;
   /** Each live position: its context and its snapshot as the store keeps it. */
-  readonly positions: readonly { readonly context: PositionContext; readonly state: string; readonly snapshot: unknown }[];
+  readonly positions: readonly {
+    readonly context: PositionContext;
+    readonly state: string;
+    readonly snapshot: unknown;
+  }[];
   readonly keys: ReadonlyMap<string, PositionId>;
 }
 
@@ -29,14 +33,29 @@ export async function writeBack(w: WriteBackInput): Promise<{ positions: number;
   const writes: Promise<unknown>[] = [];
   for (const { context: ctx, state, snapshot } of w.positions) {
     const baseline = ctx.baseline ?? { side: undefined, size: 0 };
-    writes.push(store.recordIntent(account, holder, {
-      positionId: ctx.spec.id, intent: ctx.spec.intent, entryClientOrderId: ctx.entry.clientOrderId, baseline, at: now, origin: isAdopted(ctx) ? 'adopted' : 'intent',
-    }));
+    writes.push(
+      store.recordIntent(account, holder, {
+        positionId: ctx.spec.id,
+        intent: ctx.spec.intent,
+        entryClientOrderId: ctx.entry.clientOrderId,
+        baseline,
+        at: now,
+        origin: isAdopted(ctx) ? 'adopted' : 'intent',
+      }),
+    );
     writes.push(store.confirmIntent(account, holder, ctx.spec.id));
-    for (const cid of sentOrders(ctx)) writes.push(store.claimSend(account, holder, ctx.spec.id, cid as ClientOrderId, now));
-    writes.push(store.saveSnapshot(account, holder, {
-      positionId: ctx.spec.id, state, final: false, snapshot, at: now, event: { type: 'storeRestored', payload: null },
-    }));
+    for (const cid of sentOrders(ctx))
+      writes.push(store.claimSend(account, holder, ctx.spec.id, cid as ClientOrderId, now));
+    writes.push(
+      store.saveSnapshot(account, holder, {
+        positionId: ctx.spec.id,
+        state,
+        final: false,
+        snapshot,
+        at: now,
+        event: { type: 'storeRestored', payload: null },
+      }),
+    );
   }
   for (const [key, id] of w.keys) writes.push(store.keepKey(account, holder, key, id));
   await Promise.all(writes);

@@ -21,7 +21,10 @@ export interface DestinationOptions {
 }
 
 export function logDestination(options: DestinationOptions): DestinationStream {
-  if (!options.pretty) return options.to === undefined ? pino.destination({ fd: 1, sync: true }) : (options.to as unknown as DestinationStream);
+  if (!options.pretty)
+    return options.to === undefined
+      ? pino.destination({ fd: 1, sync: true })
+      : (options.to as unknown as DestinationStream);
   return prettyStream({
     colorize: options.colorize ?? true,
     translateTime: 'SYS:HH:MM:ss.l',

@@ -16,8 +16,20 @@ export const REDACTED = '[redacted]';
 
 /** Words that mark a secret wherever they appear in a key: `clientSecret`, `smtpPassword`. */
 const ANYWHERE = new Set([
-  'secret', 'secrets', 'password', 'passwords', 'passwd', 'passphrase', 'authorization', 'auth',
-  'cookie', 'credential', 'credentials', 'signature', 'apikey', 'apisecret',
+  'secret',
+  'secrets',
+  'password',
+  'passwords',
+  'passwd',
+  'passphrase',
+  'authorization',
+  'auth',
+  'cookie',
+  'credential',
+  'credentials',
+  'signature',
+  'apikey',
+  'apisecret',
 ]);
 /** Words that mark a secret as the last word of a key: `botToken`, `X-BAPI-SIGN`, `pass`. */
 const LAST = new Set(['token', 'tokens', 'sign', 'pass']);

@@ -81,31 +81,23 @@ export const feedMachine = setup({
         onError: { target: 'resyncWait' },
       },
       on: {
-        STREAM: [
-          { guard: 'isDown', target: 'down', actions: { type: 'broadcast', params: { up: false } } },
-        ],
+        STREAM: [{ guard: 'isDown', target: 'down', actions: { type: 'broadcast', params: { up: false } } }],
       },
     },
     resyncWait: {
       after: { resyncRetry: 'resyncing' },
       on: {
-        STREAM: [
-          { guard: 'isDown', target: 'down', actions: { type: 'broadcast', params: { up: false } } },
-        ],
+        STREAM: [{ guard: 'isDown', target: 'down', actions: { type: 'broadcast', params: { up: false } } }],
       },
     },
     live: {
       on: {
-        STREAM: [
-          { guard: 'isDown', target: 'down', actions: { type: 'broadcast', params: { up: false } } },
-        ],
+        STREAM: [{ guard: 'isDown', target: 'down', actions: { type: 'broadcast', params: { up: false } } }],
       },
     },
     down: {
       on: {
-        STREAM: [
-          { guard: 'isUp', target: 'resyncing' },
-        ],
+        STREAM: [{ guard: 'isUp', target: 'resyncing' }],
       },
     },
   },

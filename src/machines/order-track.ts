@@ -39,8 +39,17 @@ export interface OrderTrack {
 
 export function newOrderTrack(role: OrderRole, clientOrderId: ClientOrderId, side: Side, amount: number): OrderTrack {
   return {
-    role, clientOrderId, side, amount, venueOrderId: undefined, sentAt: undefined, send: 'not-sent',
-    rejectReason: undefined, report: undefined, fillIds: [], fillTotal: 0,
+    role,
+    clientOrderId,
+    side,
+    amount,
+    venueOrderId: undefined,
+    sentAt: undefined,
+    send: 'not-sent',
+    rejectReason: undefined,
+    report: undefined,
+    fillIds: [],
+    fillTotal: 0,
   };
 }
 
@@ -50,8 +59,14 @@ export function foldOrderReport(track: OrderTrack, report: OrderStatusReport): O
   let next = report;
   // A report that is not newer and says what the track's report says changes nothing (a REST
   // read of an order the stream already reported).
-  if (prev !== undefined && prev.status === report.status && prev.filled === report.filled && compareTiming(report, prev) <= 0
-    && track.venueOrderId !== undefined) return track;
+  if (
+    prev !== undefined &&
+    prev.status === report.status &&
+    prev.filled === report.filled &&
+    compareTiming(report, prev) <= 0 &&
+    track.venueOrderId !== undefined
+  )
+    return track;
   if (prev !== undefined) {
     const prevTerminal = isTerminalOrderStatus(prev.status);
     if (prevTerminal && !isTerminalOrderStatus(report.status)) next = { ...report, status: prev.status };
@@ -104,12 +119,18 @@ export interface TrackRef {
 }
 
 export function matches(track: OrderTrack, r: TrackRef): boolean {
-  return (r.clientOrderId !== undefined && r.clientOrderId === track.clientOrderId)
-    || (track.venueOrderId !== undefined && track.venueOrderId === r.venueOrderId);
+  return (
+    (r.clientOrderId !== undefined && r.clientOrderId === track.clientOrderId) ||
+    (track.venueOrderId !== undefined && track.venueOrderId === r.venueOrderId)
+  );
 }
 
 /** `ts` with `f` applied to the tracks that match `r`; `ts` itself when none changed. */
-export function mapMatching<R extends TrackRef>(ts: readonly OrderTrack[], r: R, f: (t: OrderTrack, r: R) => OrderTrack): readonly OrderTrack[] {
+export function mapMatching<R extends TrackRef>(
+  ts: readonly OrderTrack[],
+  r: R,
+  f: (t: OrderTrack, r: R) => OrderTrack,
+): readonly OrderTrack[] {
   let out: OrderTrack[] | undefined;
   ts.forEach((t, i) => {
     const next = matches(t, r) ? f(t, r) : t;

@@ -12,7 +12,8 @@ import { isOutstanding, isTerminal, type OrderTrack } from './order-track.js';
 import type { PositionContext } from './position.context.js';
 import { freshNonFlat, ownHolding } from './position.verdicts.js';
 
-export type ClosePlanResult = { readonly kind: 'order'; readonly plan: PlannedClose } | { readonly kind: 'refused'; readonly why: string };
+export type ClosePlanResult =
+  { readonly kind: 'order'; readonly plan: PlannedClose } | { readonly kind: 'refused'; readonly why: string };
 
 /**
  * The plan of each context already asked (contexts are never changed in place): a step asks
@@ -33,7 +34,10 @@ export function planNextClose(ctx: PositionContext): ClosePlanResult {
 function planFrom(ctx: PositionContext): ClosePlanResult {
   if (ctx.live === undefined) return { kind: 'refused', why: 'no position report has been received' };
   try {
-    const plan = planClose(ctx.live, ctx.spec.intent, ctx.spec.market, { ownFilled: ownHolding(ctx), mode: ctx.spec.hedgeMode ? 'hedge' : 'one-way' });
+    const plan = planClose(ctx.live, ctx.spec.intent, ctx.spec.market, {
+      ownFilled: ownHolding(ctx),
+      mode: ctx.spec.hedgeMode ? 'hedge' : 'one-way',
+    });
     return { kind: 'order', plan };
   } catch (e) {
     if (e instanceof CloseRefused) return { kind: 'refused', why: e.message };
@@ -67,11 +71,16 @@ function requestCloses(ctx: PositionContext): number {
 }
 
 /** The request's close orders are spent (`maxCloseOrders`). */
-export const closeBudgetSpent = (ctx: PositionContext): boolean => requestCloses(ctx) >= ctx.spec.settings.maxCloseOrders;
+export const closeBudgetSpent = (ctx: PositionContext): boolean =>
+  requestCloses(ctx) >= ctx.spec.settings.maxCloseOrders;
 
 /** Retries of this request are spent: as many as fit in `timeoutMs` at `feedDownPollMs`, and at least `closeVerifyAttempts`. */
 export const closeRetriesSpent = (ctx: PositionContext): boolean =>
-  ctx.attempts >= Math.max(ctx.spec.settings.closeVerifyAttempts, Math.ceil(ctx.spec.settings.timeoutMs / ctx.spec.settings.feedDownPollMs));
+  ctx.attempts >=
+  Math.max(
+    ctx.spec.settings.closeVerifyAttempts,
+    Math.ceil(ctx.spec.settings.timeoutMs / ctx.spec.settings.feedDownPollMs),
+  );
 
 /** Why the planner refuses a close now ('' when it would plan one). */
 export const closeRefusedWhy = (ctx: PositionContext): string => {

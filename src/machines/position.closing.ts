@@ -50,12 +50,19 @@ export function closingStates() {
             guard: 'closeRefusedByPlan',
             target: '#position.orphanAlert',
             actions: [
-              assign({ reason: ({ context }) => `close refused: ${closeRefusedWhy(context)}`, attempts: 0, orphanFrom: 'close' as const }),
+              assign({
+                reason: ({ context }) => `close refused: ${closeRefusedWhy(context)}`,
+                attempts: 0,
+                orphanFrom: 'close' as const,
+              }),
               'closeGivenUp',
-              { type: 'raiseAlert', params: ({ context }) => ({
-                kind: 'closeRefused',
-                message: `${context.spec.intent.symbol}: posguard will not send a close: ${closeRefusedWhy(context)}`,
-              }) },
+              {
+                type: 'raiseAlert',
+                params: ({ context }) => ({
+                  kind: 'closeRefused',
+                  message: `${context.spec.intent.symbol}: posguard will not send a close: ${closeRefusedWhy(context)}`,
+                }),
+              },
             ],
           },
           {
@@ -64,7 +71,12 @@ export function closingStates() {
               const r = planNextClose(context);
               if (r.kind !== 'order') return {};
               const role: OrderRole = `close-${context.closes.length + 1}`;
-              return { closes: [...context.closes, newOrderTrack(role, clientOrderId(context.spec.id, role), r.plan.side, r.plan.amount)] };
+              return {
+                closes: [
+                  ...context.closes,
+                  newOrderTrack(role, clientOrderId(context.spec.id, role), r.plan.side, r.plan.amount),
+                ],
+              };
             }),
           },
         ],
@@ -83,13 +95,28 @@ export function closingStates() {
               // Refused (a rate limit, or the venue's word on this order): plan again from a fresh report.
               guard: 'sendRejected',
               target: 'retryWait',
-              actions: assign(({ context, event }) => foldAck({ ...context, closes: withLast(context.closes, sent(last(context.closes, 'the close sent'), event.output)) }, event.output)),
+              actions: assign(({ context, event }) =>
+                foldAck(
+                  {
+                    ...context,
+                    closes: withLast(context.closes, sent(last(context.closes, 'the close sent'), event.output)),
+                  },
+                  event.output,
+                ),
+              ),
             },
             {
               target: 'awaitingTerminal',
               actions: assign(({ context, event }) => ({
-                ...foldAck({ ...context, closes: withLast(context.closes, sent(last(context.closes, 'the close sent'), event.output)) }, event.output),
-                armedAt: event.output.at, deadline: event.output.at + context.spec.settings.timeoutMs,
+                ...foldAck(
+                  {
+                    ...context,
+                    closes: withLast(context.closes, sent(last(context.closes, 'the close sent'), event.output)),
+                  },
+                  event.output,
+                ),
+                armedAt: event.output.at,
+                deadline: event.output.at + context.spec.settings.timeoutMs,
               })),
             },
           ],
@@ -97,7 +124,8 @@ export function closingStates() {
             target: 'awaitingTerminal',
             actions: assign(({ context }) => ({
               closes: withLast(context.closes, sendThrew(last(context.closes, 'the close sent'), context)),
-              armedAt: context.seenAt, deadline: context.seenAt + context.spec.settings.timeoutMs,
+              armedAt: context.seenAt,
+              deadline: context.seenAt + context.spec.settings.timeoutMs,
             })),
           },
         },
@@ -105,7 +133,13 @@ export function closingStates() {
       // After a restore, the waiting states are entered again to re-arm their timers; the
       // sending state is not: its restarted send is answered Unknown by the journal's claim.
       awaitingTerminal: {
-        on: { RESUME: { target: 'awaitingTerminal', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
+        on: {
+          RESUME: {
+            target: 'awaitingTerminal',
+            reenter: true,
+            actions: { type: 'rearmIfExpired', params: { window: 'timeout' } },
+          },
+        },
         always: [
           { guard: 'closeFilledFully', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
           // Terminal with a remainder: assess again from a fresh report.
@@ -117,8 +151,15 @@ export function closingStates() {
           querying: {
             invoke: {
               src: 'queryEvidence',
-              input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(last(context.closes, 'the close awaited')), position: true }),
-              onDone: { target: 'waiting', actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
+              input: ({ context }) => ({
+                symbol: context.spec.intent.symbol,
+                order: lookup(last(context.closes, 'the close awaited')),
+                position: true,
+              }),
+              onDone: {
+                target: 'waiting',
+                actions: assign(({ context, event }) => foldEvidence(context, event.output)),
+              },
               onError: 'waiting',
             },
           },
@@ -154,7 +195,11 @@ export function releasingStopStates(back: string) {
     confirmingStop: positionSetup.createStateConfig({
       invoke: {
         src: 'queryEvidence',
-        input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(outstandingStop(context)), position: false }),
+        input: ({ context }) => ({
+          symbol: context.spec.intent.symbol,
+          order: lookup(outstandingStop(context)),
+          position: false,
+        }),
         onDone: { target: back, actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
         onError: back,
       },

@@ -118,7 +118,11 @@ function timingOf(r: ReportTiming): ReportTiming {
 /** The tracks a report changes (only those keys), or `undefined` when it changes none. */
 type TrackChanges = Partial<Pick<PositionContext, 'entry' | 'stops' | 'closes' | 'excess'>>;
 
-function trackChanges<R extends TrackRef>(ctx: PositionContext, r: R, f: (t: OrderTrack, r: R) => OrderTrack): TrackChanges | undefined {
+function trackChanges<R extends TrackRef>(
+  ctx: PositionContext,
+  r: R,
+  f: (t: OrderTrack, r: R) => OrderTrack,
+): TrackChanges | undefined {
   let out: { -readonly [K in keyof TrackChanges]: TrackChanges[K] } | undefined;
   if (matches(ctx.entry, r)) {
     const entry = f(ctx.entry, r);
@@ -137,8 +141,13 @@ const newer = (a: ReportTiming, b: ReportTiming | undefined): boolean => b === u
 
 /** The newest non-flat evidence of `last` and `t` (`last` itself when `t` is not newer). */
 function newerNonFlat(last: ReportTiming | undefined, t: ReportTiming): ReportTiming | undefined {
-  const covers = last !== undefined && t.venueSeq !== undefined && last.venueSeq === undefined
-    && t.venueTime !== undefined && last.venueTime !== undefined && t.venueTime >= last.venueTime;
+  const covers =
+    last !== undefined &&
+    t.venueSeq !== undefined &&
+    last.venueSeq === undefined &&
+    t.venueTime !== undefined &&
+    last.venueTime !== undefined &&
+    t.venueTime >= last.venueTime;
   return newer(t, last) || covers ? timingOf(t) : last;
 }
 
@@ -149,7 +158,7 @@ export function seen(ctx: PositionContext, at: number): PositionContext {
 
 /** What a change set does to a context: the context itself when it changes nothing. */
 const applied = (ctx: PositionContext, changes: Partial<PositionContext> | undefined): PositionContext =>
-  (changes === undefined ? ctx : { ...ctx, ...changes });
+  changes === undefined ? ctx : { ...ctx, ...changes };
 
 /**
  * The context fields an evidence report changes, or `undefined` when it changes none. The
@@ -159,7 +168,12 @@ const applied = (ctx: PositionContext, changes: Partial<PositionContext> | undef
 type ContextChanges = Partial<PositionContext> | undefined;
 
 export function orderReportChanges(ctx: PositionContext, report: OrderStatusReport): ContextChanges {
-  return evidenceChanges(ctx, report, trackChanges(ctx, report, foldOrderReport), matches(ctx.entry, report) && gt(report.filled, 0));
+  return evidenceChanges(
+    ctx,
+    report,
+    trackChanges(ctx, report, foldOrderReport),
+    matches(ctx.entry, report) && gt(report.filled, 0),
+  );
 }
 
 export function fillChanges(ctx: PositionContext, fill: FillReport): ContextChanges {
@@ -167,7 +181,12 @@ export function fillChanges(ctx: PositionContext, fill: FillReport): ContextChan
 }
 
 /** Track changes, plus the time seen and (for the entry's evidence of a fill) the newest non-flat evidence. */
-function evidenceChanges(ctx: PositionContext, r: ReportTiming, tracks: TrackChanges | undefined, nonFlat: boolean): ContextChanges {
+function evidenceChanges(
+  ctx: PositionContext,
+  r: ReportTiming,
+  tracks: TrackChanges | undefined,
+  nonFlat: boolean,
+): ContextChanges {
   let out: { -readonly [K in keyof PositionContext]?: PositionContext[K] } | undefined = tracks;
   if (r.receivedAt > ctx.seenAt) (out ??= {}).seenAt = r.receivedAt;
   if (nonFlat) {
@@ -180,17 +199,22 @@ function evidenceChanges(ctx: PositionContext, r: ReportTiming, tracks: TrackCha
 export function positionReportChanges(ctx: PositionContext, report: PositionStatusReport): ContextChanges {
   // Reports are normalised fail-fast at the exchange boundary; one that still slips through
   // malformed stops the actor, whose supervisor restarts it from its last good snapshot.
-  if (!Number.isFinite(report.size) || report.size < 0) throw new RangeError(`position report size is not a finite number >= 0: ${report.size}`);
-  if (report.symbol !== ctx.spec.intent.symbol) return report.receivedAt > ctx.seenAt ? { seenAt: report.receivedAt } : undefined;
+  if (!Number.isFinite(report.size) || report.size < 0)
+    throw new RangeError(`position report size is not a finite number >= 0: ${report.size}`);
+  if (report.symbol !== ctx.spec.intent.symbol)
+    return report.receivedAt > ctx.seenAt ? { seenAt: report.receivedAt } : undefined;
   const live = fresherReport(report, ctx.live) ? report : ctx.live;
   const lastNonFlat = report.size > 0 ? newerNonFlat(ctx.lastNonFlat, report) : ctx.lastNonFlat;
   const seenAt = report.receivedAt > ctx.seenAt ? report.receivedAt : ctx.seenAt;
   const confirms = ctx.live === undefined || compareTiming(report, ctx.live) >= 0;
   const liveSeenAt = confirms && report.receivedAt > (ctx.liveSeenAt ?? 0) ? report.receivedAt : ctx.liveSeenAt;
   const overFillSince = live === ctx.live ? ctx.overFillSince : overFillStart(ctx, live);
-  if (live === ctx.live && lastNonFlat === ctx.lastNonFlat && seenAt === ctx.seenAt && liveSeenAt === ctx.liveSeenAt) return undefined;
+  if (live === ctx.live && lastNonFlat === ctx.lastNonFlat && seenAt === ctx.seenAt && liveSeenAt === ctx.liveSeenAt)
+    return undefined;
   // Only the fields that change: every key assigned is a key XState copies on every later event.
-  return overFillSince === ctx.overFillSince ? { live, lastNonFlat, seenAt, liveSeenAt } : { live, lastNonFlat, seenAt, liveSeenAt, overFillSince };
+  return overFillSince === ctx.overFillSince
+    ? { live, lastNonFlat, seenAt, liveSeenAt }
+    : { live, lastNonFlat, seenAt, liveSeenAt, overFillSince };
 }
 
 /** When the over-fill `live` shows was first seen (kept while it lasts), or `undefined` when it shows none. */
@@ -204,8 +228,10 @@ function overFillStart(ctx: PositionContext, live: PositionStatusReport | undefi
   return ctx.overFillSince ?? live.receivedAt;
 }
 
-export const applyOrderReport = (ctx: PositionContext, report: OrderStatusReport): PositionContext => applied(ctx, orderReportChanges(ctx, report));
-export const applyPositionReport = (ctx: PositionContext, report: PositionStatusReport): PositionContext => applied(ctx, positionReportChanges(ctx, report));
+export const applyOrderReport = (ctx: PositionContext, report: OrderStatusReport): PositionContext =>
+  applied(ctx, orderReportChanges(ctx, report));
+export const applyPositionReport = (ctx: PositionContext, report: PositionStatusReport): PositionContext =>
+  applied(ctx, positionReportChanges(ctx, report));
 
 /**
  * Whether `report` should replace `live` as the freshest report: it is newer, or it shows the

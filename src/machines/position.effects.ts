@@ -49,7 +49,8 @@ export interface SendOrderOutput {
 /** Ask for an order's status and/or the symbol's position. Failures are reported, not thrown. */
 export interface QueryEvidenceInput {
   readonly symbol: string;
-  readonly order: { readonly clientOrderId: ClientOrderId; readonly venueOrderId: VenueOrderId | undefined } | undefined;
+  readonly order:
+    { readonly clientOrderId: ClientOrderId; readonly venueOrderId: VenueOrderId | undefined } | undefined;
   readonly position: boolean;
 }
 export interface QueryEvidenceOutput {

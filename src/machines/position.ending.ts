@@ -27,14 +27,26 @@ export function verifyingClosedState() {
   return positionSetup.createStateConfig({
     always: [{ guard: and(['flatProven', not('stopOutstanding')]), target: 'closed' }],
     after: { untilDeadline: { target: 'orphanAlert', actions: toHumanAfterClose } },
-    on: { RESUME: { target: 'verifyingClosed', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'closeVerify' } } } },
+    on: {
+      RESUME: {
+        target: 'verifyingClosed',
+        reenter: true,
+        actions: { type: 'rearmIfExpired', params: { window: 'closeVerify' } },
+      },
+    },
     initial: 'checking',
     states: {
       checking: {
         invoke: {
           src: 'queryEvidence',
           input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: undefined, position: true }),
-          onDone: { target: 'deciding', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
+          onDone: {
+            target: 'deciding',
+            actions: assign(({ context, event }) => ({
+              ...foldEvidence(context, event.output),
+              attempts: context.attempts + 1,
+            })),
+          },
           onError: { target: 'deciding', actions: assign({ attempts: ({ context }) => context.attempts + 1 }) },
         },
       },
@@ -55,11 +67,31 @@ export function orphanAlertState() {
   return positionSetup.createStateConfig({
     always: [
       // Reached from `unknown`: a fill proven later is this position's again (a close asked meanwhile is carried out).
-      { guard: and(['orphanFromEntry', 'entryHeld', 'closeRequested']), target: 'closing', actions: assign({ orphanFrom: undefined, reason: undefined, attempts: 0 }) },
-      { guard: and(['orphanFromEntry', 'entryHeld', 'hasStop']), target: 'protecting', actions: assign({ orphanFrom: undefined, reason: undefined }) },
-      { guard: and(['orphanFromEntry', 'entryHeld']), target: 'open', actions: assign({ orphanFrom: undefined, reason: undefined }) },
-      { guard: and(['orphanFromEntry', 'entryDead', not('stopOutstanding')]), target: 'failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
-      { guard: and(['flatProven', 'entryDead', not('stopOutstanding')]), target: 'failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
+      {
+        guard: and(['orphanFromEntry', 'entryHeld', 'closeRequested']),
+        target: 'closing',
+        actions: assign({ orphanFrom: undefined, reason: undefined, attempts: 0 }),
+      },
+      {
+        guard: and(['orphanFromEntry', 'entryHeld', 'hasStop']),
+        target: 'protecting',
+        actions: assign({ orphanFrom: undefined, reason: undefined }),
+      },
+      {
+        guard: and(['orphanFromEntry', 'entryHeld']),
+        target: 'open',
+        actions: assign({ orphanFrom: undefined, reason: undefined }),
+      },
+      {
+        guard: and(['orphanFromEntry', 'entryDead', not('stopOutstanding')]),
+        target: 'failed',
+        actions: assign({ reason: ({ context }) => verdictReason(context) }),
+      },
+      {
+        guard: and(['flatProven', 'entryDead', not('stopOutstanding')]),
+        target: 'failed',
+        actions: assign({ reason: ({ context }) => verdictReason(context) }),
+      },
       { guard: and(['flatProven', 'entryFateKnown', not('stopOutstanding')]), target: 'closed' },
     ],
     on: {
@@ -70,8 +102,15 @@ export function orphanAlertState() {
         target: 'closing',
         actions: [
           assign(({ context, event }) => ({
-            closeRequest: { reason: (event.type === 'CLOSE' ? event.reason : undefined) ?? 'user', id: event.type === 'CLOSE' ? event.requestId : undefined, at: context.seenAt, firstClose: context.closes.length, status: 'active' as const },
-            orphanFrom: undefined, attempts: 0,
+            closeRequest: {
+              reason: (event.type === 'CLOSE' ? event.reason : undefined) ?? 'user',
+              id: event.type === 'CLOSE' ? event.requestId : undefined,
+              at: context.seenAt,
+              firstClose: context.closes.length,
+              status: 'active' as const,
+            },
+            orphanFrom: undefined,
+            attempts: 0,
           })),
         ],
       },
@@ -84,10 +123,17 @@ export function orphanAlertState() {
         invoke: {
           src: 'queryEvidence',
           input: ({ context }) => ({
-            symbol: context.spec.intent.symbol, position: true,
+            symbol: context.spec.intent.symbol,
+            position: true,
             order: entryVerdict(context).kind === 'none' ? lookup(context.entry) : stopToLookUp(context),
           }),
-          onDone: { target: 'waiting', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
+          onDone: {
+            target: 'waiting',
+            actions: assign(({ context, event }) => ({
+              ...foldEvidence(context, event.output),
+              attempts: context.attempts + 1,
+            })),
+          },
           onError: { target: 'waiting', actions: assign({ attempts: ({ context }) => context.attempts + 1 }) },
         },
       },

@@ -25,7 +25,16 @@ import { openState } from './position.open.js';
 import { protectingState } from './position.protecting.js';
 import { resumingStates } from './position.resume.js';
 import { EVIDENCE_HANDLERS, positionSetup } from './position.setup.js';
-import { foldAck, foldEvidence, lookup, orderRequestOf, queryLoop, sendThrew, sent, verdictReason } from './position.steps.js';
+import {
+  foldAck,
+  foldEvidence,
+  lookup,
+  orderRequestOf,
+  queryLoop,
+  sendThrew,
+  sent,
+  verdictReason,
+} from './position.steps.js';
 import { initialContext } from './position.start.js';
 
 export type { PositionEvent, PositionInput } from './position.events.js';
@@ -33,8 +42,17 @@ export { adoptedContext } from './position.start.js';
 
 /** The public state names (API, dashboard, metrics). */
 export const POSITION_STATES = [
-  'pending', 'verifying', 'unknown', 'protecting', 'open', 'closing', 'rollingBack', 'verifyingClosed',
-  'closed', 'failed', 'orphanAlert',
+  'pending',
+  'verifying',
+  'unknown',
+  'protecting',
+  'open',
+  'closing',
+  'rollingBack',
+  'verifyingClosed',
+  'closed',
+  'failed',
+  'orphanAlert',
 ] as const;
 export type PositionStateName = (typeof POSITION_STATES)[number];
 export const FINAL_STATES: readonly PositionStateName[] = ['closed', 'failed'];
@@ -44,7 +62,11 @@ const entryDecided = positionSetup.createStateConfig({
   always: [
     { guard: and(['entryFilled', 'hasStop']), target: '#position.protecting' },
     { guard: 'entryFilled', target: '#position.open' },
-    { guard: 'entryDead', target: '#position.failed', actions: assign({ reason: ({ context }) => verdictReason(context) }) },
+    {
+      guard: 'entryDead',
+      target: '#position.failed',
+      actions: assign({ reason: ({ context }) => verdictReason(context) }),
+    },
   ],
 });
 
@@ -71,7 +93,11 @@ export const positionMachine = positionSetup.createMachine({
         journaling: {
           invoke: {
             src: 'prepareEntry',
-            input: ({ context }) => ({ positionId: context.spec.id, intent: context.spec.intent, clientOrderId: context.entry.clientOrderId }),
+            input: ({ context }) => ({
+              positionId: context.spec.id,
+              intent: context.spec.intent,
+              clientOrderId: context.entry.clientOrderId,
+            }),
             onDone: [
               {
                 // Already on the venue (a keyed intent the store forgot): verified, never sent again.
@@ -80,8 +106,13 @@ export const positionMachine = positionSetup.createMachine({
                 actions: assign(({ context, event }) => {
                   const entry = { ...context.entry, send: 'accepted' as const, sentAt: event.output.at };
                   return {
-                    ...foldEvidence({ ...context, entry, baseline: event.output.baseline }, { at: event.output.at, order: event.output.found, position: undefined, failures: [] }),
-                    deadline: event.output.at + context.spec.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
+                    ...foldEvidence(
+                      { ...context, entry, baseline: event.output.baseline },
+                      { at: event.output.at, order: event.output.found, position: undefined, failures: [] },
+                    ),
+                    deadline: event.output.at + context.spec.settings.timeoutMs,
+                    armedAt: event.output.at,
+                    attempts: 0,
                   };
                 }),
               },
@@ -98,7 +129,12 @@ export const positionMachine = positionSetup.createMachine({
         sending: {
           invoke: {
             src: 'sendOrder',
-            input: ({ context }) => ({ positionId: context.spec.id, role: context.entry.role, request: orderRequestOf(context, context.entry), phase: 'pending' }),
+            input: ({ context }) => ({
+              positionId: context.spec.id,
+              role: context.entry.role,
+              request: orderRequestOf(context, context.entry),
+              phase: 'pending',
+            }),
             onDone: [
               {
                 guard: 'sendRejected',
@@ -112,7 +148,9 @@ export const positionMachine = positionSetup.createMachine({
                 target: '#position.verifying',
                 actions: assign(({ context, event }) => ({
                   ...foldAck({ ...context, entry: sent(context.entry, event.output) }, event.output),
-                  deadline: event.output.at + context.spec.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
+                  deadline: event.output.at + context.spec.settings.timeoutMs,
+                  armedAt: event.output.at,
+                  attempts: 0,
                 })),
               },
             ],
@@ -121,7 +159,9 @@ export const positionMachine = positionSetup.createMachine({
               target: '#position.verifying',
               actions: assign(({ context }) => ({
                 entry: sendThrew(context.entry, context),
-                deadline: context.seenAt + context.spec.settings.timeoutMs, armedAt: context.seenAt, attempts: 0,
+                deadline: context.seenAt + context.spec.settings.timeoutMs,
+                armedAt: context.seenAt,
+                attempts: 0,
               })),
             },
           },
@@ -137,14 +177,26 @@ export const positionMachine = positionSetup.createMachine({
           {
             target: 'unknown',
             actions: assign(({ context }) => ({
-              armedAt: context.deadline, deadline: context.deadline + context.spec.settings.unknownAlertAfterMs, attempts: 0,
+              armedAt: context.deadline,
+              deadline: context.deadline + context.spec.settings.unknownAlertAfterMs,
+              attempts: 0,
             })),
           },
         ],
       },
       // A restored position looks the order up before a deadline that ran out while no worker ran concludes anything.
-      on: { RESUME: { target: 'verifying', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
-      ...queryLoop('poll', ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(context.entry), position: true })),
+      on: {
+        RESUME: {
+          target: 'verifying',
+          reenter: true,
+          actions: { type: 'rearmIfExpired', params: { window: 'timeout' } },
+        },
+      },
+      ...queryLoop('poll', ({ context }) => ({
+        symbol: context.spec.intent.symbol,
+        order: lookup(context.entry),
+        position: true,
+      })),
     },
 
     unknown: {
@@ -155,18 +207,36 @@ export const positionMachine = positionSetup.createMachine({
           {
             target: 'orphanAlert',
             actions: [
-              assign({ reason: 'the entry order could not be found or proven filled or dead', attempts: 0, orphanFrom: 'entry' as const }),
-              { type: 'raiseAlert', params: ({ context }) => ({
-                kind: 'unknownOrder',
-                message: `entry ${context.entry.clientOrderId} (${context.spec.intent.side} ${context.spec.intent.amount} ${context.spec.intent.symbol}) `
-                  + `is still unknown after ${context.spec.settings.timeoutMs + context.spec.settings.unknownAlertAfterMs} ms; the symbol stays locked`,
-              }) },
+              assign({
+                reason: 'the entry order could not be found or proven filled or dead',
+                attempts: 0,
+                orphanFrom: 'entry' as const,
+              }),
+              {
+                type: 'raiseAlert',
+                params: ({ context }) => ({
+                  kind: 'unknownOrder',
+                  message:
+                    `entry ${context.entry.clientOrderId} (${context.spec.intent.side} ${context.spec.intent.amount} ${context.spec.intent.symbol}) ` +
+                    `is still unknown after ${context.spec.settings.timeoutMs + context.spec.settings.unknownAlertAfterMs} ms; the symbol stays locked`,
+                }),
+              },
             ],
           },
         ],
       },
-      on: { RESUME: { target: 'unknown', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'unknown' } } } },
-      ...queryLoop('backoff', ({ context }) => ({ symbol: context.spec.intent.symbol, order: lookup(context.entry), position: true })),
+      on: {
+        RESUME: {
+          target: 'unknown',
+          reenter: true,
+          actions: { type: 'rearmIfExpired', params: { window: 'unknown' } },
+        },
+      },
+      ...queryLoop('backoff', ({ context }) => ({
+        symbol: context.spec.intent.symbol,
+        order: lookup(context.entry),
+        position: true,
+      })),
     },
 
     protecting: protectingState(),

@@ -33,7 +33,17 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 /** The top-level state names a persisted snapshot may be in (the machine's). */
 const STATES = new Set([
-  'pending', 'verifying', 'unknown', 'protecting', 'open', 'closing', 'rollingBack', 'verifyingClosed', 'closed', 'failed', 'orphanAlert',
+  'pending',
+  'verifying',
+  'unknown',
+  'protecting',
+  'open',
+  'closing',
+  'rollingBack',
+  'verifyingClosed',
+  'closed',
+  'failed',
+  'orphanAlert',
 ]);
 
 function topState(value: unknown): string | undefined {
@@ -49,7 +59,14 @@ function fromV1(ctx: Json, state: string): Json {
   const closes = Array.isArray(ctx.closes) ? ctx.closes : [];
   const seenAt = typeof ctx.seenAt === 'number' ? ctx.seenAt : 0;
   const out: Json = { ...rest, version: 2, stops: isObject(stop) ? [stop] : [] };
-  if (reason !== undefined) out.closeRequest = { reason, id: undefined, at: seenAt, firstClose: 0, status: state === 'orphanAlert' ? 'gaveUp' : 'active' };
+  if (reason !== undefined)
+    out.closeRequest = {
+      reason,
+      id: undefined,
+      at: seenAt,
+      firstClose: 0,
+      status: state === 'orphanAlert' ? 'gaveUp' : 'active',
+    };
   // An orphan from a close leaves only by a flat proof, a close or an adopt: the safe reading of an old one.
   if (state === 'orphanAlert') out.orphanFrom = closes.length > 0 || reason !== undefined ? 'close' : 'entry';
   return out;
@@ -84,14 +101,18 @@ export function versioned<S extends object>(persisted: S): S & { readonly contex
 export function migrateSnapshot(raw: unknown): Json {
   if (!isObject(raw)) throw new SnapshotUnreadable('it is not an object');
   const state = topState(raw.value);
-  if (state === undefined || !STATES.has(state)) throw new SnapshotUnreadable(`its state ${JSON.stringify(raw.value)} is not one of the position machine's`);
+  if (state === undefined || !STATES.has(state))
+    throw new SnapshotUnreadable(`its state ${JSON.stringify(raw.value)} is not one of the position machine's`);
   if (!isObject(raw.context)) throw new SnapshotUnreadable('it has no context');
   let ctx = raw.context;
   // Before format 3 the version was inside the context, and format 1 had none.
   const version = raw.contextVersion ?? ctx.version ?? 1;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new SnapshotUnreadable(`its version ${JSON.stringify(version)} is not a version`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw new SnapshotUnreadable(`its version ${JSON.stringify(version)} is not a version`);
   if (version > CONTEXT_VERSION) {
-    throw new SnapshotUnreadable(`it was written by a newer posguard (format ${version}, this one reads up to ${CONTEXT_VERSION}); run that version`);
+    throw new SnapshotUnreadable(
+      `it was written by a newer posguard (format ${version}, this one reads up to ${CONTEXT_VERSION}); run that version`,
+    );
   }
   if (version === 1) ctx = fromV1(ctx, state);
   if (version <= 2) ctx = fromV2(ctx);

@@ -19,18 +19,35 @@ export function openState() {
   return positionSetup.createStateConfig({
     always: [
       { guard: 'closeRequested', target: 'closing', actions: assign({ attempts: 0 }) },
-      { guard: and(['flatProven', 'entryFateKnown']), target: 'verifyingClosed', actions: [assign({ reason: 'the position went flat by itself (stop, liquidation or a manual close)' }), 'armCloseWindow'] },
+      {
+        guard: and(['flatProven', 'entryFateKnown']),
+        target: 'verifyingClosed',
+        actions: [
+          assign({ reason: 'the position went flat by itself (stop, liquidation or a manual close)' }),
+          'armCloseWindow',
+        ],
+      },
       {
         // Someone else turned the position around: what the venue holds is not this position's any more.
         guard: 'flipped',
         target: 'orphanAlert',
         actions: [
-          assign({ orphanFrom: 'close' as const, attempts: 0, reason: ({ context }) => `the venue holds ${context.live?.size} on the ${context.live?.side} side; this position was ${context.spec.intent.side}` }),
-          { type: 'raiseAlert', params: ({ context }) => ({
-            kind: 'mismatch', topic: 'sideMismatch',
-            message: `${context.spec.intent.symbol}: position ${context.spec.id} was ${context.spec.intent.side}, the venue now holds ${context.live?.size} on the ${context.live?.side} side; `
-              + 'someone else changed it; posguard sends nothing for it, a human should look',
-          }) },
+          assign({
+            orphanFrom: 'close' as const,
+            attempts: 0,
+            reason: ({ context }) =>
+              `the venue holds ${context.live?.size} on the ${context.live?.side} side; this position was ${context.spec.intent.side}`,
+          }),
+          {
+            type: 'raiseAlert',
+            params: ({ context }) => ({
+              kind: 'mismatch',
+              topic: 'sideMismatch',
+              message:
+                `${context.spec.intent.symbol}: position ${context.spec.id} was ${context.spec.intent.side}, the venue now holds ${context.live?.size} on the ${context.live?.side} side; ` +
+                'someone else changed it; posguard sends nothing for it, a human should look',
+            }),
+          },
         ],
       },
     ],
@@ -52,11 +69,15 @@ export function openState() {
             guard: 'protectionGivenUp',
             actions: [
               assign({ protectionAlert: 'lost' as const }),
-              { type: 'raiseAlert', params: ({ context }) => ({
-                kind: 'protectionLost',
-                message: `${context.spec.intent.symbol}: position ${context.spec.id} holds ${context.live?.size ?? filledAmount(context)} without a stop on the venue `
-                  + `and posguard will place no more (${context.stops.length} placed); protect or close it by hand`,
-              }) },
+              {
+                type: 'raiseAlert',
+                params: ({ context }) => ({
+                  kind: 'protectionLost',
+                  message:
+                    `${context.spec.intent.symbol}: position ${context.spec.id} holds ${context.live?.size ?? filledAmount(context)} without a stop on the venue ` +
+                    `and posguard will place no more (${context.stops.length} placed); protect or close it by hand`,
+                }),
+              },
             ],
           },
           { guard: 'overFillConfirmed', target: 'reducingExcess' },
@@ -67,24 +88,52 @@ export function openState() {
         on: { RESUME: { target: 'polling', reenter: true } },
         invoke: {
           src: 'queryEvidence',
-          input: ({ context }) => ({ symbol: context.spec.intent.symbol, order: stopToLookUp(context), position: true }),
-          onDone: { target: 'pollWait', actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })) },
+          input: ({ context }) => ({
+            symbol: context.spec.intent.symbol,
+            order: stopToLookUp(context),
+            position: true,
+          }),
+          onDone: {
+            target: 'pollWait',
+            actions: assign(({ context, event }) => ({
+              ...foldEvidence(context, event.output),
+              attempts: context.attempts + 1,
+            })),
+          },
           onError: { target: 'pollWait', actions: assign(({ context }) => ({ attempts: context.attempts + 1 })) },
         },
       },
       // Back to watching at once when nothing is awaited any more (it may have to act), else after the poll.
-      pollWait: { always: { guard: not('needsEvidence'), target: 'watching' }, on: { RESUME: 'watching' }, after: { openPoll: 'watching' } },
+      pollWait: {
+        always: { guard: not('needsEvidence'), target: 'watching' },
+        on: { RESUME: 'watching' },
+        after: { openPoll: 'watching' },
+      },
       reducingExcess: {
         entry: [
           assign(({ context }) => {
             const role = `excess-${context.excess.length + 1}` as const;
-            return { excess: [...context.excess, newOrderTrack(role, clientOrderId(context.spec.id, role), opposite(context.spec.intent.side), excessToReduce(context))] };
+            return {
+              excess: [
+                ...context.excess,
+                newOrderTrack(
+                  role,
+                  clientOrderId(context.spec.id, role),
+                  opposite(context.spec.intent.side),
+                  excessToReduce(context),
+                ),
+              ],
+            };
           }),
-          { type: 'raiseAlert', params: ({ context }) => ({
-            kind: 'mismatch',
-            message: `${context.spec.intent.symbol} holds ${context.live?.size} where the intent asked for ${context.spec.intent.amount}; `
-              + `reducing the excess of ${context.excess.at(-1)?.amount} with a reduce-only order`,
-          }) },
+          {
+            type: 'raiseAlert',
+            params: ({ context }) => ({
+              kind: 'mismatch',
+              message:
+                `${context.spec.intent.symbol} holds ${context.live?.size} where the intent asked for ${context.spec.intent.amount}; ` +
+                `reducing the excess of ${context.excess.at(-1)?.amount} with a reduce-only order`,
+            }),
+          },
         ],
         always: 'sendingExcess',
       },
@@ -99,11 +148,23 @@ export function openState() {
           onDone: {
             target: 'watching',
             actions: assign(({ context, event }) => ({
-              ...foldAck({ ...context, excess: withLast(context.excess, sent(last(context.excess, 'the reduction sent'), event.output)) }, event.output),
+              ...foldAck(
+                {
+                  ...context,
+                  excess: withLast(context.excess, sent(last(context.excess, 'the reduction sent'), event.output)),
+                },
+                event.output,
+              ),
               overFillSince: undefined,
             })),
           },
-          onError: { target: 'watching', actions: assign(({ context }) => ({ excess: withLast(context.excess, sendThrew(last(context.excess, 'the reduction sent'), context)), overFillSince: undefined })) },
+          onError: {
+            target: 'watching',
+            actions: assign(({ context }) => ({
+              excess: withLast(context.excess, sendThrew(last(context.excess, 'the reduction sent'), context)),
+              overFillSince: undefined,
+            })),
+          },
         },
       },
     },

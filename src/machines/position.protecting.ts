@@ -23,11 +23,15 @@ const unconfirmedAtDeadline = [
     target: '#position.open',
     actions: [
       'noteUnconfirmed',
-      { type: 'raiseAlert', params: ({ context }: { context: PositionContext }) => ({
-        kind: 'protectionUnconfirmed' as const,
-        message: `${context.spec.intent.symbol}: the stop-loss at ${context.spec.intent.stopLoss} (${currentStop(context)?.clientOrderId ?? 'not placed'}) `
-          + `is not confirmed by the venue after ${context.spec.settings.timeoutMs} ms; the position is open and may be unprotected, posguard keeps looking the stop up`,
-      }) },
+      {
+        type: 'raiseAlert',
+        params: ({ context }: { context: PositionContext }) => ({
+          kind: 'protectionUnconfirmed' as const,
+          message:
+            `${context.spec.intent.symbol}: the stop-loss at ${context.spec.intent.stopLoss} (${currentStop(context)?.clientOrderId ?? 'not placed'}) ` +
+            `is not confirmed by the venue after ${context.spec.settings.timeoutMs} ms; the position is open and may be unprotected, posguard keeps looking the stop up`,
+        }),
+      },
     ],
   },
   { target: '#position.open', actions: 'resetAttempts' },
@@ -48,7 +52,12 @@ export function protectingState() {
       placing: {
         entry: assign(({ context }) => {
           const { role, amount } = nextStop(context);
-          return { stops: [...context.stops, newOrderTrack(role, clientOrderId(context.spec.id, role), opposite(context.spec.intent.side), amount)] };
+          return {
+            stops: [
+              ...context.stops,
+              newOrderTrack(role, clientOrderId(context.spec.id, role), opposite(context.spec.intent.side), amount),
+            ],
+          };
         }),
         always: 'sendingStop',
       },
@@ -58,7 +67,12 @@ export function protectingState() {
           src: 'sendOrder',
           input: ({ context }) => {
             const stop = last(context.stops, 'the stop being placed');
-            return { positionId: context.spec.id, role: stop.role, request: orderRequestOf(context, stop, context.spec.intent.stopLoss), phase: 'protecting' };
+            return {
+              positionId: context.spec.id,
+              role: stop.role,
+              request: orderRequestOf(context, stop, context.spec.intent.stopLoss),
+              phase: 'protecting',
+            };
           },
           onDone: [
             {
@@ -67,7 +81,10 @@ export function protectingState() {
               target: 'retryWait',
               actions: assign(({ context, event }) => {
                 const o = event.output.outcome;
-                const stop = { ...sent(last(context.stops, 'the stop placed'), event.output), retryAt: stopRetryAt(context, event.output.at, o.kind === 'rejected' ? o.retryAfterMs : undefined) };
+                const stop = {
+                  ...sent(last(context.stops, 'the stop placed'), event.output),
+                  retryAt: stopRetryAt(context, event.output.at, o.kind === 'rejected' ? o.retryAfterMs : undefined),
+                };
                 return foldAck({ ...context, stops: withLast(context.stops, stop) }, event.output);
               }),
             },
@@ -75,8 +92,16 @@ export function protectingState() {
               // The stop has `timeoutMs` from when its send returned to be confirmed.
               target: 'confirming',
               actions: assign(({ context, event }) => ({
-                ...foldAck({ ...context, stops: withLast(context.stops, sent(last(context.stops, 'the stop placed'), event.output)) }, event.output),
-                deadline: event.output.at + context.spec.settings.timeoutMs, armedAt: event.output.at, attempts: 0,
+                ...foldAck(
+                  {
+                    ...context,
+                    stops: withLast(context.stops, sent(last(context.stops, 'the stop placed'), event.output)),
+                  },
+                  event.output,
+                ),
+                deadline: event.output.at + context.spec.settings.timeoutMs,
+                armedAt: event.output.at,
+                attempts: 0,
               })),
             },
           ],
@@ -84,29 +109,42 @@ export function protectingState() {
             target: 'confirming',
             actions: assign(({ context }) => ({
               stops: withLast(context.stops, sendThrew(last(context.stops, 'the stop placed'), context)),
-              deadline: context.seenAt + context.spec.settings.timeoutMs, armedAt: context.seenAt, attempts: 0,
+              deadline: context.seenAt + context.spec.settings.timeoutMs,
+              armedAt: context.seenAt,
+              attempts: 0,
             })),
           },
         },
       },
       retryWait: {
         always: [{ guard: 'closeRequested', target: '#position.closing', actions: assign({ attempts: 0 }) }],
-        on: { RESUME: { target: 'retryWait', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
+        on: {
+          RESUME: {
+            target: 'retryWait',
+            reenter: true,
+            actions: { type: 'rearmIfExpired', params: { window: 'timeout' } },
+          },
+        },
         after: {
-          untilStopRetry: [
-            { guard: not('stopBudgetSpent'), target: 'placing' },
-            { target: '#position.open' },
-          ],
+          untilStopRetry: [{ guard: not('stopBudgetSpent'), target: 'placing' }, { target: '#position.open' }],
           untilDeadline: unconfirmedAtDeadline,
         },
       },
       confirming: {
         // A close asked for while the stop is confirmed is carried out now (the stop is released at the end).
         always: [{ guard: 'closeRequested', target: '#position.closing', actions: assign({ attempts: 0 }) }],
-        on: { RESUME: { target: 'confirming', reenter: true, actions: { type: 'rearmIfExpired', params: { window: 'timeout' } } } },
+        on: {
+          RESUME: {
+            target: 'confirming',
+            reenter: true,
+            actions: { type: 'rearmIfExpired', params: { window: 'timeout' } },
+          },
+        },
         after: { untilDeadline: unconfirmedAtDeadline },
         ...queryLoop('poll', ({ context }) => ({
-          symbol: context.spec.intent.symbol, order: lookup(last(context.stops, 'the stop to confirm')), position: true,
+          symbol: context.spec.intent.symbol,
+          order: lookup(last(context.stops, 'the stop to confirm')),
+          position: true,
         })),
       },
       refused: {
@@ -115,10 +153,23 @@ export function protectingState() {
             guard: 'rollbackOnFailure',
             target: '#position.rollingBack',
             actions: [
-              { type: 'raiseAlert', params: ({ context }) => ({ kind: 'protectionFailed', message: `${protectionText(context)}; rolling back` }) },
+              {
+                type: 'raiseAlert',
+                params: ({ context }) => ({
+                  kind: 'protectionFailed',
+                  message: `${protectionText(context)}; rolling back`,
+                }),
+              },
               assign(({ context }) => ({
-                protectionAlert: 'refused' as const, attempts: 0,
-                closeRequest: { reason: 'protection-refused' as const, id: undefined, at: context.seenAt, firstClose: context.closes.length, status: 'active' as const },
+                protectionAlert: 'refused' as const,
+                attempts: 0,
+                closeRequest: {
+                  reason: 'protection-refused' as const,
+                  id: undefined,
+                  at: context.seenAt,
+                  firstClose: context.closes.length,
+                  status: 'active' as const,
+                },
               })),
             ],
           },
@@ -126,7 +177,13 @@ export function protectingState() {
             target: '#position.open',
             actions: [
               assign({ protectionAlert: 'refused' as const }),
-              { type: 'raiseAlert', params: ({ context }) => ({ kind: 'protectionFailed', message: `${protectionText(context)}; the position stays open unprotected` }) },
+              {
+                type: 'raiseAlert',
+                params: ({ context }) => ({
+                  kind: 'protectionFailed',
+                  message: `${protectionText(context)}; the position stays open unprotected`,
+                }),
+              },
             ],
           },
         ],

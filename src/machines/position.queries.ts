@@ -26,7 +26,8 @@ export const intentOf = (ctx: PositionContext): Intent => ctx.spec.intent;
 /** Every order of the position that may still be on the venue (to look up after a stream gap). */
 export function outstandingOrders(ctx: PositionContext): ClientOrderId[] {
   const out: ClientOrderId[] = [];
-  for (const t of [ctx.entry, ...ctx.stops, ...ctx.closes, ...ctx.excess]) if (isOutstanding(t)) out.push(t.clientOrderId);
+  for (const t of [ctx.entry, ...ctx.stops, ...ctx.closes, ...ctx.excess])
+    if (isOutstanding(t)) out.push(t.clientOrderId);
   return out;
 }
 
@@ -76,8 +77,16 @@ export interface OrderView {
 export function ordersOf(ctx: PositionContext): OrderView[] {
   return [ctx.entry, ...ctx.stops, ...ctx.excess, ...ctx.closes]
     .map((t) => ({
-      role: t.role, clientOrderId: t.clientOrderId, venueOrderId: t.venueOrderId, side: t.side, amount: t.amount, send: t.send,
-      sentAt: t.sentAt, status: t.report?.status, filled: t.report?.filled ?? t.fillTotal, rejectReason: t.rejectReason ?? t.report?.rejectReason,
+      role: t.role,
+      clientOrderId: t.clientOrderId,
+      venueOrderId: t.venueOrderId,
+      side: t.side,
+      amount: t.amount,
+      send: t.send,
+      sentAt: t.sentAt,
+      status: t.report?.status,
+      filled: t.report?.filled ?? t.fillTotal,
+      rejectReason: t.rejectReason ?? t.report?.rejectReason,
     }))
     .sort((a, b) => (a.sentAt ?? Number.MAX_SAFE_INTEGER) - (b.sentAt ?? Number.MAX_SAFE_INTEGER));
 }
@@ -89,28 +98,48 @@ export function ordersOf(ctx: PositionContext): OrderView[] {
  */
 export type ClosePreview =
   | {
-    readonly kind: 'order';
-    readonly order: { readonly symbol: string; readonly side: string; readonly amount: number; readonly type: 'market'; readonly reduceOnly: true };
-    /** The report it is planned on. */
-    readonly basedOn: { readonly side: string | undefined; readonly size: number; readonly source: string; readonly receivedAt: number; readonly venueTime: number | undefined };
-  }
+      readonly kind: 'order';
+      readonly order: {
+        readonly symbol: string;
+        readonly side: string;
+        readonly amount: number;
+        readonly type: 'market';
+        readonly reduceOnly: true;
+      };
+      /** The report it is planned on. */
+      readonly basedOn: {
+        readonly side: string | undefined;
+        readonly size: number;
+        readonly source: string;
+        readonly receivedAt: number;
+        readonly venueTime: number | undefined;
+      };
+    }
   | { readonly kind: 'refused'; readonly why: string };
 
 export function closePreviewOf(ctx: PositionContext): ClosePreview {
   const planned = planNextClose(ctx);
-  if (planned.kind === 'refused' || ctx.live === undefined) return { kind: 'refused', why: planned.kind === 'refused' ? planned.why : 'no position report has been received' };
+  if (planned.kind === 'refused' || ctx.live === undefined)
+    return { kind: 'refused', why: planned.kind === 'refused' ? planned.why : 'no position report has been received' };
   const { plan } = planned;
   return {
     kind: 'order',
     order: { symbol: plan.symbol, side: plan.side, amount: plan.amount, type: 'market', reduceOnly: true },
-    basedOn: { side: ctx.live.side, size: ctx.live.size, source: ctx.live.source, receivedAt: ctx.live.receivedAt, venueTime: ctx.live.venueTime },
+    basedOn: {
+      side: ctx.live.side,
+      size: ctx.live.size,
+      source: ctx.live.source,
+      receivedAt: ctx.live.receivedAt,
+      venueTime: ctx.live.venueTime,
+    },
   };
 }
 
 /** Every order of the position that may have left (sent, or its send unknown): claimed again after a store lost its data. */
 export function sentOrders(ctx: PositionContext): ClientOrderId[] {
   const out: ClientOrderId[] = [];
-  for (const t of [ctx.entry, ...ctx.stops, ...ctx.closes, ...ctx.excess]) if (t.send !== 'not-sent' && t.send !== 'rejected') out.push(t.clientOrderId);
+  for (const t of [ctx.entry, ...ctx.stops, ...ctx.closes, ...ctx.excess])
+    if (t.send !== 'not-sent' && t.send !== 'rejected') out.push(t.clientOrderId);
   return out;
 }
 

@@ -88,7 +88,11 @@ export function resumingStates(list: TrackList, sending: string, waiting: string
         src: 'queryEvidence',
         input: ({ context }) => {
           const t = trackOf(context, list);
-          return { symbol: context.spec.intent.symbol, order: t === undefined ? undefined : lookup(t), position: false };
+          return {
+            symbol: context.spec.intent.symbol,
+            order: t === undefined ? undefined : lookup(t),
+            position: false,
+          };
         },
         onDone: [
           {
@@ -96,13 +100,23 @@ export function resumingStates(list: TrackList, sending: string, waiting: string
             target: waiting,
             actions: assign(({ context, event }) => {
               const next = foldEvidence(context, event.output);
-              return { ...next, ...found(next, list), resumeAfter: undefined, deadline: event.output.at + context.spec.settings.timeoutMs, armedAt: event.output.at, attempts: 0 };
+              return {
+                ...next,
+                ...found(next, list),
+                resumeAfter: undefined,
+                deadline: event.output.at + context.spec.settings.timeoutMs,
+                armedAt: event.output.at,
+                attempts: 0,
+              };
             }),
           },
           {
             guard: 'orderAbsentConclusively',
             target: sending,
-            actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), resumeAfter: undefined })),
+            actions: assign(({ context, event }) => ({
+              ...foldEvidence(context, event.output),
+              resumeAfter: undefined,
+            })),
           },
           { target: 'resumeWait', actions: assign(({ context, event }) => foldEvidence(context, event.output)) },
         ],

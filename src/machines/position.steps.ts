@@ -14,7 +14,10 @@ import { currentStop } from './protection.js';
 
 export function orderRequestOf(ctx: PositionContext, t: OrderTrack, triggerPrice?: number): OrderRequest {
   return {
-    symbol: ctx.spec.intent.symbol, side: t.side, amount: t.amount, clientOrderId: t.clientOrderId,
+    symbol: ctx.spec.intent.symbol,
+    side: t.side,
+    amount: t.amount,
+    clientOrderId: t.clientOrderId,
     type: triggerPrice === undefined ? 'market' : 'stop-market',
     reduceOnly: t.role !== 'entry',
     ...(triggerPrice === undefined ? {} : { triggerPrice }),
@@ -26,7 +29,14 @@ export function sent(t: OrderTrack, out: SendOrderOutput): OrderTrack {
   const o = out.outcome;
   if (o.kind === 'accepted') return { ...t, send: 'accepted', sentAt: out.sentAt, venueOrderId: o.value.venueOrderId };
   if (o.kind === 'rejected') {
-    return { ...t, send: 'rejected', sentAt: out.sentAt, rejectReason: o.reason, rejectCode: o.code, retryAt: out.at + (o.retryAfterMs ?? 0) };
+    return {
+      ...t,
+      send: 'rejected',
+      sentAt: out.sentAt,
+      rejectReason: o.reason,
+      rejectCode: o.code,
+      retryAt: out.at + (o.retryAfterMs ?? 0),
+    };
   }
   return { ...t, send: 'unknown', sentAt: out.sentAt, rejectReason: undefined };
 }
@@ -59,14 +69,22 @@ export const lookup = (t: OrderTrack) => ({ clientOrderId: t.clientOrderId, venu
 /** The stop a position in `open` looks up while it asks the venue: the current one, if it may still be there or is unconfirmed. */
 export function stopToLookUp(ctx: PositionContext) {
   const t = currentStop(ctx);
-  return t !== undefined && (isOutstanding(t) || t.report === undefined) && t.send !== 'rejected' && t.send !== 'not-sent' ? lookup(t) : undefined;
+  return t !== undefined &&
+    (isOutstanding(t) || t.report === undefined) &&
+    t.send !== 'rejected' &&
+    t.send !== 'not-sent'
+    ? lookup(t)
+    : undefined;
 }
 
 /** The last track of a list the state works on (a checked assertion, see `lastTrack`). */
 export const last = (ts: readonly OrderTrack[], what: string): OrderTrack => lastTrack(ts, what);
 
 /** The query loop of a waiting state: ask, fold the answer in, wait `delay`, ask again. */
-export function queryLoop(delay: 'poll' | 'backoff', input: (args: { context: PositionContext }) => QueryEvidenceInput) {
+export function queryLoop(
+  delay: 'poll' | 'backoff',
+  input: (args: { context: PositionContext }) => QueryEvidenceInput,
+) {
   return {
     initial: 'querying' as const,
     states: {
@@ -76,7 +94,10 @@ export function queryLoop(delay: 'poll' | 'backoff', input: (args: { context: Po
           input,
           onDone: {
             target: 'waiting',
-            actions: assign(({ context, event }) => ({ ...foldEvidence(context, event.output), attempts: context.attempts + 1 })),
+            actions: assign(({ context, event }) => ({
+              ...foldEvidence(context, event.output),
+              attempts: context.attempts + 1,
+            })),
           },
           onError: { target: 'waiting', actions: assign(({ context }) => ({ attempts: context.attempts + 1 })) },
         },

@@ -28,7 +28,8 @@ function positionEvidence(ctx: PositionContext): number {
   const sentAt = ctx.entry.sentAt;
   if (live === undefined || baseline === undefined || sentAt === undefined || live.receivedAt < sentAt) return 0;
   if (live.source !== 'stream' && live.receivedAt - sentAt < ctx.spec.settings.restLagMs) return 0;
-  if (baseline.timing !== undefined && !supersedes(live, baseline.timing, sourceLags(ctx.spec.settings.restLagMs))) return 0;
+  if (baseline.timing !== undefined && !supersedes(live, baseline.timing, sourceLags(ctx.spec.settings.restLagMs)))
+    return 0;
   const change = sub(signed(live.side, live.size), signed(baseline.side, baseline.size));
   const along = ctx.spec.intent.side === 'buy' ? change : -change;
   return gt(along, 0) ? along : 0;
@@ -56,7 +57,8 @@ export function entryVerdict(ctx: PositionContext): EntryVerdict {
   const amount = gt(byPosition, byOrder) ? byPosition : byOrder;
   if (gt(amount, 0) && (terminal || gte(amount, ctx.spec.intent.amount))) return { kind: 'filled', amount };
   if (gt(amount, 0)) return { kind: 'partial', amount };
-  if (terminal && ctx.entry.report !== undefined) return { kind: 'dead', reason: `entry ${ctx.entry.report.status} with zero fill` };
+  if (terminal && ctx.entry.report !== undefined)
+    return { kind: 'dead', reason: `entry ${ctx.entry.report.status} with zero fill` };
   return { kind: 'none' };
 }
 
@@ -103,7 +105,7 @@ export function overFill(ctx: PositionContext): number {
   if (live === undefined || live.side !== ctx.spec.intent.side) return 0;
   const base = ctx.baseline?.side === ctx.spec.intent.side ? ctx.baseline.size : 0;
   const excess = sub(sub(live.size, base), ctx.spec.intent.amount);
-  const pending = ctx.excess.some((t) => isOutstanding(t) || (t.send === 'not-sent'));
+  const pending = ctx.excess.some((t) => isOutstanding(t) || t.send === 'not-sent');
   return !pending && gt(excess, 0) && lte(ctx.spec.market.amountStep, excess) ? excess : 0;
 }
 
@@ -130,8 +132,11 @@ export function excessToReduce(ctx: PositionContext): number {
  */
 export function flipped(ctx: PositionContext): boolean {
   const live = ctx.live;
-  if (live === undefined || !gt(live.size, 0) || live.side === undefined || live.side === ctx.spec.intent.side) return false;
+  if (live === undefined || !gt(live.size, 0) || live.side === undefined || live.side === ctx.spec.intent.side)
+    return false;
   if (live.source === 'stream') return true;
   const sentAt = ctx.entry.sentAt;
-  return sentAt !== undefined && live.receivedAt - sentAt >= ctx.spec.settings.restLagMs && ctx.baseline?.side !== live.side;
+  return (
+    sentAt !== undefined && live.receivedAt - sentAt >= ctx.spec.settings.restLagMs && ctx.baseline?.side !== live.side
+  );
 }

@@ -41,8 +41,10 @@ export function outstandingStop(ctx: PositionContext): OrderTrack {
   return lastTrack(ctx.stops.filter(isOutstanding).slice(0, 1), 'an outstanding stop');
 }
 
-const reachedVenue = (t: OrderTrack): boolean => t.send === 'accepted' || t.send === 'unknown' || t.report !== undefined;
-const transientlyRefused = (t: OrderTrack): boolean => t.send === 'rejected' && isTransientRefusal({ kind: 'rejected', code: t.rejectCode });
+const reachedVenue = (t: OrderTrack): boolean =>
+  t.send === 'accepted' || t.send === 'unknown' || t.report !== undefined;
+const transientlyRefused = (t: OrderTrack): boolean =>
+  t.send === 'rejected' && isTransientRefusal({ kind: 'rejected', code: t.rejectCode });
 
 /** The current stop was definitively refused by the venue (see the module header). */
 export function stopRefused(ctx: PositionContext): boolean {
@@ -109,7 +111,8 @@ export function wantsStop(ctx: PositionContext): boolean {
 function stopGoneUnderLivePosition(ctx: PositionContext): boolean {
   const t = currentStop(ctx);
   const live = ctx.live;
-  if (t?.report === undefined || live === undefined || !gt(live.size, 0) || live.side !== ctx.spec.intent.side) return false;
+  if (t?.report === undefined || live === undefined || !gt(live.size, 0) || live.side !== ctx.spec.intent.side)
+    return false;
   const fate = trackFate(t);
   if (fate !== 'lost' && fate !== 'filled') return false;
   return liveConfirmedAfter(ctx, t.report);
@@ -131,7 +134,14 @@ function liveConfirmedAfter(ctx: PositionContext, r: ReportTiming): boolean {
 /** A new stop is due now: wanted, none may still be on the venue, budget left, and the last one gone or due for a retry. */
 export function newStopDue(ctx: PositionContext): boolean {
   // Cheapest first: it runs after every report of an open position.
-  if (ctx.spec.intent.stopLoss === undefined || stopOutstanding(ctx) || !wantsStop(ctx) || stopBudgetSpent(ctx) || stopRefused(ctx)) return false;
+  if (
+    ctx.spec.intent.stopLoss === undefined ||
+    stopOutstanding(ctx) ||
+    !wantsStop(ctx) ||
+    stopBudgetSpent(ctx) ||
+    stopRefused(ctx)
+  )
+    return false;
   const t = currentStop(ctx);
   if (t === undefined) return true;
   if (transientlyRefused(t)) return ctx.seenAt >= (t.retryAt ?? 0);
@@ -140,7 +150,13 @@ export function newStopDue(ctx: PositionContext): boolean {
 
 /** A stop is wanted but none may be placed (budget spent) and none is on the venue. */
 export function protectionGivenUp(ctx: PositionContext): boolean {
-  return ctx.spec.intent.stopLoss !== undefined && !stopOutstanding(ctx) && !stopSettledWorking(ctx) && stopBudgetSpent(ctx) && wantsStop(ctx);
+  return (
+    ctx.spec.intent.stopLoss !== undefined &&
+    !stopOutstanding(ctx) &&
+    !stopSettledWorking(ctx) &&
+    stopBudgetSpent(ctx) &&
+    wantsStop(ctx)
+  );
 }
 
 const stopSettledWorking = (ctx: PositionContext): boolean => {
@@ -170,7 +186,8 @@ export function nextStop(ctx: PositionContext): { readonly role: OrderRole; read
   const n = ctx.stops.length + 1;
   const own = ownHolding(ctx) > 0 ? ownHolding(ctx) : filledAmount(ctx);
   const live = ctx.live;
-  const amount = live !== undefined && gt(live.size, 0) && live.side === ctx.spec.intent.side ? min(own, live.size) : own;
+  const amount =
+    live !== undefined && gt(live.size, 0) && live.side === ctx.spec.intent.side ? min(own, live.size) : own;
   return { role: n === 1 ? 'stop' : `stop-${n}`, amount: floorToStep(amount, ctx.spec.market.amountStep) };
 }
 
@@ -194,17 +211,27 @@ export type Protection =
 export function protectionOf(ctx: PositionContext): Protection {
   if (ctx.spec.intent.stopLoss === undefined) return { kind: 'notRequested' };
   const t = currentStop(ctx);
-  if (t === undefined) return gt(ownHolding(ctx), 0) ? { kind: 'unconfirmed', stop: undefined, since: ctx.seenAt } : { kind: 'notNeeded' };
-  if (stopRefused(ctx)) return { kind: 'refused', stop: t.clientOrderId, reason: t.rejectReason ?? t.report?.rejectReason ?? t.report?.status ?? 'refused' };
+  if (t === undefined)
+    return gt(ownHolding(ctx), 0) ? { kind: 'unconfirmed', stop: undefined, since: ctx.seenAt } : { kind: 'notNeeded' };
+  if (stopRefused(ctx))
+    return {
+      kind: 'refused',
+      stop: t.clientOrderId,
+      reason: t.rejectReason ?? t.report?.rejectReason ?? t.report?.status ?? 'refused',
+    };
   const fate = trackFate(t);
   const report = t.report;
-  if (fate === 'working' && report !== undefined) return { kind: 'confirmed', stop: t.clientOrderId, at: report.receivedAt, source: report.source };
+  if (fate === 'working' && report !== undefined)
+    return { kind: 'confirmed', stop: t.clientOrderId, at: report.receivedAt, source: report.source };
   if ((fate === 'executing' || fate === 'filled') && report !== undefined) {
     return fate === 'filled' && gt(ownHolding(ctx), 0) && stopGoneUnderLivePosition(ctx)
       ? { kind: 'lost', stop: t.clientOrderId, since: report.receivedAt }
       : { kind: 'triggered', stop: t.clientOrderId, at: report.receivedAt };
   }
-  if (fate === 'lost' && report !== undefined) return gt(ownHolding(ctx), 0) ? { kind: 'lost', stop: t.clientOrderId, since: report.receivedAt } : { kind: 'notNeeded' };
+  if (fate === 'lost' && report !== undefined)
+    return gt(ownHolding(ctx), 0)
+      ? { kind: 'lost', stop: t.clientOrderId, since: report.receivedAt }
+      : { kind: 'notNeeded' };
   if (!gt(ownHolding(ctx), 0) && !isOutstanding(t)) return { kind: 'notNeeded' };
   return { kind: 'unconfirmed', stop: t.clientOrderId, since: t.sentAt ?? ctx.seenAt };
 }

@@ -13,9 +13,17 @@
 import { Command, type Redis } from 'ioredis';
 
 /** One EVAL or EVALSHA of `script` (body or sha), written at once. */
-export function sendNow(redis: Redis, name: 'evalsha' | 'eval', script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+export function sendNow(
+  redis: Redis,
+  name: 'evalsha' | 'eval',
+  script: string,
+  keys: readonly string[],
+  args: readonly string[],
+): Promise<unknown> {
   if (redis.options.keyPrefix) {
-    return name === 'evalsha' ? redis.evalsha(script, keys.length, ...keys, ...args) : redis.eval(script, keys.length, ...keys, ...args);
+    return name === 'evalsha'
+      ? redis.evalsha(script, keys.length, ...keys, ...args)
+      : redis.eval(script, keys.length, ...keys, ...args);
   }
   const command = new EncodedCommand(name, encodeRequest(name, [script, String(keys.length)], keys, args));
   void redis.sendCommand(command);
@@ -24,7 +32,10 @@ export function sendNow(redis: Redis, name: 'evalsha' | 'eval', script: string, 
 
 /** A command whose request is encoded already (RESP): ioredis writes it as it is. */
 class EncodedCommand extends Command {
-  constructor(name: string, private readonly request: Buffer) {
+  constructor(
+    name: string,
+    private readonly request: Buffer,
+  ) {
     super(name, [], { replyEncoding: 'utf8' });
   }
 

@@ -26,7 +26,9 @@ export interface HaltRecord {
 export function haltReason(json: string): string {
   try {
     const record = JSON.parse(json) as Partial<HaltRecord>;
-    return typeof record.reason === 'string' ? `${record.reason}${typeof record.by === 'string' ? `, by ${record.by}` : ''}` : json;
+    return typeof record.reason === 'string'
+      ? `${record.reason}${typeof record.by === 'string' ? `, by ${record.by}` : ''}`
+      : json;
   } catch {
     return json;
   }
@@ -80,7 +82,11 @@ export class FleetStore {
 
   /** A flatten's first step: the account halted and its entries not claimed yet aborted, together. */
   async haltToFlatten(account: string, record: HaltRecord): Promise<void> {
-    await this.redis.multi().set(this.store.keys.halt(account), JSON.stringify(record)).set(this.store.keys.abortEntries(account), String(record.at)).exec();
+    await this.redis
+      .multi()
+      .set(this.store.keys.halt(account), JSON.stringify(record))
+      .set(this.store.keys.abortEntries(account), String(record.at))
+      .exec();
   }
 
   /** The account's halt, or `undefined` while it trades. */
@@ -112,9 +118,22 @@ export class FleetStore {
   }
 
   /** Queues a request for the account's lease holder, answerable until `deadlineMs` from now (Redis time). */
-  async handOver(account: string, request: HandoverRequest, deadlineMs: number): Promise<'queued' | 'noOwner' | { readonly exists: string }> {
-    const reply = await handOverScript.run(this.redis, [this.store.keys.handover(request.id), this.store.keys.handovers(account), this.store.keys.lease(account)],
-      [request.id, request.kind, JSON.stringify(request.body ?? null), Math.max(1, Math.round(deadlineMs)), RECORD_TTL_MS]) as [string, string];
+  async handOver(
+    account: string,
+    request: HandoverRequest,
+    deadlineMs: number,
+  ): Promise<'queued' | 'noOwner' | { readonly exists: string }> {
+    const reply = (await handOverScript.run(
+      this.redis,
+      [this.store.keys.handover(request.id), this.store.keys.handovers(account), this.store.keys.lease(account)],
+      [
+        request.id,
+        request.kind,
+        JSON.stringify(request.body ?? null),
+        Math.max(1, Math.round(deadlineMs)),
+        RECORD_TTL_MS,
+      ],
+    )) as [string, string];
     if (reply[0] === 'queued') return 'queued';
     if (reply[0] === 'noOwner') return 'noOwner';
     return { exists: reply[1] };
@@ -129,14 +148,34 @@ export class FleetStore {
 
   /** The request of a queued hand-over (for its owner), or `undefined` when its record is gone. */
   async handoverRequest(id: string): Promise<(HandoverRequest & HandoverState) | undefined> {
-    const [kind, body, status, answer] = await this.redis.hmget(this.store.keys.handover(id), 'kind', 'body', 'status', 'answer');
+    const [kind, body, status, answer] = await this.redis.hmget(
+      this.store.keys.handover(id),
+      'kind',
+      'body',
+      'status',
+      'answer',
+    );
     if (kind === null || status === null) return undefined;
-    return { id, kind: kind as HandoverRequest['kind'], body: parseAnswer(body), status: status as HandoverStatus, answer: parseAnswer(answer) };
+    return {
+      id,
+      kind: kind as HandoverRequest['kind'],
+      body: parseAnswer(body),
+      status: status as HandoverStatus,
+      answer: parseAnswer(answer),
+    };
   }
 
   /** Answers (`done`, `refused`) or withdraws (`expired`) a pending hand-over; replies where it stands after. */
-  async settle(id: string, status: 'done' | 'refused' | 'expired', answer: unknown): Promise<HandoverState | undefined> {
-    const [now, text] = await settleScript.run(this.redis, [this.store.keys.handover(id)], [status, JSON.stringify(answer ?? null)]) as [string, string];
+  async settle(
+    id: string,
+    status: 'done' | 'refused' | 'expired',
+    answer: unknown,
+  ): Promise<HandoverState | undefined> {
+    const [now, text] = (await settleScript.run(
+      this.redis,
+      [this.store.keys.handover(id)],
+      [status, JSON.stringify(answer ?? null)],
+    )) as [string, string];
     return now === 'missing' ? undefined : { status: now as HandoverStatus, answer: parseAnswer(text) };
   }
 
@@ -147,7 +186,15 @@ export class FleetStore {
 
   /** Lets a lease go, bumping its fencing token, and tells the fleet (`released` channel). */
   async releaseLease(account: string, holder: string): Promise<boolean> {
-    return Number(await releaseLease.run(this.redis, [this.store.keys.lease(account), this.store.keys.token(account)], [holder, this.store.keys.released(), account])) === 1;
+    return (
+      Number(
+        await releaseLease.run(
+          this.redis,
+          [this.store.keys.lease(account), this.store.keys.token(account)],
+          [holder, this.store.keys.released(), account],
+        ),
+      ) === 1
+    );
   }
 }
 

@@ -26,7 +26,10 @@ export interface JournalEntry {
  * What journalling an intent found: `new` (written now), or — after a restart — the intent
  * journalled before, `confirmed` if the bot was told it was accepted, else `unconfirmed`.
  */
-export type JournalResult = { readonly kind: 'new' | 'confirmed' | 'unconfirmed' | 'adopted'; readonly baseline: Baseline };
+export type JournalResult = {
+  readonly kind: 'new' | 'confirmed' | 'unconfirmed' | 'adopted';
+  readonly baseline: Baseline;
+};
 
 export interface Journal {
   /** Journals the intent, or finds it journalled before a restart (with its first baseline). */

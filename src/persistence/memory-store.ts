@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: every method of the Store interface in memory, mirroring the Lua scripts one for one (the conformance suite holds both to one contract).
+ *
  * The in-memory store of the deterministic simulation (see docs/architecture.md, Persistence
  * and ownership): the same interface, atomicity and fencing as the Redis store, on an injected
  * clock. A lease lives `ttlMs` of that clock; every write checks, in the same synchronous step
@@ -21,7 +23,15 @@ import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Baseline } from '../domain/reports.js';
 import type { JournalEntry, JournalResult } from './journal.js';
 import {
-  HISTORY_MAX, LeaseLost, isUnreadable, readRecord, type HistoryEntry, type SnapshotWrite, type Store, type StoredPosition, type UnreadableRecord,
+  HISTORY_MAX,
+  LeaseLost,
+  isUnreadable,
+  readRecord,
+  type HistoryEntry,
+  type SnapshotWrite,
+  type Store,
+  type StoredPosition,
+  type UnreadableRecord,
 } from './store.js';
 
 /** The memory store is unreachable (a simulated outage). */
@@ -58,7 +68,15 @@ interface Data {
 }
 
 const empty = (): Data => ({
-  leases: new Map(), tokens: new Map(), positions: new Map(), live: new Map(), states: new Map(), keys: new Map(), claims: new Map(), history: new Map(), sweeps: new Map(),
+  leases: new Map(),
+  tokens: new Map(),
+  positions: new Map(),
+  live: new Map(),
+  states: new Map(),
+  keys: new Map(),
+  claims: new Map(),
+  history: new Map(),
+  sweeps: new Map(),
 });
 
 function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
@@ -138,7 +156,12 @@ export class MemoryStore implements Store {
     return (await this.takeLease(account, worker, ttlMs, 0)).token;
   }
 
-  async takeLease(account: AccountId, worker: string, ttlMs: number, floor: number): Promise<{ token: number; wiped: boolean }> {
+  async takeLease(
+    account: AccountId,
+    worker: string,
+    ttlMs: number,
+    floor: number,
+  ): Promise<{ token: number; wiped: boolean }> {
     this.reach('taking a lease');
     const current = this.leaseValue(account);
     if (current !== undefined) {
@@ -189,9 +212,17 @@ export class MemoryStore implements Store {
       return { kind: record.confirmed === true ? 'confirmed' : 'unconfirmed', baseline };
     }
     const baseline = JSON.stringify(e.baseline);
-    Object.assign(record, { intent: JSON.stringify(e.intent), entryCid: e.entryClientOrderId, baseline, createdAt: e.at, confirmed: false, origin: e.origin ?? 'intent' });
+    Object.assign(record, {
+      intent: JSON.stringify(e.intent),
+      entryCid: e.entryClientOrderId,
+      baseline,
+      createdAt: e.at,
+      confirmed: false,
+      origin: e.origin ?? 'intent',
+    });
     entry(this.data.live, account, () => new Set()).add(e.positionId);
-    if (e.intent.idempotencyKey !== undefined && e.intent.idempotencyKey !== '') entry(this.data.keys, account, () => new Map()).set(e.intent.idempotencyKey, e.positionId);
+    if (e.intent.idempotencyKey !== undefined && e.intent.idempotencyKey !== '')
+      entry(this.data.keys, account, () => new Map()).set(e.intent.idempotencyKey, e.positionId);
     return { kind: 'new', baseline: JSON.parse(baseline) as Baseline };
   }
 
@@ -200,7 +231,13 @@ export class MemoryStore implements Store {
     entry<string, PositionRecord>(this.data.positions, positionId, () => ({})).confirmed = true;
   }
 
-  async claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
+  async claimSend(
+    account: AccountId,
+    holder: string,
+    positionId: PositionId,
+    clientOrderId: ClientOrderId,
+    at: number,
+  ): Promise<boolean> {
     this.fenced(account, holder, `sending ${clientOrderId}`);
     const claims = entry(this.data.claims, positionId, () => new Map());
     if (claims.has(clientOrderId)) return false;
@@ -208,7 +245,12 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async releaseClaim(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId): Promise<void> {
+  async releaseClaim(
+    account: AccountId,
+    holder: string,
+    positionId: PositionId,
+    clientOrderId: ClientOrderId,
+  ): Promise<void> {
     this.fenced(account, holder, `releasing the claim of ${clientOrderId}`);
     this.data.claims.get(positionId)?.delete(clientOrderId);
   }
@@ -234,7 +276,13 @@ export class MemoryStore implements Store {
     }
     if (w.final) this.data.live.get(account)?.delete(w.positionId);
     const history = entry(this.data.history, w.positionId, () => []);
-    history.push({ id: `${w.at}-${++this.seq}`, at: w.at, state: w.state, event: w.event.type, payload: JSON.parse(JSON.stringify(w.event.payload ?? null)) as unknown });
+    history.push({
+      id: `${w.at}-${++this.seq}`,
+      at: w.at,
+      state: w.state,
+      event: w.event.type,
+      payload: JSON.parse(JSON.stringify(w.event.payload ?? null)) as unknown,
+    });
     if (history.length > HISTORY_MAX) history.splice(0, history.length - HISTORY_MAX);
   }
 
@@ -248,7 +296,12 @@ export class MemoryStore implements Store {
     const unreadable: UnreadableRecord[] = [];
     for (const id of this.data.live.get(account) ?? []) {
       const r = this.data.positions.get(id) ?? {};
-      const record = readRecord(id as PositionId, `pos:${id}`, { intent: r.intent, baseline: r.baseline, state: r.state, snapshot: r.snapshot });
+      const record = readRecord(id as PositionId, `pos:${id}`, {
+        intent: r.intent,
+        baseline: r.baseline,
+        state: r.state,
+        snapshot: r.snapshot,
+      });
       if (isUnreadable(record)) unreadable.push(record);
       else positions.push(record);
     }

@@ -28,7 +28,10 @@ export class PositionWriter {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly target: WriterTarget, private readonly clock: Clock) {}
+  constructor(
+    private readonly target: WriterTarget,
+    private readonly clock: Clock,
+  ) {}
 
   /** Queues a snapshot; `transition` when the state changed (its history entry is kept). */
   save(write: SnapshotWrite, transition: boolean): void {

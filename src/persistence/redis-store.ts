@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: every method of the Store interface over Redis, each a short call of its Lua script.
+ *
  * The Redis store (see docs/architecture.md, Persistence and ownership): per position the intent and its journal (written before
  * any order), the persisted actor snapshot after every transition and an append-only history
  * (a Redis stream); per account an ownership lease with a fencing token, the set of live
@@ -25,7 +27,15 @@ import { parseClientOrderId } from '../domain/client-order-id.js';
 import { FleetStore, haltReason } from './fleet-scripts.js';
 import * as scripts from './scripts.js';
 import {
-  HISTORY_MAX, LeaseLost, isUnreadable, readRecord, type HistoryEntry, type SnapshotWrite, type Store, type StoredPosition, type UnreadableRecord,
+  HISTORY_MAX,
+  LeaseLost,
+  isUnreadable,
+  readRecord,
+  type HistoryEntry,
+  type SnapshotWrite,
+  type Store,
+  type StoredPosition,
+  type UnreadableRecord,
 } from './store.js';
 import { FENCED_OUT, WriteBatcher, type BatchScope } from './write-batch.js';
 
@@ -41,7 +51,10 @@ export class RedisStore implements Store {
   /** Per account, what every `fencedWrites` call of it begins with. */
   private readonly scopes = new Map<string, BatchScope>();
 
-  constructor(readonly redis: Redis, readonly prefix = 'pg:') {
+  constructor(
+    readonly redis: Redis,
+    readonly prefix = 'pg:',
+  ) {
     this.writes = new WriteBatcher(redis);
   }
 
@@ -72,7 +85,11 @@ export class RedisStore implements Store {
 
   /** Keeps a sweep's report, the last `keep` per account. */
   async saveSweepReport(account: AccountId, report: unknown, keep = 50): Promise<void> {
-    await this.redis.multi().lpush(this.keys.sweeps(account), JSON.stringify(report)).ltrim(this.keys.sweeps(account), 0, keep - 1).exec();
+    await this.redis
+      .multi()
+      .lpush(this.keys.sweeps(account), JSON.stringify(report))
+      .ltrim(this.keys.sweeps(account), 0, keep - 1)
+      .exec();
   }
 
   /** The account's latest sweep reports, newest first. */
@@ -89,8 +106,17 @@ export class RedisStore implements Store {
    * As `acquireLease`, never answering a token at or below `floor` (the highest this worker has
    * seen): `wiped` is true when the counter had gone below it — the store lost its data.
    */
-  async takeLease(account: AccountId, worker: string, ttlMs: number, floor: number): Promise<{ token: number; wiped: boolean }> {
-    const reply = await scripts.acquireLease.run(this.redis, [this.keys.lease(account), this.keys.token(account)], [worker, ttlMs, floor]);
+  async takeLease(
+    account: AccountId,
+    worker: string,
+    ttlMs: number,
+    floor: number,
+  ): Promise<{ token: number; wiped: boolean }> {
+    const reply = await scripts.acquireLease.run(
+      this.redis,
+      [this.keys.lease(account), this.keys.token(account)],
+      [worker, ttlMs, floor],
+    );
     const [token, raised] = Array.isArray(reply) ? reply.map(Number) : [Number(reply), 0];
     return { token: token ?? 0, wiped: raised === 1 };
   }
@@ -116,7 +142,12 @@ export class RedisStore implements Store {
     let scope = this.scopes.get(account);
     if (scope === undefined) {
       scope = {
-        keys: [this.keys.lease(account), this.keys.live(account), this.keys.states(account), this.keys.idempotency(account)],
+        keys: [
+          this.keys.lease(account),
+          this.keys.live(account),
+          this.keys.states(account),
+          this.keys.idempotency(account),
+        ],
         args: [this.keys.stateSet(account), String(HISTORY_MAX)],
       };
       this.scopes.set(account, scope);
@@ -126,8 +157,21 @@ export class RedisStore implements Store {
 
   /** Journals the intent, or finds it journalled before (see `JournalResult`). */
   async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
-    const result = await this.writes.write(this.scope(account), holder, 'recordIntent', [this.keys.position(entry.positionId), this.keys.halt(account), this.keys.handover(entry.positionId)],
-      [entry.positionId, JSON.stringify(entry.intent), entry.entryClientOrderId, JSON.stringify(entry.baseline), entry.at, entry.intent.idempotencyKey ?? '', entry.origin ?? 'intent']);
+    const result = await this.writes.write(
+      this.scope(account),
+      holder,
+      'recordIntent',
+      [this.keys.position(entry.positionId), this.keys.halt(account), this.keys.handover(entry.positionId)],
+      [
+        entry.positionId,
+        JSON.stringify(entry.intent),
+        entry.entryClientOrderId,
+        JSON.stringify(entry.baseline),
+        entry.at,
+        entry.intent.idempotencyKey ?? '',
+        entry.origin ?? 'intent',
+      ],
+    );
     if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
     const [kind, baseline] = result as [JournalResult['kind'] | 'halted' | 'withdrawn', string];
     if (kind === 'halted') throw new Halted(`account ${account}`, haltReason(baseline));
@@ -136,7 +180,13 @@ export class RedisStore implements Store {
   }
 
   async confirmIntent(account: AccountId, holder: string, positionId: PositionId): Promise<void> {
-    const result = await this.writes.write(this.scope(account), holder, 'confirmIntent', [this.keys.position(positionId)], []);
+    const result = await this.writes.write(
+      this.scope(account),
+      holder,
+      'confirmIntent',
+      [this.keys.position(positionId)],
+      [],
+    );
     if (result === FENCED_OUT) throw new LeaseLost(account, `confirming position ${positionId}`);
   }
 
@@ -146,18 +196,41 @@ export class RedisStore implements Store {
    * its own, so that a command the client resent after a dropped connection finds its own claim
    * (granted), not someone else's.
    */
-  async claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
+  async claimSend(
+    account: AccountId,
+    holder: string,
+    positionId: PositionId,
+    clientOrderId: ClientOrderId,
+    at: number,
+  ): Promise<boolean> {
     const value = `${at}:${randomBytes(6).toString('hex')}`;
     const entry = parseClientOrderId(clientOrderId)?.role === 'entry';
-    const result = await this.writes.write(this.scope(account), holder, 'claimSend', [this.keys.claims(positionId), this.keys.abortEntries(account)], [clientOrderId, value, entry ? '1' : '0']);
+    const result = await this.writes.write(
+      this.scope(account),
+      holder,
+      'claimSend',
+      [this.keys.claims(positionId), this.keys.abortEntries(account)],
+      [clientOrderId, value, entry ? '1' : '0'],
+    );
     if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);
     if (result === 2) throw new EntryAborted(account, positionId);
     return result === 1;
   }
 
   /** Releases a claim whose order certainly never left (fenced). */
-  async releaseClaim(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId): Promise<void> {
-    const result = await this.writes.write(this.scope(account), holder, 'releaseClaim', [this.keys.claims(positionId)], [clientOrderId]);
+  async releaseClaim(
+    account: AccountId,
+    holder: string,
+    positionId: PositionId,
+    clientOrderId: ClientOrderId,
+  ): Promise<void> {
+    const result = await this.writes.write(
+      this.scope(account),
+      holder,
+      'releaseClaim',
+      [this.keys.claims(positionId)],
+      [clientOrderId],
+    );
     if (result === FENCED_OUT) throw new LeaseLost(account, `releasing the claim of ${clientOrderId}`);
   }
 
@@ -175,11 +248,35 @@ export class RedisStore implements Store {
 
   /** The snapshot with its history entry, the indexes and (for a change of state) the event stream's entry, written together (fenced). */
   async saveSnapshot(account: AccountId, holder: string, w: SnapshotWrite): Promise<void> {
-    const row = w.row === undefined ? '' : JSON.stringify({
-      account: w.row.account, symbol: w.row.symbol, side: w.row.side, amount: w.row.amount, size: w.row.size, reason: w.row.reason, protection: w.row.protection,
-    });
-    const result = await this.writes.write(this.scope(account), holder, 'saveSnapshot', [this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.events()],
-      [w.positionId, w.state, JSON.stringify(w.snapshot), w.at, w.final ? '1' : '0', w.event.type, JSON.stringify(w.event.payload ?? null), row, EVENTS_MAX]);
+    const row =
+      w.row === undefined
+        ? ''
+        : JSON.stringify({
+            account: w.row.account,
+            symbol: w.row.symbol,
+            side: w.row.side,
+            amount: w.row.amount,
+            size: w.row.size,
+            reason: w.row.reason,
+            protection: w.row.protection,
+          });
+    const result = await this.writes.write(
+      this.scope(account),
+      holder,
+      'saveSnapshot',
+      [this.keys.position(w.positionId), this.keys.history(w.positionId), this.keys.events()],
+      [
+        w.positionId,
+        w.state,
+        JSON.stringify(w.snapshot),
+        w.at,
+        w.final ? '1' : '0',
+        w.event.type,
+        JSON.stringify(w.event.payload ?? null),
+        row,
+        EVENTS_MAX,
+      ],
+    );
     if (result === FENCED_OUT) throw new LeaseLost(account, `saving position ${w.positionId}`);
   }
 
@@ -218,7 +315,8 @@ export class RedisStore implements Store {
   }
 
   async positionForKey(account: AccountId, idempotencyKey: string): Promise<PositionId | undefined> {
-    return ((await this.redis.hget(this.keys.idempotency(account), idempotencyKey)) ?? undefined) as PositionId | undefined;
+    return ((await this.redis.hget(this.keys.idempotency(account), idempotencyKey)) ?? undefined) as
+      PositionId | undefined;
   }
 
   async history(positionId: PositionId, count = HISTORY_MAX): Promise<HistoryEntry[]> {
@@ -226,7 +324,13 @@ export class RedisStore implements Store {
     return entries.map(([id, flat]) => {
       const f: Record<string, string> = {};
       for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i] as string] = flat[i + 1] as string;
-      return { id, at: Number(f.at), state: f.state ?? '', event: f.event ?? '', payload: f.payload === undefined ? null : JSON.parse(f.payload) };
+      return {
+        id,
+        at: Number(f.at),
+        state: f.state ?? '',
+        event: f.event ?? '',
+        payload: f.payload === undefined ? null : JSON.parse(f.payload),
+      };
     });
   }
 }

@@ -15,7 +15,10 @@ import { sendNow } from './encoded-command.js';
 
 export class Script {
   readonly sha: string;
-  constructor(readonly name: string, readonly lua: string) {
+  constructor(
+    readonly name: string,
+    readonly lua: string,
+  ) {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 

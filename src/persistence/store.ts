@@ -22,8 +22,13 @@ import type { JournalEntry, JournalResult } from './journal.js';
 /** A write was refused because this worker no longer holds the account's lease. */
 export class LeaseLost extends PosguardError {
   readonly code = 'LEASE_LOST';
-  constructor(readonly account: string, operation: string) {
-    super(`${operation} refused: this worker no longer holds the lease of account ${account} (it expired, or another worker took it)`);
+  constructor(
+    readonly account: string,
+    operation: string,
+  ) {
+    super(
+      `${operation} refused: this worker no longer holds the lease of account ${account} (it expired, or another worker took it)`,
+    );
   }
 }
 
@@ -88,7 +93,12 @@ export interface Store {
    * As `acquireLease`, never answering a token at or below `floor` (the highest this worker has
    * seen): `wiped` is true when the counter had gone below it — the store lost its data.
    */
-  takeLease(account: AccountId, worker: string, ttlMs: number, floor: number): Promise<{ token: number; wiped: boolean }>;
+  takeLease(
+    account: AccountId,
+    worker: string,
+    ttlMs: number,
+    floor: number,
+  ): Promise<{ token: number; wiped: boolean }>;
   /** The token of the account's lease as it stands (whoever holds it), or `undefined` when nobody does. */
   leaseToken(account: AccountId): Promise<number | undefined>;
   renewLease(account: AccountId, holder: string, ttlMs: number): Promise<boolean>;
@@ -97,7 +107,13 @@ export interface Store {
   recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult>;
   confirmIntent(account: AccountId, holder: string, positionId: PositionId): Promise<void>;
   /** The fenced "about to send" marker: true the first time only. */
-  claimSend(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean>;
+  claimSend(
+    account: AccountId,
+    holder: string,
+    positionId: PositionId,
+    clientOrderId: ClientOrderId,
+    at: number,
+  ): Promise<boolean>;
   /** Releases a claim whose order certainly never left (fenced). */
   releaseClaim(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId): Promise<void>;
   /** Writes an idempotency key back (after the store lost its data; fenced). */
@@ -129,7 +145,12 @@ export interface RecordFields {
 
 /** Reads one stored record: the position, or why it cannot be read (the one rule of both stores). */
 export function readRecord(id: PositionId, key: string, f: RecordFields): StoredPosition | UnreadableRecord {
-  const bad = (reason: string, symbol?: string): UnreadableRecord => ({ id, key, reason, ...(symbol === undefined ? {} : { symbol }) });
+  const bad = (reason: string, symbol?: string): UnreadableRecord => ({
+    id,
+    key,
+    reason,
+    ...(symbol === undefined ? {} : { symbol }),
+  });
   if (f.intent == null || f.baseline == null) return bad(f.intent == null ? 'it has no intent' : 'it has no baseline');
   let intent: Intent;
   try {
@@ -138,9 +159,18 @@ export function readRecord(id: PositionId, key: string, f: RecordFields): Stored
     return bad(`its intent is not JSON (${errorText(e)})`);
   }
   try {
-    return { id, intent, baseline: JSON.parse(f.baseline) as Baseline, state: f.state ?? undefined, snapshot: f.snapshot == null ? undefined : JSON.parse(f.snapshot) };
+    return {
+      id,
+      intent,
+      baseline: JSON.parse(f.baseline) as Baseline,
+      state: f.state ?? undefined,
+      snapshot: f.snapshot == null ? undefined : JSON.parse(f.snapshot),
+    };
   } catch (e) {
-    return bad(`its baseline or snapshot is not JSON (${errorText(e)})`, typeof intent?.symbol === 'string' ? intent.symbol : undefined);
+    return bad(
+      `its baseline or snapshot is not JSON (${errorText(e)})`,
+      typeof intent?.symbol === 'string' ? intent.symbol : undefined,
+    );
   }
 }
 

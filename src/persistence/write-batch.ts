@@ -20,7 +20,8 @@ import type { Redis } from 'ioredis';
 import { fencedWrites } from './scripts.js';
 
 /** The operations of `fencedWrites`: recordIntent, confirmIntent, claimSend, releaseClaim, fence, saveSnapshot. */
-export type WriteOp = 'recordIntent' | 'confirmIntent' | 'claimSend' | 'releaseClaim' | 'keepKey' | 'fence' | 'saveSnapshot';
+export type WriteOp =
+  'recordIntent' | 'confirmIntent' | 'claimSend' | 'releaseClaim' | 'keepKey' | 'fence' | 'saveSnapshot';
 
 /** What every write of a segment answers when its holder no longer holds the lease. */
 export const FENCED_OUT = -1;
@@ -48,7 +49,10 @@ class Segment {
   readonly waiters: Waiter[] = [];
   /** Where the operation count goes in `args`, filled in when the call is sent. */
   readonly countAt: number;
-  constructor(scope: BatchScope, readonly holder: string) {
+  constructor(
+    scope: BatchScope,
+    readonly holder: string,
+  ) {
     this.keys = [...scope.keys];
     this.args = [holder, ...scope.args, '0'];
     this.countAt = this.args.length - 1;
@@ -61,10 +65,19 @@ export class WriteBatcher {
   private pending = 0;
   private scheduled = false;
 
-  constructor(private readonly redis: Redis, private readonly maxWrites = MAX_WRITES) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly maxWrites = MAX_WRITES,
+  ) {}
 
   /** Queues one operation under `holder`'s lease; resolves with its reply, or `FENCED_OUT`. */
-  write(scope: BatchScope, holder: string, op: WriteOp, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  write(
+    scope: BatchScope,
+    holder: string,
+    op: WriteOp,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
     const leaseKey = scope.keys[0] as string;
     let segment = this.open.get(leaseKey);
     if (segment !== undefined && segment.holder !== holder) {
@@ -131,7 +144,10 @@ function answer(segment: Segment, reply: unknown): void {
       else (waiters[i] as Waiter).resolve(r);
     }
   } else {
-    fail([segment], new Error(`fencedWrites answered ${JSON.stringify(reply)} to a segment of ${waiters.length} writes`));
+    fail(
+      [segment],
+      new Error(`fencedWrites answered ${JSON.stringify(reply)} to a segment of ${waiters.length} writes`),
+    );
   }
 }
 

@@ -31,7 +31,15 @@ export class AccountBoard {
 
   constructor(accounts: readonly string[]) {
     for (const id of accounts) {
-      this.states.set(id, { owned: false, mode: undefined, feed: 'unknown', feedSince: undefined, reconnects: 0, lastSweep: {}, lastGoodReconcileAt: undefined });
+      this.states.set(id, {
+        owned: false,
+        mode: undefined,
+        feed: 'unknown',
+        feedSince: undefined,
+        reconnects: 0,
+        lastSweep: {},
+        lastGoodReconcileAt: undefined,
+      });
     }
   }
 
@@ -63,7 +71,8 @@ export class AccountBoard {
       const s = this.states.get(event.report.account);
       if (s === undefined) return;
       s.lastSweep[event.report.kind] = event.report;
-      if (event.report.kind === 'reconcile' && event.report.error === undefined) s.lastGoodReconcileAt = event.report.finishedAt;
+      if (event.report.kind === 'reconcile' && event.report.error === undefined)
+        s.lastGoodReconcileAt = event.report.finishedAt;
     }
   }
 }

@@ -24,8 +24,9 @@ import { redactValue, type CompiledSecrets } from '../log/redact.js';
 export const BOARD_PATH = '/queues';
 
 /** The board's page: its own scripts and styles (it inlines some styles), nothing from elsewhere. */
-export const BOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
-  + "connect-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+export const BOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
+  "connect-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 export interface BoardOptions {
   readonly queues: readonly Queue[];
@@ -46,15 +47,26 @@ export async function mountBoard(app: FastifyInstance, options: BoardOptions): P
     const adapter = new BullMQAdapter(queue, {
       readOnlyMode: !options.writable,
       allowRetries: options.writable,
-      description: account === undefined ? 'alert deliveries (one job per alert and channel)' : `sweeps of account ${account} (schedules are posguard's: set sweeps.*EveryMs)`,
-      ...(account === undefined ? {} : {
-        externalJobUrl: (job: { returnvalue?: unknown }) => {
-          const id = typeof job.returnvalue === 'object' && job.returnvalue !== null ? (job.returnvalue as { id?: unknown }).id : undefined;
-          return typeof id === 'string'
-            ? { displayText: 'sweep report', href: `/#/sweeps/${encodeURIComponent(account)}/${encodeURIComponent(id)}` }
-            : { displayText: 'sweep reports', href: `/#/sweeps` };
-        },
-      }),
+      description:
+        account === undefined
+          ? 'alert deliveries (one job per alert and channel)'
+          : `sweeps of account ${account} (schedules are posguard's: set sweeps.*EveryMs)`,
+      ...(account === undefined
+        ? {}
+        : {
+            externalJobUrl: (job: { returnvalue?: unknown }) => {
+              const id =
+                typeof job.returnvalue === 'object' && job.returnvalue !== null
+                  ? (job.returnvalue as { id?: unknown }).id
+                  : undefined;
+              return typeof id === 'string'
+                ? {
+                    displayText: 'sweep report',
+                    href: `/#/sweeps/${encodeURIComponent(account)}/${encodeURIComponent(id)}`,
+                  }
+                : { displayText: 'sweep reports', href: `/#/sweeps` };
+            },
+          }),
     });
     adapter.setFormatter('data', (data: unknown) => redactValue(data, options.secrets));
     adapter.setFormatter('returnValue', (value: unknown) => redactValue(value, options.secrets));
@@ -68,7 +80,11 @@ export async function mountBoard(app: FastifyInstance, options: BoardOptions): P
         boardTitle: 'posguard queues',
         hideDocsLink: true,
         miscLinks: [{ text: 'dashboard', url: '/' }],
-        environment: { label: options.environment, color: options.environment === 'live' ? '#c0392b' : '#b7791f', textColor: '#ffffff' },
+        environment: {
+          label: options.environment,
+          color: options.environment === 'live' ? '#c0392b' : '#b7791f',
+          textColor: '#ffffff',
+        },
       },
     },
   });
@@ -78,7 +94,10 @@ export async function mountBoard(app: FastifyInstance, options: BoardOptions): P
     scope.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (methods.some((m) => m !== 'GET' && m !== 'HEAD')) {
-        route.config = { ...(route.config ?? {}), access: { scope: 'admin', bodyless: methods.every((m) => m === 'PUT' || m === 'DELETE') } };
+        route.config = {
+          ...(route.config ?? {}),
+          access: { scope: 'admin', bodyless: methods.every((m) => m === 'PUT' || m === 'DELETE') },
+        };
       }
     });
     scope.addHook('onSend', async (_req, reply, payload) => {

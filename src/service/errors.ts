@@ -11,7 +11,12 @@ import { PosguardError } from '../domain/errors.js';
 
 /** A request the API refuses before it reaches the guard (bad input, auth, origin). */
 export class RequestRefused extends PosguardError {
-  constructor(readonly code: string, readonly status: number, message: string, readonly field?: string) {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -19,7 +24,10 @@ export class RequestRefused extends PosguardError {
 /** Something this version of posguard cannot do yet: a clear 501 saying what is missing. */
 export class NotAvailableYet extends PosguardError {
   readonly code = 'NOT_AVAILABLE_YET';
-  constructor(readonly action: string, missing: string) {
+  constructor(
+    readonly action: string,
+    missing: string,
+  ) {
     super(`${action} is not available in this version: ${missing}`);
   }
 }
@@ -35,8 +43,13 @@ export class UnknownAlert extends PosguardError {
 /** An orphan that is not in the inbox (taken, dismissed, or not found by the latest sweep). */
 export class UnknownOrphan extends PosguardError {
   readonly code = 'UNKNOWN_ORPHAN';
-  constructor(readonly account: string, readonly symbol: string) {
-    super(`no orphan on ${symbol} of account ${account} in the inbox (taken, dismissed, or not found by the latest sweep); sweep again to see what the venue holds`);
+  constructor(
+    readonly account: string,
+    readonly symbol: string,
+  ) {
+    super(
+      `no orphan on ${symbol} of account ${account} in the inbox (taken, dismissed, or not found by the latest sweep); sweep again to see what the venue holds`,
+    );
   }
 }
 
@@ -44,8 +57,10 @@ export class UnknownOrphan extends PosguardError {
 export class UnsafeBind extends PosguardError {
   readonly code = 'UNSAFE_BIND';
   constructor(readonly host: string) {
-    super(`http.host is ${host}, which other machines can reach, and no API token is configured: anyone who reaches it `
-      + 'could trade. Set http.token (or http.tokens), or bind 127.0.0.1');
+    super(
+      `http.host is ${host}, which other machines can reach, and no API token is configured: anyone who reaches it ` +
+        'could trade. Set http.token (or http.tokens), or bind 127.0.0.1',
+    );
   }
 }
 
@@ -85,11 +100,21 @@ export interface ErrorBody {
 
 /** The status and body of a thrown error; an unnamed one says only that it was unexpected. */
 export function httpError(e: unknown): { status: number; body: ErrorBody } {
-  if (e instanceof RequestRefused) return { status: e.status, body: { error: e.code, message: e.message, ...(e.field === undefined ? {} : { field: e.field }) } };
+  if (e instanceof RequestRefused)
+    return {
+      status: e.status,
+      body: { error: e.code, message: e.message, ...(e.field === undefined ? {} : { field: e.field }) },
+    };
   if (e instanceof PosguardError) {
     const field = (e as { field?: unknown }).field;
-    return { status: STATUS_BY_CODE[e.code] ?? 500, body: { error: e.code, message: e.message, ...(typeof field === 'string' && field !== '' ? { field } : {}) } };
+    return {
+      status: STATUS_BY_CODE[e.code] ?? 500,
+      body: { error: e.code, message: e.message, ...(typeof field === 'string' && field !== '' ? { field } : {}) },
+    };
   }
   // An unexpected error's text may say anything (a path, a payload): it goes to the log only.
-  return { status: 500, body: { error: 'INTERNAL', message: 'posguard could not answer this request; the reason is in its log' } };
+  return {
+    status: 500,
+    body: { error: 'INTERNAL', message: 'posguard could not answer this request; the reason is in its log' },
+  };
 }

@@ -25,7 +25,11 @@ export interface FlattenWatchDeps {
   readonly boundMs?: number;
 }
 
-export async function watchFlatten(deps: FlattenWatchDeps, started: FlattenStarted, who: { readonly by: string; readonly why?: string }): Promise<void> {
+export async function watchFlatten(
+  deps: FlattenWatchDeps,
+  started: FlattenStarted,
+  who: { readonly by: string; readonly why?: string },
+): Promise<void> {
   const pollMs = deps.pollMs ?? 500;
   const until = Date.now() + (deps.boundMs ?? 600_000);
   let stopped = false;
@@ -45,8 +49,15 @@ export async function watchFlatten(deps: FlattenWatchDeps, started: FlattenStart
     });
   }
   const notClosed = started.positions.filter((id) => ends.get(id) !== 'closed');
-  const result = notClosed.length === 0
-    ? `flat verified: ${started.positions.length} position${started.positions.length === 1 ? '' : 's'} of posguard's closed`
-    : `not verified flat: ${notClosed.map((id) => `${id} ${ends.get(id) ?? 'not final yet'}`).join(', ')}${stopped ? ' (the worker stopped watching)' : ''}; look at the venue`;
-  await deps.actions.record({ what: 'flatten', account: started.account, by: who.by, ...(who.why === undefined ? {} : { why: who.why }), result });
+  const result =
+    notClosed.length === 0
+      ? `flat verified: ${started.positions.length} position${started.positions.length === 1 ? '' : 's'} of posguard's closed`
+      : `not verified flat: ${notClosed.map((id) => `${id} ${ends.get(id) ?? 'not final yet'}`).join(', ')}${stopped ? ' (the worker stopped watching)' : ''}; look at the venue`;
+  await deps.actions.record({
+    what: 'flatten',
+    account: started.account,
+    by: who.by,
+    ...(who.why === undefined ? {} : { why: who.why }),
+    result,
+  });
 }

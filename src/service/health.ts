@@ -42,7 +42,8 @@ export interface Readiness {
   };
 }
 
-const age = (now: number, at: number | undefined): number | undefined => (at === undefined ? undefined : Math.max(0, Math.round((now - at) / 1000)));
+const age = (now: number, at: number | undefined): number | undefined =>
+  at === undefined ? undefined : Math.max(0, Math.round((now - at) / 1000));
 
 export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
   const now = deps.now();
@@ -68,8 +69,12 @@ export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
     }
     const feedFor = age(now, s?.feedSince);
     return {
-      id, driven: holders[i] != null, drivenHere: s?.owned ?? false, feed: s?.feed ?? 'unknown',
-      ...(feedFor === undefined ? {} : { feedForSeconds: feedFor }), lastSweepAgeSeconds: sweepAge,
+      id,
+      driven: holders[i] != null,
+      drivenHere: s?.owned ?? false,
+      feed: s?.feed ?? 'unknown',
+      ...(feedFor === undefined ? {} : { feedForSeconds: feedFor }),
+      lastSweepAgeSeconds: sweepAge,
     };
   });
   const halted = deps.halted();
@@ -79,7 +84,10 @@ export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  })]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -31,8 +31,10 @@ import { redactText, redactValue, type CompiledSecrets } from '../log/redact.js'
 export class UnsafeInspectorBind extends PosguardError {
   readonly code = 'UNSAFE_INSPECTOR_BIND';
   constructor(readonly host: string) {
-    super(`the Stately inspector's relay has no auth and relays every message to every client, so it listens on 127.0.0.1 only, not ${host}; `
-      + 'from another machine, use an SSH tunnel: ssh -L 8080:127.0.0.1:8080 the-worker-host');
+    super(
+      `the Stately inspector's relay has no auth and relays every message to every client, so it listens on 127.0.0.1 only, not ${host}; ` +
+        'from another machine, use an SSH tunnel: ssh -L 8080:127.0.0.1:8080 the-worker-host',
+    );
   }
 }
 
@@ -73,7 +75,11 @@ ws.onmessage = (m) => {
 </script></body></html>`;
 }
 
-export async function startInspectorRelay(options: { readonly host?: string; readonly port?: number; readonly secrets: CompiledSecrets }): Promise<InspectorRelay> {
+export async function startInspectorRelay(options: {
+  readonly host?: string;
+  readonly port?: number;
+  readonly secrets: CompiledSecrets;
+}): Promise<InspectorRelay> {
   const host = options.host ?? '127.0.0.1';
   if (!LOOPBACK_BIND.test(host)) throw new UnsafeInspectorBind(host);
   let port = options.port ?? 8080;
@@ -82,7 +88,13 @@ export async function startInspectorRelay(options: { readonly host?: string; rea
       res.writeHead(403).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end(bridgePage(port));
+    res
+      .writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      })
+      .end(bridgePage(port));
   });
   const buffer: string[] = [];
   const wss = new WebSocketServer({
@@ -94,7 +106,9 @@ export async function startInspectorRelay(options: { readonly host?: string; rea
       if (origin === undefined || origin === '') return true;
       try {
         const o = new URL(origin);
-        return o.protocol === 'http:' && LOOPBACK_BIND.test(o.hostname.replace(/^\[|\]$/g, '')) && Number(o.port) === port;
+        return (
+          o.protocol === 'http:' && LOOPBACK_BIND.test(o.hostname.replace(/^\[|\]$/g, '')) && Number(o.port) === port
+        );
       } catch {
         return false;
       }
@@ -107,7 +121,8 @@ export async function startInspectorRelay(options: { readonly host?: string; rea
       const text = redactText(data.toString(), options.secrets);
       buffer.push(text);
       if (buffer.length > BUFFERED) buffer.shift();
-      for (const client of wss.clients) if (client !== socket && client.readyState === WebSocket.OPEN) client.send(text);
+      for (const client of wss.clients)
+        if (client !== socket && client.readyState === WebSocket.OPEN) client.send(text);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -117,7 +132,9 @@ export async function startInspectorRelay(options: { readonly host?: string; rea
   port = (http.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `ws://${shown}:${port}`, page: `http://${shown}:${port}`, port,
+    url: `ws://${shown}:${port}`,
+    page: `http://${shown}:${port}`,
+    port,
     close: async () => {
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

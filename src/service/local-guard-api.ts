@@ -21,7 +21,15 @@ import type { AccountBoard } from './account-board.js';
 import type { AlertAcks } from './alert-acks.js';
 import { UnknownAlert, UnknownOrphan } from './errors.js';
 import type {
-  AccountView, AlertView, CloseAnswer, ClosePreviewAnswer, GuardApi, HistoryItem, OrphanRow, PositionDetail, PositionSummary,
+  AccountView,
+  AlertView,
+  CloseAnswer,
+  ClosePreviewAnswer,
+  GuardApi,
+  HistoryItem,
+  OrphanRow,
+  PositionDetail,
+  PositionSummary,
 } from './guard-api.js';
 import type { MemoryHistory } from './memory-history.js';
 import type { ActionLog } from './operator-actions.js';
@@ -44,18 +52,29 @@ export interface LocalGuardApiDeps {
 }
 
 /** What the dashboard's close confirmation says of the preview. */
-export const PREVIEW_NOTE = 'a preview: the order the close planner would send on the latest report; confirming sends only the close request, and the order is planned again from a fresh report';
+export const PREVIEW_NOTE =
+  'a preview: the order the close planner would send on the latest report; confirming sends only the close request, and the order is planned again from a fresh report';
 
 function summaryOf(row: PositionRow | StoredRow, entryPrice: number | undefined): PositionSummary {
   return {
-    id: row.id, account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, state: row.state,
-    size: row.size, reason: row.reason, protection: row.protection, since: ('history' in row ? row.history.at(-1)?.at : undefined) ?? row.updatedAt, updatedAt: row.updatedAt,
+    id: row.id,
+    account: row.account,
+    symbol: row.symbol,
+    side: row.side,
+    amount: row.amount,
+    state: row.state,
+    size: row.size,
+    reason: row.reason,
+    protection: row.protection,
+    since: ('history' in row ? row.history.at(-1)?.at : undefined) ?? row.updatedAt,
+    updatedAt: row.updatedAt,
     ...(entryPrice === undefined ? {} : { entryPrice }),
   };
 }
 
 export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
-  const summary = (row: PositionRow | StoredRow): PositionSummary => summaryOf(row, guard.inspectPosition(row.id)?.entryPrice);
+  const summary = (row: PositionRow | StoredRow): PositionSummary =>
+    summaryOf(row, guard.inspectPosition(row.id)?.entryPrice);
   const configured = (config: Config) => config.accounts.map((a) => a.id as string);
 
   function account(id: string, holder?: string, halted?: string): AccountView {
@@ -64,11 +83,20 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
     const s = deps.board.get(id);
     const lastMessageAt = guard.lastStreamMessageAt(id);
     return {
-      id, exchange: a.exchange, owned: s?.owned ?? false, trading: halted === undefined ? 'active' : 'halted',
-      ...(halted === undefined ? {} : { haltedBecause: halted }), feed: s?.feed ?? 'unknown', ...(s?.mode === undefined ? {} : { mode: s.mode }),
+      id,
+      exchange: a.exchange,
+      owned: s?.owned ?? false,
+      trading: halted === undefined ? 'active' : 'halted',
+      ...(halted === undefined ? {} : { haltedBecause: halted }),
+      feed: s?.feed ?? 'unknown',
+      ...(s?.mode === undefined ? {} : { mode: s.mode }),
       ...(s?.feedSince === undefined ? {} : { feedSince: s.feedSince }),
       ...(lastMessageAt === undefined ? {} : { lastMessageAt }),
-      ...(holder === undefined ? (s?.owned === true && deps.holders === undefined ? { holder: 'this worker' } : {}) : { holder }),
+      ...(holder === undefined
+        ? s?.owned === true && deps.holders === undefined
+          ? { holder: 'this worker' }
+          : {}
+        : { holder }),
     };
   }
 
@@ -83,7 +111,7 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
 
   /** A position driven here, else as Redis holds it (another worker drives it, or it is final and let go of). */
   async function row(id: string): Promise<PositionRow | StoredRow> {
-    const found = (await guard.positions()).find((r) => r.id === id) ?? await deps.stored?.get(id);
+    const found = (await guard.positions()).find((r) => r.id === id) ?? (await deps.stored?.get(id));
     if (found === undefined) throw new UnknownPosition(id);
     return found;
   }
@@ -97,10 +125,20 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
     return [...here, ...elsewhere];
   }
 
-  async function history(r: PositionRow | StoredRow): Promise<{ source: 'redis' | 'memory'; items: readonly HistoryItem[] }> {
-    if (deps.store === undefined) return { source: 'memory', items: deps.memoryHistory?.of(r.id) ?? ('history' in r ? r.history.map((h) => ({ at: h.at, state: h.state })) : []) };
+  async function history(
+    r: PositionRow | StoredRow,
+  ): Promise<{ source: 'redis' | 'memory'; items: readonly HistoryItem[] }> {
+    if (deps.store === undefined)
+      return {
+        source: 'memory',
+        items:
+          deps.memoryHistory?.of(r.id) ?? ('history' in r ? r.history.map((h) => ({ at: h.at, state: h.state })) : []),
+      };
     const entries = await deps.store.history(r.id as PositionId);
-    return { source: 'redis', items: entries.map((h) => ({ at: h.at, state: h.state, event: h.event, payload: h.payload })) };
+    return {
+      source: 'redis',
+      items: entries.map((h) => ({ at: h.at, state: h.state, event: h.event, payload: h.payload })),
+    };
   }
 
   return {
@@ -111,14 +149,25 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
       return { id: handle.id, state: handle.state };
     },
     close: (id): Promise<CloseAnswer> => guard.close(id),
-    positions: async (filter = {}) => (await allRows(filter.state))
-      .filter((r) => (filter.state === undefined || r.state === filter.state) && (filter.account === undefined || r.account === filter.account))
-      .map(summary),
+    positions: async (filter = {}) =>
+      (await allRows(filter.state))
+        .filter(
+          (r) =>
+            (filter.state === undefined || r.state === filter.state) &&
+            (filter.account === undefined || r.account === filter.account),
+        )
+        .map(summary),
     position: async (id): Promise<PositionDetail> => {
       const r = await row(id);
       const [h, actions] = await Promise.all([history(r), deps.actions.forPosition(id)]);
       const live = guard.inspectPosition(id);
-      return { ...summary(r), historySource: h.source, history: h.items, ...(live === undefined ? {} : { orders: live.orders }), actions };
+      return {
+        ...summary(r),
+        historySource: h.source,
+        history: h.items,
+        ...(live === undefined ? {} : { orders: live.orders }),
+        actions,
+      };
     },
     halt: async (id, reason, by) => {
       account(id);
@@ -157,7 +206,14 @@ export function localGuardApi(guard: Guard, deps: LocalGuardApiDeps): GuardApi {
     },
     closePreview: async (id): Promise<ClosePreviewAnswer> => {
       const r = await row(id);
-      if (FINAL_STATES.includes(r.state)) return { id, preview: true, note: PREVIEW_NOTE, kind: 'refused', why: `the position is ${r.state}: there is nothing to close` };
+      if (FINAL_STATES.includes(r.state))
+        return {
+          id,
+          preview: true,
+          note: PREVIEW_NOTE,
+          kind: 'refused',
+          why: `the position is ${r.state}: there is nothing to close`,
+        };
       const live = guard.inspectPosition(id);
       if (live === undefined) throw new NotOwner(r.account);
       return { id, preview: true, note: PREVIEW_NOTE, ...live.closePreview };

@@ -36,7 +36,8 @@ export class MemoryHistory {
     if (ev.type !== '@xstate.snapshot') return;
     const snapshot = ev.snapshot as { value?: unknown; context?: { spec?: unknown } };
     // Only position actors (their context has a spec): asked through the machine's read side.
-    if (snapshot.value === undefined || typeof snapshot.context?.spec !== 'object' || snapshot.context.spec === null) return;
+    if (snapshot.value === undefined || typeof snapshot.context?.spec !== 'object' || snapshot.context.spec === null)
+      return;
     const id = positionIdOf(snapshot.context as PositionContext);
     if (typeof id !== 'string') return;
     const state = stateName(snapshot.value);

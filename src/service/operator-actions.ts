@@ -52,7 +52,15 @@ export function redisActionLog(redis: Redis, prefix: string, events: EventLog, n
   return {
     record: async (draft) => {
       const at = now();
-      const entryId = await redis.xadd(key, 'MAXLEN', '~', String(STREAM_MAX), '*', 'action', JSON.stringify({ ...draft, at }));
+      const entryId = await redis.xadd(
+        key,
+        'MAXLEN',
+        '~',
+        String(STREAM_MAX),
+        '*',
+        'action',
+        JSON.stringify({ ...draft, at }),
+      );
       const action = { ...draft, id: entryId ?? `a${at}`, at };
       events.append({ type: 'action', action });
       return action;

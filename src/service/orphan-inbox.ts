@@ -44,7 +44,10 @@ export function memoryResolutions(): ResolutionStore {
 export function redisResolutions(redis: Redis, prefix: string): ResolutionStore {
   const key = `${prefix}orphans:resolved`;
   return {
-    get: async (keys) => (keys.length === 0 ? [] : (await redis.hmget(key, ...keys)).map((t) => (t == null ? undefined : JSON.parse(t) as Resolution))),
+    get: async (keys) =>
+      keys.length === 0
+        ? []
+        : (await redis.hmget(key, ...keys)).map((t) => (t == null ? undefined : (JSON.parse(t) as Resolution))),
     set: async (k, r) => {
       await redis.hset(key, k, JSON.stringify(r));
     },
@@ -61,7 +64,8 @@ export interface OrphanInboxDeps {
 }
 
 /** A dismissal holds while the venue holds the same side and size; a take, for the finding it took. */
-const dismissKey = (r: Pick<OrphanRow, 'account' | 'symbol' | 'side' | 'size'>) => `dismiss|${r.account}|${r.symbol}|${r.side}|${r.size}`;
+const dismissKey = (r: Pick<OrphanRow, 'account' | 'symbol' | 'side' | 'size'>) =>
+  `dismiss|${r.account}|${r.symbol}|${r.side}|${r.size}`;
 const takeKey = (r: Pick<OrphanRow, 'sweepId' | 'symbol'>) => `take|${r.sweepId}|${r.symbol}`;
 
 export class OrphanInbox {
@@ -97,11 +101,21 @@ export class OrphanInbox {
     if (latest === undefined) return [];
     const found: OrphanRow[] = [];
     for (const f of latest.findings) {
-      if (f.kind === 'orphan') found.push({ account, symbol: f.symbol, side: f.side, size: f.size, foundAt: latest.finishedAt, sweepId: latest.id });
+      if (f.kind === 'orphan')
+        found.push({
+          account,
+          symbol: f.symbol,
+          side: f.side,
+          size: f.size,
+          foundAt: latest.finishedAt,
+          sweepId: latest.id,
+        });
     }
     if (found.length === 0) return [];
     const tracked = await this.deps.tracked(account);
     const resolved = await this.deps.store.get(found.flatMap((r) => [dismissKey(r), takeKey(r)]));
-    return found.filter((r, i) => !tracked.has(r.symbol) && resolved[2 * i] === undefined && resolved[2 * i + 1] === undefined);
+    return found.filter(
+      (r, i) => !tracked.has(r.symbol) && resolved[2 * i] === undefined && resolved[2 * i + 1] === undefined,
+    );
   }
 }

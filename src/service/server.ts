@@ -93,12 +93,27 @@ function authenticate(req: FastifyRequest, deps: ServerDeps): Principal | Reques
     return who ?? new RequestRefused('UNAUTHORIZED', 401, 'the bearer token is not valid');
   }
   const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
-  if (cookie !== undefined) return verifySession(cookie, deps.tokens, deps.now()) ?? new RequestRefused('UNAUTHORIZED', 401, 'the session has expired or is not valid; sign in again (POST /v1/session)');
-  return new RequestRefused('UNAUTHORIZED', 401, 'a token is needed: Authorization: Bearer <token>, or a session cookie from POST /v1/session');
+  if (cookie !== undefined)
+    return (
+      verifySession(cookie, deps.tokens, deps.now()) ??
+      new RequestRefused(
+        'UNAUTHORIZED',
+        401,
+        'the session has expired or is not valid; sign in again (POST /v1/session)',
+      )
+    );
+  return new RequestRefused(
+    'UNAUTHORIZED',
+    401,
+    'a token is needed: Authorization: Bearer <token>, or a session cookie from POST /v1/session',
+  );
 }
 
 /** A fastify validation error as the field it names. */
-function validationField(e: { validation?: { instancePath?: string; params?: Record<string, unknown> }[]; validationContext?: string }): string {
+function validationField(e: {
+  validation?: { instancePath?: string; params?: Record<string, unknown> }[];
+  validationContext?: string;
+}): string {
   const v = e.validation?.[0];
   const path = (v?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const extra = v?.params?.missingProperty ?? v?.params?.additionalProperty;
@@ -110,16 +125,27 @@ function sendError(reply: FastifyReply, e: unknown, log: Logger | undefined): Fa
   const err = e as { validation?: unknown; statusCode?: number; code?: string; message?: string };
   if (err.validation !== undefined) {
     const field = validationField(e as never);
-    return reply.code(400).send({ error: 'INVALID_REQUEST', field, message: `${field} ${(err.message ?? '').replace(/^[^ ]+ /, '')}` });
+    return reply
+      .code(400)
+      .send({ error: 'INVALID_REQUEST', field, message: `${field} ${(err.message ?? '').replace(/^[^ ]+ /, '')}` });
   }
   // fastify's own 4xx (body too large, media type, broken JSON): its code and message.
-  if (!(e instanceof RequestRefused) && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 && typeof err.code === 'string') {
-    return reply.code(err.statusCode).send({ error: err.code.replace(/^FST_ERR_(CTP_)?/, ''), message: err.message ?? 'bad request' });
+  if (
+    !(e instanceof RequestRefused) &&
+    typeof err.statusCode === 'number' &&
+    err.statusCode >= 400 &&
+    err.statusCode < 500 &&
+    typeof err.code === 'string'
+  ) {
+    return reply
+      .code(err.statusCode)
+      .send({ error: err.code.replace(/^FST_ERR_(CTP_)?/, ''), message: err.message ?? 'bad request' });
   }
   const { status, body } = httpError(e);
   // A 501 is an answer (what this version cannot do), not a failure of posguard's.
   if (status === 501) log?.info({ status, code: body.error }, body.message);
-  else if (status >= 500) log?.error({ status, code: body.error, reason: e instanceof Error ? e.message : String(e) }, 'request failed');
+  else if (status >= 500)
+    log?.error({ status, code: body.error, reason: e instanceof Error ? e.message : String(e) }, 'request failed');
   return reply.code(status).send(body);
 }
 
@@ -154,20 +180,35 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const access = req.routeOptions.config.access ?? {};
     if (access.public === true) return;
     // Refusals are answered here, not thrown: a plugin's own error handler (bull-board's) must not turn them into 500s.
-    const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts, { bodyless: access.bodyless === true });
+    const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts, {
+      bodyless: access.bodyless === true,
+    });
     if (refused !== undefined) return sendError(reply, refused, deps.log);
     const who = authenticate(req, deps);
     if (who instanceof RequestRefused) return sendError(reply, who, deps.log);
     req.principal = who;
     const scope = access.scope ?? 'read';
-    if (!allows(who, scope)) return sendError(reply, new RequestRefused('FORBIDDEN', 403, `the token '${who.name}' has no '${scope}' scope, which this request needs`), deps.log);
+    if (!allows(who, scope))
+      return sendError(
+        reply,
+        new RequestRefused(
+          'FORBIDDEN',
+          403,
+          `the token '${who.name}' has no '${scope}' scope, which this request needs`,
+        ),
+        deps.log,
+      );
     return undefined;
   });
 
-  app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redactText(payload, secrets) : payload));
+  app.addHook('onSend', async (_req, _reply, payload) =>
+    typeof payload === 'string' ? redactText(payload, secrets) : payload,
+  );
 
   app.setErrorHandler((e, _req, reply) => sendError(reply, e, deps.log));
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 
   await app.register(positionRoutes(deps));
   await app.register(accountRoutes(deps));
@@ -177,7 +218,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes(deps));
   await app.register(opsRoutes(deps));
   await app.register(orphanRoutes(deps));
-  await app.register(dashboardRoutes(deps, deps.dashboard ?? { stuckAfterMs: 300_000, environment: '', board: deps.board !== undefined }));
+  await app.register(
+    dashboardRoutes(
+      deps,
+      deps.dashboard ?? { stuckAfterMs: 300_000, environment: '', board: deps.board !== undefined },
+    ),
+  );
   if (deps.board !== undefined) await deps.board(app);
   return app;
 }

@@ -16,7 +16,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ALERTS_QUEUE } from '../alerts/delivery-queue.js';
 import { configSecrets, type Config } from '../config/config.js';
-import { accountId } from '../domain/ids.js';
+import { asAccountId } from '../domain/ids.js';
 import { PosguardError } from '../domain/errors.js';
 import { UnsafeBind } from './errors.js';
 import { createGuard, type Guard, type GuardEvent, type GuardOptions } from '../guard/guard.js';
@@ -104,7 +104,14 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     metrics.observe(event);
     if (event.type === 'transition') {
       const { row, from } = event;
-      events.append({ type: 'transition', positionId: row.id, from, to: row.state, at: row.updatedAt, row: rowFields(row, guardRef.current?.inspectPosition(row.id)?.entryPrice) });
+      events.append({
+        type: 'transition',
+        positionId: row.id,
+        from,
+        to: row.state,
+        at: row.updatedAt,
+        row: rowFields(row, guardRef.current?.inspectPosition(row.id)?.entryPrice),
+      });
     } else if (event.type === 'alert') {
       events.append({ type: 'alert', alert: event.alert });
     }
@@ -128,8 +135,13 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       redis = new Redis(config.redis, { maxRetriesPerRequest: 1 });
       redis.on('error', () => {}); // readiness reports Redis down
       store = new RedisStore(redis, prefix);
-      events = new RedisEventLog(redis, prefix, (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what));
-      for (const a of config.accounts) queues.push(new Queue(BullmqSweepScheduler.queueName(accountId(a.id)), { connection: redis, prefix: `${prefix}bull` }));
+      events = new RedisEventLog(redis, prefix, (what, e) =>
+        log.warn({ error: e instanceof Error ? e.message : String(e) }, what),
+      );
+      for (const a of config.accounts)
+        queues.push(
+          new Queue(BullmqSweepScheduler.queueName(asAccountId(a.id)), { connection: redis, prefix: `${prefix}bull` }),
+        );
       queues.push(new Queue(ALERTS_QUEUE, { connection: redis, prefix: `${prefix}bull` }));
     } else {
       events = new MemoryEventLog();
@@ -142,24 +154,50 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const actions = redis === undefined ? memoryActionLog(events, now) : redisActionLog(redis, prefix, events, now);
   const accounts = config.accounts.map((a) => a.id);
   const inbox = new OrphanInbox({
-    accounts, reports: (a) => guard.sweeps(a), store: redis === undefined ? memoryResolutions() : redisResolutions(redis, prefix),
-    tracked: async (a) => new Set((await guard.positions()).filter((r) => r.account === a && !FINAL_STATES.includes(r.state)).map((r) => r.symbol)),
+    accounts,
+    reports: (a) => guard.sweeps(a),
+    store: redis === undefined ? memoryResolutions() : redisResolutions(redis, prefix),
+    tracked: async (a) =>
+      new Set(
+        (await guard.positions())
+          .filter((r) => r.account === a && !FINAL_STATES.includes(r.state))
+          .map((r) => r.symbol),
+      ),
   });
   const leaseReader = redis;
-  const holders = leaseReader === undefined || store === undefined ? undefined
-    : async (ids: readonly string[]) => (await leaseReader.mget(...ids.map((a) => store.keys.lease(a)))).map((v) => (v == null ? undefined : v.split('|')[0]));
+  const holders =
+    leaseReader === undefined || store === undefined
+      ? undefined
+      : async (ids: readonly string[]) =>
+          (await leaseReader.mget(...ids.map((a) => store.keys.lease(a)))).map((v) =>
+            v == null ? undefined : v.split('|')[0],
+          );
   const api = localGuardApi(guard, {
-    board, acks: redis === undefined ? memoryAlertAcks() : redisAlertAcks(redis, prefix), now, actions, inbox,
-    ...(store === undefined ? { memoryHistory } : { store, stored: new StoredPositions(store) }), ...(holders === undefined ? {} : { holders }),
+    board,
+    acks: redis === undefined ? memoryAlertAcks() : redisAlertAcks(redis, prefix),
+    now,
+    actions,
+    inbox,
+    ...(store === undefined ? { memoryHistory } : { store, stored: new StoredPositions(store) }),
+    ...(holders === undefined ? {} : { holders }),
   });
   const metrics = createMetrics({
-    board, positions: () => api.positions(), halted: () => guard.halted,
-    lastStreamMessageAt: (account) => guard.lastStreamMessageAt(account), now,
+    board,
+    positions: () => api.positions(),
+    halted: () => guard.halted,
+    lastStreamMessageAt: (account) => guard.lastStreamMessageAt(account),
+    now,
     ...(redis === undefined ? {} : { queues: () => queues }),
   });
   wired.events = events;
   wired.metrics = metrics;
-  wired.fanout = dashboardFanout({ api, events, inbox, entryPrice: (id) => guard.inspectPosition(id)?.entryPrice, trouble: (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what) });
+  wired.fanout = dashboardFanout({
+    api,
+    events,
+    inbox,
+    entryPrice: (id) => guard.inspectPosition(id)?.entryPrice,
+    trouble: (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what),
+  });
   for (const e of early.splice(0)) forward(e);
   let stop: () => void = () => {};
   const stopping = new Promise<void>((resolve) => {
@@ -167,17 +205,42 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   });
   const lease = store;
   const app = await buildServer({
-    api, events, metrics, tokens, now, log: log.child({ component: 'http' }), stopping, actions,
-    dashboard: { stuckAfterMs: config.sweeps.stuckAfterMs, environment: environmentOf(config), board: queues.length > 0 },
-    ...(queues.length === 0 ? {} : {
-      board: (server: FastifyInstance) => mountBoard(server, {
-        queues, writable: config.http.board?.writable === true, environment: environmentOf(config), secrets: compileSecrets(configSecrets(config)),
-        sweepAccount: (name) => accounts.find((a) => BullmqSweepScheduler.queueName(accountId(a)) === name),
-      }),
-    }),
+    api,
+    events,
+    metrics,
+    tokens,
+    now,
+    log: log.child({ component: 'http' }),
+    stopping,
+    actions,
+    dashboard: {
+      stuckAfterMs: config.sweeps.stuckAfterMs,
+      environment: environmentOf(config),
+      board: queues.length > 0,
+    },
+    ...(queues.length === 0
+      ? {}
+      : {
+          board: (server: FastifyInstance) =>
+            mountBoard(server, {
+              queues,
+              writable: config.http.board?.writable === true,
+              environment: environmentOf(config),
+              secrets: compileSecrets(configSecrets(config)),
+              sweepAccount: (name) => accounts.find((a) => BullmqSweepScheduler.queueName(asAccountId(a)) === name),
+            }),
+        }),
     hosts: ownHosts(host, config.http.allowedHosts ?? []),
     secrets: configSecrets(config),
-    ready: () => readiness({ board, halted: () => guard.halted, now, ...(redis === undefined || lease === undefined ? {} : { redis: { client: redis, leaseKey: (a: string) => lease.keys.lease(a) } }) }),
+    ready: () =>
+      readiness({
+        board,
+        halted: () => guard.halted,
+        now,
+        ...(redis === undefined || lease === undefined
+          ? {}
+          : { redis: { client: redis, leaseKey: (a: string) => lease.keys.lease(a) } }),
+      }),
   });
   const close = async (): Promise<void> => {
     stop();
@@ -205,7 +268,13 @@ export function environmentOf(config: Config): string {
 /** The API's port could not be opened. */
 export class ListenFailed extends PosguardError {
   readonly code = 'LISTEN_FAILED';
-  constructor(readonly host: string, readonly port: number, reason: string) {
-    super(`cannot serve the API on ${host}:${port} (${reason}); set http.host/http.port in the config, or stop what uses the port`);
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    reason: string,
+  ) {
+    super(
+      `cannot serve the API on ${host}:${port} (${reason}); set http.host/http.port in the config, or stop what uses the port`,
+    );
   }
 }

@@ -49,7 +49,10 @@ export interface ActorChildOptions<TActor extends AnyActorRef> {
 export function actorChild<TActor extends AnyActorRef>(options: ActorChildOptions<TActor>): ChildSpec {
   const { id, restart, shutdownMs, onBudgetSpent } = options;
   return {
-    id, restart, ...(shutdownMs === undefined ? {} : { shutdownMs }), ...(onBudgetSpent === undefined ? {} : { onBudgetSpent }),
+    id,
+    restart,
+    ...(shutdownMs === undefined ? {} : { shutdownMs }),
+    ...(onBudgetSpent === undefined ? {} : { onBudgetSpent }),
     // A method, not an arrow property: tsx (esbuild keepNames) renames every named arrow it
     // creates, which turns the function into a dictionary-mode object (~300 B each).
     start(exit) {
@@ -67,7 +70,10 @@ class ActorRun<TActor extends AnyActorRef> implements ChildHandle {
   private readonly actor: TActor;
   private readonly subscription: Subscription;
 
-  constructor(private readonly options: ActorChildOptions<TActor>, private readonly exit: (reason: ExitReason) => void) {
+  constructor(
+    private readonly options: ActorChildOptions<TActor>,
+    private readonly exit: (reason: ExitReason) => void,
+  ) {
     this.actor = options.create();
     // Three listeners rather than an observer object: XState keeps a smaller record for
     // them (about 1 KB less per actor, measured with 10,000 position actors).

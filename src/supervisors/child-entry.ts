@@ -27,5 +27,16 @@ export interface Entry {
 
 /** A fresh record for a child that has not been started. */
 export function newEntry(spec: ChildSpec): Entry {
-  return { spec, status: 'stopped', handle: undefined, token: 0, starting: false, lateStop: undefined, stopping: undefined, timer: undefined, restarts: 0, history: [] };
+  return {
+    spec,
+    status: 'stopped',
+    handle: undefined,
+    token: 0,
+    starting: false,
+    lateStop: undefined,
+    stopping: undefined,
+    timer: undefined,
+    restarts: 0,
+    history: [],
+  };
 }

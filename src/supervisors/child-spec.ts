@@ -11,9 +11,7 @@
  */
 
 /** How a child ended on its own: it finished (`normal`) or it crashed (`error`). */
-export type ExitReason =
-  | { readonly kind: 'normal' }
-  | { readonly kind: 'error'; readonly error: unknown };
+export type ExitReason = { readonly kind: 'normal' } | { readonly kind: 'error'; readonly error: unknown };
 
 /**
  * OTP restart types: `permanent` is always restarted, `transient` only after an error exit,
@@ -61,9 +59,12 @@ export interface ChildSpec {
  */
 export function shouldRestart(restart: RestartType, reason: ExitReason): boolean {
   switch (restart) {
-    case 'permanent': return true;
-    case 'transient': return reason.kind === 'error';
-    case 'temporary': return false;
+    case 'permanent':
+      return true;
+    case 'transient':
+      return reason.kind === 'error';
+    case 'temporary':
+      return false;
   }
 }
 

@@ -24,11 +24,14 @@ export class SupervisorEscalation extends PosguardError {
     readonly periodMs: number,
     readonly lastExit: ExitReason,
   ) {
-    super(`supervisor '${supervisor}' gave up: child '${child}' ended again (${describeExit(lastExit)}) after `
-      + `${restarts} restart(s) within ${periodMs} ms, and its budget is ${intensity} per ${periodMs} ms; the `
-      + 'supervisor stopped its children. Find why the child keeps failing; starting the supervisor again restarts them');
+    super(
+      `supervisor '${supervisor}' gave up: child '${child}' ended again (${describeExit(lastExit)}) after ` +
+        `${restarts} restart(s) within ${periodMs} ms, and its budget is ${intensity} per ${periodMs} ms; the ` +
+        'supervisor stopped its children. Find why the child keeps failing; starting the supervisor again restarts them',
+    );
     if (lastExit.kind === 'error') this.cause = lastExit.error;
-    const inner = lastExit.kind === 'error' && lastExit.error instanceof SupervisorEscalation ? lastExit.error.path : [];
+    const inner =
+      lastExit.kind === 'error' && lastExit.error instanceof SupervisorEscalation ? lastExit.error.path : [];
     this.path = [child, ...inner];
   }
 }
@@ -36,7 +39,11 @@ export class SupervisorEscalation extends PosguardError {
 /** A supervisor spec that cannot be run (see `validateSupervisorSpec`). */
 export class InvalidSupervisorSpec extends PosguardError {
   readonly code = 'INVALID_SUPERVISOR_SPEC';
-  constructor(readonly supervisor: string, readonly field: string, readonly reason: string) {
+  constructor(
+    readonly supervisor: string,
+    readonly field: string,
+    readonly reason: string,
+  ) {
     super(`invalid supervisor spec '${supervisor}': ${field} ${reason}`);
   }
 }
@@ -44,7 +51,10 @@ export class InvalidSupervisorSpec extends PosguardError {
 /** `startChild` with an id that the supervisor already has. */
 export class DuplicateChild extends PosguardError {
   readonly code = 'DUPLICATE_CHILD';
-  constructor(readonly supervisor: string, readonly child: string) {
+  constructor(
+    readonly supervisor: string,
+    readonly child: string,
+  ) {
     super(`supervisor '${supervisor}' already has a child '${child}'; stop it first or use another id`);
   }
 }
@@ -52,16 +62,28 @@ export class DuplicateChild extends PosguardError {
 /** `startChild` or `start` on a supervisor that is stopping, stopped after an escalation, or escalating. */
 export class SupervisorNotRunning extends PosguardError {
   readonly code = 'SUPERVISOR_NOT_RUNNING';
-  constructor(readonly supervisor: string, readonly status: string, action: string) {
-    super(`supervisor '${supervisor}' cannot ${action}: it is ${status}; `
-      + (status === 'stopping' || status === 'escalating' ? 'wait until it has stopped, then start it again' : 'start it again first'));
+  constructor(
+    readonly supervisor: string,
+    readonly status: string,
+    action: string,
+  ) {
+    super(
+      `supervisor '${supervisor}' cannot ${action}: it is ${status}; ` +
+        (status === 'stopping' || status === 'escalating'
+          ? 'wait until it has stopped, then start it again'
+          : 'start it again first'),
+    );
   }
 }
 
 /** A child whose `stop()` did not finish within its `shutdownMs`; the supervisor moved on. */
 export class ShutdownTimeout extends PosguardError {
   readonly code = 'SHUTDOWN_TIMEOUT';
-  constructor(readonly supervisor: string, readonly child: string, readonly shutdownMs: number) {
+  constructor(
+    readonly supervisor: string,
+    readonly child: string,
+    readonly shutdownMs: number,
+  ) {
     super(`child '${child}' of supervisor '${supervisor}' did not stop within ${shutdownMs} ms; it was left behind`);
   }
 }

@@ -39,7 +39,12 @@ export function recentRestarts(history: readonly number[], now: number, periodMs
  * @example
  * recordRestart([], 0, 0, 1_000); // { allowed: false, history: [] }
  */
-export function recordRestart(history: readonly number[], now: number, intensity: number, periodMs: number): RestartVerdict {
+export function recordRestart(
+  history: readonly number[],
+  now: number,
+  intensity: number,
+  periodMs: number,
+): RestartVerdict {
   const recent = recentRestarts(history, now, periodMs);
   if (recent.length >= intensity) return { allowed: false, history: recent };
   recent.push(now);

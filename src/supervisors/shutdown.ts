@@ -16,7 +16,10 @@ import type { ChildHandle, ExitReason } from './child-spec.js';
  * returns synchronously costs no timer.
  */
 export function stopWithin(
-  handle: ChildHandle, shutdownMs: number | undefined, clock: Clock, timeoutError: () => Error,
+  handle: ChildHandle,
+  shutdownMs: number | undefined,
+  clock: Clock,
+  timeoutError: () => Error,
 ): Promise<ExitReason | undefined> {
   let result: unknown;
   try {

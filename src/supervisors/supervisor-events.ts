@@ -20,7 +20,8 @@ import type { SupervisorEscalation } from './errors.js';
  * - `gaveUp`: a child whose spec says `onBudgetSpent: 'give-up'` spent its budget and left
  *   (`reason` is its last exit); the supervisor and the other children run on.
  */
-export type SupervisorEventType = 'started' | 'exited' | 'restarting' | 'restarted' | 'stopped' | 'removed' | 'escalated' | 'gaveUp';
+export type SupervisorEventType =
+  'started' | 'exited' | 'restarting' | 'restarted' | 'stopped' | 'removed' | 'escalated' | 'gaveUp';
 
 /** One observable event of a supervisor. */
 export interface SupervisorEvent {

@@ -51,13 +51,19 @@ export interface SupervisorSpec {
  * validateSupervisorSpec({ ...spec, intensity: -1 }); // throws InvalidSupervisorSpec('intensity', …)
  */
 export function validateSupervisorSpec(spec: SupervisorSpec): void {
-  const fail = (field: string, reason: string): never => { throw new InvalidSupervisorSpec(spec.id, field, reason); };
-  if (spec.strategy !== 'one_for_one') fail('strategy', `is '${String(spec.strategy)}'; only 'one_for_one' is supported`);
-  if (!Number.isInteger(spec.intensity) || spec.intensity < 0) fail('intensity', `is ${spec.intensity}; expected an integer ≥ 0`);
-  if (!Number.isFinite(spec.periodMs) || spec.periodMs <= 0) fail('periodMs', `is ${spec.periodMs}; expected a number of milliseconds > 0`);
+  const fail = (field: string, reason: string): never => {
+    throw new InvalidSupervisorSpec(spec.id, field, reason);
+  };
+  if (spec.strategy !== 'one_for_one')
+    fail('strategy', `is '${String(spec.strategy)}'; only 'one_for_one' is supported`);
+  if (!Number.isInteger(spec.intensity) || spec.intensity < 0)
+    fail('intensity', `is ${spec.intensity}; expected an integer ≥ 0`);
+  if (!Number.isFinite(spec.periodMs) || spec.periodMs <= 0)
+    fail('periodMs', `is ${spec.periodMs}; expected a number of milliseconds > 0`);
   const { minMs, maxMs, jitter } = spec.backoff;
   if (!Number.isFinite(minMs) || minMs < 0) fail('backoff.minMs', `is ${minMs}; expected ≥ 0`);
-  if (!Number.isFinite(maxMs) || maxMs < minMs) fail('backoff.maxMs', `is ${maxMs}; expected ≥ backoff.minMs (${minMs})`);
+  if (!Number.isFinite(maxMs) || maxMs < minMs)
+    fail('backoff.maxMs', `is ${maxMs}; expected ≥ backoff.minMs (${minMs})`);
   if (!(jitter >= 0 && jitter <= 1)) fail('backoff.jitter', `is ${jitter}; expected 0..1`);
   if (spec.budgetScope !== undefined && spec.budgetScope !== 'child' && spec.budgetScope !== 'supervisor') {
     fail('budgetScope', `is '${String(spec.budgetScope)}'; expected 'child' or 'supervisor'`);
@@ -79,9 +85,17 @@ export function validateSupervisorSpec(spec: SupervisorSpec): void {
 export function validateChildSpec(supervisorId: string, child: ChildSpec): void {
   const { shutdownMs, restart } = child;
   if (restart !== 'permanent' && restart !== 'transient' && restart !== 'temporary') {
-    throw new InvalidSupervisorSpec(supervisorId, `children.${child.id}.restart`, `is '${String(restart)}'; expected permanent, transient or temporary`);
+    throw new InvalidSupervisorSpec(
+      supervisorId,
+      `children.${child.id}.restart`,
+      `is '${String(restart)}'; expected permanent, transient or temporary`,
+    );
   }
   if (shutdownMs !== undefined && !(Number.isFinite(shutdownMs) && shutdownMs >= 0)) {
-    throw new InvalidSupervisorSpec(supervisorId, `children.${child.id}.shutdownMs`, `is ${shutdownMs}; expected a number of milliseconds ≥ 0`);
+    throw new InvalidSupervisorSpec(
+      supervisorId,
+      `children.${child.id}.shutdownMs`,
+      `is ${shutdownMs}; expected a number of milliseconds ≥ 0`,
+    );
   }
 }

@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: one class whose entry bookkeeping (start tokens, late stops, restart timers) is the supervisor's invariant; its pure rules are apart (restart-budget.ts, backoff.ts, child-spec.ts, shutdown.ts).
+ *
  * The supervisor runtime (Erlang/OTP `one_for_one`). Receives a `SupervisorSpec`, a clock and
  * a random source; starts its children in order, restarts those that end according to their
  * restart type after a backoff on the clock, and stops them in reverse order. Sends events to
@@ -52,17 +54,26 @@ export class Supervisor {
   private sharedHistory: number[] = [];
   private parentExit: ((reason: ExitReason) => void) | undefined;
 
-  constructor(readonly spec: SupervisorSpec, private readonly options: SupervisorOptions) {
+  constructor(
+    readonly spec: SupervisorSpec,
+    private readonly options: SupervisorOptions,
+  ) {
     validateSupervisorSpec(spec);
     for (const child of spec.children) this.entries.set(child.id, newEntry(child));
   }
 
   /** The spec's id (also its id as a child of another supervisor). */
-  get id(): string { return this.spec.id; }
+  get id(): string {
+    return this.spec.id;
+  }
   /** Where the supervisor is in its life (see `SupervisorStatus`). */
-  get status(): SupervisorStatus { return this.state; }
+  get status(): SupervisorStatus {
+    return this.state;
+  }
   /** The escalation of the current run, once the budget is spent (`undefined` while healthy). */
-  get escalation(): SupervisorEscalation | undefined { return this.lastEscalation; }
+  get escalation(): SupervisorEscalation | undefined {
+    return this.lastEscalation;
+  }
 
   /**
    * Starts every child in order. Idempotent while running; after `stop()` or an escalation it
@@ -71,7 +82,8 @@ export class Supervisor {
    */
   start(): void {
     if (this.state === 'running') return;
-    if (this.state === 'stopping' || this.state === 'escalating') throw new SupervisorNotRunning(this.id, this.state, 'start');
+    if (this.state === 'stopping' || this.state === 'escalating')
+      throw new SupervisorNotRunning(this.id, this.state, 'start');
     this.state = 'running';
     this.lastEscalation = undefined;
     this.sharedHistory = [];
@@ -84,7 +96,8 @@ export class Supervisor {
 
   /** Adds a child at the end and starts it now (or with `start()` when not started yet). */
   startChild(child: ChildSpec): void {
-    if (this.state !== 'running' && this.state !== 'idle') throw new SupervisorNotRunning(this.id, this.state, `start child '${child.id}'`);
+    if (this.state !== 'running' && this.state !== 'idle')
+      throw new SupervisorNotRunning(this.id, this.state, `start child '${child.id}'`);
     if (this.entries.has(child.id)) throw new DuplicateChild(this.id, child.id);
     validateChildSpec(this.id, child);
     const entry = newEntry(child);
@@ -122,7 +135,12 @@ export class Supervisor {
 
   /** The children in start order, with their status and restart counts. */
   children(): ChildInfo[] {
-    return [...this.entries.values()].map((e) => ({ id: e.spec.id, restart: e.spec.restart, status: e.status, restarts: e.restarts }));
+    return [...this.entries.values()].map((e) => ({
+      id: e.spec.id,
+      restart: e.spec.restart,
+      status: e.status,
+      restarts: e.restarts,
+    }));
   }
 
   /**
@@ -134,7 +152,9 @@ export class Supervisor {
    */
   asChild(restart: RestartType = 'permanent', shutdownMs?: number): ChildSpec {
     return {
-      id: this.id, restart, ...(shutdownMs === undefined ? {} : { shutdownMs }),
+      id: this.id,
+      restart,
+      ...(shutdownMs === undefined ? {} : { shutdownMs }),
       start: (exit) => {
         this.parentExit = exit;
         try {
@@ -167,9 +187,11 @@ export class Supervisor {
     if (failure !== undefined) return this.childExited(entry, token, failure);
     if (entry.token !== token) return; // it ended while starting; that exit is handled
     entry.handle = handle;
-    this.emit(isRestart
-      ? { type: 'restarted', supervisor: this.id, child: entry.spec.id, restarts: entry.restarts }
-      : { type: 'started', supervisor: this.id, child: entry.spec.id });
+    this.emit(
+      isRestart
+        ? { type: 'restarted', supervisor: this.id, child: entry.spec.id, restarts: entry.restarts }
+        : { type: 'started', supervisor: this.id, child: entry.spec.id },
+    );
   }
 
   private childExited(entry: Entry, token: number, reason: ExitReason): void {
@@ -220,7 +242,14 @@ export class Supervisor {
   }
 
   private escalate(entry: Entry, reason: ExitReason, restarts: number): void {
-    const escalation = new SupervisorEscalation(this.id, entry.spec.id, restarts, this.spec.intensity, this.spec.periodMs, reason);
+    const escalation = new SupervisorEscalation(
+      this.id,
+      entry.spec.id,
+      restarts,
+      this.spec.intensity,
+      this.spec.periodMs,
+      reason,
+    );
     this.state = 'escalating';
     this.lastEscalation = escalation;
     this.emit({ type: 'escalated', supervisor: this.id, child: entry.spec.id, reason, escalation });
@@ -266,17 +295,27 @@ export class Supervisor {
     }
     entry.status = 'stopping';
     const handle = entry.starting
-      ? new Promise<ChildHandle | undefined>((resolve) => { entry.lateStop = resolve; })
+      ? new Promise<ChildHandle | undefined>((resolve) => {
+          entry.lateStop = resolve;
+        })
       : Promise.resolve(entry.handle);
     entry.handle = undefined;
     const { id, shutdownMs } = entry.spec;
     const stopping = handle
-      .then((h) => (h === undefined ? undefined
-        : stopWithin(h, shutdownMs, this.options.clock, () => new ShutdownTimeout(this.id, id, shutdownMs ?? 0))))
+      .then((h) =>
+        h === undefined
+          ? undefined
+          : stopWithin(h, shutdownMs, this.options.clock, () => new ShutdownTimeout(this.id, id, shutdownMs ?? 0)),
+      )
       .then((problem) => {
         entry.status = 'stopped';
         entry.stopping = undefined;
-        this.emit({ type: 'stopped', supervisor: this.id, child: id, ...(problem === undefined ? {} : { reason: problem }) });
+        this.emit({
+          type: 'stopped',
+          supervisor: this.id,
+          child: id,
+          ...(problem === undefined ? {} : { reason: problem }),
+        });
       });
     entry.stopping = stopping;
     return stopping;

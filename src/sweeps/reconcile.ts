@@ -52,11 +52,34 @@ export interface ReconcileSettings {
 
 export type Finding =
   | { readonly kind: 'orphan'; readonly symbol: string; readonly side: Side; readonly size: number }
-  | { readonly kind: 'sizeMismatch'; readonly positionId: PositionId; readonly symbol: string; readonly local: number; readonly venue: number }
-  | { readonly kind: 'sideMismatch'; readonly positionId: PositionId; readonly symbol: string; readonly local: Side; readonly venue: Side }
+  | {
+      readonly kind: 'sizeMismatch';
+      readonly positionId: PositionId;
+      readonly symbol: string;
+      readonly local: number;
+      readonly venue: number;
+    }
+  | {
+      readonly kind: 'sideMismatch';
+      readonly positionId: PositionId;
+      readonly symbol: string;
+      readonly local: Side;
+      readonly venue: Side;
+    }
   | { readonly kind: 'missingStop'; readonly positionId: PositionId; readonly symbol: string }
-  | { readonly kind: 'leftoverStop'; readonly symbol: string; readonly clientOrderId: string; readonly positionId: PositionId | undefined }
-  | { readonly kind: 'stuck'; readonly positionId: PositionId; readonly symbol: string; readonly state: string; readonly sinceMs: number }
+  | {
+      readonly kind: 'leftoverStop';
+      readonly symbol: string;
+      readonly clientOrderId: string;
+      readonly positionId: PositionId | undefined;
+    }
+  | {
+      readonly kind: 'stuck';
+      readonly positionId: PositionId;
+      readonly symbol: string;
+      readonly state: string;
+      readonly sinceMs: number;
+    }
   | { readonly kind: 'closedButHeld'; readonly positionId: PositionId; readonly symbol: string; readonly size: number };
 
 /** States in which a position is expected to sit for long: they are never "stuck". */
@@ -107,13 +130,24 @@ export function reconcile(input: ReconcileInput): Finding[] {
   const bySymbol = freshestView(input);
   const live = local.filter((p) => !p.final);
   const liveIds = new Set(live.map((p) => p.id));
-  const ours = (venue.openOrders ?? []).map((o) => ({ o, id: o.clientOrderId === undefined ? undefined : parseClientOrderId(o.clientOrderId) }));
-  const stopped = new Set(ours.filter((x) => x.id?.role.startsWith('stop') === true && x.o.status === 'open').map((x) => x.id?.position));
+  const ours = (venue.openOrders ?? []).map((o) => ({
+    o,
+    id: o.clientOrderId === undefined ? undefined : parseClientOrderId(o.clientOrderId),
+  }));
+  const stopped = new Set(
+    ours.filter((x) => x.id?.role.startsWith('stop') === true && x.o.status === 'open').map((x) => x.id?.position),
+  );
   for (const p of live) {
     const v = bySymbol.get(p.symbol);
     if (HOLDING.has(p.state) && v !== undefined) {
       if (held(v) && v.side !== p.side) {
-        findings.push({ kind: 'sideMismatch', positionId: p.id, symbol: p.symbol, local: p.side, venue: v.side as Side });
+        findings.push({
+          kind: 'sideMismatch',
+          positionId: p.id,
+          symbol: p.symbol,
+          local: p.side,
+          venue: v.side as Side,
+        });
       } else if (!isZero(sub(v.size, p.size)) && gte(abs(sub(v.size, p.size)), settings.sizeTolerance)) {
         findings.push({ kind: 'sizeMismatch', positionId: p.id, symbol: p.symbol, local: p.size, venue: v.size });
       }
@@ -127,7 +161,12 @@ export function reconcile(input: ReconcileInput): Finding[] {
   }
   for (const { o, id } of ours) {
     if (id === undefined || !id.role.startsWith('stop') || liveIds.has(id.position)) continue;
-    findings.push({ kind: 'leftoverStop', symbol: o.symbol, clientOrderId: o.clientOrderId as string, positionId: id.position });
+    findings.push({
+      kind: 'leftoverStop',
+      symbol: o.symbol,
+      clientOrderId: o.clientOrderId as string,
+      positionId: id.position,
+    });
   }
   const trackedSymbols = new Set(live.map((p) => p.symbol));
   for (const p of local) {
@@ -149,7 +188,6 @@ function foreignSymbols(orders: readonly OrderStatusReport[] | undefined, prefix
   }
   return out;
 }
-
 
 /** One line a human can read, for the alert of a finding. */
 export function describeFinding(f: Finding): string {

@@ -27,12 +27,17 @@ export interface SweepScheduler {
 }
 
 const KINDS: readonly SweepKind[] = ['orphans', 'reconcile'];
-const every = (i: SweepIntervals, kind: SweepKind): number => (kind === 'orphans' ? i.orphanEveryMs : i.reconcileEveryMs);
+const every = (i: SweepIntervals, kind: SweepKind): number =>
+  kind === 'orphans' ? i.orphanEveryMs : i.reconcileEveryMs;
 
 export class TimerSweepScheduler implements SweepScheduler {
   private readonly timers = new Map<AccountId, unknown[]>();
 
-  constructor(private readonly clock: Clock, private readonly intervals: SweepIntervals, private readonly onError: (e: unknown) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly intervals: SweepIntervals,
+    private readonly onError: (e: unknown) => void,
+  ) {}
 
   async start(account: AccountId, run: RunSweep): Promise<void> {
     await this.stop(account);
@@ -41,9 +46,12 @@ export class TimerSweepScheduler implements SweepScheduler {
     for (const kind of KINDS) {
       const tick = (): void => {
         if (this.timers.get(account) !== handles) return;
-        run(kind).catch(this.onError).finally(() => {
-          if (this.timers.get(account) === handles) handles.push(this.clock.setTimeout(tick, every(this.intervals, kind)));
-        });
+        run(kind)
+          .catch(this.onError)
+          .finally(() => {
+            if (this.timers.get(account) === handles)
+              handles.push(this.clock.setTimeout(tick, every(this.intervals, kind)));
+          });
       };
       handles.push(this.clock.setTimeout(tick, every(this.intervals, kind)));
     }
@@ -74,7 +82,10 @@ export type OnStaleSweep = (account: AccountId, kind: SweepKind, sinceMs: number
  * venue cannot stop the sweeps silently.
  */
 export class BullmqSweepScheduler implements SweepScheduler {
-  private readonly running = new Map<AccountId, { queue: Queue; worker: Worker; keeper: ReturnType<typeof setInterval> }>();
+  private readonly running = new Map<
+    AccountId,
+    { queue: Queue; worker: Worker; keeper: ReturnType<typeof setInterval> }
+  >();
 
   constructor(
     private readonly connection: Redis,
@@ -95,35 +106,53 @@ export class BullmqSweepScheduler implements SweepScheduler {
     // Job data carries nothing but the account's id: no secret ever reaches the queue (or the board).
     const upsert = async (): Promise<void> => {
       for (const kind of KINDS) {
-        await queue.upsertJobScheduler(kind, { every: every(this.intervals, kind) }, {
-          name: kind, data: { account }, opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3, backoff: { type: 'exponential', delay: 1_000 } },
-        });
+        await queue.upsertJobScheduler(
+          kind,
+          { every: every(this.intervals, kind) },
+          {
+            name: kind,
+            data: { account },
+            opts: {
+              removeOnComplete: 50,
+              removeOnFail: 50,
+              attempts: 3,
+              backoff: { type: 'exponential', delay: 1_000 },
+            },
+          },
+        );
       }
     };
     await upsert();
     const started = Date.now();
     const lastRun = new Map<SweepKind, number>(KINDS.map((k) => [k, started]));
     const alerted = new Set<SweepKind>();
-    const worker = new Worker(name, async (job) => {
-      const kind = job.name as SweepKind;
-      const report = await run(kind);
-      lastRun.set(kind, Date.now());
-      alerted.delete(kind);
-      return report;
-    }, { connection: this.connection, prefix: this.prefix, concurrency: 1 });
+    const worker = new Worker(
+      name,
+      async (job) => {
+        const kind = job.name as SweepKind;
+        const report = await run(kind);
+        lastRun.set(kind, Date.now());
+        alerted.delete(kind);
+        return report;
+      },
+      { connection: this.connection, prefix: this.prefix, concurrency: 1 },
+    );
     worker.on('failed', (_job, e) => this.onError(e));
     worker.on('error', (e) => this.onError(e));
-    const keeper = setInterval(() => {
-      upsert().catch((e: unknown) => this.onError(e));
-      const now = Date.now();
-      for (const kind of KINDS) {
-        const since = now - (lastRun.get(kind) ?? started);
-        if (since > 2 * every(this.intervals, kind) && !alerted.has(kind)) {
-          alerted.add(kind);
-          this.onStale(account, kind, since);
+    const keeper = setInterval(
+      () => {
+        upsert().catch((e: unknown) => this.onError(e));
+        const now = Date.now();
+        for (const kind of KINDS) {
+          const since = now - (lastRun.get(kind) ?? started);
+          if (since > 2 * every(this.intervals, kind) && !alerted.has(kind)) {
+            alerted.add(kind);
+            this.onStale(account, kind, since);
+          }
         }
-      }
-    }, Math.min(...KINDS.map((k) => every(this.intervals, k))));
+      },
+      Math.min(...KINDS.map((k) => every(this.intervals, k))),
+    );
     keeper.unref?.();
     this.running.set(account, { queue, worker, keeper });
   }

@@ -27,23 +27,47 @@ export interface SweepSubject {
 export type SweepCommand =
   | { readonly kind: 'alert'; readonly alert: AlertDraft; readonly subject: SweepSubject }
   /** Alert, then take the orphan over (`adopt`) or take it over and close it (`flatten`). */
-  | { readonly kind: 'adopt' | 'flatten'; readonly alert: AlertDraft; readonly subject: SweepSubject; readonly report: PositionStatusReport }
+  | {
+      readonly kind: 'adopt' | 'flatten';
+      readonly alert: AlertDraft;
+      readonly subject: SweepSubject;
+      readonly report: PositionStatusReport;
+    }
   /** Alert, then cancel a leftover stop on a symbol proven flat. */
-  | { readonly kind: 'cancelStop'; readonly alert: AlertDraft; readonly subject: SweepSubject; readonly clientOrderId: string };
+  | {
+      readonly kind: 'cancelStop';
+      readonly alert: AlertDraft;
+      readonly subject: SweepSubject;
+      readonly clientOrderId: string;
+    };
 
 const POLICY_TEXT: Readonly<Record<OrphanPolicy, string>> = {
-  alert: 'left alone (policy: alert)', adopt: 'adopted', flatten: 'adopted and being closed reduce-only',
+  alert: 'left alone (policy: alert)',
+  adopt: 'adopted',
+  flatten: 'adopted and being closed reduce-only',
 };
 
 /** One command per finding, in order. */
-export function planSweep(findings: readonly Finding[], view: ReadonlyMap<string, PositionStatusReport>, policy: OrphanPolicy): SweepCommand[] {
+export function planSweep(
+  findings: readonly Finding[],
+  view: ReadonlyMap<string, PositionStatusReport>,
+  policy: OrphanPolicy,
+): SweepCommand[] {
   return findings.map((f): SweepCommand => {
     if (f.kind !== 'orphan') {
-      const subject = { symbol: f.symbol, ...('positionId' in f && f.positionId !== undefined ? { positionId: f.positionId } : {}) };
+      const subject = {
+        symbol: f.symbol,
+        ...('positionId' in f && f.positionId !== undefined ? { positionId: f.positionId } : {}),
+      };
       const alert: AlertDraft = { kind: 'mismatch', topic: f.kind, message: describeFinding(f) };
       const flat = view.get(f.symbol);
       if (f.kind === 'leftoverStop' && flat !== undefined && isZero(flat.size)) {
-        return { kind: 'cancelStop', alert: { ...alert, message: `${alert.message}; the symbol is flat: the stop is cancelled` }, subject, clientOrderId: f.clientOrderId };
+        return {
+          kind: 'cancelStop',
+          alert: { ...alert, message: `${alert.message}; the symbol is flat: the stop is cancelled` },
+          subject,
+          clientOrderId: f.clientOrderId,
+        };
       }
       return { kind: 'alert', alert, subject };
     }

@@ -13,7 +13,14 @@ import { errorText } from '../domain/errors.js';
 import type { AccountId, PositionId } from '../domain/ids.js';
 import type { PositionStatusReport } from '../domain/reports.js';
 import type { ExchangePort } from '../exchange/port.js';
-import { findOrphans, freshestView, reconcile, type Finding, type LocalPosition, type ReconcileSettings } from './reconcile.js';
+import {
+  findOrphans,
+  freshestView,
+  reconcile,
+  type Finding,
+  type LocalPosition,
+  type ReconcileSettings,
+} from './reconcile.js';
 import { planSweep, type OrphanPolicy, type SweepCommand, type SweepSubject } from './sweep-plan.js';
 
 export type SweepKind = 'orphans' | 'reconcile';
@@ -72,10 +79,18 @@ export async function runSweep(kind: SweepKind, ctx: SweepContext): Promise<Swee
     return { ...base, finishedAt: ctx.now(), findings: [], actions: [], error };
   }
   const local = ctx.local();
-  const input = { now: ctx.now(), venue: { positions, openOrders }, local: local.positions, tracked: local.tracked, known: ctx.known(), settings: ctx.settings };
+  const input = {
+    now: ctx.now(),
+    venue: { positions, openOrders },
+    local: local.positions,
+    tracked: local.tracked,
+    known: ctx.known(),
+    settings: ctx.settings,
+  };
   const findings = kind === 'orphans' ? findOrphans(input) : reconcile(input);
   const actions: string[] = [];
-  for (const command of planSweep(findings, freshestView(input), ctx.policy)) actions.push(await carryOut(command, ctx));
+  for (const command of planSweep(findings, freshestView(input), ctx.policy))
+    actions.push(await carryOut(command, ctx));
   return { ...base, finishedAt: ctx.now(), findings, actions };
 }
 
@@ -84,13 +99,20 @@ async function carryOut(c: SweepCommand, ctx: SweepContext): Promise<string> {
   ctx.actions.raise(c.alert, c.subject);
   if (c.kind === 'alert') return 'alerted';
   if (c.kind === 'cancelStop') {
-    return ctx.actions.cancelStop(c.subject.symbol ?? '', c.clientOrderId).catch((e: unknown) => `cancelling ${c.clientOrderId} failed: ${errorText(e)}`);
+    return ctx.actions
+      .cancelStop(c.subject.symbol ?? '', c.clientOrderId)
+      .catch((e: unknown) => `cancelling ${c.clientOrderId} failed: ${errorText(e)}`);
   }
   try {
-    return c.kind === 'adopt' ? `adopted as ${await ctx.actions.adopt(c.report)}` : `flattening through ${await ctx.actions.flatten(c.report)}`;
+    return c.kind === 'adopt'
+      ? `adopted as ${await ctx.actions.adopt(c.report)}`
+      : `flattening through ${await ctx.actions.flatten(c.report)}`;
   } catch (e) {
     const why = errorText(e);
-    ctx.actions.raise({ kind: 'orphan', message: `${c.report.symbol}: the ${c.kind} of the orphan failed: ${why}` }, c.subject);
+    ctx.actions.raise(
+      { kind: 'orphan', message: `${c.report.symbol}: the ${c.kind} of the orphan failed: ${why}` },
+      c.subject,
+    );
     return `${c.kind} failed: ${why}`;
   }
 }

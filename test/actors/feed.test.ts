@@ -2,7 +2,7 @@ import { SimulatedClock, createActor } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FeedReport } from '../../src/machines/feed.machine.js';
 import { RepeatFilter, wireFeedMachine, type FeedDirectory } from '../../src/actors/feed.wiring.js';
-import { clientOrderIdOf } from '../../src/domain/ids.js';
+import { asClientOrderId } from '../../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { T0, simHarness, type Harness } from '../support/sim-harness.js';
 
@@ -36,7 +36,7 @@ describe('the feed actor', () => {
     sim.setPrice(AVL, 0.25);
     const port = createSimPort(sim, 'main');
     sim.faults.set({ fault: { kind: 'disconnect' }, when: { from: T0 + 1_000, until: T0 + 2_000 } });
-    const cid = clientOrderIdOf('pg-feedtest-e');
+    const cid = asClientOrderId('pg-feedtest-e');
     const { log, directory } = recorder(() => [{ symbol: AVL, clientOrderId: cid }]);
     const feed = createActor(wireFeedMachine(port, directory), { clock });
     feed.start();
@@ -47,7 +47,14 @@ describe('the feed actor', () => {
     await flush();
     expect(feed.getSnapshot().value).toBe('down');
     // A fill during the gap: the stream loses it for good.
-    await port.createOrder({ symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: cid, reduceOnly: false });
+    await port.createOrder({
+      symbol: AVL,
+      side: 'buy',
+      type: 'market',
+      amount: 43,
+      clientOrderId: cid,
+      reduceOnly: false,
+    });
     log.length = 0;
     clock.increment(1_000);
     await flush();
@@ -65,29 +72,74 @@ describe('the feed actor', () => {
 
   it('drops stream reports it has already routed, but never REST reports', () => {
     const filter = new RepeatFilter();
-    const base = { venueTime: 1, receivedAt: 1, tradeId: 't1', venueOrderId: '1', clientOrderId: undefined, symbol: AVL, side: 'buy', amount: 1, price: 1 } as const;
+    const base = {
+      venueTime: 1,
+      receivedAt: 1,
+      tradeId: 't1',
+      venueOrderId: '1',
+      clientOrderId: undefined,
+      symbol: AVL,
+      side: 'buy',
+      amount: 1,
+      price: 1,
+    } as const;
     const fill = { type: 'fill', report: { ...base, source: 'stream' } } as unknown as FeedReport;
     const rest = { type: 'fill', report: { ...base, source: 'order-query' } } as unknown as FeedReport;
-    expect([filter.fresh(fill), filter.fresh(fill), filter.fresh(rest), filter.fresh(rest)]).toEqual([true, false, true, true]);
+    expect([filter.fresh(fill), filter.fresh(fill), filter.fresh(rest), filter.fresh(rest)]).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('drops an order or position report that repeats the last one of its order or symbol, and passes any that differs', () => {
     const filter = new RepeatFilter();
-    const order = (status: string, filled: number, venueTime: number) => ({
-      type: 'order',
-      report: { source: 'stream', receivedAt: venueTime + 5, venueTime, venueOrderId: '7', clientOrderId: undefined, symbol: AVL, side: 'sell', type: 'stop-market', amount: 43, filled, averagePrice: undefined, status, reduceOnly: true, triggerPrice: 0.21 },
-    }) as unknown as FeedReport;
-    const position = (venueSeq: number, size: number) => ({
-      type: 'position',
-      // A new object each time, with a new receive time: a repeat is known by what it says.
-      report: { source: 'stream', receivedAt: Math.random(), venueTime: 100 + venueSeq, venueSeq, symbol: AVL, side: 'buy', size, entryPrice: 0.25, markPrice: 0.25 },
-    }) as unknown as FeedReport;
+    const order = (status: string, filled: number, venueTime: number) =>
+      ({
+        type: 'order',
+        report: {
+          source: 'stream',
+          receivedAt: venueTime + 5,
+          venueTime,
+          venueOrderId: '7',
+          clientOrderId: undefined,
+          symbol: AVL,
+          side: 'sell',
+          type: 'stop-market',
+          amount: 43,
+          filled,
+          averagePrice: undefined,
+          status,
+          reduceOnly: true,
+          triggerPrice: 0.21,
+        },
+      }) as unknown as FeedReport;
+    const position = (venueSeq: number, size: number) =>
+      ({
+        type: 'position',
+        // A new object each time, with a new receive time: a repeat is known by what it says.
+        report: {
+          source: 'stream',
+          receivedAt: Math.random(),
+          venueTime: 100 + venueSeq,
+          venueSeq,
+          symbol: AVL,
+          side: 'buy',
+          size,
+          entryPrice: 0.25,
+          markPrice: 0.25,
+        },
+      }) as unknown as FeedReport;
     expect([
-      filter.fresh(order('open', 0, 1)), filter.fresh(order('open', 0, 1)), // a repeat
+      filter.fresh(order('open', 0, 1)),
+      filter.fresh(order('open', 0, 1)), // a repeat
       filter.fresh(order('open', 0, 2)), // a later update of the same order
       filter.fresh(order('filled', 43, 3)),
-      filter.fresh(position(1, 43)), filter.fresh(position(1, 43)), // a repeat
-      filter.fresh(position(2, 43)), filter.fresh(position(3, 0)),
+      filter.fresh(position(1, 43)),
+      filter.fresh(position(1, 43)), // a repeat
+      filter.fresh(position(2, 43)),
+      filter.fresh(position(3, 0)),
       // A repeat of an older report is not the last one: it reaches the position, which never
       // lets an older report overrule a newer one.
       filter.fresh(position(2, 43)),
@@ -164,6 +216,8 @@ describe('positions and their feed', () => {
     await h.advance(30_000);
     const kinds = (await h.guard.alerts()).map((a) => a.kind).filter((k) => k.startsWith('feed'));
     expect(kinds).toEqual(['feedRecovered', 'feedDown']);
-    expect((await h.guard.alerts()).find((a) => a.kind === 'feedRecovered')?.message).toMatch(/account main is live again after \d+ s down/);
+    expect((await h.guard.alerts()).find((a) => a.kind === 'feedRecovered')?.message).toMatch(
+      /account main is live again after \d+ s down/,
+    );
   });
 });

@@ -7,17 +7,23 @@ import { AlertDeliveries } from '../../src/alerts/delivery-queue.js';
 import { RedisAlertSink } from '../../src/alerts/redis-alert-sink.js';
 import { WebhookChannel } from '../../src/alerts/webhook.channel.js';
 import { parseConfig } from '../../src/config/config.js';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
 import {
-  memoryLogger, positionIdOf, sleep, startHttpReceiver, startSmtpReceiver, waitFor, type HttpReceiver,
+  memoryLogger,
+  positionIdOf,
+  sleep,
+  startHttpReceiver,
+  startSmtpReceiver,
+  waitFor,
+  type HttpReceiver,
 } from './support.js';
 
 const prefix = testPrefix('alerts');
 let redis: Redis;
 let n = 0;
 const cleanups: (() => Promise<void>)[] = [];
-const main = accountId('main');
+const main = asAccountId('main');
 const T0 = 1_764_000_000_000;
 
 beforeAll(() => {
@@ -44,22 +50,40 @@ interface SinkSetup {
 }
 
 /** A sink on its own key prefix (or a shared one, for two workers), with its own BullMQ connection and worker. */
-function makeSink(setup: SinkSetup = {}): { sink: RedisAlertSink; store: RedisAlertStore; keys: string; log: ReturnType<typeof memoryLogger> } {
+function makeSink(setup: SinkSetup = {}): {
+  sink: RedisAlertSink;
+  store: RedisAlertStore;
+  keys: string;
+  log: ReturnType<typeof memoryLogger>;
+} {
   const keys = setup.keys ?? `${prefix}t${++n}:`;
   const log = memoryLogger();
   let storeRedis = redis;
   if (setup.ownConnection === true) {
     const own = connect();
-    cleanups.push(async () => { await own.quit(); });
+    cleanups.push(async () => {
+      await own.quit();
+    });
     storeRedis = own;
   }
   const store = new RedisAlertStore(storeRedis, keys, setup.maxStored);
   const channels = setup.channels ?? [];
-  const deliveries = channels.length === 0 ? undefined : new AlertDeliveries({
-    connection: REDIS_URL, prefix: `${keys}bull`, channels, log: log.log, attempts: setup.attempts ?? 3, backoffMs: 20,
-  });
+  const deliveries =
+    channels.length === 0
+      ? undefined
+      : new AlertDeliveries({
+          connection: REDIS_URL,
+          prefix: `${keys}bull`,
+          channels,
+          log: log.log,
+          attempts: setup.attempts ?? 3,
+          backoffMs: 20,
+        });
   const sink = new RedisAlertSink({
-    store, cooldownMs: setup.cooldownMs ?? 60_000, log: log.log, now: setup.now ?? (() => T0),
+    store,
+    cooldownMs: setup.cooldownMs ?? 60_000,
+    log: log.log,
+    now: setup.now ?? (() => T0),
     ...(setup.drainEveryMs === undefined ? {} : { drainEveryMs: setup.drainEveryMs }),
     ...(deliveries === undefined ? {} : { deliveries }),
   });
@@ -79,25 +103,38 @@ describe('the Redis alert sink', () => {
     const { sink } = makeSink({ now: () => t });
     sink.raise({ kind: 'orphan', message: 'first' }, { account: main, symbol: 'AVL/USDT:USDT' });
     t += 1;
-    sink.raise({ kind: 'closeUnverified', message: 'second' }, { account: main, symbol: 'AVL/USDT:USDT', positionId: positionIdOf('pos-1') });
+    sink.raise(
+      { kind: 'closeUnverified', message: 'second' },
+      { account: main, symbol: 'AVL/USDT:USDT', positionId: positionIdOf('pos-1') },
+    );
     await sink.settled();
     const alerts = await sink.list();
     expect(alerts.map((a) => a.message)).toEqual(['second', 'first']);
     expect(alerts[0]).toEqual({
-      id: expect.stringMatching(/^alert-/), kind: 'closeUnverified', key: 'closeUnverified:main:pos-1', account: 'main',
-      symbol: 'AVL/USDT:USDT', positionId: 'pos-1', message: 'second', at: T0 + 1, count: 1,
+      id: expect.stringMatching(/^alert-/),
+      kind: 'closeUnverified',
+      key: 'closeUnverified:main:pos-1',
+      account: 'main',
+      symbol: 'AVL/USDT:USDT',
+      positionId: 'pos-1',
+      message: 'second',
+      at: T0 + 1,
+      count: 1,
     });
     expect(alerts[1]).toMatchObject({ key: 'orphan:main:AVL/USDT:USDT', positionId: undefined, at: T0 });
   });
 
-  it('keeps distinct problems of one kind on one position apart (its key has the topic, as the memory sink\'s has)', async () => {
+  it("keeps distinct problems of one kind on one position apart (its key has the topic, as the memory sink's has)", async () => {
     const { sink } = makeSink();
     const subject = { account: main, symbol: 'AVL/USDT:USDT', positionId: positionIdOf('pos-2') };
     sink.raise({ kind: 'mismatch', topic: 'sizeMismatch', message: 'size differs' }, subject);
     sink.raise({ kind: 'mismatch', topic: 'sideMismatch', message: 'side differs' }, subject);
     await sink.settled();
     const alerts = await sink.list();
-    expect(alerts.map((a) => [a.message, a.count])).toEqual([['side differs', 1], ['size differs', 1]]);
+    expect(alerts.map((a) => [a.message, a.count])).toEqual([
+      ['side differs', 1],
+      ['size differs', 1],
+    ]);
   });
 
   it('groups 3 raises of one key within the cooldown into one stored alert (count 3) and one delivery per channel; after the cooldown it sends again', async () => {
@@ -110,7 +147,11 @@ describe('the Redis alert sink', () => {
       alerts: {
         telegram: { botToken: '1:T', chatId: '42', apiUrl: telegram.url },
         webhook: { url: `${webhook.url}/hook`, secret: 's' },
-        email: { smtp: `smtp://alerts:pw@127.0.0.1:${smtp.port}`, from: 'posguard@example.org', to: ['ops@example.org'] },
+        email: {
+          smtp: `smtp://alerts:pw@127.0.0.1:${smtp.port}`,
+          from: 'posguard@example.org',
+          to: ['ops@example.org'],
+        },
       },
     });
     const { sink } = makeSink({ now: () => t, cooldownMs: 10_000, channels: createAlertChannels(config.alerts) });
@@ -135,7 +176,10 @@ describe('the Redis alert sink', () => {
     await sink.settled();
     await waitFor(() => delivered().every((c) => c === 2), 4_000, 'a second delivery per channel');
     const after = await sink.list();
-    expect(after.map((a) => [a.message, a.count])).toEqual([['still there', 1], ['AVL/USDT:USDT long 43 is tracked by no position', 3]]);
+    expect(after.map((a) => [a.message, a.count])).toEqual([
+      ['still there', 1],
+      ['AVL/USDT:USDT long 43 is tracked by no position', 3],
+    ]);
   }, 15_000);
 
   it('lists a repeat raised but not yet stored counted into its stored alert, not as a second alert', async () => {
@@ -143,7 +187,9 @@ describe('the Redis alert sink', () => {
     let holding = false;
     let held = false;
     let open = (): void => {};
-    const gate = new Promise<void>((r) => { open = r; });
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
     class HeldStore extends RedisAlertStore {
       override async record(...args: Parameters<RedisAlertStore['record']>): ReturnType<RedisAlertStore['record']> {
         if (holding) {
@@ -154,7 +200,12 @@ describe('the Redis alert sink', () => {
       }
     }
     const log = memoryLogger();
-    const sink = new RedisAlertSink({ store: new HeldStore(redis, `${prefix}t${++n}:`), cooldownMs: 60_000, log: log.log, now: () => t });
+    const sink = new RedisAlertSink({
+      store: new HeldStore(redis, `${prefix}t${++n}:`),
+      cooldownMs: 60_000,
+      log: log.log,
+      now: () => t,
+    });
     cleanups.push(() => sink.stop());
     const subject = { account: main, symbol: 'AVL/USDT:USDT' };
     sink.raise({ kind: 'orphan', message: 'orphan' }, subject);
@@ -172,12 +223,27 @@ describe('the Redis alert sink', () => {
   it('delivers an alert a dead worker stored but never queued, from any live worker, while it runs (not only at its start)', async () => {
     const webhook = await receiver();
     const keys = `${prefix}t${++n}:`;
-    const live = makeSink({ keys, channels: [new WebhookChannel({ url: webhook.url })], ownConnection: true, drainEveryMs: 200 });
+    const live = makeSink({
+      keys,
+      channels: [new WebhookChannel({ url: webhook.url })],
+      ownConnection: true,
+      drainEveryMs: 200,
+    });
     live.sink.start();
     await live.sink.settled();
     // Another worker stored this alert and died before it queued its deliveries: it sits in the outbox.
     const dead = new RedisAlertStore(redis, keys);
-    const alert = { kind: 'protectionLost' as const, message: 'AVL/USDT:USDT has no stop', id: 'alert-dead-1', key: 'protectionLost:main:p1', account: main, symbol: 'AVL/USDT:USDT', positionId: undefined, at: T0, count: 1 };
+    const alert = {
+      kind: 'protectionLost' as const,
+      message: 'AVL/USDT:USDT has no stop',
+      id: 'alert-dead-1',
+      key: 'protectionLost:main:p1',
+      account: main,
+      symbol: 'AVL/USDT:USDT',
+      positionId: undefined,
+      at: T0,
+      count: 1,
+    };
     expect((await dead.record(alert, 60_000)).isNew).toBe(true);
     expect(await dead.outbox()).toEqual(['alert-dead-1']);
     await waitFor(() => webhook.accepted().length === 1, 4_000, 'the orphaned alert delivered');
@@ -194,7 +260,10 @@ describe('the Redis alert sink', () => {
     expect(webhook.requests).toHaveLength(3);
     expect(webhook.accepted()).toHaveLength(1);
     expect(new Set(webhook.requests.map((r) => r.headers['x-posguard-alert-id'])).size).toBe(1);
-    const messages = log.lines().filter((l) => l.component === 'alert-deliveries').map((l) => l.msg);
+    const messages = log
+      .lines()
+      .filter((l) => l.component === 'alert-deliveries')
+      .map((l) => l.msg);
     expect(messages).toEqual([
       'alert delivery failed; it will be retried with backoff',
       'alert delivery failed; it will be retried with backoff',
@@ -236,10 +305,20 @@ describe('the Redis alert sink', () => {
     const webhook = await receiver();
     const keys = `${prefix}t${++n}:`;
     const store = new RedisAlertStore(redis, keys);
-    const { isNew } = await store.record({
-      id: 'alert-left-behind', kind: 'orphan', key: 'orphan:main:X', account: main, symbol: 'X', positionId: undefined,
-      message: 'left behind', at: T0, count: 1,
-    }, 60_000);
+    const { isNew } = await store.record(
+      {
+        id: 'alert-left-behind',
+        kind: 'orphan',
+        key: 'orphan:main:X',
+        account: main,
+        symbol: 'X',
+        positionId: undefined,
+        message: 'left behind',
+        at: T0,
+        count: 1,
+      },
+      60_000,
+    );
     expect(isNew).toBe(true);
     const a = makeSink({ keys, channels: [new WebhookChannel({ url: webhook.url })] });
     const b = makeSink({ keys, channels: [new WebhookChannel({ url: webhook.url })] });
@@ -261,7 +340,9 @@ describe('the Redis alert sink', () => {
     }
     await sink.settled();
     expect((await sink.list()).map((a) => a.message)).toEqual(['E', 'D', 'C']);
-    expect(await redis.hkeys(store.keys.latest())).toEqual(expect.not.arrayContaining(['orphan:main:A', 'orphan:main:B']));
+    expect(await redis.hkeys(store.keys.latest())).toEqual(
+      expect.not.arrayContaining(['orphan:main:A', 'orphan:main:B']),
+    );
     expect(await redis.hlen(store.keys.latest())).toBe(3);
     expect(await redis.keys(`${store.prefix}alert:*`)).toHaveLength(3);
   });

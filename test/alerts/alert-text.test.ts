@@ -5,15 +5,17 @@ import { positionIdOf, sampleAlert } from './support.js';
 describe('the text of an alert', () => {
   it('shows kind, account, symbol, position id, ISO time and the message, one per line', () => {
     const text = alertText(sampleAlert({ positionId: positionIdOf('pos-01J') }));
-    expect(text).toBe([
-      'posguard alert: orphan',
-      'account: main',
-      'symbol: AVL/USDT:USDT',
-      'position: pos-01J',
-      'time: 2025-11-24T16:00:00.000Z',
-      '',
-      'AVL/USDT:USDT long 43 on the exchange is tracked by no position',
-    ].join('\n'));
+    expect(text).toBe(
+      [
+        'posguard alert: orphan',
+        'account: main',
+        'symbol: AVL/USDT:USDT',
+        'position: pos-01J',
+        'time: 2025-11-24T16:00:00.000Z',
+        '',
+        'AVL/USDT:USDT long 43 on the exchange is tracked by no position',
+      ].join('\n'),
+    );
   });
 
   it('says how many times a grouped alert was raised, and shows a dash for what the alert does not have', () => {

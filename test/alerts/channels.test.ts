@@ -44,10 +44,13 @@ describe('the Telegram channel', () => {
 
   it('fails with TelegramSendFailed naming the Bot API description, without the token, on a 500 that echoes the URL', async () => {
     const receiver = await startHttpReceiver((req) => ({
-      status: 500, body: JSON.stringify({ ok: false, error_code: 500, description: `Internal error at ${req.url}` }),
+      status: 500,
+      body: JSON.stringify({ ok: false, error_code: 500, description: `Internal error at ${req.url}` }),
     }));
     cleanups.push(receiver.close);
-    const error = await rejection(new TelegramChannel({ botToken: BOT_TOKEN, chatId: '1', apiUrl: receiver.url }).send(sampleAlert()));
+    const error = await rejection(
+      new TelegramChannel({ botToken: BOT_TOKEN, chatId: '1', apiUrl: receiver.url }).send(sampleAlert()),
+    );
     expect(error).toBeInstanceOf(TelegramSendFailed);
     expect((error as TelegramSendFailed).code).toBe('TELEGRAM_SEND_FAILED');
     expect((error as TelegramSendFailed).status).toBe(500);
@@ -57,20 +60,28 @@ describe('the Telegram channel', () => {
 
   it('fails without the token when the API cannot be reached, or answers a 200 that is not ok', async () => {
     const port = await freePort();
-    const unreachable = await rejection(new TelegramChannel({ botToken: BOT_TOKEN, chatId: '1', apiUrl: `http://127.0.0.1:${port}` }).send(sampleAlert()));
+    const unreachable = await rejection(
+      new TelegramChannel({ botToken: BOT_TOKEN, chatId: '1', apiUrl: `http://127.0.0.1:${port}` }).send(sampleAlert()),
+    );
     expect(unreachable).toBeInstanceOf(TelegramSendFailed);
     expect(unreachable.message).toContain('request failed');
     expect(unreachable.message).not.toMatch(/SENTINEL/);
     const receiver = await startHttpReceiver(() => ({ status: 200, body: '<html>captive portal</html>' }));
     cleanups.push(receiver.close);
-    const notOk = await rejection(new TelegramChannel({ botToken: BOT_TOKEN, chatId: '1', apiUrl: receiver.url }).send(sampleAlert()));
+    const notOk = await rejection(
+      new TelegramChannel({ botToken: BOT_TOKEN, chatId: '1', apiUrl: receiver.url }).send(sampleAlert()),
+    );
     expect(notOk.message).toContain('without "ok": true');
   });
 
   it('gives up after its timeout on a receiver that does not answer', async () => {
     const receiver = await startHttpReceiver(() => ({ status: 200, body: '{"ok":true}', delayMs: 2_000 }));
     cleanups.push(receiver.close);
-    const error = await rejection(new TelegramChannel({ botToken: BOT_TOKEN, chatId: '1', apiUrl: receiver.url, timeoutMs: 50 }).send(sampleAlert()));
+    const error = await rejection(
+      new TelegramChannel({ botToken: BOT_TOKEN, chatId: '1', apiUrl: receiver.url, timeoutMs: 50 }).send(
+        sampleAlert(),
+      ),
+    );
     expect(error.message).toContain('no reply within 50 ms');
   });
 });
@@ -80,20 +91,33 @@ describe('the webhook channel', () => {
     const receiver = await startHttpReceiver(() => ({ status: 204 }));
     cleanups.push(receiver.close);
     const now = Date.now();
-    await new WebhookChannel({ url: `${receiver.url}/hooks/posguard`, secret: WEBHOOK_SECRET }, () => now).send(sampleAlert({ count: 2 }));
+    await new WebhookChannel({ url: `${receiver.url}/hooks/posguard`, secret: WEBHOOK_SECRET }, () => now).send(
+      sampleAlert({ count: 2 }),
+    );
     const [request] = receiver.requests;
     expect(request?.url).toBe('/hooks/posguard');
     const header = (name: string) => request?.headers[name] as string | undefined;
     expect(header('x-posguard-timestamp')).toBe(String(now));
     expect(header('x-posguard-alert-id')).toBe(sampleAlert().id);
-    expect(verifyWebhook({
-      secret: WEBHOOK_SECRET, timestamp: header('x-posguard-timestamp'), signature: header('x-posguard-signature'),
-      body: request?.body ?? '', now: Date.now(),
-    })).toBe(true);
+    expect(
+      verifyWebhook({
+        secret: WEBHOOK_SECRET,
+        timestamp: header('x-posguard-timestamp'),
+        signature: header('x-posguard-signature'),
+        body: request?.body ?? '',
+        now: Date.now(),
+      }),
+    ).toBe(true);
     const payload = JSON.parse(request?.body ?? '{}') as WebhookPayload;
     expect(payload).toMatchObject({
-      id: sampleAlert().id, kind: 'orphan', account: 'main', symbol: 'AVL/USDT:USDT', positionId: null, count: 2,
-      at: 1_764_000_000_000, time: '2025-11-24T16:00:00.000Z',
+      id: sampleAlert().id,
+      kind: 'orphan',
+      account: 'main',
+      symbol: 'AVL/USDT:USDT',
+      positionId: null,
+      count: 2,
+      at: 1_764_000_000_000,
+      time: '2025-11-24T16:00:00.000Z',
     });
     expect(payload.text).toContain('raised 2 times');
     expect(request?.body).not.toMatch(/SENTINEL/);
@@ -123,7 +147,9 @@ describe('the email channel', () => {
     const smtp = await startSmtpReceiver('alerts', SMTP_PASSWORD);
     cleanups.push(smtp.close);
     const channel = new EmailChannel({
-      smtp: `smtp://alerts:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`, from: 'posguard@example.org', to: ['ops@example.org', 'oncall@example.org'],
+      smtp: `smtp://alerts:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
+      from: 'posguard@example.org',
+      to: ['ops@example.org', 'oncall@example.org'],
     });
     cleanups.push(() => channel.close());
     await channel.send(sampleAlert({ count: 3 }));
@@ -142,7 +168,11 @@ describe('the email channel', () => {
   it('decodes a percent-encoded password', async () => {
     const smtp = await startSmtpReceiver('alerts', 'p@ss:w/rd');
     cleanups.push(smtp.close);
-    const channel = new EmailChannel({ smtp: `smtp://alerts:${encodeURIComponent('p@ss:w/rd')}@127.0.0.1:${smtp.port}`, from: 'a@b.c', to: ['d@e.f'] });
+    const channel = new EmailChannel({
+      smtp: `smtp://alerts:${encodeURIComponent('p@ss:w/rd')}@127.0.0.1:${smtp.port}`,
+      from: 'a@b.c',
+      to: ['d@e.f'],
+    });
     cleanups.push(() => channel.close());
     await channel.send(sampleAlert());
     expect(smtp.mails).toHaveLength(1);
@@ -151,7 +181,11 @@ describe('the email channel', () => {
   it('fails with EmailSendFailed, without the password, when the server refuses the login', async () => {
     const smtp = await startSmtpReceiver('alerts', 'the-right-one');
     cleanups.push(smtp.close);
-    const channel = new EmailChannel({ smtp: `smtp://alerts:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`, from: 'a@b.c', to: ['d@e.f'] });
+    const channel = new EmailChannel({
+      smtp: `smtp://alerts:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
+      from: 'a@b.c',
+      to: ['d@e.f'],
+    });
     cleanups.push(() => channel.close());
     const error = await rejection(channel.send(sampleAlert()));
     expect(error).toBeInstanceOf(EmailSendFailed);
@@ -170,8 +204,14 @@ describe('the log channel', () => {
     channel.write(sampleAlert({ count: 2 }), true);
     const [first, second] = lines();
     expect(first).toMatchObject({
-      level: 40, component: 'alerts', alert: 'orphan', account: 'main', symbol: 'AVL/USDT:USDT', count: 1,
-      at: '2025-11-24T16:00:00.000Z', msg: 'AVL/USDT:USDT long 43 on the exchange is tracked by no position',
+      level: 40,
+      component: 'alerts',
+      alert: 'orphan',
+      account: 'main',
+      symbol: 'AVL/USDT:USDT',
+      count: 1,
+      at: '2025-11-24T16:00:00.000Z',
+      msg: 'AVL/USDT:USDT long 43 on the exchange is tracked by no position',
     });
     expect(second).toMatchObject({ level: 20, count: 2 });
   });

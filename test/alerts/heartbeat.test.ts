@@ -15,7 +15,12 @@ describe('the heartbeat', () => {
     const receiver = await startHttpReceiver(() => ({ status: 200, body: 'OK' }));
     cleanups.push(receiver.close);
     const clock = new SimulatedClock();
-    const heartbeat = new Heartbeat({ url: `${receiver.url}/ping/check-1`, everyMs: 60_000, clock, log: memoryLogger().log });
+    const heartbeat = new Heartbeat({
+      url: `${receiver.url}/ping/check-1`,
+      everyMs: 60_000,
+      clock,
+      log: memoryLogger().log,
+    });
     heartbeat.start();
     await waitFor(() => receiver.requests.length === 1, 2_000, 'the first ping');
     clock.increment(59_999);
@@ -47,7 +52,9 @@ describe('the heartbeat', () => {
     ]);
     expect(results).toEqual([false, false, false]);
     const warnings = lines().filter((l) => l.level === 40);
-    expect(warnings.map((l) => l.reason)).toEqual(expect.arrayContaining(['HTTP 500', 'no reply within 50 ms', expect.stringContaining('ECONNREFUSED')]));
+    expect(warnings.map((l) => l.reason)).toEqual(
+      expect.arrayContaining(['HTTP 500', 'no reply within 50 ms', expect.stringContaining('ECONNREFUSED')]),
+    );
     expect(raw()).not.toMatch(/SENTINEL/);
   });
 
@@ -55,7 +62,13 @@ describe('the heartbeat', () => {
     const receiver = await startHttpReceiver(() => ({ status: 503 }));
     cleanups.push(receiver.close);
     const clock = new SimulatedClock();
-    const heartbeat = new Heartbeat({ url: receiver.url, everyMs: 1_000, clock, log: memoryLogger().log, method: 'POST' });
+    const heartbeat = new Heartbeat({
+      url: receiver.url,
+      everyMs: 1_000,
+      clock,
+      log: memoryLogger().log,
+      method: 'POST',
+    });
     cleanups.push(() => heartbeat.stop());
     heartbeat.start();
     await waitFor(() => receiver.requests.length === 1);
@@ -69,7 +82,13 @@ describe('the heartbeat', () => {
     cleanups.push(receiver.close);
     const clock = new SimulatedClock();
     let healthy = false;
-    const heartbeat = new Heartbeat({ url: receiver.url, everyMs: 1_000, clock, log: memoryLogger().log, healthy: () => healthy });
+    const heartbeat = new Heartbeat({
+      url: receiver.url,
+      everyMs: 1_000,
+      clock,
+      log: memoryLogger().log,
+      healthy: () => healthy,
+    });
     cleanups.push(() => heartbeat.stop());
     heartbeat.start();
     clock.increment(3_000);

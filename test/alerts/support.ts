@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import type { StoredAlert } from '../../src/alerts/alert-sink.js';
-import { accountId, type PositionId } from '../../src/domain/ids.js';
+import { asAccountId, type PositionId } from '../../src/domain/ids.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 
 export interface ReceivedRequest {
@@ -36,18 +36,27 @@ export interface HttpReceiver {
 }
 
 /** An HTTP server that records every request and answers with `respond` (200 `{"ok":true}` by default). */
-export async function startHttpReceiver(respond: (req: ReceivedRequest, n: number) => Reply = () => ({ status: 200, body: '{"ok":true}' })): Promise<HttpReceiver> {
+export async function startHttpReceiver(
+  respond: (req: ReceivedRequest, n: number) => Reply = () => ({ status: 200, body: '{"ok":true}' }),
+): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   const statuses: number[] = [];
   const server = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(received);
       const reply = respond(received, requests.length);
       statuses.push(reply.status);
-      const send = () => { res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body ?? ''); };
+      const send = () => {
+        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body ?? '');
+      };
       if (reply.delayMs === undefined) send();
       else setTimeout(send, reply.delayMs);
     });
@@ -58,10 +67,11 @@ export async function startHttpReceiver(respond: (req: ReceivedRequest, n: numbe
     url: `http://127.0.0.1:${port}`,
     requests,
     accepted: () => requests.filter((_, i) => (statuses[i] ?? 0) < 300),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -96,7 +106,12 @@ export async function startSmtpReceiver(user: string, pass: string): Promise<Smt
       stream.on('end', () => {
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
         const to = session.envelope.rcptTo.map((r) => r.address);
-        mails.push({ from, to, text: decodeQuotedPrintable(Buffer.concat(chunks).toString('utf8')), user: session.user as string | undefined });
+        mails.push({
+          from,
+          to,
+          text: decodeQuotedPrintable(Buffer.concat(chunks).toString('utf8')),
+          user: session.user as string | undefined,
+        });
         callback();
       });
     },
@@ -107,17 +122,31 @@ export async function startSmtpReceiver(user: string, pass: string): Promise<Smt
 }
 
 function decodeQuotedPrintable(s: string): string {
-  return s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return s
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /** A logger without any configured secret (so the code under test must not leak), writing into memory. */
 export function memoryLogger(): { log: Logger; raw: () => string; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
-  const log = createLogger({ level: 'debug', destination: { write: (s: string) => { chunks.push(s); } } });
+  const log = createLogger({
+    level: 'debug',
+    destination: {
+      write: (s: string) => {
+        chunks.push(s);
+      },
+    },
+  });
   return {
     log,
     raw: () => chunks.join(''),
-    lines: () => chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 
@@ -144,7 +173,11 @@ export async function dumpPrefix(redis: Redis, prefix: string): Promise<string> 
 }
 
 /** Polls `check` until it holds (returns true) or `timeoutMs` passes. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 4_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 4_000,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -157,9 +190,16 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** A stored alert to hand to a channel directly. */
 export function sampleAlert(overrides: Partial<StoredAlert> = {}): StoredAlert {
   return {
-    id: 'alert-1764000000000-0a0b0c0d', kind: 'orphan', key: 'orphan:main:AVL/USDT:USDT', account: accountId('main'),
-    symbol: 'AVL/USDT:USDT', positionId: undefined, message: 'AVL/USDT:USDT long 43 on the exchange is tracked by no position',
-    at: 1_764_000_000_000, count: 1, ...overrides,
+    id: 'alert-1764000000000-0a0b0c0d',
+    kind: 'orphan',
+    key: 'orphan:main:AVL/USDT:USDT',
+    account: asAccountId('main'),
+    symbol: 'AVL/USDT:USDT',
+    positionId: undefined,
+    message: 'AVL/USDT:USDT long 43 on the exchange is tracked by no position',
+    at: 1_764_000_000_000,
+    count: 1,
+    ...overrides,
   };
 }
 

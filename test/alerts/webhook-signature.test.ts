@@ -13,7 +13,9 @@ describe('the webhook signature', () => {
   });
 
   it('verifies a genuine, fresh request', () => {
-    expect(verifyWebhook({ secret, timestamp: ts, signature: signWebhook(secret, ts, body), body, now: now + 1_000 })).toBe(true);
+    expect(
+      verifyWebhook({ secret, timestamp: ts, signature: signWebhook(secret, ts, body), body, now: now + 1_000 }),
+    ).toBe(true);
   });
 
   it.each([
@@ -25,7 +27,14 @@ describe('the webhook signature', () => {
     ['a replay after the tolerance', { now: now + 5 * 60_000 + 1 }],
     ['a signature of another length', { signature: 'sha256=abc' }],
   ])('refuses %s', (_, change) => {
-    const check = { secret, timestamp: ts as string | undefined, signature: signWebhook(secret, ts, body) as string | undefined, body, now, ...change };
+    const check = {
+      secret,
+      timestamp: ts as string | undefined,
+      signature: signWebhook(secret, ts, body) as string | undefined,
+      body,
+      now,
+      ...change,
+    };
     expect(verifyWebhook(check)).toBe(false);
   });
 });

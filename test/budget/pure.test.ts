@@ -4,7 +4,12 @@ import { full, take, waitFor } from '../../src/budget/token-bucket.js';
 import { NO_BACKOFF, answered, dueAlert, refused } from '../../src/budget/backoff.js';
 import { venueLimits } from '../../src/budget/venue-limits.js';
 
-const ready = (...lanes: Lane[]) => ({ trading: lanes.includes('trading'), entry: lanes.includes('entry'), query: lanes.includes('query'), sweep: lanes.includes('sweep') });
+const ready = (...lanes: Lane[]) => ({
+  trading: lanes.includes('trading'),
+  entry: lanes.includes('entry'),
+  query: lanes.includes('query'),
+  sweep: lanes.includes('sweep'),
+});
 
 describe('chooseLane: which request leaves next', () => {
   const table: [string, Lane[], number, Lane | undefined][] = [

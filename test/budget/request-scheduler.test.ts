@@ -11,7 +11,10 @@ import { AVL, BTC, T0, market, stop } from '../exchange/sim/helpers.js';
 
 /** One request per second per account: enough to make a queue form on the simulated clock. */
 const ONE_PER_SECOND: VenueLimits = {
-  venue: 'test', buckets: [{ name: 'account', scope: 'account', capacity: 1, perSecond: 1 }], refusalScope: 'account', cost: () => ({ account: 1 }),
+  venue: 'test',
+  buckets: [{ name: 'account', scope: 'account', capacity: 1, perSecond: 1 }],
+  refusalScope: 'account',
+  cost: () => ({ account: 1 }),
 };
 const UNMETERED: VenueLimits = { venue: 'test', buckets: [], refusalScope: 'account', cost: () => ({}) };
 
@@ -26,7 +29,12 @@ function rig(limits: VenueLimits, options: Partial<SchedulerOptions> = {}) {
   const raw = createSimPort(venue, 'main');
   const events: BudgetEvent[] = [];
   const scheduler = new RequestScheduler({
-    account: 'main', limits, host: LimitBudget.of('host', limits, 'host', clock.now()), clock, onEvent: (e) => events.push(e), ...options,
+    account: 'main',
+    limits,
+    host: LimitBudget.of('host', limits, 'host', clock.now()),
+    clock,
+    onEvent: (e) => events.push(e),
+    ...options,
   });
   const advance = async (ms: number, step = 100): Promise<void> => {
     for (let t = 0; t < ms; t += step) {
@@ -34,7 +42,15 @@ function rig(limits: VenueLimits, options: Partial<SchedulerOptions> = {}) {
       await settle();
     }
   };
-  return { clock, venue, raw, scheduler, events, advance, port: (p: ExchangePort = raw, lane: 'query' | 'sweep' = 'query') => scheduledPort(p, scheduler, limits, lane) };
+  return {
+    clock,
+    venue,
+    raw,
+    scheduler,
+    events,
+    advance,
+    port: (p: ExchangePort = raw, lane: 'query' | 'sweep' = 'query') => scheduledPort(p, scheduler, limits, lane),
+  };
 }
 
 /** The port whose position reads are answered by the venue at once, but reach posguard only on `release()` (still on the wire). */
@@ -84,7 +100,8 @@ describe('the request scheduler', () => {
     // One request per Retry-After, not one per ask (80 asks in 40 s).
     expect(seen.length).toBeGreaterThanOrEqual(18);
     expect(seen.length).toBeLessThanOrEqual(21);
-    for (let i = 1; i < seen.length; i += 1) expect((seen[i]?.at ?? 0) - (seen[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(2_000);
+    for (let i = 1; i < seen.length; i += 1)
+      expect((seen[i]?.at ?? 0) - (seen[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(2_000);
     expect(failures).toBeGreaterThan(0);
     expect(r.events.filter((e) => e.type === 'sustained')).toHaveLength(1);
     expect(r.events.find((e) => e.type === 'backoff')).toMatchObject({ scope: 'account', label: 'fetchPositions' });
@@ -100,12 +117,15 @@ describe('the request scheduler', () => {
     const trading = r.port();
     const sweeping = r.port(r.raw, 'sweep');
     const load = (): void => {
-      for (let i = 0; i < 3; i += 1) void trading.fetchOrder({ clientOrderId: `pg-x-${Math.random()}` as never }, AVL).catch(() => {});
+      for (let i = 0; i < 3; i += 1)
+        void trading.fetchOrder({ clientOrderId: `pg-x-${Math.random()}` as never }, AVL).catch(() => {});
     };
     load();
     await settle();
     let swept = false;
-    void sweeping.fetchPositions().then(() => { swept = true; });
+    void sweeping.fetchPositions().then(() => {
+      swept = true;
+    });
     for (let t = 0; t < 6_000 && !swept; t += 1_000) {
       load();
       await r.advance(1_000);
@@ -118,7 +138,12 @@ describe('the request scheduler', () => {
   it('keeps its queue bounded: a full queue refuses with a clear error, and a refused create never leaves', async () => {
     const r = rig(ONE_PER_SECOND, { maxQueued: 3 });
     const port = r.port();
-    const asks = Array.from({ length: 5 }, (_, i) => port.fetchOpenOrders(`S${i}/USDT:USDT`).then(() => 'answered', (e: unknown) => (e as Error).message));
+    const asks = Array.from({ length: 5 }, (_, i) =>
+      port.fetchOpenOrders(`S${i}/USDT:USDT`).then(
+        () => 'answered',
+        (e: unknown) => (e as Error).message,
+      ),
+    );
     await settle();
     const create = await port.createOrder(market('buy', 1, { symbol: BTC }));
     expect(create).toMatchObject({ kind: 'rejected', code: 'NOT_SENT' });
@@ -126,7 +151,9 @@ describe('the request scheduler', () => {
     await r.advance(5_000);
     const answers = await Promise.all(asks);
     expect(answers.filter((a) => a === 'answered')).toHaveLength(4); // one left at once, three waited
-    expect(answers.filter((a) => a !== 'answered')[0]).toMatch(/fetchOpenOrders failed: fetchOpenOrders was not sent: account main already has 3 requests waiting/);
+    expect(answers.filter((a) => a !== 'answered')[0]).toMatch(
+      /fetchOpenOrders failed: fetchOpenOrders was not sent: account main already has 3 requests waiting/,
+    );
     expect(r.venue.requests({ method: 'createOrder' })).toHaveLength(0);
     r.scheduler.close();
   });
@@ -160,7 +187,10 @@ describe('the request scheduler', () => {
     const r = rig(UNMETERED);
     const port = r.port();
     r.venue.faults.set({ fault: { kind: 'rateLimited', retryAfterMs: 3_000 }, when: { calls: 1 }, account: 'main' });
-    expect(await port.createOrder(market('buy', 1, { symbol: BTC }))).toMatchObject({ kind: 'rejected', code: 'RATE_LIMITED' });
+    expect(await port.createOrder(market('buy', 1, { symbol: BTC }))).toMatchObject({
+      kind: 'rejected',
+      code: 'RATE_LIMITED',
+    });
     // Held by the backoff: an entry, then its stop, then a close of another symbol.
     const entry = port.createOrder(market('buy', 43));
     const protect = port.createOrder(stop('sell', 43, 0.01));
@@ -201,7 +231,11 @@ describe('the request scheduler', () => {
     const [a, b] = [schedulerOf('a'), schedulerOf('b')];
     const portA = scheduledPort(createSimPort(venue, 'a'), a, IP_SCOPED, 'query');
     const portB = scheduledPort(createSimPort(venue, 'b'), b, IP_SCOPED, 'query');
-    venue.faults.set({ fault: { kind: 'rateLimited', retryAfterMs: 2_000, http: 429 }, when: { calls: 1 }, account: 'a' });
+    venue.faults.set({
+      fault: { kind: 'rateLimited', retryAfterMs: 2_000, http: 429 },
+      when: { calls: 1 },
+      account: 'a',
+    });
     await expect(portA.fetchPositions()).rejects.toBeInstanceOf(QueryFailed);
     const other = portB.fetchPositions();
     await settle();

@@ -5,7 +5,7 @@ import { RequestScheduler } from '../../src/budget/request-scheduler.js';
 import { scheduledPort } from '../../src/budget/scheduled-port.js';
 import { venueLimits } from '../../src/budget/venue-limits.js';
 import { wirePositionMachine } from '../../src/actors/position.wiring.js';
-import { accountId, clientOrderIdOf, newPositionId } from '../../src/domain/ids.js';
+import { asAccountId, asClientOrderId, newPositionId } from '../../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { RedisJournal } from '../../src/persistence/journal.js';
 import { RedisStore } from '../../src/persistence/redis-store.js';
@@ -28,21 +28,36 @@ describe('the send claim and the request budget', () => {
     const clock = new SimulatedClock();
     clock.set(T0);
     const venue = new SimExchange({ clock, seed: 1 });
-    const account = accountId('claim-1');
+    const account = asAccountId('claim-1');
     const limits = venueLimits('sim');
     const scheduler = new RequestScheduler({ account, limits, host: LimitBudget.of('sim', limits, 'host', T0), clock });
     const port = scheduledPort(createSimPort(venue, account), scheduler, limits, 'query');
     const token = await store.acquireLease(account, 'w1', 60_000);
     const holder = `w1|${token}`;
     const journal = new RedisJournal(store, account, () => holder);
-    const machine = wirePositionMachine({ account, port, journal, alerts: { raise: () => {}, list: async () => [] }, clock });
+    const machine = wirePositionMachine({
+      account,
+      port,
+      journal,
+      alerts: { raise: () => {}, list: async () => [] },
+      clock,
+    });
     // A 429 backs the account off for 3 s.
     venue.faults.set({ fault: { kind: 'rateLimited', retryAfterMs: 3_000 }, when: { calls: 1 }, account });
     await port.fetchPositions().catch(() => {});
     const positionId = newPositionId(T0, new Uint8Array(10).fill(7));
-    const request = { symbol: AVL, side: 'buy' as const, type: 'market' as const, amount: 43, clientOrderId: clientOrderIdOf(`pg-${positionId}-e`), reduceOnly: false };
+    const request = {
+      symbol: AVL,
+      side: 'buy' as const,
+      type: 'market' as const,
+      amount: 43,
+      clientOrderId: asClientOrderId(`pg-${positionId}-e`),
+      reduceOnly: false,
+    };
     const sendOrder = machine.implementations.actors.sendOrder as AnyActorLogic;
-    const send = toPromise(createActor(sendOrder, { input: { positionId, role: 'entry', request, phase: 'pending' } }).start()) as Promise<SendOrderOutput>;
+    const send = toPromise(
+      createActor(sendOrder, { input: { positionId, role: 'entry', request, phase: 'pending' } }).start(),
+    ) as Promise<SendOrderOutput>;
     await settle();
     // Another worker takes the account while the order waits in the backoff.
     await store.releaseLease(account, holder);

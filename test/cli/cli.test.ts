@@ -18,10 +18,21 @@ interface Run {
   readonly err: string;
 }
 
-async function posguard(argv: readonly string[], env: Record<string, string | undefined> = {}, confirm?: (q: string) => Promise<boolean>): Promise<Run> {
+async function posguard(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = {},
+  confirm?: (q: string) => Promise<boolean>,
+): Promise<Run> {
   let out = '';
   let err = '';
-  const io = { out: (t: string) => { out += t; }, err: (t: string) => { err += t; } };
+  const io = {
+    out: (t: string) => {
+      out += t;
+    },
+    err: (t: string) => {
+      err += t;
+    },
+  };
   const code = await main(argv, io, defaultRunner({ env, out: io.out, confirm }));
   return { code, out, err };
 }
@@ -73,7 +84,14 @@ describe('bad configs', () => {
     ['no accounts', { http: { port: 7171 } }, 'accounts'],
     ['an empty account list', { accounts: [] }, 'accounts'],
     ['a typo', { accounts: [{ id: 'paper', exchange: 'sim' }], verificaton: {} }, 'verificaton'],
-    ['a token with an unknown scope', { accounts: [{ id: 'paper', exchange: 'sim' }], http: { tokens: [{ name: 'x', token: 'x'.repeat(16), scopes: ['write'] }] } }, 'http.tokens[0].scopes[0]'],
+    [
+      'a token with an unknown scope',
+      {
+        accounts: [{ id: 'paper', exchange: 'sim' }],
+        http: { tokens: [{ name: 'x', token: 'x'.repeat(16), scopes: ['write'] }] },
+      },
+      'http.tokens[0].scopes[0]',
+    ],
   ])('start exits 2 naming the field for %s, before anything starts', async (_name, content, field) => {
     const path = join(dir, 'bad.json');
     await writeFile(path, JSON.stringify(content));
@@ -84,7 +102,10 @@ describe('bad configs', () => {
 
   it('refuses a non-loopback bind without a token (exit 2)', async () => {
     const path = join(dir, 'open.json');
-    await writeFile(path, JSON.stringify({ accounts: [{ id: 'paper', exchange: 'sim' }], http: { host: '0.0.0.0', port: 1 } }));
+    await writeFile(
+      path,
+      JSON.stringify({ accounts: [{ id: 'paper', exchange: 'sim' }], http: { host: '0.0.0.0', port: 1 } }),
+    );
     const run = await posguard(['start', '--config', path]);
     expect(run.code).toBe(EXIT.usage);
     expect(run.err).toMatch(/no API token is configured/);
@@ -107,7 +128,10 @@ describe('commands against a running worker', () => {
     expect(opened.code).toBe(EXIT.ok);
     const { id } = JSON.parse(opened.out) as { id: string };
     await eventually(async () => {
-      const rows = JSON.parse((await posguard(['status', '--json', '--url', url])).out) as { id: string; state: string }[];
+      const rows = JSON.parse((await posguard(['status', '--json', '--url', url])).out) as {
+        id: string;
+        state: string;
+      }[];
       return rows.find((r) => r.id === id)?.state === 'open';
     });
     const table = await posguard(['status', '--url', url]);

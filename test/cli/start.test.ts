@@ -6,7 +6,7 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { buildExchange } from '../../src/exchange/ccxt/exchange-factory.js';
 import { parseConfig } from '../../src/config/config.js';
 import { LifecycleLog } from '../../src/cli/lifecycle-log.js';
@@ -19,7 +19,17 @@ import type { GuardEvent } from '../../src/guard/guard.js';
 /** A logger whose JSON lines land in `lines`. */
 function capture(): { lines: Record<string, unknown>[]; log: ReturnType<typeof createLogger> } {
   const lines: Record<string, unknown>[] = [];
-  return { lines, log: createLogger({ level: 'info', destination: { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } } }) };
+  return {
+    lines,
+    log: createLogger({
+      level: 'info',
+      destination: {
+        write: (s: string) => {
+          lines.push(JSON.parse(s) as Record<string, unknown>);
+        },
+      },
+    }),
+  };
 }
 
 describe('posguard start', () => {
@@ -30,7 +40,18 @@ describe('posguard start', () => {
       stop = resolve;
     });
     let url = '';
-    const done = runStart({}, { env: {}, until, port: 0, logger: () => log, onServing: (u) => { url = u; } });
+    const done = runStart(
+      {},
+      {
+        env: {},
+        until,
+        port: 0,
+        logger: () => log,
+        onServing: (u) => {
+          url = u;
+        },
+      },
+    );
     await expect.poll(() => url, { timeout: 10_000 }).not.toBe('');
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
@@ -38,16 +59,26 @@ describe('posguard start', () => {
     expect(await done).toBe(0);
     const messages = lines.map((l) => String(l.msg));
     expect(messages.some((m) => m.startsWith('PAPER MODE: no config given'))).toBe(true);
-    expect(messages).toContain(`API served on ${url} (positions: ${url}/v1/positions, events: ${url}/v1/events, metrics: ${url}/metrics)`);
+    expect(messages).toContain(
+      `API served on ${url} (positions: ${url}/v1/positions, events: ${url}/v1/events, metrics: ${url}/metrics)`,
+    );
     expect(messages).toContain(`dashboard: ${url}/   (bull-board: with Redis only)`);
     expect(messages).toContain('account paper taken: 0 positions restored');
     expect(messages).toContain('orphan sweep of account paper: clean');
     expect(messages).toContain('feed of account paper is live');
-    expect(lines.find((l) => l.msg === 'PAPER MODE: no config given (no --config, no POSGUARD_CONFIG): posguard runs on the embedded simulated exchange; nothing reaches a real venue, and positions live in memory only')?.level).toBe(40);
+    expect(
+      lines.find(
+        (l) =>
+          l.msg ===
+          'PAPER MODE: no config given (no --config, no POSGUARD_CONFIG): posguard runs on the embedded simulated exchange; nothing reaches a real venue, and positions live in memory only',
+      )?.level,
+    ).toBe(40);
   }, 20_000);
 
-  it('takes the API token from POSGUARD_HTTP_TOKEN when the config has none, and keeps the config\'s own', async () => {
-    expect((await startConfig(undefined, { POSGUARD_HTTP_TOKEN: 'from-the-environment' })).http.token).toBe('from-the-environment');
+  it("takes the API token from POSGUARD_HTTP_TOKEN when the config has none, and keeps the config's own", async () => {
+    expect((await startConfig(undefined, { POSGUARD_HTTP_TOKEN: 'from-the-environment' })).http.token).toBe(
+      'from-the-environment',
+    );
     expect((await startConfig(undefined, {})).http.token).toBeUndefined();
   });
 });
@@ -88,9 +119,16 @@ describe('lifecycle lines', () => {
   it('say what a sweep found', () => {
     const { lines, write } = lifecycle();
     write({
-      type: 'sweep', report: {
-        id: 'r1', account: accountId('main'), kind: 'orphans', worker: 'w', startedAt: 0, finishedAt: 5,
-        findings: [{ kind: 'orphan', symbol: 'AVL/USDT:USDT', side: 'buy', size: 86 }], actions: ['alerted'],
+      type: 'sweep',
+      report: {
+        id: 'r1',
+        account: asAccountId('main'),
+        kind: 'orphans',
+        worker: 'w',
+        startedAt: 0,
+        finishedAt: 5,
+        findings: [{ kind: 'orphan', symbol: 'AVL/USDT:USDT', side: 'buy', size: 86 }],
+        actions: ['alerted'],
       },
     });
     expect(String(lines[0]?.msg)).toMatch(/^orphan sweep of account main found 1: .*AVL\/USDT:USDT.*86.*\(alerted\)$/);
@@ -101,38 +139,63 @@ describe('lifecycle lines', () => {
 describe('log lines', () => {
   const sink = () => {
     let text = '';
-    return { get text() { return text; }, stream: new Writable({ write(chunk: Buffer, _enc, cb) { text += chunk.toString(); cb(); } }) };
+    return {
+      get text() {
+        return text;
+      },
+      stream: new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          text += chunk.toString();
+          cb();
+        },
+      }),
+    };
   };
 
   it('are readable on a terminal and JSON elsewhere, redacted either way', () => {
     const pretty = sink();
-    createLogger({ secrets: ['hunter2-secret'], destination: logDestination({ pretty: true, colorize: false, to: pretty.stream }) })
-      .info({ url: 'smtp://u:hunter2-secret@mail' }, 'feed of account main is live');
+    createLogger({
+      secrets: ['hunter2-secret'],
+      destination: logDestination({ pretty: true, colorize: false, to: pretty.stream }),
+    }).info({ url: 'smtp://u:hunter2-secret@mail' }, 'feed of account main is live');
     expect(pretty.text).toMatch(/INFO.*feed of account main is live/);
     expect(() => JSON.parse(pretty.text)).toThrow();
     expect(pretty.text).not.toContain('hunter2-secret');
     const json = sink();
-    createLogger({ secrets: ['hunter2-secret'], destination: logDestination({ pretty: false, to: json.stream }) })
-      .info({ url: 'smtp://u:hunter2-secret@mail' }, 'feed of account main is live');
-    expect(JSON.parse(json.text)).toMatchObject({ msg: 'feed of account main is live', url: 'smtp://u:[redacted]@mail' });
+    createLogger({ secrets: ['hunter2-secret'], destination: logDestination({ pretty: false, to: json.stream }) }).info(
+      { url: 'smtp://u:hunter2-secret@mail' },
+      'feed of account main is live',
+    );
+    expect(JSON.parse(json.text)).toMatchObject({
+      msg: 'feed of account main is live',
+      url: 'smtp://u:[redacted]@mail',
+    });
   });
 });
 
 describe('what a newcomer hit', () => {
   it('suggests the exchange id of a near miss', () => {
-    const account = parseConfig({ accounts: [{ id: 'main', exchange: 'bybitt', apiKey: 'k', secret: 's' }] }).accounts[0];
+    const account = parseConfig({ accounts: [{ id: 'main', exchange: 'bybitt', apiKey: 'k', secret: 's' }] })
+      .accounts[0];
     expect(() => buildExchange(account as never)).toThrow("'bybitt' is not a ccxt exchange id (did you mean 'bybit'?)");
   });
 
-  it('gives each simulated venue its own account, so that one venue\'s sweep never sees the other\'s positions', async () => {
+  it("gives each simulated venue its own account, so that one venue's sweep never sees the other's positions", async () => {
     expect(SIM_CREDENTIALS.bybit.account).not.toBe(SIM_CREDENTIALS.binanceusdm.account);
     let banner = '';
-    await serveSim({ port: 0 }, {
-      write: (text) => { banner += text; },
-      until: async (wire) => {
-        expect(new Set(wire.credentials.map((c) => c.account))).toEqual(new Set(['paper-bybit', 'paper-binanceusdm']));
+    await serveSim(
+      { port: 0 },
+      {
+        write: (text) => {
+          banner += text;
+        },
+        until: async (wire) => {
+          expect(new Set(wire.credentials.map((c) => c.account))).toEqual(
+            new Set(['paper-bybit', 'paper-binanceusdm']),
+          );
+        },
       },
-    });
+    );
     expect(banner).toContain(`"exchange":"bybit","apiKey":"${SIM_CREDENTIALS.bybit.apiKey}"`);
     expect(banner).toContain(`"exchange":"binanceusdm","apiKey":"${SIM_CREDENTIALS.binanceusdm.apiKey}"`);
   });

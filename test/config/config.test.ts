@@ -25,7 +25,10 @@ function invalid(fn: () => unknown): InvalidConfig {
 }
 
 async function invalidAsync(promise: Promise<unknown>): Promise<InvalidConfig> {
-  const e: unknown = await promise.then(() => undefined, (err: unknown) => err);
+  const e: unknown = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   if (e instanceof InvalidConfig) return e;
   throw new Error(`expected InvalidConfig, got ${String(e)}`);
 }
@@ -38,15 +41,23 @@ describe('parseConfig defaults', () => {
       http: { host: '127.0.0.1', port: 7070 },
       accounts: [{ id: 'paper', exchange: 'sim', testnet: false }],
       verification: {
-        timeoutMs: 30_000, unknownAlertAfterMs: 60_000, closeVerifyAttempts: 10, closeVerifyWindowMs: 10_000,
-        restLagMs: 5_000, reportStaleMs: 2_000, feedDownPollMs: 1_000,
+        timeoutMs: 30_000,
+        unknownAlertAfterMs: 60_000,
+        closeVerifyAttempts: 10,
+        closeVerifyWindowMs: 10_000,
+        restLagMs: 5_000,
+        reportStaleMs: 2_000,
+        feedDownPollMs: 1_000,
       },
       protection: { onFailure: 'rollback', triggerBy: 'mark', maxStops: 5 },
       closing: { maxOrders: 3 },
       supervision: { restarts: 5, periodMs: 60_000, guardRestarts: 3 },
       ownership: { leaseTtlMs: 15_000 },
       sweeps: {
-        orphanEveryMs: 300_000, reconcileEveryMs: 600_000, orphanPolicy: 'alert', stuckAfterMs: 300_000,
+        orphanEveryMs: 300_000,
+        reconcileEveryMs: 600_000,
+        orphanPolicy: 'alert',
+        stuckAfterMs: 300_000,
         ignoreClientOrderIdPrefixes: [],
       },
       alerts: { cooldownMs: 600_000 },
@@ -96,11 +107,20 @@ describe('parseConfig defaults', () => {
 
 describe('parseConfig rejects', () => {
   it.each([
-    ['a top-level typo', { verifcation: {} }, 'verifcation', /unknown key 'verifcation' \(did you mean 'verification'\?\)/],
+    [
+      'a top-level typo',
+      { verifcation: {} },
+      'verifcation',
+      /unknown key 'verifcation' \(did you mean 'verification'\?\)/,
+    ],
     ['a nested typo', { verification: { timeotMs: 1 } }, 'verification.timeotMs', /did you mean 'timeoutMs'/],
     ['a typo inside an account', { accounts: [{ ...bybit, apikey: 'x' }] }, 'accounts[0].apikey', /unknown key/],
-    ['a typo inside an alert channel', { alerts: { webhook: { url: 'https://x.org', secrett: 's' } } },
-      'alerts.webhook.secrett', /expected one of: url, secret/],
+    [
+      'a typo inside an alert channel',
+      { alerts: { webhook: { url: 'https://x.org', secrett: 's' } } },
+      'alerts.webhook.secrett',
+      /expected one of: url, secret/,
+    ],
   ])('%s, naming its path', (_name, raw, field, message) => {
     const e = invalid(() => parseConfig(raw));
     expect(e.field).toBe(field);
@@ -108,25 +128,53 @@ describe('parseConfig rejects', () => {
   });
 
   it.each([
-    ['a string for a number', { verification: { timeoutMs: '30s' } }, 'verification.timeoutMs', /expected a positive integer, got a string/],
-    ['a negative number', { verification: { restLagMs: -5 } }, 'verification.restLagMs', /expected a positive integer, got -5/],
+    [
+      'a string for a number',
+      { verification: { timeoutMs: '30s' } },
+      'verification.timeoutMs',
+      /expected a positive integer, got a string/,
+    ],
+    [
+      'a negative number',
+      { verification: { restLagMs: -5 } },
+      'verification.restLagMs',
+      /expected a positive integer, got -5/,
+    ],
     ['zero', { ownership: { leaseTtlMs: 0 } }, 'ownership.leaseTtlMs', /positive integer/],
     ['a fraction', { sweeps: { stuckAfterMs: 1.5 } }, 'sweeps.stuckAfterMs', /positive integer/],
     ['a port above 65535', { http: { port: 70_000 } }, 'http.port', /at most 65535/],
     ['a number for a string', { http: { host: 7 } }, 'http.host', /expected a string, got a number/],
     ['a string for a boolean', { accounts: [{ ...bybit, testnet: 'yes' }] }, 'accounts[0].testnet', /true or false/],
     ['null for an object', { alerts: null }, 'alerts', /expected an object, got null/],
-    ['an unknown policy', { sweeps: { orphanPolicy: 'adpot' } }, 'sweeps.orphanPolicy', /one of "alert", "adopt", "flatten", got "adpot"/],
+    [
+      'an unknown policy',
+      { sweeps: { orphanPolicy: 'adpot' } },
+      'sweeps.orphanPolicy',
+      /one of "alert", "adopt", "flatten", got "adpot"/,
+    ],
     ['an unknown onFailure', { protection: { onFailure: 'ignore' } }, 'protection.onFailure', /"rollback", "alert"/],
     ['an unknown trigger price', { protection: { triggerBy: 'index' } }, 'protection.triggerBy', /"mark", "last"/],
     ['no stop budget', { protection: { maxStops: 0 } }, 'protection.maxStops', /positive integer/],
     ['a close budget of a fraction', { closing: { maxOrders: 2.5 } }, 'closing.maxOrders', /positive integer/],
     ['a misspelt restart budget', { supervision: { restart: 5 } }, 'supervision.restart', /unknown/i],
-    ['an upper-case exchange id', { accounts: [{ ...bybit, exchange: 'Bybit' }] }, 'accounts[0].exchange', /ccxt exchange id/],
-    ['an http URL for the private WebSocket', { accounts: [{ ...bybit, urls: { ws: 'http://127.0.0.1:9001' } }] },
-      'accounts[0].urls.ws', /ws:\/\/ or wss:\/\//],
-    ['a ws URL for REST', { accounts: [{ ...bybit, urls: { rest: 'ws://127.0.0.1:9001' } }] },
-      'accounts[0].urls.rest', /http:\/\/ or https:\/\//],
+    [
+      'an upper-case exchange id',
+      { accounts: [{ ...bybit, exchange: 'Bybit' }] },
+      'accounts[0].exchange',
+      /ccxt exchange id/,
+    ],
+    [
+      'an http URL for the private WebSocket',
+      { accounts: [{ ...bybit, urls: { ws: 'http://127.0.0.1:9001' } }] },
+      'accounts[0].urls.ws',
+      /ws:\/\/ or wss:\/\//,
+    ],
+    [
+      'a ws URL for REST',
+      { accounts: [{ ...bybit, urls: { rest: 'ws://127.0.0.1:9001' } }] },
+      'accounts[0].urls.rest',
+      /http:\/\/ or https:\/\//,
+    ],
     ['a redis URL that is not one', { redis: 'localhost:6379' }, 'redis', /redis:\/\/ or rediss:\/\//],
     ['an empty accounts list', { accounts: [] }, 'accounts', /at least one account/],
     ['a webhook without url', { alerts: { webhook: {} } }, 'alerts.webhook.url', /required/],
@@ -138,7 +186,9 @@ describe('parseConfig rejects', () => {
   });
 
   it('a duplicate account id, naming it and the index that repeats it', () => {
-    const e = invalid(() => parseConfig({ accounts: [bybit, { id: 'paper', exchange: 'sim' }, { id: 'main', exchange: 'sim' }] }));
+    const e = invalid(() =>
+      parseConfig({ accounts: [bybit, { id: 'paper', exchange: 'sim' }, { id: 'main', exchange: 'sim' }] }),
+    );
     expect(e.field).toBe('accounts[2].id');
     expect(e.message).toMatch(/duplicate account id 'main' \(already used by accounts\[0\]\)/);
   });
@@ -159,7 +209,9 @@ describe('parseConfig rejects', () => {
   });
 
   it('never echoes a string the user wrote, which may be a secret', () => {
-    const e = invalid(() => parseConfig({ alerts: { email: { smtp: 'http://u:SENTINEL-PW@h', from: 'a@b', to: ['c@d'] } } }));
+    const e = invalid(() =>
+      parseConfig({ alerts: { email: { smtp: 'http://u:SENTINEL-PW@h', from: 'a@b', to: ['c@d'] } } }),
+    );
     expect(e.field).toBe('alerts.email.smtp');
     expect(e.message).not.toContain('SENTINEL-PW');
   });
@@ -169,12 +221,22 @@ describe('the parsed config', () => {
   it('is frozen all the way down: mutation throws in strict mode', () => {
     const config = parseConfig({ accounts: [bybit] });
     const mutable = config as unknown as {
-      http: { port: number }; accounts: { id: string }[]; sweeps: { ignoreClientOrderIdPrefixes: string[] };
+      http: { port: number };
+      accounts: { id: string }[];
+      sweeps: { ignoreClientOrderIdPrefixes: string[] };
     };
-    expect(() => { mutable.http.port = 1; }).toThrow(TypeError);
-    expect(() => { (mutable.accounts[0] as { id: string }).id = 'x'; }).toThrow(TypeError);
-    expect(() => { mutable.accounts.push({ id: 'y' }); }).toThrow(TypeError);
-    expect(() => { mutable.sweeps.ignoreClientOrderIdPrefixes.push('z'); }).toThrow(TypeError);
+    expect(() => {
+      mutable.http.port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (mutable.accounts[0] as { id: string }).id = 'x';
+    }).toThrow(TypeError);
+    expect(() => {
+      mutable.accounts.push({ id: 'y' });
+    }).toThrow(TypeError);
+    expect(() => {
+      mutable.sweeps.ignoreClientOrderIdPrefixes.push('z');
+    }).toThrow(TypeError);
   });
 
   it('parses again to an equal config, so an already-parsed config may be given where raw input is expected', () => {
@@ -200,15 +262,26 @@ describe('configSecrets', () => {
       },
     });
     const secrets = configSecrets(config);
-    expect(new Set(secrets)).toEqual(new Set([
-      'REDIS-PW', 'HTTP-TOKEN', 'API-KEY', 'API-SECRET', 'PASSPHRASE', 'HOOK-SECRET', '123456:ABC-SENTINEL',
-      'SMTP%40PW', 'SMTP@PW',
-    ]));
+    expect(new Set(secrets)).toEqual(
+      new Set([
+        'REDIS-PW',
+        'HTTP-TOKEN',
+        'API-KEY',
+        'API-SECRET',
+        'PASSPHRASE',
+        'HOOK-SECRET',
+        '123456:ABC-SENTINEL',
+        'SMTP%40PW',
+        'SMTP@PW',
+      ]),
+    );
     expect(secrets).not.toContain('user');
   });
 
   it('finds every named API token', () => {
-    const secrets = configSecrets(parseConfig({ http: { tokens: [{ name: 'grafana', token: 'GRAFANA-TOKEN-0123456789', scopes: ['read'] }] } }));
+    const secrets = configSecrets(
+      parseConfig({ http: { tokens: [{ name: 'grafana', token: 'GRAFANA-TOKEN-0123456789', scopes: ['read'] }] } }),
+    );
     expect(secrets).toContain('GRAFANA-TOKEN-0123456789');
   });
 
@@ -221,12 +294,25 @@ describe('http tokens', () => {
   const token = (name: string, value: string, scopes: string[] = ['read']) => ({ name, token: value, scopes });
 
   it('accepts named tokens with scopes', () => {
-    const config = parseConfig({ http: { token: 'admin-token', tokens: [token('grafana', 'g'.repeat(16)), token('bot', 'b'.repeat(20), ['read', 'trade'])] } });
-    expect(config.http.tokens?.map((t) => [t.name, t.scopes])).toEqual([['grafana', ['read']], ['bot', ['read', 'trade']]]);
+    const config = parseConfig({
+      http: {
+        token: 'admin-token',
+        tokens: [token('grafana', 'g'.repeat(16)), token('bot', 'b'.repeat(20), ['read', 'trade'])],
+      },
+    });
+    expect(config.http.tokens?.map((t) => [t.name, t.scopes])).toEqual([
+      ['grafana', ['read']],
+      ['bot', ['read', 'trade']],
+    ]);
   });
 
   it.each([
-    ['an unknown scope', [token('x', 'x'.repeat(16), ['write'])], 'http.tokens[0].scopes[0]', /"read", "trade", "admin"/],
+    [
+      'an unknown scope',
+      [token('x', 'x'.repeat(16), ['write'])],
+      'http.tokens[0].scopes[0]',
+      /"read", "trade", "admin"/,
+    ],
     ['a short token', [token('x', 'short')], 'http.tokens[0].token', /at least 16/],
     ['the name of http.token', [token('default', 'x'.repeat(16))], 'http.tokens[0].name', /name of http.token/],
     ['a duplicate name', [token('a', 'x'.repeat(16)), token('a', 'y'.repeat(16))], 'http.tokens[1].name', /duplicate/],
@@ -240,14 +326,20 @@ describe('http tokens', () => {
   });
 
   it('refuses an allowed host with a scheme or a port', () => {
-    expect(invalid(() => parseConfig({ http: { allowedHosts: ['http://posguard:7070'] } })).field).toBe('http.allowedHosts[0]');
+    expect(invalid(() => parseConfig({ http: { allowedHosts: ['http://posguard:7070'] } })).field).toBe(
+      'http.allowedHosts[0]',
+    );
   });
 });
 
 describe('loadConfigFile', () => {
   let dir: string;
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'posguard-config-')); });
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'posguard-config-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('reads and validates a file', async () => {
     const path = join(dir, 'ok.json');

@@ -22,6 +22,7 @@ export interface CaseFixture<C> {
 export function fixture<T>(path: string): T {
   const url = new URL(`./fixtures/${path}`, import.meta.url);
   const parsed = JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as T & { follows?: unknown };
-  if (typeof parsed.follows !== 'string' || parsed.follows === '') throw new Error(`fixture ${path} does not say what it follows`);
+  if (typeof parsed.follows !== 'string' || parsed.follows === '')
+    throw new Error(`fixture ${path} does not say what it follows`);
   return parsed;
 }

@@ -26,7 +26,8 @@ export function shapeDifferences(fixture: unknown, sim: unknown, rules: ShapeRul
   const key = path.split('.').at(-1) ?? '';
   if (rules.recorderStrings?.includes(key) && numeric(fixture) && numeric(sim)) return out;
   if (kind(fixture) !== kind(sim)) return [`${path || '(reply)'}: ${kind(sim)} where the venue sends ${kind(fixture)}`];
-  if ((fixture === '') !== (sim === '')) return [`${path}: ${JSON.stringify(sim)} where the venue sends ${JSON.stringify(fixture)}`];
+  if ((fixture === '') !== (sim === ''))
+    return [`${path}: ${JSON.stringify(sim)} where the venue sends ${JSON.stringify(fixture)}`];
   if (Array.isArray(fixture) && Array.isArray(sim)) {
     if (fixture.length > 0 && sim.length > 0) out.push(...shapeDifferences(fixture[0], sim[0], rules, `${path}[0]`));
     return out;
@@ -43,7 +44,8 @@ export function shapeDifferences(fixture: unknown, sim: unknown, rules: ShapeRul
       if (k === 'cumFeeDetail') continue;
       out.push(...shapeDifferences(f[k], s[k], rules, path === '' ? k : `${path}.${k}`));
     }
-    for (const k of Object.keys(s)) if (!(k in f) && rules.simOnly?.[k] === undefined) out.push(`${path}.${k}: sent, but the venue does not send it`);
+    for (const k of Object.keys(s))
+      if (!(k in f) && rules.simOnly?.[k] === undefined) out.push(`${path}.${k}: sent, but the venue does not send it`);
   }
   return out;
 }

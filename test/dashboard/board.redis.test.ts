@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALERTS_QUEUE } from '../../src/alerts/delivery-queue.js';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { BullmqSweepScheduler } from '../../src/sweeps/scheduler.js';
 import { AVL, eventually, startTestService, type TestService } from '../service/support.js';
 import { REDIS_URL, redisForThisFile } from '../support/redis.js';
@@ -28,13 +28,16 @@ const pages: OpenedPage[] = [];
 const bodies: string[] = [];
 
 beforeAll(async () => {
-  t = await startTestService({
-    redis: REDIS_URL,
-    accounts: [{ id: 'paper', exchange: 'sim', apiKey: SECRETS[2], secret: SECRETS[3] }],
-    http: { token: ADMIN, tokens: [{ name: 'viewer', token: VIEWER, scopes: ['read'] }] },
-    alerts: { webhook: { url: 'http://127.0.0.1:9/hook', secret: SECRETS[4] } },
-    sweeps: { orphanEveryMs: 700, reconcileEveryMs: 60_000 },
-  }, { persistence: 'redis', redisPrefix: db.prefix });
+  t = await startTestService(
+    {
+      redis: REDIS_URL,
+      accounts: [{ id: 'paper', exchange: 'sim', apiKey: SECRETS[2], secret: SECRETS[3] }],
+      http: { token: ADMIN, tokens: [{ name: 'viewer', token: VIEWER, scopes: ['read'] }] },
+      alerts: { webhook: { url: 'http://127.0.0.1:9/hook', secret: SECRETS[4] } },
+      sweeps: { orphanEveryMs: 700, reconcileEveryMs: 60_000 },
+    },
+    { persistence: 'redis', redisPrefix: db.prefix },
+  );
   browser = await launch();
 }, 60_000);
 afterAll(async () => {
@@ -47,7 +50,11 @@ async function signedIn(token: string, path = '/'): Promise<OpenedPage> {
   const p = await openPage(browser, t.url);
   pages.push(p);
   p.page.on('response', (r) => {
-    if (r.request().resourceType() !== 'eventsource') void r.text().then((b) => bodies.push(b), () => {});
+    if (r.request().resourceType() !== 'eventsource')
+      void r.text().then(
+        (b) => bodies.push(b),
+        () => {},
+      );
   });
   await p.page.goto(`${t.url}${path}`);
   await p.page.fill('[data-field="token"]', token);
@@ -64,7 +71,10 @@ describe('the dashboard on Redis, with tokens', () => {
   it('signs in with the session cookie and shows an intent move, with its Redis history and payloads', async () => {
     const p = await signedIn(ADMIN);
     const { page } = p;
-    const opened = await t.request('POST', '/v1/positions', { token: ADMIN, body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 } });
+    const opened = await t.request('POST', '/v1/positions', {
+      token: ADMIN,
+      body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 },
+    });
     const { id } = opened.json as { id: string };
     await page.waitForSelector('[data-state="open"][data-count="1"]', { timeout: WAIT_MS });
     await page.click('[data-nav="positions"]');
@@ -96,18 +106,26 @@ describe('the dashboard on Redis, with tokens', () => {
     expect(await page.locator('main [data-action]').count()).toBe(0);
     await shot(page, 'read-only');
     // The cookie a read token got cannot close, halt or ack either.
-    const status = await page.evaluate<number>(`fetch('/v1/accounts/paper/halt', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status)`);
+    const status = await page.evaluate<number>(
+      `fetch('/v1/accounts/paper/halt', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status)`,
+    );
     expect(status).toBe(403);
     expectNoSecret(await page.content(), 'the read-only page');
   }, 90_000);
 
   it('serves bull-board behind the same session, read-only, with sweep jobs linked to their reports', async () => {
     expect((await t.request('GET', '/queues')).status).toBe(401);
-    const sweepQueue = BullmqSweepScheduler.queueName(accountId('paper'));
+    const sweepQueue = BullmqSweepScheduler.queueName(asAccountId('paper'));
     // A scheduled sweep has run (every 700 ms here).
     await eventually(async () => {
-      const r = await t.request('GET', `/queues/api/queues?activeQueue=${sweepQueue}&status=completed&page=1&jobsPerPage=10`, { token: ADMIN });
-      const q = (r.json as { queues: { name: string; jobs: { externalUrl?: { href: string } }[] }[] }).queues.find((x) => x.name === sweepQueue);
+      const r = await t.request(
+        'GET',
+        `/queues/api/queues?activeQueue=${sweepQueue}&status=completed&page=1&jobsPerPage=10`,
+        { token: ADMIN },
+      );
+      const q = (r.json as { queues: { name: string; jobs: { externalUrl?: { href: string } }[] }[] }).queues.find(
+        (x) => x.name === sweepQueue,
+      );
       return q?.jobs.some((j) => j.externalUrl?.href.startsWith('/#/sweeps/paper/')) === true;
     }, WAIT_MS);
     const p = await signedIn(VIEWER, '/');
@@ -125,14 +143,22 @@ describe('the dashboard on Redis, with tokens', () => {
     expect((await t.request('PUT', `/queues/api/queues/${ALERTS_QUEUE}/empty`, { token: ADMIN })).status).toBe(405);
   }, 90_000);
 
-  it('redacts a secret that reached a job\'s data (a second defence), and no answer the browsers got holds one', async () => {
+  it("redacts a secret that reached a job's data (a second defence), and no answer the browsers got holds one", async () => {
     const queue = new Queue(ALERTS_QUEUE, { connection: db.redis, prefix: `${db.prefix}bull` });
     try {
-      await queue.add('planted', { note: `a channel that leaked ${SECRETS[4]}`, botToken: 'a-token-by-its-key' }, { delay: 600_000 });
-      const r = await t.request('GET', `/queues/api/queues?activeQueue=${ALERTS_QUEUE}&status=delayed&page=1&jobsPerPage=10`, { token: ADMIN });
+      await queue.add(
+        'planted',
+        { note: `a channel that leaked ${SECRETS[4]}`, botToken: 'a-token-by-its-key' },
+        { delay: 600_000 },
+      );
+      const r = await t.request(
+        'GET',
+        `/queues/api/queues?activeQueue=${ALERTS_QUEUE}&status=delayed&page=1&jobsPerPage=10`,
+        { token: ADMIN },
+      );
       expect(r.status).toBe(200);
       expect(r.text).toMatch(/\[redacted\]/);
-      expectNoSecret(r.text, 'the board\'s job data');
+      expectNoSecret(r.text, "the board's job data");
       expect(r.text.includes('a-token-by-its-key')).toBe(false);
     } finally {
       await queue.obliterate({ force: true }).catch(() => {});

@@ -18,7 +18,15 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -41,7 +49,12 @@ export interface OpenedPage {
   close(): Promise<void>;
 }
 
-export async function openPage(browser: Browser, baseUrl: string, viewport = { width: 1400, height: 1000 }, extra: { isMobile?: boolean; hasTouch?: boolean } = {}): Promise<OpenedPage> {
+export async function openPage(
+  browser: Browser,
+  baseUrl: string,
+  viewport = { width: 1400, height: 1000 },
+  extra: { isMobile?: boolean; hasTouch?: boolean } = {},
+): Promise<OpenedPage> {
   const context = await browser.newContext({ viewport, ...extra, serviceWorkers: 'block' });
   context.setDefaultTimeout(WAIT_MS);
   const origin = new URL(baseUrl).origin;
@@ -57,7 +70,9 @@ export async function openPage(browser: Browser, baseUrl: string, viewport = { w
     }
   });
   const page = await context.newPage();
-  page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), resourceType: r.resourceType(), at: Date.now() }));
+  page.on('request', (r) =>
+    requests.push({ url: r.url(), method: r.method(), resourceType: r.resourceType(), at: Date.now() }),
+  );
   page.on('console', (m) => {
     // A refused request is the API's answer (a 501, a 409), checked by the tests themselves; anything else is the page's error.
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());

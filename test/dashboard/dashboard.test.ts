@@ -134,7 +134,9 @@ describe('the dashboard', () => {
     await page.click(`[data-alert="${alertId}"] [data-action="ack"]`);
     await page.click('[data-action="confirm-ack"]');
     await page.waitForSelector(`[data-alert="${alertId}"]`, { state: 'detached' });
-    const acked = ((await t.request('GET', '/v1/alerts')).json as { id: string; acknowledged?: { by: string } }[]).find((a) => a.id === alertId);
+    const acked = ((await t.request('GET', '/v1/alerts')).json as { id: string; acknowledged?: { by: string } }[]).find(
+      (a) => a.id === alertId,
+    );
     expect(acked?.acknowledged?.by).toBe('anonymous');
     expect(p.blocked).toEqual([]);
   }, 90_000);
@@ -157,11 +159,15 @@ describe('the dashboard', () => {
     await page.click('[data-action="flatten-step-2"]');
     const said = await page.waitForSelector('.modal-status :text("Flatten started")');
     expect(await said.textContent()).toMatch(/paper is halted and \d+ positions? of posguard's closing/);
-    expect(p.requests.slice(before).filter((r) => r.url.endsWith('/v1/accounts/paper/flatten') && r.method === 'POST')).toHaveLength(1);
+    expect(
+      p.requests.slice(before).filter((r) => r.url.endsWith('/v1/accounts/paper/flatten') && r.method === 'POST'),
+    ).toHaveLength(1);
     await page.click('[data-action="cancel"]');
     await page.waitForSelector('[data-account="paper"] [data-trading="halted"]');
     // The flatten is recorded like any operator action, and a page loaded later shows it from the audit log.
-    expect(await page.textContent('[data-actions]')).toMatch(/anonymous · flatten paper \(flattened by anonymous\): halted; entries not sent aborted; closing/);
+    expect(await page.textContent('[data-actions]')).toMatch(
+      /anonymous · flatten paper \(flattened by anonymous\): halted; entries not sent aborted; closing/,
+    );
     const later = await open('/#/accounts');
     expect(await later.page.textContent('[data-actions]')).toMatch(/flatten paper/);
     expect(await later.page.$('[data-unavailable-reason="audit"]')).toBeNull();
@@ -176,7 +182,9 @@ describe('the dashboard', () => {
     await page.click('[data-action="confirm-halt"]');
     await page.waitForSelector('[data-account="paper"] [data-trading="halted"]');
     await shot(page, 'phone-accounts-halted');
-    const refused = await t.request('POST', '/v1/positions', { body: { account: 'paper', symbol: AVL, side: 'sell', amount: 43 } });
+    const refused = await t.request('POST', '/v1/positions', {
+      body: { account: 'paper', symbol: AVL, side: 'sell', amount: 43 },
+    });
     expect(refused.status).toBe(409);
     // Nothing is wider than the phone's screen but the scrolling tables and the chart.
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
@@ -203,7 +211,9 @@ describe('stuck positions', () => {
       s.sim.faults.set({ fault: { kind: 'streamDrop' } });
       s.sim.faults.set({ fault: { kind: 'orderIndexDelay', ms: 60_000 } });
       s.sim.faults.set({ fault: { kind: 'restLag', ms: 60_000 } });
-      const res = await s.request('POST', '/v1/positions', { body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43 } });
+      const res = await s.request('POST', '/v1/positions', {
+        body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43 },
+      });
       const { id } = res.json as { id: string };
       await p.page.waitForSelector('[data-state="verifying"].stuck', { timeout: WAIT_MS });
       expect(await p.page.getAttribute('[data-state="verifying"]', 'aria-label')).toMatch(/1 stuck/);

@@ -29,7 +29,8 @@ afterAll(async () => {
 
 describe('the built package', () => {
   it('has JavaScript and declarations for the library and the CLI', () => {
-    for (const f of ['index.js', 'index.d.ts', 'cli/main.js', 'service/server.js', 'service/server.d.ts']) expect(existsSync(join(ROOT, 'dist', f)), f).toBe(true);
+    for (const f of ['index.js', 'index.d.ts', 'cli/main.js', 'service/server.js', 'service/server.d.ts'])
+      expect(existsSync(join(ROOT, 'dist', f)), f).toBe(true);
   });
 
   it('has the dashboard bundled (dist/web), served from there where web/ is not shipped', async () => {
@@ -40,7 +41,10 @@ describe('the built package', () => {
     const installed = await mkdtemp(join(tmpdir(), 'posguard-installed-'));
     await mkdir(join(installed, 'dist', 'web'), { recursive: true });
     await writeFile(join(installed, 'dist', 'web', 'app.js'), js);
-    await writeFile(join(installed, 'dist', 'web', 'app.css'), await readFile(join(ROOT, 'dist', 'web', 'app.css'), 'utf8'));
+    await writeFile(
+      join(installed, 'dist', 'web', 'app.css'),
+      await readFile(join(ROOT, 'dist', 'web', 'app.css'), 'utf8'),
+    );
     const { dashboardAssets } = await import('../../src/service/dashboard/bundle.js');
     expect((await dashboardAssets(installed)).js).toBe(js);
     await rm(installed, { recursive: true, force: true });
@@ -49,15 +53,22 @@ describe('the built package', () => {
   it('runs posguard --help and --version from plain Node', async () => {
     const help = await run('node', [join(ROOT, 'bin', 'posguard.js'), '--help']);
     expect(help.stdout).toContain('Usage: posguard');
-    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+      bin: Record<string, string>;
+    };
     expect(pkg.bin.posguard).toBe('bin/posguard.js');
     expect((await run('node', [join(ROOT, 'bin', 'posguard.js'), '--version'])).stdout.trim()).toBe(pkg.version);
-    const bad = await run('node', [join(ROOT, 'bin', 'posguard.js'), 'start', 'posguard.json']).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run('node', [join(ROOT, 'bin', 'posguard.js'), 'start', 'posguard.json']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(bad).toMatchObject({ code: 2 });
   });
 
   it('imports as posguard from plain Node and runs the README example to a verified close', async () => {
-    await writeFile(join(dir, 'bot.js'), `
+    await writeFile(
+      join(dir, 'bot.js'),
+      `
 import { createGuard, POSITION_STATES, InvalidIntent } from 'posguard';
 const guard = await createGuard({ accounts: [{ id: 'paper', exchange: 'sim' }] });
 const pos = await guard.open({ account: 'paper', symbol: 'AVL/USDT:USDT', side: 'buy', amount: 43, stopLoss: 0.21 });
@@ -68,8 +79,14 @@ let refused = '';
 try { await guard.open({ account: 'paper', symbol: 'AVLUSDT', side: 'buy', amount: 43 }); } catch (e) { refused = e instanceof InvalidIntent ? e.field : String(e); }
 await guard.stop();
 console.log(JSON.stringify({ opened, closed, states: POSITION_STATES.length, refused }));
-`);
+`,
+    );
     const { stdout } = await run('node', ['bot.js'], { cwd: dir, timeout: 60_000 });
-    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}')).toEqual({ opened: 'open', closed: 'closed', states: 11, refused: 'symbol' });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}')).toEqual({
+      opened: 'open',
+      closed: 'closed',
+      states: 11,
+      refused: 'symbol',
+    });
   }, 90_000);
 });

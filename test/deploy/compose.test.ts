@@ -19,7 +19,19 @@ import { startConfig } from '../../src/cli/start.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: string; command?: string[]; ports?: string[]; volumes?: string[]; environment?: Record<string, string>; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }> }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      command?: string[];
+      ports?: string[];
+      volumes?: string[];
+      environment?: Record<string, string>;
+      healthcheck?: { test: string[] };
+      depends_on?: Record<string, { condition: string }>;
+    }
+  >;
   volumes: Record<string, unknown>;
 };
 const services = compose.services;
@@ -48,7 +60,9 @@ function freePort(): Promise<number> {
   });
 }
 
-const posguardServices = Object.entries(services).filter(([, s]) => s.image === 'posguard:local' && s.command?.[0] === 'start');
+const posguardServices = Object.entries(services).filter(
+  ([, s]) => s.image === 'posguard:local' && s.command?.[0] === 'start',
+);
 
 describe('the Redis of docker-compose.yml', () => {
   let server: ChildProcess | undefined;
@@ -64,18 +78,36 @@ describe('the Redis of docker-compose.yml', () => {
     expect(binary).toBe('redis-server');
     const port = await freePort();
     dir = await mkdtemp(join(tmpdir(), 'posguard-compose-redis-'));
-    server = spawn('redis-server', [...flags, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'], { stdio: 'ignore' });
+    server = spawn(
+      'redis-server',
+      [...flags, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'],
+      { stdio: 'ignore' },
+    );
     const connect = (): Redis => {
-      const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const c = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       c.on('error', () => {});
       return c;
     };
-    await expect.poll(async () => {
-      const c = connect();
-      const up = await c.ping().then(() => true, () => false);
-      c.disconnect();
-      return up;
-    }, { timeout: 10_000, interval: 200 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const c = connect();
+          const up = await c.ping().then(
+            () => true,
+            () => false,
+          );
+          c.disconnect();
+          return up;
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toBe(true);
     const client = connect();
     const config = async (name: string) => (await client.config('GET', name))[1];
     expect(await config('appendonly')).toBe('yes');
@@ -99,43 +131,50 @@ describe('the Redis of docker-compose.yml', () => {
 describe('the posguard workers of docker-compose.yml', () => {
   it('are two, sharing one config', () => {
     expect(posguardServices.map(([name]) => name)).toEqual(['posguard-a', 'posguard-b']);
-    const [a, b] = posguardServices.map(([, s]) => JSON.stringify({ command: s.command, volumes: s.volumes, environment: s.environment }));
+    const [a, b] = posguardServices.map(([, s]) =>
+      JSON.stringify({ command: s.command, volumes: s.volumes, environment: s.environment }),
+    );
     expect(a).toBe(b);
   });
 
-  it.each(posguardServices)('%s: its command parses with the real CLI, and the config it mounts loads with the token from its environment', async (_name, s) => {
-    const inv = await parseCli(s.command ?? []);
-    expect(inv.command).toBe('start');
-    const inContainer = String(inv.options.config);
-    const mount = (s.volumes ?? []).map((v) => v.split(':')).find(([, to]) => to === inContainer);
-    expect(mount, `a volume mounts ${inContainer}`).toBeDefined();
-    const onHost = join(ROOT, mount?.[0] ?? '');
-    expect(existsSync(onHost)).toBe(true);
-    const config = await loadConfigFile(onHost);
-    expect(config.accounts.length).toBeGreaterThan(0);
-    // Bound beyond loopback inside the container: a token is needed, and the environment gives it.
-    expect(config.http.host).toBe('0.0.0.0');
-    const env = Object.keys(s.environment ?? {});
-    expect(env).toContain('POSGUARD_HTTP_TOKEN');
-    expect((await startConfig(onHost, { POSGUARD_HTTP_TOKEN: 'token-from-compose' })).http.token).toBe('token-from-compose');
-    // Redis and the simulator are the compose file's services.
-    expect(new URL(config.redis).hostname).toBe('redis');
-    const simPort = (await parseCli(services.sim?.command ?? [])).options.port;
-    for (const a of config.accounts) {
-      for (const u of [a.urls?.rest, a.urls?.ws]) {
-        expect(new URL(u ?? '').hostname).toBe('sim');
-        expect(new URL(u ?? '').port).toBe(String(simPort));
+  it.each(posguardServices)(
+    '%s: its command parses with the real CLI, and the config it mounts loads with the token from its environment',
+    async (_name, s) => {
+      const inv = await parseCli(s.command ?? []);
+      expect(inv.command).toBe('start');
+      const inContainer = String(inv.options.config);
+      const mount = (s.volumes ?? []).map((v) => v.split(':')).find(([, to]) => to === inContainer);
+      expect(mount, `a volume mounts ${inContainer}`).toBeDefined();
+      const onHost = join(ROOT, mount?.[0] ?? '');
+      expect(existsSync(onHost)).toBe(true);
+      const config = await loadConfigFile(onHost);
+      expect(config.accounts.length).toBeGreaterThan(0);
+      // Bound beyond loopback inside the container: a token is needed, and the environment gives it.
+      expect(config.http.host).toBe('0.0.0.0');
+      const env = Object.keys(s.environment ?? {});
+      expect(env).toContain('POSGUARD_HTTP_TOKEN');
+      expect((await startConfig(onHost, { POSGUARD_HTTP_TOKEN: 'token-from-compose' })).http.token).toBe(
+        'token-from-compose',
+      );
+      // Redis and the simulator are the compose file's services.
+      expect(new URL(config.redis).hostname).toBe('redis');
+      const simPort = (await parseCli(services.sim?.command ?? [])).options.port;
+      for (const a of config.accounts) {
+        for (const u of [a.urls?.rest, a.urls?.ws]) {
+          expect(new URL(u ?? '').hostname).toBe('sim');
+          expect(new URL(u ?? '').port).toBe(String(simPort));
+        }
       }
-    }
-    // Published on this machine only, at the port the config serves; healthy when ready.
-    for (const p of s.ports ?? []) {
-      const [host, , inside] = p.split(':');
-      expect(host).toBe('127.0.0.1');
-      expect(Number(inside)).toBe(config.http.port);
-    }
-    expect(s.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${config.http.port}/readyz`);
-    expect(s.depends_on?.redis?.condition).toBe('service_healthy');
-  });
+      // Published on this machine only, at the port the config serves; healthy when ready.
+      for (const p of s.ports ?? []) {
+        const [host, , inside] = p.split(':');
+        expect(host).toBe('127.0.0.1');
+        expect(Number(inside)).toBe(config.http.port);
+      }
+      expect(s.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${config.http.port}/readyz`);
+      expect(s.depends_on?.redis?.condition).toBe('service_healthy');
+    },
+  );
 
   it('publish different host ports', () => {
     const hostPorts = posguardServices.flatMap(([, s]) => (s.ports ?? []).map((p) => p.split(':')[1]));
@@ -144,7 +183,9 @@ describe('the posguard workers of docker-compose.yml', () => {
 
   it('name only environment variables that posguard reads', () => {
     const named = new Set(Object.values(services).flatMap((s) => Object.keys(s.environment ?? {})));
-    const sources = ['src/cli/start.ts', 'src/cli/api-client.ts', 'src/config/config-path.ts'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
+    const sources = ['src/cli/start.ts', 'src/cli/api-client.ts', 'src/config/config-path.ts']
+      .map((f) => readFileSync(join(ROOT, f), 'utf8'))
+      .join('\n');
     for (const name of named) expect(sources, `posguard reads ${name}`).toContain(name);
   });
 });
@@ -158,8 +199,15 @@ describe('the simulator of docker-compose.yml', () => {
 });
 
 describe('the Dockerfile', () => {
-  const lines = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-  const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 
   it('builds in one stage and runs a pruned image in another, as a non-root user under an init process', () => {
     const from = lines.filter((l) => l.startsWith('FROM '));
@@ -170,7 +218,9 @@ describe('the Dockerfile', () => {
     const user = lines.filter((l) => l.startsWith('USER ')).at(-1);
     expect(user).toBeDefined();
     expect(user).not.toMatch(/root|\b0\b/);
-    const entry = JSON.parse(lines.find((l) => l.startsWith('ENTRYPOINT '))?.slice('ENTRYPOINT '.length) ?? '[]') as string[];
+    const entry = JSON.parse(
+      lines.find((l) => l.startsWith('ENTRYPOINT '))?.slice('ENTRYPOINT '.length) ?? '[]',
+    ) as string[];
     expect(entry[0]).toBe('/usr/bin/tini');
     expect(lines.some((l) => /apt-get install .*\btini\b/.test(l))).toBe(true);
     expect(entry.at(-1)).toBe('/app/bin/posguard.js');
@@ -180,17 +230,30 @@ describe('the Dockerfile', () => {
     const copies = lines.filter((l) => l.startsWith('COPY ') && !l.includes('--from='));
     expect(copies.length).toBeGreaterThan(0);
     for (const line of copies) {
-      const words = line.split(/\s+/).slice(1).filter((w) => !w.startsWith('--'));
+      const words = line
+        .split(/\s+/)
+        .slice(1)
+        .filter((w) => !w.startsWith('--'));
       for (const source of words.slice(0, -1)) {
         expect(existsSync(join(ROOT, source)), `${source} exists`).toBe(true);
-        expect(ignored.some((i) => source === i || source.startsWith(`${i}/`)), `${source} is not ignored`).toBe(false);
+        expect(
+          ignored.some((i) => source === i || source.startsWith(`${i}/`)),
+          `${source} is not ignored`,
+        ).toBe(false);
       }
     }
   });
 
   it('copies from the build stage only what that stage makes', () => {
-    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { outDir: string } };
-    const made = new Set(['/app/package.json', '/app/node_modules', `/app/${build.compilerOptions.outDir}`, '/app/bin']);
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      compilerOptions: { outDir: string };
+    };
+    const made = new Set([
+      '/app/package.json',
+      '/app/node_modules',
+      `/app/${build.compilerOptions.outDir}`,
+      '/app/bin',
+    ]);
     for (const line of lines.filter((l) => l.startsWith('COPY --from=build'))) {
       const source = line.split(/\s+/).filter((w) => !w.startsWith('--'))[1];
       expect(made.has(source ?? ''), `${source} is made by the build stage`).toBe(true);

@@ -19,7 +19,10 @@ function files(dir: string): string[] {
 }
 
 const sources = ROOTS.flatMap(files).map((path) => ({ path, text: readFileSync(path, 'utf8') }));
-const headings = readFileSync('docs/architecture.md', 'utf8').split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3).trim());
+const headings = readFileSync('docs/architecture.md', 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('## '))
+  .map((l) => l.slice(3).trim());
 
 describe('citations of the design', () => {
   it('no comment cites DESIGN.md or a DESIGN section (it is not in the repository)', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_ORDER_ID_MAX, clientOrderId, parseClientOrderId, positionOfClientOrderId, type OrderRole } from '../../src/domain/client-order-id.js';
+import {
+  CLIENT_ORDER_ID_MAX,
+  clientOrderId,
+  parseClientOrderId,
+  positionOfClientOrderId,
+  type OrderRole,
+} from '../../src/domain/client-order-id.js';
 import { InvalidClientOrderId } from '../../src/domain/errors.js';
 import { newPositionId } from '../../src/domain/ids.js';
 
@@ -7,8 +13,13 @@ const pos = newPositionId(1_764_000_000_000, new Uint8Array(10).fill(255));
 
 describe('client order ids', () => {
   it.each<[OrderRole, string]>([
-    ['entry', '-e'], ['stop', '-s1'], ['stop-2', '-s2'], ['close-1', '-c1'], ['close-2', '-c2'],
-    ['close-9999', '-c9999'], ['excess-1', '-x1'],
+    ['entry', '-e'],
+    ['stop', '-s1'],
+    ['stop-2', '-s2'],
+    ['close-1', '-c1'],
+    ['close-2', '-c2'],
+    ['close-9999', '-c9999'],
+    ['excess-1', '-x1'],
   ])('%s fits both venues (≤ 36 chars of [A-Za-z0-9_-]) and parses back', (role, suffix) => {
     const id = clientOrderId(pos, role);
     expect(id.endsWith(suffix)).toBe(true);
@@ -27,7 +38,7 @@ describe('client order ids', () => {
     expect(clientOrderId(other, 'entry')).not.toBe(clientOrderId(pos, 'entry'));
   });
 
-  it.each(['', 'my-bot-123', 'pg-short-e', `pg-${pos}-q1`, `pg-${pos}-c0`])('does not claim %j as posguard\'s', (id) => {
+  it.each(['', 'my-bot-123', 'pg-short-e', `pg-${pos}-q1`, `pg-${pos}-c0`])("does not claim %j as posguard's", (id) => {
     expect(parseClientOrderId(id)).toBeUndefined();
     expect(positionOfClientOrderId(id)).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPositionId, newPositionId, positionId } from '../../src/domain/ids.js';
+import { isPositionId, newPositionId, parsePositionId } from '../../src/domain/ids.js';
 
 describe('position ids', () => {
   it('is a 26-character ULID that sorts by time', () => {
@@ -19,7 +19,7 @@ describe('position ids', () => {
   it.each([
     ['too few random bytes', () => newPositionId(1, new Uint8Array(9))],
     ['a negative time', () => newPositionId(-1, new Uint8Array(10))],
-    ['a parsed id that is not a ULID', () => positionId('42')],
+    ['a parsed id that is not a ULID', () => parsePositionId('42')],
   ])('refuses %s', (_name, call) => {
     expect(call).toThrow(RangeError);
   });

@@ -4,17 +4,35 @@ import { normalizeOrder } from '../../src/domain/normalize-order.js';
 
 const ctx = { source: 'order-query' as const, receivedAt: 1_000 };
 const full = {
-  id: '1900000000000000001', clientOrderId: 'pg-01JD0000000000000000000000-e', symbol: 'AVL/USDT:USDT',
-  side: 'buy', type: 'market', amount: 43, filled: 43, average: 0.2512, status: 'closed',
-  reduceOnly: false, timestamp: 900, lastUpdateTimestamp: 950,
+  id: '1900000000000000001',
+  clientOrderId: 'pg-01JD0000000000000000000000-e',
+  symbol: 'AVL/USDT:USDT',
+  side: 'buy',
+  type: 'market',
+  amount: 43,
+  filled: 43,
+  average: 0.2512,
+  status: 'closed',
+  reduceOnly: false,
+  timestamp: 900,
+  lastUpdateTimestamp: 950,
 };
 
 describe('normalizeOrder', () => {
   it('turns a full Binance-style reply into a report with side, amount and status', () => {
     const r = normalizeOrder(full, ctx);
     expect(r).toMatchObject({
-      venueOrderId: '1900000000000000001', side: 'buy', amount: 43, filled: 43, status: 'filled',
-      type: 'market', averagePrice: 0.2512, reduceOnly: false, venueTime: 950, source: 'order-query', receivedAt: 1_000,
+      venueOrderId: '1900000000000000001',
+      side: 'buy',
+      amount: 43,
+      filled: 43,
+      status: 'filled',
+      type: 'market',
+      averagePrice: 0.2512,
+      reduceOnly: false,
+      venueTime: 950,
+      source: 'order-query',
+      receivedAt: 1_000,
     });
   });
 
@@ -46,14 +64,19 @@ describe('normalizeOrder', () => {
     expect(() => normalizeOrder({ ...full, side: undefined }, ctx)).toThrow(/venue order 1900000000000000001/);
   });
 
-  it.each([
-    [null], [undefined], ['a string'], [[full]],
-  ])('throws MalformedOrderReply for a reply that is not an order object (%j)', (raw) => {
-    expect(() => normalizeOrder(raw, ctx)).toThrow(MalformedOrderReply);
-  });
+  it.each([[null], [undefined], ['a string'], [[full]]])(
+    'throws MalformedOrderReply for a reply that is not an order object (%j)',
+    (raw) => {
+      expect(() => normalizeOrder(raw, ctx)).toThrow(MalformedOrderReply);
+    },
+  );
 
   it.each([
-    ['open', 'open'], ['closed', 'filled'], ['canceled', 'cancelled'], ['rejected', 'rejected'], ['expired', 'expired'],
+    ['open', 'open'],
+    ['closed', 'filled'],
+    ['canceled', 'cancelled'],
+    ['rejected', 'rejected'],
+    ['expired', 'expired'],
   ])('maps ccxt status %s to %s', (ccxtStatus, status) => {
     expect(normalizeOrder({ ...full, status: ccxtStatus }, ctx).status).toBe(status);
   });

@@ -26,13 +26,19 @@ describe('orderFate', () => {
 });
 
 describe('isTransientRefusal', () => {
-  it.each(['RATE_LIMITED', 'NOT_SENT', 'TIMESTAMP_OUTSIDE_WINDOW', 'AUTHENTICATION', 'SERVER_ERROR'])('a rejection coded %s is transient', (code) => {
-    expect(isTransientRefusal(rejected('no', code))).toBe(true);
-  });
+  it.each(['RATE_LIMITED', 'NOT_SENT', 'TIMESTAMP_OUTSIDE_WINDOW', 'AUTHENTICATION', 'SERVER_ERROR'])(
+    'a rejection coded %s is transient',
+    (code) => {
+      expect(isTransientRefusal(rejected('no', code))).toBe(true);
+    },
+  );
 
-  it.each(['INVALID_TRIGGER_PRICE', 'REDUCE_ONLY_WOULD_INCREASE', 'INVALID_PRICE', undefined])('a rejection coded %s is definitive', (code) => {
-    expect(isTransientRefusal(rejected('no', code))).toBe(false);
-  });
+  it.each(['INVALID_TRIGGER_PRICE', 'REDUCE_ONLY_WOULD_INCREASE', 'INVALID_PRICE', undefined])(
+    'a rejection coded %s is definitive',
+    (code) => {
+      expect(isTransientRefusal(rejected('no', code))).toBe(false);
+    },
+  );
 
   it('an unknown outcome is not a refusal at all', () => {
     expect(isTransientRefusal(unknown('timeout', 'RATE_LIMITED'))).toBe(false);

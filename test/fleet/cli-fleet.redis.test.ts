@@ -19,7 +19,14 @@ const db = redisForThisFile('cli-fleet');
 async function posguard(argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io = { out: (t: string) => { out += t; }, err: (t: string) => { err += t; } };
+  const io = {
+    out: (t: string) => {
+      out += t;
+    },
+    err: (t: string) => {
+      err += t;
+    },
+  };
   const code = await main(argv, io, defaultRunner({ env: {}, out: io.out, confirm: undefined }));
   return { code, out, err };
 }
@@ -37,7 +44,11 @@ describe('the CLI against a two-worker fleet', () => {
       expect(opened.code).toBe(EXIT.ok);
       const { id } = JSON.parse(opened.out) as { id: string };
       const rows = await eventually(async () => {
-        const list = JSON.parse((await posguard(['status', '--json', '--url', url])).out) as { id: string; state: string; size: number }[];
+        const list = JSON.parse((await posguard(['status', '--json', '--url', url])).out) as {
+          id: string;
+          state: string;
+          size: number;
+        }[];
         return list.find((r) => r.id === id)?.state === 'open' ? list : undefined;
       }, 15_000);
       expect(rows.find((r) => r.id === id)?.size).toBe(43);

@@ -12,7 +12,14 @@ import { NoOwner } from '../../src/fleet/errors.js';
 import type { LoggedEvent } from '../../src/service/events/event-log.js';
 import { connect, deletePrefix, REDIS_URL, testPrefix } from '../support/redis.js';
 import { killAllWorkers, spawnWorker } from '../support/worker-driver.js';
-import { AVL, leaseHeld, sentOrders, sentTwice, wireVenueFixture, type WireVenueFixture } from '../support/worker-fixtures.js';
+import {
+  AVL,
+  leaseHeld,
+  sentOrders,
+  sentTwice,
+  wireVenueFixture,
+  type WireVenueFixture,
+} from '../support/worker-fixtures.js';
 
 const prefix = testPrefix('connect');
 let fx: WireVenueFixture;
@@ -32,7 +39,13 @@ afterAll(async () => {
 describe('connectGuard', () => {
   it('opens and closes a position through the worker that owns the account, reading it and its events from Redis', async () => {
     const account = fx.nextAccount();
-    const settings = fx.settings({ accounts: [{ account, exchange: 'bybit' }], redisPrefix: prefix, workerId: `${account}-owner`, redisUrl: REDIS_URL, leaseTtlMs: 10_000 });
+    const settings = fx.settings({
+      accounts: [{ account, exchange: 'bybit' }],
+      redisPrefix: prefix,
+      workerId: `${account}-owner`,
+      redisUrl: REDIS_URL,
+      leaseTtlMs: 10_000,
+    });
     const owner = spawnWorker(settings);
     await owner.ready(60_000);
     await leaseHeld(redis, prefix, account, owner.name, 10_000);
@@ -42,12 +55,22 @@ describe('connectGuard', () => {
       for await (const e of client.events()) seen.push(e);
     })();
     try {
-      const pos = await client.open({ account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: 'bot-1' });
+      const pos = await client.open({
+        account,
+        symbol: AVL,
+        side: 'buy',
+        amount: 43,
+        stopLoss: 0.21,
+        idempotencyKey: 'bot-1',
+      });
       expect(await pos.settled({ timeoutMs: 30_000 })).toBe('open');
       expect(fx.venue.position(account, AVL).size).toBe(43);
       expect((await owner.reaches(pos.id, ['open'], 5_000)).state).toBe('open'); // carried out by the worker process
       // The same key again is the same position, nothing new sent.
-      expect((await client.open({ account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: 'bot-1' })).id).toBe(pos.id);
+      expect(
+        (await client.open({ account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: 'bot-1' }))
+          .id,
+      ).toBe(pos.id);
       expect((await client.positions()).map((r) => [r.id, r.state, r.size])).toEqual([[pos.id, 'open', 43]]);
 
       expect(await client.close(pos.id)).toMatchObject({ id: pos.id, result: 'requested' });
@@ -56,8 +79,11 @@ describe('connectGuard', () => {
       expect(sentOrders(fx.venue, account).filter((o) => o.role === 'entry')).toHaveLength(1);
       expect(sentTwice(sentOrders(fx.venue, account))).toEqual([]);
       expect(await client.positions('closed')).toEqual([expect.objectContaining({ id: pos.id, state: 'closed' })]);
-      for (let i = 0; i < 50 && !seen.some((e) => e.event.type === 'transition' && e.event.to === 'closed'); i++) await new Promise((r) => setTimeout(r, 100));
-      const mine = seen.filter((e) => e.event.type === 'transition' && e.event.positionId === pos.id).map((e) => (e.event.type === 'transition' ? e.event.to : ''));
+      for (let i = 0; i < 50 && !seen.some((e) => e.event.type === 'transition' && e.event.to === 'closed'); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const mine = seen
+        .filter((e) => e.event.type === 'transition' && e.event.positionId === pos.id)
+        .map((e) => (e.event.type === 'transition' ? e.event.to : ''));
       expect(mine).toContain('open');
       expect(mine.at(-1)).toBe('closed');
       expect(Array.isArray(await client.alerts())).toBe(true);
@@ -70,14 +96,22 @@ describe('connectGuard', () => {
 
   it('says which account no worker owns, and sends nothing', async () => {
     const account = fx.nextAccount();
-    const settings = fx.settings({ accounts: [{ account, exchange: 'bybit' }], redisPrefix: prefix, workerId: 'none', redisUrl: REDIS_URL, leaseTtlMs: 10_000 });
+    const settings = fx.settings({
+      accounts: [{ account, exchange: 'bybit' }],
+      redisPrefix: prefix,
+      workerId: 'none',
+      redisUrl: REDIS_URL,
+      leaseTtlMs: 10_000,
+    });
     const client = await connectGuard(settings.config, { redisPrefix: prefix });
     try {
       const refused = await client.open({ account, symbol: AVL, side: 'buy', amount: 43 }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(NoOwner);
       expect((refused as NoOwner).code).toBe('NOT_OWNER');
       expect((refused as Error).message).toContain(`no posguard worker owns account ${account}`);
-      await expect(client.open({ account: 'elsewhere', symbol: AVL, side: 'buy', amount: 43 })).rejects.toMatchObject({ code: 'UNKNOWN_ACCOUNT' });
+      await expect(client.open({ account: 'elsewhere', symbol: AVL, side: 'buy', amount: 43 })).rejects.toMatchObject({
+        code: 'UNKNOWN_ACCOUNT',
+      });
       expect(sentOrders(fx.venue, account)).toEqual([]);
     } finally {
       await client.stop();

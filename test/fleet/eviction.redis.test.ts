@@ -16,10 +16,20 @@ const db = redisForThisFile('eviction');
 describe('a final position let go of', () => {
   it('leaves memory, and still answers GET /v1/positions/:id, settled() and its idempotency key from Redis', async () => {
     const sim = new SimExchange({ clock: systemClock, seed: 13 });
-    const t = await startTestService({ redis: REDIS_URL }, { sim, persistence: 'redis', redisPrefix: `${db.prefix}e1:`, workerId: 'w', evictFinalAfterMs: 300 });
+    const t = await startTestService(
+      { redis: REDIS_URL },
+      { sim, persistence: 'redis', redisPrefix: `${db.prefix}e1:`, workerId: 'w', evictFinalAfterMs: 300 },
+    );
     const { guard } = t.service;
     try {
-      const intent = { account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: 'bot-42' };
+      const intent = {
+        account: 'paper',
+        symbol: AVL,
+        side: 'buy',
+        amount: 43,
+        stopLoss: 0.21,
+        idempotencyKey: 'bot-42',
+      };
       const pos = await guard.open(intent);
       expect(await pos.settled({ timeoutMs: 15_000 })).toBe('open');
       await guard.close(pos.id);
@@ -34,15 +44,27 @@ describe('a final position let go of', () => {
       expect(await again.settled({ timeoutMs: 5_000 })).toBe('closed');
       const detail = await t.request('GET', `/v1/positions/${pos.id}`);
       expect(detail.status).toBe(200);
-      expect(detail.json).toMatchObject({ id: pos.id, account: 'paper', symbol: AVL, side: 'buy', amount: 43, state: 'closed', historySource: 'redis' });
+      expect(detail.json).toMatchObject({
+        id: pos.id,
+        account: 'paper',
+        symbol: AVL,
+        side: 'buy',
+        amount: 43,
+        state: 'closed',
+        historySource: 'redis',
+      });
       expect((detail.json as PositionDetail).history.map((h) => h.state)).toContain('open');
-      expect(await t.request('GET', '/v1/positions?state=closed').then((a) => (a.json as { id: string }[]).map((p) => p.id))).toContain(pos.id);
+      expect(
+        await t.request('GET', '/v1/positions?state=closed').then((a) => (a.json as { id: string }[]).map((p) => p.id)),
+      ).toContain(pos.id);
       const close = await t.request('POST', `/v1/positions/${pos.id}/close`, { body: {} });
       expect(close.status).toBe(200);
       expect(close.json).toMatchObject({ id: pos.id, result: 'alreadyFinal' });
       expect(sim.requests({ account: 'paper', method: 'createOrder' })).toHaveLength(sent);
       expect((await guard.positions()).length).toBe(0);
-      await expect(guard.position('01JUNKNOWNPOSITION000000000').settled({ timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'UNKNOWN_POSITION' });
+      await expect(guard.position('01JUNKNOWNPOSITION000000000').settled({ timeoutMs: 2_000 })).rejects.toMatchObject({
+        code: 'UNKNOWN_POSITION',
+      });
     } finally {
       await t.stop();
     }

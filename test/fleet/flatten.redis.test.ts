@@ -33,7 +33,9 @@ describe('flatten through a worker that does not own the account', () => {
         ids.push((opened.json as { id: string }).id);
       }
       await eventually(async () => {
-        const states = await Promise.all(ids.map(async (id) => ((await other.request('GET', `/v1/positions/${id}`)).json as { state?: string }).state));
+        const states = await Promise.all(
+          ids.map(async (id) => ((await other.request('GET', `/v1/positions/${id}`)).json as { state?: string }).state),
+        );
         return states.every((s) => s === 'open') ? true : undefined;
       }, 15_000);
       sim.openExternalPosition('paper', ETH, 'buy', 0.5); // another program's position on the same account
@@ -46,14 +48,19 @@ describe('flatten through a worker that does not own the account', () => {
 
       // Halted at once, on every worker: a new intent is refused whichever worker it reaches.
       for (const t of [owner, other]) {
-        const refused = await t.request('POST', '/v1/positions', { body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43 } });
+        const refused = await t.request('POST', '/v1/positions', {
+          body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43 },
+        });
         expect(refused.status).toBe(409);
         expect(refused.json).toMatchObject({ error: 'HALTED' });
       }
       expect(((await owner.request('GET', '/v1/accounts')).json as { trading: string }[])[0]?.trading).toBe('halted');
 
       // Flat on the venue for posguard's positions; the other program's ETH untouched.
-      await eventually(() => (sim.position('paper', AVL).size === 0 && sim.position('paper', BTC).size === 0 ? true : undefined), 15_000);
+      await eventually(
+        () => (sim.position('paper', AVL).size === 0 && sim.position('paper', BTC).size === 0 ? true : undefined),
+        15_000,
+      );
       expect(sim.position('paper', ETH).size).toBe(0.5);
       const sent = sim.requests({ account: 'paper', method: 'createOrder' }).slice(before);
       expect(sent.filter((r) => r.params.symbol === ETH)).toEqual([]);
@@ -65,9 +72,12 @@ describe('flatten through a worker that does not own the account', () => {
         return list.some((a) => a.what === 'flatten' && a.result.startsWith('flat verified')) ? list : undefined;
       }, 20_000);
       const flattens = audit.filter((a) => a.what === 'flatten');
-      expect(flattens.map((a) => a.result)).toEqual(['flat verified: 2 positions of posguard\'s closed', 'halted; entries not sent aborted; closing 2 positions']);
+      expect(flattens.map((a) => a.result)).toEqual([
+        "flat verified: 2 positions of posguard's closed",
+        'halted; entries not sent aborted; closing 2 positions',
+      ]);
       expect(flattens.every((a) => a.by === 'anonymous' && a.account === 'paper' && a.why === 'incident 9')).toBe(true);
-      expect(((await other.request('GET', '/v1/audit?limit=1')).json as OperatorAction[])).toHaveLength(1);
+      expect((await other.request('GET', '/v1/audit?limit=1')).json as OperatorAction[]).toHaveLength(1);
     } finally {
       await other.stop();
       await owner.stop();

@@ -12,7 +12,15 @@ import type { Redis } from 'ioredis';
 import { RedisStore } from '../../src/persistence/redis-store.js';
 import { connect, deletePrefix, REDIS_URL, testPrefix } from '../support/redis.js';
 import { killAllWorkers, spawnWorker, WorkerRefusal, type WorkerProcess } from '../support/worker-driver.js';
-import { AVL, leaseHeld, leaseOf, sentOrders, sentTwice, wireVenueFixture, type WireVenueFixture } from '../support/worker-fixtures.js';
+import {
+  AVL,
+  leaseHeld,
+  leaseOf,
+  sentOrders,
+  sentTwice,
+  wireVenueFixture,
+  type WireVenueFixture,
+} from '../support/worker-fixtures.js';
 import type { WorkerSettings } from '../support/worker-protocol.js';
 
 const prefix = testPrefix('fleet');
@@ -41,7 +49,13 @@ interface Fleet {
 async function twoWorkers(leaseTtlMs: number, handoverDeadlineMs?: number): Promise<Fleet> {
   const account = fx.nextAccount();
   const settings = (workerId: string): WorkerSettings => ({
-    ...fx.settings({ accounts: [{ account, exchange: 'bybit' }], redisPrefix: prefix, workerId, redisUrl: REDIS_URL, leaseTtlMs }),
+    ...fx.settings({
+      accounts: [{ account, exchange: 'bybit' }],
+      redisPrefix: prefix,
+      workerId,
+      redisUrl: REDIS_URL,
+      leaseTtlMs,
+    }),
     ...(handoverDeadlineMs === undefined ? {} : { handoverDeadlineMs }),
   });
   const owner = spawnWorker(settings(`${account}-owner`));
@@ -52,10 +66,20 @@ async function twoWorkers(leaseTtlMs: number, handoverDeadlineMs?: number): Prom
   return { account, owner, standby, settings };
 }
 
-const intent = (account: string, extra: Record<string, unknown> = {}) => ({ account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, ...extra });
+const intent = (account: string, extra: Record<string, unknown> = {}) => ({
+  account,
+  symbol: AVL,
+  side: 'buy',
+  amount: 43,
+  stopLoss: 0.21,
+  ...extra,
+});
 
 async function refusal(p: Promise<unknown>): Promise<WorkerRefusal> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(WorkerRefusal);
   return e as WorkerRefusal;
 }
@@ -127,7 +151,14 @@ describe('a fleet of two workers', () => {
 
   it('SIGTERM releases the lease: with a 60 s lease TTL, the standby owns the account within 30 s (at once, not at its next retry)', async () => {
     const account = fx.nextAccount();
-    const settings = (workerId: string) => fx.settings({ accounts: [{ account, exchange: 'bybit' }], redisPrefix: prefix, workerId, redisUrl: REDIS_URL, leaseTtlMs: 60_000 });
+    const settings = (workerId: string) =>
+      fx.settings({
+        accounts: [{ account, exchange: 'bybit' }],
+        redisPrefix: prefix,
+        workerId,
+        redisUrl: REDIS_URL,
+        leaseTtlMs: 60_000,
+      });
     const owner = spawnWorker(settings(`${account}-owner`));
     await owner.ready(60_000);
     const opened = await owner.request({ cmd: 'open', intent: intent(account) }, 'opened', 20_000);
@@ -140,7 +171,11 @@ describe('a fleet of two workers', () => {
     const termAt = Date.now();
     owner.signal('SIGTERM');
     expect((await owner.exited).code).toBe(0);
-    await standby.waitFor((l) => l.type === 'lease' && l.account === account && l.held, 30_000, 'the standby takes the account');
+    await standby.waitFor(
+      (l) => l.type === 'lease' && l.account === account && l.held,
+      30_000,
+      'the standby takes the account',
+    );
     // Well inside the bound of 30 s: taken when the release was announced, not at the standby's next retry.
     expect(Date.now() - termAt).toBeLessThan(15_000);
     await leaseHeld(redis, prefix, account, standby.name, 60_000);

@@ -4,15 +4,26 @@ import { ActorHost } from '../../src/guard/actor-host.js';
 
 /** A small machine: counts PINGs, BOOM throws, FINISH ends it, and after 1 s it says TICKED. */
 const child = setup({
-  types: { context: {} as { pings: number; ticked: boolean }, events: {} as { type: 'PING' } | { type: 'BOOM' } | { type: 'FINISH' } },
-  actions: { boom: () => { throw new Error('boom'); } },
+  types: {
+    context: {} as { pings: number; ticked: boolean },
+    events: {} as { type: 'PING' } | { type: 'BOOM' } | { type: 'FINISH' },
+  },
+  actions: {
+    boom: () => {
+      throw new Error('boom');
+    },
+  },
 }).createMachine({
   context: { pings: 0, ticked: false },
   initial: 'running',
   states: {
     running: {
       after: { 1_000: { actions: assign({ ticked: true }) } },
-      on: { PING: { actions: assign({ pings: ({ context }) => context.pings + 1 }) }, BOOM: { actions: 'boom' }, FINISH: 'done' },
+      on: {
+        PING: { actions: assign({ pings: ({ context }) => context.pings + 1 }) },
+        BOOM: { actions: 'boom' },
+        FINISH: 'done',
+      },
     },
     done: { type: 'final' },
   },
@@ -27,7 +38,7 @@ function hosted(host: ActorHost, clock: SimulatedClock) {
 }
 
 describe('the actor host', () => {
-  it('runs its children on one XState system, timers on the host\'s clock', () => {
+  it("runs its children on one XState system, timers on the host's clock", () => {
     const clock = new SimulatedClock();
     const host = new ActorHost(clock, false);
     const a = hosted(host, clock).actor;
@@ -51,7 +62,7 @@ describe('the actor host', () => {
     expect(actor.getSnapshot().context).toEqual({ pings: 0, ticked: false });
   });
 
-  it('stays up when a child fails or finishes; the child\'s own observer sees the error, siblings carry on', () => {
+  it("stays up when a child fails or finishes; the child's own observer sees the error, siblings carry on", () => {
     const clock = new SimulatedClock();
     const host = new ActorHost(clock, false);
     const failing = hosted(host, clock);
@@ -68,7 +79,7 @@ describe('the actor host', () => {
     expect(sibling.errors).toEqual([]);
   });
 
-  it('with recordEvents, tells each child\'s snapshot observer the event it is processing', () => {
+  it("with recordEvents, tells each child's snapshot observer the event it is processing", () => {
     const clock = new SimulatedClock();
     const host = new ActorHost(clock, true);
     const seen: (string | undefined)[] = [];

@@ -34,7 +34,11 @@ describe('a feed that never comes up after a restart', () => {
     await a.flushed();
     await a.stop(); // its snapshot says the feed was up
 
-    const b = await createGuard(config, { ...options, workerId: 'second', ports: { main: silentStream(createSimPort(sim, 'main')) } });
+    const b = await createGuard(config, {
+      ...options,
+      workerId: 'second',
+      ports: { main: silentStream(createSimPort(sim, 'main')) },
+    });
     try {
       const queries = () => sim.requests({ method: 'fetchPositions' }).length;
       const atStart = queries();

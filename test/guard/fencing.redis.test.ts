@@ -32,9 +32,16 @@ describe('a worker that may no longer own its account', () => {
   it('runs no sweep once its lease is gone, even before it noticed', async () => {
     const { clock, sim } = venue(21);
     const prefix = `${db.prefix}a:`;
-    const guard = await createGuard({ redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' }], sweeps: { orphanPolicy: 'flatten' } }, {
-      clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'stale',
-    });
+    const guard = await createGuard(
+      { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' }], sweeps: { orphanPolicy: 'flatten' } },
+      {
+        clock,
+        sim,
+        persistence: 'redis',
+        redisPrefix: prefix,
+        workerId: 'stale',
+      },
+    );
     try {
       sim.openExternalPosition('main', AVL, 'buy', 40);
       await db.redis.set(`${prefix}lease:main`, 'someone-else|99', 'PX', 60_000); // taken over meanwhile
@@ -60,7 +67,10 @@ describe('a worker that may no longer own its account', () => {
         if (fenced) throw new LeaseLost('main', op);
       },
     };
-    const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim, persistence: 'memory', journal });
+    const guard = await createGuard(
+      { accounts: [{ id: 'main', exchange: 'sim' }] },
+      { clock, sim, persistence: 'memory', journal },
+    );
     try {
       const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
       await driveUntil(clock, () => pos.state === 'open', { maxMs: 10_000 });
@@ -78,7 +88,11 @@ describe('a worker that may no longer own its account', () => {
   it('a stored position whose market is no longer listed is alerted and does not hide the venue position from the orphan sweep', async () => {
     const { clock, sim } = venue(23);
     const prefix = `${db.prefix}c:`;
-    const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 2_000 } };
+    const config = {
+      redis: REDIS_URL,
+      accounts: [{ id: 'main', exchange: 'sim' as const }],
+      ownership: { leaseTtlMs: 2_000 },
+    };
     const a = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'a' });
     const pos = await a.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
     await driveUntil(clock, () => pos.state === 'open', { ...REAL, maxMs: 5_000 });
@@ -88,7 +102,14 @@ describe('a worker that may no longer own its account', () => {
     const delisted: ExchangePort = Object.assign(Object.create(inner) as ExchangePort, {
       loadMarkets: async () => new Map([...(await inner.loadMarkets())].filter(([s]) => s !== AVL)),
     });
-    const b = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'b', ports: { main: delisted } });
+    const b = await createGuard(config, {
+      clock,
+      sim,
+      persistence: 'redis',
+      redisPrefix: prefix,
+      workerId: 'b',
+      ports: { main: delisted },
+    });
     try {
       const alerts = await b.alerts();
       expect(alerts.find((x) => x.kind === 'mismatch' && x.positionId === pos.id)?.message).toMatch(/no longer lists/);

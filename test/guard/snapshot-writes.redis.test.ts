@@ -12,7 +12,6 @@ const AVL = 'AVL/USDT:USDT';
 const db = redisForThisFile('snapwrites');
 const prefix = db.prefix;
 
-
 describe('which snapshots are written', () => {
   it('a report that only refreshes when the position was last seen writes nothing; one that says something new is written', async () => {
     const clock = new SimulatedClock();
@@ -20,17 +19,36 @@ describe('which snapshots are written', () => {
     const sim = new SimExchange({ clock, seed: 3 });
     sim.setPrice(AVL, 0.25);
     const { port, push } = pushablePort(createSimPort(sim, 'main'));
-    const guard = await createGuard({ redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' }] }, {
-      clock, sim, ports: { main: port }, persistence: 'redis', redisPrefix: prefix, workerId: 'snapwrites',
-    });
+    const guard = await createGuard(
+      { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' }] },
+      {
+        clock,
+        sim,
+        ports: { main: port },
+        persistence: 'redis',
+        redisPrefix: prefix,
+        workerId: 'snapwrites',
+      },
+    );
     try {
       const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
       // Simulated time for the machines, but Redis answers in real time: each step waits a little.
       await driveUntil(clock, () => pos.state === 'open', { maxMs: 2_000, realMsPerStep: 2 });
       // The stream's report of the position.
-      push({ type: 'position', report: {
-        source: 'stream', receivedAt: clock.now(), venueTime: clock.now(), venueSeq: 100, symbol: AVL, side: 'buy', size: 43, entryPrice: 0.25, markPrice: 0.25,
-      } });
+      push({
+        type: 'position',
+        report: {
+          source: 'stream',
+          receivedAt: clock.now(),
+          venueTime: clock.now(),
+          venueSeq: 100,
+          symbol: AVL,
+          side: 'buy',
+          size: 43,
+          entryPrice: 0.25,
+          markPrice: 0.25,
+        },
+      });
       await guard.flushed();
       const history = `${prefix}pos:${pos.id}:history`;
       const written = await db.redis.xlen(history);
@@ -46,10 +64,15 @@ describe('which snapshots are written', () => {
       expect(await db.redis.hget(`${prefix}pos:${pos.id}`, 'snapshot')).toBe(snapshotBefore);
 
       // A newer report (the venue's next sequence number, a new mark price) is written.
-      push({ type: 'position', report: { ...live, venueSeq: (live.venueSeq ?? 0) + 1, receivedAt: live.receivedAt + 1_500, markPrice: 0.26 } });
+      push({
+        type: 'position',
+        report: { ...live, venueSeq: (live.venueSeq ?? 0) + 1, receivedAt: live.receivedAt + 1_500, markPrice: 0.26 },
+      });
       await guard.flushed();
       expect(await db.redis.xlen(history)).toBe(written + 1);
-      const after = JSON.parse((await db.redis.hget(`${prefix}pos:${pos.id}`, 'snapshot')) ?? '{}') as { context: { live: PositionStatusReport } };
+      const after = JSON.parse((await db.redis.hget(`${prefix}pos:${pos.id}`, 'snapshot')) ?? '{}') as {
+        context: { live: PositionStatusReport };
+      };
       expect(after.context.live.markPrice).toBe(0.26);
     } finally {
       await guard.stop();

@@ -9,7 +9,12 @@ import { driveFor } from '../support/sim-drive.js';
 import { T0 } from '../support/sim-harness.js';
 
 const AVL = 'AVL/USDT:USDT';
-const fast = { strategy: 'one_for_one' as const, intensity: 2, periodMs: 60_000, backoff: { minMs: 10, maxMs: 10, jitter: 0 } };
+const fast = {
+  strategy: 'one_for_one' as const,
+  intensity: 2,
+  periodMs: 60_000,
+  backoff: { minMs: 10, maxMs: 10, jitter: 0 },
+};
 
 let guard: Guard | undefined;
 let sim: SimExchange | undefined;
@@ -28,17 +33,40 @@ describe('supervision inside the guard', () => {
     sim.setPrice(AVL, 0.25);
     const { port, push } = pushablePort(createSimPort(sim, 'main'));
     const trouble: string[] = [];
-    guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, {
-      clock, sim, ports: { main: port }, persistence: 'memory', supervision: fast,
-      onEvent: (e) => { if (e.type === 'trouble') trouble.push(e.message); },
-    });
+    guard = await createGuard(
+      { accounts: [{ id: 'main', exchange: 'sim' }] },
+      {
+        clock,
+        sim,
+        ports: { main: port },
+        persistence: 'memory',
+        supervision: fast,
+        onEvent: (e) => {
+          if (e.type === 'trouble') trouble.push(e.message);
+        },
+      },
+    );
     const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
     await driveFor(clock, 500);
     expect(pos.state).toBe('open');
     // A report no venue should send: a size that is not a number. Folding it throws inside the actor.
-    push({ type: 'position', report: { source: 'stream', symbol: AVL, side: 'buy', size: Number.NaN, venueTime: T0 + 1, receivedAt: clock.now(), entryPrice: undefined, markPrice: undefined } });
+    push({
+      type: 'position',
+      report: {
+        source: 'stream',
+        symbol: AVL,
+        side: 'buy',
+        size: Number.NaN,
+        venueTime: T0 + 1,
+        receivedAt: clock.now(),
+        entryPrice: undefined,
+        markPrice: undefined,
+      },
+    });
     await driveFor(clock, 500);
-    expect(trouble.some((m) => m.startsWith(`${pos.id} of account main exited`) && /not a finite number/.test(m))).toBe(true);
+    expect(trouble.some((m) => m.startsWith(`${pos.id} of account main exited`) && /not a finite number/.test(m))).toBe(
+      true,
+    );
     expect(pos.state).toBe('open'); // restarted from the snapshot before the bad report
     await guard.close(pos.id);
     await driveFor(clock, 5_000);
@@ -48,7 +76,7 @@ describe('supervision inside the guard', () => {
     expect(guard.halted).toBeUndefined();
   });
 
-  it('when one account\'s feed keeps failing, that account alone is let go with a supervisorEscalation alert and retried; the others trade on', async () => {
+  it("when one account's feed keeps failing, that account alone is let go with a supervisorEscalation alert and retried; the others trade on", async () => {
     const clock = new SimulatedClock();
     clock.set(T0);
     sim = new SimExchange({ clock, seed: 5 });
@@ -61,14 +89,28 @@ describe('supervision inside the guard', () => {
         return inner.subscribe(onEvent);
       },
     });
-    guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }, { id: 'other', exchange: 'sim' }] }, {
-      clock, sim, ports: { main: port, other: createSimPort(sim, 'other') }, persistence: 'memory', supervision: fast,
-    });
+    guard = await createGuard(
+      {
+        accounts: [
+          { id: 'main', exchange: 'sim' },
+          { id: 'other', exchange: 'sim' },
+        ],
+      },
+      {
+        clock,
+        sim,
+        ports: { main: port, other: createSimPort(sim, 'other') },
+        persistence: 'memory',
+        supervision: fast,
+      },
+    );
     await driveFor(clock, 2_000);
     expect(guard.halted).toBeUndefined();
     const alerts = await guard.alerts();
     expect(alerts.find((a) => a.kind === 'supervisorEscalation')?.account).toBe('main');
-    await expect(guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 })).rejects.toBeInstanceOf(AccountUnavailable);
+    await expect(guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 })).rejects.toBeInstanceOf(
+      AccountUnavailable,
+    );
     const other = await guard.open({ account: 'other', symbol: AVL, side: 'buy', amount: 43 });
     await driveFor(clock, 1_000);
     expect(other.state).toBe('open');

@@ -7,7 +7,10 @@ import { ENTRY, ENTRY_ID, orderReport, positionInput, positionReport } from '../
 /** The context of a position whose entry filled 43 and whose freshest report shows it held. */
 async function openContext() {
   const d = drive({ input: positionInput() });
-  d.venue.order = (lookup, now) => (lookup.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now }) : undefined);
+  d.venue.order = (lookup, now) =>
+    lookup.clientOrderId === ENTRY_ID
+      ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now })
+      : undefined;
   await d.start();
   await d.until(['open']);
   return { ...d.ctx(), live: positionReport({ side: 'buy', size: 43, receivedAt: d.clock.now() }) };

@@ -16,7 +16,19 @@ import type { SendOrderInput } from '../../src/machines/position.effects.js';
 import { positionMachine } from '../../src/machines/position.machine.js';
 import { acceptedNoReport, drive, type Driven } from '../support/position-driver.js';
 import {
-  ENTRY, ENTRY_ID, SETTINGS, STOP, STOP_ID, T0, TestClock, fillReport, orderId, orderReport, positionInput, positionReport, venueIdOf,
+  ENTRY,
+  ENTRY_ID,
+  SETTINGS,
+  STOP,
+  STOP_ID,
+  T0,
+  TestClock,
+  fillReport,
+  orderId,
+  orderReport,
+  positionInput,
+  positionReport,
+  venueIdOf,
 } from '../support/position-fixtures.js';
 
 const WITH_STOP = { intent: { stopLoss: 0.21 } } as const;
@@ -39,7 +51,13 @@ async function openPosition(over: Parameters<typeof positionInput>[0] = {}): Pro
 
 describe('pending', () => {
   it('a journal failure ends failed with nothing sent', async () => {
-    const d = drive({ venue: { journal: () => { throw new Error('redis down'); } } });
+    const d = drive({
+      venue: {
+        journal: () => {
+          throw new Error('redis down');
+        },
+      },
+    });
     await d.start();
     expect(d.top()).toBe('failed');
     expect(d.log.sends).toHaveLength(0);
@@ -81,7 +99,9 @@ describe('pending', () => {
 
   // Found by this suite, fixed (it was): pending.sending's onError leaves entry.sentAt undefined, so positionEvidence() ignores every REST report.
   it('after a send that threw, a REST position change from the baseline still proves the fill', async () => {
-    const d = drive({ venue: { send: () => 'throw', position: (now) => positionReport({ side: 'buy', size: 43, receivedAt: now }) } });
+    const d = drive({
+      venue: { send: () => 'throw', position: (now) => positionReport({ side: 'buy', size: 43, receivedAt: now }) },
+    });
     await d.start();
     await d.advance(SETTINGS.restLagMs + 200); // a REST read counts only once it is received restLagMs after the send
     expect(d.top()).toBe('open');
@@ -97,8 +117,10 @@ describe('verifying', () => {
 
   it('an order report "filled" protects a position with a stop', async () => {
     const d = drive({ input: positionInput(WITH_STOP) });
-    d.venue.order = (lookup, now) => (lookup.clientOrderId === ENTRY_ID
-      ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now }) : undefined);
+    d.venue.order = (lookup, now) =>
+      lookup.clientOrderId === ENTRY_ID
+        ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now })
+        : undefined;
     await d.start();
     await d.advance(0);
     expect(d.top()).toBe('protecting');
@@ -147,21 +169,26 @@ describe('verifying', () => {
   it.each([
     ['missing from the REST list', () => undefined],
     ['reported flat by REST', (now: number) => positionReport({ size: 0, receivedAt: now })],
-  ])('a position %s and an order query that finds nothing are no evidence: unknown at the deadline, never rollingBack or failed', async (_name, position) => {
-    const d = drive({ venue: { position, order: () => undefined } });
-    await d.start();
-    await d.advance(SETTINGS.timeoutMs - 1);
-    expect(d.top()).toBe('verifying');
-    expect(d.log.queries.length).toBeGreaterThan(5);
-    await d.advance(2);
-    expect(d.top()).toBe('unknown');
-    await d.advance(SETTINGS.unknownAlertAfterMs - 10);
-    expect(d.log.states).toEqual(['pending', 'verifying', 'unknown']);
-    expect(d.log.sends).toHaveLength(1);
-  });
+  ])(
+    'a position %s and an order query that finds nothing are no evidence: unknown at the deadline, never rollingBack or failed',
+    async (_name, position) => {
+      const d = drive({ venue: { position, order: () => undefined } });
+      await d.start();
+      await d.advance(SETTINGS.timeoutMs - 1);
+      expect(d.top()).toBe('verifying');
+      expect(d.log.queries.length).toBeGreaterThan(5);
+      await d.advance(2);
+      expect(d.top()).toBe('unknown');
+      await d.advance(SETTINGS.unknownAlertAfterMs - 10);
+      expect(d.log.states).toEqual(['pending', 'verifying', 'unknown']);
+      expect(d.log.sends).toHaveLength(1);
+    },
+  );
 
   it('an order reported cancelled with zero fill ends failed', async () => {
-    const d = drive({ venue: { order: (_l, now) => orderReport(ENTRY, { status: 'cancelled', filled: 0, receivedAt: now }) } });
+    const d = drive({
+      venue: { order: (_l, now) => orderReport(ENTRY, { status: 'cancelled', filled: 0, receivedAt: now }) },
+    });
     await d.start();
     await d.advance(0);
     expect(d.top()).toBe('failed');
@@ -169,7 +196,9 @@ describe('verifying', () => {
   });
 
   it('an order cancelled after a partial fill is a filled position of that size', async () => {
-    const d = drive({ venue: { order: (_l, now) => orderReport(ENTRY, { status: 'cancelled', filled: 20, receivedAt: now }) } });
+    const d = drive({
+      venue: { order: (_l, now) => orderReport(ENTRY, { status: 'cancelled', filled: 20, receivedAt: now }) },
+    });
     await d.start();
     await d.advance(0);
     expect(d.top()).toBe('open');
@@ -178,7 +207,9 @@ describe('verifying', () => {
   });
 
   it('a partial fill still working at the deadline opens a position of the filled size', async () => {
-    const d = drive({ venue: { order: (_l, now) => orderReport(ENTRY, { status: 'open', filled: 20, receivedAt: now }) } });
+    const d = drive({
+      venue: { order: (_l, now) => orderReport(ENTRY, { status: 'open', filled: 20, receivedAt: now }) },
+    });
     await d.start();
     await d.advance(SETTINGS.timeoutMs - 1);
     expect(d.top()).toBe('verifying');
@@ -189,7 +220,13 @@ describe('verifying', () => {
 
   // Found by this suite, fixed (it was): entryVerdict() takes the REST change from the baseline as the fill without capping it at the entry's amount.
   it('a REST position above what the entry could fill proves at most the entry amount (the stop is not oversized)', async () => {
-    const d = drive({ input: positionInput(WITH_STOP), venue: { position: (now) => positionReport({ side: 'buy', size: 86, receivedAt: now }), send: (i) => (i.role === 'entry' ? acceptedNoReport(i) : 'hang') } });
+    const d = drive({
+      input: positionInput(WITH_STOP),
+      venue: {
+        position: (now) => positionReport({ side: 'buy', size: 86, receivedAt: now }),
+        send: (i) => (i.role === 'entry' ? acceptedNoReport(i) : 'hang'),
+      },
+    });
     await d.start();
     await d.advance(SETTINGS.restLagMs + SETTINGS.feedDownPollMs);
     expect(d.top()).toBe('protecting');
@@ -218,7 +255,10 @@ describe('unknown', () => {
     ['without a stop → open', {}, 'open'],
     ['with a stop → protecting', WITH_STOP, 'protecting'],
   ] as const)('evidence of a fill during unknown proves the entry (%s)', async (_name, over, expected) => {
-    const d = drive({ input: positionInput(over), venue: { send: (i) => (i.role === 'entry' ? acceptedNoReport(i) : 'hang') } });
+    const d = drive({
+      input: positionInput(over),
+      venue: { send: (i) => (i.role === 'entry' ? acceptedNoReport(i) : 'hang') },
+    });
     await d.start();
     await d.advance(SETTINGS.timeoutMs + 500);
     expect(d.top()).toBe('unknown');
@@ -244,15 +284,30 @@ describe('orphanAlert', () => {
     const now = d0.clock.now();
     const context: PositionContext = {
       ...base,
-      entry: { ...base.entry, send: 'accepted', sentAt: now, report: orderReport(ENTRY, { status: 'cancelled', filled: 0, receivedAt: now }) },
+      entry: {
+        ...base.entry,
+        send: 'accepted',
+        sentAt: now,
+        report: orderReport(ENTRY, { status: 'cancelled', filled: 0, receivedAt: now }),
+      },
       stops: [{ ...newOrderTrack('stop', STOP_ID, 'sell', 43), send: 'accepted', sentAt: now }],
-      live: positionReport({ size: 0, receivedAt: now }), orphanFrom: 'close', reason: 'close refused',
+      live: positionReport({ size: 0, receivedAt: now }),
+      orphanFrom: 'close',
+      reason: 'close refused',
     };
-    const snapshot = positionMachine.getPersistedSnapshot(positionMachine.resolveState({ value: { orphanAlert: 'waiting' }, context }));
+    const snapshot = positionMachine.getPersistedSnapshot(
+      positionMachine.resolveState({ value: { orphanAlert: 'waiting' }, context }),
+    );
     const d = drive({ input: d0.input, clock: d0.clock, snapshot: snapshot as never });
     let cancelled = false;
-    d.venue.cancel = () => { cancelled = true; return accepted(undefined); };
-    d.venue.order = (l, t) => (l.clientOrderId === STOP_ID && cancelled ? orderReport(STOP, { status: 'cancelled', filled: 0, receivedAt: t }) : undefined);
+    d.venue.cancel = () => {
+      cancelled = true;
+      return accepted(undefined);
+    };
+    d.venue.order = (l, t) =>
+      l.clientOrderId === STOP_ID && cancelled
+        ? orderReport(STOP, { status: 'cancelled', filled: 0, receivedAt: t })
+        : undefined;
     await d.start();
     await d.send({ type: 'RESUME', at: d.clock.now() });
     expect(d.log.cancels.map((c) => c.clientOrderId)).toEqual([STOP_ID]);
@@ -307,7 +362,8 @@ describe('protecting', () => {
 
   it('a stop never confirmed within timeoutMs is not refused: open, marked unconfirmed, alerted once, still looked up', async () => {
     const d = drive({ input: positionInput(WITH_STOP) });
-    d.venue.order = (l, now) => (l.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now }) : undefined);
+    d.venue.order = (l, now) =>
+      l.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now }) : undefined;
     await d.start();
     await d.advance(SETTINGS.timeoutMs - 10);
     expect(d.top()).toBe('protecting');
@@ -318,8 +374,12 @@ describe('protecting', () => {
     expect(alertsOf(d, 'protectionUnconfirmed')).toHaveLength(1);
     expect(protectionOf(d.ctx()).kind).toBe('unconfirmed');
     // Found later: confirmed, and no second stop was ever placed meanwhile.
-    d.venue.order = (l, now) => (l.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now })
-      : l.clientOrderId === STOP_ID ? orderReport(STOP, { status: 'open', filled: 0, receivedAt: now }) : undefined);
+    d.venue.order = (l, now) =>
+      l.clientOrderId === ENTRY_ID
+        ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now })
+        : l.clientOrderId === STOP_ID
+          ? orderReport(STOP, { status: 'open', filled: 0, receivedAt: now })
+          : undefined;
     await d.advance(5_000);
     expect(protectionOf(d.ctx()).kind).toBe('confirmed');
     expect(d.log.sends.filter((x) => x.role.startsWith('stop'))).toHaveLength(1);
@@ -328,12 +388,20 @@ describe('protecting', () => {
 
   it('the stop is a reduce-only stop-market order sized to the proven (partial) fill', async () => {
     const d = drive({ input: positionInput(WITH_STOP) });
-    d.venue.order = (l, now) => (l.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'open', filled: 20, receivedAt: now }) : undefined);
+    d.venue.order = (l, now) =>
+      l.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'open', filled: 20, receivedAt: now }) : undefined;
     await d.start();
     await d.advance(SETTINGS.timeoutMs + 1);
     expect(d.top()).toBe('protecting');
     const stop = d.log.sends.find((s) => s.role === 'stop');
-    expect(stop?.request).toMatchObject({ side: 'sell', amount: 20, reduceOnly: true, type: 'stop-market', triggerPrice: 0.21, clientOrderId: STOP_ID });
+    expect(stop?.request).toMatchObject({
+      side: 'sell',
+      amount: 20,
+      reduceOnly: true,
+      type: 'stop-market',
+      triggerPrice: 0.21,
+      clientOrderId: STOP_ID,
+    });
     expect(d.ctx().stops.at(-1)?.amount).toBe(filledAmount(d.ctx()));
   });
 });
@@ -348,20 +416,37 @@ describe('open', () => {
     const report = stop?.report;
     expect(report?.status).toBe('open');
     if (report === undefined) return;
-    await d.send({ type: 'ORDER_REPORT', report: { ...report, source: 'order-query', receivedAt: report.receivedAt + 1_000 } });
+    await d.send({
+      type: 'ORDER_REPORT',
+      report: { ...report, source: 'order-query', receivedAt: report.receivedAt + 1_000 },
+    });
     expect(d.ctx().stops.at(-1)).toBe(stop);
     // A report of the same order that says something new is folded in.
-    await d.send({ type: 'ORDER_REPORT', report: { ...report, status: 'cancelled', receivedAt: report.receivedAt + 2_000, venueTime: (report.venueTime ?? 0) + 1 } });
+    await d.send({
+      type: 'ORDER_REPORT',
+      report: {
+        ...report,
+        status: 'cancelled',
+        receivedAt: report.receivedAt + 2_000,
+        venueTime: (report.venueTime ?? 0) + 1,
+      },
+    });
     expect(d.ctx().stops.at(-1)).not.toBe(stop);
   });
 
-  it('a stale REST flat after a stream fill leaves the position open (the incident\'s second half)', async () => {
+  it("a stale REST flat after a stream fill leaves the position open (the incident's second half)", async () => {
     const d = drive();
     await d.start();
     const fillAt = d.clock.now() + 5;
-    await d.send({ type: 'FILL_REPORT', report: fillReport(ENTRY, { amount: 43, receivedAt: fillAt, venueTime: fillAt }) });
+    await d.send({
+      type: 'FILL_REPORT',
+      report: fillReport(ENTRY, { amount: 43, receivedAt: fillAt, venueTime: fillAt }),
+    });
     expect(d.top()).toBe('open');
-    await d.send({ type: 'POSITION_REPORT', report: positionReport({ size: 0, receivedAt: fillAt + 4_000, venueTime: fillAt - 1_000 }) });
+    await d.send({
+      type: 'POSITION_REPORT',
+      report: positionReport({ size: 0, receivedAt: fillAt + 4_000, venueTime: fillAt - 1_000 }),
+    });
     await d.advance(500);
     expect(d.top()).toBe('open');
     expect(d.log.states).toEqual(['pending', 'verifying', 'open']);
@@ -371,14 +456,21 @@ describe('open', () => {
   // and judgeFlatReport() counts ANY flat report, however stale: a live 43 long ends `closed` (an untracked orphan).
   it('a stale REST flat after a fill proven by the create reply leaves the position open', async () => {
     const d = drive();
-    d.venue.send = (i, now) => (i.role === 'entry'
-      ? accepted({ venueOrderId: venueIdOf(ENTRY_ID), report: orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now + 5, venueTime: now + 5 }) })
-      : acceptedNoReport(i));
+    d.venue.send = (i, now) =>
+      i.role === 'entry'
+        ? accepted({
+            venueOrderId: venueIdOf(ENTRY_ID),
+            report: orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now + 5, venueTime: now + 5 }),
+          })
+        : acceptedNoReport(i);
     await d.start();
     await d.advance(0);
     expect(d.top()).toBe('open');
     const t = d.clock.now();
-    await d.send({ type: 'POSITION_REPORT', report: positionReport({ size: 0, receivedAt: t + 4_000, venueTime: t - 1_000 }) });
+    await d.send({
+      type: 'POSITION_REPORT',
+      report: positionReport({ size: 0, receivedAt: t + 4_000, venueTime: t - 1_000 }),
+    });
     await d.advance(500);
     expect(d.log.states).toEqual(['pending', 'verifying', 'open']);
   });
@@ -405,16 +497,28 @@ describe('closing and rollingBack', () => {
   it('a rollback closes with a reduce-only sell sized and sided from the live report (long 43 → sell 43), never from the entry reply', async () => {
     const d = drive({ input: positionInput(WITH_STOP) });
     // The entry reply is garbage on purpose: it says "sell" (the incident's normaliser bug, now typed).
-    d.venue.send = (i, now) => (i.role === 'entry'
-      ? accepted({ venueOrderId: venueIdOf(ENTRY_ID), report: orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now, side: 'sell' }) })
-      : i.role === 'stop' ? rejected('stop refused') : acceptedNoReport(i));
+    d.venue.send = (i, now) =>
+      i.role === 'entry'
+        ? accepted({
+            venueOrderId: venueIdOf(ENTRY_ID),
+            report: orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now, side: 'sell' }),
+          })
+        : i.role === 'stop'
+          ? rejected('stop refused')
+          : acceptedNoReport(i);
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
     await d.start();
     await d.advance(0);
     expect(d.log.states).toContain('rollingBack');
     const closes = closeSends(d);
     expect(closes).toHaveLength(1);
-    expect(closes[0]?.request).toMatchObject({ side: 'sell', amount: 43, reduceOnly: true, type: 'market', clientOrderId: orderId('close-1') });
+    expect(closes[0]?.request).toMatchObject({
+      side: 'sell',
+      amount: 43,
+      reduceOnly: true,
+      type: 'market',
+      clientOrderId: orderId('close-1'),
+    });
   });
 
   it('a user close is sized to the live size when the venue shows less than the entry filled', async () => {
@@ -428,7 +532,9 @@ describe('closing and rollingBack', () => {
   // Found by this suite, fixed (it was): entryVerdict() takes max(REST change from the baseline, the order's own fill): a bigger REST position
   // overrides the entry's terminal report (cancelled, filled 20), so ownHolding() is 43 and the close is sized 43.
   it('a user close is sized to what the entry filled when the venue shows more (someone else holds the rest)', async () => {
-    const d = drive({ venue: { order: (_l, now) => orderReport(ENTRY, { status: 'cancelled', filled: 20, receivedAt: now }) } });
+    const d = drive({
+      venue: { order: (_l, now) => orderReport(ENTRY, { status: 'cancelled', filled: 20, receivedAt: now }) },
+    });
     await d.start();
     await d.advance(0);
     expect(d.top()).toBe('open');
@@ -457,7 +563,10 @@ describe('closing and rollingBack', () => {
     const d = drive();
     await d.start();
     const fillAt = d.clock.now();
-    await d.send({ type: 'FILL_REPORT', report: fillReport(ENTRY, { amount: 43, receivedAt: fillAt, venueTime: fillAt }) });
+    await d.send({
+      type: 'FILL_REPORT',
+      report: fillReport(ENTRY, { amount: 43, receivedAt: fillAt, venueTime: fillAt }),
+    });
     expect(d.top()).toBe('open');
     // REST lags: it still shows the state from before the fill.
     d.venue.position = (now) => positionReport({ size: 0, receivedAt: now, venueTime: fillAt - 1_000 });
@@ -482,7 +591,10 @@ describe('closing and rollingBack', () => {
     await d.start();
     const t = d.clock.now();
     await d.send({ type: 'FILL_REPORT', report: fillReport(ENTRY, { amount: 43, receivedAt: t }) });
-    await d.send({ type: 'POSITION_REPORT', report: positionReport({ side: 'buy', size: 43, receivedAt: t, source: 'stream' }) });
+    await d.send({
+      type: 'POSITION_REPORT',
+      report: positionReport({ side: 'buy', size: 43, receivedAt: t, source: 'stream' }),
+    });
     expect(d.top()).toBe('open');
     await d.advance(10_000); // the last report is now 10 s old (reportStaleMs is 2 s); the REST list shows nothing
     await d.send({ type: 'CLOSE' });
@@ -493,7 +605,8 @@ describe('closing and rollingBack', () => {
   it('a close the venue keeps refusing is retried for about timeoutMs, then handed to a human with an alert naming the refusal', async () => {
     const d = await openPosition();
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
-    d.venue.send = (i) => (i.role.startsWith('close-') ? rejected('too many requests', 'RATE_LIMITED', 200) : acceptedNoReport(i));
+    d.venue.send = (i) =>
+      i.role.startsWith('close-') ? rejected('too many requests', 'RATE_LIMITED', 200) : acceptedNoReport(i);
     await d.send({ type: 'CLOSE', requestId: 'r1' });
     await d.advance(10_000);
     const retries = Math.max(SETTINGS.closeVerifyAttempts, Math.ceil(SETTINGS.timeoutMs / SETTINGS.feedDownPollMs));
@@ -506,7 +619,8 @@ describe('closing and rollingBack', () => {
   it('after a close was given up, the same request delivered again is ignored and a new request starts again', async () => {
     const d = await openPosition();
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
-    d.venue.send = (i) => (i.role.startsWith('close-') ? rejected('too many requests', 'RATE_LIMITED') : acceptedNoReport(i));
+    d.venue.send = (i) =>
+      i.role.startsWith('close-') ? rejected('too many requests', 'RATE_LIMITED') : acceptedNoReport(i);
     await d.send({ type: 'CLOSE', requestId: 'r1' });
     await d.advance(10_000);
     expect(d.top()).toBe('orphanAlert');
@@ -528,15 +642,20 @@ describe('verifyingClosed', () => {
     const d = await openPosition(WITH_STOP);
     let closeFilledAt: number | undefined;
     let stopCancelled = false;
-    d.venue.position = (now) => (closeFilledAt === undefined
-      ? positionReport({ side: 'buy', size: 43, receivedAt: now })
-      : positionReport({ size: 0, receivedAt: now, venueTime: now }));
+    d.venue.position = (now) =>
+      closeFilledAt === undefined
+        ? positionReport({ side: 'buy', size: 43, receivedAt: now })
+        : positionReport({ size: 0, receivedAt: now, venueTime: now });
     d.venue.order = (l, now) => {
       if (l.clientOrderId === ENTRY_ID) return orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now });
-      if (l.clientOrderId === STOP_ID) return orderReport(STOP, { status: stopCancelled ? 'cancelled' : 'open', filled: 0, receivedAt: now });
+      if (l.clientOrderId === STOP_ID)
+        return orderReport(STOP, { status: stopCancelled ? 'cancelled' : 'open', filled: 0, receivedAt: now });
       if (l.clientOrderId === orderId('close-1')) {
         closeFilledAt ??= now;
-        return orderReport({ clientOrderId: orderId('close-1'), side: 'sell', amount: 43, reduceOnly: true }, { status: 'filled', filled: 43, receivedAt: now });
+        return orderReport(
+          { clientOrderId: orderId('close-1'), side: 'sell', amount: 43, reduceOnly: true },
+          { status: 'filled', filled: 43, receivedAt: now },
+        );
       }
       return undefined;
     };
@@ -598,7 +717,9 @@ describe('verifyingClosed', () => {
 
 describe('restore from a persisted snapshot', () => {
   const persist = (d: Driven): Parameters<typeof drive>[0] & object => {
-    const snapshot = JSON.parse(JSON.stringify(d.actor.getPersistedSnapshot())) as ReturnType<typeof d.actor.getPersistedSnapshot>;
+    const snapshot = JSON.parse(JSON.stringify(d.actor.getPersistedSnapshot())) as ReturnType<
+      typeof d.actor.getPersistedSnapshot
+    >;
     d.actor.stop();
     return { snapshot, clock: d.clock, input: d.input };
   };
@@ -645,7 +766,10 @@ describe('restore from a persisted snapshot', () => {
   it('restored while placing the stop (then RESUME), the stop found by its client id is cancelled before closed', async () => {
     const first = drive({ input: positionInput(WITH_STOP) });
     first.venue.send = (i) => (i.role === 'stop' ? 'hang' : acceptedNoReport(i));
-    first.venue.order = (l, now) => (l.clientOrderId === ENTRY_ID ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now, venueTime: T0 }) : undefined);
+    first.venue.order = (l, now) =>
+      l.clientOrderId === ENTRY_ID
+        ? orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now, venueTime: T0 })
+        : undefined;
     await first.start();
     await first.advance(0);
     expect(first.actor.getSnapshot().value).toEqual({ protecting: 'sendingStop' });
@@ -656,13 +780,24 @@ describe('restore from a persisted snapshot', () => {
       venue: {
         send: (i) => (i.role === 'stop' ? unknown('claimed before the restart') : acceptedNoReport(i)),
         order: (l, now) => {
-          if (l.clientOrderId === STOP_ID) return orderReport(STOP, { status: stopCancelled ? 'cancelled' : 'open', filled: 0, receivedAt: now });
-          if (l.clientOrderId === ENTRY_ID) return orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now, venueTime: T0 });
+          if (l.clientOrderId === STOP_ID)
+            return orderReport(STOP, { status: stopCancelled ? 'cancelled' : 'open', filled: 0, receivedAt: now });
+          if (l.clientOrderId === ENTRY_ID)
+            return orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now, venueTime: T0 });
           flatSince ??= now;
-          return orderReport({ clientOrderId: l.clientOrderId, side: 'sell', amount: 43, reduceOnly: true }, { status: 'filled', filled: 43, receivedAt: now });
+          return orderReport(
+            { clientOrderId: l.clientOrderId, side: 'sell', amount: 43, reduceOnly: true },
+            { status: 'filled', filled: 43, receivedAt: now },
+          );
         },
-        position: (now) => (flatSince === undefined ? positionReport({ side: 'buy', size: 43, receivedAt: now }) : positionReport({ size: 0, receivedAt: now, venueTime: now })),
-        cancel: () => { stopCancelled = true; return accepted(undefined); },
+        position: (now) =>
+          flatSince === undefined
+            ? positionReport({ side: 'buy', size: 43, receivedAt: now })
+            : positionReport({ size: 0, receivedAt: now, venueTime: now }),
+        cancel: () => {
+          stopCancelled = true;
+          return accepted(undefined);
+        },
       },
     });
     // As the restore protocol says: start, then RESUME at once (the re-run send has not answered yet).
@@ -686,7 +821,8 @@ describe('restore from a persisted snapshot', () => {
     const second = drive({
       ...persist(first),
       venue: {
-        send: (i) => (i.request.clientOrderId === orderId('close-1') ? unknown('claimed before the restart') : acceptedNoReport(i)),
+        send: (i) =>
+          i.request.clientOrderId === orderId('close-1') ? unknown('claimed before the restart') : acceptedNoReport(i),
         position: (now) => positionReport({ side: 'buy', size: 43, receivedAt: now }),
       },
     });
@@ -702,14 +838,19 @@ describe('a restored sending step looks its order up first (resumable)', () => {
     const first = drive({ venue: { send: () => 'hang' }, ...over });
     await first.start();
     expect(first.actor.getSnapshot().value).toEqual({ pending: 'sending' });
-    const snapshot = resumable(JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot())) as Record<string, unknown>);
+    const snapshot = resumable(
+      JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot())) as Record<string, unknown>,
+    );
     first.actor.stop();
     expect(snapshot.value).toEqual({ pending: 'resuming' });
     return { snapshot: snapshot as never, clock: first.clock, input: first.input };
   };
 
   it('an entry found by its client order id is not sent again: verifying, then open', async () => {
-    const second = drive({ ...(await persisted()), venue: { order: (_l, now) => orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now }) } });
+    const second = drive({
+      ...(await persisted()),
+      venue: { order: (_l, now) => orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: now }) },
+    });
     await second.start();
     await second.send({ type: 'RESUME', at: second.clock.now() });
     await second.advance(0);
@@ -719,7 +860,14 @@ describe('a restored sending step looks its order up first (resumable)', () => {
 
   it('an entry not found is sent (through its claim) only once a lookup restLagMs after the snapshot found nothing; a failed lookup concludes nothing', async () => {
     const p = await persisted();
-    const second = drive({ ...p, venue: { order: () => { throw new Error('503'); } } });
+    const second = drive({
+      ...p,
+      venue: {
+        order: () => {
+          throw new Error('503');
+        },
+      },
+    });
     await second.start();
     await second.send({ type: 'RESUME', at: second.clock.now() });
     await second.advance(SETTINGS.restLagMs * 3);
@@ -740,7 +888,9 @@ describe('pure one-step transitions', () => {
       ...initial.context,
       baseline: { side: undefined, size: 0 },
       entry: { ...initial.context.entry, send: 'accepted', sentAt: T0 + 1, venueOrderId: venueIdOf(ENTRY_ID) },
-      deadline: T0 + 1 + SETTINGS.timeoutMs, armedAt: T0 + 1, seenAt: T0 + 1,
+      deadline: T0 + 1 + SETTINGS.timeoutMs,
+      armedAt: T0 + 1,
+      seenAt: T0 + 1,
     };
     return positionMachine.resolveState({ value: { verifying: 'waiting' }, context });
   }
@@ -748,28 +898,33 @@ describe('pure one-step transitions', () => {
   it('the initial transition journals first: nothing is sent before the intent is written', () => {
     const [snapshot, actions] = initialTransition(positionMachine, input);
     expect(snapshot.value).toEqual({ pending: 'journaling' });
-    const spawned = actions.filter((a) => a.type === 'xstate.spawnChild').map((a) => (a.params as { src?: unknown }).src);
+    const spawned = actions
+      .filter((a) => a.type === 'xstate.spawnChild')
+      .map((a) => (a.params as { src?: unknown }).src);
     expect(spawned).toEqual(['prepareEntry']);
     expect(snapshot.context.entry.send).toBe('not-sent');
   });
 
   it('an order report cancelled with zero fill moves verifying to failed in one step', () => {
     const [next] = transition(positionMachine, verifyingSnapshot(), {
-      type: 'ORDER_REPORT', report: orderReport(ENTRY, { status: 'cancelled', filled: 0, receivedAt: T0 + 10 }),
+      type: 'ORDER_REPORT',
+      report: orderReport(ENTRY, { status: 'cancelled', filled: 0, receivedAt: T0 + 10 }),
     });
     expect(next.value).toBe('failed');
   });
 
   it('a flat REST report is no evidence: verifying stays verifying', () => {
     const [next] = transition(positionMachine, verifyingSnapshot(), {
-      type: 'POSITION_REPORT', report: positionReport({ size: 0, receivedAt: T0 + 10 }),
+      type: 'POSITION_REPORT',
+      report: positionReport({ size: 0, receivedAt: T0 + 10 }),
     });
     expect(next.value).toEqual({ verifying: 'waiting' });
   });
 
   it('a stream position report that shows the fill moves verifying to open in one step', () => {
     const [next] = transition(positionMachine, verifyingSnapshot(), {
-      type: 'POSITION_REPORT', report: positionReport({ side: 'buy', size: 43, receivedAt: T0 + 10, source: 'stream' }),
+      type: 'POSITION_REPORT',
+      report: positionReport({ side: 'buy', size: 43, receivedAt: T0 + 10, source: 'stream' }),
     });
     expect(next.value).toEqual({ open: 'watching' });
   });

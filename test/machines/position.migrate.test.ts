@@ -13,7 +13,19 @@ function v1Context(extra: Record<string, unknown> = {}): Record<string, unknown>
 
 describe('migrating stored snapshots', () => {
   it('a format-1 open position with a stop is read as the current format with that stop kept', () => {
-    const stop = { role: 'stop', clientOrderId: STOP_ID, side: 'sell', amount: 43, venueOrderId: 'v1', sentAt: 1, send: 'accepted', rejectReason: undefined, report: undefined, fillIds: [], fillTotal: 0 };
+    const stop = {
+      role: 'stop',
+      clientOrderId: STOP_ID,
+      side: 'sell',
+      amount: 43,
+      venueOrderId: 'v1',
+      sentAt: 1,
+      send: 'accepted',
+      rejectReason: undefined,
+      report: undefined,
+      fillIds: [],
+      fillTotal: 0,
+    };
     const out = migrateSnapshot({ status: 'active', value: { open: 'watching' }, context: v1Context({ stop }) });
     const ctx = out.context as Record<string, unknown>;
     expect(ctx.stops).toEqual([stop]);
@@ -23,7 +35,11 @@ describe('migrating stored snapshots', () => {
 
   it('a format-2 context (version inside, birth fields at the top) is read with its spec nested', () => {
     const { spec, ...rest } = initialContext(positionInput({ intent: { stopLoss: 0.21 } }));
-    const out = migrateSnapshot({ status: 'active', value: { open: 'watching' }, context: { ...rest, ...spec, version: 2, recheckUntil: 5 } });
+    const out = migrateSnapshot({
+      status: 'active',
+      value: { open: 'watching' },
+      context: { ...rest, ...spec, version: 2, recheckUntil: 5 },
+    });
     const ctx = out.context as Record<string, unknown>;
     expect(ctx.spec).toEqual(spec);
     expect(ctx.recheckUntil).toBe(5);
@@ -33,14 +49,26 @@ describe('migrating stored snapshots', () => {
   it('a format-3 context gets the stop budget it was created with (5), and keeps one it has', () => {
     const { spec, ...rest } = initialContext(positionInput({ intent: { stopLoss: 0.21 } }));
     const { maxStops: _m, ...settings } = spec.settings;
-    const old = migrateSnapshot({ value: { open: 'watching' }, contextVersion: 3, context: { ...rest, spec: { ...spec, settings } } });
+    const old = migrateSnapshot({
+      value: { open: 'watching' },
+      contextVersion: 3,
+      context: { ...rest, spec: { ...spec, settings } },
+    });
     expect((old.context as { spec: typeof spec }).spec.settings).toEqual({ ...settings, maxStops: 5 });
-    const now = migrateSnapshot({ value: { open: 'watching' }, contextVersion: 4, context: { ...rest, spec: { ...spec, settings: { ...settings, maxStops: 2 } } } });
+    const now = migrateSnapshot({
+      value: { open: 'watching' },
+      contextVersion: 4,
+      context: { ...rest, spec: { ...spec, settings: { ...settings, maxStops: 2 } } },
+    });
     expect((now.context as { spec: typeof spec }).spec.settings.maxStops).toBe(2);
   });
 
   it('a format-1 close request survives, and an orphan after a close stays one', () => {
-    const out = migrateSnapshot({ status: 'active', value: { orphanAlert: 'waiting' }, context: v1Context({ closeRequested: 'user', closes: [{}] }) });
+    const out = migrateSnapshot({
+      status: 'active',
+      value: { orphanAlert: 'waiting' },
+      context: v1Context({ closeRequested: 'user', closes: [{}] }),
+    });
     const ctx = out.context as Record<string, unknown>;
     expect(ctx.closeRequest).toMatchObject({ reason: 'user', status: 'gaveUp' });
     expect(ctx.orphanFrom).toBe('close');
@@ -57,15 +85,35 @@ describe('migrating stored snapshots', () => {
   });
 
   it('a migrated format-1 snapshot restores without an error and carries out a close', async () => {
-    const stop = { role: 'stop', clientOrderId: STOP_ID, side: 'sell', amount: 43, venueOrderId: undefined, sentAt: 1, send: 'accepted', rejectReason: undefined, report: undefined, fillIds: [], fillTotal: 0 };
+    const stop = {
+      role: 'stop',
+      clientOrderId: STOP_ID,
+      side: 'sell',
+      amount: 43,
+      venueOrderId: undefined,
+      sentAt: 1,
+      send: 'accepted',
+      rejectReason: undefined,
+      report: undefined,
+      fillIds: [],
+      fillTotal: 0,
+    };
     const d0 = drive({ input: positionInput({ intent: { stopLoss: 0.21 } }) });
-    const entry = { ...(initialContext(d0.input).entry), send: 'accepted', report: orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: d0.clock.now() }) };
+    const entry = {
+      ...initialContext(d0.input).entry,
+      send: 'accepted',
+      report: orderReport(ENTRY, { status: 'filled', filled: 43, receivedAt: d0.clock.now() }),
+    };
     const persisted = migrateSnapshot({
-      status: 'active', value: { open: 'watching' }, historyValue: {}, children: {},
+      status: 'active',
+      value: { open: 'watching' },
+      historyValue: {},
+      children: {},
       context: v1Context({ stop, entry, live: positionReport({ side: 'buy', size: 43, receivedAt: d0.clock.now() }) }),
     });
     const d = drive({ input: d0.input, clock: d0.clock, snapshot: persisted as never });
-    d.venue.order = (l, now) => (l.clientOrderId === STOP_ID ? orderReport(STOP, { status: 'open', filled: 0, receivedAt: now }) : undefined);
+    d.venue.order = (l, now) =>
+      l.clientOrderId === STOP_ID ? orderReport(STOP, { status: 'open', filled: 0, receivedAt: now }) : undefined;
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
     await d.start();
     d.actor.send({ type: 'RESUME', at: d.clock.now() });

@@ -25,13 +25,33 @@ const FILLED_REPLY_START = ['SEND_ACCEPTED_FILLED'] as const;
 
 const CONFIGS: readonly (readonly [string, ModelConfig])[] = [
   ['no stop', { stopLoss: undefined, protectionOnFailure: 'rollback', maxDepth: 4, exclude: FILLED_REPLY_START }],
-  ['a stop, rollback on failure', { stopLoss: 0.21, protectionOnFailure: 'rollback', maxDepth: 4, exclude: FILLED_REPLY_START }],
-  ['a stop, alert on failure', { stopLoss: 0.21, protectionOnFailure: 'alert', maxDepth: 4, exclude: FILLED_REPLY_START }],
+  [
+    'a stop, rollback on failure',
+    { stopLoss: 0.21, protectionOnFailure: 'rollback', maxDepth: 4, exclude: FILLED_REPLY_START },
+  ],
+  [
+    'a stop, alert on failure',
+    { stopLoss: 0.21, protectionOnFailure: 'alert', maxDepth: 4, exclude: FILLED_REPLY_START },
+  ],
   // Deeper, over the events that drive an accepted entry through protection, closing and verification.
-  ['a stop, rollback on failure, an accepted entry to the end', {
-    stopLoss: 0.21, protectionOnFailure: 'rollback', maxDepth: 6, startEvents: ['SEND_ACCEPTED'],
-    exclude: [...FILLED_REPLY_START, 'ADOPT', 'REST_EMPTY', 'FEED_DOWN', 'ORDER_FILLED', 'ORDER_CANCELLED', 'RESTART'],
-  }],
+  [
+    'a stop, rollback on failure, an accepted entry to the end',
+    {
+      stopLoss: 0.21,
+      protectionOnFailure: 'rollback',
+      maxDepth: 6,
+      startEvents: ['SEND_ACCEPTED'],
+      exclude: [
+        ...FILLED_REPLY_START,
+        'ADOPT',
+        'REST_EMPTY',
+        'FEED_DOWN',
+        'ORDER_FILLED',
+        'ORDER_CANCELLED',
+        'RESTART',
+      ],
+    },
+  ],
 ];
 
 const results = new Map<string, ModelResult>();
@@ -40,7 +60,9 @@ describe('model-based: every path of the position machine keeps the invariants',
   it.each(CONFIGS)('with %s', (name, cfg) => {
     const r = runModel(positionMachine, cfg);
     results.set(name, r);
-    console.info(`position model (${name}): ${r.paths} paths walked (up to ${r.longest} events) over ${r.vertices} vertices`);
+    console.info(
+      `position model (${name}): ${r.paths} paths walked (up to ${r.longest} events) over ${r.vertices} vertices`,
+    );
     expect(r.violations).toEqual([]);
     expect(r.paths).toBeGreaterThan(900);
   });
@@ -55,19 +77,32 @@ describe('model-based: every path of the position machine keeps the invariants',
   // This walk found that a fill shown by the create reply was not recorded as evidence of a non-flat position, so a
   // stale REST flat closed it: [SEND_ACCEPTED_FILLED, STOP_REFUSED, REST_STALE_FLAT] ended closed at 43 long (fixed).
   it('with entries whose create reply already reports the fill', () => {
-    const r = runModel(positionMachine, { stopLoss: 0.21, protectionOnFailure: 'rollback', maxDepth: 4, startEvents: FILLED_REPLY_START });
+    const r = runModel(positionMachine, {
+      stopLoss: 0.21,
+      protectionOnFailure: 'rollback',
+      maxDepth: 4,
+      startEvents: FILLED_REPLY_START,
+    });
     expect(r.violations).toEqual([]);
   });
 });
 
 describe('the model bites: mutated machines are caught', () => {
-  const WALK: ModelConfig = { stopLoss: 0.21, protectionOnFailure: 'rollback', maxDepth: 3, exclude: FILLED_REPLY_START };
+  const WALK: ModelConfig = {
+    stopLoss: 0.21,
+    protectionOnFailure: 'rollback',
+    maxDepth: 3,
+    exclude: FILLED_REPLY_START,
+  };
 
   it('an entry called dead because the REST list shows no position (missing evidence taken as evidence)', () => {
     const mutant = positionMachine.provide({
       guards: {
-        entryDead: ({ context }) => entryVerdict(context).kind === 'dead'
-          || (entryVerdict(context).kind === 'none' && context.attempts > 0 && (context.live === undefined || isZero(context.live.size))),
+        entryDead: ({ context }) =>
+          entryVerdict(context).kind === 'dead' ||
+          (entryVerdict(context).kind === 'none' &&
+            context.attempts > 0 &&
+            (context.live === undefined || isZero(context.live.size))),
       },
     });
     const r = runModel(mutant, WALK);
@@ -79,11 +114,16 @@ describe('the model bites: mutated machines are caught', () => {
     const states = config.states as Record<string, object>;
     const verifying = {
       ...states.verifying,
-      after: { untilDeadline: { target: 'rollingBack', actions: assign({ closeRequested: 'protection-refused' as CloseReason }) } },
+      after: {
+        untilDeadline: {
+          target: 'rollingBack',
+          actions: assign({ closeRequested: 'protection-refused' as CloseReason }),
+        },
+      },
     };
-    const mutant = positionSetup.createMachine(
-      { ...config, states: { ...states, verifying } } as unknown as Parameters<typeof positionSetup.createMachine>[0],
-    ) as unknown as typeof positionMachine;
+    const mutant = positionSetup.createMachine({ ...config, states: { ...states, verifying } } as unknown as Parameters<
+      typeof positionSetup.createMachine
+    >[0]) as unknown as typeof positionMachine;
     const r = runModel(mutant, WALK);
     expect(r.violations.some((v) => v.startsWith('(b) verifying went to rollingBack'))).toBe(true);
   });
@@ -92,7 +132,12 @@ describe('the model bites: mutated machines are caught', () => {
     const mutant = positionMachine.provide({
       guards: { flatProven: ({ context }) => context.live !== undefined && isZero(context.live.size) },
     });
-    const r = runModel(mutant, { ...WALK, stopLoss: undefined, maxDepth: 4, startEvents: ['SEND_ACCEPTED', 'SEND_UNKNOWN'] });
+    const r = runModel(mutant, {
+      ...WALK,
+      stopLoss: undefined,
+      maxDepth: 4,
+      startEvents: ['SEND_ACCEPTED', 'SEND_UNKNOWN'],
+    });
     expect(r.violations.some((v) => v.startsWith('(a) closed without a flat report newer'))).toBe(true);
   });
 });

@@ -12,8 +12,20 @@ describe('a script request encoded in one buffer', () => {
   it('is byte for byte the request ioredis would write, for short, long, empty and non-ASCII arguments', () => {
     const long = JSON.stringify({ note: 'x'.repeat(600), symbol: 'AVL/USDT:USDT', price: 0.25 });
     const keys = ['pg:lease:a', 'pg:pos:1', ''];
-    const args = ['w1|7', 'S', long, 'é€😀'.repeat(40), 'ü', '1764000000000', 'é'.repeat(200), 'é€😀'.repeat(300), 'x'.repeat(256)];
-    expect(encodeRequest('evalsha', ['abc', String(keys.length)], keys, args)).toEqual(ioredisRequest('evalsha', ['abc', String(keys.length), ...keys, ...args]));
+    const args = [
+      'w1|7',
+      'S',
+      long,
+      'é€😀'.repeat(40),
+      'ü',
+      '1764000000000',
+      'é'.repeat(200),
+      'é€😀'.repeat(300),
+      'x'.repeat(256),
+    ];
+    expect(encodeRequest('evalsha', ['abc', String(keys.length)], keys, args)).toEqual(
+      ioredisRequest('evalsha', ['abc', String(keys.length), ...keys, ...args]),
+    );
   });
 
   it('encodes a request with no arguments', () => {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function filesUnder(dir: string, suffix: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(suffix)).map((f) => join(dir, f));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith(suffix))
+    .map((f) => join(dir, f));
 }
 
 describe('Lua scripts', () => {
@@ -12,7 +14,9 @@ describe('Lua scripts', () => {
 
   it('are files of their own', () => {
     expect(luaFiles.length).toBeGreaterThanOrEqual(5);
-    const inlined = filesUnder('src', '.ts').filter((f) => /^\s*(local|return|if)\b.*redis\.call\(/m.test(readFileSync(f, 'utf8')));
+    const inlined = filesUnder('src', '.ts').filter((f) =>
+      /^\s*(local|return|if)\b.*redis\.call\(/m.test(readFileSync(f, 'utf8')),
+    );
     expect(inlined).toEqual([]);
   });
 

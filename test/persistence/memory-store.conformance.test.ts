@@ -1,6 +1,6 @@
 import { SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { MemoryStore, StoreUnreachable } from '../../src/persistence/memory-store.js';
 import { storeConformance } from './store-conformance.js';
 
@@ -19,10 +19,10 @@ const make = () => {
 
 storeConformance('memory', make);
 
-describe('the memory store\'s simulated faults', () => {
+describe("the memory store's simulated faults", () => {
   it('refuses every call while unreachable and writes nothing', async () => {
     const { store } = make();
-    const a = accountId('down');
+    const a = asAccountId('down');
     const t = await store.acquireLease(a, 'w1', 60_000);
     store.setReachable(false);
     await expect(store.renewLease(a, `w1|${t}`, 60_000)).rejects.toBeInstanceOf(StoreUnreachable);
@@ -33,7 +33,7 @@ describe('the memory store\'s simulated faults', () => {
 
   it('after a wipe the token counter starts again below what a holder saw (takeLease says wiped)', async () => {
     const { store } = make();
-    const a = accountId('wipe');
+    const a = asAccountId('wipe');
     const t = await store.acquireLease(a, 'w1', 60_000);
     await store.acquireLease(a, 'w1', 60_000);
     store.wipe();
@@ -42,7 +42,7 @@ describe('the memory store\'s simulated faults', () => {
 
   it('a failover to a checkpoint loses the writes made after it', async () => {
     const { store } = make();
-    const a = accountId('failover');
+    const a = asAccountId('failover');
     const h = `w1|${await store.acquireLease(a, 'w1', 60_000)}`;
     const point = store.checkpoint();
     await store.keepKey(a, h, 'k', 'p' as never);

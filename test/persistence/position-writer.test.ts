@@ -6,7 +6,12 @@ import type { SnapshotWrite } from '../../src/persistence/redis-store.js';
 
 const ID = '01KAV9FT00S2W2PNG4M2S684R5' as PositionId;
 const write = (state: string, at: number, n: number): SnapshotWrite => ({
-  positionId: ID, state, final: false, snapshot: { n }, at, event: { type: `E${n}`, payload: null },
+  positionId: ID,
+  state,
+  final: false,
+  snapshot: { n },
+  at,
+  event: { type: `E${n}`, payload: null },
 });
 
 /** A store that answers each write when the test says so, and records what it was given. */
@@ -23,10 +28,11 @@ function slowStore() {
       }
     },
     target: {
-      save: (w: SnapshotWrite) => new Promise<void>((resolve) => {
-        written.push((w.snapshot as { n: number }).n);
-        pending.push(resolve);
-      }),
+      save: (w: SnapshotWrite) =>
+        new Promise<void>((resolve) => {
+          written.push((w.snapshot as { n: number }).n);
+          pending.push(resolve);
+        }),
     },
   };
 }

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accountId, clientOrderIdOf, newPositionId, type PositionId } from '../../src/domain/ids.js';
+import { asAccountId, asClientOrderId, newPositionId, type PositionId } from '../../src/domain/ids.js';
 import { LeaseLost, RedisStore } from '../../src/persistence/redis-store.js';
 import { redisForThisFile } from '../support/redis.js';
 
 const db = redisForThisFile('store');
 const prefix = db.prefix;
 let store: RedisStore;
-const A = accountId('main');
+const A = asAccountId('main');
 const intent = { account: A, symbol: 'AVL/USDT:USDT', side: 'buy' as const, amount: 43, idempotencyKey: 'bot-1' };
 let n = 0;
 const newId = (): PositionId => newPositionId(1_764_000_000_000 + n++, new Uint8Array(10).fill(n));
@@ -17,7 +17,7 @@ beforeAll(() => {
 
 describe('the Redis store', () => {
   it('gives one lease per account: a second worker is refused, the holder renews, a new holder gets a higher token', async () => {
-    const acct = accountId('lease-1');
+    const acct = asAccountId('lease-1');
     const t1 = await store.acquireLease(acct, 'w1', 5_000);
     expect(t1).toBeGreaterThan(0);
     expect(await store.acquireLease(acct, 'w2', 5_000)).toBe(0);
@@ -30,7 +30,7 @@ describe('the Redis store', () => {
   });
 
   it('loses the lease when it is not renewed within its ttl', async () => {
-    const acct = accountId('lease-2');
+    const acct = asAccountId('lease-2');
     const t1 = await store.acquireLease(acct, 'w1', 50);
     await new Promise((r) => setTimeout(r, 120));
     const t2 = await store.acquireLease(acct, 'w2', 5_000);
@@ -41,11 +41,20 @@ describe('the Redis store', () => {
     const t = await store.acquireLease(A, 'w1', 60_000);
     const holder = `w1|${t}`;
     const id = newId();
-    const entry = { positionId: id, intent, entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), at: 1 };
-    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: undefined, size: 0 } })).toEqual({ kind: 'new', baseline: { size: 0 } });
-    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({ kind: 'unconfirmed', baseline: { size: 0 } });
+    const entry = { positionId: id, intent, entryClientOrderId: asClientOrderId(`pg-${id}-e`), at: 1 };
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: undefined, size: 0 } })).toEqual({
+      kind: 'new',
+      baseline: { size: 0 },
+    });
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({
+      kind: 'unconfirmed',
+      baseline: { size: 0 },
+    });
     await store.confirmIntent(A, holder, id);
-    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({ kind: 'confirmed', baseline: { size: 0 } });
+    expect(await store.recordIntent(A, holder, { ...entry, baseline: { side: 'buy', size: 43 } })).toEqual({
+      kind: 'confirmed',
+      baseline: { size: 0 },
+    });
     expect(await store.positionForKey(A, 'bot-1')).toBe(id);
     const live = await store.loadLive(A);
     expect(live.find((p) => p.id === id)).toMatchObject({ intent, baseline: { size: 0 }, snapshot: undefined });
@@ -54,24 +63,38 @@ describe('the Redis store', () => {
   it('grants the about-to-send claim of a client order id once only', async () => {
     const t = await store.acquireLease(A, 'w1', 60_000);
     const id = newId();
-    const cid = clientOrderIdOf(`pg-${id}-e`);
+    const cid = asClientOrderId(`pg-${id}-e`);
     expect(await store.claimSend(A, `w1|${t}`, id, cid, 1)).toBe(true);
     expect(await store.claimSend(A, `w1|${t}`, id, cid, 2)).toBe(false);
   });
 
   it('refuses every write from a stale worker with an old fencing token', async () => {
-    const acct = accountId('fenced');
+    const acct = asAccountId('fenced');
     const t1 = await store.acquireLease(acct, 'w1', 50);
     await new Promise((r) => setTimeout(r, 120));
     const t2 = await store.acquireLease(acct, 'w2', 60_000);
     expect(t2).toBeGreaterThan(t1);
     const id = newId();
     const stale = `w1|${t1}`;
-    const entry = { positionId: id, intent: { ...intent, account: acct }, entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), baseline: { size: 0, side: undefined }, at: 1 };
+    const entry = {
+      positionId: id,
+      intent: { ...intent, account: acct },
+      entryClientOrderId: asClientOrderId(`pg-${id}-e`),
+      baseline: { size: 0, side: undefined },
+      at: 1,
+    };
     await expect(store.recordIntent(acct, stale, entry)).rejects.toBeInstanceOf(LeaseLost);
     await expect(store.claimSend(acct, stale, id, entry.entryClientOrderId, 1)).rejects.toBeInstanceOf(LeaseLost);
-    await expect(store.saveSnapshot(acct, stale, { positionId: id, state: 'open', final: false, snapshot: {}, at: 1, event: { type: 'x', payload: null } }))
-      .rejects.toBeInstanceOf(LeaseLost);
+    await expect(
+      store.saveSnapshot(acct, stale, {
+        positionId: id,
+        state: 'open',
+        final: false,
+        snapshot: {},
+        at: 1,
+        event: { type: 'x', payload: null },
+      }),
+    ).rejects.toBeInstanceOf(LeaseLost);
     expect(await db.redis.exists(store.keys.position(id), store.keys.claims(id), store.keys.history(id))).toBe(0);
   });
 
@@ -79,17 +102,48 @@ describe('the Redis store', () => {
     const t = await store.acquireLease(A, 'w1', 60_000);
     const holder = `w1|${t}`;
     const id = newId();
-    await store.recordIntent(A, holder, { positionId: id, intent: { ...intent, idempotencyKey: undefined }, entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), baseline: { size: 0, side: undefined }, at: 1 });
-    await store.saveSnapshot(A, holder, { positionId: id, state: 'verifying', final: false, snapshot: { value: 'verifying' }, at: 2, event: { type: 'xstate.done.actor.send', payload: { id: '42' } } });
+    await store.recordIntent(A, holder, {
+      positionId: id,
+      intent: { ...intent, idempotencyKey: undefined },
+      entryClientOrderId: asClientOrderId(`pg-${id}-e`),
+      baseline: { size: 0, side: undefined },
+      at: 1,
+    });
+    await store.saveSnapshot(A, holder, {
+      positionId: id,
+      state: 'verifying',
+      final: false,
+      snapshot: { value: 'verifying' },
+      at: 2,
+      event: { type: 'xstate.done.actor.send', payload: { id: '42' } },
+    });
     expect(await store.idsInState(A, 'verifying')).toContain(id);
-    await store.saveSnapshot(A, holder, { positionId: id, state: 'open', final: false, snapshot: { value: 'open' }, at: 3, event: { type: 'FILL_REPORT', payload: { tradeId: 't1' } } });
+    await store.saveSnapshot(A, holder, {
+      positionId: id,
+      state: 'open',
+      final: false,
+      snapshot: { value: 'open' },
+      at: 3,
+      event: { type: 'FILL_REPORT', payload: { tradeId: 't1' } },
+    });
     expect(await store.idsInState(A, 'verifying')).not.toContain(id);
     expect(await store.idsInState(A, 'open')).toContain(id);
     expect((await store.loadLive(A)).find((p) => p.id === id)?.snapshot).toEqual({ value: 'open' });
-    await store.saveSnapshot(A, holder, { positionId: id, state: 'closed', final: true, snapshot: { value: 'closed' }, at: 4, event: { type: 'POSITION_REPORT', payload: { size: 0 } } });
+    await store.saveSnapshot(A, holder, {
+      positionId: id,
+      state: 'closed',
+      final: true,
+      snapshot: { value: 'closed' },
+      at: 4,
+      event: { type: 'POSITION_REPORT', payload: { size: 0 } },
+    });
     expect((await store.loadLive(A)).map((p) => p.id)).not.toContain(id);
     const history = await store.history(id);
-    expect(history.map((h) => [h.state, h.event])).toEqual([['verifying', 'xstate.done.actor.send'], ['open', 'FILL_REPORT'], ['closed', 'POSITION_REPORT']]);
+    expect(history.map((h) => [h.state, h.event])).toEqual([
+      ['verifying', 'xstate.done.actor.send'],
+      ['open', 'FILL_REPORT'],
+      ['closed', 'POSITION_REPORT'],
+    ]);
     expect(history[1]?.payload).toEqual({ tradeId: 't1' });
   });
 });

@@ -6,7 +6,7 @@
  * ownership.
  */
 import { describe, expect, it } from 'vitest';
-import { accountId, clientOrderIdOf, newPositionId, type AccountId, type PositionId } from '../../src/domain/ids.js';
+import { asAccountId, asClientOrderId, newPositionId, type AccountId, type PositionId } from '../../src/domain/ids.js';
 import { LeaseLost, type Store } from '../../src/persistence/store.js';
 
 export interface StoreUnderTest {
@@ -19,16 +19,33 @@ export interface StoreUnderTest {
 
 let n = 0;
 const newId = (): PositionId => newPositionId(1_764_000_000_000 + n++, new Uint8Array(10).fill(n % 256));
-const intentOf = (account: AccountId, key?: string) => ({ account, symbol: 'AVL/USDT:USDT', side: 'buy' as const, amount: 43, ...(key === undefined ? {} : { idempotencyKey: key }) });
-const journal = (account: AccountId, id: PositionId, key?: string) => ({
-  positionId: id, intent: intentOf(account, key), entryClientOrderId: clientOrderIdOf(`pg-${id}-e`), baseline: { side: undefined, size: 0 }, at: 1,
+const intentOf = (account: AccountId, key?: string) => ({
+  account,
+  symbol: 'AVL/USDT:USDT',
+  side: 'buy' as const,
+  amount: 43,
+  ...(key === undefined ? {} : { idempotencyKey: key }),
 });
-const snapshotOf = (id: PositionId, state: string, final = false) => ({ positionId: id, state, final, snapshot: { value: state }, at: 2, event: { type: 'X', payload: { n: 1 } } });
+const journal = (account: AccountId, id: PositionId, key?: string) => ({
+  positionId: id,
+  intent: intentOf(account, key),
+  entryClientOrderId: asClientOrderId(`pg-${id}-e`),
+  baseline: { side: undefined, size: 0 },
+  at: 1,
+});
+const snapshotOf = (id: PositionId, state: string, final = false) => ({
+  positionId: id,
+  state,
+  final,
+  snapshot: { value: state },
+  at: 2,
+  event: { type: 'X', payload: { n: 1 } },
+});
 
 /** Registers the conformance suite for one store; `make` is called once per test. */
 export function storeConformance(name: string, make: () => StoreUnderTest): void {
   describe(`the store contract (${name})`, () => {
-    const fresh = (label: string) => accountId(`${label}-${n++}`);
+    const fresh = (label: string) => asAccountId(`${label}-${n++}`);
 
     it('gives one lease per account: a second worker is refused, the holder renews, a new holder gets a higher token', async () => {
       const { store } = make();
@@ -73,7 +90,10 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       const h = `w1|${await store.acquireLease(a, 'w1', 60_000)}`;
       const id = newId();
       expect(await store.recordIntent(a, h, journal(a, id, 'bot-1'))).toEqual({ kind: 'new', baseline: { size: 0 } });
-      expect(await store.recordIntent(a, h, { ...journal(a, id), baseline: { side: 'buy', size: 43 } })).toEqual({ kind: 'unconfirmed', baseline: { size: 0 } });
+      expect(await store.recordIntent(a, h, { ...journal(a, id), baseline: { side: 'buy', size: 43 } })).toEqual({
+        kind: 'unconfirmed',
+        baseline: { size: 0 },
+      });
       await store.confirmIntent(a, h, id);
       expect((await store.recordIntent(a, h, journal(a, id))).kind).toBe('confirmed');
       expect(await store.positionForKey(a, 'bot-1')).toBe(id);
@@ -82,7 +102,11 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       expect((await store.recordIntent(a, h, journal(a, adopted))).kind).toBe('adopted');
       const live = await store.loadLive(a);
       expect(live.map((p) => p.id).sort()).toEqual([id, adopted].sort());
-      expect(live.find((p) => p.id === id)).toMatchObject({ intent: intentOf(a, 'bot-1'), baseline: { size: 0 }, snapshot: undefined });
+      expect(live.find((p) => p.id === id)).toMatchObject({
+        intent: intentOf(a, 'bot-1'),
+        baseline: { size: 0 },
+        snapshot: undefined,
+      });
     });
 
     it('grants the claim of a client order id once; a released claim may be taken again', async () => {
@@ -90,7 +114,7 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       const a = fresh('claim');
       const h = `w1|${await store.acquireLease(a, 'w1', 60_000)}`;
       const id = newId();
-      const cid = clientOrderIdOf(`pg-${id}-e`);
+      const cid = asClientOrderId(`pg-${id}-e`);
       expect(await store.claimSend(a, h, id, cid, 1)).toBe(true);
       expect(await store.claimSend(a, h, id, cid, 2)).toBe(false);
       await store.releaseClaim(a, h, id, cid);
@@ -105,7 +129,7 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       const t2 = await store.acquireLease(a, 'w2', 60_000);
       const stale = `w1|${t1}`;
       const id = newId();
-      const cid = clientOrderIdOf(`pg-${id}-e`);
+      const cid = asClientOrderId(`pg-${id}-e`);
       await expect(store.recordIntent(a, stale, journal(a, id, 'k-stale'))).rejects.toBeInstanceOf(LeaseLost);
       await expect(store.confirmIntent(a, stale, id)).rejects.toBeInstanceOf(LeaseLost);
       await expect(store.claimSend(a, stale, id, cid, 1)).rejects.toBeInstanceOf(LeaseLost);
@@ -134,7 +158,11 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       await store.saveSnapshot(a, h, snapshotOf(id, 'closed', true));
       expect(await store.loadLive(a)).toEqual([]);
       expect(await store.idsInState(a, 'closed')).toEqual([id]);
-      expect((await store.history(id)).map((e) => [e.state, e.event, e.payload])).toEqual([['pending', 'X', { n: 1 }], ['open', 'X', { n: 1 }], ['closed', 'X', { n: 1 }]]);
+      expect((await store.history(id)).map((e) => [e.state, e.event, e.payload])).toEqual([
+        ['pending', 'X', { n: 1 }],
+        ['open', 'X', { n: 1 }],
+        ['closed', 'X', { n: 1 }],
+      ]);
     });
 
     it('answers a record that cannot be read apart, naming it, and still answers the others', async () => {

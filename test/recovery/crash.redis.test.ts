@@ -26,11 +26,29 @@ import type { FaultRule } from '../../src/exchange/sim/index.js';
 import { createGuard, type Guard } from '../../src/guard/guard.js';
 import type { PositionStateName } from '../../src/machines/position.machine.js';
 import { connect, deletePrefix, REDIS_URL, testPrefix } from '../support/redis.js';
-import { API_KEY, API_SECRET, wireGuard, wireHarness, type WireGuard, type WireHarness } from '../support/wire-harness.js';
+import {
+  API_KEY,
+  API_SECRET,
+  wireGuard,
+  wireHarness,
+  type WireGuard,
+  type WireHarness,
+} from '../support/wire-harness.js';
 import { killAllWorkers, spawnWorker, type WorkerProcess } from '../support/worker-driver.js';
 import {
-  AVL, STOP_REFUSAL, WORKER_VERIFICATION, leaseHeld, positionForKey, sentOrders, sentTwice, storedState, wireVenueFixture, within,
-  type SentOrder, type WireVenue, type WireVenueFixture,
+  AVL,
+  STOP_REFUSAL,
+  WORKER_VERIFICATION,
+  leaseHeld,
+  positionForKey,
+  sentOrders,
+  sentTwice,
+  storedState,
+  wireVenueFixture,
+  within,
+  type SentOrder,
+  type WireVenue,
+  type WireVenueFixture,
 } from '../support/worker-fixtures.js';
 import type { WorkerLineOf } from '../support/worker-protocol.js';
 
@@ -48,7 +66,11 @@ const VARIANTS = {
   plain: [],
   'minimal replies, REST lag': [{ kind: 'minimalCreateReply' }, { kind: 'restLag', ms: 250 }],
   /** The create reply cannot be completed and the stream is late: the entry rests in `verifying`. */
-  'late evidence': [{ kind: 'minimalCreateReply' }, { kind: 'orderIndexDelay', ms: 800 }, { kind: 'streamDelay', ms: 800 }],
+  'late evidence': [
+    { kind: 'minimalCreateReply' },
+    { kind: 'orderIndexDelay', ms: 800 },
+    { kind: 'streamDelay', ms: 800 },
+  ],
   /** No stream event arrives: everything is proven by REST queries. */
   'lost stream': [{ kind: 'minimalCreateReply' }, { kind: 'orderIndexDelay', ms: 500 }, { kind: 'streamDrop' }],
   /**
@@ -56,9 +78,18 @@ const VARIANTS = {
    * feed's resync included) can prove the fill before the entry's reply, so the entry rests
    * in `verifying` even on a loaded machine.
    */
-  'lost stream, REST lag': [{ kind: 'minimalCreateReply' }, { kind: 'orderIndexDelay', ms: 500 }, { kind: 'restLag', ms: 800 }, { kind: 'streamDrop' }],
+  'lost stream, REST lag': [
+    { kind: 'minimalCreateReply' },
+    { kind: 'orderIndexDelay', ms: 500 },
+    { kind: 'restLag', ms: 800 },
+    { kind: 'streamDrop' },
+  ],
   /** As `lost stream`, and orders are found so late that a close rests in `closing` while REST already shows it flat. */
-  'lost stream, slow index': [{ kind: 'minimalCreateReply' }, { kind: 'orderIndexDelay', ms: 1_200 }, { kind: 'streamDrop' }],
+  'lost stream, slow index': [
+    { kind: 'minimalCreateReply' },
+    { kind: 'orderIndexDelay', ms: 1_200 },
+    { kind: 'streamDrop' },
+  ],
 } as const satisfies Record<string, readonly FaultRule['fault'][]>;
 type Variant = keyof typeof VARIANTS;
 
@@ -86,50 +117,90 @@ interface CrashPoint {
 
 const POINTS: readonly CrashPoint[] = [
   {
-    point: 'pending:before-send', scenario: 'protect', runs: [{ variant: 'plain' }, { variant: 'minimal replies, REST lag' }],
-    end: 'orphanAlert', roles: [], alerts: ['unknownOrder'],
-    why: 'the entry was claimed but never left; the next worker may not re-send a claimed id and "not found" proves nothing '
-      + '(venues index new orders late), so it ends in orphanAlert with an unknownOrder alert, nothing sent and the venue flat',
+    point: 'pending:before-send',
+    scenario: 'protect',
+    runs: [{ variant: 'plain' }, { variant: 'minimal replies, REST lag' }],
+    end: 'orphanAlert',
+    roles: [],
+    alerts: ['unknownOrder'],
+    why:
+      'the entry was claimed but never left; the next worker may not re-send a claimed id and "not found" proves nothing ' +
+      '(venues index new orders late), so it ends in orphanAlert with an unknownOrder alert, nothing sent and the venue flat',
   },
   {
-    point: 'pending:after-send', scenario: 'protect', alerts: [], ...CRASH_FREE.protect,
-    runs: [{ variant: 'plain' }, { variant: 'minimal replies, REST lag' }, { variant: 'plain', exchange: 'binanceusdm' }],
+    point: 'pending:after-send',
+    scenario: 'protect',
+    alerts: [],
+    ...CRASH_FREE.protect,
+    runs: [
+      { variant: 'plain' },
+      { variant: 'minimal replies, REST lag' },
+      { variant: 'plain', exchange: 'binanceusdm' },
+    ],
     why: 'the entry is looked up by its client order id, found filled, then protected',
   },
   {
-    point: 'verifying', scenario: 'protect', runs: [{ variant: 'late evidence' }, { variant: 'lost stream, REST lag' }], alerts: [], ...CRASH_FREE.protect,
+    point: 'verifying',
+    scenario: 'protect',
+    runs: [{ variant: 'late evidence' }, { variant: 'lost stream, REST lag' }],
+    alerts: [],
+    ...CRASH_FREE.protect,
     why: 'the restored verification finds the entry filled and protects it',
   },
   {
-    point: 'protecting', scenario: 'protect', runs: [{ variant: 'plain' }, { variant: 'minimal replies, REST lag' }], alerts: [], ...CRASH_FREE.protect,
+    point: 'protecting',
+    scenario: 'protect',
+    runs: [{ variant: 'plain' }, { variant: 'minimal replies, REST lag' }],
+    alerts: [],
+    ...CRASH_FREE.protect,
     why: 'the stop had not been claimed yet: the next worker places it, once',
   },
   {
-    point: 'protecting:after-send', scenario: 'protect', runs: [{ variant: 'plain' }, { variant: 'lost stream' }], alerts: [], ...CRASH_FREE.protect,
+    point: 'protecting:after-send',
+    scenario: 'protect',
+    runs: [{ variant: 'plain' }, { variant: 'lost stream' }],
+    alerts: [],
+    ...CRASH_FREE.protect,
     why: 'the stop is looked up by its client order id and found working',
   },
   {
-    point: 'rollingBack', scenario: 'rollback', runs: [{ variant: 'plain' }, { variant: 'lost stream' }],
-    end: 'open', roles: ['entry', 'stop'], alerts: ['protectionUnconfirmed'], unprotected: true,
-    why: 'the venue\'s refusal of the stop died with the worker and a refused create leaves nothing to look up: the claimed stop is '
-      + 'Unknown, and a timer never turns Unknown into refused, so there is no rollback: the position stays open, marked '
-      + 'unconfirmed, with a protectionUnconfirmed alert, and no second stop is placed while the first cannot be proven absent',
+    point: 'rollingBack',
+    scenario: 'rollback',
+    runs: [{ variant: 'plain' }, { variant: 'lost stream' }],
+    end: 'open',
+    roles: ['entry', 'stop'],
+    alerts: ['protectionUnconfirmed'],
+    unprotected: true,
+    why:
+      "the venue's refusal of the stop died with the worker and a refused create leaves nothing to look up: the claimed stop is " +
+      'Unknown, and a timer never turns Unknown into refused, so there is no rollback: the position stays open, marked ' +
+      'unconfirmed, with a protectionUnconfirmed alert, and no second stop is placed while the first cannot be proven absent',
   },
   {
-    point: 'rollingBack:after-send', scenario: 'rollback', alerts: ['protectionFailed'], ...CRASH_FREE.rollback,
+    point: 'rollingBack:after-send',
+    scenario: 'rollback',
+    alerts: ['protectionFailed'],
+    ...CRASH_FREE.rollback,
     runs: [{ variant: 'plain' }, { variant: 'lost stream', exchange: 'binanceusdm' }],
     why: 'the close is looked up by its client order id, found filled, and the flat position verified',
   },
   {
-    point: 'closing:after-send', scenario: 'close', alerts: [], ...CRASH_FREE.close,
+    point: 'closing:after-send',
+    scenario: 'close',
+    alerts: [],
+    ...CRASH_FREE.close,
     runs: [{ variant: 'plain' }, { variant: 'lost stream', exchange: 'binanceusdm' }],
     why: 'the close is looked up by its client order id; the flat position is verified and the stop cancelled',
   },
   {
-    point: 'verifyingClosed', scenario: 'close', alerts: [], ...CRASH_FREE.close,
+    point: 'verifyingClosed',
+    scenario: 'close',
+    alerts: [],
+    ...CRASH_FREE.close,
     runs: [{ variant: 'plain' }, { variant: 'lost stream, slow index', exchange: 'binanceusdm' }],
-    why: 'the close is found filled, the flat position verified and the stop cancelled; the fresh worker comes up after the dead '
-      + 'worker\'s verification window had run out, and gets a window of its own',
+    why:
+      'the close is found filled, the flat position verified and the stop cancelled; the fresh worker comes up after the dead ' +
+      "worker's verification window had run out, and gets a window of its own",
   },
 ];
 
@@ -157,18 +228,32 @@ interface Case {
 
 const BASELINES: readonly Case[] = (['protect', 'rollback', 'close'] as const).map((scenario) => ({
   name: `crash-free ${scenario}: ends ${CRASH_FREE[scenario].end} and sends ${CRASH_FREE[scenario].roles.join(', ')}, each once`,
-  scenario, exchange: 'bybit', variant: 'plain', point: undefined, ...CRASH_FREE[scenario],
-  alerts: scenario === 'rollback' ? ['protectionFailed'] : [], why: 'the baseline the crash runs are held to',
+  scenario,
+  exchange: 'bybit',
+  variant: 'plain',
+  point: undefined,
+  ...CRASH_FREE[scenario],
+  alerts: scenario === 'rollback' ? ['protectionFailed'] : [],
+  why: 'the baseline the crash runs are held to',
 }));
 
-const CRASHES: readonly Case[] = POINTS.flatMap((p) => p.runs.map((r) => {
-  const exchange = r.exchange ?? 'bybit';
-  return {
-    name: `kill -9 at ${p.point} on ${exchange} (${r.variant}): ends ${p.end}, no client order id sent twice`,
-    scenario: p.scenario, exchange, variant: r.variant, point: p.point, end: p.end, roles: p.roles, alerts: p.alerts, why: p.why,
-    ...(p.unprotected === undefined ? {} : { unprotected: p.unprotected }),
-  };
-}));
+const CRASHES: readonly Case[] = POINTS.flatMap((p) =>
+  p.runs.map((r) => {
+    const exchange = r.exchange ?? 'bybit';
+    return {
+      name: `kill -9 at ${p.point} on ${exchange} (${r.variant}): ends ${p.end}, no client order id sent twice`,
+      scenario: p.scenario,
+      exchange,
+      variant: r.variant,
+      point: p.point,
+      end: p.end,
+      roles: p.roles,
+      alerts: p.alerts,
+      why: p.why,
+      ...(p.unprotected === undefined ? {} : { unprotected: p.unprotected }),
+    };
+  }),
+);
 
 interface Outcome {
   readonly label: string;
@@ -179,14 +264,20 @@ interface Outcome {
   readonly end: WorkerLineOf<'transition'>;
 }
 
-const linesOf = (w: WorkerProcess): string => `${w.lines.map((l) => JSON.stringify(l)).join('\n')}\n--- stderr:\n${w.stderr.slice(-2_000)}`;
+const linesOf = (w: WorkerProcess): string =>
+  `${w.lines.map((l) => JSON.stringify(l)).join('\n')}\n--- stderr:\n${w.stderr.slice(-2_000)}`;
 
 /**
  * Waits for the end of a run on `w`: the first settled state of a `protect` run; `expected`
  * or a final state of the others (`orphanAlert` may still lead to `closed` there) — or, when
  * none comes within `END_WITHIN_MS`, the last state it reached.
  */
-async function endOf(w: WorkerProcess, id: string, scenario: Scenario, expected: PositionStateName): Promise<WorkerLineOf<'transition'>> {
+async function endOf(
+  w: WorkerProcess,
+  id: string,
+  scenario: Scenario,
+  expected: PositionStateName,
+): Promise<WorkerLineOf<'transition'>> {
   if (scenario === 'protect') return w.reaches(id, ['open', 'closed', 'failed', 'orphanAlert'], END_WITHIN_MS);
   try {
     return await w.reaches(id, [expected, 'closed', 'failed'], END_WITHIN_MS);
@@ -213,22 +304,45 @@ function quiet<T>(p: Promise<T>): Promise<T> {
 function runAll(cases: readonly Case[]): Map<Case, Promise<Outcome>> {
   const { venue } = fx;
   const accountOf = new Map(cases.map((c) => [c, fx.nextAccount()]));
-  const settings = (accounts: readonly Case[], workerId: string) => fx.settings({
-    accounts: accounts.map((c) => ({ account: accountOf.get(c) as string, exchange: c.exchange })), redisPrefix: prefix, workerId,
-    redisUrl: REDIS_URL, leaseTtlMs: LEASE_TTL_MS,
-  });
-  const firsts = new Map(cases.map((c) => {
-    const account = accountOf.get(c) as string;
-    for (const fault of VARIANTS[c.variant]) venue.faults.set({ fault, account });
-    if (c.scenario === 'rollback') {
-      venue.faults.set({ fault: { kind: 'reject', reason: 'trigger price invalid', code: STOP_REFUSAL[c.exchange], orderTypes: ['stop-market'] }, account });
-    }
-    return [c, spawnWorker(settings([c], `${account}-first`), c.point === undefined ? {} : { crashAt: c.point })];
-  }));
-  const up = new Map(cases.map((c) => {
-    const w = firsts.get(c) as WorkerProcess;
-    return [c, quiet(w.ready(START_WITHIN_MS).then(() => leaseHeld(redis, prefix, accountOf.get(c) as string, w.name, LEASE_TTL_MS)))];
-  }));
+  const settings = (accounts: readonly Case[], workerId: string) =>
+    fx.settings({
+      accounts: accounts.map((c) => ({ account: accountOf.get(c) as string, exchange: c.exchange })),
+      redisPrefix: prefix,
+      workerId,
+      redisUrl: REDIS_URL,
+      leaseTtlMs: LEASE_TTL_MS,
+    });
+  const firsts = new Map(
+    cases.map((c) => {
+      const account = accountOf.get(c) as string;
+      for (const fault of VARIANTS[c.variant]) venue.faults.set({ fault, account });
+      if (c.scenario === 'rollback') {
+        venue.faults.set({
+          fault: {
+            kind: 'reject',
+            reason: 'trigger price invalid',
+            code: STOP_REFUSAL[c.exchange],
+            orderTypes: ['stop-market'],
+          },
+          account,
+        });
+      }
+      return [c, spawnWorker(settings([c], `${account}-first`), c.point === undefined ? {} : { crashAt: c.point })];
+    }),
+  );
+  const up = new Map(
+    cases.map((c) => {
+      const w = firsts.get(c) as WorkerProcess;
+      return [
+        c,
+        quiet(
+          w
+            .ready(START_WITHIN_MS)
+            .then(() => leaseHeld(redis, prefix, accountOf.get(c) as string, w.name, LEASE_TTL_MS)),
+        ),
+      ];
+    }),
+  );
   // Nobody trades before every worker is up: starting a node process is what loads the machine.
   const allUp = Promise.allSettled(up.values());
 
@@ -238,8 +352,12 @@ function runAll(cases: readonly Case[]): Map<Case, Promise<Outcome>> {
     await up.get(c);
     await allUp;
     const key = `${account}-intent`;
-    const ref = first.send({ cmd: 'open', intent: { account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: key } });
-    const opened = () => first.waitFor<WorkerLineOf<'opened'>>((l) => l.type === 'opened' && l.ref === ref, 15_000, 'opened');
+    const ref = first.send({
+      cmd: 'open',
+      intent: { account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: key },
+    });
+    const opened = () =>
+      first.waitFor<WorkerLineOf<'opened'>>((l) => l.type === 'opened' && l.ref === ref, 15_000, 'opened');
     if (c.scenario === 'close') {
       const { id } = await opened();
       await first.reaches(id, ['open'], 20_000);
@@ -252,31 +370,54 @@ function runAll(cases: readonly Case[]): Map<Case, Promise<Outcome>> {
     const exit = await within(first.exited, 30_000, `the first worker crashing at ${c.point}`).catch((e: unknown) => {
       throw new Error(`${String(e)} (${first.procState()})\n${linesOf(first)}`);
     });
-    if (exit.signal !== 'SIGKILL') throw new Error(`the first worker should have killed itself at ${c.point}; it exited ${JSON.stringify(exit)}\n${linesOf(first)}`);
+    if (exit.signal !== 'SIGKILL')
+      throw new Error(
+        `the first worker should have killed itself at ${c.point}; it exited ${JSON.stringify(exit)}\n${linesOf(first)}`,
+      );
     const openedLine = first.lines.find((l): l is WorkerLineOf<'opened'> => l.type === 'opened' && l.ref === ref);
     const positionId = openedLine?.id ?? (await positionForKey(redis, prefix, account, key));
-    if (positionId === undefined) throw new Error(`no position was journalled for ${key} before the crash at ${c.point}`);
+    if (positionId === undefined)
+      throw new Error(`no position was journalled for ${key} before the crash at ${c.point}`);
     return { positionId };
   };
   const phase1 = new Map(cases.map((c) => [c, quiet(firstPhase(c))]));
 
   const together = cases.filter((c) => c.point !== undefined);
-  const fresh = quiet((async () => {
-    const crashed: Case[] = [];
-    for (const c of together) if (await phase1.get(c)?.then(() => true, () => false)) crashed.push(c);
-    const w = spawnWorker(settings(crashed, 'fresh'));
-    await w.ready(START_WITHIN_MS);
-    return w;
-  })());
+  const fresh = quiet(
+    (async () => {
+      const crashed: Case[] = [];
+      for (const c of together)
+        if (
+          await phase1.get(c)?.then(
+            () => true,
+            () => false,
+          )
+        )
+          crashed.push(c);
+      const w = spawnWorker(settings(crashed, 'fresh'));
+      await w.ready(START_WITHIN_MS);
+      return w;
+    })(),
+  );
 
-  return new Map(cases.map((c) => [c, quiet((async (): Promise<Outcome> => {
-    const account = accountOf.get(c) as string;
-    const label = `${c.name} (${account})`;
-    const { positionId, end } = await (phase1.get(c) as Promise<{ positionId: string; end?: WorkerLineOf<'transition'> }>);
-    if (end !== undefined) return { label, account, positionId, worker: firsts.get(c) as WorkerProcess, end };
-    const worker = await fresh;
-    return { label, account, positionId, worker, end: await endOf(worker, positionId, c.scenario, c.end) };
-  })())]));
+  return new Map(
+    cases.map((c) => [
+      c,
+      quiet(
+        (async (): Promise<Outcome> => {
+          const account = accountOf.get(c) as string;
+          const label = `${c.name} (${account})`;
+          const { positionId, end } = await (phase1.get(c) as Promise<{
+            positionId: string;
+            end?: WorkerLineOf<'transition'>;
+          }>);
+          if (end !== undefined) return { label, account, positionId, worker: firsts.get(c) as WorkerProcess, end };
+          const worker = await fresh;
+          return { label, account, positionId, worker, end: await endOf(worker, positionId, c.scenario, c.end) };
+        })(),
+      ),
+    ]),
+  );
 }
 
 /** Every run's orders, for the safety check at the end (whatever each run's own checks found). */
@@ -287,11 +428,16 @@ async function expectOutcome(c: Case, o: Outcome): Promise<void> {
   const orders = sentOrders(venue, o.account);
   checked.push({ label: o.label, scenario: c.scenario, orders, size: venue.position(o.account, AVL).size });
   expect(sentTwice(orders)).toEqual([]);
-  expect(o.end.state, `${c.why}\nit ended ${o.end.state}: ${o.end.reason}\norders sent: ${JSON.stringify(orders)}\nworker:\n${linesOf(o.worker)}`).toBe(c.end);
+  expect(
+    o.end.state,
+    `${c.why}\nit ended ${o.end.state}: ${o.end.reason}\norders sent: ${JSON.stringify(orders)}\nworker:\n${linesOf(o.worker)}`,
+  ).toBe(c.end);
   expect(orders.map((x) => x.role)).toEqual(c.roles);
   for (const x of orders.filter((y) => y.role !== 'entry')) expect(x).toMatchObject({ side: 'sell', reduceOnly: true });
 
-  const working = venue.orders(o.account).filter((x) => x.status === 'open')
+  const working = venue
+    .orders(o.account)
+    .filter((x) => x.status === 'open')
     .map((x) => ({ side: x.side, amount: x.amount, reduceOnly: x.reduceOnly, trigger: x.triggerPrice }));
   const stop = { side: 'sell', amount: 43, reduceOnly: true, trigger: 0.21 };
   if (c.end === 'open') {
@@ -306,14 +452,18 @@ async function expectOutcome(c: Case, o: Outcome): Promise<void> {
   expect(stored.state).toBe(c.end);
   expect(stored.live).toBe(c.end !== 'closed' && c.end !== 'failed');
 
-  const alerts = (await o.worker.request({ cmd: 'alerts' }, 'alerts')).alerts.filter((a) => a.positionId === o.positionId).map((a) => a.kind);
+  const alerts = (await o.worker.request({ cmd: 'alerts' }, 'alerts')).alerts
+    .filter((a) => a.positionId === o.positionId)
+    .map((a) => a.kind);
   for (const kind of c.alerts) expect(alerts).toContain(kind);
 }
 
 /** The alerts the worker that ended `c` raised about its position. */
 async function alertsOf(c: Case): Promise<string[]> {
   const o = await (outcomes.get(c) as Promise<Outcome>);
-  return (await o.worker.request({ cmd: 'alerts' }, 'alerts')).alerts.filter((a) => a.positionId === o.positionId).map((a) => a.kind);
+  return (await o.worker.request({ cmd: 'alerts' }, 'alerts')).alerts
+    .filter((a) => a.positionId === o.positionId)
+    .map((a) => a.kind);
 }
 
 /** Runs `fn` on an in-process guard (memory persistence) on a wire simulator of its own. */
@@ -365,54 +515,82 @@ describe.concurrent('crashes and restarts', () => {
   describe('what the fresh worker tells the operator', () => {
     // The fresh worker comes up only once every first worker is done: well after the window.
     const late = CRASHES.filter((c) => c.point === 'verifyingClosed');
-    it('kill -9 at verifyingClosed, taken over after the window ran out: the fresh worker checks before it alerts (no closeUnverified)', async () => {
-      for (const c of late) expect(await alertsOf(c), c.name).not.toContain('closeUnverified');
-    }, RUN_WITHIN_MS);
+    it(
+      'kill -9 at verifyingClosed, taken over after the window ran out: the fresh worker checks before it alerts (no closeUnverified)',
+      async () => {
+        for (const c of late) expect(await alertsOf(c), c.name).not.toContain('closeUnverified');
+      },
+      RUN_WITHIN_MS,
+    );
   });
 
   describe('crash-free regressions of what the crash runs found (in-process guard)', () => {
     // The stop's own stream report confirms it before its create reply arrives, and leaving
     // `protecting` drops the reply: the stop must still count as outstanding.
-    it('cancels the stop of a protected position when the user closes it (stop confirmed by the stream first)', () => onWireGuard(async (h, g) => {
-      const pos = await g.guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
-      expect(await g.until(pos)).toBe('open');
-      await g.guard.close(pos.id);
-      expect(await g.until(pos, ['closed', 'failed', 'orphanAlert'])).toBe('closed');
-      expect(h.venue.position('main', AVL).size).toBe(0);
-      expect(h.venue.orders('main').filter((o) => o.status === 'open')).toEqual([]);
-    }), 20_000);
+    it(
+      'cancels the stop of a protected position when the user closes it (stop confirmed by the stream first)',
+      () =>
+        onWireGuard(async (h, g) => {
+          const pos = await g.guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
+          expect(await g.until(pos)).toBe('open');
+          await g.guard.close(pos.id);
+          expect(await g.until(pos, ['closed', 'failed', 'orphanAlert'])).toBe('closed');
+          expect(h.venue.position('main', AVL).size).toBe(0);
+          expect(h.venue.orders('main').filter((o) => o.status === 'open')).toEqual([]);
+        }),
+      20_000,
+    );
 
     // A REST read of the same state as an older stream report refreshes it.
-    it('sends the close of a position that has been open longer than reportStaleMs, and ends closed', () => onWireGuard(async (h, g) => {
-      const pos = await g.guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
-      expect(await g.until(pos)).toBe('open');
-      await new Promise((r) => setTimeout(r, g.guard.config.verification.reportStaleMs + 500));
-      await g.guard.close(pos.id);
-      expect(await g.until(pos, ['closed', 'failed', 'orphanAlert'])).toBe('closed');
-      expect(h.venue.position('main', AVL).size).toBe(0);
-      expect(h.venue.requests({ account: 'main', method: 'createOrder' }).map((r) => r.params.reduceOnly)).toEqual([false, true]);
-    }), 20_000);
+    it(
+      'sends the close of a position that has been open longer than reportStaleMs, and ends closed',
+      () =>
+        onWireGuard(async (h, g) => {
+          const pos = await g.guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
+          expect(await g.until(pos)).toBe('open');
+          await new Promise((r) => setTimeout(r, g.guard.config.verification.reportStaleMs + 500));
+          await g.guard.close(pos.id);
+          expect(await g.until(pos, ['closed', 'failed', 'orphanAlert'])).toBe('closed');
+          expect(h.venue.position('main', AVL).size).toBe(0);
+          expect(h.venue.requests({ account: 'main', method: 'createOrder' }).map((r) => r.params.reduceOnly)).toEqual([
+            false,
+            true,
+          ]);
+        }),
+      20_000,
+    );
 
     // The venue lists held positions only: the port must ask for the symbol itself.
-    it('proves a close flat from REST alone when the private stream is silent', () => onWireGuard(async (h, g) => {
-      h.venue.faults.set({ fault: { kind: 'streamDrop' } });
-      const pos = await g.guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
-      expect(await g.until(pos)).toBe('open');
-      await g.guard.close(pos.id);
-      expect(await g.until(pos, ['closed', 'failed', 'orphanAlert'])).toBe('closed');
-      expect(h.venue.position('main', AVL).size).toBe(0);
-    }), 20_000);
+    it(
+      'proves a close flat from REST alone when the private stream is silent',
+      () =>
+        onWireGuard(async (h, g) => {
+          h.venue.faults.set({ fault: { kind: 'streamDrop' } });
+          const pos = await g.guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
+          expect(await g.until(pos)).toBe('open');
+          await g.guard.close(pos.id);
+          expect(await g.until(pos, ['closed', 'failed', 'orphanAlert'])).toBe('closed');
+          expect(h.venue.position('main', AVL).size).toBe(0);
+        }),
+      20_000,
+    );
 
     // ... also when it has never seen the symbol open (a restarted worker).
     it('a restarted guard proves closed a position that went flat while no worker ran', async () => {
       const h = await wireHarness();
       const config: ConfigInput = {
-        redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'bybit', apiKey: API_KEY, secret: API_SECRET, urls: h.wire.urls.bybit }],
-        verification: WORKER_VERIFICATION, ownership: { leaseTtlMs: LEASE_TTL_MS },
+        redis: REDIS_URL,
+        accounts: [{ id: 'main', exchange: 'bybit', apiKey: API_KEY, secret: API_SECRET, urls: h.wire.urls.bybit }],
+        verification: WORKER_VERIFICATION,
+        ownership: { leaseTtlMs: LEASE_TTL_MS },
       };
-      const guardOn = async (): Promise<Guard> => createGuard(config, {
-        clock: systemClock, persistence: 'redis', redisPrefix: `${prefix}restart:`, ports: { main: await h.port('bybit') },
-      });
+      const guardOn = async (): Promise<Guard> =>
+        createGuard(config, {
+          clock: systemClock,
+          persistence: 'redis',
+          redisPrefix: `${prefix}restart:`,
+          ports: { main: await h.port('bybit') },
+        });
       const guards: Guard[] = [];
       try {
         const before = await guardOn();
@@ -425,7 +603,9 @@ describe.concurrent('crashes and restarts', () => {
         guards.push(after);
         // Rehydrated: still open, or already proved closed if the startup check outran this read.
         expect(['open', 'closed']).toContain((await after.positions()).find((r) => r.id === pos.id)?.state);
-        await expect.poll(async () => (await after.positions()).find((r) => r.id === pos.id)?.state, { timeout: 8_000 }).toBe('closed');
+        await expect
+          .poll(async () => (await after.positions()).find((r) => r.id === pos.id)?.state, { timeout: 8_000 })
+          .toBe('closed');
       } finally {
         await Promise.all(guards.map((g) => g.stop()));
         await h.close();
@@ -439,7 +619,8 @@ describe('safety of every run above, taken together', () => {
     expect(checked.map((r) => r.label)).toHaveLength(BASELINES.length + CRASHES.length);
     for (const r of checked) {
       expect(sentTwice(r.orders), r.label).toEqual([]);
-      for (const o of r.orders) expect(CRASH_FREE[r.scenario].roles, `${r.label}: ${o.role} is not sent by a crash-free run`).toContain(o.role);
+      for (const o of r.orders)
+        expect(CRASH_FREE[r.scenario].roles, `${r.label}: ${o.role} is not sent by a crash-free run`).toContain(o.role);
       expect(r.orders.filter((o) => o.role === 'entry').length, r.label).toBeLessThanOrEqual(1);
       expect(Math.abs(r.size), r.label).toBeLessThanOrEqual(43);
     }

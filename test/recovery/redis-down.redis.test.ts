@@ -27,7 +27,14 @@ import { testPrefix } from '../support/redis.js';
 import { startOwnRedis, type OwnRedis } from '../support/own-redis.js';
 import { API_KEY, API_SECRET, FAST_VERIFICATION, wireHarness, type WireHarness } from '../support/wire-harness.js';
 import { killAllWorkers, spawnWorker, type WorkerProcess } from '../support/worker-driver.js';
-import { AVL, leaseHeld, sentOrders, storedState, wireVenueFixture, type WireVenueFixture } from '../support/worker-fixtures.js';
+import {
+  AVL,
+  leaseHeld,
+  sentOrders,
+  storedState,
+  wireVenueFixture,
+  type WireVenueFixture,
+} from '../support/worker-fixtures.js';
 
 const ETH = 'ETH/USDT:USDT';
 
@@ -47,7 +54,10 @@ afterAll(async () => {
 
 /** Resolves with `p`'s rejection, or fails the test if it resolved. */
 async function refusal(p: Promise<unknown>): Promise<unknown> {
-  return p.then((v) => expect.fail(`expected a refusal, got ${JSON.stringify(v)}`), (e: unknown) => e);
+  return p.then(
+    (v) => expect.fail(`expected a refusal, got ${JSON.stringify(v)}`),
+    (e: unknown) => e,
+  );
 }
 
 describe('Redis paused (its process stopped), then back', () => {
@@ -58,14 +68,22 @@ describe('Redis paused (its process stopped), then back', () => {
 
   beforeAll(async () => {
     h = await wireHarness();
-    guard = await createGuard({
-      redis: own.url,
-      accounts: [{ id: 'main', exchange: 'bybit', apiKey: API_KEY, secret: API_SECRET, urls: h.wire.urls.bybit }],
-      verification: FAST_VERIFICATION,
-    }, {
-      ports: { main: await h.port('bybit') }, clock: systemClock, persistence: 'redis', redisPrefix: prefix,
-      onEvent: (e) => { if (e.type === 'trouble') troubles.push(e.message); },
-    });
+    guard = await createGuard(
+      {
+        redis: own.url,
+        accounts: [{ id: 'main', exchange: 'bybit', apiKey: API_KEY, secret: API_SECRET, urls: h.wire.urls.bybit }],
+        verification: FAST_VERIFICATION,
+      },
+      {
+        ports: { main: await h.port('bybit') },
+        clock: systemClock,
+        persistence: 'redis',
+        redisPrefix: prefix,
+        onEvent: (e) => {
+          if (e.type === 'trouble') troubles.push(e.message);
+        },
+      },
+    );
   });
   afterAll(async () => {
     own.resume();
@@ -94,7 +112,9 @@ describe('Redis paused (its process stopped), then back', () => {
       // The open position carries on in memory: its stop fires and the close is proven.
       expect((await guard.positions()).find((r) => r.id === p1.id)?.state).toBe('open');
       venue.setPrice(AVL, 0.2);
-      await expect.poll(async () => (await guard.positions()).find((r) => r.id === p1.id)?.state, { timeout: 10_000 }).toBe('closed');
+      await expect
+        .poll(async () => (await guard.positions()).find((r) => r.id === p1.id)?.state, { timeout: 10_000 })
+        .toBe('closed');
       expect(venue.position('main', AVL).size).toBe(0);
       expect(creates()).toBe(sentBefore); // the stop did the closing: nothing was sent meanwhile
     } finally {
@@ -102,7 +122,9 @@ describe('Redis paused (its process stopped), then back', () => {
     }
 
     // Back: the closed position's snapshot is written (its writer retried), and intents work.
-    await expect.poll(() => storedState(reader, prefix, 'main', p1.id), { timeout: 15_000, interval: 200 }).toEqual({ state: 'closed', live: false });
+    await expect
+      .poll(() => storedState(reader, prefix, 'main', p1.id), { timeout: 15_000, interval: 200 })
+      .toEqual({ state: 'closed', live: false });
     await guard.flushed();
     const history = await new RedisStore(reader, prefix).history(p1.id);
     expect(history.map((e) => e.state).slice(-2)).toEqual(['open', 'closed']); // the transition made while Redis was away
@@ -116,7 +138,9 @@ describe('Redis paused (its process stopped), then back', () => {
   it('refuses an intent with an idempotency key with a named error too', async () => {
     own.pause();
     try {
-      const refused = await refusal(guard.open({ account: 'main', symbol: ETH, side: 'buy', amount: 0.01, idempotencyKey: 'bot-7' }));
+      const refused = await refusal(
+        guard.open({ account: 'main', symbol: ETH, side: 'buy', amount: 0.01, idempotencyKey: 'bot-7' }),
+      );
       expect(refused).toBeInstanceOf(PosguardError);
     } finally {
       own.resume();
@@ -139,9 +163,18 @@ describe('a send the journal cannot record', () => {
       },
     };
     const sim = new SimExchange({ clock: systemClock, seed: 9 });
-    const guard = await createGuard({ accounts: [{ id: 'paper', exchange: 'sim' }], verification: { timeoutMs: 500, unknownAlertAfterMs: 500, feedDownPollMs: 50 } }, {
-      journal, sim, clock: systemClock, persistence: 'memory',
-    });
+    const guard = await createGuard(
+      {
+        accounts: [{ id: 'paper', exchange: 'sim' }],
+        verification: { timeoutMs: 500, unknownAlertAfterMs: 500, feedDownPollMs: 50 },
+      },
+      {
+        journal,
+        sim,
+        clock: systemClock,
+        persistence: 'memory',
+      },
+    );
     try {
       const pos = await guard.open({ account: 'paper', symbol: AVL, side: 'buy', amount: 43 });
       expect(await pos.settled({ timeoutMs: 5_000 })).toBe('failed');
@@ -171,32 +204,54 @@ describe('a stale worker (paused past its lease TTL while another took over)', (
   it('sends nothing and writes nothing once it runs again, though it was asked to close the position', async () => {
     const { venue } = fx;
     const account = fx.nextAccount();
-    const settings = (workerId: string) => fx.settings({ accounts: [{ account, exchange: 'bybit' }], redisPrefix: prefix, workerId, redisUrl: own.url, leaseTtlMs: ttl });
+    const settings = (workerId: string) =>
+      fx.settings({
+        accounts: [{ account, exchange: 'bybit' }],
+        redisPrefix: prefix,
+        workerId,
+        redisUrl: own.url,
+        leaseTtlMs: ttl,
+      });
     const stale: WorkerProcess = spawnWorker(settings('stale'));
     await stale.ready(30_000);
     await leaseHeld(reader, prefix, account, 'stale', ttl);
-    const opened = await stale.request({ cmd: 'open', intent: { account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 } }, 'opened');
+    const opened = await stale.request(
+      { cmd: 'open', intent: { account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 } },
+      'opened',
+    );
     expect((await stale.reaches(opened.id, ['open', 'closed', 'failed', 'orphanAlert'], 15_000)).state).toBe('open');
     await stale.request({ cmd: 'flush' }, 'flushed');
     const other = spawnWorker(settings('other'));
     await other.ready(30_000);
 
     stale.signal('SIGSTOP');
-    await other.waitFor((l) => l.type === 'transition' && l.id === opened.id, ttl * 3 + 5_000, 'taking the account over');
+    await other.waitFor(
+      (l) => l.type === 'transition' && l.id === opened.id,
+      ttl * 3 + 5_000,
+      'taking the account over',
+    );
     await leaseHeld(reader, prefix, account, 'other', ttl);
     stale.send({ cmd: 'close', id: opened.id }); // read as soon as it runs again
     const resumedAt = Date.now();
     stale.signal('SIGCONT');
-    const answer = await stale.waitFor((l) => l.type === 'refused' || l.type === 'closeAsked', 10_000, 'the close command answered');
+    const answer = await stale.waitFor(
+      (l) => l.type === 'refused' || l.type === 'closeAsked',
+      10_000,
+      'the close command answered',
+    );
     await new Promise((r) => setTimeout(r, 2_000));
 
-    const since = venue.requests({ account }).filter((r) => r.at >= resumedAt && (r.method === 'createOrder' || r.method === 'cancelOrder'));
+    const since = venue
+      .requests({ account })
+      .filter((r) => r.at >= resumedAt && (r.method === 'createOrder' || r.method === 'cancelOrder'));
     expect(since).toEqual([]);
     expect(venue.position(account, AVL).size).toBe(43);
     expect(venue.orders(account).filter((o) => o.status === 'open')).toHaveLength(1); // the stop still protects it
     expect(sentOrders(venue, account).map((o) => o.role)).toEqual(['entry', 'stop']);
     expect(await storedState(reader, prefix, account, opened.id)).toEqual({ state: 'open', live: true });
-    const written = (await new RedisStore(reader, prefix).history(opened.id as PositionId)).filter((e) => e.at >= resumedAt);
+    const written = (await new RedisStore(reader, prefix).history(opened.id as PositionId)).filter(
+      (e) => e.at >= resumedAt,
+    );
     expect(written.map((e) => e.state).filter((s) => s !== 'open')).toEqual([]);
     expect(other.transitions(opened.id).at(-1)?.state).toBe('open');
     // The stale worker checked its lease in Redis before it took the close, and refused it: the bot is told, nothing is dropped.

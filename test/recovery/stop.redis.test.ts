@@ -32,9 +32,17 @@ describe('guard.stop()', () => {
     const sim = new SimExchange({ clock, seed: 3 });
     sim.setPrice(AVL, 0.25);
     const { log, lines } = memoryLogger();
-    const guard = await createGuard({ redis: own.url, accounts: [{ id: 'main', exchange: 'sim' }] }, {
-      clock, sim, persistence: 'redis', redisPrefix: testPrefix('stop'), log, stopTimeoutMs: 1_000,
-    });
+    const guard = await createGuard(
+      { redis: own.url, accounts: [{ id: 'main', exchange: 'sim' }] },
+      {
+        clock,
+        sim,
+        persistence: 'redis',
+        redisPrefix: testPrefix('stop'),
+        log,
+        stopTimeoutMs: 1_000,
+      },
+    );
     const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
     await driveUntil(clock, () => pos.state === 'open', { realMsPerStep: 2, maxMs: 5_000 });
     own.pause();
@@ -64,11 +72,16 @@ describe('guard.stop()', () => {
       releaseClaim: (id, cid) => inner.releaseClaim(id, cid),
       fence: (op) => inner.fence(op),
       claimSend: async (id: PositionId, cid: ClientOrderId, at: number) => {
-        await new Promise<void>((resolve) => { letClaimGo = resolve; });
+        await new Promise<void>((resolve) => {
+          letClaimGo = resolve;
+        });
         return inner.claimSend(id, cid, at);
       },
     };
-    const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim, persistence: 'memory', journal });
+    const guard = await createGuard(
+      { accounts: [{ id: 'main', exchange: 'sim' }] },
+      { clock, sim, persistence: 'memory', journal },
+    );
     const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
     await driveUntil(clock, () => letClaimGo !== undefined, { maxMs: 1_000 });
     const stopping = guard.stop();

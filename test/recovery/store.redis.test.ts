@@ -49,10 +49,32 @@ describe('Redis restarted without its data', () => {
 
   it('the worker notices, says so, and writes back its positions and keys: nothing is forgotten, a retried key opens nothing new', async () => {
     const { clock, sim } = venue(31);
-    const config = { redis: own.url, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 1_500 } };
-    const guard = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: 'pg:', workerId: 'w', leaseClock: { now: () => Date.now(), setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) } });
+    const config = {
+      redis: own.url,
+      accounts: [{ id: 'main', exchange: 'sim' as const }],
+      ownership: { leaseTtlMs: 1_500 },
+    };
+    const guard = await createGuard(config, {
+      clock,
+      sim,
+      persistence: 'redis',
+      redisPrefix: 'pg:',
+      workerId: 'w',
+      leaseClock: {
+        now: () => Date.now(),
+        setTimeout: (f, ms) => setTimeout(f, ms),
+        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      },
+    });
     try {
-      const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: 'bot-1' });
+      const pos = await guard.open({
+        account: 'main',
+        symbol: AVL,
+        side: 'buy',
+        amount: 43,
+        stopLoss: 0.21,
+        idempotencyKey: 'bot-1',
+      });
       await driveUntil(clock, () => pos.state === 'open', { ...REAL, maxMs: 5_000 });
       await guard.flushed();
       const port = own.port;
@@ -62,12 +84,20 @@ describe('Redis restarted without its data', () => {
       try {
         const store = new RedisStore(reader, 'pg:');
         await driveUntil(clock, () => false, { realMsPerStep: 50, maxMs: 3_000 }).catch(() => {}); // renewals run on real time
-        for (let i = 0; i < 60 && (await store.loadLive('main' as never)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 60 && (await store.loadLive('main' as never)).length === 0; i++)
+          await new Promise((r) => setTimeout(r, 100));
         expect((await store.loadLive('main' as never)).map((p) => p.id)).toEqual([pos.id]);
         expect(await store.positionForKey('main' as never, 'bot-1')).toBe(pos.id);
         const alerts = await guard.alerts();
         expect(alerts.some((a) => a.kind === 'storeWiped')).toBe(true);
-        const again = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: 'bot-1' });
+        const again = await guard.open({
+          account: 'main',
+          symbol: AVL,
+          side: 'buy',
+          amount: 43,
+          stopLoss: 0.21,
+          idempotencyKey: 'bot-1',
+        });
         expect(again.id).toBe(pos.id);
         await driveFor(clock, 2_000, REAL);
         expect(sim.requests({ method: 'createOrder' }).filter((r) => !r.params.reduceOnly)).toHaveLength(1);
@@ -86,14 +116,20 @@ describe('taking an account over', () => {
   it('a start that fails (the venue answers 503) is alerted and retried; the lease is let go meanwhile, and nothing is thrown into the host', async () => {
     const { clock, sim } = venue(32);
     const prefix = `${db.prefix}start:`;
-    const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 2_000 } };
+    const config = {
+      redis: REDIS_URL,
+      accounts: [{ id: 'main', exchange: 'sim' as const }],
+      ownership: { leaseTtlMs: 2_000 },
+    };
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
     const broken = sim.faults.set({ fault: { kind: 'serverError', methods: ['loadMarkets', 'fetchPositionMode'] } });
     const guard = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'w' });
     try {
-      await expect(guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 })).rejects.toBeInstanceOf(AccountUnavailable);
+      await expect(guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 })).rejects.toBeInstanceOf(
+        AccountUnavailable,
+      );
       expect((await guard.alerts()).map((a) => a.kind)).toContain('accountUnguarded');
       expect(await db.redis.get(`${prefix}lease:main`)).toBeNull(); // let go: another worker may take it
       sim.faults.clear(broken);
@@ -111,7 +147,12 @@ describe('taking an account over', () => {
   it('a restored verification whose deadlines ran out while no worker ran looks the entry up before it concludes anything', async () => {
     const { clock, sim } = venue(33);
     const prefix = `${db.prefix}late:`;
-    const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 2_000 }, verification: { timeoutMs: 5_000, unknownAlertAfterMs: 5_000 } };
+    const config = {
+      redis: REDIS_URL,
+      accounts: [{ id: 'main', exchange: 'sim' as const }],
+      ownership: { leaseTtlMs: 2_000 },
+      verification: { timeoutMs: 5_000, unknownAlertAfterMs: 5_000 },
+    };
     // No stream, and the entry found by a look-up only 62 s after it was placed.
     sim.faults.set({ fault: { kind: 'minimalCreateReply' } });
     sim.faults.set({ fault: { kind: 'orderIndexDelay', ms: 62_000 }, when: { calls: 1 } });
@@ -127,7 +168,10 @@ describe('taking an account over', () => {
     clock.increment(60_000); // down far longer than timeoutMs + unknownAlertAfterMs
     const b = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'b' });
     try {
-      await driveUntil(clock, () => b.position(pos.id).state === 'open' || b.position(pos.id).state === 'orphanAlert', { ...REAL, maxMs: 20_000 });
+      await driveUntil(clock, () => b.position(pos.id).state === 'open' || b.position(pos.id).state === 'orphanAlert', {
+        ...REAL,
+        maxMs: 20_000,
+      });
       expect(b.position(pos.id).state).toBe('open');
       expect((await b.alerts()).map((x) => x.kind)).not.toContain('unknownOrder');
     } finally {
@@ -139,8 +183,19 @@ describe('taking an account over', () => {
   it('a worker that lost the account forgets its rows, and rehydrates them when it takes the account back', async () => {
     const { clock, sim } = venue(34);
     const prefix = `${db.prefix}rows:`;
-    const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 1_000 } };
-    const guard = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'w', handoverDeadlineMs: 300 });
+    const config = {
+      redis: REDIS_URL,
+      accounts: [{ id: 'main', exchange: 'sim' as const }],
+      ownership: { leaseTtlMs: 1_000 },
+    };
+    const guard = await createGuard(config, {
+      clock,
+      sim,
+      persistence: 'redis',
+      redisPrefix: prefix,
+      workerId: 'w',
+      handoverDeadlineMs: 300,
+    });
     try {
       const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
       await driveUntil(clock, () => pos.state === 'open', { ...REAL, maxMs: 5_000 });
@@ -151,8 +206,11 @@ describe('taking an account over', () => {
       for (let i = 0; i < 40 && (await guard.positions()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await guard.positions()).toEqual([]);
       // Handed to the holder, which never answers (it is no worker): unknown at the deadline, nothing sent here.
-      await expect(guard.open({ account: 'main', symbol: ETH, side: 'buy', amount: 1 })).rejects.toBeInstanceOf(HandoverUnanswered);
-      for (let i = 0; i < 60 && (await guard.positions()).length === 0; i++) await new Promise((r) => setTimeout(r, 100)); // its lease expired: taken back
+      await expect(guard.open({ account: 'main', symbol: ETH, side: 'buy', amount: 1 })).rejects.toBeInstanceOf(
+        HandoverUnanswered,
+      );
+      for (let i = 0; i < 60 && (await guard.positions()).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 100)); // its lease expired: taken back
       expect((await guard.positions()).map((r) => [r.id, r.state])).toEqual([[pos.id, 'open']]);
     } finally {
       await stopAll(guard);
@@ -165,8 +223,19 @@ describe('a worker that lost its lease', () => {
   it('raises no alert once it has (checked in Redis, before it noticed)', async () => {
     const { clock, sim } = venue(35);
     const prefix = `${db.prefix}alerts:`;
-    const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 30_000 } };
-    const guard = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'w', handoverDeadlineMs: 300 });
+    const config = {
+      redis: REDIS_URL,
+      accounts: [{ id: 'main', exchange: 'sim' as const }],
+      ownership: { leaseTtlMs: 30_000 },
+    };
+    const guard = await createGuard(config, {
+      clock,
+      sim,
+      persistence: 'redis',
+      redisPrefix: prefix,
+      workerId: 'w',
+      handoverDeadlineMs: 300,
+    });
     try {
       const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
       await driveUntil(clock, () => pos.state === 'open', { ...REAL, maxMs: 5_000 });
@@ -186,7 +255,14 @@ describe('records a worker cannot read', () => {
   it('a corrupt snapshot and a record without its intent are quarantined with alerts naming them; the others run', async () => {
     const { clock, sim } = venue(36);
     const prefix = `${db.prefix}bad:`;
-    const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }, { id: 'side', exchange: 'sim' as const }], ownership: { leaseTtlMs: 2_000 } };
+    const config = {
+      redis: REDIS_URL,
+      accounts: [
+        { id: 'main', exchange: 'sim' as const },
+        { id: 'side', exchange: 'sim' as const },
+      ],
+      ownership: { leaseTtlMs: 2_000 },
+    };
     const a = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'a' });
     const bad = await a.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
     const good = await a.open({ account: 'main', symbol: ETH, side: 'buy', amount: 1 });
@@ -206,7 +282,9 @@ describe('records a worker cannot read', () => {
       await driveFor(clock, 1_000, REAL);
       expect(b.position(good.id).state).toBe('open');
       expect(b.position(other.id).state).toBe('open');
-      await expect(b.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 })).rejects.toMatchObject({ code: 'SYMBOL_BUSY' });
+      await expect(b.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 })).rejects.toMatchObject({
+        code: 'SYMBOL_BUSY',
+      });
     } finally {
       await stopAll(b);
       sim.close();
@@ -218,10 +296,21 @@ describe('two processes given the same worker id', () => {
   it('are two holders: only one drives the account', async () => {
     const { clock, sim } = venue(37);
     const prefix = `${db.prefix}twin:`;
-    const config = { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 5_000 } };
+    const config = {
+      redis: REDIS_URL,
+      accounts: [{ id: 'main', exchange: 'sim' as const }],
+      ownership: { leaseTtlMs: 5_000 },
+    };
     const inner = createSimPort(sim, 'main');
     const one = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'same' });
-    const two = await createGuard(config, { clock, sim, persistence: 'redis', redisPrefix: prefix, workerId: 'same', ports: { main: inner as ExchangePort } });
+    const two = await createGuard(config, {
+      clock,
+      sim,
+      persistence: 'redis',
+      redisPrefix: prefix,
+      workerId: 'same',
+      ports: { main: inner as ExchangePort },
+    });
     try {
       await one.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
       // The second hands its intent to the holder: the first drives it, the second does not.

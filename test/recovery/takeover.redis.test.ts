@@ -34,7 +34,17 @@ function withPolicy(s: WorkerSettings, orphanPolicy: 'adopt' | 'alert'): WorkerS
 describe('a worker killed around what it wrote', () => {
   it('an orphan adopted just before the worker is killed is taken over as adopted: no entry is ever sent for it', async () => {
     const account = fx.nextAccount();
-    const settings = (workerId: string) => withPolicy(fx.settings({ accounts: [{ account, exchange: 'bybit' }], redisPrefix: prefix, workerId, redisUrl: 'redis://127.0.0.1:6379/0', leaseTtlMs: ttl }), 'adopt');
+    const settings = (workerId: string) =>
+      withPolicy(
+        fx.settings({
+          accounts: [{ account, exchange: 'bybit' }],
+          redisPrefix: prefix,
+          workerId,
+          redisUrl: 'redis://127.0.0.1:6379/0',
+          leaseTtlMs: ttl,
+        }),
+        'adopt',
+      );
     const first = spawnWorker(settings('first'));
     await first.ready(30_000);
     fx.venue.openExternalPosition(account, AVL, 'buy', 43);
@@ -54,7 +64,14 @@ describe('a worker killed around what it wrote', () => {
 
   it('claims lost (a Redis failover), then a crash right after the entry left: on Binance the entry is looked up, never sent again', async () => {
     const account = fx.nextAccount();
-    const settings = (workerId: string) => fx.settings({ accounts: [{ account, exchange: 'binanceusdm' }], redisPrefix: prefix, workerId, redisUrl: 'redis://127.0.0.1:6379/0', leaseTtlMs: ttl });
+    const settings = (workerId: string) =>
+      fx.settings({
+        accounts: [{ account, exchange: 'binanceusdm' }],
+        redisPrefix: prefix,
+        workerId,
+        redisUrl: 'redis://127.0.0.1:6379/0',
+        leaseTtlMs: ttl,
+      });
     const first = spawnWorker(settings('first'), { crashAt: 'pending:after-send' });
     await first.ready(30_000);
     first.send({ cmd: 'open', intent: { account, symbol: AVL, side: 'buy', amount: 43 } });

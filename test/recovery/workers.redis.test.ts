@@ -15,7 +15,16 @@ import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { createGuard } from '../../src/guard/guard.js';
 import { connect, deletePrefix, REDIS_URL, testPrefix } from '../support/redis.js';
 import { killAllWorkers, spawnWorker, type WorkerProcess } from '../support/worker-driver.js';
-import { AVL, leaseHeld, leaseOf, sentOrders, sentTwice, storedState, wireVenueFixture, type WireVenueFixture } from '../support/worker-fixtures.js';
+import {
+  AVL,
+  leaseHeld,
+  leaseOf,
+  sentOrders,
+  sentTwice,
+  storedState,
+  wireVenueFixture,
+  type WireVenueFixture,
+} from '../support/worker-fixtures.js';
 import type { WorkerLineOf } from '../support/worker-protocol.js';
 
 const LEASE_TTL_MS = 2_000;
@@ -39,7 +48,14 @@ afterAll(async () => {
 /** Two workers on one fresh account: `first` holds the lease when this resolves, `second` waits for it. */
 async function twoWorkers(crashAt?: string): Promise<{ account: string; first: WorkerProcess; second: WorkerProcess }> {
   const account = fx.nextAccount();
-  const settings = (workerId: string) => fx.settings({ accounts: [{ account, exchange: 'bybit' }], redisPrefix: prefix, workerId, redisUrl: REDIS_URL, leaseTtlMs: LEASE_TTL_MS });
+  const settings = (workerId: string) =>
+    fx.settings({
+      accounts: [{ account, exchange: 'bybit' }],
+      redisPrefix: prefix,
+      workerId,
+      redisUrl: REDIS_URL,
+      leaseTtlMs: LEASE_TTL_MS,
+    });
   const first = spawnWorker(settings(`${account}-first`), crashAt === undefined ? {} : { crashAt });
   await first.ready(30_000);
   await leaseHeld(redis, prefix, account, first.name, LEASE_TTL_MS);
@@ -48,11 +64,22 @@ async function twoWorkers(crashAt?: string): Promise<{ account: string; first: W
   return { account, first, second };
 }
 
-const intent = (account: string, key: string) => ({ account, symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: key });
+const intent = (account: string, key: string) => ({
+  account,
+  symbol: AVL,
+  side: 'buy',
+  amount: 43,
+  stopLoss: 0.21,
+  idempotencyKey: key,
+});
 
 /** Milliseconds from `killedAt` until `second` drove the position (its first transition of it). */
 async function adoptionMs(second: WorkerProcess, positionId: string, killedAt: number): Promise<number> {
-  const first = await second.waitFor<WorkerLineOf<'transition'>>((l) => l.type === 'transition' && l.id === positionId, ADOPTED_WITHIN_MS + 5_000, `adopting ${positionId}`);
+  const first = await second.waitFor<WorkerLineOf<'transition'>>(
+    (l) => l.type === 'transition' && l.id === positionId,
+    ADOPTED_WITHIN_MS + 5_000,
+    `adopting ${positionId}`,
+  );
   return first.at - killedAt;
 }
 
@@ -111,17 +138,25 @@ describe.concurrent('two workers on one account', () => {
     const port = createSimPort(sim, 'main');
     const slow = new Proxy(port, {
       get(target, key) {
-        if (key === 'loadMarkets') return async () => {
-          await new Promise((r) => setTimeout(r, ttl + 300));
-          return target.loadMarkets();
-        };
+        if (key === 'loadMarkets')
+          return async () => {
+            await new Promise((r) => setTimeout(r, ttl + 300));
+            return target.loadMarkets();
+          };
         const value: unknown = Reflect.get(target, key, target);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     }) as ExchangePort;
-    const guard = await createGuard({ redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' }], ownership: { leaseTtlMs: ttl } }, {
-      sim, ports: { main: slow }, persistence: 'redis', redisPrefix: `${prefix}slow-start:`, clock: systemClock,
-    });
+    const guard = await createGuard(
+      { redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' }], ownership: { leaseTtlMs: ttl } },
+      {
+        sim,
+        ports: { main: slow },
+        persistence: 'redis',
+        redisPrefix: `${prefix}slow-start:`,
+        clock: systemClock,
+      },
+    );
     try {
       const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
       expect(await pos.settled({ timeoutMs: 5_000 })).toBe('open');

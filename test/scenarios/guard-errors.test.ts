@@ -1,7 +1,12 @@
 import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  EntryNotSent, Halted, HedgeModeUnsupported, InvalidIntent, UnknownAccount, UnknownPosition,
+  EntryNotSent,
+  Halted,
+  HedgeModeUnsupported,
+  InvalidIntent,
+  UnknownAccount,
+  UnknownPosition,
 } from '../../src/domain/errors.js';
 import { QueryFailed } from '../../src/exchange/port.js';
 import { createGuard } from '../../src/guard/guard.js';
@@ -44,12 +49,21 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
     expect(await h.until(second)).toBe('open');
   });
 
+  it('refuses an id that is not a position id, clearly, before anything else', async () => {
+    h = await simHarness();
+    expect(() => h?.guard.position('not-an-id')).toThrow(UnknownPosition);
+    await expect(h.guard.close('../../etc')).rejects.toThrow(/no position with id/);
+  });
+
   it('refuses intents on a hedge-mode account', async () => {
     const clock = new SimulatedClock();
     clock.set(T0);
     const sim = new SimExchange({ clock, seed: 1 });
     sim.setPositionMode('main', 'hedge');
-    const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim, persistence: 'memory' });
+    const guard = await createGuard(
+      { accounts: [{ id: 'main', exchange: 'sim' }] },
+      { clock, sim, persistence: 'memory' },
+    );
     await expect(guard.open(intent)).rejects.toBeInstanceOf(HedgeModeUnsupported);
     await guard.stop();
     sim.close();
@@ -76,15 +90,26 @@ describe('createGuard refuses bad input with a clear error and sends nothing', (
       releaseClaim: async () => {},
       fence: async () => {},
     };
-    const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }] }, { clock, sim, journal: broken, persistence: 'memory' });
-    await expect(guard.open(intent)).rejects.toThrow(/journal could not be written \(connection refused\).*no order reached the exchange/);
+    const guard = await createGuard(
+      { accounts: [{ id: 'main', exchange: 'sim' }] },
+      { clock, sim, journal: broken, persistence: 'memory' },
+    );
+    await expect(guard.open(intent)).rejects.toThrow(
+      /journal could not be written \(connection refused\).*no order reached the exchange/,
+    );
     expect(sim.requests({ method: 'createOrder' })).toHaveLength(0);
     await guard.stop();
     sim.close();
   });
 
   it('rejects, with a clear error and without hanging, a ccxt account whose venue cannot be reached', async () => {
-    const account = { id: 'main', exchange: 'bybit', apiKey: 'k', secret: 's', urls: { rest: 'http://127.0.0.1:9', ws: 'ws://127.0.0.1:9/v5/private' } };
+    const account = {
+      id: 'main',
+      exchange: 'bybit',
+      apiKey: 'k',
+      secret: 's',
+      urls: { rest: 'http://127.0.0.1:9', ws: 'ws://127.0.0.1:9/v5/private' },
+    };
     await expect(createGuard({ accounts: [account] }, { persistence: 'memory' })).rejects.toThrow(QueryFailed);
   });
 

@@ -5,7 +5,7 @@
  */
 import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountId, clientOrderIdOf } from '../../src/domain/ids.js';
+import { asAccountId, asClientOrderId } from '../../src/domain/ids.js';
 import type { PositionStatusReport } from '../../src/domain/reports.js';
 import { SimExchange, createSimPort } from '../../src/exchange/sim/index.js';
 import { runNaiveBot } from '../support/naive-bot.js';
@@ -37,12 +37,15 @@ describe('scenario 1: the naive baseline against posguard', () => {
     venue.setPrice(AVL, 0.25);
     incidentFaults(venue);
     const streamed: PositionStatusReport[] = [];
-    venue.subscribe(accountId('naive'), (e) => {
+    venue.subscribe(asAccountId('naive'), (e) => {
       if (e.type === 'position') streamed.push(e.report);
     });
     const port = createSimPort(venue, 'naive');
 
-    const result = await driveUntilSettled(clock, runNaiveBot(port, clock, { symbol: AVL, side: 'buy', amount: 43, clientOrderId: clientOrderIdOf('naive-1') }));
+    const result = await driveUntilSettled(
+      clock,
+      runNaiveBot(port, clock, { symbol: AVL, side: 'buy', amount: 43, clientOrderId: asClientOrderId('naive-1') }),
+    );
 
     expect(result.verdict).toBe('rolled-back');
     expect(result.entrySide).toBe('unknown');

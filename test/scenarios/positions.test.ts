@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SymbolBusy } from '../../src/domain/errors.js';
-import { clientOrderIdOf } from '../../src/domain/ids.js';
+import { asClientOrderId } from '../../src/domain/ids.js';
 import { createSimPort } from '../../src/exchange/sim/index.js';
 import { simHarness, type Harness } from '../support/sim-harness.js';
 
@@ -164,7 +164,9 @@ describe('protection that is lost', () => {
     h.sim.faults.set({ fault: { kind: 'disconnect' }, when: { from: h.clock.now(), until: h.clock.now() + 2_000 } });
     await h.advance(100);
     const other = createSimPort(h.sim, 'main');
-    expect(await other.cancelOrder({ clientOrderId: clientOrderIdOf(stop?.clientOrderId ?? '') }, AVL)).toMatchObject({ kind: 'accepted' });
+    expect(await other.cancelOrder({ clientOrderId: asClientOrderId(stop?.clientOrderId ?? '') }, AVL)).toMatchObject({
+      kind: 'accepted',
+    });
     // Replaced once a position read at least restLagMs (5 s) after the cancel was seen still shows the position live.
     await h.advance(8_000);
     const open = h.sim.orders('main').filter((o) => o.status === 'open');

@@ -4,7 +4,7 @@
  * orders it received and the alerts raised. Each failed on the code before its fix.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf, type ClientOrderId, type PositionId } from '../../src/domain/ids.js';
+import { asClientOrderId, type ClientOrderId, type PositionId } from '../../src/domain/ids.js';
 import { createSimPort } from '../../src/exchange/sim/index.js';
 import { MemoryJournal, type Journal } from '../../src/persistence/journal.js';
 import { AVL, guardHarness, type GuardHarness } from '../support/guard-harness.js';
@@ -21,27 +21,32 @@ afterEach(async () => {
 });
 
 describe('1: a sweep and an intent on the same symbol', () => {
-  it.each(['adopt', 'flatten'] as const)('with orphanPolicy %s, a symbol reserved by an intent being checked is tracked: no orphan, nothing sold', async (policy) => {
-    h = await guardHarness({ sweeps: { orphanPolicy: policy } });
-    h.sim.openExternalPosition('main', AVL, 'buy', 43); // what the sweep sees on the symbol
-    // The sweep loads the venue; meanwhile an intent reserves the symbol and waits on its mark price.
-    h.held.hold('fetchPositions');
-    const sweeping = h.guard.sweep('orphans', 'main');
-    await h.until(() => h?.held.holding('fetchPositions') === true, 1_000, 'the sweep loading the venue');
-    h.held.hold('fetchMarkPrice');
-    const opening = h.guard.open(intent);
-    await h.until(() => h?.held.holding('fetchMarkPrice') === true, 1_000, 'the intent waiting on its mark price');
-    h.held.release('fetchPositions');
-    const [report] = await sweeping;
-    expect(report?.findings).toEqual([]);
-    h.held.release('fetchMarkPrice');
-    const pos = await opening;
-    expect(await h.settle(pos)).toBe('open');
-    expect((await h.guard.positions()).filter((r) => r.symbol === AVL && r.state !== 'closed' && r.state !== 'failed')).toHaveLength(1);
-    expect(sells(h)).toEqual([]);
-    expect(await h.alertKinds()).not.toContain('orphan');
-    expect(h.held_()).toBe(86); // the other program's 43 and the bot's 43: nothing of it sold as an orphan
-  });
+  it.each(['adopt', 'flatten'] as const)(
+    'with orphanPolicy %s, a symbol reserved by an intent being checked is tracked: no orphan, nothing sold',
+    async (policy) => {
+      h = await guardHarness({ sweeps: { orphanPolicy: policy } });
+      h.sim.openExternalPosition('main', AVL, 'buy', 43); // what the sweep sees on the symbol
+      // The sweep loads the venue; meanwhile an intent reserves the symbol and waits on its mark price.
+      h.held.hold('fetchPositions');
+      const sweeping = h.guard.sweep('orphans', 'main');
+      await h.until(() => h?.held.holding('fetchPositions') === true, 1_000, 'the sweep loading the venue');
+      h.held.hold('fetchMarkPrice');
+      const opening = h.guard.open(intent);
+      await h.until(() => h?.held.holding('fetchMarkPrice') === true, 1_000, 'the intent waiting on its mark price');
+      h.held.release('fetchPositions');
+      const [report] = await sweeping;
+      expect(report?.findings).toEqual([]);
+      h.held.release('fetchMarkPrice');
+      const pos = await opening;
+      expect(await h.settle(pos)).toBe('open');
+      expect(
+        (await h.guard.positions()).filter((r) => r.symbol === AVL && r.state !== 'closed' && r.state !== 'failed'),
+      ).toHaveLength(1);
+      expect(sells(h)).toEqual([]);
+      expect(await h.alertKinds()).not.toContain('orphan');
+      expect(h.held_()).toBe(86); // the other program's 43 and the bot's 43: nothing of it sold as an orphan
+    },
+  );
 
   it('an intent arriving while an adopted orphan holds the symbol is refused (SymbolBusy), and the adoption is not overwritten', async () => {
     h = await guardHarness({ sweeps: { orphanPolicy: 'adopt' } });
@@ -75,7 +80,10 @@ describe('2: a stop the venue accepted is never declared refused', () => {
 
   it('one rate-limited stop placement is placed again (no rollback): open, protected by one working stop', async () => {
     h = await guardHarness();
-    h.sim.faults.set({ fault: { kind: 'reject', reason: 'too many visits (429)', code: 'RATE_LIMITED', orderTypes: ['stop-market'] }, when: { calls: 1 } });
+    h.sim.faults.set({
+      fault: { kind: 'reject', reason: 'too many visits (429)', code: 'RATE_LIMITED', orderTypes: ['stop-market'] },
+      when: { calls: 1 },
+    });
     const pos = await h.guard.open(withStop);
     expect(await h.settle(pos)).toBe('open');
     await h.advance(5_000);
@@ -121,7 +129,11 @@ describe('2: a stop the venue accepted is never declared refused', () => {
     await h.until(() => stops(h as GuardHarness).length === 1, 30_000, 'the stop placed');
     expect(pos.state).toBe('protecting');
     await h.guard.close(pos.id);
-    await h.until(() => pos.state !== 'protecting', 3_000, 'the close carried out from protecting (not at its 30 s deadline)');
+    await h.until(
+      () => pos.state !== 'protecting',
+      3_000,
+      'the close carried out from protecting (not at its 30 s deadline)',
+    );
     h.sim.faults.clear(broken);
     expect(await h.settle(pos, ['closed', 'orphanAlert'])).toBe('closed');
     expect(h.held_()).toBe(0);
@@ -136,9 +148,13 @@ describe('3: protection is re-placed or alerted, always', () => {
     expect(await h.settle(pos)).toBe('open');
     const other = createSimPort(h.sim, 'main');
     for (let n = 1; n <= 5; n++) {
-      await h.until(() => h?.working().some((o) => o.clientOrderId.endsWith(`-s${n}`)) === true, 30_000, `stop ${n} working`);
+      await h.until(
+        () => h?.working().some((o) => o.clientOrderId.endsWith(`-s${n}`)) === true,
+        30_000,
+        `stop ${n} working`,
+      );
       const stop = h.working()[0];
-      await other.cancelOrder({ clientOrderId: clientOrderIdOf(stop?.clientOrderId ?? '') }, AVL);
+      await other.cancelOrder({ clientOrderId: asClientOrderId(stop?.clientOrderId ?? '') }, AVL);
     }
     await h.advance(20_000);
     expect(h.working()).toEqual([]);
@@ -150,14 +166,18 @@ describe('3: protection is re-placed or alerted, always', () => {
     }
   });
 
-  it('the stop budget is the config\'s protection.maxStops', async () => {
+  it("the stop budget is the config's protection.maxStops", async () => {
     h = await guardHarness({ protection: { maxStops: 2 } });
     const pos = await h.guard.open(withStop);
     expect(await h.settle(pos)).toBe('open');
     const other = createSimPort(h.sim, 'main');
     for (let n = 1; n <= 2; n++) {
-      await h.until(() => h?.working().some((o) => o.clientOrderId.endsWith(`-s${n}`)) === true, 30_000, `stop ${n} working`);
-      await other.cancelOrder({ clientOrderId: clientOrderIdOf(h.working()[0]?.clientOrderId ?? '') }, AVL);
+      await h.until(
+        () => h?.working().some((o) => o.clientOrderId.endsWith(`-s${n}`)) === true,
+        30_000,
+        `stop ${n} working`,
+      );
+      await other.cancelOrder({ clientOrderId: asClientOrderId(h.working()[0]?.clientOrderId ?? '') }, AVL);
     }
     await h.advance(20_000);
     expect(h.working()).toEqual([]);
@@ -212,7 +232,12 @@ describe('5: a stale REST baseline', () => {
     const pos = await h.guard.open(intent);
     expect(await h.settle(pos, ['open', 'protecting', 'orphanAlert', 'failed'], 60_000)).toBe('orphanAlert');
     expect(h.held_()).toBe(0);
-    expect(h.creates().filter((c) => c.clientOrderId.startsWith(`pg-${pos.id}`)).map((c) => c.side)).toEqual(['buy']);
+    expect(
+      h
+        .creates()
+        .filter((c) => c.clientOrderId.startsWith(`pg-${pos.id}`))
+        .map((c) => c.side),
+    ).toEqual(['buy']);
     expect(await h.alertKinds()).toContain('unknownOrder');
   });
 
@@ -234,7 +259,12 @@ describe('5: a stale REST baseline', () => {
     h.sim.faults.set({ fault: { kind: 'restLag', ms: 20_000 } }); // from now on REST shows the previous 43 long
     expect(await h.settle(pos, ['open', 'protecting', 'orphanAlert', 'failed'], 60_000)).toBe('orphanAlert');
     expect(h.held_()).toBe(0);
-    expect(h.creates().filter((c) => c.clientOrderId.startsWith(`pg-${pos.id}`)).map((c) => c.side)).toEqual(['buy']);
+    expect(
+      h
+        .creates()
+        .filter((c) => c.clientOrderId.startsWith(`pg-${pos.id}`))
+        .map((c) => c.side),
+    ).toEqual(['buy']);
   });
 });
 
@@ -266,7 +296,7 @@ describe('6: a stop that fires during a short stream gap', () => {
     h.sim.faults.set({ fault: { kind: 'restLag', ms: 3_000 } });
     await h.advance(100);
     const stop = h.working()[0];
-    await createSimPort(h.sim, 'main').cancelOrder({ clientOrderId: clientOrderIdOf(stop?.clientOrderId ?? '') }, AVL);
+    await createSimPort(h.sim, 'main').cancelOrder({ clientOrderId: asClientOrderId(stop?.clientOrderId ?? '') }, AVL);
     await h.until(() => h !== undefined && h.clock.now() >= gapEnd, 5_000);
     await h.until(() => h?.working().length === 1, 5_000 + 2 * 1_000 + 5_000, 'a new stop');
     expect(h.working()[0]?.clientOrderId).toMatch(/-s2$/);
@@ -339,7 +369,7 @@ describe('10: rate-limited closes', () => {
 });
 
 describe('suspected, shown harmless or fixed', () => {
-  it('an over-fill another program undoes within a second or two is not cut out of the bot\'s own position', async () => {
+  it("an over-fill another program undoes within a second or two is not cut out of the bot's own position", async () => {
     h = await guardHarness();
     const pos = await h.guard.open(intent);
     expect(await h.settle(pos)).toBe('open');

@@ -7,7 +7,15 @@
  * not replaced; a close refused by Binance's price protection (-4131) is tried again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AVL, streamUp, wireGuard, wireHarness, type WireGuard, type WireHarness, type WireVenue } from '../support/wire-harness.js';
+import {
+  AVL,
+  streamUp,
+  wireGuard,
+  wireHarness,
+  type WireGuard,
+  type WireHarness,
+  type WireVenue,
+} from '../support/wire-harness.js';
 
 let h: WireHarness | undefined;
 let g: WireGuard | undefined;
@@ -25,7 +33,8 @@ async function guardOn(venue: WireVenue): Promise<{ h: WireHarness; g: WireGuard
   return { h, g };
 }
 
-const stops = (w: WireHarness) => w.venue.requests({ account: 'main', method: 'createOrder' }).filter((r) => r.params.type === 'stop-market');
+const stops = (w: WireHarness) =>
+  w.venue.requests({ account: 'main', method: 'createOrder' }).filter((r) => r.params.type === 'stop-market');
 
 describe.each<WireVenue>(['bybit', 'binanceusdm'])('on the %s wire', (venue) => {
   it('makes an entry the venue ended part-filled a position of the filled size, its stop sized to it', async () => {
@@ -35,7 +44,9 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('on the %s wire', (venue) => 
     expect(await g.until(pos)).toBe('open');
     expect(h.venue.position('main', AVL).size).toBe(21);
     expect((await g.guard.positions()).find((r) => r.id === pos.id)?.size).toBe(21);
-    expect(stops(h).map((r) => r.params)).toEqual([expect.objectContaining({ side: 'sell', amount: 21, reduceOnly: true, triggerPrice: 0.21, triggerBy: 'mark' })]);
+    expect(stops(h).map((r) => r.params)).toEqual([
+      expect.objectContaining({ side: 'sell', amount: 21, reduceOnly: true, triggerPrice: 0.21, triggerBy: 'mark' }),
+    ]);
   }, 20_000);
 
   it('ends closed when its stop fills on the venue, without placing another stop', async () => {
@@ -71,7 +82,8 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('stops ending on the %s wire'
     h.venue.setPrice(AVL, 0.2);
     await new Promise((r) => setTimeout(r, 400));
     h.venue.setPrice(AVL, 0.25);
-    for (const start = Date.now(); stops(h).length < 2 && Date.now() - start < 10_000;) await new Promise((r) => setTimeout(r, 50));
+    for (const start = Date.now(); stops(h).length < 2 && Date.now() - start < 10_000;)
+      await new Promise((r) => setTimeout(r, 50));
     expect(stops(h).map((r) => r.result)).toEqual(['accepted', 'accepted']);
     expect(await g.until(pos)).toBe('open'); // the replacement confirmed (it is 'protecting' until a report shows it)
     expect(h.venue.position('main', AVL).size).toBe(43);
@@ -91,7 +103,7 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('stops ending on the %s wire'
 });
 
 describe('on the binanceusdm wire', () => {
-  it('tries a close again that the venue\'s price protection refused (-4131, a transient refusal), and ends closed', async () => {
+  it("tries a close again that the venue's price protection refused (-4131, a transient refusal), and ends closed", async () => {
     const { h, g } = await guardOn('binanceusdm');
     const pos = await g.guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43 });
     expect(await g.until(pos)).toBe('open');
@@ -99,7 +111,10 @@ describe('on the binanceusdm wire', () => {
     await g.guard.close(pos.id);
     expect(await g.until(pos, ['closed', 'orphanAlert'], 20_000)).toBe('closed');
     const closes = h.venue.requests({ account: 'main', method: 'createOrder' }).slice(1);
-    expect(closes.map((r) => [r.result, r.params.reduceOnly])).toEqual([['rejected', true], ['accepted', true]]);
+    expect(closes.map((r) => [r.result, r.params.reduceOnly])).toEqual([
+      ['rejected', true],
+      ['accepted', true],
+    ]);
     expect(h.venue.position('main', AVL).size).toBe(0);
   }, 30_000);
 });
@@ -112,7 +127,10 @@ describe('on the bybit wire', () => {
     h.venue.faults.set({ fault: { kind: 'marketProtection', fraction: 0.5 }, when: { calls: 1 } });
     await g.guard.close(pos.id);
     expect(await g.until(pos, ['closed', 'orphanAlert'], 20_000)).toBe('closed');
-    const closes = h.venue.requests({ account: 'main', method: 'createOrder' }).slice(1).map((r) => r.params);
+    const closes = h.venue
+      .requests({ account: 'main', method: 'createOrder' })
+      .slice(1)
+      .map((r) => r.params);
     expect(closes).toEqual([
       expect.objectContaining({ side: 'sell', amount: 43, reduceOnly: true }),
       expect.objectContaining({ side: 'sell', amount: 22, reduceOnly: true }),

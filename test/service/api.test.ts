@@ -16,7 +16,14 @@ afterAll(async () => {
   await t.stop();
 });
 
-const intent = (extra: Record<string, unknown> = {}) => ({ account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, ...extra });
+const intent = (extra: Record<string, unknown> = {}) => ({
+  account: 'paper',
+  symbol: AVL,
+  side: 'buy',
+  amount: 43,
+  stopLoss: 0.21,
+  ...extra,
+});
 
 /** A GET with a Host header of our choosing (fetch may not set one). */
 function rawStatus(base: string, path: string, host: string): Promise<number> {
@@ -47,7 +54,17 @@ describe('positions', () => {
     expect(open.every((p) => p.state === 'open')).toBe(true);
     expect((await t.request('GET', '/v1/positions?state=closed')).json).toEqual([]);
     const detail = (await t.request('GET', `/v1/positions/${id}`)).json as PositionDetail;
-    expect(detail).toMatchObject({ id, account: 'paper', symbol: AVL, side: 'buy', amount: 43, size: 43, state: 'open', protection: { kind: 'confirmed' }, historySource: 'memory' });
+    expect(detail).toMatchObject({
+      id,
+      account: 'paper',
+      symbol: AVL,
+      side: 'buy',
+      amount: 43,
+      size: 43,
+      state: 'open',
+      protection: { kind: 'confirmed' },
+      historySource: 'memory',
+    });
     expect(detail.history[0]?.state).toBe('pending');
     expect(detail.history.at(-1)?.state).toBe('open');
 
@@ -70,8 +87,12 @@ describe('positions', () => {
   }, 15_000);
 
   it('returns the same position for the same idempotency key', async () => {
-    const a = await t.request('POST', '/v1/positions', { body: intent({ symbol: ETH, amount: 0.1, stopLoss: undefined, idempotencyKey: 'bot-7' }) });
-    const b = await t.request('POST', '/v1/positions', { body: intent({ symbol: ETH, amount: 0.1, stopLoss: undefined, idempotencyKey: 'bot-7' }) });
+    const a = await t.request('POST', '/v1/positions', {
+      body: intent({ symbol: ETH, amount: 0.1, stopLoss: undefined, idempotencyKey: 'bot-7' }),
+    });
+    const b = await t.request('POST', '/v1/positions', {
+      body: intent({ symbol: ETH, amount: 0.1, stopLoss: undefined, idempotencyKey: 'bot-7' }),
+    });
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
     expect((b.json as { id: string }).id).toBe((a.json as { id: string }).id);
@@ -113,7 +134,10 @@ describe('positions', () => {
     expect(broken.status).toBe(400);
     const big = await t.request('POST', '/v1/positions', { body: intent({ idempotencyKey: 'x'.repeat(20_000) }) });
     expect(big.status).toBe(413);
-    const form = await t.request('POST', '/v1/positions', { raw: 'account=paper', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await t.request('POST', '/v1/positions', {
+      raw: 'account=paper',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(415);
     const none = await t.request('POST', '/v1/accounts/paper/halt');
     expect(none.status).toBe(415);
@@ -124,23 +148,56 @@ describe('accounts', () => {
   it('halts (409 for new intents) and resumes an account', async () => {
     const halted = await t.request('POST', '/v1/accounts/paper/halt', { body: { reason: 'testing the kill switch' } });
     expect(halted.status).toBe(200);
-    expect(halted.json).toMatchObject({ id: 'paper', trading: 'halted', haltedBecause: 'testing the kill switch', owned: true });
-    const refused = await t.request('POST', '/v1/positions', { body: intent({ symbol: BTC, amount: 0.001, stopLoss: undefined }) });
+    expect(halted.json).toMatchObject({
+      id: 'paper',
+      trading: 'halted',
+      haltedBecause: 'testing the kill switch',
+      owned: true,
+    });
+    const refused = await t.request('POST', '/v1/positions', {
+      body: intent({ symbol: BTC, amount: 0.001, stopLoss: undefined }),
+    });
     expect(refused.status).toBe(409);
     expect(refused.json).toMatchObject({ error: 'HALTED' });
     const resumed = await t.request('POST', '/v1/accounts/paper/resume', { body: {} });
     expect(resumed.json).toMatchObject({ trading: 'active' });
-    expect((await t.request('GET', '/v1/accounts')).json).toMatchObject([{ id: 'paper', exchange: 'sim', trading: 'active', feed: 'live', mode: 'one-way', lastMessageAt: expect.any(Number) }]);
+    expect((await t.request('GET', '/v1/accounts')).json).toMatchObject([
+      {
+        id: 'paper',
+        exchange: 'sim',
+        trading: 'active',
+        feed: 'live',
+        mode: 'one-way',
+        lastMessageAt: expect.any(Number),
+      },
+    ]);
     expect((await t.request('POST', '/v1/accounts/nope/halt', { body: {} })).status).toBe(404);
   });
 
   it('lists every operator action in the audit log, newest first: who, what, why and the result, refusals too', async () => {
-    const audit = (await t.request('GET', '/v1/audit')).json as { by: string; what: string; account?: string; why?: string; result: string }[];
+    const audit = (await t.request('GET', '/v1/audit')).json as {
+      by: string;
+      what: string;
+      account?: string;
+      why?: string;
+      result: string;
+    }[];
     const accountActions = audit.filter((a) => a.account !== undefined).slice(0, 3);
     expect(accountActions).toEqual([
-      expect.objectContaining({ by: 'anonymous', what: 'halt', account: 'nope', result: expect.stringMatching(/^refused: /) }),
+      expect.objectContaining({
+        by: 'anonymous',
+        what: 'halt',
+        account: 'nope',
+        result: expect.stringMatching(/^refused: /),
+      }),
       expect.objectContaining({ by: 'anonymous', what: 'resume', account: 'paper', result: 'done' }),
-      expect.objectContaining({ by: 'anonymous', what: 'halt', account: 'paper', why: 'testing the kill switch', result: 'done' }),
+      expect.objectContaining({
+        by: 'anonymous',
+        what: 'halt',
+        account: 'paper',
+        why: 'testing the kill switch',
+        result: 'done',
+      }),
     ]);
     expect((await t.request('GET', '/v1/audit?limit=1')).json).toHaveLength(1);
     expect((await t.request('GET', '/v1/audit?limit=0')).status).toBe(400);
@@ -155,7 +212,9 @@ describe('alerts and sweeps', () => {
     expect(sweep.status).toBe(200);
     const [report] = sweep.json as { kind: string; findings: { kind: string; symbol: string }[] }[];
     expect(report?.findings).toEqual([expect.objectContaining({ kind: 'orphan', symbol: BTC })]);
-    expect(((await t.request('GET', '/v1/sweeps?account=paper')).json as { id: string }[])[0]).toMatchObject({ kind: 'orphans' });
+    expect(((await t.request('GET', '/v1/sweeps?account=paper')).json as { id: string }[])[0]).toMatchObject({
+      kind: 'orphans',
+    });
     const alerts = await eventually(async () => {
       const list = (await t.request('GET', '/v1/alerts')).json as { id: string; kind: string; symbol?: string }[];
       return list.some((a) => a.kind === 'orphan') ? list : undefined;
@@ -165,7 +224,9 @@ describe('alerts and sweeps', () => {
     const ack = await t.request('POST', `/v1/alerts/${orphan?.id}/ack`, { body: {} });
     expect(ack.status).toBe(200);
     expect(ack.json).toMatchObject({ id: orphan?.id, acknowledged: { by: 'anonymous' } });
-    const listed = ((await t.request('GET', '/v1/alerts')).json as { id: string; acknowledged?: unknown }[]).find((a) => a.id === orphan?.id);
+    const listed = ((await t.request('GET', '/v1/alerts')).json as { id: string; acknowledged?: unknown }[]).find(
+      (a) => a.id === orphan?.id,
+    );
     expect(listed?.acknowledged).toMatchObject({ by: 'anonymous' });
     expect((await t.request('POST', '/v1/alerts/alert-nope/ack', { body: {} })).status).toBe(404);
     expect((await t.request('POST', '/v1/sweeps/reconcile', { body: { account: 'nope' } })).status).toBe(404);
@@ -182,9 +243,15 @@ describe('requests from elsewhere', () => {
   });
 
   it('refuses a cross-origin or cross-site request that would change something', async () => {
-    const cross = await t.request('POST', '/v1/accounts/paper/halt', { body: {}, headers: { origin: 'https://evil.example' } });
+    const cross = await t.request('POST', '/v1/accounts/paper/halt', {
+      body: {},
+      headers: { origin: 'https://evil.example' },
+    });
     expect(cross.status).toBe(403);
-    const site = await t.request('POST', '/v1/accounts/paper/halt', { body: {}, headers: { 'sec-fetch-site': 'cross-site' } });
+    const site = await t.request('POST', '/v1/accounts/paper/halt', {
+      body: {},
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     expect(site.status).toBe(403);
     expect(((await t.request('GET', '/v1/accounts')).json as { trading: string }[])[0]?.trading).toBe('active');
     const same = await t.request('POST', '/v1/accounts/paper/resume', { body: {}, headers: { origin: t.url } });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { accountId, newPositionId, type PositionId } from '../../src/domain/ids.js';
+import { asAccountId, newPositionId, type PositionId } from '../../src/domain/ids.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
 import { RedisStore, type SnapshotWrite } from '../../src/persistence/redis-store.js';
 import { RedisEventLog } from '../../src/service/events/redis-event-log.js';
@@ -18,15 +18,30 @@ import { AVL, eventually, readEvents, startTestService } from './support.js';
 const db = redisForThisFile('events');
 let n = 0;
 const newId = (): PositionId => newPositionId(1_764_000_000_000 + n++, new Uint8Array(10).fill(n % 256));
-const row = { account: 'ev-1', symbol: AVL, side: 'buy', amount: 43, size: 43, reason: undefined, protection: { kind: 'notRequested' } };
-const write = (id: PositionId, state: string, at: number): SnapshotWrite =>
-  ({ positionId: id, state, final: state === 'closed', snapshot: { value: state }, at, event: { type: `E${at}`, payload: null }, row });
+const row = {
+  account: 'ev-1',
+  symbol: AVL,
+  side: 'buy',
+  amount: 43,
+  size: 43,
+  reason: undefined,
+  protection: { kind: 'notRequested' },
+};
+const write = (id: PositionId, state: string, at: number): SnapshotWrite => ({
+  positionId: id,
+  state,
+  final: state === 'closed',
+  snapshot: { value: state },
+  at,
+  event: { type: `E${at}`, payload: null },
+  row,
+});
 
 describe('the saveSnapshot script', () => {
   it('appends a change of state to the event stream with its row, and nothing for a first or same-state snapshot', async () => {
     const prefix = `${db.prefix}script:`;
     const store = new RedisStore(db.redis, prefix);
-    const A = accountId('ev-1');
+    const A = asAccountId('ev-1');
     const holder = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const id = newId();
     await store.saveSnapshot(A, holder, write(id, 'pending', 1));
@@ -34,9 +49,21 @@ describe('the saveSnapshot script', () => {
     await store.saveSnapshot(A, holder, write(id, 'verifying', 3));
     await store.saveSnapshot(A, holder, write(id, 'open', 4));
     const entries = await db.redis.xrange(`${prefix}events`, '-', '+');
-    const fields = entries.map(([, f]) => Object.fromEntries(f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]]] : []))));
-    expect(fields.map((f) => [f.positionId, f.from, f.to, f.at, f.event])).toEqual([[id, 'pending', 'verifying', '2', 'E2'], [id, 'verifying', 'open', '4', 'E4']]);
-    expect(JSON.parse(fields[0]?.row ?? '{}')).toEqual({ account: 'ev-1', symbol: AVL, side: 'buy', amount: 43, size: 43, protection: { kind: 'notRequested' } });
+    const fields = entries.map(([, f]) =>
+      Object.fromEntries(f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]]] : []))),
+    );
+    expect(fields.map((f) => [f.positionId, f.from, f.to, f.at, f.event])).toEqual([
+      [id, 'pending', 'verifying', '2', 'E2'],
+      [id, 'verifying', 'open', '4', 'E4'],
+    ]);
+    expect(JSON.parse(fields[0]?.row ?? '{}')).toEqual({
+      account: 'ev-1',
+      symbol: AVL,
+      side: 'buy',
+      amount: 43,
+      size: 43,
+      protection: { kind: 'notRequested' },
+    });
     // Each history entry is still written, transition or not.
     expect(await db.redis.xlen(`${prefix}pos:${id}:history`)).toBe(4);
   });
@@ -44,7 +71,7 @@ describe('the saveSnapshot script', () => {
   it('writes nothing to the event stream for a worker that lost the lease', async () => {
     const prefix = `${db.prefix}fenced:`;
     const store = new RedisStore(db.redis, prefix);
-    const A = accountId('ev-2');
+    const A = asAccountId('ev-2');
     const stale = `w1|${await store.acquireLease(A, 'w1', 60_000)}`;
     const id = newId();
     await store.saveSnapshot(A, stale, write(id, 'pending', 1));
@@ -95,9 +122,14 @@ describe('two workers on one Redis', () => {
       expect((await accountsOn(a))[0]?.owned).toBe(true);
       expect((await accountsOn(b))[0]?.owned).toBe(false);
       let id = '';
-      const onB = readEvents(`${b.url}/v1/events`, { done: (events) => events.some((e) => e.data.positionId === id && e.data.to === 'open'), ms: 10_000 });
+      const onB = readEvents(`${b.url}/v1/events`, {
+        done: (events) => events.some((e) => e.data.positionId === id && e.data.to === 'open'),
+        ms: 10_000,
+      });
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const opened = await a.request('POST', '/v1/positions', { body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 } });
+      const opened = await a.request('POST', '/v1/positions', {
+        body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 },
+      });
       expect(opened.status).toBe(202);
       id = (opened.json as { id: string }).id;
       const events = await onB;
@@ -112,15 +144,23 @@ describe('two workers on one Redis', () => {
       // The worker that does not drive the account is ready, and says who does.
       const ready = await b.request('GET', '/readyz');
       expect(ready.status).toBe(200);
-      expect(ready.json).toMatchObject({ ready: true, redis: 'up', accounts: [{ id: 'paper', driven: true, drivenHere: false }] });
+      expect(ready.json).toMatchObject({
+        ready: true,
+        redis: 'up',
+        accounts: [{ id: 'paper', driven: true, drivenHere: false }],
+      });
       // An intent for an account another worker drives is handed to it, and answered once it journalled it.
-      const elsewhere = await b.request('POST', '/v1/positions', { body: { account: 'paper', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.01 } });
+      const elsewhere = await b.request('POST', '/v1/positions', {
+        body: { account: 'paper', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.01 },
+      });
       expect(elsewhere.status).toBe(202);
       expect(elsewhere.json).toMatchObject({ state: 'pending' });
       const handed = (elsewhere.json as { id: string }).id;
       expect(a.service.guard.positions().then((rows) => rows.some((r) => r.id === handed))).resolves.toBe(true);
       // Metrics on Redis include the BullMQ queues.
-      expect((await a.request('GET', '/metrics')).text).toMatch(/posguard_queue_jobs\{queue="posguard-sweeps-paper",state="waiting"\}/);
+      expect((await a.request('GET', '/metrics')).text).toMatch(
+        /posguard_queue_jobs\{queue="posguard-sweeps-paper",state="waiting"\}/,
+      );
     } finally {
       await b.stop();
       await a.stop();

@@ -15,7 +15,12 @@ import { describe, expect, it } from 'vitest';
 import { runStart } from '../../src/cli/start.js';
 import { createLogger } from '../../src/log/logger.js';
 import { compileSecrets } from '../../src/log/redact.js';
-import { UnsafeInspectorBind, redactingInspector, startInspectorRelay, type InspectorRelay } from '../../src/service/inspector.js';
+import {
+  UnsafeInspectorBind,
+  redactingInspector,
+  startInspectorRelay,
+  type InspectorRelay,
+} from '../../src/service/inspector.js';
 import { AVL, eventually } from './support.js';
 
 const PLANTED = 'PLANTED-secret-4f9a1c2e7b';
@@ -34,7 +39,9 @@ function client(url: string, headers: Record<string, string> = {}): Promise<{ ws
 describe('the inspector relay', () => {
   it('refuses any address but the loopback one', async () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.10', 'posguard.internal']) {
-      await expect(startInspectorRelay({ host, port: 0, secrets: compileSecrets([]) })).rejects.toBeInstanceOf(UnsafeInspectorBind);
+      await expect(startInspectorRelay({ host, port: 0, secrets: compileSecrets([]) })).rejects.toBeInstanceOf(
+        UnsafeInspectorBind,
+      );
     }
   });
 
@@ -71,8 +78,16 @@ describe('the redacting inspector', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const received: string[] = [];
     server.on('connection', (s) => s.on('message', (m) => received.push(m.toString())));
-    const inspector = redactingInspector(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, compileSecrets([PLANTED]));
-    const machine = createMachine({ id: 'probe', context: { apiKey: 'by-its-key', note: `a note with ${PLANTED}` }, initial: 'a', states: { a: { on: { GO: 'b' } }, b: {} } });
+    const inspector = redactingInspector(
+      `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      compileSecrets([PLANTED]),
+    );
+    const machine = createMachine({
+      id: 'probe',
+      context: { apiKey: 'by-its-key', note: `a note with ${PLANTED}` },
+      initial: 'a',
+      states: { a: { on: { GO: 'b' } }, b: {} },
+    });
     const actor = createActor(machine, { inspect: inspector.inspect }).start();
     actor.send({ type: 'GO', note: PLANTED });
     try {
@@ -91,35 +106,60 @@ describe('the redacting inspector', () => {
 });
 
 describe('posguard start --inspect', () => {
-  it('sends the actors\' inspection events to the relay, with no configured secret in any message', async () => {
+  it("sends the actors' inspection events to the relay, with no configured secret in any message", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'posguard-inspect-'));
     const config = join(dir, 'posguard.json');
-    writeFileSync(config, JSON.stringify({
-      accounts: [{ id: 'paper', exchange: 'sim', apiKey: `key-${PLANTED}`, secret: PLANTED }],
-      alerts: { webhook: { url: 'http://127.0.0.1:9/hook', secret: `hook-${PLANTED}` } },
-      verification: { restLagMs: 50, reportStaleMs: 200 },
-    }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        accounts: [{ id: 'paper', exchange: 'sim', apiKey: `key-${PLANTED}`, secret: PLANTED }],
+        alerts: { webhook: { url: 'http://127.0.0.1:9/hook', secret: `hook-${PLANTED}` } },
+        verification: { restLagMs: 50, reportStaleMs: 200 },
+      }),
+    );
     let stop: () => void = () => {};
     const until = new Promise<void>((resolve) => {
       stop = resolve;
     });
     let url = '';
     let relay: InspectorRelay | undefined;
-    const done = runStart({ config, inspect: '0' }, {
-      env: {}, until, port: 0, logger: (secrets) => createLogger({ level: 'silent', secrets }),
-      onServing: (u) => { url = u; }, onInspector: (r) => { relay = r; },
-    });
+    const done = runStart(
+      { config, inspect: '0' },
+      {
+        env: {},
+        until,
+        port: 0,
+        logger: (secrets) => createLogger({ level: 'silent', secrets }),
+        onServing: (u) => {
+          url = u;
+        },
+        onInspector: (r) => {
+          relay = r;
+        },
+      },
+    );
     try {
       await expect.poll(() => url !== '' && relay !== undefined, { timeout: 15_000 }).toBe(true);
       const listener = await client((relay as InspectorRelay).url);
       const res = await fetch(`${url}/v1/positions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: `bot-${PLANTED}` }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          account: 'paper',
+          symbol: AVL,
+          side: 'buy',
+          amount: 43,
+          stopLoss: 0.21,
+          idempotencyKey: `bot-${PLANTED}`,
+        }),
       });
       expect(res.status).toBe(202);
-      const { id } = await res.json() as { id: string };
+      const { id } = (await res.json()) as { id: string };
       // The position's actor is seen reaching `open`.
-      await eventually(() => listener.messages.some((m) => m.includes('@xstate.snapshot') && m.includes(id) && m.includes('"open"')), 15_000);
+      await eventually(
+        () => listener.messages.some((m) => m.includes('@xstate.snapshot') && m.includes(id) && m.includes('"open"')),
+        15_000,
+      );
       expect(listener.messages.some((m) => m.includes('@xstate.actor'))).toBe(true);
       for (const m of listener.messages) expect(m.includes(PLANTED), 'a message holds the planted secret').toBe(false);
       // The secret did reach the context (the idempotency key): it left redacted.

@@ -16,17 +16,28 @@ describe('the drawn machine', () => {
   it('has every public state, pending first and closed and failed final', () => {
     expect(graph.states.map((s) => s.id).sort()).toEqual([...POSITION_STATES].sort());
     expect(graph.states.find((s) => s.initial)?.id).toBe('pending');
-    expect(graph.states.filter((s) => s.final).map((s) => s.id).sort()).toEqual(['closed', 'failed']);
+    expect(
+      graph.states
+        .filter((s) => s.final)
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['closed', 'failed']);
   });
 
   it('includes the eventless and delayed transitions, labelled with their guards', () => {
-    expect(edge('verifying', 'open')?.transitions).toEqual(expect.arrayContaining([
-      expect.objectContaining({ kind: 'always', trigger: 'always', guard: 'entryFilled' }),
-      expect.objectContaining({ kind: 'after', trigger: 'after untilDeadline', guard: 'entryPartial' }),
-    ]));
-    expect(edge('verifying', 'protecting')?.transitions.map(transitionText)).toContain('always [entryFilled and hasStop]');
+    expect(edge('verifying', 'open')?.transitions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'always', trigger: 'always', guard: 'entryFilled' }),
+        expect.objectContaining({ kind: 'after', trigger: 'after untilDeadline', guard: 'entryPartial' }),
+      ]),
+    );
+    expect(edge('verifying', 'protecting')?.transitions.map(transitionText)).toContain(
+      'always [entryFilled and hasStop]',
+    );
     expect(edge('verifying', 'unknown')?.transitions.map(transitionText)).toEqual(['after untilDeadline']);
-    expect(edge('verifyingClosed', 'closed')?.transitions.map(transitionText)).toEqual(['always [flatProven and not stopOutstanding]']);
+    expect(edge('verifyingClosed', 'closed')?.transitions.map(transitionText)).toEqual([
+      'always [flatProven and not stopOutstanding]',
+    ]);
     expect(edge('pending', 'failed')?.transitions.map(transitionText)).toContain('sendOrder done [sendRejected]');
     expect(edge('orphanAlert', 'open')?.transitions.map(transitionText)).toContain('ADOPT');
     expect(edge('open', 'protecting')?.transitions.map(transitionText)).toContain('always [newStopDue]');
@@ -40,7 +51,10 @@ describe('the drawn machine', () => {
   });
 
   it('lays the states out apart, each transition with a path and a label', () => {
-    const layout = layoutGraph(graph.states.map((s) => s.id), graph.edges.map((e) => ({ from: e.from, to: e.to, lines: e.transitions.map(transitionText) })));
+    const layout = layoutGraph(
+      graph.states.map((s) => s.id),
+      graph.edges.map((e) => ({ from: e.from, to: e.to, lines: e.transitions.map(transitionText) })),
+    );
     expect(layout.nodes).toHaveLength(POSITION_STATES.length);
     for (const a of layout.nodes) {
       for (const b of layout.nodes) {

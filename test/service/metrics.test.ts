@@ -16,11 +16,25 @@ afterAll(async () => {
 
 const metrics = async () => (await t.request('GET', '/metrics')).text;
 /** The posguard series (name and labels), without their values. */
-const series = (text: string) => new Set(text.split('\n').filter((l) => l.startsWith('posguard_')).map((l) => l.slice(0, l.lastIndexOf(' '))));
-const value = (text: string, s: string) => Number(text.split('\n').find((l) => l.startsWith(`${s} `))?.split(' ')[1] ?? NaN);
+const series = (text: string) =>
+  new Set(
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('posguard_'))
+      .map((l) => l.slice(0, l.lastIndexOf(' '))),
+  );
+const value = (text: string, s: string) =>
+  Number(
+    text
+      .split('\n')
+      .find((l) => l.startsWith(`${s} `))
+      ?.split(' ')[1] ?? NaN,
+  );
 
 async function openAndClose(): Promise<void> {
-  const opened = await t.request('POST', '/v1/positions', { body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 } });
+  const opened = await t.request('POST', '/v1/positions', {
+    body: { account: 'paper', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 },
+  });
   const id = (opened.json as { id: string }).id;
   const state = async () => ((await t.request('GET', `/v1/positions/${id}`)).json as PositionDetail).state;
   await eventually(async () => (await state()) === 'open');
@@ -29,7 +43,7 @@ async function openAndClose(): Promise<void> {
 }
 
 describe('metrics', () => {
-  it('export the defaults and posguard\'s own, and their series do not grow with the positions', async () => {
+  it("export the defaults and posguard's own, and their series do not grow with the positions", async () => {
     await openAndClose();
     const after1 = await metrics();
     expect(after1).toContain('process_cpu_user_seconds_total');
@@ -42,7 +56,9 @@ describe('metrics', () => {
     // The stream just delivered the close's reports: heard within the last minute (a wall-clock service).
     expect(value(after1, 'posguard_feed_last_message_age_seconds{account="paper"}')).toBeGreaterThanOrEqual(0);
     expect(value(after1, 'posguard_feed_last_message_age_seconds{account="paper"}')).toBeLessThan(60);
-    expect(value(after1, 'posguard_sweeps_total{account="paper",kind="orphans",outcome="clean"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      value(after1, 'posguard_sweeps_total{account="paper",kind="orphans",outcome="clean"}'),
+    ).toBeGreaterThanOrEqual(1);
     expect(value(after1, 'posguard_halted')).toBe(0);
     expect(value(after1, 'posguard_positions_unprotected{account="paper"}')).toBe(0);
 

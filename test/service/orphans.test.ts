@@ -31,23 +31,37 @@ async function plantAndSweep(size = 0.5, holding = size): Promise<void> {
   });
 }
 
-const position = async (id: string) => ((await t.request('GET', '/v1/positions')).json as PositionSummary[]).find((p) => p.id === id);
+const position = async (id: string) =>
+  ((await t.request('GET', '/v1/positions')).json as PositionSummary[]).find((p) => p.id === id);
 
 describe('the orphan inbox', () => {
   it('adopts an orphan into open and takes it off the inbox; the action is recorded', async () => {
     await plantAndSweep();
-    const adopted = await t.request('POST', '/v1/orphans/adopt', { body: { account: 'paper', symbol: ETH, reason: 'ours, from a restart' } });
+    const adopted = await t.request('POST', '/v1/orphans/adopt', {
+      body: { account: 'paper', symbol: ETH, reason: 'ours, from a restart' },
+    });
     expect(adopted.status).toBe(200);
     const { positionId } = adopted.json as { positionId: string };
     await eventually(async () => (await position(positionId))?.state === 'open');
     expect(await position(positionId)).toMatchObject({ symbol: ETH, side: 'buy', size: 0.5 });
     expect(await inbox()).toEqual([]);
     // Taken: a second adopt finds no row.
-    expect((await t.request('POST', '/v1/orphans/adopt', { body: { account: 'paper', symbol: ETH } })).status).toBe(404);
+    expect((await t.request('POST', '/v1/orphans/adopt', { body: { account: 'paper', symbol: ETH } })).status).toBe(
+      404,
+    );
     // Recorded on the event stream: who, what, why, the result.
     const events = (await t.service.events.after('0', 1_000)).events.map((e) => e.event);
-    const action = events.find((e): e is { type: 'action'; action: OperatorAction } => e.type === 'action' && e.action.what === 'adopt')?.action;
-    expect(action).toMatchObject({ by: 'anonymous', what: 'adopt', account: 'paper', symbol: ETH, why: 'ours, from a restart', result: `done: position ${positionId}` });
+    const action = events.find(
+      (e): e is { type: 'action'; action: OperatorAction } => e.type === 'action' && e.action.what === 'adopt',
+    )?.action;
+    expect(action).toMatchObject({
+      by: 'anonymous',
+      what: 'adopt',
+      account: 'paper',
+      symbol: ETH,
+      why: 'ours, from a restart',
+      result: `done: position ${positionId}`,
+    });
   });
 
   it('flattens an orphan reduce-only, through a position that closes it', async () => {
@@ -61,8 +75,16 @@ describe('the orphan inbox', () => {
 
   it('dismisses an orphan with a reason while the venue holds the same, and shows it again when that changes', async () => {
     await plantAndSweep();
-    expect((await t.request('POST', '/v1/orphans/dismiss', { body: { account: 'paper', symbol: ETH } })).status).toBe(400);
-    expect((await t.request('POST', '/v1/orphans/dismiss', { body: { account: 'paper', symbol: ETH, reason: 'a manual hedge' } })).status).toBe(200);
+    expect((await t.request('POST', '/v1/orphans/dismiss', { body: { account: 'paper', symbol: ETH } })).status).toBe(
+      400,
+    );
+    expect(
+      (
+        await t.request('POST', '/v1/orphans/dismiss', {
+          body: { account: 'paper', symbol: ETH, reason: 'a manual hedge' },
+        })
+      ).status,
+    ).toBe(200);
     expect(await inbox()).toEqual([]);
     await t.request('POST', '/v1/sweeps/orphans', { body: { account: 'paper' } });
     expect(await inbox()).toEqual([]);
@@ -83,12 +105,16 @@ describe('the orphan inbox', () => {
     const ghost = await t.request('POST', '/v1/orphans/adopt', { body: { account: 'paper', symbol: ETH } });
     expect(ghost.status).toBe(409);
     expect(ghost.json).toMatchObject({ error: 'ORPHAN_REFUSED' });
-    expect((ghost.json as { message: string }).message).toMatch(/fresh read \(0\.5 buy\) is older than what posguard already knows of the symbol \(flat\)/);
+    expect((ghost.json as { message: string }).message).toMatch(
+      /fresh read \(0\.5 buy\) is older than what posguard already knows of the symbol \(flat\)/,
+    );
     t.sim.faults.clear();
     const fresh = await t.request('POST', '/v1/orphans/adopt', { body: { account: 'paper', symbol: ETH } });
     expect(fresh.status).toBe(409);
     expect((fresh.json as { message: string }).message).toMatch(/holds no position there now/);
-    expect(((await t.request('GET', '/v1/positions')).json as PositionSummary[]).filter((p) => p.symbol === ETH)).toEqual([]);
+    expect(
+      ((await t.request('GET', '/v1/positions')).json as PositionSummary[]).filter((p) => p.symbol === ETH),
+    ).toEqual([]);
   }, 15_000);
 
   it('refuses when the venue holds something else than the row, and when an intent holds the symbol', async () => {
@@ -98,7 +124,9 @@ describe('the orphan inbox', () => {
     expect(changed.status).toBe(409);
     expect((changed.json as { message: string }).message).toMatch(/now holds 0.7 buy, not the 0.5 buy that was found/);
     // An intent takes the symbol: the adopt goes through the same lock, and finds it held.
-    const opened = await t.request('POST', '/v1/positions', { body: { account: 'paper', symbol: ETH, side: 'buy', amount: 0.1 } });
+    const opened = await t.request('POST', '/v1/positions', {
+      body: { account: 'paper', symbol: ETH, side: 'buy', amount: 0.1 },
+    });
     expect(opened.status).toBe(202);
     t.sim.openExternalPosition('paper', ETH, 'sell', 0.2);
     const busy = await t.request('POST', '/v1/orphans/adopt', { body: { account: 'paper', symbol: ETH } });

@@ -6,7 +6,14 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.js';
-import { HedgeModeUnsupported, InvalidIntent, NotOwner, SymbolBusy, UnknownAccount, UnknownPosition } from '../../src/domain/errors.js';
+import {
+  HedgeModeUnsupported,
+  InvalidIntent,
+  NotOwner,
+  SymbolBusy,
+  UnknownAccount,
+  UnknownPosition,
+} from '../../src/domain/errors.js';
 import { AccountBoard } from '../../src/service/account-board.js';
 import { checkRequest, hostName, ownHosts } from '../../src/service/auth/request-checks.js';
 import { signSession, verifySession } from '../../src/service/auth/session-cookie.js';
@@ -38,7 +45,11 @@ describe('host names and origins', () => {
 
   it.each([
     ['JSON, same origin', { host: 'localhost:7070', origin: 'http://localhost:7070', ...json }, undefined],
-    ['JSON with a charset, no origin (curl, the CLI)', { host: 'localhost:7070', 'content-type': 'application/json; charset=utf-8' }, undefined],
+    [
+      'JSON with a charset, no origin (curl, the CLI)',
+      { host: 'localhost:7070', 'content-type': 'application/json; charset=utf-8' },
+      undefined,
+    ],
     ['a form', { host: 'localhost:7070', 'content-type': 'application/x-www-form-urlencoded' }, 415],
     ['text/plain (a "simple" cross-site request)', { host: 'localhost:7070', 'content-type': 'text/plain' }, 415],
     ['another origin', { host: 'localhost:7070', origin: 'https://evil.example', ...json }, 403],
@@ -54,9 +65,19 @@ describe('host names and origins', () => {
     ['a bodyless PUT, same origin', 'PUT', { host: 'localhost:7070', origin: 'http://localhost:7070' }, undefined],
     ['a bodyless DELETE, no origin', 'DELETE', { host: 'localhost:7070' }, undefined],
     ['a bodyless PUT from another origin', 'PUT', { host: 'localhost:7070', origin: 'https://evil.example' }, 403],
-    ['a bodyless DELETE, Sec-Fetch-Site: cross-site', 'DELETE', { host: 'localhost:7070', 'sec-fetch-site': 'cross-site' }, 403],
+    [
+      'a bodyless DELETE, Sec-Fetch-Site: cross-site',
+      'DELETE',
+      { host: 'localhost:7070', 'sec-fetch-site': 'cross-site' },
+      403,
+    ],
     ['a bodyless PUT to a foreign host', 'PUT', { host: 'evil.example' }, 421],
-    ['a POST on a bodyless route (still needs JSON)', 'POST', { host: 'localhost:7070', 'content-type': 'text/plain' }, 415],
+    [
+      'a POST on a bodyless route (still needs JSON)',
+      'POST',
+      { host: 'localhost:7070', 'content-type': 'text/plain' },
+      415,
+    ],
   ])('on a bodyless route, %s', (_name, method, headers, status) => {
     expect(checkRequest({ method, headers }, own, { bodyless: true })?.status).toBe(status);
   });
@@ -72,7 +93,11 @@ describe('host names and origins', () => {
 });
 
 describe('tokens, scopes and sessions', () => {
-  const tokens = TokenTable.fromConfig(parseConfig({ http: { token: 'admin-token', tokens: [{ name: 'grafana', token: 'g'.repeat(16), scopes: ['read'] }] } }).http);
+  const tokens = TokenTable.fromConfig(
+    parseConfig({
+      http: { token: 'admin-token', tokens: [{ name: 'grafana', token: 'g'.repeat(16), scopes: ['read'] }] },
+    }).http,
+  );
 
   it('finds a token by its value, and nothing for another', () => {
     expect(tokens.byToken('admin-token')).toEqual({ name: 'default', scopes: ['admin'] });
@@ -82,9 +107,15 @@ describe('tokens, scopes and sessions', () => {
   });
 
   it.each([
-    ['read', 'read', true], ['read', 'trade', false], ['read', 'admin', false],
-    ['trade', 'read', true], ['trade', 'trade', true], ['trade', 'admin', false],
-    ['admin', 'read', true], ['admin', 'trade', true], ['admin', 'admin', true],
+    ['read', 'read', true],
+    ['read', 'trade', false],
+    ['read', 'admin', false],
+    ['trade', 'read', true],
+    ['trade', 'trade', true],
+    ['trade', 'admin', false],
+    ['admin', 'read', true],
+    ['admin', 'trade', true],
+    ['admin', 'admin', true],
   ] as const)('a %s token may do what needs %s: %s', (has, needs, ok) => {
     expect(allows({ name: 'x', scopes: [has] }, needs)).toBe(ok);
   });
@@ -94,7 +125,9 @@ describe('tokens, scopes and sessions', () => {
     const value = signSession({ name: 'grafana', token: 'g'.repeat(16) }, now + 60_000);
     expect(verifySession(value, tokens, now)?.name).toBe('grafana');
     expect(verifySession(value, tokens, now + 60_000)).toBeUndefined();
-    expect(verifySession(signSession({ name: 'grafana', token: 'h'.repeat(16) }, now + 60_000), tokens, now)).toBeUndefined();
+    expect(
+      verifySession(signSession({ name: 'grafana', token: 'h'.repeat(16) }, now + 60_000), tokens, now),
+    ).toBeUndefined();
     expect(verifySession(value.replace('grafana', 'default'), tokens, now)).toBeUndefined();
     expect(verifySession(value.replace(`${now + 60_000}`, `${now + 99_000}`), tokens, now)).toBeUndefined();
     expect(value).not.toContain('g'.repeat(16));
@@ -129,9 +162,20 @@ describe('readiness', () => {
   });
 
   it('is not ready when Redis does not answer, and says so', async () => {
-    const client = new Redis({ port: 1, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      port: 1,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => {});
-    const r = await readiness({ board: new AccountBoard(['a']), halted: () => undefined, now: () => 0, redis: { client, leaseKey: (a) => `x:${a}` } });
+    const r = await readiness({
+      board: new AccountBoard(['a']),
+      halted: () => undefined,
+      now: () => 0,
+      redis: { client, leaseKey: (a) => `x:${a}` },
+    });
     expect(r).toMatchObject({ ready: false, body: { redis: 'down', accounts: [{ id: 'a', driven: false }] } });
     client.disconnect();
   });

@@ -39,7 +39,10 @@ export interface TestService {
 }
 
 /** A service on the embedded simulator (memory) unless `options` say otherwise. */
-export async function startTestService(input: ConfigInput = {}, options: Partial<ServiceOptions> = {}): Promise<TestService> {
+export async function startTestService(
+  input: ConfigInput = {},
+  options: Partial<ServiceOptions> = {},
+): Promise<TestService> {
   const sim = options.sim ?? new SimExchange({ clock: systemClock, seed: 7 });
   sim.setPrice(AVL, 0.25);
   sim.setPrice(BTC, 60_000);
@@ -49,7 +52,13 @@ export async function startTestService(input: ConfigInput = {}, options: Partial
     verification: { restLagMs: 50, reportStaleMs: 200, closeVerifyWindowMs: 2_000 },
     ...input,
   });
-  const service = await startService(config, { log: createLogger({ level: 'silent' }), port: 0, sim, persistence: 'memory', ...options });
+  const service = await startService(config, {
+    log: createLogger({ level: 'silent' }),
+    port: 0,
+    sim,
+    persistence: 'memory',
+    ...options,
+  });
   const answers: Answer[] = [];
   const request = async (method: string, path: string, opts: RequestOptions = {}): Promise<Answer> => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -57,7 +66,9 @@ export async function startTestService(input: ConfigInput = {}, options: Partial
     const hasBody = opts.body !== undefined || opts.raw !== undefined;
     if (hasBody && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${service.url}${path}`, {
-      method, headers, ...(hasBody ? { body: opts.raw ?? JSON.stringify(opts.body) } : {}),
+      method,
+      headers,
+      ...(hasBody ? { body: opts.raw ?? JSON.stringify(opts.body) } : {}),
     });
     const text = await res.text();
     let json: unknown;
@@ -71,7 +82,11 @@ export async function startTestService(input: ConfigInput = {}, options: Partial
     return answer;
   };
   return {
-    service, sim, url: service.url, answers, request,
+    service,
+    sim,
+    url: service.url,
+    answers,
+    request,
     stop: async () => {
       await service.stop();
       if (options.sim === undefined) sim.close();
@@ -91,7 +106,10 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
 }
 
 /** Reads server-sent events from `url` until `done` says so (or `ms` pass). */
-export async function readEvents(url: string, opts: { headers?: Record<string, string>; done: (events: SseEvent[]) => boolean; ms?: number }): Promise<SseEvent[]> {
+export async function readEvents(
+  url: string,
+  opts: { headers?: Record<string, string>; done: (events: SseEvent[]) => boolean; ms?: number },
+): Promise<SseEvent[]> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), opts.ms ?? 5_000);
   const events: SseEvent[] = [];

@@ -9,7 +9,9 @@ const FORBIDDEN = [/^src\/guard\//, /^src\/machines\//, /^src\/persistence\//, /
 function importsOf(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file)) return seen;
   seen.add(file);
-  const text = readFileSync(join(ROOT, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = readFileSync(join(ROOT, file), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   for (const m of text.matchAll(/(?:import|export)[^'"]*from\s+'(\.[^']+)'/g)) {
     const target = relative(ROOT, resolve(join(ROOT, dirname(file)), (m[1] ?? '').replace(/\.js$/, '.ts')));
     importsOf(target, seen);

@@ -5,7 +5,13 @@ import { runScenario } from '../../sim/runner.js';
 describe('the deterministic simulation', () => {
   it('runs one seed twice into two byte-identical trails (crashes, stalls and store faults included)', async () => {
     // Seeds whose scenarios kill, stall or take over a worker or fault the store, and some that do not.
-    const seeds = Array.from({ length: 60 }, (_, i) => i + 1).filter((s) => drawScenario(s).steps.some((st) => ['kill', 'killOnSend', 'stall', 'storeWipe', 'storeFailover', 'storeDown'].includes(st.kind))).slice(0, 6);
+    const seeds = Array.from({ length: 60 }, (_, i) => i + 1)
+      .filter((s) =>
+        drawScenario(s).steps.some((st) =>
+          ['kill', 'killOnSend', 'stall', 'storeWipe', 'storeFailover', 'storeDown'].includes(st.kind),
+        ),
+      )
+      .slice(0, 6);
     expect(seeds.length).toBeGreaterThanOrEqual(4);
     let sent = 0;
     for (const seed of [...seeds, 1, 2]) {
@@ -24,6 +30,8 @@ describe('the deterministic simulation', () => {
   });
 
   it('two different seeds give two different trails', async () => {
-    expect((await runScenario(drawScenario(3))).trail.join('\n')).not.toBe((await runScenario(drawScenario(4))).trail.join('\n'));
+    expect((await runScenario(drawScenario(3))).trail.join('\n')).not.toBe(
+      (await runScenario(drawScenario(4))).trail.join('\n'),
+    );
   });
 });

@@ -24,4 +24,6 @@ export function describeViolations(r: RunResult): string {
   return lines.join('\n');
 }
 
-export const invariantsOf = (r: RunResult | undefined): FoundViolation['invariant'][] => [...new Set(r?.violations.map((v) => v.invariant) ?? [])];
+export const invariantsOf = (r: RunResult | undefined): FoundViolation['invariant'][] => [
+  ...new Set(r?.violations.map((v) => v.invariant) ?? []),
+];

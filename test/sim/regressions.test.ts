@@ -18,10 +18,20 @@ async function expectClean(scenario: Scenario): Promise<readonly string[]> {
 describe('regressions found by the simulation', () => {
   it('refuses an intent on a symbol where another program holds a position posguard does not track (seed 432: a buy entry netted into a planted short, then a sell stop)', async () => {
     const trail = await expectClean({
-      ...base, endsAt: 5_000,
+      ...base,
+      endsAt: 5_000,
       steps: [
         { at: 0, kind: 'other', action: 'plant', account: 'a1', symbol: 'ETH/USDT:USDT', fraction: 0.2 },
-        { at: 1_000, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.01, stopPct: 1 },
+        {
+          at: 1_000,
+          kind: 'intent',
+          n: 0,
+          account: 'a1',
+          symbol: 'ETH/USDT:USDT',
+          side: 'buy',
+          amount: 0.01,
+          stopPct: 1,
+        },
       ],
     });
     expect(trail.find((l) => l.includes('bot.refused'))).toMatch(/does not track/);
@@ -30,10 +40,20 @@ describe('regressions found by the simulation', () => {
 
   it('a worker stalled past its lease raises no feedDown alert for an account another worker has taken over (seed 145)', async () => {
     await expectClean({
-      seed: 145, accounts: ['a2'], orphanPolicy: 'alert', onFailure: 'alert', endsAt: 85_853,
+      seed: 145,
+      accounts: ['a2'],
+      orphanPolicy: 'alert',
+      onFailure: 'alert',
+      endsAt: 85_853,
       steps: [
         { at: 4_123, kind: 'restart', worker: 'w2' },
-        { at: 47_887, kind: 'fault', fault: 'disconnect', rule: { fault: { kind: 'disconnect' }, account: 'a2' }, forMs: 13_554 },
+        {
+          at: 47_887,
+          kind: 'fault',
+          fault: 'disconnect',
+          rule: { fault: { kind: 'disconnect' }, account: 'a2' },
+          forMs: 13_554,
+        },
         { at: 47_954, kind: 'stall', worker: 'w1' },
       ],
     });
@@ -41,20 +61,49 @@ describe('regressions found by the simulation', () => {
 
   it('an orphan flattened after a wipe takes over the stop its forgotten position left on the venue, which dies with it (seed 224)', async () => {
     await expectClean({
-      seed: 224, accounts: ['a1'], orphanPolicy: 'flatten', onFailure: 'alert', endsAt: 112_657,
+      seed: 224,
+      accounts: ['a1'],
+      orphanPolicy: 'flatten',
+      onFailure: 'alert',
+      endsAt: 112_657,
       steps: [
-        { at: 42_495, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.05, stopPct: 2, key: 'bot-224-0', retryAfterMs: 19_755 },
+        {
+          at: 42_495,
+          kind: 'intent',
+          n: 0,
+          account: 'a1',
+          symbol: 'ETH/USDT:USDT',
+          side: 'buy',
+          amount: 0.05,
+          stopPct: 2,
+          key: 'bot-224-0',
+          retryAfterMs: 19_755,
+        },
         { at: 88_269, kind: 'kill', worker: 'w1' },
         { at: 112_656, kind: 'storeWipe' },
       ],
     });
   });
 
-  it('an orphan adopted after a wipe keeps the forgotten position\'s stop, and cancels it when it is closed', async () => {
+  it("an orphan adopted after a wipe keeps the forgotten position's stop, and cancels it when it is closed", async () => {
     await expectClean({
-      seed: 224, accounts: ['a1'], orphanPolicy: 'adopt', onFailure: 'alert', endsAt: 112_657,
+      seed: 224,
+      accounts: ['a1'],
+      orphanPolicy: 'adopt',
+      onFailure: 'alert',
+      endsAt: 112_657,
       steps: [
-        { at: 42_495, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'buy', amount: 0.05, stopPct: 2, key: 'bot-224-0' },
+        {
+          at: 42_495,
+          kind: 'intent',
+          n: 0,
+          account: 'a1',
+          symbol: 'ETH/USDT:USDT',
+          side: 'buy',
+          amount: 0.05,
+          stopPct: 2,
+          key: 'bot-224-0',
+        },
         { at: 88_269, kind: 'kill', worker: 'w1' },
         { at: 100_000, kind: 'storeWipe' },
         { at: 101_000, kind: 'restart', worker: 'w1' },
@@ -65,9 +114,22 @@ describe('regressions found by the simulation', () => {
 
   it('a stop left by a quarantined (unreadable) position on a symbol now flat is cancelled by the reconciliation (seed 102)', async () => {
     await expectClean({
-      seed: 102, accounts: ['a1'], orphanPolicy: 'flatten', onFailure: 'rollback', endsAt: 31_961,
+      seed: 102,
+      accounts: ['a1'],
+      orphanPolicy: 'flatten',
+      onFailure: 'rollback',
+      endsAt: 31_961,
       steps: [
-        { at: 11_730, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'sell', amount: 0.01, stopPct: 6 },
+        {
+          at: 11_730,
+          kind: 'intent',
+          n: 0,
+          account: 'a1',
+          symbol: 'ETH/USDT:USDT',
+          side: 'sell',
+          amount: 0.01,
+          stopPct: 6,
+        },
         { at: 26_842, kind: 'storeCorrupt', pick: 9 },
         { at: 26_843, kind: 'kill', worker: 'w1' },
         { at: 31_960, kind: 'other', action: 'manualClose', account: 'a1', symbol: 'ETH/USDT:USDT', fraction: 0.2 },
@@ -83,12 +145,42 @@ describe('regressions found by the simulation', () => {
   // says a close is sent opposite the live position.
   it.skip('under REST lag beyond restLagMs, no close is sent against a position another program turned long (seed 259, --bursts): unfixed, see above', async () => {
     await expectClean({
-      seed: 259, accounts: ['a2'], orphanPolicy: 'adopt', onFailure: 'rollback', endsAt: 39_581,
+      seed: 259,
+      accounts: ['a2'],
+      orphanPolicy: 'adopt',
+      onFailure: 'rollback',
+      endsAt: 39_581,
       steps: [
-        { at: 28_632, kind: 'fault', fault: 'minimalCreateReply', rule: { fault: { kind: 'minimalCreateReply' }, when: { calls: 1 }, account: 'a2' } },
-        { at: 28_632, kind: 'fault', fault: 'restLagBeyond', rule: { fault: { kind: 'restLag', ms: 16_539 }, account: 'a2' }, forMs: 25_609 },
-        { at: 28_632, kind: 'fault', fault: 'disconnect', rule: { fault: { kind: 'disconnect' }, account: 'a2' }, forMs: 21_564 },
-        { at: 28_633, kind: 'intent', n: 0, account: 'a2', symbol: 'AVL/USDT:USDT', side: 'sell', amount: 46, stopPct: 5 },
+        {
+          at: 28_632,
+          kind: 'fault',
+          fault: 'minimalCreateReply',
+          rule: { fault: { kind: 'minimalCreateReply' }, when: { calls: 1 }, account: 'a2' },
+        },
+        {
+          at: 28_632,
+          kind: 'fault',
+          fault: 'restLagBeyond',
+          rule: { fault: { kind: 'restLag', ms: 16_539 }, account: 'a2' },
+          forMs: 25_609,
+        },
+        {
+          at: 28_632,
+          kind: 'fault',
+          fault: 'disconnect',
+          rule: { fault: { kind: 'disconnect' }, account: 'a2' },
+          forMs: 21_564,
+        },
+        {
+          at: 28_633,
+          kind: 'intent',
+          n: 0,
+          account: 'a2',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 46,
+          stopPct: 5,
+        },
         { at: 39_580, kind: 'other', action: 'plant', account: 'a2', symbol: 'AVL/USDT:USDT', fraction: 1 },
       ],
     });
@@ -96,10 +188,23 @@ describe('regressions found by the simulation', () => {
 
   it.skip('a position restored after a kill sends no stop against a position another program flipped meanwhile (seed 59, --bursts): unfixed, see above', async () => {
     await expectClean({
-      seed: 59, accounts: ['a1'], orphanPolicy: 'flatten', onFailure: 'rollback', endsAt: 7_137,
+      seed: 59,
+      accounts: ['a1'],
+      orphanPolicy: 'flatten',
+      onFailure: 'rollback',
+      endsAt: 7_137,
       steps: [
         { at: 0, kind: 'killOnSend', worker: 'w1', sends: 2 },
-        { at: 2_582, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'sell', amount: 0.02, stopPct: 3 },
+        {
+          at: 2_582,
+          kind: 'intent',
+          n: 0,
+          account: 'a1',
+          symbol: 'ETH/USDT:USDT',
+          side: 'sell',
+          amount: 0.02,
+          stopPct: 3,
+        },
         { at: 7_136, kind: 'other', action: 'flip', account: 'a1', symbol: 'ETH/USDT:USDT', fraction: 1 },
       ],
     });
@@ -115,10 +220,25 @@ describe('regressions found by the simulation', () => {
   //   orphan alerts for the position the other worker opened.
   it.skip('a keyed position re-found after a wipe sends no stop client order id twice (seed 1238): unfixed, see above', async () => {
     await expectClean({
-      seed: 1238, accounts: ['a2'], orphanPolicy: 'flatten', onFailure: 'alert', endsAt: 12_771,
+      seed: 1238,
+      accounts: ['a2'],
+      orphanPolicy: 'flatten',
+      onFailure: 'alert',
+      endsAt: 12_771,
       steps: [
         { at: 4_086, kind: 'restart', worker: 'w2' },
-        { at: 6_168, kind: 'intent', n: 0, account: 'a2', symbol: 'AVL/USDT:USDT', side: 'sell', amount: 41, stopPct: 5, key: 'bot-1238-0', retryAfterMs: 16_593 },
+        {
+          at: 6_168,
+          kind: 'intent',
+          n: 0,
+          account: 'a2',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 41,
+          stopPct: 5,
+          key: 'bot-1238-0',
+          retryAfterMs: 16_593,
+        },
         { at: 12_770, kind: 'storeWipe' },
       ],
     });
@@ -126,7 +246,11 @@ describe('regressions found by the simulation', () => {
 
   it.skip('a worker that lost the account while stalled does not take it back after a wipe (seed 8677): unfixed, see above', async () => {
     await expectClean({
-      seed: 8677, accounts: ['a1'], orphanPolicy: 'alert', onFailure: 'rollback', endsAt: 50_171,
+      seed: 8677,
+      accounts: ['a1'],
+      orphanPolicy: 'alert',
+      onFailure: 'rollback',
+      endsAt: 50_171,
       steps: [
         { at: 745, kind: 'restart', worker: 'w2' },
         { at: 27_625, kind: 'stall', worker: 'w1' },

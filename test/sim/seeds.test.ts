@@ -4,7 +4,7 @@ import { runScenario } from '../../sim/runner.js';
 import { FIXED_SEEDS, describeViolations } from './fixed-seeds.js';
 
 describe('the fixed seeds of the deterministic simulation', () => {
-  it('draw every venue fault kind, every other program\'s action and every crash or store fault at least once', () => {
+  it("draw every venue fault kind, every other program's action and every crash or store fault at least once", () => {
     const drawn = new Set<string>();
     for (const seed of FIXED_SEEDS) {
       for (const s of drawScenario(seed).steps) {
@@ -13,9 +13,20 @@ describe('the fixed seeds of the deterministic simulation', () => {
         else drawn.add(s.kind);
       }
     }
-    const wanted = [...FAULT_KINDS, ...OTHER_ACTIONS.map((a) => `other:${a}`), ...WORKER_EVENTS.filter((e) => e !== 'takeover'), 'restart', 'halt', 'resume', 'gap', 'close'];
+    const wanted = [
+      ...FAULT_KINDS,
+      ...OTHER_ACTIONS.map((a) => `other:${a}`),
+      ...WORKER_EVENTS.filter((e) => e !== 'takeover'),
+      'restart',
+      'halt',
+      'resume',
+      'gap',
+      'close',
+    ];
     expect(wanted.filter((k) => !drawn.has(k))).toEqual([]);
-    expect(new Set(FIXED_SEEDS.map((s) => drawScenario(s).orphanPolicy))).toEqual(new Set(['alert', 'adopt', 'flatten']));
+    expect(new Set(FIXED_SEEDS.map((s) => drawScenario(s).orphanPolicy))).toEqual(
+      new Set(['alert', 'adopt', 'flatten']),
+    );
   });
 
   it('keep every invariant on all 500 seeds', async () => {

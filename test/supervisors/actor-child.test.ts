@@ -6,10 +6,18 @@ import { settle, setup } from './support.js';
 
 /** A counter whose BOOM action throws, FINISH reaches a final state, and whose entry can throw. */
 const counter = machineSetup({
-  types: { context: {} as { count: number; explodeOnEntry: boolean }, input: {} as { explodeOnEntry?: boolean }, events: {} as { type: 'INC' } | { type: 'BOOM' } | { type: 'FINISH' } },
+  types: {
+    context: {} as { count: number; explodeOnEntry: boolean },
+    input: {} as { explodeOnEntry?: boolean },
+    events: {} as { type: 'INC' } | { type: 'BOOM' } | { type: 'FINISH' },
+  },
   actions: {
-    explode: () => { throw new Error('action failed'); },
-    maybeExplode: ({ context }) => { if (context.explodeOnEntry) throw new Error('entry failed'); },
+    explode: () => {
+      throw new Error('action failed');
+    },
+    maybeExplode: ({ context }) => {
+      if (context.explodeOnEntry) throw new Error('entry failed');
+    },
   },
 }).createMachine({
   id: 'counter',
@@ -31,7 +39,9 @@ type CounterActor = ReturnType<typeof createActor<typeof counter>>;
 
 /** Uncaught exceptions and unhandled rejections seen by the process during a test. */
 const uncaught: unknown[] = [];
-const record = (e: unknown): void => { uncaught.push(e); };
+const record = (e: unknown): void => {
+  uncaught.push(e);
+};
 beforeEach(() => {
   uncaught.length = 0;
   process.on('uncaughtException', record);
@@ -46,7 +56,16 @@ const pastXStateReporting = (): Promise<void> => new Promise((resolve) => setTim
 
 function supervisedCounter(restart: RestartType, input: { explodeOnEntry?: boolean } = {}) {
   const actors: CounterActor[] = [];
-  const ctx = setup(() => [actorChild({ id: 'counter', restart, create: () => createActor(counter, { input }), onStarted: (a) => { actors.push(a); } })]);
+  const ctx = setup(() => [
+    actorChild({
+      id: 'counter',
+      restart,
+      create: () => createActor(counter, { input }),
+      onStarted: (a) => {
+        actors.push(a);
+      },
+    }),
+  ]);
   return { ...ctx, actors, latest: () => actors.at(-1) };
 }
 
@@ -58,7 +77,10 @@ describe('actorChild: an XState actor as a supervisor child', () => {
     latest()?.send({ type: 'BOOM' });
     expect(actors[0]?.getSnapshot().status).toBe('error');
     const exited = log.events.find((e) => e.type === 'exited');
-    expect(exited?.reason).toMatchObject({ kind: 'error', error: expect.objectContaining({ message: 'action failed' }) });
+    expect(exited?.reason).toMatchObject({
+      kind: 'error',
+      error: expect.objectContaining({ message: 'action failed' }),
+    });
     sim.increment(100);
     expect(actors).toHaveLength(2);
     expect(latest()?.getSnapshot()).toMatchObject({ status: 'active', context: { count: 0 } });
@@ -66,7 +88,10 @@ describe('actorChild: an XState actor as a supervisor child', () => {
     expect(uncaught).toEqual([]);
   });
 
-  it.each<[RestartType, number]>([['transient', 1], ['permanent', 2]])('treats an actor that reaches its final state as a normal exit (%s → %d actors)', (restart, count) => {
+  it.each<[RestartType, number]>([
+    ['transient', 1],
+    ['permanent', 2],
+  ])('treats an actor that reaches its final state as a normal exit (%s → %d actors)', (restart, count) => {
     const { sup, sim, log, actors, latest } = supervisedCounter(restart);
     sup.start();
     latest()?.send({ type: 'FINISH' });
@@ -87,7 +112,10 @@ describe('actorChild: an XState actor as a supervisor child', () => {
     const { sup, log, actors } = supervisedCounter('permanent', { explodeOnEntry: true });
     sup.start();
     expect(actors).toEqual([]);
-    expect(log.events.find((e) => e.type === 'exited')?.reason).toMatchObject({ kind: 'error', error: expect.objectContaining({ message: 'entry failed' }) });
+    expect(log.events.find((e) => e.type === 'exited')?.reason).toMatchObject({
+      kind: 'error',
+      error: expect.objectContaining({ message: 'entry failed' }),
+    });
     await pastXStateReporting();
     expect(uncaught).toEqual([]);
   });
@@ -106,12 +134,19 @@ describe('actorChild: an XState actor as a supervisor child', () => {
   it('restarts from the last good snapshot kept through onSnapshot', () => {
     let lastGood: Snapshot<unknown> | undefined;
     const actors: CounterActor[] = [];
-    const { sup, sim } = setup(() => [actorChild({
-      id: 'counter', restart: 'transient',
-      create: () => createActor(counter, { input: {}, ...(lastGood === undefined ? {} : { snapshot: lastGood }) }),
-      onSnapshot: (_snapshot, actor) => { lastGood = actor.getPersistedSnapshot(); },
-      onStarted: (actor) => { actors.push(actor); },
-    })]);
+    const { sup, sim } = setup(() => [
+      actorChild({
+        id: 'counter',
+        restart: 'transient',
+        create: () => createActor(counter, { input: {}, ...(lastGood === undefined ? {} : { snapshot: lastGood }) }),
+        onSnapshot: (_snapshot, actor) => {
+          lastGood = actor.getPersistedSnapshot();
+        },
+        onStarted: (actor) => {
+          actors.push(actor);
+        },
+      }),
+    ]);
     sup.start();
     actors[0]?.send({ type: 'INC' });
     actors[0]?.send({ type: 'INC' });
@@ -123,15 +158,26 @@ describe('actorChild: an XState actor as a supervisor child', () => {
   it('turns a throwing onSnapshot into an error exit and stops that actor', async () => {
     let calls = 0;
     const actors: CounterActor[] = [];
-    const { sup, log } = setup(() => [actorChild({
-      id: 'counter', restart: 'temporary',
-      create: () => createActor(counter, { input: {} }),
-      onSnapshot: () => { calls += 1; if (calls === 2) throw new Error('snapshot hook failed'); },
-      onStarted: (actor) => { actors.push(actor); },
-    })]);
+    const { sup, log } = setup(() => [
+      actorChild({
+        id: 'counter',
+        restart: 'temporary',
+        create: () => createActor(counter, { input: {} }),
+        onSnapshot: () => {
+          calls += 1;
+          if (calls === 2) throw new Error('snapshot hook failed');
+        },
+        onStarted: (actor) => {
+          actors.push(actor);
+        },
+      }),
+    ]);
     sup.start();
     actors[0]?.send({ type: 'INC' });
-    expect(log.events.find((e) => e.type === 'exited')?.reason).toMatchObject({ kind: 'error', error: expect.objectContaining({ message: 'snapshot hook failed' }) });
+    expect(log.events.find((e) => e.type === 'exited')?.reason).toMatchObject({
+      kind: 'error',
+      error: expect.objectContaining({ message: 'snapshot hook failed' }),
+    });
     expect(actors[0]?.getSnapshot().status).toBe('stopped');
     await pastXStateReporting();
     expect(uncaught).toEqual([]);

@@ -28,16 +28,19 @@ describe('the backoff before a restart', () => {
     expect(backoffDelay(spec, attempt, () => draw)).toBe(delay);
   });
 
-  it.each([0, 1, 2, 3, 4, 5, 12])('with a seeded random source, delays for attempt %d lie in [base·(1−jitter), base] and never exceed maxMs', (attempt) => {
-    const spec = { minMs: 50, maxMs: 2_000, jitter: 0.3 };
-    const random = seededRandom(42);
-    const base = baseDelay(spec, attempt);
-    for (let i = 0; i < 500; i += 1) {
-      const d = backoffDelay(spec, attempt, random);
-      expect(d).toBeGreaterThanOrEqual(Math.floor(base * 0.7));
-      expect(d).toBeLessThanOrEqual(Math.min(base, spec.maxMs));
-    }
-  });
+  it.each([0, 1, 2, 3, 4, 5, 12])(
+    'with a seeded random source, delays for attempt %d lie in [base·(1−jitter), base] and never exceed maxMs',
+    (attempt) => {
+      const spec = { minMs: 50, maxMs: 2_000, jitter: 0.3 };
+      const random = seededRandom(42);
+      const base = baseDelay(spec, attempt);
+      for (let i = 0; i < 500; i += 1) {
+        const d = backoffDelay(spec, attempt, random);
+        expect(d).toBeGreaterThanOrEqual(Math.floor(base * 0.7));
+        expect(d).toBeLessThanOrEqual(Math.min(base, spec.maxMs));
+      }
+    },
+  );
 
   it('gives the same delays for the same seed', () => {
     const draw = (seed: number): number[] => {
@@ -50,7 +53,10 @@ describe('the backoff before a restart', () => {
 
   it('does not draw from the random source when there is no jitter', () => {
     let draws = 0;
-    backoffDelay(exact, 2, () => { draws += 1; return 0.5; });
+    backoffDelay(exact, 2, () => {
+      draws += 1;
+      return 0.5;
+    });
     expect(draws).toBe(0);
   });
 });

@@ -7,7 +7,15 @@ describe('the restart budget (intensity restarts per period)', () => {
     ['the first restart with an empty history is allowed', [], 0, 3, 1_000, true, [0]],
     ['exactly `intensity` restarts within the window are allowed', [100, 200], 300, 3, 1_000, true, [100, 200, 300]],
     ['one more than `intensity` within the window is refused', [100, 200, 300], 400, 3, 1_000, false, [100, 200, 300]],
-    ['a restart exactly `periodMs` ago has dropped out of the window', [0, 500, 600], 1_000, 3, 1_000, true, [500, 600, 1_000]],
+    [
+      'a restart exactly `periodMs` ago has dropped out of the window',
+      [0, 500, 600],
+      1_000,
+      3,
+      1_000,
+      true,
+      [500, 600, 1_000],
+    ],
     ['a restart 1 ms short of `periodMs` ago still counts', [1, 500, 600], 1_000, 3, 1_000, false, [1, 500, 600]],
     ['restarts older than the window drop out of the history', [0, 10, 20], 5_000, 3, 1_000, true, [5_000]],
     ['intensity 0 never allows a restart', [], 0, 0, 1_000, false, []],
@@ -38,7 +46,9 @@ describe('the restart budget (intensity restarts per period)', () => {
       if (v.allowed) history = v.history;
     }
     // allowed at 0, 100, 200; refused until 0 drops out at 1000; then 1000, 1100, 1200.
-    expect(verdicts.map((a, i) => (a ? i * 100 : null)).filter((t) => t !== null)).toEqual([0, 100, 200, 1_000, 1_100, 1_200]);
+    expect(verdicts.map((a, i) => (a ? i * 100 : null)).filter((t) => t !== null)).toEqual([
+      0, 100, 200, 1_000, 1_100, 1_200,
+    ]);
   });
 
   it.each([

@@ -22,8 +22,12 @@ describe('which exits are restarted (OTP restart types)', () => {
 describe('supervisor spec validation', () => {
   const child = { id: 'a', restart: 'permanent' as const, start: () => ({ stop: () => undefined }) };
   const valid: SupervisorSpec = {
-    id: 'sup', strategy: 'one_for_one', intensity: 3, periodMs: 1_000,
-    backoff: { minMs: 10, maxMs: 100, jitter: 0.2 }, children: [child],
+    id: 'sup',
+    strategy: 'one_for_one',
+    intensity: 3,
+    periodMs: 1_000,
+    backoff: { minMs: 10, maxMs: 100, jitter: 0.2 },
+    children: [child],
   };
 
   it('accepts a sound spec, intensity 0 included', () => {

@@ -12,11 +12,28 @@ function tree(feedsIntensity: number, rootIntensity: number) {
   const log = eventLog();
   const escalations: SupervisorEscalation[] = [];
   const base = { strategy: 'one_for_one', periodMs: 10_000, backoff: { minMs: 100, maxMs: 1_000, jitter: 0 } } as const;
-  const feedsSpec: SupervisorSpec = { ...base, id: 'feeds', intensity: feedsIntensity, children: [fakes.spec('f1'), fakes.spec('f2')] };
+  const feedsSpec: SupervisorSpec = {
+    ...base,
+    id: 'feeds',
+    intensity: feedsIntensity,
+    children: [fakes.spec('f1'), fakes.spec('f2')],
+  };
   const feeds = new Supervisor(feedsSpec, { clock, random: seededRandom(3), onEvent: log.onEvent });
   const root = new Supervisor(
-    { ...base, id: 'root', intensity: rootIntensity, children: [fakes.spec('a'), feeds.asChild('permanent'), fakes.spec('z')] },
-    { clock, random: seededRandom(4), onEvent: log.onEvent, onEscalate: (e) => { escalations.push(e); } },
+    {
+      ...base,
+      id: 'root',
+      intensity: rootIntensity,
+      children: [fakes.spec('a'), feeds.asChild('permanent'), fakes.spec('z')],
+    },
+    {
+      clock,
+      random: seededRandom(4),
+      onEvent: log.onEvent,
+      onEscalate: (e) => {
+        escalations.push(e);
+      },
+    },
   );
   return { root, feeds, fakes, sim, pending, log, escalations };
 }

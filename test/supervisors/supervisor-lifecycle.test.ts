@@ -5,14 +5,18 @@ import { settle, setup } from './support.js';
 describe('Supervisor: stopping', () => {
   it('stops its children in reverse start order, awaiting each stop before the next', async () => {
     const order: string[] = [];
-    const { sup } = setup((f) => ['a', 'b', 'c'].map((id) => f.spec(id, 'permanent', {
-      stop: async () => {
-        order.push(`begin:${id}`);
-        await Promise.resolve();
-        await Promise.resolve();
-        order.push(`end:${id}`);
-      },
-    })));
+    const { sup } = setup((f) =>
+      ['a', 'b', 'c'].map((id) =>
+        f.spec(id, 'permanent', {
+          stop: async () => {
+            order.push(`begin:${id}`);
+            await Promise.resolve();
+            await Promise.resolve();
+            order.push(`end:${id}`);
+          },
+        }),
+      ),
+    );
     sup.start();
     await sup.stop();
     expect(order).toEqual(['begin:c', 'end:c', 'begin:b', 'end:b', 'begin:a', 'end:a']);
@@ -41,7 +45,14 @@ describe('Supervisor: stopping', () => {
   });
 
   it('reports a stop that throws and still stops the other children', async () => {
-    const { sup, fakes, log } = setup((f) => [f.spec('a'), f.spec('b', 'permanent', { stop: () => { throw new Error('cannot stop'); } })]);
+    const { sup, fakes, log } = setup((f) => [
+      f.spec('a'),
+      f.spec('b', 'permanent', {
+        stop: () => {
+          throw new Error('cannot stop');
+        },
+      }),
+    ]);
     sup.start();
     await sup.stop();
     expect(fakes.stops()).toEqual(['b', 'a']);

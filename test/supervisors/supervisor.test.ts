@@ -57,7 +57,10 @@ describe('Supervisor: starting and restart types', () => {
   });
 
   it('treats a start that throws as an error exit, and restarts the child', () => {
-    const { sup, fakes, sim, log } = setup((f) => [f.spec('a', 'transient', { failStart: (n) => n === 1 }), f.spec('b')]);
+    const { sup, fakes, sim, log } = setup((f) => [
+      f.spec('a', 'transient', { failStart: (n) => n === 1 }),
+      f.spec('b'),
+    ]);
     sup.start();
     expect(fakes.log).toEqual(['start:a', 'start:b']);
     expect(log.events.find((e) => e.type === 'exited')?.reason).toMatchObject({ kind: 'error' });
@@ -70,7 +73,8 @@ describe('Supervisor: starting and restart types', () => {
     const fakes = new FakeChildren();
     let starts = 0;
     const flaky: ChildSpec = {
-      id: 'flaky', restart: 'permanent',
+      id: 'flaky',
+      restart: 'permanent',
       start: (exit) => {
         starts += 1;
         if (starts === 1) exit({ kind: 'error', error: new Error('died at birth') });
@@ -79,8 +83,17 @@ describe('Supervisor: starting and restart types', () => {
     };
     const { clock, sim } = trackedClock();
     const log = eventLog();
-    const sup = new Supervisor({ id: 's', strategy: 'one_for_one', intensity: 3, periodMs: 1_000,
-      backoff: { minMs: 10, maxMs: 10, jitter: 0 }, children: [flaky, fakes.spec('b')] }, { clock, random: Math.random, onEvent: log.onEvent });
+    const sup = new Supervisor(
+      {
+        id: 's',
+        strategy: 'one_for_one',
+        intensity: 3,
+        periodMs: 1_000,
+        backoff: { minMs: 10, maxMs: 10, jitter: 0 },
+        children: [flaky, fakes.spec('b')],
+      },
+      { clock, random: Math.random, onEvent: log.onEvent },
+    );
     sup.start();
     expect(log.lines()).toEqual(['s/flaky exited', 's/flaky restarting', 's/b started']);
     sim.increment(10);
@@ -91,7 +104,10 @@ describe('Supervisor: starting and restart types', () => {
 
 describe('Supervisor: restart budget and escalation', () => {
   it('a child that gives up when its budget is spent leaves alone, with a gaveUp event: no escalation, its siblings run on', async () => {
-    const { sup, fakes, sim, escalations, log } = setup((f) => [f.spec('a'), { ...f.spec('pos', 'transient'), onBudgetSpent: 'give-up' as const }, f.spec('b')], { intensity: 2 });
+    const { sup, fakes, sim, escalations, log } = setup(
+      (f) => [f.spec('a'), { ...f.spec('pos', 'transient'), onBudgetSpent: 'give-up' as const }, f.spec('b')],
+      { intensity: 2 },
+    );
     sup.start();
     for (let i = 0; i < 3; i++) {
       fakes.crash('pos');
@@ -106,7 +122,9 @@ describe('Supervisor: restart budget and escalation', () => {
   });
 
   it('escalates once, naming the child, when a child keeps failing; stops the others in reverse order', async () => {
-    const { sup, fakes, sim, pending, escalations, log } = setup((f) => ['a', 'b', 'c', 'd'].map((id) => f.spec(id)), { intensity: 2 });
+    const { sup, fakes, sim, pending, escalations, log } = setup((f) => ['a', 'b', 'c', 'd'].map((id) => f.spec(id)), {
+      intensity: 2,
+    });
     sup.start();
     fakes.crash('b');
     sim.increment(100);
@@ -118,7 +136,13 @@ describe('Supervisor: restart budget and escalation', () => {
     expect(escalations).toHaveLength(1);
     const [escalation] = escalations;
     expect(escalation).toBeInstanceOf(SupervisorEscalation);
-    expect(escalation).toMatchObject({ code: 'SUPERVISOR_ESCALATION', supervisor: 'sup', child: 'b', restarts: 2, path: ['b'] });
+    expect(escalation).toMatchObject({
+      code: 'SUPERVISOR_ESCALATION',
+      supervisor: 'sup',
+      child: 'b',
+      restarts: 2,
+      path: ['b'],
+    });
     expect(escalation?.message).toContain("child 'b'");
     expect(escalation?.message).toContain('b crashed for the third time');
     expect(fakes.stops()).toEqual(['d', 'c', 'a']);
@@ -156,8 +180,14 @@ describe('Supervisor: restart budget and escalation', () => {
   });
 
   it("counts each child's restarts apart by default, and all children's together with budgetScope 'supervisor'", async () => {
-    for (const [budgetScope, escalated] of [['child', false], ['supervisor', true]] as const) {
-      const { sup, fakes, sim, escalations } = setup((f) => [f.spec('a'), f.spec('b'), f.spec('c')], { intensity: 2, budgetScope });
+    for (const [budgetScope, escalated] of [
+      ['child', false],
+      ['supervisor', true],
+    ] as const) {
+      const { sup, fakes, sim, escalations } = setup((f) => [f.spec('a'), f.spec('b'), f.spec('c')], {
+        intensity: 2,
+        budgetScope,
+      });
       sup.start();
       for (const id of ['a', 'b', 'c']) {
         fakes.crash(id);
@@ -187,9 +217,26 @@ describe('Supervisor: restart budget and escalation', () => {
   it('keeps supervising when onEscalate or onEvent throw', async () => {
     const fakes = new FakeChildren();
     const { clock } = trackedClock();
-    const sup = new Supervisor({ id: 's', strategy: 'one_for_one', intensity: 0, periodMs: 1_000,
-      backoff: { minMs: 0, maxMs: 0, jitter: 0 }, children: [fakes.spec('a'), fakes.spec('b')] },
-    { clock, random: Math.random, onEvent: () => { throw new Error('bad observer'); }, onEscalate: () => { throw new Error('bad owner'); } });
+    const sup = new Supervisor(
+      {
+        id: 's',
+        strategy: 'one_for_one',
+        intensity: 0,
+        periodMs: 1_000,
+        backoff: { minMs: 0, maxMs: 0, jitter: 0 },
+        children: [fakes.spec('a'), fakes.spec('b')],
+      },
+      {
+        clock,
+        random: Math.random,
+        onEvent: () => {
+          throw new Error('bad observer');
+        },
+        onEscalate: () => {
+          throw new Error('bad owner');
+        },
+      },
+    );
     sup.start();
     fakes.crash('b');
     await settle();

@@ -52,7 +52,9 @@ export class FakeChildren {
 
   spec(id: string, restart: RestartType = 'permanent', options: FakeOptions = {}): ChildSpec {
     return {
-      id, restart, ...(options.shutdownMs === undefined ? {} : { shutdownMs: options.shutdownMs }),
+      id,
+      restart,
+      ...(options.shutdownMs === undefined ? {} : { shutdownMs: options.shutdownMs }),
       start: (exit) => {
         const n = (this.counts.get(id) ?? 0) + 1;
         this.counts.set(id, n);
@@ -69,7 +71,9 @@ export class FakeChildren {
     };
   }
 
-  starts(id: string): number { return this.counts.get(id) ?? 0; }
+  starts(id: string): number {
+    return this.counts.get(id) ?? 0;
+  }
 
   /** The `exit` callback given to the latest start of `id`. */
   exitOf(id: string): (reason: ExitReason) => void {
@@ -78,16 +82,28 @@ export class FakeChildren {
     return exit;
   }
 
-  crash(id: string, message = `${id} crashed`): void { this.exitOf(id)({ kind: 'error', error: new Error(message) }); }
-  finish(id: string): void { this.exitOf(id)({ kind: 'normal' }); }
-  stops(): string[] { return this.log.filter((l) => l.startsWith('stop:')).map((l) => l.slice(5)); }
+  crash(id: string, message = `${id} crashed`): void {
+    this.exitOf(id)({ kind: 'error', error: new Error(message) });
+  }
+  finish(id: string): void {
+    this.exitOf(id)({ kind: 'normal' });
+  }
+  stops(): string[] {
+    return this.log.filter((l) => l.startsWith('stop:')).map((l) => l.slice(5));
+  }
 }
 
 /** Collects events, keeping only `type child` strings for compact assertions. */
-export function eventLog(): { onEvent: (e: SupervisorEvent) => void; events: SupervisorEvent[]; lines: () => string[] } {
+export function eventLog(): {
+  onEvent: (e: SupervisorEvent) => void;
+  events: SupervisorEvent[];
+  lines: () => string[];
+} {
   const events: SupervisorEvent[] = [];
   return {
-    onEvent: (e) => { events.push(e); },
+    onEvent: (e) => {
+      events.push(e);
+    },
     events,
     lines: () => events.map((e) => `${e.supervisor}/${e.child} ${e.type}`),
   };
@@ -103,9 +119,21 @@ export function setup(children: (f: FakeChildren) => ChildSpec[], patch: Partial
   const log = eventLog();
   const escalations: SupervisorEscalation[] = [];
   const spec: SupervisorSpec = {
-    id: 'sup', strategy: 'one_for_one', intensity: 3, periodMs: 10_000,
-    backoff: { minMs: 100, maxMs: 1_000, jitter: 0 }, children: children(fakes), ...patch,
+    id: 'sup',
+    strategy: 'one_for_one',
+    intensity: 3,
+    periodMs: 10_000,
+    backoff: { minMs: 100, maxMs: 1_000, jitter: 0 },
+    children: children(fakes),
+    ...patch,
   };
-  const sup = new Supervisor(spec, { clock, random: seededRandom(1), onEvent: log.onEvent, onEscalate: (e) => { escalations.push(e); } });
+  const sup = new Supervisor(spec, {
+    clock,
+    random: seededRandom(1),
+    onEvent: log.onEvent,
+    onEscalate: (e) => {
+      escalations.push(e);
+    },
+  });
   return { sup, fakes, clock, sim, pending, log, escalations };
 }

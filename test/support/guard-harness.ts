@@ -36,20 +36,41 @@ export class HeldCalls {
   }
 
   wrap(inner: ExchangePort): ExchangePort {
-    const gate = (method: string) => (this.armed.has(method)
-      ? new Promise<void>((resolve) => this.waiting.set(method, [...(this.waiting.get(method) ?? []), resolve])) : Promise.resolve());
+    const gate = (method: string) =>
+      this.armed.has(method)
+        ? new Promise<void>((resolve) => this.waiting.set(method, [...(this.waiting.get(method) ?? []), resolve]))
+        : Promise.resolve();
     return {
-      account: inner.account, venue: inner.venue,
+      account: inner.account,
+      venue: inner.venue,
       loadMarkets: () => inner.loadMarkets(),
       fetchPositionMode: () => inner.fetchPositionMode(),
       subscribe: (onEvent) => inner.subscribe(onEvent),
       close: () => inner.close(),
-      fetchMarkPrice: async (s) => { await gate('fetchMarkPrice'); return inner.fetchMarkPrice(s); },
-      createOrder: async (r) => { await gate('createOrder'); return inner.createOrder(r); },
-      cancelOrder: async (l, s) => { await gate('cancelOrder'); return inner.cancelOrder(l, s); },
-      fetchOrder: async (l, s) => { await gate('fetchOrder'); return inner.fetchOrder(l, s); },
-      fetchOpenOrders: async (s) => { await gate('fetchOpenOrders'); return inner.fetchOpenOrders(s); },
-      fetchPositions: async (s) => { await gate('fetchPositions'); return inner.fetchPositions(s); },
+      fetchMarkPrice: async (s) => {
+        await gate('fetchMarkPrice');
+        return inner.fetchMarkPrice(s);
+      },
+      createOrder: async (r) => {
+        await gate('createOrder');
+        return inner.createOrder(r);
+      },
+      cancelOrder: async (l, s) => {
+        await gate('cancelOrder');
+        return inner.cancelOrder(l, s);
+      },
+      fetchOrder: async (l, s) => {
+        await gate('fetchOrder');
+        return inner.fetchOrder(l, s);
+      },
+      fetchOpenOrders: async (s) => {
+        await gate('fetchOpenOrders');
+        return inner.fetchOpenOrders(s);
+      },
+      fetchPositions: async (s) => {
+        await gate('fetchPositions');
+        return inner.fetchPositions(s);
+      },
     };
   }
 }
@@ -75,15 +96,26 @@ export interface GuardHarness {
   stop(): Promise<void>;
 }
 
-export async function guardHarness(config: Partial<ConfigInput> = {}, options: Omit<GuardOptions, 'clock' | 'sim' | 'ports'> = {}, seed = 7): Promise<GuardHarness> {
+export async function guardHarness(
+  config: Partial<ConfigInput> = {},
+  options: Omit<GuardOptions, 'clock' | 'sim' | 'ports'> = {},
+  seed = 7,
+): Promise<GuardHarness> {
   const clock = new SimulatedClock();
   clock.set(T0);
   const sim = new SimExchange({ clock, seed });
   sim.setPrice(AVL, 0.25);
   const held = new HeldCalls();
-  const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }], ...config }, {
-    persistence: 'memory', ...options, clock, sim, ports: { main: held.wrap(createSimPort(sim, 'main')) },
-  });
+  const guard = await createGuard(
+    { accounts: [{ id: 'main', exchange: 'sim' }], ...config },
+    {
+      persistence: 'memory',
+      ...options,
+      clock,
+      sim,
+      ports: { main: held.wrap(createSimPort(sim, 'main')) },
+    },
+  );
   const advance = async (ms: number) => {
     await flush();
     for (let t = 0; t < ms; t += 50) {
@@ -100,18 +132,50 @@ export async function guardHarness(config: Partial<ConfigInput> = {}, options: O
     }
   };
   return {
-    clock, sim, guard, held, advance, until,
+    clock,
+    sim,
+    guard,
+    held,
+    advance,
+    until,
     settle: async (pos, states = ['open', 'closed', 'failed', 'orphanAlert'], maxMs = 120_000) => {
-      await until(() => states.includes(pos.state), maxMs, `position ${pos.id} in ${states.join('|')} (it is ${pos.state})`);
+      await until(
+        () => states.includes(pos.state),
+        maxMs,
+        `position ${pos.id} in ${states.join('|')} (it is ${pos.state})`,
+      );
       return pos.state;
     },
     held_: (symbol = AVL) => sim.position('main', symbol).size,
-    creates: () => sim.requests({ account: 'main', method: 'createOrder' }).map((r) => {
-      const p = r.params as { clientOrderId: string; side: string; type: string; amount: number; reduceOnly: boolean };
-      return { clientOrderId: p.clientOrderId, side: p.side, type: p.type, amount: p.amount, reduceOnly: p.reduceOnly, ok: r.result === 'accepted' };
-    }),
-    working: () => sim.orders('main').filter((o) => o.status === 'open')
-      .map((o) => ({ clientOrderId: o.clientOrderId, side: o.side, type: o.triggerPrice === undefined ? o.type : 'stop-market', amount: o.amount, triggerPrice: o.triggerPrice })),
+    creates: () =>
+      sim.requests({ account: 'main', method: 'createOrder' }).map((r) => {
+        const p = r.params as {
+          clientOrderId: string;
+          side: string;
+          type: string;
+          amount: number;
+          reduceOnly: boolean;
+        };
+        return {
+          clientOrderId: p.clientOrderId,
+          side: p.side,
+          type: p.type,
+          amount: p.amount,
+          reduceOnly: p.reduceOnly,
+          ok: r.result === 'accepted',
+        };
+      }),
+    working: () =>
+      sim
+        .orders('main')
+        .filter((o) => o.status === 'open')
+        .map((o) => ({
+          clientOrderId: o.clientOrderId,
+          side: o.side,
+          type: o.triggerPrice === undefined ? o.type : 'stop-market',
+          amount: o.amount,
+          triggerPrice: o.triggerPrice,
+        })),
     alertKinds: async () => (await guard.alerts()).map((a) => a.kind),
     stop: async () => {
       await guard.stop();

@@ -17,7 +17,7 @@
  * result.verdict // 'rolled-back' on the incident: the venue now holds 86 long
  */
 import type { Clock } from '../../src/clock.js';
-import { clientOrderIdOf, type ClientOrderId } from '../../src/domain/ids.js';
+import { asClientOrderId, type ClientOrderId } from '../../src/domain/ids.js';
 import { isFlat } from '../../src/domain/reports.js';
 import type { Side } from '../../src/domain/side.js';
 import type { ExchangePort } from '../../src/exchange/port.js';
@@ -45,7 +45,14 @@ export const NAIVE_WAIT_MS = 4_000;
 export async function runNaiveBot(port: ExchangePort, clock: Clock, intent: NaiveIntent): Promise<NaiveResult> {
   const startedAt = clock.now();
   const { symbol, amount } = intent;
-  const entry = await port.createOrder({ symbol, side: intent.side, type: 'market', amount, clientOrderId: intent.clientOrderId, reduceOnly: false });
+  const entry = await port.createOrder({
+    symbol,
+    side: intent.side,
+    type: 'market',
+    amount,
+    clientOrderId: intent.clientOrderId,
+    reduceOnly: false,
+  });
   if (entry.kind !== 'accepted') throw new Error(`naive bot: entry ${entry.kind}: ${entry.reason}`);
 
   // The original normaliser: a missing side became the string 'unknown'.
@@ -57,10 +64,18 @@ export async function runNaiveBot(port: ExchangePort, clock: Clock, intent: Naiv
 
   await new Promise<void>((resolve) => clock.setTimeout(resolve, NAIVE_WAIT_MS));
   const live = (await port.fetchPositions()).find((p) => p.symbol === symbol);
-  if (live !== undefined && !isFlat(live)) return { verdict: 'opened', elapsedMs: clock.now() - startedAt, entrySide: side, rollbackSide: undefined };
+  if (live !== undefined && !isFlat(live))
+    return { verdict: 'opened', elapsedMs: clock.now() - startedAt, entrySide: side, rollbackSide: undefined };
 
   // "Did not open": roll back with the opposite of the entry side ('unknown' !== 'buy' → 'buy').
   const rollbackSide: Side = side === 'buy' ? 'sell' : 'buy';
-  await port.createOrder({ symbol, side: rollbackSide, type: 'market', amount, clientOrderId: clientOrderIdOf(`${intent.clientOrderId}-rb`), reduceOnly: false });
+  await port.createOrder({
+    symbol,
+    side: rollbackSide,
+    type: 'market',
+    amount,
+    clientOrderId: asClientOrderId(`${intent.clientOrderId}-rb`),
+    reduceOnly: false,
+  });
   return { verdict: 'rolled-back', elapsedMs: clock.now() - startedAt, entrySide: side, rollbackSide };
 }

@@ -38,8 +38,12 @@ export interface OwnRedis {
 
 /** Starts a redis-server on `port` (a free one by default) and waits until it answers. */
 export async function startOwnRedis(port?: number): Promise<OwnRedis> {
-  const p = port ?? await freePort();
-  const child = spawn('redis-server', ['--port', String(p), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' });
+  const p = port ?? (await freePort());
+  const child = spawn(
+    'redis-server',
+    ['--port', String(p), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `redis://127.0.0.1:${p}/0`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

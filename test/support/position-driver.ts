@@ -11,8 +11,14 @@ import { accepted, type Outcome } from '../../src/domain/outcome.js';
 import type { OrderStatusReport, PositionStatusReport } from '../../src/domain/reports.js';
 import type { Baseline, PositionContext } from '../../src/machines/position.context.js';
 import type {
-  CancelOrderInput, CancelOrderOutput, PrepareEntryInput, PrepareEntryOutput, QueryEvidenceInput, QueryEvidenceOutput,
-  SendOrderInput, SendOrderOutput,
+  CancelOrderInput,
+  CancelOrderOutput,
+  PrepareEntryInput,
+  PrepareEntryOutput,
+  QueryEvidenceInput,
+  QueryEvidenceOutput,
+  SendOrderInput,
+  SendOrderOutput,
 } from '../../src/machines/position.effects.js';
 import type { PositionEvent, PositionInput } from '../../src/machines/position.events.js';
 import { positionMachine } from '../../src/machines/position.machine.js';
@@ -73,7 +79,10 @@ export function drive(opts: DriveOptions = {}) {
   };
   const machine = (opts.machine ?? positionMachine).provide({
     actors: {
-      prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input: i }) => ({ at: clock.now(), baseline: venue.journal(i) })),
+      prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input: i }) => ({
+        at: clock.now(),
+        baseline: venue.journal(i),
+      })),
       sendOrder: fromPromise<SendOrderOutput, SendOrderInput>(({ input: i }) => {
         log.sends.push(i);
         const sentAt = clock.now();

@@ -5,12 +5,23 @@
  */
 import { SimulatedClock } from 'xstate';
 import { clientOrderId, type OrderRole } from '../../src/domain/client-order-id.js';
-import { newPositionId, venueOrderId, type ClientOrderId, type PositionId, type VenueOrderId } from '../../src/domain/ids.js';
+import {
+  newPositionId,
+  asVenueOrderId,
+  type ClientOrderId,
+  type PositionId,
+  type VenueOrderId,
+} from '../../src/domain/ids.js';
 import type { Intent } from '../../src/domain/intent.js';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import type { Market } from '../../src/domain/market.js';
 import type {
-  FillReport, OrderStatus, OrderStatusReport, OrderType, PositionStatusReport, ReportSource,
+  FillReport,
+  OrderStatus,
+  OrderStatusReport,
+  OrderType,
+  PositionStatusReport,
+  ReportSource,
 } from '../../src/domain/reports.js';
 import type { Side } from '../../src/domain/side.js';
 import type { PositionSettings } from '../../src/machines/position.context.js';
@@ -20,7 +31,14 @@ export const T0 = 1_764_000_000_000;
 export const AVL = 'AVL/USDT:USDT';
 export const POSITION_ID: PositionId = newPositionId(T0, new Uint8Array(10).fill(7));
 
-export const MARKET: Market = { symbol: AVL, amountStep: 1, priceStep: 0.0001, minAmount: 1, minNotional: 5, contractSize: 1 };
+export const MARKET: Market = {
+  symbol: AVL,
+  amountStep: 1,
+  priceStep: 0.0001,
+  minAmount: 1,
+  minNotional: 5,
+  contractSize: 1,
+};
 
 /** Verification settings scaled down to simulated milliseconds. */
 export const SETTINGS: PositionSettings = {
@@ -36,11 +54,16 @@ export const SETTINGS: PositionSettings = {
   maxStops: 5,
 };
 
-export const INTENT: Intent = { account: accountId('main'), symbol: AVL, side: 'buy', amount: 43 };
+export const INTENT: Intent = { account: asAccountId('main'), symbol: AVL, side: 'buy', amount: 43 };
 
-export function positionInput(over: {
-  readonly intent?: Partial<Intent>; readonly settings?: Partial<PositionSettings>; readonly now?: number; readonly hedgeMode?: boolean;
-} = {}): PositionInput {
+export function positionInput(
+  over: {
+    readonly intent?: Partial<Intent>;
+    readonly settings?: Partial<PositionSettings>;
+    readonly now?: number;
+    readonly hedgeMode?: boolean;
+  } = {},
+): PositionInput {
   return {
     id: POSITION_ID,
     intent: { ...INTENT, ...over.intent },
@@ -52,7 +75,7 @@ export function positionInput(over: {
 }
 
 export const orderId = (role: OrderRole): ClientOrderId => clientOrderId(POSITION_ID, role);
-export const venueIdOf = (id: ClientOrderId): VenueOrderId => venueOrderId(`v-${id}`);
+export const venueIdOf = (id: ClientOrderId): VenueOrderId => asVenueOrderId(`v-${id}`);
 export const ENTRY_ID = orderId('entry');
 export const STOP_ID = orderId('stop');
 
@@ -68,12 +91,26 @@ export interface OrderShape {
 /** The entry of `INTENT` (buy 43, market). */
 export const ENTRY: OrderShape = { clientOrderId: ENTRY_ID, side: 'buy', amount: 43 };
 /** Its stop (sell, reduce-only, stop-market). */
-export const STOP: OrderShape = { clientOrderId: STOP_ID, side: 'sell', amount: 43, type: 'stop-market', reduceOnly: true, triggerPrice: 0.21 };
+export const STOP: OrderShape = {
+  clientOrderId: STOP_ID,
+  side: 'sell',
+  amount: 43,
+  type: 'stop-market',
+  reduceOnly: true,
+  triggerPrice: 0.21,
+};
 
-export function orderReport(order: OrderShape, r: {
-  readonly status: OrderStatus; readonly filled: number; readonly receivedAt: number;
-  readonly venueTime?: number; readonly source?: ReportSource; readonly side?: Side;
-}): OrderStatusReport {
+export function orderReport(
+  order: OrderShape,
+  r: {
+    readonly status: OrderStatus;
+    readonly filled: number;
+    readonly receivedAt: number;
+    readonly venueTime?: number;
+    readonly source?: ReportSource;
+    readonly side?: Side;
+  },
+): OrderStatusReport {
   return {
     source: r.source ?? 'order-query',
     venueTime: r.venueTime ?? r.receivedAt,
@@ -92,9 +129,15 @@ export function orderReport(order: OrderShape, r: {
   };
 }
 
-export function fillReport(order: OrderShape, r: {
-  readonly amount: number; readonly receivedAt: number; readonly venueTime?: number; readonly tradeId?: string;
-}): FillReport {
+export function fillReport(
+  order: OrderShape,
+  r: {
+    readonly amount: number;
+    readonly receivedAt: number;
+    readonly venueTime?: number;
+    readonly tradeId?: string;
+  },
+): FillReport {
   return {
     source: 'stream',
     venueTime: r.venueTime ?? r.receivedAt,
@@ -111,7 +154,11 @@ export function fillReport(order: OrderShape, r: {
 
 /** A position report; `side` is dropped when `size` is 0 (flat). */
 export function positionReport(r: {
-  readonly side?: Side; readonly size: number; readonly receivedAt: number; readonly venueTime?: number; readonly source?: ReportSource;
+  readonly side?: Side;
+  readonly size: number;
+  readonly receivedAt: number;
+  readonly venueTime?: number;
+  readonly source?: ReportSource;
 }): PositionStatusReport {
   return {
     source: r.source ?? 'position-query',
@@ -166,7 +213,8 @@ export class TestClock extends SimulatedClock {
     for (let fired = 0; ; fired++) {
       const next = this.nextDue();
       if (next === undefined || next > target) break;
-      if (!Number.isFinite(next) || fired > 100_000) throw new Error(`timer storm or a bad delay (next due ${next}) before ${target}`);
+      if (!Number.isFinite(next) || fired > 100_000)
+        throw new Error(`timer storm or a bad delay (next due ${next}) before ${target}`);
       this.set(Math.max(next, this.now()));
     }
     this.set(target);

@@ -20,17 +20,40 @@ import type { OrderStatus, OrderStatusReport, PositionStatusReport, ReportTiming
 import { opposite, type Side } from '../../src/domain/side.js';
 import type { PositionContext, PositionSettings } from '../../src/machines/position.context.js';
 import type {
-  CancelOrderInput, CancelOrderOutput, PrepareEntryInput, PrepareEntryOutput, QueryEvidenceInput, QueryEvidenceOutput,
-  SendOrderInput, SendOrderOutput,
+  CancelOrderInput,
+  CancelOrderOutput,
+  PrepareEntryInput,
+  PrepareEntryOutput,
+  QueryEvidenceInput,
+  QueryEvidenceOutput,
+  SendOrderInput,
+  SendOrderOutput,
 } from '../../src/machines/position.effects.js';
 import type { PositionEvent } from '../../src/machines/position.events.js';
 import type { positionMachine } from '../../src/machines/position.machine.js';
 import {
-  ENTRY, ENTRY_ID, STOP_ID, T0, TestClock, fillReport, orderReport, positionInput, positionReport, topState, venueIdOf,
+  ENTRY,
+  ENTRY_ID,
+  STOP_ID,
+  T0,
+  TestClock,
+  fillReport,
+  orderReport,
+  positionInput,
+  positionReport,
+  topState,
+  venueIdOf,
 } from './position-fixtures.js';
 
 /** How the entry's journal and send end (the first event of every path). */
-export const START_EVENTS = ['JOURNAL_FAILS', 'SEND_ACCEPTED', 'SEND_REJECTED', 'SEND_UNKNOWN', 'SEND_THROWS', 'SEND_ACCEPTED_FILLED'] as const;
+export const START_EVENTS = [
+  'JOURNAL_FAILS',
+  'SEND_ACCEPTED',
+  'SEND_REJECTED',
+  'SEND_UNKNOWN',
+  'SEND_THROWS',
+  'SEND_ACCEPTED_FILLED',
+] as const;
 /** What may happen afterwards. Each is followed by one poll interval of time, except TIMEOUT. */
 export const WORLD_EVENTS = [
   'STREAM_FILL', // the entry fills; the private stream reports it
@@ -52,7 +75,9 @@ export const WORLD_EVENTS = [
   'RESTART', // persist, stop, restore from JSON, RESUME
 ] as const;
 export type AbstractEventType = (typeof START_EVENTS)[number] | (typeof WORLD_EVENTS)[number];
-export interface AbstractEvent { readonly type: AbstractEventType }
+export interface AbstractEvent {
+  readonly type: AbstractEventType;
+}
 
 export interface ModelConfig {
   readonly stopLoss: number | undefined;
@@ -66,7 +91,12 @@ export interface ModelConfig {
 
 type AnyPositionMachine = typeof positionMachine;
 
-interface CloseOrder { readonly amount: number; readonly side: Side; status: OrderStatus; filled: number }
+interface CloseOrder {
+  readonly amount: number;
+  readonly side: Side;
+  status: OrderStatus;
+  filled: number;
+}
 
 /** The simulated venue: its truth, and what each source shows. */
 interface World {
@@ -144,7 +174,10 @@ interface Slots {
  * Returns a function that replays a history of abstract events on a fresh venue and clock.
  * The machine is provided once; its slots answer from the replay in progress.
  */
-export function pathRunner(machine: AnyPositionMachine, cfg: ModelConfig): (history: readonly AbstractEventType[]) => PathRun {
+export function pathRunner(
+  machine: AnyPositionMachine,
+  cfg: ModelConfig,
+): (history: readonly AbstractEventType[]) => PathRun {
   let live: Slots | undefined;
   const current = (): Slots => {
     if (live === undefined) throw new Error('no path is being replayed');
@@ -162,7 +195,9 @@ export function pathRunner(machine: AnyPositionMachine, cfg: ModelConfig): (hist
   });
   return (history) => {
     try {
-      return replay(provided, cfg, history, (slots) => { live = slots; });
+      return replay(provided, cfg, history, (slots) => {
+        live = slots;
+      });
     } finally {
       live = undefined;
     }
@@ -176,10 +211,16 @@ export function runPath(machine: AnyPositionMachine, cfg: ModelConfig, history: 
 
 /** The last non-flat evidence: the one with the latest venue time ("newer" means strictly later; a re-read is not newer). */
 const newest = (ts: readonly ReportTiming[]): ReportTiming | undefined =>
-  ts.reduce<ReportTiming | undefined>((a, t) => (a === undefined || (t.venueTime ?? 0) > (a.venueTime ?? 0) ? t : a), undefined);
+  ts.reduce<ReportTiming | undefined>(
+    (a, t) => (a === undefined || (t.venueTime ?? 0) > (a.venueTime ?? 0) ? t : a),
+    undefined,
+  );
 
 function replay(
-  provided: AnyPositionMachine, cfg: ModelConfig, history: readonly AbstractEventType[], install: (slots: Slots) => void,
+  provided: AnyPositionMachine,
+  cfg: ModelConfig,
+  history: readonly AbstractEventType[],
+  install: (slots: Slots) => void,
 ): PathRun {
   const clock = new TestClock(T0);
   const input = positionInput({
@@ -190,12 +231,25 @@ function replay(
   const settings = input.settings;
   const lags = sourceLags(settings.restLagMs);
   const world: World = {
-    truth: { side: undefined, size: 0 }, entry: undefined, rest: undefined, stop: undefined,
-    closes: new Map(), claimed: new Set(), feedUp: true,
+    truth: { side: undefined, size: 0 },
+    entry: undefined,
+    rest: undefined,
+    stop: undefined,
+    closes: new Map(),
+    claimed: new Set(),
+    feedUp: true,
   };
   const shown: Shown = {
-    journalFailed: false, sendRejected: false, fill: 'none', dead: false, stopConfirmed: false, stopRefused: false,
-    stopSentAt: undefined, nonFlat: [], flats: [], adopted: false,
+    journalFailed: false,
+    sendRejected: false,
+    fill: 'none',
+    dead: false,
+    stopConfirmed: false,
+    stopRefused: false,
+    stopSentAt: undefined,
+    nonFlat: [],
+    flats: [],
+    adopted: false,
   };
   const violations: string[] = [];
   const alerts: AlertDraft[] = [];
@@ -230,7 +284,9 @@ function replay(
   const stopTimedOut = () => shown.stopSentAt !== undefined && clock.now() >= shown.stopSentAt + settings.timeoutMs;
 
   // --- the venue ---------------------------------------------------------------------------
-  const setTruth = (side: Side | undefined, size: number) => { world.truth = { side: size === 0 ? undefined : side, size }; };
+  const setTruth = (side: Side | undefined, size: number) => {
+    world.truth = { side: size === 0 ? undefined : side, size };
+  };
 
   const sendOrder = (req: SendOrderInput): SendOrderOutput => {
     const now = clock.now();
@@ -239,19 +295,27 @@ function replay(
     if (req.role !== 'entry' && !r.reduceOnly) violate(`(c) ${req.role} is not reduce-only`);
     if (req.role.startsWith('close-') || req.role.startsWith('excess-')) {
       const t = world.truth;
-      if (t.side !== undefined && r.side !== opposite(t.side)) violate(`(c) ${req.role} is a ${r.side} while the venue holds ${t.side} ${t.size}`);
+      if (t.side !== undefined && r.side !== opposite(t.side))
+        violate(`(c) ${req.role} is a ${r.side} while the venue holds ${t.side} ${t.size}`);
     }
     if (req.role === 'stop') shown.stopSentAt ??= now;
     if (world.claimed.has(r.clientOrderId)) {
-      return { sentAt: now, at: now, outcome: unknown(`${r.clientOrderId} was claimed before; looked up, never sent again`) };
+      return {
+        sentAt: now,
+        at: now,
+        outcome: unknown(`${r.clientOrderId} was claimed before; looked up, never sent again`),
+      };
     }
     world.claimed.add(r.clientOrderId);
     const venueOrderId = venueIdOf(r.clientOrderId);
     if (req.role === 'entry') {
       switch (entryMode) {
-        case 'SEND_REJECTED': return { sentAt: now, at: now, outcome: rejected('insufficient margin') };
-        case 'SEND_UNKNOWN': return { sentAt: now, at: now, outcome: unknown('timeout after the request left') };
-        case 'SEND_THROWS': throw new Error('socket hang up');
+        case 'SEND_REJECTED':
+          return { sentAt: now, at: now, outcome: rejected('insufficient margin') };
+        case 'SEND_UNKNOWN':
+          return { sentAt: now, at: now, outcome: unknown('timeout after the request left') };
+        case 'SEND_THROWS':
+          throw new Error('socket hang up');
         case 'SEND_ACCEPTED_FILLED': {
           world.entry = { status: 'filled', filled: FULL };
           setTruth('buy', FULL);
@@ -259,7 +323,8 @@ function replay(
           showOrder(report);
           return { sentAt: now, at: now, outcome: accepted({ venueOrderId, report }) };
         }
-        default: return { sentAt: now, at: now, outcome: accepted({ venueOrderId, report: undefined }) };
+        default:
+          return { sentAt: now, at: now, outcome: accepted({ venueOrderId, report: undefined }) };
       }
     }
     if (req.role.startsWith('close-') || req.role.startsWith('excess-')) {
@@ -269,15 +334,32 @@ function replay(
   };
 
   const orderAnswer = (id: ClientOrderId, now: number): OrderStatusReport | undefined => {
-    if (id === ENTRY_ID) return world.entry === undefined ? undefined : orderReport(ENTRY, { ...world.entry, receivedAt: now, venueTime: now });
+    if (id === ENTRY_ID)
+      return world.entry === undefined
+        ? undefined
+        : orderReport(ENTRY, { ...world.entry, receivedAt: now, venueTime: now });
     if (id === STOP_ID) {
-      return world.stop === undefined ? undefined
-        : orderReport({ clientOrderId: STOP_ID, side: 'sell', amount: FULL, type: 'stop-market', reduceOnly: true, triggerPrice: cfg.stopLoss },
-          { status: world.stop, filled: 0, receivedAt: now });
+      return world.stop === undefined
+        ? undefined
+        : orderReport(
+            {
+              clientOrderId: STOP_ID,
+              side: 'sell',
+              amount: FULL,
+              type: 'stop-market',
+              reduceOnly: true,
+              triggerPrice: cfg.stopLoss,
+            },
+            { status: world.stop, filled: 0, receivedAt: now },
+          );
     }
     const c = world.closes.get(id);
-    return c === undefined ? undefined
-      : orderReport({ clientOrderId: id, side: c.side, amount: c.amount, reduceOnly: true }, { status: c.status, filled: c.filled, receivedAt: now });
+    return c === undefined
+      ? undefined
+      : orderReport(
+          { clientOrderId: id, side: c.side, amount: c.amount, reduceOnly: true },
+          { status: c.status, filled: c.filled, receivedAt: now },
+        );
   };
 
   install({
@@ -291,8 +373,10 @@ function replay(
       const now = clock.now();
       const order = q.order === undefined ? undefined : orderAnswer(q.order.clientOrderId, now);
       const rest = world.rest;
-      const position = q.position && rest !== undefined
-        ? positionReport({ side: rest.side, size: rest.size, receivedAt: now, venueTime: rest.venueTime }) : undefined;
+      const position =
+        q.position && rest !== undefined
+          ? positionReport({ side: rest.side, size: rest.size, receivedAt: now, venueTime: rest.venueTime })
+          : undefined;
       if (order !== undefined) showOrder(order);
       if (position !== undefined) showPosition(position);
       return { at: now, order, position, failures: [] };
@@ -301,16 +385,21 @@ function replay(
       if (c.clientOrderId === STOP_ID && world.stop === 'open') world.stop = 'cancelled';
       return { at: clock.now(), outcome: accepted(undefined) };
     },
-    alert: (params) => { alerts.push(params); },
+    alert: (params) => {
+      alerts.push(params);
+    },
   });
 
   // --- the invariants, at every top-level state entered -------------------------------------
   const checkEnter = (prev: string | undefined, next: string) => {
-    if ((prev === 'verifying' || prev === 'unknown') && next === 'rollingBack') violate(`(b) ${prev} went to rollingBack`);
+    if ((prev === 'verifying' || prev === 'unknown') && next === 'rollingBack')
+      violate(`(b) ${prev} went to rollingBack`);
     // A stop not confirmed in time is no refusal: the position is open, marked unconfirmed, with an alert.
-    const stopOk = cfg.stopLoss === undefined || shown.stopConfirmed
-      || (cfg.protectionOnFailure === 'alert' && shown.stopRefused)
-      || (stopTimedOut() && alerts.some((a) => a.kind === 'protectionUnconfirmed'));
+    const stopOk =
+      cfg.stopLoss === undefined ||
+      shown.stopConfirmed ||
+      (cfg.protectionOnFailure === 'alert' && shown.stopRefused) ||
+      (stopTimedOut() && alerts.some((a) => a.kind === 'protectionUnconfirmed'));
     switch (next) {
       case 'failed':
         if (!shown.journalFailed && !shown.sendRejected && !(shown.dead && shown.fill === 'none')) {
@@ -341,8 +430,11 @@ function replay(
   let actor: AnyActorRef | undefined;
   const spawn = (snapshot?: unknown): AnyActorRef => {
     const a = createActor(provided, {
-      input, clock,
-      ...(snapshot === undefined ? {} : { snapshot: snapshot as ReturnType<AnyPositionMachine['getPersistedSnapshot']> }),
+      input,
+      clock,
+      ...(snapshot === undefined
+        ? {}
+        : { snapshot: snapshot as ReturnType<AnyPositionMachine['getPersistedSnapshot']> }),
       inspect: (e) => {
         if (e.type !== '@xstate.microstep' && e.type !== '@xstate.snapshot') return;
         const value = (e.snapshot as { value?: unknown }).value;
@@ -358,7 +450,8 @@ function replay(
     a.subscribe({ error: (err: unknown) => violate(`the actor failed: ${String(err)}`) });
     return a;
   };
-  const ctx = (): PositionContext | undefined => (actor?.getSnapshot() as { context: PositionContext } | undefined)?.context;
+  const ctx = (): PositionContext | undefined =>
+    (actor?.getSnapshot() as { context: PositionContext } | undefined)?.context;
   const topNow = () => (actor === undefined ? 'init' : topState((actor.getSnapshot() as { value: unknown }).value));
   const send = (e: PositionEvent) => {
     if (e.type === 'FILL_REPORT') showFill(e.report.amount, e.report);
@@ -371,17 +464,40 @@ function replay(
     const type = history[step] as AbstractEventType;
     const now = clock.now();
     switch (type) {
-      case 'JOURNAL_FAILS': shown.journalFailed = true; entryMode = type; break;
-      case 'SEND_REJECTED': shown.sendRejected = true; entryMode = type; break;
-      case 'SEND_ACCEPTED': case 'SEND_UNKNOWN': case 'SEND_THROWS': case 'SEND_ACCEPTED_FILLED': entryMode = type; break;
+      case 'JOURNAL_FAILS':
+        shown.journalFailed = true;
+        entryMode = type;
+        break;
+      case 'SEND_REJECTED':
+        shown.sendRejected = true;
+        entryMode = type;
+        break;
+      case 'SEND_ACCEPTED':
+      case 'SEND_UNKNOWN':
+      case 'SEND_THROWS':
+      case 'SEND_ACCEPTED_FILLED':
+        entryMode = type;
+        break;
       case 'STREAM_FILL': {
         const amount = FULL - (world.entry?.filled ?? 0);
         world.entry = { status: 'filled', filled: FULL };
         setTruth('buy', FULL);
         // The stream's report of the execution; after a partial fill, also the order's update (filled 43).
-        send({ type: 'FILL_REPORT', report: fillReport(ENTRY, { amount, receivedAt: now, venueTime: now, tradeId: `t${step}` }) });
+        send({
+          type: 'FILL_REPORT',
+          report: fillReport(ENTRY, { amount, receivedAt: now, venueTime: now, tradeId: `t${step}` }),
+        });
         if (amount < FULL) {
-          send({ type: 'ORDER_REPORT', report: orderReport(ENTRY, { status: 'filled', filled: FULL, receivedAt: now, venueTime: now, source: 'stream' }) });
+          send({
+            type: 'ORDER_REPORT',
+            report: orderReport(ENTRY, {
+              status: 'filled',
+              filled: FULL,
+              receivedAt: now,
+              venueTime: now,
+              source: 'stream',
+            }),
+          });
         }
         break;
       }
@@ -396,21 +512,42 @@ function replay(
       case 'ORDER_CANCELLED':
         world.entry = { status: 'cancelled', filled: world.entry?.filled ?? 0 };
         break;
-      case 'REST_EMPTY': world.rest = undefined; break;
-      case 'REST_STALE_FLAT': world.rest = { side: undefined, size: 0, venueTime: STALE_VENUE_TIME }; break;
-      case 'REST_CATCHES_UP': world.rest = { ...world.truth, venueTime: now }; break;
+      case 'REST_EMPTY':
+        world.rest = undefined;
+        break;
+      case 'REST_STALE_FLAT':
+        world.rest = { side: undefined, size: 0, venueTime: STALE_VENUE_TIME };
+        break;
+      case 'REST_CATCHES_UP':
+        world.rest = { ...world.truth, venueTime: now };
+        break;
       case 'FRESH_FLAT':
         setTruth(undefined, 0);
-        send({ type: 'POSITION_REPORT', report: positionReport({ size: 0, receivedAt: now, venueTime: now, source: 'stream' }) });
+        send({
+          type: 'POSITION_REPORT',
+          report: positionReport({ size: 0, receivedAt: now, venueTime: now, source: 'stream' }),
+        });
         break;
       case 'SIDE_FLIP':
         setTruth('sell', FULL);
-        send({ type: 'POSITION_REPORT', report: positionReport({ side: 'sell', size: FULL, receivedAt: now, venueTime: now, source: 'stream' }) });
+        send({
+          type: 'POSITION_REPORT',
+          report: positionReport({ side: 'sell', size: FULL, receivedAt: now, venueTime: now, source: 'stream' }),
+        });
         break;
-      case 'FEED_DOWN': world.feedUp = false; send({ type: 'FEED', up: false }); break;
-      case 'STOP_CONFIRMED': world.stop = 'open'; break;
-      case 'STOP_REFUSED': world.stop = 'rejected'; break;
-      case 'CLOSE': send({ type: 'CLOSE' }); break;
+      case 'FEED_DOWN':
+        world.feedUp = false;
+        send({ type: 'FEED', up: false });
+        break;
+      case 'STOP_CONFIRMED':
+        world.stop = 'open';
+        break;
+      case 'STOP_REFUSED':
+        world.stop = 'rejected';
+        break;
+      case 'CLOSE':
+        send({ type: 'CLOSE' });
+        break;
       case 'CLOSE_FILLED': {
         const last = [...world.closes.values()].filter((c) => c.status === 'open').at(-1);
         if (last !== undefined) {
@@ -420,7 +557,10 @@ function replay(
         }
         break;
       }
-      case 'ADOPT': shown.adopted = true; send({ type: 'ADOPT' }); break;
+      case 'ADOPT':
+        shown.adopted = true;
+        send({ type: 'ADOPT' });
+        break;
       case 'TIMEOUT': {
         const deadline = ctx()?.deadline ?? now;
         clock.advanceSync(deadline > now ? deadline - now + 1 : settings.timeoutMs);
@@ -450,27 +590,59 @@ function replay(
   const top = topNow();
   const c = ctx();
   const closesOpen = [...world.closes.values()].some((x) => x.status === 'open');
-  const rest = world.rest === undefined ? 'missing' : world.rest.size > 0 ? world.rest.side : world.rest.venueTime === STALE_VENUE_TIME ? 'stale' : 'flat';
+  const rest =
+    world.rest === undefined
+      ? 'missing'
+      : world.rest.size > 0
+        ? world.rest.side
+        : world.rest.venueTime === STALE_VENUE_TIME
+          ? 'stale'
+          : 'flat';
   const digest = JSON.stringify([
-    actor?.getSnapshot().value ?? 'init', world.truth, world.entry, rest, world.stop, closesOpen, world.feedUp,
-    shown.fill, shown.dead, shown.stopConfirmed, shown.stopRefused, shown.adopted, flatCounts(),
-    c?.closeRequest?.status, c?.closes.length, alerts.length, entryMode,
+    actor?.getSnapshot().value ?? 'init',
+    world.truth,
+    world.entry,
+    rest,
+    world.stop,
+    closesOpen,
+    world.feedUp,
+    shown.fill,
+    shown.dead,
+    shown.stopConfirmed,
+    shown.stopRefused,
+    shown.adopted,
+    flatCounts(),
+    c?.closeRequest?.status,
+    c?.closes.length,
+    alerts.length,
+    entryMode,
   ]);
   return {
-    history, trace, top, violations, alerts, digest,
+    history,
+    trace,
+    top,
+    violations,
+    alerts,
+    digest,
     offers: history.length >= cfg.maxDepth ? [] : offersFor(top, history.length === 0, world, cfg, closesOpen, c),
   };
 }
 
 /** The abstract events that make sense next: keeps the graph small and every path meaningful. */
 function offersFor(
-  top: string, atStart: boolean, world: World, cfg: ModelConfig, closesOpen: boolean, c: PositionContext | undefined,
+  top: string,
+  atStart: boolean,
+  world: World,
+  cfg: ModelConfig,
+  closesOpen: boolean,
+  c: PositionContext | undefined,
 ): AbstractEventType[] {
   const excluded = new Set(cfg.exclude ?? []);
   const pick = (xs: readonly AbstractEventType[]) => xs.filter((x) => !excluded.has(x));
   if (atStart) return pick(cfg.startEvents ?? START_EVENTS);
   const entry: AbstractEventType[] = [];
-  if (world.entry?.status !== 'filled' && world.entry?.status !== 'cancelled') entry.push('STREAM_FILL', 'ORDER_FILLED', 'ORDER_CANCELLED');
+  if (world.entry?.status !== 'filled' && world.entry?.status !== 'cancelled')
+    entry.push('STREAM_FILL', 'ORDER_FILLED', 'ORDER_CANCELLED');
   if (world.entry === undefined) entry.push('ORDER_PARTIAL');
   const rest: AbstractEventType[] = ['REST_EMPTY', 'REST_STALE_FLAT', 'REST_CATCHES_UP'];
   const close: AbstractEventType[] = c?.closeRequest?.status !== 'active' ? ['CLOSE'] : [];
@@ -482,11 +654,27 @@ function offersFor(
     case 'protecting':
       return pick(['STOP_CONFIRMED', 'STOP_REFUSED', ...close, 'TIMEOUT', 'RESTART']);
     case 'open':
-      return pick([...close, 'FRESH_FLAT', 'REST_STALE_FLAT', 'REST_CATCHES_UP', ...(world.feedUp ? ['FEED_DOWN' as const] : []), ...flip, 'TIMEOUT', 'RESTART']);
+      return pick([
+        ...close,
+        'FRESH_FLAT',
+        'REST_STALE_FLAT',
+        'REST_CATCHES_UP',
+        ...(world.feedUp ? ['FEED_DOWN' as const] : []),
+        ...flip,
+        'TIMEOUT',
+        'RESTART',
+      ]);
     case 'closing':
     case 'rollingBack':
     case 'verifyingClosed':
-      return pick([...(closesOpen ? ['CLOSE_FILLED' as const] : []), ...rest, 'FRESH_FLAT', ...flip, 'TIMEOUT', 'RESTART']);
+      return pick([
+        ...(closesOpen ? ['CLOSE_FILLED' as const] : []),
+        ...rest,
+        'FRESH_FLAT',
+        ...flip,
+        'TIMEOUT',
+        'RESTART',
+      ]);
     case 'orphanAlert':
       return pick([...entry, 'REST_CATCHES_UP', 'FRESH_FLAT', ...close, 'ADOPT', 'TIMEOUT', 'RESTART']);
     default:

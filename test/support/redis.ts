@@ -47,7 +47,8 @@ export function redisForThisFile(name: string): { readonly prefix: string; reado
   return {
     prefix,
     get redis(): Redis {
-      if (redis === undefined) throw new Error('redisForThisFile: the connection exists only while the file\'s tests run');
+      if (redis === undefined)
+        throw new Error("redisForThisFile: the connection exists only while the file's tests run");
       return redis;
     },
   };

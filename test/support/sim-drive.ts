@@ -23,10 +23,15 @@ export interface DriveOptions {
   readonly realMsPerStep?: number;
 }
 
-const pause = (realMs: number | undefined): Promise<void> => (realMs === undefined ? flush() : new Promise<void>((resolve) => setTimeout(resolve, realMs)));
+const pause = (realMs: number | undefined): Promise<void> =>
+  realMs === undefined ? flush() : new Promise<void>((resolve) => setTimeout(resolve, realMs));
 
 /** Advances `clock` step by step until `work` settles; returns its value or rethrows its error. */
-export async function driveUntilSettled<T>(clock: SimulatedClock, work: Promise<T>, opts: DriveOptions = {}): Promise<T> {
+export async function driveUntilSettled<T>(
+  clock: SimulatedClock,
+  work: Promise<T>,
+  opts: DriveOptions = {},
+): Promise<T> {
   const { stepMs = 50, maxMs = 120_000 } = opts;
   let settled = false;
   const watched = work.finally(() => {
@@ -61,7 +66,11 @@ export async function driveUntil(clock: SimulatedClock, done: () => boolean, opt
 }
 
 /** Advances `clock` by `ms` in steps, letting what is due settle after each (as `driveUntil`). */
-export async function driveFor(clock: SimulatedClock, ms: number, opts: Omit<DriveOptions, 'maxMs'> = {}): Promise<void> {
+export async function driveFor(
+  clock: SimulatedClock,
+  ms: number,
+  opts: Omit<DriveOptions, 'maxMs'> = {},
+): Promise<void> {
   const until = clock.now() + ms;
   await driveUntil(clock, () => clock.now() >= until, { ...opts, maxMs: ms });
 }

@@ -28,7 +28,10 @@ export async function simHarness(config: Partial<ConfigInput> = {}, seed = 7): P
   clock.set(T0);
   const sim = new SimExchange({ clock, seed });
   sim.setPrice('AVL/USDT:USDT', 0.25);
-  const guard = await createGuard({ accounts: [{ id: 'main', exchange: 'sim' }], ...config }, { clock, sim, persistence: 'memory' });
+  const guard = await createGuard(
+    { accounts: [{ id: 'main', exchange: 'sim' }], ...config },
+    { clock, sim, persistence: 'memory' },
+  );
   const advance = async (ms: number, stepMs = 50) => {
     await flush();
     for (let t = 0; t < ms; t += stepMs) {
@@ -36,14 +39,20 @@ export async function simHarness(config: Partial<ConfigInput> = {}, seed = 7): P
       await flush();
     }
   };
-  const until = async (pos: PositionHandle, states: readonly PositionStateName[] = ['open', 'closed', 'failed', 'orphanAlert'], maxMs = 120_000) => {
+  const until = async (
+    pos: PositionHandle,
+    states: readonly PositionStateName[] = ['open', 'closed', 'failed', 'orphanAlert'],
+    maxMs = 120_000,
+  ) => {
     await flush();
     for (let t = 0; t <= maxMs; t += 50) {
       if (states.includes(pos.state)) return pos.state;
       clock.increment(50);
       await flush();
     }
-    throw new Error(`position ${pos.id} did not reach ${states.join('|')} within ${maxMs} ms of simulated time; it is ${pos.state}`);
+    throw new Error(
+      `position ${pos.id} did not reach ${states.join('|')} within ${maxMs} ms of simulated time; it is ${pos.state}`,
+    );
   };
   return { clock, sim, guard, advance, until };
 }

@@ -18,15 +18,22 @@ export function recorder(): StreamRecorder {
       const i = events.findIndex((e, k) => k >= from && match(e));
       if (i !== -1) return i;
     }
-    throw new Error(`no matching event; got ${events.map((e) => (e.type === 'connection' ? e.status : e.type)).join(',')}`);
+    throw new Error(
+      `no matching event; got ${events.map((e) => (e.type === 'connection' ? e.status : e.type)).join(',')}`,
+    );
   };
   return { events, onEvent: (e: StreamEvent) => events.push(e), until };
 }
 
-export const isConnection = (status: 'up' | 'down') => (e: StreamEvent): boolean => e.type === 'connection' && e.status === status;
+export const isConnection =
+  (status: 'up' | 'down') =>
+  (e: StreamEvent): boolean =>
+    e.type === 'connection' && e.status === status;
 
 /** Subscribes a recorder to `port` and waits until the stream is up. */
-export async function liveStream(port: ExchangePort): Promise<StreamRecorder & { readonly subscription: StreamSubscription }> {
+export async function liveStream(
+  port: ExchangePort,
+): Promise<StreamRecorder & { readonly subscription: StreamSubscription }> {
   const r = recorder();
   const subscription = port.subscribe(r.onEvent);
   await r.until(isConnection('up'));

@@ -6,7 +6,8 @@
 import { createHmac } from 'node:crypto';
 import WebSocket from 'ws';
 
-export const hmac = (secret: string, payload: string): string => createHmac('sha256', secret).update(payload).digest('hex');
+export const hmac = (secret: string, payload: string): string =>
+  createHmac('sha256', secret).update(payload).digest('hex');
 
 export interface RawReply {
   readonly status: number;
@@ -29,21 +30,39 @@ async function send(url: string, init: RequestInit): Promise<RawReply> {
 }
 
 /** A signed Bybit v5 request (`X-BAPI-*`); `sign` replaces the signature when given. */
-export function bybit(base: string, method: 'GET' | 'POST', path: string, params: Record<string, unknown>, cred: { key: string; secret: string; ts?: number; sign?: string }): Promise<RawReply> {
+export function bybit(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  params: Record<string, unknown>,
+  cred: { key: string; secret: string; ts?: number; sign?: string },
+): Promise<RawReply> {
   const ts = String(cred.ts ?? Date.now());
   const recv = '5000';
   const query = method === 'GET' ? new URLSearchParams(params as Record<string, string>).toString() : '';
   const body = method === 'POST' ? JSON.stringify(params) : undefined;
-  const signature = cred.sign ?? hmac(cred.secret, ts + cred.key + recv + (method === 'GET' ? query : body ?? ''));
+  const signature = cred.sign ?? hmac(cred.secret, ts + cred.key + recv + (method === 'GET' ? query : (body ?? '')));
   return send(`${base}${path}${query === '' ? '' : `?${query}`}`, {
     method,
-    headers: { 'X-BAPI-API-KEY': cred.key, 'X-BAPI-TIMESTAMP': ts, 'X-BAPI-RECV-WINDOW': recv, 'X-BAPI-SIGN': signature, 'Content-Type': 'application/json' },
+    headers: {
+      'X-BAPI-API-KEY': cred.key,
+      'X-BAPI-TIMESTAMP': ts,
+      'X-BAPI-RECV-WINDOW': recv,
+      'X-BAPI-SIGN': signature,
+      'Content-Type': 'application/json',
+    },
     ...(body === undefined ? {} : { body }),
   });
 }
 
 /** A signed Binance USD-M request (query for GET/DELETE, form body for POST). */
-export function binance(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, params: Record<string, string>, cred: { key: string; secret: string; sign?: string }): Promise<RawReply> {
+export function binance(
+  base: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  params: Record<string, string>,
+  cred: { key: string; secret: string; sign?: string },
+): Promise<RawReply> {
   const query = new URLSearchParams({ ...params, timestamp: String(Date.now()), recvWindow: '5000' }).toString();
   const signed = `${query}&signature=${cred.sign ?? hmac(cred.secret, query)}`;
   const inBody = method === 'POST';
@@ -55,7 +74,12 @@ export function binance(base: string, method: 'GET' | 'POST' | 'DELETE', path: s
 }
 
 /** A plain JSON request (admin endpoint, public endpoints, listen keys). */
-export function plain(url: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}): Promise<RawReply> {
+export function plain(
+  url: string,
+  method = 'GET',
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<RawReply> {
   return send(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 }
 
@@ -72,14 +96,16 @@ export interface Socket {
 export async function socket(url: string): Promise<Socket> {
   const ws = new WebSocket(url);
   const messages: Record<string, unknown>[] = [];
-  const waiters: { match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+  const waiters: { match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] =
+    [];
   ws.on('message', (raw) => {
     const m = JSON.parse(String(raw)) as Record<string, unknown>;
     messages.push(m);
-    for (const w of [...waiters]) if (w.match(m)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(m);
-    }
+    for (const w of [...waiters])
+      if (w.match(m)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
   });
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
@@ -94,7 +120,13 @@ export async function socket(url: string): Promise<Socket> {
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no matching message')), timeoutMs);
-        waiters.push({ match, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+        waiters.push({
+          match,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
       });
     },
     closed,

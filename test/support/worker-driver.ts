@@ -17,7 +17,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import {
-  WORKER_SETTINGS_ENV, type WorkerCommand, type WorkerLine, type WorkerLineOf, type WorkerSettings,
+  WORKER_SETTINGS_ENV,
+  type WorkerCommand,
+  type WorkerLine,
+  type WorkerLineOf,
+  type WorkerSettings,
 } from './worker-protocol.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
@@ -34,7 +38,7 @@ export interface SpawnOptions {
 }
 
 type Waiter = { match: (l: WorkerLine) => boolean; resolve: (l: WorkerLine) => void };
-type CommandBody = WorkerCommand extends infer C ? C extends WorkerCommand ? Omit<C, 'ref'> : never : never;
+type CommandBody = WorkerCommand extends infer C ? (C extends WorkerCommand ? Omit<C, 'ref'> : never) : never;
 
 const live = new Set<WorkerProcess>();
 let refs = 0;
@@ -49,13 +53,20 @@ export class WorkerProcess {
   private readonly waiters = new Set<Waiter>();
   private readonly child: ChildProcessWithoutNullStreams;
 
-  constructor(readonly settings: WorkerSettings, options: SpawnOptions = {}) {
+  constructor(
+    readonly settings: WorkerSettings,
+    options: SpawnOptions = {},
+  ) {
     const env: NodeJS.ProcessEnv = { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(settings) };
     delete env.POSGUARD_CRASH_AT;
     if (options.crashAt !== undefined) env.POSGUARD_CRASH_AT = options.crashAt;
     // ccxt is imported before tsx registers its hooks: through them its hundreds of modules
     // take a second longer to load, and every crash test spawns two workers.
-    this.child = spawn(process.execPath, ['--import', 'ccxt', '--import', 'tsx', WORKER_ENTRY], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', 'ccxt', '--import', 'tsx', WORKER_ENTRY], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     live.add(this);
     this.exited = new Promise<WorkerExit>((resolve) => {
       this.child.once('exit', (code, signal) => {
@@ -105,14 +116,25 @@ export class WorkerProcess {
   }
 
   /** The first line (seen already or to come) that matches; rejects after `timeoutMs` or when the worker exits first. */
-  waitFor<L extends WorkerLine = WorkerLine>(match: (l: WorkerLine) => boolean, timeoutMs: number, what: string): Promise<L> {
+  waitFor<L extends WorkerLine = WorkerLine>(
+    match: (l: WorkerLine) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<L> {
     const seen = this.lines.find(match);
     if (seen !== undefined) return Promise.resolve(seen as L);
     return new Promise<L>((resolve, reject) => {
       const fail = (why: string) => {
         this.waiters.delete(waiter);
         clearTimeout(timer);
-        reject(new Error(`worker ${this.name} (${this.procState()}): ${what}: ${why}\n--- its last lines:\n${this.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n')}\n--- stderr:\n${this.stderr.slice(-2_000)}`));
+        reject(
+          new Error(
+            `worker ${this.name} (${this.procState()}): ${what}: ${why}\n--- its last lines:\n${this.lines
+              .slice(-15)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}\n--- stderr:\n${this.stderr.slice(-2_000)}`,
+          ),
+        );
       };
       const waiter: Waiter = {
         match,
@@ -142,7 +164,11 @@ export class WorkerProcess {
   }
 
   /** Sends a command and resolves with its reply (`expected`), or rejects with the refusal. */
-  async request<T extends WorkerLine['type']>(command: CommandBody, expected: T, timeoutMs = 10_000): Promise<WorkerLineOf<T>> {
+  async request<T extends WorkerLine['type']>(
+    command: CommandBody,
+    expected: T,
+    timeoutMs = 10_000,
+  ): Promise<WorkerLineOf<T>> {
     const ref = this.send(command);
     const reply = await this.waitFor((l) => 'ref' in l && l.ref === ref, timeoutMs, `reply to ${command.cmd}`);
     if (reply.type !== expected) throw new WorkerRefusal(reply);
@@ -156,7 +182,11 @@ export class WorkerProcess {
 
   /** Waits until the position enters one of `states` on this worker. */
   reaches(positionId: string, states: readonly string[], timeoutMs: number): Promise<WorkerLineOf<'transition'>> {
-    return this.waitFor<WorkerLineOf<'transition'>>((l) => l.type === 'transition' && l.id === positionId && states.includes(l.state), timeoutMs, `position ${positionId} reaching ${states.join('|')}`);
+    return this.waitFor<WorkerLineOf<'transition'>>(
+      (l) => l.type === 'transition' && l.id === positionId && states.includes(l.state),
+      timeoutMs,
+      `position ${positionId} reaching ${states.join('|')}`,
+    );
   }
 
   signal(sig: NodeJS.Signals): void {
@@ -186,7 +216,11 @@ export class WorkerProcess {
 export class WorkerRefusal extends Error {
   readonly code: string | undefined;
   constructor(readonly line: WorkerLine) {
-    super(line.type === 'refused' ? `${line.cmd} refused (${line.code ?? line.error}): ${line.message}` : `unexpected reply ${JSON.stringify(line)}`);
+    super(
+      line.type === 'refused'
+        ? `${line.cmd} refused (${line.code ?? line.error}): ${line.message}`
+        : `unexpected reply ${JSON.stringify(line)}`,
+    );
     this.code = line.type === 'refused' ? line.code : undefined;
   }
 }

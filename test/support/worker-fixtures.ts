@@ -9,7 +9,7 @@ import { systemClock } from '../../src/clock.js';
 import { parseClientOrderId } from '../../src/domain/client-order-id.js';
 import type { AccountId } from '../../src/domain/ids.js';
 import { SimExchange } from '../../src/exchange/sim/index.js';
-import { startWireSimulator, type WireSimulator } from '../../src/exchange/wire/index.js';
+import { startWireSimulator, type WireSimulator } from '../../src/venue-simulator/index.js';
 import { RedisStore } from '../../src/persistence/redis-store.js';
 import type { WorkerSettings } from './worker-protocol.js';
 
@@ -25,8 +25,13 @@ export const STOP_REFUSAL: Record<WireVenue, string> = { bybit: '110093', binanc
  * planned only on a position report younger than `reportStaleMs`.
  */
 export const WORKER_VERIFICATION = {
-  timeoutMs: 3_000, unknownAlertAfterMs: 1_500, closeVerifyAttempts: 10, closeVerifyWindowMs: 3_000,
-  restLagMs: 300, reportStaleMs: 3_000, feedDownPollMs: 100,
+  timeoutMs: 3_000,
+  unknownAlertAfterMs: 1_500,
+  closeVerifyAttempts: 10,
+  closeVerifyWindowMs: 3_000,
+  restLagMs: 300,
+  reportStaleMs: 3_000,
+  feedDownPollMs: 100,
 } as const;
 
 /** One venue account a worker trades, and the wire format it speaks. */
@@ -42,7 +47,11 @@ export interface WireVenueFixture {
   nextAccount(): string;
   /** The settings of a worker trading `accounts` (each on its exchange), persisting under `redisPrefix`. */
   settings(o: {
-    accounts: readonly WorkerAccount[]; redisPrefix: string; workerId: string; redisUrl: string; leaseTtlMs: number;
+    accounts: readonly WorkerAccount[];
+    redisPrefix: string;
+    workerId: string;
+    redisUrl: string;
+    leaseTtlMs: number;
     /** Overrides of `WORKER_VERIFICATION`. */
     verification?: Partial<Record<keyof typeof WORKER_VERIFICATION, number>>;
   }): WorkerSettings;
@@ -67,12 +76,19 @@ export async function wireVenueFixture(accounts: number, seed = 11): Promise<Wir
       return name;
     },
     settings: ({ accounts, redisPrefix, workerId, redisUrl, leaseTtlMs, verification }) => ({
-      redisPrefix, workerId,
+      redisPrefix,
+      workerId,
       config: {
         redis: redisUrl,
         accounts: accounts.map(({ account, exchange }) => {
           const { apiKey, secret } = credential(account);
-          return { id: account, exchange, apiKey, secret, urls: exchange === 'bybit' ? wire.urls.bybit : wire.urls.binanceusdm };
+          return {
+            id: account,
+            exchange,
+            apiKey,
+            secret,
+            urls: exchange === 'bybit' ? wire.urls.bybit : wire.urls.binanceusdm,
+          };
         }),
         verification: { ...WORKER_VERIFICATION, ...verification },
         ownership: { leaseTtlMs },
@@ -100,8 +116,13 @@ export interface SentOrder {
 export function sentOrders(venue: SimExchange, account: string): SentOrder[] {
   return venue.requests({ account, method: 'createOrder' }).map((r) => ({
     role: parseClientOrderId(r.params.clientOrderId)?.role ?? `(not posguard's: ${r.params.clientOrderId})`,
-    clientOrderId: r.params.clientOrderId, side: r.params.side, type: r.params.type, amount: r.params.amount,
-    reduceOnly: r.params.reduceOnly, result: r.result, at: r.at,
+    clientOrderId: r.params.clientOrderId,
+    side: r.params.side,
+    type: r.params.type,
+    amount: r.params.amount,
+    reduceOnly: r.params.reduceOnly,
+    result: r.result,
+    at: r.at,
   }));
 }
 
@@ -117,16 +138,24 @@ export function sentTwice(orders: readonly SentOrder[]): string[] {
 export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-    })]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** The persisted state of a position and whether it is still in its account's live set. */
-export async function storedState(redis: Redis, prefix: string, account: string, positionId: string): Promise<{ state: string | null; live: boolean }> {
+export async function storedState(
+  redis: Redis,
+  prefix: string,
+  account: string,
+  positionId: string,
+): Promise<{ state: string | null; live: boolean }> {
   const store = new RedisStore(redis, prefix);
   const [state, live] = await Promise.all([
     redis.hget(store.keys.position(positionId), 'state'),
@@ -136,12 +165,21 @@ export async function storedState(redis: Redis, prefix: string, account: string,
 }
 
 /** The position id journalled for an idempotency key. */
-export function positionForKey(redis: Redis, prefix: string, account: string, key: string): Promise<string | undefined> {
+export function positionForKey(
+  redis: Redis,
+  prefix: string,
+  account: string,
+  key: string,
+): Promise<string | undefined> {
   return new RedisStore(redis, prefix).positionForKey(account as AccountId, key);
 }
 
 /** The account's lease as Redis holds it: `worker|token` and the milliseconds it has left. */
-export async function leaseOf(redis: Redis, prefix: string, account: string): Promise<{ holder: string | null; ttlMs: number }> {
+export async function leaseOf(
+  redis: Redis,
+  prefix: string,
+  account: string,
+): Promise<{ holder: string | null; ttlMs: number }> {
   const key = new RedisStore(redis, prefix).keys.lease(account);
   const [holder, ttlMs] = await Promise.all([redis.get(key), redis.pttl(key)]);
   return { holder, ttlMs };
@@ -152,12 +190,22 @@ export async function leaseOf(redis: Redis, prefix: string, account: string): Pr
  * is once its renewals run. (A worker whose start took longer than the TTL finds its lease
  * expired when it is ready, and takes it again at its first renewal.)
  */
-export async function leaseHeld(redis: Redis, prefix: string, account: string, workerId: string, ttlMs: number, withinMs = 15_000): Promise<void> {
+export async function leaseHeld(
+  redis: Redis,
+  prefix: string,
+  account: string,
+  workerId: string,
+  ttlMs: number,
+  withinMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const lease = await leaseOf(redis, prefix, account);
     if (lease.holder?.startsWith(`${workerId}#`) === true && lease.ttlMs > ttlMs / 2) return;
-    if (Date.now() > deadline) throw new Error(`${workerId} does not hold the lease of ${account} after ${withinMs} ms (it is ${JSON.stringify(lease)})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${workerId} does not hold the lease of ${account} after ${withinMs} ms (it is ${JSON.stringify(lease)})`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

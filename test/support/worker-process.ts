@@ -22,14 +22,27 @@ function print(line: WorkerLine): void {
 }
 
 function describeError(e: unknown): { code: string | undefined; error: string; message: string } {
-  if (e instanceof Error) return { code: (e as { code?: unknown }).code === undefined ? undefined : String((e as { code?: unknown }).code), error: e.name, message: e.message };
+  if (e instanceof Error)
+    return {
+      code: (e as { code?: unknown }).code === undefined ? undefined : String((e as { code?: unknown }).code),
+      error: e.name,
+      message: e.message,
+    };
   return { code: undefined, error: 'unknown', message: String(e) };
 }
 
 function onEvent(event: GuardEvent): void {
   if (event.type === 'transition') {
     const { row, from } = event;
-    print({ type: 'transition', id: row.id, from, state: row.state, size: row.size, reason: row.reason, at: row.updatedAt });
+    print({
+      type: 'transition',
+      id: row.id,
+      from,
+      state: row.state,
+      size: row.size,
+      reason: row.reason,
+      at: row.updatedAt,
+    });
   } else if (event.type === 'alert') {
     print({ type: 'alert', kind: event.alert.kind, positionId: event.alert.positionId, message: event.alert.message });
   } else if (event.type === 'lease') {
@@ -61,12 +74,22 @@ async function handle(guard: Guard, c: WorkerCommand): Promise<void> {
         print({ type: 'resumed', ref: c.ref, account: c.account });
         return;
       case 'positions': {
-        const rows = (await guard.positions()).map((r) => ({ id: r.id, state: r.state, size: r.size, reason: r.reason, history: r.history }));
+        const rows = (await guard.positions()).map((r) => ({
+          id: r.id,
+          state: r.state,
+          size: r.size,
+          reason: r.reason,
+          history: r.history,
+        }));
         print({ type: 'positions', ref: c.ref, rows });
         return;
       }
       case 'alerts': {
-        const alerts = (await guard.alerts()).map((a) => ({ kind: a.kind, positionId: a.positionId, message: a.message }));
+        const alerts = (await guard.alerts()).map((a) => ({
+          kind: a.kind,
+          positionId: a.positionId,
+          message: a.message,
+        }));
         print({ type: 'alerts', ref: c.ref, alerts });
         return;
       }
@@ -95,7 +118,10 @@ async function main(): Promise<void> {
   const settings = JSON.parse(raw) as WorkerSettings;
   const started = Date.now();
   const guard = await createGuard(settings.config, {
-    persistence: 'redis', redisPrefix: settings.redisPrefix, workerId: settings.workerId, onEvent,
+    persistence: 'redis',
+    redisPrefix: settings.redisPrefix,
+    workerId: settings.workerId,
+    onEvent,
     ...(settings.handoverDeadlineMs === undefined ? {} : { handoverDeadlineMs: settings.handoverDeadlineMs }),
   });
   print({ type: 'ready', workerId: settings.workerId, pid: process.pid, guardStartMs: Date.now() - started });

@@ -53,7 +53,14 @@ export type WorkerLine =
   | { readonly type: 'closeAsked'; readonly ref: string; readonly id: string; readonly result: string }
   | { readonly type: 'halted'; readonly ref: string; readonly account: string }
   | { readonly type: 'resumed'; readonly ref: string; readonly account: string }
-  | { readonly type: 'refused'; readonly ref: string; readonly cmd: string; readonly code: string | undefined; readonly error: string; readonly message: string }
+  | {
+      readonly type: 'refused';
+      readonly ref: string;
+      readonly cmd: string;
+      readonly code: string | undefined;
+      readonly error: string;
+      readonly message: string;
+    }
   | { readonly type: 'positions'; readonly ref: string; readonly rows: readonly WorkerRow[] }
   | { readonly type: 'alerts'; readonly ref: string; readonly alerts: readonly WorkerAlert[] }
   | { readonly type: 'flushed'; readonly ref: string }
@@ -61,7 +68,15 @@ export type WorkerLine =
   | { readonly type: 'stopped'; readonly ref: string | undefined }
   /** This worker took an account's lease or lost it. */
   | { readonly type: 'lease'; readonly account: string; readonly held: boolean }
-  | { readonly type: 'transition'; readonly id: string; readonly from: PositionStateName; readonly state: PositionStateName; readonly size: number; readonly reason: string | undefined; readonly at: number }
+  | {
+      readonly type: 'transition';
+      readonly id: string;
+      readonly from: PositionStateName;
+      readonly state: PositionStateName;
+      readonly size: number;
+      readonly reason: string | undefined;
+      readonly at: number;
+    }
   | ({ readonly type: 'alert' } & WorkerAlert)
   | { readonly type: 'trouble'; readonly message: string; readonly error: string | undefined }
   | { readonly type: 'fatal'; readonly message: string };

@@ -6,7 +6,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountId } from '../../src/domain/ids.js';
+import { asAccountId } from '../../src/domain/ids.js';
 import { BullmqSweepScheduler } from '../../src/sweeps/scheduler.js';
 import type { SweepKind, SweepReport } from '../../src/sweeps/sweep.js';
 import { eventually } from '../service/support.js';
@@ -22,22 +22,42 @@ afterAll(() => {
   bull.disconnect();
 });
 
-const report = (kind: SweepKind): SweepReport => ({ id: `${kind}-1`, account: accountId('main'), kind, worker: 'w', startedAt: 0, finishedAt: 0, findings: [], actions: [] });
+const report = (kind: SweepKind): SweepReport => ({
+  id: `${kind}-1`,
+  account: asAccountId('main'),
+  kind,
+  worker: 'w',
+  startedAt: 0,
+  finishedAt: 0,
+  findings: [],
+  actions: [],
+});
 
 describe('the sweep schedules', () => {
   it('come back when one is deleted (as bull-board can), and the sweeps go on', async () => {
     const runs: SweepKind[] = [];
-    const scheduler = new BullmqSweepScheduler(bull, `${db.prefix}a`, { orphanEveryMs: 300, reconcileEveryMs: 400 }, () => {});
-    await scheduler.start(accountId('main'), async (kind) => {
+    const scheduler = new BullmqSweepScheduler(
+      bull,
+      `${db.prefix}a`,
+      { orphanEveryMs: 300, reconcileEveryMs: 400 },
+      () => {},
+    );
+    await scheduler.start(asAccountId('main'), async (kind) => {
       runs.push(kind);
       return report(kind);
     });
-    const queue = new Queue(BullmqSweepScheduler.queueName(accountId('main')), { connection: bull, prefix: `${db.prefix}a` });
+    const queue = new Queue(BullmqSweepScheduler.queueName(asAccountId('main')), {
+      connection: bull,
+      prefix: `${db.prefix}a`,
+    });
     try {
       await eventually(() => runs.includes('orphans'), 10_000);
       expect(await queue.removeJobScheduler('orphans')).toBe(true);
       const afterRemoval = runs.filter((k) => k === 'orphans').length;
-      await eventually(async () => (await queue.getJobSchedulers()).some((s) => s.key === 'orphans' || s.id === 'orphans'), 10_000);
+      await eventually(
+        async () => (await queue.getJobSchedulers()).some((s) => s.key === 'orphans' || s.id === 'orphans'),
+        10_000,
+      );
       await eventually(() => runs.filter((k) => k === 'orphans').length > afterRemoval + 1, 10_000);
       // Job data names the account and nothing else.
       const jobs = await queue.getJobs(['completed', 'delayed', 'waiting']);
@@ -52,8 +72,14 @@ describe('the sweep schedules', () => {
   it('report a kind stale once when its scheduled runs stop finishing', async () => {
     const stale: [string, SweepKind, number][] = [];
     let failures = 0;
-    const scheduler = new BullmqSweepScheduler(bull, `${db.prefix}b`, { orphanEveryMs: 200, reconcileEveryMs: 60_000 }, () => {}, (a, k, ms) => stale.push([a, k, ms]));
-    await scheduler.start(accountId('main'), async (kind) => {
+    const scheduler = new BullmqSweepScheduler(
+      bull,
+      `${db.prefix}b`,
+      { orphanEveryMs: 200, reconcileEveryMs: 60_000 },
+      () => {},
+      (a, k, ms) => stale.push([a, k, ms]),
+    );
+    await scheduler.start(asAccountId('main'), async (kind) => {
       if (kind === 'orphans') {
         failures += 1;
         throw new Error('the venue answers 503');

@@ -6,7 +6,16 @@ import { planSweep, type OrphanPolicy } from '../../src/sweeps/sweep-plan.js';
 
 const AVL = 'AVL/USDT:USDT';
 const P1 = '01KAV9FT00000000000000000P' as PositionId;
-const report: PositionStatusReport = { source: 'position-query', venueTime: 1, receivedAt: 2, symbol: AVL, side: 'buy', size: 43, entryPrice: 0.25, markPrice: 0.25 };
+const report: PositionStatusReport = {
+  source: 'position-query',
+  venueTime: 1,
+  receivedAt: 2,
+  symbol: AVL,
+  side: 'buy',
+  size: 43,
+  entryPrice: 0.25,
+  markPrice: 0.25,
+};
 const orphan: Finding = { kind: 'orphan', symbol: AVL, side: 'buy', size: 43 };
 const view = new Map([[AVL, report]]);
 
@@ -23,9 +32,16 @@ describe('planSweep (pure)', () => {
   });
 
   it('a leftover stop is cancelled only where the freshest report positively shows its symbol flat; elsewhere it is alerted', () => {
-    const leftover = { kind: 'leftoverStop' as const, symbol: report.symbol, clientOrderId: 'pg-01KAV9G5EJ5AQPJ3PWG3MCMNT0-s1', positionId: undefined };
+    const leftover = {
+      kind: 'leftoverStop' as const,
+      symbol: report.symbol,
+      clientOrderId: 'pg-01KAV9G5EJ5AQPJ3PWG3MCMNT0-s1',
+      positionId: undefined,
+    };
     const flat = new Map([[report.symbol, { ...report, size: 0, side: undefined }]]);
-    expect(planSweep([leftover], flat, 'alert')).toMatchObject([{ kind: 'cancelStop', clientOrderId: leftover.clientOrderId, alert: { kind: 'mismatch', topic: 'leftoverStop' } }]);
+    expect(planSweep([leftover], flat, 'alert')).toMatchObject([
+      { kind: 'cancelStop', clientOrderId: leftover.clientOrderId, alert: { kind: 'mismatch', topic: 'leftoverStop' } },
+    ]);
     expect(planSweep([leftover], view, 'alert').map((c) => c.kind)).toEqual(['alert']); // the symbol is held: the stop may protect it
     expect(planSweep([leftover], new Map(), 'alert').map((c) => c.kind)).toEqual(['alert']); // not in the list proves nothing
   });
@@ -36,9 +52,13 @@ describe('planSweep (pure)', () => {
 
   it('a difference is a mismatch alert with its kind as the topic, about its position', () => {
     const f: Finding = { kind: 'sizeMismatch', positionId: P1, symbol: AVL, local: 43, venue: 20 };
-    expect(planSweep([f], view, 'flatten')).toEqual([{
-      kind: 'alert', alert: { kind: 'mismatch', topic: 'sizeMismatch', message: expect.stringContaining('believes 43') }, subject: { symbol: AVL, positionId: P1 },
-    }]);
+    expect(planSweep([f], view, 'flatten')).toEqual([
+      {
+        kind: 'alert',
+        alert: { kind: 'mismatch', topic: 'sizeMismatch', message: expect.stringContaining('believes 43') },
+        subject: { symbol: AVL, positionId: P1 },
+      },
+    ]);
   });
 
   it('keeps the order of the findings, one command each', () => {

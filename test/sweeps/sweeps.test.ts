@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf } from '../../src/domain/ids.js';
+import { asClientOrderId } from '../../src/domain/ids.js';
 import { createSimPort } from '../../src/exchange/sim/index.js';
 import { simHarness, type Harness } from '../support/sim-harness.js';
 
@@ -11,8 +11,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-const sweeps = (orphanPolicy: 'alert' | 'adopt' | 'flatten' = 'alert') =>
-  ({ sweeps: { orphanEveryMs: 1_000, reconcileEveryMs: 2_000, orphanPolicy, stuckAfterMs: 3_000 } });
+const sweeps = (orphanPolicy: 'alert' | 'adopt' | 'flatten' = 'alert') => ({
+  sweeps: { orphanEveryMs: 1_000, reconcileEveryMs: 2_000, orphanPolicy, stuckAfterMs: 3_000 },
+});
 
 describe('sweeps through the guard', () => {
   it('reports a position opened directly on the venue as an orphan within one orphan interval', async () => {
@@ -68,7 +69,16 @@ describe('sweeps through the guard', () => {
 
   it('reconciliation finds a size difference, a missing stop and a stuck actor, and its report lists each', async () => {
     h = await simHarness({
-      ...sweeps(), verification: { timeoutMs: 600_000, unknownAlertAfterMs: 600_000, closeVerifyAttempts: 10, closeVerifyWindowMs: 10_000, restLagMs: 5_000, reportStaleMs: 2_000, feedDownPollMs: 1_000 },
+      ...sweeps(),
+      verification: {
+        timeoutMs: 600_000,
+        unknownAlertAfterMs: 600_000,
+        closeVerifyAttempts: 10,
+        closeVerifyWindowMs: 10_000,
+        restLagMs: 5_000,
+        reportStaleMs: 2_000,
+        feedDownPollMs: 1_000,
+      },
     });
     h.sim.setPrice('BTC/USDT:USDT', 90_000);
     const avl = await h.guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
@@ -78,7 +88,7 @@ describe('sweeps through the guard', () => {
     h.sim.openExternalPosition('main', AVL, 'sell', 23); // 43 → 20 on the venue
     const other = createSimPort(h.sim, 'main');
     const stop = h.sim.orders('main').find((o) => o.status === 'open');
-    await other.cancelOrder({ clientOrderId: clientOrderIdOf(stop?.clientOrderId ?? '') }, AVL);
+    await other.cancelOrder({ clientOrderId: asClientOrderId(stop?.clientOrderId ?? '') }, AVL);
     // A BTC entry whose fate stays unknown: ids-only reply, never found, REST far behind.
     h.sim.faults.set({ fault: { kind: 'minimalCreateReply' } });
     h.sim.faults.set({ fault: { kind: 'orderIndexDelay', ms: 600_000 } });
@@ -91,8 +101,16 @@ describe('sweeps through the guard', () => {
     const [report] = await h.guard.sweep('reconcile', 'main');
     const kinds = report?.findings.map((f) => f.kind).sort();
     expect(kinds).toEqual(['missingStop', 'sizeMismatch', 'stuck']);
-    expect(report?.findings).toContainEqual({ kind: 'sizeMismatch', positionId: avl.id, symbol: AVL, local: 43, venue: 20 });
-    expect(report?.findings).toContainEqual(expect.objectContaining({ kind: 'stuck', positionId: btc.id, state: 'verifying' }));
+    expect(report?.findings).toContainEqual({
+      kind: 'sizeMismatch',
+      positionId: avl.id,
+      symbol: AVL,
+      local: 43,
+      venue: 20,
+    });
+    expect(report?.findings).toContainEqual(
+      expect.objectContaining({ kind: 'stuck', positionId: btc.id, state: 'verifying' }),
+    );
     expect((await h.guard.alerts()).filter((a) => a.kind === 'mismatch')).toHaveLength(3);
     const kept = await h.guard.sweeps('main');
     expect(kept[0]?.id).toBe(report?.id);

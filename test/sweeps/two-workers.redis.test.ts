@@ -16,8 +16,16 @@ describe('sweeps with two workers', () => {
     const sim = new SimExchange({ clock: systemClock, seed: 4 });
     sim.setPrice('AVL/USDT:USDT', 0.25);
     const config = {
-      redis: REDIS_URL, accounts: [{ id: 'main', exchange: 'sim' as const }], ownership: { leaseTtlMs: 5_000 },
-      sweeps: { orphanEveryMs: 300, reconcileEveryMs: 60_000, orphanPolicy: 'alert' as const, stuckAfterMs: 300_000, ignoreClientOrderIdPrefixes: [] },
+      redis: REDIS_URL,
+      accounts: [{ id: 'main', exchange: 'sim' as const }],
+      ownership: { leaseTtlMs: 5_000 },
+      sweeps: {
+        orphanEveryMs: 300,
+        reconcileEveryMs: 60_000,
+        orphanPolicy: 'alert' as const,
+        stuckAfterMs: 300_000,
+        ignoreClientOrderIdPrefixes: [],
+      },
     };
     const options = { sim, persistence: 'redis' as const, redisPrefix: prefix };
     const a = await createGuard(config, { ...options, workerId: 'worker-a' });

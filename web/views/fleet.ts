@@ -24,20 +24,55 @@ export function fleetView(now: number): Node {
   const orphans = [...state.orphans.values()].reduce((n, rows) => n + rows.length, 0);
   const down = [...state.accounts.values()].filter((a) => a.owned && a.feed === 'down').length;
   const card = (label: string, value: string, bad: boolean, href: string, id: string) =>
-    h('a', { class: `card${bad ? ' bad' : ''}`, href, 'data-card': id }, h('span', { class: 'value' }, value), h('span', { class: 'label' }, label));
-  return h('section', { class: 'fleet' },
-    h('div', { class: 'cards' },
+    h(
+      'a',
+      { class: `card${bad ? ' bad' : ''}`, href, 'data-card': id },
+      h('span', { class: 'value' }, value),
+      h('span', { class: 'label' }, label),
+    );
+  return h(
+    'section',
+    { class: 'fleet' },
+    h(
+      'div',
+      { class: 'cards' },
       card('live positions', String(live.length), false, '#/positions', 'live'),
-      card('unprotected', String(unprotected.length), unprotected.length > 0, '#/positions?unprotected=1', 'unprotected'),
-      card('unprotected notional', money(unprotected.reduce((s, p) => s + unprotectedNotional(p), 0)), unprotected.length > 0, '#/positions?unprotected=1', 'notional'),
+      card(
+        'unprotected',
+        String(unprotected.length),
+        unprotected.length > 0,
+        '#/positions?unprotected=1',
+        'unprotected',
+      ),
+      card(
+        'unprotected notional',
+        money(unprotected.reduce((s, p) => s + unprotectedNotional(p), 0)),
+        unprotected.length > 0,
+        '#/positions?unprotected=1',
+        'notional',
+      ),
       card('stuck', String(stuckCount), stuckCount > 0, '#/positions?stuck=1', 'stuck'),
       card('alerts to acknowledge', String(unacked), unacked > 0, '#/alerts', 'alerts'),
       card('orphans', String(orphans), orphans > 0, '#/orphans', 'orphans'),
       card('feeds down', String(down), down > 0, '#/accounts', 'feeds'),
     ),
-    h('p', { class: 'hint' }, `The position machine, drawn from its own definition: ${num(dash.states.length)} states; `
-      + 'every transition with its trigger (an event, always, after a delay, an effect done) and its guard. Click a state for its positions. '
-      + `A position is stuck when it sits in a state other than ${dash.resting.join(' or ')} for ${Math.round(dash.stuckAfterMs / 1000)} s.`),
-    h('div', { class: 'chart-box' }, statechart(dash, { counts, stuck, onPick: (s) => { location.hash = `#/positions?state=${encodeURIComponent(s)}`; } })),
+    h(
+      'p',
+      { class: 'hint' },
+      `The position machine, drawn from its own definition: ${num(dash.states.length)} states; ` +
+        'every transition with its trigger (an event, always, after a delay, an effect done) and its guard. Click a state for its positions. ' +
+        `A position is stuck when it sits in a state other than ${dash.resting.join(' or ')} for ${Math.round(dash.stuckAfterMs / 1000)} s.`,
+    ),
+    h(
+      'div',
+      { class: 'chart-box' },
+      statechart(dash, {
+        counts,
+        stuck,
+        onPick: (s) => {
+          location.hash = `#/positions?state=${encodeURIComponent(s)}`;
+        },
+      }),
+    ),
   );
 }

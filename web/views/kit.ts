@@ -49,7 +49,11 @@ export function protectionText(p: Protection, now: number): string {
 
 export function protectionBadge(p: Position, now: number): HTMLElement {
   const bad = isUnprotected(p) && !isFinal(p);
-  return h('span', { class: `prot ${p.protection.kind}${bad ? ' bad' : ''}`, 'data-protection': p.protection.kind }, protectionText(p.protection, now));
+  return h(
+    'span',
+    { class: `prot ${p.protection.kind}${bad ? ' bad' : ''}`, 'data-protection': p.protection.kind },
+    protectionText(p.protection, now),
+  );
 }
 
 export function positionLink(id: string): HTMLElement {

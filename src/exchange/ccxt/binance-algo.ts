@@ -23,13 +23,15 @@ export const ALGO_PREFIX = 'algo:';
 
 /** The algo id of a posguard venue order id (`algo:<id>`), or `undefined` for a regular order. */
 export const algoIdOf = (venueOrderId: string): string | undefined =>
-  (venueOrderId.startsWith(ALGO_PREFIX) ? venueOrderId.slice(ALGO_PREFIX.length) : undefined);
+  venueOrderId.startsWith(ALGO_PREFIX) ? venueOrderId.slice(ALGO_PREFIX.length) : undefined;
 
 /** A `FINISHED` algo order whose executed quantity no field gives: filled or not is unknown. */
 export class UnknownAlgoExecution extends PosguardError {
   readonly code = 'UNKNOWN_ALGO_EXECUTION';
   constructor(readonly algoId: string) {
-    super(`algo order ${algoId} is FINISHED but the reply gives no executed quantity; the order is queried again, never guessed filled`);
+    super(
+      `algo order ${algoId} is FINISHED but the reply gives no executed quantity; the order is queried again, never guessed filled`,
+    );
   }
 }
 
@@ -59,7 +61,8 @@ function positive(v: unknown): number | undefined {
 /** The quantity executed in the matching engine, `undefined` when no field gives it. */
 function executedOf(info: Record<string, unknown>): number | undefined {
   const actual = info.actualOrder as ActualOrderRecord | undefined;
-  const raw = field(info, 'aq') ?? (actual === undefined ? undefined : field(actual as Record<string, unknown>, 'executedQty'));
+  const raw =
+    field(info, 'aq') ?? (actual === undefined ? undefined : field(actual as Record<string, unknown>, 'executedQty'));
   if (raw === undefined) return undefined;
   return positive(raw) ?? 0;
 }
@@ -82,22 +85,31 @@ export function algoOrder(order: Order): Record<string, unknown> {
   const average = averageOf(info);
   const reason = field(info, 'rm');
   const base = {
-    ...plainOrder(order), id: `${ALGO_PREFIX}${algoId}`, average,
-    ...(venueStatus === undefined ? {} : { venueStatus }), ...(reason === undefined ? {} : { rejectReason: reason }),
+    ...plainOrder(order),
+    id: `${ALGO_PREFIX}${algoId}`,
+    average,
+    ...(venueStatus === undefined ? {} : { venueStatus }),
+    ...(reason === undefined ? {} : { rejectReason: reason }),
   };
   switch (venueStatus) {
-    case 'NEW': return { ...base, status: 'open', filled: 0 };
+    case 'NEW':
+      return { ...base, status: 'open', filled: 0 };
     case 'TRIGGERING':
-    case 'TRIGGERED': return { ...base, status: 'triggered', filled: executed ?? 0 };
+    case 'TRIGGERED':
+      return { ...base, status: 'triggered', filled: executed ?? 0 };
     case 'FINISHED': {
       if (executed === undefined) throw new UnknownAlgoExecution(algoId);
       const full = amount !== undefined && executed > 0 && !gt(amount, executed);
       return { ...base, status: full ? 'closed' : 'canceled', filled: executed };
     }
     case 'CANCELED':
-    case 'CANCELLED': return { ...base, status: 'canceled', filled: executed ?? 0 };
-    case 'EXPIRED': return { ...base, status: 'expired', filled: executed ?? 0 };
-    case 'REJECTED': return { ...base, status: 'rejected', filled: executed ?? 0 };
-    default: return { ...base, status: undefined };
+    case 'CANCELLED':
+      return { ...base, status: 'canceled', filled: executed ?? 0 };
+    case 'EXPIRED':
+      return { ...base, status: 'expired', filled: executed ?? 0 };
+    case 'REJECTED':
+      return { ...base, status: 'rejected', filled: executed ?? 0 };
+    default:
+      return { ...base, status: undefined };
   }
 }

@@ -21,7 +21,15 @@ import { actualOrderIdOf, algoIdOf, algoIdOfRecord, algoOrder } from './binance-
 import { hookBinanceStream } from './binance-stream-hooks.js';
 import { BINANCE_CODES } from './venue-codes.js';
 import {
-  base, field, infoOf, plainOrder, unlessNotFound, type CodedRefusal, type OrderArgs, type UrlOverrides, type VenueProfile,
+  base,
+  field,
+  infoOf,
+  plainOrder,
+  unlessNotFound,
+  type CodedRefusal,
+  type OrderArgs,
+  type UrlOverrides,
+  type VenueProfile,
 } from './venue-profile.js';
 
 /** The implicit endpoint and parser of ccxt's `binance` the flat-position query needs. */
@@ -29,7 +37,6 @@ interface BinanceImplicit {
   fapiPrivateV2GetPositionRisk(params: Record<string, string>): Promise<unknown>;
   parsePositionRisk(raw: unknown): Position;
 }
-
 
 /** True when a client order id is one of posguard's stops (placed through the Algo Service). */
 function isStopId(clientOrderId: string): boolean {
@@ -51,10 +58,14 @@ async function withActualOrder(ex: Exchange, order: Order, symbol: string): Prom
 
 async function byClientId(ex: Exchange, cid: string, symbol: string, algoFirst: boolean): Promise<Order | undefined> {
   const algo = async () => {
-    const found = await unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { clientOrderId: cid, trigger: true }), BINANCE_CODES);
+    const found = await unlessNotFound(
+      ex.fetchOrder(undefined as unknown as string, symbol, { clientOrderId: cid, trigger: true }),
+      BINANCE_CODES,
+    );
     return found === undefined ? undefined : withActualOrder(ex, found, symbol);
   };
-  const regular = () => unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { origClientOrderId: cid }), BINANCE_CODES);
+  const regular = () =>
+    unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { origClientOrderId: cid }), BINANCE_CODES);
   const [one, other] = algoFirst ? [algo, regular] : [regular, algo];
   return (await one()) ?? (await other());
 }
@@ -68,7 +79,11 @@ export const binanceProfile: VenueProfile = {
     ex.options.fetchCurrencies = false;
     ex.options.fetchMarkets = { ...(ex.options.fetchMarkets as object), types: ['linear'] };
     ex.options.warnOnFetchOpenOrdersWithoutSymbol = false;
-    ex.options.watchPositions = { ...(ex.options.watchPositions as object), fetchPositionsSnapshot: false, awaitPositionsSnapshot: false };
+    ex.options.watchPositions = {
+      ...(ex.options.watchPositions as object),
+      fetchPositionsSnapshot: false,
+      awaitPositionsSnapshot: false,
+    };
   },
 
   useTestnet(ex) {
@@ -80,8 +95,12 @@ export const binanceProfile: VenueProfile = {
     if (urls.rest !== undefined) {
       const rest = base(urls.rest);
       Object.assign(ex.urls.api, {
-        fapiPublic: `${rest}/fapi/v1`, fapiPublicV2: `${rest}/fapi/v2`, fapiPublicV3: `${rest}/fapi/v3`,
-        fapiPrivate: `${rest}/fapi/v1`, fapiPrivateV2: `${rest}/fapi/v2`, fapiPrivateV3: `${rest}/fapi/v3`,
+        fapiPublic: `${rest}/fapi/v1`,
+        fapiPublicV2: `${rest}/fapi/v2`,
+        fapiPublicV3: `${rest}/fapi/v3`,
+        fapiPrivate: `${rest}/fapi/v1`,
+        fapiPrivateV2: `${rest}/fapi/v2`,
+        fapiPrivateV3: `${rest}/fapi/v3`,
         fapiData: `${rest}/futures/data`,
       });
     }
@@ -94,7 +113,8 @@ export const binanceProfile: VenueProfile = {
     if (code === undefined || !/^-\d+$/.test(code)) return undefined;
     const retryAfter = Number(headers['Retry-After'] ?? headers['retry-after']);
     return {
-      code, message: field(response as Record<string, unknown>, 'msg') ?? '',
+      code,
+      message: field(response as Record<string, unknown>, 'msg') ?? '',
       ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1_000 } : {}),
     };
   },
@@ -130,7 +150,9 @@ export const binanceProfile: VenueProfile = {
   async cancel(ex, lookup, symbol) {
     if (lookup.venueOrderId !== undefined) {
       const algoId = algoIdOf(lookup.venueOrderId);
-      return algoId !== undefined ? ex.cancelOrder(algoId, symbol, { trigger: true }) : ex.cancelOrder(lookup.venueOrderId, symbol);
+      return algoId !== undefined
+        ? ex.cancelOrder(algoId, symbol, { trigger: true })
+        : ex.cancelOrder(lookup.venueOrderId, symbol);
     }
     const cid = lookup.clientOrderId;
     return isStopId(cid)
@@ -139,8 +161,14 @@ export const binanceProfile: VenueProfile = {
   },
 
   async openOrders(ex, symbol) {
-    const [regular, conditional] = await Promise.all([ex.fetchOpenOrders(symbol), ex.fetchOpenOrders(symbol, undefined, undefined, { trigger: true })]);
-    return [...regular, ...await Promise.all(conditional.map((o) => withActualOrder(ex, o, o.symbol ?? symbol ?? '')))];
+    const [regular, conditional] = await Promise.all([
+      ex.fetchOpenOrders(symbol),
+      ex.fetchOpenOrders(symbol, undefined, undefined, { trigger: true }),
+    ]);
+    return [
+      ...regular,
+      ...(await Promise.all(conditional.map((o) => withActualOrder(ex, o, o.symbol ?? symbol ?? '')))),
+    ];
   },
 
   positions: (ex) => ex.fetchPositions(),
@@ -152,7 +180,9 @@ export const binanceProfile: VenueProfile = {
     const id = (ex.markets?.[symbol] as { id?: string } | undefined)?.id;
     if (id === undefined) return [];
     const raw: unknown = await binance.fapiPrivateV2GetPositionRisk({ symbol: id });
-    return (Array.isArray(raw) ? raw : []).map((r: unknown) => binance.parsePositionRisk(r)).filter((p) => p.symbol === symbol);
+    return (Array.isArray(raw) ? raw : [])
+      .map((r: unknown) => binance.parsePositionRisk(r))
+      .filter((p) => p.symbol === symbol);
   },
 
   async positionMode(ex): Promise<PositionMode> {

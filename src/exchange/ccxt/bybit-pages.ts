@@ -31,7 +31,10 @@ export function cursorParam(cursor: string | undefined): Record<string, string> 
 }
 
 /** Every record of a paged list: `fetchPage(cursor)` answers one page of at most `limit` records. */
-export async function everyPage<T extends { readonly info?: unknown }>(fetchPage: (cursor: string | undefined) => Promise<T[]>, limit: number): Promise<T[]> {
+export async function everyPage<T extends { readonly info?: unknown }>(
+  fetchPage: (cursor: string | undefined) => Promise<T[]>,
+  limit: number,
+): Promise<T[]> {
   const all: T[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;

@@ -18,12 +18,25 @@ import type { OrderLookup, OrderRequest, PositionMode, TriggerBy } from '../port
 import { BYBIT_PAGE, cursorParam, everyPage } from './bybit-pages.js';
 import { BYBIT_CODES } from './venue-codes.js';
 import {
-  base, field, first, infoOf, plainOrder, type CodedRefusal, type OrderArgs, type UrlOverrides, type VenueProfile,
+  base,
+  field,
+  first,
+  infoOf,
+  plainOrder,
+  type CodedRefusal,
+  type OrderArgs,
+  type UrlOverrides,
+  type VenueProfile,
 } from './venue-profile.js';
 
 /** The parts of ccxt's pro `bybit` the stream needs that its base type does not declare. */
 interface BybitPro {
-  getUrlByMarketType(symbol: string | undefined, isPrivate: boolean, method: string, params: Record<string, unknown>): Promise<string>;
+  getUrlByMarketType(
+    symbol: string | undefined,
+    isPrivate: boolean,
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<string>;
   authenticate(url: string): Promise<unknown>;
 }
 
@@ -46,7 +59,8 @@ function trackSubscriptions(ex: Exchange): void {
       const acked = ACKED.get(client) ?? new Set<string>();
       for (const sub of Object.values(client.subscriptions)) {
         const s = (typeof sub === 'object' && sub !== null ? sub : {}) as { id?: unknown; topics?: unknown };
-        if (String(s.id) === String(m.req_id) && Array.isArray(s.topics)) for (const t of s.topics) acked.add(String(t));
+        if (String(s.id) === String(m.req_id) && Array.isArray(s.topics))
+          for (const t of s.topics) acked.add(String(t));
       }
       ACKED.set(client, acked);
     }
@@ -69,7 +83,10 @@ function linearSymbol(ex: Exchange): string | undefined {
  * the matching engine (executing, ccxt says `open`); `PartiallyFilledCanceled` (spot: a capped
  * market order) ended with a partial fill (ccxt says `closed`, read as fully filled).
  */
-const STATUS_FROM_VENUE: Readonly<Record<string, string>> = { Triggered: 'triggered', PartiallyFilledCanceled: 'canceled' };
+const STATUS_FROM_VENUE: Readonly<Record<string, string>> = {
+  Triggered: 'triggered',
+  PartiallyFilledCanceled: 'canceled',
+};
 
 export const bybitProfile: VenueProfile = {
   codes: BYBIT_CODES,
@@ -80,7 +97,11 @@ export const bybitProfile: VenueProfile = {
     ex.options.fetchMarkets = { ...(ex.options.fetchMarkets as object), types: ['linear'] };
     ex.options.enableUnifiedAccount = true;
     ex.options.enableUnifiedMargin = false;
-    ex.options.watchPositions = { ...(ex.options.watchPositions as object), fetchPositionsSnapshot: false, awaitPositionsSnapshot: false };
+    ex.options.watchPositions = {
+      ...(ex.options.watchPositions as object),
+      fetchPositionsSnapshot: false,
+      awaitPositionsSnapshot: false,
+    };
   },
 
   useTestnet(ex) {
@@ -126,8 +147,12 @@ export const bybitProfile: VenueProfile = {
     const venueStatus = field(info, 'orderStatus');
     const rejectReason = field(info, 'rejectReason');
     const cancelType = field(info, 'cancelType');
-    const reason = rejectReason !== undefined && rejectReason !== 'EC_NoError' ? rejectReason
-      : cancelType !== undefined && cancelType !== 'UNKNOWN' ? cancelType : undefined;
+    const reason =
+      rejectReason !== undefined && rejectReason !== 'EC_NoError'
+        ? rejectReason
+        : cancelType !== undefined && cancelType !== 'UNKNOWN'
+          ? cancelType
+          : undefined;
     const status = venueStatus === undefined ? undefined : STATUS_FROM_VENUE[venueStatus];
     return {
       ...plainOrder(order),
@@ -150,13 +175,24 @@ export const bybitProfile: VenueProfile = {
       : ex.cancelOrder(undefined as unknown as string, symbol, { orderLinkId: lookup.clientOrderId });
   },
 
-  openOrders: (ex, symbol) => everyPage((cursor) => ex.fetchOpenOrders(symbol, undefined, BYBIT_PAGE.openOrders, cursorParam(cursor)), BYBIT_PAGE.openOrders),
-  positions: (ex) => everyPage((cursor) => ex.fetchPositions(undefined, { limit: BYBIT_PAGE.positions, ...cursorParam(cursor) }), BYBIT_PAGE.positions),
+  openOrders: (ex, symbol) =>
+    everyPage(
+      (cursor) => ex.fetchOpenOrders(symbol, undefined, BYBIT_PAGE.openOrders, cursorParam(cursor)),
+      BYBIT_PAGE.openOrders,
+    ),
+  positions: (ex) =>
+    everyPage(
+      (cursor) => ex.fetchPositions(undefined, { limit: BYBIT_PAGE.positions, ...cursorParam(cursor) }),
+      BYBIT_PAGE.positions,
+    ),
   positionsOf: (ex, symbol) => ex.fetchPositions([symbol]),
 
   async positionMode(ex): Promise<PositionMode> {
     const symbol = linearSymbol(ex);
-    const records: Position[] = [...(symbol === undefined ? [] : await ex.fetchPositions([symbol])), ...await ex.fetchPositions()];
+    const records: Position[] = [
+      ...(symbol === undefined ? [] : await ex.fetchPositions([symbol])),
+      ...(await ex.fetchPositions()),
+    ];
     return records.some((p) => !['0', undefined].includes(field(infoOf(p), 'positionIdx'))) ? 'hedge' : 'one-way';
   },
 
@@ -188,4 +224,3 @@ export const bybitProfile: VenueProfile = {
     });
   },
 };
-

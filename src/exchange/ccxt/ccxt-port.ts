@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: one ExchangePort method per venue call, each a short translation; parsing, failures, paging and the stream are in their own modules.
+ *
  * `CcxtPort`: the `ExchangePort` of one real (or wire-simulated) account through ccxt.
  * Receives posguard's calls; sends them through the account's one ccxt instance; turns the
  * answers into outcomes and reports (see docs/architecture.md, Principles; Exchanges). A create is completed with an
@@ -14,13 +16,20 @@
  * const outcome = await port.createOrder({ symbol: 'AVL/USDT:USDT', side: 'buy', type: 'market', amount: 43, clientOrderId, reduceOnly: false });
  */
 import type { Clock } from '../../clock.js';
-import { accountId, clientOrderIdOf, venueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
+import { asAccountId, asClientOrderId, asVenueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { Market } from '../../domain/market.js';
 import { accepted, rejected, unknown, type Outcome } from '../../domain/outcome.js';
 import type { OrderStatusReport, PositionStatusReport } from '../../domain/reports.js';
 import {
-  QueryFailed, type CreateAck, type ExchangePort, type OrderLookup, type OrderRequest, type PositionMode, type StreamEvent,
-  type StreamSubscription, type TriggerBy,
+  QueryFailed,
+  type CreateAck,
+  type ExchangePort,
+  type OrderLookup,
+  type OrderRequest,
+  type PositionMode,
+  type StreamEvent,
+  type StreamSubscription,
+  type TriggerBy,
 } from '../port.js';
 import { fillReport, orderReport, positionReport } from './ccxt-reports.js';
 import { classifyFailure, type CallFailure } from './classify-failure.js';
@@ -57,7 +66,7 @@ export class CcxtPort implements ExchangePort {
     /** The price every stop this port places fires on (`protection.triggerBy`); the venue's default when absent. */
     private readonly triggerBy?: TriggerBy,
   ) {
-    this.account = accountId(account);
+    this.account = asAccountId(account);
     this.venue = built.exchange.id;
     this.host = apiHost(built.exchange.urls) ?? built.exchange.id;
   }
@@ -70,7 +79,8 @@ export class CcxtPort implements ExchangePort {
 
   async fetchMarkPrice(symbol: string): Promise<number> {
     const mark = await this.query('fetchMarkPrice', () => this.built.profile.markPrice(this.built.exchange, symbol));
-    if (mark === undefined || !Number.isFinite(mark) || mark <= 0) throw new QueryFailed('fetchMarkPrice', `no mark price for ${symbol} in the reply`);
+    if (mark === undefined || !Number.isFinite(mark) || mark <= 0)
+      throw new QueryFailed('fetchMarkPrice', `no mark price for ${symbol} in the reply`);
     return mark;
   }
 
@@ -81,12 +91,18 @@ export class CcxtPort implements ExchangePort {
   async createOrder(request: OrderRequest): Promise<Outcome<CreateAck>> {
     const { profile, exchange } = this.built;
     const args = profile.orderArgs(request, this.triggerBy);
-    const result = await this.call('createOrder', () => exchange.createOrder(request.symbol, args.type, request.side, request.amount, args.price, args.params));
+    const result = await this.call('createOrder', () =>
+      exchange.createOrder(request.symbol, args.type, request.side, request.amount, args.price, args.params),
+    );
     if (!result.ok) return changeOutcome(result.failure);
     const receivedAt = this.clock.now();
     const prepared = profile.prepareOrder(result.value);
-    const id = typeof prepared.id === 'string' && prepared.id !== '' ? venueOrderId(prepared.id) : undefined;
-    if (id === undefined) return unknown('the create reply carries no order id; the order is looked up by its client order id', 'UNPARSEABLE_REPLY');
+    const id = typeof prepared.id === 'string' && prepared.id !== '' ? asVenueOrderId(prepared.id) : undefined;
+    if (id === undefined)
+      return unknown(
+        'the create reply carries no order id; the order is looked up by its client order id',
+        'UNPARSEABLE_REPLY',
+      );
     let report: OrderStatusReport | undefined;
     try {
       report = orderReport(profile, result.value, 'order-query', receivedAt);
@@ -96,7 +112,10 @@ export class CcxtPort implements ExchangePort {
       // account's poller only if it has not (see docs/architecture.md, Request budget).
       report = undefined;
     }
-    const cid = typeof prepared.clientOrderId === 'string' && prepared.clientOrderId !== '' ? clientOrderIdOf(prepared.clientOrderId) : request.clientOrderId;
+    const cid =
+      typeof prepared.clientOrderId === 'string' && prepared.clientOrderId !== ''
+        ? asClientOrderId(prepared.clientOrderId)
+        : request.clientOrderId;
     return accepted({ venueOrderId: id, clientOrderId: cid, report });
   }
 
@@ -112,14 +131,19 @@ export class CcxtPort implements ExchangePort {
       return f.kind === 'not-found' ? rejected(f.reason, f.code) : changeOutcome(f);
     }
     const prepared = this.built.profile.prepareOrder(result.value);
-    const id = typeof prepared.id === 'string' && prepared.id !== '' ? venueOrderId(prepared.id) : lookup.venueOrderId;
-    return id === undefined ? unknown('the cancel reply carries no order id', 'UNPARSEABLE_REPLY') : accepted({ venueOrderId: id });
+    const id =
+      typeof prepared.id === 'string' && prepared.id !== '' ? asVenueOrderId(prepared.id) : lookup.venueOrderId;
+    return id === undefined
+      ? unknown('the cancel reply carries no order id', 'UNPARSEABLE_REPLY')
+      : accepted({ venueOrderId: id });
   }
 
   async fetchOrder(lookup: OrderLookup, symbol: string): Promise<OrderStatusReport | undefined> {
     // A query's report is as old as its request: stamped when it left (see docs/architecture.md, Request budget).
     const leftAt = this.clock.now();
-    const result = await this.call('fetchOrder', () => this.built.profile.findOrder(this.built.exchange, lookup, symbol));
+    const result = await this.call('fetchOrder', () =>
+      this.built.profile.findOrder(this.built.exchange, lookup, symbol),
+    );
     if (!result.ok) {
       if (result.failure.kind === 'not-found') return undefined;
       throw queryFailed('fetchOrder', result.failure);
@@ -131,21 +155,31 @@ export class CcxtPort implements ExchangePort {
 
   async fetchOpenOrders(symbol?: string): Promise<OrderStatusReport[]> {
     const receivedAt = this.clock.now();
-    const orders = await this.query('fetchOpenOrders', () => this.built.profile.openOrders(this.built.exchange, symbol));
-    return this.strict('fetchOpenOrders', () => orders.map((o) => orderReport(this.built.profile, o, 'order-query', receivedAt)));
+    const orders = await this.query('fetchOpenOrders', () =>
+      this.built.profile.openOrders(this.built.exchange, symbol),
+    );
+    return this.strict('fetchOpenOrders', () =>
+      orders.map((o) => orderReport(this.built.profile, o, 'order-query', receivedAt)),
+    );
   }
 
   async fetchPositions(symbols: readonly string[] = []): Promise<PositionStatusReport[]> {
     const { profile, exchange } = this.built;
     let receivedAt = this.clock.now();
     const listed = await this.query('fetchPositions', () => profile.positions(exchange));
-    const reports = this.strict('fetchPositions', () => listed.map((p) => positionReport(profile, p, 'position-query', receivedAt)));
+    const reports = this.strict('fetchPositions', () =>
+      listed.map((p) => positionReport(profile, p, 'position-query', receivedAt)),
+    );
     // Symbols seen open (the venue lists only held positions) and those asked for: a positive
     // flat report for each, even after a restart, when this port has seen nothing yet.
     for (const symbol of [...new Set([...this.open, ...symbols])].filter((s) => !reports.some((r) => r.symbol === s))) {
       receivedAt = this.clock.now();
       const one = await this.query('fetchPositions', () => profile.positionsOf(exchange, symbol));
-      reports.push(...this.strict('fetchPositions', () => one.filter((p) => p.symbol === symbol).map((p) => positionReport(profile, p, 'position-query', receivedAt))));
+      reports.push(
+        ...this.strict('fetchPositions', () =>
+          one.filter((p) => p.symbol === symbol).map((p) => positionReport(profile, p, 'position-query', receivedAt)),
+        ),
+      );
     }
     for (const r of reports) this.track(r);
     return reports;
@@ -159,22 +193,34 @@ export class CcxtPort implements ExchangePort {
       queueMicrotask(() => this.listeners.has(onEvent) && onEvent(current));
     }
     if (this.supervisor === undefined) {
-      this.supervisor = new StreamSupervisor(this.built, {
-        onOrders: (orders) => this.deliverEach(orders, (o, at) => ({ type: 'order', report: orderReport(this.built.profile, o, 'stream', at) })),
-        onPositions: (ps) => this.deliverEach(ps, (p, at) => {
-          const report = positionReport(this.built.profile, p, 'stream', at);
-          this.track(report);
-          return { type: 'position', report };
-        }),
-        onTrades: (ts) => this.deliverEach(ts, (t, at) => {
-          const report = fillReport(this.built.profile, t, at);
-          return report === undefined ? undefined : { type: 'fill', report };
-        }),
-        onConnection: (status, reason) => {
-          this.connection = reason === undefined ? { type: 'connection', status } : { type: 'connection', status, reason };
-          this.emit(this.connection);
+      this.supervisor = new StreamSupervisor(
+        this.built,
+        {
+          onOrders: (orders) =>
+            this.deliverEach(orders, (o, at) => ({
+              type: 'order',
+              report: orderReport(this.built.profile, o, 'stream', at),
+            })),
+          onPositions: (ps) =>
+            this.deliverEach(ps, (p, at) => {
+              const report = positionReport(this.built.profile, p, 'stream', at);
+              this.track(report);
+              return { type: 'position', report };
+            }),
+          onTrades: (ts) =>
+            this.deliverEach(ts, (t, at) => {
+              const report = fillReport(this.built.profile, t, at);
+              return report === undefined ? undefined : { type: 'fill', report };
+            }),
+          onConnection: (status, reason) => {
+            this.connection =
+              reason === undefined ? { type: 'connection', status } : { type: 'connection', status, reason };
+            this.emit(this.connection);
+          },
         },
-      }, this.reconnect, this.clock);
+        this.reconnect,
+        this.clock,
+      );
       this.supervisor.start();
     }
     return {
@@ -226,7 +272,14 @@ export class CcxtPort implements ExchangePort {
       return { ok: true, value: await this.built.sent.run(flag, fn) };
     } catch (error) {
       const codes = this.built.profile.codes;
-      return { ok: false, failure: classifyFailure(error, { sent: flag.sent, redact: this.built.redact, ...(codes === undefined ? {} : { codes }) }) };
+      return {
+        ok: false,
+        failure: classifyFailure(error, {
+          sent: flag.sent,
+          redact: this.built.redact,
+          ...(codes === undefined ? {} : { codes }),
+        }),
+      };
     }
   }
 
@@ -241,7 +294,10 @@ export class CcxtPort implements ExchangePort {
     try {
       return fn();
     } catch (error) {
-      throw new QueryFailed(operation, `the reply does not normalise: ${error instanceof Error ? error.message : String(error)}`);
+      throw new QueryFailed(
+        operation,
+        `the reply does not normalise: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -250,7 +306,10 @@ export class CcxtPort implements ExchangePort {
     try {
       return fn();
     } catch (error) {
-      this.log.warn({ account: this.account, venue: this.venue, err: error instanceof Error ? error.message : String(error) }, 'reply dropped: it does not normalise');
+      this.log.warn(
+        { account: this.account, venue: this.venue, err: error instanceof Error ? error.message : String(error) },
+        'reply dropped: it does not normalise',
+      );
       return undefined;
     }
   }
@@ -267,7 +326,12 @@ function queryFailed(operation: string, f: CallFailure): QueryFailed {
 /** The host of the venue's REST API (its first `urls.api` entry): where its IP-scoped limits are counted. */
 function apiHost(urls: unknown): string | undefined {
   const api = (urls as { api?: unknown } | undefined)?.api;
-  const first = typeof api === 'string' ? api : api !== null && typeof api === 'object' ? Object.values(api).find((v): v is string => typeof v === 'string') : undefined;
+  const first =
+    typeof api === 'string'
+      ? api
+      : api !== null && typeof api === 'object'
+        ? Object.values(api).find((v): v is string => typeof v === 'string')
+        : undefined;
   if (first === undefined) return undefined;
   try {
     return new URL(first).host;

@@ -11,8 +11,22 @@
  * // { kind: 'rejected', code: 'REDUCE_ONLY_WOULD_INCREASE', reason: 'bybit refused with code 110017: …' }
  */
 import {
-  AuthenticationError, BadRequest, BadResponse, BaseError, DDoSProtection, DuplicateOrderId, ExchangeError, InsufficientFunds,
-  InvalidNonce, InvalidOrder, NetworkError, NotSupported, OperationRejected, OrderNotFound, RateLimitExceeded, RequestTimeout,
+  AuthenticationError,
+  BadRequest,
+  BadResponse,
+  BaseError,
+  DDoSProtection,
+  DuplicateOrderId,
+  ExchangeError,
+  InsufficientFunds,
+  InvalidNonce,
+  InvalidOrder,
+  NetworkError,
+  NotSupported,
+  OperationRejected,
+  OrderNotFound,
+  RateLimitExceeded,
+  RequestTimeout,
 } from 'ccxt';
 import { DUPLICATE_CLIENT_ORDER_ID } from '../../domain/outcome.js';
 import { VenueRefusal, VenueServerError } from './errors.js';
@@ -40,16 +54,26 @@ const DEFAULT_RETRY_MS = 1_000;
 function fromCode(e: VenueRefusal, codes: CodeTable, reason: string): CallFailure {
   const meaning = classifyCode(codes, e.venueCode);
   switch (meaning.kind) {
-    case 'rejected': return { kind: 'rejected', code: meaning.label, reason };
-    case 'rate-limited': return { kind: 'rejected', code: 'RATE_LIMITED', reason, retryAfterMs: e.retryAfterMs ?? DEFAULT_RETRY_MS };
-    case 'duplicate': return { kind: 'unknown', code: DUPLICATE_CLIENT_ORDER_ID, reason: `${reason}; an earlier send with this client order id may have landed` };
-    case 'not-found': return { kind: 'not-found', code: 'ORDER_NOT_FOUND', reason };
-    case 'unknown': return { kind: 'unknown', code: meaning.label, reason };
+    case 'rejected':
+      return { kind: 'rejected', code: meaning.label, reason };
+    case 'rate-limited':
+      return { kind: 'rejected', code: 'RATE_LIMITED', reason, retryAfterMs: e.retryAfterMs ?? DEFAULT_RETRY_MS };
+    case 'duplicate':
+      return {
+        kind: 'unknown',
+        code: DUPLICATE_CLIENT_ORDER_ID,
+        reason: `${reason}; an earlier send with this client order id may have landed`,
+      };
+    case 'not-found':
+      return { kind: 'not-found', code: 'ORDER_NOT_FOUND', reason };
+    case 'unknown':
+      return { kind: 'unknown', code: meaning.label, reason };
   }
 }
 
 function fromCcxtClass(e: unknown, reason: string): CallFailure {
-  if (e instanceof RateLimitExceeded || e instanceof DDoSProtection) return { kind: 'rejected', code: 'RATE_LIMITED', reason, retryAfterMs: DEFAULT_RETRY_MS };
+  if (e instanceof RateLimitExceeded || e instanceof DDoSProtection)
+    return { kind: 'rejected', code: 'RATE_LIMITED', reason, retryAfterMs: DEFAULT_RETRY_MS };
   if (e instanceof RequestTimeout) return { kind: 'unknown', code: 'TIMEOUT', reason };
   if (e instanceof InvalidNonce) return { kind: 'rejected', code: 'TIMESTAMP_OUTSIDE_WINDOW', reason };
   if (e instanceof NetworkError) return { kind: 'unknown', code: 'NETWORK_ERROR', reason };
@@ -58,10 +82,16 @@ function fromCcxtClass(e: unknown, reason: string): CallFailure {
   if (e instanceof DuplicateOrderId) return { kind: 'unknown', code: DUPLICATE_CLIENT_ORDER_ID, reason };
   if (e instanceof AuthenticationError) return { kind: 'rejected', code: 'AUTHENTICATION', reason };
   if (e instanceof InsufficientFunds) return { kind: 'rejected', code: 'INSUFFICIENT_FUNDS', reason };
-  if (e instanceof InvalidOrder || e instanceof BadRequest || e instanceof OperationRejected || e instanceof NotSupported) {
+  if (
+    e instanceof InvalidOrder ||
+    e instanceof BadRequest ||
+    e instanceof OperationRejected ||
+    e instanceof NotSupported
+  ) {
     return { kind: 'rejected', code: 'INVALID_ORDER', reason };
   }
-  if (e instanceof ExchangeError || e instanceof BaseError) return { kind: 'unknown', code: 'UNRECOGNISED_ERROR', reason };
+  if (e instanceof ExchangeError || e instanceof BaseError)
+    return { kind: 'unknown', code: 'UNRECOGNISED_ERROR', reason };
   return { kind: 'unknown', code: 'UNPARSEABLE_REPLY', reason };
 }
 

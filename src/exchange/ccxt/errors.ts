@@ -12,7 +12,13 @@ import { PosguardError } from '../../domain/errors.js';
 /** The venue answered with an error code: it processed the request and said no (or "unknown"). */
 export class VenueRefusal extends PosguardError {
   readonly code = 'VENUE_REFUSAL';
-  constructor(readonly venue: string, readonly venueCode: string, readonly venueMessage: string, readonly httpStatus: number, readonly retryAfterMs?: number) {
+  constructor(
+    readonly venue: string,
+    readonly venueCode: string,
+    readonly venueMessage: string,
+    readonly httpStatus: number,
+    readonly retryAfterMs?: number,
+  ) {
     super(`${venue} refused with code ${venueCode}: ${venueMessage}`);
   }
 }
@@ -20,7 +26,10 @@ export class VenueRefusal extends PosguardError {
 /** The venue answered with HTTP 5xx: the request may or may not have been processed. */
 export class VenueServerError extends PosguardError {
   readonly code = 'VENUE_SERVER_ERROR';
-  constructor(readonly venue: string, readonly httpStatus: number) {
+  constructor(
+    readonly venue: string,
+    readonly httpStatus: number,
+  ) {
     super(`${venue} answered HTTP ${httpStatus}; the request may or may not have been processed`);
   }
 }
@@ -28,15 +37,24 @@ export class VenueServerError extends PosguardError {
 /** A reply that lacks a field a position report needs. */
 export class MalformedPositionReply extends PosguardError {
   readonly code = 'MALFORMED_POSITION_REPLY';
-  constructor(readonly field: string, readonly symbol: string | undefined, detail: string) {
-    super(`position reply${symbol === undefined ? '' : ` for ${symbol}`} has ${detail} in '${field}'; the position must be queried again, never guessed`);
+  constructor(
+    readonly field: string,
+    readonly symbol: string | undefined,
+    detail: string,
+  ) {
+    super(
+      `position reply${symbol === undefined ? '' : ` for ${symbol}`} has ${detail} in '${field}'; the position must be queried again, never guessed`,
+    );
   }
 }
 
 /** An account the adapter cannot build a ccxt exchange for. */
 export class UnsupportedCcxtAccount extends PosguardError {
   readonly code = 'UNSUPPORTED_CCXT_ACCOUNT';
-  constructor(readonly account: string, reason: string) {
+  constructor(
+    readonly account: string,
+    reason: string,
+  ) {
     super(`account ${account}: ${reason}`);
   }
 }

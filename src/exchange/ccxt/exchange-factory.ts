@@ -73,7 +73,10 @@ function classOf(account: AccountConfig): { Klass: ExchangeClass; restOnly: bool
   if (pro !== undefined) return { Klass: pro, restOnly: false };
   const rest = (ccxt as unknown as Record<string, ExchangeClass | undefined>)[account.exchange];
   if (rest === undefined || !(ccxt.exchanges as string[]).includes(account.exchange)) {
-    throw new UnsupportedCcxtAccount(account.id, `'${account.exchange}' is not a ccxt exchange id${didYouMean(suggestName(account.exchange, ccxt.exchanges as string[]))} (see ccxt.exchanges)`);
+    throw new UnsupportedCcxtAccount(
+      account.id,
+      `'${account.exchange}' is not a ccxt exchange id${didYouMean(suggestName(account.exchange, ccxt.exchanges as string[]))} (see ccxt.exchanges)`,
+    );
   }
   return { Klass: rest, restOnly: true };
 }
@@ -111,21 +114,46 @@ export function buildExchange(account: AccountConfig, opts: ExchangeOptions = {}
   const now = opts.now ?? Date.now;
   let rateLimits: RateLimitSnapshot | undefined;
   const handleErrors = exchange.handleErrors.bind(exchange);
-  exchange.handleErrors = (status, statusText, url, method, responseHeaders, responseBody, response, requestHeaders, requestBody) => {
+  exchange.handleErrors = (
+    status,
+    statusText,
+    url,
+    method,
+    responseHeaders,
+    responseBody,
+    response,
+    requestHeaders,
+    requestBody,
+  ) => {
     rateLimits = readRateLimits(status, responseHeaders ?? {}, now()) ?? rateLimits;
     if (status >= 500) throw new VenueServerError(exchange.id, status);
     // The venues with a code table also have IP-level limits answered by HTTP status alone.
     const limited = profile.codes === undefined ? undefined : ipLimitRefusal(status, responseHeaders ?? {}, now());
-    if (limited !== undefined) throw new VenueRefusal(exchange.id, limited.code, limited.message, status, limited.retryAfterMs);
+    if (limited !== undefined)
+      throw new VenueRefusal(exchange.id, limited.code, limited.message, status, limited.retryAfterMs);
     const refusal = profile.refusalOf?.(response, responseHeaders ?? {});
-    if (refusal !== undefined) throw new VenueRefusal(exchange.id, refusal.code, refusal.message, status, refusal.retryAfterMs);
-    return handleErrors(status, statusText, url, method, responseHeaders, responseBody, response, requestHeaders, requestBody);
+    if (refusal !== undefined)
+      throw new VenueRefusal(exchange.id, refusal.code, refusal.message, status, refusal.retryAfterMs);
+    return handleErrors(
+      status,
+      statusText,
+      url,
+      method,
+      responseHeaders,
+      responseBody,
+      response,
+      requestHeaders,
+      requestBody,
+    );
   };
 
   // ccxt schedules housekeeping (Binance's listen-key keep-alive) with plain timers that nothing
   // clears: keep them from holding the process open, and clear them when the port closes.
   const timers = new Set<ReturnType<typeof setTimeout>>();
-  const spawning = exchange as unknown as { delay: (ms: number, method: unknown, ...args: unknown[]) => void; spawn: (method: unknown, ...args: unknown[]) => void };
+  const spawning = exchange as unknown as {
+    delay: (ms: number, method: unknown, ...args: unknown[]) => void;
+    spawn: (method: unknown, ...args: unknown[]) => void;
+  };
   spawning.delay = (ms, method, ...args) => {
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -135,7 +163,9 @@ export function buildExchange(account: AccountConfig, opts: ExchangeOptions = {}
     timers.add(timer);
   };
 
-  const secrets = [account.apiKey, account.secret, account.password].filter((s): s is string => s !== undefined && s.length >= 4);
+  const secrets = [account.apiKey, account.secret, account.password].filter(
+    (s): s is string => s !== undefined && s.length >= 4,
+  );
   return {
     exchange,
     profile,

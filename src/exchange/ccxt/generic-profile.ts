@@ -10,7 +10,15 @@
  */
 import type { Exchange } from 'ccxt';
 import type { OrderRequest, PositionMode } from '../port.js';
-import { field, infoOf, plainOrder, unlessNotFound, type OrderArgs, type UrlOverrides, type VenueProfile } from './venue-profile.js';
+import {
+  field,
+  infoOf,
+  plainOrder,
+  unlessNotFound,
+  type OrderArgs,
+  type UrlOverrides,
+  type VenueProfile,
+} from './venue-profile.js';
 
 /** Replaces the origin of every URL under `node` whose scheme matches `schemes`. */
 function rehost(node: unknown, origin: string, schemes: RegExp): unknown {
@@ -51,7 +59,10 @@ export const genericProfile: VenueProfile = {
 
   async findOrder(ex, lookup, symbol) {
     if (lookup.venueOrderId !== undefined) return unlessNotFound(ex.fetchOrder(lookup.venueOrderId, symbol), undefined);
-    return unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { clientOrderId: lookup.clientOrderId }), undefined);
+    return unlessNotFound(
+      ex.fetchOrder(undefined as unknown as string, symbol, { clientOrderId: lookup.clientOrderId }),
+      undefined,
+    );
   },
 
   async cancel(ex, lookup, symbol) {
@@ -79,4 +90,3 @@ export const genericProfile: VenueProfile = {
   tradeClientOrderId: (t) => field(infoOf(t), 'clientOrderId'),
   async connectStream() {},
 };
-

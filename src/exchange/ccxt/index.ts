@@ -16,7 +16,13 @@ import { buildExchange } from './exchange-factory.js';
 import type { ReconnectPolicy } from './stream-supervisor.js';
 
 export { CcxtPort, type PortLog } from './ccxt-port.js';
-export { CcxtPortClosed, MalformedPositionReply, UnsupportedCcxtAccount, VenueRefusal, VenueServerError } from './errors.js';
+export {
+  CcxtPortClosed,
+  MalformedPositionReply,
+  UnsupportedCcxtAccount,
+  VenueRefusal,
+  VenueServerError,
+} from './errors.js';
 export { classifyFailure, type CallFailure } from './classify-failure.js';
 export { BINANCE_CODES, BYBIT_CODES, classifyCode, type CodeClass } from './venue-codes.js';
 export { normalizePosition } from './normalize-position.js';
@@ -57,8 +63,16 @@ export async function createCcxtPort(account: AccountConfig, options: CcxtPortOp
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     now: () => clock.now(),
   });
-  if (options.listenKeyKeepAliveMs !== undefined) built.exchange.options.listenKeyRefreshRate = options.listenKeyKeepAliveMs;
-  const port = new CcxtPort(built, account.id, clock, options.reconnect ?? { initialMs: 250, maxMs: 10_000 }, options.log ?? SILENT, options.triggerBy);
+  if (options.listenKeyKeepAliveMs !== undefined)
+    built.exchange.options.listenKeyRefreshRate = options.listenKeyKeepAliveMs;
+  const port = new CcxtPort(
+    built,
+    account.id,
+    clock,
+    options.reconnect ?? { initialMs: 250, maxMs: 10_000 },
+    options.log ?? SILENT,
+    options.triggerBy,
+  );
   if (options.loadMarkets !== false) {
     try {
       await port.loadMarkets();

@@ -21,7 +21,8 @@ interface CcxtMarketLike {
   readonly limits?: { readonly amount?: { readonly min?: unknown }; readonly cost?: { readonly min?: unknown } };
 }
 
-const positive = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+const positive = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
 
 function step(value: unknown, mode: number): number | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
@@ -31,7 +32,10 @@ function step(value: unknown, mode: number): number | undefined {
 }
 
 /** The derivatives markets of an exchange, by symbol. */
-export function toMarkets(markets: Readonly<Record<string, unknown>> | undefined, precisionMode: number): Map<string, Market> {
+export function toMarkets(
+  markets: Readonly<Record<string, unknown>> | undefined,
+  precisionMode: number,
+): Map<string, Market> {
   const out = new Map<string, Market>();
   for (const raw of Object.values(markets ?? {})) {
     const m = raw as CcxtMarketLike;

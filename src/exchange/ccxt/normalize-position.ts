@@ -35,16 +35,19 @@ function describe(v: unknown): string {
 
 /** See the module header. */
 export function normalizePosition(raw: unknown, ctx: PositionNormalizeContext): PositionStatusReport {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new MalformedPositionReply('(reply)', undefined, 'no position object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new MalformedPositionReply('(reply)', undefined, 'no position object');
   const p = raw as Record<string, unknown>;
   const symbol = p.symbol;
-  if (typeof symbol !== 'string' || symbol === '') throw new MalformedPositionReply('symbol', undefined, describe(symbol));
+  if (typeof symbol !== 'string' || symbol === '')
+    throw new MalformedPositionReply('symbol', undefined, describe(symbol));
   const contracts = typeof p.contracts === 'string' && p.contracts.trim() !== '' ? Number(p.contracts) : p.contracts;
   if (typeof contracts !== 'number' || !Number.isFinite(contracts) || contracts < 0) {
     throw new MalformedPositionReply('contracts', symbol, describe(p.contracts));
   }
   const side = contracts === 0 ? undefined : p.side === 'long' ? 'buy' : p.side === 'short' ? 'sell' : null;
-  if (side === null) throw new MalformedPositionReply('side', symbol, `${describe(p.side)} for a position of ${contracts}`);
+  if (side === null)
+    throw new MalformedPositionReply('side', symbol, `${describe(p.side)} for a position of ${contracts}`);
   return {
     source: ctx.source,
     receivedAt: ctx.receivedAt,

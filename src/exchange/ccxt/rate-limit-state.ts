@@ -31,7 +31,11 @@ function count(headers: Readonly<Record<string, unknown>>, name: string): number
 }
 
 /** The rate-limit state of one reply, or `undefined` when it says nothing about limits. */
-export function readRateLimits(status: number, headers: Readonly<Record<string, unknown>>, at: number): RateLimitSnapshot | undefined {
+export function readRateLimits(
+  status: number,
+  headers: Readonly<Record<string, unknown>>,
+  at: number,
+): RateLimitSnapshot | undefined {
   const retryAfter = count(headers, 'Retry-After');
   const fields: Record<string, number | undefined> = {
     limit: count(headers, 'X-Bapi-Limit'),
@@ -50,10 +54,25 @@ export function readRateLimits(status: number, headers: Readonly<Record<string, 
 const IP_LIMIT_WAIT_MS = 10 * 60_000;
 
 /** The refusal an IP-level HTTP status means (`HTTP_429`, `HTTP_418`, `HTTP_403`), or `undefined`. */
-export function ipLimitRefusal(status: number, headers: Readonly<Record<string, unknown>>, now: number): CodedRefusal | undefined {
+export function ipLimitRefusal(
+  status: number,
+  headers: Readonly<Record<string, unknown>>,
+  now: number,
+): CodedRefusal | undefined {
   if (status !== 429 && status !== 418 && status !== 403) return undefined;
   const retryAfter = count(headers, 'Retry-After');
   const resetAt = count(headers, 'X-Bapi-Limit-Reset-Timestamp');
-  const retryAfterMs = retryAfter !== undefined ? retryAfter * 1_000 : resetAt !== undefined && resetAt > now ? resetAt - now : status === 403 ? IP_LIMIT_WAIT_MS : undefined;
-  return { code: `HTTP_${status}`, message: `HTTP ${status}: the venue's IP rate limit; not processed`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  const retryAfterMs =
+    retryAfter !== undefined
+      ? retryAfter * 1_000
+      : resetAt !== undefined && resetAt > now
+        ? resetAt - now
+        : status === 403
+          ? IP_LIMIT_WAIT_MS
+          : undefined;
+  return {
+    code: `HTTP_${status}`,
+    message: `HTTP ${status}: the venue's IP rate limit; not processed`,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
 }

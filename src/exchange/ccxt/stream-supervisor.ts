@@ -48,7 +48,10 @@ export class StreamSupervisor {
 
   start(): void {
     if (this.built.restOnly) {
-      this.setStatus('down', `${this.built.exchange.id} has no private stream in ccxt.pro; positions are followed through REST`);
+      this.setStatus(
+        'down',
+        `${this.built.exchange.id} has no private stream in ccxt.pro; positions are followed through REST`,
+      );
       return;
     }
     void this.connect();
@@ -75,9 +78,21 @@ export class StreamSupervisor {
       return;
     }
     if (this.stale(gen)) return;
-    void this.loop(gen, () => ex.watchOrders(), (x) => this.handlers.onOrders(x));
-    void this.loop(gen, () => ex.watchPositions(), (x) => this.handlers.onPositions(x));
-    void this.loop(gen, () => ex.watchMyTrades(), (x) => this.handlers.onTrades(x));
+    void this.loop(
+      gen,
+      () => ex.watchOrders(),
+      (x) => this.handlers.onOrders(x),
+    );
+    void this.loop(
+      gen,
+      () => ex.watchPositions(),
+      (x) => this.handlers.onPositions(x),
+    );
+    void this.loop(
+      gen,
+      () => ex.watchMyTrades(),
+      (x) => this.handlers.onTrades(x),
+    );
     try {
       await this.connected(gen);
     } catch (error) {
@@ -126,9 +141,12 @@ export class StreamSupervisor {
     this.setStatus('down', reason);
     const delay = Math.min(this.policy.maxMs, this.policy.initialMs * 2 ** this.attempt);
     this.attempt++;
-    void this.built.exchange.close().catch(() => undefined).then(() => {
-      if (!this.closed) this.retry = this.clock.setTimeout(() => void this.connect(), delay);
-    });
+    void this.built.exchange
+      .close()
+      .catch(() => undefined)
+      .then(() => {
+        if (!this.closed) this.retry = this.clock.setTimeout(() => void this.connect(), delay);
+      });
   }
 
   private setStatus(status: 'up' | 'down', reason?: string): void {

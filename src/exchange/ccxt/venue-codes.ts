@@ -68,7 +68,13 @@ export const BINANCE_CODES: CodeTable = table([
   // -5028: outside the matching engine's recvWindow, not processed (as -1021).
   [rejected('TIMESTAMP_OUTSIDE_WINDOW'), [-1021, -5028]],
   [rejected('AUTHENTICATION'), [-1022, -2014, -2015]],
-  [rejected('INVALID_REQUEST'), [-1100, -1101, -1102, -1103, -1104, -1105, -1106, -1111, -1112, -1114, -1115, -1116, -1117, -1121, -1125, -1127, -1128, -1130]],
+  [
+    rejected('INVALID_REQUEST'),
+    [
+      -1100, -1101, -1102, -1103, -1104, -1105, -1106, -1111, -1112, -1114, -1115, -1116, -1117, -1121, -1125, -1127,
+      -1128, -1130,
+    ],
+  ],
   [rejected('ORDER_REJECTED'), [-2010, -4120, -5021, -5022]],
   [rejected('CANCEL_REJECTED'), [-2011]],
   [NOT_FOUND, [-2013]],

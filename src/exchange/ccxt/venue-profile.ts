@@ -103,7 +103,8 @@ export async function unlessNotFound<T>(call: Promise<T>, codes: CodeTable | und
   try {
     return await call;
   } catch (error) {
-    if (classifyFailure(error, { sent: true, ...(codes === undefined ? {} : { codes }) }).kind === 'not-found') return undefined;
+    if (classifyFailure(error, { sent: true, ...(codes === undefined ? {} : { codes }) }).kind === 'not-found')
+      return undefined;
     throw error;
   }
 }

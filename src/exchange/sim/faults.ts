@@ -22,7 +22,7 @@ import type { Clock } from '../../clock.js';
 import type { AccountId } from '../../domain/ids.js';
 import type { OrderType } from '../../domain/reports.js';
 import { PosguardError } from '../../domain/errors.js';
-import { PORT_METHODS, type PortMethod } from './wire.js';
+import { PORT_METHODS, type PortMethod } from './venue-replies.js';
 
 const ms = z.number().int().nonnegative();
 const methods = z.array(z.enum(PORT_METHODS)).optional();
@@ -49,10 +49,22 @@ export const faultSchema = z.discriminatedUnion('kind', [
    * asks for an IP-level answer instead: 429 (both), 403 (Bybit's IP limit, Binance's WAF) or 418
    * (Binance's IP ban).
    */
-  z.object({ kind: z.literal('rateLimited'), retryAfterMs: ms.optional(), methods, http: z.union([z.literal(429), z.literal(403), z.literal(418)]).optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('rateLimited'),
+      retryAfterMs: ms.optional(),
+      methods,
+      http: z.union([z.literal(429), z.literal(403), z.literal(418)]).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('serverError'), status: z.number().int().min(500).max(599).optional(), methods }).strict(),
   /** The venue processes the create or cancel, but the reply never arrives. */
-  z.object({ kind: z.literal('timeoutAfterAccept'), methods: z.array(z.enum(['createOrder', 'cancelOrder'])).optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('timeoutAfterAccept'),
+      methods: z.array(z.enum(['createOrder', 'cancelOrder'])).optional(),
+    })
+    .strict(),
   /** A market execution fills only `fraction` of the order; the rest is cancelled (IOC). */
   z.object({ kind: z.literal('partialFill'), fraction: z.number().min(0).lt(1) }).strict(),
   /**
@@ -65,33 +77,46 @@ export const faultSchema = z.discriminatedUnion('kind', [
    * A stop whose trigger fires enters the matching engine and stays `triggered` (executing) for
    * `holdMs`, then fills, or is cancelled in the engine after filling `fraction` (default 0).
    */
-  z.object({
-    kind: z.literal('triggeredStop'), holdMs: ms.optional(), outcome: z.enum(['fill', 'cancel']).optional(),
-    fraction: z.number().min(0).lt(1).optional(),
-  }).strict(),
+  z
+    .object({
+      kind: z.literal('triggeredStop'),
+      holdMs: ms.optional(),
+      outcome: z.enum(['fill', 'cancel']).optional(),
+      fraction: z.number().min(0).lt(1).optional(),
+    })
+    .strict(),
   /** Bybit disconnect protection is on: `timeWindowMs` after the last `dcp` subscriber of the account disconnects, its orders are cancelled. */
   z.object({ kind: z.literal('dcp'), timeWindowMs: ms.optional() }).strict(),
   /** Binance listen-key keep-alives (`PUT /fapi/v1/listenKey`) fail with `-1125`. */
   z.object({ kind: z.literal('listenKeyKeepAliveFailure') }).strict(),
   /** A create is refused with this reason and code (e.g. insufficient margin). */
-  z.object({
-    kind: z.literal('reject'), reason: z.string().min(1), code: z.string().min(1),
-    /** Only orders of these types (say, `['stop-market']` to refuse the protective stop). */
-    orderTypes: z.array(z.enum(['market', 'limit', 'stop-market'])).optional(),
-  }).strict(),
+  z
+    .object({
+      kind: z.literal('reject'),
+      reason: z.string().min(1),
+      code: z.string().min(1),
+      /** Only orders of these types (say, `['stop-market']` to refuse the protective stop). */
+      orderTypes: z.array(z.enum(['market', 'limit', 'stop-market'])).optional(),
+    })
+    .strict(),
 ]);
 
 export const faultWhenSchema = z.union([
   z.literal('always'),
   z.object({ calls: z.number().int().positive() }).strict(),
-  z.object({ from: ms, until: ms }).strict().refine((w) => w.from < w.until, 'from must be before until'),
+  z
+    .object({ from: ms, until: ms })
+    .strict()
+    .refine((w) => w.from < w.until, 'from must be before until'),
 ]);
 
-export const faultRuleSchema = z.object({
-  fault: faultSchema,
-  when: faultWhenSchema.optional(),
-  account: z.string().min(1).optional(),
-}).strict();
+export const faultRuleSchema = z
+  .object({
+    fault: faultSchema,
+    when: faultWhenSchema.optional(),
+    account: z.string().min(1).optional(),
+  })
+  .strict();
 
 export type Fault = z.infer<typeof faultSchema>;
 export type FaultKind = Fault['kind'];
@@ -126,14 +151,22 @@ export class FaultBook {
   private readonly rules: RuleState[] = [];
   private nextId = 1;
 
-  constructor(private readonly clock: Clock, private readonly onChange: (rule: ActiveFaultRule) => void = () => {}) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly onChange: (rule: ActiveFaultRule) => void = () => {},
+  ) {}
 
   /** Adds a rule (validated: it may come from JSON) and returns its id. */
   set(rule: FaultRule): string {
     const parsed = faultRuleSchema.safeParse(rule);
-    if (!parsed.success) throw new InvalidFaultRule(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success)
+      throw new InvalidFaultRule(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const when = parsed.data.when ?? 'always';
-    const state: RuleState = { id: `fault-${this.nextId++}`, rule: { ...parsed.data, when }, callsLeft: typeof when === 'object' && 'calls' in when ? when.calls : undefined };
+    const state: RuleState = {
+      id: `fault-${this.nextId++}`,
+      rule: { ...parsed.data, when },
+      callsLeft: typeof when === 'object' && 'calls' in when ? when.calls : undefined,
+    };
     this.rules.push(state);
     this.onChange(this.view(state));
     return state.id;
@@ -161,7 +194,12 @@ export class FaultBook {
   }
 
   /** The fault of `kind` on now for `account` (and `method`); counts one call against it. */
-  take<K extends FaultKind>(kind: K, account: AccountId, method?: PortMethod, orderType?: OrderType): Extract<Fault, { kind: K }> | undefined {
+  take<K extends FaultKind>(
+    kind: K,
+    account: AccountId,
+    method?: PortMethod,
+    orderType?: OrderType,
+  ): Extract<Fault, { kind: K }> | undefined {
     const state = this.find(kind, account, method, orderType);
     if (state === undefined) return undefined;
     if (state.callsLeft !== undefined) {
@@ -174,7 +212,12 @@ export class FaultBook {
     return state.rule.fault as Extract<Fault, { kind: K }>;
   }
 
-  private find(kind: FaultKind, account: AccountId, method: PortMethod | undefined, orderType?: OrderType): RuleState | undefined {
+  private find(
+    kind: FaultKind,
+    account: AccountId,
+    method: PortMethod | undefined,
+    orderType?: OrderType,
+  ): RuleState | undefined {
     const now = this.clock.now();
     return this.rules.find((s) => {
       const { fault, account: only, when } = s.rule;
@@ -189,10 +232,19 @@ export class FaultBook {
 
   private spent(s: RuleState, now: number): boolean {
     const when = s.rule.when;
-    return (s.callsLeft !== undefined && s.callsLeft <= 0) || (typeof when === 'object' && 'until' in when && now >= when.until);
+    return (
+      (s.callsLeft !== undefined && s.callsLeft <= 0) ||
+      (typeof when === 'object' && 'until' in when && now >= when.until)
+    );
   }
 
   private view(s: RuleState): ActiveFaultRule {
-    return { id: s.id, fault: s.rule.fault, when: s.rule.when ?? 'always', ...(s.rule.account === undefined ? {} : { account: s.rule.account }), ...(s.callsLeft === undefined ? {} : { callsLeft: s.callsLeft }) };
+    return {
+      id: s.id,
+      fault: s.rule.fault,
+      when: s.rule.when ?? 'always',
+      ...(s.rule.account === undefined ? {} : { account: s.rule.account }),
+      ...(s.callsLeft === undefined ? {} : { callsLeft: s.callsLeft }),
+    };
   }
 }

@@ -17,9 +17,36 @@ export interface SimMarketSpec extends Market {
 }
 
 export const DEFAULT_SIM_MARKETS: readonly SimMarketSpec[] = [
-  { symbol: 'BTC/USDT:USDT', amountStep: 0.001, priceStep: 0.1, minAmount: 0.001, minNotional: 5, contractSize: 1, initialPrice: 60_000, volatility: 0.0005 },
-  { symbol: 'ETH/USDT:USDT', amountStep: 0.01, priceStep: 0.01, minAmount: 0.01, minNotional: 5, contractSize: 1, initialPrice: 3_000, volatility: 0.0007 },
-  { symbol: 'AVL/USDT:USDT', amountStep: 1, priceStep: 0.0001, minAmount: 1, minNotional: 5, contractSize: 1, initialPrice: 0.25, volatility: 0.002 },
+  {
+    symbol: 'BTC/USDT:USDT',
+    amountStep: 0.001,
+    priceStep: 0.1,
+    minAmount: 0.001,
+    minNotional: 5,
+    contractSize: 1,
+    initialPrice: 60_000,
+    volatility: 0.0005,
+  },
+  {
+    symbol: 'ETH/USDT:USDT',
+    amountStep: 0.01,
+    priceStep: 0.01,
+    minAmount: 0.01,
+    minNotional: 5,
+    contractSize: 1,
+    initialPrice: 3_000,
+    volatility: 0.0007,
+  },
+  {
+    symbol: 'AVL/USDT:USDT',
+    amountStep: 1,
+    priceStep: 0.0001,
+    minAmount: 1,
+    minNotional: 5,
+    contractSize: 1,
+    initialPrice: 0.25,
+    volatility: 0.002,
+  },
 ];
 
 /** The `Market` part of a spec, as `loadMarkets` returns it. */

@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: one matching engine (orders, triggers, fills, positions) whose steps share its state; the order checks are apart (order-checks.ts).
+ *
  * The matching engine of the simulated venue: per-account orders and one-way net positions,
  * mark and last prices, and matching. Receives accepted orders, cancels and price moves;
  * sends every change (order state, fill, position) to `onChange`; touches only its own state.
@@ -19,7 +21,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { abs, add, floorToStep, gt, mul } from '../../domain/decimal.js';
-import { venueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
+import { asVenueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { OrderLookup, OrderRequest } from '../port.js';
 import type { SimMarketSpec } from './markets.js';
 import { crosses, refusalOf, triggers, type Refusal } from './order-checks.js';
@@ -28,14 +30,21 @@ import { applyFill, FLAT, reduces, type NetPosition } from './position-state.js'
 import { PriceBook, type MarketPrices } from './price-book.js';
 import { Timeline } from './timeline.js';
 import { rulesOf, type EndReason, type TriggerBy, type VenueRules } from './venue-rules.js';
-import { SIM_CODES, type PositionView } from './wire.js';
+import { SIM_CODES, type PositionView } from './venue-replies.js';
 
 export type { Refusal } from './order-checks.js';
 
 /** One change of the engine's state, in the order it happened. */
 export type EngineChange =
   | { readonly kind: 'order'; readonly order: OrderState }
-  | { readonly kind: 'fill'; readonly tradeId: string; readonly order: OrderState; readonly qty: number; readonly price: number; readonly at: number }
+  | {
+      readonly kind: 'fill';
+      readonly tradeId: string;
+      readonly order: OrderState;
+      readonly qty: number;
+      readonly price: number;
+      readonly at: number;
+    }
   | { readonly kind: 'position'; readonly account: AccountId; readonly position: PositionView };
 
 /** How a triggered stop executes when it does not fill at once (the `triggeredStop` fault). */
@@ -109,8 +118,14 @@ export class MatchingEngine {
       for (const id of [...book.open]) {
         const order = book.orders.get(id)?.latest;
         if (order === undefined || order.symbol !== symbol || order.status !== 'open') continue;
-        if (order.type === 'limit' && order.price !== undefined && crosses(order.side, now.last, order.price)) this.execute(order, order.price, false);
-        if (order.type === 'stop-market' && order.triggerPrice !== undefined && triggers(order.side, now[order.triggerBy ?? 'last'], order.triggerPrice)) this.trigger(order);
+        if (order.type === 'limit' && order.price !== undefined && crosses(order.side, now.last, order.price))
+          this.execute(order, order.price, false);
+        if (
+          order.type === 'stop-market' &&
+          order.triggerPrice !== undefined &&
+          triggers(order.side, now[order.triggerBy ?? 'last'], order.triggerPrice)
+        )
+          this.trigger(order);
       }
     }
   }
@@ -124,8 +139,19 @@ export class MatchingEngine {
   }
 
   /** Why the venue would refuse `request` under `rules` now, or `undefined` if it takes it. */
-  check(account: AccountId, r: OrderRequest, rules: VenueRules, triggerBy: TriggerBy = rules.defaultTriggerBy): Refusal | undefined {
-    return refusalOf(r, { spec: this.prices.spec(r.symbol), prices: this.prices.get(r.symbol), position: this.position(account, r.symbol), rules, triggerBy });
+  check(
+    account: AccountId,
+    r: OrderRequest,
+    rules: VenueRules,
+    triggerBy: TriggerBy = rules.defaultTriggerBy,
+  ): Refusal | undefined {
+    return refusalOf(r, {
+      spec: this.prices.spec(r.symbol),
+      prices: this.prices.get(r.symbol),
+      position: this.position(account, r.symbol),
+      rules,
+      triggerBy,
+    });
   }
 
   /** Takes an order that passed `check`, matches it at once if it can, and returns its state. */
@@ -135,19 +161,36 @@ export class MatchingEngine {
     const last = this.prices.get(r.symbol)?.last ?? 0;
     const { rules, triggerBy, ...origin } = meta;
     const order: OrderState = {
-      ...origin, id: venueOrderId(String(this.nextOrderId++)), clientOrderId: r.clientOrderId, account, symbol: r.symbol,
-      side: r.side, type: r.type, amount: r.amount, price: r.type === 'limit' ? r.price : undefined,
-      triggerPrice: r.type === 'stop-market' ? r.triggerPrice : undefined, reduceOnly: r.reduceOnly,
-      filled: 0, average: undefined, status: 'open', createdAt: now, updatedAt: now, venue: rules.kind,
-      triggerBy: r.type === 'stop-market' ? triggerBy ?? rules.defaultTriggerBy : undefined, triggeredAt: undefined,
-      endReason: undefined, lastPriceOnCreated: last, priceStep: this.prices.spec(r.symbol)?.priceStep ?? 0,
+      ...origin,
+      id: asVenueOrderId(String(this.nextOrderId++)),
+      clientOrderId: r.clientOrderId,
+      account,
+      symbol: r.symbol,
+      side: r.side,
+      type: r.type,
+      amount: r.amount,
+      price: r.type === 'limit' ? r.price : undefined,
+      triggerPrice: r.type === 'stop-market' ? r.triggerPrice : undefined,
+      reduceOnly: r.reduceOnly,
+      filled: 0,
+      average: undefined,
+      status: 'open',
+      createdAt: now,
+      updatedAt: now,
+      venue: rules.kind,
+      triggerBy: r.type === 'stop-market' ? (triggerBy ?? rules.defaultTriggerBy) : undefined,
+      triggeredAt: undefined,
+      endReason: undefined,
+      lastPriceOnCreated: last,
+      priceStep: this.prices.spec(r.symbol)?.priceStep ?? 0,
     };
     book.orders.set(order.id, new Timeline(now, order));
     book.byClientId.set(order.clientOrderId, order.id);
     book.open.add(order.id);
     this.opts.onChange({ kind: 'order', order });
     if (r.type === 'market') this.execute(order, last, true);
-    if (r.type === 'limit' && order.price !== undefined && crosses(r.side, last, order.price)) this.execute(order, last, false);
+    if (r.type === 'limit' && order.price !== undefined && crosses(r.side, last, order.price))
+      this.execute(order, last, false);
     return this.book(account).orders.get(order.id)?.latest ?? order;
   }
 
@@ -155,7 +198,8 @@ export class MatchingEngine {
   cancel(account: AccountId, lookup: OrderLookup, reason: EndReason = 'user'): OrderState | Refusal {
     const order = this.find(account, lookup)?.latest;
     if (order === undefined) return { code: SIM_CODES.orderNotFound, reason: 'order not found' };
-    if (isFinished(order)) return { code: SIM_CODES.orderNotOpen, reason: `order ${order.id} is already ${order.status}` };
+    if (isFinished(order))
+      return { code: SIM_CODES.orderNotOpen, reason: `order ${order.id} is already ${order.status}` };
     return this.update({ ...order, status: 'canceled', endReason: reason, updatedAt: this.opts.clock.now() });
   }
 
@@ -163,7 +207,8 @@ export class MatchingEngine {
   cancelAll(account: AccountId, reason: EndReason): number {
     const book = this.book(account);
     let n = 0;
-    for (const id of [...book.open]) if ('id' in this.cancel(account, { venueOrderId: venueOrderId(id) }, reason)) n++;
+    for (const id of [...book.open])
+      if ('id' in this.cancel(account, { venueOrderId: asVenueOrderId(id) }, reason)) n++;
     return n;
   }
 
@@ -214,7 +259,12 @@ export class MatchingEngine {
     });
   }
 
-  private execute(order: OrderState, price: number, market: boolean, forced?: { fraction: number; reason: EndReason }): void {
+  private execute(
+    order: OrderState,
+    price: number,
+    market: boolean,
+    forced?: { fraction: number; reason: EndReason },
+  ): void {
     const spec = this.prices.spec(order.symbol);
     if (spec === undefined) return;
     const now = this.opts.clock.now();
@@ -233,7 +283,9 @@ export class MatchingEngine {
     if (fraction !== undefined) qty = floorToStep(mul(qty, fraction), spec.amountStep);
     const remainder = forced !== undefined ? 'canceled' : rulesOf(o.venue).marketRemainder;
     const next = withFill(o, qty, price, now, market, remainder);
-    const filled = this.update(forced !== undefined && next.endReason !== undefined ? { ...next, endReason: forced.reason } : next);
+    const filled = this.update(
+      forced !== undefined && next.endReason !== undefined ? { ...next, endReason: forced.reason } : next,
+    );
     if (!gt(qty, 0)) return;
     this.opts.onChange({ kind: 'fill', tradeId: `T${this.nextTradeId++}`, order: filled, qty, price, at: now });
     this.setPosition(order.account, order.symbol, applyFill(position, order.side, qty, price));
@@ -254,7 +306,13 @@ export class MatchingEngine {
     const now = this.opts.clock.now();
     const book = this.book(account);
     const timeline = book.positions.get(symbol);
-    const position: PositionView = { symbol, ...net, markPrice: this.mark(symbol) ?? 0, seq: (timeline?.latest.seq ?? 0) + 1, at: now };
+    const position: PositionView = {
+      symbol,
+      ...net,
+      markPrice: this.mark(symbol) ?? 0,
+      seq: (timeline?.latest.seq ?? 0) + 1,
+      at: now,
+    };
     if (timeline === undefined) book.positions.set(symbol, new Timeline(now, position));
     else {
       timeline.push(now, position);
@@ -268,8 +326,10 @@ export class MatchingEngine {
   private expireReduceOnlyStops(book: AccountBook, symbol: string, now: number): void {
     for (const id of [...book.open]) {
       const o = book.orders.get(id)?.latest;
-      if (o === undefined || o.symbol !== symbol || o.type !== 'stop-market' || !o.reduceOnly || o.status !== 'open') continue;
-      if (rulesOf(o.venue).reduceOnlyStopsWhenFlat === 'expire') this.update({ ...o, status: 'expired', endReason: 'position-closed', updatedAt: now });
+      if (o === undefined || o.symbol !== symbol || o.type !== 'stop-market' || !o.reduceOnly || o.status !== 'open')
+        continue;
+      if (rulesOf(o.venue).reduceOnlyStopsWhenFlat === 'expire')
+        this.update({ ...o, status: 'expired', endReason: 'position-closed', updatedAt: now });
     }
   }
 

@@ -15,7 +15,7 @@ import type { SimMarketSpec } from './markets.js';
 import { reduces, type NetPosition } from './position-state.js';
 import type { MarketPrices } from './price-book.js';
 import type { TriggerBy, VenueRules } from './venue-rules.js';
-import { SIM_CODES } from './wire.js';
+import { SIM_CODES } from './venue-replies.js';
 
 /** Why the venue refuses an order or a cancel: a stable code and a message. */
 export interface Refusal {
@@ -33,21 +33,37 @@ export interface OrderCheckContext {
 }
 
 /** Why the venue would refuse `r` now, or `undefined` when it takes it. */
-export function refusalOf(r: OrderRequest, { spec, prices, position, rules, triggerBy }: OrderCheckContext): Refusal | undefined {
-  if (spec === undefined || prices === undefined) return { code: SIM_CODES.badSymbol, reason: `unknown symbol ${r.symbol}` };
+export function refusalOf(
+  r: OrderRequest,
+  { spec, prices, position, rules, triggerBy }: OrderCheckContext,
+): Refusal | undefined {
+  if (spec === undefined || prices === undefined)
+    return { code: SIM_CODES.badSymbol, reason: `unknown symbol ${r.symbol}` };
   if (!Number.isFinite(r.amount) || lt(r.amount, spec.minAmount) || !isMultipleOf(r.amount, spec.amountStep)) {
-    return { code: SIM_CODES.invalidAmount, reason: `amount ${r.amount} must be a multiple of ${spec.amountStep}, at least ${spec.minAmount}` };
+    return {
+      code: SIM_CODES.invalidAmount,
+      reason: `amount ${r.amount} must be a multiple of ${spec.amountStep}, at least ${spec.minAmount}`,
+    };
   }
   const level = r.type === 'limit' ? r.price : r.type === 'stop-market' ? r.triggerPrice : prices.last;
   if (level === undefined || !Number.isFinite(level) || !gt(level, 0) || !isMultipleOf(level, spec.priceStep)) {
-    return { code: SIM_CODES.invalidPrice, reason: `${r.type} order needs a ${r.type === 'limit' ? 'price' : 'trigger price'} on the grid of ${spec.priceStep}` };
+    return {
+      code: SIM_CODES.invalidPrice,
+      reason: `${r.type} order needs a ${r.type === 'limit' ? 'price' : 'trigger price'} on the grid of ${spec.priceStep}`,
+    };
   }
   if (r.type === 'stop-market' && triggers(r.side, prices[triggerBy], level)) {
-    return { code: SIM_CODES.invalidPrice, reason: `trigger ${level} would fire at once at ${triggerBy} price ${prices[triggerBy]}` };
+    return {
+      code: SIM_CODES.invalidPrice,
+      reason: `trigger ${level} would fire at once at ${triggerBy} price ${prices[triggerBy]}`,
+    };
   }
   const judgedAtTrigger = r.type === 'stop-market' && rules.reduceOnlyStopOnFlat === 'accept';
   if (r.reduceOnly && !judgedAtTrigger && !reduces(position, r.side)) {
-    return { code: SIM_CODES.reduceOnlyWouldIncrease, reason: `reduce-only ${r.side} would not reduce the ${r.symbol} position` };
+    return {
+      code: SIM_CODES.reduceOnlyWouldIncrease,
+      reason: `reduce-only ${r.side} would not reduce the ${r.symbol} position`,
+    };
   }
   if (!r.reduceOnly && lt(mul(mul(r.amount, level), spec.contractSize), spec.minNotional)) {
     return { code: SIM_CODES.minNotional, reason: `order value below the minimum of ${spec.minNotional}` };

@@ -10,9 +10,9 @@ import type { AccountId, ClientOrderId, VenueOrderId } from '../../domain/ids.js
 import type { OrderType } from '../../domain/reports.js';
 import type { Side } from '../../domain/side.js';
 import type { EndReason } from './venue-rules.js';
-import type { CcxtOrder, CcxtOrderStatus, SimOrderInfo } from './wire.js';
+import type { CcxtOrder, CcxtOrderStatus, SimOrderInfo } from './venue-replies.js';
 
-/** An order at one moment; `status` uses ccxt's names (and `triggered`, see wire.ts); the venue's own facts as in `SimOrderInfo`. */
+/** An order at one moment; `status` uses ccxt's names (and `triggered`, see venue-replies.ts); the venue's own facts as in `SimOrderInfo`. */
 export interface OrderState extends SimOrderInfo {
   readonly id: VenueOrderId;
   readonly clientOrderId: ClientOrderId;
@@ -50,12 +50,32 @@ export function remainingOf(o: Pick<OrderState, 'amount' | 'filled'>): number {
  * The state after a fill of `qty` at `price` at time `at`; `final` ends the rest (IOC), as
  * `remainder` says (`canceled` on Bybit, `expired` on Binance).
  */
-export function withFill(o: OrderState, qty: number, price: number, at: number, final: boolean, remainder: 'canceled' | 'expired' = 'canceled'): OrderState {
+export function withFill(
+  o: OrderState,
+  qty: number,
+  price: number,
+  at: number,
+  final: boolean,
+  remainder: 'canceled' | 'expired' = 'canceled',
+): OrderState {
   const filled = dec(o.filled).plus(qty);
-  const average = isZero(qty) ? o.average : dec(o.average ?? 0).times(o.filled).plus(dec(price).times(qty)).div(filled).toNumber();
+  const average = isZero(qty)
+    ? o.average
+    : dec(o.average ?? 0)
+        .times(o.filled)
+        .plus(dec(price).times(qty))
+        .div(filled)
+        .toNumber();
   const full = eq(filled, o.amount);
   const status: CcxtOrderStatus = full ? 'closed' : final ? remainder : o.status;
-  return { ...o, filled: filled.toNumber(), average, status, updatedAt: at, ...(!full && final ? { endReason: 'unfilled-remainder' as const } : {}) };
+  return {
+    ...o,
+    filled: filled.toNumber(),
+    average,
+    status,
+    updatedAt: at,
+    ...(!full && final ? { endReason: 'unfilled-remainder' as const } : {}),
+  };
 }
 
 /** The venue's words for why it ended an order, as `normalizeOrder` passes them on. */
@@ -89,8 +109,12 @@ export function toCcxtOrder(o: OrderState): CcxtOrder {
     lastUpdateTimestamp: o.updatedAt,
     ...(reason === undefined ? {} : { rejectReason: reason }),
     info: {
-      venue: o.venue, triggerBy: o.triggerBy, triggeredAt: o.triggeredAt, endReason: o.endReason,
-      lastPriceOnCreated: o.lastPriceOnCreated, priceStep: o.priceStep,
+      venue: o.venue,
+      triggerBy: o.triggerBy,
+      triggeredAt: o.triggeredAt,
+      endReason: o.endReason,
+      lastPriceOnCreated: o.lastPriceOnCreated,
+      priceStep: o.priceStep,
     },
   };
 }

@@ -29,10 +29,12 @@ export interface ListPages {
 /** The page `request` asks of `list` (ordered by `keyOf`); the whole list when `request` is absent. */
 export function pageOf<T>(list: readonly T[], keyOf: (item: T) => string, request?: PageRequest): Page<T> {
   if (request === undefined) return { items: [...list] };
-  if (!(Number.isInteger(request.limit) && request.limit > 0)) throw new RangeError(`a page limit must be a positive integer, got ${request.limit}`);
+  if (!(Number.isInteger(request.limit) && request.limit > 0))
+    throw new RangeError(`a page limit must be a positive integer, got ${request.limit}`);
   const sorted = [...list].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
   const after = request.cursor;
-  const rest = after === undefined || after === '' ? sorted : sorted.filter((item) => compareKeys(keyOf(item), after) > 0);
+  const rest =
+    after === undefined || after === '' ? sorted : sorted.filter((item) => compareKeys(keyOf(item), after) > 0);
   const items = rest.slice(0, request.limit);
   const last = items.at(-1);
   return rest.length > request.limit && last !== undefined ? { items, nextCursor: keyOf(last) } : { items };

@@ -8,7 +8,7 @@
 import { abs, add, dec, gt, isZero, lt } from '../../domain/decimal.js';
 import type { PositionStatusReport, ReportSource } from '../../domain/reports.js';
 import type { Side } from '../../domain/side.js';
-import type { PositionView } from './wire.js';
+import type { PositionView } from './venue-replies.js';
 
 /** A one-way net position: size and average entry. */
 export interface NetPosition {
@@ -40,7 +40,11 @@ export function applyFill(position: NetPosition, side: Side, qty: number, price:
   if (held === undefined || sideOf(size) !== held) return { size, entryPrice: price };
   if (held !== side) return { size, entryPrice: position.entryPrice };
   const before = abs(position.size);
-  const entryPrice = dec(position.entryPrice ?? price).times(before).plus(dec(price).times(qty)).div(add(before, qty)).toNumber();
+  const entryPrice = dec(position.entryPrice ?? price)
+    .times(before)
+    .plus(dec(price).times(qty))
+    .div(add(before, qty))
+    .toNumber();
   return { size, entryPrice };
 }
 

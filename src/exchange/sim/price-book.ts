@@ -50,7 +50,8 @@ export class PriceBook {
   set(symbol: string, next: Partial<MarketPrices>): MarketPrices {
     const spec = this.specs.get(symbol);
     const current = this.prices.get(symbol);
-    if (spec === undefined || current === undefined) throw new RangeError(`the simulated venue does not list ${symbol}`);
+    if (spec === undefined || current === undefined)
+      throw new RangeError(`the simulated venue does not list ${symbol}`);
     for (const price of [next.mark, next.last]) {
       if (price !== undefined && (!Number.isFinite(price) || !gt(price, 0) || !isMultipleOf(price, spec.priceStep))) {
         throw new RangeError(`price ${price} is not a positive multiple of ${spec.priceStep}`);

@@ -10,7 +10,7 @@
 import type { AccountId } from '../../domain/ids.js';
 import type { OrderLookup, OrderRequest } from '../port.js';
 import type { TriggerBy } from './venue-rules.js';
-import type { ChangeResult, PortMethod } from './wire.js';
+import type { ChangeResult, PortMethod } from './venue-replies.js';
 
 /** The parameters of each method, as the port passed them. */
 export interface RequestParams {
@@ -54,9 +54,14 @@ export interface RequestFilter<M extends PortMethod> {
 }
 
 /** The calls in `log` that match `filter`, oldest first. */
-export function filterRequests<M extends PortMethod>(log: readonly SimRequest[], filter: RequestFilter<M>): SimRequest<M>[] {
-  return log.filter((r) =>
-    (filter.account === undefined || r.account === filter.account) &&
-    (filter.method === undefined || r.method === filter.method) &&
-    (filter.since === undefined || r.at >= filter.since)) as SimRequest<M>[];
+export function filterRequests<M extends PortMethod>(
+  log: readonly SimRequest[],
+  filter: RequestFilter<M>,
+): SimRequest<M>[] {
+  return log.filter(
+    (r) =>
+      (filter.account === undefined || r.account === filter.account) &&
+      (filter.method === undefined || r.method === filter.method) &&
+      (filter.since === undefined || r.at >= filter.since),
+  ) as SimRequest<M>[];
 }

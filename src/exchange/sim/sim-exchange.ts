@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: the simulated exchange's one public surface (accounts, prices, faults, other programs, the request record); its engine, checks and streams are apart.
+ *
  * The simulated exchange (see docs/architecture.md, Exchanges): one venue with many accounts, an injected
  * clock and a seeded price path. Receives port calls (through `server`), price moves
  * (`setPrice` for mark and last together, `setPrices` to set them apart, `tick`, or every
@@ -22,7 +24,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { normalizeOrder } from '../../domain/normalize-order.js';
-import { accountId, clientOrderIdOf, type AccountId, type VenueOrderId } from '../../domain/ids.js';
+import { asAccountId, asClientOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { Market } from '../../domain/market.js';
 import { seededRandom, type Random } from '../../domain/random.js';
 import type { Side } from '../../domain/side.js';
@@ -39,7 +41,7 @@ import { StreamHub } from './stream-hub.js';
 import { TickerStream, type Tick, type TickerSubscription } from './ticker-stream.js';
 import { VenueServer } from './venue-server.js';
 import { rulesOf, type EndReason, type VenueKind, type VenueRules } from './venue-rules.js';
-import type { CcxtOrder, PortMethod, PositionView } from './wire.js';
+import type { CcxtOrder, PortMethod, PositionView } from './venue-replies.js';
 
 /** How a venue is built: the clock and the seed are required. */
 export interface SimExchangeOptions {
@@ -98,7 +100,10 @@ export class SimExchange {
     this.hub = new StreamHub(opts.clock, this.faults, opts.streamDelayMs ?? 0);
     this.tickers = new TickerStream(this.faults, (ms, fn) => this.later(ms, fn));
     this.server = new VenueServer({
-      clock: opts.clock, engine: this.engine, faults: this.faults, rules: this.rules,
+      clock: opts.clock,
+      engine: this.engine,
+      faults: this.faults,
+      rules: this.rules,
       record: (request) => this.log.push(request),
       positionMode: (account) => this.positionMode(account),
     });
@@ -143,33 +148,37 @@ export class SimExchange {
   /** Moves every price `steps` steps along its seeded path (mark and last together). */
   tick(steps = 1): void {
     for (let i = 0; i < steps; i++) {
-      for (const spec of this.engine.markets) this.setPrice(spec.symbol, nextPrice(this.markPrice(spec.symbol), spec, this.rnd));
+      for (const spec of this.engine.markets)
+        this.setPrice(spec.symbol, nextPrice(this.markPrice(spec.symbol), spec, this.rnd));
     }
   }
 
   /** Cancels every open order of an account as the venue itself would (Bybit's disconnect protection); returns how many. */
   cancelAllOrders(account: AccountId | string, reason: EndReason): number {
-    return this.engine.cancelAll(accountId(account), reason);
+    return this.engine.cancelAll(asAccountId(account), reason);
   }
 
   /** Makes an account hedge-mode (or one-way again); matching stays one-way netting. */
   setPositionMode(account: AccountId | string, mode: PositionMode): void {
-    this.modes.set(accountId(account), mode);
+    this.modes.set(asAccountId(account), mode);
   }
 
   positionMode(account: AccountId | string): PositionMode {
-    return this.modes.get(accountId(account)) ?? 'one-way';
+    return this.modes.get(asAccountId(account)) ?? 'one-way';
   }
 
   /** The venue's truth for one position (signed size), whatever the faults show. */
   position(account: AccountId | string, symbol: string): PositionView {
-    const view = this.engine.positions(accountId(account)).map((t) => t.latest).find((p) => p.symbol === symbol);
+    const view = this.engine
+      .positions(asAccountId(account))
+      .map((t) => t.latest)
+      .find((p) => p.symbol === symbol);
     return view ?? { symbol, size: 0, entryPrice: undefined, markPrice: this.markPrice(symbol), seq: 0, at: 0 };
   }
 
   /** The venue's truth for every order of an account, oldest first. */
   orders(account: AccountId | string): CcxtOrder[] {
-    return this.engine.orders(accountId(account)).map((t) => toCcxtOrder(t.latest));
+    return this.engine.orders(asAccountId(account)).map((t) => toCcxtOrder(t.latest));
   }
 
   /**
@@ -178,8 +187,15 @@ export class SimExchange {
    * posguard did not open. Throws if the venue would refuse the order.
    */
   openExternalPosition(account: AccountId | string, symbol: string, side: Side, size: number): VenueOrderId {
-    const id = accountId(account);
-    const request: OrderRequest = { symbol, side, type: 'market', amount: size, reduceOnly: false, clientOrderId: clientOrderIdOf(`ext-${this.externalSeq++}`) };
+    const id = asAccountId(account);
+    const request: OrderRequest = {
+      symbol,
+      side,
+      type: 'market',
+      amount: size,
+      reduceOnly: false,
+      clientOrderId: asClientOrderId(`ext-${this.externalSeq++}`),
+    };
     const refusal = this.engine.check(id, request, this.rules);
     if (refusal !== undefined) throw new RangeError(`external ${side} of ${size} ${symbol} refused: ${refusal.reason}`);
     return this.engine.accept(id, request, { origin: 'external', visibleFrom: this.clock.now(), rules: this.rules }).id;
@@ -226,7 +242,9 @@ export class SimExchange {
 
   private triggeredStopPlan(order: OrderState): TriggeredStopPlan | undefined {
     const fault = this.faults.take('triggeredStop', order.account);
-    return fault === undefined ? undefined : { holdMs: fault.holdMs ?? 1_000, outcome: fault.outcome ?? 'fill', fraction: fault.fraction ?? 0 };
+    return fault === undefined
+      ? undefined
+      : { holdMs: fault.holdMs ?? 1_000, outcome: fault.outcome ?? 'fill', fraction: fault.fraction ?? 0 };
   }
 
   private publish(change: EngineChange): void {
@@ -234,19 +252,36 @@ export class SimExchange {
     switch (change.kind) {
       case 'order': {
         const raw = toCcxtOrder(change.order);
-        this.hub.publish(change.order.account, (receivedAt) => ({ type: 'order', report: normalizeOrder(raw, { source: 'stream', receivedAt }) }));
+        this.hub.publish(change.order.account, (receivedAt) => ({
+          type: 'order',
+          report: normalizeOrder(raw, { source: 'stream', receivedAt }),
+        }));
         return;
       }
       case 'fill': {
         const { order, tradeId, qty, price, at } = change;
         this.hub.publish(order.account, (receivedAt) => ({
           type: 'fill',
-          report: { source: 'stream', venueTime: at, receivedAt, tradeId, venueOrderId: order.id, clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, amount: qty, price },
+          report: {
+            source: 'stream',
+            venueTime: at,
+            receivedAt,
+            tradeId,
+            venueOrderId: order.id,
+            clientOrderId: order.clientOrderId,
+            symbol: order.symbol,
+            side: order.side,
+            amount: qty,
+            price,
+          },
         }));
         return;
       }
       case 'position':
-        this.hub.publish(change.account, (receivedAt) => ({ type: 'position', report: simPositionReport(change.position, 'stream', receivedAt) }));
+        this.hub.publish(change.account, (receivedAt) => ({
+          type: 'position',
+          report: simPositionReport(change.position, 'stream', receivedAt),
+        }));
     }
   }
 
@@ -256,7 +291,8 @@ export class SimExchange {
     this.hub.refreshAll();
     const when = rule.when;
     if (rule.fault.kind !== 'disconnect' || typeof when !== 'object' || !('from' in when)) return;
-    for (const edge of [when.from, when.until]) if (edge > this.clock.now()) this.later(edge - this.clock.now(), () => this.hub.refreshAll());
+    for (const edge of [when.from, when.until])
+      if (edge > this.clock.now()) this.later(edge - this.clock.now(), () => this.hub.refreshAll());
   }
 
   private startTicks(everyMs: number): void {

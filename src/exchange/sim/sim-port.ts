@@ -11,20 +11,33 @@
  * const outcome = await port.createOrder({ symbol: 'AVL/USDT:USDT', side: 'buy', type: 'market', amount: 43, clientOrderId, reduceOnly: false });
  */
 import { MalformedOrderReply, PosguardError } from '../../domain/errors.js';
-import { accountId, clientOrderIdOf, venueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
+import { asAccountId, asClientOrderId, asVenueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { Market } from '../../domain/market.js';
 import { normalizeOrder } from '../../domain/normalize-order.js';
 import { accepted, rejected, unknown, type Outcome } from '../../domain/outcome.js';
 import type { OrderStatusReport, PositionStatusReport } from '../../domain/reports.js';
 import {
-  QueryFailed, type CreateAck, type ExchangePort, type OrderLookup, type OrderRequest, type PositionMode,
-  type StreamEvent, type StreamSubscription,
+  QueryFailed,
+  type CreateAck,
+  type ExchangePort,
+  type OrderLookup,
+  type OrderRequest,
+  type PositionMode,
+  type StreamEvent,
+  type StreamSubscription,
 } from '../port.js';
 import type { Page, PageRequest } from './paging.js';
 import { simPositionReport } from './position-state.js';
 import type { SimExchange } from './sim-exchange.js';
 import type { TriggerBy } from './venue-rules.js';
-import { changeResultOf, codeOfVenueError, describeVenueError, TRY_LATER_CODES, type VenueError, type VenueReply } from './wire.js';
+import {
+  changeResultOf,
+  codeOfVenueError,
+  describeVenueError,
+  TRY_LATER_CODES,
+  type VenueError,
+  type VenueReply,
+} from './venue-replies.js';
 
 /** A call on a port after `close()`: a programming error, not exchange trouble. */
 export class SimPortClosed extends PosguardError {
@@ -42,7 +55,7 @@ export interface SimPortOptions {
 
 /** The port of `account` on `venue`; several ports (accounts) may share one venue. */
 export function createSimPort(venue: SimExchange, account: AccountId | string, options: SimPortOptions = {}): SimPort {
-  return new SimPort(venue, accountId(account), options);
+  return new SimPort(venue, asAccountId(account), options);
 }
 
 /** The `ExchangePort` of one account of a `SimExchange`; build it with `createSimPort`. */
@@ -51,7 +64,11 @@ export class SimPort implements ExchangePort {
   private readonly subscriptions = new Set<StreamSubscription>();
   private closed = false;
 
-  constructor(private readonly sim: SimExchange, readonly account: AccountId, private readonly options: SimPortOptions = {}) {}
+  constructor(
+    private readonly sim: SimExchange,
+    readonly account: AccountId,
+    private readonly options: SimPortOptions = {},
+  ) {}
 
   async loadMarkets(): Promise<ReadonlyMap<string, Market>> {
     const markets = this.answer('loadMarkets', this.sim.server.loadMarkets(this.usable('loadMarkets')));
@@ -67,7 +84,9 @@ export class SimPort implements ExchangePort {
   }
 
   async createOrder(request: OrderRequest): Promise<Outcome<CreateAck>> {
-    const reply = this.sim.server.createOrder(this.usable('createOrder'), request, { triggerBy: this.options.triggerBy });
+    const reply = this.sim.server.createOrder(this.usable('createOrder'), request, {
+      triggerBy: this.options.triggerBy,
+    });
     if (!reply.ok) return failed(reply.error);
     let report: OrderStatusReport | undefined;
     try {
@@ -76,23 +95,31 @@ export class SimPort implements ExchangePort {
       if (!(error instanceof MalformedOrderReply)) throw error;
       report = undefined; // Bybit's ids-only reply: the order must be queried, its side never guessed
     }
-    return accepted({ venueOrderId: venueOrderId(reply.body.id), clientOrderId: clientOrderIdOf(reply.body.clientOrderId), report });
+    return accepted({
+      venueOrderId: asVenueOrderId(reply.body.id),
+      clientOrderId: asClientOrderId(reply.body.clientOrderId),
+      report,
+    });
   }
 
   async cancelOrder(lookup: OrderLookup, symbol: string): Promise<Outcome<{ readonly venueOrderId: VenueOrderId }>> {
     const reply = this.sim.server.cancelOrder(this.usable('cancelOrder'), lookup, symbol);
-    return reply.ok ? accepted({ venueOrderId: venueOrderId(reply.body.id) }) : failed(reply.error);
+    return reply.ok ? accepted({ venueOrderId: asVenueOrderId(reply.body.id) }) : failed(reply.error);
   }
 
   async fetchOrder(lookup: OrderLookup, symbol: string): Promise<OrderStatusReport | undefined> {
     const raw = this.answer('fetchOrder', this.sim.server.fetchOrder(this.usable('fetchOrder'), lookup, symbol));
-    return raw === undefined ? undefined : normalizeOrder(raw, { source: 'order-query', receivedAt: this.sim.clock.now() });
+    return raw === undefined
+      ? undefined
+      : normalizeOrder(raw, { source: 'order-query', receivedAt: this.sim.clock.now() });
   }
 
   /** Every open order, page after page where the venue pages the list (Bybit: 50 a page). */
   async fetchOpenOrders(symbol?: string): Promise<OrderStatusReport[]> {
     const account = this.usable('fetchOpenOrders');
-    const raw = await this.everyPage('fetchOpenOrders', this.sim.rules.listPages.openOrders, (page) => this.sim.server.fetchOpenOrders(account, symbol, page));
+    const raw = await this.everyPage('fetchOpenOrders', this.sim.rules.listPages.openOrders, (page) =>
+      this.sim.server.fetchOpenOrders(account, symbol, page),
+    );
     const receivedAt = this.sim.clock.now();
     return raw.map((o) => normalizeOrder(o, { source: 'order-query', receivedAt }));
   }
@@ -100,7 +127,9 @@ export class SimPort implements ExchangePort {
   /** The simulated venue lists every symbol the account ever traded, flat ones included, page after page (Bybit: 200 a page). */
   async fetchPositions(_symbols?: readonly string[]): Promise<PositionStatusReport[]> {
     const account = this.usable('fetchPositions');
-    const views = await this.everyPage('fetchPositions', this.sim.rules.listPages.positions, (page) => this.sim.server.fetchPositions(account, page));
+    const views = await this.everyPage('fetchPositions', this.sim.rules.listPages.positions, (page) =>
+      this.sim.server.fetchPositions(account, page),
+    );
     const receivedAt = this.sim.clock.now();
     return views.map((v) => simPositionReport(v, 'position-query', receivedAt));
   }
@@ -129,7 +158,11 @@ export class SimPort implements ExchangePort {
   }
 
   /** Every record of a list, following the venue's cursor one request a page; a failed page fails the whole query. */
-  private async everyPage<T>(operation: string, limit: number | undefined, ask: (page: PageRequest | undefined) => VenueReply<Page<T>>): Promise<T[]> {
+  private async everyPage<T>(
+    operation: string,
+    limit: number | undefined,
+    ask: (page: PageRequest | undefined) => VenueReply<Page<T>>,
+  ): Promise<T[]> {
     const all: T[] = [];
     let cursor: string | undefined;
     do {
@@ -157,5 +190,7 @@ function failed(error: VenueError): Outcome<never> {
   const code = codeOfVenueError(error);
   const later = TRY_LATER_CODES[code];
   if (later !== undefined) return rejected(`${reason} (${code})`, later.code, later.retryAfterMs);
-  return changeResultOf(error) === 'rejected' ? rejected(reason, code, error.kind === 'rate-limited' ? error.retryAfterMs : undefined) : unknown(reason, code);
+  return changeResultOf(error) === 'rejected'
+    ? rejected(reason, code, error.kind === 'rate-limited' ? error.retryAfterMs : undefined)
+    : unknown(reason, code);
 }

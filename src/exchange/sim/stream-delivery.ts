@@ -67,7 +67,11 @@ export class DeliveryQueue {
     this.timerAt = undefined;
     this.flushing = true;
     try {
-      for (let next = this.items[0]; next !== undefined && next.at <= this.clock.now() && !this.closed; next = this.items[0]) {
+      for (
+        let next = this.items[0];
+        next !== undefined && next.at <= this.clock.now() && !this.closed;
+        next = this.items[0]
+      ) {
         this.items.shift();
         next.run();
       }

@@ -40,7 +40,11 @@ export class StreamHub {
   private readonly held = new Map<AccountId, Held[]>();
   private readonly queue: DeliveryQueue;
 
-  constructor(private readonly clock: Clock, private readonly faults: FaultBook, private readonly baseDelayMs: number) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly faults: FaultBook,
+    private readonly baseDelayMs: number,
+  ) {
     this.queue = new DeliveryQueue(clock);
   }
 
@@ -118,7 +122,10 @@ export class StreamHub {
     const event: StreamEvent = this.down.has(account)
       ? { type: 'connection', status: 'down', reason: fault?.reason ?? 'simulated disconnect' }
       : { type: 'connection', status: 'up' };
-    this.queue.push(this.clock.now() + this.baseDelayMs, this.deliver(targets, () => event));
+    this.queue.push(
+      this.clock.now() + this.baseDelayMs,
+      this.deliver(targets, () => event),
+    );
   }
 
   /** Delivers the events held back for reordering, right after `after` (or when they are due). */
@@ -128,7 +135,8 @@ export class StreamHub {
     this.held.delete(account);
     for (const h of held) {
       this.clock.clearTimeout(h.timer);
-      for (let i = 0; i < h.copies; i++) this.queue.push(Math.max(h.at, after ?? h.at), this.deliver(h.targets, h.make));
+      for (let i = 0; i < h.copies; i++)
+        this.queue.push(Math.max(h.at, after ?? h.at), this.deliver(h.targets, h.make));
     }
   }
 

@@ -10,7 +10,7 @@
  * const sub = venue.subscribeTickers(['AVL/USDT:USDT'], (tick) => cache.set(tick.symbol, tick));
  * venue.setPrice('AVL/USDT:USDT', 0.26); // → { symbol: 'AVL/USDT:USDT', mark: 0.26, last: 0.26, at: now }
  */
-import { accountId } from '../../domain/ids.js';
+import { asAccountId } from '../../domain/ids.js';
 import type { FaultBook } from './faults.js';
 
 /** One tick: a market's mark and last price at venue time `at`. */
@@ -27,7 +27,7 @@ export interface TickerSubscription {
 }
 
 /** The account the public stream's faults are counted under (a rule for every account applies). */
-const PUBLIC = accountId('public');
+const PUBLIC = asAccountId('public');
 
 interface Subscriber {
   /** The symbols asked for; every symbol when absent. */
@@ -39,7 +39,10 @@ export class TickerStream {
   private readonly subscribers = new Set<Subscriber>();
 
   /** `later(ms, fn)`: the venue's timer (cleared when the venue closes). */
-  constructor(private readonly faults: FaultBook, private readonly later: (ms: number, fn: () => void) => void) {}
+  constructor(
+    private readonly faults: FaultBook,
+    private readonly later: (ms: number, fn: () => void) => void,
+  ) {}
 
   /** Ticks of `symbols` (every symbol when absent) to `onTick`, from the next price change on. */
   subscribe(symbols: readonly string[] | undefined, onTick: (tick: Tick) => void): TickerSubscription {

@@ -2,7 +2,7 @@
  * The request side of the simulated venue, as its REST API would answer: receives one
  * port call for one account; applies the call faults (429, 5xx, reject, timeout after
  * accept, minimal reply, index delay, REST lag); asks the matching engine; records the call
- * in the request record; answers with ccxt-shaped data or a `VenueError` (see `wire.ts`).
+ * in the request record; answers with ccxt-shaped data or a `VenueError` (see `venue-replies.ts`).
  * Pure request handling: it never throws for exchange trouble and never reads a stream.
  *
  * @example
@@ -20,9 +20,16 @@ import { pageOf, type Page, type PageRequest } from './paging.js';
 import type { RequestParams, RequestResult, SimRequest } from './request-record.js';
 import type { TriggerBy, VenueRules } from './venue-rules.js';
 import {
-  changeResultOf, codeOfVenueError, SIM_CODES, type CcxtOrder, type MinimalOrderReply, type PortMethod,
-  type PositionView, type VenueError, type VenueReply,
-} from './wire.js';
+  changeResultOf,
+  codeOfVenueError,
+  SIM_CODES,
+  type CcxtOrder,
+  type MinimalOrderReply,
+  type PortMethod,
+  type PositionView,
+  type VenueError,
+  type VenueReply,
+} from './venue-replies.js';
 
 /** The parts of the venue a request handler reads and writes. */
 export interface VenueServerDeps {
@@ -54,7 +61,9 @@ const ok = <T>(body: T): VenueReply<T> => ({ ok: true, body });
 const fail = (error: VenueError): VenueReply<never> => ({ ok: false, error });
 /** A page request as the request record keeps it. */
 const pageParams = (page: PageRequest | undefined): { limit?: number; cursor?: string } =>
-  page === undefined ? {} : { limit: page.limit, ...(page.cursor === undefined || page.cursor === '' ? {} : { cursor: page.cursor }) };
+  page === undefined
+    ? {}
+    : { limit: page.limit, ...(page.cursor === undefined || page.cursor === '' ? {} : { cursor: page.cursor }) };
 const refused = (code: string, reason: string): VenueReply<never> => fail({ kind: 'refused', code, reason });
 
 /** One handler per port call; each returns the venue's answer and records the call. */
@@ -77,7 +86,11 @@ export class VenueServer {
   }
 
   /** Places an order; the body is the full order, or only its ids with `minimalCreateReply`. */
-  createOrder(account: AccountId, request: OrderRequest, how: CreateContext = {}): VenueReply<CcxtOrder | MinimalOrderReply> {
+  createOrder(
+    account: AccountId,
+    request: OrderRequest,
+    how: CreateContext = {},
+  ): VenueReply<CcxtOrder | MinimalOrderReply> {
     const { engine, faults, clock } = this.deps;
     const rules = how.rules ?? this.deps.rules;
     const triggerBy = request.type === 'stop-market' ? how.triggerBy : undefined;
@@ -85,18 +98,36 @@ export class VenueServer {
     return this.serve(account, 'createOrder', params, () => {
       if (engine.clientIdTaken(account, request.clientOrderId, rules.clientIdScope)) {
         const scope = rules.clientIdScope === 'open' ? 'an open order' : 'an order of this account';
-        return refused(SIM_CODES.duplicateClientOrderId, `client order id ${request.clientOrderId} is already used by ${scope}`);
+        return refused(
+          SIM_CODES.duplicateClientOrderId,
+          `client order id ${request.clientOrderId} is already used by ${scope}`,
+        );
       }
-      const refusal = engine.check(account, request, rules, triggerBy) ?? faults.take('reject', account, 'createOrder', request.type);
+      const refusal =
+        engine.check(account, request, rules, triggerBy) ?? faults.take('reject', account, 'createOrder', request.type);
       if (refusal !== undefined) return refused(refusal.code, refusal.reason);
-      if (request.type === 'market' && rules.marketProtection === 'refuse' && faults.take('marketProtection', account) !== undefined) {
-        return refused(SIM_CODES.priceProtection, "The counterparty's best price does not meet the PERCENT_PRICE filter limit.");
+      if (
+        request.type === 'market' &&
+        rules.marketProtection === 'refuse' &&
+        faults.take('marketProtection', account) !== undefined
+      ) {
+        return refused(
+          SIM_CODES.priceProtection,
+          "The counterparty's best price does not meet the PERCENT_PRICE filter limit.",
+        );
       }
       const indexDelay = faults.take('orderIndexDelay', account)?.ms ?? 0;
-      const order = engine.accept(account, request, { origin: 'port', visibleFrom: clock.now() + indexDelay, rules, triggerBy });
+      const order = engine.accept(account, request, {
+        origin: 'port',
+        visibleFrom: clock.now() + indexDelay,
+        rules,
+        triggerBy,
+      });
       const processed = { reachedEngine: true, venueOrderId: order.id };
       if (faults.take('timeoutAfterAccept', account, 'createOrder')) return [fail({ kind: 'timeout' }), processed];
-      const body = faults.take('minimalCreateReply', account) ? { id: order.id, clientOrderId: order.clientOrderId } : toCcxtOrder(order);
+      const body = faults.take('minimalCreateReply', account)
+        ? { id: order.id, clientOrderId: order.clientOrderId }
+        : toCcxtOrder(order);
       return [ok(body), processed];
     });
   }
@@ -106,7 +137,8 @@ export class VenueServer {
     const { engine, faults } = this.deps;
     return this.serve(account, 'cancelOrder', { lookup: { ...lookup }, symbol }, () => {
       const current = engine.find(account, lookup)?.latest;
-      if (current === undefined || current.symbol !== symbol) return refused(SIM_CODES.orderNotFound, `order not found on ${symbol}`);
+      if (current === undefined || current.symbol !== symbol)
+        return refused(SIM_CODES.orderNotFound, `order not found on ${symbol}`);
       const result = engine.cancel(account, lookup);
       if (!('id' in result)) return refused(result.code, result.reason);
       const processed = { reachedEngine: true, venueOrderId: result.id };
@@ -124,16 +156,32 @@ export class VenueServer {
   }
 
   /** Open orders (of `symbol`, else all), oldest first; one page of them when `page` is given. */
-  fetchOpenOrders(account: AccountId, symbol?: string, page?: PageRequest, kind: OrderKind = 'all'): VenueReply<Page<CcxtOrder>> {
-    return this.serve(account, 'fetchOpenOrders', { ...(symbol === undefined ? {} : { symbol }), ...pageParams(page) }, () => {
-      const t = this.viewTime(account);
-      const open = this.deps.engine.orders(account)
-        .map((timeline) => this.visible(timeline.at(t)))
-        .filter((o): o is OrderState => o !== undefined && !isFinished(o) && (symbol === undefined || o.symbol === symbol)
-          && (kind === 'all' || (o.triggerPrice !== undefined) === (kind === 'stop')));
-      const paged = pageOf(open, (o) => o.id, page);
-      return ok({ ...paged, items: paged.items.map(toCcxtOrder) });
-    });
+  fetchOpenOrders(
+    account: AccountId,
+    symbol?: string,
+    page?: PageRequest,
+    kind: OrderKind = 'all',
+  ): VenueReply<Page<CcxtOrder>> {
+    return this.serve(
+      account,
+      'fetchOpenOrders',
+      { ...(symbol === undefined ? {} : { symbol }), ...pageParams(page) },
+      () => {
+        const t = this.viewTime(account);
+        const open = this.deps.engine
+          .orders(account)
+          .map((timeline) => this.visible(timeline.at(t)))
+          .filter(
+            (o): o is OrderState =>
+              o !== undefined &&
+              !isFinished(o) &&
+              (symbol === undefined || o.symbol === symbol) &&
+              (kind === 'all' || (o.triggerPrice !== undefined) === (kind === 'stop')),
+          );
+        const paged = pageOf(open, (o) => o.id, page);
+        return ok({ ...paged, items: paged.items.map(toCcxtOrder) });
+      },
+    );
   }
 
   /**
@@ -143,7 +191,8 @@ export class VenueServer {
   fetchPositions(account: AccountId, page?: PageRequest, held = false): VenueReply<Page<PositionView>> {
     return this.serve(account, 'fetchPositions', pageParams(page), () => {
       const t = this.viewTime(account);
-      const views = this.deps.engine.positions(account)
+      const views = this.deps.engine
+        .positions(account)
         .map((timeline) => timeline.at(t))
         .filter((p): p is PositionView => p !== undefined && (!held || p.size !== 0))
         .map((p) => ({ ...p, markPrice: this.deps.engine.mark(p.symbol) ?? p.markPrice }));
@@ -153,16 +202,29 @@ export class VenueServer {
 
   /** Runs one call: the 429/5xx faults first, then `handle`, then the record. */
   private serve<M extends PortMethod, T>(
-    account: AccountId, method: M, params: RequestParams[M],
+    account: AccountId,
+    method: M,
+    params: RequestParams[M],
     handle: () => VenueReply<T> | readonly [VenueReply<T>, Processed],
   ): VenueReply<T> {
     const early = this.callFault(account, method);
     const handled = early === undefined ? handle() : fail(early);
     const [reply, processed]: readonly [VenueReply<T>, Processed] = 'ok' in handled ? [handled, {}] : handled;
     const changes = method === 'createOrder' || method === 'cancelOrder';
-    const result: RequestResult = reply.ok ? (changes ? 'accepted' : 'ok') : changes ? changeResultOf(reply.error) : 'error';
+    const result: RequestResult = reply.ok
+      ? changes
+        ? 'accepted'
+        : 'ok'
+      : changes
+        ? changeResultOf(reply.error)
+        : 'error';
     this.deps.record({
-      at: this.deps.clock.now(), account, method, params, result, reachedEngine: processed.reachedEngine ?? false,
+      at: this.deps.clock.now(),
+      account,
+      method,
+      params,
+      result,
+      reachedEngine: processed.reachedEngine ?? false,
       ...(reply.ok ? {} : { code: codeOfVenueError(reply.error) }),
       ...(processed.venueOrderId === undefined ? {} : { venueOrderId: processed.venueOrderId }),
     } as SimRequest);
@@ -171,7 +233,12 @@ export class VenueServer {
 
   private callFault(account: AccountId, method: PortMethod): VenueError | undefined {
     const limited = this.deps.faults.take('rateLimited', account, method);
-    if (limited) return { kind: 'rate-limited', retryAfterMs: limited.retryAfterMs ?? 1_000, ...(limited.http === undefined ? {} : { http: limited.http }) };
+    if (limited)
+      return {
+        kind: 'rate-limited',
+        retryAfterMs: limited.retryAfterMs ?? 1_000,
+        ...(limited.http === undefined ? {} : { http: limited.http }),
+      };
     const broken = this.deps.faults.take('serverError', account, method);
     if (broken) return { kind: 'server-error', status: broken.status ?? 503 };
     return undefined;

@@ -17,7 +17,8 @@ const LOOPBACK = ['localhost', '127.0.0.1', '[::1]', '::1'];
 /** The host names that are the server's own: loopback, the bind address, and `http.allowedHosts`. */
 export function ownHosts(bindHost: string, allowed: readonly string[]): ReadonlySet<string> {
   const names = new Set([...LOOPBACK, ...allowed.map((h) => h.toLowerCase())]);
-  if (bindHost !== '0.0.0.0' && bindHost !== '::') names.add(bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost.toLowerCase());
+  if (bindHost !== '0.0.0.0' && bindHost !== '::')
+    names.add(bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost.toLowerCase());
   return names;
 }
 
@@ -46,16 +47,28 @@ function header(facts: RequestFacts, name: string): string | undefined {
  * without the JSON content type — a browser never sends either cross-site without a CORS
  * preflight, which posguard never grants — but the origin checks still apply.
  */
-export function checkRequest(facts: RequestFacts, own: ReadonlySet<string>, options: { readonly bodyless?: boolean } = {}): RequestRefused | undefined {
+export function checkRequest(
+  facts: RequestFacts,
+  own: ReadonlySet<string>,
+  options: { readonly bodyless?: boolean } = {},
+): RequestRefused | undefined {
   const host = header(facts, 'host');
   if (host === undefined || !own.has(hostName(host))) {
-    return new RequestRefused('FOREIGN_HOST', 421, 'this server does not answer to that host name (list it in http.allowedHosts if it is one of its own)');
+    return new RequestRefused(
+      'FOREIGN_HOST',
+      421,
+      'this server does not answer to that host name (list it in http.allowedHosts if it is one of its own)',
+    );
   }
   if (SAFE.has(facts.method)) return undefined;
   const type = header(facts, 'content-type');
   const bodyless = options.bodyless === true && (facts.method === 'PUT' || facts.method === 'DELETE');
   if (!bodyless && (type === undefined || !/^application\/json\s*(;|$)/i.test(type))) {
-    return new RequestRefused('JSON_REQUIRED', 415, 'a request that changes something must have Content-Type: application/json');
+    return new RequestRefused(
+      'JSON_REQUIRED',
+      415,
+      'a request that changes something must have Content-Type: application/json',
+    );
   }
   const site = header(facts, 'sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
@@ -69,7 +82,8 @@ export function checkRequest(facts: RequestFacts, own: ReadonlySet<string>, opti
     } catch {
       return new RequestRefused('CROSS_SITE', 403, 'the Origin header is not a URL');
     }
-    if (originHost !== host.trim().toLowerCase()) return new RequestRefused('CROSS_SITE', 403, 'cross-origin requests cannot change anything');
+    if (originHost !== host.trim().toLowerCase())
+      return new RequestRefused('CROSS_SITE', 403, 'cross-origin requests cannot change anything');
   }
   return undefined;
 }

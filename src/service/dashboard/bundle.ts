@@ -27,8 +27,15 @@ export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 export async function buildDashboard(root = PACKAGE_ROOT): Promise<DashboardAssets> {
   const esbuild = await import('esbuild');
   const out = await esbuild.build({
-    entryPoints: [join(root, 'web', 'main.ts')], bundle: true, write: false, format: 'iife', target: 'es2020',
-    minify: true, legalComments: 'none', logLevel: 'silent', tsconfig: join(root, 'web', 'tsconfig.json'),
+    entryPoints: [join(root, 'web', 'main.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+    tsconfig: join(root, 'web', 'tsconfig.json'),
   });
   const js = out.outputFiles[0]?.text;
   if (js === undefined) throw new Error('esbuild produced no dashboard bundle');
@@ -58,7 +65,10 @@ export function dashboardAssets(root = PACKAGE_ROOT): Promise<DashboardAssets> {
         if (!existsSync(join(root, 'dist', 'web', 'app.js'))) throw e;
       }
     }
-    const [js, css] = await Promise.all([readFile(join(root, 'dist', 'web', 'app.js'), 'utf8'), readFile(join(root, 'dist', 'web', 'app.css'), 'utf8')]);
+    const [js, css] = await Promise.all([
+      readFile(join(root, 'dist', 'web', 'app.js'), 'utf8'),
+      readFile(join(root, 'dist', 'web', 'app.css'), 'utf8'),
+    ]);
     return { js, css };
   })();
   cache.set(root, made);

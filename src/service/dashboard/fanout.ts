@@ -29,7 +29,13 @@ export interface FanoutDeps {
 /** The fields of a row that an event carries (`entryPrice` when the worker knows it). */
 export function rowFields(row: PositionRow, entryPrice?: number): EventRowFields {
   return {
-    account: row.account, symbol: row.symbol, side: row.side, amount: row.amount, size: row.size, reason: row.reason, protection: row.protection,
+    account: row.account,
+    symbol: row.symbol,
+    side: row.side,
+    amount: row.amount,
+    size: row.size,
+    reason: row.reason,
+    protection: row.protection,
     ...(entryPrice === undefined ? {} : { entryPrice }),
   };
 }
@@ -51,11 +57,22 @@ export function dashboardFanout(deps: FanoutDeps): (event: GuardEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'update':
-        deps.events.append({ type: 'row', positionId: event.row.id, state: event.row.state, at: event.row.updatedAt, row: rowFields(event.row, deps.entryPrice(event.row.id)) });
+        deps.events.append({
+          type: 'row',
+          positionId: event.row.id,
+          state: event.row.state,
+          at: event.row.updatedAt,
+          row: rowFields(event.row, deps.entryPrice(event.row.id)),
+        });
         return;
       case 'sweep':
         deps.events.append({ type: 'sweep', report: event.report });
-        later('the orphan inbox could not be announced', deps.inbox.rowsAfter(event.report).then((rows) => deps.events.append({ type: 'orphans', account: event.report.account, rows })));
+        later(
+          'the orphan inbox could not be announced',
+          deps.inbox
+            .rowsAfter(event.report)
+            .then((rows) => deps.events.append({ type: 'orphans', account: event.report.account, rows })),
+        );
         return;
       case 'lease':
         later('an account could not be announced', announceAccount(deps, event.account));

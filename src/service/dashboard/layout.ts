@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines on purpose: one layered-graph layout (ranks, order, coordinates, label boxes, back edges) that reads best whole.
+ *
  * A layered (Sugiyama-style) layout of a small directed graph — the position machine's ~11
  * states — computed here so the page only draws. Cycles are broken by a depth-first walk
  * from the first node (those edges are laid out reversed and drawn back up); nodes get
@@ -76,7 +78,10 @@ function backEdges(ids: readonly string[], edges: readonly LayoutInput[]): Set<n
   const order = (id: string) => ids.indexOf(id);
   const walk = (id: string): void => {
     state.set(id, 'open');
-    const out = edges.map((e, i) => ({ e, i })).filter((x) => x.e.from === id).sort((a, b) => order(a.e.to) - order(b.e.to));
+    const out = edges
+      .map((e, i) => ({ e, i }))
+      .filter((x) => x.e.from === id)
+      .sort((a, b) => order(a.e.to) - order(b.e.to));
     for (const { e, i } of out) {
       const s = state.get(e.to);
       if (s === 'open' || e.to === id) back.add(i);
@@ -124,10 +129,15 @@ function orderRows(rows: Vertex[][], links: readonly (readonly [Vertex, Vertex])
     const goingDown = sweep % 2 === 0;
     for (let r = goingDown ? 1 : rows.length - 2; goingDown ? r < rows.length : r >= 0; r += goingDown ? 1 : -1) {
       const row = rows[r] as Vertex[];
-      const score = new Map(row.map((v) => {
-        const near = (goingDown ? up.get(v) : down.get(v)) ?? [];
-        return [v, near.length === 0 ? (index.get(v) ?? 0) : near.reduce((s, n) => s + (index.get(n) ?? 0), 0) / near.length];
-      }));
+      const score = new Map(
+        row.map((v) => {
+          const near = (goingDown ? up.get(v) : down.get(v)) ?? [];
+          return [
+            v,
+            near.length === 0 ? (index.get(v) ?? 0) : near.reduce((s, n) => s + (index.get(n) ?? 0), 0) / near.length,
+          ];
+        }),
+      );
       row.sort((a, b) => (score.get(a) ?? 0) - (score.get(b) ?? 0));
       refresh();
     }
@@ -227,9 +237,12 @@ export function layoutGraph(ids: readonly string[], edges: readonly LayoutInput[
   const X = (v: Vertex) => v.x - minX;
   // Where an edge leaves or enters a node: spread along its side, in the order of the next vertex.
   const port = (node: Vertex, other: Vertex, side: 'top' | 'bottom'): number => {
-    const others = links.filter(([a, b]) => (side === 'bottom' ? a === node : b === node)).map(([a, b]) => (side === 'bottom' ? b : a)).sort((p, q) => p.x - q.x);
+    const others = links
+      .filter(([a, b]) => (side === 'bottom' ? a === node : b === node))
+      .map(([a, b]) => (side === 'bottom' ? b : a))
+      .sort((p, q) => p.x - q.x);
     const k = others.indexOf(other);
-    return others.length <= 1 ? X(node) : X(node) + ((k / (others.length - 1)) - 0.5) * (node.w - 36);
+    return others.length <= 1 ? X(node) : X(node) + (k / (others.length - 1) - 0.5) * (node.w - 36);
   };
   const paths = chains.map((chain, i): EdgePath => {
     const e = edges[i] as LayoutInput;
@@ -246,16 +259,30 @@ export function layoutGraph(ids: readonly string[], edges: readonly LayoutInput[
     const d = smoothPath(ordered);
     const labelVertex = chain.find((v) => v.kind === 'label');
     const size = labelSize(e.lines);
-    const label = labelVertex !== undefined
-      ? { x: r1(X(labelVertex)), y: r1(rowMid(labelVertex.row)), w: size.w, h: size.h, lines: e.lines }
-      // Adjacent rows cannot happen (a label row lies between any two node rows); kept for safety.
-      : { x: r1((pts[0]?.x ?? 0)), y: r1(((pts[0]?.y ?? 0) + (pts.at(-1)?.y ?? 0)) / 2), w: size.w, h: size.h, lines: e.lines };
+    const label =
+      labelVertex !== undefined
+        ? { x: r1(X(labelVertex)), y: r1(rowMid(labelVertex.row)), w: size.w, h: size.h, lines: e.lines }
+        : // Adjacent rows cannot happen (a label row lies between any two node rows); kept for safety.
+          {
+            x: r1(pts[0]?.x ?? 0),
+            y: r1(((pts[0]?.y ?? 0) + (pts.at(-1)?.y ?? 0)) / 2),
+            w: size.w,
+            h: size.h,
+            lines: e.lines,
+          };
     return { from: e.from, to: e.to, d, back: back.has(i), label };
   });
   return {
     width: Math.ceil(maxX - minX),
     height: Math.ceil(y - GAP_Y + MARGIN),
-    nodes: [...nodes.values()].map((v) => ({ id: v.key, layer: v.row / 2, x: r1(X(v)), y: r1(rowMid(v.row)), w: v.w, h: v.h })),
+    nodes: [...nodes.values()].map((v) => ({
+      id: v.key,
+      layer: v.row / 2,
+      x: r1(X(v)),
+      y: r1(rowMid(v.row)),
+      w: v.w,
+      h: v.h,
+    })),
     edges: paths,
   };
 }

@@ -108,13 +108,20 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
     for (const e of n.edges) {
       const guard = describeGuard(e.transition.guard);
       add(topOf(e.source), topOf(e.target), {
-        ...triggerOf(e.transition.eventType, node), ...(guard === undefined ? {} : { guard }), ...(source === undefined ? {} : { source }),
+        ...triggerOf(e.transition.eventType, node),
+        ...(guard === undefined ? {} : { guard }),
+        ...(source === undefined ? {} : { source }),
       });
     }
     for (const t of node.always ?? []) {
       const guard = describeGuard(t.guard);
       for (const target of t.target ?? []) {
-        add(topOf(node), topOf(target), { trigger: 'always', kind: 'always', ...(guard === undefined ? {} : { guard }), ...(source === undefined ? {} : { source }) });
+        add(topOf(node), topOf(target), {
+          trigger: 'always',
+          kind: 'always',
+          ...(guard === undefined ? {} : { guard }),
+          ...(source === undefined ? {} : { source }),
+        });
       }
     }
     n.children.forEach(visit);

@@ -27,31 +27,50 @@ export interface EventRowFields {
 
 export type ServiceEvent =
   | {
-    readonly type: 'transition';
-    readonly positionId: string;
-    readonly from: string;
-    readonly to: string;
-    readonly at: number;
-    /** The event that caused it (Redis only: the machine event's type). */
-    readonly cause?: string;
-    readonly row: EventRowFields | undefined;
-  }
+      readonly type: 'transition';
+      readonly positionId: string;
+      readonly from: string;
+      readonly to: string;
+      readonly at: number;
+      /** The event that caused it (Redis only: the machine event's type). */
+      readonly cause?: string;
+      readonly row: EventRowFields | undefined;
+    }
   | { readonly type: 'alert'; readonly alert: StoredAlert }
   /** A position's row changed without a change of state (its size, protection or reason). */
-  | { readonly type: 'row'; readonly positionId: string; readonly state: string; readonly at: number; readonly row: EventRowFields }
+  | {
+      readonly type: 'row';
+      readonly positionId: string;
+      readonly state: string;
+      readonly at: number;
+      readonly row: EventRowFields;
+    }
   /** A sweep finished (its report). */
   | { readonly type: 'sweep'; readonly report: SweepReport }
   /** An account's state as the worker that drives it (or halted it) sees it now. */
   | { readonly type: 'account'; readonly account: AccountView }
   /** An alert was acknowledged. */
-  | { readonly type: 'ack'; readonly alertId: string; readonly acknowledged: { readonly at: number; readonly by: string } }
+  | {
+      readonly type: 'ack';
+      readonly alertId: string;
+      readonly acknowledged: { readonly at: number; readonly by: string };
+    }
   /** An operator acted (who, what, why, result). */
   | { readonly type: 'action'; readonly action: OperatorAction }
   /** An account's orphan inbox now holds these rows. */
   | { readonly type: 'orphans'; readonly account: string; readonly rows: readonly OrphanRow[] };
 
 /** The event types the stream carries, for a client's `addEventListener`. */
-export const SERVICE_EVENT_TYPES = ['transition', 'alert', 'row', 'sweep', 'account', 'ack', 'action', 'orphans'] as const;
+export const SERVICE_EVENT_TYPES = [
+  'transition',
+  'alert',
+  'row',
+  'sweep',
+  'account',
+  'ack',
+  'action',
+  'orphans',
+] as const;
 
 export interface LoggedEvent {
   readonly id: string;

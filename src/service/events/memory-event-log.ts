@@ -29,7 +29,8 @@ export class MemoryEventLog implements EventLog {
   async after(id: string, limit: number): Promise<Replay> {
     const from = Number(id);
     const oldest = Math.max(1, this.next - this.capacity);
-    if (!Number.isSafeInteger(from) || from < 0 || from >= this.next) return { events: [], gap: !Number.isSafeInteger(from) || from < 0 };
+    if (!Number.isSafeInteger(from) || from < 0 || from >= this.next)
+      return { events: [], gap: !Number.isSafeInteger(from) || from < 0 };
     const start = Math.max(from + 1, oldest);
     const events: LoggedEvent[] = [];
     for (let n = start; n < this.next && events.length < limit; n++) {

@@ -13,7 +13,14 @@
  */
 import type { Redis } from 'ioredis';
 import { EVENTS_MAX } from '../../persistence/redis-store.js';
-import { SERVICE_EVENT_TYPES, type EventLog, type EventRowFields, type LoggedEvent, type Replay, type ServiceEvent } from './event-log.js';
+import {
+  SERVICE_EVENT_TYPES,
+  type EventLog,
+  type EventRowFields,
+  type LoggedEvent,
+  type Replay,
+  type ServiceEvent,
+} from './event-log.js';
 
 type Entry = [id: string, fields: string[]];
 
@@ -36,7 +43,18 @@ function parseJson(text: string | undefined): unknown {
 export function eventOfEntry([id, flat]: Entry): LoggedEvent | undefined {
   const f = fieldsOf(flat);
   if (f.type === 'transition' && f.positionId !== undefined && f.from !== undefined && f.to !== undefined) {
-    return { id, event: { type: 'transition', positionId: f.positionId, from: f.from, to: f.to, at: Number(f.at), cause: f.event, row: parseJson(f.row) as EventRowFields | undefined } };
+    return {
+      id,
+      event: {
+        type: 'transition',
+        positionId: f.positionId,
+        from: f.from,
+        to: f.to,
+        at: Number(f.at),
+        cause: f.event,
+        row: parseJson(f.row) as EventRowFields | undefined,
+      },
+    };
   }
   if (f.type === 'alert') {
     const alert = parseJson(f.alert);
@@ -45,7 +63,8 @@ export function eventOfEntry([id, flat]: Entry): LoggedEvent | undefined {
   // Every other event is its JSON in `data` (what this version does not know is skipped).
   if (f.type !== undefined && f.data !== undefined && (SERVICE_EVENT_TYPES as readonly string[]).includes(f.type)) {
     const event = parseJson(f.data);
-    if (typeof event === 'object' && event !== null && (event as { type?: unknown }).type === f.type) return { id, event: event as ServiceEvent };
+    if (typeof event === 'object' && event !== null && (event as { type?: unknown }).type === f.type)
+      return { id, event: event as ServiceEvent };
   }
   return undefined;
 }
@@ -64,14 +83,19 @@ export class RedisEventLog implements EventLog {
   private closed = false;
 
   /** `redis` appends and replays; the blocking reader is a duplicate of it. */
-  constructor(private readonly redis: Redis, prefix: string, private readonly onTrouble: (what: string, e: unknown) => void = () => {}) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly onTrouble: (what: string, e: unknown) => void = () => {},
+  ) {
     this.key = `${prefix}events`;
   }
 
   append(event: ServiceEvent): void {
     if (event.type === 'transition') return; // written by the snapshot script, fenced, with the snapshot
     const fields = event.type === 'alert' ? ['alert', JSON.stringify(event.alert)] : ['data', JSON.stringify(event)];
-    this.redis.xadd(this.key, 'MAXLEN', '~', String(EVENTS_MAX), '*', 'type', event.type, ...fields)
+    this.redis
+      .xadd(this.key, 'MAXLEN', '~', String(EVENTS_MAX), '*', 'type', event.type, ...fields)
       .catch((e: unknown) => this.onTrouble(`an event (${event.type}) could not be added to the event stream`, e));
   }
 
@@ -130,7 +154,8 @@ export class RedisEventLog implements EventLog {
     while (!this.closed) {
       try {
         last ??= await this.latestId();
-        const reply = (await reader.xread('COUNT', 500, 'BLOCK', 5_000, 'STREAMS', this.key, last)) as [string, Entry[]][] | null;
+        const reply = (await reader.xread('COUNT', 500, 'BLOCK', 5_000, 'STREAMS', this.key, last)) as
+          [string, Entry[]][] | null;
         for (const [, entries] of reply ?? []) {
           for (const entry of entries) {
             last = entry[0];

@@ -30,7 +30,12 @@ function frame(e: LoggedEvent): string {
   return `id: ${e.id}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`;
 }
 
-export async function streamEvents(req: IncomingMessage, res: ServerResponse, log: EventLog, opts: SseOptions = {}): Promise<void> {
+export async function streamEvents(
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: EventLog,
+  opts: SseOptions = {},
+): Promise<void> {
   res.writeHead(200, {
     ...opts.headers,
     'content-type': 'text/event-stream; charset=utf-8',
@@ -62,7 +67,10 @@ export async function streamEvents(req: IncomingMessage, res: ServerResponse, lo
     const limit = opts.replayLimit ?? 10_000;
     for (let total = 0, first = true; ; first = false) {
       const { events, gap } = await log.after(last, 1_000);
-      if (gap && first) res.write(`event: gap\ndata: ${JSON.stringify({ after: last, message: 'events after this id are no longer kept: reload the state' })}\n\n`);
+      if (gap && first)
+        res.write(
+          `event: gap\ndata: ${JSON.stringify({ after: last, message: 'events after this id are no longer kept: reload the state' })}\n\n`,
+        );
       for (const e of events) send(e);
       total += events.length;
       if (events.length < 1_000 || total >= limit) break;

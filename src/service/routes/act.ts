@@ -7,7 +7,13 @@ import { errorText } from '../../domain/errors.js';
 import type { ActionDraft } from '../operator-actions.js';
 import type { ServerDeps } from '../server.js';
 
-export async function act<T>(deps: ServerDeps, req: FastifyRequest, draft: Omit<ActionDraft, 'by' | 'result'>, work: () => Promise<T>, result?: (value: T) => string): Promise<T> {
+export async function act<T>(
+  deps: ServerDeps,
+  req: FastifyRequest,
+  draft: Omit<ActionDraft, 'by' | 'result'>,
+  work: () => Promise<T>,
+  result?: (value: T) => string,
+): Promise<T> {
   const by = req.principal.name;
   let value: T;
   try {
@@ -16,6 +22,8 @@ export async function act<T>(deps: ServerDeps, req: FastifyRequest, draft: Omit<
     await deps.actions.record({ ...draft, by, result: `refused: ${errorText(e)}` }).catch(() => {});
     throw e;
   }
-  await deps.actions.record({ ...draft, by, result: result?.(value) ?? 'done' }).catch((e: unknown) => deps.log?.warn({ error: errorText(e) }, 'an operator action could not be recorded'));
+  await deps.actions
+    .record({ ...draft, by, result: result?.(value) ?? 'done' })
+    .catch((e: unknown) => deps.log?.warn({ error: errorText(e) }, 'an operator action could not be recorded'));
   return value;
 }

@@ -15,8 +15,9 @@ import { machineGraph, transitionText } from '../dashboard/machine-graph.js';
 import type { ServerDeps } from '../server.js';
 
 /** Nothing but this server: no CDN, no font, no frame, no inline script or style. */
-export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-  + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -43,7 +44,10 @@ let machine: { states: unknown; layout: unknown } | undefined;
 function drawnMachine(): { states: unknown; layout: unknown } {
   if (machine === undefined) {
     const graph = machineGraph(positionMachine);
-    const layout = layoutGraph(graph.states.map((s) => s.id), graph.edges.map((e) => ({ from: e.from, to: e.to, lines: e.transitions.map(transitionText) })));
+    const layout = layoutGraph(
+      graph.states.map((s) => s.id),
+      graph.edges.map((e) => ({ from: e.from, to: e.to, lines: e.transitions.map(transitionText) })),
+    );
     machine = { states: graph.states, layout };
   }
   return machine;
@@ -56,28 +60,35 @@ export interface DashboardSettings {
   readonly board: boolean;
 }
 
-export const dashboardRoutes = (deps: ServerDeps, settings: DashboardSettings): FastifyPluginAsync => async (app) => {
-  const open = { access: { public: true } };
-  const ownHostOnly = (req: FastifyRequest) => {
-    const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts);
-    if (refused !== undefined) throw refused;
+export const dashboardRoutes =
+  (deps: ServerDeps, settings: DashboardSettings): FastifyPluginAsync =>
+  async (app) => {
+    const open = { access: { public: true } };
+    const ownHostOnly = (req: FastifyRequest) => {
+      const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts);
+      if (refused !== undefined) throw refused;
+    };
+    app.get('/', { config: open }, async (req, reply) => {
+      ownHostOnly(req);
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', DASHBOARD_CSP).send(PAGE);
+    });
+    app.get('/dashboard/app.js', { config: open }, async (req, reply) => {
+      ownHostOnly(req);
+      return reply.type('text/javascript; charset=utf-8').send((await dashboardAssets()).js);
+    });
+    app.get('/dashboard/app.css', { config: open }, async (req, reply) => {
+      ownHostOnly(req);
+      return reply.type('text/css; charset=utf-8').send((await dashboardAssets()).css);
+    });
+    app.get('/v1/dashboard', async () => ({
+      ...drawnMachine(),
+      resting: RESTING,
+      finalStates: FINAL_STATES,
+      stuckAfterMs: settings.stuckAfterMs,
+      environment: settings.environment,
+      persistence: deps.api.persistence,
+      board: settings.board,
+      // The server's clock: the page counts times in state on it, whatever the browser's clock says.
+      now: deps.now(),
+    }));
   };
-  app.get('/', { config: open }, async (req, reply) => {
-    ownHostOnly(req);
-    return reply.type('text/html; charset=utf-8').header('content-security-policy', DASHBOARD_CSP).send(PAGE);
-  });
-  app.get('/dashboard/app.js', { config: open }, async (req, reply) => {
-    ownHostOnly(req);
-    return reply.type('text/javascript; charset=utf-8').send((await dashboardAssets()).js);
-  });
-  app.get('/dashboard/app.css', { config: open }, async (req, reply) => {
-    ownHostOnly(req);
-    return reply.type('text/css; charset=utf-8').send((await dashboardAssets()).css);
-  });
-  app.get('/v1/dashboard', async () => ({
-    ...drawnMachine(), resting: RESTING, finalStates: FINAL_STATES, stuckAfterMs: settings.stuckAfterMs,
-    environment: settings.environment, persistence: deps.api.persistence, board: settings.board,
-    // The server's clock: the page counts times in state on it, whatever the browser's clock says.
-    now: deps.now(),
-  }));
-};

@@ -9,11 +9,17 @@ import { SECURITY_HEADERS, type ServerDeps } from '../server.js';
 
 const eventsQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
 
-export const eventRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app) => {
-  app.get('/v1/events', { schema: { querystring: eventsQuery } }, async (req, reply) => {
-    const header = req.headers['last-event-id'];
-    const lastEventId = typeof header === 'string' && header.length <= 64 ? header : undefined;
-    reply.hijack();
-    await streamEvents(req.raw, reply.raw, deps.events, { lastEventId, stopping: deps.stopping, headers: SECURITY_HEADERS });
-  });
-};
+export const eventRoutes =
+  (deps: ServerDeps): FastifyPluginAsync =>
+  async (app) => {
+    app.get('/v1/events', { schema: { querystring: eventsQuery } }, async (req, reply) => {
+      const header = req.headers['last-event-id'];
+      const lastEventId = typeof header === 'string' && header.length <= 64 ? header : undefined;
+      reply.hijack();
+      await streamEvents(req.raw, reply.raw, deps.events, {
+        lastEventId,
+        stopping: deps.stopping,
+        headers: SECURITY_HEADERS,
+      });
+    });
+  };

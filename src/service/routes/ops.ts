@@ -8,13 +8,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ServerDeps } from '../server.js';
 import { auditQuery } from './schemas.js';
 
-export const opsRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app) => {
-  const open = { access: { public: true } };
-  app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.text()));
-  app.get('/healthz', { config: open }, async () => ({ status: 'alive' }));
-  app.get('/readyz', { config: open }, async (_req, reply) => {
-    const { ready, body } = await deps.ready();
-    return reply.code(ready ? 200 : 503).send(body);
-  });
-  app.get('/v1/audit', { schema: { querystring: auditQuery } }, async (req) => deps.actions.list(Number((req.query as { limit?: string }).limit ?? 100)));
-};
+export const opsRoutes =
+  (deps: ServerDeps): FastifyPluginAsync =>
+  async (app) => {
+    const open = { access: { public: true } };
+    app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.text()));
+    app.get('/healthz', { config: open }, async () => ({ status: 'alive' }));
+    app.get('/readyz', { config: open }, async (_req, reply) => {
+      const { ready, body } = await deps.ready();
+      return reply.code(ready ? 200 : 503).send(body);
+    });
+    app.get('/v1/audit', { schema: { querystring: auditQuery } }, async (req) =>
+      deps.actions.list(Number((req.query as { limit?: string }).limit ?? 100)),
+    );
+  };

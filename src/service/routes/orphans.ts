@@ -27,28 +27,42 @@ const dismissBody = { ...orphanBody, required: ['account', 'symbol', 'reason'] }
 
 type OrphanBody = { account: string; symbol: string; reason?: string };
 
-export const orphanRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app) => {
-  const admin = { access: { scope: 'admin' as const } };
-  const announce = (account: string) => announceOrphans(deps, account).catch(() => {});
-  app.get('/v1/orphans', { schema: { querystring: accountQuery } }, async (req) => deps.api.orphans((req.query as { account?: string }).account));
+export const orphanRoutes =
+  (deps: ServerDeps): FastifyPluginAsync =>
+  async (app) => {
+    const admin = { access: { scope: 'admin' as const } };
+    const announce = (account: string) => announceOrphans(deps, account).catch(() => {});
+    app.get('/v1/orphans', { schema: { querystring: accountQuery } }, async (req) =>
+      deps.api.orphans((req.query as { account?: string }).account),
+    );
 
-  for (const how of ['adopt', 'flatten'] as const) {
-    app.post(`/v1/orphans/${how}`, { schema: { body: orphanBody }, config: admin }, async (req) => {
-      const { account, symbol, reason } = req.body as OrphanBody;
-      const what = how === 'adopt' ? 'adopt' : 'flattenOrphan';
-      const taken = await act(deps, req, { what, account, symbol, ...(reason === undefined ? {} : { why: reason }) },
-        () => deps.api.takeOrphan(account, symbol, how, req.principal.name), (t) => `done: position ${t.positionId}`);
-      deps.log?.warn({ account, symbol, positionId: taken.positionId, by: req.principal.name }, `orphan ${how === 'adopt' ? 'adopted' : 'being flattened'} from the inbox`);
+    for (const how of ['adopt', 'flatten'] as const) {
+      app.post(`/v1/orphans/${how}`, { schema: { body: orphanBody }, config: admin }, async (req) => {
+        const { account, symbol, reason } = req.body as OrphanBody;
+        const what = how === 'adopt' ? 'adopt' : 'flattenOrphan';
+        const taken = await act(
+          deps,
+          req,
+          { what, account, symbol, ...(reason === undefined ? {} : { why: reason }) },
+          () => deps.api.takeOrphan(account, symbol, how, req.principal.name),
+          (t) => `done: position ${t.positionId}`,
+        );
+        deps.log?.warn(
+          { account, symbol, positionId: taken.positionId, by: req.principal.name },
+          `orphan ${how === 'adopt' ? 'adopted' : 'being flattened'} from the inbox`,
+        );
+        await announce(account);
+        return taken;
+      });
+    }
+
+    app.post('/v1/orphans/dismiss', { schema: { body: dismissBody }, config: admin }, async (req) => {
+      const { account, symbol, reason } = req.body as Required<OrphanBody>;
+      const row = await act(deps, req, { what: 'dismissOrphan', account, symbol, why: reason }, () =>
+        deps.api.dismissOrphan(account, symbol, reason, req.principal.name),
+      );
+      deps.log?.info({ account, symbol, by: req.principal.name, reason }, 'orphan dismissed from the inbox');
       await announce(account);
-      return taken;
+      return row;
     });
-  }
-
-  app.post('/v1/orphans/dismiss', { schema: { body: dismissBody }, config: admin }, async (req) => {
-    const { account, symbol, reason } = req.body as Required<OrphanBody>;
-    const row = await act(deps, req, { what: 'dismissOrphan', account, symbol, why: reason }, () => deps.api.dismissOrphan(account, symbol, reason, req.principal.name));
-    deps.log?.info({ account, symbol, by: req.principal.name, reason }, 'orphan dismissed from the inbox');
-    await announce(account);
-    return row;
-  });
-};
+  };

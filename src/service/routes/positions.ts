@@ -14,41 +14,67 @@ import { HandoverUnanswered } from '../../fleet/errors.js';
 import { act } from './act.js';
 import { idParams, intentBody, positionsQuery } from './schemas.js';
 
-export const positionRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app) => {
-  app.post('/v1/positions', { schema: { body: intentBody }, config: { access: { scope: 'trade' } } }, async (req, reply) => {
-    let opened: { id: string; state: string };
-    try {
-      opened = await deps.api.open(req.body);
-    } catch (e) {
-      if (e instanceof HandoverUnanswered) return reply.code(202).send(unknownAnswer(e));
-      throw e;
-    }
-    deps.log?.info({ positionId: opened.id, by: req.principal.name }, 'intent accepted through the API');
-    return reply.code(202).send(opened);
-  });
+export const positionRoutes =
+  (deps: ServerDeps): FastifyPluginAsync =>
+  async (app) => {
+    app.post(
+      '/v1/positions',
+      { schema: { body: intentBody }, config: { access: { scope: 'trade' } } },
+      async (req, reply) => {
+        let opened: { id: string; state: string };
+        try {
+          opened = await deps.api.open(req.body);
+        } catch (e) {
+          if (e instanceof HandoverUnanswered) return reply.code(202).send(unknownAnswer(e));
+          throw e;
+        }
+        deps.log?.info({ positionId: opened.id, by: req.principal.name }, 'intent accepted through the API');
+        return reply.code(202).send(opened);
+      },
+    );
 
-  app.get('/v1/positions', { schema: { querystring: positionsQuery } }, async (req) => {
-    const q = req.query as { state?: PositionStateName; account?: string };
-    return deps.api.positions({ ...(q.state === undefined ? {} : { state: q.state }), ...(q.account === undefined ? {} : { account: q.account }) });
-  });
+    app.get('/v1/positions', { schema: { querystring: positionsQuery } }, async (req) => {
+      const q = req.query as { state?: PositionStateName; account?: string };
+      return deps.api.positions({
+        ...(q.state === undefined ? {} : { state: q.state }),
+        ...(q.account === undefined ? {} : { account: q.account }),
+      });
+    });
 
-  app.get('/v1/positions/:id', { schema: { params: idParams } }, async (req) => deps.api.position((req.params as { id: string }).id));
+    app.get('/v1/positions/:id', { schema: { params: idParams } }, async (req) =>
+      deps.api.position((req.params as { id: string }).id),
+    );
 
-  app.get('/v1/positions/:id/close-preview', { schema: { params: idParams } }, async (req) => deps.api.closePreview((req.params as { id: string }).id));
+    app.get('/v1/positions/:id/close-preview', { schema: { params: idParams } }, async (req) =>
+      deps.api.closePreview((req.params as { id: string }).id),
+    );
 
-  app.post('/v1/positions/:id/close', { schema: { params: idParams }, config: { access: { scope: 'trade' } } }, async (req, reply) => {
-    const id = (req.params as { id: string }).id;
-    let answer: CloseAnswer;
-    try {
-      answer = await act(deps, req, { what: 'close', positionId: id }, () => deps.api.close(id), (a) => a.result);
-    } catch (e) {
-      if (e instanceof HandoverUnanswered) return reply.code(202).send(unknownAnswer(e));
-      throw e;
-    }
-    deps.log?.info({ positionId: answer.id, by: req.principal.name, result: answer.result }, 'close asked through the API');
-    return reply.code(answer.result === 'requested' ? 202 : 200).send(answer);
-  });
-};
+    app.post(
+      '/v1/positions/:id/close',
+      { schema: { params: idParams }, config: { access: { scope: 'trade' } } },
+      async (req, reply) => {
+        const id = (req.params as { id: string }).id;
+        let answer: CloseAnswer;
+        try {
+          answer = await act(
+            deps,
+            req,
+            { what: 'close', positionId: id },
+            () => deps.api.close(id),
+            (a) => a.result,
+          );
+        } catch (e) {
+          if (e instanceof HandoverUnanswered) return reply.code(202).send(unknownAnswer(e));
+          throw e;
+        }
+        deps.log?.info(
+          { positionId: answer.id, by: req.principal.name, result: answer.result },
+          'close asked through the API',
+        );
+        return reply.code(answer.result === 'requested' ? 202 : 200).send(answer);
+      },
+    );
+  };
 
 /** A request handed to the account's owner whose answer is not known: accepted, to be polled (never a 5xx). */
 function unknownAnswer(e: HandoverUnanswered): { id: string; outcome: 'unknown'; poll: string; message: string } {

@@ -16,27 +16,33 @@ const tokenBody = {
   properties: { token: { type: 'string', minLength: 1, maxLength: 512 } },
 } as const;
 
-export const sessionRoutes = (deps: ServerDeps): FastifyPluginAsync => async (app) => {
-  const whoami = (name: string, scopes: readonly string[]) => ({ name, scopes, authRequired: deps.tokens.required });
+export const sessionRoutes =
+  (deps: ServerDeps): FastifyPluginAsync =>
+  async (app) => {
+    const whoami = (name: string, scopes: readonly string[]) => ({ name, scopes, authRequired: deps.tokens.required });
 
-  app.post('/v1/session', { schema: { body: tokenBody }, config: { access: { public: true } } }, async (req, reply) => {
-    // Public only in that it needs no token yet: the host, origin and content checks still apply.
-    const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts);
-    if (refused !== undefined) throw refused;
-    if (!deps.tokens.required) return whoami('anonymous', ['admin']);
-    const { token } = req.body as { token: string };
-    const who = deps.tokens.byToken(token);
-    if (who === undefined) throw new RequestRefused('UNAUTHORIZED', 401, 'the token is not valid');
-    const value = signSession({ name: who.name, token }, deps.now() + SESSION_MS);
-    void reply.header('set-cookie', sessionCookie(value, SESSION_MS, req.protocol === 'https'));
-    deps.log?.info({ by: who.name }, 'browser session started');
-    return whoami(who.name, who.scopes);
-  });
+    app.post(
+      '/v1/session',
+      { schema: { body: tokenBody }, config: { access: { public: true } } },
+      async (req, reply) => {
+        // Public only in that it needs no token yet: the host, origin and content checks still apply.
+        const refused = checkRequest({ method: req.method, headers: req.headers }, deps.hosts);
+        if (refused !== undefined) throw refused;
+        if (!deps.tokens.required) return whoami('anonymous', ['admin']);
+        const { token } = req.body as { token: string };
+        const who = deps.tokens.byToken(token);
+        if (who === undefined) throw new RequestRefused('UNAUTHORIZED', 401, 'the token is not valid');
+        const value = signSession({ name: who.name, token }, deps.now() + SESSION_MS);
+        void reply.header('set-cookie', sessionCookie(value, SESSION_MS, req.protocol === 'https'));
+        deps.log?.info({ by: who.name }, 'browser session started');
+        return whoami(who.name, who.scopes);
+      },
+    );
 
-  app.get('/v1/session', async (req) => whoami(req.principal.name, req.principal.scopes));
+    app.get('/v1/session', async (req) => whoami(req.principal.name, req.principal.scopes));
 
-  app.delete('/v1/session', async (_req, reply) => {
-    void reply.header('set-cookie', sessionCookie('', 0, false));
-    return { ended: true };
-  });
-};
+    app.delete('/v1/session', async (_req, reply) => {
+      void reply.header('set-cookie', sessionCookie('', 0, false));
+      return { ended: true };
+    });
+  };

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientOrderIdOf } from '../../../src/domain/ids.js';
+import { asClientOrderId } from '../../../src/domain/ids.js';
 import { DUPLICATE_CLIENT_ORDER_ID, type OutcomeKind } from '../../../src/domain/outcome.js';
 import type { CcxtPort } from '../../../src/exchange/ccxt/index.js';
 import type { Fault } from '../../../src/exchange/sim/index.js';
@@ -18,7 +18,14 @@ let h: WireHarness;
 const ports = new Map<WireVenue, CcxtPort>();
 let n = 0;
 
-const buy = (): OrderRequest => ({ symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: clientOrderIdOf(`pg-err-${++n}`), reduceOnly: false });
+const buy = (): OrderRequest => ({
+  symbol: AVL,
+  side: 'buy',
+  type: 'market',
+  amount: 43,
+  clientOrderId: asClientOrderId(`pg-err-${++n}`),
+  reduceOnly: false,
+});
 const port = (venue: WireVenue): CcxtPort => {
   const p = ports.get(venue);
   if (p === undefined) throw new Error(`no port for ${venue}`);
@@ -79,12 +86,18 @@ describe('transport failures of a create', () => {
 
   it('a create ccxt refuses before sending (unknown symbol) is rejected as not sent', async () => {
     const before = h.venue.requests({ method: 'createOrder' }).length;
-    expect(await port('bybit').createOrder({ ...buy(), symbol: 'NOPE/USDT:USDT' })).toMatchObject({ kind: 'rejected', code: 'NOT_SENT' });
+    expect(await port('bybit').createOrder({ ...buy(), symbol: 'NOPE/USDT:USDT' })).toMatchObject({
+      kind: 'rejected',
+      code: 'NOT_SENT',
+    });
     expect(h.venue.requests({ method: 'createOrder' })).toHaveLength(before);
   });
 
   it('a failed query throws QueryFailed, never "not found"', async () => {
-    h.venue.faults.set({ fault: { kind: 'serverError', status: 503, methods: ['fetchPositions'] }, when: { calls: 1 } });
+    h.venue.faults.set({
+      fault: { kind: 'serverError', status: 503, methods: ['fetchPositions'] },
+      when: { calls: 1 },
+    });
     await expect(port('bybit').fetchPositions()).rejects.toBeInstanceOf(QueryFailed);
   });
 
@@ -108,9 +121,15 @@ describe('an unparseable reply to a create that the venue processed', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+        ) as Record<string, string>;
         const body = chunks.length === 0 ? undefined : Buffer.concat(chunks);
-        void fetch(`${upstream}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) }).then(async (reply) => {
+        void fetch(`${upstream}${req.url ?? '/'}`, {
+          method: req.method ?? 'GET',
+          headers,
+          ...(body === undefined ? {} : { body }),
+        }).then(async (reply) => {
           const text = await reply.text();
           res.writeHead(reply.status, { 'content-type': 'application/json' });
           res.end(req.url?.startsWith('/v5/order/create') === true ? '<html>gateway hiccup</html>' : text);
@@ -127,7 +146,17 @@ describe('an unparseable reply to a create that the venue processed', () => {
   it('is unknown, and the order exists', async () => {
     const address = proxy.address();
     const rest = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-    const account = parseConfig({ accounts: [{ id: 'proxied', exchange: 'bybit', apiKey: API_KEY, secret: API_SECRET, urls: { rest, ws: h.wire.urls.bybit.ws } }] }).accounts[0];
+    const account = parseConfig({
+      accounts: [
+        {
+          id: 'proxied',
+          exchange: 'bybit',
+          apiKey: API_KEY,
+          secret: API_SECRET,
+          urls: { rest, ws: h.wire.urls.bybit.ws },
+        },
+      ],
+    }).accounts[0];
     if (account === undefined) throw new Error('no account');
     const proxied = await createCcxtPort(account);
     try {

@@ -19,16 +19,25 @@ describe('buildExchange', () => {
     const { exchange, dispose } = buildExchange(account({ exchange: 'bybit' }));
     expect(exchange.has.fetchCurrencies).toBe(false);
     expect(exchange.options.fetchMarkets).toMatchObject({ types: ['linear'] });
-    expect(exchange.options).toMatchObject({ enableUnifiedAccount: true, enableUnifiedMargin: false, watchPositions: { fetchPositionsSnapshot: false } });
+    expect(exchange.options).toMatchObject({
+      enableUnifiedAccount: true,
+      enableUnifiedMargin: false,
+      watchPositions: { fetchPositionsSnapshot: false },
+    });
     dispose();
   });
 
   it('turns the rate limiter on against a real venue and off against the local simulator', () => {
     const real = buildExchange(account({ exchange: 'binanceusdm' }));
     expect(real.exchange.enableRateLimit).toBe(true);
-    const local = buildExchange(account({ exchange: 'binanceusdm', urls: { rest: 'http://127.0.0.1:9001', ws: 'ws://127.0.0.1:9001/ws' } }));
+    const local = buildExchange(
+      account({ exchange: 'binanceusdm', urls: { rest: 'http://127.0.0.1:9001', ws: 'ws://127.0.0.1:9001/ws' } }),
+    );
     expect(local.exchange.enableRateLimit).toBe(false);
-    expect(buildExchange(account({ exchange: 'bybit', urls: { rest: 'http://localhost:9001' } }), { rateLimit: true }).exchange.enableRateLimit).toBe(true);
+    expect(
+      buildExchange(account({ exchange: 'bybit', urls: { rest: 'http://localhost:9001' } }), { rateLimit: true })
+        .exchange.enableRateLimit,
+    ).toBe(true);
     expect(isLocal({ rest: 'https://api.bybit.com' })).toBe(false);
     real.dispose();
     local.dispose();
@@ -37,16 +46,35 @@ describe('buildExchange', () => {
   it('selects the testnet, and lets urls win over it', () => {
     const testnet = buildExchange(account({ exchange: 'bybit', testnet: true }));
     expect(String(testnet.exchange.urls.api.private)).toContain('api-testnet');
-    const overridden = buildExchange(account({ exchange: 'bybit', testnet: true, urls: { rest: 'http://127.0.0.1:9001', ws: 'ws://127.0.0.1:9001/v5/private' } }));
+    const overridden = buildExchange(
+      account({
+        exchange: 'bybit',
+        testnet: true,
+        urls: { rest: 'http://127.0.0.1:9001', ws: 'ws://127.0.0.1:9001/v5/private' },
+      }),
+    );
     expect(overridden.exchange.urls.api.private).toBe('http://127.0.0.1:9001');
-    expect((overridden.exchange.urls.api.ws as { private: { contract: string } }).private.contract).toBe('ws://127.0.0.1:9001/v5/private');
-    const binance = buildExchange(account({ exchange: 'binanceusdm', urls: { rest: 'http://127.0.0.1:9001/', ws: 'ws://127.0.0.1:9001/ws' } }));
-    expect(binance.exchange.urls.api).toMatchObject({ fapiPrivate: 'http://127.0.0.1:9001/fapi/v1', fapiPrivateV3: 'http://127.0.0.1:9001/fapi/v3' });
+    expect((overridden.exchange.urls.api.ws as { private: { contract: string } }).private.contract).toBe(
+      'ws://127.0.0.1:9001/v5/private',
+    );
+    const binance = buildExchange(
+      account({ exchange: 'binanceusdm', urls: { rest: 'http://127.0.0.1:9001/', ws: 'ws://127.0.0.1:9001/ws' } }),
+    );
+    expect(binance.exchange.urls.api).toMatchObject({
+      fapiPrivate: 'http://127.0.0.1:9001/fapi/v1',
+      fapiPrivateV3: 'http://127.0.0.1:9001/fapi/v3',
+    });
     for (const b of [testnet, overridden, binance]) b.dispose();
   });
 
   it('moves every URL of any other venue to the configured host', () => {
-    const okx = buildExchange(account({ exchange: 'okx', password: 'pass-1234', urls: { rest: 'http://127.0.0.1:9100', ws: 'ws://127.0.0.1:9100' } }));
+    const okx = buildExchange(
+      account({
+        exchange: 'okx',
+        password: 'pass-1234',
+        urls: { rest: 'http://127.0.0.1:9100', ws: 'ws://127.0.0.1:9100' },
+      }),
+    );
     const rest = JSON.stringify(okx.exchange.urls.api);
     expect(rest).not.toMatch(/https:\/\/(?!127)/);
     expect(rest).toContain('http://127.0.0.1:9100');

@@ -15,7 +15,10 @@ afterEach(async () => {
   h = undefined;
 });
 
-const positionOf = (size: number) => (e: StreamEvent): boolean => e.type === 'position' && e.report.symbol === AVL && e.report.size === size;
+const positionOf =
+  (size: number) =>
+  (e: StreamEvent): boolean =>
+    e.type === 'position' && e.report.symbol === AVL && e.report.size === size;
 
 describe('Binance listen keys through the ccxt port', () => {
   it('reports the stream down when its listen key expires, reconnects with a new key, and delivers events again', async () => {

@@ -10,8 +10,29 @@ const ctx = { source: 'stream' as const, receivedAt: 1_000 };
 
 describe('normalizePosition', () => {
   it('turns a long into a buy-side report with the venue sequence and time', () => {
-    expect(normalizePosition({ symbol: 'AVL/USDT:USDT', side: 'long', contracts: 43, entryPrice: 0.25, markPrice: 0.26, lastUpdateTimestamp: 900 }, { ...ctx, venueSeq: 7 }))
-      .toEqual({ source: 'stream', receivedAt: 1_000, venueTime: 900, venueSeq: 7, symbol: 'AVL/USDT:USDT', side: 'buy', size: 43, entryPrice: 0.25, markPrice: 0.26 });
+    expect(
+      normalizePosition(
+        {
+          symbol: 'AVL/USDT:USDT',
+          side: 'long',
+          contracts: 43,
+          entryPrice: 0.25,
+          markPrice: 0.26,
+          lastUpdateTimestamp: 900,
+        },
+        { ...ctx, venueSeq: 7 },
+      ),
+    ).toEqual({
+      source: 'stream',
+      receivedAt: 1_000,
+      venueTime: 900,
+      venueSeq: 7,
+      symbol: 'AVL/USDT:USDT',
+      side: 'buy',
+      size: 43,
+      entryPrice: 0.25,
+      markPrice: 0.26,
+    });
   });
 
   it.each([

@@ -5,7 +5,7 @@
  * refusals ("not processed, try later") with the venue's wait.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf } from '../../../src/domain/ids.js';
+import { asClientOrderId } from '../../../src/domain/ids.js';
 import { isTransientRefusal } from '../../../src/domain/outcome.js';
 import { QueryFailed, type OrderRequest } from '../../../src/exchange/port.js';
 import { AVL, wireHarness, type WireHarness, type WireVenue } from '../../support/wire-harness.js';
@@ -19,21 +19,31 @@ afterEach(async () => {
 });
 
 const entry = (role: string): OrderRequest => ({
-  symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: clientOrderIdOf(`pg-01JD0000000000000000000088-${role}`), reduceOnly: false,
+  symbol: AVL,
+  side: 'buy',
+  type: 'market',
+  amount: 43,
+  clientOrderId: asClientOrderId(`pg-01JD0000000000000000000088-${role}`),
+  reduceOnly: false,
 });
 
 describe('rate-limit headers', () => {
-  it('keeps Bybit\'s X-Bapi-Limit state of the last private reply', async () => {
+  it("keeps Bybit's X-Bapi-Limit state of the last private reply", async () => {
     const port = await h.port('bybit');
     await port.fetchPositions([AVL]);
-    expect(port.rateLimits()).toMatchObject({ status: 200, limit: 50, remaining: expect.any(Number), resetAt: expect.any(Number) });
+    expect(port.rateLimits()).toMatchObject({
+      status: 200,
+      limit: 50,
+      remaining: expect.any(Number),
+      resetAt: expect.any(Number),
+    });
     await port.createOrder(entry('e'));
     // The create's own reply (10 per second per UID on /v5/order/create): the port makes no look-up after it.
     expect(port.rateLimits()).toMatchObject({ limit: 10 });
     expect(h.venue.requests({ method: 'createOrder' })).toHaveLength(1);
   });
 
-  it('keeps Binance\'s used weight, growing with each request', async () => {
+  it("keeps Binance's used weight, growing with each request", async () => {
     const port = await h.port('binanceusdm');
     await port.fetchPositions();
     const first = port.rateLimits()?.usedWeight1m ?? 0;
@@ -43,22 +53,25 @@ describe('rate-limit headers', () => {
   });
 });
 
-describe.each<[WireVenue, 429 | 403 | 418]>([['bybit', 403], ['bybit', 429], ['binanceusdm', 418], ['binanceusdm', 429], ['binanceusdm', 403]])(
-  '%s answering HTTP %i',
-  (venue, http) => {
-    it('is a transient refusal of a create, with the venue\'s wait, and a failed query that concludes nothing', async () => {
-      const port = await h.port(venue);
-      h.venue.faults.set({ fault: { kind: 'rateLimited', http, retryAfterMs: 7_000 }, when: { calls: 2 } });
-      const outcome = await port.createOrder(entry('e'));
-      expect(outcome).toMatchObject({ kind: 'rejected', code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) });
-      expect(isTransientRefusal(outcome)).toBe(true);
-      const error = await port.fetchPositions().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(QueryFailed);
-      expect((error as QueryFailed).retryAfterMs).toBeGreaterThan(0);
-      expect(h.venue.position('main', AVL).size).toBe(0);
-    });
-  },
-);
+describe.each<[WireVenue, 429 | 403 | 418]>([
+  ['bybit', 403],
+  ['bybit', 429],
+  ['binanceusdm', 418],
+  ['binanceusdm', 429],
+  ['binanceusdm', 403],
+])('%s answering HTTP %i', (venue, http) => {
+  it("is a transient refusal of a create, with the venue's wait, and a failed query that concludes nothing", async () => {
+    const port = await h.port(venue);
+    h.venue.faults.set({ fault: { kind: 'rateLimited', http, retryAfterMs: 7_000 }, when: { calls: 2 } });
+    const outcome = await port.createOrder(entry('e'));
+    expect(outcome).toMatchObject({ kind: 'rejected', code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) });
+    expect(isTransientRefusal(outcome)).toBe(true);
+    const error = await port.fetchPositions().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryFailed);
+    expect((error as QueryFailed).retryAfterMs).toBeGreaterThan(0);
+    expect(h.venue.position('main', AVL).size).toBe(0);
+  });
+});
 
 describe('Binance market-order protection', () => {
   it('treats -4131 (PERCENT_PRICE) as "not processed, try later", never as a refusal of the order', async () => {

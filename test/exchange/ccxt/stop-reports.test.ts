@@ -6,7 +6,7 @@
  * executing, and a stop cancelled in the engine reported lost.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOrderIdOf, venueOrderId } from '../../../src/domain/ids.js';
+import { asClientOrderId, asVenueOrderId } from '../../../src/domain/ids.js';
 import { orderFate } from '../../../src/domain/order-fate.js';
 import type { OrderRequest, StreamEvent } from '../../../src/exchange/port.js';
 import { liveStream } from '../../support/stream-recorder.js';
@@ -19,9 +19,25 @@ afterEach(async () => {
 });
 
 const POS = 'pg-01JD0000000000000000000077';
-const entry: OrderRequest = { symbol: AVL, side: 'buy', type: 'market', amount: 43, clientOrderId: clientOrderIdOf(`${POS}-e`), reduceOnly: false };
-const stop: OrderRequest = { symbol: AVL, side: 'sell', type: 'stop-market', amount: 43, triggerPrice: 0.21, clientOrderId: clientOrderIdOf(`${POS}-s1`), reduceOnly: true };
-const ofStop = (e: StreamEvent): boolean => (e.type === 'order' || e.type === 'fill') && e.report.clientOrderId === stop.clientOrderId;
+const entry: OrderRequest = {
+  symbol: AVL,
+  side: 'buy',
+  type: 'market',
+  amount: 43,
+  clientOrderId: asClientOrderId(`${POS}-e`),
+  reduceOnly: false,
+};
+const stop: OrderRequest = {
+  symbol: AVL,
+  side: 'sell',
+  type: 'stop-market',
+  amount: 43,
+  triggerPrice: 0.21,
+  clientOrderId: asClientOrderId(`${POS}-s1`),
+  reduceOnly: true,
+};
+const ofStop = (e: StreamEvent): boolean =>
+  (e.type === 'order' || e.type === 'fill') && e.report.clientOrderId === stop.clientOrderId;
 
 describe.each<WireVenue>(['bybit', 'binanceusdm'])('stops placed through the %s port', (venue) => {
   it('sends the configured trigger price explicitly, and the stop fires on the mark price, not the last', async () => {
@@ -29,11 +45,17 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('stops placed through the %s 
     const port = await h.port(venue, { triggerBy: 'mark' });
     await port.createOrder(entry);
     expect(await port.createOrder(stop)).toMatchObject({ kind: 'accepted' });
-    expect(h.venue.requests({ method: 'createOrder' })[1]?.params).toMatchObject({ type: 'stop-market', triggerBy: 'mark' });
+    expect(h.venue.requests({ method: 'createOrder' })[1]?.params).toMatchObject({
+      type: 'stop-market',
+      triggerBy: 'mark',
+    });
     h.venue.setPrices(AVL, { last: 0.2 });
     expect(await port.fetchOrder({ clientOrderId: stop.clientOrderId }, AVL)).toMatchObject({ status: 'open' });
     h.venue.setPrices(AVL, { mark: 0.2 });
-    expect(await port.fetchOrder({ clientOrderId: stop.clientOrderId }, AVL)).toMatchObject({ status: 'filled', filled: 43 });
+    expect(await port.fetchOrder({ clientOrderId: stop.clientOrderId }, AVL)).toMatchObject({
+      status: 'filled',
+      filled: 43,
+    });
   });
 
   it('leaves the trigger price to the venue (its last price) when none is configured', async () => {
@@ -61,29 +83,58 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('stops placed through the %s 
     expect(h.venue.position('main', AVL).size).toBe(43);
   });
 
-  it('attributes a filled stop\'s reports and fills to the stop\'s client order id, and ends with the stop filled', async () => {
+  it("attributes a filled stop's reports and fills to the stop's client order id, and ends with the stop filled", async () => {
     h = await wireHarness();
     const port = await h.port(venue);
     const stream = await liveStream(port);
     await port.createOrder(entry);
     const placed = await port.createOrder(stop);
-    const stopId = placed.kind === 'accepted' ? placed.value.venueOrderId : venueOrderId('?');
+    const stopId = placed.kind === 'accepted' ? placed.value.venueOrderId : asVenueOrderId('?');
     await stream.until((e) => e.type === 'order' && e.report.venueOrderId === stopId && e.report.status === 'open');
     const from = stream.events.length;
     h.venue.setPrice(AVL, 0.2);
-    await stream.until((e) => e.type === 'order' && e.report.venueOrderId === stopId && e.report.status === 'filled', from);
+    await stream.until(
+      (e) => e.type === 'order' && e.report.venueOrderId === stopId && e.report.status === 'filled',
+      from,
+    );
     await stream.until((e) => e.type === 'fill' && e.report.clientOrderId === stop.clientOrderId, from);
     const after = stream.events.slice(from);
     // ccxt hands over each order's latest state per watch: intermediate states may be merged, never misattributed.
-    const unattributed = after.filter((e) => (e.type === 'order' || e.type === 'fill') && e.report.symbol === AVL && e.report.side === 'sell' && !ofStop(e));
+    const unattributed = after.filter(
+      (e) =>
+        (e.type === 'order' || e.type === 'fill') && e.report.symbol === AVL && e.report.side === 'sell' && !ofStop(e),
+    );
     expect(unattributed).toEqual([]);
-    expect(after.filter((e) => e.type === 'fill')).toEqual([expect.objectContaining({ report: expect.objectContaining({ clientOrderId: stop.clientOrderId, amount: 43 }) })]);
+    expect(after.filter((e) => e.type === 'fill')).toEqual([
+      expect.objectContaining({ report: expect.objectContaining({ clientOrderId: stop.clientOrderId, amount: 43 }) }),
+    ]);
     const last = after.filter((e) => e.type === 'order' && e.report.venueOrderId === stopId).at(-1);
-    expect(last).toMatchObject({ report: { status: 'filled', filled: 43, ...(venue === 'binanceusdm' ? { venueStatus: 'FINISHED' } : { venueStatus: 'Filled' }) } });
+    expect(last).toMatchObject({
+      report: {
+        status: 'filled',
+        filled: 43,
+        ...(venue === 'binanceusdm' ? { venueStatus: 'FINISHED' } : { venueStatus: 'Filled' }),
+      },
+    });
     if (venue === 'binanceusdm') {
       // The order the stop placed in the matching engine has an id of its own and the stop's client id.
-      expect(after).toContainEqual(expect.objectContaining({ type: 'order', report: expect.objectContaining({ clientOrderId: stop.clientOrderId, status: 'filled', filled: 43, venueStatus: 'FILLED' }) }));
-      expect(after.some((e) => e.type === 'order' && e.report.venueOrderId !== stopId && e.report.clientOrderId === stop.clientOrderId)).toBe(true);
+      expect(after).toContainEqual(
+        expect.objectContaining({
+          type: 'order',
+          report: expect.objectContaining({
+            clientOrderId: stop.clientOrderId,
+            status: 'filled',
+            filled: 43,
+            venueStatus: 'FILLED',
+          }),
+        }),
+      );
+      expect(
+        after.some(
+          (e) =>
+            e.type === 'order' && e.report.venueOrderId !== stopId && e.report.clientOrderId === stop.clientOrderId,
+        ),
+      ).toBe(true);
     }
     expect(await port.fetchOrder({ venueOrderId: stopId }, AVL)).toMatchObject({ status: 'filled', filled: 43 });
   });

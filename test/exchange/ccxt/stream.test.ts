@@ -15,8 +15,8 @@ afterEach(async () => {
   h = undefined;
 });
 
-
-const positionOf = (size: number) => (e: StreamEvent) => e.type === 'position' && e.report.symbol === AVL && e.report.size === size;
+const positionOf = (size: number) => (e: StreamEvent) =>
+  e.type === 'position' && e.report.symbol === AVL && e.report.size === size;
 
 describe.each<WireVenue>(['bybit', 'binanceusdm'])('the %s private stream through ccxt.pro', (venue) => {
   it('reports orders, fills and positions, a flat position as a positive flat report', async () => {
@@ -43,13 +43,18 @@ describe.each<WireVenue>(['bybit', 'binanceusdm'])('the %s private stream throug
     port.subscribe(r.onEvent);
     const firstUp = await r.until(isConnection('up'));
     const now = Date.now();
-    h.venue.faults.set({ fault: { kind: 'disconnect', reason: 'cable pulled' }, when: { from: now, until: now + 400 } });
+    h.venue.faults.set({
+      fault: { kind: 'disconnect', reason: 'cable pulled' },
+      when: { from: now, until: now + 400 },
+    });
     const down = await r.until(isConnection('down'), firstUp + 1);
     const up = await r.until(isConnection('up'), down + 1);
     expect(up).toBeGreaterThan(down);
     h.venue.openExternalPosition('main', AVL, 'buy', 43);
     await r.until(positionOf(43), up + 1);
-    expect(r.events.filter((e) => e.type === 'connection').map((e) => (e.type === 'connection' ? e.status : ''))).toEqual(['up', 'down', 'up']);
+    expect(
+      r.events.filter((e) => e.type === 'connection').map((e) => (e.type === 'connection' ? e.status : '')),
+    ).toEqual(['up', 'down', 'up']);
   }, 15_000);
 
   it('gives a late subscriber the current connection state', async () => {

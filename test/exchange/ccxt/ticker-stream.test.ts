@@ -23,7 +23,8 @@ describe('ccxt reads the public ticker stream of the wire simulator', () => {
   it('watchTicker on Bybit gets the snapshot, then the mark and last of each price set', async () => {
     built = buildExchange(h.account('bybit'));
     const ex = built.exchange;
-    (ex.urls.api as unknown as { ws: { public: Record<string, string> } }).ws.public.linear = h.wire.urls.publicWs.bybit;
+    (ex.urls.api as unknown as { ws: { public: Record<string, string> } }).ws.public.linear =
+      h.wire.urls.publicWs.bybit;
     await ex.loadMarkets();
     const first = await ex.watchTicker(AVL);
     expect(first).toMatchObject({ symbol: AVL, markPrice: 0.25, last: 0.25 });
@@ -36,10 +37,14 @@ describe('ccxt reads the public ticker stream of the wire simulator', () => {
 describe('ccxt reads the mark price stream of the wire simulator', () => {
   it('watchMarkPrice on Binance USD-M gets the mark of each price set', async () => {
     built = buildExchange(h.account('binanceusdm'));
-    const ex = built.exchange as BuiltExchange['exchange'] & { watchMarkPrice(symbol: string): Promise<{ symbol: string; markPrice?: number }> };
+    const ex = built.exchange as BuiltExchange['exchange'] & {
+      watchMarkPrice(symbol: string): Promise<{ symbol: string; markPrice?: number }>;
+    };
     await ex.loadMarkets();
     let received = false;
-    const first = ex.watchMarkPrice(AVL).finally(() => { received = true; });
+    const first = ex.watchMarkPrice(AVL).finally(() => {
+      received = true;
+    });
     // Binance sends nothing on subscribing: set the price until the subscription has reached the venue.
     for (let i = 0; i < 30 && !received; i += 1) {
       h.venue.setPrice(AVL, 0.26);

@@ -11,7 +11,9 @@ describe('simulated createOrder outcomes', () => {
     const creates = venue.requests({ account: MAIN, method: 'createOrder' });
     expect(creates).toHaveLength(1);
     expect(creates[0]).toMatchObject({
-      method: 'createOrder', result: 'accepted', reachedEngine: true,
+      method: 'createOrder',
+      result: 'accepted',
+      reachedEngine: true,
       params: { clientOrderId: order.clientOrderId, side: 'buy', amount: 43, reduceOnly: false, type: 'market' },
     });
     expect(venue.requests({ account: MAIN }).map((r) => r.method)).toEqual(['createOrder', 'fetchPositions']);
@@ -24,7 +26,10 @@ describe('simulated createOrder outcomes', () => {
     const again = await port.createOrder(order);
     expect(again).toMatchObject({ kind: 'unknown', code: DUPLICATE_CLIENT_ORDER_ID });
     expect(venue.position(MAIN, AVL).size).toBe(43);
-    expect(venue.requests({ method: 'createOrder' }).map((r) => [r.result, r.reachedEngine])).toEqual([['accepted', true], ['unknown', false]]);
+    expect(venue.requests({ method: 'createOrder' }).map((r) => [r.result, r.reachedEngine])).toEqual([
+      ['accepted', true],
+      ['unknown', false],
+    ]);
   });
 
   it('keeps a client order id used forever, even after its order finished', async () => {
@@ -39,7 +44,10 @@ describe('simulated createOrder outcomes', () => {
     const { port } = setup();
     const order = market('buy', 43);
     const outcome = await port.createOrder(order);
-    expect(outcome).toMatchObject({ kind: 'accepted', value: { clientOrderId: order.clientOrderId, report: { source: 'order-query', side: 'buy', amount: 43 } } });
+    expect(outcome).toMatchObject({
+      kind: 'accepted',
+      value: { clientOrderId: order.clientOrderId, report: { source: 'order-query', side: 'buy', amount: 43 } },
+    });
   });
 
   it('accepts a minimal (ids only) create reply with report undefined, never a guessed side', async () => {
@@ -51,25 +59,45 @@ describe('simulated createOrder outcomes', () => {
     if (outcome.kind !== 'accepted') return;
     expect(outcome.value.report).toBeUndefined();
     expect(outcome.value.clientOrderId).toBe(order.clientOrderId);
-    expect(await port.fetchOrder({ venueOrderId: outcome.value.venueOrderId }, AVL)).toMatchObject({ side: 'buy', status: 'filled' });
+    expect(await port.fetchOrder({ venueOrderId: outcome.value.venueOrderId }, AVL)).toMatchObject({
+      side: 'buy',
+      status: 'filled',
+    });
     expect(venue.position(MAIN, AVL).size).toBe(43);
   });
 
   it('rejects with the reason and code of a reject fault, and nothing reaches the book', async () => {
     const { venue, port } = setup();
-    venue.faults.set({ fault: { kind: 'reject', reason: 'insufficient margin', code: 'INSUFFICIENT_MARGIN' }, when: { calls: 1 } });
-    expect(await port.createOrder(market('buy', 43))).toEqual({ kind: 'rejected', reason: 'insufficient margin', code: 'INSUFFICIENT_MARGIN' });
+    venue.faults.set({
+      fault: { kind: 'reject', reason: 'insufficient margin', code: 'INSUFFICIENT_MARGIN' },
+      when: { calls: 1 },
+    });
+    expect(await port.createOrder(market('buy', 43))).toEqual({
+      kind: 'rejected',
+      reason: 'insufficient margin',
+      code: 'INSUFFICIENT_MARGIN',
+    });
     expect(venue.position(MAIN, AVL).size).toBe(0);
-    expect(venue.requests({ method: 'createOrder' })[0]).toMatchObject({ result: 'rejected', code: 'INSUFFICIENT_MARGIN', reachedEngine: false });
+    expect(venue.requests({ method: 'createOrder' })[0]).toMatchObject({
+      result: 'rejected',
+      code: 'INSUFFICIENT_MARGIN',
+      reachedEngine: false,
+    });
     expect(await port.createOrder(market('buy', 43))).toMatchObject({ kind: 'accepted' });
   });
 
   it('rejects only the order types a reject fault names (a refused stop, an accepted entry)', async () => {
     const { venue, port } = setup();
     venue.setPrice(AVL, 0.25);
-    venue.faults.set({ fault: { kind: 'reject', reason: 'trigger price invalid', code: 'TRIGGER', orderTypes: ['stop-market'] } });
+    venue.faults.set({
+      fault: { kind: 'reject', reason: 'trigger price invalid', code: 'TRIGGER', orderTypes: ['stop-market'] },
+    });
     expect(await port.createOrder(market('buy', 43))).toMatchObject({ kind: 'accepted' });
-    expect(await port.createOrder(stop('sell', 43, 0.21))).toEqual({ kind: 'rejected', reason: 'trigger price invalid', code: 'TRIGGER' });
+    expect(await port.createOrder(stop('sell', 43, 0.21))).toEqual({
+      kind: 'rejected',
+      reason: 'trigger price invalid',
+      code: 'TRIGGER',
+    });
     expect(venue.orders(MAIN).filter((o) => o.status === 'open')).toHaveLength(0);
   });
 
@@ -98,8 +126,15 @@ describe('simulated createOrder outcomes', () => {
     const order = market('buy', 43);
     expect(await port.createOrder(order)).toMatchObject({ kind: 'unknown', reason: 'timeout', code: 'TIMEOUT' });
     expect(venue.position(MAIN, AVL).size).toBe(43);
-    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({ status: 'filled', filled: 43 });
-    expect(venue.requests({ method: 'createOrder' })[0]).toMatchObject({ result: 'unknown', code: 'TIMEOUT', reachedEngine: true });
+    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({
+      status: 'filled',
+      filled: 43,
+    });
+    expect(venue.requests({ method: 'createOrder' })[0]).toMatchObject({
+      result: 'unknown',
+      code: 'TIMEOUT',
+      reachedEngine: true,
+    });
   });
 
   it('answers a cancel that timed out after acceptance with Unknown while the order is cancelled', async () => {
@@ -107,7 +142,10 @@ describe('simulated createOrder outcomes', () => {
     const order = limit('buy', 40, 0.2);
     await port.createOrder(order);
     venue.faults.set({ fault: { kind: 'timeoutAfterAccept', methods: ['cancelOrder'] }, when: { calls: 1 } });
-    expect(await port.cancelOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({ kind: 'unknown', reason: 'timeout' });
+    expect(await port.cancelOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({
+      kind: 'unknown',
+      reason: 'timeout',
+    });
     expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({ status: 'cancelled' });
   });
 
@@ -115,18 +153,33 @@ describe('simulated createOrder outcomes', () => {
     const { venue, port } = setup();
     venue.faults.set({ fault: { kind: 'partialFill', fraction: 0.5 }, when: { calls: 1 } });
     const outcome = await port.createOrder(market('buy', 43));
-    expect(outcome.kind === 'accepted' && outcome.value.report).toMatchObject({ status: 'cancelled', amount: 43, filled: 21 });
+    expect(outcome.kind === 'accepted' && outcome.value.report).toMatchObject({
+      status: 'cancelled',
+      amount: 43,
+      filled: 21,
+    });
     expect(venue.position(MAIN, AVL).size).toBe(21);
   });
 
   it('partially fills a triggered stop too, since it executes as a market order', async () => {
     const { venue, port } = setup();
     await port.createOrder(market('buy', 43));
-    const sl = { symbol: AVL, side: 'sell' as const, type: 'stop-market' as const, amount: 43, triggerPrice: 0.21, reduceOnly: true, clientOrderId: market('sell', 1).clientOrderId };
+    const sl = {
+      symbol: AVL,
+      side: 'sell' as const,
+      type: 'stop-market' as const,
+      amount: 43,
+      triggerPrice: 0.21,
+      reduceOnly: true,
+      clientOrderId: market('sell', 1).clientOrderId,
+    };
     await port.createOrder(sl);
     venue.faults.set({ fault: { kind: 'partialFill', fraction: 0.25 }, when: { calls: 1 } });
     venue.setPrice(AVL, 0.2);
-    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'cancelled', filled: 10 });
+    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({
+      status: 'cancelled',
+      filled: 10,
+    });
     expect(venue.position(MAIN, AVL).size).toBe(33);
   });
 });

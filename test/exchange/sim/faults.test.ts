@@ -17,7 +17,10 @@ describe('simulated fault rules', () => {
   it('applies a rule to its account only', async () => {
     const { venue, port } = setup();
     const other = createSimPort(venue, 'other');
-    venue.faults.set({ fault: { kind: 'reject', reason: 'insufficient margin', code: 'INSUFFICIENT_MARGIN' }, account: 'other' });
+    venue.faults.set({
+      fault: { kind: 'reject', reason: 'insufficient margin', code: 'INSUFFICIENT_MARGIN' },
+      account: 'other',
+    });
     expect(await port.createOrder(market('buy', 43))).toMatchObject({ kind: 'accepted' });
     expect(await other.createOrder(market('buy', 43))).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_MARGIN' });
   });
@@ -34,10 +37,12 @@ describe('simulated fault rules', () => {
 
   it('takes rules as plain JSON and lists them as plain JSON', () => {
     const { venue } = setup();
-    const rules = JSON.parse(JSON.stringify([
-      { fault: { kind: 'streamDelay', ms: 250 }, when: { from: T0, until: T0 + 1_000 }, account: 'main' },
-      { fault: { kind: 'partialFill', fraction: 0.5 }, when: 'always' },
-    ])) as FaultRule[];
+    const rules = JSON.parse(
+      JSON.stringify([
+        { fault: { kind: 'streamDelay', ms: 250 }, when: { from: T0, until: T0 + 1_000 }, account: 'main' },
+        { fault: { kind: 'partialFill', fraction: 0.5 }, when: 'always' },
+      ]),
+    ) as FaultRule[];
     for (const rule of rules) venue.faults.set(rule);
     const listed = venue.faults.list();
     expect(JSON.parse(JSON.stringify(listed))).toEqual(listed);
@@ -47,7 +52,9 @@ describe('simulated fault rules', () => {
   it('refuses a rule that does not validate, naming the field', () => {
     const { venue } = setup();
     expect(() => venue.faults.set({ fault: { kind: 'partialFill', fraction: 1.5 } })).toThrow(InvalidFaultRule);
-    expect(() => venue.faults.set({ fault: { kind: 'restLag', ms: 1 }, when: { from: T0 + 5, until: T0 } })).toThrow(/from must be before until/);
+    expect(() => venue.faults.set({ fault: { kind: 'restLag', ms: 1 }, when: { from: T0 + 5, until: T0 } })).toThrow(
+      /from must be before until/,
+    );
     expect(() => venue.faults.set(JSON.parse('{"fault":{"kind":"explode"}}') as FaultRule)).toThrow(/fault\.kind/);
   });
 });

@@ -4,7 +4,7 @@
  * recorder.
  */
 import { SimulatedClock } from 'xstate';
-import { accountId, clientOrderIdOf, type ClientOrderId } from '../../../src/domain/ids.js';
+import { asAccountId, asClientOrderId, type ClientOrderId } from '../../../src/domain/ids.js';
 import type { Side } from '../../../src/domain/side.js';
 import type { OrderRequest, StreamEvent } from '../../../src/exchange/port.js';
 import { SimExchange, createSimPort, type SimExchangeOptions } from '../../../src/exchange/sim/index.js';
@@ -13,9 +13,13 @@ import type { SimPort } from '../../../src/exchange/sim/index.js';
 export const T0 = 1_700_000_000_000;
 export const AVL = 'AVL/USDT:USDT';
 export const BTC = 'BTC/USDT:USDT';
-export const MAIN = accountId('main');
+export const MAIN = asAccountId('main');
 
-export function setup(options: Partial<Omit<SimExchangeOptions, 'clock'>> = {}): { clock: SimulatedClock; venue: SimExchange; port: SimPort } {
+export function setup(options: Partial<Omit<SimExchangeOptions, 'clock'>> = {}): {
+  clock: SimulatedClock;
+  venue: SimExchange;
+  port: SimPort;
+} {
   const clock = new SimulatedClock();
   clock.set(T0);
   const venue = new SimExchange({ clock, seed: 1, ...options });
@@ -25,7 +29,7 @@ export function setup(options: Partial<Omit<SimExchangeOptions, 'clock'>> = {}):
 let counter = 0;
 export function cid(role = 'e'): ClientOrderId {
   counter += 1;
-  return clientOrderIdOf(`pg-test-${counter}-${role}`);
+  return asClientOrderId(`pg-test-${counter}-${role}`);
 }
 
 export function market(side: Side, amount: number, extra: Partial<OrderRequest> = {}): OrderRequest {
@@ -36,8 +40,22 @@ export function limit(side: Side, amount: number, price: number, extra: Partial<
   return { symbol: AVL, side, type: 'limit', amount, price, clientOrderId: cid(), reduceOnly: false, ...extra };
 }
 
-export function stop(side: Side, amount: number, triggerPrice: number, extra: Partial<OrderRequest> = {}): OrderRequest {
-  return { symbol: AVL, side, type: 'stop-market', amount, triggerPrice, clientOrderId: cid('sl'), reduceOnly: true, ...extra };
+export function stop(
+  side: Side,
+  amount: number,
+  triggerPrice: number,
+  extra: Partial<OrderRequest> = {},
+): OrderRequest {
+  return {
+    symbol: AVL,
+    side,
+    type: 'stop-market',
+    amount,
+    triggerPrice,
+    clientOrderId: cid('sl'),
+    reduceOnly: true,
+    ...extra,
+  };
 }
 
 /** Subscribes and keeps every event the port delivers. */
@@ -47,6 +65,9 @@ export function record(port: SimPort): StreamEvent[] {
   return events;
 }
 
-export function ofType<T extends StreamEvent['type']>(events: readonly StreamEvent[], type: T): Extract<StreamEvent, { type: T }>[] {
+export function ofType<T extends StreamEvent['type']>(
+  events: readonly StreamEvent[],
+  type: T,
+): Extract<StreamEvent, { type: T }>[] {
   return events.filter((e): e is Extract<StreamEvent, { type: T }> => e.type === type);
 }

@@ -7,7 +7,14 @@ describe('simulated matching', () => {
     const { port } = setup();
     const markets = await port.loadMarkets();
     expect([...markets.keys()]).toEqual(['BTC/USDT:USDT', 'ETH/USDT:USDT', 'AVL/USDT:USDT']);
-    expect(markets.get(AVL)).toEqual({ symbol: AVL, amountStep: 1, priceStep: 0.0001, minAmount: 1, minNotional: 5, contractSize: 1 });
+    expect(markets.get(AVL)).toEqual({
+      symbol: AVL,
+      amountStep: 1,
+      priceStep: 0.0001,
+      minAmount: 1,
+      minNotional: 5,
+      contractSize: 1,
+    });
     expect(markets.get(BTC)?.amountStep).toBe(0.001);
     expect(await port.fetchMarkPrice(AVL)).toBe(0.25);
   });
@@ -17,8 +24,16 @@ describe('simulated matching', () => {
     const outcome = await port.createOrder(market('buy', 43));
     expect(outcome.kind).toBe('accepted');
     if (outcome.kind !== 'accepted') return;
-    expect(outcome.value.report).toMatchObject({ status: 'filled', side: 'buy', filled: 43, averagePrice: 0.25, type: 'market' });
-    expect(await port.fetchPositions()).toEqual([expect.objectContaining({ symbol: AVL, side: 'buy', size: 43, entryPrice: 0.25, venueSeq: 1 })]);
+    expect(outcome.value.report).toMatchObject({
+      status: 'filled',
+      side: 'buy',
+      filled: 43,
+      averagePrice: 0.25,
+      type: 'market',
+    });
+    expect(await port.fetchPositions()).toEqual([
+      expect.objectContaining({ symbol: AVL, side: 'buy', size: 43, entryPrice: 0.25, venueSeq: 1 }),
+    ]);
   });
 
   it('rests a limit order until the mark reaches its price, then fills it at that price', async () => {
@@ -26,9 +41,15 @@ describe('simulated matching', () => {
     const order = limit('buy', 40, 0.24);
     await port.createOrder(order);
     venue.setPrice(AVL, 0.2401);
-    expect(await port.fetchOpenOrders(AVL)).toEqual([expect.objectContaining({ clientOrderId: order.clientOrderId, status: 'open', filled: 0 })]);
+    expect(await port.fetchOpenOrders(AVL)).toEqual([
+      expect.objectContaining({ clientOrderId: order.clientOrderId, status: 'open', filled: 0 }),
+    ]);
     venue.setPrice(AVL, 0.2399);
-    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({ status: 'filled', filled: 40, averagePrice: 0.24 });
+    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({
+      status: 'filled',
+      filled: 40,
+      averagePrice: 0.24,
+    });
     expect(await port.fetchOpenOrders()).toEqual([]);
     expect(venue.position(MAIN, AVL)).toMatchObject({ size: 40, entryPrice: 0.24 });
   });
@@ -45,9 +66,18 @@ describe('simulated matching', () => {
     const sl = stop('sell', 43, 0.21);
     await port.createOrder(sl);
     venue.setPrice(AVL, 0.2101);
-    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'open', type: 'stop-market', triggerPrice: 0.21, reduceOnly: true });
+    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({
+      status: 'open',
+      type: 'stop-market',
+      triggerPrice: 0.21,
+      reduceOnly: true,
+    });
     venue.setPrice(AVL, 0.2095);
-    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'filled', filled: 43, averagePrice: 0.2095 });
+    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({
+      status: 'filled',
+      filled: 43,
+      averagePrice: 0.2095,
+    });
     expect(venue.position(MAIN, AVL).size).toBe(0);
   });
 
@@ -80,8 +110,14 @@ describe('simulated matching', () => {
     const { port } = setup();
     expect(await port.createOrder(market('buy', 0.5))).toMatchObject({ kind: 'rejected', code: 'INVALID_AMOUNT' });
     expect(await port.createOrder(market('buy', 10))).toMatchObject({ kind: 'rejected', code: 'MIN_NOTIONAL' });
-    expect(await port.createOrder(market('buy', 1, { symbol: 'DOGE/USDT:USDT' }))).toMatchObject({ kind: 'rejected', code: 'BAD_SYMBOL' });
-    expect(await port.createOrder(limit('buy', 40, 0.24005))).toMatchObject({ kind: 'rejected', code: 'INVALID_PRICE' });
+    expect(await port.createOrder(market('buy', 1, { symbol: 'DOGE/USDT:USDT' }))).toMatchObject({
+      kind: 'rejected',
+      code: 'BAD_SYMBOL',
+    });
+    expect(await port.createOrder(limit('buy', 40, 0.24005))).toMatchObject({
+      kind: 'rejected',
+      code: 'INVALID_PRICE',
+    });
   });
 
   it('cancels an open order once; a second cancel or an unknown order is refused', async () => {
@@ -89,9 +125,18 @@ describe('simulated matching', () => {
     const order = limit('buy', 40, 0.2);
     await port.createOrder(order);
     expect(await port.cancelOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({ kind: 'accepted' });
-    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({ status: 'cancelled', filled: 0 });
-    expect(await port.cancelOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({ kind: 'rejected', code: 'ORDER_NOT_OPEN' });
-    expect(await port.cancelOrder({ clientOrderId: order.clientOrderId }, BTC)).toMatchObject({ kind: 'rejected', code: 'ORDER_NOT_FOUND' });
+    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({
+      status: 'cancelled',
+      filled: 0,
+    });
+    expect(await port.cancelOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({
+      kind: 'rejected',
+      code: 'ORDER_NOT_OPEN',
+    });
+    expect(await port.cancelOrder({ clientOrderId: order.clientOrderId }, BTC)).toMatchObject({
+      kind: 'rejected',
+      code: 'ORDER_NOT_FOUND',
+    });
   });
 
   it('keeps the orders and positions of accounts on one venue apart', async () => {

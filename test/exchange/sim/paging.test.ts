@@ -14,7 +14,14 @@ function venueWith(n: number, venue: VenueKind): SimExchange {
   const clock = new SimulatedClock();
   clock.set(T0);
   const markets = Array.from({ length: n }, (_, i) => ({
-    symbol: `P${i}/USDT:USDT`, amountStep: 1, priceStep: 0.0001, minAmount: 1, minNotional: 5, contractSize: 1, initialPrice: 1, volatility: 0,
+    symbol: `P${i}/USDT:USDT`,
+    amountStep: 1,
+    priceStep: 0.0001,
+    minAmount: 1,
+    minNotional: 5,
+    contractSize: 1,
+    initialPrice: 1,
+    volatility: 0,
   }));
   const sim = new SimExchange({ clock, seed: 1, markets, venue });
   for (let i = 0; i < n; i += 1) sim.openExternalPosition(MAIN, `P${i}/USDT:USDT`, 'buy', 10);
@@ -48,7 +55,16 @@ describe('the sim port pages as the venue does', () => {
   it('reads 120 open orders in three requests of at most 50, none lost', async () => {
     const sim = venueWith(1, 'bybit');
     const port = createSimPort(sim, MAIN);
-    for (let i = 0; i < 120; i += 1) await port.createOrder({ symbol: 'P0/USDT:USDT', side: 'buy', type: 'limit', amount: 10, price: 0.6, clientOrderId: cid(), reduceOnly: false });
+    for (let i = 0; i < 120; i += 1)
+      await port.createOrder({
+        symbol: 'P0/USDT:USDT',
+        side: 'buy',
+        type: 'limit',
+        amount: 10,
+        price: 0.6,
+        clientOrderId: cid(),
+        reduceOnly: false,
+      });
     expect(await port.fetchOpenOrders()).toHaveLength(120);
     expect(sim.requests({ method: 'fetchOpenOrders' })).toHaveLength(3);
     sim.close();

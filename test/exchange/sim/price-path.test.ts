@@ -7,7 +7,11 @@ describe('simulated price path', () => {
     const a = setup({ seed: 7 }).venue;
     const b = setup({ seed: 7 }).venue;
     const c = setup({ seed: 8 }).venue;
-    const path = (v: typeof a) => Array.from({ length: 20 }, () => { v.tick(); return v.markPrice(AVL); });
+    const path = (v: typeof a) =>
+      Array.from({ length: 20 }, () => {
+        v.tick();
+        return v.markPrice(AVL);
+      });
     const pathA = path(a);
     expect(path(b)).toEqual(pathA);
     expect(path(c)).not.toEqual(pathA);

@@ -36,7 +36,9 @@ describe('simulated order and position queries', () => {
     expect(await port.fetchPositions()).toEqual([]);
     expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toBeUndefined();
     clock.increment(1_000);
-    expect(await port.fetchPositions()).toEqual([expect.objectContaining({ side: 'buy', size: 43, venueTime: T0, venueSeq: 1 })]);
+    expect(await port.fetchPositions()).toEqual([
+      expect.objectContaining({ side: 'buy', size: 43, venueTime: T0, venueSeq: 1 }),
+    ]);
   });
 
   it('shows under restLag the open position that is already flat, with its older seq', async () => {
@@ -46,7 +48,9 @@ describe('simulated order and position queries', () => {
     await port.createOrder(market('sell', 43));
     venue.faults.set({ fault: { kind: 'restLag', ms: 500 }, when: { calls: 1 } });
     expect(await port.fetchPositions()).toEqual([expect.objectContaining({ size: 43, venueSeq: 1 })]);
-    expect(await port.fetchPositions()).toEqual([expect.objectContaining({ size: 0, side: undefined, venueSeq: 2, venueTime: T0 + 1_000 })]);
+    expect(await port.fetchPositions()).toEqual([
+      expect.objectContaining({ size: 0, side: undefined, venueSeq: 2, venueTime: T0 + 1_000 }),
+    ]);
   });
 
   it('shows under restLag a filled order as still open', async () => {
@@ -56,7 +60,10 @@ describe('simulated order and position queries', () => {
     clock.increment(1_000);
     venue.setPrice(AVL, 0.24);
     venue.faults.set({ fault: { kind: 'restLag', ms: 500 }, when: { calls: 2 } });
-    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({ status: 'open', filled: 0 });
+    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({
+      status: 'open',
+      filled: 0,
+    });
     expect(await port.fetchOpenOrders()).toHaveLength(1);
     expect(await port.fetchOpenOrders()).toHaveLength(0);
   });
@@ -68,7 +75,9 @@ describe('simulated order and position queries', () => {
     const limited = await port.fetchPositions().catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(QueryFailed);
     expect(limited).toMatchObject({ code: 'QUERY_FAILED', retryAfterMs: 750 });
-    const broken = await port.fetchOrder({ clientOrderId: market('buy', 1).clientOrderId }, AVL).catch((e: unknown) => e);
+    const broken = await port
+      .fetchOrder({ clientOrderId: market('buy', 1).clientOrderId }, AVL)
+      .catch((e: unknown) => e);
     expect(broken).toBeInstanceOf(QueryFailed);
     expect(broken).toMatchObject({ retryAfterMs: undefined });
     expect(await port.fetchPositions()).toEqual([]);

@@ -12,8 +12,14 @@ describe('simulated reduce-only orders', () => {
 
   it('refuses a reduce-only order from flat', async () => {
     const { venue, port } = setup();
-    expect(await port.createOrder(market('sell', 43, { reduceOnly: true }))).toMatchObject({ kind: 'rejected', code: 'REDUCE_ONLY_WOULD_INCREASE' });
-    expect(await port.createOrder(market('buy', 43, { reduceOnly: true }))).toMatchObject({ kind: 'rejected', code: 'REDUCE_ONLY_WOULD_INCREASE' });
+    expect(await port.createOrder(market('sell', 43, { reduceOnly: true }))).toMatchObject({
+      kind: 'rejected',
+      code: 'REDUCE_ONLY_WOULD_INCREASE',
+    });
+    expect(await port.createOrder(market('buy', 43, { reduceOnly: true }))).toMatchObject({
+      kind: 'rejected',
+      code: 'REDUCE_ONLY_WOULD_INCREASE',
+    });
     expect(venue.position(MAIN, AVL).size).toBe(0);
   });
 
@@ -21,7 +27,11 @@ describe('simulated reduce-only orders', () => {
     const { venue, port } = setup();
     await port.createOrder(market('buy', 43));
     const outcome = await port.createOrder(market('sell', 43, { reduceOnly: true }));
-    expect(outcome.kind === 'accepted' && outcome.value.report).toMatchObject({ status: 'filled', filled: 43, reduceOnly: true });
+    expect(outcome.kind === 'accepted' && outcome.value.report).toMatchObject({
+      status: 'filled',
+      filled: 43,
+      reduceOnly: true,
+    });
     expect(venue.position(MAIN, AVL).size).toBe(0);
   });
 
@@ -29,7 +39,11 @@ describe('simulated reduce-only orders', () => {
     const { venue, port } = setup();
     await port.createOrder(market('buy', 43));
     const outcome = await port.createOrder(market('sell', 86, { reduceOnly: true }));
-    expect(outcome.kind === 'accepted' && outcome.value.report).toMatchObject({ status: 'filled', amount: 43, filled: 43 });
+    expect(outcome.kind === 'accepted' && outcome.value.report).toMatchObject({
+      status: 'filled',
+      amount: 43,
+      filled: 43,
+    });
     expect(venue.position(MAIN, AVL)).toMatchObject({ size: 0 });
   });
 
@@ -40,7 +54,10 @@ describe('simulated reduce-only orders', () => {
     await port.createOrder(sl);
     await port.createOrder(market('sell', 43, { reduceOnly: true }));
     venue.setPrice(AVL, 0.2);
-    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'cancelled', filled: 0 });
+    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({
+      status: 'cancelled',
+      filled: 0,
+    });
     expect(venue.position(MAIN, AVL).size).toBe(0);
   });
 
@@ -51,7 +68,11 @@ describe('simulated reduce-only orders', () => {
     await port.createOrder(sl);
     await port.createOrder(market('sell', 20));
     venue.setPrice(AVL, 0.2);
-    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'filled', amount: 23, filled: 23 });
+    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({
+      status: 'filled',
+      amount: 23,
+      filled: 23,
+    });
     expect(venue.position(MAIN, AVL).size).toBe(0);
   });
 });

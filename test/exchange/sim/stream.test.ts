@@ -11,8 +11,21 @@ describe('simulated private stream', () => {
     expect(events.map((e) => e.type)).toEqual(['connection', 'order', 'order', 'fill', 'position']);
     expect(events[0]).toEqual({ type: 'connection', status: 'up' });
     expect(ofType(events, 'order').map((e) => e.report.status)).toEqual(['open', 'filled']);
-    expect(ofType(events, 'fill')[0]?.report).toMatchObject({ source: 'stream', side: 'buy', amount: 43, price: 0.25, venueTime: T0 });
-    expect(ofType(events, 'position')[0]?.report).toMatchObject({ source: 'stream', side: 'buy', size: 43, venueTime: T0, receivedAt: T0, venueSeq: 1 });
+    expect(ofType(events, 'fill')[0]?.report).toMatchObject({
+      source: 'stream',
+      side: 'buy',
+      amount: 43,
+      price: 0.25,
+      venueTime: T0,
+    });
+    expect(ofType(events, 'position')[0]?.report).toMatchObject({
+      source: 'stream',
+      side: 'buy',
+      size: 43,
+      venueTime: T0,
+      receivedAt: T0,
+      venueSeq: 1,
+    });
   });
 
   it('numbers position reports with an increasing venueSeq per account and symbol, shared with REST', async () => {
@@ -25,7 +38,11 @@ describe('simulated private stream', () => {
     await port.createOrder(market('sell', 23));
     clock.increment(100);
     const positions = ofType(events, 'position').map((e) => e.report);
-    expect(positions.map((p) => [p.venueSeq, p.side, p.size])).toEqual([[1, 'buy', 43], [2, 'buy', 23], [3, undefined, 0]]);
+    expect(positions.map((p) => [p.venueSeq, p.side, p.size])).toEqual([
+      [1, 'buy', 43],
+      [2, 'buy', 23],
+      [3, undefined, 0],
+    ]);
     expect(positions.map((p) => p.venueTime)).toEqual([T0, T0 + 100, T0 + 200]);
     expect(await port.fetchPositions()).toEqual([expect.objectContaining({ venueSeq: 3, size: 0, side: undefined })]);
   });

@@ -23,7 +23,7 @@ describe('the public ticker stream', () => {
     venue.close();
   });
 
-  it('holds ticks back for tickerDelay\'s ms, then delivers them with the time of the change', () => {
+  it("holds ticks back for tickerDelay's ms, then delivers them with the time of the change", () => {
     const { clock, venue } = setup();
     const ticks: Tick[] = [];
     venue.subscribeTickers([AVL], (t) => ticks.push(t));

@@ -17,8 +17,15 @@ describe('the price that fires a stop', () => {
     venue.setPrices(AVL, { last: 0.2 });
     expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'open' });
     venue.setPrices(AVL, { mark: 0.2099 });
-    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'filled', filled: 43, averagePrice: 0.2 });
-    expect(venue.requests({ method: 'createOrder' })[1]?.params).toMatchObject({ type: 'stop-market', triggerBy: 'mark' });
+    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({
+      status: 'filled',
+      filled: 43,
+      averagePrice: 0.2,
+    });
+    expect(venue.requests({ method: 'createOrder' })[1]?.params).toMatchObject({
+      type: 'stop-market',
+      triggerBy: 'mark',
+    });
   });
 
   it('fires a last-price stop when the last price crosses, whatever the mark does', async () => {
@@ -30,10 +37,13 @@ describe('the price that fires a stop', () => {
     venue.setPrices(AVL, { mark: 0.2 });
     expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'open' });
     venue.setPrices(AVL, { last: 0.21 });
-    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'filled', filled: 43 });
+    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({
+      status: 'filled',
+      filled: 43,
+    });
   });
 
-  it('uses the venue\'s default (the last price) when the port does not say', async () => {
+  it("uses the venue's default (the last price) when the port does not say", async () => {
     const { venue, port } = setup();
     await port.createOrder(market('buy', 43));
     const sl = stop('sell', 43, 0.21);

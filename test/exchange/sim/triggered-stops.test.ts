@@ -12,7 +12,10 @@ async function triggeredStop(outcome: 'fill' | 'cancel', fraction?: number) {
   await s.port.createOrder(market('buy', 43));
   const sl = stop('sell', 43, 0.21);
   await s.port.createOrder(sl);
-  s.venue.faults.set({ fault: { kind: 'triggeredStop', holdMs: 2_000, outcome, ...(fraction === undefined ? {} : { fraction }) }, when: { calls: 1 } });
+  s.venue.faults.set({
+    fault: { kind: 'triggeredStop', holdMs: 2_000, outcome, ...(fraction === undefined ? {} : { fraction }) },
+    when: { calls: 1 },
+  });
   const events = record(s.port);
   s.venue.setPrice(AVL, 0.2);
   return { ...s, sl, events };
@@ -31,7 +34,11 @@ describe('a triggered stop that does not fill at once', () => {
     expect(done).toMatchObject({ status: 'filled', filled: 43 });
     expect(venue.position(MAIN, AVL).size).toBe(0);
     clock.increment(0);
-    expect(ofType(events, 'order').filter((e) => e.report.clientOrderId === sl.clientOrderId).map((e) => e.report.status)).toEqual(['triggered', 'filled']);
+    expect(
+      ofType(events, 'order')
+        .filter((e) => e.report.clientOrderId === sl.clientOrderId)
+        .map((e) => e.report.status),
+    ).toEqual(['triggered', 'filled']);
   });
 
   it('is lost when the engine cancels it with nothing filled, and the position stays', async () => {
@@ -56,7 +63,10 @@ describe('a triggered stop that does not fill at once', () => {
     const { clock, venue, port, sl } = await triggeredStop('fill');
     expect(await port.cancelOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ kind: 'accepted' });
     clock.increment(2_000);
-    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'cancelled', filled: 0 });
+    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({
+      status: 'cancelled',
+      filled: 0,
+    });
     expect(venue.position(MAIN, AVL).size).toBe(43);
   });
 });

@@ -15,7 +15,10 @@ describe('client order ids', () => {
     const { port } = setup();
     const order = market('buy', 43);
     await port.createOrder(order);
-    expect(await port.createOrder({ ...order, side: 'sell' })).toMatchObject({ kind: 'unknown', code: DUPLICATE_CLIENT_ORDER_ID });
+    expect(await port.createOrder({ ...order, side: 'sell' })).toMatchObject({
+      kind: 'unknown',
+      code: DUPLICATE_CLIENT_ORDER_ID,
+    });
   });
 
   it('on Binance, accepts the id of a finished order and refuses that of an open one', async () => {
@@ -27,7 +30,10 @@ describe('client order ids', () => {
     await port.createOrder(resting);
     expect(await port.createOrder(resting)).toMatchObject({ kind: 'unknown', code: DUPLICATE_CLIENT_ORDER_ID });
     expect(venue.position(MAIN, AVL).size).toBe(0);
-    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({ side: 'sell', status: 'filled' });
+    expect(await port.fetchOrder({ clientOrderId: order.clientOrderId }, AVL)).toMatchObject({
+      side: 'sell',
+      status: 'filled',
+    });
   });
 });
 
@@ -51,7 +57,9 @@ describe('reduce-only stops on Binance', () => {
     await port.createOrder(sl);
     await port.createOrder(market('sell', 43, { reduceOnly: true }));
     clock.increment(0);
-    const expired = ofType(events, 'order').find((e) => e.report.clientOrderId === sl.clientOrderId && e.report.status === 'expired');
+    const expired = ofType(events, 'order').find(
+      (e) => e.report.clientOrderId === sl.clientOrderId && e.report.status === 'expired',
+    );
     expect(expired?.report).toMatchObject({ filled: 0 });
     const position = ofType(events, 'position').at(-1);
     expect(position?.report.size).toBe(0);
@@ -69,7 +77,10 @@ describe('reduce-only stops on Binance', () => {
     expect((await port.fetchOpenOrders(AVL)).map((o) => o.clientOrderId)).toEqual([late.clientOrderId]);
     await port.createOrder(market('buy', 43));
     venue.setPrice(AVL, 0.2);
-    expect(await port.fetchOrder({ clientOrderId: late.clientOrderId }, AVL)).toMatchObject({ status: 'filled', filled: 43 });
+    expect(await port.fetchOrder({ clientOrderId: late.clientOrderId }, AVL)).toMatchObject({
+      status: 'filled',
+      filled: 43,
+    });
     expect(venue.position(MAIN, AVL).size).toBe(0);
   });
 
@@ -81,7 +92,10 @@ describe('reduce-only stops on Binance', () => {
     await port.createOrder(market('sell', 43, { reduceOnly: true }));
     expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'open' });
     venue.setPrice(AVL, 0.2);
-    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({ status: 'cancelled', filled: 0 });
+    expect(await port.fetchOrder({ clientOrderId: sl.clientOrderId }, AVL)).toMatchObject({
+      status: 'cancelled',
+      filled: 0,
+    });
   });
 });
 
@@ -104,7 +118,9 @@ describe('market orders that do not fill whole', () => {
     const outcome = await port.createOrder(market('buy', 43));
     expect(outcome).toMatchObject({ kind: 'rejected', code: 'RATE_LIMITED', retryAfterMs: 1_000 });
     expect(isTransientRefusal(outcome)).toBe(true);
-    expect(venue.requests({ method: 'createOrder' })).toMatchObject([{ result: 'rejected', reachedEngine: false, code: 'PRICE_PROTECTION' }]);
+    expect(venue.requests({ method: 'createOrder' })).toMatchObject([
+      { result: 'rejected', reachedEngine: false, code: 'PRICE_PROTECTION' },
+    ]);
     expect(venue.position(MAIN, AVL).size).toBe(0);
   });
 
@@ -115,7 +131,11 @@ describe('market orders that do not fill whole', () => {
     const close = market('sell', 43, { reduceOnly: true });
     venue.faults.set({ fault: { kind: 'marketProtection', fraction: 0.5 }, when: { calls: 1 } });
     const outcome = await port.createOrder(close);
-    expect(outcome.kind === 'accepted' && outcome.value.report).toMatchObject({ status: 'cancelled', amount: 12, filled: 6 });
+    expect(outcome.kind === 'accepted' && outcome.value.report).toMatchObject({
+      status: 'cancelled',
+      amount: 12,
+      filled: 6,
+    });
     expect(venue.position(MAIN, AVL).size).toBe(6);
   });
 });

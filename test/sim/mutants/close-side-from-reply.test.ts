@@ -12,7 +12,10 @@ vi.mock('../../../src/domain/close-plan.js', async (importOriginal) => {
   const replySide = 'unknown' as string; // what the ids-only create reply gave
   return {
     ...real,
-    planClose: (...args: Parameters<typeof real.planClose>) => ({ ...real.planClose(...args), side: replySide === 'buy' ? 'sell' : 'buy' }),
+    planClose: (...args: Parameters<typeof real.planClose>) => ({
+      ...real.planClose(...args),
+      side: replySide === 'buy' ? 'sell' : 'buy',
+    }),
   };
 });
 

@@ -5,7 +5,13 @@ import { firstViolation, invariantsOf } from '../fixed-seeds.js';
 
 vi.mock('../../../src/machines/position.steps.js', async (importOriginal) => {
   const real = await importOriginal<typeof PositionSteps>();
-  return { ...real, orderRequestOf: (...args: Parameters<typeof real.orderRequestOf>) => ({ ...real.orderRequestOf(...args), reduceOnly: false }) };
+  return {
+    ...real,
+    orderRequestOf: (...args: Parameters<typeof real.orderRequestOf>) => ({
+      ...real.orderRequestOf(...args),
+      reduceOnly: false,
+    }),
+  };
 });
 
 describe('mutant: reduceOnly dropped', () => {

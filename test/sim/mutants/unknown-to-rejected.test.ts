@@ -12,7 +12,10 @@ vi.mock('../../../src/machines/position.machine.js', async (importOriginal) => {
   const { positionSetup } = await import('../../../src/machines/position.setup.js');
   const config = real.positionMachine.config as unknown as { states: Record<string, Record<string, unknown>> };
   const verifying = config.states.verifying ?? {};
-  const mutated = { ...config, states: { ...config.states, verifying: { ...verifying, after: { untilDeadline: [{ target: 'failed' }] } } } };
+  const mutated = {
+    ...config,
+    states: { ...config.states, verifying: { ...verifying, after: { untilDeadline: [{ target: 'failed' }] } } },
+  };
   return { ...real, positionMachine: positionSetup.createMachine(mutated as never) };
 });
 
