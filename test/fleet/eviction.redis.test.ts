@@ -62,7 +62,7 @@ describe('a final position let go of', () => {
       expect(close.json).toMatchObject({ id: pos.id, result: 'alreadyFinal' });
       expect(sim.requests({ account: 'paper', method: 'createOrder' })).toHaveLength(sent);
       expect((await guard.positions()).length).toBe(0);
-      await expect(guard.position('01JUNKNOWNPOSITION000000000').settled({ timeoutMs: 2_000 })).rejects.toMatchObject({
+      await expect(guard.position('01JAAAAAAAAAAAAAAAAAAAAAAA').settled({ timeoutMs: 2_000 })).rejects.toMatchObject({
         code: 'UNKNOWN_POSITION',
       });
     } finally {
