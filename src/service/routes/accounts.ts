@@ -63,8 +63,8 @@ export const accountRoutes =
           { account: id, by, reason: why, positions: started.positions.length },
           "account flattening: halted, every position of posguard's closing",
         );
-        // The account is halted now: pages learn it from the stream, as after a halt.
-        const view = (await deps.api.accounts()).find((a) => a.id === id);
+        // The account is halted now: pages learn it from the stream, as after a halt (a read that fails only skips this).
+        const view = (await deps.api.accounts().catch(() => [])).find((a) => a.id === id);
         if (view !== undefined) deps.events.append({ type: 'account', account: view });
         // The audit result once flat is verified (or not), written by this worker.
         void watchFlatten(
