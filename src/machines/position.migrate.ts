@@ -18,6 +18,7 @@
  */
 import { PosguardError } from '../domain/errors.js';
 import { CONTEXT_VERSION, type CloseReason } from './position.context.js';
+import { POSITION_STATES } from './position.machine.js';
 
 /** A stored snapshot posguard cannot read: the position is quarantined and a human alerted. */
 export class SnapshotUnreadable extends PosguardError {
@@ -32,19 +33,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The top-level state names a persisted snapshot may be in (the machine's). */
-const STATES = new Set([
-  'pending',
-  'verifying',
-  'unknown',
-  'protecting',
-  'open',
-  'closing',
-  'rollingBack',
-  'verifyingClosed',
-  'closed',
-  'failed',
-  'orphanAlert',
-]);
+const STATES: ReadonlySet<string> = new Set(POSITION_STATES);
 
 function topState(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
