@@ -6,5 +6,5 @@ import { describe, it } from 'vitest';
 describe('the entry fast path', () => {
   it.skip('is not taken while the feed is down: the baseline is read from REST (not built: no fast path yet)', () => {});
   it.skip("is not taken when the feed's view of the symbol is stale (a REST read received less than restLagMs after the stream came up) (not built: no fast path yet)", () => {});
-  it.skip('is not taken when the cached trigger price is older than reportStaleMs by venue time (not built: no public ticker stream in the simulators yet)', () => {});
+  it.skip('is not taken when the cached trigger price is older than reportStaleMs by venue time (not built: no fast path yet; the simulators now serve the ticker stream it will read, with a tickerDelay fault)', () => {});
 });
