@@ -65,6 +65,8 @@ describe('a final position let go of', () => {
       await expect(guard.position('01JAAAAAAAAAAAAAAAAAAAAAAA').settled({ timeoutMs: 2_000 })).rejects.toMatchObject({
         code: 'UNKNOWN_POSITION',
       });
+      // A string that is no position id is refused at once (with Redis a handle was handed out for any string).
+      expect(() => guard.position('not-an-id')).toThrow(/no position with id not-an-id/);
     } finally {
       await t.stop();
     }
