@@ -85,6 +85,8 @@ export class Checker {
   /** Positions whose stop the venue refused, or whose stop fired. */
   private readonly stopRefused = new Set<string>();
   private readonly stopFired = new Set<string>();
+  /** (account, symbol)s where posguard flattened an orphan by its policy (`flatten`): an operator's close. */
+  private readonly flattenedByPolicy = new Set<string>();
   /** Every position change, per (account, symbol): when, and the size after it. */
   private readonly history = new Map<string, { at: number; size: number }[]>();
   /** Per worker, the non-final positions it reports, by (account, symbol). */
@@ -141,6 +143,14 @@ export class Checker {
         if (order.reduceOnly)
           this.reducing.set(key, { before: this.positions.get(key) ?? 0, cid: order.clientOrderId });
         if (parsed.role.startsWith('stop')) this.stopFired.add(pid);
+        // A close of a position no intent opened is an orphan's: under the `flatten` policy, the
+        // operator's standing order. It may be a position of posguard's that a wiped store forgot.
+        if (
+          parsed.role.startsWith('close') &&
+          this.facts.orphanPolicy === 'flatten' &&
+          this.facts.intentOf(pid) === undefined
+        )
+          this.flattenedByPolicy.add(key);
       }
       return;
     }
@@ -392,6 +402,7 @@ export class Checker {
         this.facts.closeAsked(r.id, end) ||
         this.refusedStop(r.id) ||
         this.stopFired.has(r.id) ||
+        this.flattenedByPolicy.has(`${r.account}|${r.symbol}`) ||
         this.facts.touchedByOthers(r.account, r.symbol, end)
       )
         continue;

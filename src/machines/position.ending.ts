@@ -73,7 +73,7 @@ export function orphanAlertState() {
         actions: assign({ orphanFrom: undefined, reason: undefined, attempts: 0 }),
       },
       {
-        guard: and(['orphanFromEntry', 'entryHeld', 'hasStop']),
+        guard: and(['orphanFromEntry', 'entryHeld', 'firstStopDue']),
         target: 'protecting',
         actions: assign({ orphanFrom: undefined, reason: undefined }),
       },

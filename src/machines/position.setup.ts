@@ -29,6 +29,7 @@ import {
 } from './position.verdicts.js';
 import {
   currentStop,
+  firstStopDue,
   newStopDue,
   protectionGivenUp,
   stopBudgetSpent,
@@ -201,7 +202,7 @@ export const positionSetup = setup({
     },
     entryDead: ({ context }) => entryVerdict(context).kind === 'dead',
     entryFateKnown: ({ context }) => entryVerdict(context).kind !== 'none',
-    hasStop: ({ context }) => context.spec.intent.stopLoss !== undefined,
+    firstStopDue: ({ context }) => firstStopDue(context),
     closeRequested: ({ context }) => closeActive(context),
     flatProven: ({ context }) => flatProven(context),
     stopOutstanding: ({ context }) => stopOutstanding(context),

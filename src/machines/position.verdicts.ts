@@ -126,15 +126,19 @@ export function excessToReduce(ctx: PositionContext): number {
 
 /**
  * Someone else turned the position around: the freshest report shows the other side. From
- * the stream that is the venue's word; from REST only when the read was received at least
- * `restLagMs` after the entry left and the other side is not the baseline's (a lagging read
- * of what was there before the entry never counts).
+ * the stream that is the venue's word; from REST when the read shows a state the venue changed
+ * after the entry's own last report (a strictly later venue time: a position's venue time is
+ * when it last changed), or when it was received at least `restLagMs` after the entry left and
+ * the other side is not the baseline's (a lagging read of what was there before the entry never
+ * counts). The venue time is what a restored position has: when its entry left is not known.
  */
 export function flipped(ctx: PositionContext): boolean {
   const live = ctx.live;
   if (live === undefined || !gt(live.size, 0) || live.side === undefined || live.side === ctx.spec.intent.side)
     return false;
   if (live.source === 'stream') return true;
+  const entryTime = ctx.entry.report?.venueTime;
+  if (entryTime !== undefined && live.venueTime !== undefined && live.venueTime > entryTime) return true;
   const sentAt = ctx.entry.sentAt;
   return (
     sentAt !== undefined && live.receivedAt - sentAt >= ctx.spec.settings.restLagMs && ctx.baseline?.side !== live.side
