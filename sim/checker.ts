@@ -70,6 +70,12 @@ export interface WorldFacts {
   touchedByOthers(account: string, symbol: string, at: number): boolean;
   readonly orphanPolicy: 'alert' | 'adopt' | 'flatten';
   readonly start: number;
+  /**
+   * The REST lag in force on `account` at venue time `at` when it is above `restLagMs` (the
+   * fault class posguard cannot see through), else 0; and whether its stream was disconnected.
+   */
+  restLagBeyond?(account: string, at: number): number;
+  streamDown?(account: string, at: number): boolean;
 }
 
 const FINAL = ['closed', 'failed'];
@@ -256,6 +262,19 @@ export class Checker {
     this.forgetWorker(worker);
   }
 
+  /**
+   * The size on (account, symbol) that any source of posguard's could show just before `at`
+   * (venue time): a REST read lagging beyond `restLagMs` shows the state of `at - lag`, and a
+   * change made while the stream was disconnected reaches posguard only through REST.
+   */
+  private knowableBefore(account: string, symbol: string, at: number): number {
+    const lag = this.facts.restLagBeyond?.(account, at) ?? 0;
+    let size = 0;
+    for (const h of this.history.get(`${account}|${symbol}`) ?? [])
+      if (h.at < at && (h.at <= at - lag || this.facts.streamDown?.(account, h.at) !== true)) size = h.size;
+    return size;
+  }
+
   /** The size held on (account, symbol) just before `at` (venue time). */
   private heldBefore(account: string, symbol: string, at: number): number {
     let size = 0;
@@ -310,14 +329,21 @@ export class Checker {
       sent.set(cid, (sent.get(cid) ?? 0) + 1);
     }
     for (const [cid, n] of sent) if (n > 1) this.fail('no-resend', `client order id ${cid} was sent ${n} times`);
-    // closes-reduce-only, for sends the venue refused too (they never reached the engine).
+    // closes-reduce-only, for sends the venue refused too (they never reached the engine). A
+    // refused order that is right for what posguard could know (REST lagging beyond restLagMs
+    // while the stream was down: no source showed the change) is not blamed: nothing can see the
+    // live position then, and the reduce-only flag is what keeps it safe.
+    const wrongSide = (held: number, side: string) => !isZero(held) && (gt(held, 0) ? side === 'buy' : side === 'sell');
     for (const r of this.venue.requests({ method: 'createOrder' })) {
       const parsed = parseClientOrderId(r.params.clientOrderId);
       if (parsed === undefined || parsed.role === 'entry' || r.reachedEngine) continue;
       if (!r.params.reduceOnly)
         this.fail('closes-reduce-only', `${parsed.role} order ${r.params.clientOrderId} was sent without reduce-only`);
       const held = this.heldBefore(r.account, r.params.symbol, r.at);
-      if (!isZero(held) && (gt(held, 0) ? r.params.side === 'buy' : r.params.side === 'sell')) {
+      if (
+        wrongSide(held, r.params.side) &&
+        wrongSide(this.knowableBefore(r.account, r.params.symbol, r.at), r.params.side)
+      ) {
         this.fail(
           'closes-reduce-only',
           `${parsed.role} order ${r.params.clientOrderId} was sent as a ${r.params.side} while ${r.account} held ${held} ${r.params.symbol}`,

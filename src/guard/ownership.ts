@@ -51,6 +51,8 @@ export class AccountLease {
   /** The highest fencing token this process has held for the account. */
   private highest = 0;
   private failures = 0;
+  /** When this worker last asked the store for its lease (taken or renewed): a gap longer than the TTL is a stall. */
+  private askedAt = 0;
   private readonly worker: string;
 
   constructor(
@@ -139,6 +141,7 @@ export class AccountLease {
   }
 
   private async take(): Promise<{ token: number; wiped: boolean }> {
+    this.askedAt = this.clock.now();
     const taken = await this.store.takeLease(this.account, this.worker, this.ttlMs, this.highest);
     if (taken.token > this.highest) this.highest = taken.token;
     return taken;
@@ -184,6 +187,8 @@ export class AccountLease {
   private async renew(): Promise<void> {
     const holder = this.holderValue;
     if (holder === undefined || this.stopped) return;
+    const stalled = this.clock.now() - this.askedAt > this.ttlMs;
+    this.askedAt = this.clock.now();
     let renewed: boolean;
     try {
       renewed = await this.store.renewLease(this.account, holder, this.ttlMs);
@@ -195,6 +200,15 @@ export class AccountLease {
     if (this.stopped) return;
     if (renewed) {
       this.schedule(this.ttlMs / 3, () => this.renew());
+      return;
+    }
+    // A worker whose timers did not run for longer than the lease lives (a paused process) cannot
+    // tell that nobody drove the account meanwhile — a wiped store hides it: it lets the account
+    // go and takes it again later like any other worker, never as if it had held it all along.
+    if (stalled) {
+      this.holderValue = undefined;
+      await this.handlers.lost(false);
+      this.schedule(this.ttlMs / 2, () => this.tryAcquire());
       return;
     }
     // Expired (say, during an outage), taken, or the store lost its data. If the next token is

@@ -38,7 +38,51 @@ async function flattenedAsOrphan(orphanPolicy: WorldFacts['orphanPolicy']) {
   return checker.violations.map((v) => v.invariant);
 }
 
+/**
+ * A bot's short, turned long by another program while the stream was down, then a reduce-only
+ * buy close of posguard's (refused by the venue) planned from a REST read lagging `lagMs`.
+ */
+async function closedAgainstAFlip(lagMs: number) {
+  const clock = new SimClock(START);
+  const venue = new SimExchange({ clock, seed: 1 });
+  const checker = new Checker(venue, {
+    intentOf: (pid) => (pid === bots ? { amount: 46, stop: false, account: 'a1', symbol } : undefined),
+    closeAsked: () => true,
+    touchedByOthers: () => true,
+    orphanPolicy: 'alert',
+    start: START,
+    restLagBeyond: () => lagMs,
+    streamDown: () => true,
+  });
+  venue.observe((c) => checker.onChange(c));
+  const port = createSimPort(venue, 'a1');
+  const order = { symbol, type: 'market', amount: 46 } as const;
+  await port.createOrder({ ...order, side: 'sell', clientOrderId: clientOrderId(bots, 'entry'), reduceOnly: false });
+  while (clock.step(START + 10_000));
+  venue.openExternalPosition('a1', symbol, 'buy', 80);
+  while (clock.step(START + 15_000));
+  const close = await port.createOrder({
+    ...order,
+    side: 'buy',
+    clientOrderId: clientOrderId(bots, 'close-1'),
+    reduceOnly: true,
+  });
+  expect(close.kind).toBe('rejected');
+  checker.settle([{ id: bots, account: 'a1', symbol, side: 'sell', state: 'orphanAlert', size: 34 }], [], ['a1']);
+  return checker.violations.map((v) => v.invariant);
+}
+
 describe('the checker', () => {
+  // Seed 259 (--bursts): REST lagging 16.5 s (beyond restLagMs) while the stream was down; no
+  // source of posguard's could show the flip, the venue refused the reduce-only close.
+  it('does not blame a refused reduce-only close that is right for all any source could show (REST lagging beyond restLagMs, the stream down)', async () => {
+    expect(await closedAgainstAFlip(16_000)).not.toContain('closes-reduce-only');
+  });
+
+  it('blames it when a read could have shown the flip (the REST lag within what posguard waits for)', async () => {
+    expect(await closedAgainstAFlip(0)).toContain('closes-reduce-only');
+  });
+
   // Seeds 1238 and 6378: a store wipe made posguard forget a bot's position; the orphan sweep
   // flattened it by the `flatten` policy, the operator's standing order. That is a close by an
   // operator, not a false rollback.
