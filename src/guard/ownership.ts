@@ -203,12 +203,11 @@ export class AccountLease {
       return;
     }
     // A worker whose timers did not run for longer than the lease lives (a paused process) cannot
-    // tell that nobody drove the account meanwhile — a wiped store hides it: it lets the account
-    // go and takes it again later like any other worker, never as if it had held it all along.
+    // tell whether another worker drove the account meanwhile (a wiped store hides it): it tries
+    // again after half a TTL, so that a live holder, renewing every third of one, takes the lease
+    // back first; only then is a lease found expired or wiped taken as this worker's own.
     if (stalled) {
-      this.holderValue = undefined;
-      await this.handlers.lost(false);
-      this.schedule(this.ttlMs / 2, () => this.tryAcquire());
+      this.schedule(this.ttlMs / 2, () => this.renew());
       return;
     }
     // Expired (say, during an outage), taken, or the store lost its data. If the next token is
