@@ -93,4 +93,25 @@ describe('the checker', () => {
   it('still blames a close of the position by posguard that no policy, user or venue asked for', async () => {
     expect(await flattenedAsOrphan('alert')).toContain('no-false-rollback');
   });
+
+  // Seed 321 (--bursts): a standby trying to take an account whose holder died was refused for
+  // its rate limit for half a minute and said so. That alert is about its own requests.
+  it('takes a rateLimited alert of a worker that does not hold the account as the truth about that worker', async () => {
+    const speakers = (kind: string) => {
+      const clock = new SimClock(START);
+      const checker = new Checker(new SimExchange({ clock, seed: 1 }), {
+        intentOf: () => undefined,
+        closeAsked: () => false,
+        touchedByOthers: () => false,
+        orphanPolicy: 'alert',
+        start: START,
+      });
+      checker.onLease('w1', 'a1', true);
+      checker.onAlert('w2', { kind, account: 'a1', symbol: undefined, positionId: undefined, at: 0 });
+      checker.settle([], [], ['a1']);
+      return checker.violations.map((v) => v.invariant);
+    };
+    expect(speakers('rateLimited')).toEqual([]);
+    expect(speakers('orphan')).toEqual(['alerts-true']); // about the account's positions: only its holder may say it
+  });
 });

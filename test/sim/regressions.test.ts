@@ -355,4 +355,31 @@ describe('regressions found by the simulation', () => {
       ],
     });
   });
+
+  it('a standby refused for its rate limit while it tries to take an account whose holder died says so, and that is no false alert (seed 321, --bursts)', async () => {
+    await expectClean({
+      seed: 321,
+      accounts: ['a1'],
+      orphanPolicy: 'adopt',
+      onFailure: 'rollback',
+      endsAt: 81_722,
+      steps: [
+        { at: 4_263, kind: 'restart', worker: 'w2' },
+        {
+          at: 16_702,
+          kind: 'fault',
+          fault: 'rateLimited',
+          rule: { fault: { kind: 'rateLimited', retryAfterMs: 103 }, when: { calls: 3 }, account: 'a1' },
+        },
+        { at: 20_657, kind: 'kill', worker: 'w1' },
+        {
+          at: 23_747,
+          kind: 'fault',
+          fault: 'rateLimited',
+          rule: { fault: { kind: 'rateLimited', retryAfterMs: 2_363 }, when: { calls: 3 }, account: 'a1' },
+        },
+        { at: 81_721, kind: 'restart', worker: 'w1' },
+      ],
+    });
+  });
 });
