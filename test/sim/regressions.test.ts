@@ -382,4 +382,56 @@ describe('regressions found by the simulation', () => {
       ],
     });
   });
+
+  // Found with the incident bursts (seed 819): a position closed, then REST lagging beyond
+  // restLagMs with the stream down; a new intent on the symbol read the closed position's size in
+  // the lagging REST reads and took it for an over-fill of its own, which it cut out of itself
+  // (reduce-only). An over-fill now counts only from a report of a later state than the baseline.
+  it('a REST read lagging behind the baseline is no over-fill of a new position on the symbol (seed 819, --bursts)', async () => {
+    const trail = await expectClean({
+      seed: 819,
+      accounts: ['a1'],
+      orphanPolicy: 'adopt',
+      onFailure: 'alert',
+      endsAt: 109_901,
+      steps: [
+        {
+          at: 41_530,
+          kind: 'intent',
+          n: 4,
+          account: 'a1',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 154,
+          stopPct: 1,
+        },
+        { at: 63_976, kind: 'close', n: 4 },
+        {
+          at: 64_875,
+          kind: 'fault',
+          fault: 'restLagBeyond',
+          rule: { fault: { kind: 'restLag', ms: 15_211 }, account: 'a1' },
+          forMs: 21_438,
+        },
+        {
+          at: 64_875,
+          kind: 'fault',
+          fault: 'disconnect',
+          rule: { fault: { kind: 'disconnect' }, account: 'a1' },
+          forMs: 24_870,
+        },
+        {
+          at: 66_240,
+          kind: 'intent',
+          n: 2,
+          account: 'a1',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 68,
+          stopPct: 3,
+        },
+      ],
+    });
+    expect(trail.find((l) => l.includes(' end '))).toMatch(/:open:68/);
+  });
 });
