@@ -98,6 +98,11 @@ export interface PositionContext {
   readonly recheckUntil?: number | undefined;
   /** When a report first showed an over-fill (it is reduced once a later read confirms it). */
   readonly overFillSince?: number | undefined;
+  /**
+   * The entry's fill as position reports proved it when the machine acted on it (`noteEntryProven`):
+   * filled only grows, so a later report of the position (its stop fired, say) never unproves it.
+   */
+  readonly entryProven?: number | undefined;
   /** A restored send: a lookup that finds nothing is conclusive only from this local time on. */
   readonly resumeAfter?: number | undefined;
   /** Absolute deadline of the current waiting state, and when it was armed. */

@@ -75,12 +75,12 @@ export function orphanAlertState() {
       {
         guard: and(['orphanFromEntry', 'entryHeld', 'firstStopDue']),
         target: 'protecting',
-        actions: assign({ orphanFrom: undefined, reason: undefined }),
+        actions: [assign({ orphanFrom: undefined, reason: undefined }), 'noteEntryProven'],
       },
       {
         guard: and(['orphanFromEntry', 'entryHeld']),
         target: 'open',
-        actions: assign({ orphanFrom: undefined, reason: undefined }),
+        actions: [assign({ orphanFrom: undefined, reason: undefined }), 'noteEntryProven'],
       },
       {
         guard: and(['orphanFromEntry', 'entryDead', not('stopOutstanding')]),

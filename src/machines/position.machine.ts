@@ -61,8 +61,8 @@ export const FINAL_STATES: readonly PositionStateName[] = ['closed', 'failed'];
 /** While the entry's fate is open: filled → protect (or open), dead (zero fill) → failed. */
 const entryDecided = positionSetup.createStateConfig({
   always: [
-    { guard: and(['entryFilled', 'firstStopDue']), target: '#position.protecting' },
-    { guard: 'entryFilled', target: '#position.open' },
+    { guard: and(['entryFilled', 'firstStopDue']), target: '#position.protecting', actions: 'noteEntryProven' },
+    { guard: 'entryFilled', target: '#position.open', actions: 'noteEntryProven' },
     {
       guard: 'entryDead',
       target: '#position.failed',
@@ -73,8 +73,8 @@ const entryDecided = positionSetup.createStateConfig({
 
 /** At the deadline, a proven partial fill is a position of that size. */
 const partialAtDeadline = [
-  { guard: and(['entryPartial', 'firstStopDue']), target: '#position.protecting' },
-  { guard: 'entryPartial', target: '#position.open' },
+  { guard: and(['entryPartial', 'firstStopDue']), target: '#position.protecting', actions: 'noteEntryProven' },
+  { guard: 'entryPartial', target: '#position.open', actions: 'noteEntryProven' },
 ] as const;
 
 export const positionMachine = positionSetup.createMachine({

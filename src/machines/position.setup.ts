@@ -20,6 +20,7 @@ import type {
 import type { PositionEvent, PositionInput } from './position.events.js';
 import {
   entryVerdict,
+  filledAmount,
   flatProven,
   flatUnproven,
   flipped,
@@ -102,6 +103,11 @@ export const positionSetup = setup({
     cancelOrder: fromPromise<CancelOrderOutput, CancelOrderInput>(notProvided('cancelOrder')),
   },
   actions: {
+    /** The entry's fill the evidence proves now is kept (see `entryProven`), once the machine acts on it. */
+    noteEntryProven: assign(({ context }) => {
+      const amount = filledAmount(context);
+      return gt(amount, context.entryProven ?? 0) ? { entryProven: amount } : {};
+    }),
     /** Raise an alert; the wiring hands it to the alert sink. */
     raiseAlert: (_args, _params: AlertDraft) => {},
     // Each assigns only the fields the report changes (it runs for every stream report).

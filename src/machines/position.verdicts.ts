@@ -53,7 +53,10 @@ export function entryVerdict(ctx: PositionContext): EntryVerdict {
   // The order's own terminal report is the truth of what it filled. Before that, a position
   // change counts, but never as more than the intent asked for (the rest is someone else's,
   // or an over-fill that `open` reduces with an alert).
-  const byPosition = terminal ? 0 : min(positionEvidence(ctx), ctx.spec.intent.amount);
+  const proven = positionEvidence(ctx);
+  const byPosition = terminal
+    ? 0
+    : min(gt(ctx.entryProven ?? 0, proven) ? (ctx.entryProven ?? 0) : proven, ctx.spec.intent.amount);
   const amount = gt(byPosition, byOrder) ? byPosition : byOrder;
   if (gt(amount, 0) && (terminal || gte(amount, ctx.spec.intent.amount))) return { kind: 'filled', amount };
   if (gt(amount, 0)) return { kind: 'partial', amount };

@@ -434,4 +434,53 @@ describe('regressions found by the simulation', () => {
     });
     expect(trail.find((l) => l.includes(' end '))).toMatch(/:open:68/);
   });
+
+  // Found with the incident bursts (seed 906): an entry proven filled by the position reports
+  // alone (its order not yet indexed, the stream down) was unproven when its stop fired and the
+  // position went flat: the position stayed `open` at size 0 and never closed. What position
+  // reports proved of the entry is now kept once the machine acts on it.
+  it('a fill proven only by position reports stays proven when the stop fires: the position ends closed (seed 906, --bursts)', async () => {
+    const trail = await expectClean({
+      seed: 906,
+      accounts: ['a2'],
+      orphanPolicy: 'alert',
+      onFailure: 'rollback',
+      endsAt: 78_110,
+      steps: [
+        {
+          at: 36_661,
+          kind: 'fault',
+          fault: 'minimalCreateReply',
+          rule: { fault: { kind: 'minimalCreateReply' }, when: { calls: 1 }, account: 'a2' },
+        },
+        {
+          at: 36_661,
+          kind: 'fault',
+          fault: 'disconnect',
+          rule: { fault: { kind: 'disconnect' }, account: 'a2' },
+          forMs: 19_480,
+        },
+        {
+          at: 36_661,
+          kind: 'fault',
+          fault: 'orderIndexDelay',
+          rule: { fault: { kind: 'orderIndexDelay', ms: 19_673 }, when: { calls: 1 }, account: 'a2' },
+        },
+        {
+          at: 36_662,
+          kind: 'intent',
+          n: 0,
+          account: 'a2',
+          symbol: 'ETH/USDT:USDT',
+          side: 'buy',
+          amount: 0.02,
+          stopPct: 4,
+          key: 'bot-906-0',
+          retryAfterMs: 6_951,
+        },
+        { at: 78_109, kind: 'gap', symbol: 'ETH/USDT:USDT', pct: -7 },
+      ],
+    });
+    expect(trail.find((l) => l.includes(' end '))).toMatch(/:closed:0/);
+  });
 });
