@@ -483,4 +483,50 @@ describe('regressions found by the simulation', () => {
     });
     expect(trail.find((l) => l.includes(' end '))).toMatch(/:closed:0/);
   });
+
+  // Found with the incident bursts (seed 1442, seeds 501–2500): not fixed. REST lags 18.9 s
+  // (beyond restLagMs) from just before a keyed intent; its entry fills; the store is wiped and
+  // the worker killed and restarted (nothing in memory, no claim, no journal). The bot retries the
+  // key: the position (same id, from the key) looks its entry up by client order id once before
+  // sending (position.wiring.ts, prepareEntry) — the lagging read shows a state before the entry
+  // existed, so "not found"; the positions read is just as old (flat), and the stream shows no
+  // change since the restart. No source could show the earlier send, so the entry's id is sent
+  // again: the simulated venue (Bybit's rule) refuses the duplicate, but Binance accepts a filled
+  // order's id again, so this could double a position there. A fix needs a rule for when "not
+  // found" may be believed after a store that lost its data (say, a keyed intent the store does
+  // not know is sent only after a look-up the venue answers for a time after the key's first
+  // use), which is a design change beyond this pass.
+  it.skip('a keyed intent retried after a wipe and a restart, with REST lagging beyond restLagMs, does not send its entry again (seed 1442, --bursts): unfixed, see above', async () => {
+    await expectClean({
+      seed: 1442,
+      accounts: ['a1'],
+      orphanPolicy: 'alert',
+      onFailure: 'rollback',
+      endsAt: 95_695,
+      steps: [
+        {
+          at: 36_668,
+          kind: 'fault',
+          fault: 'restLagBeyond',
+          rule: { fault: { kind: 'restLag', ms: 18_921 }, account: 'a1' },
+          forMs: 20_551,
+        },
+        {
+          at: 36_669,
+          kind: 'intent',
+          n: 0,
+          account: 'a1',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 92,
+          stopPct: 7,
+          key: 'bot-1442-0',
+          retryAfterMs: 18_517,
+        },
+        { at: 37_375, kind: 'storeWipe' },
+        { at: 38_185, kind: 'kill', worker: 'w1' },
+        { at: 39_600, kind: 'restart', worker: 'w1' },
+      ],
+    });
+  });
 });
