@@ -16,6 +16,7 @@
  * const outcome = await port.createOrder({ symbol: 'AVL/USDT:USDT', side: 'buy', type: 'market', amount: 43, clientOrderId, reduceOnly: false });
  */
 import type { Clock } from '../../clock.js';
+import type { Logger } from '../../log/logger.js';
 import { asAccountId, asClientOrderId, asVenueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { Market } from '../../domain/market.js';
 import { accepted, rejected, unknown, type Outcome } from '../../domain/outcome.js';
@@ -39,11 +40,6 @@ import { toMarkets } from './markets.js';
 import type { RateLimitSnapshot } from './rate-limit-state.js';
 import { StreamSupervisor, type ReconnectPolicy } from './stream-supervisor.js';
 
-/** Where the port reports what it drops (malformed stream records); a pino logger fits. */
-export interface PortLog {
-  warn(obj: Record<string, unknown>, msg: string): void;
-}
-
 type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: CallFailure };
 
 export class CcxtPort implements ExchangePort {
@@ -62,7 +58,8 @@ export class CcxtPort implements ExchangePort {
     account: string,
     private readonly clock: Clock,
     private readonly reconnect: ReconnectPolicy,
-    private readonly log: PortLog,
+    /** Where what the port drops is told; the caller binds `component` and `account` (the guard does). */
+    private readonly log: Logger,
     /** The price every stop this port places fires on (`protection.triggerBy`); the venue's default when absent. */
     private readonly triggerBy?: TriggerBy,
   ) {
@@ -306,10 +303,7 @@ export class CcxtPort implements ExchangePort {
     try {
       return fn();
     } catch (error) {
-      this.log.warn(
-        { account: this.account, venue: this.venue, err: error instanceof Error ? error.message : String(error) },
-        'reply dropped: it does not normalise',
-      );
+      this.log.warn({ err: error, venue: this.venue }, 'reply dropped: it does not normalise');
       return undefined;
     }
   }
