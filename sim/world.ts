@@ -15,6 +15,7 @@ import { seededRandom, type Random } from '../src/domain/random.js';
 import type { ExchangePort } from '../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { createGuard, type Guard, type GuardEvent } from '../src/guard/guard.js';
+import { createLogger } from '../src/log/logger.js';
 import { MemoryStore } from '../src/persistence/memory-store.js';
 import { Revocation, revocable } from './revocable.js';
 import { SimClock, type ClockView } from './sim-clock.js';
@@ -94,6 +95,15 @@ export class World {
         workerId: name,
         randomBytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(bytes() * 256)),
         stopTimeoutMs: 1,
+        // What the guard logs at warn and above goes into the trail (its facts, not its timestamps).
+        log: createLogger({
+          level: 'warn',
+          destination: {
+            write: (line: string) => {
+              if (!gate.revoked) this.note('log', logSummary(line));
+            },
+          },
+        }),
         onEvent: (event) => {
           if (gate.revoked) return;
           this.reported.push({ at: this.clock.now(), worker: name, event });
@@ -214,9 +224,20 @@ function summary(e: GuardEvent): unknown {
         kind: e.report.kind,
         findings: e.report.findings.map((f) => `${f.kind}:${f.symbol}`),
       };
-    case 'trouble':
-      return { message: e.message };
     default:
       return e;
   }
+}
+
+/** What the trail keeps of a log line: who said what, about which account and position (no time, no stack). */
+function logSummary(line: string): unknown {
+  const l = JSON.parse(line) as Record<string, unknown>;
+  const err = l.err as { message?: unknown } | undefined;
+  return {
+    component: l.component,
+    account: l.account,
+    positionId: l.positionId,
+    msg: l.msg,
+    ...(err === undefined ? {} : { err: err.message }),
+  };
 }

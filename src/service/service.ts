@@ -135,7 +135,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       redis = new Redis(config.redis, { maxRetriesPerRequest: 1 });
       redis.on('error', () => {}); // readiness reports Redis down
       store = new RedisStore(redis, prefix);
-      events = new RedisEventLog(redis, prefix, log.child({ component: 'event-log' }));
+      events = new RedisEventLog(redis, prefix, log);
       for (const a of config.accounts)
         queues.push(
           new Queue(BullmqSweepScheduler.queueName(asAccountId(a.id)), { connection: redis, prefix: `${prefix}bull` }),
@@ -194,7 +194,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     events,
     inbox,
     entryPrice: (id) => guard.inspectPosition(id)?.entryPrice,
-    log: log.child({ component: 'dashboard' }),
+    log,
   });
   for (const e of early.splice(0)) forward(e);
   let stop: () => void = () => {};

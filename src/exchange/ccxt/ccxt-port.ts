@@ -52,20 +52,22 @@ export class CcxtPort implements ExchangePort {
   private supervisor: StreamSupervisor | undefined;
   private connection: StreamEvent | undefined;
   private closed = false;
+  private readonly log: Logger;
 
   constructor(
     private readonly built: BuiltExchange,
     account: string,
     private readonly clock: Clock,
     private readonly reconnect: ReconnectPolicy,
-    /** Where what the port drops is told; the caller binds `component` and `account` (the guard does). */
-    private readonly log: Logger,
+    /** Where what the port drops is told: the port logs on a child with `component: 'exchange'`, its account and venue. */
+    log: Logger,
     /** The price every stop this port places fires on (`protection.triggerBy`); the venue's default when absent. */
     private readonly triggerBy?: TriggerBy,
   ) {
     this.account = asAccountId(account);
     this.venue = built.exchange.id;
     this.host = apiHost(built.exchange.urls) ?? built.exchange.id;
+    this.log = log.child({ component: 'exchange', account: this.account, venue: this.venue });
   }
 
   async loadMarkets(): Promise<ReadonlyMap<string, Market>> {
@@ -303,7 +305,7 @@ export class CcxtPort implements ExchangePort {
     try {
       return fn();
     } catch (error) {
-      this.log.warn({ err: error, venue: this.venue }, 'reply dropped: it does not normalise');
+      this.log.warn({ err: error }, 'reply dropped: it does not normalise');
       return undefined;
     }
   }

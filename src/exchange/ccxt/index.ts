@@ -40,10 +40,7 @@ export interface CcxtPortOptions {
   readonly timeoutMs?: number;
   /** Private-stream reconnects (default: 250 ms doubling to 10 s). */
   readonly reconnect?: ReconnectPolicy;
-  /**
-   * Where dropped stream records are told (default: nowhere): a child of the root logger with
-   * the account's bindings, e.g. `log.child({ component: 'exchange', account })`.
-   */
+  /** Where dropped stream records are told (default: nowhere), on a child with `component`, `account` and `venue`. */
   readonly log?: Logger;
   /** Load the markets before resolving (default true), so that a bad key or URL fails here. */
   readonly loadMarkets?: boolean;

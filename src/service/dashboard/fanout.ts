@@ -9,7 +9,7 @@
  * log (with the account it concerned). Touches: the API's reads.
  *
  * @example
- * const fanout = dashboardFanout({ api, events, inbox, entryPrice, log: log.child({ component: 'dashboard' }) });
+ * const fanout = dashboardFanout({ api, events, inbox, entryPrice, log });
  * createGuard(config, { onEvent: fanout });
  */
 import type { GuardEvent } from '../../guard/guard.js';
@@ -23,7 +23,7 @@ export interface FanoutDeps {
   readonly api: GuardApi;
   readonly events: EventLog;
   readonly inbox: OrphanInbox;
-  /** Where a failed announcement is told. */
+  /** Where a failed announcement is told (on a child with `component: 'dashboard'`). */
   readonly log: Logger;
   /** The entry price of a position this worker drives. */
   readonly entryPrice: (positionId: string) => number | undefined;
@@ -54,8 +54,9 @@ export async function announceOrphans(deps: Pick<FanoutDeps, 'api' | 'events'>, 
 }
 
 export function dashboardFanout(deps: FanoutDeps): (event: GuardEvent) => void {
+  const log = deps.log.child({ component: 'dashboard' });
   const later = (what: string, account: string, work: Promise<unknown>) => {
-    work.catch((err: unknown) => deps.log.warn({ err, account }, `${what}; the dashboard shows it at its next change`));
+    work.catch((err: unknown) => log.warn({ err, account }, `${what}; the dashboard shows it at its next change`));
   };
   return (event) => {
     switch (event.type) {

@@ -9,7 +9,7 @@
  * never thrown. Touches: Redis, the stream key only; the logger it is given.
  *
  * @example
- * const log = new RedisEventLog(new Redis(url), 'pg:', rootLog.child({ component: 'event-log' }));
+ * const log = new RedisEventLog(new Redis(url), 'pg:', rootLog);
  * const { events } = await log.after('0-0', 100);
  */
 import type { Redis } from 'ioredis';
@@ -79,6 +79,7 @@ function compareIds(a: string, b: string): number {
 
 export class RedisEventLog implements EventLog {
   private readonly key: string;
+  private readonly log: Logger;
   private readonly listeners = new Set<(e: LoggedEvent) => void>();
   private reader: Redis | undefined;
   private loop: Promise<void> | undefined;
@@ -88,9 +89,10 @@ export class RedisEventLog implements EventLog {
   constructor(
     private readonly redis: Redis,
     prefix: string,
-    private readonly log: Logger = silentLogger(),
+    log: Logger = silentLogger(),
   ) {
     this.key = `${prefix}events`;
+    this.log = log.child({ component: 'event-log' });
   }
 
   append(event: ServiceEvent): void {
