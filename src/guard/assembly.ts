@@ -243,7 +243,7 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
         parent: root,
         onTransition: (row, from) => onEvent({ type: 'transition', row, from }),
         onUpdate: (row) => onEvent({ type: 'update', row }),
-        onTrouble: troubleOf(log.child({ component: 'account', account: a.id })),
+        log,
         sweeps: sweeps.forWorkers,
         newId,
         gate,
@@ -289,9 +289,4 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
     return abandon(e);
   }
   return parts;
-}
-
-/** The account worker's failure callback, until it takes a logger: each failure a warning with the error as `err`. */
-function troubleOf(log: Logger): (what: string, error: unknown) => void {
-  return (what, err) => log.warn(err === undefined ? {} : { err }, what);
 }

@@ -63,17 +63,10 @@ describe('supervision inside the guard', () => {
       },
     });
     await driveFor(clock, 500);
-    expect(
-      mem
-        .lines()
-        .some(
-          (l) =>
-            l.component === 'account' &&
-            l.account === 'main' &&
-            l.msg.startsWith(`${pos.id} of account main exited`) &&
-            /not a finite number/.test(l.msg),
-        ),
-    ).toBe(true);
+    // The crash is logged by the account's worker with the position and the error as fields.
+    const crash = mem.lines().find((l) => l.positionId === pos.id && l.msg.startsWith('an actor exited'));
+    expect(crash).toMatchObject({ level: 40, component: 'account', account: 'main', restartInMs: expect.any(Number) });
+    expect((crash?.err as { message?: string } | undefined)?.message).toMatch(/not a finite number/);
     expect(pos.state).toBe('open'); // restarted from the snapshot before the bad report
     await guard.close(pos.id);
     await driveFor(clock, 5_000);

@@ -127,7 +127,10 @@ describe('Redis paused (its process stopped), then back', () => {
     await guard.flushed();
     const history = await new RedisStore(reader, prefix).history(p1.id);
     expect(history.map((e) => e.state).slice(-2)).toEqual(['open', 'closed']); // the transition made while Redis was away
-    expect(mem.lines().some((l) => l.component === 'account' && /could not be saved; retrying/.test(l.msg))).toBe(true);
+    // The failed write was logged by the account's worker, with the position and Redis's error as fields.
+    expect(
+      mem.lines().find((l) => l.msg === 'a position could not be saved; retrying' && l.positionId === p1.id),
+    ).toMatchObject({ level: 40, component: 'account', account: 'main', err: { message: expect.any(String) } });
     venue.setPrice(AVL, 0.25);
     const p3 = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
     expect(await p3.settled({ timeoutMs: 10_000 })).toBe('open');
