@@ -29,6 +29,8 @@ export interface WorldOptions {
   readonly config: Omit<ConfigInput, 'accounts'>;
   /** Builds each worker's guard (the mutants substitute what it runs). */
   readonly createGuard?: typeof createGuard;
+  /** Each position polls the venue on its own instead of the account's poller (the baseline). */
+  readonly perPositionPolling?: boolean;
 }
 
 /** One worker: a guard on its own revocable views. */
@@ -94,6 +96,7 @@ export class World {
         workerId: name,
         randomBytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(bytes() * 256)),
         stopTimeoutMs: 1,
+        ...(this.options.perPositionPolling === true ? { perPositionPolling: true } : {}),
         onEvent: (event) => {
           if (gate.revoked) return;
           this.reported.push({ at: this.clock.now(), worker: name, event });
