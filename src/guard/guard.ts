@@ -29,6 +29,7 @@ import type { Guard, GuardOptions } from './guard-api.js';
 import { actorOf, closeHere, haltOf, handleOf, knownId, openHere, workerOf } from './operations.js';
 import type { PositionHandle } from './position-handle.js';
 import { stateName } from './registry.js';
+import { within } from './within.js';
 
 export type { Guard, GuardEvent, GuardOptions } from './guard-api.js';
 export type { PositionHandle } from './position-handle.js';
@@ -171,22 +172,4 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       }
     },
   };
-}
-
-/** Whether `work` settled within `ms` of real time (a stop must end even when Redis does not answer). */
-function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref?.();
-    work.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
 }
