@@ -172,6 +172,13 @@ function print({ out, record }: BenchContext, r: Results): void {
       `${h.troubles.length === 0 ? '' : ` (first: ${h.troubles.map((s) => `"${s}"`).join('; ')})`}`,
   );
   out(
+    `venue calls while restoring (until flushed; a page is one call): ${
+      Object.entries(h.venueCalls)
+        .map(([method, n]) => `${method} ${fmtInt(n)}`)
+        .join(', ') || 'none'
+    }`,
+  );
+  out(
     `rehydration of ${fmtInt(h.positions)} positions: ${(h.createGuardMs / 1000).toFixed(2)} s — goal < ${REHYDRATE_GOAL_MS / 1000} s: ${verdict(h.createGuardMs < REHYDRATE_GOAL_MS)}`,
   );
   out(`cleanup: ${fmtInt(r.deleted)} keys under ${r.prefix} deleted (SCAN MATCH + DEL).`);

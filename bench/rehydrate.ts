@@ -39,6 +39,8 @@ export interface RehydrateRun {
   readonly stopMs: number;
   /** `RedisStore.loadLive` alone (the read and JSON parse of every live position). */
   readonly loadLiveMs: number;
+  /** The venue calls made from `createGuard` until `guard.flushed()` resolved, by method (each page one call). */
+  readonly venueCalls: Readonly<Record<string, number>>;
 }
 
 const ACCOUNT = asAccountId('bench');
@@ -121,6 +123,7 @@ export async function rehydrate(
     });
   }
   await port.close();
+  const seeded = venue.requests().length;
 
   const troubles: string[] = [];
   let troubleCount = 0;
@@ -153,6 +156,8 @@ export async function rehydrate(
   started = performance.now();
   await guard.flushed();
   const flushedMs = performance.now() - started;
+  const venueCalls: Record<string, number> = {};
+  for (const r of venue.requests().slice(seeded)) venueCalls[r.method] = (venueCalls[r.method] ?? 0) + 1;
   started = performance.now();
   await guard.stop();
   const stopMs = performance.now() - started;
@@ -173,5 +178,6 @@ export async function rehydrate(
     flushedMs,
     stopMs,
     loadLiveMs,
+    venueCalls,
   };
 }

@@ -12,9 +12,11 @@
  *
  * Ends with one summary table of the sections' headline figures (figure, posguard, the
  * reference measured in the same run, ratio, goal) and writes it to `bench/results.json`
- * with the machine it was measured on (not when BENCH_ONLY picks sections).
+ * with the machine it was measured on. When BENCH_ONLY picks sections, the file is left alone
+ * unless BENCH_WRITE=1: then the picked sections' figures replace theirs in it, each with a
+ * `measured` field (when, on what machine); the other sections' figures stay as they were.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fillToOpen } from './fill-to-open.bench.js';
 import { feedRouting } from './feed-routing.bench.js';
@@ -57,10 +59,21 @@ async function main(): Promise<number> {
   ctx.out('');
   ctx.out('== summary (posguard beside the reference measured in the same run)');
   ctx.out(summaryTable(figures));
+  const at = new Date().toISOString();
+  const results = new URL('./results.json', import.meta.url);
   if (only === undefined) {
-    const at = new Date().toISOString();
-    writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ at, machine, figures }, null, 2)}\n`);
+    writeFileSync(results, `${JSON.stringify({ at, machine, figures }, null, 2)}\n`);
     ctx.out('written to bench/results.json');
+  } else if (process.env.BENCH_WRITE === '1' && figures.length > 0) {
+    // The sections picked replace their own figures, each saying when and where it was measured.
+    const file = JSON.parse(readFileSync(results, 'utf8')) as { figures: { section: string }[] };
+    const ran = new Set(figures.map((f) => f.section));
+    const kept = file.figures.filter((f) => !ran.has(f.section));
+    const fresh = figures.map((f) => ({ ...f, measured: { at, machine } }));
+    const order = SECTIONS.map((s) => s.title);
+    const merged = [...kept, ...fresh].sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
+    writeFileSync(results, `${JSON.stringify({ ...file, figures: merged }, null, 2)}\n`);
+    ctx.out(`the figures of ${[...ran].join('; ')} written to bench/results.json`);
   }
   ctx.out(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return 0;

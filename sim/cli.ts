@@ -5,6 +5,8 @@
  * trail and the command that replays it; exits 1 on any violation, 2 on bad arguments.
  * `--shrink` prints each failing scenario shrunk to a minimal one (`shrink.ts`), as JSON for a
  * regression test. `--bursts` adds the incident's weather around one intent (`DrawOptions`). `--naive` runs the incident's algorithm on the same seeds beside posguard (`naive.ts`).
+ * `--per-position-polling` runs posguard with each position polling on its own instead of the
+ * account's poller (the baseline the shared poller is judged against; `GuardOptions.perPositionPolling`).
  */
 import { drawScenario } from './scenario.js';
 import { runScenario } from './runner.js';
@@ -19,6 +21,7 @@ interface Args {
   readonly naive: boolean;
   readonly shrink: boolean;
   readonly bursts: boolean;
+  readonly perPositionPolling: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
@@ -28,6 +31,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   let naive = false;
   let shrink = false;
   let bursts = false;
+  let perPositionPolling = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): number | undefined => {
@@ -46,10 +50,11 @@ function parseArgs(argv: readonly string[]): Args | string {
     else if (arg === '--naive') naive = true;
     else if (arg === '--shrink') shrink = true;
     else if (arg === '--bursts') bursts = true;
+    else if (arg === '--per-position-polling') perPositionPolling = true;
     else
-      return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive] [--shrink] [--bursts]`;
+      return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive] [--shrink] [--bursts] [--per-position-polling]`;
   }
-  return { seeds, from, trail, naive, shrink, bursts };
+  return { seeds, from, trail, naive, shrink, bursts, perPositionPolling };
 }
 
 const count = (into: Map<string, number>, key: string, n = 1) => into.set(key, (into.get(key) ?? 0) + n);
@@ -73,7 +78,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   for (let seed = args.from; seed < args.from + args.seeds; seed++) {
     const scenario = drawScenario(seed, { incidentBursts: args.bursts });
-    const result = await runScenario(scenario);
+    const result = await runScenario(scenario, { perPositionPolling: args.perPositionPolling });
     for (const [k, v] of Object.entries(result.outcomes)) count(outcomes, k, v);
     for (const f of result.faults) count(faults, f);
     for (const v of result.violations) count(byInvariant, v.invariant);

@@ -30,13 +30,24 @@ export interface RunResult {
   readonly violations: readonly FoundViolation[];
   /** How each position the bot was handed ended. */
   readonly outcomes: Readonly<Record<string, number>>;
+  /** The state each intent's position ended in, by the intent's number in the scenario (as posguard reports it). */
+  readonly ends: Readonly<Record<number, string>>;
   readonly faults: readonly string[];
   readonly trail: readonly string[];
+  /**
+   * The venue's truth at the end, by `account symbol`: the net position and how many orders with
+   * posguard's client-id prefix are still open (only pairs where either is not zero).
+   */
+  readonly venueEnd: Readonly<Record<string, { readonly size: number; readonly openOrders: number }>>;
+  /** The venue calls of the run, by method (the poller and the per-position baseline differ here). */
+  readonly requests: Readonly<Record<string, number>>;
 }
 
 export interface RunOptions {
   /** The guard factory (mutants substitute theirs). */
   readonly createGuard?: typeof createGuard;
+  /** Each position polls the venue on its own, as before the account's poller (`GuardOptions.perPositionPolling`). */
+  readonly perPositionPolling?: boolean;
 }
 
 /** Drain: past every deadline (lease takeover backoffs included) and one reconciliation interval. */
@@ -48,6 +59,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     seed: scenario.seed,
     accounts: scenario.accounts,
     ...(options.createGuard === undefined ? {} : { createGuard: options.createGuard }),
+    ...(options.perPositionPolling === true ? { perPositionPolling: true } : {}),
     config: {
       verification: {
         timeoutMs: SIM_TIMING.timeoutMs,
@@ -368,12 +380,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     outcomes[state] = (outcomes[state] ?? 0) + 1;
   }
   world.note('end', { rows: rows.map((r) => `${r.id}:${r.state}:${r.size}`), violations: checker.violations });
+  const ends: Record<number, string> = {};
+  for (const [n, id] of positionOfIntent) ends[n] = rows.find((r) => r.id === id)?.state ?? 'untracked';
+  const venueEnd = venueTruth(world, scenario.accounts);
+  const requests: Record<string, number> = {};
+  for (const r of world.venue.requests()) requests[r.method] = (requests[r.method] ?? 0) + 1;
   world.close();
   const stepOf = (at: number) => scenario.steps.reduce((last, s, i) => (s.at <= at ? i : last), -1);
   return {
     seed: scenario.seed,
     violations: checker.violations.map((v) => ({ ...v, step: stepOf(v.at) })),
     outcomes,
+    ends,
     faults: scenario.steps.flatMap((s) =>
       s.kind === 'fault'
         ? [s.fault]
@@ -384,5 +402,25 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
             : [s.kind],
     ),
     trail: world.trail,
+    venueEnd,
+    requests,
   };
+}
+
+/** What the venue holds at the end of a run, read from the venue (see `RunResult.venueEnd`). */
+function venueTruth(world: World, accounts: readonly string[]): RunResult['venueEnd'] {
+  const end: Record<string, { size: number; openOrders: number }> = {};
+  for (const account of accounts) {
+    const open = world.venue
+      .orders(account)
+      .filter(
+        (o) => (o.status === 'open' || o.status === 'triggered') && parseClientOrderId(o.clientOrderId) !== undefined,
+      );
+    for (const { symbol } of DEFAULT_SIM_MARKETS) {
+      const size = world.venue.position(account, symbol).size;
+      const openOrders = open.filter((o) => o.symbol === symbol).length;
+      if (size !== 0 || openOrders !== 0) end[`${account} ${symbol}`] = { size, openOrders };
+    }
+  }
+  return end;
 }

@@ -33,6 +33,8 @@ export interface WorldOptions {
   readonly config: Omit<ConfigInput, 'accounts'>;
   /** Builds each worker's guard (the mutants substitute what it runs). */
   readonly createGuard?: typeof createGuard;
+  /** Each position polls the venue on its own instead of the account's poller (the baseline). */
+  readonly perPositionPolling?: boolean;
 }
 
 /** One worker: a guard on its own revocable views. */
@@ -104,6 +106,7 @@ export class World {
         workerId: name,
         randomBytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(bytes() * 256)),
         stopTimeoutMs: 1,
+        ...(this.options.perPositionPolling === true ? { perPositionPolling: true } : {}),
         // What the guard logs at warn and above goes into the trail (its facts, not its timestamps).
         log: createLogger({
           level: 'warn',

@@ -24,10 +24,12 @@ import { abs, add, floorToStep, gt, mul } from '../../domain/decimal.js';
 import { asVenueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { OrderLookup, OrderRequest } from '../port.js';
 import type { SimMarketSpec } from './markets.js';
+import { OpenOrderIndex } from './open-orders.js';
 import { crosses, refusalOf, triggers, type Refusal } from './order-checks.js';
 import { isFinished, remainingOf, withFill, type OrderState } from './order-state.js';
 import { applyFill, FLAT, reduces, type NetPosition } from './position-state.js';
 import { PriceBook, type MarketPrices } from './price-book.js';
+import { SortedKeys } from './sorted-keys.js';
 import { Timeline } from './timeline.js';
 import { rulesOf, type EndReason, type TriggerBy, type VenueRules } from './venue-rules.js';
 import { SIM_CODES, type PositionView } from './venue-replies.js';
@@ -83,7 +85,11 @@ interface AccountBook {
   /** The latest order of each client order id. */
   readonly byClientId: Map<string, VenueOrderId>;
   readonly open: Set<string>;
+  /** The same open orders in page order, and when orders ended: what lists of open orders read. */
+  readonly openIndex: OpenOrderIndex;
   readonly positions: Map<string, Timeline<PositionView>>;
+  /** The symbols of `positions` in page order. */
+  readonly positionKeys: SortedKeys;
 }
 
 /** Orders, positions and prices of every account of one venue; see the module header. */
@@ -187,6 +193,7 @@ export class MatchingEngine {
     book.orders.set(order.id, new Timeline(now, order));
     book.byClientId.set(order.clientOrderId, order.id);
     book.open.add(order.id);
+    book.openIndex.opened(order.id, order.symbol);
     this.opts.onChange({ kind: 'order', order });
     if (r.type === 'market') this.execute(order, last, true);
     if (r.type === 'limit' && order.price !== undefined && crosses(r.side, last, order.price))
@@ -224,9 +231,27 @@ export class MatchingEngine {
     return [...this.book(account).orders.values()];
   }
 
+  /**
+   * The ids of the orders of `account` that may be open at venue time `t` (open now, or ended
+   * after `t`), on `symbol` only when given, in page order after `cursor` (open-orders.ts).
+   */
+  openOrderIdsAt(account: AccountId, t: number, symbol?: string, cursor?: string): Iterable<string> {
+    return this.book(account).openIndex.candidatesAt(t, symbol, cursor);
+  }
+
   /** The positions of `account` that ever changed, with their history. */
   positions(account: AccountId): Timeline<PositionView>[] {
     return [...this.book(account).positions.values()];
+  }
+
+  /** The symbols of `account`'s positions that ever changed, in page order after `cursor`. */
+  positionSymbols(account: AccountId, cursor?: string): Iterable<string> {
+    return this.book(account).positionKeys.after(cursor);
+  }
+
+  /** The history of `account`'s position on `symbol`, if it ever changed. */
+  positionHistory(account: AccountId, symbol: string): Timeline<PositionView> | undefined {
+    return this.book(account).positions.get(symbol);
   }
 
   /** The current net position. */
@@ -297,7 +322,7 @@ export class MatchingEngine {
     if (timeline === undefined) throw new Error(`order ${order.id} was never accepted`);
     timeline.push(order.updatedAt, order);
     timeline.prune(order.updatedAt - this.opts.historyMs);
-    if (isFinished(order)) book.open.delete(order.id);
+    if (isFinished(order) && book.open.delete(order.id)) book.openIndex.ended(order.id, order.symbol, order.updatedAt);
     this.opts.onChange({ kind: 'order', order });
     return order;
   }
@@ -313,8 +338,10 @@ export class MatchingEngine {
       seq: (timeline?.latest.seq ?? 0) + 1,
       at: now,
     };
-    if (timeline === undefined) book.positions.set(symbol, new Timeline(now, position));
-    else {
+    if (timeline === undefined) {
+      book.positions.set(symbol, new Timeline(now, position));
+      book.positionKeys.add(symbol);
+    } else {
       timeline.push(now, position);
       timeline.prune(now - this.opts.historyMs);
     }
@@ -336,7 +363,14 @@ export class MatchingEngine {
   private book(account: AccountId): AccountBook {
     let book = this.books.get(account);
     if (book === undefined) {
-      book = { orders: new Map(), byClientId: new Map(), open: new Set(), positions: new Map() };
+      book = {
+        orders: new Map(),
+        byClientId: new Map(),
+        open: new Set(),
+        openIndex: new OpenOrderIndex(),
+        positions: new Map(),
+        positionKeys: new SortedKeys(),
+      };
       this.books.set(account, book);
     }
     return book;

@@ -2,7 +2,9 @@
  * Paged lists, as Bybit v5 pages its position list and open orders (see docs/architecture.md,
  * Exchanges): a page holds at most `limit` records in a stable order (by key), and its
  * cursor names the page's last record, so the next page starts after it even when records came
- * or went in between. The last page has no cursor. Pure.
+ * or went in between. The last page has no cursor. `pageOf` states it over a whole list;
+ * the venue answers with `pageOfOrdered` over keys kept in order (`SortedKeys`), the same pages
+ * at the cost of the page (test/exchange/sim/paged-index.test.ts holds one to the other). Pure.
  *
  * @example
  * pageOf(['a', 'b', 'c'], (s) => s, { limit: 2 }) // { items: ['a', 'b'], nextCursor: 'b' }
@@ -40,9 +42,40 @@ export function pageOf<T>(list: readonly T[], keyOf: (item: T) => string, reques
   return rest.length > request.limit && last !== undefined ? { items, nextCursor: keyOf(last) } : { items };
 }
 
+/**
+ * The same page of a list whose keys come in order already (`SortedKeys`): `keysAfter(cursor)`
+ * yields the keys after the cursor (every key for `undefined`), `recordOf` the record a key
+ * lists, or `undefined` when the key is not on the list. Reads only the keys the page needs,
+ * plus those up to the next record (to know if another page follows): a page costs its size.
+ */
+export function pageOfOrdered<T>(
+  keysAfter: (cursor: string | undefined) => Iterable<string>,
+  recordOf: (key: string) => T | undefined,
+  request?: PageRequest,
+): Page<T> {
+  if (request !== undefined && !(Number.isInteger(request.limit) && request.limit > 0))
+    throw new RangeError(`a page limit must be a positive integer, got ${request.limit}`);
+  const cursor = request?.cursor === '' ? undefined : request?.cursor;
+  const items: T[] = [];
+  let lastKey: string | undefined;
+  for (const key of keysAfter(cursor)) {
+    const record = recordOf(key);
+    if (record === undefined) continue;
+    if (request !== undefined && items.length === request.limit)
+      return lastKey === undefined ? { items } : { items, nextCursor: lastKey };
+    items.push(record);
+    lastKey = key;
+  }
+  return { items };
+}
+
 /** Keys in a stable order: numeric ids by value (`9` before `10`), others as strings. */
-function compareKeys(a: string, b: string): number {
-  const [x, y] = [Number(a), Number(b)];
-  if (a !== '' && b !== '' && Number.isFinite(x) && Number.isFinite(y)) return x - y;
+export function compareKeys(a: string, b: string): number {
+  if (isNumericKey(a) && isNumericKey(b)) return Number(a) - Number(b);
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A key that `compareKeys` orders by value. */
+export function isNumericKey(key: string): boolean {
+  return key !== '' && Number.isFinite(Number(key));
 }

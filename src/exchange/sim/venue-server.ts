@@ -9,14 +9,14 @@
  * const reply = venue.server.createOrder(account, request); // { ok: true, body: { id, clientOrderId } }
  */
 import type { Clock } from '../../clock.js';
-import type { AccountId } from '../../domain/ids.js';
+import { asVenueOrderId, type AccountId } from '../../domain/ids.js';
 import type { Market } from '../../domain/market.js';
 import type { OrderLookup, OrderRequest, PositionMode } from '../port.js';
 import type { FaultBook } from './faults.js';
 import { marketOf } from './markets.js';
 import type { MatchingEngine } from './matching-engine.js';
 import { isFinished, toCcxtOrder, type OrderState } from './order-state.js';
-import { pageOf, type Page, type PageRequest } from './paging.js';
+import { pageOfOrdered, type Page, type PageRequest } from './paging.js';
 import type { RequestParams, RequestResult, SimRequest } from './request-record.js';
 import type { TriggerBy, VenueRules } from './venue-rules.js';
 import {
@@ -167,18 +167,20 @@ export class VenueServer {
       'fetchOpenOrders',
       { ...(symbol === undefined ? {} : { symbol }), ...pageParams(page) },
       () => {
+        // The engine's index names the few orders that may be open at `t`, in page order: a page
+        // reads only the timelines it lists (docs/architecture.md, Exchanges).
+        const { engine } = this.deps;
         const t = this.viewTime(account);
-        const open = this.deps.engine
-          .orders(account)
-          .map((timeline) => this.visible(timeline.at(t)))
-          .filter(
-            (o): o is OrderState =>
-              o !== undefined &&
-              !isFinished(o) &&
-              (symbol === undefined || o.symbol === symbol) &&
-              (kind === 'all' || (o.triggerPrice !== undefined) === (kind === 'stop')),
-          );
-        const paged = pageOf(open, (o) => o.id, page);
+        const listed = (id: string): OrderState | undefined => {
+          const o = this.visible(engine.find(account, { venueOrderId: asVenueOrderId(id) })?.at(t));
+          return o !== undefined &&
+            !isFinished(o) &&
+            (symbol === undefined || o.symbol === symbol) &&
+            (kind === 'all' || (o.triggerPrice !== undefined) === (kind === 'stop'))
+            ? o
+            : undefined;
+        };
+        const paged = pageOfOrdered((cursor) => engine.openOrderIdsAt(account, t, symbol, cursor), listed, page);
         return ok({ ...paged, items: paged.items.map(toCcxtOrder) });
       },
     );
@@ -190,13 +192,22 @@ export class VenueServer {
    */
   fetchPositions(account: AccountId, page?: PageRequest, held = false): VenueReply<Page<PositionView>> {
     return this.serve(account, 'fetchPositions', pageParams(page), () => {
+      const { engine } = this.deps;
       const t = this.viewTime(account);
-      const views = this.deps.engine
-        .positions(account)
-        .map((timeline) => timeline.at(t))
-        .filter((p): p is PositionView => p !== undefined && (!held || p.size !== 0))
-        .map((p) => ({ ...p, markPrice: this.deps.engine.mark(p.symbol) ?? p.markPrice }));
-      return ok(pageOf(views, (p) => p.symbol, page));
+      const listed = (symbol: string): PositionView | undefined => {
+        const p = engine.positionHistory(account, symbol)?.at(t);
+        return p !== undefined && (!held || p.size !== 0) ? p : undefined;
+      };
+      // Unpaged (Binance), the list comes in the order positions first changed, as it always did.
+      const symbols = (cursor: string | undefined): Iterable<string> =>
+        page === undefined
+          ? engine.positions(account).map((timeline) => timeline.latest.symbol)
+          : engine.positionSymbols(account, cursor);
+      const paged = pageOfOrdered(symbols, listed, page);
+      return ok({
+        ...paged,
+        items: paged.items.map((p) => ({ ...p, markPrice: engine.mark(p.symbol) ?? p.markPrice })),
+      });
     });
   }
 
