@@ -142,6 +142,7 @@ export const reconcileBench: BenchSection = {
       worker: 'bench',
       actions: {
         raise: () => {},
+        tell: () => {},
         adopt: async () => {
           throw new Error('not in the bench');
         },

@@ -79,6 +79,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const positionOfIntent = new Map<number, string>();
   const closes = new Map<string, number>();
   const touched: { account: string; symbol: string; at: number }[] = [];
+  /** Venue-time windows of the stream disconnected and of REST lagging beyond restLagMs (ended by the drain). */
+  const blind: { account: string; kind: 'disconnect' | 'restLag'; ms: number; from: number; until: number }[] = [];
+  let drainAt = Infinity;
+  const within = (w: (typeof blind)[number], account: string, at: number) =>
+    w.account === account && w.from <= at && at < Math.min(w.until, drainAt);
   const now = () => world.clock.now() - SIM_EPOCH;
   const checker = new Checker(world.venue, {
     intentOf: (pid) => intents.get(pid),
@@ -87,6 +92,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       touched.some((t) => t.account === account && t.symbol === symbol && t.at <= at),
     orphanPolicy: scenario.orphanPolicy,
     start: SIM_EPOCH,
+    restLagBeyond: (account, at) =>
+      Math.max(0, ...blind.filter((w) => w.kind === 'restLag' && within(w, account, at)).map((w) => w.ms)),
+    streamDown: (account, at) => blind.some((w) => w.kind === 'disconnect' && within(w, account, at)),
   });
   world.venue.observe((change) => checker.onChange(change));
   world.onReport = (worker, event) => {
@@ -223,6 +231,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
             ? step.rule.when
             : { from: world.clock.now(), until: world.clock.now() + step.forMs };
         world.venue.faults.set({ ...step.rule, ...(when === undefined ? {} : { when }) });
+        const f = step.rule.fault;
+        const window =
+          step.forMs === undefined ? undefined : { from: world.clock.now(), until: world.clock.now() + step.forMs };
+        if (window !== undefined && step.rule.account !== undefined) {
+          if (f.kind === 'disconnect') blind.push({ account: step.rule.account, kind: 'disconnect', ms: 0, ...window });
+          if (f.kind === 'restLag' && f.ms > SIM_TIMING.restLagMs)
+            blind.push({ account: step.rule.account, kind: 'restLag', ms: f.ms, ...window });
+        }
         return;
       }
       case 'other':
@@ -327,6 +343,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   await world.advanceTo(SIM_EPOCH + scenario.endsAt);
   // The drain: faults off, store back, everyone awake, a worker alive; past every deadline.
   world.note('drain', {});
+  drainAt = world.clock.now();
   world.venue.faults.clear();
   world.store.setReachable(true);
   sendsToKill = undefined;

@@ -219,8 +219,8 @@ function faultOf(rnd: Random, fault: FaultClass, account: string): { rule: Fault
 export interface DrawOptions {
   /**
    * Adds, on a third of the seeds, the incident's weather around one intent (an ids-only reply,
-   * REST 12–30 s behind, the stream down from the send): off in the fixed seeds until the
-   * findings it exposes are fixed (see the README's simulation section).
+   * REST 12–30 s behind, the stream down from the send). `npm test` runs the fixed seeds both
+   * without and with it; the mutants that only it exposes are hunted with it.
    */
   readonly incidentBursts?: boolean;
 }

@@ -9,11 +9,12 @@
 import { fromPromise } from 'xstate';
 import { crashAt } from './crash-hook.js';
 import type { Clock } from '../clock.js';
-import type { AccountId } from '../domain/ids.js';
+import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
+import type { AccountId, PositionId } from '../domain/ids.js';
 import { IntentUnconfirmed, JournalUnavailable, OppositePositionHeld, PosguardError } from '../domain/errors.js';
 import { rejected, unknown, type Outcome } from '../domain/outcome.js';
 import { compareTiming } from '../domain/freshness.js';
-import type { Baseline, PositionStatusReport } from '../domain/reports.js';
+import type { Baseline, OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
 import type { CreateAck, ExchangePort } from '../exchange/port.js';
 import { cancelWhenReleased, createWhenReleased } from '../budget/scheduled-port.js';
 import type { EvidencePoller } from '../budget/evidence-poller.js';
@@ -67,6 +68,27 @@ function baselineOf(read: PositionStatusReport | undefined, known: PositionStatu
   return { side: pick.size > 0 ? pick.side : undefined, size: pick.size, timing: timingOf(pick) };
 }
 
+/** How many orders of one kind a position's earlier life is looked up for, at most. */
+const EARLIER_ORDERS_MAX = 100;
+
+/**
+ * The orders of a position's earlier life that the venue knows (a keyed intent whose record
+ * the store forgot): each kind's client order ids looked up in turn, from 1 until the venue
+ * knows one not, so that the position takes them over and sends none of them again.
+ */
+async function ordersOfEarlierLife(port: ExchangePort, id: PositionId, symbol: string): Promise<OrderStatusReport[]> {
+  const found: OrderStatusReport[] = [];
+  for (const kind of ['stop', 'close', 'excess'] as const) {
+    for (let n = 1; n <= EARLIER_ORDERS_MAX; n++) {
+      const role: OrderRole = kind === 'stop' && n === 1 ? 'stop' : `${kind}-${n}`;
+      const order = await port.fetchOrder({ clientOrderId: clientOrderId(id, role) }, symbol);
+      if (order === undefined) break;
+      found.push(order);
+    }
+  }
+  return found;
+}
+
 const stopping = (id: string) => rejected(`posguard is stopping: ${id} was not sent`, 'NOT_SENT');
 
 export function wirePositionMachine(w: PositionWiring) {
@@ -104,7 +126,10 @@ export function wirePositionMachine(w: PositionWiring) {
         // Looked up once before sending (on Binance a filled order's id is accepted again).
         if (input.intent.idempotencyKey !== undefined && journalled.kind === 'new') {
           const found = await port.fetchOrder({ clientOrderId: input.clientOrderId }, input.intent.symbol);
-          if (found !== undefined) return { at: clock.now(), baseline: journalled.baseline, found };
+          if (found !== undefined) {
+            const foundOrders = await ordersOfEarlierLife(port, input.positionId, input.intent.symbol);
+            return { at: clock.now(), baseline: journalled.baseline, found, foundOrders };
+          }
         }
         // An untracked position on the other side would net the entry away: refused, never sent.
         const held = journalled.baseline;

@@ -78,6 +78,7 @@ export class AccountSweeps {
       actions: {
         raise: (draft, subject) => this.deps.alerts.raise(draft, { account: runtime.id, ...subject }),
         adopt: (report) => this.adopt(report),
+        tell: (id, report) => runtime.actors.get(id)?.send({ type: 'POSITION_REPORT', report }),
         flatten: async (report) => {
           const id = await this.adopt(report);
           runtime.actors.get(id)?.send({ type: 'CLOSE', reason: 'flatten' });

@@ -51,6 +51,8 @@ export class AccountLease {
   /** The highest fencing token this process has held for the account. */
   private highest = 0;
   private failures = 0;
+  /** When this worker last asked the store for its lease (taken or renewed): a gap longer than the TTL is a stall. */
+  private askedAt = 0;
   private readonly worker: string;
 
   constructor(
@@ -139,6 +141,7 @@ export class AccountLease {
   }
 
   private async take(): Promise<{ token: number; wiped: boolean }> {
+    this.askedAt = this.clock.now();
     const taken = await this.store.takeLease(this.account, this.worker, this.ttlMs, this.highest);
     if (taken.token > this.highest) this.highest = taken.token;
     return taken;
@@ -184,6 +187,8 @@ export class AccountLease {
   private async renew(): Promise<void> {
     const holder = this.holderValue;
     if (holder === undefined || this.stopped) return;
+    const stalled = this.clock.now() - this.askedAt > this.ttlMs;
+    this.askedAt = this.clock.now();
     let renewed: boolean;
     try {
       renewed = await this.store.renewLease(this.account, holder, this.ttlMs);
@@ -195,6 +200,14 @@ export class AccountLease {
     if (this.stopped) return;
     if (renewed) {
       this.schedule(this.ttlMs / 3, () => this.renew());
+      return;
+    }
+    // A worker whose timers did not run for longer than the lease lives (a paused process) cannot
+    // tell whether another worker drove the account meanwhile (a wiped store hides it): it tries
+    // again after half a TTL, so that a live holder, renewing every third of one, takes the lease
+    // back first; only then is a lease found expired or wiped taken as this worker's own.
+    if (stalled) {
+      this.schedule(this.ttlMs / 2, () => this.renew());
       return;
     }
     // Expired (say, during an outage), taken, or the store lost its data. If the next token is

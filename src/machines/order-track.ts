@@ -53,6 +53,18 @@ export function newOrderTrack(role: OrderRole, clientOrderId: ClientOrderId, sid
   };
 }
 
+/**
+ * The track of an order found on the venue by its client order id, sent by an earlier life of
+ * this position that the store forgot: accepted, with the report found.
+ */
+export function foundOrderTrack(
+  role: OrderRole,
+  report: OrderStatusReport & { clientOrderId: ClientOrderId },
+): OrderTrack {
+  const track = newOrderTrack(role, report.clientOrderId, report.side, report.amount);
+  return foldOrderReport({ ...track, send: 'accepted', sentAt: report.receivedAt }, report);
+}
+
 /** Folds an order report into a track: filled only grows, a terminal status never reopens. */
 export function foldOrderReport(track: OrderTrack, report: OrderStatusReport): OrderTrack {
   const prev = track.report;

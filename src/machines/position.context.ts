@@ -6,7 +6,7 @@
  * (the verdicts) in `position.verdicts.ts`; the stops in `protection.ts`.
  */
 import { gt, sub } from '../domain/decimal.js';
-import { compareTiming } from '../domain/freshness.js';
+import { compareTiming, sourceLags, supersedes } from '../domain/freshness.js';
 import type { PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Market } from '../domain/market.js';
@@ -98,6 +98,11 @@ export interface PositionContext {
   readonly recheckUntil?: number | undefined;
   /** When a report first showed an over-fill (it is reduced once a later read confirms it). */
   readonly overFillSince?: number | undefined;
+  /**
+   * The entry's fill as position reports proved it when the machine acted on it (`noteEntryProven`):
+   * filled only grows, so a later report of the position (its stop fired, say) never unproves it.
+   */
+  readonly entryProven?: number | undefined;
   /** A restored send: a lookup that finds nothing is conclusive only from this local time on. */
   readonly resumeAfter?: number | undefined;
   /** Absolute deadline of the current waiting state, and when it was armed. */
@@ -217,7 +222,12 @@ export function positionReportChanges(ctx: PositionContext, report: PositionStat
     : { live, lastNonFlat, seenAt, liveSeenAt, overFillSince };
 }
 
-/** When the over-fill `live` shows was first seen (kept while it lasts), or `undefined` when it shows none. */
+/**
+ * When the over-fill `live` shows was first seen (kept while it lasts), or `undefined` when it
+ * shows none. Like a fill, an over-fill counts only from a report of a later state than the
+ * baseline's: a REST read lagging behind it may show a position that was closed before this
+ * one began (seed 819, --bursts), never this position's over-fill.
+ */
 function overFillStart(ctx: PositionContext, live: PositionStatusReport | undefined): number | undefined {
   if (live === undefined || live.side !== ctx.spec.intent.side) return undefined;
   const base = ctx.baseline?.side === ctx.spec.intent.side ? ctx.baseline.size : 0;
@@ -225,6 +235,8 @@ function overFillStart(ctx: PositionContext, live: PositionStatusReport | undefi
   // size not above the intent cannot be an over-fill.
   if (base === 0 && live.size <= ctx.spec.intent.amount) return undefined;
   if (!gt(sub(live.size, base), ctx.spec.intent.amount)) return undefined;
+  const since = ctx.baseline?.timing;
+  if (since !== undefined && !supersedes(live, since, sourceLags(ctx.spec.settings.restLagMs))) return undefined;
   return ctx.overFillSince ?? live.receivedAt;
 }
 

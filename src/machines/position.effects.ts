@@ -26,6 +26,12 @@ export interface PrepareEntryOutput {
    * an idempotency key whose earlier position the store forgot. It is verified, never sent again.
    */
   readonly found?: OrderStatusReport | undefined;
+  /**
+   * With `found`: the position's other orders the venue knows (its stops, closes and
+   * reductions, each found by its client order id), which the position takes over so that no
+   * client order id of its earlier life is sent again.
+   */
+  readonly foundOrders?: readonly OrderStatusReport[] | undefined;
 }
 
 /**

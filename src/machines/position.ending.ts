@@ -73,14 +73,14 @@ export function orphanAlertState() {
         actions: assign({ orphanFrom: undefined, reason: undefined, attempts: 0 }),
       },
       {
-        guard: and(['orphanFromEntry', 'entryHeld', 'hasStop']),
+        guard: and(['orphanFromEntry', 'entryHeld', 'firstStopDue']),
         target: 'protecting',
-        actions: assign({ orphanFrom: undefined, reason: undefined }),
+        actions: [assign({ orphanFrom: undefined, reason: undefined }), 'noteEntryProven'],
       },
       {
         guard: and(['orphanFromEntry', 'entryHeld']),
         target: 'open',
-        actions: assign({ orphanFrom: undefined, reason: undefined }),
+        actions: [assign({ orphanFrom: undefined, reason: undefined }), 'noteEntryProven'],
       },
       {
         guard: and(['orphanFromEntry', 'entryDead', not('stopOutstanding')]),

@@ -33,6 +33,7 @@ import {
   queryLoop,
   sendThrew,
   sent,
+  takeOverFound,
   verdictReason,
 } from './position.steps.js';
 import { initialContext } from './position.start.js';
@@ -60,8 +61,8 @@ export const FINAL_STATES: readonly PositionStateName[] = ['closed', 'failed'];
 /** While the entry's fate is open: filled → protect (or open), dead (zero fill) → failed. */
 const entryDecided = positionSetup.createStateConfig({
   always: [
-    { guard: and(['entryFilled', 'hasStop']), target: '#position.protecting' },
-    { guard: 'entryFilled', target: '#position.open' },
+    { guard: and(['entryFilled', 'firstStopDue']), target: '#position.protecting', actions: 'noteEntryProven' },
+    { guard: 'entryFilled', target: '#position.open', actions: 'noteEntryProven' },
     {
       guard: 'entryDead',
       target: '#position.failed',
@@ -72,8 +73,8 @@ const entryDecided = positionSetup.createStateConfig({
 
 /** At the deadline, a proven partial fill is a position of that size. */
 const partialAtDeadline = [
-  { guard: and(['entryPartial', 'hasStop']), target: '#position.protecting' },
-  { guard: 'entryPartial', target: '#position.open' },
+  { guard: and(['entryPartial', 'firstStopDue']), target: '#position.protecting', actions: 'noteEntryProven' },
+  { guard: 'entryPartial', target: '#position.open', actions: 'noteEntryProven' },
 ] as const;
 
 export const positionMachine = positionSetup.createMachine({
@@ -107,7 +108,10 @@ export const positionMachine = positionSetup.createMachine({
                   const entry = { ...context.entry, send: 'accepted' as const, sentAt: event.output.at };
                   return {
                     ...foldEvidence(
-                      { ...context, entry, baseline: event.output.baseline },
+                      takeOverFound(
+                        { ...context, entry, baseline: event.output.baseline },
+                        event.output.foundOrders ?? [],
+                      ),
                       { at: event.output.at, order: event.output.found, position: undefined, failures: [] },
                     ),
                     deadline: event.output.at + context.spec.settings.timeoutMs,

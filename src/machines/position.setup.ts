@@ -20,6 +20,7 @@ import type {
 import type { PositionEvent, PositionInput } from './position.events.js';
 import {
   entryVerdict,
+  filledAmount,
   flatProven,
   flatUnproven,
   flipped,
@@ -29,6 +30,7 @@ import {
 } from './position.verdicts.js';
 import {
   currentStop,
+  firstStopDue,
   newStopDue,
   protectionGivenUp,
   stopBudgetSpent,
@@ -101,6 +103,11 @@ export const positionSetup = setup({
     cancelOrder: fromPromise<CancelOrderOutput, CancelOrderInput>(notProvided('cancelOrder')),
   },
   actions: {
+    /** The entry's fill the evidence proves now is kept (see `entryProven`), once the machine acts on it. */
+    noteEntryProven: assign(({ context }) => {
+      const amount = filledAmount(context);
+      return gt(amount, context.entryProven ?? 0) ? { entryProven: amount } : {};
+    }),
     /** Raise an alert; the wiring hands it to the alert sink. */
     raiseAlert: (_args, _params: AlertDraft) => {},
     // Each assigns only the fields the report changes (it runs for every stream report).
@@ -201,7 +208,7 @@ export const positionSetup = setup({
     },
     entryDead: ({ context }) => entryVerdict(context).kind === 'dead',
     entryFateKnown: ({ context }) => entryVerdict(context).kind !== 'none',
-    hasStop: ({ context }) => context.spec.intent.stopLoss !== undefined,
+    firstStopDue: ({ context }) => firstStopDue(context),
     closeRequested: ({ context }) => closeActive(context),
     flatProven: ({ context }) => flatProven(context),
     stopOutstanding: ({ context }) => stopOutstanding(context),

@@ -4,8 +4,10 @@
  * loop of a waiting state.
  */
 import { assign } from 'xstate';
+import { parseClientOrderId } from '../domain/client-order-id.js';
 import type { OrderRequest } from '../domain/order-request.js';
-import { isOutstanding, lastTrack, type OrderTrack } from './order-track.js';
+import type { OrderStatusReport } from '../domain/reports.js';
+import { foundOrderTrack, isOutstanding, lastTrack, type OrderTrack } from './order-track.js';
 import { applyOrderReport, applyPositionReport, seen, type PositionContext } from './position.context.js';
 import type { QueryEvidenceInput, QueryEvidenceOutput, SendOrderOutput } from './position.effects.js';
 import { positionSetup } from './position.setup.js';
@@ -22,6 +24,26 @@ export function orderRequestOf(ctx: PositionContext, t: OrderTrack, triggerPrice
     reduceOnly: t.role !== 'entry',
     ...(triggerPrice === undefined ? {} : { triggerPrice }),
   };
+}
+
+/**
+ * The orders of this position's earlier life found on the venue (a keyed intent the store
+ * forgot), taken over as its stops, closes and reductions: their client order ids are never
+ * sent again, the next of each kind is numbered after them, and a stop found resting protects
+ * the position (see docs/architecture.md, Persistence and ownership).
+ */
+export function takeOverFound(ctx: PositionContext, orders: readonly OrderStatusReport[]): PositionContext {
+  const lists = { stops: [...ctx.stops], closes: [...ctx.closes], excess: [...ctx.excess] };
+  const known = new Set([...lists.stops, ...lists.closes, ...lists.excess].map((t) => t.clientOrderId));
+  for (const o of orders) {
+    const cid = o.clientOrderId;
+    const parsed = cid === undefined ? undefined : parseClientOrderId(cid);
+    if (cid === undefined || parsed?.position !== ctx.spec.id || parsed.role === 'entry' || known.has(cid)) continue;
+    known.add(cid);
+    const list = parsed.role.startsWith('stop') ? 'stops' : parsed.role.startsWith('close') ? 'closes' : 'excess';
+    lists[list].push(foundOrderTrack(parsed.role, { ...o, clientOrderId: cid }));
+  }
+  return { ...ctx, ...lists };
 }
 
 /** Applies a send outcome to a track (the reply's report, if any, is folded by `foldAck`). */

@@ -53,7 +53,10 @@ export function entryVerdict(ctx: PositionContext): EntryVerdict {
   // The order's own terminal report is the truth of what it filled. Before that, a position
   // change counts, but never as more than the intent asked for (the rest is someone else's,
   // or an over-fill that `open` reduces with an alert).
-  const byPosition = terminal ? 0 : min(positionEvidence(ctx), ctx.spec.intent.amount);
+  const proven = positionEvidence(ctx);
+  const byPosition = terminal
+    ? 0
+    : min(gt(ctx.entryProven ?? 0, proven) ? (ctx.entryProven ?? 0) : proven, ctx.spec.intent.amount);
   const amount = gt(byPosition, byOrder) ? byPosition : byOrder;
   if (gt(amount, 0) && (terminal || gte(amount, ctx.spec.intent.amount))) return { kind: 'filled', amount };
   if (gt(amount, 0)) return { kind: 'partial', amount };
@@ -126,15 +129,19 @@ export function excessToReduce(ctx: PositionContext): number {
 
 /**
  * Someone else turned the position around: the freshest report shows the other side. From
- * the stream that is the venue's word; from REST only when the read was received at least
- * `restLagMs` after the entry left and the other side is not the baseline's (a lagging read
- * of what was there before the entry never counts).
+ * the stream that is the venue's word; from REST when the read shows a state the venue changed
+ * after the entry's own last report (a strictly later venue time: a position's venue time is
+ * when it last changed), or when it was received at least `restLagMs` after the entry left and
+ * the other side is not the baseline's (a lagging read of what was there before the entry never
+ * counts). The venue time is what a restored position has: when its entry left is not known.
  */
 export function flipped(ctx: PositionContext): boolean {
   const live = ctx.live;
   if (live === undefined || !gt(live.size, 0) || live.side === undefined || live.side === ctx.spec.intent.side)
     return false;
   if (live.source === 'stream') return true;
+  const entryTime = ctx.entry.report?.venueTime;
+  if (entryTime !== undefined && live.venueTime !== undefined && live.venueTime > entryTime) return true;
   const sentAt = ctx.entry.sentAt;
   return (
     sentAt !== undefined && live.receivedAt - sentAt >= ctx.spec.settings.restLagMs && ctx.baseline?.side !== live.side

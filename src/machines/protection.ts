@@ -23,7 +23,7 @@ import { isTransientRefusal } from '../domain/outcome.js';
 import type { ReportSource, ReportTiming } from '../domain/reports.js';
 import { isOutstanding, lastTrack, provenFilled, trackFate, type OrderTrack } from './order-track.js';
 import type { PositionContext } from './position.context.js';
-import { filledAmount, flatProven, ownHolding } from './position.verdicts.js';
+import { filledAmount, flatProven, flipped, ownHolding } from './position.verdicts.js';
 
 /** Placements in all, transient refusals included, before posguard stops trying and alerts. */
 export const MAX_STOP_ATTEMPTS = 50;
@@ -139,13 +139,24 @@ export function newStopDue(ctx: PositionContext): boolean {
     stopOutstanding(ctx) ||
     !wantsStop(ctx) ||
     stopBudgetSpent(ctx) ||
-    stopRefused(ctx)
+    stopRefused(ctx) ||
+    flipped(ctx)
   )
     return false;
   const t = currentStop(ctx);
   if (t === undefined) return true;
   if (transientlyRefused(t)) return ctx.seenAt >= (t.retryAt ?? 0);
   return stopGoneUnderLivePosition(ctx);
+}
+
+/**
+ * The entry is proven and its first stop is due: the intent asked for one, no stop of this
+ * position is known yet (a position re-found on the venue takes over the stops it finds there,
+ * and `open` replaces them by the rules above), and no report shows the position turned around
+ * by someone else (a stop against it would be on the wrong side: `open` alerts instead).
+ */
+export function firstStopDue(ctx: PositionContext): boolean {
+  return ctx.spec.intent.stopLoss !== undefined && ctx.stops.length === 0 && !flipped(ctx);
 }
 
 /** A stop is wanted but none may be placed (budget spent) and none is on the venue. */

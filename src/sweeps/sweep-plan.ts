@@ -5,7 +5,10 @@
  * from the freshest report of its symbol. A stop of posguard's whose position is not live
  * (quarantined, forgotten) is alerted, and cancelled when the freshest report positively shows
  * its symbol flat: it protects nothing and could close a later position (see
- * docs/architecture.md, Protection). The runner (`sweep.ts`) only carries the commands out.
+ * docs/architecture.md, Protection). A position whose size or side differs from the venue's
+ * read is alerted and handed the read, which it judges by its own freshness rules (a stream
+ * message lost without a gap is caught up here: a position closed by hand goes flat and cancels
+ * its stop). The runner (`sweep.ts`) only carries the commands out.
  *
  * @example
  * planSweep(findings, view, 'adopt') // [{ kind: 'adopt', report, alert: { kind: 'orphan', … } }]
@@ -31,6 +34,14 @@ export type SweepCommand =
       readonly kind: 'adopt' | 'flatten';
       readonly alert: AlertDraft;
       readonly subject: SweepSubject;
+      readonly report: PositionStatusReport;
+    }
+  /** Alert, then hand the venue's read of its symbol to a position that differs from it. */
+  | {
+      readonly kind: 'tell';
+      readonly alert: AlertDraft;
+      readonly subject: SweepSubject;
+      readonly positionId: PositionId;
       readonly report: PositionStatusReport;
     }
   /** Alert, then cancel a leftover stop on a symbol proven flat. */
@@ -69,6 +80,8 @@ export function planSweep(
           clientOrderId: f.clientOrderId,
         };
       }
+      if ((f.kind === 'sizeMismatch' || f.kind === 'sideMismatch') && flat !== undefined)
+        return { kind: 'tell', alert, subject, positionId: f.positionId, report: flat };
       return { kind: 'alert', alert, subject };
     }
     const alert: AlertDraft = { kind: 'orphan', message: `${describeFinding(f)}; ${POLICY_TEXT[policy]}` };

@@ -32,6 +32,8 @@ export interface SweepActions {
   adopt(report: PositionStatusReport): Promise<PositionId>;
   /** Adopts an orphan and closes it reduce-only through its position actor. */
   flatten(report: PositionStatusReport): Promise<PositionId>;
+  /** Hands a read of the venue to a position, as evidence it judges like its own reads. */
+  tell(positionId: PositionId, report: PositionStatusReport): void;
   /** Cancels a leftover stop (fenced); answers what became of it. */
   cancelStop(symbol: string, clientOrderId: string): Promise<string>;
 }
@@ -98,6 +100,10 @@ export async function runSweep(kind: SweepKind, ctx: SweepContext): Promise<Swee
 async function carryOut(c: SweepCommand, ctx: SweepContext): Promise<string> {
   ctx.actions.raise(c.alert, c.subject);
   if (c.kind === 'alert') return 'alerted';
+  if (c.kind === 'tell') {
+    ctx.actions.tell(c.positionId, c.report);
+    return 'alerted; the read was handed to the position';
+  }
   if (c.kind === 'cancelStop') {
     return ctx.actions
       .cancelStop(c.subject.symbol ?? '', c.clientOrderId)

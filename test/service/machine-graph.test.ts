@@ -32,7 +32,7 @@ describe('the drawn machine', () => {
       ]),
     );
     expect(edge('verifying', 'protecting')?.transitions.map(transitionText)).toContain(
-      'always [entryFilled and hasStop]',
+      'always [entryFilled and firstStopDue]',
     );
     expect(edge('verifying', 'unknown')?.transitions.map(transitionText)).toEqual(['after untilDeadline']);
     expect(edge('verifyingClosed', 'closed')?.transitions.map(transitionText)).toEqual([

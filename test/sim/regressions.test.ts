@@ -137,19 +137,21 @@ describe('regressions found by the simulation', () => {
     });
   });
 
-  // Found with the incident bursts (npm run sim -- --bursts): seeds 59, 259, 334. Not fixed: the
-  // closes and the stop are planned from a REST report that lags beyond restLagMs (or, after a
-  // restart, before the flip is seen) — a change in how the position machine judges the live
-  // report it closes from (position.close-rules.ts, protection.ts), too deep to make safely here.
-  // Every such order is reduce-only and the venue refuses it: nothing doubled, but the invariant
-  // says a close is sent opposite the live position.
-  it.skip('under REST lag beyond restLagMs, no close is sent against a position another program turned long (seed 259, --bursts): unfixed, see above', async () => {
-    await expectClean({
+  // Found with the incident bursts (npm run sim -- --bursts): seeds 59, 259, 334. Seed 59: a
+  // position restored after a kill placed its stop from the entry's fill without judging the
+  // position read beside it, which showed the flip (fixed: no first stop against a flipped
+  // position, and a REST read the venue changed after the entry's fill shows a flip). Seed 259:
+  // REST lagging beyond restLagMs while the stream was down, another program turned the short
+  // long; no source of posguard's could show it, so the stop and closes planned from the best
+  // read were reduce-only buys the venue refused. A checker false positive: the checker now
+  // judges a refused order against what any source could show (test/sim/checker.test.ts).
+  it('under REST lag beyond restLagMs with the stream down, every close is reduce-only and right for all any source showed; the flip ends alerted (seed 259, --bursts)', async () => {
+    const trail = await expectClean({
       seed: 259,
       accounts: ['a2'],
       orphanPolicy: 'adopt',
       onFailure: 'rollback',
-      endsAt: 39_581,
+      endsAt: 61_542,
       steps: [
         {
           at: 28_632,
@@ -184,9 +186,12 @@ describe('regressions found by the simulation', () => {
         { at: 39_580, kind: 'other', action: 'plant', account: 'a2', symbol: 'AVL/USDT:USDT', fraction: 1 },
       ],
     });
+    // Every order of posguard's after the entry was reduce-only; the position ends alerted, the side it holds named.
+    expect(trail.filter((l) => l.includes('venue.request') && l.includes('-c') && l.includes(',false,'))).toEqual([]);
+    expect(trail.find((l) => l.includes(' end '))).toMatch(/:orphanAlert:/);
   });
 
-  it.skip('a position restored after a kill sends no stop against a position another program flipped meanwhile (seed 59, --bursts): unfixed, see above', async () => {
+  it('a position restored after a kill sends no stop against a position another program flipped meanwhile (seed 59, --bursts)', async () => {
     await expectClean({
       seed: 59,
       accounts: ['a1'],
@@ -210,16 +215,12 @@ describe('regressions found by the simulation', () => {
     });
   });
 
-  // Found by the 10,000-seed soak; not fixed (both in the lease and resume logic of the guard's
-  // core, too deep to change safely here):
-  // - seed 1238: the store is wiped while a standby worker waits; it takes the account from the
-  //   empty store, the bot retries its keyed intent, the position (same id, derived from the key)
-  //   finds its entry on the venue and places its stop again under the same client order id (-s1).
-  // - seed 8677: a worker stalled while another took the account wakes after a wipe, takes the
-  //   lease back as if it had held it all along (the wiped path of AccountLease.renew) and raises
-  //   orphan alerts for the position the other worker opened.
-  it.skip('a keyed position re-found after a wipe sends no stop client order id twice (seed 1238): unfixed, see above', async () => {
-    await expectClean({
+  // Found by the 10,000-seed soak (seeds 1238, 6378, 6889): a keyed intent retried after the
+  // store forgot its position gets the same position id (from the key), finds its entry on the
+  // venue and used to place its stop again under the same client order id (-s1). A re-found
+  // position now looks its earlier orders up by client order id and takes them over.
+  it('a keyed position re-found after a wipe sends no stop client order id twice (seed 1238)', async () => {
+    const trail = await expectClean({
       seed: 1238,
       accounts: ['a2'],
       orphanPolicy: 'flatten',
@@ -242,9 +243,103 @@ describe('regressions found by the simulation', () => {
         { at: 12_770, kind: 'storeWipe' },
       ],
     });
+    // The retry re-found the position (flattened meanwhile as an orphan by the policy): its stop was sent once.
+    expect(trail.filter((l) => l.includes('venue.request') && l.includes('-s1"'))).toHaveLength(1);
   });
 
-  it.skip('a worker that lost the account while stalled does not take it back after a wipe (seed 8677): unfixed, see above', async () => {
+  it('a keyed position re-found after a wipe and a restart takes over its resting stop instead of placing it again (seed 6889)', async () => {
+    const trail = await expectClean({
+      seed: 6889,
+      accounts: ['a1'],
+      orphanPolicy: 'alert',
+      onFailure: 'rollback',
+      endsAt: 40_713,
+      steps: [
+        {
+          at: 33_562,
+          kind: 'intent',
+          n: 1,
+          account: 'a1',
+          symbol: 'ETH/USDT:USDT',
+          side: 'buy',
+          amount: 0.05,
+          stopPct: 7,
+          key: 'bot-6889-1',
+          retryAfterMs: 9_941,
+        },
+        { at: 39_009, kind: 'storeWipe' },
+        { at: 39_021, kind: 'kill', worker: 'w1' },
+        { at: 40_712, kind: 'restart', worker: 'w1' },
+      ],
+    });
+    expect(trail.find((l) => l.includes(' end '))).toMatch(/:open:0\.05/);
+  });
+
+  it('a keyed position re-found after a wipe, its orphan flattened by the policy meanwhile, sends nothing again (seed 6378)', async () => {
+    await expectClean({
+      seed: 6378,
+      accounts: ['a1'],
+      orphanPolicy: 'flatten',
+      onFailure: 'rollback',
+      endsAt: 59_524,
+      steps: [
+        {
+          at: 56_439,
+          kind: 'intent',
+          n: 1,
+          account: 'a1',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 97,
+          stopPct: 1,
+          key: 'bot-6378-1',
+          retryAfterMs: 11_777,
+        },
+        { at: 57_543, kind: 'storeWipe' },
+        { at: 57_841, kind: 'kill', worker: 'w1' },
+        { at: 59_523, kind: 'restart', worker: 'w1' },
+      ],
+    });
+  });
+
+  // Found by the 10,000-seed soak (seeds 5582, 7106): the stream lost the messages of a manual
+  // close (no gap to notice); the reconciliation saw the symbol flat and only alerted, so the
+  // position stayed open and its stop rested on a flat symbol. The sweep now hands its read to
+  // the position, which judges it like its own and closes, cancelling its stop.
+  it('a position closed by hand while the stream lost the messages is closed from the reconciliation, its stop cancelled (seed 5582)', async () => {
+    await expectClean({
+      seed: 5582,
+      accounts: ['a1'],
+      orphanPolicy: 'flatten',
+      onFailure: 'rollback',
+      endsAt: 103_060,
+      steps: [
+        {
+          at: 9_087,
+          kind: 'intent',
+          n: 1,
+          account: 'a1',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 32,
+          stopPct: 5,
+        },
+        {
+          at: 82_553,
+          kind: 'fault',
+          fault: 'streamDrop',
+          rule: { fault: { kind: 'streamDrop' }, when: { calls: 4 }, account: 'a1' },
+        },
+        { at: 103_059, kind: 'other', action: 'manualClose', account: 'a1', symbol: 'AVL/USDT:USDT', fraction: 1 },
+      ],
+    });
+  });
+
+  // Found by the 10,000-seed soak (seed 8677): a worker stalled while another took the account
+  // woke after a wipe and took the lease back as if it had held it all along (the wiped path of
+  // AccountLease.renew), raising orphan alerts for the position the other worker opened. A worker
+  // whose timers did not run for longer than the lease lives now lets the account go instead.
+  it('a worker that lost the account while stalled does not take it back after a wipe (seed 8677)', async () => {
     await expectClean({
       seed: 8677,
       accounts: ['a1'],
@@ -257,6 +352,180 @@ describe('regressions found by the simulation', () => {
         { at: 41_700, kind: 'intent', n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'sell', amount: 0.01 },
         { at: 49_106, kind: 'storeWipe' },
         { at: 50_170, kind: 'wake', worker: 'w1' },
+      ],
+    });
+  });
+
+  it('a standby refused for its rate limit while it tries to take an account whose holder died says so, and that is no false alert (seed 321, --bursts)', async () => {
+    await expectClean({
+      seed: 321,
+      accounts: ['a1'],
+      orphanPolicy: 'adopt',
+      onFailure: 'rollback',
+      endsAt: 81_722,
+      steps: [
+        { at: 4_263, kind: 'restart', worker: 'w2' },
+        {
+          at: 16_702,
+          kind: 'fault',
+          fault: 'rateLimited',
+          rule: { fault: { kind: 'rateLimited', retryAfterMs: 103 }, when: { calls: 3 }, account: 'a1' },
+        },
+        { at: 20_657, kind: 'kill', worker: 'w1' },
+        {
+          at: 23_747,
+          kind: 'fault',
+          fault: 'rateLimited',
+          rule: { fault: { kind: 'rateLimited', retryAfterMs: 2_363 }, when: { calls: 3 }, account: 'a1' },
+        },
+        { at: 81_721, kind: 'restart', worker: 'w1' },
+      ],
+    });
+  });
+
+  // Found with the incident bursts (seed 819): a position closed, then REST lagging beyond
+  // restLagMs with the stream down; a new intent on the symbol read the closed position's size in
+  // the lagging REST reads and took it for an over-fill of its own, which it cut out of itself
+  // (reduce-only). An over-fill now counts only from a report of a later state than the baseline.
+  it('a REST read lagging behind the baseline is no over-fill of a new position on the symbol (seed 819, --bursts)', async () => {
+    const trail = await expectClean({
+      seed: 819,
+      accounts: ['a1'],
+      orphanPolicy: 'adopt',
+      onFailure: 'alert',
+      endsAt: 109_901,
+      steps: [
+        {
+          at: 41_530,
+          kind: 'intent',
+          n: 4,
+          account: 'a1',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 154,
+          stopPct: 1,
+        },
+        { at: 63_976, kind: 'close', n: 4 },
+        {
+          at: 64_875,
+          kind: 'fault',
+          fault: 'restLagBeyond',
+          rule: { fault: { kind: 'restLag', ms: 15_211 }, account: 'a1' },
+          forMs: 21_438,
+        },
+        {
+          at: 64_875,
+          kind: 'fault',
+          fault: 'disconnect',
+          rule: { fault: { kind: 'disconnect' }, account: 'a1' },
+          forMs: 24_870,
+        },
+        {
+          at: 66_240,
+          kind: 'intent',
+          n: 2,
+          account: 'a1',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 68,
+          stopPct: 3,
+        },
+      ],
+    });
+    expect(trail.find((l) => l.includes(' end '))).toMatch(/:open:68/);
+  });
+
+  // Found with the incident bursts (seed 906): an entry proven filled by the position reports
+  // alone (its order not yet indexed, the stream down) was unproven when its stop fired and the
+  // position went flat: the position stayed `open` at size 0 and never closed. What position
+  // reports proved of the entry is now kept once the machine acts on it.
+  it('a fill proven only by position reports stays proven when the stop fires: the position ends closed (seed 906, --bursts)', async () => {
+    const trail = await expectClean({
+      seed: 906,
+      accounts: ['a2'],
+      orphanPolicy: 'alert',
+      onFailure: 'rollback',
+      endsAt: 78_110,
+      steps: [
+        {
+          at: 36_661,
+          kind: 'fault',
+          fault: 'minimalCreateReply',
+          rule: { fault: { kind: 'minimalCreateReply' }, when: { calls: 1 }, account: 'a2' },
+        },
+        {
+          at: 36_661,
+          kind: 'fault',
+          fault: 'disconnect',
+          rule: { fault: { kind: 'disconnect' }, account: 'a2' },
+          forMs: 19_480,
+        },
+        {
+          at: 36_661,
+          kind: 'fault',
+          fault: 'orderIndexDelay',
+          rule: { fault: { kind: 'orderIndexDelay', ms: 19_673 }, when: { calls: 1 }, account: 'a2' },
+        },
+        {
+          at: 36_662,
+          kind: 'intent',
+          n: 0,
+          account: 'a2',
+          symbol: 'ETH/USDT:USDT',
+          side: 'buy',
+          amount: 0.02,
+          stopPct: 4,
+          key: 'bot-906-0',
+          retryAfterMs: 6_951,
+        },
+        { at: 78_109, kind: 'gap', symbol: 'ETH/USDT:USDT', pct: -7 },
+      ],
+    });
+    expect(trail.find((l) => l.includes(' end '))).toMatch(/:closed:0/);
+  });
+
+  // Found with the incident bursts (seed 1442, seeds 501–2500): not fixed. REST lags 18.9 s
+  // (beyond restLagMs) from just before a keyed intent; its entry fills; the store is wiped and
+  // the worker killed and restarted (nothing in memory, no claim, no journal). The bot retries the
+  // key: the position (same id, from the key) looks its entry up by client order id once before
+  // sending (position.wiring.ts, prepareEntry) — the lagging read shows a state before the entry
+  // existed, so "not found"; the positions read is just as old (flat), and the stream shows no
+  // change since the restart. No source could show the earlier send, so the entry's id is sent
+  // again: the simulated venue (Bybit's rule) refuses the duplicate, but Binance accepts a filled
+  // order's id again, so this could double a position there. A fix needs a rule for when "not
+  // found" may be believed after a store that lost its data (say, a keyed intent the store does
+  // not know is sent only after a look-up the venue answers for a time after the key's first
+  // use), which is a design change beyond this pass.
+  it.skip('a keyed intent retried after a wipe and a restart, with REST lagging beyond restLagMs, does not send its entry again (seed 1442, --bursts): unfixed, see above', async () => {
+    await expectClean({
+      seed: 1442,
+      accounts: ['a1'],
+      orphanPolicy: 'alert',
+      onFailure: 'rollback',
+      endsAt: 95_695,
+      steps: [
+        {
+          at: 36_668,
+          kind: 'fault',
+          fault: 'restLagBeyond',
+          rule: { fault: { kind: 'restLag', ms: 18_921 }, account: 'a1' },
+          forMs: 20_551,
+        },
+        {
+          at: 36_669,
+          kind: 'intent',
+          n: 0,
+          account: 'a1',
+          symbol: 'AVL/USDT:USDT',
+          side: 'sell',
+          amount: 92,
+          stopPct: 7,
+          key: 'bot-1442-0',
+          retryAfterMs: 18_517,
+        },
+        { at: 37_375, kind: 'storeWipe' },
+        { at: 38_185, kind: 'kill', worker: 'w1' },
+        { at: 39_600, kind: 'restart', worker: 'w1' },
       ],
     });
   });

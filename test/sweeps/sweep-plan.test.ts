@@ -51,14 +51,34 @@ describe('planSweep (pure)', () => {
   });
 
   it('a difference is a mismatch alert with its kind as the topic, about its position', () => {
-    const f: Finding = { kind: 'sizeMismatch', positionId: P1, symbol: AVL, local: 43, venue: 20 };
+    const f: Finding = { kind: 'missingStop', positionId: P1, symbol: AVL };
     expect(planSweep([f], view, 'flatten')).toEqual([
       {
         kind: 'alert',
-        alert: { kind: 'mismatch', topic: 'sizeMismatch', message: expect.stringContaining('believes 43') },
+        alert: {
+          kind: 'mismatch',
+          topic: 'missingStop',
+          message: expect.stringContaining('without its protective stop'),
+        },
         subject: { symbol: AVL, positionId: P1 },
       },
     ]);
+  });
+
+  it('a size or side that differs from the read is alerted and the read handed to the position (seeds 5582, 7106: a manual close the stream lost)', () => {
+    const f: Finding = { kind: 'sizeMismatch', positionId: P1, symbol: AVL, local: 43, venue: 20 };
+    expect(planSweep([f], view, 'flatten')).toEqual([
+      {
+        kind: 'tell',
+        alert: { kind: 'mismatch', topic: 'sizeMismatch', message: expect.stringContaining('believes 43') },
+        subject: { symbol: AVL, positionId: P1 },
+        positionId: P1,
+        report,
+      },
+    ]);
+    const side: Finding = { kind: 'sideMismatch', positionId: P1, symbol: AVL, local: 'sell', venue: 'buy' };
+    expect(planSweep([side], view, 'alert').map((c) => c.kind)).toEqual(['tell']);
+    expect(planSweep([f], new Map(), 'alert').map((c) => c.kind)).toEqual(['alert']); // no read of the symbol: nothing to hand
   });
 
   it('keeps the order of the findings, one command each', () => {

@@ -52,7 +52,7 @@ interface GuardLike {
   readonly name?: string;
 }
 
-/** A guard as words: `entryFilled`, `entryFilled and hasStop`, `not stopBudgetSpent`. */
+/** A guard as words: `entryFilled`, `entryFilled and firstStopDue`, `not stopBudgetSpent`. */
 export function describeGuard(guard: unknown): string | undefined {
   if (guard === undefined || guard === null) return undefined;
   if (typeof guard === 'string') return guard;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type * as PositionMachineModule from '../../../src/machines/position.machine.js';
-import { firstViolation } from '../fixed-seeds.js';
+import { BURSTS, FIXED_SEEDS, firstViolation, invariantsOf } from '../fixed-seeds.js';
 
 vi.mock('../../../src/machines/position.machine.js', async (importOriginal) => {
   const real = await importOriginal<typeof PositionMachineModule>();
@@ -20,13 +20,13 @@ vi.mock('../../../src/machines/position.machine.js', async (importOriginal) => {
 });
 
 describe('mutant: a timer turns Unknown into Rejected', () => {
-  // Not caught by the fixed seeds as drawn now: their faults rarely hide a fill or a position
-  // past timeoutMs. With the incident bursts (drawScenario(seed, { incidentBursts: true }))
-  // it is caught (unknown-to-rejected at seed 29 by no-false-rollback), but those seeds also
-  // expose unfixed findings (seeds 59, 259: test/sim/regressions.test.ts), so a violation there
-  // does not prove the mutant. Un-skip once those are fixed and the bursts are in the fixed seeds.
-  it.skip('is caught within the fixed seeds (needs the incident bursts: see above)', async () => {
-    const found = await firstViolation();
+  // Caught only with the incident's weather (an ids-only reply, REST far behind, the stream
+  // down), which hides a fill or a position past timeoutMs: hunted on the fixed seeds drawn with
+  // the bursts, which keep every invariant unmutated (test/sim/seeds.test.ts).
+  it('is caught within the fixed seeds with the incident bursts', async () => {
+    const found = await firstViolation(FIXED_SEEDS, BURSTS);
     expect(found, 'no seed caught the mutant').toBeDefined();
-  }, 240_000);
+    // Seed 29: a filled entry hidden past the deadline is called dead (`failed`).
+    expect(invariantsOf(found)).toContain('no-false-rollback');
+  }, 480_000);
 });
