@@ -401,6 +401,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
             perPositionPolling: options.perPositionPolling === true,
             // A batch gathers asks for at most a quarter of a poll interval: it must not slow the positions' own checks.
             pollWindowMs: Math.min(200, Math.floor(config.verification.feedDownPollMs / 4)),
+            triggerBy: config.protection.triggerBy,
+            reportStaleMs: config.verification.reportStaleMs,
           },
         ),
         clock,
@@ -553,7 +555,9 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       throw new SymbolBusy(account.id, intent.symbol, holder === 'reserved' ? '(being opened)' : holder, state);
     }
     try {
-      checkIntentAgainstMarket(intent, market, await account.port.fetchMarkPrice(intent.symbol));
+      // The ticker's price when fresh (the entry fast path), else fetched (see docs/architecture.md, Request budget).
+      const prices = await account.entryPrices(intent.symbol);
+      checkIntentAgainstMarket(intent, market, prices.mark, prices.trigger);
       if (stopped) throw new GuardStopped();
     } catch (e) {
       account.locks.cancel(reservation);
