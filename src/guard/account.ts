@@ -29,6 +29,8 @@ import { SymbolEvidence } from './symbol-evidence.js';
 import { TickerCache } from '../actors/ticker-cache.js';
 import { baselineFromFeed, priceFromTicker, type TriggerBy } from '../domain/entry-fast-path.js';
 import type { Baseline } from '../domain/reports.js';
+import { checkIntentAgainstMarket, type Intent } from '../domain/intent.js';
+import { InvalidIntent } from '../domain/errors.js';
 import { SymbolLocks } from './symbol-locks.js';
 
 export type PositionActor = Actor<WiredPositionMachine>;
@@ -158,25 +160,31 @@ export class AccountRuntime implements FeedDirectory {
   }
 
   /**
-   * The prices an intent on `symbol` is checked against: the price its stop triggers on and the
-   * mark (for the minimum notional), from the public ticker when the fast path's rule allows it
-   * (`priceFromTicker`), else fetched (the mark). The symbol is watched from now on.
+   * Checks `intent` against its market at the venue's price (`checkIntentAgainstMarket`): the
+   * price its stop triggers on and the mark (for the minimum notional) from the public ticker when
+   * the fast path's rule allows it (`priceFromTicker`), else the mark fetched. An intent is refused
+   * only on a fetched price: one the ticker's price refuses is checked again on a fetch (a tick up
+   * to `reportStaleMs` old may lag a move). The symbol's ticker is watched from now on.
    */
-  async entryPrices(
-    symbol: string,
-  ): Promise<{ readonly mark: number; readonly trigger: { readonly by: TriggerBy; readonly price: number } }> {
-    this.tickers.watch(symbol);
+  async checkIntent(intent: Intent, market: Market): Promise<void> {
+    this.tickers.watch(intent.symbol);
     const choice = priceFromTicker({
       live: this.feedUp,
-      tick: this.tickers.latest(symbol),
+      tick: this.tickers.latest(intent.symbol),
       triggerBy: this.triggerBy,
       reportStaleMs: this.reportStaleMs,
       venueNow: Math.max(this.clock.now(), this.tickers.newestVenueTime),
     });
-    if (choice.kind === 'ticker') return { mark: choice.mark, trigger: { by: this.triggerBy, price: choice.trigger } };
-    // The careful path validates the stop against the mark, whatever it triggers on (the port fetches no last price).
-    const mark = await this.port.fetchMarkPrice(symbol);
-    return { mark, trigger: { by: 'mark', price: mark } };
+    if (choice.kind === 'ticker') {
+      try {
+        checkIntentAgainstMarket(intent, market, choice.mark, { by: this.triggerBy, price: choice.trigger });
+        return;
+      } catch (e) {
+        if (!(e instanceof InvalidIntent)) throw e;
+      }
+    }
+    // The careful path checks the stop against the mark, whatever it triggers on (the port fetches no last price).
+    checkIntentAgainstMarket(intent, market, await this.port.fetchMarkPrice(intent.symbol));
   }
 
   route(r: FeedReport): void {

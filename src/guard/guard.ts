@@ -54,7 +54,7 @@ import {
   UnknownPosition,
 } from '../domain/errors.js';
 import { asAccountId, isPositionId, newPositionId, type PositionId } from '../domain/ids.js';
-import { checkIntentAgainstMarket, parseIntent, type Intent } from '../domain/intent.js';
+import { parseIntent, type Intent } from '../domain/intent.js';
 import { joinFleet, type FlattenStarted } from '../fleet/fleet.js';
 import { closeEveryPosition } from '../fleet/flatten.js';
 import { closeAnswerBefore, type CloseAnswer } from './close-answer.js';
@@ -555,9 +555,8 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       throw new SymbolBusy(account.id, intent.symbol, holder === 'reserved' ? '(being opened)' : holder, state);
     }
     try {
-      // The ticker's price when fresh (the entry fast path), else fetched (see docs/architecture.md, Request budget).
-      const prices = await account.entryPrices(intent.symbol);
-      checkIntentAgainstMarket(intent, market, prices.mark, prices.trigger);
+      // At the ticker's price when fresh (the entry fast path), else a fetched one (see docs/architecture.md, Request budget).
+      await account.checkIntent(intent, market);
       if (stopped) throw new GuardStopped();
     } catch (e) {
       account.locks.cancel(reservation);

@@ -92,6 +92,35 @@ describe('the entry fast path', () => {
     expect((await h.guard.alerts()).filter((a) => a.kind === 'mismatch')).toEqual([]);
   });
 
+  it('refuses an intent only on a fetched price: a stop the ticker refuses (a tick lagging a move) is checked again on a fetch', async () => {
+    h = await primed();
+    // A fresh tick at 0.2 (a long's stop at 0.21 is on the wrong side of it), then the price moves
+    // back to 0.25 with its tick held back on the way.
+    h.sim.setPrice(AVL, 0.2);
+    await h.advance(100);
+    h.sim.faults.set({ fault: { kind: 'tickerDelay', ms: 5_000 } });
+    h.sim.setPrice(AVL, 0.25);
+    await h.advance(100);
+    const { before } = await openCounting(h);
+    expect(before).toEqual(['fetchMarkPrice']);
+  });
+
+  it('refuses a stop that the fetched price refuses too, after checking it there', async () => {
+    h = await primed();
+    h.sim.setPrice(AVL, 0.2);
+    await h.advance(100);
+    const from = h.sim.requests({ account: 'main' }).length;
+    await expect(h.guard.open(withStop)).rejects.toThrow(
+      /stopLoss.*0\.21 must be below the mark price 0\.2 for a long/,
+    );
+    expect(
+      h.sim
+        .requests({ account: 'main' })
+        .slice(from)
+        .map((r) => r.method),
+    ).toEqual(['fetchMarkPrice']);
+  });
+
   it('is not taken while the feed is down: the baseline is read from REST', async () => {
     h = await primed();
     await fastRoundTrip(h);
