@@ -15,6 +15,7 @@ import type { RedisStore } from '../persistence/redis-store.js';
 import { FINAL_STATES, POSITION_STATES, type PositionStateName } from '../machines/position.machine.js';
 import type { Protection } from '../machines/position.queries.js';
 
+/** A position as Redis keeps its row (what any worker, or a client of the fleet, can read of it). */
 export interface StoredRow {
   readonly id: string;
   readonly account: string;
@@ -22,8 +23,10 @@ export interface StoredRow {
   readonly side: string;
   readonly amount: number;
   readonly state: PositionStateName;
+  /** The live size from the freshest report that counts; before one, what the evidence proves filled. */
   readonly size: number;
   readonly reason: string | undefined;
+  /** Whether its stop is working (`protectionOf`, the one answer the API, the dashboard and the metrics use). */
   readonly protection: Protection;
   readonly updatedAt: number;
 }

@@ -1,6 +1,8 @@
 /**
- * Over 300 lines, a known debt (issue 13): lease, admission, restore, sweeps and hand-over of one account
- * are still one class, to be split.
+ * Over 300 lines: the lifecycle of one account on this worker — taken (its lease), retried,
+ * supervised, let go — reads as one sequence of states and is kept together; what it drives
+ * lives beside it: the positions (`account-positions.ts`), the sweeps and adoptions
+ * (`account-sweeps.ts`), restoring and writing back (`account-restore.ts`).
  *
  * Everything one worker runs for one account: the ownership lease (with Redis), the account's
  * supervisor with its feed (`permanent`) and its position actors (`transient`, each quarantined
@@ -14,7 +16,7 @@
  * account's supervisor; snapshots to Redis; alerts. Touches: the port (through the actors), the
  * Redis store.
  */
-import type { InspectionEvent, Snapshot } from 'xstate';
+import type { InspectionEvent } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
@@ -25,38 +27,23 @@ import type { SendGate } from '../actors/send-gate.js';
 import type { PositionSettings } from '../machines/position.context.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import { MemoryJournal, RedisJournal, type Journal } from '../persistence/journal.js';
-import { PositionWriter, type WriterTarget } from '../persistence/position-writer.js';
-import type { SnapshotWrite, Store } from '../persistence/store.js';
-import { stateName } from './registry.js';
+import type { Store } from '../persistence/store.js';
 import { Supervisor, actorChild, describeExit, type SupervisorSpec } from '../supervisors/index.js';
-import { clientOrderId } from '../domain/client-order-id.js';
-import { asClientOrderId } from '../domain/ids.js';
-import { NotOwner, OrphanRefused, SymbolBusy, errorText } from '../domain/errors.js';
-import { sourceLags } from '../domain/freshness.js';
-import { judgeOrphanRead } from '../domain/orphan-read.js';
-import { strayStops } from '../domain/stray-stops.js';
-import type { PositionStatusReport } from '../domain/reports.js';
-import { FINAL_STATES, adoptedContext } from '../machines/position.machine.js';
-import type { PositionInput } from '../machines/position.events.js';
-import { expectsStop } from '../machines/position.queries.js';
-import { initialContext } from '../machines/position.start.js';
-import { versioned } from '../machines/position.migrate.js';
+import { NotOwner, errorText } from '../domain/errors.js';
 import type { AlertDraft } from '../domain/alert.js';
 import { LeaseLost } from '../persistence/store.js';
 import type { AlertSubject } from '../alerts/alert-sink.js';
-import { journalOnlyContext, planRehydration } from './rehydration.js';
-import { writeBack } from './write-back.js';
-import type { LocalPosition, ReconcileSettings } from '../sweeps/reconcile.js';
-import type { SweepScheduler } from '../sweeps/scheduler.js';
-import { runSweep, type OrphanPolicy, type SweepKind, type SweepReport } from '../sweeps/sweep.js';
+import { type SweepKind, type SweepReport } from '../sweeps/sweep.js';
 import type { Random } from '../domain/random.js';
 import type { AccountRuntime } from './account.js';
 import { ActorHost } from './actor-host.js';
 import { AccountLease } from './ownership.js';
-import { positionChild } from './position-child.js';
 import type { PositionRegistry, PositionRow } from './registry.js';
-import { ReservationLost, type Reservation } from './symbol-locks.js';
-import { evictFinal } from '../fleet/eviction.js';
+import { type Reservation } from './symbol-locks.js';
+import { AccountPositions } from './account-positions.js';
+import { rehydrate, restoreStore, type RestoreDeps } from './account-restore.js';
+import { AccountSweeps, type SweepDeps } from './account-sweeps.js';
+import { within } from './within.js';
 
 export interface AccountWorkerDeps {
   readonly runtime: AccountRuntime;
@@ -78,12 +65,7 @@ export interface AccountWorkerDeps {
   readonly onUpdate?: (row: PositionRow) => void;
   /** Told of failures that do not stop anything (a write retried, Redis unreachable). */
   readonly onTrouble: (what: string, error: unknown) => void;
-  readonly sweeps: {
-    readonly scheduler: SweepScheduler;
-    readonly settings: ReconcileSettingsBase;
-    readonly policy: OrphanPolicy;
-    readonly onReport: (report: SweepReport) => Promise<void>;
-  };
+  readonly sweeps: SweepDeps;
   /** A new position id (time and randomness come from the guard). */
   readonly newId: () => PositionId;
   /** Closed when the guard begins to stop: no order leaves after that. */
@@ -100,26 +82,20 @@ export interface AccountWorkerDeps {
 export type LeaseChange =
   { readonly held: true; readonly restored: number; readonly mode: 'one-way' | 'hedge' } | { readonly held: false };
 
-/** Reconciliation settings without the per-market size tolerance. */
-export type ReconcileSettingsBase = Omit<ReconcileSettings, 'sizeTolerance'>;
-
 export class AccountWorker {
   private supervisor: Supervisor | undefined;
   private readonly lease: AccountLease | undefined;
   private readonly machine: WiredPositionMachine;
   private readonly journal: Journal;
-  private readonly writers = new Map<PositionId, PositionWriter>();
-  /** One XState system for the account's position actors (recording their events when they are persisted). */
-  private readonly host: ActorHost;
-  /** Idempotency keys of the positions this worker drives. */
-  readonly keys = new Map<string, PositionId>();
+  /** The positions driven here: their admission, writers and eviction. */
+  private readonly positions: AccountPositions;
+  private readonly sweeps: AccountSweeps;
 
   readonly runtime: AccountRuntime;
 
   constructor(private readonly deps: AccountWorkerDeps) {
     const { runtime, store } = deps;
     this.runtime = runtime;
-    this.host = new ActorHost(deps.clock, store !== undefined, deps.inspect);
     this.journal =
       deps.journal ??
       (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
@@ -134,6 +110,36 @@ export class AccountWorker {
       feedBaseline: (symbol) => runtime.feedBaseline(symbol),
       ...(runtime.poller === undefined ? {} : { evidence: runtime.poller }),
       ...(deps.gate === undefined ? {} : { gate: deps.gate }),
+    });
+    this.positions = new AccountPositions({
+      runtime,
+      machine: this.machine,
+      // One XState system for the account's position actors (recording their events when they are persisted).
+      host: new ActorHost(deps.clock, store !== undefined, deps.inspect),
+      clock: deps.clock,
+      settings: deps.settings,
+      registry: deps.registry,
+      store,
+      onTransition: deps.onTransition,
+      ...(deps.onUpdate === undefined ? {} : { onUpdate: deps.onUpdate }),
+      onTrouble: deps.onTrouble,
+      ...(deps.evictFinalAfterMs === undefined ? {} : { evictFinalAfterMs: deps.evictFinalAfterMs }),
+      supervisor: () => this.supervisor,
+      holder: () => this.holder(),
+    });
+    this.sweeps = new AccountSweeps({
+      runtime,
+      clock: deps.clock,
+      settings: deps.settings,
+      registry: deps.registry,
+      alerts: deps.alerts,
+      journal: this.journal,
+      machine: this.machine,
+      positions: this.positions,
+      sweeps: deps.sweeps,
+      workerId: deps.workerId,
+      newId: deps.newId,
+      owns: () => this.owns(),
     });
     this.lease =
       store === undefined
@@ -162,7 +168,7 @@ export class AccountWorker {
                   );
                 }
               },
-              wiped: (holder) => this.restoreStore(holder),
+              wiped: (holder) => restoreStore(this.restoreDeps(), store, holder),
               unreachable: (e) => deps.onTrouble(`the lease of account ${runtime.id} could not be renewed`, e),
               startFailed: (e, retryInMs) => this.startFailed(e, retryInMs),
             },
@@ -225,18 +231,23 @@ export class AccountWorker {
       await this.activate();
       this.startFailures = 0;
     } catch (e) {
-      this.startFailures += 1;
-      const retryInMs = Math.min(1_000 * 2 ** Math.min(this.startFailures - 1, 10), 60_000);
-      this.startFailed(e, retryInMs);
-      this.retryTimer = this.deps.clock.setTimeout(() => {
-        this.retryTimer = undefined;
-        if (!this.stopping) void this.start();
-      }, retryInMs);
+      this.startFailed(e, this.retryLater());
     }
   }
 
   private startFailures = 0;
   private retryTimer: unknown;
+
+  /** Without Redis, taking the account again is timed here (with Redis, by its lease): 1 s doubling up to 60 s per failure in a row; answers the delay. */
+  private retryLater(): number {
+    this.startFailures += 1;
+    const retryInMs = Math.min(1_000 * 2 ** Math.min(this.startFailures - 1, 10), 60_000);
+    this.retryTimer = this.deps.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.stopping) void this.start();
+    }, retryInMs);
+    return retryInMs;
+  }
   private stopping = false;
   /** Why the account is not driven here now (taking it failed, or its supervisor gave up), while it is retried. */
   unavailable: string | undefined;
@@ -286,34 +297,25 @@ export class AccountWorker {
    * with it).
    */
   async open(reservation: Reservation, id: PositionId, intent: Intent, market: Market): Promise<void> {
-    await this.admit(reservation, this.inputOf(id, intent, market, this.deps.runtime.feedUp));
+    await this.positions.admit(reservation, this.positions.inputOf(id, intent, market, this.deps.runtime.feedUp));
   }
 
-  private inputOf(id: PositionId, intent: Intent, market: Market, feedUp: boolean): PositionInput {
-    const { runtime, clock, settings } = this.deps;
-    return { id, intent, market, hedgeMode: runtime.mode === 'hedge', settings, now: clock.now(), feedUp };
+  /** Idempotency keys of the positions this worker drives. */
+  get keys(): ReadonlyMap<string, PositionId> {
+    return this.positions.keys;
   }
 
-  /**
-   * Admits a position into this account — a new intent, an adopted orphan, a rehydrated one:
-   * its symbol lock is committed to it, its row and idempotency key recorded, its actor
-   * started (from `snapshot` when given). The one way a position enters the account.
-   */
-  private admit(reservation: Reservation, input: PositionInput, snapshot?: Snapshot<unknown>): Promise<void> {
-    const { runtime, registry, clock } = this.deps;
-    if (this.supervisor === undefined) {
-      runtime.locks.cancel(reservation);
-      throw new NotOwner(runtime.id);
-    }
-    try {
-      runtime.locks.commit(reservation, input.id);
-    } catch (e) {
-      if (e instanceof ReservationLost) throw new NotOwner(runtime.id);
-      throw e;
-    }
-    registry.track(input.id, input.intent, clock.now());
-    if (input.intent.idempotencyKey !== undefined) this.keys.set(input.intent.idempotencyKey, input.id);
-    return this.child(input.id, input, snapshot);
+  /** What restoring the account needs (`account-restore.ts`); its alerts fenced by the lease. */
+  private restoreDeps(): RestoreDeps {
+    const { runtime, clock, alerts } = this.deps;
+    return {
+      runtime,
+      clock,
+      machine: this.machine,
+      positions: this.positions,
+      alerts,
+      raise: (draft, subject) => this.raise(draft, subject),
+    };
   }
 
   private holder(): string {
@@ -322,230 +324,23 @@ export class AccountWorker {
     return holder;
   }
 
-  private child(
-    id: PositionId,
-    input: Parameters<typeof positionChild>[1],
-    snapshot?: Snapshot<unknown>,
-  ): Promise<void> {
-    const supervisor = this.supervisor;
-    if (supervisor === undefined) throw new Error(`account ${this.deps.runtime.id} is not driven by this worker`);
-    const { store, clock, runtime } = this.deps;
-    const writer = store === undefined ? undefined : new PositionWriter(new SnapshotSink(this, id), clock);
-    if (writer !== undefined) this.writers.set(id, writer);
-    const made = positionChild(
-      {
-        machine: this.machine,
-        clock,
-        runtime,
-        registry: this.deps.registry,
-        writer,
-        host: this.host,
-        onTransition: this.deps.onTransition,
-        onFinal: this.released,
-        ...(this.deps.onUpdate === undefined ? {} : { onUpdate: this.deps.onUpdate }),
-      },
-      input,
-      snapshot,
-    );
-    supervisor.startChild(made.spec);
-    return made.journalled;
+  /** Runs one sweep of this account now, only while this worker owns it (see `AccountSweeps`). */
+  sweep(kind: SweepKind): Promise<SweepReport> {
+    return this.sweeps.sweep(kind);
   }
 
-  /**
-   * A final position's writer is let go once its last snapshot is written; with Redis, its row
-   * and key leave memory `evictFinalAfterMs` later (Redis answers for it from then on).
-   */
-  private readonly released = (id: PositionId): void => {
-    const writer = this.writers.get(id);
-    void writer?.flushed().then(() => {
-      if (this.writers.get(id) === writer) this.writers.delete(id);
-    });
-    const after = this.deps.evictFinalAfterMs;
-    if (this.deps.store === undefined || after === undefined) return;
-    const timer = this.deps.clock.setTimeout(() => {
-      this.evictions.delete(timer);
-      evictFinal(id, this.deps.registry, this.keys);
-    }, after);
-    this.evictions.add(timer);
-  };
-
-  /** The timers of final positions waiting to leave memory. */
-  private readonly evictions = new Set<unknown>();
-
-  /** Writes a position's snapshot under this worker's lease (its `SnapshotSink` calls it). */
-  saveSnapshot(w: SnapshotWrite): Promise<void> {
-    const store = this.deps.store;
-    if (store === undefined) return Promise.resolve();
-    return store.saveSnapshot(this.deps.runtime.id, this.holder(), {
-      ...w,
-      snapshot: versioned(this.machine.getPersistedSnapshot(w.snapshot as never)),
-    });
-  }
-
-  /** Told by a position's writer that a write failed (it retries by itself). */
-  writeFailed(id: PositionId, error: unknown, attempt: number): void {
-    if (attempt === 1) this.deps.onTrouble(`position ${id} could not be saved; retrying`, error);
-  }
-
-  /**
-   * Runs one sweep of this account now, only while this worker owns it: the lease is checked
-   * in Redis first, so a worker that lost it without noticing yet does not act on its stale view.
-   */
-  async sweep(kind: SweepKind): Promise<SweepReport> {
-    const { runtime, clock, sweeps } = this.deps;
-    if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check())))
-      throw new NotOwner(runtime.id);
-    const report = await runSweep(kind, {
-      account: runtime.id,
-      port: runtime.sweepPort,
-      now: () => clock.now(),
-      local: () => this.localView(),
-      known: () => runtime.evidence.all(),
-      settings: {
-        ...sweeps.settings,
-        sizeTolerance: Math.min(...[...runtime.markets.values()].map((m) => m.amountStep), 1),
-      },
-      policy: sweeps.policy,
-      runId: () => `${kind}-${this.newRunId()}`,
-      worker: this.deps.workerId,
-      actions: {
-        raise: (draft, subject) => this.deps.alerts.raise(draft, { account: runtime.id, ...subject }),
-        adopt: (report) => this.adopt(report),
-        flatten: async (report) => {
-          const id = await this.adopt(report);
-          runtime.actors.get(id)?.send({ type: 'CLOSE', reason: 'flatten' });
-          return id;
-        },
-        cancelStop: async (symbol, cid) => {
-          await this.journal.fence(`cancelling the leftover stop ${cid}`);
-          const outcome = await runtime.port.cancelOrder({ clientOrderId: asClientOrderId(cid) }, symbol);
-          return outcome.kind === 'accepted'
-            ? `cancelled ${cid}`
-            : `cancelling ${cid}: ${outcome.kind} (${outcome.reason})`;
-        },
-      },
-    });
-    await sweeps.onReport(report);
-    return report;
-  }
-
-  private runs = 0;
-  private newRunId(): string {
-    return `${this.deps.clock.now()}-${++this.runs}`;
-  }
-
-  /** What this worker believes of the account's positions, for the sweeps: every row, and every symbol held (reservations included). */
-  private localView(): { positions: LocalPosition[]; tracked: string[] } {
-    const { runtime, registry } = this.deps;
-    const positions = registry
-      .rows()
-      .filter((r) => r.account === runtime.id)
-      .map((r) => {
-        const ctx = runtime.actors.get(r.id)?.getSnapshot().context;
-        return {
-          id: r.id,
-          symbol: r.symbol,
-          side: r.side,
-          state: r.state,
-          final: FINAL_STATES.includes(r.state),
-          size: r.size,
-          updatedAt: r.updatedAt,
-          expectsStop: ctx !== undefined && expectsStop(ctx),
-        };
-      });
-    return { positions, tracked: runtime.locks.symbols() };
-  }
-
-  /**
-   * An operator's adopt or flatten of an orphan found by a sweep (the dashboard's inbox): the
-   * venue is read again first, and the read is judged against what the account knows of the
-   * symbol (`SymbolEvidence`, by `judgeOrphanRead`) — refused when it is older, or as new but different, so a row
-   * minutes old never adopts the ghost of a position that is gone; refused too when the venue
-   * now holds something other than `expected`. Then the orphan is admitted like an intent
-   * (`adopt`: the symbol reserved through `SymbolLocks`, `SymbolBusy` when an intent or a
-   * position holds it); a flatten closes it reduce-only through its position actor.
-   */
-  async takeOrphan(
+  /** An operator's adopt or flatten of an orphan a sweep found (see `AccountSweeps.takeOrphan`). */
+  takeOrphan(
     symbol: string,
     how: 'adopt' | 'flatten',
     expected: { readonly side: string; readonly size: number },
   ): Promise<PositionId> {
-    const { runtime, settings } = this.deps;
-    if (this.supervisor === undefined || (this.lease !== undefined && !(await this.lease.check())))
-      throw new NotOwner(runtime.id);
-    const read = (await runtime.sweepPort.fetchPositions()).find((p) => p.symbol === symbol);
-    const verdict = judgeOrphanRead(read, runtime.evidence.latest(symbol), expected, sourceLags(settings.restLagMs));
-    if (verdict.kind === 'refused') throw new OrphanRefused(runtime.id, symbol, verdict.why);
-    const report = verdict.report;
-    const id = await this.adopt(report);
-    if (how === 'flatten') {
-      const actor = runtime.actors.get(id);
-      if (actor === undefined)
-        throw new OrphanRefused(
-          runtime.id,
-          symbol,
-          `adopted as position ${id}, whose actor is not running yet: close it (POST /v1/positions/${id}/close)`,
-        );
-      actor.send({ type: 'CLOSE', reason: 'flatten' });
-    }
-    return id;
+    return this.sweeps.takeOrphan(symbol, how, expected);
   }
 
-  /**
-   * Takes over an orphan: a position that starts in `open`, journalled like any other, through
-   * the same admission as an intent. Refused when the symbol is held (an intent being opened
-   * or a position): then it is no orphan.
-   */
-  private async adopt(report: PositionStatusReport): Promise<PositionId> {
-    const { runtime, clock } = this.deps;
-    const market = runtime.markets.get(report.symbol);
-    if (market === undefined || report.side === undefined)
-      throw new Error(`${report.symbol} cannot be adopted: not listed, or no side`);
-    const reservation = runtime.locks.reserve(report.symbol);
-    if (reservation === undefined) {
-      const holder = runtime.locks.holder(report.symbol) ?? 'reserved';
-      throw new SymbolBusy(runtime.id, report.symbol, holder === 'reserved' ? '(being opened)' : holder, 'tracked');
-    }
-    try {
-      const id = this.deps.newId();
-      const intent = { account: runtime.id, symbol: report.symbol, side: report.side, amount: report.size };
-      const input = this.inputOf(id, intent, market, runtime.feedUp);
-      const stray = strayStops(await runtime.sweepPort.fetchOpenOrders(report.symbol), report.symbol, (pid) =>
-        runtime.actors.has(pid),
-      );
-      const state = this.machine.resolveState({
-        value: { open: 'watching' },
-        context: adoptedContext(input, report, stray),
-      });
-      const snapshot = this.machine.getPersistedSnapshot(state);
-      // The intent (marked adopted: its entry is never sent) and the adopted snapshot are issued
-      // together, so they reach Redis in one fenced script call: no restart finds one without the other.
-      const at = clock.now();
-      await Promise.all([
-        this.journal.recordIntent({
-          positionId: id,
-          intent,
-          entryClientOrderId: clientOrderId(id, 'entry'),
-          baseline: { side: undefined, size: 0 },
-          at,
-          origin: 'adopted',
-        }),
-        this.journal.confirmIntent(id),
-        this.saveSnapshot({
-          positionId: id,
-          state: 'open',
-          final: false,
-          snapshot: state,
-          at,
-          event: { type: 'ADOPT', payload: report },
-        }),
-      ]);
-      void this.admit(reservation, input, snapshot).catch(() => {});
-      return id;
-    } catch (e) {
-      runtime.locks.cancel(reservation);
-      throw e;
-    }
+  /** Whether this worker drives the account now, its lease checked in Redis. */
+  private async owns(): Promise<boolean> {
+    return this.supervisor !== undefined && (this.lease === undefined || (await this.lease.check()));
   }
 
   /**
@@ -560,7 +355,7 @@ export class AccountWorker {
       const supervisor = this.newSupervisor();
       this.supervisor = supervisor;
       this.deps.parent.startChild(supervisor.asChild('temporary', 5_000));
-      const restored = store === undefined ? 0 : await this.rehydrate(store);
+      const restored = store === undefined ? 0 : await rehydrate(this.restoreDeps(), store);
       // One orphan sweep before the guard resolves, then the schedule, then the feed: its resync
       // catches the restored positions up after the sweep has compared them with the venue.
       const first = await this.sweep('orphans');
@@ -650,102 +445,7 @@ export class AccountWorker {
       await this.lease.relinquish(new Error(why));
       return;
     }
-    this.startFailures += 1;
-    const retryInMs = Math.min(1_000 * 2 ** Math.min(this.startFailures - 1, 10), 60_000);
-    this.unavailable = `${why}; retried in ${Math.round(retryInMs / 1000)} s`;
-    this.retryTimer = this.deps.clock.setTimeout(() => {
-      this.retryTimer = undefined;
-      if (!this.stopping) void this.start();
-    }, retryInMs);
-  }
-
-  /** Admits every stored position of the account as `planRehydration` says; answers how many are driven. */
-  private async rehydrate(store: Store): Promise<number> {
-    const { runtime, clock } = this.deps;
-    const { positions, unreadable } = await store.loadLiveRecords(runtime.id);
-    let restored = 0;
-    for (const step of planRehydration(runtime.id, positions, unreadable, runtime.markets)) {
-      if (step.kind === 'unlisted') {
-        this.raise(step.alert, { account: runtime.id, symbol: step.symbol, positionId: step.id });
-        continue;
-      }
-      if (step.kind === 'quarantine') {
-        const r = step.symbol === undefined ? undefined : runtime.locks.reserve(step.symbol);
-        if (r !== undefined) runtime.locks.commit(r, step.id);
-        this.raise(step.alert, {
-          account: runtime.id,
-          positionId: step.id,
-          ...(step.symbol === undefined ? {} : { symbol: step.symbol }),
-        });
-        continue;
-      }
-      const { stored, market } = step;
-      const reservation = runtime.locks.reserve(stored.intent.symbol);
-      if (reservation === undefined) {
-        this.raise(
-          {
-            kind: 'mismatch',
-            topic: 'twoOnOneSymbol',
-            message: `positions ${runtime.locks.holder(stored.intent.symbol)} and ${stored.id} are both live on ${stored.intent.symbol}; only the first is driven, a human should look`,
-          },
-          { account: runtime.id, symbol: stored.intent.symbol, positionId: stored.id },
-        );
-        continue;
-      }
-      const input = this.inputOf(stored.id, stored.intent, market, false);
-      const snapshot =
-        step.kind === 'restore'
-          ? step.snapshot
-          : this.machine.getPersistedSnapshot(
-              this.machine.resolveState({
-                value: { verifying: 'querying' },
-                context: journalOnlyContext(initialContext(input), stored.baseline, clock.now()),
-              }),
-            );
-      restored += 1;
-      void this.admit(reservation, input, snapshot as Snapshot<unknown>).catch(() => {});
-    }
-    return restored;
-  }
-
-  /**
-   * The store lost its data while this worker held the lease (now held anew as `holder`): it
-   * writes back every position it drives and every key it knows, and says so loudly.
-   */
-  private async restoreStore(holder: string): Promise<void> {
-    const { runtime, store, clock } = this.deps;
-    if (store === undefined) return;
-    const positions = [...runtime.actors.values()].map((actor) => {
-      const snap = actor.getSnapshot();
-      return {
-        context: snap.context,
-        state: stateName(snap.value),
-        snapshot: versioned(this.machine.getPersistedSnapshot(snap)),
-      };
-    });
-    let outcome: string;
-    try {
-      const written = await writeBack({
-        account: runtime.id,
-        holder,
-        store,
-        now: clock.now(),
-        positions,
-        keys: this.keys,
-      });
-      outcome = `this worker wrote back the ${written.positions} live positions it drives and ${written.keys} idempotency keys`;
-    } catch (e) {
-      outcome = `writing back what this worker knows failed (${errorText(e)}); its positions run on in memory and their snapshots are written as they change`;
-    }
-    this.deps.alerts.raise(
-      {
-        kind: 'storeWiped',
-        message:
-          `the store of account ${runtime.id} lost its data (its lease counter went backwards: a Redis restarted without its data?); ${outcome}. ` +
-          'Check Redis persistence; history and sweep reports from before are gone',
-      },
-      { account: runtime.id },
-    );
+    this.unavailable = `${why}; retried in ${Math.round(this.retryLater() / 1000)} s`;
   }
 
   /**
@@ -759,57 +459,16 @@ export class AccountWorker {
     this.supervisor = undefined;
     if (supervisor !== undefined) await this.deps.parent.stopChild(supervisor.id);
     await within(this.deps.sweeps.scheduler.stop(runtime.id), 5_000);
-    for (const writer of this.writers.values()) writer.close();
-    this.writers.clear();
-    for (const timer of this.evictions) this.deps.clock.clearTimeout(timer);
-    this.evictions.clear();
+    this.positions.clear();
     runtime.release();
     runtime.actors.clear();
     runtime.locks.clear();
-    this.keys.clear();
     if (forget) this.deps.registry.removeAccount(runtime.id);
   }
 
   /** Resolves once every queued snapshot is written and every alert raised so far is handed to the sink (tests, graceful stop). */
   async flushed(): Promise<void> {
-    await Promise.all([...this.writers.values()].map((w) => w.flushed()));
+    await this.positions.flushed();
     await Promise.all([...this.alerting]);
   }
-}
-
-/**
- * Where a position's writer sends its snapshots: a class, not a pair of closures (a worker
- * holds one per live position, and under tsx every named closure is a ~300 B object).
- */
-class SnapshotSink implements WriterTarget {
-  constructor(
-    private readonly worker: AccountWorker,
-    private readonly id: PositionId,
-  ) {}
-
-  save(write: SnapshotWrite): Promise<void> {
-    return this.worker.saveSnapshot(write);
-  }
-
-  onError(error: unknown, attempt: number): void {
-    this.worker.writeFailed(this.id, error, attempt);
-  }
-}
-
-/** Whether `work` settled within `ms` of real time (letting an account go must end even when Redis does not answer). */
-function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref?.();
-    work.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
 }

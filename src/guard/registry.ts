@@ -9,6 +9,7 @@
  * update costs the same with 10 positions as with 10,000.
  */
 import { createStore } from '@xstate/store';
+import type { StoredRow } from '../fleet/stored-positions.js';
 import type { PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Side } from '../domain/side.js';
@@ -16,19 +17,10 @@ import type { PositionStateName } from '../machines/position.machine.js';
 import type { PositionContext } from '../machines/position.context.js';
 import { protectionOf, reasonOf, visibleSize, type Protection } from '../machines/position.queries.js';
 
-export interface PositionRow {
+/** A position's row in this worker's memory: its stored row (see `StoredRow`), typed, with the history of its states. */
+export interface PositionRow extends StoredRow {
   readonly id: PositionId;
-  readonly account: string;
-  readonly symbol: string;
   readonly side: Side;
-  readonly amount: number;
-  readonly state: PositionStateName;
-  /** The live size from the freshest report that counts; before one, what the evidence proves filled. */
-  readonly size: number;
-  readonly reason: string | undefined;
-  /** Whether its stop is working (`protectionOf`, the one answer the API, the dashboard and the metrics use). */
-  readonly protection: Protection;
-  readonly updatedAt: number;
   readonly history: readonly { readonly at: number; readonly state: PositionStateName }[];
 }
 

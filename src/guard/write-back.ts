@@ -7,9 +7,9 @@
  * position). The writes of one position are issued together and go to Redis as one fenced
  * script call. Receives the worker's positions; sends fenced writes; touches the store only.
  */
-import type { ClientOrderId, PositionId } from '../domain/ids.js';
+import type { PositionId } from '../domain/ids.js';
 import type { PositionContext } from '../machines/position.context.js';
-import { isAdopted, sentOrders } from '../machines/position.queries.js';
+import { journalledAs, sentOrders } from '../machines/position.queries.js';
 import type { Store } from '../persistence/store.js';
 import type { AccountId } from '../domain/ids.js';
 
@@ -32,23 +32,14 @@ export async function writeBack(w: WriteBackInput): Promise<{ positions: number;
   const { store, account, holder, now } = w;
   const writes: Promise<unknown>[] = [];
   for (const { context: ctx, state, snapshot } of w.positions) {
-    const baseline = ctx.baseline ?? { side: undefined, size: 0 };
-    writes.push(
-      store.recordIntent(account, holder, {
-        positionId: ctx.spec.id,
-        intent: ctx.spec.intent,
-        entryClientOrderId: ctx.entry.clientOrderId,
-        baseline,
-        at: now,
-        origin: isAdopted(ctx) ? 'adopted' : 'intent',
-      }),
-    );
-    writes.push(store.confirmIntent(account, holder, ctx.spec.id));
-    for (const cid of sentOrders(ctx))
-      writes.push(store.claimSend(account, holder, ctx.spec.id, cid as ClientOrderId, now));
+    const journalled = journalledAs(ctx);
+    const id = journalled.positionId;
+    writes.push(store.recordIntent(account, holder, { ...journalled, at: now }));
+    writes.push(store.confirmIntent(account, holder, id));
+    for (const cid of sentOrders(ctx)) writes.push(store.claimSend(account, holder, id, cid, now));
     writes.push(
       store.saveSnapshot(account, holder, {
-        positionId: ctx.spec.id,
+        positionId: id,
         state,
         final: false,
         snapshot,

@@ -6,9 +6,9 @@
  * @example
  * outstandingOrders(actor.getSnapshot().context) // the client order ids to look up after a gap
  */
-import type { ClientOrderId } from '../domain/ids.js';
+import type { ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
-import type { PositionStatusReport } from '../domain/reports.js';
+import type { Baseline, PositionStatusReport } from '../domain/reports.js';
 import { isOutstanding } from './order-track.js';
 import type { PositionContext } from './position.context.js';
 import { flatUnproven, ownHolding } from './position.verdicts.js';
@@ -143,7 +143,23 @@ export function sentOrders(ctx: PositionContext): ClientOrderId[] {
   return out;
 }
 
-/** An orphan taken over by a sweep: its entry was never sent (there is no order of posguard's behind it). */
-export function isAdopted(ctx: PositionContext): boolean {
-  return ctx.entry.report?.venueOrderId.startsWith('adopted:') === true;
+/**
+ * What the journal holds of a position, as its context knows it (written back after the store
+ * lost its data): its intent, the entry's client order id, the baseline, and whether it is an
+ * orphan a sweep took over (its entry never sent: no order of posguard's is behind it).
+ */
+export function journalledAs(ctx: PositionContext): {
+  readonly positionId: PositionId;
+  readonly intent: Intent;
+  readonly entryClientOrderId: ClientOrderId;
+  readonly baseline: Baseline;
+  readonly origin: 'adopted' | 'intent';
+} {
+  return {
+    positionId: ctx.spec.id,
+    intent: ctx.spec.intent,
+    entryClientOrderId: ctx.entry.clientOrderId,
+    baseline: ctx.baseline ?? { side: undefined, size: 0 },
+    origin: ctx.entry.report?.venueOrderId.startsWith('adopted:') === true ? 'adopted' : 'intent',
+  };
 }

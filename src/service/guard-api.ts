@@ -10,27 +10,17 @@
 import type { StoredAlert } from '../alerts/alert-sink.js';
 import type { CloseAnswer } from '../guard/close-answer.js';
 import type { FlattenStarted } from '../fleet/fleet.js';
-import type { ClosePreview, OrderView, Protection } from '../machines/position.queries.js';
+import type { StoredRow } from '../fleet/stored-positions.js';
+import type { ClosePreview, OrderView } from '../machines/position.queries.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import type { SweepKind, SweepReport } from '../sweeps/sweep.js';
 
-/** A position as the API lists it. */
-export interface PositionSummary {
-  readonly id: string;
-  readonly account: string;
-  readonly symbol: string;
-  readonly side: string;
-  readonly amount: number;
-  readonly state: PositionStateName;
-  readonly size: number;
-  readonly reason: string | undefined;
-  /** Whether its stop is working (`kind`: notRequested, notNeeded, confirmed, triggered, unconfirmed, lost, refused; with the stop and since when). */
-  readonly protection: Protection;
+/** A position as the API lists it: its stored row, with when it entered its state and its entry price. */
+export interface PositionSummary extends StoredRow {
   /** When the position entered its current state (ms since the epoch). */
   readonly since: number;
   /** The entry price the venue reports (for the notional), while this worker drives the position. */
   readonly entryPrice?: number;
-  readonly updatedAt: number;
 }
 
 /** One entry of a position's history: a transition and what caused it. */

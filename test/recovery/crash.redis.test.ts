@@ -487,7 +487,7 @@ beforeAll(async () => {
   fx = await wireVenueFixture(BASELINES.length + CRASHES.length);
   redis = connect();
   outcomes = runAll([...BASELINES, ...CRASHES]);
-});
+}, 60_000); // spawning some 25 node processes at once can take this long on a loaded host
 afterAll(async () => {
   await killAllWorkers();
   await fx?.close();

@@ -1,0 +1,89 @@
+/**
+ * The sweeps as the guard wires them (see docs/architecture.md, Sweeps): their schedules (BullMQ
+ * job schedulers with Redis, else timers on the guard's clock), where their reports go (the
+ * store, else memory), and the settings every account's worker sweeps with.
+ */
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { Store } from '../persistence/store.js';
+import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '../sweeps/scheduler.js';
+import type { SweepReport } from '../sweeps/sweep.js';
+import type { AccountWorkerDeps } from './account-worker.js';
+import type { GuardAlertSink } from './alert-wiring.js';
+import type { GuardEvent } from './guard-api.js';
+
+export interface SweepWiring {
+  readonly scheduler: SweepScheduler;
+  /** What each account's worker sweeps with. */
+  readonly forWorkers: AccountWorkerDeps['sweeps'];
+  /** The reports kept without a store, newest first (at most 200). */
+  readonly memoryReports: SweepReport[];
+}
+
+export function sweepWiring(
+  config: Config,
+  deps: {
+    readonly bullConnection: Redis | undefined;
+    readonly prefix: string;
+    readonly alerts: GuardAlertSink;
+    readonly clock: Clock;
+    readonly store: Store | undefined;
+    readonly onEvent: (event: GuardEvent) => void;
+    readonly trouble: (message: string, error: unknown) => void;
+  },
+): SweepWiring {
+  const { store, onEvent, trouble } = deps;
+  const scheduler = sweepScheduler(config, deps);
+  const memoryReports: SweepReport[] = [];
+  const onReport = async (report: SweepReport): Promise<void> => {
+    onEvent({ type: 'sweep', report });
+    for (const f of report.findings)
+      trouble(`sweep ${report.kind} of ${report.account}: ${f.kind} on ${f.symbol}`, undefined);
+    if (store !== undefined)
+      await store
+        .saveSweepReport(report.account, report)
+        .catch((e: unknown) => trouble('a sweep report could not be saved', e));
+    else {
+      memoryReports.unshift(report);
+      memoryReports.splice(200);
+    }
+  };
+  const settings = {
+    stuckAfterMs: config.sweeps.stuckAfterMs,
+    ignoreClientOrderIdPrefixes: config.sweeps.ignoreClientOrderIdPrefixes,
+    restLagMs: config.verification.restLagMs,
+  };
+  return {
+    scheduler,
+    memoryReports,
+    forWorkers: { scheduler, settings, policy: config.sweeps.orphanPolicy, onReport },
+  };
+}
+
+/** The sweeps' schedules: BullMQ job schedulers with Redis, else timers on the guard's clock. */
+function sweepScheduler(
+  config: Config,
+  { bullConnection, prefix, alerts, clock, trouble }: Parameters<typeof sweepWiring>[1],
+): SweepScheduler {
+  const onSweepError = (e: unknown) => trouble('a sweep failed; it runs again on its next slot', e);
+  if (bullConnection === undefined) return new TimerSweepScheduler(clock, config.sweeps, onSweepError);
+  return new BullmqSweepScheduler(
+    bullConnection,
+    `${prefix}bull`,
+    config.sweeps,
+    onSweepError,
+    (account, kind, sinceMs) =>
+      alerts.raise(
+        {
+          kind: 'sweepStale',
+          topic: kind,
+          message:
+            `the ${kind === 'orphans' ? 'orphan sweep' : 'reconciliation'} of account ${account} has not finished for ${Math.round(sinceMs / 1000)} s ` +
+            `(every ${kind === 'orphans' ? config.sweeps.orphanEveryMs : config.sweeps.reconcileEveryMs} ms expected); its schedule is upserted again every interval, ` +
+            "so look at the venue and the worker's log; sweeps are configured in sweeps.*EveryMs, not in the board",
+        },
+        { account },
+      ),
+  );
+}
