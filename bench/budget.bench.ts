@@ -153,7 +153,7 @@ export const budgetBench: BenchSection = {
       figure: 'venue calls before the entry leaves',
       unit: 'calls',
       posguard: lifeNow.beforeEntry,
-      reference: { label: "the account's first entry on the symbol, careful path", value: lives.first.beforeEntry },
+      reference: { label: 'first entry on the symbol', value: lives.first.beforeEntry },
       goal: '0 (fast path)',
       met: lifeNow.beforeEntry === 0,
     });
