@@ -246,6 +246,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       case 'storeWipe':
         world.store.wipe();
         return;
+      case 'actorCrash':
+        world.crashActor(step.pick);
+        return;
       case 'storeCorrupt': {
         const ids = world.store.positionIds();
         const id = ids[step.pick % Math.max(1, ids.length)];

@@ -91,7 +91,9 @@ export type Step =
   | { readonly at: number; readonly kind: 'killOnSend'; readonly worker: string; readonly sends: number }
   | { readonly at: number; readonly kind: 'stall'; readonly worker: string }
   | { readonly at: number; readonly kind: 'storeDown' | 'storeUp' | 'storeCheckpoint' | 'storeFailover' | 'storeWipe' }
-  | { readonly at: number; readonly kind: 'storeCorrupt'; readonly pick: number };
+  | { readonly at: number; readonly kind: 'storeCorrupt'; readonly pick: number }
+  /** One live position actor (the `pick`-th, of every worker's) crashes: a fold throws inside it, as a bug would. */
+  | { readonly at: number; readonly kind: 'actorCrash'; readonly pick: number };
 
 export interface Scenario {
   readonly seed: number;
@@ -310,6 +312,10 @@ export function drawScenario(seed: number, options: DrawOptions = {}): Scenario 
     );
   }
   for (let i = rnd() < 0.6 ? int(rnd, 1, 2) : 0; i > 0; i--) troubleSteps(rnd, pick(rnd, WORKER_EVENTS), at(), steps);
+  // Position actors crash from a stream of their own, so that the draws above stay what they were for every seed.
+  const crashes = seededRandom(seed ^ 0xc7a5);
+  for (let i = crashes() < 0.2 ? int(crashes, 1, 2) : 0; i > 0; i--)
+    steps.push({ at: int(crashes, 0, endsAt - 1), kind: 'actorCrash', pick: int(crashes, 0, 9) });
   const sorted = steps
     .map((s, i) => ({ s, i }))
     .sort((x, y) => x.s.at - y.s.at || x.i - y.i)

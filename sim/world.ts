@@ -15,6 +15,9 @@ import { seededRandom, type Random } from '../src/domain/random.js';
 import type { ExchangePort } from '../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { createGuard, type Guard, type GuardEvent } from '../src/guard/guard.js';
+import type { PositionContext } from '../src/machines/position.context.js';
+import { intentOf, positionIdOf } from '../src/machines/position.queries.js';
+import type { AnyActorRef } from 'xstate';
 import { MemoryStore } from '../src/persistence/memory-store.js';
 import { Revocation, revocable } from './revocable.js';
 import { SimClock, type ClockView } from './sim-clock.js';
@@ -46,6 +49,8 @@ export interface Reported {
   readonly event: GuardEvent;
 }
 
+const idOf = (actor: AnyActorRef): string => positionIdOf(actor.getSnapshot().context as PositionContext);
+
 const flush = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class World {
@@ -59,6 +64,8 @@ export class World {
   /** The trail: one line per thing that happened, for replay and comparison. */
   readonly trail: string[] = [];
   private incarnations = 0;
+  /** The position actors each worker's incarnation started, in order (as its inspector saw them). */
+  private readonly positionActors = new Map<string, AnyActorRef[]>();
   /** Told of every event the library reports (the checker listens). */
   onReport: (worker: string, event: GuardEvent) => void = () => {};
   /** Told when a worker is killed. */
@@ -82,6 +89,8 @@ export class World {
     const bytes = seededRandom(this.options.seed * 31 + ++this.incarnations);
     const ports: Record<string, ExchangePort> = {};
     for (const a of this.options.accounts) ports[a] = revocable(createSimPort(this.venue, a), gate);
+    const actors: AnyActorRef[] = [];
+    this.positionActors.set(name, actors);
     const make = this.options.createGuard ?? createGuard;
     this.note('worker.start', { name });
     const building = make(
@@ -94,6 +103,20 @@ export class World {
         workerId: name,
         randomBytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(bytes() * 256)),
         stopTimeoutMs: 1,
+        inspect: (event) => {
+          if (
+            event.type !== '@xstate.actor' ||
+            (event.actorRef as { logic?: { id?: string } }).logic?.id !== 'position'
+          )
+            return;
+          const actor = event.actorRef as AnyActorRef;
+          // Its snapshot cannot be read while it initialises: looked at once the constructor is done.
+          queueMicrotask(() => {
+            const id = idOf(actor);
+            if (actors.some((a) => idOf(a) === id)) this.note('actor.restarted', { id });
+            actors.push(actor);
+          });
+        },
         onEvent: (event) => {
           if (gate.revoked) return;
           this.reported.push({ at: this.clock.now(), worker: name, event });
@@ -117,6 +140,35 @@ export class World {
     worker.gate.revoke();
     this.workers.delete(name);
     this.onKill(name);
+  }
+
+  /**
+   * Crashes one live position actor (the `pick`-th of the awake workers' live ones): it is sent a
+   * position report whose size is not a number, which its fold refuses by throwing, as a bug
+   * inside the actor would. Its supervisor restarts it from its last snapshot. Only that actor
+   * sees the report: the account's feed and what it knows of the symbol are untouched.
+   */
+  crashActor(pick: number): void {
+    const live = [...this.workers.values()]
+      .filter((w) => !w.gate.isStalled)
+      .flatMap((w) => (this.positionActors.get(w.name) ?? []).filter((a) => a.getSnapshot().status === 'active'));
+    const target = live[pick % Math.max(1, live.length)];
+    if (target === undefined) return;
+    const ctx = target.getSnapshot().context as PositionContext;
+    this.note('actor.crash', { id: positionIdOf(ctx) });
+    target.send({
+      type: 'POSITION_REPORT',
+      report: {
+        source: 'stream',
+        symbol: intentOf(ctx).symbol,
+        side: intentOf(ctx).side,
+        size: Number.NaN,
+        venueTime: this.clock.now(),
+        receivedAt: this.clock.now(),
+        entryPrice: undefined,
+        markPrice: undefined,
+      },
+    });
   }
 
   /** Stalls a worker (its timers, calls and answers wait) until `wake`: its lease may expire meanwhile. */

@@ -22,6 +22,7 @@ describe('the fixed seeds of the deterministic simulation', () => {
       'resume',
       'gap',
       'close',
+      'actorCrash',
     ];
     expect(wanted.filter((k) => !drawn.has(k))).toEqual([]);
     expect(new Set(FIXED_SEEDS.map((s) => drawScenario(s).orphanPolicy))).toEqual(
