@@ -168,7 +168,7 @@ function print({ out, record }: BenchContext, r: Results): void {
     ),
   );
   out(
-    `restored: ${fmtInt(h.restored)}/${fmtInt(h.positions)} positions, ${fmtInt(h.open)} open; guard trouble events: ${fmtInt(h.troubleCount)}` +
+    `restored: ${fmtInt(h.restored)}/${fmtInt(h.positions)} positions, ${fmtInt(h.open)} open; warnings the guard logged: ${fmtInt(h.troubleCount)}` +
       `${h.troubles.length === 0 ? '' : ` (first: ${h.troubles.map((s) => `"${s}"`).join('; ')})`}`,
   );
   out(

@@ -18,6 +18,7 @@ import { systemClock } from '../src/clock.js';
 import { asAccountId, type ClientOrderId } from '../src/domain/ids.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { createGuard } from '../src/guard/guard.js';
+import { createLogger } from '../src/log/logger.js';
 import { RedisStore } from '../src/persistence/redis-store.js';
 import { benchMarkets, benchSymbol, cloneIds, type OpenTemplate } from './open-template.js';
 import { BENCH_REDIS_URL } from './redis-keys.js';
@@ -30,7 +31,7 @@ export interface RehydrateRun {
   /** Positions the guard shows once `createGuard` resolved, and how many of them are `open`. */
   readonly restored: number;
   readonly open: number;
-  /** The first few `trouble` events of the guard (writes retried, sweep findings), and how many there were. */
+  /** The first few warnings the guard logged (writes retried, sweep findings), and how many there were. */
   readonly troubles: readonly string[];
   readonly troubleCount: number;
   /** From `createGuard`'s resolution until every snapshot queued so far is written (`guard.flushed()`). */
@@ -132,11 +133,17 @@ export async function rehydrate(
       sim: venue,
       clock: systemClock,
       workerId: 'bench-rehydrate',
-      onEvent: (e) => {
-        if (e.type !== 'trouble') return;
-        troubleCount++;
-        if (troubles.length < 3) troubles.push(`${e.message}${e.error === undefined ? '' : `: ${e.error}`}`);
-      },
+      log: createLogger({
+        level: 'warn',
+        destination: {
+          write: (line: string) => {
+            troubleCount++;
+            const l = JSON.parse(line) as { msg: string; err?: { message?: string } };
+            if (troubles.length < 3)
+              troubles.push(`${l.msg}${l.err?.message === undefined ? '' : `: ${l.err.message}`}`);
+          },
+        },
+      }),
     },
   );
   const createGuardMs = performance.now() - started;

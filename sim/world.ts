@@ -15,6 +15,7 @@ import { seededRandom, type Random } from '../src/domain/random.js';
 import type { ExchangePort } from '../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import { createGuard, type Guard, type GuardEvent } from '../src/guard/guard.js';
+import { createLogger } from '../src/log/logger.js';
 import type { PositionContext } from '../src/machines/position.context.js';
 import { intentOf, positionIdOf } from '../src/machines/position.queries.js';
 import type { AnyActorRef } from 'xstate';
@@ -103,6 +104,15 @@ export class World {
         workerId: name,
         randomBytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(bytes() * 256)),
         stopTimeoutMs: 1,
+        // What the guard logs at warn and above goes into the trail (its facts, not its timestamps).
+        log: createLogger({
+          level: 'warn',
+          destination: {
+            write: (line: string) => {
+              if (!gate.revoked) this.note('log', logSummary(line));
+            },
+          },
+        }),
         inspect: (event) => {
           if (
             event.type !== '@xstate.actor' ||
@@ -266,9 +276,20 @@ function summary(e: GuardEvent): unknown {
         kind: e.report.kind,
         findings: e.report.findings.map((f) => `${f.kind}:${f.symbol}`),
       };
-    case 'trouble':
-      return { message: e.message };
     default:
       return e;
   }
+}
+
+/** What the trail keeps of a log line: who said what, about which account and position (no time, no stack). */
+function logSummary(line: string): unknown {
+  const l = JSON.parse(line) as Record<string, unknown>;
+  const err = l.err as { message?: unknown } | undefined;
+  return {
+    component: l.component,
+    account: l.account,
+    positionId: l.positionId,
+    msg: l.msg,
+    ...(err === undefined ? {} : { err: err.message }),
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * The lines a person watching a worker wants, from the guard's events: an account taken over
  * (and how many positions were restored; a hedge-mode account said at once), a lease lost,
- * a feed live, down and recovered, each sweep (clean, or what it found), every transition,
- * and trouble. Alerts are logged by the alert sink itself.
+ * a feed live, down and recovered, each sweep (clean, or what it found), and every transition.
+ * Alerts are logged by the alert sink itself, and what fails by the part it failed in (each on
+ * the root logger's child with its `component`; see docs/architecture.md, Logging).
  *
  * Receives: `GuardEvent`s. Sends: log lines. Touches: nothing else.
  *
@@ -47,9 +48,6 @@ export class LifecycleLog {
         return; // the alert sink logs every alert (and its delivery) itself
       case 'update':
         return; // a row changed within its state: the API and the dashboard show it
-      case 'trouble':
-        log.warn({ error: event.error }, event.message);
-        return;
       case 'lease':
         if (!event.held) {
           log.warn({ account: event.account }, `lease of account ${event.account} lost: another worker drives it now`);

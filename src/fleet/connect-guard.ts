@@ -21,12 +21,14 @@ import type { StoredAlert } from '../alerts/alert-sink.js';
 import { RedisAlertStore } from '../alerts/alert-store.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import { UnknownAccount, UnknownPosition } from '../domain/errors.js';
-import { newPositionId, type PositionId } from '../domain/ids.js';
+import { newPositionId } from '../domain/ids.js';
 import { parseIntent } from '../domain/intent.js';
 import type { CloseAnswer } from '../guard/close-answer.js';
+import { knownId } from '../guard/operations.js';
 import { positionIdForKey } from '../guard/position-ids.js';
 import type { PositionHandle } from '../guard/position-handle.js';
 import { ensureReachable } from '../guard/redis-connection.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import { RedisStore } from '../persistence/redis-store.js';
 import { RedisEventLog } from '../service/events/redis-event-log.js';
@@ -40,6 +42,8 @@ export interface ConnectOptions {
   readonly redisPrefix?: string;
   /** How long the lease holder has to journal an intent (or answer a close) handed to it (10 s unless given). */
   readonly handoverDeadlineMs?: number;
+  /** Where what fails in the background (reading the event stream) is told; nowhere unless given. */
+  readonly log?: Logger;
 }
 
 export interface FleetClient {
@@ -68,6 +72,7 @@ export async function connectGuard(input: ConfigInput | Config, options: Connect
   redis.on('error', () => {}); // every call rejects with what went wrong
   const store = new RedisStore(redis, prefix);
   await ensureReachable(store, config.redis);
+  const log = options.log ?? silentLogger();
   const accounts = config.accounts.map((a) => a.id as string);
   const known = (name: string): string => {
     if (!accounts.includes(name)) throw new UnknownAccount(name, accounts);
@@ -81,7 +86,7 @@ export async function connectGuard(input: ConfigInput | Config, options: Connect
       deadlineMs: options.handoverDeadlineMs,
       owned: () => [],
       onReleased: () => {},
-      onTrouble: () => {},
+      log,
       openHere: () => Promise.reject(new Error('a client carries nothing out')),
       closeHere: () => Promise.reject(new Error('a client carries nothing out')),
       flattenHere: () => Promise.reject(new Error('a client carries nothing out')),
@@ -106,11 +111,12 @@ export async function connectGuard(input: ConfigInput | Config, options: Connect
       known(intent.account);
       return fleet.open(intent);
     },
-    close: (positionId, closeOptions) => fleet.close(positionId, closeOptions?.requestId, undefined),
+    close: async (positionId, closeOptions) => fleet.close(knownId(positionId), closeOptions?.requestId, undefined),
     position: async (positionId) => {
-      const row = await stored.get(positionId);
-      if (row === undefined) throw new UnknownPosition(positionId);
-      return remoteHandle(positionId as PositionId, row.account, stateReader, row.state);
+      const id = knownId(positionId);
+      const row = await stored.get(id);
+      if (row === undefined) throw new UnknownPosition(id);
+      return remoteHandle(id, row.account, stateReader, row.state);
     },
     positions: (state) => stored.list(accounts, state),
     alerts: () => alertStore.list(),
@@ -131,11 +137,12 @@ export async function connectGuard(input: ConfigInput | Config, options: Connect
 
   /** The fleet's event stream from now on, as an async iterable (one connection of its own while iterated). */
   async function* follow(): AsyncGenerator<LoggedEvent> {
-    const log = new RedisEventLog(redis, prefix); // its blocking reader is a connection of its own
-    followers.add(log);
+    // Its blocking reader is a connection of its own.
+    const stream = new RedisEventLog(redis, prefix, log);
+    followers.add(stream);
     const queue: LoggedEvent[] = [];
     let wake: (() => void) | undefined;
-    const unsubscribe = log.subscribe((e) => {
+    const unsubscribe = stream.subscribe((e) => {
       queue.push(e);
       wake?.();
     });
@@ -146,7 +153,7 @@ export async function connectGuard(input: ConfigInput | Config, options: Connect
           yield next;
           continue;
         }
-        if (!followers.has(log)) return;
+        if (!followers.has(stream)) return;
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, 1_000).unref?.();
@@ -155,8 +162,8 @@ export async function connectGuard(input: ConfigInput | Config, options: Connect
       }
     } finally {
       unsubscribe();
-      followers.delete(log);
-      await log.close();
+      followers.delete(stream);
+      await stream.close();
     }
   }
 }

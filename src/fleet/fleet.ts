@@ -10,7 +10,7 @@
  * desk's blocking pop).
  *
  * @example
- * const fleet = await joinFleet({ store, url, owned, onReleased, openHere, closeHere, newId, onTrouble });
+ * const fleet = await joinFleet({ store, url, owned, onReleased, openHere, closeHere, newId, log });
  * const handle = await fleet.open(intent); // journalled by the account's lease holder
  */
 import { randomUUID } from 'node:crypto';
@@ -20,6 +20,7 @@ import type { PositionId } from '../domain/ids.js';
 import { parseIntent, type Intent } from '../domain/intent.js';
 import { closeAnswerBefore, type CloseAnswer } from '../guard/close-answer.js';
 import type { PositionHandle } from '../guard/position-handle.js';
+import type { Logger } from '../log/logger.js';
 import type { PositionStateName } from '../machines/position.machine.js';
 import { FleetStore, type HaltRecord, type HandoverRequest } from '../persistence/fleet-scripts.js';
 import type { RedisStore } from '../persistence/redis-store.js';
@@ -51,7 +52,8 @@ export interface FleetDeps {
   readonly sweepHere: (account: string, kind: SweepKind) => Promise<SweepReport>;
   /** The id of a new position (the idempotency key's own when it has one). */
   readonly newId: (intent: Intent) => PositionId;
-  readonly onTrouble: (what: string, error: unknown) => void;
+  /** Where what fails in the background (the hand-over desk, `component: 'handover-desk'`) is told. */
+  readonly log: Logger;
 }
 
 /** What a flatten started: the positions it asked to close. */
@@ -86,7 +88,7 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
   const fleet = new FleetStore(deps.store);
   const deadlineMs = deps.deadlineMs ?? HANDOVER_DEADLINE_MS;
   const subscriber = new Redis(deps.url, { maxRetriesPerRequest: null });
-  subscriber.on('error', () => {}); // the main connection reports Redis trouble
+  subscriber.on('error', () => {}); // the main connection logs Redis's failures
   const blocking = new Redis(deps.url, { maxRetriesPerRequest: null });
   blocking.on('error', () => {});
   subscriber.on('message', (_channel: string, account: string) => deps.onReleased(account));
@@ -109,7 +111,7 @@ export async function joinFleet(deps: FleetDeps): Promise<FleetMember> {
     const { positionId, requestId } = request.body as { positionId: string; requestId: string };
     return deps.closeHere(positionId, requestId);
   };
-  const desk = new HandoverDesk({ fleet, blocking, owned: deps.owned, carryOut, onTrouble: deps.onTrouble });
+  const desk = new HandoverDesk({ fleet, blocking, owned: deps.owned, carryOut, log: deps.log });
   desk.start();
   const stateReader = (account: string, id: string) => fleet.stateOf(account, id);
 

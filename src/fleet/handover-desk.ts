@@ -7,12 +7,13 @@
  * it cannot carry out because it lost the account meanwhile goes back in the queue for the
  * next owner; one that is no longer pending is skipped.
  *
- * Receives: queued hand-overs. Sends: opens and closes to the guard. Touches: Redis (its own
- * blocking connection, and the store's).
+ * Receives: queued hand-overs. Sends: opens and closes to the guard; what fails to the log (with
+ * the hand-over's id and account). Touches: Redis (its own blocking connection, and the store's).
  */
 import type { Redis } from 'ioredis';
 import { LeaseLost } from '../persistence/redis-store.js';
 import { GuardStopped, NotOwner, PosguardError } from '../domain/errors.js';
+import type { Logger } from '../log/logger.js';
 import type { FleetStore, HandoverRequest } from '../persistence/fleet-scripts.js';
 import type { RefusalAnswer } from './handover-client.js';
 
@@ -24,7 +25,7 @@ export interface HandoverDeskDeps {
   readonly owned: () => readonly string[];
   /** Carries a request out here; resolves with its answer. Throws `NotOwner`/`LeaseLost` when the account is not driven here. */
   readonly carryOut: (account: string, request: HandoverRequest) => Promise<unknown>;
-  readonly onTrouble: (what: string, error: unknown) => void;
+  readonly log: Logger;
 }
 
 const IDLE_MS = 250;
@@ -35,7 +36,11 @@ export class HandoverDesk {
   private loop: Promise<void> | undefined;
   private readonly working = new Set<Promise<void>>();
 
-  constructor(private readonly deps: HandoverDeskDeps) {}
+  private readonly log: Logger;
+
+  constructor(private readonly deps: HandoverDeskDeps) {
+    this.log = deps.log.child({ component: 'handover-desk' });
+  }
 
   start(): void {
     this.loop ??= this.run();
@@ -62,7 +67,7 @@ export class HandoverDesk {
         popped = await blocking.brpop(...accounts.map((a) => fleet.store.keys.handovers(a)), POP_TIMEOUT_S);
       } catch (e) {
         if (this.stopped) return;
-        this.deps.onTrouble('the hand-over queue could not be read; trying again', e);
+        this.log.warn({ err: e, accounts }, 'the hand-over queue could not be read; trying again in 1 s');
         await pause(1_000);
         continue;
       }
@@ -94,15 +99,18 @@ export class HandoverDesk {
           return;
         }
         if (!(e instanceof PosguardError))
-          this.deps.onTrouble(`the hand-over ${id} of account ${account} failed here`, e);
+          this.log.error(
+            { err: e, handover: id, account, kind: request.kind },
+            'a hand-over failed here; its caller is refused without the reason',
+          );
         await fleet.settle(id, 'refused', refusalOf(e));
         return;
       }
       await fleet.settle(id, 'done', answer);
     } catch (e) {
-      this.deps.onTrouble(
-        `the hand-over ${id} of account ${account} could not be answered; its caller hears it is unknown at its deadline`,
-        e,
+      this.log.warn(
+        { err: e, handover: id, account },
+        'a hand-over could not be answered; its caller hears it is unknown at its deadline',
       );
     }
   }

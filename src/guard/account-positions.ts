@@ -24,6 +24,7 @@ import type { ActorHost } from './actor-host.js';
 import { positionChild } from './position-child.js';
 import type { PositionRegistry, PositionRow } from './registry.js';
 import { ReservationLost, type Reservation } from './symbol-locks.js';
+import type { Logger } from '../log/logger.js';
 
 export interface AccountPositionsDeps {
   readonly runtime: AccountRuntime;
@@ -35,7 +36,8 @@ export interface AccountPositionsDeps {
   readonly store: Store | undefined;
   readonly onTransition: (row: PositionRow, from: PositionStateName) => void;
   readonly onUpdate?: (row: PositionRow) => void;
-  readonly onTrouble: (what: string, error: unknown) => void;
+  /** The account worker's logger (its `component` and account bound). */
+  readonly log: Logger;
   readonly evictFinalAfterMs?: number;
   /** The account's supervisor while this worker drives the account. */
   readonly supervisor: () => Supervisor | undefined;
@@ -130,7 +132,7 @@ export class AccountPositions {
 
   /** Told by a position's writer that a write failed (it retries by itself). */
   writeFailed(id: PositionId, error: unknown, attempt: number): void {
-    if (attempt === 1) this.deps.onTrouble(`position ${id} could not be saved; retrying`, error);
+    if (attempt === 1) this.deps.log.warn({ err: error, positionId: id }, 'a position could not be saved; retrying');
   }
 
   /** Resolves once every queued snapshot is written. */

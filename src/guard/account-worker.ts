@@ -13,13 +13,15 @@
  * forgotten here (its rows too). Alerts of a worker that lost the lease are fenced like writes.
  *
  * Receives: intents and closes from the guard, lease changes. Sends: position actors into the
- * account's supervisor; snapshots to Redis; alerts. Touches: the port (through the actors), the
+ * account's supervisor; snapshots to Redis; alerts; what fails without stopping anything to the
+ * log (`component: 'account'`, the account bound). Touches: the port (through the actors), the
  * Redis store.
  */
 import type { InspectionEvent } from 'xstate';
 import type { Clock } from '../clock.js';
-import type { PositionId } from '../domain/ids.js';
+import { isPositionId, type PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
+import type { Logger } from '../log/logger.js';
 import type { Market } from '../domain/market.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
 import { wirePositionMachine, type WiredPositionMachine } from '../actors/position.wiring.js';
@@ -63,8 +65,8 @@ export interface AccountWorkerDeps {
   readonly onTransition: (row: PositionRow, from: PositionStateName) => void;
   /** Told when a position's row changes without a change of state. */
   readonly onUpdate?: (row: PositionRow) => void;
-  /** Told of failures that do not stop anything (a write retried, Redis unreachable). */
-  readonly onTrouble: (what: string, error: unknown) => void;
+  /** The root logger: failures that do not stop anything (a write retried, a lease not renewed) are logged on its child with `component: 'account'` and the account. */
+  readonly log: Logger;
   readonly sweeps: SweepDeps;
   /** A new position id (time and randomness come from the guard). */
   readonly newId: () => PositionId;
@@ -92,10 +94,12 @@ export class AccountWorker {
   private readonly sweeps: AccountSweeps;
 
   readonly runtime: AccountRuntime;
+  private readonly log: Logger;
 
   constructor(private readonly deps: AccountWorkerDeps) {
     const { runtime, store } = deps;
     this.runtime = runtime;
+    this.log = deps.log.child({ component: 'account', account: runtime.id });
     this.journal =
       deps.journal ??
       (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
@@ -122,7 +126,7 @@ export class AccountWorker {
       store,
       onTransition: deps.onTransition,
       ...(deps.onUpdate === undefined ? {} : { onUpdate: deps.onUpdate }),
-      onTrouble: deps.onTrouble,
+      log: this.log,
       ...(deps.evictFinalAfterMs === undefined ? {} : { evictFinalAfterMs: deps.evictFinalAfterMs }),
       supervisor: () => this.supervisor,
       holder: () => this.holder(),
@@ -169,7 +173,7 @@ export class AccountWorker {
                 }
               },
               wiped: (holder) => restoreStore(this.restoreDeps(), store, holder),
-              unreachable: (e) => deps.onTrouble(`the lease of account ${runtime.id} could not be renewed`, e),
+              unreachable: (err) => this.log.warn({ err }, 'the lease could not be renewed'),
               startFailed: (e, retryInMs) => this.startFailed(e, retryInMs),
             },
             Math.floor(deps.random() * 0x1000000)
@@ -189,16 +193,20 @@ export class AccountWorker {
       return;
     }
     if (this.lease.holder === undefined) {
-      this.deps.onTrouble(
-        `alert not raised: this worker no longer holds the lease of account ${this.deps.runtime.id}: ${draft.kind}`,
-        undefined,
+      this.log.warn(
+        { alert: draft.kind, positionId: subject.positionId },
+        'alert not raised: this worker no longer holds the lease of the account',
       );
       return;
     }
     const raised = this.journal.fence(`raising a ${draft.kind} alert`).then(
       () => this.deps.alerts.raise(draft, subject),
       (e: unknown) => {
-        if (e instanceof LeaseLost) this.deps.onTrouble(`alert not raised: ${errorText(e)}: ${draft.kind}`, undefined);
+        if (e instanceof LeaseLost)
+          this.log.warn(
+            { err: e, alert: draft.kind, positionId: subject.positionId },
+            'alert not raised: the lease of the account was lost',
+          );
         else this.deps.alerts.raise(draft, subject);
       },
     );
@@ -256,9 +264,9 @@ export class AccountWorker {
   private startFailed(e: unknown, retryInMs: number): void {
     const { runtime } = this.deps;
     this.unavailable = `${errorText(e)}; retried in ${Math.round(retryInMs / 1000)} s`;
-    this.deps.onTrouble(
-      `account ${runtime.id} could not be taken (${errorText(e)}); trying again in ${Math.round(retryInMs / 1000)} s`,
-      e,
+    this.log.warn(
+      { err: e, retryInMs },
+      `the account could not be taken; trying again in ${Math.round(retryInMs / 1000)} s`,
     );
     this.deps.alerts.raise(
       {
@@ -360,7 +368,10 @@ export class AccountWorker {
       // catches the restored positions up after the sweep has compared them with the venue.
       const first = await this.sweep('orphans');
       if (first.error !== undefined)
-        this.deps.onTrouble(`the first orphan sweep of account ${runtime.id} failed`, first.error);
+        this.log.warn(
+          { sweep: 'orphans', reason: first.error },
+          'the first orphan sweep failed; it runs again on its schedule',
+        );
       try {
         await this.deps.sweeps.scheduler.start(runtime.id, (kind) => this.sweep(kind));
       } finally {
@@ -395,9 +406,13 @@ export class AccountWorker {
         random: this.deps.random,
         onEvent: (e) => {
           if (e.type === 'restarting' && e.reason !== undefined)
-            this.deps.onTrouble(
-              `${e.child} of account ${runtime.id} exited (${describeExit(e.reason)}); restarting it in ${e.delayMs} ms`,
-              undefined,
+            this.log.warn(
+              {
+                ...(isPositionId(e.child) ? { positionId: e.child } : { child: e.child }),
+                ...(e.reason.kind === 'normal' ? { exit: 'normal' } : { err: e.reason.error }),
+                restartInMs: e.delayMs,
+              },
+              `an actor exited (${describeExit(e.reason)}); restarting it`,
             );
           if (e.type === 'gaveUp')
             this.quarantined(

@@ -43,12 +43,13 @@ export function createAlertSink(config: Config, w: AlertWiring): GuardAlertSink 
     });
   }
   const channels = createAlertChannels(config.alerts);
+  const log = w.log.child({ component: 'alerts' });
   const sink = new MemoryAlertSink(
     () => w.clock.now(),
     config.alerts.cooldownMs,
     (alert) => {
       w.onAlert(alert);
-      w.log.warn(
+      log.warn(
         { alert: alert.kind, account: alert.account, symbol: alert.symbol, positionId: alert.positionId },
         alert.message,
       );
@@ -56,10 +57,7 @@ export function createAlertSink(config: Config, w: AlertWiring): GuardAlertSink 
         channel
           .send(alert)
           .catch((e: unknown) =>
-            w.log.warn(
-              { channel: channel.name, error: e instanceof Error ? e.message : String(e) },
-              'an alert could not be delivered',
-            ),
+            log.warn({ err: e, channel: channel.name, alertId: alert.id }, 'an alert could not be delivered'),
           );
       }
     },

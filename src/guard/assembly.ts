@@ -12,7 +12,7 @@ import { SendGate } from '../actors/send-gate.js';
 import { createHeartbeat } from '../alerts/alerts-from-config.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { UnknownPosition, errorText } from '../domain/errors.js';
+import { UnknownPosition } from '../domain/errors.js';
 import { asAccountId, newPositionId, type PositionId } from '../domain/ids.js';
 import { seededRandom } from '../domain/random.js';
 import { createCcxtPort } from '../exchange/ccxt/index.js';
@@ -20,7 +20,7 @@ import type { ExchangePort } from '../exchange/port.js';
 import { SimExchange, createSimPort } from '../exchange/sim/index.js';
 import { joinFleet, type FleetMember } from '../fleet/fleet.js';
 import { closeEveryPosition } from '../fleet/flatten.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import { RedisStore } from '../persistence/redis-store.js';
 import type { Store } from '../persistence/store.js';
 import { Supervisor, type SupervisorEscalation } from '../supervisors/index.js';
@@ -49,6 +49,7 @@ export interface Assembly {
   readonly config: Config;
   readonly options: GuardOptions;
   readonly clock: Clock;
+  /** The root logger (silent unless given); each part logs on a child with its `component`. */
   readonly log: Logger;
   readonly registry: PositionRegistry;
   readonly store: Store | undefined;
@@ -61,7 +62,6 @@ export interface Assembly {
   readonly memoryReports: SweepReport[];
   readonly newId: () => PositionId;
   readonly onEvent: (event: GuardEvent) => void;
-  readonly trouble: (message: string, error: unknown) => void;
   /** The fleet's hand-over desk, once joined (Redis only). */
   fleet: FleetMember | undefined;
   stopped: boolean;
@@ -79,8 +79,7 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
   const clock = options.clock ?? systemClock;
   const randomBytes = options.randomBytes ?? ((n: number) => webcrypto.getRandomValues(new Uint8Array(n)));
   const onEvent = options.onEvent ?? (() => {});
-  const trouble = (message: string, error: unknown) =>
-    onEvent({ type: 'trouble', message, error: error === undefined ? undefined : errorText(error) });
+  const log = options.log ?? silentLogger();
   const prefix = options.redisPrefix ?? 'pg:';
   const supervision = options.supervision ?? {
     strategy: 'one_for_one',
@@ -94,7 +93,7 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
     options.sim === undefined &&
     config.accounts.every((a) => a.exchange === 'sim' && options.ports?.[a.id] === undefined);
   const persistence = options.persistence ?? (embeddedOnly ? 'memory' : 'redis');
-  const ownStore = persistence === 'redis' ? new RedisStore(connectRedis(config.redis, trouble), prefix) : undefined;
+  const ownStore = persistence === 'redis' ? new RedisStore(connectRedis(config.redis, log), prefix) : undefined;
   const store: Store | undefined = typeof persistence === 'object' ? persistence : ownStore;
   // Alerts and sweep schedules live in Redis only with a Redis store; with any other store they
   // are kept in memory and run on the guard's clock.
@@ -106,7 +105,6 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
   const sim = options.sim ?? (ownSim ? new SimExchange({ clock, seed: 1, priceTickMs: SIM_PRICE_TICK_MS }) : undefined);
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${nodeRandomBytes(4).toString('hex')}`;
   const random = seededRandom(randomBytes(4).reduce((a, b) => a * 256 + b, 0));
-  const log = options.log ?? createLogger({ level: 'silent' });
 
   const root = new Supervisor(
     { ...supervision, intensity: config.supervision.guardRestarts, id: 'guard', children: [] },
@@ -127,7 +125,7 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
   root.start();
 
   const bullConnection = redisStore === undefined ? undefined : new Redis(config.redis, { maxRetriesPerRequest: null });
-  bullConnection?.on('error', () => {}); // reported through the main connection's trouble
+  bullConnection?.on('error', () => {}); // the main connection logs Redis's failures
   const alerts = createAlertSink(config, {
     store: redisStore,
     bullConnection,
@@ -145,7 +143,7 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
     healthy: () => parts.halted === undefined && [...workers.values()].every((w) => w.unavailable === undefined),
   });
   heartbeat?.start();
-  const sweeps = sweepWiring(config, { bullConnection, prefix, alerts, clock, store, onEvent, trouble });
+  const sweeps = sweepWiring(config, { bullConnection, prefix, alerts, clock, store, onEvent, log });
   const newId = () => newPositionId(clock.now(), randomBytes(10));
   const ports: ExchangePort[] = [];
   const gate = new SendGate();
@@ -166,7 +164,6 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
     memoryReports: sweeps.memoryReports,
     newId,
     onEvent,
-    trouble,
     fleet: undefined,
     stopped: false,
     halted: undefined,
@@ -208,7 +205,7 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
         options.ports?.[a.id] ??
         (a.exchange === 'sim' && sim !== undefined
           ? createSimPort(sim, a.id, { triggerBy })
-          : await createCcxtPort(a, { clock, triggerBy, log: log.child({ component: 'exchange', account: a.id }) }));
+          : await createCcxtPort(a, { clock, triggerBy, log }));
     } catch (e) {
       return abandon(e);
     }
@@ -248,7 +245,7 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
         parent: root,
         onTransition: (row, from) => onEvent({ type: 'transition', row, from }),
         onUpdate: (row) => onEvent({ type: 'update', row }),
-        onTrouble: trouble,
+        log,
         sweeps: sweeps.forWorkers,
         newId,
         gate,
@@ -267,7 +264,7 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
         store: redisStore,
         url: config.redis,
         deadlineMs: options.handoverDeadlineMs,
-        onTrouble: trouble,
+        log,
         owned: () => [...workers.values()].filter((w) => w.owned).map((w) => w.runtime.id),
         onReleased: (name) => workers.get(name)?.takeNow(),
         openHere: async (intent, id) => {

@@ -89,7 +89,6 @@ export type GuardEvent =
   /** A position's row changed without a change of state: its size, protection or reason. */
   | { readonly type: 'update'; readonly row: PositionRow }
   | { readonly type: 'alert'; readonly alert: StoredAlert }
-  | { readonly type: 'trouble'; readonly message: string; readonly error: string | undefined }
   /** A sweep ran (scheduled or asked for); its report. */
   | { readonly type: 'sweep'; readonly report: SweepReport }
   /** An account's private stream went live (connected and resynchronised) or down. */
@@ -139,7 +138,7 @@ export interface Guard {
    * is final. Positions of other programs are never touched.
    */
   flatten(account: string, reason?: string, by?: string): Promise<FlattenStarted>;
-  /** A position's state wherever it is driven (this worker, else Redis); `undefined` when it is unknown. */
+  /** A position's state wherever it is driven (this worker, else Redis); `undefined` when it is unknown; a string that is no position id is refused with `UnknownPosition`. */
   stateOf(positionId: string): Promise<PositionStateName | undefined>;
   /** `undefined` while healthy; the reason once the guard has halted. */
   readonly halted: string | undefined;
@@ -160,7 +159,7 @@ export interface Guard {
     how: 'adopt' | 'flatten',
     expected: { readonly side: string; readonly size: number },
   ): Promise<string>;
-  /** What the actor of a position driven here says: its orders, and the close planner's preview; `undefined` when none drives it here. */
+  /** What the actor of a position driven here says: its orders, and the close planner's preview; `undefined` when none drives it here; a string that is no position id is refused with `UnknownPosition`. */
   inspectPosition(
     positionId: string,
   ):

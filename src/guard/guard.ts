@@ -19,7 +19,7 @@
 import { closePreviewOf, entryPriceOf, ordersOf } from '../machines/position.queries.js';
 import { parseConfig, type Config, type ConfigInput } from '../config/config.js';
 import { GuardStopped, Halted, NotOwner, UnknownPosition } from '../domain/errors.js';
-import { asAccountId, type PositionId } from '../domain/ids.js';
+import { asAccountId } from '../domain/ids.js';
 import { parseIntent, type Intent } from '../domain/intent.js';
 import { closeEveryPosition } from '../fleet/flatten.js';
 import type { PositionStateName } from '../machines/position.machine.js';
@@ -102,15 +102,16 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       return closeEveryPosition(worker, `flatten-${clock.now()}`);
     },
     stateOf: async (positionId) => {
-      const actor = actorOf(parts, positionId as PositionId);
+      const id = knownId(positionId);
+      const actor = actorOf(parts, id);
       if (actor !== undefined) return stateName(actor.getSnapshot().value);
-      const row = registry.get(positionId as PositionId);
+      const row = registry.get(id);
       const fleet = parts.fleet;
       if (row !== undefined || fleet === undefined) return row?.state;
-      const account = await fleet.store.accountOf(positionId);
+      const account = await fleet.store.accountOf(id);
       return account === undefined
         ? undefined
-        : ((await fleet.store.stateOf(account, positionId)) as PositionStateName | undefined);
+        : ((await fleet.store.stateOf(account, id)) as PositionStateName | undefined);
     },
     flushed: async () => {
       await Promise.all([...workers.values()].map((w) => w.flushed()));
@@ -146,7 +147,7 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       return w?.owned === true ? w.runtime.scheduler.headroom() : [];
     },
     inspectPosition: (positionId) => {
-      const actor = actorOf(parts, positionId as PositionId);
+      const actor = actorOf(parts, knownId(positionId));
       if (actor === undefined) return undefined;
       const ctx = actor.getSnapshot().context;
       return { orders: ordersOf(ctx), closePreview: closePreviewOf(ctx), entryPrice: entryPriceOf(ctx) };
@@ -170,9 +171,12 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
         true,
       );
       if (unfinished.length > 0) {
-        const message = `stopped without finishing: ${unfinished.join('; ')} (each abandoned after ${bound} ms; what was written before is kept)`;
-        log.warn({ unfinished }, message);
-        parts.trouble(message, undefined);
+        log
+          .child({ component: 'guard' })
+          .warn(
+            { unfinished, abandonedAfterMs: bound },
+            `stopped without finishing: ${unfinished.join('; ')} (each step abandoned after ${bound} ms; what was written before is kept)`,
+          );
       }
     },
   };

@@ -1,10 +1,11 @@
 /**
- * The guard's Redis connections: the main one (short command timeout, errors reported as
- * trouble, never thrown) and the check that fails fast, and clearly, when Redis is away at
- * start. Touches: Redis.
+ * The guard's Redis connections: the main one (short command timeout, errors logged, never
+ * thrown) and the check that fails fast, and clearly, when Redis is away at start. Touches:
+ * Redis; the logger it is given.
  */
 import { Redis } from 'ioredis';
 import { StorageUnavailable, errorText } from '../domain/errors.js';
+import type { Logger } from '../log/logger.js';
 import type { RedisStore } from '../persistence/redis-store.js';
 
 const REDIS_CONNECT_TIMEOUT_MS = 3_000;
@@ -32,21 +33,22 @@ export async function ensureReachable(store: RedisStore, url: string): Promise<v
   }
 }
 
-/** The guard's Redis connection; its errors are reported as trouble (at most once a minute), never thrown. */
-export function connectRedis(url: string, trouble: (message: string, error: unknown) => void): Redis {
+/**
+ * The guard's Redis connection; its errors are logged on `log` (at most once a minute, with the
+ * URL without its password), never thrown.
+ */
+export function connectRedis(url: string, log: Logger): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     enableAutoPipelining: true,
   });
+  const own = log.child({ component: 'redis', redis: redactUrl(url) });
   let lastReport = 0;
-  redis.on('error', (e: unknown) => {
+  redis.on('error', (err: unknown) => {
     if (Date.now() - lastReport < 60_000) return;
     lastReport = Date.now();
-    trouble(
-      `Redis at ${redactUrl(url)} is unreachable; intents are refused, positions in flight carry on and retry their writes`,
-      e,
-    );
+    own.warn({ err }, 'Redis is unreachable; intents are refused, positions in flight carry on and retry their writes');
   });
   return redis;
 }

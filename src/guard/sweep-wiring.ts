@@ -1,11 +1,13 @@
 /**
  * The sweeps as the guard wires them (see docs/architecture.md, Sweeps): their schedules (BullMQ
  * job schedulers with Redis, else timers on the guard's clock), where their reports go (the
- * store, else memory), and the settings every account's worker sweeps with.
+ * store, else memory), and the settings every account's worker sweeps with. Its log lines (a
+ * finding, a failed run, a report not saved) are on a child with `component: 'sweeps'`.
  */
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
 import type { Store } from '../persistence/store.js';
 import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '../sweeps/scheduler.js';
 import type { SweepReport } from '../sweeps/sweep.js';
@@ -30,20 +32,27 @@ export function sweepWiring(
     readonly clock: Clock;
     readonly store: Store | undefined;
     readonly onEvent: (event: GuardEvent) => void;
-    readonly trouble: (message: string, error: unknown) => void;
+    readonly log: Logger;
   },
 ): SweepWiring {
-  const { store, onEvent, trouble } = deps;
-  const scheduler = sweepScheduler(config, deps);
+  const { store, onEvent } = deps;
+  const log = deps.log.child({ component: 'sweeps' });
+  const scheduler = sweepScheduler(config, deps, log);
   const memoryReports: SweepReport[] = [];
   const onReport = async (report: SweepReport): Promise<void> => {
     onEvent({ type: 'sweep', report });
-    for (const f of report.findings)
-      trouble(`sweep ${report.kind} of ${report.account}: ${f.kind} on ${f.symbol}`, undefined);
+    report.findings.forEach((f, i) =>
+      log.warn(
+        { account: report.account, sweep: report.kind, finding: f.kind, symbol: f.symbol, action: report.actions[i] },
+        `a sweep found: ${f.kind} on ${f.symbol}`,
+      ),
+    );
     if (store !== undefined)
       await store
         .saveSweepReport(report.account, report)
-        .catch((e: unknown) => trouble('a sweep report could not be saved', e));
+        .catch((err: unknown) =>
+          log.warn({ err, account: report.account, sweep: report.kind }, 'a sweep report could not be saved'),
+        );
     else {
       memoryReports.unshift(report);
       memoryReports.splice(200);
@@ -64,9 +73,10 @@ export function sweepWiring(
 /** The sweeps' schedules: BullMQ job schedulers with Redis, else timers on the guard's clock. */
 function sweepScheduler(
   config: Config,
-  { bullConnection, prefix, alerts, clock, trouble }: Parameters<typeof sweepWiring>[1],
+  { bullConnection, prefix, alerts, clock }: Parameters<typeof sweepWiring>[1],
+  log: Logger,
 ): SweepScheduler {
-  const onSweepError = (e: unknown) => trouble('a sweep failed; it runs again on its next slot', e);
+  const onSweepError = (err: unknown) => log.warn({ err }, 'a sweep failed; it runs again on its next slot');
   if (bullConnection === undefined) return new TimerSweepScheduler(clock, config.sweeps, onSweepError);
   return new BullmqSweepScheduler(
     bullConnection,

@@ -50,3 +50,17 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     options.destination ?? pino.destination(1),
   );
 }
+
+/**
+ * A logger that writes nothing: the default of a component given none (a library user who
+ * passed no logger). One instance, shared.
+ *
+ * @example
+ * const log = options.log ?? silentLogger();
+ */
+export function silentLogger(): Logger {
+  SILENT ??= pino({ level: 'silent' }, { write: () => {} });
+  return SILENT;
+}
+
+let SILENT: Logger | undefined;

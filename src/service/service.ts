@@ -135,9 +135,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       redis = new Redis(config.redis, { maxRetriesPerRequest: 1 });
       redis.on('error', () => {}); // readiness reports Redis down
       store = new RedisStore(redis, prefix);
-      events = new RedisEventLog(redis, prefix, (what, e) =>
-        log.warn({ error: e instanceof Error ? e.message : String(e) }, what),
-      );
+      events = new RedisEventLog(redis, prefix, log);
       for (const a of config.accounts)
         queues.push(
           new Queue(BullmqSweepScheduler.queueName(asAccountId(a.id)), { connection: redis, prefix: `${prefix}bull` }),
@@ -197,7 +195,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     events,
     inbox,
     entryPrice: (id) => guard.inspectPosition(id)?.entryPrice,
-    trouble: (what, e) => log.warn({ error: e instanceof Error ? e.message : String(e) }, what),
+    log,
   });
   for (const e of early.splice(0)) forward(e);
   let stop: () => void = () => {};

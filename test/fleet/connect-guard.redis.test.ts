@@ -75,6 +75,10 @@ describe('connectGuard', () => {
 
       expect(await client.close(pos.id)).toMatchObject({ id: pos.id, result: 'requested' });
       expect(await (await client.position(pos.id)).settled({ timeoutMs: 30_000 })).toBe('closed');
+      // A string that is no position id is refused as an unknown position before Redis is asked: a
+      // position's key with a suffix (another of its keys) once reached Redis and failed there.
+      await expect(client.position(`${pos.id}:history`)).rejects.toMatchObject({ code: 'UNKNOWN_POSITION' });
+      await expect(client.close(`${pos.id}:history`)).rejects.toMatchObject({ code: 'UNKNOWN_POSITION' });
       expect(fx.venue.position(account, AVL).size).toBe(0);
       expect(sentOrders(fx.venue, account).filter((o) => o.role === 'entry')).toHaveLength(1);
       expect(sentTwice(sentOrders(fx.venue, account))).toEqual([]);

@@ -7,6 +7,7 @@ import { createGuard, type Guard } from '../../src/guard/guard.js';
 import { pushablePort } from '../support/pushable-port.js';
 import { driveFor } from '../support/sim-drive.js';
 import { T0 } from '../support/sim-harness.js';
+import { memoryLog } from '../support/memory-log.js';
 
 const AVL = 'AVL/USDT:USDT';
 const fast = {
@@ -32,7 +33,7 @@ describe('supervision inside the guard', () => {
     sim = new SimExchange({ clock, seed: 5 });
     sim.setPrice(AVL, 0.25);
     const { port, push } = pushablePort(createSimPort(sim, 'main'));
-    const trouble: string[] = [];
+    const mem = memoryLog();
     guard = await createGuard(
       { accounts: [{ id: 'main', exchange: 'sim' }] },
       {
@@ -41,9 +42,7 @@ describe('supervision inside the guard', () => {
         ports: { main: port },
         persistence: 'memory',
         supervision: fast,
-        onEvent: (e) => {
-          if (e.type === 'trouble') trouble.push(e.message);
-        },
+        log: mem.log,
       },
     );
     const pos = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
@@ -64,9 +63,10 @@ describe('supervision inside the guard', () => {
       },
     });
     await driveFor(clock, 500);
-    expect(trouble.some((m) => m.startsWith(`${pos.id} of account main exited`) && /not a finite number/.test(m))).toBe(
-      true,
-    );
+    // The crash is logged by the account's worker with the position and the error as fields.
+    const crash = mem.lines().find((l) => l.positionId === pos.id && l.msg.startsWith('an actor exited'));
+    expect(crash).toMatchObject({ level: 40, component: 'account', account: 'main', restartInMs: expect.any(Number) });
+    expect((crash?.err as { message?: string } | undefined)?.message).toMatch(/not a finite number/);
     expect(pos.state).toBe('open'); // restarted from the snapshot before the bad report
     await guard.close(pos.id);
     await driveFor(clock, 5_000);

@@ -27,6 +27,7 @@ import { testPrefix } from '../support/redis.js';
 import { startOwnRedis, type OwnRedis } from '../support/own-redis.js';
 import { API_KEY, API_SECRET, FAST_VERIFICATION, wireHarness, type WireHarness } from '../support/wire-harness.js';
 import { killAllWorkers, spawnWorker, type WorkerProcess } from '../support/worker-driver.js';
+import { memoryLog } from '../support/memory-log.js';
 import {
   AVL,
   leaseHeld,
@@ -64,7 +65,7 @@ describe('Redis paused (its process stopped), then back', () => {
   let h: WireHarness;
   let guard: Guard;
   const prefix = testPrefix('redis-down');
-  const troubles: string[] = [];
+  const mem = memoryLog();
 
   beforeAll(async () => {
     h = await wireHarness();
@@ -79,9 +80,7 @@ describe('Redis paused (its process stopped), then back', () => {
         clock: systemClock,
         persistence: 'redis',
         redisPrefix: prefix,
-        onEvent: (e) => {
-          if (e.type === 'trouble') troubles.push(e.message);
-        },
+        log: mem.log,
       },
     );
   });
@@ -128,7 +127,10 @@ describe('Redis paused (its process stopped), then back', () => {
     await guard.flushed();
     const history = await new RedisStore(reader, prefix).history(p1.id);
     expect(history.map((e) => e.state).slice(-2)).toEqual(['open', 'closed']); // the transition made while Redis was away
-    expect(troubles.some((t) => /could not be saved; retrying/.test(t))).toBe(true);
+    // The failed write was logged by the account's worker, with the position and Redis's error as fields.
+    expect(
+      mem.lines().find((l) => l.msg === 'a position could not be saved; retrying' && l.positionId === p1.id),
+    ).toMatchObject({ level: 40, component: 'account', account: 'main', err: { message: expect.any(String) } });
     venue.setPrice(AVL, 0.25);
     const p3 = await guard.open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21 });
     expect(await p3.settled({ timeoutMs: 10_000 })).toBe('open');

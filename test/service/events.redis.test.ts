@@ -12,6 +12,7 @@ import { RedisStore, type SnapshotWrite } from '../../src/persistence/redis-stor
 import { RedisEventLog } from '../../src/service/events/redis-event-log.js';
 import type { LoggedEvent } from '../../src/service/events/event-log.js';
 import type { PositionDetail } from '../../src/service/guard-api.js';
+import { memoryLog } from '../support/memory-log.js';
 import { REDIS_URL, redisForThisFile } from '../support/redis.js';
 import { AVL, eventually, readEvents, startTestService } from './support.js';
 
@@ -108,6 +109,32 @@ describe('the Redis event log', () => {
     stop();
     await log.close();
   });
+});
+
+describe("the event log's failures", () => {
+  it("are logged by the service with their facts as fields: the event's type, the stream, and the error as `err`", async () => {
+    const prefix = `${db.prefix}broken:`;
+    // The stream's key holds a string: every append is refused (WRONGTYPE), as by a Redis that cannot take it.
+    await db.redis.set(`${prefix}events`, 'not a stream');
+    const mem = memoryLog();
+    const t = await startTestService(
+      { redis: REDIS_URL },
+      { persistence: 'redis', redisPrefix: prefix, workerId: 'worker-broken', log: mem.log },
+    );
+    try {
+      // Taking the account announces it (and its first sweep) on the event stream: those appends fail.
+      const line = await mem.until((l) => l.component === 'event-log');
+      expect(line).toMatchObject({
+        level: 40,
+        msg: 'an event could not be added to the event stream; pages following it miss it',
+        eventType: expect.stringMatching(/^(account|sweep|orphans)$/),
+        stream: `${prefix}events`,
+      });
+      expect((line.err as { message: string; stack: string }).message).toMatch(/WRONGTYPE/);
+    } finally {
+      await t.stop();
+    }
+  }, 20_000);
 });
 
 describe('two workers on one Redis', () => {

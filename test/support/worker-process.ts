@@ -7,7 +7,7 @@
  * Receives: its settings as JSON in `POSGUARD_WORKER_SETTINGS` (see `worker-protocol.ts`),
  * and commands on stdin, one JSON object per line. Sends: one JSON line on stdout per reply
  * and per guard event (`ready` once `createGuard` resolved — its rehydration done — then
- * every transition, alert and trouble) and, on stderr, a line per command it read (for
+ * every transition, alert, and warning the guard logs) and, on stderr, a line per command it read (for
  * failure messages). Touches: the Redis named in its config, under its prefix, and the
  * exchange accounts of its config. `POSGUARD_CRASH_AT` (the crash hook) makes it SIGKILL
  * itself at that point. It stops the guard and exits when stdin closes (so that a test
@@ -15,6 +15,7 @@
  */
 import { createInterface } from 'node:readline';
 import { createGuard, type Guard, type GuardEvent } from '../../src/guard/guard.js';
+import { createLogger } from '../../src/log/logger.js';
 import { WORKER_SETTINGS_ENV, type WorkerCommand, type WorkerLine, type WorkerSettings } from './worker-protocol.js';
 
 function print(line: WorkerLine): void {
@@ -47,8 +48,6 @@ function onEvent(event: GuardEvent): void {
     print({ type: 'alert', kind: event.alert.kind, positionId: event.alert.positionId, message: event.alert.message });
   } else if (event.type === 'lease') {
     print({ type: 'lease', account: event.account, held: event.held });
-  } else if (event.type === 'trouble') {
-    print({ type: 'trouble', message: event.message, error: event.error });
   }
 }
 
@@ -122,6 +121,12 @@ async function main(): Promise<void> {
     redisPrefix: settings.redisPrefix,
     workerId: settings.workerId,
     onEvent,
+    log: createLogger({
+      level: 'warn',
+      destination: {
+        write: (line: string) => print({ type: 'log', line: JSON.parse(line) as Record<string, unknown> }),
+      },
+    }),
     ...(settings.handoverDeadlineMs === undefined ? {} : { handoverDeadlineMs: settings.handoverDeadlineMs }),
   });
   print({ type: 'ready', workerId: settings.workerId, pid: process.pid, guardStartMs: Date.now() - started });

@@ -78,7 +78,8 @@ export type WorkerLine =
       readonly at: number;
     }
   | ({ readonly type: 'alert' } & WorkerAlert)
-  | { readonly type: 'trouble'; readonly message: string; readonly error: string | undefined }
+  /** A line the guard logged at warn or above (its fields as pino wrote them). */
+  | { readonly type: 'log'; readonly line: Record<string, unknown> }
   | { readonly type: 'fatal'; readonly message: string };
 
 export type WorkerLineOf<T extends WorkerLine['type']> = Extract<WorkerLine, { type: T }>;

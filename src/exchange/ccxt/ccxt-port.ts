@@ -16,6 +16,7 @@
  * const outcome = await port.createOrder({ symbol: 'AVL/USDT:USDT', side: 'buy', type: 'market', amount: 43, clientOrderId, reduceOnly: false });
  */
 import type { Clock } from '../../clock.js';
+import type { Logger } from '../../log/logger.js';
 import { asAccountId, asClientOrderId, asVenueOrderId, type AccountId, type VenueOrderId } from '../../domain/ids.js';
 import type { Market } from '../../domain/market.js';
 import { accepted, rejected, unknown, type Outcome } from '../../domain/outcome.js';
@@ -41,11 +42,6 @@ import type { RateLimitSnapshot } from './rate-limit-state.js';
 import { StreamSupervisor, type ReconnectPolicy } from './stream-supervisor.js';
 import { watchTickerLoop } from './ticker-watch.js';
 
-/** Where the port reports what it drops (malformed stream records); a pino logger fits. */
-export interface PortLog {
-  warn(obj: Record<string, unknown>, msg: string): void;
-}
-
 type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: CallFailure };
 
 export class CcxtPort implements ExchangePort {
@@ -59,19 +55,22 @@ export class CcxtPort implements ExchangePort {
   private connection: StreamEvent | undefined;
   private closed = false;
   private readonly tickerWatches = new Set<StreamSubscription>();
+  private readonly log: Logger;
 
   constructor(
     private readonly built: BuiltExchange,
     account: string,
     private readonly clock: Clock,
     private readonly reconnect: ReconnectPolicy,
-    private readonly log: PortLog,
+    /** Where what the port drops is told: the port logs on a child with `component: 'exchange'`, its account and venue. */
+    log: Logger,
     /** The price every stop this port places fires on (`protection.triggerBy`); the venue's default when absent. */
     private readonly triggerBy?: TriggerBy,
   ) {
     this.account = asAccountId(account);
     this.venue = built.exchange.id;
     this.host = apiHost(built.exchange.urls) ?? built.exchange.id;
+    this.log = log.child({ component: 'exchange', account: this.account, venue: this.venue });
   }
 
   async loadMarkets(): Promise<ReadonlyMap<string, Market>> {
@@ -324,10 +323,7 @@ export class CcxtPort implements ExchangePort {
     try {
       return fn();
     } catch (error) {
-      this.log.warn(
-        { account: this.account, venue: this.venue, err: error instanceof Error ? error.message : String(error) },
-        'reply dropped: it does not normalise',
-      );
+      this.log.warn({ err: error }, 'reply dropped: it does not normalise');
       return undefined;
     }
   }

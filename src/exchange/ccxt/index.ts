@@ -11,11 +11,12 @@
 import { systemClock, type Clock } from '../../clock.js';
 import type { AccountConfig } from '../../config/config.js';
 import type { TriggerBy } from '../port.js';
-import { CcxtPort, type PortLog } from './ccxt-port.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import { CcxtPort } from './ccxt-port.js';
 import { buildExchange } from './exchange-factory.js';
 import type { ReconnectPolicy } from './stream-supervisor.js';
 
-export { CcxtPort, type PortLog } from './ccxt-port.js';
+export { CcxtPort } from './ccxt-port.js';
 export {
   CcxtPortClosed,
   MalformedPositionReply,
@@ -39,8 +40,8 @@ export interface CcxtPortOptions {
   readonly timeoutMs?: number;
   /** Private-stream reconnects (default: 250 ms doubling to 10 s). */
   readonly reconnect?: ReconnectPolicy;
-  /** Where dropped stream records are reported (default: nowhere). */
-  readonly log?: PortLog;
+  /** Where dropped stream records are told (default: nowhere), on a child with `component`, `account` and `venue`. */
+  readonly log?: Logger;
   /** Load the markets before resolving (default true), so that a bad key or URL fails here. */
   readonly loadMarkets?: boolean;
   /** The price every stop fires on (`protection.triggerBy`): sent as Bybit `triggerBy`, Binance `workingType`. */
@@ -48,8 +49,6 @@ export interface CcxtPortOptions {
   /** Binance: how often ccxt extends the listen key (default ccxt's 20 minutes). */
   readonly listenKeyKeepAliveMs?: number;
 }
-
-const SILENT: PortLog = { warn: () => {} };
 
 /**
  * The port of one ccxt account. Builds the ccxt instance (options, testnet, `urls`, rate
@@ -70,7 +69,7 @@ export async function createCcxtPort(account: AccountConfig, options: CcxtPortOp
     account.id,
     clock,
     options.reconnect ?? { initialMs: 250, maxMs: 10_000 },
-    options.log ?? SILENT,
+    options.log ?? silentLogger(),
     options.triggerBy,
   );
   if (options.loadMarkets !== false) {

@@ -45,11 +45,7 @@ export function watchTickerLoop(
       } catch (error) {
         if (closed) return;
         log.warn(
-          {
-            venue: built.exchange.id,
-            symbol,
-            err: built.redact(error instanceof Error ? error.message : String(error)),
-          },
+          { symbol, err: built.redact(error instanceof Error ? error.message : String(error)) },
           'ticker stream failed; watched again after a backoff',
         );
         await new Promise<void>((resolve) => {

@@ -5,13 +5,15 @@
  * changed (`account`). With Redis these go into the fleet's one stream, so a page on any
  * worker sees every worker's.
  *
- * Receives: `GuardEvent`s. Sends: service events to the event log. Touches: the API's reads.
+ * Receives: `GuardEvent`s. Sends: service events to the event log; a read that failed to the
+ * log (with the account it concerned). Touches: the API's reads.
  *
  * @example
- * const fanout = dashboardFanout({ api, events, inbox, trouble });
+ * const fanout = dashboardFanout({ api, events, inbox, entryPrice, log });
  * createGuard(config, { onEvent: fanout });
  */
 import type { GuardEvent } from '../../guard/guard.js';
+import type { Logger } from '../../log/logger.js';
 import type { PositionRow } from '../../guard/registry.js';
 import type { EventLog, EventRowFields } from '../events/event-log.js';
 import type { GuardApi } from '../guard-api.js';
@@ -21,7 +23,8 @@ export interface FanoutDeps {
   readonly api: GuardApi;
   readonly events: EventLog;
   readonly inbox: OrphanInbox;
-  readonly trouble: (what: string, e: unknown) => void;
+  /** Where a failed announcement is told (on a child with `component: 'dashboard'`). */
+  readonly log: Logger;
   /** The entry price of a position this worker drives. */
   readonly entryPrice: (positionId: string) => number | undefined;
 }
@@ -51,8 +54,9 @@ export async function announceOrphans(deps: Pick<FanoutDeps, 'api' | 'events'>, 
 }
 
 export function dashboardFanout(deps: FanoutDeps): (event: GuardEvent) => void {
-  const later = (what: string, work: Promise<unknown>) => {
-    work.catch((e: unknown) => deps.trouble(what, e));
+  const log = deps.log.child({ component: 'dashboard' });
+  const later = (what: string, account: string, work: Promise<unknown>) => {
+    work.catch((err: unknown) => log.warn({ err, account }, `${what}; the dashboard shows it at its next change`));
   };
   return (event) => {
     switch (event.type) {
@@ -69,21 +73,22 @@ export function dashboardFanout(deps: FanoutDeps): (event: GuardEvent) => void {
         deps.events.append({ type: 'sweep', report: event.report });
         later(
           'the orphan inbox could not be announced',
+          event.report.account,
           deps.inbox
             .rowsAfter(event.report)
             .then((rows) => deps.events.append({ type: 'orphans', account: event.report.account, rows })),
         );
         return;
       case 'lease':
-        later('an account could not be announced', announceAccount(deps, event.account));
+        later('the account could not be announced', event.account, announceAccount(deps, event.account));
         return;
       case 'feed':
-        later('an account could not be announced', announceAccount(deps, event.account));
+        later('the account could not be announced', event.account, announceAccount(deps, event.account));
         return;
       case 'transition':
         // A position that ends or starts frees or takes a symbol: the inbox may change.
         if (event.from === 'pending' || event.row.state === 'closed' || event.row.state === 'failed') {
-          later('the orphan inbox could not be announced', announceOrphans(deps, event.row.account));
+          later('the orphan inbox could not be announced', event.row.account, announceOrphans(deps, event.row.account));
         }
         return;
       default:

@@ -5,13 +5,15 @@
  * (`persistence/scripts.ts`); alerts by the worker that stored them (`append`).
  *
  * One blocking `XREAD` loop on a connection of its own feeds every subscriber; it runs only
- * while someone subscribes. Touches: Redis, the stream key only.
+ * while someone subscribes. What fails (an append, a read) is logged with its facts as fields,
+ * never thrown. Touches: Redis, the stream key only; the logger it is given.
  *
  * @example
- * const log = new RedisEventLog(new Redis(url), 'pg:');
+ * const log = new RedisEventLog(new Redis(url), 'pg:', rootLog);
  * const { events } = await log.after('0-0', 100);
  */
 import type { Redis } from 'ioredis';
+import { silentLogger, type Logger } from '../../log/logger.js';
 import { EVENTS_MAX } from '../../persistence/redis-store.js';
 import {
   SERVICE_EVENT_TYPES,
@@ -77,18 +79,20 @@ function compareIds(a: string, b: string): number {
 
 export class RedisEventLog implements EventLog {
   private readonly key: string;
+  private readonly log: Logger;
   private readonly listeners = new Set<(e: LoggedEvent) => void>();
   private reader: Redis | undefined;
   private loop: Promise<void> | undefined;
   private closed = false;
 
-  /** `redis` appends and replays; the blocking reader is a duplicate of it. */
+  /** `redis` appends and replays; the blocking reader is a duplicate of it. `log`: where failures are told (nowhere unless given). */
   constructor(
     private readonly redis: Redis,
     prefix: string,
-    private readonly onTrouble: (what: string, e: unknown) => void = () => {},
+    log: Logger = silentLogger(),
   ) {
     this.key = `${prefix}events`;
+    this.log = log.child({ component: 'event-log' });
   }
 
   append(event: ServiceEvent): void {
@@ -96,7 +100,12 @@ export class RedisEventLog implements EventLog {
     const fields = event.type === 'alert' ? ['alert', JSON.stringify(event.alert)] : ['data', JSON.stringify(event)];
     this.redis
       .xadd(this.key, 'MAXLEN', '~', String(EVENTS_MAX), '*', 'type', event.type, ...fields)
-      .catch((e: unknown) => this.onTrouble(`an event (${event.type}) could not be added to the event stream`, e));
+      .catch((err: unknown) =>
+        this.log.warn(
+          { err, eventType: event.type, stream: this.key },
+          'an event could not be added to the event stream; pages following it miss it',
+        ),
+      );
   }
 
   async after(id: string, limit: number): Promise<Replay> {
@@ -165,7 +174,7 @@ export class RedisEventLog implements EventLog {
         }
       } catch (e) {
         if (this.closed) break;
-        this.onTrouble('the event stream could not be read; retrying', e);
+        this.log.warn({ err: e, stream: this.key }, 'the event stream could not be read; retrying in 1 s');
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }

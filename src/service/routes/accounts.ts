@@ -7,7 +7,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServerDeps } from '../server.js';
 import { act } from './act.js';
-import { errorText } from '../../domain/errors.js';
 import { watchFlatten } from '../flatten-watch.js';
 import { idParams, reasonBody } from './schemas.js';
 
@@ -72,7 +71,7 @@ export const accountRoutes =
           started,
           { by, why },
         ).catch((e: unknown) =>
-          deps.log?.warn({ account: id, error: errorText(e) }, 'the result of a flatten could not be recorded'),
+          deps.log?.warn({ err: e, account: id }, 'the result of a flatten could not be recorded'),
         );
         return reply.code(202).send({ ...started, result: 'closing' });
       },

@@ -24,6 +24,11 @@ export async function act<T>(
   }
   await deps.actions
     .record({ ...draft, by, result: result?.(value) ?? 'done' })
-    .catch((e: unknown) => deps.log?.warn({ error: errorText(e) }, 'an operator action could not be recorded'));
+    .catch((e: unknown) =>
+      deps.log?.warn(
+        { err: e, action: draft.what, account: draft.account, positionId: draft.positionId },
+        'an operator action could not be recorded',
+      ),
+    );
   return value;
 }
