@@ -4,18 +4,22 @@
  * per-position polling (`perPositionPolling`, the baseline) in the same run.
  *
  * - venue calls per open with a stop (stream live) and per whole life (open, stop, close, stop
- *   cancelled, flat proven); venue calls before the entry leaves;
+ *   cancelled, flat proven); venue calls before the entry leaves — for the account's next entry on
+ *   a symbol (the entry fast path) beside its first (the careful path); Redis round trips and
+ *   venue calls before the entry leaves with Redis persistence (`budget.entry.ts`: the local
+ *   Redis, a prefix of its own);
  * - requests per second (one poll tick: `feedDownPollMs`, 1 s) during a stream outage for N
  *   open positions with stops, and per poll, against the pages the venue's lists take
  *   (Bybit-like: 200 positions and 50 open orders a page, each page one request);
  * - requests that leave between a close being asked and the close leaving, while 200
  *   positions are polled.
  *
- * Knobs: BENCH_BUDGET_SIZES (1,20,200,500). Touches: its own venues and guards.
+ * Knobs: BENCH_BUDGET_SIZES (1,20,200,500). Touches: its own venues and guards, the local Redis.
  */
 import type { BenchSection } from './section.js';
 import { fleet, type Fleet } from './budget.rig.js';
 import { formatTable } from './table.js';
+import { beforeEntryWithRedis } from './budget.entry.js';
 
 const SIZES = (process.env.BENCH_BUDGET_SIZES ?? '1,20,200,500')
   .split(',')
@@ -60,10 +64,20 @@ async function perTick(f: Fleet): Promise<PollCost> {
   };
 }
 
-/** Calls from the intent to `open`, to the entry's create, and over the whole life (close, flat proven). */
-async function life(perPositionPolling: boolean): Promise<{ open: number; beforeEntry: number; whole: number }> {
+interface Life {
+  readonly open: number;
+  readonly beforeEntry: number;
+  readonly whole: number;
+}
+
+/**
+ * Calls from the intent to `open`, to the entry's create, and over the whole life (close, flat
+ * proven) of the account's first position on a symbol (nothing known of it, no tick: the careful
+ * path) and of the next one (the entry fast path: the feed's view of the symbol, a fresh tick).
+ */
+async function life(perPositionPolling: boolean): Promise<{ first: Life; next: Life }> {
   const f = await fleet(0, perPositionPolling, 1);
-  try {
+  const one = async (): Promise<Life> => {
     const from = f.clock.now();
     const pos = await f.guard.open({ account: 'main', symbol: 'S0/USDT:USDT', side: 'buy', amount: 10, stopLoss: 0.5 });
     for (let t = 0; t < 60_000 && pos.state !== 'open'; t += 50) await f.advance(50);
@@ -73,6 +87,13 @@ async function life(perPositionPolling: boolean): Promise<{ open: number; before
     await f.guard.close(pos.id);
     for (let t = 0; t < 60_000 && pos.state !== 'closed'; t += 50) await f.advance(50);
     return { open, beforeEntry, whole: f.requestsSince(from) };
+  };
+  try {
+    const first = await one();
+    // A price move on the public ticker stream (the synthetic markets do not move by themselves).
+    f.sim.setPrice('S0/USDT:USDT', 1);
+    await f.advance(100);
+    return { first, next: await one() };
   } finally {
     await f.stop();
   }
@@ -108,7 +129,9 @@ async function aheadOfClose(perPositionPolling: boolean, n: number): Promise<num
 export const budgetBench: BenchSection = {
   title: 'request budget: the account poller vs per-position polling',
   async run({ out, record }) {
-    const [lifeNow, lifeBase] = [await life(false), await life(true)];
+    const [lives, livesBase] = [await life(false), await life(true)];
+    const [lifeNow, lifeBase] = [lives.next, livesBase.next];
+    const redis = await beforeEntryWithRedis();
     const against = (value: number) => ({ label: 'per-position polling', value });
     record({
       figure: 'venue calls per open with a stop (stream live)',
@@ -130,22 +153,53 @@ export const budgetBench: BenchSection = {
       figure: 'venue calls before the entry leaves',
       unit: 'calls',
       posguard: lifeNow.beforeEntry,
-      reference: against(lifeBase.beforeEntry),
+      reference: { label: 'first entry on the symbol', value: lives.first.beforeEntry },
       goal: '0 (fast path)',
       met: lifeNow.beforeEntry === 0,
     });
+    record({
+      figure: 'Redis round trips before the entry leaves (fast path)',
+      unit: 'round trips',
+      posguard: redis.later.redis,
+      reference: { label: 'careful path', value: redis.first.redis },
+      goal: '1',
+      met: redis.later.redis <= 1,
+    });
     out(
       formatTable(
-        ['venue calls (stream live)', 'posguard', 'per-position baseline', 'goal'],
         [
-          ['per open with a stop', String(lifeNow.open), String(lifeBase.open), '≤ 3'],
+          'venue calls (stream live)',
+          'posguard, fast path',
+          "posguard, the account's first entry on the symbol",
+          'per-position baseline',
+          'goal',
+        ],
+        [
+          ['per open with a stop', String(lifeNow.open), String(lives.first.open), String(lifeBase.open), '≤ 3'],
           [
             'per whole life (open, stop, close, stop cancelled, flat proven)',
             String(lifeNow.whole),
+            String(lives.first.whole),
             String(lifeBase.whole),
             '≤ 6',
           ],
-          ['before the entry leaves', String(lifeNow.beforeEntry), String(lifeBase.beforeEntry), '0 (fast path)'],
+          [
+            'before the entry leaves',
+            String(lifeNow.beforeEntry),
+            String(lives.first.beforeEntry),
+            String(lifeBase.beforeEntry),
+            '0 (fast path)',
+          ],
+        ],
+      ),
+    );
+    out('');
+    out(
+      formatTable(
+        ['before the entry leaves, with Redis', 'fast path', "the account's first entry on the symbol", 'goal'],
+        [
+          ['Redis round trips', String(redis.later.redis), String(redis.first.redis), '1'],
+          ['venue calls', String(redis.later.venue), String(redis.first.venue), '0'],
         ],
       ),
     );

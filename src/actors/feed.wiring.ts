@@ -21,6 +21,8 @@ export interface FeedDirectory {
   trackedSymbols(): readonly string[];
   /** Told of every message the private stream delivers (repeats and connection changes too). */
   heard?(): void;
+  /** Told when the private stream comes up, before its resync (the entry fast path's rule counts from then). */
+  connected?(): void;
 }
 
 /** Subjects (trade ids, orders, symbols) remembered per generation. */
@@ -115,8 +117,10 @@ export function wireFeedMachine(
         // state anyway); only connection changes drive the machine.
         const subscription = port.subscribe((event) => {
           directory.heard?.();
-          if (event.type === 'connection') sendBack({ type: 'STREAM', event });
-          else if (repeats.fresh(event)) directory.route(event);
+          if (event.type === 'connection') {
+            if (event.status === 'up') directory.connected?.();
+            sendBack({ type: 'STREAM', event });
+          } else if (repeats.fresh(event)) directory.route(event);
         });
         return () => {
           void subscription.close();

@@ -44,6 +44,11 @@ export interface PositionWiring {
   readonly clock: Clock;
   /** The freshest report the account knows of a symbol (the baseline is never older). */
   readonly known?: (symbol: string) => PositionStatusReport | undefined;
+  /**
+   * The entry fast path's baseline: the feed's view of the symbol when it may stand in for the
+   * venue read (`AccountRuntime.feedBaseline`), else `undefined` and the position is read.
+   */
+  readonly feedBaseline?: (symbol: string) => Baseline | undefined;
   /** Closed once the guard begins to stop: nothing more leaves. */
   readonly gate?: SendGate;
   /** The account's poller: every position's evidence asked in one batch (see docs/architecture.md, Request budget). */
@@ -98,8 +103,15 @@ export function wirePositionMachine(w: PositionWiring) {
   return positionMachine.provide({
     actors: {
       prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input }) => {
-        const live = (await port.fetchPositions([input.intent.symbol])).find((p) => p.symbol === input.intent.symbol);
-        const read = baselineOf(live, w.known?.(input.intent.symbol));
+        const symbol = input.intent.symbol;
+        // With a live feed whose view of the symbol is proven fresh, no venue call before the entry
+        // leaves (see docs/architecture.md, Request budget); else the careful read.
+        const read =
+          w.feedBaseline?.(symbol) ??
+          baselineOf(
+            (await port.fetchPositions([symbol])).find((p) => p.symbol === symbol),
+            w.known?.(symbol),
+          );
         let journalled: JournalResult;
         try {
           journalled = await journal.recordIntent({

@@ -11,8 +11,18 @@
  * const host = HostBudgets.shared.of('fapi.binance.com', limits, clock.now());
  */
 import { NO_BACKOFF, answered, refused, type Backoff } from './backoff.js';
-import { full, take, waitFor, type Bucket } from './token-bucket.js';
+import { full, refill, take, waitFor, type Bucket } from './token-bucket.js';
 import type { BucketLimit, LimitScope, VenueLimits } from './venue-limits.js';
+
+/** One limit's remaining budget: `remaining` of `capacity` tokens (see docs/architecture.md, Request budget). */
+export interface BudgetHeadroom {
+  /** The bucket's name in `venue-limits.ts` (`orders`, `ipWeight`, …). */
+  readonly limit: string;
+  /** The account's own limit, or the venue host's (shared by the process's accounts there). */
+  readonly scope: LimitScope;
+  readonly remaining: number;
+  readonly capacity: number;
+}
 
 export class LimitBudget {
   private readonly buckets = new Map<string, Bucket>();
@@ -47,6 +57,14 @@ export class LimitBudget {
       if (n !== undefined && n > 0 && b !== undefined) wait = Math.max(wait, waitFor(b, r, n, now));
     }
     return wait;
+  }
+
+  /** What is left of each of its limits at `now` (tokens, refilled to `now`), beside the limit's capacity. */
+  headroom(now: number): BudgetHeadroom[] {
+    return this.rules.map((r) => {
+      const b = this.buckets.get(r.name) ?? full(r, now);
+      return { limit: r.name, scope: r.scope, remaining: refill(b, r, now).tokens, capacity: r.capacity };
+    });
   }
 
   /** Pays `cost` (call only when `waitMs` said 0). */

@@ -25,7 +25,7 @@
 import type { Clock } from '../clock.js';
 import { PosguardError } from '../domain/errors.js';
 import { dueAlert, type Backoff } from './backoff.js';
-import { LimitBudget } from './host-budget.js';
+import { LimitBudget, type BudgetHeadroom } from './host-budget.js';
 import { LANES, changesState, chooseLane, type Lane } from './lanes.js';
 import type { LimitScope, VenueLimits } from './venue-limits.js';
 
@@ -180,6 +180,12 @@ export class RequestScheduler {
       merged: this.merged,
       refusals: this.refusals,
     };
+  }
+
+  /** What is left of every limit the account's requests draw from: its own, then its host's. */
+  headroom(): BudgetHeadroom[] {
+    const now = this.o.clock.now();
+    return [...this.account.headroom(now), ...this.o.host.headroom(now)];
   }
 
   /** The backoff of the account's own limits and of its host's. */

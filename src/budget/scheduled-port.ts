@@ -129,6 +129,8 @@ export function scheduledPort(
     createOrderWhenReleased: create,
     cancelOrderWhenReleased: cancel,
     subscribe: (onEvent) => port.subscribe(onEvent),
+    // A public stream: no request of the account's budget.
+    ...(port.watchTicker === undefined ? {} : { watchTicker: port.watchTicker.bind(port) }),
     close: () => port.close(),
     ...(port.rateLimits === undefined ? {} : { rateLimits: () => port.rateLimits?.() }),
   };

@@ -50,7 +50,7 @@ function simBanner(wire: WireSimulator): string {
   return [
     `posguard wire simulator listening on ${wire.host}:${wire.port}`,
     '',
-    `  Bybit v5         rest ${wire.urls.bybit.rest}   ws ${wire.urls.bybit.ws}`,
+    `  Bybit v5         rest ${wire.urls.bybit.rest}   ws ${wire.urls.bybit.ws}   public ws ${wire.urls.bybit.publicWs}`,
     `                   key ${by.apiKey}  secret ${by.secret}  (simulated account '${by.account}')`,
     `  Binance USD-M    rest ${wire.urls.binanceusdm.rest}   ws ${wire.urls.binanceusdm.ws}`,
     `                   key ${bn.apiKey}  secret ${bn.secret}  (simulated account '${bn.account}')`,

@@ -62,8 +62,24 @@ const accountSchema = strict({
   /** The API passphrase some venues (okx, kucoin, …) require. */
   password: nonEmpty().optional(),
   testnet: z.boolean().default(false),
-  urls: strict({ rest: httpUrl().optional(), ws: url(['ws', 'wss']).optional() }).optional(),
+  urls: strict({
+    rest: httpUrl().optional(),
+    ws: url(['ws', 'wss']).optional(),
+    /**
+     * Bybit's public linear stream (the ticker the entry fast path reads its price from), when
+     * `ws` points elsewhere than Bybit (the wire simulator, a proxy): without it, no ticker is read
+     * and every entry fetches its price. Other venues read their public streams at `ws`.
+     */
+    publicWs: url(['ws', 'wss']).optional(),
+  }).optional(),
 }).superRefine((account, ctx) => {
+  if (account.urls?.publicWs !== undefined && account.exchange !== 'bybit') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['urls', 'publicWs'],
+      message: `only a 'bybit' account has a public stream URL of its own; '${account.exchange}' reads its public streams at urls.ws (remove urls.publicWs)`,
+    });
+  }
   // An exchange id that is itself invalid already has its issue; credentials follow once it is fixed.
   if (account.exchange === 'sim' || !EXCHANGE_ID.test(account.exchange)) return;
   for (const field of ['apiKey', 'secret'] as const) {

@@ -24,7 +24,11 @@ export function configSecrets(config: Config): string[] {
   ];
   for (const account of config.accounts) {
     found.push(account.apiKey, account.secret, account.password);
-    found.push(...urlPasswords(account.urls?.rest), ...urlPasswords(account.urls?.ws));
+    found.push(
+      ...urlPasswords(account.urls?.rest),
+      ...urlPasswords(account.urls?.ws),
+      ...urlPasswords(account.urls?.publicWs),
+    );
   }
   const { webhook, telegram, email, heartbeat } = config.alerts;
   found.push(webhook?.secret, ...urlPasswords(webhook?.url));

@@ -12,6 +12,7 @@ import { gte, isMultipleOf, lt, mul, gt } from './decimal.js';
 import { InvalidIntent } from './errors.js';
 import { asAccountId, type AccountId } from './ids.js';
 import type { Market } from './market.js';
+import type { TriggerBy } from './entry-fast-path.js';
 import { isSide, type Side } from './side.js';
 
 export interface Intent {
@@ -71,8 +72,17 @@ export function parseIntent(raw: unknown): Intent {
   };
 }
 
-/** Throws `InvalidIntent` unless the intent can be sent to `market` as it is, at `markPrice`. */
-export function checkIntentAgainstMarket(intent: Intent, market: Market, markPrice: number): void {
+/**
+ * Throws `InvalidIntent` unless the intent can be sent to `market` as it is: its notional at
+ * `markPrice`, its stop against `trigger` (the price the stop fires on: the mark or the last
+ * price, `protection.triggerBy`; the mark when not given).
+ */
+export function checkIntentAgainstMarket(
+  intent: Intent,
+  market: Market,
+  markPrice: number,
+  trigger: { readonly by: TriggerBy; readonly price: number } = { by: 'mark', price: markPrice },
+): void {
   if (intent.symbol !== market.symbol)
     throw new InvalidIntent('symbol', `is ${intent.symbol} but the market is ${market.symbol}`);
   if (!isMultipleOf(intent.amount, market.amountStep)) {
@@ -93,11 +103,12 @@ export function checkIntentAgainstMarket(intent: Intent, market: Market, markPri
   if (!isMultipleOf(stop, market.priceStep)) {
     throw new InvalidIntent('stopLoss', `${stop} is not a multiple of the market's price step ${market.priceStep}`);
   }
-  if (intent.side === 'buy' && gte(stop, markPrice)) {
-    throw new InvalidIntent('stopLoss', `${stop} must be below the mark price ${markPrice} for a long`);
+  const { by, price } = trigger;
+  if (intent.side === 'buy' && gte(stop, price)) {
+    throw new InvalidIntent('stopLoss', `${stop} must be below the ${by} price ${price} for a long`);
   }
-  if (intent.side === 'sell' && !gt(stop, markPrice)) {
-    throw new InvalidIntent('stopLoss', `${stop} must be above the mark price ${markPrice} for a short`);
+  if (intent.side === 'sell' && !gt(stop, price)) {
+    throw new InvalidIntent('stopLoss', `${stop} must be above the ${by} price ${price} for a short`);
   }
 }
 

@@ -15,6 +15,7 @@ import type { Outcome } from '../domain/outcome.js';
 import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
 import type { StreamEvent } from '../domain/stream-events.js';
 import type { OrderRequest } from '../domain/order-request.js';
+import type { PriceTick } from '../domain/entry-fast-path.js';
 import { PosguardError } from '../domain/errors.js';
 
 export type { OrderRequest };
@@ -40,7 +41,7 @@ export type PositionMode = 'one-way' | 'hedge';
  * `triggerBy` option (`protection.triggerBy`) to every stop it places: Bybit `triggerBy`,
  * Binance `workingType`.
  */
-export type TriggerBy = 'mark' | 'last';
+export type { TriggerBy, PriceTick } from '../domain/entry-fast-path.js';
 
 export type { StreamEvent } from '../domain/stream-events.js';
 
@@ -70,6 +71,13 @@ export interface ExchangePort {
   fetchPositions(symbols?: readonly string[]): Promise<PositionStatusReport[]>;
   /** Opens the private stream; events arrive on `onEvent` until `close()`. */
   subscribe(onEvent: (event: StreamEvent) => void): StreamSubscription;
+  /**
+   * Watches the venue's public ticker stream of `symbol` (no request budget: a public stream):
+   * every tick arrives on `onTick` until `close()`, stamped with the venue's time of the price.
+   * Absent where the port has none; the entry then fetches its price (see docs/architecture.md,
+   * Request budget).
+   */
+  watchTicker?(symbol: string, onTick: (tick: PriceTick) => void): StreamSubscription;
   /** Releases connections; the port is unusable afterwards. */
   close(): Promise<void>;
   /** The venue's last reported rate-limit state, where the port reads one (the ccxt port). */

@@ -111,6 +111,7 @@ export class AccountWorker {
       alerts: fenced,
       clock: deps.clock,
       known: (symbol) => runtime.evidence.latest(symbol),
+      feedBaseline: (symbol) => runtime.feedBaseline(symbol),
       ...(runtime.poller === undefined ? {} : { evidence: runtime.poller }),
       ...(deps.gate === undefined ? {} : { gate: deps.gate }),
     });

@@ -26,6 +26,11 @@ import { wireFeedMachine, type FeedDirectory } from '../actors/feed.wiring.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
 import { intentOf, outstandingOrders } from '../machines/position.queries.js';
 import { SymbolEvidence } from './symbol-evidence.js';
+import { TickerCache } from '../actors/ticker-cache.js';
+import { baselineFromFeed, priceFromTicker, type TriggerBy } from '../domain/entry-fast-path.js';
+import type { Baseline } from '../domain/reports.js';
+import { checkIntentAgainstMarket, type Intent } from '../domain/intent.js';
+import { InvalidIntent } from '../domain/errors.js';
 import { SymbolLocks } from './symbol-locks.js';
 
 export type PositionActor = Actor<WiredPositionMachine>;
@@ -47,6 +52,13 @@ export class AccountRuntime implements FeedDirectory {
   readonly actors = new Map<PositionId, PositionActor>();
 
   private downTimer: unknown;
+  /** Local time the private stream last came up (before its resync), `undefined` until it has. */
+  streamUpAt: number | undefined;
+  /** The public ticker's last price of every symbol an intent was made on (the entry fast path's price). */
+  readonly tickers: TickerCache;
+  private readonly restLagMs: number;
+  private readonly triggerBy: TriggerBy;
+  private readonly reportStaleMs: number;
   /** When the private stream last delivered anything (`undefined` until it has). */
   lastHeardAt: number | undefined;
   /** When the feed went down, once its `feedDown` alert has been raised: the recovery is told too. */
@@ -81,10 +93,22 @@ export class AccountRuntime implements FeedDirectory {
     private readonly onFeedChange: (up: boolean) => void = () => {},
     /** Told of the budget's backoffs (log, metric; an alert when sustained). */
     onBudget: (e: BudgetEvent) => void = () => {},
-    /** `pollWindowMs`: how long the poller gathers asks into one batch (default 200 ms). */
-    options: { readonly perPositionPolling?: boolean; readonly pollWindowMs?: number } = {},
+    /**
+     * `pollWindowMs`: how long the poller gathers asks into one batch (default 200 ms);
+     * `triggerBy` and `reportStaleMs`: the entry fast path's price (defaults `mark`, 2 s).
+     */
+    options: {
+      readonly perPositionPolling?: boolean;
+      readonly pollWindowMs?: number;
+      readonly triggerBy?: TriggerBy;
+      readonly reportStaleMs?: number;
+    } = {},
   ) {
     this.evidence = new SymbolEvidence(restLagMs);
+    this.restLagMs = restLagMs;
+    this.triggerBy = options.triggerBy ?? 'mark';
+    this.reportStaleMs = options.reportStaleMs ?? 2_000;
+    this.tickers = new TickerCache(venuePort);
     const limits = venueLimits(venuePort.venue);
     // IP-scoped limits are shared by every account of this process on the venue's host.
     const host = HostBudgets.shared.of(venuePort.host ?? venuePort.venue, limits, clock.now());
@@ -119,6 +143,48 @@ export class AccountRuntime implements FeedDirectory {
 
   heard(): void {
     this.lastHeardAt = this.clock.now();
+  }
+
+  connected(): void {
+    this.streamUpAt = this.clock.now();
+  }
+
+  /**
+   * The entry's baseline from the feed's view of `symbol`, when the fast path's rule allows it
+   * (`baselineFromFeed`); `undefined`: read it from the venue (see docs/architecture.md, Request budget).
+   */
+  feedBaseline(symbol: string): Baseline | undefined {
+    const view = { live: this.feedUp, upSince: this.streamUpAt, report: this.evidence.latest(symbol) };
+    const choice = baselineFromFeed(view, this.restLagMs);
+    return choice.kind === 'feed' ? choice.baseline : undefined;
+  }
+
+  /**
+   * Checks `intent` against its market at the venue's price (`checkIntentAgainstMarket`): the
+   * price its stop triggers on and the mark (for the minimum notional) from the public ticker when
+   * the fast path's rule allows it (`priceFromTicker`), else the mark fetched. An intent is refused
+   * only on a fetched price: one the ticker's price refuses is checked again on a fetch (a tick up
+   * to `reportStaleMs` old may lag a move). The symbol's ticker is watched from now on.
+   */
+  async checkIntent(intent: Intent, market: Market): Promise<void> {
+    this.tickers.watch(intent.symbol);
+    const choice = priceFromTicker({
+      live: this.feedUp,
+      tick: this.tickers.latest(intent.symbol),
+      triggerBy: this.triggerBy,
+      reportStaleMs: this.reportStaleMs,
+      venueNow: Math.max(this.clock.now(), this.tickers.newestVenueTime),
+    });
+    if (choice.kind === 'ticker') {
+      try {
+        checkIntentAgainstMarket(intent, market, choice.mark, { by: this.triggerBy, price: choice.trigger });
+        return;
+      } catch (e) {
+        if (!(e instanceof InvalidIntent)) throw e;
+      }
+    }
+    // The careful path checks the stop against the mark, whatever it triggers on (the port fetches no last price).
+    checkIntentAgainstMarket(intent, market, await this.port.fetchMarkPrice(intent.symbol));
   }
 
   route(r: FeedReport): void {
@@ -158,8 +224,9 @@ export class AccountRuntime implements FeedDirectory {
     }
   }
 
-  /** Stops the feed timers (the account is let go). */
+  /** Stops the feed timers and the ticker watches (the account is let go). */
   release(): void {
+    this.tickers.close();
     if (this.startTimer !== undefined) this.clock.clearTimeout(this.startTimer);
     this.startTimer = undefined;
     if (this.downTimer !== undefined) this.clock.clearTimeout(this.downTimer);

@@ -227,6 +227,8 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
             perPositionPolling: options.perPositionPolling === true,
             // A batch gathers asks for at most a quarter of a poll interval: it must not slow the positions' own checks.
             pollWindowMs: Math.min(200, Math.floor(config.verification.feedDownPollMs / 4)),
+            triggerBy: config.protection.triggerBy,
+            reportStaleMs: config.verification.reportStaleMs,
           },
         ),
         clock,

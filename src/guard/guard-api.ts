@@ -3,6 +3,7 @@
  * and the `Guard` API object it answers (see docs/architecture.md, Public contracts). The
  * composition root is `assembly.ts`; the API object is built in `guard.ts`.
  */
+import type { BudgetHeadroom } from '../budget/host-budget.js';
 import type { InspectionEvent } from 'xstate';
 import type { StoredAlert } from '../alerts/alert-sink.js';
 import type { BudgetEvent } from '../budget/request-scheduler.js';
@@ -166,6 +167,8 @@ export interface Guard {
     | undefined;
   /** When this worker last heard the account's private stream; `undefined` when it does not drive the account or has heard nothing yet. */
   lastStreamMessageAt(account: string): number | undefined;
+  /** What is left of each request limit of the account (its own and its venue host's); `[]` when this worker does not drive it. */
+  requestHeadroom(account: string): readonly BudgetHeadroom[];
   /** Resolves once every transition so far is persisted (a no-op without Redis). */
   flushed(): Promise<void>;
   /**

@@ -142,6 +142,10 @@ export async function createGuard(input: ConfigInput | Config, options: GuardOpt
       const w = workers.get(account);
       return w?.owned === true ? w.runtime.lastHeardAt : undefined;
     },
+    requestHeadroom: (account) => {
+      const w = workers.get(account);
+      return w?.owned === true ? w.runtime.scheduler.headroom() : [];
+    },
     inspectPosition: (positionId) => {
       const actor = actorOf(parts, knownId(positionId));
       if (actor === undefined) return undefined;

@@ -17,7 +17,7 @@ import {
   errorText,
 } from '../domain/errors.js';
 import { isPositionId, type PositionId } from '../domain/ids.js';
-import { checkIntentAgainstMarket, type Intent } from '../domain/intent.js';
+import type { Intent } from '../domain/intent.js';
 import { didYouMean, suggestSymbol } from '../domain/suggest.js';
 import { FINAL_STATES } from '../machines/position.machine.js';
 import type { PositionActor } from './account.js';
@@ -107,7 +107,8 @@ export async function openHere(parts: Assembly, intent: Intent, given?: Position
     throw new SymbolBusy(account.id, intent.symbol, holder === 'reserved' ? '(being opened)' : holder, state);
   }
   try {
-    checkIntentAgainstMarket(intent, market, await account.port.fetchMarkPrice(intent.symbol));
+    // At the ticker's price when fresh (the entry fast path), else a fetched one (see docs/architecture.md, Request budget).
+    await account.checkIntent(intent, market);
     if (parts.stopped) throw new GuardStopped();
   } catch (e) {
     account.locks.cancel(reservation);

@@ -17,6 +17,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { GuardEvent } from '../guard/guard.js';
 import { POSITION_STATES } from '../machines/position.machine.js';
 import type { AccountBoard } from './account-board.js';
+import type { BudgetHeadroom } from '../budget/host-budget.js';
 import type { PositionSummary } from './guard-api.js';
 
 /** A queue whose job counts are exported (BullMQ's `Queue`). */
@@ -33,6 +34,8 @@ export interface MetricsDeps {
   readonly halted: () => string | undefined;
   /** When this worker last heard each account's private stream (accounts it drives). */
   readonly lastStreamMessageAt?: (account: string) => number | undefined;
+  /** What is left of each request limit of an account (accounts it drives; none for an unmetered venue). */
+  readonly requestHeadroom?: (account: string) => readonly BudgetHeadroom[];
   readonly now?: () => number;
   /** The BullMQ queues (sweeps, alert deliveries); none without Redis. */
   readonly queues?: () => readonly CountedQueue[];
@@ -173,6 +176,30 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         const at = deps.lastStreamMessageAt?.(account);
         if (at !== undefined) this.set({ account }, Math.max(0, now - at) / 1000);
       }
+    },
+  });
+  new Gauge({
+    name: 'posguard_request_budget_remaining',
+    help: "Tokens left in each request limit an account draws from (scope account: its own; host: its venue host's, shared by this process's accounts there), refilled to the scrape's time.",
+    labelNames: ['account', 'scope', 'limit'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const account of accounts)
+        for (const h of deps.requestHeadroom?.(account) ?? [])
+          this.set({ account, scope: h.scope, limit: h.limit }, h.remaining);
+    },
+  });
+  new Gauge({
+    name: 'posguard_request_budget_capacity',
+    help: 'The capacity of each request limit an account draws from (the remaining budget is out of it).',
+    labelNames: ['account', 'scope', 'limit'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const account of accounts)
+        for (const h of deps.requestHeadroom?.(account) ?? [])
+          this.set({ account, scope: h.scope, limit: h.limit }, h.capacity);
     },
   });
   /** The feed state each account was last seen in (a live after a down is a reconnect). */

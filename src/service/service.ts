@@ -184,6 +184,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     positions: () => api.positions(),
     halted: () => guard.halted,
     lastStreamMessageAt: (account) => guard.lastStreamMessageAt(account),
+    requestHeadroom: (account) => guard.requestHeadroom(account),
     now,
     ...(redis === undefined ? {} : { queues: () => queues }),
   });

@@ -5,7 +5,7 @@
  * @example
  * import { startWireSimulator } from './venue-simulator/index.js';
  * const wire = await startWireSimulator({ venue });
- * wire.urls.bybit // { rest: 'http://127.0.0.1:PORT', ws: 'ws://127.0.0.1:PORT/v5/private' }
+ * wire.urls.bybit // { rest: 'http://127.0.0.1:PORT', ws: 'ws://127.0.0.1:PORT/v5/private', publicWs: 'ws://127.0.0.1:PORT/v5/public/linear' }
  */
 export {
   startWireSimulator,

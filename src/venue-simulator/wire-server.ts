@@ -63,7 +63,8 @@ export interface ScriptedReply {
 
 /** Where to point an account of each venue (`urls` in the config). */
 export interface WireUrls {
-  readonly bybit: { readonly rest: string; readonly ws: string };
+  /** `publicWs`: the public linear stream (tickers), for the account's `urls` as it is. */
+  readonly bybit: { readonly rest: string; readonly ws: string; readonly publicWs: string };
   readonly binanceusdm: { readonly rest: string; readonly ws: string };
   /** The public market streams (tickers): Bybit's `/v5/public/linear`, Binance's `/market/ws` (raw streams: `…/<stream>`). */
   readonly publicWs: { readonly bybit: string; readonly binanceusdm: string };
@@ -188,7 +189,7 @@ export async function startWireSimulator(opts: WireSimulatorOptions): Promise<Wi
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   const base = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const urls: WireUrls = {
-    bybit: { rest: `http://${base}`, ws: `ws://${base}/v5/private` },
+    bybit: { rest: `http://${base}`, ws: `ws://${base}/v5/private`, publicWs: `ws://${base}/v5/public/linear` },
     binanceusdm: { rest: `http://${base}`, ws: `ws://${base}/ws` },
     publicWs: { bybit: `ws://${base}/v5/public/linear`, binanceusdm: `ws://${base}/market/ws` },
     admin: `http://${base}/admin`,

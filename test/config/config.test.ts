@@ -89,7 +89,15 @@ describe('parseConfig defaults', () => {
       redis: 'redis://127.0.0.1:6379/0',
       http: { host: '127.0.0.1', port: 7070, token: 'change-me' },
       accounts: [
-        { ...bybit, testnet: false, urls: { rest: 'http://127.0.0.1:9001', ws: 'ws://127.0.0.1:9001/v5/private' } },
+        {
+          ...bybit,
+          testnet: false,
+          urls: {
+            rest: 'http://127.0.0.1:9001',
+            ws: 'ws://127.0.0.1:9001/v5/private',
+            publicWs: 'ws://127.0.0.1:9001/v5/public/linear',
+          },
+        },
         { id: 'okx1', exchange: 'okx', apiKey: 'k', secret: 's', password: 'p' },
       ],
       protection: { onFailure: 'alert', triggerBy: 'last' },
@@ -100,6 +108,7 @@ describe('parseConfig defaults', () => {
       },
     });
     expect(config.accounts[0]?.urls?.ws).toBe('ws://127.0.0.1:9001/v5/private');
+    expect(config.accounts[0]?.urls?.publicWs).toBe('ws://127.0.0.1:9001/v5/public/linear');
     expect(config.sweeps.orphanPolicy).toBe('flatten');
     expect(config.protection.triggerBy).toBe('last');
   });
@@ -174,6 +183,18 @@ describe('parseConfig rejects', () => {
       { accounts: [{ ...bybit, urls: { rest: 'ws://127.0.0.1:9001' } }] },
       'accounts[0].urls.rest',
       /http:\/\/ or https:\/\//,
+    ],
+    [
+      'a public stream URL on a venue that reads its public streams at urls.ws',
+      { accounts: [{ ...bybit, exchange: 'binanceusdm', urls: { publicWs: 'ws://127.0.0.1:9001/market/ws' } }] },
+      'accounts[0].urls.publicWs',
+      /only a 'bybit' account has a public stream URL of its own; 'binanceusdm' reads its public streams at urls.ws/,
+    ],
+    [
+      'an http URL for the public WebSocket',
+      { accounts: [{ ...bybit, urls: { publicWs: 'http://127.0.0.1:9001' } }] },
+      'accounts[0].urls.publicWs',
+      /ws:\/\/ or wss:\/\//,
     ],
     ['a redis URL that is not one', { redis: 'localhost:6379' }, 'redis', /redis:\/\/ or rediss:\/\//],
     ['an empty accounts list', { accounts: [] }, 'accounts', /at least one account/],

@@ -23,6 +23,7 @@ import { BINANCE_CODES } from './venue-codes.js';
 import {
   base,
   field,
+  price,
   infoOf,
   plainOrder,
   unlessNotFound,
@@ -68,6 +69,11 @@ async function byClientId(ex: Exchange, cid: string, symbol: string, algoFirst: 
     unlessNotFound(ex.fetchOrder(undefined as unknown as string, symbol, { origClientOrderId: cid }), BINANCE_CODES);
   const [one, other] = algoFirst ? [algo, regular] : [regular, algo];
   return (await one()) ?? (await other());
+}
+
+/** ccxt.pro's Binance mark price stream (not in ccxt's `Exchange` type). */
+interface MarkPriceWatcher {
+  watchMarkPrice(symbol: string): Promise<{ readonly markPrice?: number; readonly timestamp?: number }>;
 }
 
 export const binanceProfile: VenueProfile = {
@@ -191,6 +197,12 @@ export const binanceProfile: VenueProfile = {
 
   async markPrice(ex, symbol) {
     return (await ex.fetchMarkPrice(symbol)).markPrice;
+  },
+
+  // `<symbol>@markPrice@1s`: the mark alone (a stop triggered on the last price fetches its check), `E` the venue's time.
+  async watchTicker(ex, symbol) {
+    const t = await (ex as unknown as MarkPriceWatcher).watchMarkPrice(symbol);
+    return { mark: price(t.markPrice), last: undefined, venueTime: t.timestamp };
   },
 
   positionSeq: () => undefined,

@@ -20,6 +20,7 @@ import { BYBIT_CODES } from './venue-codes.js';
 import {
   base,
   field,
+  price,
   first,
   infoOf,
   plainOrder,
@@ -118,6 +119,8 @@ export const bybitProfile: VenueProfile = {
       ws.private.usdc = urls.ws;
       ws.private.spot = { ...(ws.private.spot as object), unified: urls.ws };
     }
+    if (urls.publicWs !== undefined)
+      (ex.urls.api.ws as { public: Record<string, unknown> }).public.linear = urls.publicWs;
   },
 
   refusalOf(response): CodedRefusal | undefined {
@@ -198,6 +201,12 @@ export const bybitProfile: VenueProfile = {
 
   async markPrice(ex, symbol) {
     return (await ex.fetchTicker(symbol)).markPrice;
+  },
+
+  // `tickers.{symbol}` on the public linear stream: mark and last, `ts` the venue's time.
+  async watchTicker(ex, symbol) {
+    const t = await ex.watchTicker(symbol);
+    return { mark: price(t.markPrice), last: price(t.last), venueTime: t.timestamp };
   },
 
   positionSeq(p) {

@@ -28,6 +28,7 @@ import {
   type OrderLookup,
   type OrderRequest,
   type PositionMode,
+  type PriceTick,
   type StreamEvent,
   type StreamSubscription,
   type TriggerBy,
@@ -39,6 +40,7 @@ import type { BuiltExchange } from './exchange-factory.js';
 import { toMarkets } from './markets.js';
 import type { RateLimitSnapshot } from './rate-limit-state.js';
 import { StreamSupervisor, type ReconnectPolicy } from './stream-supervisor.js';
+import { watchTickerLoop } from './ticker-watch.js';
 
 type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: CallFailure };
 
@@ -52,6 +54,7 @@ export class CcxtPort implements ExchangePort {
   private supervisor: StreamSupervisor | undefined;
   private connection: StreamEvent | undefined;
   private closed = false;
+  private readonly tickerWatches = new Set<StreamSubscription>();
   private readonly log: Logger;
 
   constructor(
@@ -184,6 +187,19 @@ export class CcxtPort implements ExchangePort {
     return reports;
   }
 
+  /** The venue's public ticker stream of `symbol` (`ticker-watch.ts`), where the profile reads one. */
+  watchTicker(symbol: string, onTick: (tick: PriceTick) => void): StreamSubscription {
+    if (this.closed) throw new CcxtPortClosed(this.account, 'watchTicker');
+    const sub = watchTickerLoop(this.built, symbol, onTick, this.clock, this.log);
+    this.tickerWatches.add(sub);
+    return {
+      close: async () => {
+        this.tickerWatches.delete(sub);
+        await sub.close();
+      },
+    };
+  }
+
   subscribe(onEvent: (event: StreamEvent) => void): StreamSubscription {
     if (this.closed) throw new CcxtPortClosed(this.account, 'subscribe');
     this.listeners.add(onEvent);
@@ -234,6 +250,8 @@ export class CcxtPort implements ExchangePort {
     if (this.closed) return;
     this.closed = true;
     this.listeners.clear();
+    await Promise.all([...this.tickerWatches].map((w) => w.close()));
+    this.tickerWatches.clear();
     await this.stopStream();
     await this.built.exchange.close().catch(() => undefined);
     this.built.dispose();

@@ -45,6 +45,12 @@ export interface BuiltExchange {
   readonly sent: AsyncLocalStorage<SentFlag>;
   /** True when no stream is available (the venue has no ccxt.pro class). */
   readonly restOnly: boolean;
+  /**
+   * Whether the public ticker stream is read (the entry fast path's price): not for a rest-only
+   * venue, nor for a Bybit account whose private stream was pointed elsewhere (`urls.ws`) without
+   * its public one (`urls.publicWs`): its ticks would come from another venue than its orders.
+   */
+  readonly publicStream: boolean;
   /** Removes the account's credentials from a message. */
   redact(text: string): string;
   /** The rate-limit state of the last reply that carried one. */
@@ -59,7 +65,7 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** True when every configured URL points at this machine (the wire simulator). */
 export function isLocal(urls: AccountConfig['urls']): boolean {
-  const list = [urls?.rest, urls?.ws].filter((u): u is string => u !== undefined);
+  const list = [urls?.rest, urls?.ws, urls?.publicWs].filter((u): u is string => u !== undefined);
   return list.length > 0 && list.every((u) => LOCAL_HOSTS.has(new URL(u).hostname));
 }
 
@@ -171,6 +177,9 @@ export function buildExchange(account: AccountConfig, opts: ExchangeOptions = {}
     profile,
     sent,
     restOnly,
+    publicStream:
+      !restOnly &&
+      !(account.exchange === 'bybit' && account.urls?.ws !== undefined && account.urls.publicWs === undefined),
     redact: (text) => secrets.reduce((t, s) => t.split(s).join('***'), text),
     rateLimits: () => rateLimits,
     dispose: () => {

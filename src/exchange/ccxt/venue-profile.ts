@@ -14,10 +14,11 @@ import type { OrderLookup, OrderRequest, PositionMode, TriggerBy } from '../port
 import { classifyFailure } from './classify-failure.js';
 import type { CodeTable } from './venue-codes.js';
 
-/** REST base URL and private WebSocket URL of an account (`urls` in the config). */
+/** REST base URL, private WebSocket URL and (Bybit) public WebSocket URL of an account (`urls` in the config). */
 export interface UrlOverrides {
   readonly rest?: string | undefined;
   readonly ws?: string | undefined;
+  readonly publicWs?: string | undefined;
 }
 
 /** A coded refusal read from a reply body. */
@@ -33,6 +34,17 @@ export interface OrderArgs {
   readonly price: number | undefined;
   readonly params: Record<string, unknown>;
 }
+
+/** One tick of a public ticker stream as a profile reads it; `venueTime` absent when the venue sent none. */
+export interface VenueTick {
+  readonly mark: number | undefined;
+  readonly last: number | undefined;
+  readonly venueTime: number | undefined;
+}
+
+/** A positive finite number, else `undefined`. */
+export const price = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
 
 /** See the module header. */
 export interface VenueProfile {
@@ -60,6 +72,11 @@ export interface VenueProfile {
   positionsOf(ex: Exchange, symbol: string): Promise<Position[]>;
   positionMode(ex: Exchange): Promise<PositionMode>;
   markPrice(ex: Exchange, symbol: string): Promise<number | undefined>;
+  /**
+   * The next tick of the venue's public ticker stream of `symbol` (ccxt.pro's watch): its mark
+   * and/or last price and the venue's time of it. Absent where posguard reads no ticker stream.
+   */
+  watchTicker?(ex: Exchange, symbol: string): Promise<VenueTick>;
   /** The venue's sequence number of a position state (Bybit's `seq`). */
   positionSeq(p: Position): number | undefined;
   /** The venue's time of a position state when ccxt's timestamp is another (Binance's stream: the event time). */

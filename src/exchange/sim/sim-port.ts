@@ -23,6 +23,7 @@ import {
   type OrderLookup,
   type OrderRequest,
   type PositionMode,
+  type PriceTick,
   type StreamEvent,
   type StreamSubscription,
 } from '../port.js';
@@ -140,6 +141,22 @@ export class SimPort implements ExchangePort {
       close: async () => {
         this.subscriptions.delete(subscription);
         await inner.close();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** The venue's public ticker stream of `symbol`: a tick on each price change (held back by the `tickerDelay` fault). */
+  watchTicker(symbol: string, onTick: (tick: PriceTick) => void): StreamSubscription {
+    this.usable('watchTicker');
+    const inner = this.sim.subscribeTickers([symbol], (t) =>
+      onTick({ symbol: t.symbol, mark: t.mark, last: t.last, venueTime: t.at, receivedAt: this.sim.clock.now() }),
+    );
+    const subscription: StreamSubscription = {
+      close: async () => {
+        this.subscriptions.delete(subscription);
+        inner.close();
       },
     };
     this.subscriptions.add(subscription);
