@@ -18,6 +18,7 @@ import type { Tick } from '../../exchange/sim/ticker-stream.js';
 import type { WireContext } from '../wire-context.js';
 import { num } from '../facts.js';
 import { marketIdOf } from '../wire-ids.js';
+import { objectMessage } from '../ws-message.js';
 
 const STREAM = /^([a-z0-9]+)@markPrice(@1s)?$/;
 
@@ -65,12 +66,8 @@ export function binancePublicSession(ctx: WireContext, socket: WebSocket, url: s
   const subscription = ctx.venue.subscribeTickers(undefined, push);
 
   socket.on('message', (raw) => {
-    let message: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(String(raw));
-      if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
-      message = parsed as Record<string, unknown>;
-    } catch {
+    const message = objectMessage(raw);
+    if (message === undefined) {
       send({ error: { code: 3, msg: 'Invalid JSON' } });
       return;
     }

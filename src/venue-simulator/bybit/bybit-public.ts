@@ -14,6 +14,7 @@ import type { WebSocket } from 'ws';
 import type { Tick, TickerSubscription } from '../../exchange/sim/ticker-stream.js';
 import type { WireContext } from '../wire-context.js';
 import { ticker } from './bybit-format.js';
+import { objectMessage } from '../ws-message.js';
 
 const TOPIC = /^tickers\.([A-Z0-9]+)$/;
 let connections = 0;
@@ -61,12 +62,8 @@ export function bybitPublicSession(ctx: WireContext, socket: WebSocket): void {
   };
 
   socket.on('message', (raw) => {
-    let message: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(String(raw));
-      if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
-      message = parsed as Record<string, unknown>;
-    } catch {
+    const message = objectMessage(raw);
+    if (message === undefined) {
       send({ success: false, ret_msg: 'error:invalid message', conn_id: connId });
       return;
     }

@@ -18,6 +18,7 @@ import { orderFactsOfReport, positionFactsOfReport } from '../facts.js';
 import type { WireContext } from '../wire-context.js';
 import { bybitPositions } from './bybit-format.js';
 import { bybitExecution, bybitOrder } from './bybit-orders.js';
+import { objectMessage } from '../ws-message.js';
 
 const TOPICS = new Set(['order', 'position', 'execution']);
 /** Disconnect protection's topic (`dcp`, or per product `dcp.future`, …). */
@@ -134,12 +135,8 @@ export function bybitSession(ctx: WireContext, socket: WebSocket): void {
   };
 
   socket.on('message', (raw) => {
-    let message: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(String(raw));
-      if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
-      message = parsed as Record<string, unknown>;
-    } catch {
+    const message = objectMessage(raw);
+    if (message === undefined) {
       send({ success: false, ret_msg: 'error:invalid message', conn_id: connId });
       return;
     }
