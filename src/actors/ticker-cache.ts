@@ -22,11 +22,6 @@ export class TickerCache {
 
   constructor(private readonly port: Pick<ExchangePort, 'watchTicker'>) {}
 
-  /** Whether the port has a public ticker stream at all. */
-  get available(): boolean {
-    return this.port.watchTicker !== undefined;
-  }
-
   /** Starts watching `symbol` unless it is watched already (no-op on a port without a ticker stream). */
   watch(symbol: string): void {
     if (this.port.watchTicker === undefined || this.watching.has(symbol)) return;

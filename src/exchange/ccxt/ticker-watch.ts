@@ -11,13 +11,10 @@
  * await sub.close();
  */
 import type { Clock } from '../../clock.js';
+import type { Logger } from '../../log/logger.js';
 import type { PriceTick } from '../../domain/entry-fast-path.js';
 import type { StreamSubscription } from '../port.js';
 import type { BuiltExchange } from './exchange-factory.js';
-
-export interface TickerLog {
-  warn(obj: Record<string, unknown>, msg: string): void;
-}
 
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
@@ -27,11 +24,13 @@ export function watchTickerLoop(
   symbol: string,
   onTick: (tick: PriceTick) => void,
   clock: Clock,
-  log: TickerLog,
+  log: Logger,
 ): StreamSubscription {
   const watch = built.profile.watchTicker;
   let closed = false;
   let retry: unknown;
+  // Ends the backoff's wait at once when the watch is closed, so that the loop returns.
+  let wake = (): void => {};
   let backoff = FIRST_RETRY_MS;
   const loop = async (): Promise<void> => {
     if (watch === undefined || !built.publicStream) return;
@@ -49,6 +48,7 @@ export function watchTickerLoop(
           'ticker stream failed; watched again after a backoff',
         );
         await new Promise<void>((resolve) => {
+          wake = resolve;
           retry = clock.setTimeout(resolve, backoff);
         });
         backoff = Math.min(MAX_RETRY_MS, backoff * 2);
@@ -60,6 +60,7 @@ export function watchTickerLoop(
     close: async () => {
       closed = true;
       if (retry !== undefined) clock.clearTimeout(retry);
+      wake();
     },
   };
 }
