@@ -36,6 +36,9 @@ describe('position actors crashing in the simulation', () => {
     expect(result.trail.filter((l) => l.includes('actor.crash ')).length).toBe(2);
     expect(result.trail.filter((l) => l.includes('actor.restarted')).length).toBe(2);
     expect(result.outcomes).toEqual({ closed: 1 });
+    // The venue's truth: flat, no order of posguard's left open, and one entry, one stop, one close sent.
+    expect(result.venueEnd).toEqual({});
+    expect(result.trail.filter((l) => l.includes('venue.request') && l.includes('"createOrder"')).length).toBe(3);
   });
 
   it('the fixed seeds draw actor crashes, on an independent stream (a seed without one draws what it drew before)', () => {
