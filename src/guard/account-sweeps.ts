@@ -81,7 +81,7 @@ export class AccountSweeps {
         tell: (id, report) => runtime.actors.get(id)?.send({ type: 'POSITION_REPORT', report }),
         flatten: async (report) => {
           const id = await this.adopt(report);
-          runtime.actors.get(id)?.send({ type: 'CLOSE', reason: 'flatten' });
+          runtime.actors.get(id)?.send({ type: 'CLOSE', reason: 'flatten', at: this.deps.clock.now() });
           return id;
         },
         cancelStop: async (symbol, cid) => {
@@ -148,7 +148,7 @@ export class AccountSweeps {
           symbol,
           `adopted as position ${id}, whose actor is not running yet: close it (POST /v1/positions/${id}/close)`,
         );
-      actor.send({ type: 'CLOSE', reason: 'flatten' });
+      actor.send({ type: 'CLOSE', reason: 'flatten', at: this.deps.clock.now() });
     }
     return id;
   }

@@ -295,7 +295,7 @@ export class AccountWorker {
     const actor = this.deps.runtime.actors.get(id);
     if (actor === undefined) return false;
     if (this.lease !== undefined && !(await this.lease.check())) throw new NotOwner(this.deps.runtime.id);
-    actor.send({ type: 'CLOSE', reason, ...(requestId === undefined ? {} : { requestId }) });
+    actor.send({ type: 'CLOSE', reason, at: this.deps.clock.now(), ...(requestId === undefined ? {} : { requestId }) });
     return true;
   }
 

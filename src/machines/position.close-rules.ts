@@ -9,7 +9,7 @@ import { planClose, type PlannedClose } from '../domain/close-plan.js';
 import { isZero } from '../domain/decimal.js';
 import { CloseRefused, errorText } from '../domain/errors.js';
 import { isOutstanding, isTerminal, type OrderTrack } from './order-track.js';
-import type { PositionContext } from './position.context.js';
+import type { CloseReason, CloseRequest, PositionContext } from './position.context.js';
 import { freshNonFlat, ownHolding } from './position.verdicts.js';
 
 export type ClosePlanResult =
@@ -63,6 +63,26 @@ const liveFlat = (ctx: PositionContext): boolean => ctx.live !== undefined && is
  * yet (REST lagging a fill), or no report came within `reportStaleMs`.
  */
 export const noUsableReport = (ctx: PositionContext): boolean => liveFlat(ctx) || !freshNonFlat(ctx, ctx.seenAt);
+
+/** A new close request asked at `at` (never before the machine's now): its budget counts the closes sent from here on. */
+export function newCloseRequest(
+  ctx: PositionContext,
+  reason: CloseReason,
+  id: string | undefined,
+  at: number | undefined,
+): { readonly closeRequest: CloseRequest; readonly seenAt: number } {
+  const seenAt = Math.max(at ?? ctx.seenAt, ctx.seenAt);
+  return { closeRequest: { reason, id, at: seenAt, firstClose: ctx.closes.length, status: 'active' }, seenAt };
+}
+
+/**
+ * The request's first close may be planned on the report posguard already holds: nothing of
+ * this request has been sent yet, and that report is usable (non-flat, received within
+ * `reportStaleMs` of the request). Saves the read ahead of a close; a later close of the same
+ * request always reads again (its remainder must show after the previous close ended).
+ */
+export const firstCloseOnKnownReport = (ctx: PositionContext): boolean =>
+  ctx.closes.length === (ctx.closeRequest?.firstClose ?? 0) && !noUsableReport(ctx);
 
 /** This request's close orders that may have executed (a refused send never reached the book). */
 function requestCloses(ctx: PositionContext): number {

@@ -27,6 +27,8 @@ export function closingStates() {
           { guard: 'flatProven', target: `#position.verifyingClosed`, actions: 'armCloseWindow' },
           { guard: 'closeInFlight', target: 'awaitingTerminal' },
           { guard: 'closeBudgetSpent', target: '#position.verifyingClosed', actions: 'armCloseWindow' },
+          // No read ahead of the request's first close when the report held is usable.
+          { guard: 'firstCloseOnKnownReport', target: 'planning' },
           { target: 'fetching' },
         ],
       },

@@ -8,6 +8,7 @@
 import { and, assign, not } from 'xstate';
 import type { PositionContext } from './position.context.js';
 import { releasingStopStates } from './position.closing.js';
+import { newCloseRequest } from './position.close-rules.js';
 import { positionSetup } from './position.setup.js';
 import { foldEvidence, lookup, stopToLookUp, verdictReason } from './position.steps.js';
 import { entryVerdict } from './position.verdicts.js';
@@ -102,13 +103,9 @@ export function orphanAlertState() {
         target: 'closing',
         actions: [
           assign(({ context, event }) => ({
-            closeRequest: {
-              reason: (event.type === 'CLOSE' ? event.reason : undefined) ?? 'user',
-              id: event.type === 'CLOSE' ? event.requestId : undefined,
-              at: context.seenAt,
-              firstClose: context.closes.length,
-              status: 'active' as const,
-            },
+            ...(event.type === 'CLOSE'
+              ? newCloseRequest(context, event.reason ?? 'user', event.requestId, event.at)
+              : newCloseRequest(context, 'user', undefined, undefined)),
             orphanFrom: undefined,
             attempts: 0,
           })),

@@ -27,9 +27,10 @@ export type PositionEvent =
   | { readonly type: 'FEED'; readonly up: boolean; readonly at?: number }
   /**
    * Close the position (carried out once the entry's fate is known). `requestId` names the
-   * request: the same request delivered twice is one close.
+   * request: the same request delivered twice is one close. `at`: local time of the request
+   * (the machine's now, against which the last report's freshness is judged).
    */
-  | { readonly type: 'CLOSE'; readonly reason?: CloseReason; readonly requestId?: string }
+  | { readonly type: 'CLOSE'; readonly reason?: CloseReason; readonly requestId?: string; readonly at: number }
   /** Reconciliation adopts a position left in `orphanAlert`. */
   | { readonly type: 'ADOPT' }
   /**

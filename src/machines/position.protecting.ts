@@ -11,6 +11,7 @@ import { opposite } from '../domain/side.js';
 import { newOrderTrack, withLast } from './order-track.js';
 import type { PositionContext } from './position.context.js';
 import { resumingStates } from './position.resume.js';
+import { newCloseRequest } from './position.close-rules.js';
 import { positionSetup } from './position.setup.js';
 import { foldAck, last, lookup, orderRequestOf, queryLoop, sendThrew, sent } from './position.steps.js';
 import { filledAmount } from './position.verdicts.js';
@@ -163,13 +164,7 @@ export function protectingState() {
               assign(({ context }) => ({
                 protectionAlert: 'refused' as const,
                 attempts: 0,
-                closeRequest: {
-                  reason: 'protection-refused' as const,
-                  id: undefined,
-                  at: context.seenAt,
-                  firstClose: context.closes.length,
-                  status: 'active' as const,
-                },
+                ...newCloseRequest(context, 'protection-refused', undefined, undefined),
               })),
             ],
           },

@@ -49,6 +49,8 @@ import {
   closeRetriesSpent,
   closeTerminal,
   noUsableReport,
+  firstCloseOnKnownReport,
+  newCloseRequest,
   planNextClose,
 } from './position.close-rules.js';
 import { isTransientRefusal } from '../domain/outcome.js';
@@ -143,15 +145,7 @@ export const positionSetup = setup({
         (current.status === 'active' || (event.requestId !== undefined && event.requestId === current.id))
       )
         return {};
-      return {
-        closeRequest: {
-          reason: event.reason ?? 'user',
-          id: event.requestId,
-          at: context.seenAt,
-          firstClose: context.closes.length,
-          status: 'active' as const,
-        },
-      };
+      return newCloseRequest(context, event.reason ?? 'user', event.requestId, event.at);
     }),
     /** Posguard handed the close to a human (`orphanAlert`): the request stays known, so its repeat is ignored. */
     closeGivenUp: assign(({ context }) =>
@@ -250,6 +244,7 @@ export const positionSetup = setup({
     closeFilledFully: ({ context }) => closeFilledFully(context),
     closeTerminal: ({ context }) => closeTerminal(context),
     noUsableReport: ({ context }) => noUsableReport(context),
+    firstCloseOnKnownReport: ({ context }) => firstCloseOnKnownReport(context),
     /** The entry was found on the venue before it was sent (a keyed intent the store forgot): verified, never sent again. */
     entryAlreadyOnVenue: ({ event }) => doneOutput<PrepareEntryOutput>(event)?.found !== undefined,
     /** A restored sending step's lookup found its order on the venue. */

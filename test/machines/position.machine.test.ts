@@ -480,7 +480,7 @@ describe('a close asked before the entry is known', () => {
   it('a close asked while verifying is remembered and carried out once the position is open', async () => {
     const d = drive();
     await d.start();
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     expect(d.top()).toBe('verifying');
     expect(d.ctx().closeRequest?.reason).toBe('user');
     await d.advance(300);
@@ -521,10 +521,41 @@ describe('closing and rollingBack', () => {
     });
   });
 
+  it('a first close is planned on a report held within reportStaleMs of the request: no read ahead of it', async () => {
+    const d = await openPosition();
+    await d.send({
+      type: 'POSITION_REPORT',
+      report: positionReport({ side: 'buy', size: 43, receivedAt: d.clock.now(), source: 'stream' }),
+    });
+    await d.advance(1_500);
+    const asked = d.log.queries.length;
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
+    await d.advance(0);
+    expect(closeSends(d).map((s) => s.request)).toMatchObject([{ side: 'sell', amount: 43, reduceOnly: true }]);
+    // The first query after the request is the close's own look-up, after it was sent.
+    const next = d.log.queries[asked];
+    expect(next?.order?.clientOrderId).toBe(orderId('close-1'));
+  });
+
+  it('a first close reads the position first when the report held is older than reportStaleMs at the request', async () => {
+    const d = await openPosition();
+    await d.send({
+      type: 'POSITION_REPORT',
+      report: positionReport({ side: 'buy', size: 43, receivedAt: d.clock.now(), source: 'stream' }),
+    });
+    await d.advance(2_500);
+    d.venue.position = (now) => positionReport({ side: 'buy', size: 30, receivedAt: now });
+    const asked = d.log.queries.length;
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
+    await d.advance(0);
+    expect(d.log.queries[asked]).toMatchObject({ position: true, order: undefined });
+    expect(closeSends(d).map((s) => s.request)).toMatchObject([{ side: 'sell', amount: 30, reduceOnly: true }]);
+  });
+
   it('a user close is sized to the live size when the venue shows less than the entry filled', async () => {
     const d = await openPosition();
     d.venue.position = (now) => positionReport({ side: 'buy', size: 30, receivedAt: now });
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     await d.advance(0);
     expect(closeSends(d).map((s) => s.request)).toMatchObject([{ side: 'sell', amount: 30, reduceOnly: true }]);
   });
@@ -539,7 +570,7 @@ describe('closing and rollingBack', () => {
     await d.advance(0);
     expect(d.top()).toBe('open');
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     await d.advance(0);
     expect(closeSends(d).map((s) => s.request)).toMatchObject([{ side: 'sell', amount: 20, reduceOnly: true }]);
   });
@@ -547,7 +578,7 @@ describe('closing and rollingBack', () => {
   it('a live report whose side disagrees with the intent is refused: orphanAlert, a closeRefused alert, no order', async () => {
     const d = await openPosition();
     d.venue.position = (now) => positionReport({ side: 'sell', size: 43, receivedAt: now });
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     await d.advance(0);
     expect(d.top()).toBe('orphanAlert');
     expect(d.log.states).not.toContain('closed');
@@ -570,7 +601,7 @@ describe('closing and rollingBack', () => {
     expect(d.top()).toBe('open');
     // REST lags: it still shows the state from before the fill.
     d.venue.position = (now) => positionReport({ size: 0, receivedAt: now, venueTime: fillAt - 1_000 });
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     await d.advance(250);
     expect(d.top()).toBe('closing');
     expect(d.log.queries.length).toBeGreaterThan(2);
@@ -597,7 +628,7 @@ describe('closing and rollingBack', () => {
     });
     expect(d.top()).toBe('open');
     await d.advance(10_000); // the last report is now 10 s old (reportStaleMs is 2 s); the REST list shows nothing
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     await d.advance(50);
     expect(closeSends(d)).toHaveLength(0);
   });
@@ -607,7 +638,7 @@ describe('closing and rollingBack', () => {
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
     d.venue.send = (i) =>
       i.role.startsWith('close-') ? rejected('too many requests', 'RATE_LIMITED', 200) : acceptedNoReport(i);
-    await d.send({ type: 'CLOSE', requestId: 'r1' });
+    await d.send({ type: 'CLOSE', at: d.clock.now(), requestId: 'r1' });
     await d.advance(10_000);
     const retries = Math.max(SETTINGS.closeVerifyAttempts, Math.ceil(SETTINGS.timeoutMs / SETTINGS.feedDownPollMs));
     expect(closeSends(d).length).toBeLessThanOrEqual(retries + 1);
@@ -621,15 +652,15 @@ describe('closing and rollingBack', () => {
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
     d.venue.send = (i) =>
       i.role.startsWith('close-') ? rejected('too many requests', 'RATE_LIMITED') : acceptedNoReport(i);
-    await d.send({ type: 'CLOSE', requestId: 'r1' });
+    await d.send({ type: 'CLOSE', at: d.clock.now(), requestId: 'r1' });
     await d.advance(10_000);
     expect(d.top()).toBe('orphanAlert');
     const refused = closeSends(d).length;
     d.venue.send = acceptedNoReport;
-    await d.send({ type: 'CLOSE', requestId: 'r1' });
+    await d.send({ type: 'CLOSE', at: d.clock.now(), requestId: 'r1' });
     await d.advance(200);
     expect(closeSends(d).length).toBe(refused); // the same request is one close
-    await d.send({ type: 'CLOSE', requestId: 'r2' });
+    await d.send({ type: 'CLOSE', at: d.clock.now(), requestId: 'r2' });
     await d.advance(200);
     expect(closeSends(d).length).toBe(refused + 1);
     expect(d.top()).toBe('closing');
@@ -669,7 +700,7 @@ describe('verifyingClosed', () => {
 
   it('a fresh flat report, with the stop cancelled and the cancel verified, ends closed', async () => {
     const d = await closeWithFill();
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     expect(await d.until(['closed', 'orphanAlert'])).toBe('closed');
     expect(d.log.states.slice(-4)).toEqual(['open', 'closing', 'verifyingClosed', 'closed']);
     expect(d.log.cancels.map((c) => c.clientOrderId)).toEqual([STOP_ID]);
@@ -681,7 +712,7 @@ describe('verifyingClosed', () => {
   it('a stop not yet shown cancelled keeps the position out of closed', async () => {
     const d = await closeWithFill();
     d.venue.cancel = () => unknown('timeout');
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     expect(await d.until(['closed', 'orphanAlert'])).toBe('orphanAlert');
     expect(d.log.states).not.toContain('closed');
     expect(alertsOf(d, 'closeUnverified')).toHaveLength(1);
@@ -690,7 +721,7 @@ describe('verifyingClosed', () => {
   it('no flat proof within closeVerifyAttempts ends orphanAlert with exactly one closeUnverified alert', async () => {
     const d = await closeWithFill();
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     expect(await d.until(['closed', 'orphanAlert'])).toBe('orphanAlert');
     const checks = d.log.queries.filter((q) => q.position && q.order === undefined).length;
     expect(checks).toBeGreaterThanOrEqual(SETTINGS.closeVerifyAttempts);
@@ -704,7 +735,7 @@ describe('verifyingClosed', () => {
   it('a flat report that counts, arriving later in orphanAlert, ends closed', async () => {
     const d = await closeWithFill();
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     expect(await d.until(['closed', 'orphanAlert'])).toBe('orphanAlert');
     await d.advance(2_000);
     expect(d.top()).toBe('orphanAlert');
@@ -804,7 +835,7 @@ describe('restore from a persisted snapshot', () => {
     second.actor.start();
     second.actor.send({ type: 'RESUME' });
     expect(await second.until(['open'])).toBe('open');
-    await second.send({ type: 'CLOSE' });
+    await second.send({ type: 'CLOSE', at: second.clock.now() });
     expect(await second.until(['closed', 'orphanAlert'])).toBe('closed');
     expect(second.log.cancels.map((c) => c.clientOrderId)).toEqual([STOP_ID]);
   });
@@ -815,7 +846,7 @@ describe('restore from a persisted snapshot', () => {
     const first = await openPosition();
     first.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
     first.venue.send = (i) => (i.role.startsWith('close-') ? 'hang' : acceptedNoReport(i));
-    await first.send({ type: 'CLOSE' });
+    await first.send({ type: 'CLOSE', at: first.clock.now() });
     await first.advance(0);
     expect(first.actor.getSnapshot().value).toEqual({ closing: 'sending' });
     const second = drive({
@@ -930,7 +961,7 @@ describe('pure one-step transitions', () => {
   });
 
   it('a close asked while verifying is recorded and does not leave verifying', () => {
-    const [next] = transition(positionMachine, verifyingSnapshot(), { type: 'CLOSE' });
+    const [next] = transition(positionMachine, verifyingSnapshot(), { type: 'CLOSE', at: T0 + 20 });
     expect(next.value).toEqual({ verifying: 'waiting' });
     expect(next.context.closeRequest?.reason).toBe('user');
   });

@@ -117,7 +117,7 @@ describe('migrating stored snapshots', () => {
     d.venue.position = (now) => positionReport({ side: 'buy', size: 43, receivedAt: now });
     await d.start();
     d.actor.send({ type: 'RESUME', at: d.clock.now() });
-    await d.send({ type: 'CLOSE' });
+    await d.send({ type: 'CLOSE', at: d.clock.now() });
     expect(d.log.errors).toEqual([]);
     expect(d.top()).toBe('closing');
   });

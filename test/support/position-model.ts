@@ -546,7 +546,7 @@ function replay(
         world.stop = 'rejected';
         break;
       case 'CLOSE':
-        send({ type: 'CLOSE' });
+        send({ type: 'CLOSE', at: clock.now() });
         break;
       case 'CLOSE_FILLED': {
         const last = [...world.closes.values()].filter((c) => c.status === 'open').at(-1);
