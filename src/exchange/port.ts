@@ -111,6 +111,6 @@ export class QueryFailed extends PosguardError {
     readonly retryAfterMs?: number,
     readonly refusal?: string,
   ) {
-    super(`${operation} failed: ${reason}; nothing is concluded from it, the query will be retried`);
+    super(`${operation} failed: ${reason}; nothing is concluded from it`);
   }
 }
