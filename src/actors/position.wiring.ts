@@ -9,8 +9,7 @@
 import { fromPromise } from 'xstate';
 import { crashAt } from './crash-hook.js';
 import type { Clock } from '../clock.js';
-import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
-import type { AccountId, PositionId } from '../domain/ids.js';
+import type { AccountId } from '../domain/ids.js';
 import {
   Halted,
   IntentUnconfirmed,
@@ -20,9 +19,9 @@ import {
 } from '../domain/errors.js';
 import { rejected, unknown, type Outcome } from '../domain/outcome.js';
 import { compareTiming } from '../domain/freshness.js';
-import type { Baseline, OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
+import type { Baseline, PositionStatusReport } from '../domain/reports.js';
 import type { CreateAck, ExchangePort } from '../exchange/port.js';
-import { cancelWhenReleased, createWhenReleased, entryLeavesAtOnce } from '../budget/scheduled-port.js';
+import { cancelWhenReleased, createWhenReleased } from '../budget/scheduled-port.js';
 import type { EvidencePoller } from '../budget/evidence-poller.js';
 import { errorText } from '../domain/errors.js';
 import { positionMachine } from '../machines/position.machine.js';
@@ -37,7 +36,9 @@ import type {
   SendOrderOutput,
 } from '../machines/position.effects.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
-import type { Journal, JournalEntry, JournalResult } from '../persistence/journal.js';
+import type { Journal, JournalResult } from '../persistence/journal.js';
+import { EntryJournal, opposite } from './entry-journal.js';
+import { ordersOfEarlierLife } from './earlier-life.js';
 import type { JournalRefusals } from './journal-refusals.js';
 import { EntryAborted } from '../fleet/errors.js';
 import { currentStop } from '../machines/protection.js';
@@ -82,60 +83,13 @@ function baselineOf(read: PositionStatusReport | undefined, known: PositionStatu
   return { side: pick.size > 0 ? pick.side : undefined, size: pick.size, timing: timingOf(pick) };
 }
 
-/** How many orders of one kind a position's earlier life is looked up for, at most. */
-const EARLIER_ORDERS_MAX = 100;
-
-/**
- * The orders of a position's earlier life that the venue knows (a keyed intent whose record
- * the store forgot): each kind's client order ids looked up in turn, from 1 until the venue
- * knows one not, so that the position takes them over and sends none of them again.
- */
-async function ordersOfEarlierLife(port: ExchangePort, id: PositionId, symbol: string): Promise<OrderStatusReport[]> {
-  const found: OrderStatusReport[] = [];
-  for (const kind of ['stop', 'close', 'excess'] as const) {
-    for (let n = 1; n <= EARLIER_ORDERS_MAX; n++) {
-      const role: OrderRole = kind === 'stop' && n === 1 ? 'stop' : `${kind}-${n}`;
-      const order = await port.fetchOrder({ clientOrderId: clientOrderId(id, role) }, symbol);
-      if (order === undefined) break;
-      found.push(order);
-    }
-  }
-  return found;
-}
-
 const stopping = (id: string) => rejected(`posguard is stopping: ${id} was not sent`, 'NOT_SENT');
-
-/** Whether the baseline is a position on the other side of `side` (the entry would net it away). */
-const opposite = (b: Baseline, side: string): boolean => b.side !== undefined && b.side !== side && b.size > 0;
 
 export function wirePositionMachine(w: PositionWiring) {
   const { port, journal, clock } = w;
   const gateOpen = (): boolean => w.gate?.open ?? true;
   const tracked = <T>(work: Promise<T>): Promise<T> => (w.gate === undefined ? work : w.gate.track(work));
-  /**
-   * Entry claims taken with the journal write (the entry fast path), by position: each is taken
-   * out by its entry's first send and used once, so no later send (a restart of the actor, a
-   * restored send) ever leaves on it. Held only in this process.
-   */
-  const claimedWithJournal = new Map<PositionId, string>();
-  /**
-   * Journals the intent. With nothing before the entry but the journal write (no key to look up,
-   * no opposite position to refuse) and the entry's lane free, the entry is claimed (and the
-   * intent confirmed) in the same write: one Redis round trip before the entry leaves (see
-   * docs/architecture.md, Request budget). Else the claim is taken at the send.
-   */
-  const journalEntry = async (entry: JournalEntry): Promise<JournalResult> => {
-    const { intent } = entry;
-    const withClaim =
-      journal.recordAndClaim !== undefined &&
-      intent.idempotencyKey === undefined &&
-      !opposite(entry.baseline, intent.side) &&
-      entryLeavesAtOnce(port, intent.symbol);
-    if (!withClaim || journal.recordAndClaim === undefined) return journal.recordIntent(entry);
-    const { result, claim } = await journal.recordAndClaim(entry);
-    if (claim !== undefined) claimedWithJournal.set(entry.positionId, claim);
-    return result;
-  };
+  const entries = new EntryJournal(journal, port);
   return positionMachine.provide({
     actors: {
       prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input }) => {
@@ -152,7 +106,7 @@ export function wirePositionMachine(w: PositionWiring) {
         try {
           // The intent is confirmed by its entry's claim (with this write, or at the send): an intent
           // whose journal reply was lost is never claimed, so never confirmed and never sent.
-          journalled = await journalEntry({
+          journalled = await entries.record({
             positionId: input.positionId,
             intent: input.intent,
             entryClientOrderId: input.clientOrderId,
@@ -196,8 +150,7 @@ export function wirePositionMachine(w: PositionWiring) {
             let sentAt = clock.now();
             const id = input.request.clientOrderId;
             // The entry's claim taken with its journal write, if it was (taken out here: used by this send only).
-            const withJournal = input.role === 'entry' ? claimedWithJournal.get(input.positionId) : undefined;
-            if (withJournal !== undefined) claimedWithJournal.delete(input.positionId);
+            const withJournal = input.role === 'entry' ? entries.take(input.positionId) : undefined;
             const giveBack = async (): Promise<void> => {
               await journal.releaseClaim(input.positionId, id).catch(() => {});
             };
