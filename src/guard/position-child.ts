@@ -165,7 +165,7 @@ class PositionChildRun {
     if (row !== undefined && moved) this.deps.onTransition(row, from);
     else if (row !== undefined && row !== before) this.deps.onUpdate?.(row);
     const final = FINAL_STATES.includes(state);
-    if (writer !== undefined && !journaling) {
+    if (writer !== undefined) {
       // Write what changed only. Skipped: the first snapshot after a restore (it is the one
       // restored), and a snapshot in the same state whose context differs from the last one
       // written only in the clock fields (`seenAt`, `liveSeenAt`: a report that repeats what
@@ -178,7 +178,7 @@ class PositionChildRun {
         last === 'restored' ||
         (last !== undefined && last.valueKey === valueKey && sameBeyondClock(last.context, context));
       if (last === 'restored' || !unchanged) this.written = { valueKey, context };
-      if (!unchanged)
+      if (!unchanged && !journaling)
         writer.save(
           {
             positionId: id,
