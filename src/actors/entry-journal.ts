@@ -4,8 +4,11 @@
  * up, no opposite position to refuse, the entry's lane of the request budget free), the entry
  * claimed and the intent confirmed in the same fenced write — one Redis round trip before the
  * entry leaves. A claim taken so is kept in this process only, for that entry's first send
- * (`take`): no restored or restarted send ever leaves on it. Otherwise the entry is claimed
- * (and its intent confirmed) when the budget releases it.
+ * (`take`), and is `fresh` only until the steps that follow the write without a wait (its reply
+ * handled, the position moved on, its send handed to the request budget) are done
+ * (`process.nextTick` runs after them): a send that takes it later — an actor restarted before
+ * its send — has the claim fenced again before it leaves. Otherwise the entry is claimed (and
+ * its intent confirmed) when the budget releases it.
  *
  * Receives: the intents of one account's positions. Touches: the journal, and asks the port
  * whether an entry would leave at once.
@@ -24,9 +27,16 @@ import type { Journal, JournalEntry, JournalResult } from '../persistence/journa
 /** Whether the baseline is a position on the other side of `side` (the entry would net it away). */
 export const opposite = (b: Baseline, side: string): boolean => b.side !== undefined && b.side !== side && b.size > 0;
 
+/** An entry's claim taken with its journal write. */
+export interface ClaimWithJournal {
+  readonly claim: string;
+  /** Still in the steps that follow the write without a wait: no time for the lease to be lost since. */
+  readonly fresh: boolean;
+}
+
 export class EntryJournal {
   /** Entry claims taken with the journal write, by position, until the entry's first send takes them. */
-  private readonly claims = new Map<PositionId, string>();
+  private readonly claims = new Map<PositionId, { claim: string; fresh: boolean }>();
 
   constructor(
     private readonly journal: Journal,
@@ -45,14 +55,21 @@ export class EntryJournal {
     )
       return journal.recordIntent(entry);
     const { result, claim } = await journal.recordAndClaim(entry);
-    if (claim !== undefined) this.claims.set(entry.positionId, claim);
+    if (claim !== undefined) {
+      const taken = { claim, fresh: true };
+      this.claims.set(entry.positionId, taken);
+      // After every step the reply sets off without a wait (they are promise jobs, run first).
+      process.nextTick(() => {
+        taken.fresh = false;
+      });
+    }
     return result;
   }
 
   /** The claim taken with `positionId`'s journal write, once: `undefined` ever after, or when none was. */
-  take(positionId: PositionId): string | undefined {
-    const claim = this.claims.get(positionId);
+  take(positionId: PositionId): ClaimWithJournal | undefined {
+    const taken = this.claims.get(positionId);
     this.claims.delete(positionId);
-    return claim;
+    return taken === undefined ? undefined : { claim: taken.claim, fresh: taken.fresh };
   }
 }

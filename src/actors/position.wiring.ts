@@ -162,11 +162,12 @@ export function wirePositionMachine(w: PositionWiring) {
             let handing = true;
             // Claimed when the request budget releases the order to the wire, not when it was queued:
             // an order held in a backoff while its worker lost the lease never leaves (see docs/architecture.md, Request budget).
-            // An entry claimed with its journal write leaves on that claim only if released at once (no wait
-            // since the fenced write); held, it leaves only once the claim is found still its own, fenced again.
+            // An entry claimed with its journal write leaves on that claim only if released at once, with no
+            // wait since the fenced write; else only once the claim is found still its own, fenced again.
             const claimThenLeave = async (): Promise<Outcome<CreateAck> | undefined> => {
               sentAt = clock.now();
-              const atOnce = handing;
+              // Released in the step that handed it over, with nothing waited on since the fenced write.
+              const atOnce = handing && withJournal?.fresh === true;
               if (!gateOpen()) {
                 if (withJournal !== undefined) await giveBack();
                 return stopping(id);
@@ -175,7 +176,7 @@ export function wirePositionMachine(w: PositionWiring) {
               try {
                 if (withJournal === undefined) claimed = await journal.claimSend(input.positionId, id, sentAt);
                 else if (atOnce) claimed = true;
-                else claimed = (await journal.holdClaim?.(input.positionId, id, withJournal)) ?? false;
+                else claimed = (await journal.holdClaim?.(input.positionId, id, withJournal.claim)) ?? false;
               } catch (e) {
                 // A flatten aborted the entry before its claim: definitively never sent.
                 if (e instanceof EntryAborted) return rejected(e.message, e.code);
