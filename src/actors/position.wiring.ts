@@ -9,12 +9,17 @@
 import { fromPromise } from 'xstate';
 import { crashAt } from './crash-hook.js';
 import type { Clock } from '../clock.js';
-import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
-import type { AccountId, PositionId } from '../domain/ids.js';
-import { IntentUnconfirmed, JournalUnavailable, OppositePositionHeld, PosguardError } from '../domain/errors.js';
+import type { AccountId } from '../domain/ids.js';
+import {
+  Halted,
+  IntentUnconfirmed,
+  JournalUnavailable,
+  OppositePositionHeld,
+  PosguardError,
+} from '../domain/errors.js';
 import { rejected, unknown, type Outcome } from '../domain/outcome.js';
 import { compareTiming } from '../domain/freshness.js';
-import type { Baseline, OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
+import type { Baseline, PositionStatusReport } from '../domain/reports.js';
 import type { CreateAck, ExchangePort } from '../exchange/port.js';
 import { cancelWhenReleased, createWhenReleased } from '../budget/scheduled-port.js';
 import type { EvidencePoller } from '../budget/evidence-poller.js';
@@ -32,6 +37,9 @@ import type {
 } from '../machines/position.effects.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
 import type { Journal, JournalResult } from '../persistence/journal.js';
+import { EntryJournal, opposite } from './entry-journal.js';
+import { ordersOfEarlierLife } from './earlier-life.js';
+import type { JournalRefusals } from './journal-refusals.js';
 import { EntryAborted } from '../fleet/errors.js';
 import { currentStop } from '../machines/protection.js';
 import type { SendGate } from './send-gate.js';
@@ -53,6 +61,8 @@ export interface PositionWiring {
   readonly gate?: SendGate;
   /** The account's poller: every position's evidence asked in one batch (see docs/architecture.md, Request budget). */
   readonly evidence?: EvidencePoller;
+  /** Where an intent the journal refused before writing anything (a halted account) is noted for its position's child. */
+  readonly refusals?: JournalRefusals;
 }
 
 const timingOf = (r: PositionStatusReport) => ({
@@ -73,33 +83,13 @@ function baselineOf(read: PositionStatusReport | undefined, known: PositionStatu
   return { side: pick.size > 0 ? pick.side : undefined, size: pick.size, timing: timingOf(pick) };
 }
 
-/** How many orders of one kind a position's earlier life is looked up for, at most. */
-const EARLIER_ORDERS_MAX = 100;
-
-/**
- * The orders of a position's earlier life that the venue knows (a keyed intent whose record
- * the store forgot): each kind's client order ids looked up in turn, from 1 until the venue
- * knows one not, so that the position takes them over and sends none of them again.
- */
-async function ordersOfEarlierLife(port: ExchangePort, id: PositionId, symbol: string): Promise<OrderStatusReport[]> {
-  const found: OrderStatusReport[] = [];
-  for (const kind of ['stop', 'close', 'excess'] as const) {
-    for (let n = 1; n <= EARLIER_ORDERS_MAX; n++) {
-      const role: OrderRole = kind === 'stop' && n === 1 ? 'stop' : `${kind}-${n}`;
-      const order = await port.fetchOrder({ clientOrderId: clientOrderId(id, role) }, symbol);
-      if (order === undefined) break;
-      found.push(order);
-    }
-  }
-  return found;
-}
-
 const stopping = (id: string) => rejected(`posguard is stopping: ${id} was not sent`, 'NOT_SENT');
 
 export function wirePositionMachine(w: PositionWiring) {
   const { port, journal, clock } = w;
   const gateOpen = (): boolean => w.gate?.open ?? true;
   const tracked = <T>(work: Promise<T>): Promise<T> => (w.gate === undefined ? work : w.gate.track(work));
+  const entries = new EntryJournal(journal, port);
   return positionMachine.provide({
     actors: {
       prepareEntry: fromPromise<PrepareEntryOutput, PrepareEntryInput>(async ({ input }) => {
@@ -114,15 +104,18 @@ export function wirePositionMachine(w: PositionWiring) {
           );
         let journalled: JournalResult;
         try {
-          journalled = await journal.recordIntent({
+          // The intent is confirmed by its entry's claim (with this write, or at the send): an intent
+          // whose journal reply was lost is never claimed, so never confirmed and never sent.
+          journalled = await entries.record({
             positionId: input.positionId,
             intent: input.intent,
             entryClientOrderId: input.clientOrderId,
             baseline: read,
             at: clock.now(),
           });
-          if (journalled.kind === 'new') await journal.confirmIntent(input.positionId);
         } catch (e) {
+          // Refused before anything was written: the position leaves nothing behind, the caller hears the refusal itself.
+          if (e instanceof Halted) w.refusals?.note(input.positionId, e);
           throw e instanceof PosguardError ? e : new JournalUnavailable(errorText(e));
         }
         // Journalled before a restart, but the bot never heard it was accepted: never send it.
@@ -145,7 +138,7 @@ export function wirePositionMachine(w: PositionWiring) {
         }
         // An untracked position on the other side would net the entry away: refused, never sent.
         const held = journalled.baseline;
-        if (journalled.kind === 'new' && held.side !== undefined && held.side !== input.intent.side && held.size > 0) {
+        if (journalled.kind === 'new' && held.side !== undefined && opposite(held, input.intent.side)) {
           throw new OppositePositionHeld(input.intent.symbol, { side: held.side, size: held.size }, input.intent.side);
         }
         // After a restart the journal answers the baseline written before the first send.
@@ -156,15 +149,34 @@ export function wirePositionMachine(w: PositionWiring) {
           (async (): Promise<SendOrderOutput> => {
             let sentAt = clock.now();
             const id = input.request.clientOrderId;
-            if (!gateOpen()) return { sentAt, at: clock.now(), outcome: stopping(id) };
+            // The entry's claim taken with its journal write, if it was (taken out here: used by this send only).
+            const withJournal = input.role === 'entry' ? entries.take(input.positionId) : undefined;
+            const giveBack = async (): Promise<void> => {
+              await journal.releaseClaim(input.positionId, id).catch(() => {});
+            };
+            if (!gateOpen()) {
+              if (withJournal !== undefined) await giveBack();
+              return { sentAt, at: clock.now(), outcome: stopping(id) };
+            }
+            // True while the order is being handed to the request budget: a release in that step held it nowhere.
+            let handing = true;
             // Claimed when the request budget releases the order to the wire, not when it was queued:
             // an order held in a backoff while its worker lost the lease never leaves (see docs/architecture.md, Request budget).
+            // An entry claimed with its journal write leaves on that claim only if released at once, with no
+            // wait since the fenced write; else only once the claim is found still its own, fenced again.
             const claimThenLeave = async (): Promise<Outcome<CreateAck> | undefined> => {
               sentAt = clock.now();
-              if (!gateOpen()) return stopping(id);
+              // Released in the step that handed it over, with nothing waited on since the fenced write.
+              const atOnce = handing && withJournal?.fresh === true;
+              if (!gateOpen()) {
+                if (withJournal !== undefined) await giveBack();
+                return stopping(id);
+              }
               let claimed: boolean;
               try {
-                claimed = await journal.claimSend(input.positionId, id, sentAt);
+                if (withJournal === undefined) claimed = await journal.claimSend(input.positionId, id, sentAt);
+                else if (atOnce) claimed = true;
+                else claimed = (await journal.holdClaim?.(input.positionId, id, withJournal.claim)) ?? false;
               } catch (e) {
                 // A flatten aborted the entry before its claim: definitively never sent.
                 if (e instanceof EntryAborted) return rejected(e.message, e.code);
@@ -179,14 +191,16 @@ export function wirePositionMachine(w: PositionWiring) {
               if (!gateOpen()) {
                 // Stopping began between the claim and the send: the order never left, so the claim
                 // is released for the next owner (if that fails, the claim stands and the order is looked up).
-                await journal.releaseClaim(input.positionId, id).catch(() => {});
+                await giveBack();
                 return stopping(id);
               }
               crashAt(`${input.phase}:before-send`);
               return undefined;
             };
             try {
-              const outcome = await createWhenReleased(port, input.request, claimThenLeave);
+              const released = createWhenReleased(port, input.request, claimThenLeave);
+              handing = false;
+              const outcome = await released;
               crashAt(`${input.phase}:after-send`);
               const mapped =
                 outcome.kind === 'accepted'

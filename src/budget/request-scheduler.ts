@@ -173,6 +173,23 @@ export class RequestScheduler {
     });
   }
 
+  /**
+   * Whether a state-changing call of `lane` on `symbol`, asked now, would be released at once:
+   * no call of its symbol waiting or being released, no waiting call that `chooseLane` puts
+   * first, its cost payable and no backoff. A guess for the caller to plan with (the entry fast
+   * path's journal write with its claim); whether a call was in fact held is what its
+   * `beforeWire` finds.
+   */
+  wouldReleaseNow(lane: Lane, symbol: string, cost: Readonly<Record<string, number>>): boolean {
+    if (this.closed || !changesState(lane) || (this.releasing.get(symbol) ?? 0) > 0) return false;
+    if (this.queues.trading.some((j) => j.ticket.symbol === symbol)) return false;
+    if (this.queues.entry.some((j) => j.ticket.symbol === symbol)) return false;
+    const ready = perLaneOf((l) => l === lane || this.next(l) !== undefined);
+    if (chooseLane({ ready, sinceSweep: this.sinceSweep, sweepEvery: this.o.sweepEvery ?? 5 }) !== lane) return false;
+    const now = this.o.clock.now();
+    return Math.max(this.account.waitMs(cost, now), this.o.host.waitMs(cost, now)) === 0;
+  }
+
   stats(): SchedulerStats {
     return {
       queued: perLaneOf((l) => this.queues[l].length),

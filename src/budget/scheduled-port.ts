@@ -31,6 +31,8 @@ export type BeforeWire<T> = () => Promise<Outcome<T> | undefined>;
 /** The port as the budget serves it: the extra verbs let the send claim be taken at release. */
 export interface ScheduledPort extends ExchangePort {
   createOrderWhenReleased(request: OrderRequest, beforeWire: BeforeWire<CreateAck>): Promise<Outcome<CreateAck>>;
+  /** Whether an entry on `symbol` asked now would leave at once (`RequestScheduler.wouldReleaseNow`). */
+  entryLeavesAtOnce(symbol: string): boolean;
   cancelOrderWhenReleased(
     lookup: OrderLookup,
     symbol: string,
@@ -127,6 +129,7 @@ export function scheduledPort(
     createOrder: (request) => create(request),
     cancelOrder: (lookup, symbol) => cancel(lookup, symbol),
     createOrderWhenReleased: create,
+    entryLeavesAtOnce: (symbol) => scheduler.wouldReleaseNow('entry', symbol, limits.cost({ method: 'createOrder' })),
     cancelOrderWhenReleased: cancel,
     subscribe: (onEvent) => port.subscribe(onEvent),
     // A public stream: no request of the account's budget.
@@ -134,6 +137,11 @@ export function scheduledPort(
     close: () => port.close(),
     ...(port.rateLimits === undefined ? {} : { rateLimits: () => port.rateLimits?.() }),
   };
+}
+
+/** Whether an entry on `symbol` asked now would leave at once (always, on a port without a budget). */
+export function entryLeavesAtOnce(port: ExchangePort, symbol: string): boolean {
+  return isScheduledPort(port) ? port.entryLeavesAtOnce(symbol) : true;
 }
 
 /** Creates the order once the budget releases it, `beforeWire` first (straight away on a port without a budget). */

@@ -5,6 +5,7 @@
  * eviction from memory once final (with Redis). Owned by the account's `AccountWorker`.
  */
 import type { Snapshot } from 'xstate';
+import type { JournalRefusals } from '../actors/journal-refusals.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
 import type { Clock } from '../clock.js';
 import { NotOwner } from '../domain/errors.js';
@@ -43,6 +44,8 @@ export interface AccountPositionsDeps {
   readonly supervisor: () => Supervisor | undefined;
   /** The lease this worker holds (its holder token); throws when it holds none. */
   readonly holder: () => string;
+  /** Intents the journal refused before writing anything (noted by the position wiring). */
+  readonly refusals?: JournalRefusals;
 }
 
 export class AccountPositions {
@@ -93,6 +96,8 @@ export class AccountPositions {
         host: this.deps.host,
         onTransition: this.deps.onTransition,
         onFinal: this.released,
+        onRefused: this.refused,
+        ...(this.deps.refusals === undefined ? {} : { refusals: this.deps.refusals }),
         ...(this.deps.onUpdate === undefined ? {} : { onUpdate: this.deps.onUpdate }),
       },
       input,
@@ -118,6 +123,13 @@ export class AccountPositions {
       evictFinal(id, this.deps.registry, this.keys);
     }, after);
     this.evictions.add(timer);
+  };
+
+  /** A position whose intent the journal refused (nothing written): its writer and key go at once. */
+  private readonly refused = (id: PositionId): void => {
+    this.writers.get(id)?.close();
+    this.writers.delete(id);
+    for (const [key, value] of this.keys) if (value === id) this.keys.delete(key);
   };
 
   /** Writes a position's snapshot under this worker's lease. */

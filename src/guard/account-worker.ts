@@ -24,6 +24,7 @@ import type { Intent } from '../domain/intent.js';
 import type { Logger } from '../log/logger.js';
 import type { Market } from '../domain/market.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
+import { JournalRefusals } from '../actors/journal-refusals.js';
 import { wirePositionMachine, type WiredPositionMachine } from '../actors/position.wiring.js';
 import type { SendGate } from '../actors/send-gate.js';
 import type { PositionSettings } from '../machines/position.context.js';
@@ -104,7 +105,9 @@ export class AccountWorker {
       deps.journal ??
       (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
     const fenced: AlertSink = { raise: (draft, subject) => this.raise(draft, subject), list: () => deps.alerts.list() };
+    const refusals = new JournalRefusals();
     this.machine = wirePositionMachine({
+      refusals,
       account: runtime.id,
       port: runtime.port,
       journal: this.journal,
@@ -130,6 +133,7 @@ export class AccountWorker {
       ...(deps.evictFinalAfterMs === undefined ? {} : { evictFinalAfterMs: deps.evictFinalAfterMs }),
       supervisor: () => this.supervisor,
       holder: () => this.holder(),
+      refusals,
     });
     this.sweeps = new AccountSweeps({
       runtime,

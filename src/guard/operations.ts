@@ -88,9 +88,31 @@ export async function openHere(parts: Assembly, intent: Intent, given?: Position
           throw new JournalUnavailable(`the idempotency key could not be looked up: ${errorText(e)}`);
         })));
   if (known !== undefined) return handleOf(parts, known);
-  // A halt that cannot be read is not a refusal here: the journal script reads it again, atomically.
-  const haltedBecause = await haltOf(parts, account.id).catch(() => undefined);
-  if (haltedBecause !== undefined) throw new Halted(`account ${account.id}`, haltedBecause);
+  if (parts.fleet === undefined) {
+    if (account.halted !== undefined) throw new Halted(`account ${account.id}`, account.halted);
+    return openChecked(parts, worker, intent, given);
+  }
+  // With Redis the halt is not read before the entry: the journal script reads the persisted halt
+  // in the same step as its write and refuses with `Halted`, leaving nothing of the position
+  // behind (see docs/architecture.md, Request budget). An intent refused for another reason
+  // before that reads it then, so that a halted account answers `Halted` as it always did.
+  try {
+    return await openChecked(parts, worker, intent, given);
+  } catch (e) {
+    if (e instanceof Halted || e instanceof GuardStopped || e instanceof NotOwner) throw e;
+    const why = await haltOf(parts, account.id).catch(() => undefined);
+    throw why === undefined ? e : new Halted(`account ${account.id}`, why);
+  }
+}
+
+/** `openHere` once the intent is known to be new here: checked, its symbol reserved, its position admitted. */
+async function openChecked(
+  parts: Assembly,
+  worker: AccountWorker,
+  intent: Intent,
+  given: PositionId | undefined,
+): Promise<PositionHandle> {
+  const account = worker.runtime;
   if (account.mode === 'hedge') throw new HedgeModeUnsupported(account.id);
   const market = account.markets.get(intent.symbol);
   if (market === undefined)

@@ -9,6 +9,7 @@ import { createActor, type AnyMachineSnapshot, type Snapshot } from 'xstate';
 import type { Clock } from '../clock.js';
 import { EntryNotSent } from '../domain/errors.js';
 import { crashAt } from '../actors/crash-hook.js';
+import type { JournalRefusals } from '../actors/journal-refusals.js';
 import type { PositionId } from '../domain/ids.js';
 import type { WiredPositionMachine } from '../actors/position.wiring.js';
 import { FINAL_STATES } from '../machines/position.machine.js';
@@ -36,6 +37,10 @@ export interface PositionChildDeps {
   readonly onUpdate?: (row: PositionRow) => void;
   /** Called once when the position reaches a final state. */
   readonly onFinal?: (id: PositionId) => void;
+  /** Intents the journal refused before writing anything (noted by the position wiring). */
+  readonly refusals?: JournalRefusals;
+  /** Called when the journal refused the intent: the position is dropped, nothing of it kept. */
+  readonly onRefused?: (id: PositionId) => void;
 }
 
 export interface PositionChild {
@@ -132,6 +137,24 @@ class PositionChildRun {
     if (snap === this.lastGood) return;
     this.lastGood = snap;
     const state = stateName(snap.value);
+    const settle = this.settleJournal;
+    // The journal refused the intent before writing anything (a halted account): nothing of the
+    // position is kept — no row, no event, no snapshot — and the caller hears the refusal itself.
+    if (settle !== undefined && state === 'failed') {
+      const refusal = this.deps.refusals?.take(id);
+      if (refusal !== undefined) {
+        this.settleJournal = undefined;
+        runtime.actors.delete(id);
+        registry.forget(id);
+        runtime.locks.release(this.input.intent.symbol, id);
+        this.deps.onRefused?.(id);
+        settle.reject(refusal);
+        return;
+      }
+    }
+    // Nothing is written before the journal answered: a refused intent leaves nothing behind, and
+    // a snapshot before the intent was journalled has nothing to restore.
+    const journaling = settle !== undefined && state === 'pending' && isJournaling(snap.value);
     const at = clock.now();
     const from = this.state ?? registry.get(id)?.state ?? 'pending';
     this.state = state;
@@ -155,7 +178,7 @@ class PositionChildRun {
         last === 'restored' ||
         (last !== undefined && last.valueKey === valueKey && sameBeyondClock(last.context, context));
       if (last === 'restored' || !unchanged) this.written = { valueKey, context };
-      if (!unchanged)
+      if (!unchanged && !journaling)
         writer.save(
           {
             positionId: id,
@@ -169,11 +192,7 @@ class PositionChildRun {
           moved,
         );
     }
-    const settle = this.settleJournal;
-    if (
-      settle !== undefined &&
-      !(state === 'pending' && (snap.value as { pending?: string }).pending === 'journaling')
-    ) {
+    if (settle !== undefined && !journaling) {
       const ctx = snap.context as PositionContext;
       if (state === 'failed' && entryNeverSent(ctx))
         settle.reject(new EntryNotSent(id, reasonOf(ctx) ?? 'for no reason given'));
@@ -193,6 +212,9 @@ class PositionChildRun {
 }
 
 const JOURNALLED: Promise<void> = Promise.resolve();
+
+/** Whether a `pending` state value is its journaling step (the intent not journalled yet). */
+const isJournaling = (value: unknown): boolean => (value as { pending?: string }).pending === 'journaling';
 
 /** The context fields that only say when something was last seen. */
 const CLOCK_FIELDS: ReadonlySet<string> = new Set(['seenAt', 'liveSeenAt']);

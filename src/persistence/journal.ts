@@ -31,13 +31,38 @@ export type JournalResult = {
   readonly baseline: Baseline;
 };
 
+/** What journalling an intent and claiming its entry together found (`recordAndClaim`). */
+export interface EntryClaim {
+  readonly result: JournalResult;
+  /**
+   * The value of the entry's claim when it was taken now (a new intent): the entry may leave
+   * at once, or, if it is held, once `holdClaim` says the claim is still this worker's.
+   * `undefined` when the intent was journalled before: the entry is claimed the usual way.
+   */
+  readonly claim: string | undefined;
+}
+
 export interface Journal {
   /** Journals the intent, or finds it journalled before a restart (with its first baseline). */
   recordIntent(entry: JournalEntry): Promise<JournalResult>;
-  /** Marks the intent as acknowledged to the bot: only then may a restarted worker send it. */
+  /**
+   * Marks the intent as acknowledged: only then may a restarted worker send it. An entry's
+   * claim confirms its intent by itself; this is for a position journalled with no entry to
+   * send (an adopted orphan, a write-back).
+   */
   confirmIntent(positionId: PositionId): Promise<void>;
-  /** True the first time `clientOrderId` is claimed; false ever after (it may have been sent). */
+  /**
+   * True the first time `clientOrderId` is claimed; false ever after (it may have been sent).
+   * An entry's claim confirms its intent in the same write.
+   */
   claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean>;
+  /**
+   * Journals a new intent and claims its entry in one write (see `EntryClaim`); a journal
+   * without it has the entry claimed at its send. Optional: a journal may not offer it.
+   */
+  recordAndClaim?(entry: JournalEntry): Promise<EntryClaim>;
+  /** Whether the claim `recordAndClaim` took is still this worker's (fenced; see `Store.holdClaim`). */
+  holdClaim?(positionId: PositionId, clientOrderId: ClientOrderId, claim: string): Promise<boolean>;
   /** Releases a claim whose order certainly never left (the worker began to stop in between). */
   releaseClaim(positionId: PositionId, clientOrderId: ClientOrderId): Promise<void>;
   /** Throws unless this worker may still act for the account (with Redis: it holds the lease). */
@@ -46,7 +71,8 @@ export interface Journal {
 
 export class MemoryJournal implements Journal {
   private readonly intents = new Map<PositionId, JournalEntry>();
-  private readonly claims = new Map<ClientOrderId, { positionId: PositionId; at: number }>();
+  private readonly claims = new Map<ClientOrderId, { positionId: PositionId; at: number; claim?: string }>();
+  private nonce = 0;
 
   private readonly confirmed = new Set<PositionId>();
 
@@ -67,7 +93,21 @@ export class MemoryJournal implements Journal {
   async claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
     if (this.claims.has(clientOrderId)) return false;
     this.claims.set(clientOrderId, { positionId, at });
+    if (this.intents.get(positionId)?.entryClientOrderId === clientOrderId) this.confirmed.add(positionId);
     return true;
+  }
+
+  async recordAndClaim(entry: JournalEntry): Promise<EntryClaim> {
+    const result = await this.recordIntent(entry);
+    if (result.kind !== 'new') return { result, claim: undefined };
+    const claim = `${entry.at}:${++this.nonce}`;
+    this.claims.set(entry.entryClientOrderId, { positionId: entry.positionId, at: entry.at, claim });
+    this.confirmed.add(entry.positionId);
+    return { result, claim };
+  }
+
+  async holdClaim(_positionId: PositionId, clientOrderId: ClientOrderId, claim: string): Promise<boolean> {
+    return this.claims.get(clientOrderId)?.claim === claim;
   }
 
   async releaseClaim(_positionId: PositionId, clientOrderId: ClientOrderId): Promise<void> {
@@ -99,6 +139,14 @@ export class RedisJournal implements Journal {
 
   claimSend(positionId: PositionId, clientOrderId: ClientOrderId, at: number): Promise<boolean> {
     return this.store.claimSend(this.account, this.holder(), positionId, clientOrderId, at);
+  }
+
+  recordAndClaim(entry: JournalEntry): Promise<EntryClaim> {
+    return this.store.recordAndClaim(this.account, this.holder(), entry);
+  }
+
+  holdClaim(positionId: PositionId, clientOrderId: ClientOrderId, claim: string): Promise<boolean> {
+    return this.store.holdClaim(this.account, this.holder(), positionId, clientOrderId, claim);
   }
 
   releaseClaim(positionId: PositionId, clientOrderId: ClientOrderId): Promise<void> {

@@ -21,7 +21,8 @@ import type { Clock } from '../clock.js';
 import { PosguardError } from '../domain/errors.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Baseline } from '../domain/reports.js';
-import type { JournalEntry, JournalResult } from './journal.js';
+import type { EntryClaim, JournalEntry, JournalResult } from './journal.js';
+import { parseClientOrderId } from '../domain/client-order-id.js';
 import {
   HISTORY_MAX,
   LeaseLost,
@@ -205,6 +206,11 @@ export class MemoryStore implements Store {
 
   async recordIntent(account: AccountId, holder: string, e: JournalEntry): Promise<JournalResult> {
     this.fenced(account, holder, 'journalling an intent');
+    return this.journal(account, e);
+  }
+
+  /** The journal write itself, in the caller's synchronous step (so that it is atomic with what follows). */
+  private journal(account: AccountId, e: JournalEntry): JournalResult {
     const record = entry<string, PositionRecord>(this.data.positions, e.positionId, () => ({}));
     if (record.baseline !== undefined) {
       const baseline = JSON.parse(record.baseline) as Baseline;
@@ -242,7 +248,31 @@ export class MemoryStore implements Store {
     const claims = entry(this.data.claims, positionId, () => new Map());
     if (claims.has(clientOrderId)) return false;
     claims.set(clientOrderId, `${at}:${++this.seq}`);
+    // As the script: an entry's claim confirms its journalled intent in the same step.
+    const record = this.data.positions.get(positionId);
+    if (parseClientOrderId(clientOrderId)?.role === 'entry' && record?.baseline !== undefined) record.confirmed = true;
     return true;
+  }
+
+  async recordAndClaim(account: AccountId, holder: string, e: JournalEntry): Promise<EntryClaim> {
+    this.fenced(account, holder, 'journalling an intent');
+    const result = this.journal(account, e);
+    if (result.kind !== 'new') return { result, claim: undefined };
+    const claim = `${e.at}:${++this.seq}`;
+    entry(this.data.claims, e.positionId, () => new Map()).set(e.entryClientOrderId, claim);
+    entry<string, PositionRecord>(this.data.positions, e.positionId, () => ({})).confirmed = true;
+    return { result, claim };
+  }
+
+  async holdClaim(
+    account: AccountId,
+    holder: string,
+    positionId: PositionId,
+    clientOrderId: ClientOrderId,
+    claim: string,
+  ): Promise<boolean> {
+    this.fenced(account, holder, `sending ${clientOrderId}`);
+    return this.data.claims.get(positionId)?.get(clientOrderId) === claim;
   }
 
   async releaseClaim(

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { Halted } from '../domain/errors.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Baseline } from '../domain/reports.js';
-import type { JournalEntry, JournalResult } from './journal.js';
+import type { EntryClaim, JournalEntry, JournalResult } from './journal.js';
 import { EntryAborted, HandoverWithdrawn } from '../fleet/errors.js';
 import { parseClientOrderId } from '../domain/client-order-id.js';
 import { FleetStore, haltReason } from './fleet-scripts.js';
@@ -44,6 +44,9 @@ export const EVENTS_MAX = 100_000;
 
 export { LeaseLost };
 export type { EventRow, HistoryEntry, SnapshotWrite, StoredPosition, UnreadableRecord } from './store.js';
+
+/** A claim's value: its time and a nonce, unique to the claim. */
+const claimValue = (at: number): string => `${at}:${randomBytes(6).toString('hex')}`;
 
 export class RedisStore implements Store {
   /** The journal and snapshot writes, gathered into one script call a tick (a segment per account lease). */
@@ -155,14 +158,11 @@ export class RedisStore implements Store {
     return scope;
   }
 
-  /** Journals the intent, or finds it journalled before (see `JournalResult`). */
-  async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
-    const result = await this.writes.write(
-      this.scope(account),
-      holder,
-      'recordIntent',
-      [this.keys.position(entry.positionId), this.keys.halt(account), this.keys.handover(entry.positionId)],
-      [
+  /** `recordIntent`'s keys and arguments (`lua/fenced-writes.lua`). */
+  private journalWrite(account: AccountId, entry: JournalEntry): { keys: string[]; args: (string | number)[] } {
+    return {
+      keys: [this.keys.position(entry.positionId), this.keys.halt(account), this.keys.handover(entry.positionId)],
+      args: [
         entry.positionId,
         JSON.stringify(entry.intent),
         entry.entryClientOrderId,
@@ -171,12 +171,66 @@ export class RedisStore implements Store {
         entry.intent.idempotencyKey ?? '',
         entry.origin ?? 'intent',
       ],
-    );
-    if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
-    const [kind, baseline] = result as [JournalResult['kind'] | 'halted' | 'withdrawn', string];
+    };
+  }
+
+  /** The journal's answer, or its refusal thrown (`Halted`, `HandoverWithdrawn`). */
+  private journalled(account: AccountId, entry: JournalEntry, reply: unknown): JournalResult {
+    const [kind, baseline] = reply as [JournalResult['kind'] | 'halted' | 'withdrawn', string];
     if (kind === 'halted') throw new Halted(`account ${account}`, haltReason(baseline));
     if (kind === 'withdrawn') throw new HandoverWithdrawn(entry.positionId, baseline);
     return { kind, baseline: JSON.parse(baseline) as Baseline };
+  }
+
+  /** Journals the intent, or finds it journalled before (see `JournalResult`). */
+  async recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult> {
+    const { keys, args } = this.journalWrite(account, entry);
+    const result = await this.writes.write(this.scope(account), holder, 'recordIntent', keys, args);
+    if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
+    return this.journalled(account, entry, result);
+  }
+
+  /**
+   * Journals a new intent and claims its entry (confirming it) in one fenced write; see
+   * `Store.recordAndClaim`. The claim's value is unique, so that the command resent after a
+   * dropped connection finds its own claim.
+   */
+  async recordAndClaim(account: AccountId, holder: string, entry: JournalEntry): Promise<EntryClaim> {
+    const { keys, args } = this.journalWrite(account, entry);
+    const claim = claimValue(entry.at);
+    const result = await this.writes.write(
+      this.scope(account),
+      holder,
+      'recordAndClaim',
+      [...keys, this.keys.claims(entry.positionId), this.keys.abortEntries(account)],
+      [...args, claim],
+    );
+    if (result === FENCED_OUT) throw new LeaseLost(account, 'journalling an intent');
+    const journalled = this.journalled(account, entry, result);
+    const claimed = (result as unknown[])[2];
+    if (claimed === 2) throw new EntryAborted(account, entry.positionId);
+    return { result: journalled, claim: claimed === 1 ? claim : undefined };
+  }
+
+  /** Whether the claim `recordAndClaim` took is still `holder`'s; see `Store.holdClaim`. */
+  async holdClaim(
+    account: AccountId,
+    holder: string,
+    positionId: PositionId,
+    clientOrderId: ClientOrderId,
+    claim: string,
+  ): Promise<boolean> {
+    const entry = parseClientOrderId(clientOrderId)?.role === 'entry';
+    const result = await this.writes.write(
+      this.scope(account),
+      holder,
+      'holdClaim',
+      [this.keys.claims(positionId), this.keys.abortEntries(account)],
+      [clientOrderId, claim, entry ? '1' : '0'],
+    );
+    if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);
+    if (result === 2) throw new EntryAborted(account, positionId);
+    return result === 1;
   }
 
   async confirmIntent(account: AccountId, holder: string, positionId: PositionId): Promise<void> {
@@ -192,7 +246,8 @@ export class RedisStore implements Store {
 
   /**
    * The fenced "about to send" marker: true the first time only; an entry not claimed yet of an
-   * account being flattened throws `EntryAborted` (it is never sent). Each claim carries a value of
+   * account being flattened throws `EntryAborted` (it is never sent). An entry's claim confirms
+   * its intent in the same script. Each claim carries a value of
    * its own, so that a command the client resent after a dropped connection finds its own claim
    * (granted), not someone else's.
    */
@@ -203,13 +258,13 @@ export class RedisStore implements Store {
     clientOrderId: ClientOrderId,
     at: number,
   ): Promise<boolean> {
-    const value = `${at}:${randomBytes(6).toString('hex')}`;
+    const value = claimValue(at);
     const entry = parseClientOrderId(clientOrderId)?.role === 'entry';
     const result = await this.writes.write(
       this.scope(account),
       holder,
       'claimSend',
-      [this.keys.claims(positionId), this.keys.abortEntries(account)],
+      [this.keys.claims(positionId), this.keys.abortEntries(account), this.keys.position(positionId)],
       [clientOrderId, value, entry ? '1' : '0'],
     );
     if (result === FENCED_OUT) throw new LeaseLost(account, `sending ${clientOrderId}`);

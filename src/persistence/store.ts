@@ -17,7 +17,7 @@ import { PosguardError, errorText } from '../domain/errors.js';
 import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Baseline } from '../domain/reports.js';
-import type { JournalEntry, JournalResult } from './journal.js';
+import type { EntryClaim, JournalEntry, JournalResult } from './journal.js';
 
 /** A write was refused because this worker no longer holds the account's lease. */
 export class LeaseLost extends PosguardError {
@@ -106,13 +106,35 @@ export interface Store {
   /** Journals the intent, or finds it journalled before (see `JournalResult`). */
   recordIntent(account: AccountId, holder: string, entry: JournalEntry): Promise<JournalResult>;
   confirmIntent(account: AccountId, holder: string, positionId: PositionId): Promise<void>;
-  /** The fenced "about to send" marker: true the first time only. */
+  /**
+   * The fenced "about to send" marker: true the first time only. An entry's claim also
+   * confirms its intent, in the same write (see docs/architecture.md, Request budget).
+   */
   claimSend(
     account: AccountId,
     holder: string,
     positionId: PositionId,
     clientOrderId: ClientOrderId,
     at: number,
+  ): Promise<boolean>;
+  /**
+   * `recordIntent`, then, only for a new intent, its entry's claim and confirmation, in one
+   * fenced write (the entry fast path; see docs/architecture.md, Request budget). Refuses as
+   * `recordIntent` does (nothing written); an entry a flatten aborted throws `EntryAborted`
+   * (journalled, never confirmed, never sent).
+   */
+  recordAndClaim(account: AccountId, holder: string, entry: JournalEntry): Promise<EntryClaim>;
+  /**
+   * Whether the claim `recordAndClaim` took is still this worker's to send on (fenced: a
+   * worker that lost the lease gets `LeaseLost`); an entry a flatten aborted meanwhile throws
+   * `EntryAborted`. Writes nothing.
+   */
+  holdClaim(
+    account: AccountId,
+    holder: string,
+    positionId: PositionId,
+    clientOrderId: ClientOrderId,
+    claim: string,
   ): Promise<boolean>;
   /** Releases a claim whose order certainly never left (fenced). */
   releaseClaim(account: AccountId, holder: string, positionId: PositionId, clientOrderId: ClientOrderId): Promise<void>;

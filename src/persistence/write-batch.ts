@@ -19,9 +19,17 @@
 import type { Redis } from 'ioredis';
 import { fencedWrites } from './scripts.js';
 
-/** The operations of `fencedWrites`: recordIntent, confirmIntent, claimSend, releaseClaim, fence, saveSnapshot. */
+/** The operations of `fencedWrites` (`lua/fenced-writes.lua` says what each does). */
 export type WriteOp =
-  'recordIntent' | 'confirmIntent' | 'claimSend' | 'releaseClaim' | 'keepKey' | 'fence' | 'saveSnapshot';
+  | 'recordIntent'
+  | 'confirmIntent'
+  | 'claimSend'
+  | 'recordAndClaim'
+  | 'holdClaim'
+  | 'releaseClaim'
+  | 'keepKey'
+  | 'fence'
+  | 'saveSnapshot';
 
 /** What every write of a segment answers when its holder no longer holds the lease. */
 export const FENCED_OUT = -1;

@@ -203,6 +203,40 @@ describe('the request scheduler', () => {
     expect(creates).toEqual([`${BTC} market`, `${BTC} market`, `${AVL} market`, `${AVL} stop-market`]);
   });
 
+  it("says an entry would leave at once only while nothing of its symbol waits, no close is ready first, its cost is payable and no backoff holds; when it says so, the entry's claim runs in the step that hands it over", async () => {
+    const r = rig(ONE_PER_SECOND);
+    const port: ScheduledPort = r.port();
+    expect(port.entryLeavesAtOnce(AVL)).toBe(true);
+    // Handed over while free: its check runs before the call that hands it over returns.
+    let handing = true;
+    let checkedWhileHanding: boolean | undefined;
+    const entry = port.createOrderWhenReleased(market('buy', 43), async () => {
+      checkedWhileHanding = handing;
+      return undefined;
+    });
+    handing = false;
+    expect(checkedWhileHanding).toBe(true);
+    await entry;
+    // The bucket is empty for a second: an entry would wait.
+    expect(port.entryLeavesAtOnce(BTC)).toBe(false);
+    await r.advance(1_000);
+    expect(port.entryLeavesAtOnce(BTC)).toBe(true);
+    // A close of the symbol waiting (the bucket spent again): not at once, on that symbol or any.
+    void port.createOrder(market('sell', 1));
+    const close = port.createOrder({ ...market('sell', 1), reduceOnly: true });
+    expect(port.entryLeavesAtOnce(AVL)).toBe(false);
+    expect(port.entryLeavesAtOnce(BTC)).toBe(false);
+    await r.advance(3_000);
+    await close;
+    expect(port.entryLeavesAtOnce(AVL)).toBe(true);
+    // A 429 backs the account off: no entry leaves at once until it ends.
+    r.venue.faults.set({ fault: { kind: 'rateLimited', retryAfterMs: 3_000 }, when: { calls: 1 }, account: 'main' });
+    await port.fetchPositions().catch(() => {});
+    expect(port.entryLeavesAtOnce(AVL)).toBe(false);
+    await r.advance(4_000);
+    expect(port.entryLeavesAtOnce(AVL)).toBe(true);
+  });
+
   it('takes the send claim when it releases the order: one held in a backoff whose claim is refused never leaves', async () => {
     const r = rig(UNMETERED);
     const port: ScheduledPort = r.port();

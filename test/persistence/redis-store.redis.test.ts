@@ -147,3 +147,59 @@ describe('the Redis store', () => {
     expect(history[1]?.payload).toEqual({ tradeId: 't1' });
   });
 });
+
+describe('journalling an intent and claiming its entry in one script (the entry fast path)', () => {
+  const entryOf = (account: ReturnType<typeof asAccountId>, id: PositionId) => ({
+    positionId: id,
+    intent: { account, symbol: 'AVL/USDT:USDT', side: 'buy' as const, amount: 43 },
+    entryClientOrderId: asClientOrderId(`pg-${id}-e`),
+    baseline: { side: undefined, size: 0 },
+    at: 1,
+  });
+
+  it('refuses a halted account with Halted and writes nothing: no record, no claim, no live entry', async () => {
+    const acct = asAccountId('rc-halt');
+    const holder = `w1|${await store.acquireLease(acct, 'w1', 60_000)}`;
+    await db.redis.set(store.keys.halt(acct), JSON.stringify({ reason: 'incident 9', by: 'ops', at: 1 }));
+    const id = newId();
+    await expect(store.recordAndClaim(acct, holder, entryOf(acct, id))).rejects.toMatchObject({ code: 'HALTED' });
+    expect(await db.redis.exists(store.keys.position(id), store.keys.claims(id))).toBe(0);
+    expect(await store.loadLive(acct)).toEqual([]);
+  });
+
+  it("answers a command resent after a dropped connection with its own claim; a flatten's abort refuses the entry, also at a later hold", async () => {
+    const acct = asAccountId('rc-resent');
+    const holder = `w1|${await store.acquireLease(acct, 'w1', 60_000)}`;
+    const id = newId();
+    const cid = asClientOrderId(`pg-${id}-e`);
+    const writes = (
+      store as unknown as {
+        writes: { write(scope: unknown, holder: string, op: string, keys: string[], args: string[]): Promise<unknown> };
+      }
+    ).writes;
+    const scope = (store as unknown as { scope(a: typeof acct): unknown }).scope(acct);
+    const e = entryOf(acct, id);
+    const keys = [
+      store.keys.position(id),
+      store.keys.halt(acct),
+      store.keys.handover(id),
+      store.keys.claims(id),
+      store.keys.abortEntries(acct),
+    ];
+    const args = [id, JSON.stringify(e.intent), cid, JSON.stringify(e.baseline), '1', '', 'intent', '1:resent'];
+    const first = await writes.write(scope, holder, 'recordAndClaim', keys, args);
+    const resent = await writes.write(scope, holder, 'recordAndClaim', keys, args);
+    expect(first).toEqual(['new', JSON.stringify(e.baseline), 1]);
+    expect(resent).toEqual(first);
+    expect(await store.holdClaim(acct, holder, id, cid, '1:resent')).toBe(true);
+    // A flatten aborts entries not sent yet: one held after its claim does not leave either.
+    await db.redis.set(store.keys.abortEntries(acct), '1');
+    await expect(store.holdClaim(acct, holder, id, cid, '1:resent')).rejects.toMatchObject({ code: 'ENTRY_ABORTED' });
+    const aborted = newId();
+    await expect(store.recordAndClaim(acct, holder, entryOf(acct, aborted))).rejects.toMatchObject({
+      code: 'ENTRY_ABORTED',
+    });
+    expect(await db.redis.exists(store.keys.claims(aborted))).toBe(0);
+    expect((await store.recordIntent(acct, holder, entryOf(acct, aborted))).kind).toBe('unconfirmed');
+  });
+});

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { asAccountId, asClientOrderId, newPositionId, type AccountId, type PositionId } from '../../src/domain/ids.js';
+import { clientOrderId } from '../../src/domain/client-order-id.js';
 import { LeaseLost, type Store } from '../../src/persistence/store.js';
 
 export interface StoreUnderTest {
@@ -119,6 +120,79 @@ export function storeConformance(name: string, make: () => StoreUnderTest): void
       expect(await store.claimSend(a, h, id, cid, 2)).toBe(false);
       await store.releaseClaim(a, h, id, cid);
       expect(await store.claimSend(a, h, id, cid, 3)).toBe(true);
+    });
+
+    it("confirms a journalled intent with its entry's claim, in the same write; an intent whose journal reply was lost (never claimed) stays unconfirmed", async () => {
+      const { store } = make();
+      const a = fresh('confirm');
+      const h = `w1|${await store.acquireLease(a, 'w1', 60_000)}`;
+      const lost = newId();
+      // Journalled, but the worker never heard so: it claims nothing, and the intent is never sent after a restart.
+      await store.recordIntent(a, h, journal(a, lost));
+      expect((await store.recordIntent(a, h, journal(a, lost))).kind).toBe('unconfirmed');
+      const heard = newId();
+      await store.recordIntent(a, h, journal(a, heard));
+      expect(await store.claimSend(a, h, heard, clientOrderId(heard, 'entry'), 1)).toBe(true);
+      expect((await store.recordIntent(a, h, journal(a, heard))).kind).toBe('confirmed');
+      // Another order's claim (a stop) confirms nothing.
+      const other = newId();
+      await store.recordIntent(a, h, journal(a, other));
+      expect(await store.claimSend(a, h, other, clientOrderId(other, 'stop'), 1)).toBe(true);
+      expect((await store.recordIntent(a, h, journal(a, other))).kind).toBe('unconfirmed');
+    });
+
+    it('leaves no confirmation behind when a fenced-out worker claims an entry', async () => {
+      const { store, wait } = make();
+      const a = fresh('confirm-fenced');
+      const t1 = await store.acquireLease(a, 'w1', 50);
+      const id = newId();
+      await store.recordIntent(a, `w1|${t1}`, journal(a, id));
+      await wait(120);
+      const h2 = `w2|${await store.acquireLease(a, 'w2', 60_000)}`;
+      await expect(store.claimSend(a, `w1|${t1}`, id, clientOrderId(id, 'entry'), 1)).rejects.toBeInstanceOf(LeaseLost);
+      expect((await store.recordIntent(a, h2, journal(a, id))).kind).toBe('unconfirmed');
+    });
+
+    it('journals a new intent and claims its entry in one write: confirmed, claimed once, the claim held by its taker only', async () => {
+      const { store } = make();
+      const a = fresh('record-claim');
+      const h = `w1|${await store.acquireLease(a, 'w1', 60_000)}`;
+      const id = newId();
+      const cid = clientOrderId(id, 'entry');
+      const first = await store.recordAndClaim(a, h, journal(a, id, 'bot-rc'));
+      expect(first.result).toEqual({ kind: 'new', baseline: { size: 0 } });
+      expect(first.claim).toEqual(expect.any(String));
+      expect(await store.positionForKey(a, 'bot-rc')).toBe(id);
+      expect((await store.recordIntent(a, h, journal(a, id))).kind).toBe('confirmed');
+      expect(await store.claimSend(a, h, id, cid, 2)).toBe(false); // claimed: anyone else looks it up
+      expect(await store.holdClaim(a, h, id, cid, first.claim as string)).toBe(true);
+      expect(await store.holdClaim(a, h, id, cid, 'someone else')).toBe(false);
+      // Journalled before (a restart): nothing claimed now, the entry goes through its own claim.
+      const again = await store.recordAndClaim(a, h, journal(a, id));
+      expect(again).toEqual({ result: { kind: 'confirmed', baseline: { size: 0 } }, claim: undefined });
+      const unconfirmed = newId();
+      await store.recordIntent(a, h, journal(a, unconfirmed));
+      expect((await store.recordAndClaim(a, h, journal(a, unconfirmed))).result.kind).toBe('unconfirmed');
+      expect(await store.claimSend(a, h, unconfirmed, clientOrderId(unconfirmed, 'entry'), 3)).toBe(true);
+    });
+
+    it('keeps nothing of a fenced-out journal-and-claim, and a fenced-out worker cannot hold its claim', async () => {
+      const { store, wait } = make();
+      const a = fresh('record-claim-fenced');
+      const t1 = await store.acquireLease(a, 'w1', 50);
+      const id = newId();
+      const cid = clientOrderId(id, 'entry');
+      const before = newId();
+      const held = await store.recordAndClaim(a, `w1|${t1}`, journal(a, before));
+      await wait(120);
+      const h2 = `w2|${await store.acquireLease(a, 'w2', 60_000)}`;
+      await expect(store.recordAndClaim(a, `w1|${t1}`, journal(a, id, 'k-rc'))).rejects.toBeInstanceOf(LeaseLost);
+      await expect(
+        store.holdClaim(a, `w1|${t1}`, before, clientOrderId(before, 'entry'), held.claim as string),
+      ).rejects.toBeInstanceOf(LeaseLost);
+      expect((await store.loadLive(a)).map((p) => p.id)).not.toContain(id);
+      expect(await store.positionForKey(a, 'k-rc')).toBeUndefined();
+      expect(await store.claimSend(a, h2, id, cid, 1)).toBe(true); // the stale claim was never written
     });
 
     it('refuses every write of a fenced-out holder with LeaseLost and keeps nothing of it', async () => {

@@ -171,14 +171,14 @@ describe('writes gathered into one script call per tick, one segment per account
       scope,
       holder,
       'claimSend',
-      [store.keys.claims(id), store.keys.abortEntries(A)],
+      [store.keys.claims(id), store.keys.abortEntries(A), store.keys.position(id)],
       [cid, '5:resent', '1'],
     );
     const resent = await writes.write(
       scope,
       holder,
       'claimSend',
-      [store.keys.claims(id), store.keys.abortEntries(A)],
+      [store.keys.claims(id), store.keys.abortEntries(A), store.keys.position(id)],
       [cid, '5:resent', '1'],
     );
     expect([first, resent]).toEqual([1, 1]);

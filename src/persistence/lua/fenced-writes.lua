@@ -27,11 +27,27 @@
 --   bot; replies 1. An intent journalled but never confirmed (the write's reply was lost, or
 --   the worker died before answering) is never sent after a restart.
 -- - `claimSend`, the "about to send" marker. KEYS: the position's claims hash, the account's
---   entry-abort flag (set by a flatten). ARGV: client order id, a value unique to this claim
---   (time and nonce), '1' when the order is an entry. Replies 1 when claimed now (the order may
---   be sent) — also when the claim there is this very one (the client resent the command after
---   a dropped connection) — 0 when claimed before (it may have been sent: look it up), and 2
---   when an entry not claimed yet is aborted by a flatten (never sent).
+--   entry-abort flag (set by a flatten), the position hash. ARGV: client order id, a value
+--   unique to this claim (time and nonce), '1' when the order is an entry. Replies 1 when
+--   claimed now (the order may be sent) — also when the claim there is this very one (the
+--   client resent the command after a dropped connection) — 0 when claimed before (it may have
+--   been sent: look it up), and 2 when an entry not claimed yet is aborted by a flatten (never
+--   sent). An entry's claim also confirms its journalled intent (`confirmIntent`), in the same
+--   step: a worker claims an entry only once it heard its intent was journalled, so an intent
+--   whose journal reply was lost is never confirmed, never claimed, never sent.
+-- - `recordAndClaim`: `recordIntent`, then — only when the intent is new — the entry's claim
+--   and its confirmation, in one step (the entry fast path, when the request budget releases
+--   the entry at once). KEYS: `recordIntent`'s three, the position's claims hash, the
+--   account's entry-abort flag. ARGV: `recordIntent`'s seven, the claim's value. Replies
+--   `recordIntent`'s reply with a third element: 1 when the entry is claimed now (or the claim
+--   there is this very one: the command resent), 0 when not claimed (the intent was journalled
+--   before, or refused), 2 when a flatten aborted the entry (journalled, never confirmed, never
+--   sent).
+-- - `holdClaim`: whether a claim is still the one this worker took (`recordAndClaim`), taken
+--   again when the entry was held by the request budget after it. KEYS: the position's claims
+--   hash, the account's entry-abort flag. ARGV: client order id, the claim's value, '1' when
+--   the order is an entry. Replies 1 when it is (the order may leave), 2 when the entry is
+--   aborted by a flatten meanwhile, 0 otherwise. Writes nothing.
 -- - `keepKey`. ARGV: idempotency key, position id. Writes the key back (after the store lost
 --   its data); replies 1.
 -- - `releaseClaim`. KEYS: the position's claims hash. ARGV: client order id. Removes a claim
@@ -95,6 +111,28 @@ local function claimSend(k, a)
   end
   if ARGV[a + 2] == '1' and redis.call('EXISTS', KEYS[k + 1]) == 1 then return 2 end
   redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 1])
+  if ARGV[a + 2] == '1' and redis.call('HEXISTS', KEYS[k + 2], 'baseline') == 1 then
+    redis.call('HSET', KEYS[k + 2], 'confirmed', '1')
+  end
+  return 1
+end
+
+local function recordAndClaim(k, a)
+  local cid, value = ARGV[a + 2], ARGV[a + 7]
+  if redis.call('HEXISTS', KEYS[k], 'baseline') == 1 and redis.call('HGET', KEYS[k + 3], cid) == value then
+    return {'new', redis.call('HGET', KEYS[k], 'baseline'), 1}
+  end
+  local recorded = recordIntent(k, a)
+  if recorded[1] ~= 'new' then return {recorded[1], recorded[2], 0} end
+  if redis.call('EXISTS', KEYS[k + 4]) == 1 then return {'new', recorded[2], 2} end
+  redis.call('HSET', KEYS[k + 3], cid, value)
+  redis.call('HSET', KEYS[k], 'confirmed', '1')
+  return {'new', recorded[2], 1}
+end
+
+local function holdClaim(k, a)
+  if redis.call('HGET', KEYS[k], ARGV[a]) ~= ARGV[a + 1] then return 0 end
+  if ARGV[a + 2] == '1' and redis.call('EXISTS', KEYS[k + 1]) == 1 then return 2 end
   return 1
 end
 
@@ -134,7 +172,9 @@ end
 local ops = {
   recordIntent = {recordIntent, 3, 7},
   confirmIntent = {confirmIntent, 1, 0},
-  claimSend = {claimSend, 2, 3},
+  claimSend = {claimSend, 3, 3},
+  recordAndClaim = {recordAndClaim, 5, 8},
+  holdClaim = {holdClaim, 2, 3},
   releaseClaim = {releaseClaim, 1, 1},
   keepKey = {keepKey, 0, 2},
   fence = {fence, 0, 0},
