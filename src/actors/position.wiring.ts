@@ -10,12 +10,12 @@ import { fromPromise } from 'xstate';
 import { crashAt } from './crash-hook.js';
 import type { Clock } from '../clock.js';
 import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';
-import type { AccountId, PositionId } from '../domain/ids.js';
+import type { AccountId, ClientOrderId, PositionId } from '../domain/ids.js';
 import { IntentUnconfirmed, JournalUnavailable, OppositePositionHeld, PosguardError } from '../domain/errors.js';
 import { rejected, unknown, type Outcome } from '../domain/outcome.js';
-import { compareTiming } from '../domain/freshness.js';
+import { compareTiming, judgeAbsence, sourceLags } from '../domain/freshness.js';
 import type { Baseline, OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
-import type { CreateAck, ExchangePort } from '../exchange/port.js';
+import { lookUpOrder, type CreateAck, type ExchangePort } from '../exchange/port.js';
 import { cancelWhenReleased, createWhenReleased } from '../budget/scheduled-port.js';
 import type { EvidencePoller } from '../budget/evidence-poller.js';
 import { errorText } from '../domain/errors.js';
@@ -53,6 +53,12 @@ export interface PositionWiring {
   readonly gate?: SendGate;
   /** The account's poller: every position's evidence asked in one batch (see docs/architecture.md, Request budget). */
   readonly evidence?: EvidencePoller;
+  /**
+   * When this worker took the account (its lease, or the account's start without a store; the
+   * wiring's making when absent): every send by an earlier life left before it (see
+   * docs/architecture.md, Evidence and freshness).
+   */
+  readonly heldSince?: () => number;
 }
 
 const timingOf = (r: PositionStatusReport) => ({
@@ -76,19 +82,69 @@ function baselineOf(read: PositionStatusReport | undefined, known: PositionStatu
 /** How many orders of one kind a position's earlier life is looked up for, at most. */
 const EARLIER_ORDERS_MAX = 100;
 
+type Looked =
+  | { readonly kind: 'found'; readonly order: OrderStatusReport }
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'unproven'; readonly why: string };
+
+/** How a position's earlier life is looked up: since when the venue must show it, and for how long. */
+interface EarlierLife {
+  readonly port: ExchangePort;
+  readonly clock: Clock;
+  readonly symbol: string;
+  /** When this worker took the account. */
+  readonly since: number;
+  readonly restLagMs: number;
+  readonly timeoutMs: number;
+}
+
+const sleep = (clock: Clock, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    clock.setTimeout(resolve, ms);
+  });
+
+/**
+ * One order of a position's earlier life, by its client order id: found, or absent by a "not
+ * found" that shows a state at least as new as the moment this worker took the account
+ * (`judgeAbsence`). A "not found" with no venue time that left too early is asked again
+ * `restLagMs` after that moment; an older one every `restLagMs`, for `timeoutMs`; then the order
+ * is unproven (see docs/architecture.md, Evidence and freshness).
+ */
+async function lookUpEarlier(life: EarlierLife, id: ClientOrderId): Promise<Looked> {
+  const { clock, since, restLagMs } = life;
+  const lags = sourceLags(restLagMs);
+  const interval = Math.max(restLagMs, 100);
+  const giveUpAt = Math.max(clock.now(), since + restLagMs) + life.timeoutMs;
+  for (;;) {
+    const reply = await lookUpOrder(life.port, () => clock.now(), { clientOrderId: id }, life.symbol);
+    if (reply.order !== undefined) return { kind: 'found', order: reply.order };
+    const verdict = judgeAbsence(reply.absence, since, lags);
+    if (verdict.counts) return { kind: 'absent' };
+    const wait = verdict.why === 'within-source-lag' ? Math.max(since + restLagMs - clock.now(), 1) : interval;
+    if (clock.now() + wait > giveUpAt)
+      return {
+        kind: 'unproven',
+        why: `no look-up of ${id} showed a state since this worker took the account (${verdict.why})`,
+      };
+    await sleep(clock, wait);
+  }
+}
+
 /**
  * The orders of a position's earlier life that the venue knows (a keyed intent whose record
  * the store forgot): each kind's client order ids looked up in turn, from 1 until the venue
- * knows one not, so that the position takes them over and sends none of them again.
+ * shows one absent, so that the position takes them over and sends none of them again. A kind
+ * whose next id stays unproven ends its scan there: those orders are reduce-only (stops, closes,
+ * reductions), so sending one again can never add to the position.
  */
-async function ordersOfEarlierLife(port: ExchangePort, id: PositionId, symbol: string): Promise<OrderStatusReport[]> {
+async function ordersOfEarlierLife(life: EarlierLife, id: PositionId): Promise<OrderStatusReport[]> {
   const found: OrderStatusReport[] = [];
   for (const kind of ['stop', 'close', 'excess'] as const) {
     for (let n = 1; n <= EARLIER_ORDERS_MAX; n++) {
       const role: OrderRole = kind === 'stop' && n === 1 ? 'stop' : `${kind}-${n}`;
-      const order = await port.fetchOrder({ clientOrderId: clientOrderId(id, role) }, symbol);
-      if (order === undefined) break;
-      found.push(order);
+      const looked = await lookUpEarlier(life, clientOrderId(id, role));
+      if (looked.kind !== 'found') break;
+      found.push(looked.order);
     }
   }
   return found;
@@ -98,6 +154,8 @@ const stopping = (id: string) => rejected(`posguard is stopping: ${id} was not s
 
 export function wirePositionMachine(w: PositionWiring) {
   const { port, journal, clock } = w;
+  const madeAt = clock.now();
+  const heldSince = w.heldSince ?? (() => madeAt);
   const gateOpen = (): boolean => w.gate?.open ?? true;
   const tracked = <T>(work: Promise<T>): Promise<T> => (w.gate === undefined ? work : w.gate.track(work));
   return positionMachine.provide({
@@ -121,7 +179,6 @@ export function wirePositionMachine(w: PositionWiring) {
             baseline: read,
             at: clock.now(),
           });
-          if (journalled.kind === 'new') await journal.confirmIntent(input.positionId);
         } catch (e) {
           throw e instanceof PosguardError ? e : new JournalUnavailable(errorText(e));
         }
@@ -135,14 +192,32 @@ export function wirePositionMachine(w: PositionWiring) {
           );
         // An intent named by an idempotency key has a position id (and so client order ids) of the
         // key's own: if the store forgot an earlier position of this key, its entry is on the venue.
-        // Looked up once before sending (on Binance a filled order's id is accepted again).
-        if (input.intent.idempotencyKey !== undefined && journalled.kind === 'new') {
-          const found = await port.fetchOrder({ clientOrderId: input.clientOrderId }, input.intent.symbol);
-          if (found !== undefined) {
-            const foundOrders = await ordersOfEarlierLife(port, input.positionId, input.intent.symbol);
-            return { at: clock.now(), baseline: journalled.baseline, found, foundOrders };
-          }
+        // Looked up before sending until a "not found" is new enough to believe (on Binance a filled
+        // order's id is accepted again; see docs/architecture.md, Evidence and freshness).
+        // The intent is confirmed (the bot told it was accepted) only after that look-up: a worker
+        // killed while it waits leaves the intent unconfirmed, and so never sent.
+        const life: EarlierLife = {
+          port,
+          clock,
+          symbol,
+          since: heldSince(),
+          restLagMs: input.restLagMs,
+          timeoutMs: input.timeoutMs,
+        };
+        const earlier =
+          input.intent.idempotencyKey !== undefined && journalled.kind === 'new'
+            ? await lookUpEarlier(life, input.clientOrderId)
+            : undefined;
+        const foundOrders = earlier?.kind === 'found' ? await ordersOfEarlierLife(life, input.positionId) : [];
+        try {
+          if (journalled.kind === 'new') await journal.confirmIntent(input.positionId);
+        } catch (e) {
+          throw e instanceof PosguardError ? e : new JournalUnavailable(errorText(e));
         }
+        if (earlier?.kind === 'found')
+          return { at: clock.now(), baseline: journalled.baseline, found: earlier.order, foundOrders };
+        if (earlier?.kind === 'unproven')
+          return { at: clock.now(), baseline: journalled.baseline, unproven: earlier.why };
         // An untracked position on the other side would net the entry away: refused, never sent.
         const held = journalled.baseline;
         if (journalled.kind === 'new' && held.side !== undefined && held.side !== input.intent.side && held.size > 0) {
@@ -157,6 +232,19 @@ export function wirePositionMachine(w: PositionWiring) {
             let sentAt = clock.now();
             const id = input.request.clientOrderId;
             if (!gateOpen()) return { sentAt, at: clock.now(), outcome: stopping(id) };
+            // An earlier life the store forgot may have sent this id: it leaves only once the venue shows it absent.
+            if (input.lookUpFirst !== undefined) {
+              const life = { port, clock, symbol: input.request.symbol, since: heldSince(), ...input.lookUpFirst };
+              const looked = await lookUpEarlier(life, id);
+              if (looked.kind !== 'absent')
+                return {
+                  sentAt,
+                  at: clock.now(),
+                  outcome: unknown(
+                    `${id} may have been sent by an earlier life of the position the store forgot; it is looked up, never sent again`,
+                  ),
+                };
+            }
             // Claimed when the request budget releases the order to the wire, not when it was queued:
             // an order held in a backoff while its worker lost the lease never leaves (see docs/architecture.md, Request budget).
             const claimThenLeave = async (): Promise<Outcome<CreateAck> | undefined> => {

@@ -12,7 +12,7 @@ import { newOrderTrack, withLast } from './order-track.js';
 import type { PositionContext } from './position.context.js';
 import { resumingStates } from './position.resume.js';
 import { positionSetup } from './position.setup.js';
-import { foldAck, last, lookup, orderRequestOf, queryLoop, sendThrew, sent } from './position.steps.js';
+import { foldAck, last, lookup, lookUpFirst, orderRequestOf, queryLoop, sendThrew, sent } from './position.steps.js';
 import { filledAmount } from './position.verdicts.js';
 import { currentStop, nextStop, stopRetryAt } from './protection.js';
 
@@ -72,6 +72,7 @@ export function protectingState() {
               role: stop.role,
               request: orderRequestOf(context, stop, context.spec.intent.stopLoss),
               phase: 'protecting',
+              ...lookUpFirst(context),
             };
           },
           onDone: [
