@@ -225,6 +225,9 @@ export interface DrawOptions {
   readonly incidentBursts?: boolean;
 }
 
+/** The share of the incident bursts whose entry's create reply is complete (the entry proven by its reply). */
+const PROVEN_BY_REPLY_SHARE = 0.4;
+
 export function drawScenario(seed: number, options: DrawOptions = {}): Scenario {
   const rnd = seededRandom(seed ^ 0x5eed);
   const accounts = int(rnd, 1, 3) === 1 ? ['a1'] : ['a1', 'a2'];
@@ -259,18 +262,26 @@ export function drawScenario(seed: number, options: DrawOptions = {}): Scenario 
   if (options.incidentBursts === true && hit?.kind === 'intent' && rnd() < 0.3) {
     const t = Math.max(0, hit.at - 1);
     const account = hit.account;
-    steps.push(
-      {
+    // Some bursts are of a second kind, drawn from a stream of the seed's own so that every other
+    // draw stays what it was: the create reply is complete (the entry proven by its reply alone),
+    // and a position on the symbol was closed shortly before, so REST, lagging, shows it flat — a
+    // flat report older than the entry's, and no newer report of the position exists yet.
+    const proven = seededRandom(seed ^ 0xb1e5);
+    const provenByReply = proven() < PROVEN_BY_REPLY_SHARE;
+    if (!provenByReply)
+      steps.push({
         at: t,
         kind: 'fault',
         fault: 'minimalCreateReply',
         rule: { fault: { kind: 'minimalCreateReply' }, when: { calls: 1 }, account },
-      },
+      });
+    const lagMs = int(rnd, 12_000, 30_000);
+    steps.push(
       {
         at: t,
         kind: 'fault',
         fault: 'restLagBeyond',
-        rule: { fault: { kind: 'restLag', ms: int(rnd, 12_000, 30_000) }, account },
+        rule: { fault: { kind: 'restLag', ms: lagMs }, account },
         forMs: int(rnd, 15_000, 40_000),
       },
       {
@@ -288,6 +299,15 @@ export function drawScenario(seed: number, options: DrawOptions = {}): Scenario 
         fault: 'orderIndexDelay',
         rule: { fault: { kind: 'orderIndexDelay', ms: int(rnd, 5_000, 20_000) }, when: { calls: 1 }, account },
       });
+    const before = t - lagMs - 8_000;
+    if (provenByReply && before >= 0) {
+      const n = intents;
+      const amount = hit.symbol === 'AVL/USDT:USDT' ? int(proven, 20, 200) : int(proven, 1, 5) / 100;
+      steps.push(
+        { at: before, kind: 'intent', n, account, symbol: hit.symbol, side: hit.side, amount, stopPct: 5 },
+        { at: before + 2_000, kind: 'close', n },
+      );
+    }
   }
   for (let i = int(rnd, 0, 4); i > 0; i--)
     steps.push({ at: at(), kind: 'gap', symbol: pick(rnd, SYMBOLS), pct: (rnd() < 0.5 ? -1 : 1) * int(rnd, 3, 12) });

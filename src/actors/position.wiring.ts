@@ -38,7 +38,7 @@ import type {
 import type { AlertSink } from '../alerts/alert-sink.js';
 import type { Journal, JournalResult } from '../persistence/journal.js';
 import { EntryJournal, opposite } from './entry-journal.js';
-import { ordersOfEarlierLife } from './earlier-life.js';
+import { lookUpEarlier, ordersOfEarlierLife, type EarlierLife } from './earlier-life.js';
 import type { JournalRefusals } from './journal-refusals.js';
 import { EntryAborted } from '../fleet/errors.js';
 import { currentStop } from '../machines/protection.js';
@@ -63,6 +63,12 @@ export interface PositionWiring {
   readonly evidence?: EvidencePoller;
   /** Where an intent the journal refused before writing anything (a halted account) is noted for its position's child. */
   readonly refusals?: JournalRefusals;
+  /**
+   * When this worker took the account (its lease, or the account's start without a store; the
+   * wiring's making when absent): every send by an earlier life left before it (see
+   * docs/architecture.md, Evidence and freshness).
+   */
+  readonly heldSince?: () => number;
 }
 
 const timingOf = (r: PositionStatusReport) => ({
@@ -87,6 +93,8 @@ const stopping = (id: string) => rejected(`posguard is stopping: ${id} was not s
 
 export function wirePositionMachine(w: PositionWiring) {
   const { port, journal, clock } = w;
+  const madeAt = clock.now();
+  const heldSince = w.heldSince ?? (() => madeAt);
   const gateOpen = (): boolean => w.gate?.open ?? true;
   const tracked = <T>(work: Promise<T>): Promise<T> => (w.gate === undefined ? work : w.gate.track(work));
   const entries = new EntryJournal(journal, port);
@@ -128,14 +136,35 @@ export function wirePositionMachine(w: PositionWiring) {
           );
         // An intent named by an idempotency key has a position id (and so client order ids) of the
         // key's own: if the store forgot an earlier position of this key, its entry is on the venue.
-        // Looked up once before sending (on Binance a filled order's id is accepted again).
-        if (input.intent.idempotencyKey !== undefined && journalled.kind === 'new') {
-          const found = await port.fetchOrder({ clientOrderId: input.clientOrderId }, input.intent.symbol);
-          if (found !== undefined) {
-            const foundOrders = await ordersOfEarlierLife(port, input.positionId, input.intent.symbol);
-            return { at: clock.now(), baseline: journalled.baseline, found, foundOrders };
+        // Looked up before sending until a "not found" is new enough to believe (on Binance a filled
+        // order's id is accepted again; see docs/architecture.md, Evidence and freshness).
+        // The intent is confirmed only after that look-up (by the entry's claim, when it is sent): a
+        // worker killed while it waits leaves the intent unconfirmed, and so never sent.
+        const life: EarlierLife = {
+          port,
+          clock,
+          symbol,
+          since: heldSince(),
+          restLagMs: input.restLagMs,
+          timeoutMs: input.timeoutMs,
+        };
+        const earlier =
+          input.intent.idempotencyKey !== undefined && journalled.kind === 'new'
+            ? await lookUpEarlier(life, input.clientOrderId)
+            : undefined;
+        const foundOrders = earlier?.kind === 'found' ? await ordersOfEarlierLife(life, input.positionId) : [];
+        // An entry found or left unproven is never sent, so never claimed: its intent is confirmed here.
+        if (earlier !== undefined && earlier.kind !== 'absent') {
+          try {
+            await journal.confirmIntent(input.positionId);
+          } catch (e) {
+            throw e instanceof PosguardError ? e : new JournalUnavailable(errorText(e));
           }
         }
+        if (earlier?.kind === 'found')
+          return { at: clock.now(), baseline: journalled.baseline, found: earlier.order, foundOrders };
+        if (earlier?.kind === 'unproven')
+          return { at: clock.now(), baseline: journalled.baseline, unproven: earlier.why };
         // An untracked position on the other side would net the entry away: refused, never sent.
         const held = journalled.baseline;
         if (journalled.kind === 'new' && held.side !== undefined && opposite(held, input.intent.side)) {
@@ -157,6 +186,19 @@ export function wirePositionMachine(w: PositionWiring) {
             if (!gateOpen()) {
               if (withJournal !== undefined) await giveBack();
               return { sentAt, at: clock.now(), outcome: stopping(id) };
+            }
+            // An earlier life the store forgot may have sent this id: it leaves only once the venue shows it absent.
+            if (input.lookUpFirst !== undefined) {
+              const life = { port, clock, symbol: input.request.symbol, since: heldSince(), ...input.lookUpFirst };
+              const looked = await lookUpEarlier(life, id);
+              if (looked.kind !== 'absent')
+                return {
+                  sentAt,
+                  at: clock.now(),
+                  outcome: unknown(
+                    `${id} may have been sent by an earlier life of the position the store forgot; it is looked up, never sent again`,
+                  ),
+                };
             }
             // True while the order is being handed to the request budget: a release in that step held it nowhere.
             let handing = true;

@@ -120,6 +120,15 @@ export function scheduledPort(
     fetchMarkPrice: (symbol) => query({ method: 'fetchMarkPrice' }, symbol, () => port.fetchMarkPrice(symbol)),
     fetchOrder: (lookup, symbol) =>
       query({ method: 'fetchOrder' }, `${symbol} ${lookupKey(lookup)}`, () => port.fetchOrder(lookup, symbol)),
+    // The port's own verb, so that a "not found" is stamped when its request left the queue.
+    ...(port.lookUpOrder === undefined
+      ? {}
+      : {
+          lookUpOrder: (lookup: OrderLookup, symbol: string) =>
+            query({ method: 'fetchOrder' }, `${symbol} ${lookupKey(lookup)} absence`, () =>
+              port.lookUpOrder!(lookup, symbol),
+            ),
+        }),
     fetchOpenOrders: (symbol) =>
       query({ method: 'fetchOpenOrders', symbol: symbol !== undefined }, symbol ?? '*', () =>
         port.fetchOpenOrders(symbol),

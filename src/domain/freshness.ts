@@ -67,3 +67,27 @@ export function judgeFlatReport(
   }
   return { counts: true };
 }
+
+export type AbsenceVerdict =
+  { readonly counts: true } | { readonly counts: false; readonly why: 'older-venue-time' | 'within-source-lag' };
+
+/**
+ * Whether the venue's "not found" for an order may be believed when the store cannot say
+ * whether the order was ever sent (a keyed intent whose earlier position the store forgot; see
+ * docs/architecture.md, Evidence and freshness): only if it shows a state at least as new as
+ * `since`, the moment this worker took the account — every earlier send, by any worker, left
+ * before it, and no later one leaves without this worker's claim. By the venue time of the
+ * state where the reply gives one (the simulated venue's, which counts an order not indexed yet
+ * as not there before it was created); else, from REST, received (its request left) at least
+ * that source's lag after `since`, which is all a reply with no venue time can show.
+ *
+ * @example
+ * judgeAbsence({ source: 'order-query', venueTime: 36_265, receivedAt: 55_186 }, 39_600, sourceLags(2_000))
+ * // { counts: false, why: 'older-venue-time' }
+ */
+export function judgeAbsence(absence: ReportTiming, since: number, lags: SourceLags): AbsenceVerdict {
+  if (absence.venueTime !== undefined)
+    return absence.venueTime >= since ? { counts: true } : { counts: false, why: 'older-venue-time' };
+  if (absence.receivedAt - since < lags[absence.source]) return { counts: false, why: 'within-source-lag' };
+  return { counts: true };
+}

@@ -12,7 +12,7 @@
 import type { AccountId, ClientOrderId, VenueOrderId } from '../domain/ids.js';
 import type { Market } from '../domain/market.js';
 import type { Outcome } from '../domain/outcome.js';
-import type { OrderStatusReport, PositionStatusReport } from '../domain/reports.js';
+import type { OrderStatusReport, PositionStatusReport, ReportTiming } from '../domain/reports.js';
 import type { StreamEvent } from '../domain/stream-events.js';
 import type { OrderRequest } from '../domain/order-request.js';
 import type { PriceTick } from '../domain/entry-fast-path.js';
@@ -33,6 +33,16 @@ export interface CreateAck {
 export type OrderLookup =
   | { readonly venueOrderId: VenueOrderId; readonly clientOrderId?: undefined }
   | { readonly clientOrderId: ClientOrderId; readonly venueOrderId?: undefined };
+
+/**
+ * An order looked up by id: the order, or the venue's "not found" with the timing of the state
+ * that answer shows (see docs/architecture.md, Evidence and freshness: an absence counts only
+ * from a state new enough). Real venues give no time of the state a "not found" shows: its
+ * `venueTime` is then `undefined` and its `receivedAt` the time its request left.
+ */
+export type OrderLookupReply =
+  | { readonly order: OrderStatusReport; readonly absence?: undefined }
+  | { readonly order: undefined; readonly absence: ReportTiming };
 
 export type PositionMode = 'one-way' | 'hedge';
 
@@ -62,6 +72,11 @@ export interface ExchangePort {
   cancelOrder(lookup: OrderLookup, symbol: string): Promise<Outcome<{ readonly venueOrderId: VenueOrderId }>>;
   /** The order, or `undefined` when the venue answered and does not know it (yet). */
   fetchOrder(lookup: OrderLookup, symbol: string): Promise<OrderStatusReport | undefined>;
+  /**
+   * `fetchOrder` whose "not found" carries the timing of the state it shows (`lookUpOrder` below
+   * answers it for a port without this verb: the time its request left, no venue time).
+   */
+  lookUpOrder?(lookup: OrderLookup, symbol: string): Promise<OrderLookupReply>;
   fetchOpenOrders(symbol?: string): Promise<OrderStatusReport[]>;
   /**
    * Every position of the account, in one call; flat ones may be left out, except for the
@@ -113,4 +128,34 @@ export class QueryFailed extends PosguardError {
   ) {
     super(`${operation} failed: ${reason}; nothing is concluded from it`);
   }
+}
+
+/**
+ * The order by `lookup`, or the timing of the venue's "not found": the port's own `lookUpOrder`
+ * where it has one, else `lookUpByFetch`.
+ */
+export function lookUpOrder(
+  port: ExchangePort,
+  now: () => number,
+  lookup: OrderLookup,
+  symbol: string,
+): Promise<OrderLookupReply> {
+  return port.lookUpOrder !== undefined ? port.lookUpOrder(lookup, symbol) : lookUpByFetch(port, now, lookup, symbol);
+}
+
+/**
+ * `fetchOrder` whose "not found" is as old as its request: the time it left, no venue time (a
+ * request queued first is stamped earlier, never later, than it left).
+ */
+export async function lookUpByFetch(
+  port: ExchangePort,
+  now: () => number,
+  lookup: OrderLookup,
+  symbol: string,
+): Promise<OrderLookupReply> {
+  const leftAt = now();
+  const order = await port.fetchOrder(lookup, symbol);
+  return order !== undefined
+    ? { order }
+    : { order: undefined, absence: { source: 'order-query', venueTime: undefined, receivedAt: leftAt } };
 }

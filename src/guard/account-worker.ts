@@ -96,11 +96,14 @@ export class AccountWorker {
 
   readonly runtime: AccountRuntime;
   private readonly log: Logger;
+  /** When this worker last took the account (or found its store wiped): every earlier send left before it. */
+  private heldSince: number;
 
   constructor(private readonly deps: AccountWorkerDeps) {
     const { runtime, store } = deps;
     this.runtime = runtime;
     this.log = deps.log.child({ component: 'account', account: runtime.id });
+    this.heldSince = deps.clock.now();
     this.journal =
       deps.journal ??
       (store === undefined ? new MemoryJournal() : new RedisJournal(store, runtime.id, () => this.holder()));
@@ -117,6 +120,7 @@ export class AccountWorker {
       feedBaseline: (symbol) => runtime.feedBaseline(symbol),
       ...(runtime.poller === undefined ? {} : { evidence: runtime.poller }),
       ...(deps.gate === undefined ? {} : { gate: deps.gate }),
+      heldSince: () => this.heldSince,
     });
     this.positions = new AccountPositions({
       runtime,
@@ -176,7 +180,10 @@ export class AccountWorker {
                   );
                 }
               },
-              wiped: (holder) => restoreStore(this.restoreDeps(), store, holder),
+              wiped: (holder) => {
+                this.heldSince = deps.clock.now();
+                return restoreStore(this.restoreDeps(), store, holder);
+              },
               unreachable: (err) => this.log.warn({ err }, 'the lease could not be renewed'),
               startFailed: (e, retryInMs) => this.startFailed(e, retryInMs),
             },
@@ -362,6 +369,7 @@ export class AccountWorker {
    */
   private async activate(): Promise<void> {
     const { runtime, store } = this.deps;
+    this.heldSince = this.deps.clock.now();
     try {
       await runtime.load();
       const supervisor = this.newSupervisor();

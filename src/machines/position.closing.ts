@@ -14,7 +14,7 @@ import { closeRefusedWhy, planNextClose } from './position.close-rules.js';
 import { outstandingStop } from './protection.js';
 import { resumingStates } from './position.resume.js';
 import { positionSetup } from './position.setup.js';
-import { foldAck, foldEvidence, last, lookup, orderRequestOf, sendThrew, sent } from './position.steps.js';
+import { foldAck, foldEvidence, last, lookup, lookUpFirst, orderRequestOf, sendThrew, sent } from './position.steps.js';
 
 export { planNextClose, type ClosePlanResult } from './position.close-rules.js';
 
@@ -90,7 +90,13 @@ export function closingStates() {
           input: ({ context }) => {
             const t = last(context.closes, 'a close order to send');
             const phase = context.closeRequest?.reason === 'protection-refused' ? 'rollingBack' : 'closing';
-            return { positionId: context.spec.id, role: t.role, request: orderRequestOf(context, t), phase };
+            return {
+              positionId: context.spec.id,
+              role: t.role,
+              request: orderRequestOf(context, t),
+              phase,
+              ...lookUpFirst(context),
+            };
           },
           onDone: [
             {

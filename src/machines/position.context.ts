@@ -11,7 +11,15 @@ import type { PositionId } from '../domain/ids.js';
 import type { Intent } from '../domain/intent.js';
 import type { Market } from '../domain/market.js';
 import type { Baseline, FillReport, OrderStatusReport, PositionStatusReport, ReportTiming } from '../domain/reports.js';
-import { foldFill, foldOrderReport, mapMatching, matches, type OrderTrack, type TrackRef } from './order-track.js';
+import {
+  foldFill,
+  foldOrderReport,
+  isOutstanding,
+  mapMatching,
+  matches,
+  type OrderTrack,
+  type TrackRef,
+} from './order-track.js';
 
 export type { Baseline } from '../domain/reports.js';
 export type { OrderTrack } from './order-track.js';
@@ -103,6 +111,11 @@ export interface PositionContext {
    * filled only grows, so a later report of the position (its stop fired, say) never unproves it.
    */
   readonly entryProven?: number | undefined;
+  /**
+   * `unknown`: a keyed intent whose earlier entry no look-up could rule out (`PrepareEntryOutput.unproven`):
+   * every order of the position is looked up before it is sent (`SendOrderInput.lookUpFirst`).
+   */
+  readonly earlierLife?: 'unknown' | undefined;
   /** A restored send: a lookup that finds nothing is conclusive only from this local time on. */
   readonly resumeAfter?: number | undefined;
   /** Absolute deadline of the current waiting state, and when it was armed. */
@@ -173,12 +186,39 @@ const applied = (ctx: PositionContext, changes: Partial<PositionContext> | undef
 type ContextChanges = Partial<PositionContext> | undefined;
 
 export function orderReportChanges(ctx: PositionContext, report: OrderStatusReport): ContextChanges {
-  return evidenceChanges(
+  const out = evidenceChanges(
     ctx,
     report,
     trackChanges(ctx, report, foldOrderReport),
     matches(ctx.entry, report) && gt(report.filled, 0),
   );
+  return overFillRearmed(ctx, out, report);
+}
+
+/** How many reductions of an over-fill a position sends at most. */
+export const MAX_EXCESS_REDUCTIONS = 5;
+
+/**
+ * A reduction of an over-fill that ended without changing the position (it filled nothing: a
+ * market protection, a remainder cancelled) leaves the over-fill the freshest report shows: it
+ * is armed again from when the reduction was known ended, so that a read at least `restLagMs`
+ * later that still shows it has it reduced again (seed 227; at most `MAX_EXCESS_REDUCTIONS`).
+ */
+function overFillRearmed(ctx: PositionContext, out: ContextChanges, report: OrderStatusReport): ContextChanges {
+  if (out?.excess === undefined || ctx.overFillSince !== undefined || !ctx.excess.some(isOutstanding)) return out;
+  const since = overFillAfterReduction({ ...ctx, ...out }, report.receivedAt);
+  return since === undefined ? out : { ...out, overFillSince: since };
+}
+
+/**
+ * When the over-fill counts from after a reduction was sent or ended at `at`: `undefined` while a
+ * reduction may still be on the venue, after `MAX_EXCESS_REDUCTIONS`, or when the freshest report
+ * shows no over-fill; else from `at` at the earliest (see `overFillRearmed`).
+ */
+export function overFillAfterReduction(ctx: PositionContext, at: number): number | undefined {
+  if (ctx.excess.length >= MAX_EXCESS_REDUCTIONS || ctx.excess.some(isOutstanding)) return undefined;
+  const since = overFillStart({ ...ctx, overFillSince: undefined }, ctx.live);
+  return since === undefined ? undefined : Math.max(since, at);
 }
 
 export function fillChanges(ctx: PositionContext, fill: FillReport): ContextChanges {

@@ -17,6 +17,9 @@ export interface PrepareEntryInput {
   readonly positionId: PositionId;
   readonly intent: Intent;
   readonly clientOrderId: ClientOrderId;
+  /** The REST lag bound and how long a keyed intent's earlier entry is looked up (see `unproven`). */
+  readonly restLagMs: number;
+  readonly timeoutMs: number;
 }
 export interface PrepareEntryOutput {
   readonly at: number;
@@ -32,6 +35,13 @@ export interface PrepareEntryOutput {
    * client order id of its earlier life is sent again.
    */
   readonly foundOrders?: readonly OrderStatusReport[] | undefined;
+  /**
+   * A keyed intent the store does not know whose entry the venue could not be shown not to hold
+   * (every "not found" showed a state older than this worker's taking the account, for
+   * `timeoutMs`): the entry may have been sent by an earlier life, so it is never sent; it is
+   * looked up as an entry whose send is Unknown (see docs/architecture.md, Evidence and freshness).
+   */
+  readonly unproven?: string | undefined;
 }
 
 /**
@@ -44,6 +54,12 @@ export interface SendOrderInput {
   readonly request: OrderRequest;
   /** The public state the send belongs to (`pending`, `protecting`, `closing`, `rollingBack`, `open`). */
   readonly phase?: string;
+  /**
+   * The position's earlier life is unknown (`PositionContext.earlierLife`): the order is looked
+   * up by its client order id first, and answers `unknown` without leaving unless the venue shows
+   * it absent (see docs/architecture.md, Evidence and freshness).
+   */
+  readonly lookUpFirst?: { readonly restLagMs: number; readonly timeoutMs: number };
 }
 export interface SendOrderOutput {
   /** Local time just before the request left. */

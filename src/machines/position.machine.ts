@@ -98,6 +98,8 @@ export const positionMachine = positionSetup.createMachine({
               positionId: context.spec.id,
               intent: context.spec.intent,
               clientOrderId: context.entry.clientOrderId,
+              restLagMs: context.spec.settings.restLagMs,
+              timeoutMs: context.spec.settings.timeoutMs,
             }),
             onDone: [
               {
@@ -119,6 +121,21 @@ export const positionMachine = positionSetup.createMachine({
                     attempts: 0,
                   };
                 }),
+              },
+              {
+                // Perhaps sent by an earlier life the store forgot, and no "not found" new enough: never
+                // sent, looked up as an entry whose send is Unknown (see docs/architecture.md, Evidence and freshness).
+                guard: 'entryMaybeOnVenue',
+                target: '#position.verifying',
+                actions: assign(({ context, event }) => ({
+                  entry: { ...context.entry, send: 'unknown' as const, sentAt: event.output.at },
+                  earlierLife: 'unknown' as const,
+                  baseline: event.output.baseline,
+                  seenAt: Math.max(context.seenAt, event.output.at),
+                  deadline: event.output.at + context.spec.settings.timeoutMs,
+                  armedAt: event.output.at,
+                  attempts: 0,
+                })),
               },
               { target: 'sending', actions: assign({ baseline: ({ event }) => event.output.baseline }) },
             ],

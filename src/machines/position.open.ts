@@ -11,8 +11,18 @@ import { clientOrderId } from '../domain/client-order-id.js';
 import { opposite } from '../domain/side.js';
 import { newOrderTrack, withLast } from './order-track.js';
 import { resumingStates } from './position.resume.js';
+import { overFillAfterReduction } from './position.context.js';
 import { EVIDENCE_HANDLERS, positionSetup } from './position.setup.js';
-import { foldAck, foldEvidence, last, orderRequestOf, sendThrew, sent, stopToLookUp } from './position.steps.js';
+import {
+  foldAck,
+  foldEvidence,
+  last,
+  lookUpFirst,
+  orderRequestOf,
+  sendThrew,
+  sent,
+  stopToLookUp,
+} from './position.steps.js';
 import { excessToReduce, filledAmount } from './position.verdicts.js';
 
 export function openState() {
@@ -143,20 +153,27 @@ export function openState() {
           src: 'sendOrder',
           input: ({ context }) => {
             const t = last(context.excess, 'the reduction to send');
-            return { positionId: context.spec.id, role: t.role, request: orderRequestOf(context, t), phase: 'open' };
+            return {
+              positionId: context.spec.id,
+              role: t.role,
+              request: orderRequestOf(context, t),
+              phase: 'open',
+              ...lookUpFirst(context),
+            };
           },
           onDone: {
             target: 'watching',
-            actions: assign(({ context, event }) => ({
-              ...foldAck(
+            actions: assign(({ context, event }) => {
+              const next = foldAck(
                 {
                   ...context,
                   excess: withLast(context.excess, sent(last(context.excess, 'the reduction sent'), event.output)),
                 },
                 event.output,
-              ),
-              overFillSince: undefined,
-            })),
+              );
+              // A reduction its reply already shows ended (refused, or filled nothing) leaves the over-fill armed again.
+              return { ...next, overFillSince: overFillAfterReduction(next, event.output.at) };
+            }),
           },
           onError: {
             target: 'watching',

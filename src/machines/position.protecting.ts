@@ -13,7 +13,7 @@ import type { PositionContext } from './position.context.js';
 import { resumingStates } from './position.resume.js';
 import { newCloseRequest } from './position.close-rules.js';
 import { positionSetup } from './position.setup.js';
-import { foldAck, last, lookup, orderRequestOf, queryLoop, sendThrew, sent } from './position.steps.js';
+import { foldAck, last, lookup, lookUpFirst, orderRequestOf, queryLoop, sendThrew, sent } from './position.steps.js';
 import { filledAmount } from './position.verdicts.js';
 import { currentStop, nextStop, stopRetryAt } from './protection.js';
 
@@ -73,6 +73,7 @@ export function protectingState() {
               role: stop.role,
               request: orderRequestOf(context, stop, context.spec.intent.stopLoss),
               phase: 'protecting',
+              ...lookUpFirst(context),
             };
           },
           onDone: [

@@ -247,6 +247,8 @@ export const positionSetup = setup({
     firstCloseOnKnownReport: ({ context }) => firstCloseOnKnownReport(context),
     /** The entry was found on the venue before it was sent (a keyed intent the store forgot): verified, never sent again. */
     entryAlreadyOnVenue: ({ event }) => doneOutput<PrepareEntryOutput>(event)?.found !== undefined,
+    /** A keyed intent whose earlier entry the venue could not be shown not to hold (see docs/architecture.md, Evidence and freshness). */
+    entryMaybeOnVenue: ({ event }) => doneOutput<PrepareEntryOutput>(event)?.unproven !== undefined,
     /** A restored sending step's lookup found its order on the venue. */
     orderFound: ({ event }) => queryOutput(event)?.order !== undefined,
     /** A restored sending step's lookup did not find its order, asked without failures and at least `restLagMs` after the snapshot's time. */

@@ -9,7 +9,7 @@ import type { OrderRequest } from '../domain/order-request.js';
 import type { OrderStatusReport } from '../domain/reports.js';
 import { foundOrderTrack, isOutstanding, lastTrack, type OrderTrack } from './order-track.js';
 import { applyOrderReport, applyPositionReport, seen, type PositionContext } from './position.context.js';
-import type { QueryEvidenceInput, QueryEvidenceOutput, SendOrderOutput } from './position.effects.js';
+import type { QueryEvidenceInput, QueryEvidenceOutput, SendOrderInput, SendOrderOutput } from './position.effects.js';
 import { positionSetup } from './position.setup.js';
 import { entryVerdict } from './position.verdicts.js';
 import { currentStop } from './protection.js';
@@ -85,6 +85,12 @@ export function foldEvidence(ctx: PositionContext, out: QueryEvidenceOutput): Po
   if (out.position !== undefined) next = applyPositionReport(next, out.position);
   return next;
 }
+
+/** A send of a position whose earlier life is unknown looks its order up first (`SendOrderInput.lookUpFirst`). */
+export const lookUpFirst = (ctx: PositionContext): Partial<Pick<SendOrderInput, 'lookUpFirst'>> =>
+  ctx.earlierLife === 'unknown'
+    ? { lookUpFirst: { restLagMs: ctx.spec.settings.restLagMs, timeoutMs: ctx.spec.settings.timeoutMs } }
+    : {};
 
 export const lookup = (t: OrderTrack) => ({ clientOrderId: t.clientOrderId, venueOrderId: t.venueOrderId });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeFlatReport, sourceLags } from '../../src/domain/freshness.js';
+import { judgeFlatReport, sourceLags, judgeAbsence } from '../../src/domain/freshness.js';
 import type { ReportSource, ReportTiming } from '../../src/domain/reports.js';
 
 const lags = sourceLags(5_000);
@@ -94,6 +94,47 @@ describe('the freshness rule for flat reports', () => {
     ['a flat report with no earlier non-flat evidence', at('position-query', 1_000, 1_000), undefined, true, undefined],
   ])('%s → counts: %s', (_name, flat, evidence, counts, why) => {
     const verdict = judgeFlatReport(flat, evidence, lags);
+    expect(verdict.counts).toBe(counts);
+    if (!verdict.counts) expect(verdict.why).toBe(why);
+  });
+});
+
+describe('judgeAbsence: a "not found" believed only from a state since the worker took the account', () => {
+  const lags = sourceLags(2_000);
+  const since = 10_000;
+  it.each([
+    [
+      'the simulated venue: a state since the take-over, asked restLagMs after it',
+      at('order-query', 12_000, 12_000),
+      true,
+      undefined,
+    ],
+    [
+      'the simulated venue: REST lagging beyond restLagMs shows a state before the take-over',
+      at('order-query', 8_000, 15_000),
+      false,
+      'older-venue-time',
+    ],
+    [
+      'a real venue (no state time): asked restLagMs after the take-over',
+      at('order-query', undefined, 12_000),
+      true,
+      undefined,
+    ],
+    [
+      'a real venue (no state time): asked within restLagMs of the take-over',
+      at('order-query', undefined, 11_999),
+      false,
+      'within-source-lag',
+    ],
+    [
+      'the simulated venue: a venue time since the take-over counts at once (its index delay is in that time)',
+      at('order-query', 10_000, 10_000),
+      true,
+      undefined,
+    ],
+  ] as const)('%s → counts: %s', (_name, absence, counts, why) => {
+    const verdict = judgeAbsence(absence, since, lags);
     expect(verdict.counts).toBe(counts);
     if (!verdict.counts) expect(verdict.why).toBe(why);
   });

@@ -32,16 +32,16 @@ describe('the guard on Redis', () => {
     sim.faults.set({ fault: { kind: 'minimalCreateReply' } });
     sim.faults.set({ fault: { kind: 'orderIndexDelay', ms: 3_000 } });
     sim.faults.set({ fault: { kind: 'restLag', ms: 3_000 } });
-    sim.faults.set({ fault: { kind: 'disconnect' }, when: { from: T0, until: T0 + 3_000 } });
+    sim.faults.set({ fault: { kind: 'disconnect' }, when: { from: T0, until: T0 + 6_000 } });
     const a = await createGuard(config, { ...options, workerId: 'worker-a' });
-    const pos = await a.open({
-      account: 'main',
-      symbol: AVL,
-      side: 'buy',
-      amount: 43,
-      stopLoss: 0.21,
-      idempotencyKey: 'bot-1',
-    });
+    // A keyed entry looks itself up first, and REST lags behind the moment this worker took the
+    // account: it waits until a look-up shows a state since then (docs/architecture.md, Evidence and freshness).
+    let opened: Awaited<ReturnType<typeof a.open>> | undefined;
+    void a
+      .open({ account: 'main', symbol: AVL, side: 'buy', amount: 43, stopLoss: 0.21, idempotencyKey: 'bot-1' })
+      .then((p) => (opened = p));
+    await advanceUntil(clock, () => opened !== undefined, 10_000);
+    const pos = opened!;
     await advanceUntil(clock, () => pos.state !== 'pending', 2_000);
     expect(pos.state).toBe('verifying');
     await a.stop();

@@ -12,8 +12,12 @@
  * both ways. Over seeds 1–500 (`npm run sim` both ways), neither mode broke an invariant and 495
  * ended the same; the 5 others differ by timing, not by evidence: a reply landing inside or after
  * a fault window (seed 227: an over-fill's reduction sent 0.6 s earlier without the poller meets
- * the market-protection fault and fills nothing; seed 313: a close read under REST lag beyond
- * `restLagMs` without the poller, after it with), which worker held the lease when the bot
+ * the market-protection fault and fills nothing — it was then never reduced again, a finding now
+ * fixed, see test/sim/regressions.test.ts; seed 313: without the poller, the close's reads all fall
+ * in a window of REST lag beyond `restLagMs` that shows the state before the entry, so no close is
+ * planned from them and the close ends `orphanAlert` with a true `closeUnverified` alert (the venue
+ * still shows the position) — the documented bound on a close request, no stale read believed),
+ * which worker held the lease when the bot
  * asked (seeds 107, 500), or a kill landing before or after a close was verified (seed 168: the
  * venue ends the same, the restarted worker does or does not report the closed position). Should a seed here come to differ, read both trails
  * (`runScenario(drawScenario(seed), { perPositionPolling: true }).trail`): a fault window's or a

@@ -23,9 +23,11 @@ import { accepted, rejected, unknown, type Outcome } from '../../domain/outcome.
 import type { OrderStatusReport, PositionStatusReport } from '../../domain/reports.js';
 import {
   QueryFailed,
+  lookUpByFetch,
   type CreateAck,
   type ExchangePort,
   type OrderLookup,
+  type OrderLookupReply,
   type OrderRequest,
   type PositionMode,
   type PriceTick,
@@ -153,6 +155,11 @@ export class CcxtPort implements ExchangePort {
     if (result.value === undefined) return undefined;
     const order = result.value;
     return this.strict('fetchOrder', () => orderReport(this.built.profile, order, 'order-query', leftAt));
+  }
+
+  /** `fetchOrder` whose "not found" is as old as its request: Bybit v5 and Binance USD-M say no time of the state it shows. */
+  async lookUpOrder(lookup: OrderLookup, symbol: string): Promise<OrderLookupReply> {
+    return lookUpByFetch(this, () => this.clock.now(), lookup, symbol);
   }
 
   async fetchOpenOrders(symbol?: string): Promise<OrderStatusReport[]> {

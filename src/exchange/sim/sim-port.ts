@@ -21,6 +21,7 @@ import {
   type CreateAck,
   type ExchangePort,
   type OrderLookup,
+  type OrderLookupReply,
   type OrderRequest,
   type PositionMode,
   type PriceTick,
@@ -113,6 +114,15 @@ export class SimPort implements ExchangePort {
     return raw === undefined
       ? undefined
       : normalizeOrder(raw, { source: 'order-query', receivedAt: this.sim.clock.now() });
+  }
+
+  /** `fetchOrder` whose "not found" carries the venue time of the state it shows (the simulation's lagging view). */
+  async lookUpOrder(lookup: OrderLookup, symbol: string): Promise<OrderLookupReply> {
+    const raw = this.answer('fetchOrder', this.sim.server.lookUpOrder(this.usable('fetchOrder'), lookup, symbol));
+    const receivedAt = this.sim.clock.now();
+    return raw.order === undefined
+      ? { order: undefined, absence: { source: 'order-query', venueTime: raw.asOf, receivedAt } }
+      : { order: normalizeOrder(raw.order, { source: 'order-query', receivedAt }) };
   }
 
   /** Every open order, page after page where the venue pages the list (Bybit: 50 a page). */

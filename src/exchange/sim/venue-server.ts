@@ -57,6 +57,12 @@ interface Processed {
   readonly venueOrderId?: string;
 }
 
+/** An order query's answer with the venue time of the state it shows. */
+export interface OrderAsOf {
+  readonly order: CcxtOrder | undefined;
+  readonly asOf: number;
+}
+
 const ok = <T>(body: T): VenueReply<T> => ({ ok: true, body });
 const fail = (error: VenueError): VenueReply<never> => ({ ok: false, error });
 /** A page request as the request record keeps it. */
@@ -149,9 +155,23 @@ export class VenueServer {
 
   /** The order as the order index shows it (lagging, and blind to orders not indexed yet). */
   fetchOrder(account: AccountId, lookup: OrderLookup, symbol: string): VenueReply<CcxtOrder | undefined> {
-    return this.serve(account, 'fetchOrder', { lookup: { ...lookup }, symbol }, () => {
-      const state = this.visible(this.deps.engine.find(account, lookup)?.at(this.viewTime(account)));
-      return ok(state !== undefined && state.symbol === symbol ? toCcxtOrder(state) : undefined);
+    const reply = this.lookUpOrder(account, lookup, symbol);
+    return reply.ok ? ok(reply.body.order) : reply;
+  }
+
+  /**
+   * `fetchOrder` with the venue time of the state its answer shows (`asOf`): the lagging view's
+   * time, or, for an order there but not indexed yet, just before it was created — so a lagging
+   * "not found" says how old it is, as every other lagging reply of the simulation does.
+   */
+  lookUpOrder(account: AccountId, lookup: OrderLookup, symbol: string): VenueReply<OrderAsOf> {
+    return this.serve<'fetchOrder', OrderAsOf>(account, 'fetchOrder', { lookup: { ...lookup }, symbol }, () => {
+      const t = this.viewTime(account);
+      const then = this.deps.engine.find(account, lookup)?.at(t);
+      const state = this.visible(then);
+      if (state !== undefined && state.symbol === symbol) return ok({ order: toCcxtOrder(state), asOf: t });
+      const asOf = then !== undefined && state === undefined ? Math.min(t, then.createdAt - 1) : t;
+      return ok({ order: undefined, asOf });
     });
   }
 

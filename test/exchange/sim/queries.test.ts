@@ -41,6 +41,29 @@ describe('simulated order and position queries', () => {
     ]);
   });
 
+  it('says how old its "not found" is: the lagging view\'s time, or just before an order not indexed yet was created', async () => {
+    const { clock, venue, port } = setup();
+    venue.faults.set({ fault: { kind: 'restLag', ms: 5_000 }, when: { calls: 1 } });
+    const lagging = market('buy', 43);
+    await port.createOrder(lagging);
+    clock.increment(4_000);
+    expect(await port.lookUpOrder({ clientOrderId: lagging.clientOrderId }, AVL)).toEqual({
+      order: undefined,
+      absence: { source: 'order-query', venueTime: T0 - 1_000, receivedAt: T0 + 4_000 },
+    });
+    expect(await port.lookUpOrder({ clientOrderId: lagging.clientOrderId }, AVL)).toMatchObject({
+      order: { clientOrderId: lagging.clientOrderId, status: 'filled' },
+    });
+    venue.faults.set({ fault: { kind: 'orderIndexDelay', ms: 2_000 }, when: { calls: 1 } });
+    const unindexed = limit('buy', 40, 0.2);
+    await port.createOrder(unindexed);
+    clock.increment(1_000);
+    expect(await port.lookUpOrder({ clientOrderId: unindexed.clientOrderId }, AVL)).toEqual({
+      order: undefined,
+      absence: { source: 'order-query', venueTime: T0 + 4_000 - 1, receivedAt: T0 + 5_000 },
+    });
+  });
+
   it('shows under restLag the open position that is already flat, with its older seq', async () => {
     const { clock, venue, port } = setup();
     await port.createOrder(market('buy', 43));

@@ -1,7 +1,7 @@
 /** Mutant: a flat report counts as proof however stale (a lagging REST list trusted). Substituted from here, never switched in src. */
 import { describe, expect, it, vi } from 'vitest';
 import type * as Freshness from '../../../src/domain/freshness.js';
-import { firstViolation } from '../fixed-seeds.js';
+import { BURSTS, FIXED_SEEDS, firstViolation } from '../fixed-seeds.js';
 
 vi.mock('../../../src/domain/freshness.js', async (importOriginal) => {
   const real = await importOriginal<typeof Freshness>();
@@ -9,17 +9,16 @@ vi.mock('../../../src/domain/freshness.js', async (importOriginal) => {
 });
 
 describe('mutant: a stale REST flat accepted as proof', () => {
-  // Not caught yet. Hunted on seeds 1–2500 drawn with the incident bursts: the only seeds that
-  // broke an invariant under this mutant broke it unmutated too (819 and 906, now fixed and in
-  // test/sim/regressions.test.ts; 1442, unfixed, skipped there). Why it survives: every report of
-  // the simulated venue carries the venue time of the state it shows, so a stale flat read never
-  // replaces a newer non-flat report as the position's live report (the fold's own freshness
-  // rule, `fresherReport` in position.context.ts), and this mutant only weakens the second line
-  // behind it. Catching it needs a scenario where no newer report exists yet — an entry proven by
-  // its create reply while REST lags beyond restLagMs and the stream is down — which the seeds do
-  // not draw together (the bursts make the entry's reply ids-only).
-  it.skip('is caught within the fixed seeds (not yet: see above)', async () => {
-    const found = await firstViolation();
+  // Caught only where no newer report of the position exists yet: an entry proven by its create
+  // reply alone while REST lags beyond restLagMs and the stream is down, on a symbol whose earlier
+  // position closed shortly before (so the lagging list shows it flat, not absent) — the incident
+  // bursts' complete-reply kind (sim/scenario.ts, `provenByReply`; first caught at bursts seed
+  // 322, no-false-rollback: the position called itself closed). Elsewhere every report of the
+  // simulated venue carries the venue time of the state it shows, so a stale flat read never
+  // replaces a newer non-flat report as the position's live report (`fresherReport` in
+  // position.context.ts), and this mutant only weakens the second line behind it.
+  it('is caught within the fixed seeds with the incident bursts', async () => {
+    const found = await firstViolation(FIXED_SEEDS, BURSTS);
     expect(found, 'no seed caught the mutant').toBeDefined();
   }, 240_000);
 });
