@@ -50,7 +50,7 @@ export interface StoreFaults {
 }
 
 export interface RunWorld {
-  /** Venue time at the scenario's start: step times are ms after it. */
+  /** Venue time at the scenario's start: step times are ms after it (set by `begin`). */
   readonly start: number;
   readonly clock: Clock;
   readonly venue: SimExchange;
@@ -70,6 +70,8 @@ export interface RunWorld {
   stall(name: string): void;
   wake(name: string): void;
   crashActor(pick: number): void;
+  /** Starts the scenario's clock once `first` (the first worker) is up, where building it takes time. */
+  begin(first: Promise<unknown>): Promise<void>;
   /** Moves on to venue time `t` (simulated time jumps there; real time is waited for). */
   advanceTo(t: number): Promise<void>;
   /** Kills every worker and lets go of everything the world holds. */

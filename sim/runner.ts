@@ -93,6 +93,15 @@ async function run(world: RunWorld, scenario: Scenario, restLagMs: number, drain
   const intents = new Map<string, { amount: number; stop: boolean; account: string; symbol: string }>();
   const positionOfIntent = new Map<number, string>();
   const closes = new Map<string, number>();
+  /** Every intent the bot sent, and whether it was answered (a worker killed answering never answers). */
+  const asked: {
+    readonly key: string | undefined;
+    readonly account: string;
+    readonly symbol: string;
+    readonly amount: number;
+    answered: boolean;
+    position?: string;
+  }[] = [];
   const touched: { account: string; symbol: string; at: number }[] = [];
   /** Venue-time windows of the stream disconnected and of REST lagging beyond restLagMs (ended by the drain). */
   const blind: { account: string; kind: 'disconnect' | 'restLag'; ms: number; from: number; until: number }[] = [];
@@ -106,9 +115,29 @@ async function run(world: RunWorld, scenario: Scenario, restLagMs: number, drain
     touchedByOthers: (account, symbol, at) =>
       touched.some((t) => t.account === account && t.symbol === symbol && t.at <= at),
     orphanPolicy: scenario.orphanPolicy,
-    start: world.start,
+    get start() {
+      return world.start;
+    },
     restLagBeyond: (account, at) =>
       Math.max(0, ...blind.filter((w) => w.kind === 'restLag' && within(w, account, at)).map((w) => w.ms)),
+    askedUnanswered: (pid, account, symbol, filled) => {
+      const mine = asked.find((a) => a.position === pid);
+      if (mine !== undefined) return !gt(filled, mine.amount);
+      const a = asked.find(
+        (x) =>
+          !x.answered &&
+          x.position === undefined &&
+          x.account === account &&
+          x.symbol === symbol &&
+          !gt(filled, x.amount),
+      );
+      if (a === undefined) return false;
+      // One idempotency key, one position: the intent's other unanswered sends are this one too.
+      for (const b of asked)
+        if (b === a || (a.key !== undefined && b.key === a.key && !b.answered && b.position === undefined))
+          b.position = pid;
+      return true;
+    },
     streamDown: (account, at) => blind.some((w) => w.kind === 'disconnect' && within(w, account, at)),
   });
   world.venue.observe((change) => checker.onChange(change));
@@ -194,8 +223,11 @@ async function run(world: RunWorld, scenario: Scenario, restLagMs: number, drain
       ...(stopLoss === undefined ? {} : { stopLoss }),
       ...(step.key === undefined ? {} : { idempotencyKey: step.key }),
     };
+    const sent = { key: step.key, account: step.account, symbol: step.symbol, amount: step.amount, answered: false };
+    asked.push(sent);
     track(
       ask(`intent ${step.n}#${attempt}`, (g) => g.open(intent)).then((handle) => {
+        sent.answered = true;
         if (handle === undefined) return;
         intents.set(handle.id, {
           amount: step.amount,
@@ -343,7 +375,9 @@ async function run(world: RunWorld, scenario: Scenario, restLagMs: number, drain
     }
   };
 
-  track(world.startWorker('w1'));
+  const first = world.startWorker('w1');
+  track(first);
+  await world.begin(first);
   for (const step of scenario.steps) {
     await world.advanceTo(world.start + step.at);
     const applied = apply(step);

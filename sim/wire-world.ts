@@ -96,7 +96,8 @@ export async function openWireWorld(spec: WorldSpec): Promise<WireWorld> {
 }
 
 export class WireWorld implements RunWorld {
-  readonly start = Date.now();
+  /** Venue time when the first worker was up (`begin`): step times count from there. */
+  start = Date.now();
   /** The world's own clock (the bot's retries): revoked when the world closes. */
   readonly clock = new RealClockView();
   readonly workers = new Map<string, RunWorker>();
@@ -109,6 +110,8 @@ export class WireWorld implements RunWorld {
   /** The live (or starting) incarnation of each worker name. */
   private readonly current = new Map<string, Incarnation>();
   private readonly positionActors = new Map<Incarnation, AnyActorRef[]>();
+  /** Workers whose links are being opened, and whether they were killed meanwhile. */
+  private readonly opening = new Map<string, boolean>();
   private storeReachable = true;
   private closed = false;
 
@@ -203,8 +206,11 @@ export class WireWorld implements RunWorld {
     return [...parseConfig({ accounts }).accounts];
   }
 
+  /** Starts a worker unless one of that name is running or starting; resolves once its guard is built. */
   async startWorker(name: string): Promise<RunWorker | undefined> {
-    if (this.closed) return undefined;
+    if (this.closed || this.current.has(name) || this.opening.has(name)) return undefined;
+    // A restart step while its links open finds it starting; a kill then kills it as it comes up.
+    this.opening.set(name, false);
     const gate = new Revocation();
     const view = new RealClockView();
     gate.onRevoke(() => view.revoke());
@@ -213,6 +219,12 @@ export class WireWorld implements RunWorld {
     if (!this.storeReachable) redisLink.down();
     const inc: Incarnation = { name, gate, view, links: [redisLink, venueLink], redisLink, redis: [], ports: [] };
     this.incarnations.push(inc);
+    const killed = this.opening.get(name) === true;
+    this.opening.delete(name);
+    if (this.closed || killed) {
+      this.sever(inc);
+      return undefined;
+    }
     this.current.set(name, inc);
     const actors: AnyActorRef[] = [];
     this.positionActors.set(inc, actors);
@@ -280,6 +292,12 @@ export class WireWorld implements RunWorld {
   }
 
   kill(name: string): void {
+    if (this.opening.has(name)) {
+      this.note('worker.kill', { name });
+      this.opening.set(name, true);
+      this.onKill(name);
+      return;
+    }
     const inc = this.current.get(name);
     if (inc === undefined) return;
     this.note('worker.kill', { name });
@@ -312,6 +330,13 @@ export class WireWorld implements RunWorld {
       .filter((i) => i.worker !== undefined && !i.gate.isStalled)
       .flatMap((i) => (this.positionActors.get(i) ?? []).filter((a) => a.getSnapshot().status === 'active'));
     crashOne(live, pick, Date.now(), (kind, data) => this.note(kind, data));
+  }
+
+  /** The scenario's clock starts once the first worker is up (building it takes real time). */
+  async begin(first: Promise<unknown>): Promise<void> {
+    await first;
+    this.start = Date.now();
+    this.note('begin', {});
   }
 
   async advanceTo(t: number): Promise<void> {

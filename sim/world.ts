@@ -190,6 +190,11 @@ export class World implements RunWorld {
     return value;
   }
 
+  /** Nothing to wait for: the first worker is built in no simulated time. */
+  begin(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Moves time to `t`, firing every timer due on the way, settling promises after each. */
   async advanceTo(t: number): Promise<void> {
     await flush();
