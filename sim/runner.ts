@@ -20,7 +20,7 @@ import { Checker, type ReportedAlert, type ReportedRow, type Violation } from '.
 import type { RunWorld, WorldSpec } from './run-world.js';
 import type { Scenario, Step } from './scenario.js';
 import { openWireWorld } from './wire-world.js';
-import { timingOf } from './wire-profile.js';
+import { timingOf, verificationOf } from './wire-profile.js';
 import { World } from './world.js';
 
 /** A violation with the scenario step it followed (the index of the last step applied before it, -1 before any). */
@@ -71,6 +71,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         timeoutMs: timing.timeoutMs,
         restLagMs: timing.restLagMs,
         unknownAlertAfterMs: timing.unknownAlertAfterMs,
+        ...verificationOf(scenario),
       },
       sweeps: {
         orphanEveryMs: timing.orphanEveryMs,

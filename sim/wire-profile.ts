@@ -24,6 +24,15 @@ export const WIRE_TIMING = {
   unknownAlertAfterMs: SIM_TIMING.unknownAlertAfterMs * WIRE_SCALE,
 } as const;
 
+/**
+ * The guard's timing beyond `SimTiming` that differs on the wire: the close verification's window
+ * (10 s by default, as in-process, where the drain is 150 s) scaled like the rest, so that a close
+ * the venue cannot show flat (another program holds the symbol too) is alerted within the drain.
+ */
+export function verificationOf(scenario: Scenario): { readonly closeVerifyWindowMs?: number } {
+  return scenario.profile === 'wire' ? { closeVerifyWindowMs: 1_000 } : {};
+}
+
 /** The timing a scenario runs with: the wire's, or the deterministic world's. */
 export type SimTiming = { readonly [K in keyof typeof SIM_TIMING]: number };
 

@@ -20,8 +20,15 @@ import { drawWireScenario } from '../../sim/wire-profile.js';
 import { formatOf } from '../../sim/wire-world.js';
 import { describeViolations } from './fixed-seeds.js';
 
-/** Seeds 1–20, and five that together draw every kind of step (chosen by a greedy cover of seeds 1–500). */
-const WIRE_SEEDS: readonly number[] = [...Array.from({ length: 20 }, (_, i) => i + 1), 102, 120, 140, 212, 285];
+/**
+ * Seeds 1–18; 32 and 55, found beyond them (`npm run sim -- --wire --seeds 40 --from 21`: 32, a
+ * close the venue cannot show flat because another program holds the symbol too, needs the close
+ * verification's window scaled to the wire — `verificationOf`; 55, a stalled worker's stale-sweep
+ * alert about an account another worker took over, fixed in the guard with
+ * test/sweeps/stale-alert-fenced.redis.test.ts); and five that together draw every kind of step
+ * (a greedy cover of seeds 1–500).
+ */
+const WIRE_SEEDS: readonly number[] = [...Array.from({ length: 18 }, (_, i) => i + 1), 32, 55, 102, 120, 140, 212, 285];
 const AT_ONCE = 5;
 
 /** Runs `seeds` on the wire, `AT_ONCE` at a time; answers their results in seed order. */
@@ -70,14 +77,4 @@ describe('the wire seeds of the simulation (real Redis, real ccxt, the wire simu
     // The runs did trade: positions opened and reached their ends on the venue through ccxt.
     expect(results.reduce((n, r) => n + (r.outcomes.open ?? 0) + (r.outcomes.closed ?? 0), 0)).toBeGreaterThan(20);
   }, 400_000);
-
-  // Found beyond the fixed seeds (`npm run sim -- --wire --seeds 40 --from 21`). Seed 55 (a
-  // stalled worker's sweepStale alert about an account another worker took over) is fixed, its
-  // regression test in test/sweeps/stale-alert-fenced.redis.test.ts. Not fixed yet:
-  it.skip('seed 32: a close whose position absorbed an adopted orphan ends closed, not in verifyingClosed (ends-known)', async () => {
-    // An orphan adopted on the symbol, then a keyed intent's position reported 105 where 25 were
-    // asked; a triggered stop cancelled half-filled (triggeredStopUnfilled); the close verified
-    // 80 left and was still in verifyingClosed after the drain. Not investigated yet.
-    expect((await runScenario(drawWireScenario(32))).violations).toEqual([]);
-  });
 });
