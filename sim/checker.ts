@@ -75,6 +75,12 @@ export interface WorldFacts {
    * fault class posguard cannot see through), else 0; and whether its stream was disconnected.
    */
   restLagBeyond?(account: string, at: number): number;
+  /**
+   * Whether an intent the bot sent on (account, symbol), whose answer never came (the worker died
+   * after journalling it), accounts for position `positionId`'s entry filling `filled`: each
+   * such intent (one per idempotency key) accounts for one position only.
+   */
+  askedUnanswered?(positionId: string, account: string, symbol: string, filled: number): boolean;
   streamDown?(account: string, at: number): boolean;
 }
 
@@ -86,6 +92,8 @@ const SETTLED = ['open', 'closed', 'failed', 'orphanAlert'];
 export class Checker {
   readonly violations: Violation[] = [];
   private readonly entryFilled = new Map<string, number>();
+  /** Where each entry filled: (account, symbol). */
+  private readonly entryWhere = new Map<string, { account: string; symbol: string }>();
   private readonly seen = new Set<string>();
   private readonly positions = new Map<string, number>();
   /** Reduce-only fills of posguard's waiting for the position change they made. */
@@ -145,6 +153,7 @@ export class Checker {
     if (change.kind === 'fill') {
       if (parsed.role === 'entry') {
         this.entryFilled.set(pid, (this.entryFilled.get(pid) ?? 0) + change.qty);
+        this.entryWhere.set(pid, { account: order.account, symbol: order.symbol });
         // The bot learns the position's id when `open` answers, which may be after the fill.
         if (this.facts.intentOf(pid) !== undefined) this.judgeEntry(pid);
       } else {
@@ -353,7 +362,11 @@ export class Checker {
       }
     }
     for (const [pid, filled] of this.entryFilled) {
-      if (this.facts.intentOf(pid) === undefined)
+      const where = this.entryWhere.get(pid);
+      if (
+        this.facts.intentOf(pid) === undefined &&
+        (where === undefined || this.facts.askedUnanswered?.(pid, where.account, where.symbol, filled) !== true)
+      )
         this.fail(
           'no-doubling',
           `entry of position ${pid} filled ${filled}, and no intent the bot was answered asked for it`,

@@ -7,8 +7,11 @@
  * regression test. `--bursts` adds the incident's weather around one intent (`DrawOptions`). `--naive` runs the incident's algorithm on the same seeds beside posguard (`naive.ts`).
  * `--per-position-polling` runs posguard with each position polling on its own instead of the
  * account's poller (the baseline the shared poller is judged against; `GuardOptions.perPositionPolling`).
+ * `--wire` runs the seeds' wire scenarios (`wire-profile.ts`) on real Redis and the real ccxt over
+ * the wire simulator (`wire-world.ts`), `--concurrency K` at a time (4 by default).
  */
 import { drawScenario } from './scenario.js';
+import { drawWireScenario } from './wire-profile.js';
 import { runScenario } from './runner.js';
 import { printViolations } from './report.js';
 import { runNaive } from './naive.js';
@@ -22,6 +25,8 @@ interface Args {
   readonly shrink: boolean;
   readonly bursts: boolean;
   readonly perPositionPolling: boolean;
+  readonly wire: boolean;
+  readonly concurrency: number;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
@@ -32,6 +37,8 @@ function parseArgs(argv: readonly string[]): Args | string {
   let shrink = false;
   let bursts = false;
   let perPositionPolling = false;
+  let wire = false;
+  let concurrency: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): number | undefined => {
@@ -51,10 +58,27 @@ function parseArgs(argv: readonly string[]): Args | string {
     else if (arg === '--shrink') shrink = true;
     else if (arg === '--bursts') bursts = true;
     else if (arg === '--per-position-polling') perPositionPolling = true;
-    else
-      return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive] [--shrink] [--bursts] [--per-position-polling]`;
+    else if (arg === '--wire') wire = true;
+    else if (arg === '--concurrency') {
+      const n = value();
+      if (n === undefined || n < 1) return `--concurrency wants a positive whole number, got ${argv[i]}`;
+      concurrency = n;
+    } else
+      return `unknown argument ${arg}; usage: npm run sim -- --seeds N [--from S] [--trail] [--naive] [--shrink] [--bursts] [--per-position-polling] [--wire [--concurrency K]]`;
   }
-  return { seeds, from, trail, naive, shrink, bursts, perPositionPolling };
+  if (naive && wire) return '--naive runs in-process only; leave out --wire';
+  return {
+    seeds,
+    from,
+    trail,
+    naive,
+    shrink,
+    bursts,
+    perPositionPolling,
+    wire,
+    // The wire runs on real time, mostly waiting: a few seeds at once (each its own simulator and prefix).
+    concurrency: concurrency ?? (wire ? 4 : 1),
+  };
 }
 
 const count = (into: Map<string, number>, key: string, n = 1) => into.set(key, (into.get(key) ?? 0) + n);
@@ -76,8 +100,11 @@ async function main(): Promise<number> {
   const naiveByInvariant = new Map<string, number>();
   let failed = 0;
   const started = performance.now();
-  for (let seed = args.from; seed < args.from + args.seeds; seed++) {
-    const scenario = drawScenario(seed, { incidentBursts: args.bursts });
+  let done = 0;
+  const one = async (seed: number): Promise<void> => {
+    const scenario = args.wire
+      ? drawWireScenario(seed, { incidentBursts: args.bursts })
+      : drawScenario(seed, { incidentBursts: args.bursts });
     const result = await runScenario(scenario, { perPositionPolling: args.perPositionPolling });
     for (const [k, v] of Object.entries(result.outcomes)) count(outcomes, k, v);
     for (const f of result.faults) count(faults, f);
@@ -91,8 +118,16 @@ async function main(): Promise<number> {
     }
     if (args.trail) console.log(result.trail.join('\n'));
     if (args.naive) for (const v of await runNaive(scenario)) count(naiveByInvariant, v);
-    if ((seed - args.from + 1) % 1000 === 0) console.log(`… ${seed - args.from + 1} seeds, ${failed} with violations`);
-  }
+    done += 1;
+    if (done % (args.wire ? 5 : 1000) === 0) console.log(`… ${done} seeds, ${failed} with violations`);
+  };
+  // `concurrency` seeds at a time (the wire's); one after the other in-process, as before.
+  let next = args.from;
+  await Promise.all(
+    Array.from({ length: Math.min(args.concurrency, args.seeds) }, async () => {
+      while (next < args.from + args.seeds) await one(next++);
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `${args.seeds} scenarios (seeds ${args.from}–${args.from + args.seeds - 1}) in ${seconds.toFixed(1)} s: ${(args.seeds / seconds).toFixed(1)} scenarios/s`,

@@ -16,5 +16,5 @@ export function printViolations(r: RunResult, out: (line: string) => void, trail
     upTo < 0 ? undefined : upTo,
   );
   out(`  trail (up to the first violation):\n${shown.map((l) => `    ${l}`).join('\n')}`);
-  out(`  replay: npm run sim -- --seeds 1 --from ${r.seed} --trail`);
+  out(`  replay: npm run sim -- --seeds 1 --from ${r.seed} --trail${r.profile === 'wire' ? ' --wire' : ''}`);
 }

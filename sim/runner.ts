@@ -17,8 +17,11 @@ import { parseClientOrderId } from '../src/domain/client-order-id.js';
 import { DEFAULT_SIM_MARKETS } from '../src/exchange/sim/index.js';
 import type { createGuard } from '../src/guard/guard.js';
 import { Checker, type ReportedAlert, type ReportedRow, type Violation } from './checker.js';
-import { SIM_TIMING, type Scenario, type Step } from './scenario.js';
-import { SIM_EPOCH, World } from './world.js';
+import type { RunWorld, WorldSpec } from './run-world.js';
+import type { Scenario, Step } from './scenario.js';
+import { openWireWorld } from './wire-world.js';
+import { timingOf, verificationOf } from './wire-profile.js';
+import { World } from './world.js';
 
 /** A violation with the scenario step it followed (the index of the last step applied before it, -1 before any). */
 export interface FoundViolation extends Violation {
@@ -27,6 +30,8 @@ export interface FoundViolation extends Violation {
 
 export interface RunResult {
   readonly seed: number;
+  /** `wire`: run in the wire world (real ccxt, real Redis, real time; `wire-world.ts`). */
+  readonly profile?: 'wire';
   readonly violations: readonly FoundViolation[];
   /** How each position the bot was handed ended. */
   readonly outcomes: Readonly<Record<string, number>>;
@@ -50,50 +55,90 @@ export interface RunOptions {
   readonly perPositionPolling?: boolean;
 }
 
-/** Drain: past every deadline (lease takeover backoffs included) and one reconciliation interval. */
-const DRAIN_MS = 150_000;
+/** Drain: past every deadline (lease takeover backoffs included) and one reconciliation interval (2.5 of them). */
+const DRAIN_INTERVALS = 2.5;
 const WORKERS = ['w1', 'w2'];
 
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
-  const world = new World({
+  const timing = timingOf(scenario);
+  const spec: WorldSpec = {
     seed: scenario.seed,
     accounts: scenario.accounts,
     ...(options.createGuard === undefined ? {} : { createGuard: options.createGuard }),
     ...(options.perPositionPolling === true ? { perPositionPolling: true } : {}),
     config: {
       verification: {
-        timeoutMs: SIM_TIMING.timeoutMs,
-        restLagMs: SIM_TIMING.restLagMs,
-        unknownAlertAfterMs: SIM_TIMING.unknownAlertAfterMs,
+        timeoutMs: timing.timeoutMs,
+        restLagMs: timing.restLagMs,
+        unknownAlertAfterMs: timing.unknownAlertAfterMs,
+        ...verificationOf(scenario),
       },
       sweeps: {
-        orphanEveryMs: SIM_TIMING.orphanEveryMs,
-        reconcileEveryMs: SIM_TIMING.reconcileEveryMs,
+        orphanEveryMs: timing.orphanEveryMs,
+        reconcileEveryMs: timing.reconcileEveryMs,
         orphanPolicy: scenario.orphanPolicy,
       },
       protection: { onFailure: scenario.onFailure },
-      ownership: { leaseTtlMs: SIM_TIMING.leaseTtlMs },
+      ownership: { leaseTtlMs: timing.leaseTtlMs },
     },
-  });
+  };
+  const world: RunWorld = scenario.profile === 'wire' ? await openWireWorld(spec) : new World(spec);
+  try {
+    return await run(world, scenario, timing.restLagMs, timing.reconcileEveryMs * DRAIN_INTERVALS);
+  } finally {
+    await world.close();
+  }
+}
+
+async function run(world: RunWorld, scenario: Scenario, restLagMs: number, drainMs: number): Promise<RunResult> {
   const intents = new Map<string, { amount: number; stop: boolean; account: string; symbol: string }>();
   const positionOfIntent = new Map<number, string>();
   const closes = new Map<string, number>();
+  /** Every intent the bot sent, and whether it was answered (a worker killed answering never answers). */
+  const asked: {
+    readonly key: string | undefined;
+    readonly account: string;
+    readonly symbol: string;
+    readonly amount: number;
+    answered: boolean;
+    position?: string;
+  }[] = [];
   const touched: { account: string; symbol: string; at: number }[] = [];
   /** Venue-time windows of the stream disconnected and of REST lagging beyond restLagMs (ended by the drain). */
   const blind: { account: string; kind: 'disconnect' | 'restLag'; ms: number; from: number; until: number }[] = [];
   let drainAt = Infinity;
   const within = (w: (typeof blind)[number], account: string, at: number) =>
     w.account === account && w.from <= at && at < Math.min(w.until, drainAt);
-  const now = () => world.clock.now() - SIM_EPOCH;
+  const now = () => world.clock.now() - world.start;
   const checker = new Checker(world.venue, {
     intentOf: (pid) => intents.get(pid),
     closeAsked: (pid, at) => (closes.get(pid) ?? Infinity) <= at,
     touchedByOthers: (account, symbol, at) =>
       touched.some((t) => t.account === account && t.symbol === symbol && t.at <= at),
     orphanPolicy: scenario.orphanPolicy,
-    start: SIM_EPOCH,
+    get start() {
+      return world.start;
+    },
     restLagBeyond: (account, at) =>
       Math.max(0, ...blind.filter((w) => w.kind === 'restLag' && within(w, account, at)).map((w) => w.ms)),
+    askedUnanswered: (pid, account, symbol, filled) => {
+      const mine = asked.find((a) => a.position === pid);
+      if (mine !== undefined) return !gt(filled, mine.amount);
+      const a = asked.find(
+        (x) =>
+          !x.answered &&
+          x.position === undefined &&
+          x.account === account &&
+          x.symbol === symbol &&
+          !gt(filled, x.amount),
+      );
+      if (a === undefined) return false;
+      // One idempotency key, one position: the intent's other unanswered sends are this one too.
+      for (const b of asked)
+        if (b === a || (a.key !== undefined && b.key === a.key && !b.answered && b.position === undefined))
+          b.position = pid;
+      return true;
+    },
     streamDown: (account, at) => blind.some((w) => w.kind === 'disconnect' && within(w, account, at)),
   });
   world.venue.observe((change) => checker.onChange(change));
@@ -163,7 +208,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       world.kill(worker);
     }
   });
-  let checkpoint: ReturnType<typeof world.store.checkpoint> | undefined;
 
   const open = (step: Extract<Step, { kind: 'intent' }>, attempt: number): void => {
     const mark = world.venue.markPrice(step.symbol);
@@ -180,8 +224,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       ...(stopLoss === undefined ? {} : { stopLoss }),
       ...(step.key === undefined ? {} : { idempotencyKey: step.key }),
     };
+    const sent = { key: step.key, account: step.account, symbol: step.symbol, amount: step.amount, answered: false };
+    asked.push(sent);
     track(
       ask(`intent ${step.n}#${attempt}`, (g) => g.open(intent)).then((handle) => {
+        sent.answered = true;
         if (handle === undefined) return;
         intents.set(handle.id, {
           amount: step.amount,
@@ -196,7 +243,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     );
   };
 
-  const apply = (step: Step): void => {
+  const apply = (step: Step): void | Promise<void> => {
     world.note('step', step);
     switch (step.kind) {
       case 'intent':
@@ -236,7 +283,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           step.forMs === undefined ? undefined : { from: world.clock.now(), until: world.clock.now() + step.forMs };
         if (window !== undefined && step.rule.account !== undefined) {
           if (f.kind === 'disconnect') blind.push({ account: step.rule.account, kind: 'disconnect', ms: 0, ...window });
-          if (f.kind === 'restLag' && f.ms > SIM_TIMING.restLagMs)
+          if (f.kind === 'restLag' && f.ms > restLagMs)
             blind.push({ account: step.rule.account, kind: 'restLag', ms: f.ms, ...window });
         }
         return;
@@ -260,28 +307,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         world.wake(step.worker);
         return;
       case 'storeDown':
-        world.store.setReachable(false);
+        world.storeFaults.setReachable(false);
         return;
       case 'storeUp':
-        world.store.setReachable(true);
+        world.storeFaults.setReachable(true);
         return;
       case 'storeCheckpoint':
-        checkpoint = world.store.checkpoint();
-        return;
+        return world.storeFaults.checkpoint();
       case 'storeFailover':
-        if (checkpoint !== undefined) world.store.restore(checkpoint);
-        return;
+        return world.storeFaults.failover();
       case 'storeWipe':
-        world.store.wipe();
-        return;
+        return world.storeFaults.wipe();
       case 'actorCrash':
         world.crashActor(step.pick);
         return;
-      case 'storeCorrupt': {
-        const ids = world.store.positionIds();
-        const id = ids[step.pick % Math.max(1, ids.length)];
-        if (id !== undefined) world.store.corrupt(id);
-      }
+      case 'storeCorrupt':
+        return world.storeFaults.corrupt(step.pick);
     }
   };
 
@@ -335,21 +376,24 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
   };
 
-  track(world.startWorker('w1'));
+  const first = world.startWorker('w1');
+  track(first);
+  await world.begin(first);
   for (const step of scenario.steps) {
-    await world.advanceTo(SIM_EPOCH + step.at);
-    apply(step);
+    await world.advanceTo(world.start + step.at);
+    const applied = apply(step);
+    if (applied !== undefined) await applied;
   }
-  await world.advanceTo(SIM_EPOCH + scenario.endsAt);
+  await world.advanceTo(world.start + scenario.endsAt);
   // The drain: faults off, store back, everyone awake, a worker alive; past every deadline.
   world.note('drain', {});
   drainAt = world.clock.now();
   world.venue.faults.clear();
-  world.store.setReachable(true);
+  world.storeFaults.setReachable(true);
   sendsToKill = undefined;
   for (const w of WORKERS) world.wake(w);
   if (world.workers.size === 0) track(world.startWorker('w1'));
-  await world.advanceTo(world.clock.now() + DRAIN_MS);
+  await world.advanceTo(world.clock.now() + drainMs);
   const rows: ReportedRow[] = [];
   const seenRows = new Set<string>();
   for (const w of alive()) {
@@ -385,10 +429,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const venueEnd = venueTruth(world, scenario.accounts);
   const requests: Record<string, number> = {};
   for (const r of world.venue.requests()) requests[r.method] = (requests[r.method] ?? 0) + 1;
-  world.close();
   const stepOf = (at: number) => scenario.steps.reduce((last, s, i) => (s.at <= at ? i : last), -1);
   return {
     seed: scenario.seed,
+    ...(scenario.profile === undefined ? {} : { profile: scenario.profile }),
     violations: checker.violations.map((v) => ({ ...v, step: stepOf(v.at) })),
     outcomes,
     ends,
@@ -408,7 +452,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 }
 
 /** What the venue holds at the end of a run, read from the venue (see `RunResult.venueEnd`). */
-function venueTruth(world: World, accounts: readonly string[]): RunResult['venueEnd'] {
+function venueTruth(world: RunWorld, accounts: readonly string[]): RunResult['venueEnd'] {
   const end: Record<string, { size: number; openOrders: number }> = {};
   for (const account of accounts) {
     const open = world.venue

@@ -104,6 +104,8 @@ export interface Scenario {
   readonly steps: readonly Step[];
   /** When the scenario's activity ends and the drain begins (ms from the start). */
   readonly endsAt: number;
+  /** `wire`: its times scaled for the wire variant, which runs it on real time (`wire-profile.ts`). */
+  readonly profile?: 'wire';
 }
 
 /** The timing every run uses (short, so that a seed is fast; the ratios are the defaults'). */

@@ -10,32 +10,23 @@
  * const w = await world.startWorker('w1');
  * await world.advanceTo(world.clock.now() + 60_000);
  */
-import type { ConfigInput } from '../src/config/config.js';
 import { seededRandom, type Random } from '../src/domain/random.js';
 import type { ExchangePort } from '../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
-import { createGuard, type Guard, type GuardEvent } from '../src/guard/guard.js';
+import { createGuard, type Guard, type GuardEvent, type GuardOptions } from '../src/guard/guard.js';
 import { createLogger } from '../src/log/logger.js';
 import type { PositionContext } from '../src/machines/position.context.js';
 import { intentOf, positionIdOf } from '../src/machines/position.queries.js';
 import type { AnyActorRef } from 'xstate';
-import { MemoryStore } from '../src/persistence/memory-store.js';
+import { MemoryStore, type StoreCheckpoint } from '../src/persistence/memory-store.js';
+import type { Reported, RunWorld, StoreFaults, WorldSpec } from './run-world.js';
 import { Revocation, revocable } from './revocable.js';
 import { SimClock, type ClockView } from './sim-clock.js';
 
 /** 2025-11-24: the simulated epoch (ccxt reads a timestamp of 0 as absent). */
 export const SIM_EPOCH = 1_764_000_000_000;
 
-export interface WorldOptions {
-  readonly seed: number;
-  readonly accounts: readonly string[];
-  /** The guard's config beyond its accounts. */
-  readonly config: Omit<ConfigInput, 'accounts'>;
-  /** Builds each worker's guard (the mutants substitute what it runs). */
-  readonly createGuard?: typeof createGuard;
-  /** Each position polls the venue on its own instead of the account's poller (the baseline). */
-  readonly perPositionPolling?: boolean;
-}
+export type WorldOptions = WorldSpec;
 
 /** One worker: a guard on its own revocable views. */
 export interface SimWorker {
@@ -45,18 +36,14 @@ export interface SimWorker {
   readonly view: ClockView;
 }
 
-/** An event the library reported, with the worker that reported it. */
-export interface Reported {
-  readonly at: number;
-  readonly worker: string;
-  readonly event: GuardEvent;
-}
+export type { Reported };
 
 const idOf = (actor: AnyActorRef): string => positionIdOf(actor.getSnapshot().context as PositionContext);
 
 const flush = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
-export class World {
+export class World implements RunWorld {
+  readonly start = SIM_EPOCH;
   readonly clock = new SimClock(SIM_EPOCH);
   readonly venue: SimExchange;
   readonly store: MemoryStore;
@@ -74,10 +61,29 @@ export class World {
   /** Told when a worker is killed. */
   onKill: (worker: string) => void = () => {};
 
+  readonly storeFaults: StoreFaults;
+
   constructor(readonly options: WorldOptions) {
     this.random = seededRandom(options.seed);
     this.venue = new SimExchange({ clock: this.clock, seed: options.seed });
-    this.store = new MemoryStore(this.clock);
+    const store = new MemoryStore(this.clock);
+    this.store = store;
+    let checkpoint: StoreCheckpoint | undefined;
+    this.storeFaults = {
+      setReachable: (reachable) => store.setReachable(reachable),
+      checkpoint: () => {
+        checkpoint = store.checkpoint();
+      },
+      failover: () => {
+        if (checkpoint !== undefined) store.restore(checkpoint);
+      },
+      wipe: () => store.wipe(),
+      corrupt: (pick) => {
+        const ids = store.positionIds();
+        const id = ids[pick % Math.max(1, ids.length)];
+        if (id !== undefined) store.corrupt(id);
+      },
+    };
   }
 
   note(kind: string, data: unknown): void {
@@ -107,35 +113,7 @@ export class World {
         randomBytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(bytes() * 256)),
         stopTimeoutMs: 1,
         ...(this.options.perPositionPolling === true ? { perPositionPolling: true } : {}),
-        // What the guard logs at warn and above goes into the trail (its facts, not its timestamps).
-        log: createLogger({
-          level: 'warn',
-          destination: {
-            write: (line: string) => {
-              if (!gate.revoked) this.note('log', logSummary(line));
-            },
-          },
-        }),
-        inspect: (event) => {
-          if (
-            event.type !== '@xstate.actor' ||
-            (event.actorRef as { logic?: { id?: string } }).logic?.id !== 'position'
-          )
-            return;
-          const actor = event.actorRef as AnyActorRef;
-          // Its snapshot cannot be read while it initialises: looked at once the constructor is done.
-          queueMicrotask(() => {
-            const id = idOf(actor);
-            if (actors.some((a) => idOf(a) === id)) this.note('actor.restarted', { id });
-            actors.push(actor);
-          });
-        },
-        onEvent: (event) => {
-          if (gate.revoked) return;
-          this.reported.push({ at: this.clock.now(), worker: name, event });
-          this.note(`event.${event.type}`, summary(event));
-          this.onReport(name, event);
-        },
+        ...workerHooks(this, name, gate, actors),
       },
     );
     const guard = await this.until(building);
@@ -165,23 +143,7 @@ export class World {
     const live = [...this.workers.values()]
       .filter((w) => !w.gate.isStalled)
       .flatMap((w) => (this.positionActors.get(w.name) ?? []).filter((a) => a.getSnapshot().status === 'active'));
-    const target = live[pick % Math.max(1, live.length)];
-    if (target === undefined) return;
-    const ctx = target.getSnapshot().context as PositionContext;
-    this.note('actor.crash', { id: positionIdOf(ctx) });
-    target.send({
-      type: 'POSITION_REPORT',
-      report: {
-        source: 'stream',
-        symbol: intentOf(ctx).symbol,
-        side: intentOf(ctx).side,
-        size: Number.NaN,
-        venueTime: this.clock.now(),
-        receivedAt: this.clock.now(),
-        entryPrice: undefined,
-        markPrice: undefined,
-      },
-    });
+    crashOne(live, pick, this.clock.now(), (kind, data) => this.note(kind, data));
   }
 
   /** Stalls a worker (its timers, calls and answers wait) until `wake`: its lease may expire meanwhile. */
@@ -228,6 +190,11 @@ export class World {
     return value;
   }
 
+  /** Nothing to wait for: the first worker is built in no simulated time. */
+  begin(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Moves time to `t`, firing every timer due on the way, settling promises after each. */
   async advanceTo(t: number): Promise<void> {
     await flush();
@@ -264,8 +231,85 @@ export class World {
   }
 }
 
+/** Where a world keeps what a worker's guard tells it (`workerHooks`). */
+export interface HookedWorld {
+  readonly clock: { now(): number };
+  readonly reported: Reported[];
+  note(kind: string, data: unknown): void;
+  onReport: (worker: string, event: GuardEvent) => void;
+}
+
+/**
+ * The guard options through which a world hears a worker (nothing once its gate is revoked):
+ * its warnings into the trail, its position actors into `actors`, its events into `reported`.
+ */
+export function workerHooks(
+  world: HookedWorld,
+  name: string,
+  gate: Revocation,
+  actors: AnyActorRef[],
+): Pick<GuardOptions, 'log' | 'inspect' | 'onEvent'> {
+  return {
+    // What the guard logs at warn and above goes into the trail (its facts, not its timestamps).
+    log: createLogger({
+      level: 'warn',
+      destination: {
+        write: (line: string) => {
+          if (!gate.revoked) world.note('log', logSummary(line));
+        },
+      },
+    }),
+    inspect: (event) => {
+      if (event.type !== '@xstate.actor' || (event.actorRef as { logic?: { id?: string } }).logic?.id !== 'position')
+        return;
+      const actor = event.actorRef as AnyActorRef;
+      // Its snapshot cannot be read while it initialises: looked at once the constructor is done.
+      queueMicrotask(() => {
+        const id = idOf(actor);
+        if (actors.some((a) => idOf(a) === id)) world.note('actor.restarted', { id });
+        actors.push(actor);
+      });
+    },
+    onEvent: (event) => {
+      if (gate.revoked) return;
+      world.reported.push({ at: world.clock.now(), worker: name, event });
+      world.note(`event.${event.type}`, summary(event));
+      world.onReport(name, event);
+    },
+  };
+}
+
+/**
+ * Crashes the `pick`-th of `live` (position actors): it is sent a position report whose size is
+ * not a number, which its fold refuses by throwing, as a bug inside the actor would.
+ */
+export function crashOne(
+  live: readonly AnyActorRef[],
+  pick: number,
+  now: number,
+  note: (kind: string, data: unknown) => void,
+): void {
+  const target = live[pick % Math.max(1, live.length)];
+  if (target === undefined) return;
+  const ctx = target.getSnapshot().context as PositionContext;
+  note('actor.crash', { id: positionIdOf(ctx) });
+  target.send({
+    type: 'POSITION_REPORT',
+    report: {
+      source: 'stream',
+      symbol: intentOf(ctx).symbol,
+      side: intentOf(ctx).side,
+      size: Number.NaN,
+      venueTime: now,
+      receivedAt: now,
+      entryPrice: undefined,
+      markPrice: undefined,
+    },
+  });
+}
+
 /** What the trail keeps of a reported event: enough to compare two runs byte for byte. */
-function summary(e: GuardEvent): unknown {
+export function summary(e: GuardEvent): unknown {
   switch (e.type) {
     case 'transition':
       return { id: e.row.id, from: e.from, to: e.row.state, size: e.row.size };
@@ -285,7 +329,7 @@ function summary(e: GuardEvent): unknown {
 }
 
 /** What the trail keeps of a log line: who said what, about which account and position (no time, no stack). */
-function logSummary(line: string): unknown {
+export function logSummary(line: string): unknown {
   const l = JSON.parse(line) as Record<string, unknown>;
   const err = l.err as { message?: unknown } | undefined;
   return {

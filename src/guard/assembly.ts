@@ -143,7 +143,20 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
     healthy: () => parts.halted === undefined && [...workers.values()].every((w) => w.unavailable === undefined),
   });
   heartbeat?.start();
-  const sweeps = sweepWiring(config, { bullConnection, prefix, alerts, clock, store, onEvent, log });
+  const sweeps = sweepWiring(config, {
+    bullConnection,
+    prefix,
+    alerts,
+    clock,
+    store,
+    onEvent,
+    log,
+    raiseFenced: (draft, subject) => {
+      const worker = workers.get(subject.account);
+      if (worker === undefined) alerts.raise(draft, subject);
+      else worker.raise(draft, subject);
+    },
+  });
   const newId = () => newPositionId(clock.now(), randomBytes(10));
   const ports: ExchangePort[] = [];
   const gate = new SendGate();

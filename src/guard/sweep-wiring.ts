@@ -7,6 +7,8 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import type { AlertSubject } from '../alerts/alert-sink.js';
+import type { AlertDraft } from '../domain/alert.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../persistence/store.js';
 import { BullmqSweepScheduler, TimerSweepScheduler, type SweepScheduler } from '../sweeps/scheduler.js';
@@ -33,6 +35,8 @@ export function sweepWiring(
     readonly store: Store | undefined;
     readonly onEvent: (event: GuardEvent) => void;
     readonly log: Logger;
+    /** Raises an alert about an account through its worker, fenced by the account's lease (a stale sweep). */
+    readonly raiseFenced: (draft: AlertDraft, subject: AlertSubject) => void;
   },
 ): SweepWiring {
   const { store, onEvent } = deps;
@@ -73,7 +77,7 @@ export function sweepWiring(
 /** The sweeps' schedules: BullMQ job schedulers with Redis, else timers on the guard's clock. */
 function sweepScheduler(
   config: Config,
-  { bullConnection, prefix, alerts, clock }: Parameters<typeof sweepWiring>[1],
+  { bullConnection, prefix, raiseFenced, clock }: Parameters<typeof sweepWiring>[1],
   log: Logger,
 ): SweepScheduler {
   const onSweepError = (err: unknown) => log.warn({ err }, 'a sweep failed; it runs again on its next slot');
@@ -83,8 +87,10 @@ function sweepScheduler(
     `${prefix}bull`,
     config.sweeps,
     onSweepError,
+    // Fenced like every alert of the account: a worker stalled past its lease, waking up to
+    // sweeps that have not run meanwhile, says nothing about an account another worker holds.
     (account, kind, sinceMs) =>
-      alerts.raise(
+      raiseFenced(
         {
           kind: 'sweepStale',
           topic: kind,

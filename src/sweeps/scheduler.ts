@@ -103,6 +103,8 @@ export class BullmqSweepScheduler implements SweepScheduler {
     await this.stop(account);
     const name = BullmqSweepScheduler.queueName(account);
     const queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+    // Its errors (a connection reset) go where the worker's go: BullMQ prints one nobody listens to raw.
+    queue.on('error', (e) => this.onError(e));
     // Job data carries nothing but the account's id: no secret ever reaches the queue (or the board).
     const upsert = async (): Promise<void> => {
       for (const kind of KINDS) {

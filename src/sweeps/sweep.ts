@@ -90,10 +90,33 @@ export async function runSweep(kind: SweepKind, ctx: SweepContext): Promise<Swee
     settings: ctx.settings,
   };
   const findings = kind === 'orphans' ? findOrphans(input) : reconcile(input);
+  const view = freshestView(input);
+  await askForUnlisted(findings, view, ctx.port);
   const actions: string[] = [];
-  for (const command of planSweep(findings, freshestView(input), ctx.policy))
-    actions.push(await carryOut(command, ctx));
+  for (const command of planSweep(findings, view, ctx.policy)) actions.push(await carryOut(command, ctx));
   return { ...base, finishedAt: ctx.now(), findings, actions };
+}
+
+/**
+ * A leftover stop is cancelled only on a symbol proven flat, and a venue's list of positions
+ * leaves flat symbols out (Bybit, Binance): the symbols of leftover stops that the list left out
+ * are asked for, each answered flat if not held (a positive flat report; see
+ * docs/architecture.md, Sweeps), and added to `view`. A failed query leaves them out (alerted only).
+ */
+async function askForUnlisted(
+  findings: readonly Finding[],
+  view: Map<string, PositionStatusReport>,
+  port: ExchangePort,
+): Promise<void> {
+  const unlisted = [
+    ...new Set(findings.flatMap((f) => (f.kind === 'leftoverStop' && !view.has(f.symbol) ? [f.symbol] : []))),
+  ];
+  if (unlisted.length === 0) return;
+  try {
+    for (const r of await port.fetchPositions(unlisted)) if (unlisted.includes(r.symbol)) view.set(r.symbol, r);
+  } catch {
+    // Nothing is concluded from a failed query: the stops stay, and are alerted.
+  }
 }
 
 /** Carries one command out; answers what was done, for the report. */

@@ -114,4 +114,43 @@ describe('the checker', () => {
     expect(speakers('rateLimited')).toEqual([]);
     expect(speakers('orphan')).toEqual(['alerts-true']); // about the account's positions: only its holder may say it
   });
+
+  // Wire seed 19: the bot's `open` reached a worker that journalled the intent, then was stalled
+  // and killed before it answered; its successor sent the entry. The bot asked for it: no doubling.
+  it('counts an entry of a position whose intent the bot sent but was never answered for (the worker died answering)', async () => {
+    const entered = async (askedUnanswered: WorldFacts['askedUnanswered'], amount = 41) => {
+      const clock = new SimClock(START);
+      const venue = new SimExchange({ clock, seed: 1 });
+      const checker = new Checker(venue, {
+        intentOf: () => undefined,
+        closeAsked: () => false,
+        touchedByOthers: () => false,
+        orphanPolicy: 'alert',
+        start: START,
+        ...(askedUnanswered === undefined ? {} : { askedUnanswered }),
+      });
+      venue.observe((c) => checker.onChange(c));
+      await createSimPort(venue, 'a1').createOrder({
+        symbol,
+        type: 'market',
+        amount,
+        side: 'buy',
+        clientOrderId: clientOrderId(bots, 'entry'),
+        reduceOnly: false,
+      });
+      checker.settle([{ id: bots, account: 'a1', symbol, side: 'buy', state: 'open', size: amount }], [], ['a1']);
+      return checker.violations.map((v) => v.invariant);
+    };
+    const oneUnanswered = (asked: number): WorldFacts['askedUnanswered'] => {
+      let claimedBy: string | undefined;
+      return (pid, account, sym, filled) => {
+        if (account !== 'a1' || sym !== symbol || filled > asked || (claimedBy ?? pid) !== pid) return false;
+        claimedBy = pid;
+        return true;
+      };
+    };
+    expect(await entered(oneUnanswered(41))).not.toContain('no-doubling');
+    expect(await entered(undefined)).toContain('no-doubling');
+    expect(await entered(oneUnanswered(20))).toContain('no-doubling'); // filled beyond what was asked
+  });
 });

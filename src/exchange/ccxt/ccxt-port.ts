@@ -344,15 +344,25 @@ function queryFailed(operation: string, f: CallFailure): QueryFailed {
   return new QueryFailed(operation, `${f.reason} (${f.code})`, f.retryAfterMs, f.code);
 }
 
-/** The host of the venue's REST API (its first `urls.api` entry): where its IP-scoped limits are counted. */
+/**
+ * The `urls.api` entries the port's private calls go to, by venue: Binance USD-M's `fapiPrivate`,
+ * Bybit's `private`. The first entry of the list may be another API of the venue that a `urls.rest`
+ * override leaves where it was (Binance's spot `api.binance.com`).
+ */
+const PRIVATE_API_KEYS = ['fapiPrivate', 'private'];
+
+/**
+ * The host of the venue's REST API the port calls (its private entry, else the first of
+ * `urls.api`): where its IP-scoped limits are counted (see docs/architecture.md, Request budget).
+ */
 function apiHost(urls: unknown): string | undefined {
   const api = (urls as { api?: unknown } | undefined)?.api;
+  const entries = api !== null && typeof api === 'object' ? (api as Record<string, unknown>) : {};
+  const privateEntry = PRIVATE_API_KEYS.map((k) => entries[k]).find((v): v is string => typeof v === 'string');
   const first =
     typeof api === 'string'
       ? api
-      : api !== null && typeof api === 'object'
-        ? Object.values(api).find((v): v is string => typeof v === 'string')
-        : undefined;
+      : (privateEntry ?? Object.values(entries).find((v): v is string => typeof v === 'string'));
   if (first === undefined) return undefined;
   try {
     return new URL(first).host;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type AccountConfig } from '../../../src/config/config.js';
 import { buildExchange, isLocal } from '../../../src/exchange/ccxt/exchange-factory.js';
-import { UnsupportedCcxtAccount } from '../../../src/exchange/ccxt/index.js';
+import { UnsupportedCcxtAccount, createCcxtPort } from '../../../src/exchange/ccxt/index.js';
 
 const account = (a: Record<string, unknown>): AccountConfig => {
   const parsed = parseConfig({ accounts: [{ id: 'main', apiKey: 'k-123456', secret: 's-123456', ...a }] }).accounts[0];
@@ -86,5 +86,22 @@ describe('buildExchange', () => {
     const built = buildExchange(account({ exchange: 'bybit' }));
     expect(built.redact('key k-123456 secret s-123456')).toBe('key *** secret ***');
     built.dispose();
+  });
+});
+
+// Found by the wire variant of the simulation: every Binance account pointed at its own
+// simulator drew from one 'api.binance.com' request-weight budget (the first `urls.api` entry,
+// which a `urls.rest` override leaves alone), so accounts of separate venues starved each other.
+describe('the host whose IP limits an account draws from', () => {
+  it("is the host of the venue's private REST API, the one the overrides point to", async () => {
+    const host = async (a: Record<string, unknown>) => {
+      const port = await createCcxtPort(account(a), { loadMarkets: false });
+      await port.close();
+      return port.host;
+    };
+    expect(await host({ exchange: 'binanceusdm' })).toBe('fapi.binance.com');
+    expect(await host({ exchange: 'binanceusdm', urls: { rest: 'http://127.0.0.1:9001' } })).toBe('127.0.0.1:9001');
+    expect(await host({ exchange: 'binanceusdm', urls: { rest: 'http://127.0.0.1:9002' } })).toBe('127.0.0.1:9002');
+    expect(await host({ exchange: 'bybit', urls: { rest: 'http://127.0.0.1:9003' } })).toBe('127.0.0.1:9003');
   });
 });
