@@ -204,8 +204,10 @@ export function wirePositionMachine(w: PositionWiring) {
           restLagMs: input.restLagMs,
           timeoutMs: input.timeoutMs,
         };
+        // Also when the intent was confirmed by an earlier run of this step whose answer was lost
+        // (the actor restarted in it): what that look-up found is found again.
         const earlier =
-          input.intent.idempotencyKey !== undefined && journalled.kind === 'new'
+          input.intent.idempotencyKey !== undefined && (journalled.kind === 'new' || journalled.kind === 'confirmed')
             ? await lookUpEarlier(life, input.clientOrderId)
             : undefined;
         const foundOrders = earlier?.kind === 'found' ? await ordersOfEarlierLife(life, input.positionId) : [];
