@@ -37,7 +37,7 @@ import { RealClockView } from './real-clock.js';
 import { Revocation, revocable } from './revocable.js';
 import type { Reported, RunWorker, RunWorld, StoreFaults, WorldSpec } from './run-world.js';
 import { TcpLink } from './tcp-link.js';
-import { crashOne, workerHooks } from './world.js';
+import { crashOne, workerHooks } from './world-hooks.js';
 
 /** The Redis every wire run uses (its own key prefix), as the `.redis.` tests do. */
 export const WIRE_REDIS_URL = process.env.POSGUARD_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';

@@ -13,15 +13,13 @@
 import { seededRandom, type Random } from '../src/domain/random.js';
 import type { ExchangePort } from '../src/exchange/port.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
-import { createGuard, type Guard, type GuardEvent, type GuardOptions } from '../src/guard/guard.js';
-import { createLogger } from '../src/log/logger.js';
-import type { PositionContext } from '../src/machines/position.context.js';
-import { intentOf, positionIdOf } from '../src/machines/position.queries.js';
+import { createGuard, type Guard, type GuardEvent } from '../src/guard/guard.js';
 import type { AnyActorRef } from 'xstate';
 import { MemoryStore, type StoreCheckpoint } from '../src/persistence/memory-store.js';
 import type { Reported, RunWorld, StoreFaults, WorldSpec } from './run-world.js';
 import { Revocation, revocable } from './revocable.js';
 import { SimClock, type ClockView } from './sim-clock.js';
+import { crashOne, workerHooks } from './world-hooks.js';
 
 /** 2025-11-24: the simulated epoch (ccxt reads a timestamp of 0 as absent). */
 export const SIM_EPOCH = 1_764_000_000_000;
@@ -37,8 +35,6 @@ export interface SimWorker {
 }
 
 export type { Reported };
-
-const idOf = (actor: AnyActorRef): string => positionIdOf(actor.getSnapshot().context as PositionContext);
 
 const flush = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -229,114 +225,4 @@ export class World implements RunWorld {
     }
     this.venue.close();
   }
-}
-
-/** Where a world keeps what a worker's guard tells it (`workerHooks`). */
-export interface HookedWorld {
-  readonly clock: { now(): number };
-  readonly reported: Reported[];
-  note(kind: string, data: unknown): void;
-  onReport: (worker: string, event: GuardEvent) => void;
-}
-
-/**
- * The guard options through which a world hears a worker (nothing once its gate is revoked):
- * its warnings into the trail, its position actors into `actors`, its events into `reported`.
- */
-export function workerHooks(
-  world: HookedWorld,
-  name: string,
-  gate: Revocation,
-  actors: AnyActorRef[],
-): Pick<GuardOptions, 'log' | 'inspect' | 'onEvent'> {
-  return {
-    // What the guard logs at warn and above goes into the trail (its facts, not its timestamps).
-    log: createLogger({
-      level: 'warn',
-      destination: {
-        write: (line: string) => {
-          if (!gate.revoked) world.note('log', logSummary(line));
-        },
-      },
-    }),
-    inspect: (event) => {
-      if (event.type !== '@xstate.actor' || (event.actorRef as { logic?: { id?: string } }).logic?.id !== 'position')
-        return;
-      const actor = event.actorRef as AnyActorRef;
-      // Its snapshot cannot be read while it initialises: looked at once the constructor is done.
-      queueMicrotask(() => {
-        const id = idOf(actor);
-        if (actors.some((a) => idOf(a) === id)) world.note('actor.restarted', { id });
-        actors.push(actor);
-      });
-    },
-    onEvent: (event) => {
-      if (gate.revoked) return;
-      world.reported.push({ at: world.clock.now(), worker: name, event });
-      world.note(`event.${event.type}`, summary(event));
-      world.onReport(name, event);
-    },
-  };
-}
-
-/**
- * Crashes the `pick`-th of `live` (position actors): it is sent a position report whose size is
- * not a number, which its fold refuses by throwing, as a bug inside the actor would.
- */
-export function crashOne(
-  live: readonly AnyActorRef[],
-  pick: number,
-  now: number,
-  note: (kind: string, data: unknown) => void,
-): void {
-  const target = live[pick % Math.max(1, live.length)];
-  if (target === undefined) return;
-  const ctx = target.getSnapshot().context as PositionContext;
-  note('actor.crash', { id: positionIdOf(ctx) });
-  target.send({
-    type: 'POSITION_REPORT',
-    report: {
-      source: 'stream',
-      symbol: intentOf(ctx).symbol,
-      side: intentOf(ctx).side,
-      size: Number.NaN,
-      venueTime: now,
-      receivedAt: now,
-      entryPrice: undefined,
-      markPrice: undefined,
-    },
-  });
-}
-
-/** What the trail keeps of a reported event: enough to compare two runs byte for byte. */
-export function summary(e: GuardEvent): unknown {
-  switch (e.type) {
-    case 'transition':
-      return { id: e.row.id, from: e.from, to: e.row.state, size: e.row.size };
-    case 'update':
-      return { id: e.row.id, state: e.row.state, size: e.row.size };
-    case 'alert':
-      return { kind: e.alert.kind, account: e.alert.account, symbol: e.alert.symbol, positionId: e.alert.positionId };
-    case 'sweep':
-      return {
-        account: e.report.account,
-        kind: e.report.kind,
-        findings: e.report.findings.map((f) => `${f.kind}:${f.symbol}`),
-      };
-    default:
-      return e;
-  }
-}
-
-/** What the trail keeps of a log line: who said what, about which account and position (no time, no stack). */
-export function logSummary(line: string): unknown {
-  const l = JSON.parse(line) as Record<string, unknown>;
-  const err = l.err as { message?: unknown } | undefined;
-  return {
-    component: l.component,
-    account: l.account,
-    positionId: l.positionId,
-    msg: l.msg,
-    ...(err === undefined ? {} : { err: err.message }),
-  };
 }

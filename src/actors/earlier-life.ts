@@ -1,10 +1,15 @@
 /**
- * A keyed intent whose earlier position the store forgot (see docs/architecture.md, Evidence
- * and freshness, and Protection): one order of that earlier life looked up by its client order
- * id until the venue shows it, or shows it absent by a state at least as new as the moment this
- * worker took the account (`lookUpEarlier`); and the orders of that life the venue still knows
- * (`ordersOfEarlierLife`), so that the new position takes them over and sends none of them again.
- * Touches: the account's port (look-ups by client order id) and the clock (waits between them).
+ * A position's earlier life the store forgot (a keyed intent after a wipe or a failover), looked
+ * up on the venue by client order id: its entry, then its stops, closes and reductions. A "not
+ * found" counts only from a state since this worker took the account (`judgeAbsence`; see
+ * docs/architecture.md, Evidence and freshness).
+ *
+ * Receives: a port, a clock and the moment this worker took the account. Sends: order queries
+ * to the port. Touches nothing else.
+ *
+ * @example
+ * const looked = await lookUpEarlier({ port, clock, symbol, since, restLagMs, timeoutMs }, entryId);
+ * if (looked.kind === 'found') await ordersOfEarlierLife(life, positionId);
  */
 import type { Clock } from '../clock.js';
 import { clientOrderId, type OrderRole } from '../domain/client-order-id.js';

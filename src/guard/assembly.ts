@@ -143,20 +143,10 @@ export async function assemble(config: Config, options: GuardOptions): Promise<A
     healthy: () => parts.halted === undefined && [...workers.values()].every((w) => w.unavailable === undefined),
   });
   heartbeat?.start();
-  const sweeps = sweepWiring(config, {
-    bullConnection,
-    prefix,
-    alerts,
-    clock,
-    store,
-    onEvent,
-    log,
-    raiseFenced: (draft, subject) => {
-      const worker = workers.get(subject.account);
-      if (worker === undefined) alerts.raise(draft, subject);
-      else worker.raise(draft, subject);
-    },
-  });
+  // An account's sweep alert goes through its worker, fenced by its lease like every alert of the account.
+  const raiseFenced: typeof alerts.raise = (draft, subject) =>
+    (workers.get(subject.account ?? '') ?? alerts).raise(draft, subject);
+  const sweeps = sweepWiring(config, { bullConnection, prefix, alerts, clock, store, onEvent, log, raiseFenced });
   const newId = () => newPositionId(clock.now(), randomBytes(10));
   const ports: ExchangePort[] = [];
   const gate = new SendGate();

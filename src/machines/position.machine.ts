@@ -92,6 +92,9 @@ export const positionMachine = positionSetup.createMachine({
       initial: 'journaling',
       states: {
         journaling: {
+          // Restored here (a crash while the entry's look-up waited), its invocation is not run
+          // again by itself: RESUME, sent after every restore, prepares the entry again.
+          on: { RESUME: { target: 'journaling', reenter: true } },
           invoke: {
             src: 'prepareEntry',
             input: ({ context }) => ({

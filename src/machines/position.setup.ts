@@ -1,4 +1,7 @@
 /**
+ * Over 300 lines on purpose: every slot is named here, in one `setup`, so that the dashboard
+ * can draw each guard by its name (docs/architecture.md, The operator's surface).
+ *
  * The slots of the position machine (`setup`): its effect actors, actions, guards and delays;
  * the small pure steps its states share are in `position.steps.ts`. The defaults of the
  * effect actors reject: the wiring must provide them (`machine.provide`).
@@ -247,7 +250,7 @@ export const positionSetup = setup({
     firstCloseOnKnownReport: ({ context }) => firstCloseOnKnownReport(context),
     /** The entry was found on the venue before it was sent (a keyed intent the store forgot): verified, never sent again. */
     entryAlreadyOnVenue: ({ event }) => doneOutput<PrepareEntryOutput>(event)?.found !== undefined,
-    /** A keyed intent whose earlier entry the venue could not be shown not to hold (see docs/architecture.md, Evidence and freshness). */
+    /** A keyed intent whose earlier entry no look-up could rule out (`PrepareEntryOutput.unproven`). */
     entryMaybeOnVenue: ({ event }) => doneOutput<PrepareEntryOutput>(event)?.unproven !== undefined,
     /** A restored sending step's lookup found its order on the venue. */
     orderFound: ({ event }) => queryOutput(event)?.order !== undefined,

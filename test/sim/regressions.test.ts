@@ -642,4 +642,41 @@ describe('regressions found by the simulation', () => {
     expect(describeViolations(result)).toBe('');
     expect(result.venueEnd['a1 ETH/USDT:USDT']?.size).toBe(0.03);
   });
+
+  // Found with the incident bursts (seed 791), once a keyed entry's look-up could wait: the
+  // position actor crashed while it waited in `pending`, and its supervisor restored it there from
+  // its last snapshot, where the look-up's invocation is not run again: the position stayed
+  // `pending` for good. RESUME, sent after every restore, now prepares the entry again.
+  it('a position restarted while its keyed entry is looked up prepares it again and ends known (seed 791, --bursts)', async () => {
+    const trail = await expectClean({
+      seed: 791,
+      accounts: ['a1'],
+      orphanPolicy: 'alert',
+      onFailure: 'rollback',
+      endsAt: 60_000,
+      steps: [
+        {
+          at: 10_505,
+          kind: 'fault',
+          fault: 'restLagBeyond',
+          rule: { fault: { kind: 'restLag', ms: 17_437 }, account: 'a1' },
+          forMs: 31_998,
+        },
+        {
+          at: 10_506,
+          kind: 'intent',
+          n: 0,
+          account: 'a1',
+          symbol: 'AVL/USDT:USDT',
+          side: 'buy',
+          amount: 66,
+          stopPct: 4,
+          key: 'bot-791-0',
+          retryAfterMs: 6_006,
+        },
+        { at: 18_458, kind: 'actorCrash', pick: 8 },
+      ],
+    });
+    expect(trail.find((l) => l.includes(' end '))).not.toMatch(/:pending:/);
+  });
 });
