@@ -77,4 +77,15 @@ describe('the wire seeds of the simulation (real Redis, real ccxt, the wire simu
     // The runs did trade: positions opened and reached their ends on the venue through ccxt.
     expect(results.reduce((n, r) => n + (r.outcomes.open ?? 0) + (r.outcomes.closed ?? 0), 0)).toBeGreaterThan(20);
   }, 400_000);
+
+  // Found beyond the fixed seeds (`npm run sim -- --wire --seeds 40 --from 21`, once in three
+  // runs of those seeds; not reproduced in three runs of the seed alone), not fixed yet.
+  it.skip('seed 24: a position actor crashed in `pending`, right after its intent was journalled, ends where the venue says, not in pending (ends-known)', async () => {
+    // The crash (a fold throwing, `actorCrash`) hit the new actor some 10 ms after the intent,
+    // before its entry had left; its supervisor restarted it from its snapshot in `pending`, and
+    // it stayed there past the drain (nothing sent for it). In-process the entry leaves in the
+    // same simulated instant, so a crash cannot land in `pending` there. To do: find what a
+    // restarted `pending` actor waits for, with a hand-made wire scenario that lands the crash there.
+    expect((await runScenario(drawWireScenario(24))).violations).toEqual([]);
+  });
 });
