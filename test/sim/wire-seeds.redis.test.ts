@@ -78,14 +78,13 @@ describe('the wire seeds of the simulation (real Redis, real ccxt, the wire simu
     expect(results.reduce((n, r) => n + (r.outcomes.open ?? 0) + (r.outcomes.closed ?? 0), 0)).toBeGreaterThan(20);
   }, 400_000);
 
-  // Found beyond the fixed seeds (`npm run sim -- --wire --seeds 40 --from 21`: seed 24), and
-  // reproduced by hand below (five runs in six), not fixed yet.
-  it.skip('a position actor crashed while its intent is being journalled (`pending.journaling`) does not leave the position in pending and the bot unanswered (ends-known; seed 24)', async () => {
-    // The crash (a fold throwing, `actorCrash`) lands some 230–330 ms after the intent on the
-    // wire, while `prepareEntry` (the baseline read, the journal) is in flight; the supervisor
-    // restarts the actor from its snapshot, nothing is ever sent, `open()` never answers, and the
-    // position is still `pending` after the drain. In-process the journal and the entry take no
-    // simulated time, so a crash cannot land there. To do: what the restarted actor waits for.
+  // Found beyond the fixed seeds (`npm run sim -- --wire --seeds 40 --from 21`: seed 24).
+  it('a position actor crashed while its intent is being journalled (`pending.journaling`) starts over: the position does not stay pending, the bot is answered (ends-known; seed 24)', async () => {
+    // The crash (a fold throwing, `actorCrash`) lands while `prepareEntry` (the baseline read,
+    // the journal) is in flight; restarted from that snapshot, the actor did not run the step
+    // again (its answer went to the crashed actor): nothing was sent, `open()` never answered,
+    // the position stayed `pending`. In-process the journal takes no simulated time, so a crash
+    // cannot land there; on the wire it takes some 100–300 ms.
     const intent = { n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'sell', amount: 0.03, stopPct: 7 } as const;
     // Ten runs at once, the crash 40–400 ms after the intent: some land in the journaling.
     const results = await Promise.all(
