@@ -77,4 +77,37 @@ describe('the wire seeds of the simulation (real Redis, real ccxt, the wire simu
     // The runs did trade: positions opened and reached their ends on the venue through ccxt.
     expect(results.reduce((n, r) => n + (r.outcomes.open ?? 0) + (r.outcomes.closed ?? 0), 0)).toBeGreaterThan(20);
   }, 400_000);
+
+  // Found beyond the fixed seeds (`npm run sim -- --wire --seeds 40 --from 21`: seed 24).
+  it('a position actor crashed while its intent is being journalled (`pending.journaling`) starts over: the position does not stay pending, the bot is answered (ends-known; seed 24)', async () => {
+    // The crash (a fold throwing, `actorCrash`) lands while `prepareEntry` (the baseline read,
+    // the journal) is in flight; restarted from that snapshot, the actor did not run the step
+    // again (its answer went to the crashed actor): nothing was sent, `open()` never answered,
+    // the position stayed `pending`. In-process the journal takes no simulated time, so a crash
+    // cannot land there; on the wire it takes some 100–300 ms.
+    const intent = { n: 0, account: 'a1', symbol: 'ETH/USDT:USDT', side: 'sell', amount: 0.03, stopPct: 7 } as const;
+    // Ten runs at once, the crash 40–400 ms after the intent: some land in the journaling.
+    const results = await Promise.all(
+      [40, 80, 120, 160, 200, 240, 280, 320, 360, 400].map((after, i) =>
+        runScenario({
+          seed: 24 + i,
+          accounts: ['a1'],
+          orphanPolicy: 'alert',
+          onFailure: 'rollback',
+          profile: 'wire',
+          endsAt: 3_000,
+          steps: [
+            { at: 1_000, kind: 'intent', ...intent },
+            { at: 1_000 + after, kind: 'actorCrash', pick: 0 },
+          ],
+        }),
+      ),
+    );
+    expect(
+      results
+        .filter((r) => r.violations.length > 0)
+        .map(describeViolations)
+        .join('\n\n'),
+    ).toBe('');
+  }, 60_000);
 });
