@@ -103,16 +103,7 @@ class PositionChildRun {
 
   create(): PositionActor {
     const { machine, clock, host } = this.deps;
-    // Restarted while its intent was being journalled: it starts over from its input. Nothing was
-    // sent yet, and the journal answers the same intent again; its snapshot would restore the
-    // journaling step without running it again (the answer went to the crashed actor), and the
-    // position would wait in `pending` for ever.
-    const journaling =
-      this.lastGood !== undefined &&
-      stateName(this.lastGood.value) === 'pending' &&
-      (this.lastGood.value as { pending?: string }).pending === 'journaling';
-    const persisted =
-      this.lastGood !== undefined && !journaling ? machine.getPersistedSnapshot(this.lastGood) : this.restoredFrom;
+    const persisted = this.lastGood !== undefined ? machine.getPersistedSnapshot(this.lastGood) : this.restoredFrom;
     // A restored (or restarted) sending step never sends first: it looks its order up (position.resume.ts).
     const snapshot =
       persisted === undefined
