@@ -40,6 +40,7 @@ export function defaultSettings(): PositionSettings {
 /** One write the guard makes for a position, in the order it made them (JSON as written to Redis). */
 export type TemplateWrite =
   | { readonly kind: 'recordIntent'; readonly entry: JournalEntry }
+  | { readonly kind: 'recordAndClaim'; readonly entry: JournalEntry }
   | { readonly kind: 'confirmIntent' }
   | { readonly kind: 'claimSend'; readonly clientOrderId: ClientOrderId; readonly at: number }
   | {
@@ -79,6 +80,15 @@ class LoggingJournal implements Journal {
   recordIntent(entry: JournalEntry) {
     this.log.push({ kind: 'recordIntent', entry });
     return this.inner.recordIntent(entry);
+  }
+
+  recordAndClaim(entry: JournalEntry) {
+    this.log.push({ kind: 'recordAndClaim', entry });
+    return this.inner.recordAndClaim(entry);
+  }
+
+  holdClaim(positionId: PositionId, clientOrderId: ClientOrderId, claim: string) {
+    return this.inner.holdClaim(positionId, clientOrderId, claim);
   }
 
   confirmIntent(positionId: PositionId) {

@@ -1,8 +1,8 @@
 /**
  * Persisted transitions per second on Redis, written as the guard writes them, through
  * `RedisStore`: per account one ownership lease (fenced writes); per position the journal
- * calls awaited in order (`recordIntent`, `confirmIntent`, `claimSend` before each send, as
- * the wiring makes them) while every snapshot goes to the position's `PositionWriter`, which
+ * calls awaited in order, as the wiring made them for the template (the intent journalled with
+ * its entry's claim in one `recordAndClaim`, then `claimSend` before the stop) while every snapshot goes to the position's `PositionWriter`, which
  * writes it with its history entry (`saveSnapshot`) — one write in flight per position, state
  * changes always kept, context-only snapshots coalesced. Many positions at once, on one
  * connection: the store sends the writes asked for in one tick as one script call, fenced
@@ -33,8 +33,10 @@ export interface TransitionRun {
   /** `saveSnapshot` writes done (snapshot + history entry), and of them state changes. */
   readonly snapshotWrites: number;
   readonly stateChanges: number;
-  /** Journal writes done (`recordIntent`, `confirmIntent`, `claimSend`). */
+  /** Journal writes done (`recordIntent` or `recordAndClaim`, `confirmIntent`, `claimSend`). */
   readonly journalWrites: number;
+  /** One position's journal writes, in order (e.g. `recordAndClaim, claimSend`). */
+  readonly journalKinds: string;
   /** Snapshots handed to the writers (some coalesced, as in the guard). */
   readonly snapshotsOffered: number;
   /** Mean bytes of one snapshot write's payload (snapshot JSON + event payload JSON). */
@@ -90,14 +92,17 @@ export async function persistTransitions(
     );
     for (const w of writes) {
       switch (w.kind) {
-        case 'recordIntent': {
+        case 'recordIntent':
+        case 'recordAndClaim': {
           const entry = {
             ...w.entry,
             positionId: id,
             entryClientOrderId: cid(w.entry.entryClientOrderId),
             intent: { ...w.entry.intent, account, symbol: benchSymbol(i) },
           };
-          await store.recordIntent(account, holder, entry);
+          if (w.kind === 'recordIntent') await store.recordIntent(account, holder, entry);
+          else if ((await store.recordAndClaim(account, holder, entry)).claim === undefined)
+            throw new Error(`the entry claim of ${entry.entryClientOrderId} was not taken with its journal write`);
           journalWrites++;
           break;
         }
@@ -131,7 +136,11 @@ export async function persistTransitions(
   const probe = cloneIds(template, 1, benchSymbol(1));
   for (const w of writes) {
     const c =
-      w.kind === 'claimSend' ? w.clientOrderId : w.kind === 'recordIntent' ? w.entry.entryClientOrderId : undefined;
+      w.kind === 'claimSend'
+        ? w.clientOrderId
+        : w.kind === 'recordIntent' || w.kind === 'recordAndClaim'
+          ? w.entry.entryClientOrderId
+          : undefined;
     if (c !== undefined && probe.rewrite(c) !== c.split(template.id).join(probe.id))
       throw new Error(`client order id ${c} holds more than the position id`);
   }
@@ -154,6 +163,10 @@ export async function persistTransitions(
     snapshotWrites,
     stateChanges,
     journalWrites,
+    journalKinds: writes
+      .filter((w) => w.kind !== 'snapshot')
+      .map((w) => w.kind)
+      .join(', '),
     snapshotsOffered,
     payloadBytes: Math.round(payloadTotal / snapshotsPerPosition),
   };

@@ -76,9 +76,7 @@ function print({ out, record }: BenchContext, r: Results): void {
     'connection, through RedisStore as the guard writes (the writes of one tick go as one script call, fenced per account).',
   );
   out("Each replays the real writes of a position's life from intent to open with a stop (the template):");
-  out(
-    'recordIntent, confirmIntent and a claimSend per order, each awaited in order, while its snapshots go to its PositionWriter',
-  );
+  out(`its journal writes (${t.journalKinds}), each awaited in order, while its snapshots go to its PositionWriter`);
   out(
     `(${fmtInt(t.snapshotsOffered / t.positions)} snapshots, ${fmtInt(t.stateChanges / t.positions)} of them state changes; one write in flight, context-only ones coalesced, as in the guard).`,
   );
@@ -96,7 +94,7 @@ function print({ out, record }: BenchContext, r: Results): void {
           fmtInt(Math.round(snapPerSec)),
         ],
         [
-          'journal: recordIntent, confirmIntent, claimSend (same run)',
+          `journal: ${t.journalKinds} (same run)`,
           fmtInt(t.journalWrites),
           (t.ms / 1000).toFixed(2),
           fmtInt(Math.round(perSec(t.journalWrites, t.ms))),

@@ -64,8 +64,11 @@ export async function rehydrate(
   const { entry } = template.context;
   const stop = template.context.stops.at(-1);
   if (stop === undefined) throw new Error('the template has no stop');
-  const recorded = template.writes.find((w) => w.kind === 'recordIntent');
-  const baseline = recorded?.kind === 'recordIntent' ? recorded.entry.baseline : { side: undefined, size: 0 };
+  const recorded = template.writes.find((w) => w.kind === 'recordIntent' || w.kind === 'recordAndClaim');
+  const baseline =
+    recorded?.kind === 'recordIntent' || recorded?.kind === 'recordAndClaim'
+      ? recorded.entry.baseline
+      : { side: undefined, size: 0 };
   const event = { type: 'ORDER_REPORT', payload: stop.report ?? null };
 
   let started = performance.now();
