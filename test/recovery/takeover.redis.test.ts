@@ -48,7 +48,14 @@ describe('a worker killed around what it wrote', () => {
     const first = spawnWorker(settings('first'));
     await first.ready(30_000);
     fx.venue.openExternalPosition(account, AVL, 'buy', 43);
-    const swept = await first.request({ cmd: 'sweep', kind: 'orphans' }, 'swept');
+    // The worker may still hold its start-up (flat) report of the symbol: a REST read within
+    // `restLagMs` of it proves nothing (the sweep finds no orphan yet) until the stream reports
+    // the position or a later read counts. Swept again until it is found, as the schedule would.
+    let swept = await first.request({ cmd: 'sweep', kind: 'orphans' }, 'swept');
+    for (let tries = 0; (swept.actions ?? []).length === 0 && tries < 20; tries++) {
+      await new Promise((r) => setTimeout(r, 500));
+      swept = await first.request({ cmd: 'sweep', kind: 'orphans' }, 'swept');
+    }
     // On a failure, the whole report is what the assertion prints.
     expect(swept.actions?.[0] ?? JSON.stringify(swept)).toMatch(/^adopted as /);
     await first.kill();
