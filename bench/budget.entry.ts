@@ -10,7 +10,6 @@
  *
  * Touches: the local Redis (its prefix only), its own venue and guard.
  */
-import type { Redis } from 'ioredis';
 import { systemClock } from '../src/clock.js';
 import { SimExchange, createSimPort } from '../src/exchange/sim/index.js';
 import type { ExchangePort } from '../src/exchange/port.js';
@@ -18,22 +17,7 @@ import { createGuard, type PositionHandle } from '../src/guard/guard.js';
 import { RedisStore } from '../src/persistence/redis-store.js';
 import { syntheticMarkets } from './budget.rig.js';
 import { BENCH_REDIS_URL, benchPrefix, connectBench, deletePrefix } from './redis-keys.js';
-
-/** Counts the round trips of `redis`: each command sent alone, each pipeline once. */
-export function countRoundTrips(redis: Redis): () => number {
-  let n = 0;
-  const pipelines = new WeakSet<object>();
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: object) => {
-    if (stream === undefined) n += 1;
-    else if (!pipelines.has(stream)) {
-      pipelines.add(stream);
-      n += 1;
-    }
-    return send(command, stream as Parameters<Redis['sendCommand']>[1]);
-  }) as Redis['sendCommand'];
-  return () => n;
-}
+import { countRoundTrips } from '../test/support/round-trips.js';
 
 export interface BeforeEntry {
   readonly redis: number;

@@ -15,24 +15,9 @@ import type { ExchangePort } from '../../src/exchange/port.js';
 import { createGuard, type Guard, type PositionHandle } from '../../src/guard/guard.js';
 import { RedisStore } from '../../src/persistence/redis-store.js';
 import { REDIS_URL, connect, deletePrefix, testPrefix } from '../support/redis.js';
+import { countRoundTrips } from '../support/round-trips.js';
 
 const AVL = 'AVL/USDT:USDT';
-
-/** Counts the round trips of `redis`: each command sent alone, each pipeline once. */
-function countRoundTrips(redis: Redis): () => number {
-  let n = 0;
-  const pipelines = new WeakSet<object>();
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: object) => {
-    if (stream === undefined) n += 1;
-    else if (!pipelines.has(stream)) {
-      pipelines.add(stream);
-      n += 1;
-    }
-    return send(command, stream as Parameters<Redis['sendCommand']>[1]);
-  }) as Redis['sendCommand'];
-  return () => n;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(what: string, done: () => boolean, maxMs = 20_000): Promise<void> {

@@ -1,12 +1,16 @@
 /**
  * The sweep schedules are posguard's: a job scheduler deleted in bull-board (here through
  * BullMQ's own call, as the board makes it) is upserted again within an interval and the
- * sweeps go on; a kind whose scheduled runs stop finishing is reported stale once.
+ * sweeps go on; a kind whose scheduled runs stop finishing is reported stale once. An error of
+ * the scheduler's BullMQ queue (its Redis connection reset, say) goes to `onError`, the guard's
+ * logger, never raw to stderr: BullMQ prints an `error` event nothing listens to with
+ * `console.error`, outside the logger and its redaction (found by the wire variant of the
+ * simulation, whose kills and outages printed dozens of raw `read ECONNRESET` stacks).
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asAccountId } from '../../src/domain/ids.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { asAccountId, type AccountId } from '../../src/domain/ids.js';
 import { BullmqSweepScheduler } from '../../src/sweeps/scheduler.js';
 import type { SweepKind, SweepReport } from '../../src/sweeps/sweep.js';
 import { eventually } from '../service/support.js';
@@ -99,4 +103,28 @@ describe('the sweep schedules', () => {
       await scheduler.close();
     }
   }, 30_000);
+});
+
+describe("the sweep scheduler's queue", () => {
+  it('hands its errors to onError and prints nothing raw', async () => {
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const errors: unknown[] = [];
+    const scheduler = new BullmqSweepScheduler(
+      bull,
+      `${db.prefix}q`,
+      { orphanEveryMs: 60_000, reconcileEveryMs: 60_000 },
+      (e) => errors.push(e),
+    );
+    await scheduler.start(asAccountId('main'), async (kind) => report(kind));
+    try {
+      // What BullMQ does when its connection is reset: the queue emits `error`.
+      const running = (scheduler as unknown as { running: Map<AccountId, { queue: Queue }> }).running;
+      running.get(asAccountId('main'))?.queue.emit('error', new Error('read ECONNRESET'));
+      expect(printed).not.toHaveBeenCalled();
+      expect(errors).toEqual([new Error('read ECONNRESET')]);
+    } finally {
+      printed.mockRestore();
+      await scheduler.close();
+    }
+  }, 20_000);
 });
